@@ -1,0 +1,39 @@
+# Floodgate: build, run, test, benchmark. `make help` lists the targets.
+NODE ?= node
+
+.PHONY: help build native run test test-unit test-integration test-e2e lint bench clean deps
+
+help:
+	@echo "make run     install what is missing, build, run Floodgate on embedded defaults"
+	@echo "make test    install what is missing, build, lint, run the whole test suite"
+	@echo "make bench   run the benchmark harness"
+
+build: native
+	npx tsc -p tsconfig.json
+
+native:
+	$(MAKE) --no-print-directory -C native
+
+run:
+	scripts/install-deps.sh run
+	$(NODE) dist/src/cli/main.js run $(ARGS)
+
+test:
+	scripts/install-deps.sh test
+	$(MAKE) --no-print-directory lint
+	$(NODE) --test --test-concurrency=1 --test-timeout=600000 $$(find dist/test -name '*.test.js' | sort)
+
+test-unit: build
+	$(NODE) --test $$(find dist/test/unit -name '*.test.js' | sort)
+
+lint:
+	npx eslint .
+	npx prettier --check .
+
+bench:
+	scripts/install-deps.sh bench
+	$(NODE) dist/src/cli/main.js bench $(ARGS)
+
+clean:
+	rm -rf dist
+	$(MAKE) -C native clean

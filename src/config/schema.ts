@@ -1,0 +1,289 @@
+/**
+ * The configuration schema: every option, its default and its limits, in one place.
+ * Unknown keys are refused (every object is strict) and every error is reported at once with its path.
+ */
+import { z } from "zod";
+
+const ms = (def: number, min = 1, max = 3_600_000) => z.number().int().min(min).max(max).default(def);
+const count = (def: number, min = 0, max = 1_000_000_000) => z.number().int().min(min).max(max).default(def);
+const listenSpec = z
+  .string()
+  .regex(/^(inet:[^:]+:\d+|inet6:\[[^\]]+\]:\d+|inet6:[0-9a-fA-F:]+:\d+|unix:\/.+|local:\/.+)$/, {
+    message: "must be inet:HOST:PORT, inet6:[ADDR]:PORT or unix:/path",
+  });
+
+/** Two thresholds and two durations: fire at `high` held for `forSeconds`, clear at `low` held for `clearForSeconds`. */
+const hysteresis = (high: number, low: number) =>
+  z
+    .object({
+      enabled: z.boolean().default(true),
+      high: z.number().min(0).default(high),
+      low: z.number().min(0).default(low),
+      forSeconds: z.number().min(0).default(60),
+      clearForSeconds: z.number().min(0).default(120),
+    })
+    .strict()
+    .refine((h) => h.low <= h.high, { message: "low must not be above high", path: ["low"] });
+
+export const milterSchema = z
+  .object({
+    /** @defaultValue ["inet:127.0.0.1:10030"] */
+    listen: z.array(listenSpec).min(1).default(["inet:127.0.0.1:10030"]),
+    /** File mode of unix sockets, octal. @defaultValue "0660" */
+    socketMode: z
+      .string()
+      .regex(/^0?[0-7]{3}$/)
+      .default("0660"),
+    /** Which engine speaks the protocol. @defaultValue "typescript" */
+    engine: z.enum(["typescript", "libmilter"]).default("typescript"),
+    /** Sessions open at once; more are refused at accept, never those already open. @defaultValue 2000 */
+    maxSessions: count(2000, 1),
+    /** Close a session idle this long between commands. @defaultValue 600000 */
+    idleTimeoutMs: ms(600_000),
+    /** TCP keepalive probe delay; 0 turns keepalive off. @defaultValue 60000 */
+    keepAliveMs: ms(60_000, 0),
+    /** Largest inbound packet accepted; a larger one closes the session. @defaultValue 16 MiB */
+    maxPacketBytes: count(16 * 1024 * 1024, 1024 * 1024, 1_073_741_823),
+    /** Bytes of each message kept for the policy; the rest is counted, not buffered. @defaultValue 1 MiB */
+    messageCaptureBytes: count(1024 * 1024, 1024, 64 * 1024 * 1024),
+    /** Deadline for a policy handler before end of message. @defaultValue 1000 */
+    commandDeadlineMs: ms(1000),
+    /** Deadline for the end-of-message decision. @defaultValue 2000 */
+    eomDeadlineMs: ms(2000),
+    /** While end of message runs longer than this, send SMFIR_PROGRESS at this interval. @defaultValue 5000 */
+    progressIntervalMs: ms(5000, 100),
+    /** What a missed deadline or a failed handler becomes. @defaultValue "continue" */
+    failMode: z.enum(["continue", "tempfail"]).default("continue"),
+    /** Stages that are only observed and get no-reply flags when the MTA offers them. @defaultValue ["header","body"] */
+    noReplyStages: z.array(z.enum(["connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body", "unknown"])).default(["header", "body"]),
+    /** The header that says why a fail mode applied, and carries the verdict. @defaultValue "X-Floodgate-Status" */
+    statusHeader: z.string().regex(/^[\x21-\x39\x3b-\x7e]+$/).default("X-Floodgate-Status"),
+    /** Seconds a graceful shutdown waits for sessions in flight. @defaultValue 30 */
+    shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
+  })
+  .strict();
+
+export const redisSchema = z
+  .object({
+    /** redis://host:port/db, rediss://…; null starts a private redis-server. @defaultValue null */
+    url: z.string().url().nullable().default(null),
+    mode: z.enum(["standalone", "cluster", "sentinel"]).default("standalone"),
+    /** Cluster seed nodes, "host:port". */
+    clusterNodes: z.array(z.string()).default([]),
+    /** Sentinel endpoints "host:port" and the master's name. */
+    sentinels: z.array(z.string()).default([]),
+    sentinelName: z.string().default("mymaster"),
+    /** Key prefix; keys carry hash tags so that a Redis Cluster works. @defaultValue "fg" */
+    prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default("fg"),
+    /** A Redis command on the mail path fails after this long. @defaultValue 250 */
+    commandTimeoutMs: ms(250),
+    /** The private redis-server started when `url` is null. */
+    private: z
+      .object({
+        binary: z.string().default("redis-server"),
+        port: count(0, 0, 65535),
+        dir: z.string().nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const fingerprintSchema = z
+  .object({
+    /** Threads in the pool; 0 means one per core. @defaultValue 0 */
+    threads: count(0, 0, 64),
+    /** Tasks waiting for a thread before new ones are refused (skipped: pool-full). @defaultValue 256 */
+    maxQueue: count(256, 1),
+    /** A task not done by then yields skipped: timeout. @defaultValue 1500 */
+    taskTimeoutMs: ms(1500),
+    /** Only the first this many KiB of a message are parsed. @defaultValue 256 */
+    parseKiB: count(256, 1, 65536),
+    /** Heap limit of each thread, MiB. @defaultValue 128 */
+    threadHeapMb: count(128, 16, 4096),
+    /** Fewer words than this: only the exact digest is used. @defaultValue 64 */
+    minWords: count(64, 1),
+    /** Attachments at least this large get a digest. @defaultValue 1024 */
+    attachmentMinBytes: count(1024, 1),
+  })
+  .strict();
+
+export const campaignsSchema = z
+  .object({
+    /** MinHash values (of 32) that must agree to join a campaign. @defaultValue 17 */
+    votes: count(17, 1, 32),
+    /** Sliding window for counts of copies, recipients, senders and client IPs. @defaultValue 3600 */
+    windowSeconds: count(3600, 60),
+    /** A campaign unseen this long is forgotten. @defaultValue 604800 */
+    ttlSeconds: count(7 * 86400, 60),
+    /** A campaign is bulk when it passes any of these within the window. */
+    bulk: z
+      .object({
+        copies: count(50, 1),
+        recipients: count(50, 1),
+        senders: count(20, 1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    /** Decide and tag, never reject or tempfail. Switchable at run time. @defaultValue false */
+    shadow: z.boolean().default(false),
+    /** What a slow or failed dependency (Redis, the pool) becomes. @defaultValue "continue" */
+    failMode: z.enum(["continue", "tempfail"]).default("continue"),
+    /** Seconds a surging campaign without a verdict is tempfailed. @defaultValue 900 */
+    holdSeconds: count(900, 0),
+    /** Tempfail bulk campaigns that have no verdict yet. @defaultValue true */
+    holdBulk: z.boolean().default(true),
+    allowlist: z
+      .object({
+        senderDomains: z.array(z.string()).default([]),
+        dkimDomains: z.array(z.string()).default([]),
+        listIds: z.array(z.string()).default([]),
+        clientNetworks: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const scannerSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("builtin"), threshold: z.number().default(5) }).strict(),
+  z
+    .object({
+      type: z.literal("spamd"),
+      host: z.string().default("127.0.0.1"),
+      port: count(783, 1, 65535),
+      timeoutMs: ms(30_000),
+      user: z.string().nullable().default(null),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("rspamd"),
+      url: z.string().url().default("http://127.0.0.1:11333"),
+      timeoutMs: ms(30_000),
+      password: z.string().nullable().default(null),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("clamd"),
+      host: z.string().default("127.0.0.1"),
+      port: count(3310, 1, 65535),
+      timeoutMs: ms(30_000),
+    })
+    .strict(),
+]);
+export type ScannerConfig = z.infer<typeof scannerSchema>;
+
+export const queueSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** BullMQ queue name. @defaultValue "floodgate-scan" */
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/).default("floodgate-scan"),
+    /** Bytes of a message carried by its job (compressed). @defaultValue 256 KiB */
+    maxPayloadBytes: count(256 * 1024, 1024),
+    /** Queuing waits at most this long on the mail path. @defaultValue 100 */
+    enqueueTimeoutMs: ms(100),
+    /** Past this many waiting jobs new ones are shed (counted and logged). @defaultValue 10000 */
+    highWaterMark: count(10_000, 1),
+    /** Re-scan a campaign after this many new copies. @defaultValue 1000 */
+    rescanAfterCopies: count(1000, 1),
+    /** Re-scan a campaign after this many seconds. @defaultValue 3600 */
+    rescanAfterSeconds: count(3600, 1),
+    /** End of message may wait this long for its own scan's verdict when the queue is healthy; 0 never waits. @defaultValue 0 */
+    verdictWaitMs: ms(0, 0),
+  })
+  .strict();
+
+export const workerSchema = z
+  .object({
+    /** Worker processes `floodgate run` starts beside the milter; 0 for none. @defaultValue 1 */
+    processes: count(1, 0, 64),
+    /** Jobs at once per process. @defaultValue 4 */
+    concurrency: count(4, 1, 1000),
+    jobTimeoutMs: ms(60_000),
+    attempts: count(3, 1, 100),
+    backoffMs: ms(2000),
+    /** A verdict from a score at or above this is spam. @defaultValue 5 */
+    spamScore: z.number().default(5),
+    scanners: z.array(scannerSchema).min(1).default([{ type: "builtin", threshold: 5 }]),
+  })
+  .strict();
+
+export const metricsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Loopback unless configured otherwise. @defaultValue "127.0.0.1" */
+    host: z.string().default("127.0.0.1"),
+    port: count(9464, 0, 65535),
+  })
+  .strict();
+
+export const alertsSchema = z
+  .object({
+    evaluateIntervalMs: ms(5000, 100),
+    webhooks: z
+      .array(
+        z
+          .object({
+            url: z.string().url(),
+            timeoutMs: ms(5000),
+            maxAttempts: count(5, 1, 100),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Re-send a firing alert this often. @defaultValue 3600 */
+    repeatSeconds: count(3600, 1),
+    backlog: hysteresis(1000, 100).prefault({}),
+    oldestJobAgeSeconds: hysteresis(300, 60).prefault({}),
+    /** Arrival rate minus completion rate, jobs per second. */
+    backlogGrowth: hysteresis(5, 0).prefault({}),
+    watchdog: z
+      .object({
+        /** No message accepted this long while sessions keep arriving. @defaultValue 600 */
+        noAcceptedSeconds: count(600, 1),
+        /** No MTA connected this long. @defaultValue 1800 */
+        noConnectionSeconds: count(1800, 1),
+        /** Reject ratio over the window. */
+        rejectRatio: hysteresis(0.5, 0.3).prefault({}),
+        tempfailRatio: hysteresis(0.5, 0.3).prefault({}),
+        /** Window of the ratios, and the least messages in it for a ratio to count. */
+        ratioWindowSeconds: count(300, 10),
+        ratioMinMessages: count(20, 1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    milter: milterSchema.prefault({}),
+    redis: redisSchema.prefault({}),
+    fingerprint: fingerprintSchema.prefault({}),
+    campaigns: campaignsSchema.prefault({}),
+    policy: policySchema.prefault({}),
+    queue: queueSchema.prefault({}),
+    worker: workerSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type MilterConfig = Config["milter"];
+
+/** The configuration with every default, as `floodgate run` uses it with no file. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

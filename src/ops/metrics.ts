@@ -1,0 +1,135 @@
+/**
+ * Every metric Floodgate exports, in one registry, named by Prometheus conventions (floodgate_ prefix, base units,
+ * counters ending in _total, no label of unbounded cardinality).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: "floodgate_" });
+
+/** Messages at end of message, by the verdict sent to the MTA. */
+export const messagesTotal = new Counter({
+  name: "floodgate_messages_total",
+  help: "Messages decided at end of message, by verdict sent to the MTA",
+  labelNames: ["verdict"] as const,
+  registers: [registry],
+});
+
+/** Time from end of message to the reply. */
+export const eomDuration = new Histogram({
+  name: "floodgate_eom_duration_seconds",
+  help: "Time from end of message to the final reply",
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+  registers: [registry],
+});
+
+/** Fail-mode activations, by reason (deadline, error, redis-timeout, redis-down, pool-full, pool-timeout, parse…). */
+export const failModeTotal = new Counter({
+  name: "floodgate_fail_mode_total",
+  help: "Fail-mode activations by reason",
+  labelNames: ["reason", "mode"] as const,
+  registers: [registry],
+});
+
+export const sessionsActive = new Gauge({
+  name: "floodgate_sessions_active",
+  help: "Milter sessions open now",
+  registers: [registry],
+});
+
+export const sessionsTotal = new Counter({
+  name: "floodgate_sessions_total",
+  help: "Milter sessions opened",
+  registers: [registry],
+});
+
+export const sessionsRefusedTotal = new Counter({
+  name: "floodgate_sessions_refused_total",
+  help: "Milter connections refused at accept because the session limit was reached",
+  registers: [registry],
+});
+
+export const protocolErrorsTotal = new Counter({
+  name: "floodgate_protocol_errors_total",
+  help: "Sessions closed for a protocol error, by kind",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+});
+
+export const poolUtilization = new Gauge({
+  name: "floodgate_pool_utilization_ratio",
+  help: "Fingerprint thread pool utilisation, 0 to 1",
+  registers: [registry],
+});
+
+export const poolQueueLength = new Gauge({
+  name: "floodgate_pool_queue_length",
+  help: "Fingerprint tasks waiting for a thread",
+  registers: [registry],
+});
+
+export const fingerprintsTotal = new Counter({
+  name: "floodgate_fingerprints_total",
+  help: "Fingerprint tasks by outcome (ok, skipped reason)",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
+export const redisDuration = new Histogram({
+  name: "floodgate_redis_duration_seconds",
+  help: "Latency of the Redis round trip on the mail path",
+  buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+  registers: [registry],
+});
+
+export const campaignsActive = new Gauge({
+  name: "floodgate_campaigns_active",
+  help: "Campaigns seen within the counting window",
+  registers: [registry],
+});
+
+export const scanJobsQueuedTotal = new Counter({
+  name: "floodgate_scan_jobs_queued_total",
+  help: "Heavy-scan jobs queued",
+  registers: [registry],
+});
+
+export const scanJobsShedTotal = new Counter({
+  name: "floodgate_scan_jobs_shed_total",
+  help: "Heavy-scan jobs not queued, by reason (high-water, timeout, error)",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+export const scanJobs = new Gauge({
+  name: "floodgate_scan_jobs",
+  help: "Heavy-scan jobs by BullMQ state",
+  labelNames: ["state"] as const,
+  registers: [registry],
+});
+
+export const oldestJobAge = new Gauge({
+  name: "floodgate_scan_oldest_job_age_seconds",
+  help: "Age of the oldest waiting heavy-scan job",
+  registers: [registry],
+});
+
+export const scanJobsCompletedTotal = new Counter({
+  name: "floodgate_scan_jobs_completed_total",
+  help: "Heavy-scan jobs completed as seen by this process",
+  registers: [registry],
+});
+
+export const configReloadsTotal = new Counter({
+  name: "floodgate_config_reloads_total",
+  help: "Configuration reloads by result (ok, refused)",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
+export const alertsFiring = new Gauge({
+  name: "floodgate_alerts_firing",
+  help: "Built-in alerts firing now, by alert name",
+  labelNames: ["alertname"] as const,
+  registers: [registry],
+});
