@@ -68,7 +68,7 @@ export interface EndOfMessageResult {
 export interface CapturedMessage {
   /**
    * The headers (as `Name:value\r\n`, reconstructed) then a blank line then the body, up to the cap.
-   * The Buffer owns its ArrayBuffer (byteOffset 0), so it can be transferred to a thread without a copy.
+   * The Buffer is backed by a SharedArrayBuffer, so a thread reads it without a copy. Do not modify it.
    */
   raw: Buffer;
   /** True when the message was longer than the cap and `raw` holds only its beginning. */

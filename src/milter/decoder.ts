@@ -1,0 +1,124 @@
+/**
+ * The incremental frame decoder: bytes in, whole packets out, in O(n) whatever the split of the stream.
+ * Chunks are kept in a list and copied once, only when a packet spans them (milter-protocol.md §1.2, §5.1).
+ */
+import { MILTER_LEN_BYTES } from "./constants.js";
+
+/** One packet: the command (or response) code and its payload. */
+export interface Frame {
+  code: number;
+  payload: Buffer;
+}
+
+export type FrameError = { kind: "bad-length"; length: number } | { kind: "too-large"; length: number; limit: number };
+
+export class FrameDecoder {
+  private readonly chunks: Buffer[] = [];
+  private head = 0; // read offset into chunks[0]
+  private buffered = 0;
+  private failed = false;
+
+  /** @param maxPacketBytes the largest packet (code plus payload) accepted; larger ones are an error. */
+  constructor(private readonly maxPacketBytes: number) {}
+
+  /** Bytes held but not yet returned as frames. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Add bytes and return every complete frame they finish. After an error the decoder stays failed and the
+   * connection should be closed: the stream can no longer be trusted.
+   */
+  push(data: Buffer): Frame[] | FrameError {
+    if (this.failed) return { kind: "bad-length", length: -1 };
+    if (data.length > 0) {
+      this.chunks.push(data);
+      this.buffered += data.length;
+    }
+    const frames: Frame[] = [];
+    while (this.buffered >= MILTER_LEN_BYTES) {
+      const length = this.peekLength();
+      if (length < 1) return this.fail({ kind: "bad-length", length });
+      if (length > this.maxPacketBytes) return this.fail({ kind: "too-large", length, limit: this.maxPacketBytes });
+      if (this.buffered < MILTER_LEN_BYTES + length) break;
+      this.skip(MILTER_LEN_BYTES);
+      const packet = this.take(length);
+      frames.push({ code: packet[0]!, payload: packet.subarray(1) });
+    }
+    return frames;
+  }
+
+  private fail(error: FrameError): FrameError {
+    this.failed = true;
+    this.chunks.length = 0;
+    this.buffered = 0;
+    return error;
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0]!;
+    if (first.length - this.head >= MILTER_LEN_BYTES) return first.readUInt32BE(this.head);
+    let value = 0;
+    let needed = MILTER_LEN_BYTES;
+    let offset = this.head;
+    for (const chunk of this.chunks) {
+      for (let i = offset; i < chunk.length && needed > 0; i++, needed--) value = value * 256 + chunk[i]!;
+      offset = 0;
+      if (needed === 0) break;
+    }
+    return value;
+  }
+
+  private skip(count: number): void {
+    let remaining = count;
+    while (remaining > 0) {
+      const first = this.chunks[0]!;
+      const available = first.length - this.head;
+      if (available > remaining) {
+        this.head += remaining;
+        break;
+      }
+      remaining -= available;
+      this.chunks.shift();
+      this.head = 0;
+    }
+    this.buffered -= count;
+  }
+
+  /** Remove `count` bytes; a view when they lie in one chunk, one copy when they span several. */
+  private take(count: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length - this.head >= count) {
+      const view = first.subarray(this.head, this.head + count);
+      this.skip(count);
+      return view;
+    }
+    const out = Buffer.allocUnsafe(count);
+    let written = 0;
+    while (written < count) {
+      const chunk = this.chunks[0]!;
+      const n = Math.min(chunk.length - this.head, count - written);
+      chunk.copy(out, written, this.head, this.head + n);
+      written += n;
+      if (this.head + n === chunk.length) {
+        this.chunks.shift();
+        this.head = 0;
+      } else {
+        this.head += n;
+      }
+    }
+    this.buffered -= count;
+    return out;
+  }
+}
+
+/** Encode one packet: length, code, payload. */
+export function encodeFrame(code: number, payload?: Buffer | Uint8Array): Buffer {
+  const size = payload ? payload.length : 0;
+  const out = Buffer.allocUnsafe(MILTER_LEN_BYTES + 1 + size);
+  out.writeUInt32BE(size + 1, 0);
+  out[MILTER_LEN_BYTES] = code;
+  if (payload && size > 0) out.set(payload, MILTER_LEN_BYTES + 1);
+  return out;
+}
