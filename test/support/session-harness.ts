@@ -1,0 +1,61 @@
+/**
+ * Test support: a MilterSession driven in memory (bytes in, responses out), for unit tests of the state machine.
+ * The transport is a small recorder; there is no MTA here, so end-to-end behaviour is tested elsewhere.
+ */
+import { FrameDecoder } from "../../src/milter/decoder.js";
+import { parseResponse, type Response } from "../../src/milter/responses.js";
+import { MilterSession, type SessionObserver, type SessionSettings } from "../../src/session/session.js";
+import type { MilterPolicy } from "../../src/session/policy-api.js";
+import { defaultConfig } from "../../src/config/schema.js";
+import { createLogger } from "../../src/util/logger.js";
+
+export class SessionHarness {
+  readonly responses: Response[] = [];
+  closed: Error | "clean" | null = null;
+  readonly session: MilterSession;
+  private readonly decoder = new FrameDecoder(1 << 30);
+  readonly failModes: string[] = [];
+  readonly decided: string[] = [];
+
+  constructor(policy: MilterPolicy, overrides: Partial<SessionSettings> = {}) {
+    const settings = { ...defaultConfig().milter, ...overrides };
+    const observer: SessionObserver = {
+      failMode: (reason) => this.failModes.push(reason),
+      messageDecided: (verdict) => this.decided.push(verdict),
+    };
+    this.session = new MilterSession(
+      policy,
+      () => settings,
+      {
+        write: (data) => {
+          const frames = this.decoder.push(data);
+          if (!Array.isArray(frames)) throw new Error(`the session wrote a bad frame: ${frames.kind}`);
+          for (const f of frames) this.responses.push(parseResponse(f));
+        },
+        close: (error) => {
+          this.closed = error ?? "clean";
+        },
+      },
+      createLogger("silent"),
+      observer,
+    );
+  }
+
+  send(...packets: Buffer[]): void {
+    for (const p of packets) this.session.receive(p);
+  }
+
+  /** Wait until at least `n` responses arrived (or fail after `ms`). */
+  async waitFor(n: number, ms = 5000): Promise<Response[]> {
+    const deadline = Date.now() + ms;
+    while (this.responses.length < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} responses, got ${this.responses.length}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return this.responses;
+  }
+
+  types(): string[] {
+    return this.responses.map((r) => r.type);
+  }
+}

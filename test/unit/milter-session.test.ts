@@ -1,0 +1,286 @@
+/**
+ * The session state machine: negotiation, macros, ordering leniency, deadlines and fail modes, end-of-message
+ * responses (milter-protocol.md §1.3–1.12).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { encodeCommand } from "../../src/milter/commands.js";
+import * as C from "../../src/milter/constants.js";
+import { encodeFrame } from "../../src/milter/decoder.js";
+import { negotiate } from "../../src/milter/negotiate.js";
+import { MacroStore } from "../../src/milter/macros.js";
+import { noopPolicy } from "../../src/session/noop-policy.js";
+import type { MilterPolicy, Verdict } from "../../src/session/policy-api.js";
+import { SessionHarness } from "../support/session-harness.js";
+
+const POSTFIX = encodeCommand.optneg(6, 0x1ff, 0x1fffff);
+const CONNECT = encodeCommand.connect({ hostname: "h", family: "inet", address: "192.0.2.1", port: 4000 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function message(subject = "s", body = "hello\r\n"): Buffer[] {
+  return [
+    encodeCommand.mail("a@example.org", ["SIZE=100"]),
+    encodeCommand.rcpt("b@example.net"),
+    encodeCommand.data(),
+    encodeCommand.header("Subject", ` ${subject}`),
+    encodeCommand.eoh(),
+    encodeCommand.body(Buffer.from(body)),
+    encodeCommand.eob(),
+  ];
+}
+
+describe("negotiation (§1.5)", () => {
+  const wants = { actions: C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS, decidesAt: new Set<never>(), noReplyStages: ["header", "body"] as const };
+  test("Postfix's full offer", () => {
+    const n = negotiate({ version: 6, actions: 0x1ff, protocol: 0x1fffff }, { ...wants, noReplyStages: ["header", "body"] });
+    assert.equal(n.version, 6);
+    assert.equal(n.actions, C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS);
+    assert.equal(n.protocol, C.SMFIP_NR_HDR | C.SMFIP_NR_BODY | C.SMFIP_HDR_LEADSPC | C.SMFIP_NOUNKNOWN);
+  });
+  test("masks are subsets of the offer; no-reply only where offered (v2 offers none)", () => {
+    const n = negotiate({ version: 2, actions: 0x0f, protocol: 0x3f }, { ...wants, noReplyStages: ["header", "body"] });
+    assert.equal(n.version, 2);
+    assert.equal(n.actions & ~0x0f, 0);
+    assert.equal(n.protocol & ~0x3f, 0);
+    assert.equal(n.protocol & C.SMFIP_NR_HDR, 0);
+    assert.equal(n.missingActions, C.SMFIF_CHGHDRS);
+  });
+  test("never promise no reply at a stage the policy decides at", () => {
+    const n = negotiate(
+      { version: 6, actions: 0x1ff, protocol: 0x1fffff },
+      { ...wants, decidesAt: new Set(["header"] as const), noReplyStages: ["header", "body"] },
+    );
+    assert.equal(n.protocol & C.SMFIP_NR_HDR, 0);
+  });
+  test("version 1 is refused", () => {
+    assert.throws(() => negotiate({ version: 1, actions: 0x0f, protocol: 0x3f }, { ...wants, noReplyStages: [] }), /older than 2/);
+  });
+  test("macro lists only with SETSYMLIST offered, and the action bit set", () => {
+    const m = { 5: ["i"] };
+    assert.equal(negotiate({ version: 6, actions: 0xff, protocol: 0 }, { ...wants, noReplyStages: [], macros: m }).macros, undefined);
+    const n = negotiate({ version: 6, actions: 0x1ff, protocol: 0 }, { ...wants, noReplyStages: [], macros: m });
+    assert.deepEqual(n.macros, m);
+    assert.ok(n.actions & C.SMFIF_SETSYMLIST);
+  });
+  test("the session replies min(6, MTA) and subset masks", async () => {
+    const h = new SessionHarness(noopPolicy());
+    h.send(encodeCommand.optneg(4, 0x3f, 0x7f));
+    const [r] = await h.waitFor(1);
+    assert.ok(r?.type === "optneg");
+    assert.equal(r.version, 4);
+    assert.equal(r.actions & ~0x3f, 0);
+    assert.equal(r.protocol & ~0x7f, 0);
+  });
+});
+
+describe("macros with stage scoping (§1.7)", () => {
+  test("later stages are cleared; x and {x} match; transient codes live one command", () => {
+    const m = new MacroStore();
+    m.define(C.SMFIC_CONNECT, [["j", "mx"], ["{daemon_name}", "d"]]);
+    m.define(C.SMFIC_MAIL, [["{mail_addr}", "a@b"]]);
+    m.define(C.SMFIC_RCPT, [["{rcpt_addr}", "c@d"]]);
+    assert.equal(m.get("{j}"), "mx");
+    assert.equal(m.get("daemon_name"), "d");
+    assert.equal(m.get("rcpt_addr"), "c@d");
+    m.define(C.SMFIC_MAIL, [["{mail_addr}", "e@f"]]);
+    assert.equal(m.get("rcpt_addr"), undefined, "a new MAIL clears RCPT macros");
+    assert.equal(m.get("mail_addr"), "e@f");
+    m.define(C.SMFIC_HEADER, [["i", "Q1"]]);
+    assert.equal(m.get("i"), "Q1");
+    m.endCommand();
+    assert.equal(m.get("i"), undefined);
+  });
+});
+
+describe("the session", () => {
+  test("a Postfix conversation: replies where owed, none where no reply was promised", async () => {
+    const h = new SessionHarness(noopPolicy());
+    h.send(POSTFIX, encodeCommand.macro(C.SMFIC_CONNECT, []), CONNECT, encodeCommand.macro(C.SMFIC_HELO, []), encodeCommand.helo("x"));
+    for (const p of message()) h.send(encodeCommand.macro(p[4]!, [["i", "Q1"]]), p);
+    h.send(encodeCommand.abort(), encodeCommand.abort());
+    await h.waitFor(8);
+    await sleep(10);
+    // optneg, connect, helo, mail, rcpt, data, eoh, eom: no reply to header or body (NR_HDR, NR_BODY)
+    assert.deepEqual(h.types(), ["optneg", "continue", "continue", "continue", "continue", "continue", "continue", "continue"]);
+    assert.equal(h.closed, null);
+  });
+
+  test("several transactions, missing and duplicate aborts, repeated HELO (§1.3, §1.12)", async () => {
+    const seen: string[] = [];
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      endOfMessage: async (ctx, msg) => {
+        seen.push(`${ctx.transaction!.sender.address}:${ctx.transaction!.recipients.length}:${msg.raw.toString().split("\r\n")[0]}`);
+        return { verdict: { kind: "continue" } };
+      },
+    };
+    const h = new SessionHarness(policy);
+    h.send(POSTFIX, CONNECT, encodeCommand.helo("a"), encodeCommand.helo("b"));
+    h.send(...message("one"));
+    h.send(...message("two")); // no abort in between (Sendmail)
+    h.send(encodeCommand.abort(), encodeCommand.abort(), encodeCommand.abort());
+    h.send(encodeCommand.helo("c"), ...message("three"));
+    await h.waitFor(4 + 3 * 5 + 1); // header and body get no reply (NR_HDR, NR_BODY)
+    assert.deepEqual(seen, ["a@example.org:1:Subject: one", "a@example.org:1:Subject: two", "a@example.org:1:Subject: three"]);
+    assert.equal(h.closed, null);
+  });
+
+  test("a rejected recipient is not in the transaction; reject at RCPT is per recipient", async () => {
+    let recipients: string[] = [];
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      decidesAt: new Set(["rcpt"]),
+      rcptTo: (_ctx, r): Verdict =>
+        r.address.startsWith("bad") ? { kind: "reject", reply: { code: 550, xcode: "5.1.1", text: "no such user" } } : { kind: "continue" },
+      endOfMessage: async (ctx) => {
+        recipients = ctx.transaction!.recipients.map((r) => r.address);
+        return { verdict: { kind: "continue" } };
+      },
+    };
+    const h = new SessionHarness(policy);
+    h.send(POSTFIX, CONNECT, encodeCommand.mail("a@b"), encodeCommand.rcpt("bad@x"), encodeCommand.rcpt("good@x"));
+    h.send(encodeCommand.data(), encodeCommand.eoh(), encodeCommand.eob());
+    await h.waitFor(7);
+    assert.deepEqual(h.responses[3], { type: "replyCode", text: "550 5.1.1 no such user" });
+    assert.deepEqual(recipients, ["good@x"]);
+  });
+
+  test("end of message: modifications then one final reply, in one write", async () => {
+    const writes: number[] = [];
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      actions: C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS,
+      endOfMessage: async () => ({
+        verdict: { kind: "reject", reply: { code: 550, xcode: "5.7.1", text: ["campaign abc", "100% spam"] } },
+        modifications: [
+          { kind: "addHeader", name: "X-Floodgate-Status", value: "reject" },
+          { kind: "changeHeader", index: 1, name: "Subject", value: "x" },
+          { kind: "deleteRecipient", address: "<b@example.net>" }, // not negotiated: dropped
+        ],
+      }),
+    };
+    const h = new SessionHarness(policy);
+    const original = h.session["transport"].write;
+    h.session["transport"].write = (d: Buffer) => {
+      writes.push(d.length);
+      original(d);
+    };
+    h.send(POSTFIX, CONNECT, ...message());
+    await h.waitFor(8);
+    const tail = h.responses.slice(-3);
+    assert.deepEqual(tail[0], { type: "modification", modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " reject" } });
+    assert.deepEqual(tail[1], { type: "modification", modification: { kind: "changeHeader", index: 1, name: "Subject", value: " x" } });
+    assert.deepEqual(tail[2], { type: "replyCode", text: "550-5.7.1 campaign abc\r\n550 5.7.1 100%% spam" });
+    assert.equal(writes.length, 7, "optneg, connect, mail, rcpt, data, eoh, and the whole EOM answer in one write");
+  });
+
+  test("an invalid custom reply falls back to the plain verdict", async () => {
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      endOfMessage: async () => ({ verdict: { kind: "reject", reply: { code: 451, text: "wrong class" } } }),
+    };
+    const h = new SessionHarness(policy);
+    h.send(POSTFIX, CONNECT, ...message());
+    await h.waitFor(7);
+    assert.equal(h.responses.at(-1)!.type, "reject");
+  });
+
+  test("an end-of-message handler past its deadline gets fail mode continue, labelled in the header", async () => {
+    const policy: MilterPolicy = { ...noopPolicy(), endOfMessage: () => new Promise(() => undefined) };
+    const h = new SessionHarness(policy, { eomDeadlineMs: 30 });
+    h.send(POSTFIX, CONNECT, ...message());
+    await h.waitFor(8);
+    assert.deepEqual(h.responses.slice(-2), [
+      { type: "modification", modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " skipped; reason=eom-deadline" } },
+      { type: "continue" },
+    ]);
+    assert.deepEqual(h.failModes, ["eom-deadline"]);
+  });
+
+  test("fail mode tempfail: a 451 that says why", async () => {
+    const policy: MilterPolicy = { ...noopPolicy(), endOfMessage: () => Promise.reject(new Error("boom")) };
+    const h = new SessionHarness(policy, { failMode: "tempfail" });
+    h.send(POSTFIX, CONNECT, ...message());
+    await h.waitFor(7);
+    assert.deepEqual(h.responses.at(-1), { type: "replyCode", text: "451 4.7.1 Floodgate: eom-error, try again later" });
+  });
+
+  test("a slow RCPT handler: fail mode at RCPT, reason carried to the header at end of message", async () => {
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      decidesAt: new Set(["rcpt"]),
+      rcptTo: () => new Promise<Verdict>(() => undefined),
+    };
+    const h = new SessionHarness(policy, { commandDeadlineMs: 20 });
+    h.send(POSTFIX, CONNECT, ...message());
+    await h.waitFor(8);
+    assert.deepEqual(h.responses.at(-2), {
+      type: "modification",
+      modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " skipped; reason=rcpt-deadline" },
+    });
+  });
+
+  test("progress packets while a long end of message runs (§1.4)", async () => {
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      endOfMessage: async () => {
+        await sleep(380);
+        return { verdict: { kind: "accept" } };
+      },
+    };
+    const h = new SessionHarness(policy, { eomDeadlineMs: 5000, progressIntervalMs: 100 });
+    h.send(POSTFIX, CONNECT, ...message());
+    await h.waitFor(10);
+    const tail = h.types().slice(6);
+    assert.ok(tail.slice(0, -1).every((t) => t === "progress") && tail.length >= 3, tail.join(","));
+    assert.equal(tail.at(-1), "accept");
+  });
+
+  test("the captured message: headers rebuilt, body kept up to the cap, the size counted", async () => {
+    let captured: { raw: string; truncated: boolean; totalBytes: number; shared: boolean } | undefined;
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      endOfMessage: async (_ctx, m) => {
+        captured = { raw: m.raw.toString(), truncated: m.truncated, totalBytes: m.totalBytes, shared: m.raw.buffer instanceof SharedArrayBuffer };
+        return { verdict: { kind: "continue" } };
+      },
+    };
+    const h = new SessionHarness(policy, { messageCaptureBytes: 1024 });
+    h.send(POSTFIX, CONNECT, ...message("hi", "x".repeat(5000)));
+    await h.waitFor(7);
+    assert.ok(captured);
+    assert.ok(captured.raw.startsWith("Subject: hi\r\n\r\nxxx"));
+    assert.equal(captured.raw.length, 1024);
+    assert.equal(captured.truncated, true);
+    assert.equal(captured.totalBytes, "Subject: hi\r\n\r\n".length + 5000);
+    assert.ok(captured.shared, "backed by a SharedArrayBuffer");
+  });
+
+  test("a packet over the size cap closes that session with an error", () => {
+    const h = new SessionHarness(noopPolicy(), { maxPacketBytes: 2048 });
+    h.send(POSTFIX, CONNECT, encodeCommand.body(Buffer.alloc(4096)));
+    assert.ok(h.closed instanceof Error && /too-large|packet length/.test(h.closed.message));
+  });
+
+  test("a command before option negotiation closes the session", () => {
+    const h = new SessionHarness(noopPolicy());
+    h.send(CONNECT);
+    assert.ok(h.closed instanceof Error);
+    assert.equal(h.responses.length, 0);
+  });
+
+  test("unknown command codes are ignored without a reply; QUIT_NC resets for a new connection", async () => {
+    const h = new SessionHarness(noopPolicy());
+    h.send(POSTFIX, CONNECT, encodeFrame(0x7a, Buffer.from("zz")), encodeCommand.quitNc(), CONNECT);
+    await h.waitFor(3);
+    await sleep(10);
+    assert.deepEqual(h.types(), ["optneg", "continue", "continue"]);
+    assert.equal(h.closed, null);
+  });
+
+  test("QUIT closes cleanly", () => {
+    const h = new SessionHarness(noopPolicy());
+    h.send(POSTFIX, encodeCommand.quit());
+    assert.equal(h.closed, "clean");
+  });
+});
