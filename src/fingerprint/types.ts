@@ -1,0 +1,26 @@
+/**
+ * What one message hashes to: the contract between the fingerprint thread (workers/fingerprint-task.ts),
+ * the pool front (src/fingerprint/pool.ts) and the campaign store (src/reputation).
+ */
+
+export interface Fingerprint {
+  /** 32 MinHash values (unsigned 32-bit) over word 3-grams; null when the text has fewer than `minWords` words. */
+  minhash: number[] | null;
+  /** Hex digest of the normalised word stream (and subject): the key for short messages. */
+  direct: string;
+  /** Hex digests of decoded attachments of at least `attachmentMinBytes`. */
+  attachments: string[];
+  /** Registrable domains of the links in the text and HTML, sorted, unique. */
+  linkDomains: string[];
+  /** Words in the normalised text. */
+  words: number;
+  /** The decoded subject, trimmed to 200 characters (a sample for `floodgate campaigns`). */
+  subject: string;
+  /** Bytes of the message that were parsed, and whether the parse cap cut it. */
+  bytesParsed: number;
+  truncated: boolean;
+}
+
+export type SkipReason = "parse" | "timeout" | "pool-full" | "pool-down";
+
+export type FingerprintOutcome = { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: SkipReason };
