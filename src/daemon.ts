@@ -111,6 +111,7 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
 
     const pool = new FingerprintPool(c.fingerprint, logger);
     cleanups.push(() => pool.close());
+    await pool.ready();
 
     let producer: ScanProducerWithQueue | null = null;
     if (c.queue.enabled) {

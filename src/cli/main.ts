@@ -98,7 +98,7 @@ const commands: Record<string, Handler> = {
       const { blockCommand } = await import("./campaigns-command.js");
       const { parseDuration } = await import("./duration.js");
       const { FingerprintPool } = await import("../fingerprint/pool.js");
-      const pool = values.like ? new FingerprintPool(ctx.config.fingerprint) : null;
+      const pool = values.like ? new FingerprintPool({ ...ctx.config.fingerprint, taskTimeoutMs: 60_000 }) : null;
       try {
         const target = values.like ? { likeFile: values.like } : { id: positionals[0]! };
         return await blockCommand(ctx.store, pool, { ...target, ttlSeconds: parseDuration(values.ttl) }, process.stdout);

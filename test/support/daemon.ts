@@ -1,0 +1,118 @@
+/**
+ * Test support: the real `floodgate run` as a child process on free ports, with a YAML configuration written for
+ * the test. Its JSON logs are kept for assertions and printed when a start fails.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { freePort } from "../../src/util/private-redis.js";
+import { distRoot } from "../../src/util/paths.js";
+
+export const CLI = join(distRoot, "src/cli/main.js");
+
+export interface DaemonProcess {
+  readonly milter: string;
+  readonly metricsUrl: string;
+  readonly process: ChildProcess;
+  readonly configPath: string;
+  logs(): string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Deep-merge plain objects (test config overrides into the base). */
+function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Start `floodgate run`; resolves once the milter answers and the metrics port is up. */
+export async function startDaemonProcess(config: Record<string, unknown> = {}): Promise<DaemonProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "fg-daemon-"));
+  const milterPort = await freePort();
+  const metricsPort = await freePort();
+  const full = merge(
+    {
+      milter: { listen: [`inet:127.0.0.1:${milterPort}`] },
+      metrics: { port: metricsPort },
+      log: { level: "info" },
+    },
+    config,
+  );
+  const configPath = join(dir, "floodgate.yaml");
+  writeFileSync(configPath, stringify(full));
+  const child = spawn(process.execPath, [CLI, "run", "--config", configPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FLOODGATE_RUNTIME_DIR: dir },
+  });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = once(child, "exit");
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`floodgate run exited with ${child.exitCode}:\n${output}`);
+    try {
+      const r = await fetch(`${metricsUrl}/readyz`);
+      if (r.status === 200) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`floodgate run was not ready within 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    milter: `inet:127.0.0.1:${milterPort}`,
+    metricsUrl,
+    process: child,
+    configPath,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const [code] = (await exited) as [number | null];
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Run a `floodgate` subcommand to completion. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** A metric's value from the Prometheus text of `/metrics` (sum over label sets matching `labels`). */
+export async function metricValue(metricsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries((m[2] ?? "").split(",").filter(Boolean).map((kv) => kv.split("=").map((x) => x.replace(/"/g, ""))));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
