@@ -196,8 +196,10 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
         mailFlow: mailFlow.snapshot(),
       }),
     });
-    alerts.start();
-    cleanups.push(() => alerts.stop());
+    if (c.alerts.enabled) {
+      alerts.start();
+      cleanups.push(() => alerts.stop());
+    }
 
     let metricsPort: number | null = null;
     if (c.metrics.enabled) {

@@ -1,0 +1,164 @@
+/**
+ * Operations scenarios on the real daemon (issue 5): workers stopped and a flood sent → the backlog alert reaches a
+ * local webhook once, and its resolution once after a worker drains the queue; every message rejected → the
+ * reject-ratio and no-accepted-mail alerts fire; SIGHUP with a broken file keeps serving on the old configuration,
+ * and a valid reload switches shadow mode without dropping the session.
+ */
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync, readFileSync } from "node:fs";
+import { once } from "node:events";
+import { parse, stringify } from "yaml";
+import { MilterClient } from "../../src/client/milter-client.js";
+import { rawToTestMessage } from "../../src/client/raw-message.js";
+import { startTestRedis } from "../support/redis.js";
+import { CLI, metricValue, runCli, startDaemonProcess } from "../support/daemon.js";
+import { loadHam } from "../support/corpus.js";
+import { startWebhookReceiver } from "../support/webhook-receiver.js";
+
+type Notification = { status: string; alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }> };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(100);
+  }
+}
+
+function notificationsFor(bodies: unknown[], alertname: string): Notification[] {
+  return (bodies as Notification[]).filter((b) => b.alerts?.some((a) => a.labels["alertname"] === alertname));
+}
+
+describe("alerting on the running daemon", () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  test("backlog alert: fires once with workers stopped, resolves once after a worker drains the queue", async () => {
+    const redis = await startTestRedis();
+    cleanups.push(() => redis.stop());
+    const hook = await startWebhookReceiver();
+    cleanups.push(() => hook.close());
+    const daemon = await startDaemonProcess({
+      redis: { url: redis.url },
+      worker: { processes: 0, scanners: [{ type: "builtin" }] },
+      policy: { holdBulk: false },
+      alerts: {
+        evaluateIntervalMs: 200,
+        repeatSeconds: 3600,
+        webhooks: [{ url: hook.url, backoffMs: 100 }],
+        backlog: { high: 20, low: 0, forSeconds: 0, clearForSeconds: 0 },
+        oldestJobAgeSeconds: { enabled: false },
+        backlogGrowth: { enabled: false },
+      },
+    });
+    cleanups.push(() => daemon.stop());
+
+    // 60 distinct ham messages: 60 campaigns, 60 scan jobs, no worker to take them.
+    const client = await MilterClient.connect(daemon.milter);
+    await client.open();
+    for (const m of loadHam({ limit: 60 })) {
+      const r = await client.transaction(rawToTestMessage(m.bytes, "list@example.org", ["user@box.lab"]));
+      assert.equal(r.eom?.action, "continue");
+    }
+    await client.quit();
+    await waitFor("the backlog alert to fire", () => notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").length >= 1);
+    const [firing] = notificationsFor(hook.bodies, "FloodgateScanBacklogHigh");
+    assert.equal(firing!.status, "firing");
+    const alert = firing!.alerts.find((a) => a.labels["alertname"] === "FloodgateScanBacklogHigh")!;
+    assert.equal(alert.status, "firing");
+    assert.equal(alert.labels["service"], "floodgate");
+    assert.ok(alert.annotations["summary"], "a summary says what is wrong");
+    const status = await runCli(["status", "--url", daemon.metricsUrl]);
+    assert.equal(status.code, 2, `floodgate status exits 2 while a critical alert fires:\n${status.stdout}`);
+
+    // A worker process, as an operator would start one: the backlog drains and the alert resolves once.
+    const worker = spawn(process.execPath, [CLI, "worker", "--config", daemon.configPath, "--redis", redis.url], { stdio: "ignore" });
+    cleanups.push(async () => {
+      if (worker.exitCode === null) {
+        worker.kill("SIGTERM");
+        await once(worker, "exit");
+      }
+    });
+    await waitFor("the backlog alert to resolve", () =>
+      notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").some((n) => n.status === "resolved"),
+    );
+    await sleep(1000); // several evaluations more: no repeat, no flapping
+    const all = notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").map((n) => n.status);
+    assert.deepEqual(all, ["firing", "resolved"]);
+    assert.ok((await metricValue(daemon.metricsUrl, "floodgate_scan_jobs", { state: "completed" })) >= 60);
+  });
+
+  test("every message rejected: reject-ratio and no-accepted-mail alerts fire; a broken reload keeps the old config", async () => {
+    const redis = await startTestRedis();
+    cleanups.push(() => redis.stop());
+    const hook = await startWebhookReceiver();
+    cleanups.push(() => hook.close());
+    const daemon = await startDaemonProcess({
+      redis: { url: redis.url },
+      queue: { enabled: false },
+      worker: { processes: 0 },
+      alerts: {
+        evaluateIntervalMs: 200,
+        webhooks: [{ url: hook.url, backoffMs: 100 }],
+        watchdog: {
+          noAcceptedSeconds: 2,
+          noAcceptedMinSessions: 3,
+          ratioWindowSeconds: 60,
+          ratioMinMessages: 10,
+          rejectRatio: { high: 0.5, low: 0.2, forSeconds: 0, clearForSeconds: 0 },
+        },
+      },
+    });
+    cleanups.push(() => daemon.stop());
+
+    const [sample] = loadHam({ limit: 1 });
+    const message = rawToTestMessage(sample!.bytes, "a@example.org", ["user@box.lab"]);
+    // One accepted copy makes the campaign; block it; then every copy is rejected.
+    let client = await MilterClient.connect(daemon.milter);
+    await client.open();
+    const first = await client.transaction(message);
+    const id = (first.eom!.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Campaign") as { value: string }).value
+      .trim()
+      .split(";")[0]!;
+    await client.quit();
+    const blocked = await runCli(["block", id, "--redis", redis.url, "--config", daemon.configPath]);
+    assert.equal(blocked.code, 0, blocked.stderr);
+    for (let s = 0; s < 5; s++) {
+      client = await MilterClient.connect(daemon.milter);
+      await client.open();
+      for (let i = 0; i < 5; i++) {
+        const r = await client.transaction(message);
+        assert.match(r.eom?.reply ?? "", /^550 5\.7\.1/);
+      }
+      await client.quit();
+    }
+    await waitFor("reject ratio alert", () => notificationsFor(hook.bodies, "FloodgateRejectRatioHigh").length >= 1);
+    await waitFor("no accepted mail alert", () => notificationsFor(hook.bodies, "FloodgateNoMailAccepted").length >= 1);
+
+    // A broken file on SIGHUP: refused, counted, and mail is still decided on the running configuration.
+    const good = readFileSync(daemon.configPath, "utf8");
+    writeFileSync(daemon.configPath, good + "\nmilter:\n  listen: [\"tcp:nowhere\"]\n  bogus: 1\n");
+    daemon.process.kill("SIGHUP");
+    await waitFor("the reload to be refused", async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "refused" })) === 1);
+    client = await MilterClient.connect(daemon.milter);
+    await client.open();
+    assert.match((await client.transaction(message)).eom?.reply ?? "", /^550 5\.7\.1/);
+
+    // A valid reload switching shadow mode on applies to the next message of the same session.
+    const config = parse(good) as Record<string, Record<string, unknown>>;
+    config["policy"] = { ...(config["policy"] ?? {}), shadow: true };
+    writeFileSync(daemon.configPath, stringify(config));
+    daemon.process.kill("SIGHUP");
+    await waitFor("the reload to apply", async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "ok" })) >= 1);
+    const shadow = await client.transaction(message);
+    assert.equal(shadow.eom?.action, "continue", "shadow mode never rejects");
+    const status = shadow.eom!.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status") as { value: string };
+    assert.match(status.value, /shadow-reject/);
+    await client.quit();
+  });
+});
