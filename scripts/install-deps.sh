@@ -26,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Sendmail conflicts with postfix as a package; the tests run it unpacked (real-mta-lab.md).
-if [ "$profile" != run ] && [ ! -x .lab/sendmail/root/usr/lib/sm.bin/sendmail ]; then
+if [ "$profile" != run ] && [ ! -x .lab/sendmail/root/usr/libexec/sendmail/sendmail ]; then
   mkdir -p .lab/sendmail/debs .lab/sendmail/root
   (cd .lab/sendmail/debs && apt-get download sendmail-bin sendmail-base sendmail-cf m4 libwrap0 liblockfile1 >/dev/null)
   for deb in .lab/sendmail/debs/*.deb; do dpkg -x "$deb" .lab/sendmail/root; done
