@@ -76,7 +76,7 @@ export interface Daemon {
 
 /** Start every part; on failure, stop what was started and rethrow. */
 export async function startDaemon(live: LiveConfig, logger: Logger, configPath: string | null): Promise<Daemon> {
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanups: Array<() => unknown> = [];
   const config = (): Config => live.current();
   try {
     const c = config();
@@ -270,7 +270,7 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
 }
 
 /** Stop in reverse order of start: the listener first, the private Redis last. */
-async function runCleanups(cleanups: Array<() => Promise<unknown> | unknown>, logger: Logger): Promise<void> {
+async function runCleanups(cleanups: Array<() => unknown>, logger: Logger): Promise<void> {
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup();

@@ -54,7 +54,11 @@ const commands: Record<string, Handler> = {
   },
 
   async fingerprint(args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: "string" } } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: "string" } },
+    });
     if (positionals.length === 0) return usage("fingerprint takes one or more FILEs");
     const { config } = await loadForCommand(values.config, undefined, false);
     const { fingerprintCommand } = await import("./fingerprint-command.js");
@@ -101,7 +105,12 @@ const commands: Record<string, Handler> = {
       const pool = values.like ? new FingerprintPool({ ...ctx.config.fingerprint, taskTimeoutMs: 60_000 }) : null;
       try {
         const target = values.like ? { likeFile: values.like } : { id: positionals[0]! };
-        return await blockCommand(ctx.store, pool, { ...target, ttlSeconds: parseDuration(values.ttl) }, process.stdout);
+        return await blockCommand(
+          ctx.store,
+          pool,
+          { ...target, ttlSeconds: parseDuration(values.ttl) },
+          process.stdout,
+        );
       } finally {
         await pool?.close();
       }

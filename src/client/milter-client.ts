@@ -141,7 +141,9 @@ export class MilterClient {
       target.kind === "unix" ? netConnect(target.path) : netConnect({ host: target.host, port: target.port });
     await Promise.race([
       once(socket, "connect"),
-      once(socket, "error").then(([e]) => Promise.reject(new MilterClientError(`connect ${spec}: ${(e as Error).message}`))),
+      once(socket, "error").then(([e]) =>
+        Promise.reject(new MilterClientError(`connect ${spec}: ${(e as Error).message}`)),
+      ),
     ]);
     return new MilterClient(socket, {
       style: options.style ?? "postfix",
@@ -196,7 +198,8 @@ export class MilterClient {
     const r = await this.readResponse();
     if (r.type !== "optneg") throw new MilterClientError(`expected an option negotiation reply, got ${r.type}`);
     if (r.version > o.version) throw new MilterClientError(`milter replied version ${r.version} > ${o.version}`);
-    if ((r.actions & ~o.actions) !== 0) throw new MilterClientError(`action mask 0x${r.actions.toString(16)} not offered`);
+    if ((r.actions & ~o.actions) !== 0)
+      throw new MilterClientError(`action mask 0x${r.actions.toString(16)} not offered`);
     if ((r.protocol & ~o.protocol) !== 0)
       throw new MilterClientError(`protocol mask 0x${r.protocol.toString(16)} not offered`);
     this.negotiated = { version: r.version, actions: r.actions, protocol: r.protocol, macros: r.macros };
@@ -239,12 +242,40 @@ export class MilterClient {
   ): Promise<StepResult[]> {
     if (!this.negotiated) await this.negotiate();
     const connectMacros: Array<[string, string]> = this.postfix()
-      ? [["j", "mx.lab.local"], ["{daemon_name}", "mx.lab.local"], ["{daemon_addr}", "127.0.0.1"], ["v", "Postfix 3.7.11"], ["_", `${info.hostname} [${info.address}]`]]
-      : [["j", "mx.lab.local"], ["_", `${info.hostname} [${info.address}]`], ["{daemon_name}", "MTA"], ["{if_name}", "localhost"], ["{if_addr}", "127.0.0.1"]];
+      ? [
+          ["j", "mx.lab.local"],
+          ["{daemon_name}", "mx.lab.local"],
+          ["{daemon_addr}", "127.0.0.1"],
+          ["v", "Postfix 3.7.11"],
+          ["_", `${info.hostname} [${info.address}]`],
+        ]
+      : [
+          ["j", "mx.lab.local"],
+          ["_", `${info.hostname} [${info.address}]`],
+          ["{daemon_name}", "MTA"],
+          ["{if_name}", "localhost"],
+          ["{if_addr}", "127.0.0.1"],
+        ];
     const steps = [
-      await this.step("connect", SMFIC_CONNECT, encodeCommand.connect(info, !this.postfix()), connectMacros, SMFIP_NOCONNECT, SMFIP_NR_CONN),
+      await this.step(
+        "connect",
+        SMFIC_CONNECT,
+        encodeCommand.connect(info, !this.postfix()),
+        connectMacros,
+        SMFIP_NOCONNECT,
+        SMFIP_NR_CONN,
+      ),
     ];
-    steps.push(await this.step("helo", SMFIC_HELO, encodeCommand.helo(helo), this.postfix() ? [] : null, SMFIP_NOHELO, SMFIP_NR_HELO));
+    steps.push(
+      await this.step(
+        "helo",
+        SMFIC_HELO,
+        encodeCommand.helo(helo),
+        this.postfix() ? [] : null,
+        SMFIP_NOHELO,
+        SMFIP_NR_HELO,
+      ),
+    );
     return steps;
   }
 
@@ -262,15 +293,42 @@ export class MilterClient {
     };
 
     const mailMacros: Array<[string, string]> = pf
-      ? [["{mail_addr}", message.sender], ["{mail_host}", "lab.local"], ["{mail_mailer}", "smtp"]]
-      : [["i", queueId], ["{mail_addr}", message.sender], ["{mail_mailer}", "esmtp"], ["{mail_host}", "lab.local"]];
-    const mail = await this.step("mail", SMFIC_MAIL, encodeCommand.mail(message.sender, ["BODY=8BITMIME"]), mailMacros, SMFIP_NOMAIL, SMFIP_NR_MAIL);
+      ? [
+          ["{mail_addr}", message.sender],
+          ["{mail_host}", "lab.local"],
+          ["{mail_mailer}", "smtp"],
+        ]
+      : [
+          ["i", queueId],
+          ["{mail_addr}", message.sender],
+          ["{mail_mailer}", "esmtp"],
+          ["{mail_host}", "lab.local"],
+        ];
+    const mail = await this.step(
+      "mail",
+      SMFIC_MAIL,
+      encodeCommand.mail(message.sender, ["BODY=8BITMIME"]),
+      mailMacros,
+      SMFIP_NOMAIL,
+      SMFIP_NR_MAIL,
+    );
     steps.push(mail);
     if (early(mail)) return finish(mail.response!);
 
     let accepted = 0;
     for (const rcpt of message.recipients) {
-      const s = await this.step("rcpt", SMFIC_RCPT, encodeCommand.rcpt(rcpt), [["{rcpt_addr}", rcpt], ["{rcpt_host}", "lab.local"], ["{rcpt_mailer}", "smtp"]], SMFIP_NORCPT, SMFIP_NR_RCPT);
+      const s = await this.step(
+        "rcpt",
+        SMFIC_RCPT,
+        encodeCommand.rcpt(rcpt),
+        [
+          ["{rcpt_addr}", rcpt],
+          ["{rcpt_host}", "lab.local"],
+          ["{rcpt_mailer}", "smtp"],
+        ],
+        SMFIP_NORCPT,
+        SMFIP_NR_RCPT,
+      );
       steps.push(s);
       if (s.response === null || s.response === "continue" || s.response === "accept") accepted++;
     }
@@ -285,7 +343,14 @@ export class MilterClient {
     const leadingSpace = this.flag(SMFIP_HDR_LEADSPC);
     for (const [name, value] of message.headers) {
       const v = leadingSpace ? ` ${value}` : value;
-      const s = await this.step("header", SMFIC_HEADER, encodeCommand.header(name, v), iMacro, SMFIP_NOHDRS, SMFIP_NR_HDR);
+      const s = await this.step(
+        "header",
+        SMFIC_HEADER,
+        encodeCommand.header(name, v),
+        iMacro,
+        SMFIP_NOHDRS,
+        SMFIP_NR_HDR,
+      );
       steps.push(s);
       if (early(s)) return finish(s.response!);
     }
@@ -295,7 +360,14 @@ export class MilterClient {
 
     const body = typeof message.body === "string" ? Buffer.from(message.body) : message.body;
     for (let i = 0; i < body.length; i += MILTER_CHUNK_SIZE) {
-      const s = await this.step("body", SMFIC_BODY, encodeCommand.body(body.subarray(i, i + MILTER_CHUNK_SIZE)), iMacro, SMFIP_NOBODY, SMFIP_NR_BODY);
+      const s = await this.step(
+        "body",
+        SMFIC_BODY,
+        encodeCommand.body(body.subarray(i, i + MILTER_CHUNK_SIZE)),
+        iMacro,
+        SMFIP_NOBODY,
+        SMFIP_NR_BODY,
+      );
       steps.push(s);
       if (s.response === "skip") break;
       if (early(s)) return finish(s.response!);

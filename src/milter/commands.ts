@@ -171,7 +171,8 @@ export const encodeCommand = {
   },
   connect(info: ConnectInfo, sendmailStyle = false): Buffer {
     const host = cStrings(info.hostname);
-    if (info.family === "unknown") return encodeFrame(SMFIC_CONNECT, Buffer.concat([host, Buffer.from([SMFIA_UNKNOWN])]));
+    if (info.family === "unknown")
+      return encodeFrame(SMFIC_CONNECT, Buffer.concat([host, Buffer.from([SMFIA_UNKNOWN])]));
     const family = info.family === "inet" ? SMFIA_INET : info.family === "inet6" ? SMFIA_INET6 : SMFIA_UNIX;
     const port = Buffer.alloc(2);
     port.writeUInt16BE(info.port ?? 0, 0);

@@ -30,7 +30,8 @@ export function formatReply(reply: SmtpReply, kind: "reject" | "tempfail"): stri
   if (xcode[0] !== code[0]) throw new ReplyCodeError(`enhanced code ${xcode} does not match reply code ${code}`);
   const lines = typeof reply.text === "string" ? [reply.text] : reply.text;
   if (lines.length === 0) throw new ReplyCodeError("reply has no text");
-  if (lines.length > MAX_REPLY_LINES) throw new ReplyCodeError(`reply has ${lines.length} lines, at most ${MAX_REPLY_LINES}`);
+  if (lines.length > MAX_REPLY_LINES)
+    throw new ReplyCodeError(`reply has ${lines.length} lines, at most ${MAX_REPLY_LINES}`);
   const escaped = lines.map((line, i) => {
     if (/[\r\n\0]/.test(line)) throw new ReplyCodeError(`reply line ${i + 1} contains CR, LF or NUL`);
     const e = line.replace(/%/g, "%%");

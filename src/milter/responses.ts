@@ -172,7 +172,10 @@ export function parseResponse(frame: Frame): Response {
       return { type: "modification", modification: { kind: "addRecipient", address, args } };
     }
     case SMFIR_DELRCPT:
-      return { type: "modification", modification: { kind: "deleteRecipient", address: readCString(payload, 0).value } };
+      return {
+        type: "modification",
+        modification: { kind: "deleteRecipient", address: readCString(payload, 0).value },
+      };
     case SMFIR_REPLBODY:
       return { type: "modification", modification: { kind: "replaceBody", body: Buffer.from(payload) } };
     case SMFIR_QUARANTINE:

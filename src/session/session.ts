@@ -189,7 +189,12 @@ export class MilterSession implements SessionContext {
     const kind = error instanceof ProtocolError ? error.kind : error instanceof CommandError ? "malformed" : "internal";
     this.observer.protocolError?.(kind);
     this.logger.warn(
-      { session: this.id, peer: this.connect?.address ?? null, kind, err: error instanceof Error ? error.message : error },
+      {
+        session: this.id,
+        peer: this.connect?.address ?? null,
+        kind,
+        err: error instanceof Error ? error.message : error,
+      },
       "closing milter session",
     );
     const err = error instanceof Error ? error : new Error(String(error));
@@ -291,13 +296,20 @@ export class MilterSession implements SessionContext {
     }
     const n = this.negotiated;
     if (n.missingActions !== 0)
-      this.logger.warn({ session: this.id, missing: n.missingActions }, "MTA does not offer every action Floodgate uses");
+      this.logger.warn(
+        { session: this.id, missing: n.missingActions },
+        "MTA does not offer every action Floodgate uses",
+      );
     this.write(encodeResponse.optneg(n.version, n.actions, n.protocol, n.macros));
   }
 
   private newTransaction(sender: EnvelopeAddress): TransactionState {
     const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
-    return new TransactionState(sender, new MessageCapture(this.settings().messageCaptureBytes, leadingSpace), this.macros);
+    return new TransactionState(
+      sender,
+      new MessageCapture(this.settings().messageCaptureBytes, leadingSpace),
+      this.macros,
+    );
   }
 
   /** The open transaction; a command that needs one without a MAIL first gets an empty sender (lenient, §1.12). */

@@ -6,11 +6,23 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
-const REDACT = ["password", "*.password", "redis.url", "*.redisUrl", "authorization", "*.authorization", "token", "*.token"];
+const REDACT = [
+  "password",
+  "*.password",
+  "redis.url",
+  "*.redisUrl",
+  "authorization",
+  "*.authorization",
+  "token",
+  "*.token",
+];
 
 /** A logger writing one JSON object per line to fd 2. */
 export function createLogger(level: string = "info", name = "floodgate"): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: "[redacted]" } }, pino.destination({ fd: 2, sync: false }));
+  return pino(
+    { name, level, redact: { paths: REDACT, censor: "[redacted]" } },
+    pino.destination({ fd: 2, sync: false }),
+  );
 }
 
 /** Hide the password in a redis:// URL before it is logged. */

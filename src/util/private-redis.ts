@@ -33,7 +33,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** Start redis-server on a free (or given) port; fails with a clear message when the binary is missing. */
-export async function startPrivateRedis(options: { binary?: string; port?: number; dir?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: { binary?: string; port?: number; dir?: string } = {},
+): Promise<PrivateRedis> {
   const binary = options.binary ?? "redis-server";
   const port = options.port || (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "floodgate-redis-"));
@@ -69,8 +71,22 @@ export async function startPrivateRedis(options: { binary?: string; port?: numbe
 
 async function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
   const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", dir, "--maxmemory-policy", "noeviction", "--protected-mode", "yes", "--loglevel", "warning",
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--maxmemory-policy",
+    "noeviction",
+    "--protected-mode",
+    "yes",
+    "--loglevel",
+    "warning",
   ];
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

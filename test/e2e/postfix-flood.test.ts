@@ -123,7 +123,9 @@ describe("a flood through Postfix", () => {
       if (r.accepted) {
         await new Promise((res) => setTimeout(res, 2000));
         const box = join(postfix.mailbox(copy.to.split("@")[0]!), "new");
-        const got = readdirSync(box).map((f) => readFileSync(join(box, f), "utf8").split("\n\n")[0]).join("\n---\n");
+        const got = readdirSync(box)
+          .map((f) => readFileSync(join(box, f), "utf8").split("\n\n")[0])
+          .join("\n---\n");
         assert.fail(`copy ${i - 1} was accepted before the verdict; delivered headers:\n${got}`);
       }
       assert.match(last, /^451 4\.7\.1 /, "until the verdict, copies are held, never accepted");

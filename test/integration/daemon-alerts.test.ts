@@ -17,7 +17,10 @@ import { CLI, metricValue, runCli, startDaemonProcess } from "../support/daemon.
 import { loadHam } from "../support/corpus.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
 
-type Notification = { status: string; alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }> };
+type Notification = {
+  status: string;
+  alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }>;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
@@ -66,7 +69,10 @@ describe("alerting on the running daemon", () => {
       assert.equal(r.eom?.action, "continue");
     }
     await client.quit();
-    await waitFor("the backlog alert to fire", () => notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").length >= 1);
+    await waitFor(
+      "the backlog alert to fire",
+      () => notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").length >= 1,
+    );
     const [firing] = notificationsFor(hook.bodies, "FloodgateScanBacklogHigh");
     assert.equal(firing!.status, "firing");
     const alert = firing!.alerts.find((a) => a.labels["alertname"] === "FloodgateScanBacklogHigh")!;
@@ -74,11 +80,16 @@ describe("alerting on the running daemon", () => {
     assert.equal(alert.labels["service"], "floodgate");
     assert.ok(alert.annotations["summary"], "a summary says what is wrong");
     const status = await runCli(["status", "--url", daemon.metricsUrl]);
-    assert.ok(status.code === 1 || status.code === 2, `floodgate status exits non-zero while an alert fires:\n${status.stdout}`);
+    assert.ok(
+      status.code === 1 || status.code === 2,
+      `floodgate status exits non-zero while an alert fires:\n${status.stdout}`,
+    );
     assert.match(status.stdout, /alert/);
 
     // A worker process, as an operator would start one: the backlog drains and the alert resolves once.
-    const worker = spawn(process.execPath, [CLI, "worker", "--config", daemon.configPath, "--redis", redis.url], { stdio: "ignore" });
+    const worker = spawn(process.execPath, [CLI, "worker", "--config", daemon.configPath, "--redis", redis.url], {
+      stdio: "ignore",
+    });
     cleanups.push(async () => {
       if (worker.exitCode === null) {
         worker.kill("SIGTERM");
@@ -123,7 +134,9 @@ describe("alerting on the running daemon", () => {
     let client = await MilterClient.connect(daemon.milter);
     await client.open();
     const first = await client.transaction(message);
-    const id = (first.eom!.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Campaign") as { value: string }).value
+    const id = (
+      first.eom!.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Campaign") as { value: string }
+    ).value
       .trim()
       .split(";")[0]!;
     await client.quit();
@@ -143,9 +156,12 @@ describe("alerting on the running daemon", () => {
 
     // A broken file on SIGHUP: refused, counted, and mail is still decided on the running configuration.
     const good = readFileSync(daemon.configPath, "utf8");
-    writeFileSync(daemon.configPath, good + "\nmilter:\n  listen: [\"tcp:nowhere\"]\n  bogus: 1\n");
+    writeFileSync(daemon.configPath, good + '\nmilter:\n  listen: ["tcp:nowhere"]\n  bogus: 1\n');
     daemon.process.kill("SIGHUP");
-    await waitFor("the reload to be refused", async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "refused" })) === 1);
+    await waitFor(
+      "the reload to be refused",
+      async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "refused" })) === 1,
+    );
     client = await MilterClient.connect(daemon.milter);
     await client.open();
     assert.match((await client.transaction(message)).eom?.reply ?? "", /^550 5\.7\.1/);
@@ -155,10 +171,15 @@ describe("alerting on the running daemon", () => {
     config["policy"] = { ...(config["policy"] ?? {}), shadow: true };
     writeFileSync(daemon.configPath, stringify(config));
     daemon.process.kill("SIGHUP");
-    await waitFor("the reload to apply", async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "ok" })) >= 1);
+    await waitFor(
+      "the reload to apply",
+      async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "ok" })) >= 1,
+    );
     const shadow = await client.transaction(message);
     assert.equal(shadow.eom?.action, "continue", "shadow mode never rejects");
-    const status = shadow.eom!.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status") as { value: string };
+    const status = shadow.eom.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status") as {
+      value: string;
+    };
     assert.match(status.value, /shadow-reject/);
     await client.quit();
   });

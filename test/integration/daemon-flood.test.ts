@@ -16,8 +16,7 @@ import { campaignBase, campaignVariants, loadSpam } from "../support/corpus.js";
 
 const header = (r: Awaited<ReturnType<MilterClient["transaction"]>>, name: string) =>
   r.eom?.modifications.find((m) => m.kind === "addHeader" && m.name === name && "value" in m)?.["value" as never] as
-    | string
-    | undefined;
+    string | undefined;
 
 describe("floodgate run: a flood of one campaign", () => {
   let redis: PrivateRedis;
@@ -79,14 +78,24 @@ describe("floodgate run: a flood of one campaign", () => {
     console.log(`campaigns: ${ids.size}; the largest holds ${topCount} of 10000`);
     assert.ok(topCount >= 9900, `at least 99% of copies in one campaign (got ${topCount}, ${ids.size} campaigns)`);
 
-    const blocked = await runCli(["block", "--like", likeFile, "--ttl", "1h", "--redis", redis.url, "--config", daemon.configPath]);
+    const blocked = await runCli([
+      "block",
+      "--like",
+      likeFile,
+      "--ttl",
+      "1h",
+      "--redis",
+      redis.url,
+      "--config",
+      daemon.configPath,
+    ]);
     assert.equal(blocked.code, 0, blocked.stderr);
     assert.match(blocked.stdout, new RegExp(topId));
 
     const after = await flood(500, 10);
     for (const r of after) {
       assert.equal(r.eom?.action, "replyCode");
-      assert.match(r.eom!.reply!, new RegExp(`^550 5\\.7\\.1 .*${topId}`));
+      assert.match(r.eom.reply!, new RegExp(`^550 5\\.7\\.1 .*${topId}`));
     }
     const unblocked = await runCli(["unblock", topId, "--redis", redis.url, "--config", daemon.configPath]);
     assert.equal(unblocked.code, 0, unblocked.stderr);

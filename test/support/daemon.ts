@@ -93,8 +93,14 @@ export async function startDaemonProcess(config: Record<string, unknown> = {}): 
 }
 
 /** Run a `floodgate` subcommand to completion. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -104,14 +110,22 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 /** A metric's value from the Prometheus text of `/metrics` (sum over label sets matching `labels`). */
-export async function metricValue(metricsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  metricsUrl: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split("\n")) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries((m[2] ?? "").split(",").filter(Boolean).map((kv) => kv.split("=").map((x) => x.replace(/"/g, ""))));
+    const got: Record<string, string> = {};
+    for (const kv of (m[2] ?? "").split(",").filter(Boolean)) {
+      const [k = "", v = ""] = kv.split("=");
+      got[k] = v.replace(/"/g, "");
+    }
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[3]);
   }
   return sum;

@@ -28,7 +28,11 @@ describe("commands: golden bytes", () => {
       encodeCommand.connect({ hostname: "h", family: "inet", address: "1.2.3.4", port: 25 }),
       "0000000e4368003400193" + "12e322e332e3400",
     ],
-    ["connect unknown", encodeCommand.connect({ hostname: "h", family: "unknown", address: null, port: null }), "00000004436800" + "55"],
+    [
+      "connect unknown",
+      encodeCommand.connect({ hostname: "h", family: "unknown", address: null, port: null }),
+      "00000004436800" + "55",
+    ],
     ["helo", encodeCommand.helo("x.y"), "00000005487" + "82e7900"],
     ["mail with args", encodeCommand.mail("a@b", ["SIZE=10"]), "0000000f4d3c6140623e0053495a453d313000"],
     ["rcpt", encodeCommand.rcpt("c@d"), "00000007523c6340643e00"],
@@ -120,7 +124,11 @@ describe("responses: golden bytes", () => {
     ["skip", encodeResponse.skip(), "0000000173"],
     ["progress", encodeResponse.progress(), "0000000170"],
     ["shutdown", encodeResponse.shutdown(), "0000000134"],
-    ["replycode", encodeResponse.replyCode("550 5.7.1 no"), "0000000e79" + Buffer.from("550 5.7.1 no\0").toString("hex")],
+    [
+      "replycode",
+      encodeResponse.replyCode("550 5.7.1 no"),
+      "0000000e79" + Buffer.from("550 5.7.1 no\0").toString("hex"),
+    ],
     ["optneg", encodeResponse.optneg(6, 0x11, 0x100080), "0000000d4f000000060000001100100080"],
     [
       "optneg with a macro list (§1.6)",
@@ -131,7 +139,11 @@ describe("responses: golden bytes", () => {
   for (const [name, bytes, golden] of cases) test(name, () => assert.equal(hex(bytes), golden));
 
   const mods: Array<[string, Buffer[], string[]]> = [
-    ["addheader", encodeModification({ kind: "addHeader", name: "X-A", value: "v" }, false), ["0000000768582d41007600"]],
+    [
+      "addheader",
+      encodeModification({ kind: "addHeader", name: "X-A", value: "v" }, false),
+      ["0000000768582d41007600"],
+    ],
     [
       "addheader with LEADSPC adds the space (§1.4, OpenARC PR#40)",
       encodeModification({ kind: "addHeader", name: "X-A", value: "v" }, true),
@@ -147,7 +159,11 @@ describe("responses: golden bytes", () => {
       encodeModification({ kind: "changeHeader", index: 1, name: "X", value: "" }, true),
       ["000000086d00000001580000"],
     ],
-    ["chgfrom", encodeModification({ kind: "changeFrom", address: "<a@b>", args: ["RET=HDRS"] }, false), ["0000001065" + Buffer.from("<a@b>\0RET=HDRS\0").toString("hex")]],
+    [
+      "chgfrom",
+      encodeModification({ kind: "changeFrom", address: "<a@b>", args: ["RET=HDRS"] }, false),
+      ["0000001065" + Buffer.from("<a@b>\0RET=HDRS\0").toString("hex")],
+    ],
     ["addrcpt", encodeModification({ kind: "addRecipient", address: "<a@b>" }, false), ["000000072b3c6140623e00"]],
     [
       "addrcpt_par",
@@ -205,7 +221,12 @@ describe("reply codes (§1.9)", () => {
   });
   const bad: Array<[string, Parameters<typeof formatReply>[0], "reject" | "tempfail", RegExp]> = [
     ["class mismatch with verdict", { code: 450, text: "x" }, "reject", /does not match a reject/],
-    ["enhanced code class mismatch (smf-spf#33)", { code: 550, xcode: "4.7.1", text: "x" }, "reject", /does not match reply code/],
+    [
+      "enhanced code class mismatch (smf-spf#33)",
+      { code: 550, xcode: "4.7.1", text: "x" },
+      "reject",
+      /does not match reply code/,
+    ],
     ["not 4xx/5xx", { code: 250, text: "x" }, "reject", /not 4xx or 5xx/],
     ["two digits", { code: 55, text: "x" }, "reject", /not 4xx or 5xx/],
     ["CR in text", { code: 550, text: "a\rb" }, "reject", /CR, LF or NUL/],
@@ -214,7 +235,11 @@ describe("reply codes (§1.9)", () => {
     ["malformed xcode", { code: 550, xcode: "5.x.1", text: "x" }, "reject", /malformed/],
   ];
   for (const [name, reply, kind, error] of bad) {
-    test(`refused: ${name}`, () => assert.throws(() => formatReply(reply, kind), (e: unknown) => e instanceof ReplyCodeError && error.test(e.message)));
+    test(`refused: ${name}`, () =>
+      assert.throws(
+        () => formatReply(reply, kind),
+        (e: unknown) => e instanceof ReplyCodeError && error.test(e.message),
+      ));
   }
 });
 
@@ -238,14 +263,21 @@ describe("frame decoder", () => {
       const a = d.push(stream.subarray(0, i));
       const b = d.push(stream.subarray(i));
       assert.ok(Array.isArray(a) && Array.isArray(b));
-      assert.deepEqual([...a, ...b].map((x) => [x.code, hex(x.payload)]), whole, `split at ${i}`);
+      assert.deepEqual(
+        [...a, ...b].map((x) => [x.code, hex(x.payload)]),
+        whole,
+        `split at ${i}`,
+      );
     }
     for (let i = 0; i < stream.length; i += 7) {
       for (let j = i; j <= stream.length; j += 11) {
         const d = new FrameDecoder(1 << 20);
         const parts = [stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)].map((p) => d.push(p));
         const frames = parts.flatMap((p) => (Array.isArray(p) ? p : assert.fail("decoder error")));
-        assert.deepEqual(frames.map((x) => [x.code, hex(x.payload)]), whole);
+        assert.deepEqual(
+          frames.map((x) => [x.code, hex(x.payload)]),
+          whole,
+        );
       }
     }
   });
@@ -258,7 +290,10 @@ describe("frame decoder", () => {
       assert.ok(Array.isArray(r));
       out.push(...r);
     }
-    assert.deepEqual(out.map((x) => [x.code, hex(x.payload)]), whole);
+    assert.deepEqual(
+      out.map((x) => [x.code, hex(x.payload)]),
+      whole,
+    );
     assert.equal(d.pending, 0);
   });
 

@@ -34,7 +34,10 @@ test("decoder: any bytes, any split: the same frames or the same error, never a 
       }
       if (Array.isArray(whole)) {
         assert.equal(error, null);
-        assert.deepEqual(frames, whole.map((f) => `${f.code}:${f.payload.toString("hex")}`));
+        assert.deepEqual(
+          frames,
+          whole.map((f) => `${f.code}:${f.payload.toString("hex")}`),
+        );
       } else {
         assert.deepEqual(error, whole);
       }
@@ -45,25 +48,36 @@ test("decoder: any bytes, any split: the same frames or the same error, never a 
 
 type Cmd = { stage: Stage | "abort" | "eob" | "macro"; bytes: Buffer };
 const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
-  fc.constant<Cmd>({ stage: "connect", bytes: encodeCommand.connect({ hostname: "h", family: "inet", address: "10.1.1.1", port: 1 }) }),
+  fc.constant<Cmd>({
+    stage: "connect",
+    bytes: encodeCommand.connect({ hostname: "h", family: "inet", address: "10.1.1.1", port: 1 }),
+  }),
   fc.string().map<Cmd>((s) => ({ stage: "helo", bytes: encodeCommand.helo(s) })),
   fc.emailAddress().map<Cmd>((s) => ({ stage: "mail", bytes: encodeCommand.mail(s) })),
   fc.emailAddress().map<Cmd>((s) => ({ stage: "rcpt", bytes: encodeCommand.rcpt(s) })),
   fc.constant<Cmd>({ stage: "data", bytes: encodeCommand.data() }),
-  fc.tuple(fc.string({ minLength: 1 }), fc.string()).map<Cmd>(([n, v]) => ({ stage: "header", bytes: encodeCommand.header(n, v) })),
+  fc
+    .tuple(fc.string({ minLength: 1 }), fc.string())
+    .map<Cmd>(([n, v]) => ({ stage: "header", bytes: encodeCommand.header(n, v) })),
   fc.constant<Cmd>({ stage: "eoh", bytes: encodeCommand.eoh() }),
   fc.uint8Array({ maxLength: 300 }).map<Cmd>((b) => ({ stage: "body", bytes: encodeCommand.body(Buffer.from(b)) })),
   fc.constant<Cmd>({ stage: "eob", bytes: encodeCommand.eob() }),
   fc.constant<Cmd>({ stage: "abort", bytes: encodeCommand.abort() }),
-  fc
-    .tuple(fc.constantFrom(..."CHMRTLNBEU"), fc.array(fc.string(), { maxLength: 5 }))
-    .map<Cmd>(([code, strings]) => ({ stage: "macro", bytes: encodeCommand.macro(code.charCodeAt(0), strings.map((s) => [s, s] as [string, string])) })),
+  fc.tuple(fc.constantFrom(..."CHMRTLNBEU"), fc.array(fc.string(), { maxLength: 5 })).map<Cmd>(([code, strings]) => ({
+    stage: "macro",
+    bytes: encodeCommand.macro(
+      code.charCodeAt(0),
+      strings.map((s) => [s, s] as [string, string]),
+    ),
+  })),
 );
 
 test("session: random command orders under random offers get exactly the replies owed", async () => {
   await fc.assert(
     fc.asyncProperty(fc.nat(0x1fffff), fc.array(commandArb, { maxLength: 40 }), async (offeredProtocol, commands) => {
-      const h = new SessionHarness(noopPolicy(), { noReplyStages: ["connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body"] });
+      const h = new SessionHarness(noopPolicy(), {
+        noReplyStages: ["connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body"],
+      });
       h.send(encodeCommand.optneg(6, 0x1ff, offeredProtocol));
       const [neg] = await h.waitFor(1);
       assert.ok(neg?.type === "optneg");
@@ -101,19 +115,22 @@ test("session: random bytes after negotiation close the session or are answered,
 test("session: a hostile stream of valid frames with garbage payloads never throws", () => {
   const codes = [..."ABCDEHKLMNOQRTU"].map((c) => c.charCodeAt(0));
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.constantFrom(...codes), fc.uint8Array({ maxLength: 64 })), { maxLength: 30 }), (frames) => {
-      const h = new SessionHarness(noopPolicy());
-      h.send(encodeCommand.optneg(6, 0x1ff, 0x1fffff));
-      for (const [code, payload] of frames) {
-        const b = Buffer.alloc(5 + payload.length);
-        b.writeUInt32BE(payload.length + 1, 0);
-        b[4] = code;
-        b.set(payload, 5);
-        assert.doesNotThrow(() => h.send(b));
-      }
-      assert.ok(h.closed === null || h.closed === "clean" || h.closed instanceof Error);
-      if (h.closed instanceof Error) assert.doesNotMatch(h.closed.message, /internal|TypeError|RangeError/);
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...codes), fc.uint8Array({ maxLength: 64 })), { maxLength: 30 }),
+      (frames) => {
+        const h = new SessionHarness(noopPolicy());
+        h.send(encodeCommand.optneg(6, 0x1ff, 0x1fffff));
+        for (const [code, payload] of frames) {
+          const b = Buffer.alloc(5 + payload.length);
+          b.writeUInt32BE(payload.length + 1, 0);
+          b[4] = code;
+          b.set(payload, 5);
+          assert.doesNotThrow(() => h.send(b));
+        }
+        assert.ok(h.closed === null || h.closed === "clean" || h.closed instanceof Error);
+        if (h.closed instanceof Error) assert.doesNotMatch(h.closed.message, /internal|TypeError|RangeError/);
+      },
+    ),
     { numRuns: 500 },
   );
 });

@@ -30,9 +30,16 @@ function message(subject = "s", body = "hello\r\n"): Buffer[] {
 }
 
 describe("negotiation (§1.5)", () => {
-  const wants = { actions: C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS, decidesAt: new Set<never>(), noReplyStages: ["header", "body"] as const };
+  const wants = {
+    actions: C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS,
+    decidesAt: new Set<never>(),
+    noReplyStages: ["header", "body"] as const,
+  };
   test("Postfix's full offer", () => {
-    const n = negotiate({ version: 6, actions: 0x1ff, protocol: 0x1fffff }, { ...wants, noReplyStages: ["header", "body"] });
+    const n = negotiate(
+      { version: 6, actions: 0x1ff, protocol: 0x1fffff },
+      { ...wants, noReplyStages: ["header", "body"] },
+    );
     assert.equal(n.version, 6);
     assert.equal(n.actions, C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS);
     assert.equal(n.protocol, C.SMFIP_NR_HDR | C.SMFIP_NR_BODY | C.SMFIP_HDR_LEADSPC | C.SMFIP_NOUNKNOWN);
@@ -53,11 +60,17 @@ describe("negotiation (§1.5)", () => {
     assert.equal(n.protocol & C.SMFIP_NR_HDR, 0);
   });
   test("version 1 is refused", () => {
-    assert.throws(() => negotiate({ version: 1, actions: 0x0f, protocol: 0x3f }, { ...wants, noReplyStages: [] }), /older than 2/);
+    assert.throws(
+      () => negotiate({ version: 1, actions: 0x0f, protocol: 0x3f }, { ...wants, noReplyStages: [] }),
+      /older than 2/,
+    );
   });
   test("macro lists only with SETSYMLIST offered, and the action bit set", () => {
     const m = { 5: ["i"] };
-    assert.equal(negotiate({ version: 6, actions: 0xff, protocol: 0 }, { ...wants, noReplyStages: [], macros: m }).macros, undefined);
+    assert.equal(
+      negotiate({ version: 6, actions: 0xff, protocol: 0 }, { ...wants, noReplyStages: [], macros: m }).macros,
+      undefined,
+    );
     const n = negotiate({ version: 6, actions: 0x1ff, protocol: 0 }, { ...wants, noReplyStages: [], macros: m });
     assert.deepEqual(n.macros, m);
     assert.ok(n.actions & C.SMFIF_SETSYMLIST);
@@ -76,7 +89,10 @@ describe("negotiation (§1.5)", () => {
 describe("macros with stage scoping (§1.7)", () => {
   test("later stages are cleared; x and {x} match; transient codes live one command", () => {
     const m = new MacroStore();
-    m.define(C.SMFIC_CONNECT, [["j", "mx"], ["{daemon_name}", "d"]]);
+    m.define(C.SMFIC_CONNECT, [
+      ["j", "mx"],
+      ["{daemon_name}", "d"],
+    ]);
     m.define(C.SMFIC_MAIL, [["{mail_addr}", "a@b"]]);
     m.define(C.SMFIC_RCPT, [["{rcpt_addr}", "c@d"]]);
     assert.equal(m.get("{j}"), "mx");
@@ -95,13 +111,28 @@ describe("macros with stage scoping (§1.7)", () => {
 describe("the session", () => {
   test("a Postfix conversation: replies where owed, none where no reply was promised", async () => {
     const h = new SessionHarness(noopPolicy());
-    h.send(POSTFIX, encodeCommand.macro(C.SMFIC_CONNECT, []), CONNECT, encodeCommand.macro(C.SMFIC_HELO, []), encodeCommand.helo("x"));
+    h.send(
+      POSTFIX,
+      encodeCommand.macro(C.SMFIC_CONNECT, []),
+      CONNECT,
+      encodeCommand.macro(C.SMFIC_HELO, []),
+      encodeCommand.helo("x"),
+    );
     for (const p of message()) h.send(encodeCommand.macro(p[4]!, [["i", "Q1"]]), p);
     h.send(encodeCommand.abort(), encodeCommand.abort());
     await h.waitFor(8);
     await sleep(10);
     // optneg, connect, helo, mail, rcpt, data, eoh, eom: no reply to header or body (NR_HDR, NR_BODY)
-    assert.deepEqual(h.types(), ["optneg", "continue", "continue", "continue", "continue", "continue", "continue", "continue"]);
+    assert.deepEqual(h.types(), [
+      "optneg",
+      "continue",
+      "continue",
+      "continue",
+      "continue",
+      "continue",
+      "continue",
+      "continue",
+    ]);
     assert.equal(h.closed, null);
   });
 
@@ -110,7 +141,9 @@ describe("the session", () => {
     const policy: MilterPolicy = {
       ...noopPolicy(),
       endOfMessage: async (ctx, msg) => {
-        seen.push(`${ctx.transaction!.sender.address}:${ctx.transaction!.recipients.length}:${msg.raw.toString().split("\r\n")[0]}`);
+        seen.push(
+          `${ctx.transaction!.sender.address}:${ctx.transaction!.recipients.length}:${msg.raw.toString().split("\r\n")[0]}`,
+        );
         return { verdict: { kind: "continue" } };
       },
     };
@@ -121,7 +154,11 @@ describe("the session", () => {
     h.send(encodeCommand.abort(), encodeCommand.abort(), encodeCommand.abort());
     h.send(encodeCommand.helo("c"), ...message("three"));
     await h.waitFor(4 + 3 * 5 + 1); // header and body get no reply (NR_HDR, NR_BODY)
-    assert.deepEqual(seen, ["a@example.org:1:Subject: one", "a@example.org:1:Subject: two", "a@example.org:1:Subject: three"]);
+    assert.deepEqual(seen, [
+      "a@example.org:1:Subject: one",
+      "a@example.org:1:Subject: two",
+      "a@example.org:1:Subject: three",
+    ]);
     assert.equal(h.closed, null);
   });
 
@@ -131,7 +168,9 @@ describe("the session", () => {
       ...noopPolicy(),
       decidesAt: new Set(["rcpt"]),
       rcptTo: (_ctx, r): Verdict =>
-        r.address.startsWith("bad") ? { kind: "reject", reply: { code: 550, xcode: "5.1.1", text: "no such user" } } : { kind: "continue" },
+        r.address.startsWith("bad")
+          ? { kind: "reject", reply: { code: 550, xcode: "5.1.1", text: "no such user" } }
+          : { kind: "continue" },
       endOfMessage: async (ctx) => {
         recipients = ctx.transaction!.recipients.map((r) => r.address);
         return { verdict: { kind: "continue" } };
@@ -160,16 +199,23 @@ describe("the session", () => {
       }),
     };
     const h = new SessionHarness(policy);
-    const original = h.session["transport"].write;
-    h.session["transport"].write = (d: Buffer) => {
+    const transport = h.session["transport"];
+    const original = transport.write.bind(transport);
+    transport.write = (d: Buffer) => {
       writes.push(d.length);
       original(d);
     };
     h.send(POSTFIX, CONNECT, ...message());
     await h.waitFor(8);
     const tail = h.responses.slice(-3);
-    assert.deepEqual(tail[0], { type: "modification", modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " reject" } });
-    assert.deepEqual(tail[1], { type: "modification", modification: { kind: "changeHeader", index: 1, name: "Subject", value: " x" } });
+    assert.deepEqual(tail[0], {
+      type: "modification",
+      modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " reject" },
+    });
+    assert.deepEqual(tail[1], {
+      type: "modification",
+      modification: { kind: "changeHeader", index: 1, name: "Subject", value: " x" },
+    });
     assert.deepEqual(tail[2], { type: "replyCode", text: "550-5.7.1 campaign abc\r\n550 5.7.1 100%% spam" });
     assert.equal(writes.length, 7, "optneg, connect, mail, rcpt, data, eoh, and the whole EOM answer in one write");
   });
@@ -191,7 +237,10 @@ describe("the session", () => {
     h.send(POSTFIX, CONNECT, ...message());
     await h.waitFor(8);
     assert.deepEqual(h.responses.slice(-2), [
-      { type: "modification", modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " skipped; reason=eom-deadline" } },
+      {
+        type: "modification",
+        modification: { kind: "addHeader", name: "X-Floodgate-Status", value: " skipped; reason=eom-deadline" },
+      },
       { type: "continue" },
     ]);
     assert.deepEqual(h.failModes, ["eom-deadline"]);
@@ -202,7 +251,10 @@ describe("the session", () => {
     const h = new SessionHarness(policy, { failMode: "tempfail" });
     h.send(POSTFIX, CONNECT, ...message());
     await h.waitFor(7);
-    assert.deepEqual(h.responses.at(-1), { type: "replyCode", text: "451 4.7.1 Floodgate: eom-error, try again later" });
+    assert.deepEqual(h.responses.at(-1), {
+      type: "replyCode",
+      text: "451 4.7.1 Floodgate: eom-error, try again later",
+    });
   });
 
   test("a slow RCPT handler: fail mode at RCPT, reason carried to the header at end of message", async () => {
@@ -241,7 +293,12 @@ describe("the session", () => {
     const policy: MilterPolicy = {
       ...noopPolicy(),
       endOfMessage: async (_ctx, m) => {
-        captured = { raw: m.raw.toString(), truncated: m.truncated, totalBytes: m.totalBytes, shared: m.raw.buffer instanceof SharedArrayBuffer };
+        captured = {
+          raw: m.raw.toString(),
+          truncated: m.truncated,
+          totalBytes: m.totalBytes,
+          shared: m.raw.buffer instanceof SharedArrayBuffer,
+        };
         return { verdict: { kind: "continue" } };
       },
     };
