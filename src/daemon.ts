@@ -117,7 +117,8 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
     if (c.queue.enabled) {
       producer = createScanProducer({
         config,
-        connection: connect("fastpath"),
+        // BullMQ's own role: a fail-fast command timeout could report "shed" for a job Redis did queue.
+        connection: connect("bullmq"),
         subscriber: connect("subscriber"),
         store,
         logger,
@@ -187,6 +188,7 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
 
     const alerts = createAlertManager({
       alerts: c.alerts,
+      live,
       logger,
       sampler: async () => ({
         backlog: lastQueue?.backlog ?? null,

@@ -144,6 +144,11 @@ export const policySchema = z
         dkimDomains: z.array(z.string()).default([]),
         listIds: z.array(z.string()).default([]),
         clientNetworks: z.array(z.string()).default([]),
+        /**
+         * Authentication-Results headers trusted for `dkimDomains`: those whose authserv-id is listed; when empty,
+         * only the topmost one (added by the nearest MTA or milter). @defaultValue []
+         */
+        authservIds: z.array(z.string()).default([]),
       })
       .strict()
       .prefault({}),
@@ -209,6 +214,12 @@ export const workerSchema = z
     jobTimeoutMs: ms(60_000),
     attempts: count(3, 1, 100),
     backoffMs: ms(2000),
+    /** A job's lock, renewed while it runs; a worker process that dies loses it after this long. @defaultValue 30000 */
+    lockDurationMs: ms(30_000, 1000),
+    /** How often each worker process looks for stalled jobs (lock lost) and re-queues them. @defaultValue 15000 */
+    stalledIntervalMs: ms(15_000, 500),
+    /** Times a job may stall (its worker process died) before it fails for good. @defaultValue 2 */
+    maxStalledCount: count(2, 0, 100),
     /** A verdict from a score at or above this is spam. @defaultValue 5 */
     spamScore: z.number().default(5),
     scanners: z.array(scannerSchema).min(1).default([{ type: "builtin", threshold: 5 }]),
@@ -217,23 +228,37 @@ export const workerSchema = z
 
 export const metricsSchema = z
   .object({
+    /** Serve /metrics, /healthz, /readyz, /status and the admin endpoint. @defaultValue true */
     enabled: z.boolean().default(true),
-    /** Loopback unless configured otherwise. @defaultValue "127.0.0.1" */
-    host: z.string().default("127.0.0.1"),
+    /** Loopback unless configured otherwise; the admin endpoint answers loopback peers only. @defaultValue "127.0.0.1" */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** 0 picks a free port (tests). @defaultValue 9464 */
     port: count(9464, 0, 65535),
   })
   .strict();
 
 export const alertsSchema = z
   .object({
+    /** Evaluate the built-in alert rules this often; `enabled: false` turns the evaluator off. @defaultValue true */
+    enabled: z.boolean().default(true),
+    /** @defaultValue 5000 */
     evaluateIntervalMs: ms(5000, 100),
+    /** The `instance` label of every alert; null means the host name. @defaultValue null */
+    instance: z.string().min(1).nullable().default(null),
+    /** Where Alertmanager-webhook-shaped notifications go (none by default: edges are logged anyway). @defaultValue [] */
     webhooks: z
       .array(
         z
           .object({
             url: z.string().url(),
+            /** Each attempt gives up after this long. @defaultValue 5000 */
             timeoutMs: ms(5000),
+            /** @defaultValue 5 */
             maxAttempts: count(5, 1, 100),
+            /** First retry delay; doubled on each attempt (capped at 60 s). @defaultValue 1000 */
+            backoffMs: ms(1000),
+            /** Extra request headers such as Authorization (redacted when printed). @defaultValue {} */
+            headers: z.record(z.string(), z.string()).default({}),
           })
           .strict(),
       )
@@ -248,6 +273,8 @@ export const alertsSchema = z
       .object({
         /** No message accepted this long while sessions keep arriving. @defaultValue 600 */
         noAcceptedSeconds: count(600, 1),
+        /** Sessions opened since the last accepted message before the silence counts. @defaultValue 3 */
+        noAcceptedMinSessions: count(3, 1),
         /** No MTA connected this long. @defaultValue 1800 */
         noConnectionSeconds: count(1800, 1),
         /** Reject ratio over the window. */
@@ -273,6 +300,7 @@ export const configSchema = z
     worker: workerSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
+    /** Log level of the JSON log on standard error; a reload applies it. @defaultValue "info" */
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
       .strict()

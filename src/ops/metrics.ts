@@ -133,3 +133,18 @@ export const alertsFiring = new Gauge({
   labelNames: ["alertname"] as const,
   registers: [registry],
 });
+
+/** Alert notifications to webhooks, by result (sent, retried, failed, dropped). */
+export const alertNotificationsTotal = new Counter({
+  name: "floodgate_alert_notifications_total",
+  help: "Alert webhook deliveries by result (sent, retried, failed, dropped)",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
+/** Alert evaluations whose sampler failed (the alerts kept their state). */
+export const alertSampleErrorsTotal = new Counter({
+  name: "floodgate_alert_sample_errors_total",
+  help: "Alert evaluations skipped because the sampler failed or timed out",
+  registers: [registry],
+});

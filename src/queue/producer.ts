@@ -1,0 +1,160 @@
+/**
+ * The heavy-scan producer on the mail path: queue one BullMQ scan job per campaign (deduplicated), with a bounded
+ * wait and load shedding past the high-water mark; and wait for a campaign's verdict over one shared pub/sub
+ * connection. It never throws and never blocks mail past `queue.enqueueTimeoutMs`.
+ */
+import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
+import type { Cluster, Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { scanJobsQueuedTotal, scanJobsShedTotal } from "../ops/metrics.js";
+import type { CampaignStore, ScanVerdict } from "../reputation/types.js";
+import type { Logger } from "../util/logger.js";
+import { arrivalsKey, bullPrefix, deduplicationId, jobIdFor } from "./names.js";
+import { encodePayload } from "./payload.js";
+import { createShedLog } from "./shed-log.js";
+import type { EnqueueResult, ScanJobData, ScanProducer, ScanRequest } from "./types.js";
+import { createVerdictWaiters } from "./verdict-waiters.js";
+
+/** The BullMQ job name of a scan. */
+export const SCAN_JOB_NAME = "scan";
+/** The backlog count is refreshed at most this often. */
+export const BACKLOG_REFRESH_MS = 1000;
+
+export interface ScanProducerDeps {
+  /** The live configuration (read on every call, so a reload applies). */
+  config: () => Config;
+  /**
+   * BullMQ's connection for adding jobs: `createRedis(config.redis, url, "bullmq")`. The producer bounds each enqueue
+   * itself and sheds while the connection is not ready; the fast-path role's command timeout would instead report
+   * "shed" for an add that Redis still carries out.
+   */
+  connection: Redis | Cluster;
+  /** A connection used only for SUBSCRIBE. */
+  subscriber: Redis | Cluster;
+  store: CampaignStore;
+  logger: Logger;
+}
+
+/** The producer together with its BullMQ queue (for `queueStats`). */
+export type ScanProducerWithQueue = ScanProducer & { readonly queue: Queue<ScanJobData> };
+
+/** Create the producer; it connects lazily and never throws from its methods. */
+export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueue {
+  const { config, connection, store, logger } = deps;
+  const initial = config();
+  const queue = new Queue<ScanJobData>(initial.queue.name, {
+    connection,
+    prefix: bullPrefix(initial),
+  });
+  const queueErrorLog = createShedLog(logger, 10_000, "scan queue error");
+  queue.on("error", (err: Error) => queueErrorLog("queue", "-", err.message));
+  const shedLog = createShedLog(logger);
+  const waiters = createVerdictWaiters({ subscriber: deps.subscriber, channel: store.verdictChannel, logger });
+
+  let backlog = 0;
+  let backlogAt = 0;
+  let backlogOk = false;
+  let refreshing = false;
+  let closed = false;
+
+  const refreshBacklog = () => {
+    if (refreshing || closed || Date.now() - backlogAt < BACKLOG_REFRESH_MS) return;
+    refreshing = true;
+    queue
+      .getJobCounts("waiting", "prioritized", "delayed")
+      .then((counts) => {
+        backlog = Object.values(counts).reduce((a, b) => a + b, 0);
+        backlogOk = true;
+      })
+      .catch((err: Error) => {
+        backlogOk = false;
+        logger.debug({ err: err.message }, "scan backlog count failed");
+      })
+      .finally(() => {
+        backlogAt = Date.now();
+        refreshing = false;
+      });
+  };
+
+  const shed = (reason: "high-water" | "timeout" | "error" | "disabled", request: ScanRequest, detail?: string) => {
+    scanJobsShedTotal.inc({ reason });
+    shedLog(reason, request.campaignId, detail);
+    return "shed" as const;
+  };
+
+  async function add(request: ScanRequest, cfg: Config): Promise<EnqueueResult> {
+    const generation = request.generation ?? Math.floor(Date.now() / (cfg.queue.rescanAfterSeconds * 1000));
+    const dedupId = deduplicationId(request.campaignId, request.reason, generation);
+    const jobId = jobIdFor(dedupId, randomBytes(6).toString("hex"));
+    const payload = await encodePayload(request.message, cfg.queue.maxPayloadBytes);
+    const data: ScanJobData = {
+      campaignId: request.campaignId,
+      messageGzipBase64: payload.base64,
+      truncated: request.truncated || payload.truncated,
+      reason: request.reason,
+      queuedAt: Date.now(),
+      ...(request.queueId !== undefined ? { queueId: request.queueId } : {}),
+    };
+    const job = await queue.add(SCAN_JOB_NAME, data, {
+      jobId,
+      // Throttle: one scan per deduplication id until it finishes, and no new first scan for a re-scan period.
+      deduplication: { id: dedupId, ttl: cfg.queue.rescanAfterSeconds * 1000 },
+      attempts: cfg.worker.attempts,
+      backoff: { type: "exponential", delay: cfg.worker.backoffMs },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 86_400, count: 10_000 },
+    });
+    if (job.id !== jobId) return "deduplicated";
+    scanJobsQueuedTotal.inc();
+    backlog++;
+    const sideEffects: Promise<unknown>[] = [
+      store.markScanQueued(request.campaignId),
+      (connection as Redis).incr(arrivalsKey(cfg)),
+    ];
+    Promise.all(sideEffects).catch((err: Error) =>
+      logger.debug({ err: err.message }, "after-enqueue bookkeeping failed"),
+    );
+    return "queued";
+  }
+
+  return {
+    queue,
+    async enqueue(request) {
+      try {
+        const cfg = config();
+        if (!cfg.queue.enabled || closed) return shed("disabled", request);
+        refreshBacklog();
+        if (backlog >= cfg.queue.highWaterMark) return shed("high-water", request, `backlog ${backlog}`);
+        // Not connected: shed now rather than park the job in memory until Redis is back.
+        if ((connection as Redis).status !== "ready") return shed("error", request, "redis not connected");
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), cfg.queue.enqueueTimeoutMs);
+        });
+        const attempt = add(request, cfg).catch((err: Error) => err);
+        const outcome = await Promise.race([attempt, timeout]);
+        clearTimeout(timer);
+        if (outcome === "timeout") return shed("timeout", request, `${cfg.queue.enqueueTimeoutMs} ms`);
+        if (outcome instanceof Error) return shed("error", request, outcome.message);
+        return outcome;
+      } catch (err) {
+        return shed("error", request, (err as Error).message);
+      }
+    },
+    waitForVerdict(campaignId: string, ms: number, signal?: AbortSignal): Promise<ScanVerdict | null> {
+      return waiters.wait(campaignId, ms, signal);
+    },
+    healthy() {
+      refreshBacklog();
+      const reachable = (connection as Redis).status === "ready" && backlogOk;
+      return reachable && backlog < config().queue.highWaterMark;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      waiters.close();
+      await queue.close().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The builtin scanner's rules: classic spam signs that need nothing installed, each with a score.
+ * The table is data: a rule sees the parsed message and says whether it hits.
+ */
+
+/** What the rules look at, decoded. */
+export interface RuleInput {
+  /** The raw message, latin1-decoded (for GTUBE and header presence). */
+  raw: string;
+  subject: string;
+  /** Plain text, or text derived from the HTML when there is no plain part. */
+  text: string;
+  /** The HTML part, empty when there is none. */
+  html: string;
+  /** Lower-case names of the header fields present. */
+  headerNames: ReadonlySet<string>;
+}
+
+export interface BuiltinRule {
+  /** SpamAssassin-style upper-case name, reported in the details. */
+  name: string;
+  score: number;
+  description: string;
+  test(input: RuleInput): boolean;
+}
+
+/** The Generic Test for Unsolicited Bulk Email (SpamAssassin's test string). */
+export const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+
+/** Hosts of public URL shorteners. */
+export const URL_SHORTENERS = [
+  "bit.ly",
+  "tinyurl.com",
+  "goo.gl",
+  "t.co",
+  "ow.ly",
+  "is.gd",
+  "buff.ly",
+  "rebrand.ly",
+  "cutt.ly",
+  "shorturl.at",
+  "rb.gy",
+  "tiny.cc",
+];
+
+const shortenerPattern = new RegExp(
+  `https?://(?:www\\.)?(?:${URL_SHORTENERS.map((h) => h.replace(/\./g, "\\.")).join("|")})/`,
+  "i",
+);
+
+const bodyOf = (i: RuleInput) => `${i.text}\n${i.html}`;
+
+/** The rules, in the order they are reported. */
+export const BUILTIN_RULES: readonly BuiltinRule[] = [
+  {
+    name: "GTUBE",
+    score: 1000,
+    description: "The GTUBE test string",
+    test: (i) => i.raw.includes(GTUBE),
+  },
+  {
+    name: "SUBJ_ALL_CAPS",
+    score: 1.5,
+    description: "A subject of at least 10 letters, all upper case",
+    test: (i) => {
+      const letters = i.subject.replace(/[^\p{L}]/gu, "");
+      return letters.length >= 10 && letters === letters.toUpperCase() && letters !== letters.toLowerCase();
+    },
+  },
+  {
+    name: "SUBJ_EXCLAIM",
+    score: 1.0,
+    description: "Three or more exclamation marks in the subject",
+    test: (i) => (i.subject.match(/!/g)?.length ?? 0) >= 3,
+  },
+  {
+    name: "BODY_EXCLAIM",
+    score: 1.0,
+    description: "Runs of three or more exclamation marks, at least three times in the body",
+    test: (i) => (i.text.match(/!{3,}/g)?.length ?? 0) >= 3,
+  },
+  {
+    name: "CLICK_HERE",
+    score: 1.0,
+    description: '"Click here" in the body',
+    test: (i) => /\bclick\s+(?:here|below|now)\b/i.test(bodyOf(i)),
+  },
+  {
+    name: "MONEY_AMOUNT",
+    score: 1.5,
+    description: "Large sums of money",
+    test: (i) =>
+      /(?:[$€£]\s?\d{1,3}(?:[,.]\d{3})+|[$€£]\s?\d+(?:\.\d+)?\s*(?:million|billion|thousand)|\b\d+(?:\.\d+)?\s*(?:million|billion)\s*(?:dollars|usd|euros?|pounds))/i.test(
+        `${i.subject}\n${i.text}`,
+      ),
+  },
+  {
+    name: "SPAM_PHRASES",
+    score: 1.0,
+    description: "Classic sales phrases (100% free, act now, limited time, risk free, guaranteed)",
+    test: (i) =>
+      /\b(?:100% free|act now|limited time offer|risk[- ]free|money back guarantee|no obligation|you have been selected|winner)\b/i.test(
+        `${i.subject}\n${i.text}`,
+      ),
+  },
+  {
+    name: "REMOVE_INSTRUCTIONS",
+    score: 2.0,
+    description: "Bulk-mail removal instructions (to be removed, reply with remove, not spam, in compliance with)",
+    test: (i) =>
+      /(?:to be removed|removed? from (?:our|this|future) (?:mailing )?list|with (?:the word )?["']?remove["']? in the subject|this (?:is not|isn't) (?:a )?spam|in compliance with|bill s\.? ?1618|opt[- ]?in list|you (?:are receiving|received) this (?:e-?mail|message) because)/i.test(
+        bodyOf(i),
+      ),
+  },
+  {
+    name: "SALES_WORDS",
+    score: 1.5,
+    description:
+      "Three or more distinct sales words (order now, credit card, no cost, lowest price, mortgage, dear friend…)",
+    test: (i) => {
+      const text = `${i.subject}\n${i.text}`.toLowerCase();
+      const words = [
+        "order now",
+        "credit card",
+        "no cost",
+        "lowest price",
+        "mortgage",
+        "dear friend",
+        "call now",
+        "special promotion",
+        "free gift",
+        "cash",
+        "earn",
+        "guarantee",
+        "offer expires",
+        "satisfaction",
+        "investment",
+        "income",
+        "per week",
+        "amazing",
+        "free trial",
+        "save up to",
+        "unsecured",
+        "debt",
+        "loan",
+        "viagra",
+        "weight loss",
+        "casino",
+      ];
+      return words.filter((w) => text.includes(w)).length >= 3;
+    },
+  },
+  {
+    name: "URL_SHORTENER",
+    score: 1.5,
+    description: "A link through a public URL shortener",
+    test: (i) => shortenerPattern.test(bodyOf(i)),
+  },
+  {
+    name: "HIDDEN_TEXT",
+    score: 1.5,
+    description: "HTML text hidden from the reader (display:none, visibility:hidden, zero font size, white on white)",
+    test: (i) =>
+      /(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*[;"']|<font[^>]+size\s*=\s*["']?0|color\s*[:=]\s*["']?#?(?:fff|ffffff|white)\b[^>]*background(?:-color)?\s*[:=]\s*["']?#?(?:fff|ffffff|white)\b)/i.test(
+        i.html,
+      ),
+  },
+  {
+    name: "MISSING_DATE",
+    score: 1.0,
+    description: "No Date header",
+    test: (i) => !i.headerNames.has("date"),
+  },
+  {
+    name: "MISSING_MID",
+    score: 1.0,
+    description: "No Message-ID header",
+    test: (i) => !i.headerNames.has("message-id"),
+  },
+  {
+    name: "HTML_ONLY",
+    score: 0.5,
+    description: "HTML with no plain-text alternative",
+    test: (i) => i.html.length > 0 && !/^content-type:\s*text\/plain/im.test(i.raw),
+  },
+];

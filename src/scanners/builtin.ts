@@ -1,0 +1,51 @@
+/**
+ * The builtin scanner: the rules of `builtin-rules.ts` summed against a threshold. It works with nothing installed,
+ * so a fresh installation always has a heavy scan.
+ */
+import { simpleParser } from "mailparser";
+import { BUILTIN_RULES, type BuiltinRule, type RuleInput } from "./builtin-rules.js";
+import { ScannerError, type ScanResult, type Scanner } from "./types.js";
+
+export interface BuiltinOptions {
+  /** A message scoring at or above this is spam. */
+  threshold: number;
+}
+
+/** Score a message against the rules; pure apart from parsing. */
+export function scoreRules(input: RuleInput, rules: readonly BuiltinRule[] = BUILTIN_RULES) {
+  const hits = rules.filter((rule) => rule.test(input));
+  const score = Math.round(hits.reduce((sum, rule) => sum + rule.score, 0) * 100) / 100;
+  return { score, hits: hits.map((rule) => rule.name) };
+}
+
+/** Decode a message into what the rules look at. */
+export async function ruleInput(message: Buffer): Promise<RuleInput> {
+  const parsed = await simpleParser(message, { skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 1e6 });
+  const html = typeof parsed.html === "string" ? parsed.html : "";
+  return {
+    raw: message.toString("latin1"),
+    subject: parsed.subject ?? "",
+    text: parsed.text ?? "",
+    html,
+    headerNames: new Set([...parsed.headers.keys()].map((k) => k.toLowerCase())),
+  };
+}
+
+/** A scanner running the builtin rules. */
+export function createBuiltinScanner(options: BuiltinOptions): Scanner {
+  const name = "builtin";
+  return {
+    name,
+    async scan(message, signal): Promise<ScanResult> {
+      if (signal?.aborted) throw new ScannerError(name, "aborted", "the scan was aborted");
+      let input: RuleInput;
+      try {
+        input = await ruleInput(message);
+      } catch (err) {
+        throw new ScannerError(name, "protocol", `cannot parse the message: ${(err as Error).message}`, { cause: err });
+      }
+      const { score, hits } = scoreRules(input);
+      return { verdict: score >= options.threshold ? "spam" : "ham", score, details: hits.join(",") };
+    },
+  };
+}

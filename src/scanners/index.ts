@@ -1,0 +1,59 @@
+/**
+ * The scanners a worker process runs, built from `config.worker.scanners`, and the rule that runs them:
+ * in order, the first that answers wins; when none answers the scan fails (and the job is retried).
+ */
+import type { ScannerConfig } from "../config/schema.js";
+import { createBuiltinScanner } from "./builtin.js";
+import { createClamdScanner } from "./clamd.js";
+import { createRspamdScanner } from "./rspamd.js";
+import { createSpamdScanner } from "./spamd.js";
+import { ScannerError, type ScanResult, type Scanner } from "./types.js";
+
+export { ScannerError, type ScanResult, type Scanner } from "./types.js";
+
+/** One scanner per configured entry, in the configured order. */
+export function createScanners(configs: readonly ScannerConfig[]): Scanner[] {
+  return configs.map((config): Scanner => {
+    switch (config.type) {
+      case "builtin":
+        return createBuiltinScanner({ threshold: config.threshold });
+      case "spamd":
+        return createSpamdScanner(config);
+      case "rspamd":
+        return createRspamdScanner(config);
+      case "clamd":
+        return createClamdScanner(config);
+    }
+  });
+}
+
+/** Thrown when every scanner failed; `errors` holds each one's reason. */
+export class AllScannersFailedError extends Error {
+  override readonly name = "AllScannersFailedError";
+  constructor(readonly errors: readonly ScannerError[]) {
+    super(`no scanner answered: ${errors.map((e) => e.message).join("; ")}`);
+  }
+}
+
+/** Run the scanners in order; the first that answers wins. Stops at once when `signal` aborts. */
+export async function runScanners(
+  scanners: readonly Scanner[],
+  message: Buffer,
+  signal?: AbortSignal,
+  onError?: (error: ScannerError) => void,
+): Promise<ScanResult & { scanner: string }> {
+  const errors: ScannerError[] = [];
+  for (const scanner of scanners) {
+    try {
+      const result = await scanner.scan(message, signal);
+      return { ...result, scanner: scanner.name };
+    } catch (err) {
+      const error =
+        err instanceof ScannerError ? err : new ScannerError(scanner.name, "protocol", String(err), { cause: err });
+      errors.push(error);
+      onError?.(error);
+      if (signal?.aborted) break;
+    }
+  }
+  throw new AllScannersFailedError(errors);
+}

@@ -1,0 +1,64 @@
+/**
+ * rspamd's normal worker over HTTP: `POST /checkv2` with the message as the body, answered by JSON with
+ * `action`, `score` and `required_score` (rspamd protocol documentation).
+ */
+import { ScannerError, scanDeadline, type ScanResult, type Scanner } from "./types.js";
+
+/** The actions that mean spam; "no action", "greylist" and "soft reject" do not. */
+export const RSPAMD_SPAM_ACTIONS: ReadonlySet<string> = new Set(["reject", "add header", "rewrite subject"]);
+
+export interface RspamdOptions {
+  url: string;
+  timeoutMs: number;
+  password: string | null;
+}
+
+/** The request `fetch` sends for one message. */
+export function rspamdRequest(options: RspamdOptions, message: Buffer): { url: string; init: RequestInit } {
+  const headers: Record<string, string> = { "Content-Type": "message/rfc822" };
+  if (options.password !== null) headers["Password"] = options.password;
+  const url = new URL("/checkv2", options.url).toString();
+  return { url, init: { method: "POST", headers, body: message } };
+}
+
+/** Read rspamd's JSON reply; throws `ScannerError` ("protocol") when it carries an error or lacks the fields. */
+export function parseRspamdReply(json: unknown, scanner = "rspamd"): ScanResult {
+  if (typeof json !== "object" || json === null)
+    throw new ScannerError(scanner, "protocol", "the reply is not an object");
+  const reply = json as Record<string, unknown>;
+  if (typeof reply["error"] === "string") throw new ScannerError(scanner, "protocol", `rspamd: ${reply["error"]}`);
+  const { action, score, required_score: required } = reply;
+  if (typeof action !== "string" || typeof score !== "number") {
+    throw new ScannerError(scanner, "protocol", "the reply lacks action or score");
+  }
+  const spam = RSPAMD_SPAM_ACTIONS.has(action) || (typeof required === "number" && score >= required);
+  return { verdict: spam ? "spam" : "ham", score, details: action };
+}
+
+/** A scanner that asks rspamd. */
+export function createRspamdScanner(options: RspamdOptions): Scanner {
+  const name = "rspamd";
+  return {
+    name,
+    async scan(message, signal) {
+      const deadline = scanDeadline(name, options.timeoutMs, signal);
+      const { url, init } = rspamdRequest(options, message);
+      let response: Response;
+      let json: unknown;
+      try {
+        response = await fetch(url, { ...init, signal: deadline.signal });
+        if (!response.ok) {
+          throw new ScannerError(name, "protocol", `HTTP ${response.status} ${response.statusText}`);
+        }
+        json = await response.json();
+      } catch (err) {
+        if (err instanceof ScannerError) throw err;
+        if (deadline.signal.aborted) throw deadline.failure();
+        if (err instanceof SyntaxError)
+          throw new ScannerError(name, "protocol", "the reply is not JSON", { cause: err });
+        throw new ScannerError(name, "unavailable", `${url}: ${(err as Error).message}`, { cause: err });
+      }
+      return parseRspamdReply(json, name);
+    },
+  };
+}

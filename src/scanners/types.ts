@@ -1,0 +1,60 @@
+/**
+ * The heavy scanners' common interface: one message in, a verdict and a score out, or a typed error.
+ * A scanner's error or timeout is never taken as a verdict.
+ */
+
+/** What a scanner says about a message. */
+export interface ScanResult {
+  verdict: "spam" | "ham";
+  score: number;
+  /** Scanner-specific detail: rules hit, a virus name, the action. */
+  details?: string;
+}
+
+/** One heavy scanner (spamd, rspamd, clamd, builtin). */
+export interface Scanner {
+  /** A short name recorded with the verdict ("spamd", "builtin"…). */
+  readonly name: string;
+  /** Scan one message; throws `ScannerError` on any failure, including a timeout or an abort. */
+  scan(message: Buffer, signal?: AbortSignal): Promise<ScanResult>;
+}
+
+/** Why a scanner gave no verdict. */
+export type ScannerErrorCode =
+  /** The scanner could not be reached (connection refused, DNS, reset before a reply). */
+  | "unavailable"
+  /** The scanner's own time limit passed. */
+  | "timeout"
+  /** The caller's signal aborted the scan (job timeout, shutdown). */
+  | "aborted"
+  /** The scanner answered something we cannot read, or an error status. */
+  | "protocol";
+
+/** A scanner that gave no verdict; the job tries the next scanner, and fails (to be retried) when none answered. */
+export class ScannerError extends Error {
+  override readonly name = "ScannerError";
+  constructor(
+    readonly scanner: string,
+    readonly code: ScannerErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${scanner}: ${code}: ${message}`, options);
+  }
+}
+
+/**
+ * A signal that aborts when the caller's does or after `timeoutMs`, and a way to tell which one fired.
+ * Throw `failure()` when an operation was cut short by it.
+ */
+export function scanDeadline(scanner: string, timeoutMs: number, signal?: AbortSignal) {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  return {
+    signal: combined,
+    failure(): ScannerError {
+      if (signal?.aborted) return new ScannerError(scanner, "aborted", "the scan was aborted");
+      return new ScannerError(scanner, "timeout", `no answer within ${timeoutMs} ms`);
+    },
+  };
+}

