@@ -1,0 +1,136 @@
+/**
+ * The end-of-message decision as pure functions: from a campaign's state (and the allowlist, the clock and the
+ * policy settings) to an action and a reason; from a decision to the verdict sent and the status header; and
+ * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
+ */
+import type { CampaignView, ScanVerdict } from "../reputation/types.js";
+import type { Verdict } from "../session/policy-api.js";
+import { failModeVerdict } from "../session/stage-runner.js";
+
+/** What the policy would do to the message. */
+export type Action = "continue" | "reject" | "tempfail";
+
+/** Why; the second part of the status header. */
+export type DecisionReason =
+  "campaign-blocked" | "campaign-spam" | "bulk-hold" | "bulk" | "bulk-allowlisted" | "ham" | "new";
+
+/** A decision before shadow mode is applied. */
+export interface Decision {
+  action: Action;
+  reason: DecisionReason;
+}
+
+/** The settings the decision reads (`policy.*`). */
+export interface DecisionSettings {
+  holdBulk: boolean;
+  holdSeconds: number;
+}
+
+/** Everything the decision depends on. */
+export interface DecisionInput {
+  campaign: Pick<CampaignView, "state" | "bulkSince">;
+  /** Whether the message matched the allowlist (only bulk holds look at it). */
+  allowlisted: boolean;
+  /** Unix ms. */
+  now: number;
+  settings: DecisionSettings;
+}
+
+/**
+ * The decision table:
+ * blocked → reject; spam verdict → reject; ham verdict → continue; bulk and allowlisted → continue;
+ * bulk within `holdSeconds` of turning bulk with `holdBulk` → tempfail; other bulk → continue; new → continue.
+ */
+export function decide(input: DecisionInput): Decision {
+  const { campaign, allowlisted, now, settings } = input;
+  switch (campaign.state) {
+    case "blocked":
+      return { action: "reject", reason: "campaign-blocked" };
+    case "spam":
+      return { action: "reject", reason: "campaign-spam" };
+    case "ham":
+      return { action: "continue", reason: "ham" };
+    case "bulk": {
+      if (allowlisted) return { action: "continue", reason: "bulk-allowlisted" };
+      const since = campaign.bulkSince ?? now;
+      const held = settings.holdBulk && settings.holdSeconds > 0 && now < since + settings.holdSeconds * 1000;
+      return held ? { action: "tempfail", reason: "bulk-hold" } : { action: "continue", reason: "bulk" };
+    }
+    case "new":
+      return { action: "continue", reason: "new" };
+  }
+}
+
+/** The campaign as it is once a verdict arrived for it (a block still wins). */
+export function withVerdict<T extends Pick<CampaignView, "state" | "verdict">>(campaign: T, verdict: ScanVerdict): T {
+  return { ...campaign, verdict, state: campaign.state === "blocked" ? "blocked" : verdict.verdict };
+}
+
+/** The verdict sent to the MTA and the status header value. */
+export interface Outcome {
+  verdict: Verdict;
+  status: string;
+}
+
+/** Turn a decision into what is sent: shadow mode tags (`shadow-reject; …`) and always continues. */
+export function outcomeOf(decision: Decision, campaignId: string, shadow: boolean): Outcome {
+  const { action, reason } = decision;
+  if (action === "continue") return { verdict: { kind: "continue" }, status: `continue; ${reason}` };
+  if (shadow) return { verdict: { kind: "continue" }, status: `shadow-${action}; ${reason}` };
+  if (action === "reject") {
+    const why = reason === "campaign-blocked" ? "is blocked" : "was found to be spam";
+    return {
+      verdict: {
+        kind: "reject",
+        reply: { code: 550, xcode: "5.7.1", text: `Message refused: bulk campaign ${campaignId} ${why}` },
+      },
+      status: `reject; ${reason}`,
+    };
+  }
+  return {
+    verdict: {
+      kind: "tempfail",
+      reply: { code: 451, xcode: "4.7.1", text: `Bulk campaign ${campaignId} is held for review, try again later` },
+    },
+    status: `tempfail; ${reason}`,
+  };
+}
+
+/** Why a dependency's fail mode applied (the `reason` label of floodgate_fail_mode_total). */
+export type FailReason =
+  "redis-timeout" | "redis-down" | "redis-error" | "pool-full" | "pool-timeout" | "pool-down" | "parse";
+
+/** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail (never in shadow mode). */
+export function failOutcome(reason: FailReason, mode: "continue" | "tempfail", shadow: boolean): Outcome {
+  const status = `skipped; reason=${reason}`;
+  if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };
+  return { verdict: failModeVerdict("tempfail", reason), status };
+}
+
+/** The settings the scan decision reads (`queue.*`). */
+export interface ScanSettings {
+  rescanAfterCopies: number;
+  rescanAfterSeconds: number;
+}
+
+/**
+ * Whether to queue a heavy scan for this campaign now: "new" when it never had one and has no verdict, "rescan"
+ * after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never for a blocked campaign.
+ */
+export function scanReason(
+  campaign: Pick<CampaignView, "state" | "verdict" | "copiesSinceScan" | "lastScanQueuedAt">,
+  settings: ScanSettings,
+  now: number,
+): "new" | "rescan" | null {
+  if (campaign.state === "blocked") return null;
+  if (campaign.lastScanQueuedAt === 0 && campaign.verdict === null) return "new";
+  if (campaign.copiesSinceScan >= settings.rescanAfterCopies) return "rescan";
+  if (campaign.lastScanQueuedAt > 0 && now - campaign.lastScanQueuedAt >= settings.rescanAfterSeconds * 1000)
+    return "rescan";
+  return null;
+}
+
+/** The X-Floodgate-Campaign header value. */
+export function campaignHeaderValue(campaign: Pick<CampaignView, "id" | "copies" | "recipients">): string {
+  return `${campaign.id}; copies=${campaign.copies}; recipients=${campaign.recipients}`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The Redis connection factory: one place that knows how Floodgate talks to Redis in each deployment mode
+ * (standalone, Cluster, Sentinel) and for each role.
+ *
+ * - `fastpath`: the mail path's connection. It fails fast so the policy can apply its fail mode inside the
+ *   end-of-message deadline: a command timeout, no offline queue, one retry, and reconnection forever with a
+ *   capped backoff (the next message simply tries again).
+ * - `bullmq`: BullMQ's connections, which must wait out outages (`maxRetriesPerRequest: null`).
+ * - `subscriber`: pub/sub (verdict waiters); resubscribes after a reconnect, never times commands out.
+ *
+ * Errors are logged with the URL's password redacted, at most once per distinct message every 10 s, so an outage
+ * does not flood the log; an `error` listener is always attached so a Redis outage never crashes the process.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { redactUrl, type Logger } from "../util/logger.js";
+
+/** What a connection is used for; it sets the timeouts and retry behaviour. */
+export type RedisRole = "fastpath" | "bullmq" | "subscriber";
+
+/** Delay before reconnect attempt `times`: 50 ms doubling, capped at 2 s, forever. */
+export function reconnectDelay(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 10), 2000);
+}
+
+/** Split "host:port" (or "[v6]:port") into its parts; throws on a malformed entry. */
+export function parseHostPort(spec: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(spec.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port > 0 && port < 65536)) throw new Error(`invalid Redis node "${spec}": expected host:port`);
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/** Credentials and database from a redis:// URL (used for Cluster and Sentinel, where nodes come from the config). */
+function credentials(url: string): Pick<RedisOptions, "username" | "password" | "db" | "tls"> {
+  if (!url) return {};
+  const u = new URL(url);
+  const out: Pick<RedisOptions, "username" | "password" | "db" | "tls"> = {};
+  if (u.username) out.username = decodeURIComponent(u.username);
+  if (u.password) out.password = decodeURIComponent(u.password);
+  const db = u.pathname.replace(/^\//, "");
+  if (db) out.db = Number(db);
+  if (u.protocol === "rediss:") out.tls = {};
+  return out;
+}
+
+function roleOptions(config: Config["redis"], role: RedisRole): RedisOptions {
+  switch (role) {
+    case "fastpath":
+      return {
+        commandTimeout: config.commandTimeoutMs,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: Math.max(1000, config.commandTimeoutMs * 4),
+        retryStrategy: reconnectDelay,
+        connectionName: "floodgate-fastpath",
+      };
+    case "bullmq":
+      return { maxRetriesPerRequest: null, retryStrategy: reconnectDelay, connectionName: "floodgate-bullmq" };
+    case "subscriber":
+      return {
+        maxRetriesPerRequest: null,
+        autoResubscribe: true,
+        retryStrategy: reconnectDelay,
+        connectionName: "floodgate-subscriber",
+      };
+  }
+}
+
+/**
+ * Connect to Redis for one role. `url` is the redis:// URL (the configured one, or the private server's); in
+ * Cluster and Sentinel modes only its credentials and database are used and the nodes come from the config.
+ * The connection starts at once; attach nothing else to it before use: an `error` listener is already there.
+ */
+export function createRedis(config: Config["redis"], url: string, role: RedisRole, logger?: Logger): Redis | Cluster {
+  const options = roleOptions(config, role);
+  let client: Redis | Cluster;
+  if (config.mode === "cluster") {
+    if (config.clusterNodes.length === 0) throw new Error("redis.mode is cluster but redis.clusterNodes is empty");
+    const { enableOfflineQueue, retryStrategy, ...perNode } = options;
+    const clusterOptions: ClusterOptions = {
+      redisOptions: { ...perNode, ...credentials(url) },
+      clusterRetryStrategy: (times) => (retryStrategy ?? reconnectDelay)(times) ?? reconnectDelay(times),
+    };
+    if (enableOfflineQueue !== undefined) clusterOptions.enableOfflineQueue = enableOfflineQueue;
+    client = new Cluster(config.clusterNodes.map(parseHostPort), clusterOptions);
+  } else if (config.mode === "sentinel") {
+    if (config.sentinels.length === 0) throw new Error("redis.mode is sentinel but redis.sentinels is empty");
+    client = new Redis({
+      ...options,
+      ...credentials(url),
+      sentinels: config.sentinels.map(parseHostPort),
+      name: config.sentinelName,
+      sentinelRetryStrategy: reconnectDelay,
+    });
+  } else {
+    client = new Redis(url, options);
+  }
+  watch(client, url, role, config.mode, logger);
+  return client;
+}
+
+function watch(client: Redis | Cluster, url: string, role: RedisRole, mode: string, logger?: Logger): void {
+  const where = { role, mode, url: url ? redactUrl(url) : undefined };
+  let lastMessage = "";
+  let lastAt = 0;
+  let failing = false;
+  client.on("error", (err: Error) => {
+    const now = Date.now();
+    if (err.message !== lastMessage || now - lastAt > 10_000) {
+      logger?.warn({ ...where, err: err.message }, "redis connection error");
+      lastMessage = err.message;
+      lastAt = now;
+    }
+    failing = true;
+  });
+  client.on("ready", () => {
+    if (failing) logger?.info(where, "redis connection ready again");
+    failing = false;
+    lastMessage = "";
+  });
+}

@@ -1,0 +1,102 @@
+--[[
+  Shared by the scripts that return campaigns: read one campaign and compute its windowed counts and state.
+
+  base        the key base "<prefix>:{<prefix>}:" every key is built from
+  id          the campaign id
+  now         Unix ms
+  bucketMs    width of one counting bucket (window / buckets)
+  buckets     live buckets (the sliding window)
+  bulk        { copies = n, recipients = n, senders = n } thresholds
+  created     true when this observation started the campaign
+  update      true on the write path: drop stale copy buckets, keep bulkSince in step with the counts, and cache
+              the distinct counts (fields rc, sc, ic for bucket cb)
+  changed     on the write path, { r = bool, s = bool, i = bool }: whether this copy's PFADD changed that kind's
+              HyperLogLog. A multi-key PFCOUNT merges the live buckets (up to ~200 us once they are dense), so an
+              unchanged kind reuses the count cached for the same bucket: it cannot have moved.
+
+  Returns nil for a campaign that does not exist, else the flat view array:
+  { id, created, state, copies, recipients, senders, clientIps, totalCopies, firstSeen, lastSeen, subject,
+    verdict, verdictScore, verdictScanner, verdictAt, blockedUntil, copiesSinceScan, lastScanQueuedAt, bulkSince }
+]]
+local function campaignView(base, id, now, bucketMs, buckets, bulk, created, update, changed)
+  local ckey = base .. "c:" .. id
+  local flat = redis.call("HGETALL", ckey)
+  if #flat == 0 then
+    return nil
+  end
+  local f = {}
+  for i = 1, #flat, 2 do
+    f[flat[i]] = flat[i + 1]
+  end
+
+  local current = math.floor(now / bucketMs)
+  local oldest = current - buckets + 1
+
+  local nkey = ckey .. ":n"
+  local counts = redis.call("HGETALL", nkey)
+  local copies = 0
+  local stale = {}
+  for i = 1, #counts, 2 do
+    if tonumber(counts[i]) >= oldest then
+      copies = copies + tonumber(counts[i + 1])
+    else
+      stale[#stale + 1] = counts[i]
+    end
+  end
+  if update and #stale > 0 then
+    redis.call("HDEL", nkey, unpack(stale))
+  end
+
+  local cacheValid = update and tonumber(f.cb or "") == current
+  local cache = {}
+  local function distinct(kind)
+    if cacheValid and not changed[kind] and f[kind .. "c"] then
+      return tonumber(f[kind .. "c"])
+    end
+    local keys = {}
+    for b = oldest, current do
+      keys[#keys + 1] = ckey .. ":" .. kind .. ":" .. b
+    end
+    local n = redis.call("PFCOUNT", unpack(keys))
+    cache[#cache + 1] = kind .. "c"
+    cache[#cache + 1] = n
+    return n
+  end
+  local recipients = distinct("r")
+  local senders = distinct("s")
+  local clientIps = distinct("i")
+  if update and #cache > 0 then
+    redis.call("HSET", ckey, "cb", current, unpack(cache))
+  end
+
+  local isBulk = copies >= bulk.copies or recipients >= bulk.recipients or senders >= bulk.senders
+  local bulkSince = tonumber(f.bulkSince or "0") or 0
+  if update then
+    if isBulk and bulkSince == 0 then
+      bulkSince = now
+      redis.call("HSET", ckey, "bulkSince", now)
+    elseif not isBulk and bulkSince > 0 then
+      bulkSince = 0
+      redis.call("HDEL", ckey, "bulkSince")
+    end
+  end
+
+  local blockedUntil = tonumber(f.blockUntil or "0") or 0
+  local state
+  if blockedUntil > now then
+    state = "blocked"
+  elseif f.v == "spam" or f.v == "ham" then
+    state = f.v
+  elseif isBulk then
+    state = "bulk"
+  else
+    state = "new"
+  end
+
+  return {
+    id, created and 1 or 0, state, copies, recipients, senders, clientIps,
+    tonumber(f.total or "0") or 0, tonumber(f.first or "0") or 0, tonumber(f.last or "0") or 0, f.subject or "",
+    f.v or "", f.vScore or "", f.vScanner or "", tonumber(f.vAt or "0") or 0,
+    blockedUntil, tonumber(f.since or "0") or 0, tonumber(f.scanAt or "0") or 0, bulkSince,
+  }
+end

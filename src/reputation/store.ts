@@ -1,0 +1,267 @@
+/**
+ * The campaign store: the Redis side of bulk detection, shared by every Floodgate (and scan worker process) that
+ * uses the same Redis and prefix.
+ *
+ * Hot path: `observe` is one atomic Lua script (observeMessage-3.lua), one round trip. It looks the 32 MinHash
+ * values up (MGET of `sh:<i>:<value>` → campaign id), joins the campaign at least `campaigns.votes` of them point
+ * to, else the one the exact digest (`d:<digest>`) points to, else starts a new campaign (id: the first 12 hex of
+ * SHA-1 of the digest); then it points the shingles and the digest at the campaign, counts the copy and returns
+ * the campaign's view.
+ *
+ * Counting: the sliding window is `buckets` (6) buckets of window/6. Per bucket, copies are a hash field
+ * (`c:<id>:n`) and distinct recipients, senders and client IPs are HyperLogLogs (`c:<id>:r|s|i:<bucket>`, ±0.81 %,
+ * expiring a bucket after the window); a count is the sum, or the PFCOUNT union, of the live buckets. The window
+ * therefore slides in steps of window/6: counts cover between 5/6 of the window and the whole of it.
+ *
+ * State, computed on every read: blocked while `blockUntil` is in the future; else spam or ham when a verdict is
+ * stored; else bulk when any `campaigns.bulk` threshold is reached (`>=`) in the window; else new. `bulkSince` is
+ * set when a campaign first reaches a threshold and cleared when it falls under all of them again (for the hold).
+ * A block or a verdict is plain Redis state read by every observation, so it applies everywhere at the next message.
+ *
+ * Listing: `hot:<bucket>` sorted sets count copies per campaign per bucket; `top` takes the union of the live
+ * buckets (busiest in the window first) and tops up with the most recently seen (`top`, by last seen).
+ *
+ * Cluster layout (decided here): every key of a prefix carries the one hash tag `{<prefix>}`, so one script can
+ * read the shingle index and write the campaign it picks atomically in one round trip. A per-campaign tag would
+ * need the shingle lookup as a separate, cross-slot step (32 GETs spread over the cluster), a second round trip,
+ * and a race when two hosts start the same campaign at once. The cost: one deployment's campaign data lives on
+ * one shard (Cluster gives failover, not sharding of this data); deployments with different prefixes spread over
+ * shards. Measured on the shared 2-vCPU dev VM, redis-server 7.0.15 on loopback, 200 campaigns of 3-value
+ * variants (a throwaway script, numbers ±30 %): the script costs ~100 µs of Redis CPU (EVALSHA usec_per_call),
+ * a sequential observe takes p50 170 µs end to end, 64 in flight give 3,700–7,000 observations/s; the two-step
+ * alternative (MGET of the 32 shingle keys, then a per-campaign script) took p50 240–310 µs. Shingle pointers
+ * already owned are re-armed once per bucket, not per copy (33 SETs a copy halved the throughput), and distinct
+ * counts are cached per bucket unless this copy's PFADD changed the HyperLogLog (a 6-key PFCOUNT of dense
+ * HyperLogLogs costs ~200 µs).
+ *
+ * Time is the caller's clock (`Observation.now`, else Date.now()): keep the MX hosts' clocks in NTP sync.
+ */
+import type { Cluster, Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import type { Fingerprint } from "../fingerprint/types.js";
+import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
+import { loadScript, runScript } from "./scripts.js";
+import type { CampaignState, CampaignStore, CampaignView, Observation, ScanVerdict } from "./types.js";
+
+/** Options of `createCampaignStore`. */
+export interface CampaignStoreOptions {
+  /** The key prefix (`redis.prefix`). */
+  prefix: string;
+  /** The campaign settings, or a function returning the current ones (read at each call, so a reload applies). */
+  campaigns: Config["campaigns"] | (() => Config["campaigns"]);
+  /** Buckets in the sliding window. @defaultValue 6 */
+  buckets?: number;
+  /** Whether `close()` closes the Redis connection. @defaultValue true */
+  closeConnection?: boolean;
+}
+
+/** A campaign store with the extra read used by the metrics collector. */
+export interface RedisCampaignStore extends CampaignStore {
+  /** Campaigns seen within the window (for `floodgate_campaigns_active`). */
+  countActive(now?: number): Promise<number>;
+}
+
+const scripts = {
+  observe: loadScript("observeMessage-3.lua"),
+  match: loadScript("matchFingerprint-2.lua"),
+  get: loadScript("getCampaigns-1.lua"),
+  block: loadScript("blockCampaign-1.lua"),
+  verdict: loadScript("recordVerdict-1.lua"),
+  markScan: loadScript("markScanQueued-1.lua"),
+};
+
+/** Campaigns read per getCampaigns call. */
+const GET_CHUNK = 50;
+
+const STATES: ReadonlySet<string> = new Set<CampaignState>(["new", "bulk", "spam", "ham", "blocked"]);
+
+/** Turn the script's flat view array (includes/campaignView.lua) into a CampaignView. */
+export function parseView(raw: unknown): CampaignView {
+  if (!Array.isArray(raw) || raw.length !== 19)
+    throw new Error(`unexpected campaign view from Redis: ${JSON.stringify(raw)}`);
+  const a = raw as unknown[];
+  const num = (i: number) => Number(a[i]);
+  const str = (i: number) => {
+    const v = a[i];
+    return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
+  };
+  const state = str(2);
+  if (!STATES.has(state)) throw new Error(`unexpected campaign state from Redis: ${state}`);
+  const v = str(11);
+  return {
+    id: str(0),
+    created: num(1) === 1,
+    state: state as CampaignState,
+    copies: num(3),
+    recipients: num(4),
+    senders: num(5),
+    clientIps: num(6),
+    totalCopies: num(7),
+    firstSeen: num(8),
+    lastSeen: num(9),
+    subject: str(10),
+    verdict: v === "spam" || v === "ham" ? { verdict: v, score: Number(str(12)), scanner: str(13), at: num(14) } : null,
+    blockedUntil: state === "blocked" ? num(15) : null,
+    copiesSinceScan: num(16),
+    lastScanQueuedAt: num(17),
+    bulkSince: num(18) > 0 ? num(18) : null,
+  };
+}
+
+function minhashArgs(fp: Fingerprint): string[] {
+  const values = fp.minhash ?? [];
+  return [String(values.length), ...values.map((v) => String(v >>> 0))];
+}
+
+function cleanSubject(subject: string): string {
+  return subject
+    .replace(/[\r\n\t]+/g, " ")
+    .trim()
+    .slice(0, 200);
+}
+
+/** The campaign store over a Redis connection (standalone, Sentinel or Cluster). */
+export function createCampaignStore(redis: Redis | Cluster, options: CampaignStoreOptions): RedisCampaignStore {
+  const keys = campaignKeys(options.prefix);
+  const buckets = options.buckets ?? 6;
+  const settings =
+    typeof options.campaigns === "function" ? options.campaigns : () => options.campaigns as Config["campaigns"];
+  const closeConnection = options.closeConnection ?? true;
+
+  const windowArgs = (c: Config["campaigns"]) => [
+    c.windowSeconds,
+    buckets,
+    c.bulk.copies,
+    c.bulk.recipients,
+    c.bulk.senders,
+  ];
+
+  /** Views of campaigns, read GET_CHUNK at a time so a long list never blocks Redis for long. */
+  async function getMany(ids: readonly string[], now = Date.now()): Promise<(CampaignView | null)[]> {
+    const out: (CampaignView | null)[] = [];
+    for (let i = 0; i < ids.length; i += GET_CHUNK) {
+      const chunk = ids.slice(i, i + GET_CHUNK);
+      const raw = await runScript(redis, scripts.get, [keys.base], [now, ...windowArgs(settings()), ...chunk]);
+      if (!Array.isArray(raw)) throw new Error("unexpected reply from getCampaigns");
+      for (const r of raw as unknown[]) out.push(Array.isArray(r) ? parseView(r) : null);
+    }
+    return out;
+  }
+
+  return {
+    verdictChannel: keys.verdictChannel,
+
+    async observe(o: Observation): Promise<CampaignView> {
+      const c = settings();
+      const now = o.now ?? Date.now();
+      const recipients = [...new Set(o.recipients.map((r) => r.trim().toLowerCase()).filter((r) => r !== ""))];
+      const fp = o.fingerprint;
+      const raw = await runScript(
+        redis,
+        scripts.observe,
+        [keys.direct(fp.direct), keys.top, keys.base],
+        [
+          now,
+          c.windowSeconds,
+          buckets,
+          c.ttlSeconds,
+          c.votes,
+          c.bulk.copies,
+          c.bulk.recipients,
+          c.bulk.senders,
+          fp.direct,
+          cleanSubject(fp.subject),
+          o.sender.trim().toLowerCase(),
+          o.clientIp ?? "",
+          ...minhashArgs(fp),
+          recipients.length,
+          ...recipients,
+        ],
+      );
+      return parseView(raw);
+    },
+
+    async get(id: string): Promise<CampaignView | null> {
+      if (!CAMPAIGN_ID.test(id)) return null;
+      const [view] = await getMany([id]);
+      return view ?? null;
+    },
+
+    async match(fp: Fingerprint): Promise<string | null> {
+      const raw = await runScript(
+        redis,
+        scripts.match,
+        [keys.direct(fp.direct), keys.base],
+        [settings().votes, ...minhashArgs(fp)],
+      );
+      return typeof raw === "string" ? raw : null;
+    },
+
+    async top(limit: number): Promise<CampaignView[]> {
+      if (limit <= 0) return [];
+      const now = Date.now();
+      const bucketMs = Math.floor((settings().windowSeconds * 1000) / buckets);
+      const current = Math.floor(now / bucketMs);
+      const hotKeys = Array.from({ length: buckets }, (_, i) => keys.hot(current - i));
+      // Copies per campaign in the window (the union of the live buckets), busiest first...
+      const flat = await redis.zunion(hotKeys.length, ...hotKeys, "AGGREGATE", "SUM", "WITHSCORES");
+      const scored: Array<[string, number]> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) scored.push([String(flat[i]), Number(flat[i + 1])]);
+      scored.sort((a, b) => b[1] - a[1]);
+      const ids = scored.slice(0, limit).map(([id]) => id);
+      // ...then, when fewer than `limit` were busy, the most recently seen.
+      if (ids.length < limit) {
+        const seen = new Set(ids);
+        const recent = await redis.zrevrange(keys.top, 0, limit + ids.length - 1);
+        for (const id of recent) if (ids.length < limit && !seen.has(id)) ids.push(id);
+      }
+      const views = (await getMany(ids, now)).filter((v): v is CampaignView => v !== null);
+      views.sort((a, b) => b.copies - a.copies || b.lastSeen - a.lastSeen);
+      return views;
+    },
+
+    async countActive(now = Date.now()): Promise<number> {
+      return redis.zcount(keys.top, now - settings().windowSeconds * 1000, "+inf");
+    },
+
+    async block(id: string, ttlSeconds: number): Promise<void> {
+      if (!(ttlSeconds > 0)) throw new Error(`block duration must be positive, got ${ttlSeconds}`);
+      const now = Date.now();
+      const ok =
+        CAMPAIGN_ID.test(id) &&
+        (await runScript(redis, scripts.block, [keys.campaign(id)], [now, now + Math.round(ttlSeconds * 1000)]));
+      if (ok !== 1) throw new Error(`no campaign ${id}`);
+    },
+
+    async unblock(id: string): Promise<void> {
+      if (!CAMPAIGN_ID.test(id)) throw new Error(`no campaign ${id}`);
+      await redis.hdel(keys.campaign(id), "blockUntil");
+    },
+
+    async recordVerdict(id: string, verdict: ScanVerdict): Promise<void> {
+      const message = JSON.stringify({ id, verdict });
+      await runScript(
+        redis,
+        scripts.verdict,
+        [keys.campaign(id)],
+        [verdict.verdict, String(verdict.score), verdict.scanner, verdict.at, keys.verdictChannel, message],
+      );
+    },
+
+    async markScanQueued(id: string, now = Date.now()): Promise<void> {
+      await runScript(redis, scripts.markScan, [keys.campaign(id)], [now]);
+    },
+
+    async close(): Promise<void> {
+      if (!closeConnection) return;
+      try {
+        await Promise.race([
+          redis.quit(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error("quit timeout")), 1000).unref()),
+        ]);
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,362 @@
+/**
+ * The Floodgate policy at end of message against a real redis-server: labels, holds, blocks, verdicts, shadow
+ * mode, the heavy-scan trigger, and the fail modes when the pool skips or Redis is down or stalled. The pool is a
+ * small fake returning fixed fingerprints, except in the last test, which runs the real FingerprintPool on
+ * personalised copies of a corpus spam.
+ */
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import type { Cluster, Redis } from "ioredis";
+import { defaultConfig, type Config } from "../../src/config/schema.js";
+import { FingerprintPool } from "../../src/fingerprint/pool.js";
+import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
+import { failModeTotal } from "../../src/ops/metrics.js";
+import { createFloodgatePolicy, type FingerprintSource } from "../../src/policy/floodgate-policy.js";
+import type { EnqueueResult, ScanProducer, ScanRequest } from "../../src/queue/types.js";
+import { createRedis } from "../../src/redis/connect.js";
+import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
+import type { ScanVerdict } from "../../src/reputation/types.js";
+import type { EndOfMessageResult, Header, MilterPolicy, SessionContext } from "../../src/session/policy-api.js";
+import { runWithDeadline } from "../../src/session/stage-runner.js";
+import { createLogger } from "../../src/util/logger.js";
+import { campaignBase, campaignVariants, loadSpam } from "../support/corpus.js";
+import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+
+const logger = createLogger("silent");
+
+/** A fingerprint derived from the message text: the same text gives the same fingerprint. */
+function fingerprintOf(text: string): Fingerprint {
+  const minhash: number[] = [];
+  for (let i = 0; minhash.length < 32; i++) {
+    const d = createHash("sha256").update(`${i}:${text}`).digest();
+    for (let j = 0; j < 32 && minhash.length < 32; j += 4) minhash.push(d.readUInt32BE(j));
+  }
+  const direct = createHash("sha256").update(text).digest("hex");
+  return {
+    minhash,
+    direct,
+    attachments: [],
+    linkDomains: [],
+    words: 100,
+    subject: "Offer",
+    bytesParsed: text.length,
+    truncated: false,
+  };
+}
+
+/** A pool that fingerprints the raw text, or answers a fixed outcome. */
+function fakePool(fixed?: FingerprintOutcome): FingerprintSource {
+  return {
+    fingerprint: async (raw) => fixed ?? { status: "ok", fingerprint: fingerprintOf(raw.toString("utf8")) },
+  };
+}
+
+/** A producer that records requests and answers a configured verdict to waiters. */
+class FakeProducer implements ScanProducer {
+  readonly requests: ScanRequest[] = [];
+  waits = 0;
+  verdict: ScanVerdict | null = null;
+  isHealthy = true;
+  result: EnqueueResult = "queued";
+  async enqueue(request: ScanRequest) {
+    this.requests.push(request);
+    return this.result;
+  }
+  async waitForVerdict() {
+    this.waits++;
+    return this.verdict;
+  }
+  healthy() {
+    return this.isHealthy;
+  }
+  async close() {}
+}
+
+interface MessageOptions {
+  sender?: string;
+  recipients?: string[];
+  headers?: Header[];
+  client?: string;
+}
+
+function context(o: MessageOptions = {}): SessionContext {
+  return {
+    id: "s1",
+    engine: "typescript",
+    connect: { hostname: "client.test", family: "inet", address: o.client ?? "203.0.113.5", port: 40000 },
+    helo: "client.test",
+    macro: () => undefined,
+    transaction: {
+      sender: { address: o.sender ?? "offers@bulk.test", args: [] },
+      recipients: (o.recipients ?? ["a@rcpt.test", "b@rcpt.test"]).map((address) => ({ address, args: [] })),
+      headers: o.headers ?? [{ name: "Subject", value: "Offer" }],
+      queueId: "4XyZ1",
+      skipReasons: [],
+    },
+    store: new Map(),
+  };
+}
+
+function eom(policy: MilterPolicy, text: string, o: MessageOptions = {}, deadlineMs = 2000) {
+  const raw = Buffer.from(text);
+  return runWithDeadline(
+    (signal) => policy.endOfMessage(context(o), { raw, truncated: false, totalBytes: raw.length }, signal),
+    deadlineMs,
+  );
+}
+
+/** The policy's own answer (not the engine's deadline), or a failed assertion. */
+async function answer(policy: MilterPolicy, text: string, o: MessageOptions = {}): Promise<EndOfMessageResult> {
+  const outcome = await eom(policy, text, o);
+  assert.ok(outcome.ok, `the policy did not answer within its deadline: ${JSON.stringify(outcome)}`);
+  return outcome.value;
+}
+
+function header(result: EndOfMessageResult, name: string): string | undefined {
+  const mod = result.modifications?.find((m) => "name" in m && m.name === name && "value" in m && m.value !== "");
+  return mod && "value" in mod ? mod.value : undefined;
+}
+
+async function counterValue(counter: typeof failModeTotal, labels: Record<string, string>): Promise<number> {
+  const data = await counter.get();
+  const values = data.values as Array<{ value: number; labels: Record<string, string | number | undefined> }>;
+  return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
+}
+
+void describe("Floodgate policy (real Redis)", () => {
+  let server: PrivateRedis;
+  let redis: Redis | Cluster;
+
+  before(async () => {
+    server = await startTestRedis();
+    redis = createRedis(defaultConfig().redis, server.url, "fastpath");
+    if ((redis as Redis).status !== "ready") await once(redis, "ready");
+  });
+
+  after(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  function setup(edit: (c: Config) => void = () => undefined, pool: FingerprintSource = fakePool()) {
+    const config = defaultConfig();
+    edit(config);
+    const store: RedisCampaignStore = createCampaignStore(redis, {
+      prefix: uniquePrefix(),
+      campaigns: () => config.campaigns,
+      closeConnection: false,
+    });
+    const producer = new FakeProducer();
+    const policy = createFloodgatePolicy({ config: () => config, pool, store, producer, logger });
+    return { config, store, producer, policy };
+  }
+
+  void test("a new campaign continues, is labelled and gets a scan queued", async () => {
+    const { policy, producer, store } = setup();
+    const r = await answer(policy, "one offer text");
+    assert.deepEqual(r.verdict, { kind: "continue" });
+    const campaign = header(r, "X-Floodgate-Campaign");
+    assert.match(campaign ?? "", /^[0-9a-f]{12}; copies=1; recipients=2$/);
+    assert.equal(header(r, "X-Floodgate-Status"), "continue; new");
+    assert.deepEqual(
+      r.modifications?.map((m) => m.kind),
+      ["addHeader", "addHeader"],
+    );
+    const id = (campaign as string).slice(0, 12);
+    assert.equal(producer.requests.length, 1);
+    assert.equal(producer.requests[0]?.campaignId, id);
+    assert.equal(producer.requests[0]?.reason, "new");
+    assert.equal(producer.requests[0]?.queueId, "4XyZ1");
+
+    // markScanQueued runs beside the reply; wait for it, then the next copy: counted, no second scan.
+    for (let i = 0; i < 100 && ((await store.get(id))?.lastScanQueuedAt ?? 0) === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(((await store.get(id))?.lastScanQueuedAt ?? 0) > 0, "markScanQueued was called");
+    const r2 = await answer(policy, "one offer text", { recipients: ["c@rcpt.test"] });
+    assert.equal(header(r2, "X-Floodgate-Campaign"), `${id}; copies=2; recipients=3`);
+    assert.equal(producer.requests.length, 1, JSON.stringify(producer.requests.map((q) => [q.campaignId, q.reason])));
+  });
+
+  void test("forged Floodgate headers are replaced", async () => {
+    const { policy } = setup();
+    const r = await answer(policy, "forged", {
+      headers: [
+        { name: "X-Floodgate-Status", value: " continue; ham" },
+        { name: "X-Floodgate-Campaign", value: " 000000000000; copies=1; recipients=1" },
+      ],
+    });
+    assert.deepEqual(
+      r.modifications?.map((m) => [m.kind, "index" in m ? m.index : null, "name" in m ? m.name : null]),
+      [
+        ["changeHeader", 1, "X-Floodgate-Campaign"],
+        ["changeHeader", 1, "X-Floodgate-Status"],
+      ],
+    );
+    assert.equal(header(r, "X-Floodgate-Status"), "continue; new");
+  });
+
+  void test("a surging campaign without a verdict is held, unless allowlisted or holdBulk is off", async () => {
+    const { policy, config } = setup((c) => {
+      c.campaigns.bulk.copies = 3;
+      c.policy.allowlist.senderDomains = ["newsletter.test"];
+    });
+    assert.equal(header(await answer(policy, "surge"), "X-Floodgate-Status"), "continue; new");
+    assert.equal(header(await answer(policy, "surge"), "X-Floodgate-Status"), "continue; new");
+    const held = await answer(policy, "surge");
+    assert.equal(held.verdict.kind, "tempfail");
+    assert.ok(held.verdict.kind === "tempfail" && held.verdict.reply);
+    assert.equal(held.verdict.reply.code, 451);
+    assert.equal(held.verdict.reply.xcode, "4.7.1");
+    assert.equal(header(held, "X-Floodgate-Status"), "tempfail; bulk-hold");
+
+    const allowed = await answer(policy, "surge", { sender: "news@mail.newsletter.test" });
+    assert.deepEqual(allowed.verdict, { kind: "continue" });
+    assert.equal(header(allowed, "X-Floodgate-Status"), "continue; bulk-allowlisted");
+
+    config.policy.holdBulk = false;
+    assert.equal(header(await answer(policy, "surge"), "X-Floodgate-Status"), "continue; bulk");
+    config.policy.holdBulk = true;
+    config.policy.shadow = true;
+    const shadow = await answer(policy, "surge");
+    assert.deepEqual(shadow.verdict, { kind: "continue" });
+    assert.equal(header(shadow, "X-Floodgate-Status"), "shadow-tempfail; bulk-hold");
+  });
+
+  void test("a blocked campaign is rejected with its id; shadow mode only tags; unblock lets it pass", async () => {
+    const { policy, store, config, producer } = setup();
+    const first = await answer(policy, "blocked text");
+    const id = (header(first, "X-Floodgate-Campaign") as string).slice(0, 12);
+    await store.block(id, 600);
+    const r = await answer(policy, "blocked text");
+    assert.equal(r.verdict.kind, "reject");
+    assert.ok(r.verdict.kind === "reject" && r.verdict.reply);
+    assert.equal(r.verdict.reply.code, 550);
+    assert.equal(r.verdict.reply.xcode, "5.7.1");
+    assert.match(String(r.verdict.reply.text), new RegExp(id));
+    assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-blocked");
+    assert.equal(producer.requests.length, 1, "no scan for a blocked campaign");
+
+    config.policy.shadow = true;
+    const s = await answer(policy, "blocked text");
+    assert.deepEqual(s.verdict, { kind: "continue" });
+    assert.equal(header(s, "X-Floodgate-Status"), "shadow-reject; campaign-blocked");
+    config.policy.shadow = false;
+
+    await store.unblock(id);
+    assert.deepEqual((await answer(policy, "blocked text")).verdict, { kind: "continue" });
+  });
+
+  void test("spam and ham verdicts decide", async () => {
+    const { policy, store } = setup();
+    const id = (header(await answer(policy, "verdict text"), "X-Floodgate-Campaign") as string).slice(0, 12);
+    await store.recordVerdict(id, { verdict: "spam", score: 11, scanner: "spamd", at: Date.now() });
+    const spam = await answer(policy, "verdict text");
+    assert.equal(spam.verdict.kind, "reject");
+    assert.equal(header(spam, "X-Floodgate-Status"), "reject; campaign-spam");
+    await store.recordVerdict(id, { verdict: "ham", score: 0.2, scanner: "spamd", at: Date.now() });
+    const ham = await answer(policy, "verdict text");
+    assert.deepEqual(ham.verdict, { kind: "continue" });
+    assert.equal(header(ham, "X-Floodgate-Status"), "continue; ham");
+  });
+
+  void test("with verdictWaitMs the first copy waits for its scan and is decided by it", async () => {
+    const { policy, producer } = setup((c) => (c.queue.verdictWaitMs = 500));
+    producer.verdict = { verdict: "spam", score: 20, scanner: "spamd", at: Date.now() };
+    const r = await answer(policy, "waited text");
+    assert.equal(producer.waits, 1);
+    assert.equal(r.verdict.kind, "reject");
+    assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-spam");
+
+    producer.isHealthy = false;
+    producer.waits = 0;
+    const r2 = await answer(policy, "another text");
+    assert.equal(producer.waits, 0, "no wait while the queue is unhealthy");
+    assert.equal(header(r2, "X-Floodgate-Status"), "continue; new");
+  });
+
+  void test("a skipped fingerprint applies the fail mode", async () => {
+    const { policy, config } = setup(() => undefined, fakePool({ status: "skipped", reason: "pool-full" }));
+    const before = await counterValue(failModeTotal, { reason: "pool-full", mode: "continue" });
+    const r = await answer(policy, "x");
+    assert.deepEqual(r.verdict, { kind: "continue" });
+    assert.equal(header(r, "X-Floodgate-Status"), "skipped; reason=pool-full");
+    assert.equal(header(r, "X-Floodgate-Campaign"), undefined);
+    assert.equal(await counterValue(failModeTotal, { reason: "pool-full", mode: "continue" }), before + 1);
+    config.policy.failMode = "tempfail";
+    const beforeTempfail = await counterValue(failModeTotal, { reason: "pool-full", mode: "tempfail" });
+    const t = await answer(policy, "x");
+    assert.equal(t.verdict.kind, "tempfail");
+    assert.equal(await counterValue(failModeTotal, { reason: "pool-full", mode: "tempfail" }), beforeTempfail + 1);
+  });
+
+  void test("Redis down: the fail mode within the deadline, counted; back up: matching works again", async () => {
+    const { policy } = setup();
+    const id = (header(await answer(policy, "outage text"), "X-Floodgate-Campaign") as string).slice(0, 12);
+    // Usually redis-down (the connection is closed); redis-timeout if the client has not noticed yet.
+    const failures = async () =>
+      (await counterValue(failModeTotal, { reason: "redis-down", mode: "continue" })) +
+      (await counterValue(failModeTotal, { reason: "redis-timeout", mode: "continue" }));
+    const before = await failures();
+    await server.pause();
+    try {
+      const r = await answer(policy, "outage text");
+      assert.deepEqual(r.verdict, { kind: "continue" });
+      assert.match(header(r, "X-Floodgate-Status") ?? "", /^skipped; reason=redis-(down|timeout)$/);
+      assert.equal(await failures(), before + 1);
+    } finally {
+      await server.resume();
+    }
+    if ((redis as Redis).status !== "ready") await once(redis, "ready");
+    // The private server keeps nothing across a restart: the campaign starts again under the same id.
+    const again = await answer(policy, "outage text");
+    assert.equal(header(again, "X-Floodgate-Status"), "continue; new");
+    assert.equal(header(again, "X-Floodgate-Campaign"), `${id}; copies=1; recipients=2`);
+    assert.equal(header(await answer(policy, "outage text"), "X-Floodgate-Campaign"), `${id}; copies=2; recipients=2`);
+  });
+
+  void test("Redis stalled: redis-timeout within the deadline", async () => {
+    const { policy } = setup();
+    await answer(policy, "stall text");
+    const before = await counterValue(failModeTotal, { reason: "redis-timeout", mode: "continue" });
+    server.process.kill("SIGSTOP");
+    try {
+      const r = await answer(policy, "stall text");
+      assert.equal(header(r, "X-Floodgate-Status"), "skipped; reason=redis-timeout");
+      assert.equal(await counterValue(failModeTotal, { reason: "redis-timeout", mode: "continue" }), before + 1);
+    } finally {
+      server.process.kill("SIGCONT");
+    }
+    assert.equal(header(await answer(policy, "stall text"), "X-Floodgate-Status"), "continue; new");
+  });
+
+  void test("the real pool: personalised copies of a corpus spam are one campaign, held once bulk", async () => {
+    const [spam] = loadSpam({ limit: 1 });
+    assert.ok(spam, "the corpus has a spam message");
+    const variants = campaignVariants(await campaignBase(spam.bytes), 8, { seed: 7 });
+    const config = defaultConfig();
+    config.fingerprint.threads = 1;
+    const pool = new FingerprintPool(config.fingerprint, logger);
+    try {
+      // The first task loads the parser in the thread; keep that out of the policy's deadline.
+      assert.equal((await pool.fingerprint(spam.bytes)).status, "ok");
+      const { policy } = setup((c) => (c.campaigns.bulk.recipients = 5), pool);
+      const statuses: string[] = [];
+      const ids = new Set<string>();
+      for (const v of variants) {
+        const r = await answer(policy, v.message.toString("latin1"), { recipients: [v.recipient.address] });
+        statuses.push(header(r, "X-Floodgate-Status") ?? "");
+        ids.add((header(r, "X-Floodgate-Campaign") ?? "").slice(0, 12));
+      }
+      assert.equal(ids.size, 1, `one campaign, got ${[...ids].join(", ")} (${statuses.join(" | ")})`);
+      assert.deepEqual(statuses, [
+        ...Array<string>(4).fill("continue; new"),
+        ...Array<string>(4).fill("tempfail; bulk-hold"),
+      ]);
+    } finally {
+      await pool.close();
+    }
+  });
+});

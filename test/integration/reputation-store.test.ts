@@ -1,0 +1,381 @@
+/**
+ * The campaign store against a real redis-server: matching, counting, state, blocks, verdicts and pub/sub.
+ */
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { Cluster, Redis } from "ioredis";
+import { defaultConfig, type Config } from "../../src/config/schema.js";
+import type { Fingerprint } from "../../src/fingerprint/types.js";
+import { createRedis } from "../../src/redis/connect.js";
+import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
+import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+
+/** A deterministic PRNG so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+function fingerprint(minhash: number[] | null, direct: string, subject = "hello"): Fingerprint {
+  return {
+    minhash,
+    direct,
+    attachments: [],
+    linkDomains: [],
+    words: minhash ? 200 : 10,
+    subject,
+    bytesParsed: 1000,
+    truncated: false,
+  };
+}
+
+/** A family of fingerprints: one base, each copy with `vary` of its 32 values replaced at random. */
+function family(seed: number, vary: number): (copy: number) => Fingerprint {
+  const r = rng(seed);
+  const base = Array.from({ length: 32 }, () => r());
+  return (copy) => {
+    const v = [...base];
+    for (let k = 0; k < vary; k++) v[r() % 32] = r();
+    return fingerprint(v, `${seed.toString(16)}-${copy}`);
+  };
+}
+
+const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
+
+void describe("campaign store (real Redis)", () => {
+  let server: PrivateRedis;
+  let redis: Redis | Cluster;
+  let config: Config;
+
+  before(async () => {
+    server = await startTestRedis();
+    config = defaultConfig();
+    redis = createRedis(config.redis, server.url, "fastpath");
+    await redis.ping().catch(async () => {
+      await once(redis, "ready");
+    });
+  });
+
+  after(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  const store = (campaigns: Partial<Config["campaigns"]> = {}): RedisCampaignStore =>
+    createCampaignStore(redis, {
+      prefix: uniquePrefix(),
+      campaigns: { ...config.campaigns, ...campaigns },
+      closeConnection: false,
+    });
+
+  void test("10,000 copies of one family are one campaign, with copies and distinct counts", async () => {
+    const s = store();
+    const next = family(1, 3);
+    const ids = new Set<string>();
+    let last = null;
+    for (let start = 0; start < 10_000; start += 100) {
+      const batch = [];
+      for (let i = start; i < start + 100; i++) {
+        batch.push(
+          s.observe({
+            fingerprint: next(i),
+            sender: `sender${i % 100}@example.net`,
+            recipients: [`user${i % 3000}@example.org`],
+            clientIp: `192.0.2.${i % 50}`,
+            now: T0 + i,
+          }),
+        );
+      }
+      for (const v of await Promise.all(batch)) {
+        ids.add(v.id);
+        last = v;
+      }
+    }
+    assert.equal(ids.size, 1, `expected one campaign, got ${ids.size}`);
+    assert.ok(last);
+    assert.equal(last.copies, 10_000);
+    assert.equal(last.totalCopies, 10_000);
+    assert.ok(Math.abs(last.recipients - 3000) <= 3000 * 0.03, `recipients ${last.recipients} not ≈ 3000`);
+    assert.ok(Math.abs(last.senders - 100) <= 3, `senders ${last.senders} not ≈ 100`);
+    assert.ok(Math.abs(last.clientIps - 50) <= 2, `client IPs ${last.clientIps} not ≈ 50`);
+    assert.equal(last.state, "bulk");
+    assert.equal(last.bulkSince, T0 + 19, "bulk since the 20th distinct sender");
+    assert.equal(last.firstSeen, T0);
+    assert.equal(last.copiesSinceScan, 10_000);
+    assert.equal(last.subject, "hello");
+  });
+
+  void test("two unrelated fingerprints are two campaigns; a new one is created once", async () => {
+    const s = store();
+    const a = await s.observe({
+      fingerprint: family(2, 0)(0),
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+      now: T0,
+    });
+    const b = await s.observe({
+      fingerprint: family(3, 0)(0),
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+      now: T0,
+    });
+    assert.notEqual(a.id, b.id);
+    assert.match(a.id, /^[0-9a-f]{12}$/);
+    assert.equal(a.created, true);
+    assert.equal(b.created, true);
+    const a2 = await s.observe({
+      fingerprint: family(2, 0)(1),
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+      now: T0 + 1,
+    });
+    assert.equal(a2.id, a.id);
+    assert.equal(a2.created, false);
+    assert.equal(a2.copies, 2);
+    assert.equal(a2.state, "new");
+  });
+
+  void test("fewer than `votes` matching values do not join; the exact digest does", async () => {
+    const s = store();
+    const r = rng(4);
+    const base = Array.from({ length: 32 }, () => r());
+    const a = await s.observe({
+      fingerprint: fingerprint(base, "d1"),
+      sender: "",
+      recipients: [],
+      clientIp: null,
+      now: T0,
+    });
+    const sixteen = base.map((v, i) => (i < 16 ? v : r()));
+    const b = await s.observe({
+      fingerprint: fingerprint(sixteen, "d2"),
+      sender: "",
+      recipients: [],
+      clientIp: null,
+      now: T0,
+    });
+    assert.notEqual(b.id, a.id, "16 of 32 is not enough");
+    const seventeen = base.map((v, i) => (i < 17 ? v : r()));
+    const c = await s.observe({
+      fingerprint: fingerprint(seventeen, "d3"),
+      sender: "",
+      recipients: [],
+      clientIp: null,
+      now: T0,
+    });
+    assert.equal(c.id, a.id, "17 of 32 joins");
+    const short1 = await s.observe({
+      fingerprint: fingerprint(null, "short"),
+      sender: "",
+      recipients: [],
+      clientIp: null,
+      now: T0,
+    });
+    const short2 = await s.observe({
+      fingerprint: fingerprint(null, "short"),
+      sender: "",
+      recipients: [],
+      clientIp: null,
+      now: T0,
+    });
+    assert.equal(short2.id, short1.id);
+    assert.equal(short2.copies, 2);
+    assert.equal(await s.match(fingerprint(null, "short")), short1.id);
+    assert.equal(await s.match(fingerprint(seventeen, "nomatch")), a.id);
+    assert.equal(await s.match(fingerprint(null, "unknown")), null);
+    assert.equal((await s.get(short1.id))?.copies, 2, "match counts nothing");
+  });
+
+  void test("counts slide out of the window; total copies stay", async () => {
+    const s = store({ windowSeconds: 600 });
+    const fp = family(5, 0)(0);
+    await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["1@y.test", "2@y.test"],
+      clientIp: "2001:db8::1",
+      now: T0,
+    });
+    const later = await s.observe({
+      fingerprint: fp,
+      sender: "b@x.test",
+      recipients: ["3@y.test"],
+      clientIp: "2001:db8::2",
+      now: T0 + 700_000,
+    });
+    assert.equal(later.copies, 1);
+    assert.equal(later.recipients, 1);
+    assert.equal(later.senders, 1);
+    assert.equal(later.clientIps, 1);
+    assert.equal(later.totalCopies, 2);
+    assert.equal(later.firstSeen, T0);
+    assert.equal(later.lastSeen, T0 + 700_000);
+  });
+
+  void test("bulk by distinct recipients; bulkSince clears when the surge passes", async () => {
+    const s = store({ windowSeconds: 600, bulk: { copies: 1000, recipients: 5, senders: 1000 } });
+    const fp = family(6, 0)(0);
+    const v1 = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["1@y", "2@y", "3@y", "4@y"],
+      clientIp: null,
+      now: T0,
+    });
+    assert.equal(v1.state, "new");
+    assert.equal(v1.bulkSince, null);
+    const v2 = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["5@y"],
+      clientIp: null,
+      now: T0 + 10,
+    });
+    assert.equal(v2.state, "bulk");
+    assert.equal(v2.bulkSince, T0 + 10);
+    const v3 = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["1@y"],
+      clientIp: null,
+      now: T0 + 20,
+    });
+    assert.equal(v3.bulkSince, T0 + 10, "stays while bulk");
+    const v4 = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["1@y"],
+      clientIp: null,
+      now: T0 + 3_600_000,
+    });
+    assert.equal(v4.state, "new");
+    assert.equal(v4.bulkSince, null);
+  });
+
+  void test("block and unblock take effect at the next observation", async () => {
+    const s = store();
+    const fp = family(7, 0)(0);
+    const v = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null });
+    await s.block(v.id, 3600);
+    const blocked = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null });
+    assert.equal(blocked.state, "blocked");
+    assert.ok(blocked.blockedUntil !== null && blocked.blockedUntil > Date.now());
+    assert.equal((await s.get(v.id))?.state, "blocked");
+    await s.unblock(v.id);
+    const unblocked = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+    });
+    assert.equal(unblocked.state, "new");
+    assert.equal(unblocked.blockedUntil, null);
+    await assert.rejects(s.block("000000000000", 60), /no campaign 000000000000/);
+  });
+
+  void test("a verdict sets the state and is published on the verdict channel", async () => {
+    const s = store();
+    const fp = family(8, 0)(0);
+    const v = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null });
+    const sub = createRedis(config.redis, server.url, "subscriber");
+    try {
+      await sub.subscribe(s.verdictChannel);
+      const message = once(sub, "message") as Promise<[string, string]>;
+      const verdict = { verdict: "spam" as const, score: 12.5, scanner: "spamd", at: Date.now() };
+      await s.recordVerdict(v.id, verdict);
+      const [channel, payload] = await message;
+      assert.equal(channel, s.verdictChannel);
+      assert.deepEqual(JSON.parse(payload), { id: v.id, verdict });
+      const after = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null });
+      assert.equal(after.state, "spam");
+      assert.deepEqual(after.verdict, verdict);
+    } finally {
+      sub.disconnect();
+    }
+  });
+
+  void test("markScanQueued resets copiesSinceScan", async () => {
+    const s = store();
+    const fp = family(9, 0)(0);
+    await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null, now: T0 });
+    const v = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+      now: T0 + 1,
+    });
+    assert.equal(v.copiesSinceScan, 2);
+    assert.equal(v.lastScanQueuedAt, 0);
+    await s.markScanQueued(v.id, T0 + 2);
+    const w = await s.observe({
+      fingerprint: fp,
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+      now: T0 + 3,
+    });
+    assert.equal(w.copiesSinceScan, 1);
+    assert.equal(w.lastScanQueuedAt, T0 + 2);
+  });
+
+  void test("top lists the busiest campaigns first", async () => {
+    const s = store();
+    const now = Date.now();
+    for (const [seed, n] of [
+      [10, 3],
+      [11, 7],
+      [12, 1],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        await s.observe({
+          fingerprint: family(seed, 0)(i),
+          sender: "a@x.test",
+          recipients: ["r@y.test"],
+          clientIp: null,
+          now: now - 1000 + i,
+        });
+      }
+    }
+    const quiet = await s.observe({
+      fingerprint: family(14, 0)(0),
+      sender: "a@x.test",
+      recipients: ["r@y.test"],
+      clientIp: null,
+      now: now - 7_200_000,
+    });
+    const top = await s.top(2);
+    assert.deepEqual(
+      top.map((v) => v.copies),
+      [7, 3],
+    );
+    assert.equal(await s.countActive(), 3);
+    const all = await s.top(10);
+    assert.deepEqual(
+      all.map((v) => v.copies),
+      [7, 3, 1, 0],
+      "busy ones by copies in the window, then the recently seen",
+    );
+    assert.equal(all[3]?.id, quiet.id);
+    assert.equal(all[3]?.totalCopies, 1);
+  });
+
+  void test("after SCRIPT FLUSH the store falls back to EVAL", async () => {
+    const s = store();
+    const fp = family(13, 0)(0);
+    await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: [], clientIp: null });
+    await (redis as Redis).script("FLUSH");
+    const v = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: [], clientIp: null });
+    assert.equal(v.copies, 2);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The end-of-message decision table, its outcomes (shadow mode, fail mode), the scan rule and the headers.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import {
+  campaignHeaderValue,
+  decide,
+  failOutcome,
+  outcomeOf,
+  scanReason,
+  withVerdict,
+  type Decision,
+  type DecisionInput,
+} from "../../src/policy/decide.js";
+import { setHeader } from "../../src/policy/headers.js";
+import type { CampaignState } from "../../src/reputation/types.js";
+
+const NOW = 1_800_000_000_000;
+const HOLD = { holdBulk: true, holdSeconds: 900 };
+
+void describe("decide", () => {
+  const rows: Array<[string, CampaignState, number | null, boolean, typeof HOLD, Decision]> = [
+    ["blocked", "blocked", null, false, HOLD, { action: "reject", reason: "campaign-blocked" }],
+    ["blocked wins over the allowlist", "blocked", NOW, true, HOLD, { action: "reject", reason: "campaign-blocked" }],
+    ["spam verdict", "spam", null, false, HOLD, { action: "reject", reason: "campaign-spam" }],
+    ["ham verdict", "ham", NOW, false, HOLD, { action: "continue", reason: "ham" }],
+    ["new", "new", null, false, HOLD, { action: "continue", reason: "new" }],
+    ["bulk just now", "bulk", NOW, false, HOLD, { action: "tempfail", reason: "bulk-hold" }],
+    ["bulk within the hold", "bulk", NOW - 899_999, false, HOLD, { action: "tempfail", reason: "bulk-hold" }],
+    ["bulk after the hold", "bulk", NOW - 900_000, false, HOLD, { action: "continue", reason: "bulk" }],
+    ["bulk, allowlisted", "bulk", NOW, true, HOLD, { action: "continue", reason: "bulk-allowlisted" }],
+    [
+      "bulk, holdBulk off",
+      "bulk",
+      NOW,
+      false,
+      { holdBulk: false, holdSeconds: 900 },
+      { action: "continue", reason: "bulk" },
+    ],
+    [
+      "bulk, holdSeconds 0",
+      "bulk",
+      NOW,
+      false,
+      { holdBulk: true, holdSeconds: 0 },
+      { action: "continue", reason: "bulk" },
+    ],
+    ["bulk without bulkSince holds", "bulk", null, false, HOLD, { action: "tempfail", reason: "bulk-hold" }],
+  ];
+  for (const [name, state, bulkSince, allowlisted, settings, expected] of rows) {
+    void test(name, () => {
+      const input: DecisionInput = { campaign: { state, bulkSince }, allowlisted, now: NOW, settings };
+      assert.deepEqual(decide(input), expected);
+    });
+  }
+});
+
+void describe("outcomeOf", () => {
+  void test("reject carries 550 5.7.1 and the campaign id", () => {
+    const o = outcomeOf({ action: "reject", reason: "campaign-blocked" }, "0123456789ab", false);
+    assert.equal(o.status, "reject; campaign-blocked");
+    assert.equal(o.verdict.kind, "reject");
+    assert.ok(o.verdict.kind === "reject" && o.verdict.reply);
+    assert.equal(o.verdict.reply.code, 550);
+    assert.equal(o.verdict.reply.xcode, "5.7.1");
+    assert.match(String(o.verdict.reply.text), /0123456789ab/);
+  });
+  void test("tempfail carries 451 4.7.1 and the campaign id", () => {
+    const o = outcomeOf({ action: "tempfail", reason: "bulk-hold" }, "0123456789ab", false);
+    assert.equal(o.status, "tempfail; bulk-hold");
+    assert.ok(o.verdict.kind === "tempfail" && o.verdict.reply);
+    assert.equal(o.verdict.reply.code, 451);
+    assert.equal(o.verdict.reply.xcode, "4.7.1");
+    assert.match(String(o.verdict.reply.text), /0123456789ab/);
+  });
+  const shadowRows: Array<[Decision, string]> = [
+    [{ action: "reject", reason: "campaign-blocked" }, "shadow-reject; campaign-blocked"],
+    [{ action: "reject", reason: "campaign-spam" }, "shadow-reject; campaign-spam"],
+    [{ action: "tempfail", reason: "bulk-hold" }, "shadow-tempfail; bulk-hold"],
+    [{ action: "continue", reason: "new" }, "continue; new"],
+    [{ action: "continue", reason: "ham" }, "continue; ham"],
+  ];
+  for (const [decision, status] of shadowRows) {
+    void test(`shadow mode: ${status}`, () => {
+      assert.deepEqual(outcomeOf(decision, "0123456789ab", true), { verdict: { kind: "continue" }, status });
+    });
+  }
+});
+
+void describe("failOutcome", () => {
+  void test("continue mode continues with the reason", () => {
+    assert.deepEqual(failOutcome("redis-timeout", "continue", false), {
+      verdict: { kind: "continue" },
+      status: "skipped; reason=redis-timeout",
+    });
+  });
+  void test("tempfail mode tempfails with a 451", () => {
+    const o = failOutcome("redis-down", "tempfail", false);
+    assert.equal(o.status, "skipped; reason=redis-down");
+    assert.ok(o.verdict.kind === "tempfail" && o.verdict.reply);
+    assert.equal(o.verdict.reply.code, 451);
+  });
+  void test("shadow mode never tempfails", () => {
+    assert.deepEqual(failOutcome("pool-full", "tempfail", true), {
+      verdict: { kind: "continue" },
+      status: "skipped; reason=pool-full",
+    });
+  });
+});
+
+void describe("scanReason", () => {
+  const settings = { rescanAfterCopies: 1000, rescanAfterSeconds: 3600 };
+  const spam = { verdict: "spam" as const, score: 9, scanner: "spamd", at: NOW };
+  const rows: Array<[string, CampaignState, typeof spam | null, number, number, "new" | "rescan" | null]> = [
+    ["never scanned", "new", null, 1, 0, "new"],
+    ["never scanned, bulk", "bulk", null, 60, 0, "new"],
+    ["scan pending", "new", null, 5, NOW - 1000, null],
+    ["pending too long", "bulk", null, 5, NOW - 3_600_000, "rescan"],
+    ["many copies since", "bulk", null, 1000, NOW - 1000, "rescan"],
+    ["verdict, recent", "spam", spam, 10, NOW - 1000, null],
+    ["verdict, old", "ham", { ...spam, verdict: "ham" as never }, 10, NOW - 3_600_000, "rescan"],
+    ["verdict from elsewhere, few copies", "spam", spam, 10, 0, null],
+    ["blocked", "blocked", null, 5000, 0, null],
+  ];
+  for (const [name, state, verdict, copiesSinceScan, lastScanQueuedAt, expected] of rows) {
+    void test(name, () => {
+      assert.equal(scanReason({ state, verdict, copiesSinceScan, lastScanQueuedAt }, settings, NOW), expected);
+    });
+  }
+});
+
+void describe("withVerdict", () => {
+  const v = { verdict: "spam" as const, score: 9, scanner: "spamd", at: NOW };
+  void test("a verdict sets the state", () => {
+    assert.equal(withVerdict({ state: "bulk", verdict: null }, v).state, "spam");
+  });
+  void test("a block stays a block", () => {
+    assert.equal(withVerdict({ state: "blocked", verdict: null }, { ...v, verdict: "ham" }).state, "blocked");
+  });
+});
+
+void describe("headers", () => {
+  void test("the campaign header", () => {
+    assert.equal(
+      campaignHeaderValue({ id: "0123456789ab", copies: 12, recipients: 30 }),
+      "0123456789ab; copies=12; recipients=30",
+    );
+  });
+  void test("a new header is added", () => {
+    assert.deepEqual(setHeader([{ name: "Subject", value: "x" }], "X-Floodgate-Status", "continue; new"), [
+      { kind: "addHeader", name: "X-Floodgate-Status", value: "continue; new" },
+    ]);
+  });
+  void test("forged headers are replaced: the first changed, the others deleted from the last", () => {
+    const existing = [
+      { name: "x-floodgate-status", value: "continue; ham" },
+      { name: "Subject", value: "x" },
+      { name: "X-Floodgate-Status", value: "continue; ham" },
+      { name: "X-FLOODGATE-STATUS", value: "continue; ham" },
+    ];
+    assert.deepEqual(setHeader(existing, "X-Floodgate-Status", "reject; campaign-spam"), [
+      { kind: "changeHeader", index: 3, name: "X-Floodgate-Status", value: "" },
+      { kind: "changeHeader", index: 2, name: "X-Floodgate-Status", value: "" },
+      { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "reject; campaign-spam" },
+    ]);
+  });
+});
