@@ -3,6 +3,7 @@
  * Unknown keys are refused (every object is strict) and every error is reported at once with its path.
  */
 import { z } from "zod";
+import { parseCidr } from "../policy/cidr.js";
 
 const ms = (def: number, min = 1, max = 3_600_000) => z.number().int().min(min).max(max).default(def);
 const count = (def: number, min = 0, max = 1_000_000_000) => z.number().int().min(min).max(max).default(def);
@@ -55,9 +56,14 @@ export const milterSchema = z
     /** What a missed deadline or a failed handler becomes. @defaultValue "continue" */
     failMode: z.enum(["continue", "tempfail"]).default("continue"),
     /** Stages that are only observed and get no-reply flags when the MTA offers them. @defaultValue ["header","body"] */
-    noReplyStages: z.array(z.enum(["connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body", "unknown"])).default(["header", "body"]),
+    noReplyStages: z
+      .array(z.enum(["connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body", "unknown"]))
+      .default(["header", "body"]),
     /** The header that says why a fail mode applied, and carries the verdict. @defaultValue "X-Floodgate-Status" */
-    statusHeader: z.string().regex(/^[\x21-\x39\x3b-\x7e]+$/).default("X-Floodgate-Status"),
+    statusHeader: z
+      .string()
+      .regex(/^[\x21-\x39\x3b-\x7e]+$/)
+      .default("X-Floodgate-Status"),
     /** Seconds a graceful shutdown waits for sessions in flight. @defaultValue 30 */
     shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
   })
@@ -74,7 +80,10 @@ export const redisSchema = z
     sentinels: z.array(z.string()).default([]),
     sentinelName: z.string().default("mymaster"),
     /** Key prefix; keys carry hash tags so that a Redis Cluster works. @defaultValue "fg" */
-    prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default("fg"),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]+$/)
+      .default("fg"),
     /** A Redis command on the mail path fails after this long. @defaultValue 250 */
     commandTimeoutMs: ms(250),
     /** The private redis-server started when `url` is null. */
@@ -143,7 +152,18 @@ export const policySchema = z
         senderDomains: z.array(z.string()).default([]),
         dkimDomains: z.array(z.string()).default([]),
         listIds: z.array(z.string()).default([]),
-        clientNetworks: z.array(z.string()).default([]),
+        /** Client addresses or CIDR networks, v4 or v6. @defaultValue [] */
+        clientNetworks: z
+          .array(
+            z.string().superRefine((spec, ctx) => {
+              try {
+                parseCidr(spec);
+              } catch (error) {
+                ctx.addIssue({ code: "custom", message: (error as Error).message });
+              }
+            }),
+          )
+          .default([]),
         /**
          * Authentication-Results headers trusted for `dkimDomains`: those whose authserv-id is listed; when empty,
          * only the topmost one (added by the nearest MTA or milter). @defaultValue []
@@ -189,7 +209,10 @@ export const queueSchema = z
   .object({
     enabled: z.boolean().default(true),
     /** BullMQ queue name. @defaultValue "floodgate-scan" */
-    name: z.string().regex(/^[A-Za-z0-9_-]+$/).default("floodgate-scan"),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default("floodgate-scan"),
     /** Bytes of a message carried by its job (compressed). @defaultValue 256 KiB */
     maxPayloadBytes: count(256 * 1024, 1024),
     /** Queuing waits at most this long on the mail path. @defaultValue 100 */
@@ -222,7 +245,10 @@ export const workerSchema = z
     maxStalledCount: count(2, 0, 100),
     /** A verdict from a score at or above this is spam. @defaultValue 5 */
     spamScore: z.number().default(5),
-    scanners: z.array(scannerSchema).min(1).default([{ type: "builtin", threshold: 5 }]),
+    scanners: z
+      .array(scannerSchema)
+      .min(1)
+      .default([{ type: "builtin", threshold: 5 }]),
   })
   .strict();
 
