@@ -1,0 +1,52 @@
+/**
+ * From the decoded parts of a message to its Fingerprint (src/fingerprint/types.ts): normalised words, MinHash,
+ * direct digest, attachment digests and link domains. Pure: no I/O, no parsing.
+ */
+import { attachmentDigests, directDigest } from "./digest.js";
+import { linkDomains } from "./links.js";
+import { minhash } from "./minhash.js";
+import { normaliseSubject, normaliseText } from "./normalise.js";
+import type { Fingerprint } from "./types.js";
+
+/** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
+export const MAX_TEXT_CHARS = 256 * 1024;
+/** Characters of the decoded subject kept in `Fingerprint.subject`. */
+export const SUBJECT_SAMPLE_CHARS = 200;
+
+/** The decoded content of a message, as the parser gives it. */
+export interface MessageParts {
+  /** The text of the message: the text/plain parts, or the text of the HTML when there is no plain part. */
+  text: string;
+  /** The raw HTML, if any ("" when none): only its links are used. */
+  html: string;
+  subject: string;
+  /** Decoded attachment contents. */
+  attachments: Uint8Array[];
+}
+
+/** Thresholds from `Config["fingerprint"]`. */
+export interface FingerprintOptions {
+  minWords: number;
+  attachmentMinBytes: number;
+}
+
+/** The fingerprint of decoded message parts; `bytesParsed` and `truncated` describe the parse that produced them. */
+export function fingerprintParts(
+  parts: MessageParts,
+  options: FingerprintOptions,
+  parse: { bytesParsed: number; truncated: boolean },
+): Fingerprint {
+  const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
+  const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
+  const words = normaliseText(text);
+  return {
+    minhash: minhash(words, options.minWords),
+    direct: directDigest(words, normaliseSubject(parts.subject)),
+    attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
+    linkDomains: linkDomains(text, html),
+    words: words.length,
+    subject: parts.subject.trim().slice(0, SUBJECT_SAMPLE_CHARS),
+    bytesParsed: parse.bytesParsed,
+    truncated: parse.truncated,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The fingerprint thread pool with real piscina threads: results, the shared buffer left intact, hostile
+ * messages (parser errors, a 20 MB message capped by parseBytes, deep MIME nesting, threads that die or hang),
+ * and the pool-full, timeout and pool-down outcomes, after each of which the pool keeps serving.
+ */
+import { test, describe, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { defaultConfig, type Config } from "../../src/config/schema.js";
+import { FingerprintPool } from "../../src/fingerprint/pool.js";
+import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
+import { registry } from "../../src/ops/metrics.js";
+import { distRoot } from "../../src/util/paths.js";
+import { loadSpam } from "../support/corpus.js";
+
+const CRASH_TASK = join(distRoot, "test/integration/fingerprint-crash-task.js");
+const pools: FingerprintPool[] = [];
+
+/** A started one-thread pool. The machine is shared and may be slow: unless a test provokes timeouts, the
+ * task deadline is far away, so outcomes never depend on speed. */
+async function pool(overrides: Partial<Config["fingerprint"]> = {}, taskFile?: string): Promise<FingerprintPool> {
+  const config = { ...defaultConfig().fingerprint, threads: 1, taskTimeoutMs: 300_000, ...overrides };
+  const p = new FingerprintPool(config, undefined, { taskFile });
+  pools.push(p);
+  await p.ready();
+  return p;
+}
+
+const SMALL = Buffer.from(
+  "From: a@example.com\r\nTo: b@example.org\r\nSubject: Hello there\r\n\r\nJust a short note to say hello, see https://www.example.com/x?id=1\r\n",
+);
+
+function textMessage(bytes: number): Buffer {
+  const line = "the quick brown fox jumps over the lazy dog again and again\r\n";
+  return Buffer.from("Subject: big\r\nContent-Type: text/plain\r\n\r\n" + line.repeat(Math.ceil(bytes / line.length)));
+}
+
+function reason(outcome: FingerprintOutcome): string {
+  return outcome.status === "ok" ? "ok" : outcome.reason;
+}
+
+async function assertServes(p: FingerprintPool): Promise<void> {
+  const outcome = await p.fingerprint(SMALL);
+  assert.equal(reason(outcome), "ok", "the pool must keep serving");
+}
+
+after(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+});
+
+void describe("fingerprint pool", () => {
+  void test("fingerprints a corpus message from a SharedArrayBuffer without changing it", async () => {
+    const p = await pool();
+    const [spam] = loadSpam({ limit: 1 });
+    assert.ok(spam);
+    const sab = new SharedArrayBuffer(spam.bytes.byteLength);
+    const message = Buffer.from(sab);
+    spam.bytes.copy(message);
+    const outcome = await p.fingerprint(message);
+    assert.equal(outcome.status, "ok");
+    assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === 32);
+    assert.ok(message.equals(spam.bytes), "the shared message must not be modified");
+    // A plain (non-shared) Buffer gives the same fingerprint.
+    const copy = await p.fingerprint(Buffer.from(spam.bytes));
+    assert.deepEqual(copy, outcome);
+    assert.equal(p.stats().threads, 1);
+    assert.ok(p.stats().completed >= 2);
+  });
+
+  void test("a message that makes the parser throw is skipped: parse", async () => {
+    const p = await pool({ parseKiB: 2048 });
+    // mailsplit refuses a MIME header block over 1 MiB
+    const hugeHeader = Buffer.from(`Subject: x\r\nX-Filler: ${"a".repeat(1_200_000)}\r\n\r\nbody\r\n`);
+    assert.equal(reason(await p.fingerprint(hugeHeader)), "parse");
+    // …and more than 1,000 MIME parts
+    let parts = "Subject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
+    for (let i = 0; i < 1100; i++) parts += `--b\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`;
+    assert.equal(reason(await p.fingerprint(Buffer.from(parts + "--b--\r\n"))), "parse");
+    await assertServes(p);
+  });
+
+  void test("a 20 MB message is parsed only up to parseBytes", async () => {
+    const p = await pool({ parseKiB: 256 });
+    const outcome = await p.fingerprint(textMessage(20 * 1024 * 1024));
+    assert.equal(outcome.status, "ok");
+    assert.ok(outcome.status === "ok");
+    assert.equal(outcome.fingerprint.bytesParsed, 256 * 1024);
+    assert.equal(outcome.fingerprint.truncated, true);
+    await assertServes(p);
+  });
+
+  void test("deeply nested multipart yields ok or parse, and the pool keeps serving", async () => {
+    const p = await pool();
+    let nested = "Subject: nested\r\n";
+    const depth = 3000;
+    for (let i = 0; i < depth; i++) nested += `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`;
+    nested += "Content-Type: text/plain\r\n\r\nhello from the bottom\r\n";
+    for (let i = depth - 1; i >= 0; i--) nested += `--b${i}--\r\n`;
+    assert.ok(["ok", "parse"].includes(reason(await p.fingerprint(Buffer.from(nested)))));
+    await assertServes(p);
+  });
+
+  void test("a thread that dies or throws on a message is replaced", async () => {
+    const p = await pool({ taskTimeoutMs: 60_000 }, CRASH_TASK);
+    assert.equal(reason(await p.fingerprint(Buffer.from("EXIT\r\n\r\n"))), "parse", "a thread that exits");
+    await assertServes(p);
+    assert.equal(reason(await p.fingerprint(Buffer.from("THROW\r\n\r\n"))), "parse", "a thread that throws");
+    await assertServes(p);
+    assert.ok(p.stats().threads >= 1, "a thread is alive");
+  });
+
+  void test("a thread that hangs is aborted and replaced", async () => {
+    const p = await pool({}, CRASH_TASK);
+    const controller = new AbortController();
+    const pending = p.fingerprint(Buffer.from("HANG\r\n\r\n"), { signal: controller.signal });
+    while (p.stats().utilization < 1) await new Promise((r) => setTimeout(r, 10));
+    controller.abort(); // the caller's deadline, as the milter's end-of-message deadline would
+    assert.equal(reason(await pending), "timeout");
+    await assertServes(p);
+  });
+
+  void test("the caller's signal ends a long parse as a timeout", async () => {
+    const p = await pool({ parseKiB: 65536, taskTimeoutMs: 600_000 });
+    const controller = new AbortController();
+    const pending = p.fingerprint(textMessage(40 * 1024 * 1024), { signal: controller.signal });
+    controller.abort();
+    assert.equal(reason(await pending), "timeout");
+    await assertServes(p);
+  });
+
+  void test("a tiny taskTimeoutMs yields timeout", async () => {
+    const p = await pool({ taskTimeoutMs: 1, parseKiB: 65536 });
+    assert.equal(reason(await p.fingerprint(textMessage(8 * 1024 * 1024))), "timeout");
+  });
+
+  void test("a full queue yields pool-full, then the pool drains and serves", async () => {
+    const p = await pool({ maxQueue: 1, parseKiB: 4096 });
+    const big = textMessage(4 * 1024 * 1024);
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => p.fingerprint(big)));
+    const reasons = outcomes.map(reason);
+    assert.ok(reasons.includes("pool-full"), `expected pool-full among ${reasons.join(",")}`);
+    assert.ok(reasons.includes("ok"), `expected some ok among ${reasons.join(",")}`);
+    assert.equal(p.stats().queued, 0);
+    await assertServes(p);
+  });
+
+  void test("a closed pool answers pool-down; outcomes are counted in the metrics", async () => {
+    const p = await pool();
+    await assertServes(p);
+    await p.close();
+    assert.equal(reason(await p.fingerprint(SMALL)), "pool-down");
+    const metrics = await registry.getMetricsAsJSON();
+    const counter = metrics.find((m) => m.name === "floodgate_fingerprints_total");
+    const byOutcome = new Map(counter?.values.map((v) => [v.labels.outcome, v.value]));
+    for (const outcome of ["ok", "parse", "timeout", "pool-full", "pool-down"]) {
+      assert.ok((byOutcome.get(outcome) ?? 0) > 0, `no ${outcome} counted`);
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Text normalisation for fingerprints: URLs to domain tokens, numbers, tracking ids, invisible and look-alike
+ * characters, addresses, quoted lines; and the link-domain set.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { mapConfusables } from "../../src/fingerprint/confusables.js";
+import { linkDomains, urlDomain } from "../../src/fingerprint/links.js";
+import { normaliseSubject, normaliseText, QUOTE_STRIP_MIN_WORDS } from "../../src/fingerprint/normalise.js";
+
+void describe("normaliseText", () => {
+  const table: [string, string, string][] = [
+    ["lowercase and punctuation", "Hello, WORLD!  How are you?", "hello world how are you"],
+    [
+      "URL → registrable domain",
+      "see https://www.shop.example.co.uk/a/b?id=42&u=9f8e7d now",
+      "see urlhost_example.co.uk now",
+    ],
+    ["bare www URL", "visit www.cheap-meds.example.com/x today", "visit urlhost_example.com today"],
+    ["URL on an IP address", "go http://192.0.2.7/offer now", "go urlhost_192.0.2.7 now"],
+    ["tracking path and query do not matter", "http://t.example.net/c/9f8e7d6c5b4a/x?uid=abc", "urlhost_example.net"],
+    [
+      "the same link twice in a row (HTML as text)",
+      "click http://a.example.org/x [http://a.example.org/x]",
+      "click urlhost_example.org",
+    ],
+    ["words that start like a scheme stay words", "httpd ftpd wwwhat", "httpd ftpd wwwhat"],
+    ["e-mail addresses dropped", "write to john.doe+x@mail.example.org today", "write to today"],
+    ["numbers → #", "call 555-1234 or 1 800 555 0199, save 70%", "call # # or # # # # save #"],
+    ["short mixed tokens keep letters", "the 2nd and 3rd mp3", "the #nd and #rd mp#"],
+    ["mixed letter+digit tokens of 6+ dropped", "order ID A1B2C3 ref x9y8z7w6 ok", "order id ref ok"],
+    ["tokens over 20 characters dropped", "a supercalifragilisticexpialidocious word", "a word"],
+    ["a token of exactly 20 characters kept", "x abcdefghijklmnopqrst y", "x abcdefghijklmnopqrst y"],
+    ["soft hyphen and zero-width space removed", "Vi\u00ADa\u200Bgra now", "viagra now"],
+    [
+      "bidi marks and zero-width joiners removed",
+      "\u202Efree\u202C \u200Dmoney\u200C \u200Eoffer\u200F \u2060x\uFEFF",
+      "free money offer x",
+    ],
+    ["Cyrillic look-alikes → Latin", "раураl ассоunt", "paypal account"],
+    ["Greek look-alikes → Latin", "ορεn nοw", "open now"],
+    ["NFKC: full-width and ligatures", "ＦＲＥＥ ﬁnance", "free finance"],
+    ["accents kept (NFKC composes)", "cafe\u0301 déjà vu", "café déjà vu"],
+    ["CJK split per character", "日本語です", "日 本 語 で す"],
+    ["empty text", "", ""],
+  ];
+  for (const [name, input, expected] of table) {
+    void test(name, () => assert.equal(normaliseText(input).join(" "), expected));
+  }
+
+  void test("quoted lines are dropped when the reply has words of its own", () => {
+    const own = Array.from(
+      { length: QUOTE_STRIP_MIN_WORDS },
+      (_, i) => `word${"abcdefghijklmnopqrstuvwxyz"[i % 26]}`,
+    ).join(" ");
+    const text = `${own}\nOn Monday Bob wrote:\n> the quoted original\n  > more quoted`;
+    const words = normaliseText(text);
+    assert.ok(!words.includes("quoted"), "quoted words must be left out");
+    assert.ok(words.includes("wrote"));
+  });
+
+  void test("a message made only of quotes keeps them", () => {
+    assert.equal(
+      normaliseText("> buy cheap pills\n> at http://pills.example.com/x").join(" "),
+      "buy cheap pills at urlhost_example.com",
+    );
+  });
+
+  void test("hostile text stays linear: long dotted runs and @ runs", () => {
+    const words = normaliseText("a.".repeat(50_000) + " " + "@a".repeat(50_000));
+    assert.ok(Array.isArray(words));
+  });
+});
+
+void describe("normaliseSubject", () => {
+  void test("words joined by single spaces", () => {
+    assert.equal(normaliseSubject("  Re: Your Order #12345 — SHIPPED!! "), "re your order # shipped");
+  });
+});
+
+void describe("look-alikes", () => {
+  void test("mapConfusables leaves Latin text alone", () => {
+    assert.equal(mapConfusables("plain latin text"), "plain latin text");
+  });
+});
+
+void describe("link domains", () => {
+  void test("urlDomain gives the registrable domain, or the host when there is none", () => {
+    assert.equal(urlDomain("https://a.b.example.co.uk/x"), "example.co.uk");
+    assert.equal(urlDomain("http://localhost:8080/"), "localhost");
+    assert.equal(urlDomain("http://198.51.100.4/"), "198.51.100.4");
+  });
+
+  void test("from text and HTML hrefs, sorted and unique, mailto and relative links left out", () => {
+    const text = "see http://x.example.com/a and https://www.other.example.org/?q=1";
+    const html = `<a href="https://track.example.com/c/1">a</a> <a href='mailto:x@example.net'>m</a>
+      <a href=http://promo.example.biz/x>b</a> <a href="/relative">r</a> <A HREF="HTTP://Y.Example.COM/">c</A>`;
+    assert.deepEqual(linkDomains(text, html), ["example.biz", "example.com", "example.org"]);
+  });
+});
