@@ -1,0 +1,245 @@
+/**
+ * The libmilter engine (issue 7): Sendmail's libmilter speaks the protocol, through the shim in native/ loaded with
+ * koffi, and Floodgate's policy decides, through the same session API as the TypeScript engine. Same options and
+ * result as `startMilterServer`, so `floodgate run` picks either by `config.milter.engine` (select-engine.ts).
+ *
+ * Limits that come from libmilter: one listen socket (`smfi_setconn`), a real port (no port 0), and one engine per
+ * process (libmilter keeps global state and runs one `smfi_main` per process; it cannot be started again after it
+ * stopped). Settings read once at start: the listen spec, the idle timeout, the session limit, the fail mode applied
+ * in C when JavaScript does not answer in time, the progress interval and the status header name; the deadlines,
+ * fail mode and capture size JavaScript applies are read at every session, as in the TypeScript engine.
+ * `close(graceMs)` refuses new sessions at option negotiation, waits for the open ones, then stops libmilter: Debian's
+ * libmilter (a worker pool) abandons whatever is still open when it stops, and its MTA times out on it.
+ * libmilter's own signal thread also waits for SIGTERM, SIGINT and SIGHUP; Node's main thread normally takes them
+ * (the kernel prefers the thread group leader), and if libmilter ever takes one, it stops and this logs an error.
+ */
+import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
+import { connect, Socket } from "node:net";
+import { SMFI_CURR_ACTS, SMFI_CURR_PROT, SMFI_PROT_VERSION } from "../../milter/constants.js";
+import { negotiate } from "../../milter/negotiate.js";
+import type { ListenTarget } from "../../server/listen-spec.js";
+import type { MilterServer, MilterServerOptions } from "../../server/milter-server.js";
+import type { MilterPolicy } from "../../session/policy-api.js";
+import { libmilterListen } from "./conn-spec.js";
+import {
+  decodeEvents,
+  EVENT_OF_STAGE,
+  FG_EV_CLOSE,
+  FG_EV_NEGOTIATE,
+  FG_EV_REFUSED,
+  FG_EV_STOPPED,
+  text,
+} from "./events.js";
+import { loadShim } from "./native.js";
+import { LibmilterSession } from "./session.js";
+
+/** Added to the JavaScript deadlines for the shim's own safety timeout. @defaultValue 1000 */
+export const SAFETY_MARGIN_MS = 1000;
+
+/** Macros every event carries for `SessionContext.macro` (libmilter answers only on its own thread). */
+const STANDARD_MACROS = [
+  "i",
+  "j",
+  "_",
+  "v",
+  "{daemon_name}",
+  "{daemon_addr}",
+  "{daemon_port}",
+  "{if_name}",
+  "{if_addr}",
+  "{client_addr}",
+  "{client_name}",
+  "{client_port}",
+  "{client_ptr}",
+  "{client_resolve}",
+  "{auth_type}",
+  "{auth_authen}",
+  "{auth_author}",
+  "{cert_issuer}",
+  "{cert_subject}",
+  "{cipher}",
+  "{cipher_bits}",
+  "{tls_version}",
+  "{verify}",
+  "{mail_addr}",
+  "{mail_host}",
+  "{mail_mailer}",
+  "{rcpt_addr}",
+  "{rcpt_host}",
+  "{rcpt_mailer}",
+  "{msg_id}",
+];
+
+/** The shim's decide mask: the stages where the policy has a handler (and so an answer is awaited). */
+export function decideMask(policy: MilterPolicy): number {
+  const has: Record<string, boolean> = {
+    connect: "connect" in policy && policy.connect !== undefined,
+    helo: "helo" in policy && policy.helo !== undefined,
+    mail: "mailFrom" in policy && policy.mailFrom !== undefined,
+    rcpt: "rcptTo" in policy && policy.rcptTo !== undefined,
+    data: "data" in policy && policy.data !== undefined,
+    eoh: "endOfHeaders" in policy && policy.endOfHeaders !== undefined,
+  };
+  let mask = 0;
+  for (const [stage, handler] of Object.entries(has)) {
+    const type = EVENT_OF_STAGE[stage as keyof typeof EVENT_OF_STAGE];
+    if (handler && type !== undefined) mask |= 1 << type;
+  }
+  return mask;
+}
+
+/** The SMFIM_* macro lists as the shim takes them: one line per stage, "STAGE name name…". */
+export function macroLines(macros: MilterPolicy["macros"]): string {
+  return Object.entries(macros ?? {})
+    .filter(([, names]) => names && names.length > 0)
+    .map(([stage, names]) => `${stage} ${names!.join(" ")}`)
+    .join("\n");
+}
+
+/** Start the libmilter engine. Throws when the shim cannot load or libmilter cannot listen. */
+export async function startLibmilterServer(options: MilterServerOptions): Promise<MilterServer> {
+  const loaded = await loadShim();
+  if (!loaded.ok) throw new Error(`the libmilter engine is not available: ${loaded.reason}`);
+  const shim = loaded.shim;
+  const { logger, observer = {}, policy } = options;
+  const { conn, target } = libmilterListen(options.listen);
+  const settings = options.settings();
+
+  // The flags the TypeScript engine would ask for from an MTA that offers everything; the shim keeps what is offered.
+  const wanted = negotiate(
+    { version: SMFI_PROT_VERSION, actions: SMFI_CURR_ACTS, protocol: SMFI_CURR_PROT },
+    { actions: policy.actions, decidesAt: policy.decidesAt, noReplyStages: settings.noReplyStages },
+  );
+  const policyMacros = Object.values(policy.macros ?? {}).flatMap((names) => names ?? []);
+  const query = [...new Set([...STANDARD_MACROS, ...policyMacros])].join(" ");
+
+  const fd = shim.start({
+    conn,
+    backlog: 0,
+    timeoutSeconds: Math.max(1, Math.round(settings.idleTimeoutMs / 1000)),
+    decideMask: decideMask(policy),
+    actions: wanted.actions,
+    protocol: wanted.protocol,
+    macros: macroLines(policy.macros),
+    query,
+    cmdSafetyMs: settings.commandDeadlineMs + SAFETY_MARGIN_MS,
+    eomSafetyMs: settings.eomDeadlineMs + SAFETY_MARGIN_MS,
+    progressMs: settings.progressIntervalMs,
+    failTempfail: settings.failMode === "tempfail",
+    statusHeader: settings.statusHeader,
+    maxSessions: settings.maxSessions,
+  });
+  if (target.kind === "unix") chmodSync(target.path, parseInt(settings.socketMode, 8));
+
+  const sessions = new Map<number, { gen: number; session: LibmilterSession }>();
+  let stopping = false;
+  let stoppedResolve: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stoppedResolve = resolve));
+  let buf = Buffer.allocUnsafe(256 * 1024);
+
+  const debug = logger.isLevelEnabled("debug");
+  const drain = () => {
+    for (;;) {
+      const n = shim.poll(buf);
+      if (n < 0) {
+        buf = Buffer.allocUnsafe(Math.max(buf.length * 2, -n));
+        continue;
+      }
+      if (n === 0) return;
+      for (const event of decodeEvents(buf, n)) {
+        if (debug) logger.debug({ slot: event.slot, type: event.type, seq: event.seq }, "libmilter event");
+        if (event.type === FG_EV_STOPPED) {
+          if (!stopping)
+            logger.error(
+              { result: text(event.fields[0]) },
+              "libmilter stopped by itself (its signal thread took SIGTERM, SIGINT or SIGHUP, or its listener failed)",
+            );
+          stoppedResolve();
+          continue;
+        }
+        if (event.type === FG_EV_REFUSED) {
+          observer.sessionRefused?.();
+          logger.warn({ limit: settings.maxSessions }, "session limit reached; refusing a connection");
+          continue;
+        }
+        let entry = sessions.get(event.slot);
+        if (event.type === FG_EV_NEGOTIATE && (!entry || entry.gen !== event.gen)) {
+          entry?.session.end();
+          const answer = (seq: number, status: number, reply: Buffer, mods: Buffer) =>
+            shim.reply(event.slot, event.gen, seq, status, reply, mods);
+          entry = {
+            gen: event.gen,
+            session: new LibmilterSession(policy, options.settings(), answer, logger, observer),
+          };
+          sessions.set(event.slot, entry);
+          observer.sessionOpened?.();
+        }
+        if (!entry || entry.gen !== event.gen) continue;
+        entry.session.handle(event);
+        if (event.type === FG_EV_CLOSE) {
+          sessions.delete(event.slot);
+          observer.sessionClosed?.();
+        }
+      }
+    }
+  };
+
+  // The shim writes a byte to this pipe when its queue stops being empty; every read drains the whole queue.
+  const wake = new Socket({ fd, readable: true, writable: false });
+  wake.on("data", () => {
+    try {
+      drain();
+    } catch (error) {
+      // A malformed event is our own broken invariant: crash loudly (house style).
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  });
+  wake.on("error", (err) => logger.error({ err: err.message }, "libmilter wake-up pipe error"));
+  const address =
+    target.kind === "unix"
+      ? `unix:${target.path}`
+      : target.host.includes(":")
+        ? `inet6:[${target.host}]:${target.port}`
+        : `inet:${target.host}:${target.port}`;
+  logger.info(
+    { listen: [address], engine: "libmilter", libmilter: shim.libmilterVersion, koffi: shim.koffiVersion },
+    "milter listening",
+  );
+
+  return {
+    addresses: [address],
+    sessionCount: () => shim.sessions(),
+    async close(graceMs = 30_000) {
+      const deadline = Date.now() + graceMs;
+      if (!stopping) {
+        stopping = true;
+        // Refuse new sessions, let the open ones finish, then stop libmilter (which abandons what is still open).
+        shim.drain();
+        while (shim.sessions() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        shim.stop();
+      }
+      // Wake libmilter's listener, which checks for a stop only between connections or every 5 s.
+      let isStopped = false;
+      void stopped.then(() => (isStopped = true));
+      while (!isStopped && Date.now() < deadline + 6000) {
+        poke(target);
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, 50))]);
+      }
+      drain();
+      if (target.kind === "unix" && existsSync(target.path) && lstatSync(target.path).isSocket())
+        unlinkSync(target.path);
+      for (const { session } of sessions.values()) session.end();
+      sessions.clear();
+      wake.destroy();
+    },
+  };
+}
+
+/** Connect to the listening socket and hang up at once. */
+function poke(target: ListenTarget): void {
+  const socket = target.kind === "unix" ? connect(target.path) : connect({ host: target.host, port: target.port });
+  socket.on("connect", () => socket.destroy());
+  socket.on("error", () => socket.destroy());
+}
