@@ -21,7 +21,7 @@ run:
 test:
 	scripts/install-deps.sh test
 	$(MAKE) --no-print-directory lint
-	$(NODE) --test --test-concurrency=1 --test-timeout=600000 $$(find dist/test -name '*.test.js' | sort)
+	$(NODE) --test --test-concurrency=1 --test-timeout=300000 --test-force-exit $$(find dist/test -name '*.test.js' | sort)
 
 test-unit: build
 	$(NODE) --test $$(find dist/test/unit -name '*.test.js' | sort)
