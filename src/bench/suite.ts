@@ -1,0 +1,566 @@
+/**
+ * The whole benchmark run behind `floodgate bench`: milter-level baselines (C no-op, the TS engine, Floodgate,
+ * rspamd's proxy, spamass-milter) in closed loop on the same corpus messages; the Floodgate scenarios in open loop
+ * (normal mix, a campaign flood at 10× the normal rate, a scanner outage, a Redis outage); and the SMTP path through a
+ * private Postfix (smtp-source alone and with Floodgate; the flood through Floodgate and through spamass-milter).
+ * Every process it starts is stopped before it returns, whatever fails.
+ */
+import { randomBytes } from "node:crypto";
+import { startPrivateRedis, type PrivateRedis } from "../util/private-redis.js";
+import { daemonAvailable, startFloodgate, type ConfigOverrides, type FloodgateDaemon } from "./floodgate.js";
+import { formatProgress, runLoad, type LoadResult, type Sampler } from "./load.js";
+import { machineInfo, type MachineInfo } from "./machine.js";
+import { campaignFlood, corpusMix, type BenchMessage } from "./messages.js";
+import { progress } from "./output.js";
+import { treeCpuSeconds } from "./procs.js";
+import type { RatioRow } from "./report.js";
+import { arrivalOffsets, mergeSchedules, seededRandom, type Arrivals } from "./schedule.js";
+import {
+  runSmtpSource,
+  smtpFlood,
+  startBenchPostfix,
+  type SmtpFloodResult,
+  type SmtpSourceResult,
+} from "./smtp-path.js";
+import {
+  peerVersions,
+  startCNoop,
+  startRspamdProxy,
+  startSpamassMilter,
+  startTsNoop,
+  type MilterTarget,
+} from "./targets.js";
+
+/** The scenarios `--scenario all` runs, in order. */
+export const SCENARIOS = ["normal", "flood", "scanner-outage", "redis-outage"] as const;
+/** One scenario. */
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** What `floodgate bench` runs, from its options. */
+export interface BenchOptions {
+  scenarios: readonly ScenarioName[];
+  /** Seconds of arrivals per scenario. */
+  durationSec: number;
+  /** Normal traffic, messages/s (the flood adds 10× this). */
+  rate: number;
+  arrivals: Arrivals;
+  /** Seconds of each closed-loop baseline. */
+  baselineSec: number;
+  /** Concurrent sessions of the milter baselines. */
+  sessions: number;
+  /** Sessions for spamass-milter (it takes ~0.1–0.5 s a message). */
+  spamassSessions: number;
+  /** smtp-source -m. */
+  e2eMessages: number;
+  /** Run the peers (rspamd, spamass-milter). */
+  peers: boolean;
+  /** Run the Postfix parts. */
+  e2e: boolean;
+  /** Run the closed-loop milter baselines. */
+  baselines: boolean;
+  /** Where daemon logs and configs go. */
+  dir: string;
+  seed: number;
+}
+
+/** A closed-loop milter baseline. */
+export interface BaselineResult {
+  name: string;
+  sessions: number;
+  load: LoadResult | null;
+  peakRssKb: number | null;
+  /** CPU time of the milter's process tree per message answered, ms. */
+  cpuMsPerMessage?: number | null;
+  error?: string;
+}
+
+/** A Floodgate scenario. */
+export interface ScenarioResult {
+  name: ScenarioName;
+  /** "floodgate" or, when `floodgate run` is not built, the TS engine with the no-op policy. */
+  system: string;
+  load: LoadResult | null;
+  scanJobsQueued: number | null;
+  scanJobsPer1000: number | null;
+  peakRssKb: number | null;
+  peakTreeRssKb: number | null;
+  error?: string;
+}
+
+/** A run through Postfix, or why it did not run. */
+export interface PathResult<T> {
+  name: string;
+  result: T | null;
+  peakRssKb?: number | null;
+  error?: string;
+}
+
+/** Everything a `floodgate bench` run measured: the JSON result. */
+export interface BenchReport {
+  kind: "floodgate-bench";
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  versions: Record<string, string | null>;
+  options: Omit<BenchOptions, "dir">;
+  baselines: BaselineResult[];
+  scenarios: ScenarioResult[];
+  smtpSource: Array<PathResult<SmtpSourceResult>>;
+  smtpFlood: Array<PathResult<SmtpFloodResult>>;
+  ratios: RatioRow[];
+}
+
+function withoutDir(options: BenchOptions): Omit<BenchOptions, "dir"> {
+  const { dir: _dir, ...rest } = options;
+  return rest;
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" | ");
+
+/** Run everything the options ask for. */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo();
+  const versions = await peerVersions();
+  progress("loading the corpus and building the campaign");
+  const mix = corpusMix({ ham: 600, spam: 200, seed: options.seed });
+  const floodCount = Math.ceil(options.rate * 10 * options.durationSec * 1.1) + 10;
+  const flood = await campaignFlood(floodCount, { seed: options.seed });
+  const redis = await startPrivateRedis();
+  const report: BenchReport = {
+    kind: "floodgate-bench",
+    startedAt,
+    finishedAt: startedAt,
+    machine,
+    versions,
+    options: withoutDir(options),
+    baselines: [],
+    scenarios: [],
+    smtpSource: [],
+    smtpFlood: [],
+    ratios: [],
+  };
+  try {
+    if (options.baselines) report.baselines = await runBaselines(options, mix, redis);
+    for (const name of options.scenarios) report.scenarios.push(await runScenario(name, options, mix, flood, redis));
+    if (options.e2e) {
+      report.smtpSource = await runSmtpSourcePaths(options, redis);
+      report.smtpFlood = await runSmtpFloodPaths(options, flood, redis);
+    }
+  } finally {
+    await redis.stop();
+  }
+  report.ratios = ratiosOf(report);
+  report.finishedAt = new Date().toISOString();
+  return report;
+}
+
+/** Overrides for a daemon of its own: a fresh key prefix and queue, queue stats every second. */
+function daemonOverrides(tag: string, extra: ConfigOverrides = {}): ConfigOverrides {
+  const id = `${tag}-${randomBytes(3).toString("hex")}`;
+  const base: ConfigOverrides = {
+    redis: { prefix: `fgb-${id}` },
+    queue: { name: `fgb-${id}` },
+    alerts: { enabled: false, evaluateIntervalMs: 1000 },
+  };
+  for (const [k, v] of Object.entries(extra)) base[k] = { ...(base[k] ?? {}), ...v };
+  return base;
+}
+
+async function withDaemon<T>(
+  options: BenchOptions,
+  redis: PrivateRedis,
+  tag: string,
+  extra: ConfigOverrides,
+  body: (d: FloodgateDaemon) => Promise<T>,
+): Promise<T> {
+  const d = await startFloodgate({
+    redisUrl: redis.url,
+    dir: options.dir,
+    name: tag,
+    overrides: daemonOverrides(tag, extra),
+  });
+  try {
+    return await body(d);
+  } finally {
+    await d.stop();
+  }
+}
+
+async function runBaselines(
+  options: BenchOptions,
+  mix: readonly BenchMessage[],
+  redis: PrivateRedis,
+): Promise<BaselineResult[]> {
+  const out: BaselineResult[] = [];
+  const closed = async (
+    name: string,
+    target: { spec: string; cpuRoots: number[] },
+    sessions: number,
+    sample: () => number | null,
+  ) => {
+    const cpu0 = treeCpuSeconds(target.cpuRoots);
+    const load = await runLoad({
+      mode: "closed",
+      label: `${name} ×${sessions}`,
+      target: target.spec,
+      concurrency: sessions,
+      messages: mix,
+      maxMessages: 1_000_000,
+      durationMs: options.baselineSec * 1000,
+      onProgress: (p) => progress(formatProgress(p)),
+    });
+    const answered = load.tally.messages - load.tally.byOutcome.error;
+    const cpuMs = (treeCpuSeconds(target.cpuRoots) - cpu0) * 1000;
+    out.push({ name, sessions, load, peakRssKb: sample(), cpuMsPerMessage: answered > 0 ? cpuMs / answered : null });
+  };
+  const starters: Array<[string, () => Promise<MilterTarget>, number]> = [
+    ["c-noop", () => startCNoop(), options.sessions],
+    ["floodgate-ts-noop", () => startTsNoop(), options.sessions],
+  ];
+  if (options.peers) {
+    starters.push(["rspamd-proxy", () => startRspamdProxy(), options.sessions]);
+    starters.push(["spamass-milter", () => startSpamassMilter(), options.spamassSessions]);
+  }
+  for (const [name, start, sessions] of starters) {
+    progress(`baseline: starting ${name}`);
+    let t: MilterTarget | null = null;
+    try {
+      t = await start();
+      const target = t;
+      await closed(name, target, sessions, () => target.memory.sample().selfKb);
+    } catch (e) {
+      out.push({ name, sessions, load: null, peakRssKb: null, error: errText(e) });
+      progress(`baseline ${name} failed: ${errText(e)}`);
+    } finally {
+      await t?.stop();
+    }
+  }
+  progress("baseline: starting floodgate run");
+  try {
+    if (!daemonAvailable()) throw new Error("floodgate run is not built");
+    await withDaemon(options, redis, "baseline", {}, async (d) => {
+      await closed("floodgate", d, options.sessions, () => d.memory.sample().selfKb);
+    });
+  } catch (e) {
+    out.push({ name: "floodgate", sessions: options.sessions, load: null, peakRssKb: null, error: errText(e) });
+    progress(`baseline floodgate failed: ${errText(e)}`);
+  }
+  return out;
+}
+
+/** The open-loop schedule of a scenario: normal mix at `rate`, plus the campaign at 10× (flood) or 1× (outages). */
+export function scenarioSchedule(
+  name: ScenarioName,
+  options: Pick<BenchOptions, "rate" | "durationSec" | "arrivals" | "seed">,
+  mix: readonly BenchMessage[],
+  flood: readonly BenchMessage[],
+): Array<{ at: number; message: BenchMessage }> {
+  const random = seededRandom(options.seed);
+  const durationMs = options.durationSec * 1000;
+  const normal = arrivalOffsets({ rate: options.rate, durationMs, arrivals: options.arrivals, random });
+  const campaignRate = name === "flood" ? options.rate * 10 : name === "normal" ? 0 : options.rate;
+  const campaign =
+    campaignRate > 0
+      ? arrivalOffsets({ rate: campaignRate, durationMs, arrivals: options.arrivals, random, maxCount: flood.length })
+      : [];
+  let n = 0;
+  let c = 0;
+  return mergeSchedules<"n" | "c">([
+    { tag: "n", offsets: normal },
+    { tag: "c", offsets: campaign },
+  ]).map((a) => ({ at: a.at, message: a.tag === "n" ? mix[n++ % mix.length]! : flood[c++ % flood.length]! }));
+}
+
+async function runScenario(
+  name: ScenarioName,
+  options: BenchOptions,
+  mix: readonly BenchMessage[],
+  flood: readonly BenchMessage[],
+  redis: PrivateRedis,
+): Promise<ScenarioResult> {
+  const schedule = scenarioSchedule(name, options, mix, flood);
+  const durationMs = options.durationSec * 1000;
+  progress(`scenario ${name}: ${schedule.length} messages over ${options.durationSec}s`);
+  const run = async (system: string, spec: string, sampler: Sampler, events: Parameters<typeof runLoad>[0]["events"]) =>
+    runLoad({
+      mode: "open",
+      label: `${name}`,
+      target: spec,
+      schedule,
+      maxSessions: Math.max(options.sessions, 50),
+      drainMs: 20_000,
+      onProgress: (p) => progress(formatProgress(p)),
+      sampler,
+      events: events ?? [],
+    }).then((load) => ({ system, load }));
+  try {
+    if (!daemonAvailable()) {
+      // The harness still runs end to end on the engine alone; outage events find nothing to stop.
+      const t = await startTsNoop();
+      try {
+        const { load } = await run(
+          "floodgate-ts-noop (floodgate run not built)",
+          t.spec,
+          async () => ({ rssKb: t.memory.sample().selfKb }),
+          [],
+        );
+        return {
+          name,
+          system: "floodgate-ts-noop (floodgate run not built)",
+          load,
+          scanJobsQueued: null,
+          scanJobsPer1000: null,
+          peakRssKb: t.memory.sample().selfKb,
+          peakTreeRssKb: null,
+        };
+      } finally {
+        await t.stop();
+      }
+    }
+    return await withDaemon(options, redis, name, {}, async (d) => {
+      const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
+      const stopped: number[] = [];
+      const signal = (pids: number[], sig: NodeJS.Signals) => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            // gone
+          }
+        }
+      };
+      const events: NonNullable<Parameters<typeof runLoad>[0]["events"]> = [];
+      if (name === "scanner-outage") {
+        events.push({
+          atMs: durationMs / 4,
+          name: "scan workers SIGSTOP",
+          run: () => {
+            const pids = d.workerPids();
+            if (pids.length === 0) throw new Error("no scan worker process found");
+            stopped.push(...pids);
+            signal(pids, "SIGSTOP");
+          },
+        });
+        events.push({
+          atMs: (durationMs * 3) / 4,
+          name: "scan workers SIGCONT",
+          run: () => signal(stopped.splice(0), "SIGCONT"),
+        });
+      }
+      if (name === "redis-outage") {
+        const pid = redis.process.pid;
+        if (pid === undefined) throw new Error("the private Redis has no pid");
+        events.push({
+          atMs: durationMs / 3,
+          name: "redis SIGSTOP",
+          run: () => {
+            stopped.push(pid);
+            signal([pid], "SIGSTOP");
+          },
+        });
+        events.push({
+          atMs: (durationMs * 2) / 3,
+          name: "redis SIGCONT",
+          run: () => signal(stopped.splice(0), "SIGCONT"),
+        });
+      }
+      try {
+        const sampler: Sampler = async () => {
+          const m = d.memory.sample();
+          const [backlog, queued] = await Promise.all([d.backlog(), d.metric("floodgate_scan_jobs_queued_total")]);
+          return {
+            backlog,
+            scanJobsQueued: queued === null ? null : queued - queued0,
+            rssKb: m.selfKb,
+            treeRssKb: m.treeKb,
+          };
+        };
+        const { system, load } = await run("floodgate", d.spec, sampler, events);
+        signal(stopped.splice(0), "SIGCONT");
+        const queued1 = await d.metric("floodgate_scan_jobs_queued_total");
+        const mem = d.memory.sample();
+        const scanJobsQueued = queued1 === null ? null : queued1 - queued0;
+        return {
+          name,
+          system,
+          load,
+          scanJobsQueued,
+          scanJobsPer1000:
+            scanJobsQueued === null || load.tally.messages === 0 ? null : (scanJobsQueued / load.tally.messages) * 1000,
+          peakRssKb: mem.selfKb,
+          peakTreeRssKb: mem.treeKb,
+        };
+      } finally {
+        signal(stopped.splice(0), "SIGCONT");
+      }
+    });
+  } catch (e) {
+    progress(`scenario ${name} failed: ${errText(e)}`);
+    return {
+      name,
+      system: "floodgate",
+      load: null,
+      scanJobsQueued: null,
+      scanJobsPer1000: null,
+      peakRssKb: null,
+      peakTreeRssKb: null,
+      error: errText(e),
+    };
+  }
+}
+
+/** smtp-source through Postfix alone, with the C no-op milter, and with Floodgate (shadow mode: it decides, never refuses). */
+async function runSmtpSourcePaths(
+  options: BenchOptions,
+  redis: PrivateRedis,
+): Promise<Array<PathResult<SmtpSourceResult>>> {
+  const out: Array<PathResult<SmtpSourceResult>> = [];
+  const through = async (name: string, milter: string | null, peak?: () => number | null) => {
+    progress(`smtp-source: ${name}`);
+    const pf = await startBenchPostfix(milter);
+    try {
+      const result = await runSmtpSource(pf.smtpPort, { sessions: 20, messages: options.e2eMessages, length: 4096 });
+      progress(`smtp-source ${name}: ${result.messagesPerSecond.toFixed(0)} msg/s (exit ${result.exitCode})`);
+      out.push({ name, result, ...(peak ? { peakRssKb: peak() } : {}) });
+    } finally {
+      await pf.stop();
+    }
+  };
+  const attempt = async (name: string, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (e) {
+      out.push({ name, result: null, error: errText(e) });
+      progress(`smtp-source ${name} failed: ${errText(e)}`);
+    }
+  };
+  await attempt("postfix alone", () => through("postfix alone", null));
+  await attempt("postfix + c-noop", async () => {
+    const t = await startCNoop();
+    try {
+      await through("postfix + c-noop", t.postfixSpec, () => t.memory.sample().selfKb);
+    } finally {
+      await t.stop();
+    }
+  });
+  await attempt("postfix + floodgate", async () => {
+    if (!daemonAvailable()) throw new Error("floodgate run is not built");
+    await withDaemon(options, redis, "e2e", { policy: { shadow: true } }, (d) =>
+      through("postfix + floodgate", d.spec, () => d.memory.sample().selfKb),
+    );
+  });
+  return out;
+}
+
+/** The campaign flood through Postfix, with Floodgate enforcing and with spamass-milter: replies per second. */
+async function runSmtpFloodPaths(
+  options: BenchOptions,
+  flood: readonly BenchMessage[],
+  redis: PrivateRedis,
+): Promise<Array<PathResult<SmtpFloodResult>>> {
+  const out: Array<PathResult<SmtpFloodResult>> = [];
+  const messages = flood.map((m) => ({
+    ...m,
+    message: { ...m.message, recipients: m.message.recipients.map((r) => r.replace(/@.*/, "@example.com")) },
+  }));
+  const through = async (name: string, milter: string) => {
+    progress(`smtp flood: ${name}`);
+    const pf = await startBenchPostfix(milter);
+    try {
+      const result = await smtpFlood(pf.smtpPort, messages, {
+        concurrency: 20,
+        maxMessages: 1_000_000,
+        durationMs: options.durationSec * 1000,
+        onProgress: (l) => progress(`${name} ${l}`),
+      });
+      out.push({ name, result });
+    } finally {
+      await pf.stop();
+    }
+  };
+  try {
+    if (!daemonAvailable()) throw new Error("floodgate run is not built");
+    await withDaemon(options, redis, "smtp-flood", {}, (d) => through("postfix + floodgate", d.spec));
+  } catch (e) {
+    out.push({ name: "postfix + floodgate", result: null, error: errText(e) });
+  }
+  if (options.peers) {
+    let t: MilterTarget | null = null;
+    try {
+      t = await startSpamassMilter();
+      await through("postfix + spamass-milter", t.postfixSpec);
+    } catch (e) {
+      out.push({ name: "postfix + spamass-milter", result: null, error: errText(e) });
+    } finally {
+      await t?.stop();
+    }
+  } else out.push({ name: "postfix + spamass-milter", result: null, error: "peers not run (--no-peers)" });
+  return out;
+}
+
+/** The three floors of the brief, from the figures measured in this run. */
+export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | "smtpFlood" | "options">): RatioRow[] {
+  const base = (name: string) => report.baselines.find((b) => b.name === name);
+  const mps = (b: BaselineResult | undefined) => (b?.load ? Math.round(b.load.messagesPerSecond) : null);
+  const src = (name: string) => report.smtpSource.find((s) => s.name === name);
+  const fl = (name: string) => report.smtpFlood.find((s) => s.name === name);
+  const why = (...parts: Array<{ name: string; error?: string; result?: unknown; load?: unknown } | undefined>) =>
+    parts
+      .filter((p) => p && p.error)
+      .map((p) => `${p!.name}: ${p!.error}`)
+      .join("; ");
+  const sessions = report.options.sessions;
+  return [
+    {
+      name: "Postfix+Floodgate / Postfix alone (smtp-source)",
+      numerator: src("postfix + floodgate")?.result
+        ? Math.round(src("postfix + floodgate")!.result!.messagesPerSecond)
+        : null,
+      denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
+      floor: 0.8,
+      note: why(src("postfix + floodgate"), src("postfix alone")) || "Floodgate in shadow mode",
+    },
+    {
+      name: `Floodgate milter / C no-op milter, ${sessions} sessions`,
+      numerator: mps(base("floodgate")),
+      denominator: mps(base("c-noop")),
+      floor: 1.0,
+      note: why(base("floodgate"), base("c-noop")) || "full policy (pool, Redis, queue)",
+    },
+    {
+      name: `TS engine (no-op policy) / C no-op milter, ${sessions} sessions`,
+      numerator: mps(base("floodgate-ts-noop")),
+      denominator: mps(base("c-noop")),
+      floor: 1.0,
+      note: why(base("floodgate-ts-noop"), base("c-noop")) || "the engine alone (issue 2)",
+    },
+    {
+      name: "Floodgate / spamass-milter in the SMTP path, flood",
+      numerator: fl("postfix + floodgate")?.result
+        ? Math.round(fl("postfix + floodgate")!.result!.messagesPerSecond * 10) / 10
+        : null,
+      denominator: fl("postfix + spamass-milter")?.result
+        ? Math.round(fl("postfix + spamass-milter")!.result!.messagesPerSecond * 10) / 10
+        : null,
+      floor: 20,
+      note: why(fl("postfix + floodgate"), fl("postfix + spamass-milter")) || "replies per second, 20 SMTP sessions",
+    },
+    {
+      name: "Postfix+C no-op / Postfix alone (smtp-source)",
+      numerator: src("postfix + c-noop")?.result
+        ? Math.round(src("postfix + c-noop")!.result!.messagesPerSecond)
+        : null,
+      denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
+      floor: null,
+      note: why(src("postfix + c-noop")) || "the protocol's own cost, for context (real-mta-lab.md: 0.79–0.85)",
+    },
+    {
+      name: `rspamd proxy / C no-op milter, ${sessions} sessions`,
+      numerator: mps(base("rspamd-proxy")),
+      denominator: mps(base("c-noop")),
+      floor: null,
+      note: why(base("rspamd-proxy")) || "for context",
+    },
+  ];
+}
