@@ -26,7 +26,9 @@ function copy(i: number, campaign = "a"): TestMessage {
 }
 
 const statusOf = (r: Awaited<ReturnType<MilterClient["transaction"]>>) =>
-  (r.eom?.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status") as { value: string } | undefined)?.value.trim() ?? "";
+  (
+    r.eom?.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status") as { value: string } | undefined
+  )?.value.trim() ?? "";
 
 describe("heavy scans through the daemon with spamd", () => {
   let redis: PrivateRedis;
@@ -88,7 +90,7 @@ describe("heavy scans through the daemon with spamd", () => {
       await client.open();
       const r = await client.transaction(copy(1, "budget"));
       assert.equal(r.eom?.action, "replyCode", `rejected at the first copy: ${statusOf(r)}`);
-      assert.match(r.eom!.reply!, /^550 5\.7\.1 /);
+      assert.match(r.eom.reply!, /^550 5\.7\.1 /);
       await client.quit();
     } finally {
       await budget.stop();
