@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 profile=${1:-run}
 
 run_pkgs=(redis-server libmilter-dev gcc make)
-test_pkgs=(postfix miltertest spamassassin spamc libmilter-dev util-linux iproute2)
+test_pkgs=(postfix miltertest spamassassin spamd spamc libmilter-dev util-linux iproute2)
 bench_pkgs=(spamass-milter rspamd)
 
 want=("${run_pkgs[@]}")
