@@ -1,45 +1,21 @@
 /**
- * One milter session of the TypeScript engine: the state machine between the frame decoder and the policy.
- * It is as lenient as libmilter on ordering (several transactions, missing and duplicate aborts, repeated HELO,
+ * One milter session of the TypeScript engine: frames from the decoder in, encoded responses out, the policy driven
+ * through the session core shared with the libmilter engine (session-core.ts). It is as lenient as libmilter on ordering (several transactions, missing and duplicate aborts, repeated HELO,
  * commands out of order: milter-protocol.md §1.3, §1.12), strict on the wire (a malformed packet closes this session
  * with a warning), and it never breaks a no-reply promise (§1.5). Transport-agnostic: bytes in, bytes out.
  */
-import { randomBytes } from "node:crypto";
-import { codeName, SMFIF_ADDHDRS, SMFIF_ADDRCPT, SMFIF_ADDRCPT_PAR, SMFIF_CHGBODY } from "../milter/constants.js";
-import { SMFIF_CHGFROM, SMFIF_CHGHDRS, SMFIF_DELRCPT, SMFIF_QUARANTINE, SMFIM_ENVFROM } from "../milter/constants.js";
-import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
+import { codeName, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../milter/constants.js";
 import { CommandError, parseCommand, type Command } from "../milter/commands.js";
 import { FrameDecoder, type Frame } from "../milter/decoder.js";
 import { MacroStore } from "../milter/macros.js";
 import { negotiate, NegotiationError, NO_REPLY_FLAG, type Negotiated } from "../milter/negotiate.js";
-import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
+import { formatReply } from "../milter/reply-code.js";
 import { encodeModification, encodeResponse } from "../milter/responses.js";
-import { MessageCapture } from "./message-capture.js";
-import type {
-  ConnectInfo,
-  EndOfMessageResult,
-  EnvelopeAddress,
-  MilterPolicy,
-  Modification,
-  SessionContext,
-  Stage,
-  Transaction,
-  Verdict,
-} from "./policy-api.js";
-import { failModeVerdict, runWithDeadline, skippedStatus, type FailMode, type StageOutcome } from "./stage-runner.js";
+import type { MilterPolicy, Modification, Stage, Verdict } from "./policy-api.js";
+import { SessionCore, type Respond, type SessionObserver, type SessionSettings } from "./session-core.js";
 import type { Logger } from "../util/logger.js";
 
-/** The options a session reads; a subset of the `milter` configuration section. */
-export interface SessionSettings {
-  maxPacketBytes: number;
-  messageCaptureBytes: number;
-  commandDeadlineMs: number;
-  eomDeadlineMs: number;
-  progressIntervalMs: number;
-  failMode: FailMode;
-  noReplyStages: readonly Stage[];
-  statusHeader: string;
-}
+export type { SessionObserver, SessionSettings } from "./session-core.js";
 
 /** Where a session's bytes go. */
 export interface Transport {
@@ -48,13 +24,6 @@ export interface Transport {
   close(error?: Error): void;
   pause?(): void;
   resume?(): void;
-}
-
-/** Hooks for metrics and the mail-flow watchdog. */
-export interface SessionObserver {
-  messageDecided?(verdict: Verdict["kind"], seconds: number): void;
-  failMode?(reason: string, mode: FailMode): void;
-  protocolError?(kind: string): void;
 }
 
 /** Thrown for a peer that breaks the protocol: the session closes with a warning. */
@@ -68,42 +37,11 @@ export class ProtocolError extends Error {
   }
 }
 
-const ACTION_OF: Record<Modification["kind"], number> = {
-  addHeader: SMFIF_ADDHDRS,
-  insertHeader: SMFIF_ADDHDRS,
-  changeHeader: SMFIF_CHGHDRS,
-  changeFrom: SMFIF_CHGFROM,
-  addRecipient: SMFIF_ADDRCPT,
-  deleteRecipient: SMFIF_DELRCPT,
-  replaceBody: SMFIF_CHGBODY,
-  quarantine: SMFIF_QUARANTINE,
-};
 const MAX_QUEUED_FRAMES = 256;
 
-class TransactionState implements Transaction {
-  recipients: EnvelopeAddress[] = [];
-  skipReasons: string[] = [];
-  done = false;
-  constructor(
-    readonly sender: EnvelopeAddress,
-    readonly capture: MessageCapture,
-    private readonly macros: MacroStore,
-  ) {}
-  get headers() {
-    return this.capture.headers;
-  }
-  get queueId() {
-    return this.macros.get("i");
-  }
-}
-
-export class MilterSession implements SessionContext {
-  readonly id = randomBytes(6).toString("hex");
-  readonly engine = "typescript" as const;
-  readonly store = new Map<string, unknown>();
-  connect: ConnectInfo | null = null;
-  helo: string | null = null;
-  private txn: TransactionState | null = null;
+/** One session of the TypeScript engine: frames in, responses out, the policy driven through a SessionCore. */
+export class MilterSession {
+  private readonly core: SessionCore;
   private readonly macros = new MacroStore();
   private readonly decoder: FrameDecoder;
   private negotiated: Negotiated | null = null;
@@ -111,6 +49,8 @@ export class MilterSession implements SessionContext {
   private busy = false;
   private paused = false;
   private closed = false;
+  /** Writes a stage's verdict as its response. */
+  private readonly writeVerdict: Respond = (verdict) => this.write(this.encodeVerdict(verdict));
 
   constructor(
     private readonly policy: MilterPolicy,
@@ -120,14 +60,19 @@ export class MilterSession implements SessionContext {
     private readonly observer: SessionObserver = {},
   ) {
     this.decoder = new FrameDecoder(settings().maxPacketBytes);
+    this.core = new SessionCore({
+      engine: "typescript",
+      policy,
+      settings,
+      logger,
+      observer,
+      macro: (name) => this.macros.get(name),
+    });
   }
 
-  get transaction(): Transaction | null {
-    return this.txn;
-  }
-
-  macro(name: string): string | undefined {
-    return this.macros.get(name);
+  /** A short unique id for logs. */
+  get id(): string {
+    return this.core.id;
   }
 
   /** Bytes from the MTA. */
@@ -148,8 +93,7 @@ export class MilterSession implements SessionContext {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    this.abortTransaction();
-    this.policy.close?.(this);
+    this.core.onClose();
   }
 
   private pump(): void {
@@ -191,7 +135,7 @@ export class MilterSession implements SessionContext {
     this.logger.warn(
       {
         session: this.id,
-        peer: this.connect?.address ?? null,
+        peer: this.core.connect?.address ?? null,
         kind,
         err: error instanceof Error ? error.message : error,
       },
@@ -221,57 +165,44 @@ export class MilterSession implements SessionContext {
     if (command.type === "optneg") return this.optionNegotiation(command);
     if (!this.negotiated && command.type !== "quit" && command.type !== "abort")
       throw new ProtocolError("order", `command ${command.type} before option negotiation`);
+    const core = this.core;
     switch (command.type) {
       case "connect":
-        this.abortTransaction();
-        this.connect = command.info;
-        this.helo = null;
-        return this.decide("connect", this.policy.connect && ((s) => this.policy.connect!(this, s)));
+        return core.onConnect(command.info, this.respond("connect"));
       case "helo":
-        this.helo = command.name;
-        return this.decide("helo", this.policy.helo && ((s) => this.policy.helo!(this, command.name, s)));
+        return core.onHelo(command.name, this.respond("helo"));
       case "mail":
-        this.abortTransaction();
+        // Abort first: the policy's abort still sees the old transaction's macros.
+        core.abortTransaction();
         this.macros.clearFrom(SMFIM_ENVFROM + 1);
-        this.txn = this.newTransaction(command.sender);
-        return this.decide("mail", this.policy.mailFrom && ((s) => this.policy.mailFrom!(this, command.sender, s)));
-      case "rcpt": {
-        const txn = this.currentTransaction();
-        return this.decide(
-          "rcpt",
-          this.policy.rcptTo && ((s) => this.policy.rcptTo!(this, command.recipient, s)),
-          (verdict) => {
-            if (verdict.kind === "continue" || verdict.kind === "accept") txn.recipients.push(command.recipient);
-          },
-        );
-      }
+        return core.onMail(command.sender, this.respond("mail"));
+      case "rcpt":
+        return core.onRcpt(command.recipient, this.respond("rcpt"));
       case "data":
-        this.currentTransaction();
-        return this.decide("data", this.policy.data && ((s) => this.policy.data!(this, s)));
+        return core.onData(this.respond("data"));
       case "header":
-        this.currentTransaction().capture.addHeader(command.name, command.value);
-        return this.decide("header", undefined);
+        return core.onHeader(command.name, command.value, this.respond("header"));
       case "eoh":
-        this.currentTransaction().capture.endOfHeaders();
-        return this.decide("eoh", this.policy.endOfHeaders && ((s) => this.policy.endOfHeaders!(this, s)));
+        return core.onEndOfHeaders(this.respond("eoh"));
       case "body":
-        this.currentTransaction().capture.addBody(command.chunk);
-        return this.decide("body", undefined);
+        return core.onBody(command.chunk, this.respond("body"));
       case "eob":
-        return this.endOfMessage(command.chunk);
+        return core.onEndOfMessage(
+          command.chunk,
+          (verdict, modifications) => this.writeEndOfMessage(verdict, modifications),
+          () => this.write(encodeResponse.progress()),
+        );
       case "unknown":
-        return this.decide("unknown", undefined);
+        return core.onUnknown(this.respond("unknown"));
       case "abort":
-        this.abortTransaction();
+        core.abortTransaction();
         return;
       case "quit":
         this.end();
         this.transport.close();
         return;
       case "quitNc":
-        this.abortTransaction();
-        this.connect = null;
-        this.helo = null;
+        core.onConnectionReset();
         this.macros.clearFrom(0);
         return;
       case "unrecognised":
@@ -295,6 +226,7 @@ export class MilterSession implements SessionContext {
       throw error;
     }
     const n = this.negotiated;
+    this.core.negotiated(n.actions, n.protocol);
     if (n.missingActions !== 0)
       this.logger.warn(
         { session: this.id, missing: n.missingActions },
@@ -303,68 +235,21 @@ export class MilterSession implements SessionContext {
     this.write(encodeResponse.optneg(n.version, n.actions, n.protocol, n.macros));
   }
 
-  private newTransaction(sender: EnvelopeAddress): TransactionState {
-    const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
-    return new TransactionState(
-      sender,
-      new MessageCapture(this.settings().messageCaptureBytes, leadingSpace),
-      this.macros,
-    );
-  }
-
-  /** The open transaction; a command that needs one without a MAIL first gets an empty sender (lenient, §1.12). */
-  private currentTransaction(): TransactionState {
-    if (!this.txn || this.txn.done) this.txn = this.newTransaction({ address: "", args: [] });
-    return this.txn;
-  }
-
-  private abortTransaction(): void {
-    if (this.txn && !this.txn.done) this.policy.abort?.(this);
-    this.txn = null;
-  }
-
-  private noReply(stage: Stage): boolean {
+  /** How a stage's verdict is answered: written, or null where a no-reply promise was made (§1.5). */
+  private respond(stage: Stage): Respond | null {
     const flag = NO_REPLY_FLAG[stage];
-    return flag !== undefined && ((this.negotiated?.protocol ?? 0) & flag) !== 0;
+    const noReply = flag !== undefined && ((this.negotiated?.protocol ?? 0) & flag) !== 0;
+    return noReply ? null : this.writeVerdict;
   }
 
-  /** Run a stage's handler (if any) within its deadline and reply, unless a no-reply promise was made. */
-  private decide(
-    stage: Stage,
-    handler: ((signal: AbortSignal) => Verdict | Promise<Verdict>) | undefined,
-    onVerdict?: (verdict: Verdict) => void,
-  ): void | Promise<void> {
-    const finish = (outcome: StageOutcome<Verdict>) => {
-      const verdict = this.verdictOf(stage, outcome);
-      onVerdict?.(verdict);
-      this.reply(stage, verdict);
-    };
-    if (!handler) return finish({ ok: true, value: { kind: "continue" } });
-    const outcome = runWithDeadline(handler, this.settings().commandDeadlineMs);
-    if (outcome instanceof Promise) return outcome.then(finish);
-    finish(outcome);
+  /** The whole end-of-message answer in one write: the modifications, then the verdict. */
+  private writeEndOfMessage(verdict: Verdict, modifications: readonly Modification[]): void {
+    const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
+    const encoded = modifications.flatMap((mod) => encodeModification(mod, leadingSpace));
+    this.write(Buffer.concat([...encoded, this.encodeVerdict(verdict)]));
   }
 
-  private verdictOf(stage: string, outcome: StageOutcome<Verdict>): Verdict {
-    if (outcome.ok) return outcome.value;
-    const reason = `${stage}-${outcome.reason}`;
-    const mode = this.settings().failMode;
-    this.observer.failMode?.(reason, mode);
-    this.txn?.skipReasons.push(reason);
-    if (outcome.reason === "error")
-      this.logger.error({ session: this.id, stage, err: errorText(outcome.error) }, "policy handler failed");
-    return failModeVerdict(mode, reason);
-  }
-
-  private reply(stage: Stage, verdict: Verdict): void {
-    if (this.noReply(stage)) {
-      if (verdict.kind !== "continue")
-        this.logger.warn({ session: this.id, stage, verdict: verdict.kind }, "verdict dropped: no reply was promised");
-      return;
-    }
-    this.write(this.encodeVerdict(verdict));
-  }
-
+  /** A verdict as its response; the session core has already validated any SMTP reply. */
   private encodeVerdict(verdict: Verdict): Buffer {
     switch (verdict.kind) {
       case "continue":
@@ -374,84 +259,9 @@ export class MilterSession implements SessionContext {
       case "discard":
         return encodeResponse.discard();
       case "reject":
-      case "tempfail": {
-        if (verdict.reply) {
-          try {
-            return encodeResponse.replyCode(formatReply(verdict.reply, verdict.kind));
-          } catch (error) {
-            if (!(error instanceof ReplyCodeError)) throw error;
-            this.logger.warn({ session: this.id, err: error.message }, "invalid SMTP reply; sending the plain verdict");
-          }
-        }
+      case "tempfail":
+        if (verdict.reply) return encodeResponse.replyCode(formatReply(verdict.reply, verdict.kind));
         return verdict.kind === "reject" ? encodeResponse.reject() : encodeResponse.tempfail();
-      }
     }
   }
-
-  private async endOfMessage(chunk: Buffer): Promise<void> {
-    const txn = this.currentTransaction();
-    if (chunk.length > 0) txn.capture.addBody(chunk);
-    const settings = this.settings();
-    const started = performance.now();
-    const message = txn.capture.finish();
-    const progress = setInterval(() => this.write(encodeResponse.progress()), settings.progressIntervalMs);
-    let outcome: StageOutcome<EndOfMessageResult>;
-    try {
-      outcome = await runWithDeadline((s) => this.policy.endOfMessage(this, message, s), settings.eomDeadlineMs);
-    } finally {
-      clearInterval(progress);
-    }
-    const result: EndOfMessageResult = outcome.ok
-      ? outcome.value
-      : { verdict: this.verdictOf("eom", outcome), modifications: [] };
-    const modifications = this.withStatusHeader(result.modifications ?? [], txn.skipReasons, settings.statusHeader);
-    this.write(Buffer.concat([...this.encodeModifications(modifications), this.encodeVerdict(result.verdict)]));
-    txn.done = true;
-    const seconds = (performance.now() - started) / 1000;
-    this.observer.messageDecided?.(result.verdict.kind, seconds);
-    this.logger.info(
-      {
-        session: this.id,
-        queueId: txn.queueId ?? null,
-        client: this.connect?.address ?? null,
-        sender: txn.sender.address,
-        recipients: txn.recipients.length,
-        bytes: message.totalBytes,
-        verdict: result.verdict.kind,
-        skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
-        ms: Math.round(seconds * 10000) / 10,
-      },
-      "message",
-    );
-  }
-
-  /** Add the status header that says why a fail mode applied, unless the policy wrote one itself. */
-  private withStatusHeader(mods: Modification[], reasons: readonly string[], header: string): Modification[] {
-    if (reasons.length === 0) return mods;
-    const lower = header.toLowerCase();
-    const has = mods.some((m) => "name" in m && m.name.toLowerCase() === lower);
-    return has ? mods : [...mods, { kind: "addHeader", name: header, value: skippedStatus(reasons) }];
-  }
-
-  /** Modifications the negotiation allows, body replacement contiguous (§1.4), quarantine last. */
-  private encodeModifications(mods: Modification[]): Buffer[] {
-    const allowed = this.negotiated?.actions ?? 0;
-    const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
-    const order = (m: Modification) => (m.kind === "replaceBody" ? 1 : m.kind === "quarantine" ? 2 : 0);
-    const out: Buffer[] = [];
-    for (const mod of [...mods].sort((a, b) => order(a) - order(b))) {
-      let action = ACTION_OF[mod.kind];
-      if (mod.kind === "addRecipient" && mod.args && mod.args.length > 0) action = SMFIF_ADDRCPT_PAR;
-      if ((allowed & action) === 0) {
-        this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped");
-        continue;
-      }
-      out.push(...encodeModification(mod, leadingSpace));
-    }
-    return out;
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

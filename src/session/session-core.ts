@@ -1,0 +1,335 @@
+/**
+ * The engine-agnostic half of a milter session, shared by the TypeScript engine (src/session/session.ts) and the
+ * libmilter engine (src/engine/libmilter/session.ts): the SessionContext a policy sees, the open transaction, and the
+ * driving of the policy at each stage with the same rules in both engines: the deadline and fail mode of every
+ * handler (stage-runner.ts), the verdict dropped when no reply was promised, reply validation, and at end of message
+ * the status header, the negotiated modifications, the observer and the one summary log line per message.
+ * An engine feeds it stages (`on*` methods) and says how a verdict goes back to the MTA; the I/O stays in the engine.
+ */
+import { randomBytes } from "node:crypto";
+import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
+import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
+import { MessageCapture } from "./message-capture.js";
+import { negotiatedModifications, withStatusHeader } from "./modifications.js";
+import type {
+  ConnectInfo,
+  EndOfMessageResult,
+  EnvelopeAddress,
+  MilterPolicy,
+  Modification,
+  SessionContext,
+  Stage,
+  Transaction,
+  Verdict,
+} from "./policy-api.js";
+import { failModeVerdict, runWithDeadline, type FailMode, type StageOutcome } from "./stage-runner.js";
+import type { Logger } from "../util/logger.js";
+
+/** The options a session reads; a subset of the `milter` configuration section. */
+export interface SessionSettings {
+  maxPacketBytes: number;
+  messageCaptureBytes: number;
+  commandDeadlineMs: number;
+  eomDeadlineMs: number;
+  progressIntervalMs: number;
+  failMode: FailMode;
+  noReplyStages: readonly Stage[];
+  statusHeader: string;
+}
+
+/** Hooks for metrics and the mail-flow watchdog. */
+export interface SessionObserver {
+  messageDecided?(verdict: Verdict["kind"], seconds: number): void;
+  failMode?(reason: string, mode: FailMode): void;
+  protocolError?(kind: string): void;
+}
+
+/**
+ * How a stage's verdict goes back to the MTA. An engine passes null where no reply is owed (a no-reply promise, or
+ * an event libmilter answers itself): a verdict other than continue is then dropped with a warning.
+ */
+export type Respond = (verdict: Verdict) => void;
+
+/** How the end-of-message answer goes back: the verdict, then the modifications to apply, in order. */
+export type DeliverEndOfMessage = (verdict: Verdict, modifications: Modification[]) => void;
+
+/** What a session core is built from: the engine's name, the policy, and the engine's own macro lookup. */
+export interface SessionCoreOptions {
+  engine: SessionContext["engine"];
+  policy: MilterPolicy;
+  /** Read at each use, so a reload applies from the next stage on. */
+  settings: () => SessionSettings;
+  logger: Logger;
+  observer?: SessionObserver;
+  /** The engine's macro lookup, with libmilter's stage scoping. */
+  macro: (name: string) => string | undefined;
+  /** Fields the per-message summary log line carries after `session`. */
+  summaryFields?: Record<string, unknown>;
+}
+
+type Handler = (signal: AbortSignal) => Verdict | Promise<Verdict>;
+
+class TransactionState implements Transaction {
+  recipients: EnvelopeAddress[] = [];
+  skipReasons: string[] = [];
+  done = false;
+  constructor(
+    readonly sender: EnvelopeAddress,
+    readonly capture: MessageCapture,
+    private readonly macro: (name: string) => string | undefined,
+  ) {}
+  get headers() {
+    return this.capture.headers;
+  }
+  get queueId() {
+    return this.macro("i");
+  }
+}
+
+/** One session as the policy sees it, and the policy driven through it. */
+export class SessionCore implements SessionContext {
+  readonly id = randomBytes(6).toString("hex");
+  readonly engine: SessionContext["engine"];
+  readonly store = new Map<string, unknown>();
+  private connectInfo: ConnectInfo | null = null;
+  private heloName: string | null = null;
+  private txn: TransactionState | null = null;
+  private actions = 0;
+  private protocol = 0;
+  private readonly policy: MilterPolicy;
+  private readonly settings: () => SessionSettings;
+  private readonly logger: Logger;
+  private readonly observer: SessionObserver;
+  private readonly summaryFields: Record<string, unknown>;
+
+  constructor(private readonly options: SessionCoreOptions) {
+    this.engine = options.engine;
+    this.policy = options.policy;
+    this.settings = options.settings;
+    this.logger = options.logger;
+    this.observer = options.observer ?? {};
+    this.summaryFields = options.summaryFields ?? {};
+  }
+
+  get connect(): ConnectInfo | null {
+    return this.connectInfo;
+  }
+
+  get helo(): string | null {
+    return this.heloName;
+  }
+
+  get transaction(): Transaction | null {
+    return this.txn;
+  }
+
+  macro(name: string): string | undefined {
+    return this.options.macro(name);
+  }
+
+  /** The SMFIF_* actions and SMFIP_* protocol flags agreed with the MTA at option negotiation. */
+  negotiated(actions: number, protocol: number): void {
+    this.actions = actions;
+    this.protocol = protocol;
+  }
+
+  /** SMFIC_CONNECT: a new SMTP client; an open transaction is aborted. */
+  onConnect(info: ConnectInfo, respond: Respond | null): void | Promise<void> {
+    this.abortTransaction();
+    this.connectInfo = info;
+    this.heloName = null;
+    return this.decide("connect", this.policy.connect && ((s) => this.policy.connect!(this, s)), respond);
+  }
+
+  /** SMFIC_HELO: the client's HELO/EHLO name (it may come again). */
+  onHelo(name: string, respond: Respond | null): void | Promise<void> {
+    this.heloName = name;
+    return this.decide("helo", this.policy.helo && ((s) => this.policy.helo!(this, name, s)), respond);
+  }
+
+  /** SMFIC_MAIL: a new transaction; an open one is aborted. */
+  onMail(sender: EnvelopeAddress, respond: Respond | null): void | Promise<void> {
+    this.abortTransaction();
+    this.txn = this.newTransaction(sender);
+    return this.decide("mail", this.policy.mailFrom && ((s) => this.policy.mailFrom!(this, sender, s)), respond);
+  }
+
+  /** SMFIC_RCPT: the recipient counts in the transaction unless the policy refused it. */
+  onRcpt(recipient: EnvelopeAddress, respond: Respond | null): void | Promise<void> {
+    const txn = this.currentTransaction();
+    return this.decide(
+      "rcpt",
+      this.policy.rcptTo && ((s) => this.policy.rcptTo!(this, recipient, s)),
+      respond,
+      (verdict) => {
+        if (verdict.kind === "continue" || verdict.kind === "accept") txn.recipients.push(recipient);
+      },
+    );
+  }
+
+  /** SMFIC_DATA. */
+  onData(respond: Respond | null): void | Promise<void> {
+    this.currentTransaction();
+    return this.decide("data", this.policy.data && ((s) => this.policy.data!(this, s)), respond);
+  }
+
+  /** SMFIC_HEADER: captured for the policy; no handler runs. */
+  onHeader(name: string, value: string, respond: Respond | null): void | Promise<void> {
+    this.currentTransaction().capture.addHeader(name, value);
+    return this.decide("header", undefined, respond);
+  }
+
+  /** SMFIC_EOH. */
+  onEndOfHeaders(respond: Respond | null): void | Promise<void> {
+    this.currentTransaction().capture.endOfHeaders();
+    return this.decide("eoh", this.policy.endOfHeaders && ((s) => this.policy.endOfHeaders!(this, s)), respond);
+  }
+
+  /** SMFIC_BODY: captured for the policy; no handler runs. */
+  onBody(chunk: Buffer, respond: Respond | null): void | Promise<void> {
+    this.currentTransaction().capture.addBody(chunk);
+    return this.decide("body", undefined, respond);
+  }
+
+  /** SMFIC_UNKNOWN: an SMTP command the MTA did not know; no handler runs. */
+  onUnknown(respond: Respond | null): void | Promise<void> {
+    return this.decide("unknown", undefined, respond);
+  }
+
+  /** SMFIC_QUIT_NC: the MTA goes on with a new connection on this session. */
+  onConnectionReset(): void {
+    this.abortTransaction();
+    this.connectInfo = null;
+    this.heloName = null;
+  }
+
+  /** The session ended: the open transaction is aborted and the policy told. Call it once. */
+  onClose(): void {
+    this.abortTransaction();
+    this.policy.close?.(this);
+  }
+
+  /** The transaction ended without end of message (SMFIC_ABORT, or before a new one begins). */
+  abortTransaction(): void {
+    if (this.txn && !this.txn.done) this.policy.abort?.(this);
+    this.txn = null;
+  }
+
+  /**
+   * Record that a fail mode applied for `reason`: the observer hears it and the status header will say why.
+   * Returns the mode.
+   */
+  failModeApplied(reason: string): FailMode {
+    const mode = this.settings().failMode;
+    this.observer.failMode?.(reason, mode);
+    this.txn?.skipReasons.push(reason);
+    return mode;
+  }
+
+  /**
+   * SMFIC_BODYEOB: the last body chunk (may be empty), then the policy's decision within the end-of-message deadline,
+   * delivered once with its modifications. `progress`, when given, is called every `progressIntervalMs` meanwhile.
+   */
+  async onEndOfMessage(lastChunk: Buffer, deliver: DeliverEndOfMessage, progress?: () => void): Promise<void> {
+    const txn = this.currentTransaction();
+    if (lastChunk.length > 0) txn.capture.addBody(lastChunk);
+    const settings = this.settings();
+    const started = performance.now();
+    const message = txn.capture.finish();
+    const timer = progress ? setInterval(progress, settings.progressIntervalMs) : undefined;
+    let outcome: StageOutcome<EndOfMessageResult>;
+    try {
+      outcome = await runWithDeadline((s) => this.policy.endOfMessage(this, message, s), settings.eomDeadlineMs);
+    } finally {
+      clearInterval(timer);
+    }
+    const result: EndOfMessageResult = outcome.ok
+      ? outcome.value
+      : { verdict: this.verdictOf("eom", outcome), modifications: [] };
+    const labelled = withStatusHeader(result.modifications ?? [], txn.skipReasons, settings.statusHeader);
+    const modifications = negotiatedModifications(labelled, this.actions, (mod) =>
+      this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped"),
+    );
+    deliver(this.sendable(result.verdict), modifications);
+    txn.done = true;
+    const seconds = (performance.now() - started) / 1000;
+    this.observer.messageDecided?.(result.verdict.kind, seconds);
+    this.logger.info(
+      {
+        session: this.id,
+        ...this.summaryFields,
+        queueId: txn.queueId ?? null,
+        client: this.connectInfo?.address ?? null,
+        sender: txn.sender.address,
+        recipients: txn.recipients.length,
+        bytes: message.totalBytes,
+        verdict: result.verdict.kind,
+        skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
+        ms: Math.round(seconds * 10000) / 10,
+      },
+      "message",
+    );
+  }
+
+  private newTransaction(sender: EnvelopeAddress): TransactionState {
+    const leadingSpace = (this.protocol & SMFIP_HDR_LEADSPC) !== 0;
+    return new TransactionState(
+      sender,
+      new MessageCapture(this.settings().messageCaptureBytes, leadingSpace),
+      this.options.macro,
+    );
+  }
+
+  /** The open transaction; a command that needs one without a MAIL first gets an empty sender (lenient, §1.12). */
+  private currentTransaction(): TransactionState {
+    if (!this.txn || this.txn.done) this.txn = this.newTransaction({ address: "", args: [] });
+    return this.txn;
+  }
+
+  /** Run a stage's handler (if any) within its deadline, then respond, or drop the verdict when no reply is owed. */
+  private decide(
+    stage: Stage,
+    handler: Handler | undefined,
+    respond: Respond | null,
+    onVerdict?: (verdict: Verdict) => void,
+  ): void | Promise<void> {
+    const finish = (outcome: StageOutcome<Verdict>) => {
+      const verdict = this.verdictOf(stage, outcome);
+      onVerdict?.(verdict);
+      if (respond) respond(this.sendable(verdict));
+      else if (verdict.kind !== "continue")
+        this.logger.warn({ session: this.id, stage, verdict: verdict.kind }, "verdict dropped: no reply was promised");
+    };
+    if (!handler) return finish({ ok: true, value: { kind: "continue" } });
+    const outcome = runWithDeadline(handler, this.settings().commandDeadlineMs);
+    if (outcome instanceof Promise) return outcome.then(finish);
+    finish(outcome);
+  }
+
+  private verdictOf(stage: Stage, outcome: StageOutcome<Verdict>): Verdict {
+    if (outcome.ok) return outcome.value;
+    const reason = `${stage}-${outcome.reason}`;
+    const mode = this.failModeApplied(reason);
+    if (outcome.reason === "error")
+      this.logger.error({ session: this.id, stage, err: errorText(outcome.error) }, "policy handler failed");
+    return failModeVerdict(mode, reason);
+  }
+
+  /** The verdict as it can be sent: an SMTP reply that fails validation gives way to the plain verdict. */
+  private sendable(verdict: Verdict): Verdict {
+    if ((verdict.kind !== "reject" && verdict.kind !== "tempfail") || !verdict.reply) return verdict;
+    try {
+      formatReply(verdict.reply, verdict.kind);
+      return verdict;
+    } catch (error) {
+      if (!(error instanceof ReplyCodeError)) throw error;
+      this.logger.warn({ session: this.id, err: error.message }, "invalid SMTP reply; sending the plain verdict");
+      return { kind: verdict.kind };
+    }
+  }
+}
+
+/** An error's message for a log line. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

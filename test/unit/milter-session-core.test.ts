@@ -1,0 +1,195 @@
+/**
+ * The engine-agnostic session core (src/session/session-core.ts) and the modification rules (modifications.ts), driven
+ * directly as both engines drive them: a respond callback or none, the end-of-message delivery, the summary log line.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { pino } from "pino";
+import * as C from "../../src/milter/constants.js";
+import { defaultConfig } from "../../src/config/schema.js";
+import { noopPolicy } from "../../src/session/noop-policy.js";
+import { negotiatedModifications, withStatusHeader } from "../../src/session/modifications.js";
+import type { MilterPolicy, Modification, Verdict } from "../../src/session/policy-api.js";
+import { SessionCore, type SessionSettings } from "../../src/session/session-core.js";
+
+const SENDER = { address: "a@example.org", args: [] };
+const RECIPIENT = { address: "b@example.net", args: [] };
+
+/** A core with an in-memory log, the observer's calls and macros from a plain map. */
+function coreFor(
+  policy: MilterPolicy,
+  overrides: Partial<SessionSettings> = {},
+  summaryFields?: Record<string, unknown>,
+) {
+  const settings = { ...defaultConfig().milter, ...overrides };
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level: "debug" },
+    { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const failModes: string[] = [];
+  const decided: string[] = [];
+  const macros = new Map([["i", "Q123"]]);
+  const core = new SessionCore({
+    engine: "typescript",
+    policy,
+    settings: () => settings,
+    logger,
+    observer: { failMode: (reason) => failModes.push(reason), messageDecided: (verdict) => decided.push(verdict) },
+    macro: (name) => macros.get(name),
+    summaryFields,
+  });
+  core.negotiated(C.SMFIF_ADDHDRS | C.SMFIF_CHGBODY, 0);
+  return { core, logs, failModes, decided };
+}
+
+void describe("modifications", () => {
+  const header: Modification = { kind: "addHeader", name: "X-A", value: "1" };
+  const body: Modification = { kind: "replaceBody", body: Buffer.from("b") };
+  const quarantine: Modification = { kind: "quarantine", reason: "q" };
+  const change: Modification = { kind: "changeHeader", index: 1, name: "Subject", value: "s" };
+
+  void test("body replacement contiguous, quarantine last, the rest in the policy's order", () => {
+    const all = C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS | C.SMFIF_CHGBODY | C.SMFIF_QUARANTINE;
+    const out = negotiatedModifications([quarantine, body, header, body, change], all, () =>
+      assert.fail("none dropped"),
+    );
+    assert.deepEqual(out, [header, change, body, body, quarantine]);
+  });
+
+  void test("what the negotiation does not allow is dropped and reported", () => {
+    const dropped: string[] = [];
+    const withArgs: Modification = { kind: "addRecipient", address: "c@x", args: ["NOTIFY=NEVER"] };
+    const plain: Modification = { kind: "addRecipient", address: "d@x" };
+    const out = negotiatedModifications([withArgs, plain, header], C.SMFIF_ADDHDRS | C.SMFIF_ADDRCPT, (m) =>
+      dropped.push(m.kind),
+    );
+    assert.deepEqual(out, [plain, header]);
+    assert.deepEqual(dropped, ["addRecipient"], "a recipient with ESMTP arguments needs SMFIF_ADDRCPT_PAR");
+  });
+
+  void test("the status header is added only when a fail mode applied and the policy wrote none", () => {
+    assert.deepEqual(withStatusHeader([header], [], "X-Floodgate-Status"), [header]);
+    assert.deepEqual(withStatusHeader([header], ["rcpt-deadline", "eom-error"], "X-Floodgate-Status"), [
+      header,
+      { kind: "addHeader", name: "X-Floodgate-Status", value: "skipped; reason=rcpt-deadline,eom-error" },
+    ]);
+    const own: Modification = { kind: "addHeader", name: "x-floodgate-status", value: "mine" };
+    assert.deepEqual(withStatusHeader([own], ["rcpt-deadline"], "X-Floodgate-Status"), [own]);
+  });
+});
+
+void describe("session core", () => {
+  void test("a stage handler that throws gets the fail mode; the recipient does not count", async () => {
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      rcptTo: () => {
+        throw new Error("boom");
+      },
+    };
+    const { core, logs, failModes } = coreFor(policy, { failMode: "tempfail" });
+    const answers: Verdict[] = [];
+    await core.onMail(SENDER, (v) => answers.push(v));
+    await core.onRcpt(RECIPIENT, (v) => answers.push(v));
+    assert.equal(answers[0]!.kind, "continue");
+    assert.deepEqual(answers[1], {
+      kind: "tempfail",
+      reply: { code: 451, xcode: "4.7.1", text: "Floodgate: rcpt-error, try again later" },
+    });
+    assert.deepEqual(failModes, ["rcpt-error"]);
+    assert.deepEqual(core.transaction!.skipReasons, ["rcpt-error"]);
+    assert.equal(core.transaction!.recipients.length, 0);
+    assert.ok(logs.some((l) => l.msg === "policy handler failed" && l.err === "boom"));
+  });
+
+  void test("with no reply owed, a verdict other than continue is dropped with a warning", async () => {
+    const policy: MilterPolicy = { ...noopPolicy(), helo: () => ({ kind: "reject" }) };
+    const { core, logs } = coreFor(policy);
+    await core.onHelo("mx.example", null);
+    assert.equal(core.helo, "mx.example");
+    const warning = logs.find((l) => l.msg === "verdict dropped: no reply was promised");
+    assert.equal(warning?.stage, "helo");
+    assert.equal(warning?.verdict, "reject");
+  });
+
+  void test("an invalid SMTP reply gives way to the plain verdict", async () => {
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      mailFrom: () => ({ kind: "reject", reply: { code: 451, text: "x" } }),
+    };
+    const { core, logs } = coreFor(policy);
+    const answers: Verdict[] = [];
+    await core.onMail(SENDER, (v) => answers.push(v));
+    assert.deepEqual(answers, [{ kind: "reject" }]);
+    assert.ok(logs.some((l) => l.msg === "invalid SMTP reply; sending the plain verdict"));
+  });
+
+  void test("end of message: one delivery, status header, negotiated modifications, observer, summary line", async () => {
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      data: () => Promise.reject(new Error("down")),
+      endOfMessage: async (ctx, message) => {
+        assert.equal(message.raw.toString(), "Subject: hi\r\n\r\nbody\r\n");
+        assert.equal(ctx.transaction!.queueId, "Q123");
+        return {
+          verdict: { kind: "accept" },
+          modifications: [
+            { kind: "quarantine", reason: "not negotiated" },
+            { kind: "replaceBody", body: Buffer.from("new") },
+          ],
+        };
+      },
+    };
+    const { core, logs, decided } = coreFor(policy, {}, { engine: "libmilter" });
+    await core.onMail(SENDER, null);
+    await core.onRcpt(RECIPIENT, null);
+    await core.onData(null);
+    await core.onHeader("Subject", "hi", null);
+    await core.onEndOfHeaders(null);
+    await core.onBody(Buffer.from("body"), null);
+    const deliveries: Array<[Verdict, Modification[]]> = [];
+    await core.onEndOfMessage(Buffer.from("\r\n"), (v, m) => deliveries.push([v, m]));
+    assert.equal(deliveries.length, 1);
+    assert.deepEqual(deliveries[0], [
+      { kind: "accept" },
+      [
+        { kind: "addHeader", name: "X-Floodgate-Status", value: "skipped; reason=data-error" },
+        { kind: "replaceBody", body: Buffer.from("new") },
+      ],
+    ]);
+    assert.deepEqual(decided, ["accept"]);
+    assert.ok(logs.some((l) => l.msg === "modification not negotiated; dropped" && l.modification === "quarantine"));
+    const summary = logs.find((l) => l.msg === "message")!;
+    assert.deepEqual(Object.keys(summary).slice(Object.keys(summary).indexOf("session"), -1), [
+      "session",
+      "engine",
+      "queueId",
+      "client",
+      "sender",
+      "recipients",
+      "bytes",
+      "verdict",
+      "skipped",
+      "ms",
+    ]);
+    assert.equal(summary.engine, "libmilter");
+    assert.equal(summary.recipients, 1);
+    assert.deepEqual(summary.skipped, ["data-error"]);
+    assert.equal(core.transaction!.queueId, "Q123", "the transaction stays readable until the next one");
+  });
+
+  void test("a new MAIL aborts the open transaction; close aborts and tells the policy once each", async () => {
+    const calls: string[] = [];
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      abort: (ctx) => calls.push(`abort:${ctx.transaction!.sender.address}`),
+      close: () => calls.push("close"),
+    };
+    const { core } = coreFor(policy);
+    await core.onMail(SENDER, null);
+    await core.onMail({ address: "c@example.org", args: [] }, null);
+    core.onClose();
+    assert.deepEqual(calls, ["abort:a@example.org", "abort:c@example.org", "close"]);
+    assert.equal(core.transaction, null);
+  });
+});
