@@ -114,6 +114,10 @@ export const fingerprintSchema = z
     minWords: count(64, 1),
     /** Attachments at least this large get a digest. @defaultValue 1024 */
     attachmentMinBytes: count(1024, 1),
+    /** MIME extractor of the threads: "fast" (mailsplit + a tag stripper, src/fingerprint/extract.ts) or
+     * "mailparser" (simpleParser, the slower reference). Fingerprints of the two differ for some HTML mail,
+     * so changing it splits campaigns already stored. @defaultValue "fast" */
+    parser: z.enum(["fast", "mailparser"]).default("fast"),
   })
   .strict();
 

@@ -97,6 +97,7 @@ export class FingerprintPool {
         parseBytes: this.#config.parseKiB * 1024,
         minWords: this.#config.minWords,
         attachmentMinBytes: this.#config.attachmentMinBytes,
+        parser: this.#config.parser,
       };
       const pending = this.#piscina.run(task, { signal: controller.signal });
       this.#updateGauges();
@@ -121,7 +122,13 @@ export class FingerprintPool {
    */
   async ready(): Promise<void> {
     if (this.#closed) return;
-    const warmUp: FingerprintTask = { message: new Uint8Array(0), parseBytes: 0, minWords: 1, attachmentMinBytes: 1 };
+    const warmUp: FingerprintTask = {
+      message: new Uint8Array(0),
+      parseBytes: 0,
+      minWords: 1,
+      attachmentMinBytes: 1,
+      parser: this.#config.parser,
+    };
     await Promise.allSettled(Array.from({ length: this.#threads }, () => this.#piscina.run(warmUp)));
   }
 

@@ -1,17 +1,33 @@
 /**
  * The work of one fingerprint task, shared by the piscina thread entry (workers/fingerprint-task.ts), the tests
- * and the benchmark: parse the first `parseBytes` of a message with mailparser, then fingerprint its parts.
- * A message the parser refuses becomes a "parse" skip; nothing is thrown.
+ * and the benchmark: extract the parts of the first `parseBytes` of a message, then fingerprint them.
+ * A message the extractor refuses becomes a "parse" skip; nothing is thrown.
+ *
+ * Two extractors (`fingerprint.parser`). "fast" (./extract.ts: mailsplit, libmime, a linear tag stripper) is the
+ * default because it does the same job for less than half the cost. Measured by benchmarks/fingerprint.ts on the
+ * whole SpamAssassin corpus (6,046 messages; 2 shared vCPU, Node 20; best of two alternated rounds):
+ *   - extraction on one thread: 92 µs against 393 µs per message (mailparser `simpleParser`), 4.3×;
+ *   - the whole task on one thread: 205 µs against 517 µs (2.5×);
+ *   - the thread pool, 2 threads, 64 in flight, warm: 4,360 against 1,816 fingerprints/s (2.4×).
+ * The corpus quality tests pass with both (99.3 % of long campaign bases kept together, 81.9 ppm ham false
+ * merges), and 4,380 of the 4,384 messages with MinHash values under both keep them within the campaign rule
+ * (≥ 17 of 32 equal). "mailparser" stays as the reference and the fallback.
  */
 import { simpleParser, type ParsedMail, type SimpleParserOptions } from "mailparser";
 import { fingerprintParts, type FingerprintOptions, type MessageParts } from "./compute.js";
+import { extractParts } from "./extract.js";
 import type { Fingerprint } from "./types.js";
+
+/** The MIME extractors a task can use (`Config["fingerprint"]["parser"]`). */
+export type ParserName = "fast" | "mailparser";
 
 /** What the pool sends to a thread. `message` is usually a view of a SharedArrayBuffer: it is only read. */
 export interface FingerprintTask extends FingerprintOptions {
   message: Uint8Array;
   /** Bytes of the message parsed at most. */
   parseBytes: number;
+  /** The extractor; "fast" when absent. */
+  parser?: ParserName;
 }
 
 /** What a thread sends back. `error` says why a parse failed (for the log). */
@@ -50,13 +66,24 @@ export function partsOf(mail: ParsedMail, truncated: boolean): MessageParts {
   };
 }
 
-/** Parse (mailparser) the first `parseBytes` of a message and fingerprint it. Never rejects. */
+/** The parts of the first `parseBytes` of a message, by the chosen extractor. Rejects when it refuses them. */
+export async function extract(
+  bytes: Buffer,
+  truncated: boolean,
+  parser: ParserName,
+  attachmentMinBytes: number,
+): Promise<MessageParts> {
+  if (parser === "mailparser") return partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated);
+  return extractParts(bytes, truncated, attachmentMinBytes);
+}
+
+/** Extract the parts of the first `parseBytes` of a message and fingerprint them. Never rejects. */
 export async function runFingerprintTask(task: FingerprintTask): Promise<FingerprintTaskResult> {
   const { bytes, truncated } = parseWindow(task.message, task.parseBytes);
   try {
-    const mail = await simpleParser(bytes, PARSER_OPTIONS);
+    const parts = await extract(bytes, truncated, task.parser ?? "fast", task.attachmentMinBytes);
     const parse = { bytesParsed: bytes.byteLength, truncated };
-    return { status: "ok", fingerprint: fingerprintParts(partsOf(mail, truncated), task, parse) };
+    return { status: "ok", fingerprint: fingerprintParts(parts, task, parse) };
   } catch (err) {
     return { status: "skipped", reason: "parse", error: err instanceof Error ? err.message : String(err) };
   }

@@ -1,12 +1,14 @@
 /**
  * The fingerprint thread pool with real piscina threads: results, the shared buffer left intact, hostile
- * messages (parser errors, a 20 MB message capped by parseBytes, deep MIME nesting, threads that die or hang),
+ * messages (parser errors, the fast extractor's limits, the mailparser fallback, a 20 MB message capped by
+ * parseBytes, deep MIME nesting, threads that die or hang),
  * and the pool-full, timeout and pool-down outcomes, after each of which the pool keeps serving.
  */
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
+import { MAX_DEPTH, MAX_HEADER_BYTES } from "../../src/fingerprint/extract.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
 import { registry } from "../../src/ops/metrics.js";
@@ -33,6 +35,15 @@ const SMALL = Buffer.from(
 function textMessage(bytes: number): Buffer {
   const line = "the quick brown fox jumps over the lazy dog again and again\r\n";
   return Buffer.from("Subject: big\r\nContent-Type: text/plain\r\n\r\n" + line.repeat(Math.ceil(bytes / line.length)));
+}
+
+/** A message whose text part is `depth` multipart levels below the root. */
+function nestedMessage(depth: number): Buffer {
+  let nested = "Subject: nested\r\n";
+  for (let i = 0; i < depth; i++) nested += `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`;
+  nested += "Content-Type: text/plain\r\n\r\nhello from the bottom\r\n";
+  for (let i = depth - 1; i >= 0; i--) nested += `--b${i}--\r\n`;
+  return Buffer.from(nested);
 }
 
 function reason(outcome: FingerprintOutcome): string {
@@ -79,6 +90,23 @@ void describe("fingerprint pool", () => {
     await assertServes(p);
   });
 
+  void test("the fast extractor's limits: header size and nesting depth yield parse", async () => {
+    const p = await pool({ parseKiB: 2048 });
+    const bigHeader = Buffer.from(`Subject: x\r\nX-Filler: ${"a".repeat(MAX_HEADER_BYTES + 1024)}\r\n\r\nbody\r\n`);
+    assert.equal(reason(await p.fingerprint(bigHeader)), "parse");
+    assert.equal(reason(await p.fingerprint(nestedMessage(MAX_DEPTH))), "ok", "nesting at the limit is read");
+    assert.equal(reason(await p.fingerprint(nestedMessage(MAX_DEPTH + 1))), "parse", "one level deeper is refused");
+    await assertServes(p);
+  });
+
+  void test("the mailparser extractor serves through the pool, and refuses the same hostile messages", async () => {
+    const p = await pool({ parser: "mailparser", parseKiB: 2048 });
+    await assertServes(p);
+    const hugeHeader = Buffer.from(`Subject: x\r\nX-Filler: ${"a".repeat(1_200_000)}\r\n\r\nbody\r\n`);
+    assert.equal(reason(await p.fingerprint(hugeHeader)), "parse");
+    await assertServes(p);
+  });
+
   void test("a 20 MB message is parsed only up to parseBytes", async () => {
     const p = await pool({ parseKiB: 256 });
     const outcome = await p.fingerprint(textMessage(20 * 1024 * 1024));
@@ -91,12 +119,7 @@ void describe("fingerprint pool", () => {
 
   void test("deeply nested multipart yields ok or parse, and the pool keeps serving", async () => {
     const p = await pool();
-    let nested = "Subject: nested\r\n";
-    const depth = 3000;
-    for (let i = 0; i < depth; i++) nested += `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`;
-    nested += "Content-Type: text/plain\r\n\r\nhello from the bottom\r\n";
-    for (let i = depth - 1; i >= 0; i--) nested += `--b${i}--\r\n`;
-    assert.ok(["ok", "parse"].includes(reason(await p.fingerprint(Buffer.from(nested)))));
+    assert.ok(["ok", "parse"].includes(reason(await p.fingerprint(nestedMessage(3000)))));
     await assertServes(p);
   });
 

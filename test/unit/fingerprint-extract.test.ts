@@ -1,0 +1,317 @@
+/**
+ * The fast extractor: HTML to text (links, entities, skipped elements, quotes, hostile markup), MIME extraction
+ * (subject, transfer encodings, charsets, format=flowed, which HTML gives text, attachments, truncation, limits),
+ * the ASCII tokeniser against the Unicode one, and random input that must end as ok or a parse skip.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { defaultConfig, fingerprintSchema } from "../../src/config/schema.js";
+import { extractParts, MAX_DEPTH } from "../../src/fingerprint/extract.js";
+import { htmlToText } from "../../src/fingerprint/html-text.js";
+import {
+  canonicalText,
+  normaliseText,
+  normaliseToken,
+  tokenise,
+  URL_TOKEN_PREFIX,
+} from "../../src/fingerprint/normalise.js";
+import { runFingerprintTask } from "../../src/fingerprint/task.js";
+
+/** The normalised words of an HTML fragment, joined by spaces. */
+function words(html: string): string {
+  return normaliseText(htmlToText(html)).join(" ");
+}
+
+void describe("htmlToText", () => {
+  const table: [string, string, string][] = [
+    ["inline tags join, block tags separate", "<b>S</b>ale <div>one</div><div>two</div>", "sale one two"],
+    ["table cells stay separate words", "<table><tr><td>foo</td><td>bar</td></tr></table>", "foo bar"],
+    ["links keep their text and href", '<a href="http://x.example.com/a?u=1">Click</a>', "click urlhost_example.com"],
+    [
+      "a link shown as its own text counts once",
+      '<a href="http://a.example.org/x">http://a.example.org/x</a>',
+      "urlhost_example.org",
+    ],
+    [
+      "mailto and in-page anchors add no URL",
+      '<a href="mailto:a@b.example">mail</a> <a href="#top">top</a>',
+      "mail top",
+    ],
+    [
+      "image alt and http source",
+      '<img alt="Big Sale" src="http://img.example.net/i.gif"> <img src="cid:x">',
+      "big sale urlhost_example.net",
+    ],
+    ["entities decoded", "caf&eacute; &amp; cr&#232;me &lt;b&gt; &#x41;", "café crème b a"],
+    [
+      "script, style, title and head dropped",
+      "<head><title>T</title><style>p{}</style></head><body>hi<script>if (a<b) x()</script> there</body>",
+      "hi there",
+    ],
+    ["a head without body ends at body content", "<html><head><title>t</title><p>para text", "para text"],
+    ["comments and declarations dropped", "<!DOCTYPE html><!-- <p>hidden</p> -->shown<![CDATA[x]]>", "shown"],
+    ["a lone < is text", "1 < 2 and 3<4", "# # and # #"],
+    [
+      "quotes inside attributes do not end the tag",
+      '<a title="x > y" href="http://q.example.com">q</a>',
+      "q urlhost_example.com",
+    ],
+    ["an unterminated tag drops the rest", "before <a href='x", "before"],
+  ];
+  for (const [name, html, expected] of table) {
+    void test(name, () => assert.equal(words(html), expected));
+  }
+
+  void test("blockquote lines are marked as quotes and stripped like text replies", () => {
+    const own = Array.from({ length: 30 }, (_, i) => `word${"abcdefghijklmnopqrstuvwxyz"[i % 26]}`).join(" ");
+    const html = `<p>${own}</p><blockquote>the quoted<br>original</blockquote>`;
+    assert.match(htmlToText(html), /\n> the quoted\n> original/);
+    assert.ok(!normaliseText(htmlToText(html)).includes("quoted"));
+  });
+
+  void test("hostile markup finishes and yields a string", () => {
+    for (const html of [
+      "<".repeat(200_000),
+      "<a ".repeat(100_000),
+      '<a href="'.repeat(50_000),
+      "<!--".repeat(50_000),
+      "<script>" + "x".repeat(200_000),
+      "<b>".repeat(100_000) + "deep",
+      "&amp;".repeat(100_000),
+    ]) {
+      assert.equal(typeof htmlToText(html), "string");
+    }
+  });
+});
+
+const CRLF = "\r\n";
+function message(lines: string[]): Buffer {
+  return Buffer.from(lines.join(CRLF), "latin1");
+}
+
+void describe("extractParts", () => {
+  void test("encoded-word subject, quoted-printable text", async () => {
+    const parts = await extractParts(
+      message([
+        "Subject: =?UTF-8?B?w6lsw6k=?= sale",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: quoted-printable",
+        "",
+        "caf=C3=A9 soft=",
+        "break",
+      ]),
+      false,
+      1024,
+    );
+    assert.equal(parts.subject, "élé sale");
+    assert.equal(parts.text.trim(), "café softbreak");
+  });
+
+  void test("base64 and an 8-bit charset", async () => {
+    const body = Buffer.from("crème brûlée", "latin1").toString("base64");
+    const parts = await extractParts(
+      message([
+        "Subject: x",
+        "Content-Type: text/plain; charset=iso-8859-1",
+        "Content-Transfer-Encoding: base64",
+        "",
+        body,
+      ]),
+      false,
+      1024,
+    );
+    assert.equal(parts.text.trim(), "crème brûlée");
+  });
+
+  void test("format=flowed lines are joined", async () => {
+    const parts = await extractParts(
+      message(["Subject: x", "Content-Type: text/plain; format=flowed", "", "one two ", "three"]),
+      false,
+      1024,
+    );
+    assert.equal(parts.text.trim(), "one two three");
+  });
+
+  void test("HTML gives text unless it is the alternative of a plain part; its links are always kept", async () => {
+    const alternative = await extractParts(
+      message([
+        "Subject: alt",
+        "Content-Type: multipart/alternative; boundary=b",
+        "",
+        "--b",
+        "Content-Type: text/plain",
+        "",
+        "plain words",
+        "--b",
+        "Content-Type: text/html",
+        "",
+        '<p>html words <a href="http://h.example.com/">x</a></p>',
+        "--b--",
+      ]),
+      false,
+      1024,
+    );
+    assert.equal(normaliseText(alternative.text).join(" "), "plain words");
+    assert.match(alternative.html, /h\.example\.com/);
+    const mixed = await extractParts(
+      message([
+        "Subject: mixed",
+        "Content-Type: multipart/mixed; boundary=b",
+        "",
+        "--b",
+        "Content-Type: text/html",
+        "",
+        "<p>only <b>html</b> here</p>",
+        "--b--",
+      ]),
+      false,
+      1024,
+    );
+    assert.equal(normaliseText(mixed.text).join(" "), "only html here");
+  });
+
+  void test("attachments are decoded; small ones skipped; a truncated message loses its last one", async () => {
+    const content = Buffer.alloc(3000, 7);
+    const lines = [
+      "Subject: att",
+      "Content-Type: multipart/mixed; boundary=b",
+      "",
+      "--b",
+      "Content-Type: text/plain",
+      "",
+      "see attached",
+      "--b",
+      "Content-Type: application/pdf",
+      "Content-Transfer-Encoding: base64",
+      "",
+      content.toString("base64"),
+      "--b",
+      "Content-Type: text/plain",
+      "Content-Disposition: attachment; filename=a.txt",
+      "",
+      "tiny",
+      "--b--",
+    ];
+    const parts = await extractParts(message(lines), false, 1024);
+    assert.equal(parts.attachments.length, 1);
+    assert.equal(
+      createHash("sha1").update(parts.attachments[0]!).digest("hex"),
+      createHash("sha1").update(content).digest("hex"),
+    );
+    assert.equal(normaliseText(parts.text).join(" "), "see attached", "a text attachment is not text");
+    const cut = await extractParts(message(lines), true, 1024);
+    assert.equal(cut.attachments.length, 0);
+  });
+
+  void test(`nesting deeper than ${MAX_DEPTH} levels rejects`, async () => {
+    let nested = "Subject: deep\r\n";
+    for (let i = 0; i <= MAX_DEPTH; i++) nested += `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`;
+    nested += "Content-Type: text/plain\r\n\r\nbottom\r\n";
+    await assert.rejects(extractParts(Buffer.from(nested), false, 1024), /nesting deeper/);
+  });
+});
+
+void describe("the ASCII tokeniser", () => {
+  const fragment = fc.constantFrom(
+    "a", "Z", "x9", "12", "abc", "2nd", "a1b2c3", ".", "-", "_", "%", "+", "@", ":", "/", "?", "=", "&", " ",
+    "\n", "\t", ">", "http://", "https://", "ftp://", "www.", "example", ".com", "mail", "[", "]", "(", "'", '"',
+    "supercalifragilisticexpialidocious",
+  ); // prettier-ignore
+  void test("gives the words the Unicode tokeniser gives", () => {
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 60 }), (pieces) => {
+        const text = pieces.join("");
+        // one non-ASCII word at the end sends the same text through the Unicode path
+        const unicode = tokenise(`${text} é`);
+        assert.equal(unicode.at(-1), "é");
+        assert.deepEqual(tokenise(text), unicode.slice(0, -1));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** The tokeniser as first written, without its shortcuts: the specification the fast one must match. */
+const CJK = String.raw`\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}`;
+const REFERENCE_TOKEN = new RegExp(
+  [
+    String.raw`(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'\x60\(\)\[\]\{\}\|\\\^]+`,
+    String.raw`[\p{L}\p{N}._%+\-]{1,64}@[\p{L}\p{N}\-]{1,63}(?:\.[\p{L}\p{N}\-]{1,63}){1,8}`,
+    `[${CJK}]`,
+    String.raw`[[\p{L}\p{N}\p{M}]--[${CJK}]]+`,
+  ].join("|"),
+  "gv",
+);
+function referenceTokenise(text: string): string[] {
+  const words: string[] = [];
+  for (const match of canonicalText(text).matchAll(REFERENCE_TOKEN)) {
+    const word = normaliseToken(match[0]);
+    if (word === null) continue;
+    if (word.startsWith(URL_TOKEN_PREFIX) && words[words.length - 1] === word) continue;
+    words.push(word);
+  }
+  return words;
+}
+
+void describe("the tokeniser against its reference", () => {
+  const fragment = fc.constantFrom(
+    "a", "Q", "7", "é", "e\u0301", "ß", "ж", "раураl", "日本", "カ", "\u00ad", "\u200b", "ﬁ", "٣", "x9", ".", "-",
+    "_", "%", "+", "@", " ", "\n", "http://", "www.", "ex.com", "a@b.example", "2nd", "abcdefghijklmnopqrstuvwxyz",
+  ); // prettier-ignore
+  void test("gives the same words on mixed-script text", () => {
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 60 }), (pieces) => {
+        const text = pieces.join("");
+        assert.deepEqual(tokenise(text), referenceTokenise(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+void describe("random input", () => {
+  void test("always ends as ok or a parse skip", async () => {
+    const header = fc.constantFrom(
+      "Content-Type: multipart/mixed; boundary=b\r\n",
+      "Content-Type: text/html; charset=koi8-r\r\n",
+      "Content-Transfer-Encoding: base64\r\n",
+      "Content-Transfer-Encoding: quoted-printable\r\n",
+      "Subject: =?utf-8?q?x=C3?=\r\n",
+      "\r\n",
+      "--b\r\n",
+      "--b--\r\n",
+      "<a href=x>",
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            header,
+            fc.string(),
+            fc.uint8Array().map((b) => Buffer.from(b).toString("latin1")),
+          ),
+        ),
+        async (pieces) => {
+          const result = await runFingerprintTask({
+            message: Buffer.from(pieces.join(""), "latin1"),
+            parseBytes: 64 * 1024,
+            minWords: 3,
+            attachmentMinBytes: 16,
+          });
+          assert.ok(result.status === "ok" || result.reason === "parse");
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+void describe("fingerprint.parser", () => {
+  void test('defaults to "fast"; accepts "mailparser"; refuses anything else', () => {
+    assert.equal(defaultConfig().fingerprint.parser, "fast");
+    assert.equal(fingerprintSchema.parse({ parser: "mailparser" }).parser, "mailparser");
+    assert.throws(() => fingerprintSchema.parse({ parser: "regex" }));
+  });
+});
