@@ -142,8 +142,26 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
         return shed("error", request, (err as Error).message);
       }
     },
-    waitForVerdict(campaignId: string, ms: number, signal?: AbortSignal): Promise<ScanVerdict | null> {
-      return waiters.wait(campaignId, ms, signal);
+    async waitForVerdict(campaignId: string, ms: number, signal?: AbortSignal): Promise<ScanVerdict | null> {
+      // Subscribe first, then read the store: a verdict published between the policy's observe and this call is
+      // found in the store instead of being waited for until the budget runs out.
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const published = waiters.wait(campaignId, ms, stop.signal);
+        const stored = await store.get(campaignId).then(
+          (view) => view?.verdict ?? null,
+          () => null,
+        );
+        if (stored) {
+          stop.abort();
+          return stored;
+        }
+        return await published;
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
     },
     healthy() {
       refreshBacklog();

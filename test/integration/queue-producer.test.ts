@@ -105,6 +105,17 @@ void describe("scan producer", () => {
     return { producer, store, connection };
   }
 
+  void test("a verdict recorded before the wait starts is found in the store, not waited for", async () => {
+    const config = testConfig(redis.url);
+    const { producer, store } = setup(config);
+    const id = await pollUntil("the store's connection", () => newCampaign(store).catch(() => null));
+    const verdict = { verdict: "spam" as const, score: 7, scanner: "builtin", at: Date.now() };
+    await store.recordVerdict(id, verdict);
+    // Its publication is long gone; a waiter that only listened would wait out a budget longer than the test's
+    // own timeout, and the test would fail.
+    assert.deepEqual(await producer.waitForVerdict(id, 3_600_000), verdict);
+  });
+
   void test("5,000 enqueues of one campaign make one job; its verdict makes the campaign spam", async () => {
     const config = testConfig(redis.url);
     const { producer, store, connection } = setup(config);
