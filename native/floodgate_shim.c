@@ -114,6 +114,10 @@ typedef struct fg_session {
 /* Everything below is guarded by `lock`. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static fg_event *queue_head, *queue_tail;
+/* Bytes of events queued for JavaScript; header and body events wait while it is over FG_QUEUE_LIMIT. */
+static size_t queued_bytes;
+static pthread_cond_t drained = PTHREAD_COND_INITIALIZER;
+#define FG_QUEUE_LIMIT ((size_t) 16 << 20)
 static fg_session **slots;
 static uint32_t nslots, *free_slots, nfree, active;
 static uint32_t next_gen = 1;
@@ -241,6 +245,7 @@ static void enqueue_locked(builder *b, fg_session *s, uint32_t seq, int type, in
 	h[17] = (unsigned char) flags;
 	memcpy(h + 18, &b->count, 2);
 	int was_empty = queue_head == NULL;
+	queued_bytes += ev->len;
 	if (queue_tail)
 		queue_tail->next = ev;
 	else
@@ -302,10 +307,21 @@ static void session_clear_answer(fg_session *s)
 	s->reply_len = s->mods_len = 0;
 }
 
-/* Post an event that needs no answer. */
+static void add_ms(struct timespec *ts, int ms);
+
+/*
+ * Post an event that needs no answer. While JavaScript is behind by more than FG_QUEUE_LIMIT bytes, the libmilter
+ * thread waits for it to catch up, so a large message is never buffered here without bound.
+ */
 static void post(fg_session *s, builder *b, int type)
 {
 	pthread_mutex_lock(&lock);
+	while (queued_bytes > FG_QUEUE_LIMIT && state == 1) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		add_ms(&until, 100);
+		pthread_cond_timedwait(&drained, &lock, &until);
+	}
 	enqueue_locked(b, s, 0, type, 0);
 	pthread_mutex_unlock(&lock);
 }
@@ -823,11 +839,14 @@ int fg_poll(unsigned char *buf, int cap)
 		}
 		memcpy(buf + used, ev->data, ev->len);
 		used += (int) ev->len;
+		queued_bytes -= ev->len;
 		queue_head = ev->next;
 		if (queue_head == NULL)
 			queue_tail = NULL;
 		free(ev);
 	}
+	if (used > 0)
+		pthread_cond_broadcast(&drained);
 	pthread_mutex_unlock(&lock);
 	return used;
 }
