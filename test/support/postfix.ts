@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { connect } from "node:net";
 import { freePort } from "../../src/util/private-redis.js";
 import { projectRoot } from "../../src/util/paths.js";
+import { waitForSmtpBanner } from "./smtp.js";
 
 const run = promisify(execFile);
 
@@ -186,7 +187,7 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixLab>
       started = existsSync(join(spool, "pid", "master.pid"));
       throw new Error(`postfix start failed: ${outputOf(error)}`);
     }
-    await waitForBanner(smtpPort, 20_000);
+    await waitForSmtpBanner(smtpPort, 20_000, { server: "smtpd" });
     await waitForPort(sinkPort, 10_000, () => sinkErr);
   } catch (error) {
     const detail = `${error instanceof Error ? error.message : String(error)}\n--- maillog ---\n${maillog()}\n--- smtp-sink ---\n${sinkErr}`;
@@ -290,35 +291,6 @@ async function idOf(user: string): Promise<{ uid: number; gid: number }> {
 function outputOf(error: unknown): string {
   const e = error as { stdout?: string; stderr?: string; message?: string };
   return [e.message, e.stdout, e.stderr].filter(Boolean).join("\n").trim();
-}
-
-/** Wait for a 220 banner on the port. */
-async function waitForBanner(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    const banner = await new Promise<string>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      let got = "";
-      const done = (v: string) => {
-        s.destroy();
-        resolve(v);
-      };
-      s.setTimeout(2000, () => done(got));
-      s.on("data", (d: Buffer) => {
-        got += d.toString();
-        if (got.includes("\r\n")) {
-          s.write("QUIT\r\n");
-          done(got);
-        }
-      });
-      s.on("error", (e) => done(`error: ${e.message}`));
-    });
-    if (banner.startsWith("220")) return;
-    last = banner;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`smtpd gave no 220 banner on port ${port} within ${timeoutMs} ms (last: ${last.trim()})`);
 }
 
 async function waitForPort(port: number, timeoutMs: number, why: () => string): Promise<void> {

@@ -25,6 +25,7 @@ import { connect } from "node:net";
 import { promisify } from "node:util";
 import { freePort } from "../../src/util/private-redis.js";
 import { projectRoot } from "../../src/util/paths.js";
+import { waitForSmtpBanner } from "./smtp.js";
 
 const run = promisify(execFile);
 
@@ -130,7 +131,11 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
   };
 
   try {
-    await waitForBanner(smtpPort, 30_000, () => daemon.exitCode !== null || daemon.signalCode !== null);
+    await waitForSmtpBanner(smtpPort, 30_000, {
+      server: "sendmail",
+      attemptTimeoutMs: 5000,
+      exited: () => daemon.exitCode !== null || daemon.signalCode !== null,
+    });
     await waitForListen("127.0.0.2", sinkPort, 10_000);
   } catch (error) {
     const detail = `${error instanceof Error ? error.message : String(error)}\n${diagnostics()}`;
@@ -180,35 +185,6 @@ function labMc(dir: string, smtpPort: number, sinkPort: number, options: Sendmai
     "MAILER(`smtp')dnl",
     "",
   ].join("\n");
-}
-
-async function waitForBanner(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error("sendmail exited");
-    const banner = await new Promise<string>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      let got = "";
-      const done = (v: string) => {
-        s.destroy();
-        resolve(v);
-      };
-      s.setTimeout(5000, () => done(got));
-      s.on("data", (d: Buffer) => {
-        got += d.toString();
-        if (got.includes("\r\n")) {
-          s.write("QUIT\r\n");
-          done(got);
-        }
-      });
-      s.on("error", (e) => done(`error: ${e.message}`));
-    });
-    if (banner.startsWith("220")) return;
-    last = banner;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`sendmail gave no 220 banner on port ${port} within ${timeoutMs} ms (last: ${last.trim()})`);
 }
 
 async function waitForListen(host: string, port: number, timeoutMs: number): Promise<void> {

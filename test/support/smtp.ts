@@ -253,3 +253,40 @@ export function buildMessage(fields: {
   ].join("\r\n");
   return { data, messageId: id };
 }
+
+/**
+ * Wait until an SMTP server on 127.0.0.1:`port` greets with 220 (it answers QUIT at once); fails with the last thing
+ * it said, or as soon as `exited()` says the server process is gone.
+ */
+export async function waitForSmtpBanner(
+  port: number,
+  timeoutMs: number,
+  options: { server: string; attemptTimeoutMs?: number; exited?: () => boolean },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (options.exited?.()) throw new Error(`${options.server} exited`);
+    const banner = await new Promise<string>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      let got = "";
+      const done = (v: string) => {
+        s.destroy();
+        resolve(v);
+      };
+      s.setTimeout(options.attemptTimeoutMs ?? 2000, () => done(got));
+      s.on("data", (d: Buffer) => {
+        got += d.toString();
+        if (got.includes("\r\n")) {
+          s.write("QUIT\r\n");
+          done(got);
+        }
+      });
+      s.on("error", (e) => done(`error: ${e.message}`));
+    });
+    if (banner.startsWith("220")) return;
+    last = banner;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${options.server} gave no 220 banner on port ${port} within ${timeoutMs} ms (last: ${last.trim()})`);
+}
