@@ -4,6 +4,7 @@
  * carries its kind so the harness can count ham held or rejected and campaign copies let through.
  */
 import type { TestMessage } from "../client/milter-client.js";
+import { rawToTestMessage } from "../client/raw-message.js";
 import { campaignBase, campaignVariants, loadHam, loadSpam, type CampaignBase } from "../../test/support/corpus.js";
 import { seededRandom } from "./schedule.js";
 
@@ -18,29 +19,6 @@ export interface BenchMessage {
   message: TestMessage;
   /** The whole message as an MTA receives it. */
   raw: Buffer;
-}
-
-/** Split raw RFC 5322 bytes into a milter transaction: unfolded headers (LF between lines) and a CRLF body. */
-export function toTestMessage(raw: Buffer, sender: string, recipients: readonly string[]): TestMessage {
-  const text = raw.toString("latin1");
-  const crlf = text.indexOf("\r\n\r\n");
-  const lf = text.indexOf("\n\n");
-  let headEnd: number;
-  let bodyStart: number;
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) [headEnd, bodyStart] = [crlf, crlf + 4];
-  else if (lf >= 0) [headEnd, bodyStart] = [lf, lf + 2];
-  else [headEnd, bodyStart] = [text.length, text.length];
-  const headers: Array<[string, string]> = [];
-  for (const line of text.slice(0, headEnd).split(/\r?\n/)) {
-    const last = headers[headers.length - 1];
-    if (/^[ \t]/.test(line) && last) last[1] += `\n${line}`;
-    else {
-      const colon = line.indexOf(":");
-      if (colon > 0) headers.push([line.slice(0, colon), line.slice(colon + 1).replace(/^[ \t]+/, "")]);
-    }
-  }
-  const body = Buffer.from(text.slice(bodyStart).replace(/\r?\n/g, "\r\n"), "latin1");
-  return { sender, recipients: [...recipients], headers, body };
 }
 
 /** The envelope sender of a corpus message: its From address, or a fixed one. */
@@ -77,7 +55,7 @@ export function corpusMix(options: CorpusMixOptions = {}): BenchMessage[] {
   ] as const) {
     for (const m of list) {
       const rcpt = `${users[Math.floor(random() * users.length)]}@${domain}`;
-      const tm = toTestMessage(m.bytes, "placeholder@lab.example", [rcpt]);
+      const tm = rawToTestMessage(m.bytes, "placeholder@lab.example", [rcpt]);
       tm.sender = senderOf(tm);
       out.push({ kind, source: m.file, message: tm, raw: m.bytes });
     }
@@ -124,8 +102,31 @@ export async function campaignFlood(
     return {
       kind: "campaign" as const,
       source: `campaign:${campaign.file}:${i}`,
-      message: toTestMessage(v.message, campaign.from, [address]),
+      message: rawToTestMessage(v.message, campaign.from, [address]),
       raw: v.message,
+    };
+  });
+}
+
+const WARM_UP_WORDS = (
+  "account update delivery invoice meeting project schedule report review budget travel office customer order " +
+  "service support network server release version feature request change window weekly monthly summary notes"
+).split(" ");
+
+/** Twenty distinct synthetic messages (twenty campaigns, none from the corpus) to warm a daemon up before a run. */
+export function warmUpMessages(): BenchMessage[] {
+  const random = seededRandom(99);
+  return Array.from({ length: 20 }, (_, i) => {
+    const words = Array.from({ length: 120 }, () => WARM_UP_WORDS[Math.floor(random() * WARM_UP_WORDS.length)]!);
+    const raw = Buffer.from(
+      `From: warm-up${i}@lab.example\r\nTo: user@box.lab\r\nSubject: warm-up ${i}\r\n` +
+        `Message-ID: <warm-up-${i}@lab.example>\r\n\r\n${words.join(" ")}\r\n`,
+    );
+    return {
+      kind: "ham" as const,
+      source: `warm-up:${i}`,
+      message: rawToTestMessage(raw, `warm-up${i}@lab.example`, ["user@box.lab"]),
+      raw,
     };
   });
 }

@@ -10,7 +10,7 @@ import { startPrivateRedis, type PrivateRedis } from "../util/private-redis.js";
 import { daemonAvailable, startFloodgate, type ConfigOverrides, type FloodgateDaemon } from "./floodgate.js";
 import { formatProgress, runLoad, type LoadResult, type Sampler } from "./load.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
-import { campaignFlood, corpusMix, type BenchMessage } from "./messages.js";
+import { campaignFlood, corpusMix, warmUpMessages, type BenchMessage } from "./messages.js";
 import { progress } from "./output.js";
 import { treeCpuSeconds } from "./procs.js";
 import type { RatioRow } from "./report.js";
@@ -319,6 +319,19 @@ async function runScenario(
       }
     }
     return await withDaemon(options, redis, name, {}, async (d) => {
+      // A few seconds of other mail first, so the scenario measures a warm process (JIT, threads, connections),
+      // not its first second; the warm-up's scan jobs are counted before `queued0` and left out.
+      progress(`scenario ${name}: warming up`);
+      await runLoad({
+        mode: "closed",
+        label: `${name} warm-up`,
+        target: d.spec,
+        concurrency: 10,
+        messages: warmUpMessages(),
+        maxMessages: 600,
+        durationMs: 3000,
+        onProgress: () => undefined,
+      });
       const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
       const stopped: number[] = [];
       const signal = (pids: number[], sig: NodeJS.Signals) => {

@@ -25,7 +25,6 @@ import {
   verdictOf,
 } from "../../src/bench/report.js";
 import { sumMetric } from "../../src/bench/floodgate.js";
-import { toTestMessage } from "../../src/bench/messages.js";
 
 const eom = (action: NonNullable<TransactionResult["eom"]>["action"], reply?: string): TransactionResult => ({
   steps: [],
@@ -235,13 +234,5 @@ describe("inputs", () => {
     assert.equal(sumMetric(text, "floodgate_scan_jobs_queued_total"), 12);
     assert.equal(sumMetric(text, "floodgate_messages_total"), 7);
     assert.equal(sumMetric(text, "floodgate_absent"), null);
-  });
-  test("a raw message becomes a milter transaction: unfolded headers, CRLF body", () => {
-    const m = toTestMessage(Buffer.from("Subject: a\n  folded\nFrom: x@y.example\n\nline1\nline2\n"), "s@x", ["r@y"]);
-    assert.deepEqual(m.headers, [
-      ["Subject", "a\n  folded"],
-      ["From", "x@y.example"],
-    ]);
-    assert.equal(m.body.toString(), "line1\r\nline2\r\n");
   });
 });
