@@ -23,6 +23,8 @@ export const RESTART_REQUIRED: readonly string[] = [
   "queue.name",
   "worker.processes",
   "metrics",
+  // The mail-flow watchdog's sliding window is sized at start.
+  "alerts.watchdog.ratioWindowSeconds",
 ];
 
 /** What a reload did. */
