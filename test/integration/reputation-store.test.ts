@@ -47,7 +47,11 @@ function family(seed: number, vary: number): (copy: number) => Fingerprint {
   };
 }
 
-const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
+/**
+ * The observations' clock: the start of the current ten-minute slot, so that it is aligned with the window's buckets
+ * and still inside the window when `get()` reads the counts at the real time.
+ */
+const T0 = Date.now() - (Date.now() % 600_000);
 
 void describe("campaign store (real Redis)", () => {
   let server: PrivateRedis;
