@@ -115,7 +115,7 @@ typedef struct fg_session {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static fg_event *queue_head, *queue_tail;
 /* Bytes of events queued for JavaScript; header and body events wait while it is over FG_QUEUE_LIMIT. */
-static size_t queued_bytes;
+static size_t queued_bytes, queued_peak;
 static pthread_cond_t drained = PTHREAD_COND_INITIALIZER;
 #define FG_QUEUE_LIMIT ((size_t) 16 << 20)
 static fg_session **slots;
@@ -246,6 +246,8 @@ static void enqueue_locked(builder *b, fg_session *s, uint32_t seq, int type, in
 	memcpy(h + 18, &b->count, 2);
 	int was_empty = queue_head == NULL;
 	queued_bytes += ev->len;
+	if (queued_bytes > queued_peak)
+		queued_peak = queued_bytes;
 	if (queue_tail)
 		queue_tail->next = ev;
 	else
@@ -927,6 +929,15 @@ int fg_state(void)
 }
 
 /* Sessions open now. */
+/* The most bytes of events ever queued for JavaScript at once (bounded near FG_QUEUE_LIMIT). */
+uint32_t fg_queue_peak(void)
+{
+	pthread_mutex_lock(&lock);
+	uint32_t n = queued_peak > UINT32_MAX ? UINT32_MAX : (uint32_t) queued_peak;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
 int fg_sessions(void)
 {
 	pthread_mutex_lock(&lock);

@@ -43,6 +43,8 @@ export interface Shim {
   /** 0: never started, 1: running, 2: smfi_main returned. */
   state(): number;
   sessions(): number;
+  /** The most bytes of events ever queued for JavaScript at once. */
+  queuePeak(): number;
   libmilterVersion: string;
   koffiVersion: string;
 }
@@ -87,6 +89,7 @@ async function load(path: string): Promise<ShimLoad> {
   const fgDrain = lib.func("void fg_drain(void)");
   const fgState = lib.func("int fg_state(void)");
   const fgSessions = lib.func("int fg_sessions(void)");
+  const fgQueuePeak = lib.func("uint32_t fg_queue_peak(void)");
   const fgVersion = lib.func("void fg_libmilter_version(uint8_t *buf, int len)");
   const versionBuf = Buffer.alloc(32);
   fgVersion(versionBuf, versionBuf.length);
@@ -121,6 +124,7 @@ async function load(path: string): Promise<ShimLoad> {
     stop: () => void fgStop(),
     state: () => fgState() as number,
     sessions: () => fgSessions() as number,
+    queuePeak: () => fgQueuePeak() as number,
     libmilterVersion: cString(versionBuf),
     koffiVersion: koffi.version,
   };
