@@ -1,0 +1,93 @@
+/**
+ * Test support: a real Redis Cluster (three masters, no replicas) and a real Sentinel watching a private Redis, on
+ * free ports in a temp dir, from Debian's redis-server and redis-cli. A part that cannot start fails with the reason.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "../../src/util/private-redis.js";
+
+const run = promisify(execFile);
+
+export interface RedisTopology {
+  /** host:port of every node (Cluster) or of the Sentinel. */
+  readonly nodes: readonly string[];
+  stop(): Promise<void>;
+}
+
+async function startServer(args: string[], dir: string, name: string): Promise<ChildProcess> {
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const port = args[args.indexOf("--port") + 1] ?? "";
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} on port ${port} exited: ${output.trim()}`);
+    try {
+      const { stdout } = await run("redis-cli", ["-p", port, "ping"]);
+      if (stdout.trim() === "PONG") return child;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} on port ${port} did not answer PING: ${output.trim()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stopAll(children: ChildProcess[], dir: string): Promise<void> {
+  await Promise.all(
+    children.map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      c.kill("SIGTERM");
+      await once(c, "exit");
+    }),
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Three cluster-enabled masters joined with `redis-cli --cluster create`. */
+export async function startRedisCluster(): Promise<RedisTopology> {
+  const dir = mkdtempSync(join(tmpdir(), "fg-cluster-"));
+  const children: ChildProcess[] = [];
+  try {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    for (const port of ports) {
+      const common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"];
+      const cluster = ["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`];
+      children.push(await startServer(["--port", String(port), ...common, ...cluster], dir, "cluster node"));
+    }
+    const nodes = ports.map((p) => `127.0.0.1:${p}`);
+    await run("redis-cli", ["--cluster", "create", ...nodes, "--cluster-replicas", "0", "--cluster-yes"]);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { stdout } = await run("redis-cli", ["-p", String(ports[0]), "cluster", "info"]);
+      if (stdout.includes("cluster_state:ok")) break;
+      if (Date.now() > deadline) throw new Error(`the cluster did not become ok:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { nodes, stop: () => stopAll(children, dir) };
+  } catch (error) {
+    await stopAll(children, dir);
+    throw error;
+  }
+}
+
+/** A Sentinel (quorum 1) watching the Redis on `masterPort` under the name `masterName`. */
+export async function startSentinel(masterPort: number, masterName = "mymaster"): Promise<RedisTopology> {
+  const dir = mkdtempSync(join(tmpdir(), "fg-sentinel-"));
+  const port = await freePort();
+  const conf = join(dir, "sentinel.conf");
+  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1\n`);
+  const children: ChildProcess[] = [];
+  try {
+    children.push(await startServer([conf, "--sentinel", "--port", String(port)], dir, "sentinel"));
+    return { nodes: [`127.0.0.1:${port}`], stop: () => stopAll(children, dir) };
+  } catch (error) {
+    await stopAll(children, dir);
+    throw error;
+  }
+}
