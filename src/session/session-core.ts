@@ -48,10 +48,16 @@ export interface SessionObserver {
  * How a stage's verdict goes back to the MTA. An engine passes null where no reply is owed (a no-reply promise, or
  * an event libmilter answers itself): a verdict other than continue is then dropped with a warning.
  */
-export type Respond = (verdict: Verdict) => void;
+export type Respond = (verdict: SendableVerdict) => void;
 
 /** How the end-of-message answer goes back: the verdict, then the modifications to apply, in order. */
-export type DeliverEndOfMessage = (verdict: Verdict, modifications: Modification[]) => void;
+export type DeliverEndOfMessage = (verdict: SendableVerdict, modifications: Modification[]) => void;
+
+/**
+ * A verdict ready to send: a reject's or tempfail's SMTP reply validated and formatted once, here
+ * (src/milter/reply-code.ts), for the engine to put on the wire as it is.
+ */
+export type SendableVerdict = Verdict & { readonly formattedReply?: string };
 
 /** What a session core is built from: the engine's name, the policy, and the engine's own macro lookup. */
 export interface SessionCoreOptions {
@@ -316,11 +322,10 @@ export class SessionCore implements SessionContext {
   }
 
   /** The verdict as it can be sent: an SMTP reply that fails validation gives way to the plain verdict. */
-  private sendable(verdict: Verdict): Verdict {
+  private sendable(verdict: Verdict): SendableVerdict {
     if ((verdict.kind !== "reject" && verdict.kind !== "tempfail") || !verdict.reply) return verdict;
     try {
-      formatReply(verdict.reply, verdict.kind);
-      return verdict;
+      return { ...verdict, formattedReply: formatReply(verdict.reply, verdict.kind) };
     } catch (error) {
       if (!(error instanceof ReplyCodeError)) throw error;
       this.logger.warn({ session: this.id, err: error.message }, "invalid SMTP reply; sending the plain verdict");

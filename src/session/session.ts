@@ -9,10 +9,15 @@ import { CommandError, parseCommand, type Command } from "../milter/commands.js"
 import { FrameDecoder, type Frame } from "../milter/decoder.js";
 import { MacroStore } from "../milter/macros.js";
 import { negotiate, NegotiationError, NO_REPLY_FLAG, type Negotiated } from "../milter/negotiate.js";
-import { formatReply } from "../milter/reply-code.js";
 import { encodeModification, encodeResponse } from "../milter/responses.js";
-import type { MilterPolicy, Modification, Stage, Verdict } from "./policy-api.js";
-import { SessionCore, type Respond, type SessionObserver, type SessionSettings } from "./session-core.js";
+import type { MilterPolicy, Modification, Stage } from "./policy-api.js";
+import {
+  SessionCore,
+  type Respond,
+  type SendableVerdict,
+  type SessionObserver,
+  type SessionSettings,
+} from "./session-core.js";
 import type { Logger } from "../util/logger.js";
 
 export type { SessionObserver, SessionSettings } from "./session-core.js";
@@ -243,14 +248,14 @@ export class MilterSession {
   }
 
   /** The whole end-of-message answer in one write: the modifications, then the verdict. */
-  private writeEndOfMessage(verdict: Verdict, modifications: readonly Modification[]): void {
+  private writeEndOfMessage(verdict: SendableVerdict, modifications: readonly Modification[]): void {
     const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
     const encoded = modifications.flatMap((mod) => encodeModification(mod, leadingSpace));
     this.write(Buffer.concat([...encoded, this.encodeVerdict(verdict)]));
   }
 
-  /** A verdict as its response; the session core has already validated any SMTP reply. */
-  private encodeVerdict(verdict: Verdict): Buffer {
+  /** A verdict as its response; the session core has already validated and formatted any SMTP reply. */
+  private encodeVerdict(verdict: SendableVerdict): Buffer {
     switch (verdict.kind) {
       case "continue":
         return encodeResponse.continue();
@@ -260,7 +265,7 @@ export class MilterSession {
         return encodeResponse.discard();
       case "reject":
       case "tempfail":
-        if (verdict.reply) return encodeResponse.replyCode(formatReply(verdict.reply, verdict.kind));
+        if (verdict.formattedReply) return encodeResponse.replyCode(verdict.formattedReply);
         return verdict.kind === "reject" ? encodeResponse.reject() : encodeResponse.tempfail();
     }
   }

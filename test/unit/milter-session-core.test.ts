@@ -95,6 +95,7 @@ void describe("session core", () => {
     assert.deepEqual(answers[1], {
       kind: "tempfail",
       reply: { code: 451, xcode: "4.7.1", text: "Floodgate: rcpt-error, try again later" },
+      formattedReply: "451 4.7.1 Floodgate: rcpt-error, try again later",
     });
     assert.deepEqual(failModes, ["rcpt-error"]);
     assert.deepEqual(core.transaction!.skipReasons, ["rcpt-error"]);

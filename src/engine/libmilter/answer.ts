@@ -36,9 +36,9 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * the TypeScript engine formats it (src/milter/reply-code.ts). Throws ReplyCodeError for an invalid reply; an empty
  * buffer when the verdict carries none.
  */
-export function encodeReply(verdict: Verdict): Buffer {
+export function encodeReply(verdict: Verdict & { readonly formattedReply?: string }): Buffer {
   if ((verdict.kind !== "reject" && verdict.kind !== "tempfail") || !verdict.reply) return EMPTY;
-  const formatted = formatReply(verdict.reply, verdict.kind);
+  const formatted = verdict.formattedReply ?? formatReply(verdict.reply, verdict.kind);
   const code = String(verdict.reply.code);
   const xcode = verdict.reply.xcode ?? `${code[0]}.0.0`;
   const prefix = code.length + 1 + xcode.length + 1;
