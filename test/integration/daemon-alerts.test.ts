@@ -16,20 +16,13 @@ import { startTestRedis } from "../support/redis.js";
 import { CLI, metricValue, runCli, startDaemonProcess } from "../support/daemon.js";
 import { loadHam } from "../support/corpus.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
+import { pollUntil } from "../support/poll.js";
 
 type Notification = {
   status: string;
   alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }>;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(100);
-  }
-}
 
 function notificationsFor(bodies: unknown[], alertname: string): Notification[] {
   return (bodies as Notification[]).filter((b) => b.alerts?.some((a) => a.labels["alertname"] === alertname));
@@ -69,7 +62,7 @@ describe("alerting on the running daemon", () => {
       assert.equal(r.eom?.action, "continue");
     }
     await client.quit();
-    await waitFor(
+    await pollUntil(
       "the backlog alert to fire",
       () => notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").length >= 1,
     );
@@ -96,7 +89,7 @@ describe("alerting on the running daemon", () => {
         await once(worker, "exit");
       }
     });
-    await waitFor("the backlog alert to resolve", () =>
+    await pollUntil("the backlog alert to resolve", () =>
       notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").some((n) => n.status === "resolved"),
     );
     await sleep(1000); // several evaluations more: no repeat, no flapping
@@ -151,14 +144,17 @@ describe("alerting on the running daemon", () => {
       }
       await client.quit();
     }
-    await waitFor("reject ratio alert", () => notificationsFor(hook.bodies, "FloodgateRejectRatioHigh").length >= 1);
-    await waitFor("no accepted mail alert", () => notificationsFor(hook.bodies, "FloodgateNoMailAccepted").length >= 1);
+    await pollUntil("reject ratio alert", () => notificationsFor(hook.bodies, "FloodgateRejectRatioHigh").length >= 1);
+    await pollUntil(
+      "no accepted mail alert",
+      () => notificationsFor(hook.bodies, "FloodgateNoMailAccepted").length >= 1,
+    );
 
     // A broken file on SIGHUP: refused, counted, and mail is still decided on the running configuration.
     const good = readFileSync(daemon.configPath, "utf8");
     writeFileSync(daemon.configPath, good + '\nmilter:\n  listen: ["tcp:nowhere"]\n  bogus: 1\n');
     daemon.process.kill("SIGHUP");
-    await waitFor(
+    await pollUntil(
       "the reload to be refused",
       async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "refused" })) === 1,
     );
@@ -171,7 +167,7 @@ describe("alerting on the running daemon", () => {
     config["policy"] = { ...(config["policy"] ?? {}), shadow: true };
     writeFileSync(daemon.configPath, stringify(config));
     daemon.process.kill("SIGHUP");
-    await waitFor(
+    await pollUntil(
       "the reload to apply",
       async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "ok" })) >= 1,
     );

@@ -17,20 +17,11 @@ import { AlertManager } from "../../src/ops/alerts/manager.js";
 import { builtInRules, type Samples } from "../../src/ops/alerts/rules.js";
 import { statusCommand } from "../../src/cli/status-command.js";
 import type { StatusDocument } from "../../src/ops/status.js";
+import { sink } from "../support/output.js";
 
 const require = createRequire(import.meta.url);
 type Family = { name: string; type: string; metrics: { value?: string; labels?: Record<string, string> }[] };
 const parsePrometheusTextFormat = require("parse-prometheus-text-format") as (text: string) => Family[];
-
-const sink = () => {
-  let text = "";
-  return {
-    write: (s: string) => (text += s),
-    get text() {
-      return text;
-    },
-  };
-};
 
 void describe("ops HTTP server", () => {
   let redis: PrivateRedis;

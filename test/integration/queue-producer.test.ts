@@ -5,7 +5,6 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { configSchema, type Config } from "../../src/config/schema.js";
 import { registry } from "../../src/ops/metrics.js";
@@ -15,10 +14,11 @@ import { queueStats } from "../../src/queue/stats.js";
 import { arrivalsKey } from "../../src/queue/names.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
-import type { CampaignStore } from "../../src/reputation/types.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { newCampaign } from "../support/campaigns.js";
+import { pollUntil } from "../support/poll.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const gtubeMessage = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
@@ -31,46 +31,12 @@ function testConfig(redisUrl: string, overrides: { queue?: object; worker?: obje
   });
 }
 
-/** Start a campaign in the store (an observation with a fresh digest) and return its id. */
-async function newCampaign(store: CampaignStore): Promise<string> {
-  const view = await store.observe({
-    fingerprint: {
-      minhash: null,
-      direct: randomBytes(20).toString("hex"),
-      attachments: [],
-      linkDomains: [],
-      words: 3,
-      subject: "offer",
-      bytesParsed: 100,
-      truncated: false,
-    },
-    sender: "a@example.com",
-    recipients: ["b@example.org"],
-    clientIp: "192.0.2.1",
-  });
-  return view.id;
-}
-
 async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
   const values = (metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
   return values
     .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
     .reduce((sum, v) => sum + v.value, 0);
-}
-
-async function pollUntil<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 void describe("scan producer", () => {

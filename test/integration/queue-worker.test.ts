@@ -6,7 +6,6 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
@@ -22,48 +21,18 @@ import { arrivalsKey } from "../../src/queue/names.js";
 import { queueStats } from "../../src/queue/stats.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
-import type { CampaignStore } from "../../src/reputation/types.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { newCampaign } from "../support/campaigns.js";
+import { pollUntil as poll } from "../support/poll.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const gtube = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
 /** Generous: the machine is shared, and each worker process takes seconds to load. */
 const WAIT_MS = 180_000;
-
-async function pollUntil<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function newCampaign(store: CampaignStore): Promise<string> {
-  const view = await store.observe({
-    fingerprint: {
-      minhash: null,
-      direct: randomBytes(20).toString("hex"),
-      attachments: [],
-      linkDomains: [],
-      words: 3,
-      subject: "offer",
-      bytesParsed: 100,
-      truncated: false,
-    },
-    sender: "a@example.com",
-    recipients: ["b@example.org"],
-    clientIp: "192.0.2.1",
-  });
-  return view.id;
-}
+const pollUntil = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = WAIT_MS) =>
+  poll(what, fn, timeoutMs, 200);
 
 /** A TCP server that accepts and never answers: a scanner stuck in the middle of a job. */
 async function hangingServer() {

@@ -9,22 +9,13 @@ import { formatConfigErrors, loadConfig, parseConfigText, type ConfigError } fro
 import { redactConfig } from "../../src/config/redact.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { checkConfigCommand } from "../../src/cli/check-config-command.js";
+import { sink } from "../support/output.js";
 
 function errorsOf(text: string, env: NodeJS.ProcessEnv = {}): ConfigError[] {
   const r = parseConfigText(text, env);
   assert.equal(r.ok, false, "expected the configuration to be refused");
   return r.ok ? [] : r.errors;
 }
-
-const sink = () => {
-  let text = "";
-  return {
-    write: (s: string) => (text += s),
-    get text() {
-      return text;
-    },
-  };
-};
 
 void describe("loadConfig", () => {
   let dir: string;

@@ -1,0 +1,25 @@
+/**
+ * Test support: campaigns in a real campaign store, made from synthetic fingerprints.
+ */
+import { randomBytes } from "node:crypto";
+import type { CampaignStore } from "../../src/reputation/types.js";
+
+/** Start a campaign (an observation with a fresh exact digest) and return its id. */
+export async function newCampaign(store: CampaignStore): Promise<string> {
+  const view = await store.observe({
+    fingerprint: {
+      minhash: null,
+      direct: randomBytes(20).toString("hex"),
+      attachments: [],
+      linkDomains: [],
+      words: 3,
+      subject: "offer",
+      bytesParsed: 100,
+      truncated: false,
+    },
+    sender: "a@example.com",
+    recipients: ["b@example.org"],
+    clientIp: "192.0.2.1",
+  });
+  return view.id;
+}
