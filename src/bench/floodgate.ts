@@ -4,6 +4,7 @@
  * harness the daemon's pid (peak memory), its scan worker processes (to stop them) and samplers of `/status` and
  * `/metrics` (backlog, scan jobs queued).
  */
+import { randomBytes } from "node:crypto";
 import { openSync, closeSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../util/private-redis.js";
@@ -125,4 +126,36 @@ export async function startFloodgate(options: {
     },
     stop: () => child.stop(15_000),
   };
+}
+
+/** Overrides for a daemon of its own: a fresh key prefix and queue, queue stats every second. */
+function benchOverrides(tag: string, extra: ConfigOverrides = {}): ConfigOverrides {
+  const id = `${tag}-${randomBytes(3).toString("hex")}`;
+  const base: ConfigOverrides = {
+    redis: { prefix: `fgb-${id}` },
+    queue: { name: `fgb-${id}` },
+    alerts: { enabled: false, evaluateIntervalMs: 1000 },
+  };
+  for (const [k, v] of Object.entries(extra)) base[k] = { ...(base[k] ?? {}), ...v };
+  return base;
+}
+
+/** Run `body` against a daemon of its own (fresh keys and queue), stopped afterwards. */
+export async function withBenchDaemon<T>(
+  where: { redisUrl: string; dir: string },
+  tag: string,
+  extra: ConfigOverrides,
+  body: (d: FloodgateDaemon) => Promise<T>,
+): Promise<T> {
+  const d = await startFloodgate({
+    redisUrl: where.redisUrl,
+    dir: where.dir,
+    name: tag,
+    overrides: benchOverrides(tag, extra),
+  });
+  try {
+    return await body(d);
+  } finally {
+    await d.stop();
+  }
 }

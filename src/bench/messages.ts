@@ -68,6 +68,14 @@ export function corpusMix(options: CorpusMixOptions = {}): BenchMessage[] {
 }
 
 /**
+ * The flood's default base: of the corpus spams with 150 words or more, the 8th (spam-1/00018, an advance-fee
+ * letter). SpamAssassin 4.0.1 with local rules only scores its copies 12.8–13.7, so a scanner can judge the campaign;
+ * the first such spam (a life-insurance offer) scores 1.0, and a flood that every scanner calls ham measures delivery,
+ * not blocking.
+ */
+export const FLOOD_SPAM_INDEX = 7;
+
+/**
  * The flood campaign's base: the `spamIndex`-th corpus spam (in corpus order) whose text has at least `minWords`
  * words. Short texts get only exact fingerprints (fingerprinting.md §0), which personalisation defeats by design;
  * a flood of those would measure that limit, not the flood handling.
@@ -80,7 +88,7 @@ export async function floodBase(
   for (const m of loadSpam({ limit: 200 })) {
     const base = await campaignBase(m.bytes);
     if (base.text.split(/\s+/).filter(Boolean).length < minWords) continue;
-    if (seen++ === (options.spamIndex ?? 0)) return { ...base, file: m.file };
+    if (seen++ === (options.spamIndex ?? FLOOD_SPAM_INDEX)) return { ...base, file: m.file };
   }
   throw new Error(`no corpus spam with ${minWords} words or more`);
 }

@@ -5,9 +5,8 @@
  * private Postfix (smtp-source alone and with Floodgate; the flood through Floodgate and through spamass-milter).
  * Every process it starts is stopped before it returns, whatever fails.
  */
-import { randomBytes } from "node:crypto";
 import { startPrivateRedis, type PrivateRedis } from "../util/private-redis.js";
-import { daemonAvailable, startFloodgate, type ConfigOverrides, type FloodgateDaemon } from "./floodgate.js";
+import { daemonAvailable, withBenchDaemon } from "./floodgate.js";
 import { formatProgress, runLoad, type LoadResult, type Sampler } from "./load.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
 import { campaignFlood, corpusMix, warmUpMessages, type BenchMessage } from "./messages.js";
@@ -15,13 +14,8 @@ import { progress } from "./output.js";
 import { treeCpuSeconds } from "./procs.js";
 import type { RatioRow } from "./report.js";
 import { arrivalOffsets, mergeSchedules, seededRandom, type Arrivals } from "./schedule.js";
-import {
-  runSmtpSource,
-  smtpFlood,
-  startBenchPostfix,
-  type SmtpFloodResult,
-  type SmtpSourceResult,
-} from "./smtp-path.js";
+import { runSmtpFloodPaths, runSmtpSourcePaths, type PathResult } from "./smtp-runs.js";
+import type { SmtpFloodResult, SmtpSourceResult } from "./smtp-path.js";
 import {
   peerVersions,
   startCNoop,
@@ -30,6 +24,8 @@ import {
   startTsNoop,
   type MilterTarget,
 } from "./targets.js";
+
+export type { PathResult } from "./smtp-runs.js";
 
 /** The scenarios `--scenario all` runs, in order. */
 export const SCENARIOS = ["normal", "flood", "scanner-outage", "redis-outage"] as const;
@@ -87,14 +83,6 @@ export interface ScenarioResult {
   error?: string;
 }
 
-/** A run through Postfix, or why it did not run. */
-export interface PathResult<T> {
-  name: string;
-  result: T | null;
-  peakRssKb?: number | null;
-  error?: string;
-}
-
 /** Everything a `floodgate bench` run measured: the JSON result. */
 export interface BenchReport {
   kind: "floodgate-bench";
@@ -144,8 +132,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (options.baselines) report.baselines = await runBaselines(options, mix, redis);
     for (const name of options.scenarios) report.scenarios.push(await runScenario(name, options, mix, flood, redis));
     if (options.e2e) {
-      report.smtpSource = await runSmtpSourcePaths(options, redis);
-      report.smtpFlood = await runSmtpFloodPaths(options, flood, redis);
+      report.smtpSource = await runSmtpSourcePaths({ ...options, redisUrl: redis.url });
+      report.smtpFlood = await runSmtpFloodPaths({ ...options, redisUrl: redis.url }, flood);
     }
   } finally {
     await redis.stop();
@@ -153,38 +141,6 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   report.ratios = ratiosOf(report);
   report.finishedAt = new Date().toISOString();
   return report;
-}
-
-/** Overrides for a daemon of its own: a fresh key prefix and queue, queue stats every second. */
-function daemonOverrides(tag: string, extra: ConfigOverrides = {}): ConfigOverrides {
-  const id = `${tag}-${randomBytes(3).toString("hex")}`;
-  const base: ConfigOverrides = {
-    redis: { prefix: `fgb-${id}` },
-    queue: { name: `fgb-${id}` },
-    alerts: { enabled: false, evaluateIntervalMs: 1000 },
-  };
-  for (const [k, v] of Object.entries(extra)) base[k] = { ...(base[k] ?? {}), ...v };
-  return base;
-}
-
-async function withDaemon<T>(
-  options: BenchOptions,
-  redis: PrivateRedis,
-  tag: string,
-  extra: ConfigOverrides,
-  body: (d: FloodgateDaemon) => Promise<T>,
-): Promise<T> {
-  const d = await startFloodgate({
-    redisUrl: redis.url,
-    dir: options.dir,
-    name: tag,
-    overrides: daemonOverrides(tag, extra),
-  });
-  try {
-    return await body(d);
-  } finally {
-    await d.stop();
-  }
 }
 
 async function runBaselines(
@@ -239,7 +195,7 @@ async function runBaselines(
   progress("baseline: starting floodgate run");
   try {
     if (!daemonAvailable()) throw new Error("floodgate run is not built");
-    await withDaemon(options, redis, "baseline", {}, async (d) => {
+    await withBenchDaemon({ redisUrl: redis.url, dir: options.dir }, "baseline", {}, async (d) => {
       await closed("floodgate", d, options.sessions, () => d.memory.sample().selfKb);
     });
   } catch (e) {
@@ -318,7 +274,7 @@ async function runScenario(
         await t.stop();
       }
     }
-    return await withDaemon(options, redis, name, {}, async (d) => {
+    return await withBenchDaemon({ redisUrl: redis.url, dir: options.dir }, name, {}, async (d) => {
       // A few seconds of other mail first, so the scenario measures a warm process (JIT, threads, connections),
       // not its first second; the warm-up's scan jobs are counted before `queued0` and left out.
       progress(`scenario ${name}: warming up`);
@@ -423,95 +379,6 @@ async function runScenario(
   }
 }
 
-/** smtp-source through Postfix alone, with the C no-op milter, and with Floodgate (shadow mode: it decides, never refuses). */
-async function runSmtpSourcePaths(
-  options: BenchOptions,
-  redis: PrivateRedis,
-): Promise<Array<PathResult<SmtpSourceResult>>> {
-  const out: Array<PathResult<SmtpSourceResult>> = [];
-  const through = async (name: string, milter: string | null, peak?: () => number | null) => {
-    progress(`smtp-source: ${name}`);
-    const pf = await startBenchPostfix(milter);
-    try {
-      const result = await runSmtpSource(pf.smtpPort, { sessions: 20, messages: options.e2eMessages, length: 4096 });
-      progress(`smtp-source ${name}: ${result.messagesPerSecond.toFixed(0)} msg/s (exit ${result.exitCode})`);
-      out.push({ name, result, ...(peak ? { peakRssKb: peak() } : {}) });
-    } finally {
-      await pf.stop();
-    }
-  };
-  const attempt = async (name: string, body: () => Promise<void>) => {
-    try {
-      await body();
-    } catch (e) {
-      out.push({ name, result: null, error: errText(e) });
-      progress(`smtp-source ${name} failed: ${errText(e)}`);
-    }
-  };
-  await attempt("postfix alone", () => through("postfix alone", null));
-  await attempt("postfix + c-noop", async () => {
-    const t = await startCNoop();
-    try {
-      await through("postfix + c-noop", t.postfixSpec, () => t.memory.sample().selfKb);
-    } finally {
-      await t.stop();
-    }
-  });
-  await attempt("postfix + floodgate", async () => {
-    if (!daemonAvailable()) throw new Error("floodgate run is not built");
-    await withDaemon(options, redis, "e2e", { policy: { shadow: true } }, (d) =>
-      through("postfix + floodgate", d.spec, () => d.memory.sample().selfKb),
-    );
-  });
-  return out;
-}
-
-/** The campaign flood through Postfix, with Floodgate enforcing and with spamass-milter: replies per second. */
-async function runSmtpFloodPaths(
-  options: BenchOptions,
-  flood: readonly BenchMessage[],
-  redis: PrivateRedis,
-): Promise<Array<PathResult<SmtpFloodResult>>> {
-  const out: Array<PathResult<SmtpFloodResult>> = [];
-  const messages = flood.map((m) => ({
-    ...m,
-    message: { ...m.message, recipients: m.message.recipients.map((r) => r.replace(/@.*/, "@example.com")) },
-  }));
-  const through = async (name: string, milter: string) => {
-    progress(`smtp flood: ${name}`);
-    const pf = await startBenchPostfix(milter);
-    try {
-      const result = await smtpFlood(pf.smtpPort, messages, {
-        concurrency: 20,
-        maxMessages: 1_000_000,
-        durationMs: options.durationSec * 1000,
-        onProgress: (l) => progress(`${name} ${l}`),
-      });
-      out.push({ name, result });
-    } finally {
-      await pf.stop();
-    }
-  };
-  try {
-    if (!daemonAvailable()) throw new Error("floodgate run is not built");
-    await withDaemon(options, redis, "smtp-flood", {}, (d) => through("postfix + floodgate", d.spec));
-  } catch (e) {
-    out.push({ name: "postfix + floodgate", result: null, error: errText(e) });
-  }
-  if (options.peers) {
-    let t: MilterTarget | null = null;
-    try {
-      t = await startSpamassMilter();
-      await through("postfix + spamass-milter", t.postfixSpec);
-    } catch (e) {
-      out.push({ name: "postfix + spamass-milter", result: null, error: errText(e) });
-    } finally {
-      await t?.stop();
-    }
-  } else out.push({ name: "postfix + spamass-milter", result: null, error: "peers not run (--no-peers)" });
-  return out;
-}
-
 /** The three floors of the brief, from the figures measured in this run. */
 export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | "smtpFlood" | "options">): RatioRow[] {
   const base = (name: string) => report.baselines.find((b) => b.name === name);
@@ -557,7 +424,9 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
         ? Math.round(fl("postfix + spamass-milter")!.result!.messagesPerSecond * 10) / 10
         : null,
       floor: 20,
-      note: why(fl("postfix + floodgate"), fl("postfix + spamass-milter")) || "replies per second, 20 SMTP sessions",
+      note:
+        why(fl("postfix + floodgate"), fl("postfix + spamass-milter")) ||
+        "replies per second, 20 SMTP sessions; both scan with one spamd: Floodgate once per campaign, spamass-milter every copy",
     },
     {
       name: "Postfix+C no-op / Postfix alone (smtp-source)",

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../util/private-redis.js";
 import { distRoot, projectRoot } from "../util/paths.js";
-import { startSpamd } from "../../test/support/spamd.js";
+import { startSpamd, type PrivateSpamd } from "../../test/support/spamd.js";
 import { PeakMemory, spawnListening, type Child } from "./procs.js";
 
 /** A milter listening on loopback. */
@@ -166,11 +166,17 @@ export async function startRspamdProxy(): Promise<MilterTarget> {
   }
 }
 
-/** spamass-milter 0.4 in front of a private spamd (local tests only, `children` children). */
-export async function startSpamassMilter(options: { children?: number } = {}): Promise<MilterTarget> {
+/**
+ * spamass-milter 0.4 in front of a spamd: `spamd` when given (shared with another milter, left running), otherwise a
+ * private one with `children` children (local tests only), stopped with the milter.
+ */
+export async function startSpamassMilter(
+  options: { children?: number; spamd?: PrivateSpamd } = {},
+): Promise<MilterTarget> {
   if (!existsSync("/usr/sbin/spamass-milter"))
     throw new Error("spamass-milter is not installed (apt-get install -y spamass-milter)");
-  const spamd = await startSpamd({ maxChildren: options.children ?? 2 });
+  const spamd = options.spamd ?? (await startSpamd({ maxChildren: options.children ?? 2 }));
+  const stopOwnSpamd = () => (options.spamd ? Promise.resolve() : spamd.stop());
   try {
     const port = await freePort();
     const child = await spawnListening(
@@ -185,11 +191,11 @@ export async function startSpamassMilter(options: { children?: number } = {}): P
       "spamass-milter",
       port,
       child,
-      () => spamd.stop(),
+      stopOwnSpamd,
       spamd.process.pid === undefined ? [] : [spamd.process.pid],
     );
   } catch (err) {
-    await spamd.stop();
+    await stopOwnSpamd();
     throw err;
   }
 }

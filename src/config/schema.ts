@@ -55,10 +55,15 @@ export const milterSchema = z
     progressIntervalMs: ms(5000, 100),
     /** What a missed deadline or a failed handler becomes. @defaultValue "continue" */
     failMode: z.enum(["continue", "tempfail"]).default("continue"),
-    /** Stages that are only observed and get no-reply flags when the MTA offers them. @defaultValue ["header","body"] */
+    /**
+     * Stages that are only observed and get no-reply flags when the MTA offers them (a stage the policy decides at is
+     * never promised). Every write the milter saves is a wake-up saved on both sides. DATA stays answered: a milter
+     * that answers nothing before end of message leaves Postfix's small writes waiting on a delayed ACK
+     * (real-mta-lab.md, "Two TCP traps"). @defaultValue all but "data"
+     */
     noReplyStages: z
       .array(z.enum(["connect", "helo", "mail", "rcpt", "data", "header", "eoh", "body", "unknown"]))
-      .default(["header", "body"]),
+      .default(["connect", "helo", "mail", "rcpt", "header", "eoh", "body", "unknown"]),
     /** The header that says why a fail mode applied, and carries the verdict. @defaultValue "X-Floodgate-Status" */
     statusHeader: z
       .string()

@@ -45,6 +45,8 @@ function policy() {
 
 const settings = {
   ...defaultConfig().milter,
+  // The tests compare answers stage by stage: only header and body are promised no reply.
+  noReplyStages: ["header", "body"] as const,
   commandDeadlineMs: 300,
   eomDeadlineMs: 300,
   failMode: "continue" as const,

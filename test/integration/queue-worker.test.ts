@@ -140,7 +140,11 @@ void describe("scan worker processes", () => {
     });
     assert.equal(view.state, "spam");
     assert.equal(view.verdict?.scanner, "builtin");
-    const jobs = await producer.queue.getJobs(["completed"]);
+    // The worker records the verdict before BullMQ moves the job to completed: wait for that move too.
+    const jobs = await pollUntil("the recovered job in the completed set", async () => {
+      const done = await producer.queue.getJobs(["completed"]);
+      return done.length > 0 ? done : null;
+    });
     assert.equal(jobs.length, 1);
     assert.ok(
       jobs[0]!.stalledCounter >= 1,

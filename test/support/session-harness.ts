@@ -18,7 +18,8 @@ export class SessionHarness {
   readonly decided: string[] = [];
 
   constructor(policy: MilterPolicy, overrides: Partial<SessionSettings> = {}) {
-    const settings = { ...defaultConfig().milter, ...overrides };
+    // The tests count replies: they pin the no-reply stages to header and body unless they say otherwise.
+    const settings = { ...defaultConfig().milter, noReplyStages: ["header", "body"] as const, ...overrides };
     const observer: SessionObserver = {
       failMode: (reason) => this.failModes.push(reason),
       messageDecided: (verdict) => this.decided.push(verdict),

@@ -11,6 +11,7 @@ import { negotiate } from "../../src/milter/negotiate.js";
 import { MacroStore } from "../../src/milter/macros.js";
 import { noopPolicy } from "../../src/session/noop-policy.js";
 import type { MilterPolicy, Verdict } from "../../src/session/policy-api.js";
+import { defaultConfig } from "../../src/config/schema.js";
 import { SessionHarness } from "../support/session-harness.js";
 
 const POSTFIX = encodeCommand.optneg(6, 0x1ff, 0x1fffff);
@@ -218,6 +219,32 @@ describe("the session", () => {
     });
     assert.deepEqual(tail[2], { type: "replyCode", text: "550-5.7.1 campaign abc\r\n550 5.7.1 100%% spam" });
     assert.equal(writes.length, 7, "optneg, connect, mail, rcpt, data, eoh, and the whole EOM answer in one write");
+  });
+
+  test("the defaults against Postfix's offer: only DATA and end of message are answered (real-mta-lab.md, TCP traps)", async () => {
+    const writes: number[] = [];
+    const h = new SessionHarness(noopPolicy(), { noReplyStages: defaultConfig().milter.noReplyStages });
+    const transport = h.session["transport"];
+    const original = transport.write.bind(transport);
+    transport.write = (d: Buffer) => {
+      writes.push(d.length);
+      original(d);
+    };
+    h.send(POSTFIX, CONNECT, encodeCommand.helo("client.example"), ...message());
+    await h.waitFor(3);
+    await sleep(20); // a stray reply would arrive now
+    const optneg = h.responses[0]!;
+    assert.equal(optneg.type, "optneg");
+    const promised =
+      C.SMFIP_NR_CONN | C.SMFIP_NR_HELO | C.SMFIP_NR_MAIL | C.SMFIP_NR_RCPT | C.SMFIP_NR_HDR | C.SMFIP_NR_EOH;
+    assert.equal(optneg.protocol & (promised | C.SMFIP_NR_BODY), promised | C.SMFIP_NR_BODY);
+    assert.equal(optneg.protocol & C.SMFIP_NR_DATA, 0, "DATA is answered");
+    assert.deepEqual(
+      h.responses.slice(1).map((r) => r.type),
+      ["continue", "continue"],
+      "the answer to DATA, then the end-of-message verdict",
+    );
+    assert.equal(writes.length, 3, "optneg, DATA, end of message");
   });
 
   test("an invalid custom reply falls back to the plain verdict", async () => {
