@@ -65,7 +65,7 @@ const scripts = {
   observe: loadScript("observeMessage-3.lua"),
   match: loadScript("matchFingerprint-2.lua"),
   get: loadScript("getCampaigns-1.lua"),
-  block: loadScript("blockCampaign-1.lua"),
+  block: loadScript("blockCampaign-2.lua"),
   verdict: loadScript("recordVerdict-1.lua"),
   markScan: loadScript("markScanQueued-1.lua"),
 };
@@ -229,7 +229,12 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       const now = Date.now();
       const ok =
         CAMPAIGN_ID.test(id) &&
-        (await runScript(redis, scripts.block, [keys.campaign(id)], [now, now + Math.round(ttlSeconds * 1000)]));
+        (await runScript(
+          redis,
+          scripts.block,
+          [keys.campaign(id), keys.base],
+          [now, now + Math.round(ttlSeconds * 1000)],
+        ));
       if (ok !== 1) throw new Error(`no campaign ${id}`);
     },
 

@@ -50,6 +50,32 @@ const shortenerPattern = new RegExp(
 
 const bodyOf = (i: RuleInput) => `${i.text}\n${i.html}`;
 
+/** Signs of an advance-fee ("419") letter, after lower-casing and joining lines; three or more make the rule hit. */
+const ADVANCE_FEE_SIGNS: readonly RegExp[] = [
+  /next of kin/,
+  /\bbeneficiar(?:y|ies)\b/,
+  /transfer (?:of )?(?:the |this )?(?:said )?(?:funds?|money|sum)/,
+  /\bmodalities\b/,
+  /\blate (?:husband|father|client|president)\b/,
+  /security (?:company|firm|vault)/,
+  /foreign (?:partner|account)/,
+  /(?:urgent|confidential) (?:business )?(?:proposal|assistance|transaction|reply)/,
+  /strictly confidential/,
+  /\d+ ?(?:%|percent) of the (?:total )?(?:sum|fund|money|amount)/,
+  /(?:million|billion) (?:united states |u\.?s\.? )?dollars/,
+  /\bnigeria|\bsierra leone|\bcote d.ivoire|\babidjan|\bzaire|\bdemocratic republic of congo/,
+  /god bless you/,
+  /dormant (?:account|fund)/,
+  /\bbank draft\b/,
+];
+
+/** The share of upper-case letters in `text`, or 0 under `minLetters` letters. */
+function upperShare(text: string, minLetters: number): number {
+  const letters = text.replace(/[^\p{L}]/gu, "");
+  if (letters.length < minLetters) return 0;
+  return letters.replace(/[^\p{Lu}]/gu, "").length / letters.length;
+}
+
 /** The rules, in the order they are reported. */
 export const BUILTIN_RULES: readonly BuiltinRule[] = [
   {
@@ -164,6 +190,49 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
       /(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*[;"']|<font[^>]+size\s*=\s*["']?0|color\s*[:=]\s*["']?#?(?:fff|ffffff|white)\b[^>]*background(?:-color)?\s*[:=]\s*["']?#?(?:fff|ffffff|white)\b)/i.test(
         i.html,
       ),
+  },
+  {
+    name: "ADVANCE_FEE",
+    score: 3.5,
+    description:
+      "Three or more signs of an advance-fee letter (next of kin, transfer of funds, late husband, security company…)",
+    test: (i) => {
+      const text = `${i.subject}\n${i.text}`.toLowerCase().replace(/\s+/g, " ");
+      return ADVANCE_FEE_SIGNS.filter((sign) => sign.test(text)).length >= 3;
+    },
+  },
+  {
+    name: "BODY_UPPERCASE",
+    score: 2.0,
+    description: "More than half of the letters of a body of 200 letters or more are upper case",
+    test: (i) => upperShare(i.text, 200) > 0.5,
+  },
+  {
+    name: "DEAR_SOMETHING",
+    score: 2.0,
+    description: 'A line opening with an impersonal greeting ("Dear friend", "Dear sir/madam", "Dear beneficiary"…)',
+    test: (i) =>
+      /^\s*dear (?:friend|sir(?:\s*\/\s*madam)?|madam|beneficiary|winner|customer|valued customer|account holder|user|member|homeowner|webmaster|business owner)\b/im.test(
+        i.text,
+      ),
+  },
+  {
+    name: "NUMERIC_HTTP_ADDR",
+    score: 2.0,
+    description: "A link to a bare IPv4 address",
+    test: (i) => /https?:\/\/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])/i.test(bodyOf(i)),
+  },
+  {
+    name: "ADV_SUBJECT",
+    score: 2.5,
+    description: 'A subject starting with "ADV:", the label some laws required of advertising',
+    test: (i) => /^\s*adv?\s*[:-]/i.test(i.subject),
+  },
+  {
+    name: "HTML_FONT_BIG",
+    score: 1.0,
+    description: "HTML with a large font size (<font size=4> to 7, or +4 and up)",
+    test: (i) => /<font[^>]+size\s*=\s*["']?\+?[4-7]/i.test(i.html),
   },
   {
     name: "MISSING_DATE",

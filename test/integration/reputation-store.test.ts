@@ -287,6 +287,32 @@ void describe("campaign store (real Redis)", () => {
     await assert.rejects(s.block("000000000000", 60), /no campaign 000000000000/);
   });
 
+  void test("a block longer than the campaign ttl keeps what matches its copies; an unblocked campaign is forgotten", async () => {
+    const s = store({ ttlSeconds: 1 });
+    const copy = (fp: Fingerprint) =>
+      s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null });
+    const blockedFamily = family(11, 4);
+    const quietFamily = family(12, 4);
+    const shortText = fingerprint(null, "short-text-digest-11");
+    const blocked = await copy(blockedFamily(0));
+    const blockedShort = await copy(shortText);
+    const quiet = await copy(quietFamily(0));
+    await s.block(blocked.id, 3600);
+    await s.block(blockedShort.id, 3600);
+    await new Promise((r) => setTimeout(r, 1500)); // past the 1 s ttl of every key the block did not extend
+
+    const later = await copy(blockedFamily(1));
+    assert.equal(later.id, blocked.id, "a near copy still finds the blocked campaign by MinHash");
+    assert.equal(later.state, "blocked");
+    const laterShort = await copy(shortText);
+    assert.equal(laterShort.id, blockedShort.id, "the exact digest still points at the blocked campaign");
+    assert.equal(laterShort.state, "blocked");
+    const forgotten = await copy(quietFamily(1));
+    assert.equal(forgotten.created, true, "the unblocked campaign expired with its pointers");
+    assert.equal(forgotten.state, "new");
+    assert.notEqual(forgotten.id, quiet.id);
+  });
+
   void test("a verdict sets the state and is published on the verdict channel", async () => {
     const s = store();
     const fp = family(8, 0)(0);

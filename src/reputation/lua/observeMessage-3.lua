@@ -61,7 +61,7 @@ if not id then
   end
   created = true
   redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 0, "since", 0, "scanAt", 0,
-    "subject", subject, "direct", digest)
+    "subject", subject, "direct", digest, "minhash", table.concat(minhash, " "))
 end
 local ckey = base .. "c:" .. id
 
@@ -74,11 +74,18 @@ end
 local nkey = ckey .. ":n"
 local firstInBucket = redis.call("HINCRBY", nkey, bucket, 1) == 1
 
+-- Keep the campaign and its pointers for ttl after this copy, and at least as long as a block holds.
+local keepMs = ttl * 1000
+local blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
+if blockUntil - now > keepMs then
+  keepMs = blockUntil - now
+end
+
 -- Point the shingles and the digest at this campaign, unless they belong to another live campaign. Pointers
 -- already ours get their expiry renewed once per bucket, not at every copy (that would be 33 writes a message).
 local function claim(key, holder)
   if (holder == id and firstInBucket) or not holder or (holder ~= id and not campaignExists(base, holder)) then
-    redis.call("SET", key, id, "EX", ttl)
+    redis.call("SET", key, id, "PX", keepMs)
   end
 end
 for i = 1, #shingleKeys do
@@ -101,12 +108,6 @@ if clientIp ~= "" then
   distinct("i", { clientIp })
 end
 
--- Keep the campaign for ttl after this copy, and at least as long as a block holds.
-local keepMs = ttl * 1000
-local blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
-if blockUntil - now > keepMs then
-  keepMs = blockUntil - now
-end
 redis.call("PEXPIRE", ckey, keepMs)
 redis.call("PEXPIRE", nkey, keepMs)
 
