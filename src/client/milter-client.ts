@@ -76,6 +76,8 @@ export interface TestMessage {
 export interface StepResult {
   command: "connect" | "helo" | "mail" | "rcpt" | "data" | "header" | "eoh" | "body" | "eom";
   response: Response["type"] | null;
+  /** The text of an SMFIR_REPLYCODE answer. */
+  reply?: string;
   ms: number;
 }
 
@@ -228,7 +230,10 @@ export class MilterClient {
     if (skipped || (noReplyFlag !== 0 && this.flag(noReplyFlag))) return { command: name, response: null, ms: 0 };
     let r = await this.readResponse();
     while (r.type === "progress") r = await this.readResponse();
-    return { command: name, response: r.type, ms: performance.now() - started };
+    const ms = performance.now() - started;
+    return r.type === "replyCode"
+      ? { command: name, response: r.type, reply: r.text, ms }
+      : { command: name, response: r.type, ms };
   }
 
   private postfix(): boolean {

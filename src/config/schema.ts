@@ -67,6 +67,7 @@ export const milterSchema = z
     /** The header that says why a fail mode applied, and carries the verdict. @defaultValue "X-Floodgate-Status" */
     statusHeader: z
       .string()
+      .max(120)
       .regex(/^[\x21-\x39\x3b-\x7e]+$/)
       .default("X-Floodgate-Status"),
     /** Seconds a graceful shutdown waits for sessions in flight. @defaultValue 30 */

@@ -14,6 +14,7 @@ import { startLibmilterServer } from "../../src/engine/libmilter/engine.js";
 import { loadShim } from "../../src/engine/libmilter/native.js";
 import { startMilterServer, type MilterServer } from "../../src/server/milter-server.js";
 import type { Verdict } from "../../src/session/policy-api.js";
+import type { SessionSettings } from "../../src/session/session-core.js";
 import { createLogger } from "../../src/util/logger.js";
 import { freePort } from "../../src/util/private-redis.js";
 import * as S from "../support/scripted-policy.js";
@@ -49,8 +50,10 @@ const settings = {
   noReplyStages: ["header", "body"] as const,
   commandDeadlineMs: 300,
   eomDeadlineMs: 300,
-  failMode: "continue" as const,
+  failMode: "continue" as SessionSettings["failMode"],
 };
+/** What the libmilter engine reads at each wake-up: a test swaps it to play a reload. */
+let current = settings;
 const header = (mods: { kind: string; name?: string; value?: string }[], name: string) =>
   mods.find((m) => m.kind === "addHeader" && m.name === name)?.value?.trim();
 
@@ -68,6 +71,7 @@ async function run(spec: string, options: ClientOptions, messages: TestMessage[]
     const r = await client.transaction({ ...m, queueId: "QID1" });
     results.push({
       steps: r.steps.map((s) => `${s.command}:${s.response}`),
+      replies: r.steps.flatMap((s) => (s.reply === undefined ? [] : [s.reply])),
       eom: r.eom && { action: r.eom.action, reply: r.eom.reply, modifications: r.eom.modifications },
       earlyExit: r.earlyExit,
     });
@@ -92,7 +96,7 @@ void describe("libmilter engine", () => {
     lib = await startLibmilterServer({
       listen: [`inet:127.0.0.1:${port}`],
       policy: libPolicy,
-      settings: () => settings,
+      settings: () => current,
       logger,
     });
     ts = await startMilterServer({ listen: ["inet:127.0.0.1:0"], policy: policy(), settings: () => settings, logger });
@@ -194,6 +198,23 @@ void describe("libmilter engine", () => {
     assert.equal(results[0]!.eom?.action, "continue");
     assert.equal(header(results[0]!.eom.modifications, settings.statusHeader), "skipped; reason=rcpt-safety-timeout");
     assert.equal(header(results[0]!.eom.modifications, S.TAG_HEADER), S.TAG_VALUE);
+  });
+
+  void test("a reload reaches the C side: its safety timeout now applies fail mode tempfail", async () => {
+    current = { ...settings, failMode: "tempfail" };
+    try {
+      const { results } = await run(lib.addresses[0]!, { style: "postfix" }, [
+        message("tag", [STALL_RCPT, "bob@box.lab"]),
+      ]);
+      assert.deepEqual(results[0]!.steps.slice(0, 3), ["mail:continue", "rcpt:replyCode", "rcpt:continue"]);
+      assert.equal(
+        results[0]!.replies[0],
+        "451 4.7.1 Floodgate: rcpt-safety-timeout, try again later",
+        "the text the shim writes in C, not JavaScript's",
+      );
+    } finally {
+      current = settings;
+    }
   });
 
   void test("100 concurrent sessions each get their answer", async () => {

@@ -1,6 +1,6 @@
 /**
  * What JavaScript hands the shim with fg_reply: the status (libmilter's SMFIS_*), the SMTP reply text split for
- * smfi_setreply/smfi_setmlreply, and the end-of-message modifications in the shim's layout (native/floodgate_shim.c):
+ * smfi_setreply/smfi_setmlreply, and the end-of-message modifications in the shim's layout (native/shim/sessions.c):
  * u8 kind (the SMFIR_* letter), u32 index, then two fields, each u32 length + bytes + NUL (little-endian).
  */
 import { formatReply } from "../../milter/reply-code.js";

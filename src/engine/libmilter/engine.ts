@@ -20,6 +20,7 @@ import { negotiate } from "../../milter/negotiate.js";
 import type { ListenTarget } from "../../server/listen-spec.js";
 import type { MilterServer, MilterServerOptions } from "../../server/milter-server.js";
 import type { MilterPolicy } from "../../session/policy-api.js";
+import type { SessionSettings } from "../../session/session-core.js";
 import { libmilterListen } from "./conn-spec.js";
 import {
   decodeEvents,
@@ -30,7 +31,7 @@ import {
   FG_EV_STOPPED,
   text,
 } from "./events.js";
-import { loadShim } from "./native.js";
+import { loadShim, type UpdateArgs } from "./native.js";
 import { LibmilterSession } from "./session.js";
 
 /** Added to the JavaScript deadlines for the shim's own safety timeout. @defaultValue 1000 */
@@ -96,6 +97,17 @@ export function macroLines(macros: MilterPolicy["macros"]): string {
     .join("\n");
 }
 
+/** The settings the C side applies when JavaScript does not answer in time; a reload changes them (fg_update). */
+function reloadable(settings: SessionSettings): UpdateArgs {
+  return {
+    cmdSafetyMs: settings.commandDeadlineMs + SAFETY_MARGIN_MS,
+    eomSafetyMs: settings.eomDeadlineMs + SAFETY_MARGIN_MS,
+    progressMs: settings.progressIntervalMs,
+    failTempfail: settings.failMode === "tempfail",
+    statusHeader: settings.statusHeader,
+  };
+}
+
 /** Start the libmilter engine. Throws when the shim cannot load or libmilter cannot listen. */
 export async function startLibmilterServer(options: MilterServerOptions): Promise<MilterServer> {
   const loaded = await loadShim();
@@ -122,11 +134,7 @@ export async function startLibmilterServer(options: MilterServerOptions): Promis
     protocol: wanted.protocol,
     macros: macroLines(policy.macros),
     query,
-    cmdSafetyMs: settings.commandDeadlineMs + SAFETY_MARGIN_MS,
-    eomSafetyMs: settings.eomDeadlineMs + SAFETY_MARGIN_MS,
-    progressMs: settings.progressIntervalMs,
-    failTempfail: settings.failMode === "tempfail",
-    statusHeader: settings.statusHeader,
+    ...reloadable(settings),
     maxSessions: settings.maxSessions,
   });
   if (target.kind === "unix") chmodSync(target.path, parseInt(settings.socketMode, 8));
@@ -138,7 +146,18 @@ export async function startLibmilterServer(options: MilterServerOptions): Promis
   let buf = Buffer.allocUnsafe(256 * 1024);
 
   const debug = logger.isLevelEnabled("debug");
+  let applied = settings;
   const drain = () => {
+    // A reload gives a new settings object: hand the C side its new deadlines and fail mode before the next event.
+    const current = options.settings();
+    if (current !== applied) {
+      applied = current;
+      if (!shim.update(reloadable(current)))
+        logger.warn(
+          { statusHeader: current.statusHeader },
+          "libmilter engine: status header name too long; kept the old one",
+        );
+    }
     for (;;) {
       const n = shim.poll(buf);
       if (n < 0) {

@@ -1,5 +1,5 @@
 /**
- * The events the libmilter shim (native/floodgate_shim.c) queues for JavaScript, and their decoding from the
+ * The events the libmilter shim (native/shim/events.c) queues for JavaScript, and their decoding from the
  * buffer fg_poll fills. The type numbers mirror the shim's `FG_EV_*`.
  */
 import type { ConnectInfo, Stage } from "../../session/policy-api.js";

@@ -29,6 +29,12 @@ export interface StartArgs {
   maxSessions: number;
 }
 
+/** The settings a reload may change in the shim. */
+export type UpdateArgs = Pick<
+  StartArgs,
+  "cmdSafetyMs" | "eomSafetyMs" | "progressMs" | "failTempfail" | "statusHeader"
+>;
+
 export interface Shim {
   /** Start libmilter on its own thread; the read end of the wake-up pipe. Throws with the shim's reason. */
   start(args: StartArgs): number;
@@ -36,6 +42,8 @@ export interface Shim {
   poll(buf: Buffer): number;
   /** Answer an event; false when the shim no longer waits for it (late, or the session closed). */
   reply(slot: number, gen: number, seq: number, status: number, reply: Buffer, mods: Buffer): boolean;
+  /** Apply reloaded settings to the sessions' next waits; false when the status header name is too long. */
+  update(u: UpdateArgs): boolean;
   /** Refuse new sessions; the open ones go on. */
   drain(): void;
   /** Stop smfi_main (sessions still open are abandoned by libmilter: drain first). */
@@ -81,6 +89,9 @@ async function load(path: string): Promise<ShimLoad> {
       "int progress_ms, int fail_tempfail, const char *status_header, uint32_t max_sessions, uint8_t *err, int errlen)",
   );
   const fgPoll = lib.func("int fg_poll(uint8_t *buf, int cap)");
+  const fgUpdate = lib.func(
+    "int fg_update(int cmd_safety_ms, int eom_safety_ms, int progress_ms, int fail_tempfail, const char *status_header)",
+  );
   const fgReply = lib.func(
     "int fg_reply(uint32_t slot, uint32_t gen, uint32_t seq, int status, const uint8_t *reply, int reply_len, " +
       "const uint8_t *mods, int mods_len)",
@@ -120,6 +131,8 @@ async function load(path: string): Promise<ShimLoad> {
     poll: (buf) => fgPoll(buf, buf.length) as number,
     reply: (slot, gen, seq, status, reply, mods) =>
       (fgReply(slot, gen, seq, status, reply, reply.length, mods, mods.length) as number) === 0,
+    update: (u) =>
+      (fgUpdate(u.cmdSafetyMs, u.eomSafetyMs, u.progressMs, u.failTempfail ? 1 : 0, u.statusHeader) as number) === 0,
     drain: () => void fgDrain(),
     stop: () => void fgStop(),
     state: () => fgState() as number,
