@@ -238,11 +238,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }, e.atMs),
   );
 
-  const inFlight = new Set<Promise<void>>();
+  // Messages sent and not yet answered. Waiting for them uses one callback, not Promise.race over the set: each race
+  // attaches a reaction to every pending promise, which piles up to millions under overload (gigabytes, GC thrash).
+  let inFlight = 0;
+  let whenIdle: (() => void) | null = null;
   const track = (p: Promise<void>) => {
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
+    inFlight++;
+    void p.finally(() => {
+      if (--inFlight === 0) whenIdle?.();
+    });
   };
+  const drained = (timeoutMs: number) =>
+    inFlight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          whenIdle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
   try {
     if (options.mode === "open") {
       for (const arrival of options.schedule) {
@@ -260,8 +275,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       };
       await Promise.all(Array.from({ length: options.concurrency }, loop));
     }
-    const drainUntil = performance.now() + (options.drainMs ?? 30_000);
-    while (inFlight.size > 0 && performance.now() < drainUntil) await Promise.race([...inFlight, sleep(200)]);
+    await drained(options.drainMs ?? 30_000);
   } finally {
     stopping = true;
     clearInterval(ticker);

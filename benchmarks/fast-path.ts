@@ -1,0 +1,161 @@
+/**
+ * Fast-path benchmark (issue 3): `floodgate run` with its defaults (fingerprint threads, one Redis round trip, the
+ * policy, a scan worker) on a private Redis, driven by src/client with the whole SpamAssassin corpus (its size mix).
+ *   1. First pass: every message once, each a new campaign with a scan job (closed loop, 20 sessions).
+ *   2. Steady state: the corpus again, its campaigns now known (closed loop, 20 sessions): the capacity C, and the
+ *      CPU per message of the daemon (with its threads and scan worker), of Redis and of this load generator.
+ *   3. A ladder of open-loop rates from 0.1 C to 10 C: end-of-message p50/p99, replies later than the deadline
+ *      (`milter.eomDeadlineMs` + 10 ms) and fail-mode activations, as overload sets in.
+ * Prints the machine and the versions, and the figures against the issue's floors (2,000 msg/s end to end; p99 end
+ * of message at most 20 ms at half of capacity; no reply later than the deadline). The load generator shares the
+ * cores with the daemon and Redis: its CPU is printed so the reader can tell.
+ * Run: node dist/benchmarks/fast-path.js [--seconds S] (per step; default 10) [--sessions N] (default 20)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { defaultConfig } from "../src/config/schema.js";
+import { startFloodgate } from "../src/bench/floodgate.js";
+import { runLoad, type LoadResult } from "../src/bench/load.js";
+import { formatMachine, machineInfo } from "../src/bench/machine.js";
+import { corpusMix, type BenchMessage } from "../src/bench/messages.js";
+import { cpuSeconds, treeCpuSeconds } from "../src/bench/procs.js";
+import { arrivalOffsets, seededRandom } from "../src/bench/schedule.js";
+import { startPrivateRedis } from "../src/util/private-redis.js";
+
+const LADDER = [0.1, 0.25, 0.5, 1, 2, 5, 10];
+/** Arrivals per step at most: past capacity the backlog lives in the load generator, so the steps above it are bursts. */
+const MAX_ARRIVALS = 15_000;
+const FLOOR_MPS = 2000;
+const FLOOR_P99_MS = 20;
+
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "10" }, sessions: { type: "string", default: "20" } },
+});
+const seconds = Number(values.seconds);
+const sessions = Number(values.sessions);
+if (!(seconds > 0) || !(sessions > 0)) throw new Error("--seconds and --sessions must be positive numbers");
+
+/** CPU seconds used by `run` in the daemon's tree, Redis and this process, per message completed. */
+async function measured(
+  pids: { daemon: number; redis: number },
+  run: () => Promise<LoadResult>,
+): Promise<{ result: LoadResult; daemonMs: number; redisMs: number; clientMs: number }> {
+  const before = {
+    daemon: treeCpuSeconds([pids.daemon]),
+    redis: cpuSeconds(pids.redis) ?? 0,
+    client: process.cpuUsage(),
+  };
+  const result = await run();
+  const done = Math.max(1, result.tally.messages - result.tally.byOutcome.error);
+  const client = process.cpuUsage(before.client);
+  return {
+    result,
+    daemonMs: ((treeCpuSeconds([pids.daemon]) - before.daemon) * 1000) / done,
+    redisMs: (((cpuSeconds(pids.redis) ?? 0) - before.redis) * 1000) / done,
+    clientMs: (client.user + client.system) / 1000 / done,
+  };
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+async function main(): Promise<void> {
+  const eomDeadlineMs = defaultConfig().milter.eomDeadlineMs;
+  // The whole corpus: 4,150 ham and 1,896 spam, shuffled, each to one of a few recipients.
+  const corpus: BenchMessage[] = corpusMix({ ham: 1e6, spam: 1e6 });
+  console.log("fast-path benchmark: floodgate run with its defaults, the whole corpus through src/client");
+  console.log(formatMachine(machineInfo()));
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}; ${corpus.length} messages`,
+  );
+
+  const dir = mkdtempSync(join(tmpdir(), "floodgate-fastpath-"));
+  const redis = await startPrivateRedis({ dir });
+  const daemon = await startFloodgate({
+    redisUrl: redis.url,
+    dir,
+    name: "fast-path",
+    overrides: { log: { level: "warn" }, alerts: { enabled: false } },
+  });
+  const pids = { daemon: daemon.pid, redis: redis.process.pid ?? 0 };
+  const closed = (label: string, maxMessages: number) =>
+    measured(pids, () =>
+      runLoad({
+        mode: "closed",
+        label,
+        target: daemon.spec,
+        concurrency: sessions,
+        messages: corpus,
+        maxMessages,
+        durationMs: maxMessages === corpus.length ? 600_000 : seconds * 1000,
+        eomDeadlineMs,
+      }),
+    );
+  try {
+    const first = await closed("first pass", corpus.length);
+    const steady = await closed("steady state", 10_000_000);
+    const capacity = steady.result.messagesPerSecond;
+    console.log("\nclosed loop, " + sessions + " sessions");
+    console.log("pass          msg/s  eom p50  eom p99  daemon CPU ms/msg  Redis  load generator");
+    for (const [name, m] of [
+      ["first pass", first],
+      ["steady state", steady],
+    ] as const)
+      console.log(
+        `${name.padEnd(12)} ${fmt(m.result.messagesPerSecond, 0).padStart(6)}  ${fmt(m.result.eom.p50).padStart(7)}  ` +
+          `${fmt(m.result.eom.p99).padStart(7)}  ${fmt(m.daemonMs, 2).padStart(17)}  ${fmt(m.redisMs, 2).padStart(5)}  ` +
+          `${fmt(m.clientMs, 2).padStart(14)}`,
+      );
+
+    console.log(`\nopen loop (Poisson arrivals, ${seconds} s a step), rates relative to the steady-state capacity`);
+    console.log("× capacity  offered/s  msg/s  eom p50  eom p99  eom max  later than deadline  fail mode");
+    let p99AtHalf = NaN;
+    let lateInAll = 0;
+    const random = seededRandom(11);
+    for (const factor of LADDER) {
+      const rate = capacity * factor;
+      const offsets = arrivalOffsets({
+        rate,
+        durationMs: seconds * 1000,
+        arrivals: "poisson",
+        random,
+        maxCount: MAX_ARRIVALS,
+      });
+      const schedule = offsets.map((at, i) => ({ at, message: corpus[i % corpus.length]! }));
+      const r = await runLoad({
+        mode: "open",
+        label: `${factor}×`,
+        target: daemon.spec,
+        schedule,
+        eomDeadlineMs,
+        drainMs: 60_000,
+      });
+      if (factor === 0.5) p99AtHalf = r.eom.p99;
+      lateInAll += r.tally.deadlineMisses;
+      console.log(
+        `${String(factor).padStart(10)}  ${fmt(rate, 0).padStart(9)}  ${fmt(r.messagesPerSecond, 0).padStart(5)}  ` +
+          `${fmt(r.eom.p50).padStart(7)}  ${fmt(r.eom.p99).padStart(7)}  ${fmt(r.eom.max).padStart(7)}  ` +
+          `${String(r.tally.deadlineMisses).padStart(19)}  ${String(r.tally.failModeActivations).padStart(9)}`,
+      );
+    }
+
+    console.log("\nagainst the floors of issue 3");
+    const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+    console.log(
+      `end to end: ${fmt(capacity, 0)} msg/s (steady state) / ${FLOOR_MPS} = ${fmt(capacity / FLOOR_MPS, 2)}×  ${verdict(capacity >= FLOOR_MPS)}`,
+    );
+    console.log(
+      `p99 end of message at half of capacity: ${fmt(p99AtHalf)} ms (floor ${FLOOR_P99_MS} ms)  ${verdict(p99AtHalf <= FLOOR_P99_MS)}`,
+    );
+    console.log(`replies later than the deadline + 10 ms, all steps: ${lateInAll}  ${verdict(lateInAll === 0)}`);
+  } finally {
+    await daemon.stop();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
