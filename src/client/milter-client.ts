@@ -346,18 +346,29 @@ export class MilterClient {
       if (early(d)) return finish(d.response!);
     }
     const leadingSpace = this.flag(SMFIP_HDR_LEADSPC);
-    for (const [name, value] of message.headers) {
-      const v = leadingSpace ? ` ${value}` : value;
-      const s = await this.step(
-        "header",
-        SMFIC_HEADER,
-        encodeCommand.header(name, v),
-        iMacro,
-        SMFIP_NOHDRS,
-        SMFIP_NR_HDR,
-      );
-      steps.push(s);
-      if (early(s)) return finish(s.response!);
+    if (pf && this.flag(SMFIP_NR_HDR) && !this.flag(SMFIP_NOHDRS)) {
+      // Postfix streams all headers in one write when none of them is answered (milter-protocol.md §1.5).
+      const parts: Buffer[] = [];
+      for (const [name, value] of message.headers) {
+        if (iMacro) parts.push(encodeCommand.macro(SMFIC_HEADER, iMacro));
+        parts.push(encodeCommand.header(name, leadingSpace ? ` ${value}` : value));
+        steps.push({ command: "header", response: null, ms: 0 });
+      }
+      if (parts.length > 0) this.socket.write(Buffer.concat(parts));
+    } else {
+      for (const [name, value] of message.headers) {
+        const v = leadingSpace ? ` ${value}` : value;
+        const s = await this.step(
+          "header",
+          SMFIC_HEADER,
+          encodeCommand.header(name, v),
+          iMacro,
+          SMFIP_NOHDRS,
+          SMFIP_NR_HDR,
+        );
+        steps.push(s);
+        if (early(s)) return finish(s.response!);
+      }
     }
     const eoh = await this.step("eoh", SMFIC_EOH, encodeCommand.eoh(), iMacro, SMFIP_NOEOH, SMFIP_NR_EOH);
     steps.push(eoh);
