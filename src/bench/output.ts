@@ -36,3 +36,8 @@ export function writeResults(dir: string, name: string, json: unknown, html?: st
 export function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
+
+/** An error as one short line for a results table: its first three lines joined. */
+export function errText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" | ");
+}

@@ -6,7 +6,7 @@
 import { startSpamd, type PrivateSpamd } from "../../test/support/spamd.js";
 import { daemonAvailable, withBenchDaemon, type ConfigOverrides } from "./floodgate.js";
 import type { BenchMessage } from "./messages.js";
-import { progress } from "./output.js";
+import { errText, progress } from "./output.js";
 import {
   runSmtpSource,
   smtpFlood,
@@ -36,8 +36,6 @@ export interface PathResult<T> {
   peakRssKb?: number | null;
   error?: string;
 }
-
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" | ");
 
 /** smtp-source through Postfix alone, with the C no-op milter, and with Floodgate (shadow mode: it decides, never refuses). */
 export async function runSmtpSourcePaths(options: SmtpRunOptions): Promise<Array<PathResult<SmtpSourceResult>>> {

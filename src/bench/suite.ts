@@ -10,7 +10,7 @@ import { daemonAvailable, withBenchDaemon, type FloodgateDaemon } from "./floodg
 import { formatProgress, runLoad, type LoadResult, type Sampler } from "./load.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
 import { campaignFlood, corpusMix, warmUpMessages, type BenchMessage } from "./messages.js";
-import { progress } from "./output.js";
+import { errText, progress } from "./output.js";
 import { treeCpuSeconds } from "./procs.js";
 import type { RatioRow } from "./report.js";
 import { arrivalOffsets, mergeSchedules, seededRandom, type Arrivals } from "./schedule.js";
@@ -102,8 +102,6 @@ function withoutDir(options: BenchOptions): Omit<BenchOptions, "dir"> {
   const { dir: _dir, ...rest } = options;
   return rest;
 }
-
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" | ");
 
 /** Run everything the options ask for. */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
