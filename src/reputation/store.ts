@@ -233,7 +233,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           redis,
           scripts.block,
           [keys.campaign(id), keys.base],
-          [now, now + Math.round(ttlSeconds * 1000)],
+          [now, now + Math.round(ttlSeconds * 1000), id],
         ));
       if (ok !== 1) throw new Error(`no campaign ${id}`);
     },

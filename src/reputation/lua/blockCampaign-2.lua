@@ -7,6 +7,7 @@
 
     ARGV[1] now, Unix ms
     ARGV[2] block until, Unix ms
+    ARGV[3] the campaign id
 
   Output: 1 when blocked, 0 when the campaign does not exist.
   The campaign, its copy buckets and the pointers that match copies to it (its exact digest and the MinHash
@@ -14,13 +15,12 @@
   than the campaign ttl still stops the copies that arrive after a quiet spell.
 ]]
 local ckey, base = KEYS[1], KEYS[2]
-local now, untilMs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, untilMs, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 if redis.call("EXISTS", ckey) == 0 then
   return 0
 end
 redis.call("HSET", ckey, "blockUntil", untilMs)
 local keep = untilMs - now
-local id = string.sub(ckey, #base + 3)
 
 local function keepAtLeast(key)
   if redis.call("PTTL", key) < keep then
