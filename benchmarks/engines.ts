@@ -9,7 +9,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +21,7 @@ import { noopPolicy } from "../src/session/noop-policy.js";
 import { createLogger } from "../src/util/logger.js";
 import { projectRoot } from "../src/util/paths.js";
 import { freePort } from "../src/util/private-redis.js";
+import { waitForPort } from "../src/util/tcp-port.js";
 
 const CONCURRENCY = [1, 10, 100];
 const MESSAGES_PER_SESSION = 5;
@@ -115,26 +115,13 @@ async function driveInChild(spec: string, sessions: number, total: number): Prom
   return JSON.parse(out) as DriveResult;
 }
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), resolve(true)));
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
 async function startCMilter(nodelay: boolean): Promise<{ spec: string; child: ChildProcess }> {
   const binary = join(projectRoot, "native", "build", "noop-milter");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run make -C native`);
   const port = await freePort();
   const args = [...(nodelay ? ["-n"] : []), `inet:${port}@127.0.0.1`];
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "ignore"] });
-  await waitForPort(port);
+  await waitForPort(port, { what: "the C milter", timeoutMs: 5000, intervalMs: 50 });
   return { spec: `inet:127.0.0.1:${port}`, child };
 }
 

@@ -5,19 +5,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { connect } from "node:net";
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
+import { portOpen } from "../util/tcp-port.js";
 
 /** A child process with its output kept (the last 16 KiB) for error messages. */
 export interface Child {

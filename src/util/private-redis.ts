@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { waitForPort } from "./tcp-port.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -98,26 +99,8 @@ async function launch(binary: string, port: number, dir: string): Promise<ChildP
     );
     child.once("exit", (code) => reject(new Error(`${binary} exited with ${code} on port ${port}: ${output.trim()}`)));
   });
-  await Promise.race([failed, waitForPort(port, 10_000)]);
+  await Promise.race([failed, waitForPort(port, { what: binary, intervalMs: 50 })]);
   child.removeAllListeners("exit");
   child.on("error", () => undefined);
   return child;
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const { connect } = await import("node:net");
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.end("PING\r\n");
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on port ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -11,9 +11,9 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { connect } from "node:net";
 import { freePort } from "../../src/util/private-redis.js";
 import { projectRoot } from "../../src/util/paths.js";
+import { waitForPort } from "../../src/util/tcp-port.js";
 import { waitForSmtpBanner } from "./smtp.js";
 
 const run = promisify(execFile);
@@ -188,7 +188,7 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixLab>
       throw new Error(`postfix start failed: ${outputOf(error)}`);
     }
     await waitForSmtpBanner(smtpPort, 20_000, { server: "smtpd" });
-    await waitForPort(sinkPort, 10_000, () => sinkErr);
+    await waitForPort(sinkPort, { what: "smtp-sink", detail: () => sinkErr });
   } catch (error) {
     const detail = `${error instanceof Error ? error.message : String(error)}\n--- maillog ---\n${maillog()}\n--- smtp-sink ---\n${sinkErr}`;
     await stop();
@@ -291,23 +291,6 @@ async function idOf(user: string): Promise<{ uid: number; gid: number }> {
 function outputOf(error: unknown): string {
   const e = error as { stdout?: string; stderr?: string; message?: string };
   return [e.message, e.stdout, e.stderr].filter(Boolean).join("\n").trim();
-}
-
-async function waitForPort(port: number, timeoutMs: number, why: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.on("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`smtp-sink did not listen on port ${port}: ${why()}`);
 }
 
 /** Wait until the master named in the pid file is gone; kill it if `postfix stop` did not. */

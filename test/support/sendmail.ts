@@ -21,10 +21,10 @@ import {
 import { chownSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:net";
 import { promisify } from "node:util";
 import { freePort } from "../../src/util/private-redis.js";
 import { projectRoot } from "../../src/util/paths.js";
+import { waitForPort } from "../../src/util/tcp-port.js";
 import { waitForSmtpBanner } from "./smtp.js";
 
 const run = promisify(execFile);
@@ -136,7 +136,7 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
       attemptTimeoutMs: 5000,
       exited: () => daemon.exitCode !== null || daemon.signalCode !== null,
     });
-    await waitForListen("127.0.0.2", sinkPort, 10_000);
+    await waitForPort(sinkPort, { what: "smtp-sink", host: "127.0.0.2" });
   } catch (error) {
     const detail = `${error instanceof Error ? error.message : String(error)}\n${diagnostics()}`;
     await stop();
@@ -185,23 +185,6 @@ function labMc(dir: string, smtpPort: number, sinkPort: number, options: Sendmai
     "MAILER(`smtp')dnl",
     "",
   ].join("\n");
-}
-
-async function waitForListen(host: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, host);
-      s.on("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`smtp-sink did not listen on ${host}:${port}`);
 }
 
 /** SIGTERM a child (its whole process group when it leads one), SIGKILL after 5 s. */
