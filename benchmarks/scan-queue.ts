@@ -9,17 +9,14 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
 import { configSchema } from "../src/config/schema.js";
-import { createScanProducer } from "../src/queue/producer.js";
 import { startScanWorker } from "../src/queue/scan-worker.js";
-import { createRedis } from "../src/redis/connect.js";
-import { createCampaignStore } from "../src/reputation/store.js";
-import type { Fingerprint } from "../src/fingerprint/types.js";
 import { GTUBE } from "../src/scanners/builtin-rules.js";
 import { createLogger } from "../src/util/logger.js";
 import { projectRoot } from "../src/util/paths.js";
 import { startPrivateRedis } from "../src/util/private-redis.js";
+import { connectScanProducer } from "../test/support/scan-queue.js";
+import { syntheticFingerprint } from "../test/support/campaigns.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,27 +47,12 @@ async function main(): Promise<void> {
     queue: { rescanAfterCopies: 1000 },
     worker: { scanners: [{ type: "builtin" }] },
   });
-  const connection = createRedis(config.redis, redis.url, "bullmq", logger) as Redis;
-  const subscriber = createRedis(config.redis, redis.url, "subscriber", logger) as Redis;
-  const store = createCampaignStore(createRedis(config.redis, redis.url, "fastpath", logger), {
-    prefix: config.redis.prefix,
-    campaigns: config.campaigns,
-  });
-  const producer = createScanProducer({ config: () => config, connection, subscriber, store, logger });
+  const { producer, store, connection, close } = connectScanProducer(config, redis.url, logger);
   const worker = await startScanWorker({ config, redisUrl: redis.url, logger, store });
   while (connection.status !== "ready") await new Promise((r) => setTimeout(r, 10));
 
   const message = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
-  const fingerprint: Fingerprint = {
-    minhash: null,
-    direct: randomBytes(20).toString("hex"),
-    attachments: [],
-    linkDomains: [],
-    words: 3,
-    subject: "offer",
-    bytesParsed: message.length,
-    truncated: false,
-  };
+  const fingerprint = syntheticFingerprint({ bytesParsed: message.length });
   const outcomes: Record<string, number> = { queued: 0, deduplicated: 0, shed: 0, none: 0 };
   const enqueueMs: number[] = [];
   let firstCopyAt = 0;
@@ -139,10 +121,7 @@ async function main(): Promise<void> {
   );
 
   await worker.close();
-  await producer.close();
-  await store.close();
-  connection.disconnect();
-  subscriber.disconnect();
+  await close();
   await redis.stop();
 }
 

@@ -23,6 +23,7 @@ import { runWithDeadline } from "../../src/session/stage-runner.js";
 import { createLogger } from "../../src/util/logger.js";
 import { campaignBase, campaignVariants, loadSpam } from "../support/corpus.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { syntheticFingerprint } from "../support/campaigns.js";
 
 const logger = createLogger("silent");
 
@@ -34,16 +35,7 @@ function fingerprintOf(text: string): Fingerprint {
     for (let j = 0; j < 32 && minhash.length < 32; j += 4) minhash.push(d.readUInt32BE(j));
   }
   const direct = createHash("sha256").update(text).digest("hex");
-  return {
-    minhash,
-    direct,
-    attachments: [],
-    linkDomains: [],
-    words: 100,
-    subject: "Offer",
-    bytesParsed: text.length,
-    truncated: false,
-  };
+  return syntheticFingerprint({ minhash, direct, words: 100, subject: "Offer", bytesParsed: text.length });
 }
 
 /** A pool that fingerprints the raw text, or answers a fixed outcome. */

@@ -5,20 +5,17 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { Redis } from "ioredis";
 import { configSchema, type Config } from "../../src/config/schema.js";
 import { registry } from "../../src/ops/metrics.js";
-import { createScanProducer, type ScanProducerWithQueue } from "../../src/queue/producer.js";
 import { startScanWorker } from "../../src/queue/scan-worker.js";
 import { queueStats } from "../../src/queue/stats.js";
 import { arrivalsKey } from "../../src/queue/names.js";
-import { createRedis } from "../../src/redis/connect.js";
-import { createCampaignStore } from "../../src/reputation/store.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
 import { newCampaign } from "../support/campaigns.js";
 import { pollUntil } from "../support/poll.js";
+import { connectScanProducer } from "../support/scan-queue.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const gtubeMessage = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
@@ -51,24 +48,9 @@ void describe("scan producer", () => {
   });
 
   function setup(config: Config) {
-    const connection = createRedis(config.redis, redis.url, "bullmq") as Redis;
-    const subscriber = createRedis(config.redis, redis.url, "subscriber") as Redis;
-    const storeRedis = createRedis(config.redis, redis.url, "fastpath") as Redis;
-    const store = createCampaignStore(storeRedis, { prefix: config.redis.prefix, campaigns: config.campaigns });
-    const producer: ScanProducerWithQueue = createScanProducer({
-      config: () => config,
-      connection,
-      subscriber,
-      store,
-      logger,
-    });
-    closers.push(async () => {
-      await producer.close();
-      await store.close();
-      connection.disconnect();
-      subscriber.disconnect();
-    });
-    return { producer, store, connection };
+    const client = connectScanProducer(config, redis.url, logger);
+    closers.push(() => client.close());
+    return client;
   }
 
   void test("a verdict recorded before the wait starts is found in the store, not waited for", async () => {

@@ -11,21 +11,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
 import { stringify } from "yaml";
 import { spawnScanWorkers, type ScanWorkerProcesses } from "../../src/cli/worker-command.js";
 import { configSchema, type Config } from "../../src/config/schema.js";
 import { registry } from "../../src/ops/metrics.js";
-import { createScanProducer, type ScanProducerWithQueue } from "../../src/queue/producer.js";
 import { arrivalsKey } from "../../src/queue/names.js";
 import { queueStats } from "../../src/queue/stats.js";
-import { createRedis } from "../../src/redis/connect.js";
-import { createCampaignStore } from "../../src/reputation/store.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
 import { newCampaign } from "../support/campaigns.js";
 import { pollUntil as poll } from "../support/poll.js";
+import { connectScanProducer } from "../support/scan-queue.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const gtube = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
@@ -83,25 +80,8 @@ void describe("scan worker processes", () => {
     const configPath = join(dir, `${raw.redis.prefix}.yaml`);
     writeFileSync(configPath, stringify(raw));
     const config: Config = configSchema.parse({ ...raw, redis: { ...raw.redis, url: redis.url } });
-    const connection = createRedis(config.redis, redis.url, "bullmq") as Redis;
-    const subscriber = createRedis(config.redis, redis.url, "subscriber") as Redis;
-    const store = createCampaignStore(createRedis(config.redis, redis.url, "fastpath"), {
-      prefix: config.redis.prefix,
-      campaigns: config.campaigns,
-    });
-    const producer: ScanProducerWithQueue = createScanProducer({
-      config: () => config,
-      connection,
-      subscriber,
-      store,
-      logger,
-    });
-    cleanups.push(async () => {
-      await producer.close();
-      await store.close();
-      connection.disconnect();
-      subscriber.disconnect();
-    });
+    const { producer, store, connection, close } = connectScanProducer(config, redis.url, logger);
+    cleanups.push(close);
     const spawn = (n: number): ScanWorkerProcesses => {
       const group = spawnScanWorkers(n, { configPath, redisUrl: redis.url, logger, restartDelayMs: 500 });
       cleanups.push(() => group.stop(5000));

@@ -10,6 +10,7 @@ import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { syntheticFingerprint } from "../support/campaigns.js";
 
 /** A deterministic PRNG so failures reproduce. */
 function rng(seed: number): () => number {
@@ -24,16 +25,7 @@ function rng(seed: number): () => number {
 }
 
 function fingerprint(minhash: number[] | null, direct: string, subject = "hello"): Fingerprint {
-  return {
-    minhash,
-    direct,
-    attachments: [],
-    linkDomains: [],
-    words: minhash ? 200 : 10,
-    subject,
-    bytesParsed: 1000,
-    truncated: false,
-  };
+  return syntheticFingerprint({ minhash, direct, subject, words: minhash ? 200 : 10, bytesParsed: 1000 });
 }
 
 /** A family of fingerprints: one base, each copy with `vary` of its 32 values replaced at random. */

@@ -15,6 +15,7 @@ import {
 import { formatDuration, parseDuration } from "../../src/cli/duration.js";
 import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
 import type { CampaignStore, CampaignView, Observation } from "../../src/reputation/types.js";
+import { syntheticFingerprint } from "../support/campaigns.js";
 
 function view(id: string, over: Partial<CampaignView> = {}): CampaignView {
   return {
@@ -82,16 +83,7 @@ const capture = () => {
 const pool = (digest: string) => ({
   fingerprint: async (): Promise<FingerprintOutcome> => ({
     status: "ok",
-    fingerprint: {
-      minhash: null,
-      direct: digest,
-      attachments: [],
-      linkDomains: [],
-      words: 3,
-      subject: "s",
-      bytesParsed: 10,
-      truncated: false,
-    },
+    fingerprint: syntheticFingerprint({ direct: digest, subject: "s", bytesParsed: 10 }),
   }),
 });
 
