@@ -1,22 +1,24 @@
 /**
  * Fast-path benchmark (issue 3): `floodgate run` with its defaults (fingerprint threads, one Redis round trip, the
  * policy, a scan worker) on a private Redis, driven by src/client with the whole SpamAssassin corpus (its size mix).
- *   1. First pass: every message once, each a new campaign with a scan job (closed loop, 20 sessions).
- *   2. Steady state: the corpus again, its campaigns now known (closed loop, 20 sessions): the capacity C, and the
- *      CPU per message of the daemon (with its threads and scan worker), of Redis and of this load generator.
+ *   1. First pass: every message once, each a new campaign with a scan job (closed loop, the first session count).
+ *   2. Steady state, once the scan backlog of the first pass has drained: the corpus again, its campaigns now known,
+ *      in closed loop with each session count (default 20, then 100: Postfix's default smtpd process limit), with
+ *      the CPU per message of the daemon (with its threads and scan worker), of Redis and of this load generator.
+ *      20 sessions leave the cores partly idle (each waits for its reply); the capacity C is the best of the counts.
  *   3. A ladder of open-loop rates from 0.1 C to 10 C: end-of-message p50/p99, replies later than the deadline
  *      (`milter.eomDeadlineMs` + 10 ms) and fail-mode activations, as overload sets in.
  * Prints the machine and the versions, and the figures against the issue's floors (2,000 msg/s end to end; p99 end
  * of message at most 20 ms at half of capacity; no reply later than the deadline). The load generator shares the
  * cores with the daemon and Redis: its CPU is printed so the reader can tell.
- * Run: node dist/benchmarks/fast-path.js [--seconds S] (per step; default 10) [--sessions N] (default 20)
+ * Run: node dist/benchmarks/fast-path.js [--seconds S] (per step; default 10) [--sessions N,M…] (default 20,100)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "../src/config/schema.js";
-import { startFloodgate } from "../src/bench/floodgate.js";
+import { scanBacklogDrained, startFloodgate } from "../src/bench/floodgate.js";
 import { runLoad, type LoadResult } from "../src/bench/load.js";
 import { formatMachine, machineInfo } from "../src/bench/machine.js";
 import { corpusMix, type BenchMessage } from "../src/bench/messages.js";
@@ -31,11 +33,13 @@ const FLOOR_MPS = 2000;
 const FLOOR_P99_MS = 20;
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, sessions: { type: "string", default: "20" } },
+  options: { seconds: { type: "string", default: "10" }, sessions: { type: "string", default: "20,100" } },
 });
 const seconds = Number(values.seconds);
-const sessions = Number(values.sessions);
-if (!(seconds > 0) || !(sessions > 0)) throw new Error("--seconds and --sessions must be positive numbers");
+const sessionCounts = values.sessions.split(",").map(Number);
+if (!(seconds > 0) || !sessionCounts.every((n) => Number.isInteger(n) && n > 0)) {
+  throw new Error("--seconds must be a positive number and --sessions a list of positive integers");
+}
 
 /** CPU seconds used by `run` in the daemon's tree, Redis and this process, per message completed. */
 async function measured(
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     overrides: { log: { level: "warn" }, alerts: { enabled: false } },
   });
   const pids = { daemon: daemon.pid, redis: redis.process.pid ?? 0 };
-  const closed = (label: string, maxMessages: number) =>
+  const closed = (label: string, sessions: number, maxMessages: number) =>
     measured(pids, () =>
       runLoad({
         mode: "closed",
@@ -95,15 +99,18 @@ async function main(): Promise<void> {
       }),
     );
   try {
-    const first = await closed("first pass", corpus.length);
-    const steady = await closed("steady state", 10_000_000);
-    const capacity = steady.result.messagesPerSecond;
-    console.log("\nclosed loop, " + sessions + " sessions");
+    const first = await closed("first pass", sessionCounts[0]!, corpus.length);
+    const drained = await scanBacklogDrained(daemon, 120_000);
+    const steady: Array<[string, Awaited<ReturnType<typeof closed>>]> = [];
+    for (const sessions of sessionCounts) {
+      steady.push([`steady, ${sessions}`, await closed("steady state", sessions, 10_000_000)]);
+    }
+    const capacity = Math.max(...steady.map(([, m]) => m.result.messagesPerSecond));
+    console.log(`\nclosed loop (first pass: ${sessionCounts[0]} sessions; steady state: sessions as named)`);
+    if (!drained)
+      console.log("the scan backlog of the first pass did not drain within 2 minutes: the steady state pays for it");
     console.log("pass          msg/s  eom p50  eom p99  daemon CPU ms/msg  Redis  load generator");
-    for (const [name, m] of [
-      ["first pass", first],
-      ["steady state", steady],
-    ] as const)
+    for (const [name, m] of [["first pass", first] as const, ...steady])
       console.log(
         `${name.padEnd(12)} ${fmt(m.result.messagesPerSecond, 0).padStart(6)}  ${fmt(m.result.eom.p50).padStart(7)}  ` +
           `${fmt(m.result.eom.p99).padStart(7)}  ${fmt(m.daemonMs, 2).padStart(17)}  ${fmt(m.redisMs, 2).padStart(5)}  ` +
@@ -145,7 +152,7 @@ async function main(): Promise<void> {
     console.log("\nagainst the floors of issue 3");
     const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
     console.log(
-      `end to end: ${fmt(capacity, 0)} msg/s (steady state) / ${FLOOR_MPS} = ${fmt(capacity / FLOOR_MPS, 2)}×  ${verdict(capacity >= FLOOR_MPS)}`,
+      `end to end: ${fmt(capacity, 0)} msg/s (steady state, best session count) / ${FLOOR_MPS} = ${fmt(capacity / FLOOR_MPS, 2)}×  ${verdict(capacity >= FLOOR_MPS)}`,
     );
     console.log(
       `p99 end of message at half of capacity: ${fmt(p99AtHalf)} ms (floor ${FLOOR_P99_MS} ms)  ${verdict(p99AtHalf <= FLOOR_P99_MS)}`,

@@ -1,10 +1,11 @@
 /**
- * The piscina task entry of the fingerprint pool (src/fingerprint/pool.ts): one message in, one fingerprint or a
- * "parse" skip out. The message arrives as a view of a SharedArrayBuffer and is never written to.
+ * The piscina task entry of the fingerprint pool (src/fingerprint/pool.ts): a batch of messages in (one, unless
+ * messages waited for a thread), one fingerprint or "parse" skip per message out, in order. The messages arrive
+ * as views of SharedArrayBuffers and are never written to.
  */
-import { runFingerprintTask, type FingerprintTask, type FingerprintTaskResult } from "../src/fingerprint/task.js";
+import { runFingerprintBatch, type FingerprintBatch, type FingerprintTaskResult } from "../src/fingerprint/task.js";
 
-/** Fingerprint one message; a parse failure is returned as a skip, never thrown across the pool. */
-export default function fingerprintTask(task: FingerprintTask): Promise<FingerprintTaskResult> {
-  return runFingerprintTask(task);
+/** Fingerprint a batch; a parse failure is returned as a skip, never thrown across the pool. */
+export default function fingerprintTask(batch: FingerprintBatch): Promise<FingerprintTaskResult[]> {
+  return runFingerprintBatch(batch);
 }

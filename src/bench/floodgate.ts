@@ -31,6 +31,17 @@ export interface FloodgateDaemon {
   stop(): Promise<void>;
 }
 
+/** Wait until the daemon's scan backlog is empty, so the next run does not pay for earlier scans; false when it
+ * is not within `timeoutMs`. */
+export async function scanBacklogDrained(d: FloodgateDaemon, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await d.backlog()) === 0) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
 /** Whether `floodgate run` is built (the daemon entry exists). */
 export function daemonAvailable(): boolean {
   return existsSync(join(distRoot, "src/cli/main.js")) && existsSync(join(distRoot, "src/daemon.js"));

@@ -6,7 +6,7 @@
  * Every process it starts is stopped before it returns, whatever fails.
  */
 import { startPrivateRedis, type PrivateRedis } from "../util/private-redis.js";
-import { daemonAvailable, withBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
+import { daemonAvailable, scanBacklogDrained, withBenchDaemon } from "./floodgate.js";
 import { formatProgress, runLoad, type LoadResult, type Sampler } from "./load.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
 import { campaignFlood, corpusMix, warmUpMessages, type BenchMessage } from "./messages.js";
@@ -198,7 +198,9 @@ async function runBaselines(
       // First the mix's messages as new campaigns (each a scan job), then again with their campaigns known: the
       // steady state of a flood, where most messages are copies of a campaign already seen.
       await closed("floodgate", d, options.sessions, () => d.memory.sample().selfKb);
-      await scansDone(d);
+      if (!(await scanBacklogDrained(d, 60_000))) {
+        progress("baseline: the scan backlog did not drain within a minute; measuring anyway");
+      }
       await closed("floodgate-known", d, options.sessions, () => d.memory.sample().selfKb);
     });
   } catch (e) {
@@ -206,17 +208,6 @@ async function runBaselines(
     progress(`baseline floodgate failed: ${errText(e)}`);
   }
   return out;
-}
-
-/** Wait (up to a minute) until the daemon's scan backlog is empty, so the next run does not pay for earlier scans. */
-async function scansDone(d: FloodgateDaemon): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    const backlog = await d.backlog();
-    if (backlog === 0) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  progress("baseline: the scan backlog did not drain within a minute; measuring anyway");
 }
 
 /** The open-loop schedule of a scenario: normal mix at `rate`, plus the campaign at 10× (flood) or 1× (outages). */

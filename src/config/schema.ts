@@ -108,9 +108,12 @@ export const fingerprintSchema = z
   .object({
     /** Threads in the pool; 0 means one per core. @defaultValue 0 */
     threads: count(0, 0, 64),
-    /** Tasks waiting for a thread before new ones are refused (skipped: pool-full). @defaultValue 256 */
+    /** Messages waiting for a thread before new ones are refused (skipped: pool-full). @defaultValue 256 */
     maxQueue: count(256, 1),
-    /** A task not done by then yields skipped: timeout. @defaultValue 1500 */
+    /** Messages a free thread takes in one task when several waited (1: one per task). A batch never holds more
+     * than `parseKiB` to parse in all. @defaultValue 8 */
+    batchMax: count(8, 1, 64),
+    /** A message not fingerprinted by then, waiting included, yields skipped: timeout. @defaultValue 1500 */
     taskTimeoutMs: ms(1500),
     /** Only the first this many KiB of a message are parsed. @defaultValue 256 */
     parseKiB: count(256, 1, 65536),

@@ -1,8 +1,14 @@
 /**
  * The fingerprint thread pool (piscina): the front the milter calls with a message at end of message. It never
- * rejects and never waits past its deadline: a full queue, a task over `taskTimeoutMs` (aborted, its thread
- * replaced), a message that breaks the parser or kills its thread, and a closed pool all become a
+ * rejects and never waits past its deadline: a full queue, a message not done within `taskTimeoutMs` or the
+ * caller's deadline, a message that breaks the parser or kills its thread, and a closed pool all become a
  * `{ status: "skipped", reason }` outcome, counted in `floodgate_fingerprints_total{outcome}`.
+ *
+ * Messages wait in a bounded queue of our own (`maxQueue`). A thread that comes free takes the messages that
+ * waited, up to `batchMax` of them and `parseKiB` of bytes to parse, in one task: under load one hand-off (a
+ * thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once. A batch
+ * is aborted (its thread replaced) when every message in it has timed out or lost its caller; a batch whose
+ * thread dies is run again one message per task, so only the message that kills a thread is skipped as "parse".
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -11,7 +17,7 @@ import type { Config } from "../config/schema.js";
 import { fingerprintsTotal, poolQueueLength, poolUtilization } from "../ops/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { distRoot } from "../util/paths.js";
-import type { FingerprintTask, FingerprintTaskResult } from "./task.js";
+import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { FingerprintOutcome, SkipReason } from "./types.js";
 
 /** The compiled piscina task entry. */
@@ -21,12 +27,14 @@ export const FINGERPRINT_TASK_FILE = join(distRoot, "workers/fingerprint-task.js
 export interface PoolStats {
   /** Threads alive now. */
   threads: number;
-  /** Tasks waiting for a thread. */
+  /** Messages waiting for a thread. */
   queued: number;
   /** Share of threads running a task now, 0 to 1. */
   utilization: number;
-  /** Tasks a thread finished (ok or parse skip) since the pool started. */
+  /** Messages a thread finished (ok or parse skip) since the pool started. */
   completed: number;
+  /** Tasks started on a thread since the pool started; a batch of messages is one. */
+  tasks: number;
 }
 
 /** Internal knobs for tests: another task file (a thread that crashes or hangs on purpose). */
@@ -34,18 +42,39 @@ export interface PoolInternals {
   taskFile?: string;
 }
 
-const TIMEOUT = Symbol("timeout");
 /** Heap bytes a parse may use per byte parsed, a generous estimate (decoded text, HTML-to-text, tokens). */
 const PARSE_HEAP_FACTOR = 64;
+
+/** One message from its call to its outcome. */
+interface Request {
+  message: Uint8Array;
+  /** Bytes of it a thread parses. */
+  parseBytes: number;
+  /** Run in a task of its own: its batch's thread died. */
+  alone: boolean;
+  /** The batch running it; null while it waits. */
+  batch: Batch | null;
+  settled: boolean;
+  settle(outcome: FingerprintOutcome): void;
+}
+
+/** Messages running in one task on one thread. */
+interface Batch {
+  members: Request[];
+  controller: AbortController;
+}
 
 /** The fingerprint thread pool. One per process; `close()` on shutdown. */
 export class FingerprintPool {
   readonly #config: Config["fingerprint"];
   readonly #logger: Logger | undefined;
-  readonly #piscina: Piscina<FingerprintTask, FingerprintTaskResult>;
+  readonly #piscina: Piscina<FingerprintBatch, FingerprintTaskResult[]>;
   readonly #threads: number;
-  #inFlight = 0;
+  readonly #options: FingerprintBatch["options"];
+  readonly #queue: Request[] = [];
+  readonly #running = new Set<Batch>();
   #completed = 0;
+  #tasks = 0;
   #closed = false;
 
   /** Start the threads (`threads`, 0 = one per core) with a heap limit of `threadHeapMb` each. */
@@ -53,7 +82,13 @@ export class FingerprintPool {
     this.#config = config;
     this.#logger = logger;
     this.#threads = config.threads > 0 ? config.threads : availableParallelism();
-    this.#piscina = new Piscina<FingerprintTask, FingerprintTaskResult>({
+    this.#options = {
+      parseBytes: config.parseKiB * 1024,
+      minWords: config.minWords,
+      attachmentMinBytes: config.attachmentMinBytes,
+      parser: config.parser,
+    };
+    this.#piscina = new Piscina<FingerprintBatch, FingerprintTaskResult[]>({
       filename: internals.taskFile ?? FINGERPRINT_TASK_FILE,
       minThreads: this.#threads,
       maxThreads: this.#threads,
@@ -79,41 +114,36 @@ export class FingerprintPool {
   /**
    * Fingerprint one message. Never rejects. The Buffer is shared with the thread, not copied, when it is backed
    * by a SharedArrayBuffer; otherwise it is copied once into one. It must not change until the promise settles.
-   * An abort of `options.signal` (the caller's deadline) ends the task like the pool's own timeout.
+   * An abort of `options.signal` (the caller's deadline) ends the wait like the pool's own timeout.
    */
-  async fingerprint(message: Buffer, options: { signal?: AbortSignal } = {}): Promise<FingerprintOutcome> {
-    if (this.#closed) return this.#count({ status: "skipped", reason: "pool-down" });
-    // The bound is ours: piscina keeps tasks that carry an AbortSignal in a side queue its maxQueue ignores.
-    if (this.#waiting() >= this.#config.maxQueue) return this.#count({ status: "skipped", reason: "pool-full" });
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMEOUT), this.#config.taskTimeoutMs);
-    const onCallerAbort = () => controller.abort(TIMEOUT);
-    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    if (options.signal?.aborted) controller.abort(TIMEOUT);
-    this.#inFlight++;
-    try {
-      const task: FingerprintTask = {
-        message: shared(message),
-        parseBytes: this.#config.parseKiB * 1024,
-        minWords: this.#config.minWords,
-        attachmentMinBytes: this.#config.attachmentMinBytes,
-        parser: this.#config.parser,
-      };
-      const pending = this.#piscina.run(task, { signal: controller.signal });
-      this.#updateGauges();
-      const result = await pending;
-      this.#completed++;
-      if (result.status === "ok") return this.#count({ status: "ok", fingerprint: result.fingerprint });
-      this.#logger?.debug({ err: result.error }, "message not parsed; fingerprint skipped");
-      return this.#count({ status: "skipped", reason: "parse" });
-    } catch (err) {
-      return this.#count({ status: "skipped", reason: this.#classify(err, controller.signal) });
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onCallerAbort);
-      this.#inFlight--;
-      this.#updateGauges();
+  fingerprint(message: Buffer, options: { signal?: AbortSignal } = {}): Promise<FingerprintOutcome> {
+    if (this.#closed) return Promise.resolve(this.#count({ status: "skipped", reason: "pool-down" }));
+    if (this.#queue.length >= this.#config.maxQueue) {
+      return Promise.resolve(this.#count({ status: "skipped", reason: "pool-full" }));
     }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }));
+    return new Promise((resolve) => {
+      const request: Request = {
+        message: shared(message),
+        parseBytes: Math.min(message.byteLength, this.#options.parseBytes),
+        alone: false,
+        batch: null,
+        settled: false,
+        settle: (outcome) => {
+          if (request.settled) return;
+          request.settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          resolve(this.#count(outcome));
+        },
+      };
+      const onAbort = () => this.#abandon(request);
+      const timer = setTimeout(onAbort, this.#config.taskTimeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#queue.push(request);
+      this.#dispatch();
+    });
   }
 
   /**
@@ -122,32 +152,26 @@ export class FingerprintPool {
    */
   async ready(): Promise<void> {
     if (this.#closed) return;
-    const warmUp: FingerprintTask = {
-      message: new Uint8Array(0),
-      parseBytes: 0,
-      minWords: 1,
-      attachmentMinBytes: 1,
-      parser: this.#config.parser,
-    };
+    const warmUp: FingerprintBatch = { messages: [new Uint8Array(0)], options: this.#options };
     await Promise.allSettled(Array.from({ length: this.#threads }, () => this.#piscina.run(warmUp)));
   }
 
-  /** Threads, queue length, utilisation and completed tasks, now. */
+  /** Threads, queue length, utilisation and completed messages, now. */
   stats(): PoolStats {
-    const queued = this.#waiting();
-    const running = Math.min(this.#threads, this.#inFlight);
     return {
       threads: this.#closed ? 0 : this.#piscina.threads.length,
-      queued,
-      utilization: this.#threads > 0 ? running / this.#threads : 0,
+      queued: this.#queue.length,
+      utilization: this.#threads > 0 ? this.#running.size / this.#threads : 0,
       completed: this.#completed,
+      tasks: this.#tasks,
     };
   }
 
-  /** Stop taking tasks (new calls get pool-down), let running ones finish, stop the threads. */
+  /** Stop taking messages (new calls get pool-down, waiting ones too), let running ones finish, stop the threads. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const request of this.#queue.splice(0)) request.settle({ status: "skipped", reason: "pool-down" });
     try {
       await this.#piscina.close({ force: true });
     } catch (err) {
@@ -158,10 +182,85 @@ export class FingerprintPool {
     poolQueueLength.set(0);
   }
 
-  /** Why a task ended without a result. */
-  #classify(err: unknown, signal: AbortSignal): SkipReason {
+  /** Start a task on every free thread, each with the messages that waited longest. */
+  #dispatch(): void {
+    while (!this.#closed && this.#running.size < this.#threads && this.#queue.length > 0) {
+      void this.#run(this.#nextBatch());
+    }
+    this.#updateGauges();
+  }
+
+  /** The next messages for one task: the oldest, then more while `batchMax` and `parseKiB` allow. */
+  #nextBatch(): Request[] {
+    const first = this.#queue.shift()!;
+    const members = [first];
+    if (first.alone) return members;
+    let bytes = first.parseBytes;
+    for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
+      if (members.length >= this.#config.batchMax || next.alone) break;
+      if (bytes + next.parseBytes > this.#options.parseBytes) break;
+      bytes += next.parseBytes;
+      members.push(this.#queue.shift()!);
+    }
+    return members;
+  }
+
+  /** Run one batch on a thread and settle its messages. */
+  async #run(members: Request[]): Promise<void> {
+    const batch: Batch = { members, controller: new AbortController() };
+    for (const request of members) request.batch = batch;
+    this.#running.add(batch);
+    this.#tasks++;
+    try {
+      const messages = members.map((request) => request.message);
+      const results = await this.#piscina.run(
+        { messages, options: this.#options },
+        { signal: batch.controller.signal },
+      );
+      this.#completed += members.length;
+      members.forEach((request, i) => request.settle(outcomeOf(results[i], this.#logger)));
+    } catch (err) {
+      this.#failed(batch, err);
+    } finally {
+      this.#running.delete(batch);
+      this.#dispatch();
+    }
+  }
+
+  /** A batch ended without results: aborted (nobody waits any more), the pool closing, or its thread died. */
+  #failed(batch: Batch, err: unknown): void {
+    const waiting = batch.members.filter((request) => !request.settled);
+    if (waiting.length === 0) return;
+    const reason = this.#classify(err);
+    if (reason === "parse" && batch.members.length > 1) {
+      // Which message killed the thread is unknown: run each again on its own, in their order, ahead of the queue.
+      for (const request of waiting) {
+        request.alone = true;
+        request.batch = null;
+      }
+      this.#queue.unshift(...waiting);
+      return;
+    }
+    for (const request of waiting) request.settle({ status: "skipped", reason });
+  }
+
+  /** The caller's deadline or the task timeout passed: answer "timeout"; abort the batch once nobody waits on it. */
+  #abandon(request: Request): void {
+    if (request.settled) return;
+    request.settle({ status: "skipped", reason: "timeout" });
+    const batch = request.batch;
+    if (batch === null) {
+      const at = this.#queue.indexOf(request);
+      if (at >= 0) this.#queue.splice(at, 1);
+      this.#updateGauges();
+      return;
+    }
+    if (batch.members.every((member) => member.settled)) batch.controller.abort();
+  }
+
+  /** Why a batch's thread ended without a result. */
+  #classify(err: unknown): SkipReason {
     const message = errorMessage(err);
-    if (signal.aborted && signal.reason === TIMEOUT) return "timeout";
     if (this.#closed || message === "Terminating worker thread") return "pool-down";
     if (message === "Task queue is at limit" || message.startsWith("No task queue available")) return "pool-full";
     const code = (err as { code?: unknown } | null)?.code;
@@ -174,21 +273,22 @@ export class FingerprintPool {
     return "parse";
   }
 
-  /** Tasks accepted and not yet on a thread. */
-  #waiting(): number {
-    return Math.max(0, this.#inFlight - this.#threads);
-  }
-
   #count(outcome: FingerprintOutcome): FingerprintOutcome {
     fingerprintsTotal.inc({ outcome: outcome.status === "ok" ? "ok" : outcome.reason });
     return outcome;
   }
 
   #updateGauges(): void {
-    const stats = this.stats();
-    poolUtilization.set(stats.utilization);
-    poolQueueLength.set(stats.queued);
+    poolUtilization.set(this.#threads > 0 ? this.#running.size / this.#threads : 0);
+    poolQueueLength.set(this.#queue.length);
   }
+}
+
+/** A thread's result for one message as an outcome; a parse failure is logged at debug level. */
+function outcomeOf(result: FingerprintTaskResult | undefined, logger: Logger | undefined): FingerprintOutcome {
+  if (result?.status === "ok") return { status: "ok", fingerprint: result.fingerprint };
+  logger?.debug({ err: result?.error ?? "no result" }, "message not parsed; fingerprint skipped");
+  return { status: "skipped", reason: "parse" };
 }
 
 /** The bytes as a view of a SharedArrayBuffer: the same memory when it already is one, else one copy. */

@@ -30,6 +30,13 @@ export interface FingerprintTask extends FingerprintOptions {
   parser?: ParserName;
 }
 
+/** What the pool sends to a thread: the messages that waited for it (one when none waited), with one set of
+ * options. Each message is usually a view of a SharedArrayBuffer: it is only read. */
+export interface FingerprintBatch {
+  messages: Uint8Array[];
+  options: Omit<FingerprintTask, "message">;
+}
+
 /** What a thread sends back. `error` says why a parse failed (for the log). */
 export type FingerprintTaskResult =
   { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: "parse"; error: string };
@@ -75,6 +82,13 @@ export async function extract(
 ): Promise<MessageParts> {
   if (parser === "mailparser") return partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated);
   return extractParts(bytes, truncated, attachmentMinBytes);
+}
+
+/** The fingerprints of a batch, in order, one after the other. Never rejects. */
+export async function runFingerprintBatch(batch: FingerprintBatch): Promise<FingerprintTaskResult[]> {
+  const results: FingerprintTaskResult[] = [];
+  for (const message of batch.messages) results.push(await runFingerprintTask({ ...batch.options, message }));
+  return results;
 }
 
 /** Extract the parts of the first `parseBytes` of a message and fingerprint them. Never rejects. */

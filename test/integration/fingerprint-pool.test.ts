@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH, MAX_HEADER_BYTES } from "../../src/fingerprint/extract.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
+import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
 import { registry } from "../../src/ops/metrics.js";
 import { distRoot } from "../../src/util/paths.js";
@@ -76,6 +77,54 @@ void describe("fingerprint pool", () => {
     assert.deepEqual(copy, outcome);
     assert.equal(p.stats().threads, 1);
     assert.ok(p.stats().completed >= 2);
+  });
+
+  void test("messages that wait for a thread run in batches, with the fingerprints one per task gives", async () => {
+    const config = defaultConfig().fingerprint;
+    const p = await pool({ batchMax: 8 });
+    const spam = loadSpam({ limit: 40 }).map((m) => m.bytes);
+    const before = p.stats().tasks;
+    // Sent in one go to a one-thread pool: the first runs at once, the others wait and go in batches.
+    const outcomes = await Promise.all(spam.map((bytes) => p.fingerprint(bytes)));
+    const tasks = p.stats().tasks - before;
+    assert.ok(tasks < spam.length, `expected batches: ${tasks} tasks for ${spam.length} messages`);
+    assert.ok(tasks >= Math.ceil((spam.length - 1) / 8) + 1, `no batch holds more than batchMax: ${tasks} tasks`);
+    for (const [i, bytes] of spam.entries()) {
+      const alone = await runFingerprintTask({ ...config, parseBytes: config.parseKiB * 1024, message: bytes });
+      assert.equal(alone.status, "ok");
+      assert.deepEqual(outcomes[i], { status: "ok", fingerprint: alone.status === "ok" ? alone.fingerprint : null });
+    }
+  });
+
+  void test("batchMax 1 runs one message per task", async () => {
+    const p = await pool({ batchMax: 1 });
+    const before = p.stats().tasks;
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => p.fingerprint(SMALL)));
+    assert.deepEqual(outcomes.map(reason), Array(10).fill("ok"));
+    assert.equal(p.stats().tasks - before, 10);
+  });
+
+  void test("a thread that dies in a batch: its batch-mates are run again alone, only the killer is skipped", async () => {
+    const p = await pool({ taskTimeoutMs: 60_000 }, CRASH_TASK);
+    const before = p.stats().tasks;
+    // The first message takes the free thread; the next three wait for it and then run as one batch.
+    const outcomes = await Promise.all(
+      [SMALL, SMALL, Buffer.from("EXIT\r\n\r\n"), SMALL].map((message) => p.fingerprint(message)),
+    );
+    assert.deepEqual(outcomes.map(reason), ["ok", "ok", "parse", "ok"]);
+    // 1 task alone, the batch of three that died, then each of the three alone
+    assert.equal(p.stats().tasks - before, 5);
+    await assertServes(p);
+  });
+
+  void test("a thread that hangs in a batch is replaced once every message in it has timed out", async () => {
+    const p = await pool({ taskTimeoutMs: 4000 }, CRASH_TASK);
+    const outcomes = await Promise.all(
+      [SMALL, Buffer.from("HANG\r\n\r\n"), SMALL].map((message) => p.fingerprint(message)),
+    );
+    // The batch-mate of the hanging message shares its thread, so its time runs out too: labelled, never lost.
+    assert.deepEqual(outcomes.map(reason), ["ok", "timeout", "timeout"]);
+    await assertServes(p);
   });
 
   void test("a message that makes the parser throw is skipped: parse", async () => {
