@@ -44,7 +44,7 @@ const ASCII_TOKEN = new RegExp(
   ].join("|"),
   "g",
 );
-const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII_ANYWHERE = /[\u0080-\uffff]/g;
 const URL_START = /^(?:(?:https?|ftp):\/\/|www\.)/;
 const DIGIT = /\p{Nd}/u;
 const DIGITS = /\p{Nd}+/gu;
@@ -109,22 +109,40 @@ export function normaliseText(text: string): string[] {
   return own.length >= QUOTE_STRIP_MIN_WORDS ? own : tokenise(text);
 }
 
-/** The normalised words of a text, in order, quoted lines included. */
+/**
+ * The normalised words of a text, in order, quoted lines included. Lines of ASCII take the fast path; only the
+ * lines holding other characters go through the Unicode one. The result is the same as the Unicode path on the
+ * whole text: a token never spans a line break, and NFKC, case mapping, removing invisible characters and the
+ * look-alike map never join characters across one.
+ */
 export function tokenise(text: string): string[] {
   const words: string[] = [];
-  // ASCII text is its own NFKC form and has no invisible or look-alike characters: lowercasing is all it needs.
-  const ascii = !NON_ASCII.test(text);
-  const canonical = ascii ? text.toLowerCase() : canonicalText(text);
-  const pattern = ascii ? ASCII_TOKEN : TOKEN;
+  let asciiFrom = 0;
+  NON_ASCII_ANYWHERE.lastIndex = 0;
+  for (let found = NON_ASCII_ANYWHERE.exec(text); found !== null; found = NON_ASCII_ANYWHERE.exec(text)) {
+    const lineStart = text.lastIndexOf("\n", found.index) + 1;
+    const newline = text.indexOf("\n", found.index);
+    const lineEnd = newline < 0 ? text.length : newline;
+    if (lineStart > asciiFrom)
+      scan(text.slice(asciiFrom, lineStart).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
+    scan(canonicalText(text.slice(lineStart, lineEnd)), TOKEN, normaliseToken, words);
+    asciiFrom = lineEnd;
+    NON_ASCII_ANYWHERE.lastIndex = lineEnd;
+  }
+  if (asciiFrom < text.length) scan(text.slice(asciiFrom).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
+  return words;
+}
+
+/** Append the normalised tokens `pattern` finds in canonical text to `words`. */
+function scan(canonical: string, pattern: RegExp, normalise: (token: string) => string | null, words: string[]): void {
   pattern.lastIndex = 0;
   for (let match = pattern.exec(canonical); match !== null; match = pattern.exec(canonical)) {
-    const word = ascii ? normaliseAsciiToken(match[0]) : normaliseToken(match[0]);
+    const word = normalise(match[0]);
     if (word === null) continue;
     // HTML rendered as text repeats a link shown as its own anchor text ("url [url]"): keep one.
     if (word.startsWith(URL_TOKEN_PREFIX) && words[words.length - 1] === word) continue;
     words.push(word);
   }
-  return words;
 }
 
 /** A subject reduced to its normalised words, joined by single spaces. */
