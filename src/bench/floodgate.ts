@@ -151,6 +151,15 @@ function benchOverrides(tag: string, extra: ConfigOverrides = {}): ConfigOverrid
   return base;
 }
 
+/** A daemon of the bench's own (fresh keys and queue), named `tag`; the caller stops it. */
+export function startBenchDaemon(
+  where: { redisUrl: string; dir: string },
+  tag: string,
+  extra: ConfigOverrides,
+): Promise<FloodgateDaemon> {
+  return startFloodgate({ redisUrl: where.redisUrl, dir: where.dir, name: tag, overrides: benchOverrides(tag, extra) });
+}
+
 /** Run `body` against a daemon of its own (fresh keys and queue), stopped afterwards. */
 export async function withBenchDaemon<T>(
   where: { redisUrl: string; dir: string },
@@ -158,12 +167,7 @@ export async function withBenchDaemon<T>(
   extra: ConfigOverrides,
   body: (d: FloodgateDaemon) => Promise<T>,
 ): Promise<T> {
-  const d = await startFloodgate({
-    redisUrl: where.redisUrl,
-    dir: where.dir,
-    name: tag,
-    overrides: benchOverrides(tag, extra),
-  });
+  const d = await startBenchDaemon(where, tag, extra);
   try {
     return await body(d);
   } finally {

@@ -27,7 +27,7 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
         : null,
       denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
       floor: 0.8,
-      note: why(src("postfix + floodgate"), src("postfix alone")) || "Floodgate in shadow mode",
+      note: why(src("postfix + floodgate"), src("postfix alone")) || "Floodgate in shadow mode; medians of the rounds",
     },
     {
       name: `Floodgate milter / C no-op milter, ${sessions} sessions`,
@@ -73,6 +73,17 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
       denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
       floor: null,
       note: why(src("postfix + c-noop")) || "the protocol's own cost, for context (real-mta-lab.md: 0.79–0.85)",
+    },
+    {
+      name: "Postfix+C no-op, end of message only / Postfix alone (smtp-source)",
+      numerator: src("postfix + c-noop-eom")?.result
+        ? Math.round(src("postfix + c-noop-eom")!.result!.messagesPerSecond)
+        : null,
+      denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
+      floor: null,
+      note:
+        why(src("postfix + c-noop-eom")) ||
+        "a milter that negotiates every stage away but end of message: what Postfix pays for having a milter at all",
     },
     {
       name: `rspamd proxy / C no-op milter, ${sessions} sessions`,

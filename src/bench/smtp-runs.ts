@@ -1,10 +1,10 @@
 /**
  * The SMTP-path comparisons of `floodgate bench`, each through its own private Postfix: `smtp-source` alone, with the
- * C no-op milter and with Floodgate (shadow mode); and the campaign flood with Floodgate enforcing and with
+ * C no-op milter (every stage; end of message only) and with Floodgate (shadow mode), in rounds; and the campaign flood with Floodgate enforcing and with
  * spamass-milter, both scanning with one spamd. A part that cannot run is reported with the reason.
  */
 import { startSpamd, type PrivateSpamd } from "../../test/support/spamd.js";
-import { daemonAvailable, withBenchDaemon, type ConfigOverrides } from "./floodgate.js";
+import { daemonAvailable, startBenchDaemon, withBenchDaemon, type ConfigOverrides } from "./floodgate.js";
 import type { BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
 import {
@@ -32,49 +32,99 @@ export interface SmtpRunOptions {
 /** A run through Postfix, or why it did not run. */
 export interface PathResult<T> {
   name: string;
+  /** The run that counts: the median of the rounds when there were several. */
   result: T | null;
+  /** Messages per second of every round, in the order they ran (smtp-source only). */
+  rounds?: number[];
   peakRssKb?: number | null;
   error?: string;
 }
 
-/** smtp-source through Postfix alone, with the C no-op milter, and with Floodgate (shadow mode: it decides, never refuses). */
+/** Rounds of the smtp-source comparison: each path once a round, in turned order every other round. */
+export const SMTP_SOURCE_ROUNDS = 3;
+
+/** A way through Postfix: its milter (null: none) and that milter's peak memory. */
+interface SourcePath {
+  name: string;
+  spec: string | null;
+  peakKb?: () => number | null;
+}
+
+/**
+ * smtp-source through Postfix alone, with the C no-op milter (every stage, then end of message only), and with
+ * Floodgate (shadow mode: it decides, never refuses). The milters start once; each round runs every path through a
+ * fresh Postfix, in turned order every other round, so a slow moment of this shared machine lands on different
+ * paths. Each path reports the median of its rounds, and every round's figure beside it.
+ */
 export async function runSmtpSourcePaths(options: SmtpRunOptions): Promise<Array<PathResult<SmtpSourceResult>>> {
-  const out: Array<PathResult<SmtpSourceResult>> = [];
-  const through = async (name: string, milter: string | null, peak?: () => number | null) => {
-    progress(`smtp-source: ${name}`);
-    const pf = await startBenchPostfix(milter);
+  const paths: SourcePath[] = [{ name: "postfix alone", spec: null }];
+  const notStarted: Array<PathResult<SmtpSourceResult>> = [];
+  const stops: Array<() => Promise<void>> = [];
+  const start = async (name: string, begin: () => Promise<SourcePath & { stop: () => Promise<void> }>) => {
     try {
-      const result = await runSmtpSource(pf.smtpPort, { sessions: 20, messages: options.e2eMessages, length: 4096 });
-      progress(`smtp-source ${name}: ${result.messagesPerSecond.toFixed(0)} msg/s (exit ${result.exitCode})`);
-      out.push({ name, result, ...(peak ? { peakRssKb: peak() } : {}) });
-    } finally {
-      await pf.stop();
-    }
-  };
-  const attempt = async (name: string, body: () => Promise<void>) => {
-    try {
-      await body();
+      const started = await begin();
+      stops.push(started.stop);
+      paths.push(started);
     } catch (e) {
-      out.push({ name, result: null, error: errText(e) });
+      notStarted.push({ name, result: null, error: errText(e) });
       progress(`smtp-source ${name} failed: ${errText(e)}`);
     }
   };
-  await attempt("postfix alone", () => through("postfix alone", null));
-  await attempt("postfix + c-noop", async () => {
-    const t = await startCNoop();
-    try {
-      await through("postfix + c-noop", t.postfixSpec, () => t.memory.sample().selfKb);
-    } finally {
-      await t.stop();
+  const cNoop = (name: string, eomOnly: boolean) => async () => {
+    const t: MilterTarget = await startCNoop({ eomOnly });
+    return { name, spec: t.postfixSpec, peakKb: () => t.memory.sample().selfKb, stop: () => t.stop() };
+  };
+  try {
+    await start("postfix + c-noop", cNoop("postfix + c-noop", false));
+    await start("postfix + c-noop-eom", cNoop("postfix + c-noop-eom", true));
+    await start("postfix + floodgate", async () => {
+      if (!daemonAvailable()) throw new Error("floodgate run is not built");
+      const d = await startBenchDaemon(options, "e2e", { policy: { shadow: true } });
+      return {
+        name: "postfix + floodgate",
+        spec: d.spec,
+        peakKb: () => d.memory.sample().selfKb,
+        stop: () => d.stop(),
+      };
+    });
+    const runs = new Map<string, SmtpSourceResult[]>(paths.map((p) => [p.name, []]));
+    const errors = new Map<string, string>();
+    for (let round = 1; round <= SMTP_SOURCE_ROUNDS; round++) {
+      for (const path of round % 2 === 1 ? paths : [...paths].reverse()) {
+        if (errors.has(path.name)) continue;
+        progress(`smtp-source round ${round}: ${path.name}`);
+        try {
+          const pf = await startBenchPostfix(path.spec);
+          try {
+            const r = await runSmtpSource(pf.smtpPort, { sessions: 20, messages: options.e2eMessages, length: 4096 });
+            progress(`smtp-source ${path.name}: ${r.messagesPerSecond.toFixed(0)} msg/s (exit ${r.exitCode})`);
+            runs.get(path.name)!.push(r);
+          } finally {
+            await pf.stop();
+          }
+        } catch (e) {
+          errors.set(path.name, errText(e));
+          progress(`smtp-source ${path.name} failed: ${errText(e)}`);
+        }
+      }
     }
-  });
-  await attempt("postfix + floodgate", async () => {
-    if (!daemonAvailable()) throw new Error("floodgate run is not built");
-    await withBenchDaemon(options, "e2e", { policy: { shadow: true } }, (d) =>
-      through("postfix + floodgate", d.spec, () => d.memory.sample().selfKb),
-    );
-  });
-  return out;
+    const measured = paths.map((path): PathResult<SmtpSourceResult> => {
+      const done = runs.get(path.name)!;
+      const error = errors.get(path.name);
+      if (done.length === 0) return { name: path.name, result: null, error: error ?? "did not run" };
+      const byRate = [...done].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+      return {
+        name: path.name,
+        result: byRate[Math.floor((byRate.length - 1) / 2)]!,
+        rounds: done.map((r) => r.messagesPerSecond),
+        ...(path.peakKb ? { peakRssKb: path.peakKb() } : {}),
+        ...(error ? { error } : {}),
+      };
+    });
+    return [...measured, ...notStarted];
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
 }
 
 /**

@@ -163,9 +163,9 @@ export function benchTables(report: BenchReport): Array<[string, string]> {
   if (detail) out.push(["Scenario details", detail]);
   if (report.smtpSource.length > 0)
     out.push([
-      "End to end: smtp-source -s 20 -l 4096 through a private Postfix",
+      "End to end: smtp-source -s 20 -l 4096 through a private Postfix (median of the rounds)",
       textTable(
-        ["path", "messages", "seconds", "msg/s", "exit", "warnings", "milter peak RSS MiB", "note"],
+        ["path", "messages", "seconds", "msg/s", "each round", "exit", "warnings", "milter peak RSS MiB", "note"],
         report.smtpSource.map((p) =>
           p.result
             ? [
@@ -173,12 +173,13 @@ export function benchTables(report: BenchReport): Array<[string, string]> {
                 p.result.messages,
                 r1(p.result.elapsedMs / 1000),
                 r0(p.result.messagesPerSecond),
+                (p.rounds ?? []).map((r) => r0(r)).join(" / "),
                 p.result.exitCode,
                 p.result.warnings,
                 mib(p.peakRssKb),
                 p.result.stderrTail.split("\n")[0] ?? "",
               ]
-            : [p.name, null, null, null, null, null, null, `did not run: ${p.error ?? "?"}`],
+            : [p.name, null, null, null, null, null, null, null, `did not run: ${p.error ?? "?"}`],
         ),
       ),
     ]);

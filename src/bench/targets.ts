@@ -41,14 +41,18 @@ export async function startTsNoop(logLevel = "warn"): Promise<MilterTarget> {
   return target("floodgate-ts-noop", port, child);
 }
 
-/** The C no-op milter on stock libmilter, with TCP_NODELAY (`-n`) unless `nagle`. */
-export async function startCNoop(options: { nagle?: boolean } = {}): Promise<MilterTarget> {
+/**
+ * The C no-op milter on stock libmilter, with TCP_NODELAY (`-n`) unless `nagle`; with `eomOnly` (`-e`) it
+ * negotiates every stage away but end of message.
+ */
+export async function startCNoop(options: { nagle?: boolean; eomOnly?: boolean } = {}): Promise<MilterTarget> {
   const binary = join(projectRoot, "native/build/noop-milter");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run make native (needs libmilter-dev)`);
   const port = await freePort();
-  const args = options.nagle ? [`inet:${port}@127.0.0.1`] : ["-n", `inet:${port}@127.0.0.1`];
+  const args = [...(options.nagle ? [] : ["-n"]), ...(options.eomOnly ? ["-e"] : []), `inet:${port}@127.0.0.1`];
   const child = await spawnListening(binary, args, port, { what: "the C no-op milter" });
-  return target(options.nagle ? "c-noop-nagle" : "c-noop", port, child);
+  const name = options.nagle ? "c-noop-nagle" : options.eomOnly ? "c-noop-eom" : "c-noop";
+  return target(name, port, child);
 }
 
 function target(
