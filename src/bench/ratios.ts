@@ -12,6 +12,10 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
   const base = (name: string) => report.baselines.find((b) => b.name === name);
   const mps = (b: BaselineResult | undefined) => (b?.load ? Math.round(b.load.messagesPerSecond) : null);
   const src = (name: string) => report.smtpSource.find((s) => s.name === name);
+  const srcMps = (name: string) => {
+    const result = src(name)?.result;
+    return result ? Math.round(result.messagesPerSecond) : null;
+  };
   const fl = (name: string) => report.smtpFlood.find((s) => s.name === name);
   const why = (...parts: Array<{ name: string; error?: string; result?: unknown; load?: unknown } | undefined>) =>
     parts
@@ -22,10 +26,8 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
   return [
     {
       name: "Postfix+Floodgate / Postfix alone (smtp-source)",
-      numerator: src("postfix + floodgate")?.result
-        ? Math.round(src("postfix + floodgate")!.result!.messagesPerSecond)
-        : null,
-      denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
+      numerator: srcMps("postfix + floodgate"),
+      denominator: srcMps("postfix alone"),
       floor: 0.8,
       note: why(src("postfix + floodgate"), src("postfix alone")) || "Floodgate in shadow mode; medians of the rounds",
     },
@@ -67,19 +69,15 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
     },
     {
       name: "Postfix+C no-op / Postfix alone (smtp-source)",
-      numerator: src("postfix + c-noop")?.result
-        ? Math.round(src("postfix + c-noop")!.result!.messagesPerSecond)
-        : null,
-      denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
+      numerator: srcMps("postfix + c-noop"),
+      denominator: srcMps("postfix alone"),
       floor: null,
       note: why(src("postfix + c-noop")) || "the protocol's own cost, for context (real-mta-lab.md: 0.79–0.85)",
     },
     {
       name: "Postfix+C no-op, end of message only / Postfix alone (smtp-source)",
-      numerator: src("postfix + c-noop-eom")?.result
-        ? Math.round(src("postfix + c-noop-eom")!.result!.messagesPerSecond)
-        : null,
-      denominator: src("postfix alone")?.result ? Math.round(src("postfix alone")!.result!.messagesPerSecond) : null,
+      numerator: srcMps("postfix + c-noop-eom"),
+      denominator: srcMps("postfix alone"),
       floor: null,
       note:
         why(src("postfix + c-noop-eom")) ||

@@ -114,7 +114,8 @@ export class FingerprintPool {
   /**
    * Fingerprint one message. Never rejects. The Buffer is shared with the thread, not copied, when it is backed
    * by a SharedArrayBuffer; otherwise it is copied once into one. It must not change until the promise settles.
-   * An abort of `options.signal` (the caller's deadline) ends the wait like the pool's own timeout.
+   * An abort of `options.signal` (the caller's deadline) ends the wait like the pool's own timeout; the message's
+   * batch may still read it until the batch ends, and what it computes for it is dropped.
    */
   fingerprint(message: Buffer, options: { signal?: AbortSignal } = {}): Promise<FingerprintOutcome> {
     if (this.#closed) return Promise.resolve(this.#count({ status: "skipped", reason: "pool-down" }));
