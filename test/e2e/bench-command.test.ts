@@ -1,0 +1,96 @@
+/**
+ * `floodgate bench` from a built checkout (issue 6), short: every part runs against the real pieces (private Redis,
+ * the C no-op milter, `floodgate run`, a private Postfix fed by smtp-source, the SMTP flood) and the results land in
+ * bench.json and bench.html. Figures are not judged here (speed belongs to the benchmark, not to a test); what is
+ * asserted is that each part ran, measured something and behaved: the Redis outage shows in the fail mode, the flood
+ * is refused once judged, every smtp-source path ran its three rounds, and each floor's ratio has both figures.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BenchReport } from "../../src/bench/suite.js";
+import { SMTP_SOURCE_ROUNDS } from "../../src/bench/smtp-runs.js";
+import { CLI } from "../support/daemon.js";
+
+/** Run `floodgate bench` with `args`; its exit code and the tail of its progress output. */
+function bench(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "bench", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15 * 60_000);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+void describe("floodgate bench", () => {
+  void test("a short run measures every part and writes bench.json and bench.html", async () => {
+    const out = mkdtempSync(join(tmpdir(), "floodgate-bench-test-"));
+    try {
+      const args = ["--duration", "2", "--messages", "200", "--sessions", "20", "--no-peers", "--out", out];
+      const { code, stderr } = await bench(args);
+      const tail = stderr.split("\n").slice(-15).join("\n");
+      // 0: every floor passed; 1: a floor failed or a part is missing (the peers, with --no-peers). Never a crash.
+      assert.ok(code === 0 || code === 1, `floodgate bench exited ${code}:\n${tail}`);
+      const jsonPath = join(out, "bench.json");
+      assert.ok(existsSync(jsonPath), `no bench.json:\n${tail}`);
+      const report = JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport;
+      assert.equal(report.kind, "floodgate-bench");
+
+      for (const name of ["c-noop", "floodgate-ts-noop", "floodgate", "floodgate-known"]) {
+        const baseline = report.baselines.find((b) => b.name === name);
+        assert.ok(baseline?.load, `baseline ${name} did not run: ${baseline?.error ?? "absent"}`);
+        assert.ok(baseline.load.tally.messages > 0, `baseline ${name} answered no message`);
+        assert.equal(baseline.load.tally.byOutcome.error, 0, `baseline ${name} had errors`);
+      }
+
+      assert.deepEqual(
+        report.scenarios.map((s) => s.name),
+        ["normal", "flood", "scanner-outage", "redis-outage"],
+      );
+      for (const s of report.scenarios) {
+        assert.ok(s.load, `scenario ${s.name} did not run: ${s.error ?? "?"}`);
+        assert.ok(s.load.tally.messages > 0, `scenario ${s.name} sent nothing`);
+      }
+      const outage = report.scenarios.find((s) => s.name === "redis-outage")!;
+      assert.ok(outage.load!.tally.failModeActivations > 0, "Redis stopped, yet no message went through the fail mode");
+      const flood = report.scenarios.find((s) => s.name === "flood")!;
+      assert.ok(flood.load!.tally.byOutcome.reject > 0, "no copy of the flood was refused");
+
+      for (const name of ["postfix alone", "postfix + c-noop", "postfix + c-noop-eom", "postfix + floodgate"]) {
+        const path = report.smtpSource.find((p) => p.name === name);
+        assert.ok(path?.result, `smtp-source ${name} did not run: ${path?.error ?? "absent"}`);
+        assert.equal(path.result.exitCode, 0, `smtp-source ${name} exited ${path.result.exitCode}`);
+        assert.equal(path.rounds?.length, SMTP_SOURCE_ROUNDS, `smtp-source ${name}: rounds ${String(path.rounds)}`);
+        const median = [...path.rounds].sort((a, b) => a - b)[Math.floor((SMTP_SOURCE_ROUNDS - 1) / 2)];
+        assert.equal(path.result.messagesPerSecond, median, `smtp-source ${name}: the median round counts`);
+      }
+      const smtpFlood = report.smtpFlood.find((p) => p.name === "postfix + floodgate");
+      assert.ok(smtpFlood?.result, `the SMTP flood did not run: ${smtpFlood?.error ?? "absent"}`);
+      assert.ok(smtpFlood.result.rejected > 0, "no copy of the SMTP flood was refused with 5xx");
+
+      const ratio = (prefix: string) => report.ratios.find((r) => r.name.startsWith(prefix));
+      for (const prefix of ["Postfix+Floodgate / Postfix alone", "Floodgate milter / C no-op", "TS engine"]) {
+        const row = ratio(prefix);
+        assert.ok(row && row.numerator !== null && row.denominator !== null, `ratio "${prefix}": ${row?.note}`);
+      }
+      const peers = ratio("Floodgate / spamass-milter");
+      assert.ok(peers && peers.denominator === null, "spamass-milter must not have run with --no-peers");
+
+      const html = readFileSync(join(out, "bench.html"), "utf8");
+      assert.match(html, /<svg/, "bench.html has no chart");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
