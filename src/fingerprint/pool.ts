@@ -4,10 +4,10 @@
  * caller's deadline, a message that breaks the parser or kills its thread, and a closed pool all become a
  * `{ status: "skipped", reason }` outcome, counted in `floodgate_fingerprints_total{outcome}`.
  *
- * Messages wait in a bounded queue of our own (`maxQueue`). A thread that comes free takes the messages that
- * waited, up to `batchMax` of them and `parseKiB` of bytes to parse, in one task: under load one hand-off (a
- * thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once. A batch
- * is aborted (its thread replaced) when every message in it has timed out or lost its caller; a batch whose
+ * Messages wait in a bounded queue of our own (`maxQueue`; ./batch-queue.ts). A thread that comes free takes the
+ * messages that waited, up to `batchMax` of them and `parseKiB` of bytes to parse, in one task: under load one
+ * hand-off (a thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once.
+ * A batch is aborted (its thread replaced) when every message in it has timed out or lost its caller; a batch whose
  * thread dies is run again one message per task, so only the message that kills a thread is skipped as "parse".
  */
 import { availableParallelism } from "node:os";
@@ -17,6 +17,7 @@ import type { Config } from "../config/schema.js";
 import { fingerprintsTotal, poolQueueLength, poolUtilization } from "../ops/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { distRoot } from "../util/paths.js";
+import { BatchQueue, type Waiting } from "./batch-queue.js";
 import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { FingerprintOutcome, SkipReason } from "./types.js";
 
@@ -45,13 +46,9 @@ export interface PoolInternals {
 /** Heap bytes a parse may use per byte parsed, a generous estimate (decoded text, HTML-to-text, tokens). */
 const PARSE_HEAP_FACTOR = 64;
 
-/** One message from its call to its outcome. */
-interface Request {
+/** One message from its call to its outcome. `alone`: its batch's thread died, so it runs in a task of its own. */
+interface Request extends Waiting {
   message: Uint8Array;
-  /** Bytes of it a thread parses. */
-  parseBytes: number;
-  /** Run in a task of its own: its batch's thread died. */
-  alone: boolean;
   /** The batch running it; null while it waits. */
   batch: Batch | null;
   settled: boolean;
@@ -71,7 +68,7 @@ export class FingerprintPool {
   readonly #piscina: Piscina<FingerprintBatch, FingerprintTaskResult[]>;
   readonly #threads: number;
   readonly #options: FingerprintBatch["options"];
-  readonly #queue: Request[] = [];
+  readonly #queue: BatchQueue<Request>;
   readonly #running = new Set<Batch>();
   #completed = 0;
   #tasks = 0;
@@ -88,6 +85,7 @@ export class FingerprintPool {
       attachmentMinBytes: config.attachmentMinBytes,
       parser: config.parser,
     };
+    this.#queue = new BatchQueue({ batchMax: config.batchMax, batchBytes: this.#options.parseBytes });
     this.#piscina = new Piscina<FingerprintBatch, FingerprintTaskResult[]>({
       filename: internals.taskFile ?? FINGERPRINT_TASK_FILE,
       minThreads: this.#threads,
@@ -172,7 +170,7 @@ export class FingerprintPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const request of this.#queue.splice(0)) request.settle({ status: "skipped", reason: "pool-down" });
+    for (const request of this.#queue.drain()) request.settle({ status: "skipped", reason: "pool-down" });
     try {
       await this.#piscina.close({ force: true });
     } catch (err) {
@@ -186,24 +184,9 @@ export class FingerprintPool {
   /** Start a task on every free thread, each with the messages that waited longest. */
   #dispatch(): void {
     while (!this.#closed && this.#running.size < this.#threads && this.#queue.length > 0) {
-      void this.#run(this.#nextBatch());
+      void this.#run(this.#queue.nextBatch());
     }
     this.#updateGauges();
-  }
-
-  /** The next messages for one task: the oldest, then more while `batchMax` and `parseKiB` allow. */
-  #nextBatch(): Request[] {
-    const first = this.#queue.shift()!;
-    const members = [first];
-    if (first.alone) return members;
-    let bytes = first.parseBytes;
-    for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
-      if (members.length >= this.#config.batchMax || next.alone) break;
-      if (bytes + next.parseBytes > this.#options.parseBytes) break;
-      bytes += next.parseBytes;
-      members.push(this.#queue.shift()!);
-    }
-    return members;
   }
 
   /** Run one batch on a thread and settle its messages. */
@@ -239,7 +222,7 @@ export class FingerprintPool {
         request.alone = true;
         request.batch = null;
       }
-      this.#queue.unshift(...waiting);
+      this.#queue.pushFront(waiting);
       return;
     }
     for (const request of waiting) request.settle({ status: "skipped", reason });
@@ -251,8 +234,7 @@ export class FingerprintPool {
     request.settle({ status: "skipped", reason: "timeout" });
     const batch = request.batch;
     if (batch === null) {
-      const at = this.#queue.indexOf(request);
-      if (at >= 0) this.#queue.splice(at, 1);
+      this.#queue.remove(request);
       this.#updateGauges();
       return;
     }
