@@ -245,7 +245,6 @@ export class FingerprintPool {
   #classify(err: unknown): SkipReason {
     const message = errorMessage(err);
     if (this.#closed || message === "Terminating worker thread") return "pool-down";
-    if (message === "Task queue is at limit" || message.startsWith("No task queue available")) return "pool-full";
     const code = (err as { code?: unknown } | null)?.code;
     if (code === "ERR_MODULE_NOT_FOUND" || message.startsWith("Cannot find module")) {
       this.#logger?.error({ err: message }, "fingerprint task file cannot be loaded");
