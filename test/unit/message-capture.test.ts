@@ -1,0 +1,110 @@
+// MessageCapture (src/session/message-capture.ts): the bytes kept are exactly the first `cap` bytes of the message
+// as rebuilt from header and body packets, the size counts every byte, and the result is one SharedArrayBuffer.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MessageCapture } from "../../src/session/message-capture.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
+
+type Piece = { header: [string, string] } | { eoh: true } | { body: Buffer };
+
+/** The message the pieces make, built the plain way (one concatenation), as the reference. */
+function reference(pieces: Piece[], leadingSpace: boolean): Buffer {
+  const out: Buffer[] = [];
+  let ended = false;
+  const endHeaders = () => {
+    if (!ended) out.push(Buffer.from("\r\n"));
+    ended = true;
+  };
+  for (const p of pieces) {
+    if ("header" in p) {
+      const [name, value] = p.header;
+      out.push(Buffer.from(`${name}${leadingSpace ? ":" : ": "}${value.replace(/\r?\n/g, "\r\n")}\r\n`, "utf8"));
+    } else if ("eoh" in p) endHeaders();
+    else {
+      endHeaders();
+      out.push(p.body);
+    }
+  }
+  endHeaders();
+  return Buffer.concat(out);
+}
+
+function capture(pieces: Piece[], cap: number, leadingSpace: boolean) {
+  const c = new MessageCapture(cap, leadingSpace);
+  for (const p of pieces) {
+    if ("header" in p) c.addHeader(...p.header);
+    else if ("eoh" in p) c.endOfHeaders();
+    else c.addBody(p.body);
+  }
+  return c.finish();
+}
+
+const WORDS = [
+  "Subject",
+  "x",
+  "naïve café",
+  "日本語のテキスト",
+  "emoji 😀 here",
+  "folded\n\tline",
+  "crlf\r\n line",
+  "",
+];
+
+function randomMessage(random: () => number): Piece[] {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  const pieces: Piece[] = [];
+  const headers = Math.floor(random() * 30);
+  for (let i = 0; i < headers; i++)
+    pieces.push({ header: [pick(WORDS) || "X-H", pick(WORDS).repeat(1 + Math.floor(random() * 40))] });
+  if (random() < 0.5) pieces.push({ eoh: true });
+  const chunks = Math.floor(random() * 4);
+  for (let i = 0; i < chunks; i++) {
+    const body = Buffer.alloc(Math.floor(random() * 70_000));
+    for (let j = 0; j < body.length; j++) body[j] = Math.floor(random() * 256);
+    pieces.push({ body });
+  }
+  return pieces;
+}
+
+test("random messages and caps: the first cap bytes of the plain concatenation, every byte counted", () => {
+  const random = seededRandom(7);
+  for (let i = 0; i < 300; i++) {
+    const pieces = randomMessage(random);
+    const leadingSpace = random() < 0.5;
+    const whole = reference(pieces, leadingSpace);
+    // Caps around the sizes that matter: inside the headers (often inside a multi-byte character), around the
+    // store's first size and its doublings, past the end.
+    const cap = [
+      0,
+      1,
+      Math.floor(random() * 200),
+      16_384,
+      16_385,
+      40_000,
+      Math.floor(random() * whole.length),
+      whole.length,
+      whole.length + 10,
+    ][i % 9]!;
+    const got = capture(pieces, cap, leadingSpace);
+    const label = `message ${i}: ${whole.length} bytes, cap ${cap}`;
+    assert.equal(got.totalBytes, whole.length, label);
+    assert.equal(got.truncated, whole.length > cap, label);
+    assert.ok(got.raw.buffer instanceof SharedArrayBuffer, label);
+    assert.ok(got.raw.equals(whole.subarray(0, Math.min(cap, whole.length))), label);
+  }
+});
+
+test("the cap inside a multi-byte character keeps the bytes before the cap, not the whole character", () => {
+  const got = capture([{ header: ["Subject", "é"] }], "Subject: ".length + 1, false);
+  assert.deepEqual([...got.raw], [...Buffer.from("Subject: "), 0xc3]);
+  assert.equal(got.truncated, true);
+  assert.equal(got.totalBytes, Buffer.byteLength("Subject: é\r\n\r\n"));
+});
+
+test("a body chunk is copied: changing the packet's buffer afterwards does not change the message", () => {
+  const chunk = Buffer.from("hello");
+  const c = new MessageCapture(1024, false);
+  c.addBody(chunk);
+  chunk.fill(0x21);
+  assert.equal(c.finish().raw.toString(), "\r\nhello");
+});
