@@ -1,5 +1,7 @@
 # Floodgate: build, run, test, benchmark. `make help` lists the targets.
 NODE ?= node
+# V8 flags of the floodgate processes (src/util/node-flags.ts says why; the command's shebang has the same).
+NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32
 
 .PHONY: help build native run test test-unit test-integration test-e2e lint bench clean deps
 
@@ -16,7 +18,7 @@ native:
 
 run:
 	scripts/install-deps.sh run
-	$(NODE) dist/src/cli/main.js run $(ARGS)
+	$(NODE) $(NODE_FLAGS) dist/src/cli/main.js run $(ARGS)
 
 test:
 	scripts/install-deps.sh test
@@ -32,7 +34,7 @@ lint:
 
 bench:
 	scripts/install-deps.sh bench
-	$(NODE) dist/src/cli/main.js bench $(ARGS)
+	$(NODE) $(NODE_FLAGS) dist/src/cli/main.js bench $(ARGS)
 
 clean:
 	rm -rf dist

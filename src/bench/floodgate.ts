@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { openSync, closeSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../util/private-redis.js";
+import { DAEMON_NODE_FLAGS } from "../util/node-flags.js";
 import { distRoot } from "../util/paths.js";
 import { cmdline, descendants, PeakMemory, spawnListening, type Child } from "./procs.js";
 
@@ -66,7 +67,7 @@ export async function startFloodgate(options: {
   overrides?: ConfigOverrides;
   dir: string;
   name: string;
-  /** Extra node options for the daemon (`--cpu-prof`…). */
+  /** Extra node options for the daemon (`--cpu-prof`…), after its own (DAEMON_NODE_FLAGS). */
   nodeArgs?: string[];
 }): Promise<FloodgateDaemon> {
   if (!daemonAvailable()) throw new Error("floodgate run is not built (dist/src/daemon.js missing)");
@@ -89,6 +90,7 @@ export async function startFloodgate(options: {
     child = await spawnListening(
       process.execPath,
       [
+        ...DAEMON_NODE_FLAGS,
         ...(options.nodeArgs ?? []),
         join(distRoot, "src/cli/main.js"),
         "run",

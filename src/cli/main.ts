@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=32
 /**
  * The `floodgate` command: one entry, one module per subcommand, loaded only when used.
  */

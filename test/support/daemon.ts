@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { DAEMON_NODE_FLAGS } from "../../src/util/node-flags.js";
 import { freePort } from "../../src/util/private-redis.js";
 import { distRoot } from "../../src/util/paths.js";
 
@@ -51,7 +52,8 @@ export async function startDaemonProcess(config: Record<string, unknown> = {}): 
   );
   const configPath = join(dir, "floodgate.yaml");
   writeFileSync(configPath, stringify(full));
-  const child = spawn(process.execPath, [CLI, "run", "--config", configPath], {
+  // With the node flags the command's shebang gives it in production.
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, "run", "--config", configPath], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, FLOODGATE_RUNTIME_DIR: dir },
   });
@@ -97,7 +99,7 @@ export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
