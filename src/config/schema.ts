@@ -110,9 +110,12 @@ export const fingerprintSchema = z
     threads: count(0, 0, 64),
     /** Messages waiting for a thread before new ones are refused (skipped: pool-full). @defaultValue 256 */
     maxQueue: count(256, 1),
-    /** Messages a free thread takes in one task when several waited (1: one per task). A batch never holds more
-     * than `parseKiB` to parse in all. @defaultValue 8 */
+    /** Messages a free thread takes in one task when several waited (1: one per task). @defaultValue 8 */
     batchMax: count(8, 1, 64),
+    /** Bytes to parse in one batch at most, KiB: every message of a batch gets its result when the whole batch is
+     * done, so a large message runs alone rather than holding small ones behind it. A message larger than this
+     * still runs, on its own. @defaultValue 32 */
+    batchKiB: count(32, 1, 65536),
     /** A message not fingerprinted by then, waiting included, yields skipped: timeout. @defaultValue 1500 */
     taskTimeoutMs: ms(1500),
     /** Only the first this many KiB of a message are parsed. @defaultValue 256 */

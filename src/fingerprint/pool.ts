@@ -5,7 +5,7 @@
  * `{ status: "skipped", reason }` outcome, counted in `floodgate_fingerprints_total{outcome}`.
  *
  * Messages wait in a bounded queue of our own (`maxQueue`; ./batch-queue.ts). A thread that comes free takes the
- * messages that waited, up to `batchMax` of them and `parseKiB` of bytes to parse, in one task: under load one
+ * messages that waited, up to `batchMax` of them and `batchKiB` of bytes to parse, in one task: under load one
  * hand-off (a thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once.
  * A batch is aborted (its thread replaced) when every message in it has timed out or lost its caller; a batch whose
  * thread dies is run again one message per task, so only the message that kills a thread is skipped as "parse".
@@ -85,7 +85,7 @@ export class FingerprintPool {
       attachmentMinBytes: config.attachmentMinBytes,
       parser: config.parser,
     };
-    this.#queue = new BatchQueue({ batchMax: config.batchMax, batchBytes: this.#options.parseBytes });
+    this.#queue = new BatchQueue({ batchMax: config.batchMax, batchBytes: config.batchKiB * 1024 });
     this.#piscina = new Piscina<FingerprintBatch, FingerprintTaskResult[]>({
       filename: internals.taskFile ?? FINGERPRINT_TASK_FILE,
       minThreads: this.#threads,

@@ -96,6 +96,20 @@ void describe("fingerprint pool", () => {
     }
   });
 
+  void test("batchKiB caps the bytes of a batch: 20 KiB messages go two to a batch under 48, alone under 32", async () => {
+    const message = textMessage(20 * 1024);
+    const tasksFor = async (batchKiB: number) => {
+      const p = await pool({ batchMax: 8, batchKiB });
+      const before = p.stats().tasks;
+      // The first takes the free thread; the other eight wait for it.
+      const outcomes = await Promise.all(Array.from({ length: 9 }, () => p.fingerprint(message)));
+      assert.deepEqual(outcomes.map(reason), Array(9).fill("ok"));
+      return p.stats().tasks - before;
+    };
+    assert.equal(await tasksFor(48), 1 + 4);
+    assert.equal(await tasksFor(32), 9);
+  });
+
   void test("batchMax 1 runs one message per task", async () => {
     const p = await pool({ batchMax: 1 });
     const before = p.stats().tasks;
