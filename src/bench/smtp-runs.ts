@@ -7,6 +7,7 @@ import { startSpamd, type PrivateSpamd } from "../../test/support/spamd.js";
 import { daemonAvailable, startBenchDaemon, withBenchDaemon, type ConfigOverrides } from "./floodgate.js";
 import type { BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
+import { medianRun } from "./stats.js";
 import {
   runSmtpSource,
   smtpFlood,
@@ -112,10 +113,9 @@ export async function runSmtpSourcePaths(options: SmtpRunOptions): Promise<Array
       const done = runs.get(path.name)!;
       const error = errors.get(path.name);
       if (done.length === 0) return { name: path.name, result: null, error: error ?? "did not run" };
-      const byRate = [...done].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
       return {
         name: path.name,
-        result: byRate[Math.floor((byRate.length - 1) / 2)]!,
+        result: medianRun(done, (r) => r.messagesPerSecond)!,
         rounds: done.map((r) => r.messagesPerSecond),
         ...(path.peakKb ? { peakRssKb: path.peakKb() } : {}),
         ...(error ? { error } : {}),

@@ -84,3 +84,12 @@ export class LatencyRecorder {
     return Object.fromEntries(this.names().map((n) => [n, this.summary(n)]));
   }
 }
+
+/**
+ * The run that counts among repeated runs of one measurement: the median by `value` (the lower middle for an even
+ * count), so one slow or fast moment of a shared machine decides nothing. Undefined for no runs.
+ */
+export function medianRun<T>(runs: readonly T[], value: (run: T) => number): T | undefined {
+  const sorted = [...runs].sort((a, b) => value(a) - value(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

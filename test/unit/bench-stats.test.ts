@@ -4,7 +4,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { LatencyRecorder, percentile, summarize } from "../../src/bench/stats.js";
+import { LatencyRecorder, medianRun, percentile, summarize } from "../../src/bench/stats.js";
 import { arrivalOffsets, mergeSchedules, seededRandom } from "../../src/bench/schedule.js";
 
 describe("percentile (nearest rank)", () => {
@@ -78,6 +78,34 @@ describe("open-loop schedules", () => {
     assert.deepEqual(
       merged.map((m) => `${m.tag}${m.at}`),
       ["a0", "b5", "a10", "b15", "a20"],
+    );
+  });
+});
+
+describe("medianRun (the run that counts among repeats)", () => {
+  const runs = (...rates: number[]) => rates.map((rate, i) => ({ rate, i }));
+  test("the middle run by value, whatever the order they ran in", () => {
+    assert.deepEqual(
+      medianRun(runs(735, 490, 510), (r) => r.rate),
+      { rate: 510, i: 2 },
+    );
+    assert.deepEqual(
+      medianRun(runs(9, 45, 16, 15, 17), (r) => r.rate),
+      { rate: 16, i: 2 },
+    );
+  });
+  test("the lower middle for an even count, the run itself for one, undefined for none", () => {
+    assert.deepEqual(
+      medianRun(runs(30, 10, 20, 40), (r) => r.rate),
+      { rate: 20, i: 2 },
+    );
+    assert.deepEqual(
+      medianRun(runs(7), (r) => r.rate),
+      { rate: 7, i: 0 },
+    );
+    assert.equal(
+      medianRun([], () => 0),
+      undefined,
     );
   });
 });
