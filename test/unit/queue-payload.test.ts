@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { deduplicationId, jobIdFor, bullPrefix } from "../../src/queue/names.js";
-import { decodePayload, encodePayload } from "../../src/queue/payload.js";
+import { decodePayload, encodePayload, SYNC_GZIP_MAX_BYTES } from "../../src/queue/payload.js";
 import { createShedLog } from "../../src/queue/shed-log.js";
 import { createVerdictWaiters, parseVerdictMessage } from "../../src/queue/verdict-waiters.js";
 import { defaultConfig } from "../../src/config/schema.js";
@@ -26,6 +26,17 @@ void describe("payload", () => {
       }),
       { numRuns: 50 },
     );
+  });
+  void test("round trip on both sides of the in-place limit, from a SharedArrayBuffer as the capture gives it", async () => {
+    for (const size of [SYNC_GZIP_MAX_BYTES, SYNC_GZIP_MAX_BYTES + 1, 300_000]) {
+      const message = Buffer.from(new SharedArrayBuffer(size));
+      for (let i = 0; i < size; i++) message[i] = (i * 2654435761) >>> 24;
+      const copy = Buffer.from(message);
+      const { base64, truncated } = await encodePayload(message, 1 << 20);
+      assert.equal(truncated, false);
+      assert.ok((await decodePayload(base64, 1 << 20)).equals(copy), `${size} bytes`);
+      assert.ok(message.equals(copy), "the message is not modified");
+    }
   });
   void test("a message over the cap is cut and marked truncated", async () => {
     const message = Buffer.alloc(10_000, 0x61);
