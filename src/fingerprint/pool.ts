@@ -160,7 +160,7 @@ export class FingerprintPool {
     return {
       threads: this.#closed ? 0 : this.#piscina.threads.length,
       queued: this.#queue.length,
-      utilization: this.#threads > 0 ? this.#running.size / this.#threads : 0,
+      utilization: this.#utilization(),
       completed: this.#completed,
       tasks: this.#tasks,
     };
@@ -260,8 +260,13 @@ export class FingerprintPool {
     return outcome;
   }
 
+  /** Share of threads running a batch now, 0 to 1. */
+  #utilization(): number {
+    return this.#threads > 0 ? this.#running.size / this.#threads : 0;
+  }
+
   #updateGauges(): void {
-    poolUtilization.set(this.#threads > 0 ? this.#running.size / this.#threads : 0);
+    poolUtilization.set(this.#utilization());
     poolQueueLength.set(this.#queue.length);
   }
 }
