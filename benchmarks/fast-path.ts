@@ -10,6 +10,10 @@
  *   3. A ladder of open-loop rates from 0.1 C to 10 C: end-of-message p50/p99, replies later than the deadline
  *      (`milter.eomDeadlineMs` + 10 ms) and fail-mode activations, as overload sets in. The step at half of
  *      capacity, which the p99 floor is read at, runs `--rounds` times and counts the round with the median p99.
+ *      Each of its rounds also gives, from the daemon's own histograms (/metrics before and after), the share of
+ *      messages over 2, 5, 10 and 20 ms at end of message, in the fingerprint pool and in the Redis round trip;
+ *      and the same arrivals are sent to the protocol engine alone (the TypeScript no-op milter in its own
+ *      process), the baseline that shows what the load generator and the machine cost the p99 by themselves.
  * Repeated rounds: on a shared VM a neighbour's busy moment moves a single 10 s p99 from 12 to 45 ms; the median of
  * three moves far less, and every round is printed beside it.
  * Prints the machine and the versions, and the figures against the issue's floors (2,000 msg/s end to end; p99 end
@@ -29,7 +33,9 @@ import { formatMachine, machineInfo } from "../src/bench/machine.js";
 import { corpusMix, type BenchMessage } from "../src/bench/messages.js";
 import { cpuSeconds, treeCpuSeconds } from "../src/bench/procs.js";
 import { arrivalOffsets, seededRandom } from "../src/bench/schedule.js";
+import { sharesAbove } from "../src/bench/prom-histogram.js";
 import { medianRun } from "../src/bench/stats.js";
+import { startTsNoop } from "../src/bench/targets.js";
 import { startPrivateRedis } from "../src/util/private-redis.js";
 
 const LADDER = [0.1, 0.25, 0.5, 1, 2, 5, 10];
@@ -37,6 +43,13 @@ const LADDER = [0.1, 0.25, 0.5, 1, 2, 5, 10];
 const MAX_ARRIVALS = 15_000;
 const FLOOR_MPS = 2000;
 const FLOOR_P99_MS = 20;
+/** The daemon's histograms read at half of capacity, and the bounds (ms) their shares are given at. */
+const INSIDE_THE_DAEMON: Array<[string, string]> = [
+  ["end of message (EOM to reply)", "floodgate_eom_duration_seconds"],
+  ["fingerprint pool (queue, thread, hand-back)", "floodgate_fingerprint_duration_seconds"],
+  ["Redis round trip", "floodgate_redis_duration_seconds"],
+];
+const SHARE_BOUNDS_MS = [2, 5, 10, 20];
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +94,19 @@ async function measured(
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
+/** One line per histogram of INSIDE_THE_DAEMON: the share of the run's observations over each bound. */
+function insideTheDaemon(before: string | null, after: string | null): string[] {
+  if (before === null || after === null) return ["  (the daemon's /metrics could not be read)"];
+  return INSIDE_THE_DAEMON.map(([label, name]) => {
+    const { observations, above } = sharesAbove(before, after, name, SHARE_BOUNDS_MS);
+    const shares = SHARE_BOUNDS_MS.map((ms) => {
+      const share = above.get(ms);
+      return share === null || share === undefined ? "?" : `${(share * 100).toFixed(2)} %`;
+    });
+    return `  ${label.padEnd(44)} ${shares.join(" / ")}  (${observations} observations)`;
+  });
+}
+
 async function main(): Promise<void> {
   const eomDeadlineMs = defaultConfig().milter.eomDeadlineMs;
   // The whole corpus: 4,150 ham and 1,896 spam, shuffled, each to one of a few recipients.
@@ -101,6 +127,7 @@ async function main(): Promise<void> {
     name: "fast-path",
     overrides: { log: { level: "warn" }, alerts: { enabled: false } },
   });
+  const engineAlone = await startTsNoop();
   const pids = { daemon: daemon.pid, redis: redis.process.pid ?? 0 };
   const closed = (label: string, sessions: number, maxMessages: number) =>
     measured(pids, () =>
@@ -139,9 +166,19 @@ async function main(): Promise<void> {
           `${fmt(m.clientMs, 2).padStart(14)}  ${each.map((r) => fmt(r, 0)).join(" / ")}`,
       );
 
+    // The baseline engine runs warm, as the daemon does by now.
+    await runLoad({
+      mode: "closed",
+      label: "engine alone, warm-up",
+      target: engineAlone.spec,
+      concurrency: 20,
+      messages: corpus,
+      maxMessages: 3000,
+      durationMs: 60_000,
+    });
     console.log(`\nopen loop (Poisson arrivals, ${seconds} s a step), rates relative to the steady-state capacity`);
     console.log("× capacity  offered/s  msg/s  eom p50  eom p99  eom max  later than deadline  fail mode");
-    const p99sAtHalf: number[] = [];
+    const atHalf: Array<{ p99: number; inside: string[]; engineP99: number }> = [];
     let lateInAll = 0;
     const random = seededRandom(11);
     for (const factor of LADDER.flatMap((f) => (f === 0.5 ? Array<number>(rounds).fill(f) : [f]))) {
@@ -154,15 +191,15 @@ async function main(): Promise<void> {
         maxCount: MAX_ARRIVALS,
       });
       const schedule = offsets.map((at, i) => ({ at, message: corpus[i % corpus.length]! }));
-      const r = await runLoad({
-        mode: "open",
-        label: `${factor}×`,
-        target: daemon.spec,
-        schedule,
-        eomDeadlineMs,
-        drainMs: 60_000,
-      });
-      if (factor === 0.5) p99sAtHalf.push(r.eom.p99);
+      const open = (target: string) =>
+        runLoad({ mode: "open", label: `${factor}×`, target, schedule, eomDeadlineMs, drainMs: 60_000 });
+      const before = factor === 0.5 ? await daemon.metricsText() : null;
+      const r = await open(daemon.spec);
+      if (factor === 0.5) {
+        const after = await daemon.metricsText();
+        const engine = await open(engineAlone.spec);
+        atHalf.push({ p99: r.eom.p99, inside: insideTheDaemon(before, after), engineP99: engine.eom.p99 });
+      }
       lateInAll += r.tally.deadlineMisses;
       console.log(
         `${String(factor).padStart(10)}  ${fmt(rate, 0).padStart(9)}  ${fmt(r.messagesPerSecond, 0).padStart(5)}  ` +
@@ -176,13 +213,26 @@ async function main(): Promise<void> {
     console.log(
       `end to end: ${fmt(capacity, 0)} msg/s (steady state, best session count) / ${FLOOR_MPS} = ${fmt(capacity / FLOOR_MPS, 2)}×  ${verdict(capacity >= FLOOR_MPS)}`,
     );
-    const p99AtHalf = medianRun(p99sAtHalf, (p) => p)!;
+    const counted = medianRun(atHalf, (h) => h.p99)!;
+    const p99AtHalf = counted.p99;
     console.log(
       `p99 end of message at half of capacity: ${fmt(p99AtHalf)} ms, the median of ${rounds} rounds ` +
-        `(${p99sAtHalf.map((p) => fmt(p)).join(" / ")}; floor ${FLOOR_P99_MS} ms)  ${verdict(p99AtHalf <= FLOOR_P99_MS)}`,
+        `(${atHalf.map((h) => fmt(h.p99)).join(" / ")}; floor ${FLOOR_P99_MS} ms)  ${verdict(p99AtHalf <= FLOOR_P99_MS)}`,
     );
     console.log(`replies later than the deadline + 10 ms, all steps: ${lateInAll}  ${verdict(lateInAll === 0)}`);
+
+    console.log(
+      `\ninside the daemon at half of capacity, the counted round: share of messages over ${SHARE_BOUNDS_MS.join(" / ")} ms`,
+    );
+    for (const line of counted.inside) console.log(line);
+    const engineP99 = medianRun(atHalf, (h) => h.engineP99)!.engineP99;
+    console.log(
+      `the same arrivals against the protocol engine alone (TypeScript no-op milter): p99 ${fmt(engineP99)} ms, ` +
+        `the median of ${rounds} rounds (${atHalf.map((h) => fmt(h.engineP99)).join(" / ")}); ` +
+        `Floodgate's p99 / the engine's: ${fmt(p99AtHalf / Math.max(engineP99, 0.001))}×`,
+    );
   } finally {
+    await engineAlone.stop();
     await daemon.stop();
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export interface FloodgateDaemon {
   workerPids(): number[];
   /** Sum of the counters of a metric (all label sets) in /metrics now; null when it cannot be read. */
   metric(name: string): Promise<number | null>;
+  /** The whole /metrics text now; null when it cannot be read. */
+  metricsText(): Promise<string | null>;
   /** Queue backlog from /status; null when unknown. */
   backlog(): Promise<number | null>;
   stop(): Promise<void>;
@@ -127,6 +129,7 @@ export async function startFloodgate(options: {
       const text = await get("/metrics");
       return text === null ? null : sumMetric(text, name);
     },
+    metricsText: () => get("/metrics"),
     backlog: async () => {
       const text = await get("/status");
       if (text === null) return null;

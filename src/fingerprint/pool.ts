@@ -14,7 +14,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
-import { fingerprintsTotal, poolQueueLength, poolUtilization } from "../ops/metrics.js";
+import { fingerprintDuration, fingerprintsTotal, poolQueueLength, poolUtilization } from "../ops/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { distRoot } from "../util/paths.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";
@@ -122,6 +122,7 @@ export class FingerprintPool {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }));
+    const started = performance.now();
     return new Promise((resolve) => {
       const request: Request = {
         message: shared(message),
@@ -134,6 +135,7 @@ export class FingerprintPool {
           request.settled = true;
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
+          fingerprintDuration.observe((performance.now() - started) / 1000);
           resolve(this.#count(outcome));
         },
       };

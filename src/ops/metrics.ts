@@ -75,6 +75,14 @@ export const fingerprintsTotal = new Counter({
   registers: [registry],
 });
 
+/** Time a message spends in the fingerprint pool: waiting for a thread, parsing, and the hand-back. */
+export const fingerprintDuration = new Histogram({
+  name: "floodgate_fingerprint_duration_seconds",
+  help: "Time from handing a message to the fingerprint pool to its outcome, queue wait included",
+  buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+  registers: [registry],
+});
+
 export const redisDuration = new Histogram({
   name: "floodgate_redis_duration_seconds",
   help: "Latency of the Redis round trip on the mail path",

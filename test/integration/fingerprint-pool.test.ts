@@ -12,7 +12,7 @@ import { MAX_DEPTH, MAX_HEADER_BYTES } from "../../src/fingerprint/extract.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
-import { registry } from "../../src/ops/metrics.js";
+import { fingerprintDuration, registry } from "../../src/ops/metrics.js";
 import { distRoot } from "../../src/util/paths.js";
 import { loadSpam } from "../support/corpus.js";
 
@@ -228,6 +228,23 @@ void describe("fingerprint pool", () => {
     assert.ok(reasons.includes("ok"), `expected some ok among ${reasons.join(",")}`);
     assert.equal(p.stats().queued, 0);
     await assertServes(p);
+  });
+
+  void test("every message's time in the pool is observed, queue wait included", async () => {
+    const p = await pool();
+    const observed = async () => {
+      const metric = await fingerprintDuration.get();
+      const value = (suffix: string) =>
+        metric.values.find((v) => v.metricName === `floodgate_fingerprint_duration_seconds_${suffix}`)?.value ?? 0;
+      return { count: value("count"), sum: value("sum") };
+    };
+    const before = await observed();
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => p.fingerprint(SMALL)));
+    assert.deepEqual(outcomes.map(reason), ["ok", "ok", "ok", "ok", "ok"]);
+    const after = await observed();
+    assert.equal(after.count - before.count, 5);
+    assert.ok(after.sum > before.sum, "the observed times add up to more than nothing");
+    await p.close();
   });
 
   void test("a closed pool answers pool-down; outcomes are counted in the metrics", async () => {
