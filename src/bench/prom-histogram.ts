@@ -22,10 +22,10 @@ export function histogramBuckets(text: string, name: string): BucketCounts {
   return buckets;
 }
 
-/** For each bound in `boundsMs`: the share (0 to 1) of the observations between the two scrapes above it. */
+/** A run's observations of one histogram, and the share of them above each bound. */
 export interface ShareAbove {
   observations: number;
-  /** Bound in milliseconds → share of observations over it; null for a bound the histogram has no bucket at. */
+  /** Bound in milliseconds → share (0 to 1) over it; null when none were made or the histogram has no bucket there. */
   above: Map<number, number | null>;
 }
 
