@@ -75,7 +75,9 @@ export const fingerprintsTotal = new Counter({
   registers: [registry],
 });
 
-/** Time a message spends in the fingerprint pool: waiting for a thread, parsing, and the hand-back. */
+/** Time a message spends in the fingerprint pool: waiting for a thread, parsing, and the hand-back. A message the
+ * pool refuses at once (pool-full, pool-down, caller already gone) spent none and is only counted in
+ * floodgate_fingerprints_total. */
 export const fingerprintDuration = new Histogram({
   name: "floodgate_fingerprint_duration_seconds",
   help: "Time from handing a message to the fingerprint pool to its outcome, queue wait included",

@@ -47,7 +47,7 @@ export class MessageCapture {
   addBody(chunk: Buffer): void {
     if (!this.headersEnded) this.endOfHeaders();
     this.total += chunk.length;
-    const take = Math.min(this.roomFor(chunk.length), chunk.length);
+    const take = this.roomFor(chunk.length);
     if (take <= 0) return;
     // A copy: the packet's buffer may be a view into a larger socket chunk that must not be kept alive.
     chunk.copy(this.store, this.captured, 0, take);
