@@ -349,8 +349,9 @@ export class MilterClient {
     if (pf && this.flag(SMFIP_NR_HDR) && !this.flag(SMFIP_NOHDRS)) {
       // Postfix streams all headers in one write when none of them is answered (milter-protocol.md §1.5).
       const parts: Buffer[] = [];
+      const headerMacro = iMacro ? encodeCommand.macro(SMFIC_HEADER, iMacro) : null;
       for (const [name, value] of message.headers) {
-        if (iMacro) parts.push(encodeCommand.macro(SMFIC_HEADER, iMacro));
+        if (headerMacro) parts.push(headerMacro);
         parts.push(encodeCommand.header(name, leadingSpace ? ` ${value}` : value));
         steps.push({ command: "header", response: null, ms: 0 });
       }

@@ -24,7 +24,7 @@ import {
   SMFIC_UNKNOWN,
   MILTER_OPTLEN,
 } from "./constants.js";
-import { encodeFrame, type Frame } from "./decoder.js";
+import { encodeFrame, encodeStringsFrame, type Frame } from "./decoder.js";
 import { cStrings, readCString, splitCStrings } from "./strings.js";
 import type { ConnectInfo, EnvelopeAddress } from "../session/policy-api.js";
 
@@ -167,7 +167,7 @@ export const encodeCommand = {
     return encodeFrame(SMFIC_OPTNEG, p);
   },
   macro(forCode: number, pairs: Array<[string, string]>): Buffer {
-    return encodeFrame(SMFIC_MACRO, Buffer.concat([Buffer.from([forCode]), cStrings(...pairs.flat())]));
+    return encodeStringsFrame(SMFIC_MACRO, pairs.flat(), Uint8Array.of(forCode));
   },
   connect(info: ConnectInfo, sendmailStyle = false): Buffer {
     const host = cStrings(info.hostname);
@@ -180,19 +180,19 @@ export const encodeCommand = {
     return encodeFrame(SMFIC_CONNECT, Buffer.concat([host, Buffer.from([family]), port, cStrings(address)]));
   },
   helo(name: string): Buffer {
-    return encodeFrame(SMFIC_HELO, cStrings(name));
+    return encodeStringsFrame(SMFIC_HELO, [name]);
   },
   mail(sender: string, args: string[] = [], bracket = true): Buffer {
-    return encodeFrame(SMFIC_MAIL, cStrings(bracket ? `<${sender}>` : sender, ...args));
+    return encodeStringsFrame(SMFIC_MAIL, [bracket ? `<${sender}>` : sender, ...args]);
   },
   rcpt(recipient: string, args: string[] = []): Buffer {
-    return encodeFrame(SMFIC_RCPT, cStrings(`<${recipient}>`, ...args));
+    return encodeStringsFrame(SMFIC_RCPT, [`<${recipient}>`, ...args]);
   },
   data(): Buffer {
     return encodeFrame(SMFIC_DATA);
   },
   header(name: string, value: string): Buffer {
-    return encodeFrame(SMFIC_HEADER, cStrings(name, value));
+    return encodeStringsFrame(SMFIC_HEADER, [name, value]);
   },
   eoh(): Buffer {
     return encodeFrame(SMFIC_EOH);
@@ -204,7 +204,7 @@ export const encodeCommand = {
     return encodeFrame(SMFIC_BODYEOB, chunk);
   },
   unknown(command: string): Buffer {
-    return encodeFrame(SMFIC_UNKNOWN, cStrings(command));
+    return encodeStringsFrame(SMFIC_UNKNOWN, [command]);
   },
   abort(): Buffer {
     return encodeFrame(SMFIC_ABORT);

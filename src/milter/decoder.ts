@@ -3,6 +3,7 @@
  * Chunks are kept in a list and copied once, only when a packet spans them (milter-protocol.md §1.2, §5.1).
  */
 import { MILTER_LEN_BYTES } from "./constants.js";
+import { cStringsLength, writeCStrings } from "./strings.js";
 
 /** One packet: the command (or response) code and its payload. */
 export interface Frame {
@@ -120,5 +121,20 @@ export function encodeFrame(code: number, payload?: Buffer | Uint8Array): Buffer
   out.writeUInt32BE(size + 1, 0);
   out[MILTER_LEN_BYTES] = code;
   if (payload && size > 0) out.set(payload, MILTER_LEN_BYTES + 1);
+  return out;
+}
+
+/**
+ * Encode one packet whose payload is `prefix` (bytes, such as a header index or a macro's command code) then
+ * NUL-terminated strings, in one allocation: these are most packets, headers and macros on every message.
+ */
+export function encodeStringsFrame(code: number, values: readonly string[], prefix?: Uint8Array): Buffer {
+  const prefixLength = prefix ? prefix.length : 0;
+  const size = prefixLength + cStringsLength(values);
+  const out = Buffer.allocUnsafe(MILTER_LEN_BYTES + 1 + size);
+  out.writeUInt32BE(size + 1, 0);
+  out[MILTER_LEN_BYTES] = code;
+  if (prefix) out.set(prefix, MILTER_LEN_BYTES + 1);
+  writeCStrings(out, MILTER_LEN_BYTES + 1 + prefixLength, values);
   return out;
 }

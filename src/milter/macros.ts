@@ -36,24 +36,33 @@ function key(name: string): string {
   return name.length > 2 && name.startsWith("{") && name.endsWith("}") ? name.slice(1, -1) : name;
 }
 
+type MacroPairs = ReadonlyArray<readonly [string, string]>;
+
+/** A `D` packet's pairs, the map made of them, and how many values the per-stage limit dropped. */
+interface MadeMap {
+  pairs: MacroPairs;
+  map: Map<string, string>;
+  dropped: number;
+}
+
 export class MacroStore {
   private readonly stages: Array<Map<string, string> | undefined> = new Array<Map<string, string> | undefined>(STAGES);
   private transient: Map<string, string> | undefined;
+  /** The pairs defined last and the map made of them: the same pairs again (a repeated packet) share the map. */
+  private last: MadeMap | null = null;
   /** Values dropped because a stage held more than the limit. */
   dropped = 0;
 
   constructor(private readonly maxPerStage = 256) {}
 
-  /** Store the pairs of a `D` packet for the command `forCode`. */
-  define(forCode: number, pairs: ReadonlyArray<readonly [string, string]>): void {
-    const map = new Map<string, string>();
-    for (const [name, value] of pairs) {
-      if (map.size >= this.maxPerStage) {
-        this.dropped++;
-        continue;
-      }
-      map.set(key(name), value);
-    }
+  /**
+   * Store the pairs of a `D` packet for the command `forCode`. The store never changes a map once made (a stage's
+   * values are replaced whole), so the same pairs array given again reuses the map made of it.
+   */
+  define(forCode: number, pairs: MacroPairs): void {
+    if (this.last?.pairs !== pairs) this.last = this.mapOf(pairs);
+    const { map, dropped } = this.last;
+    this.dropped += dropped;
     const stage = STAGE_OF_COMMAND.get(forCode);
     if (stage === undefined) {
       this.transient = map;
@@ -61,6 +70,19 @@ export class MacroStore {
     }
     this.stages[stage] = map;
     for (let i = stage + 1; i < STAGES; i++) this.stages[i] = undefined;
+  }
+
+  private mapOf(pairs: MacroPairs): MadeMap {
+    const map = new Map<string, string>();
+    let dropped = 0;
+    for (const [name, value] of pairs) {
+      if (map.size >= this.maxPerStage) {
+        dropped++;
+        continue;
+      }
+      map.set(key(name), value);
+    }
+    return { pairs, map, dropped };
   }
 
   /** Called after each command: transient macros do not outlive it. */

@@ -27,7 +27,7 @@ import {
   SMFIR_CONN_FAIL,
   SMFIR_SETSYMLIST,
 } from "./constants.js";
-import { encodeFrame, type Frame } from "./decoder.js";
+import { encodeFrame, encodeStringsFrame, type Frame } from "./decoder.js";
 import { cStrings, readCString, splitCStrings } from "./strings.js";
 import type { Modification } from "../session/policy-api.js";
 
@@ -57,7 +57,7 @@ export const encodeResponse = {
   progress: () => encodeFrame(SMFIR_PROGRESS),
   shutdown: () => encodeFrame(SMFIR_SHUTDOWN),
   /** A reply already validated by formatReply. */
-  replyCode: (formatted: string) => encodeFrame(SMFIR_REPLYCODE, cStrings(formatted)),
+  replyCode: (formatted: string) => encodeStringsFrame(SMFIR_REPLYCODE, [formatted]),
 };
 
 /** Encode one modification; `leadingSpace` when SMFIP_HDR_LEADSPC was negotiated. Body replacement comes chunked. */
@@ -65,23 +65,23 @@ export function encodeModification(mod: Modification, leadingSpace: boolean): Bu
   const headerValue = (v: string) => (leadingSpace && !/^[ \t]/.test(v) ? ` ${v}` : v).replace(/\r\n/g, "\n");
   switch (mod.kind) {
     case "addHeader":
-      return [encodeFrame(SMFIR_ADDHEADER, cStrings(mod.name, headerValue(mod.value)))];
+      return [encodeStringsFrame(SMFIR_ADDHEADER, [mod.name, headerValue(mod.value)])];
     case "insertHeader":
     case "changeHeader": {
       const index = Buffer.allocUnsafe(4);
       index.writeUInt32BE(mod.index, 0);
       const code = mod.kind === "insertHeader" ? SMFIR_INSHEADER : SMFIR_CHGHEADER;
       const value = mod.kind === "changeHeader" && mod.value === "" ? "" : headerValue(mod.value);
-      return [encodeFrame(code, Buffer.concat([index, cStrings(mod.name, value)]))];
+      return [encodeStringsFrame(code, [mod.name, value], index)];
     }
     case "changeFrom":
-      return [encodeFrame(SMFIR_CHGFROM, cStrings(mod.address, ...(mod.args ?? [])))];
+      return [encodeStringsFrame(SMFIR_CHGFROM, [mod.address, ...(mod.args ?? [])])];
     case "addRecipient":
       return mod.args && mod.args.length > 0
-        ? [encodeFrame(SMFIR_ADDRCPT_PAR, cStrings(mod.address, ...mod.args))]
-        : [encodeFrame(SMFIR_ADDRCPT, cStrings(mod.address))];
+        ? [encodeStringsFrame(SMFIR_ADDRCPT_PAR, [mod.address, ...mod.args])]
+        : [encodeStringsFrame(SMFIR_ADDRCPT, [mod.address])];
     case "deleteRecipient":
-      return [encodeFrame(SMFIR_DELRCPT, cStrings(mod.address))];
+      return [encodeStringsFrame(SMFIR_DELRCPT, [mod.address])];
     case "replaceBody": {
       const out: Buffer[] = [];
       for (let i = 0; i < mod.body.length; i += MILTER_CHUNK_SIZE) {
@@ -91,7 +91,7 @@ export function encodeModification(mod: Modification, leadingSpace: boolean): Bu
       return out;
     }
     case "quarantine":
-      return [encodeFrame(SMFIR_QUARANTINE, cStrings(mod.reason))];
+      return [encodeStringsFrame(SMFIR_QUARANTINE, [mod.reason])];
   }
 }
 

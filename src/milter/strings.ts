@@ -23,11 +23,26 @@ export function readCString(payload: Buffer, offset: number): { value: string; n
   return { value: payload.toString("utf8", offset, end), next: end + 1 };
 }
 
-/** Encode strings, each followed by NUL. */
-export function cStrings(...values: string[]): Buffer {
-  const parts: Buffer[] = [];
+/** Bytes that `values` take as NUL-terminated UTF-8 strings. */
+export function cStringsLength(values: readonly string[]): number {
+  let size = 0;
+  for (const v of values) size += Buffer.byteLength(v, "utf8") + 1;
+  return size;
+}
+
+/** Write `values` into `out` at `offset`, each followed by NUL; returns the offset after the last NUL. */
+export function writeCStrings(out: Buffer, offset: number, values: readonly string[]): number {
+  let at = offset;
   for (const v of values) {
-    parts.push(Buffer.from(v, "utf8"), Buffer.alloc(1));
+    at += out.write(v, at, "utf8");
+    out[at++] = 0;
   }
-  return Buffer.concat(parts);
+  return at;
+}
+
+/** Encode strings, each followed by NUL, in one buffer. */
+export function cStrings(...values: string[]): Buffer {
+  const out = Buffer.allocUnsafe(cStringsLength(values));
+  writeCStrings(out, 0, values);
+  return out;
 }

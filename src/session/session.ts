@@ -4,7 +4,7 @@
  * commands out of order: milter-protocol.md §1.3, §1.12), strict on the wire (a malformed packet closes this session
  * with a warning), and it never breaks a no-reply promise (§1.5). Transport-agnostic: bytes in, bytes out.
  */
-import { codeName, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../milter/constants.js";
+import { codeName, SMFIC_MACRO, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../milter/constants.js";
 import { CommandError, parseCommand, type Command } from "../milter/commands.js";
 import { FrameDecoder, type Frame } from "../milter/decoder.js";
 import { MacroStore } from "../milter/macros.js";
@@ -43,6 +43,8 @@ export class ProtocolError extends Error {
 }
 
 const MAX_QUEUED_FRAMES = 256;
+/** Macro packets up to this size are remembered, so that the same packet again reuses its parse. */
+const REMEMBERED_MACRO_BYTES = 1024;
 
 /** One session of the TypeScript engine: frames in, responses out, the policy driven through a SessionCore. */
 export class MilterSession {
@@ -54,6 +56,8 @@ export class MilterSession {
   private busy = false;
   private paused = false;
   private closed = false;
+  /** The last macro packet (a copy) and its parse: Postfix sends the same `{i}` packet before every header. */
+  private lastMacro: { bytes: Buffer; command: Command } | null = null;
   /** Writes a stage's verdict as its response. */
   private readonly writeVerdict: Respond = (verdict) => this.write(this.encodeVerdict(verdict));
 
@@ -156,7 +160,7 @@ export class MilterSession {
   }
 
   private handle(frame: Frame): void | Promise<void> {
-    const command = parseCommand(frame);
+    const command = frame.code === SMFIC_MACRO ? this.parseMacro(frame) : parseCommand(frame);
     if (command.type !== "macro") {
       const pending = this.dispatch(command);
       if (pending instanceof Promise) return pending.finally(() => this.macros.endCommand());
@@ -164,6 +168,15 @@ export class MilterSession {
       return pending;
     }
     this.macros.define(command.forCode, command.pairs);
+  }
+
+  /** A macro packet identical to the last one gives the same (unchanged) parse, and the store reuses its map. */
+  private parseMacro(frame: Frame): Command {
+    const last = this.lastMacro;
+    if (last && last.bytes.equals(frame.payload)) return last.command;
+    const command = parseCommand(frame);
+    if (frame.payload.length <= REMEMBERED_MACRO_BYTES) this.lastMacro = { bytes: Buffer.from(frame.payload), command };
+    return command;
   }
 
   private dispatch(command: Command): void | Promise<void> {

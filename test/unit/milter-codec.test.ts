@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeCommand, parseCommand, parseConnect } from "../../src/milter/commands.js";
-import { encodeFrame, FrameDecoder, type Frame } from "../../src/milter/decoder.js";
+import { encodeFrame, encodeStringsFrame, FrameDecoder, type Frame } from "../../src/milter/decoder.js";
 import { encodeModification, encodeResponse, parseResponse } from "../../src/milter/responses.js";
 import { formatReply, parseReply, ReplyCodeError } from "../../src/milter/reply-code.js";
 import * as C from "../../src/milter/constants.js";
@@ -241,6 +241,24 @@ describe("reply codes (§1.9)", () => {
         (e: unknown) => e instanceof ReplyCodeError && error.test(e.message),
       ));
   }
+});
+
+describe("string packets are written in one allocation (§1.2)", () => {
+  // The frame of the strings concatenated, as the encoders built it before writing in place.
+  const reference = (code: number, values: string[], prefix?: Buffer) =>
+    encodeFrame(
+      code,
+      Buffer.concat([prefix ?? Buffer.alloc(0), ...values.flatMap((v) => [Buffer.from(v, "utf8"), Buffer.alloc(1)])]),
+    );
+  const cases: Array<[string, number, string[], Buffer?]> = [
+    ["no strings", C.SMFIC_MACRO, [], Buffer.from([C.SMFIC_HELO])],
+    ["empty strings", C.SMFIC_MAIL, ["", ""]],
+    ["a header with non-ASCII text", C.SMFIC_HEADER, ["Subject", " Grüße, 東京 — ✓ 😀"]],
+    ["an index prefix", C.SMFIR_CHGHEADER, ["X-Spam", "yes"], Buffer.from([0, 0, 0, 2])],
+    ["a long value", C.SMFIC_HEADER, ["Received", "from x ".repeat(2000)]],
+  ];
+  for (const [name, code, values, prefix] of cases)
+    test(name, () => assert.equal(hex(encodeStringsFrame(code, values, prefix)), hex(reference(code, values, prefix))));
 });
 
 describe("frame decoder", () => {

@@ -107,6 +107,31 @@ describe("macros with stage scoping (§1.7)", () => {
     m.endCommand();
     assert.equal(m.get("i"), undefined);
   });
+  test("the same pairs again share one map, still replace their stage and clear later ones, and count drops", () => {
+    const m = new MacroStore(2);
+    const mail: Array<[string, string]> = [
+      ["{mail_addr}", "a@b"],
+      ["{mail_host}", "b"],
+      ["{mail_mailer}", "smtp"], // over the limit of 2
+    ];
+    m.define(C.SMFIC_MAIL, mail);
+    m.define(C.SMFIC_RCPT, [["{rcpt_addr}", "c@d"]]);
+    m.clearFrom(C.SMFIM_ENVFROM);
+    m.define(C.SMFIC_MAIL, [["{mail_addr}", "x@y"]]);
+    m.define(C.SMFIC_RCPT, [["{rcpt_addr}", "e@f"]]);
+    m.define(C.SMFIC_MAIL, mail);
+    assert.equal(m.get("mail_addr"), "a@b");
+    assert.equal(m.get("rcpt_addr"), undefined, "a MAIL packet clears the RCPT stage");
+    assert.equal(m.get("mail_mailer"), undefined);
+    assert.equal(m.dropped, 2, "the value over the limit is counted at each definition");
+    const header: Array<[string, string]> = [["i", "Q1"]];
+    for (let n = 0; n < 3; n++) {
+      m.define(C.SMFIC_HEADER, header);
+      assert.equal(m.get("i"), "Q1", `header ${n}`);
+      m.endCommand();
+      assert.equal(m.get("i"), undefined);
+    }
+  });
 });
 
 describe("the session", () => {
@@ -351,6 +376,27 @@ describe("the session", () => {
     h.send(CONNECT);
     assert.ok(h.closed instanceof Error);
     assert.equal(h.responses.length, 0);
+  });
+
+  test("a macro packet identical to the last one defines its values again (Postfix repeats them, §1.7)", async () => {
+    const seen: Array<string | undefined> = [];
+    const policy: MilterPolicy = {
+      ...noopPolicy(),
+      endOfMessage: async (ctx) => {
+        seen.push(`${ctx.macro("mail_addr")}/${ctx.macro("i")}`);
+        return { verdict: { kind: "continue" } };
+      },
+    };
+    const h = new SessionHarness(policy);
+    const mailMacros = encodeCommand.macro(C.SMFIC_MAIL, [["{mail_addr}", "a@example.org"]]);
+    const eomMacros = encodeCommand.macro(C.SMFIC_BODYEOB, [["i", "Q1"]]);
+    h.send(POSTFIX, CONNECT);
+    h.send(mailMacros, ...message("one").slice(0, -1), eomMacros, encodeCommand.eob());
+    // QUIT_NC forgets every macro; the next macro packet is byte for byte the last one seen, and must count again.
+    h.send(encodeCommand.quitNc(), CONNECT, ...message("two").slice(0, -1), eomMacros, encodeCommand.eob());
+    await h.waitFor(2 + 2 * 5);
+    assert.deepEqual(seen, ["a@example.org/Q1", "undefined/Q1"]);
+    assert.equal(h.closed, null);
   });
 
   test("unknown command codes are ignored without a reply; QUIT_NC resets for a new connection", async () => {
