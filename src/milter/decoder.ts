@@ -1,6 +1,7 @@
 /**
  * The incremental frame decoder: bytes in, whole packets out, in O(n) whatever the split of the stream.
  * Chunks are kept in a list and copied once, only when a packet spans them (milter-protocol.md §1.2, §5.1).
+ * Also the packet encoders both sides build their packets with.
  */
 import { MILTER_LEN_BYTES } from "./constants.js";
 import { cStringsLength, writeCStrings } from "./strings.js";
@@ -114,13 +115,21 @@ export class FrameDecoder {
   }
 }
 
+/** Where a packet's payload starts: after its length and its code. */
+const PAYLOAD_OFFSET = MILTER_LEN_BYTES + 1;
+
+/** A packet of `payloadBytes` with its length and code written, the payload left for the caller to fill. */
+function allocateFrame(code: number, payloadBytes: number): Buffer {
+  const out = Buffer.allocUnsafe(PAYLOAD_OFFSET + payloadBytes);
+  out.writeUInt32BE(payloadBytes + 1, 0);
+  out[MILTER_LEN_BYTES] = code;
+  return out;
+}
+
 /** Encode one packet: length, code, payload. */
 export function encodeFrame(code: number, payload?: Buffer | Uint8Array): Buffer {
-  const size = payload ? payload.length : 0;
-  const out = Buffer.allocUnsafe(MILTER_LEN_BYTES + 1 + size);
-  out.writeUInt32BE(size + 1, 0);
-  out[MILTER_LEN_BYTES] = code;
-  if (payload && size > 0) out.set(payload, MILTER_LEN_BYTES + 1);
+  const out = allocateFrame(code, payload ? payload.length : 0);
+  if (payload && payload.length > 0) out.set(payload, PAYLOAD_OFFSET);
   return out;
 }
 
@@ -130,11 +139,8 @@ export function encodeFrame(code: number, payload?: Buffer | Uint8Array): Buffer
  */
 export function encodeStringsFrame(code: number, values: readonly string[], prefix?: Uint8Array): Buffer {
   const prefixLength = prefix ? prefix.length : 0;
-  const size = prefixLength + cStringsLength(values);
-  const out = Buffer.allocUnsafe(MILTER_LEN_BYTES + 1 + size);
-  out.writeUInt32BE(size + 1, 0);
-  out[MILTER_LEN_BYTES] = code;
-  if (prefix) out.set(prefix, MILTER_LEN_BYTES + 1);
-  writeCStrings(out, MILTER_LEN_BYTES + 1 + prefixLength, values);
+  const out = allocateFrame(code, prefixLength + cStringsLength(values));
+  if (prefix) out.set(prefix, PAYLOAD_OFFSET);
+  writeCStrings(out, PAYLOAD_OFFSET + prefixLength, values);
   return out;
 }
