@@ -21,7 +21,7 @@ import libmime from "libmime";
 import { decode as decodeCharset } from "libmime/lib/charset.js";
 import { decode as decodeQuotedPrintable } from "libqp";
 import type { Transform } from "node:stream";
-import type { MessageParts } from "./compute.js";
+import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
 import { htmlToText } from "./html-text.js";
 
 type MimeNode = mailsplit.MimeNode;
@@ -63,8 +63,8 @@ export async function extractParts(
 ): Promise<MessageParts> {
   const { leaves, subject } = await split(bytes);
   const withPlain = alternativesWithPlain(leaves);
-  const text: string[] = [];
-  const html: string[] = [];
+  const text = new TextParts(MAX_TEXT_CHARS);
+  const html = new TextParts(MAX_TEXT_CHARS);
   const attachments: Uint8Array[] = [];
   for (const leaf of leaves) {
     if (leaf.attachment) {
@@ -72,17 +72,45 @@ export async function extractParts(
       if (leaf.bytes >= attachmentMinBytes) attachments.push(transferDecode(leaf));
       continue;
     }
+    if (text.full && html.full) continue;
     const content = textOf(leaf);
     if (leaf.contentType !== "text/html") {
-      text.push(content);
+      text.add(content);
       continue;
     }
-    html.push(content);
+    html.add(content);
     const alternative = alternativeOf(leaf.node);
-    if (!alternative || !withPlain.has(alternative)) text.push(htmlToText(content));
+    if (!text.full && (!alternative || !withPlain.has(alternative))) text.add(htmlToText(content, text.room));
   }
   if (truncated) attachments.pop();
-  return { text: text.join("\n"), html: html.join("\n"), subject, attachments };
+  return { text: text.toString(), html: html.toString(), subject, attachments };
+}
+
+/** Texts joined by line breaks, cut at a number of characters: what fingerprinting reads and no more. */
+class TextParts {
+  readonly #parts: string[] = [];
+  #length = 0;
+
+  constructor(readonly maxChars: number) {}
+
+  /** Characters that may still be added. */
+  get room(): number {
+    return Math.max(0, this.maxChars - this.#length);
+  }
+
+  get full(): boolean {
+    return this.#length >= this.maxChars;
+  }
+
+  add(text: string): void {
+    const kept = text.length <= this.room ? text : text.slice(0, this.room);
+    this.#parts.push(kept);
+    this.#length += kept.length + 1;
+  }
+
+  toString(): string {
+    return this.#parts.join("\n");
+  }
 }
 
 /** Split the MIME tree with mailsplit: the leaves in order, with their raw bodies, and the decoded subject. */

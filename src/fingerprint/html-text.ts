@@ -5,7 +5,10 @@
  * block elements, `> ` before the lines of a blockquote (so reply quotes can be stripped), and nothing of
  * `<head>`, `<script>`, `<style>`, `<title>`, `<template>`, comments or declarations. It is a replacement for
  * html-to-text (mailparser's converter, about ten times slower) where only the words matter, not the layout.
- * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times.
+ * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, and the
+ * output is capped as it is written (`maxChars`): once it is full the rest of the document is not read. A quote
+ * prefix is written at most MAX_QUOTE_PREFIX levels deep, so nested quotes cost a bounded number of characters
+ * per line break, not one per level.
  */
 import { decodeHTML } from "entities";
 
@@ -27,15 +30,24 @@ const LINK_SCHEME = /^(?:(?:https?|ftp):\/\/|www\.)/i;
 const WHITESPACE = /\s+/g;
 const ATTRIBUTE = /([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
 
-/** The text of an HTML document or fragment. */
-export function htmlToText(html: string): string {
-  const out = new TextBuilder();
+/** Characters of text written at most by default: what fingerprinting reads of a message's text. */
+export const MAX_HTML_TEXT_CHARS = 256 * 1024;
+/** Quote levels marked at most: a deeper line is still a quoted line (`> > > …`), its prefix stops growing. */
+export const MAX_QUOTE_PREFIX = 8;
+/** A line break followed by the quote prefix, for each quote depth up to MAX_QUOTE_PREFIX. */
+const QUOTE_BREAKS: readonly string[] = Array.from({ length: MAX_QUOTE_PREFIX + 1 }, (_, depth) =>
+  "\n".concat("> ".repeat(depth)),
+);
+
+/** The text of an HTML document or fragment, at most `maxChars` characters of it. */
+export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS): string {
+  const out = new TextBuilder(maxChars);
   const length = html.length;
   let inHead = false; // inside <head>, which ends at </head> or at <body>
   let href: string | null = null; // the href of the open link
   let hrefTextStart = 0; // out.size when the link opened
   let i = 0;
-  while (i < length) {
+  while (i < length && !out.full) {
     const lt = html.indexOf("<", i);
     const textEnd = lt < 0 ? length : lt;
     if (textEnd > i) {
@@ -123,32 +135,41 @@ function linkTarget(raw: string): string | null {
   return href === "" || href.startsWith("#") ? null : href;
 }
 
-/** The output: text with whitespace collapsed, line breaks, and `> ` prefixes inside blockquotes. */
+/** The output: text with whitespace collapsed, line breaks, and `> ` prefixes inside blockquotes, cut at a cap. */
 class TextBuilder {
   readonly #parts: string[] = [];
   #quoteDepth = 0;
+  /** Characters written, line breaks and prefixes included; never more than the cap. */
+  #written = 0;
   /** Characters of text written so far (to know whether a link had text). */
   size = 0;
 
+  constructor(readonly maxChars: number) {}
+
+  /** Whether the cap is reached: nothing more is written. */
+  get full(): boolean {
+    return this.#written >= this.maxChars;
+  }
+
   text(raw: string): void {
+    // Decoding and collapsing only shrink the text: what they allocate is bounded by the input.
     const decoded = raw.includes("&") ? decodeHTML(raw) : raw;
     const text = decoded.replace(WHITESPACE, " ");
     if (text === "" || text === " ") {
-      if (text === " ") this.#parts.push(" ");
+      if (text === " ") this.#push(" ");
       return;
     }
-    this.#parts.push(text);
-    this.size += text.length;
+    this.size += this.#push(text);
   }
 
   /** Text written as is (an href or a source: no entity decoding again). */
   inline(text: string): void {
-    this.#parts.push(text);
-    this.size += text.length;
+    this.size += this.#push(text);
   }
 
   lineBreak(): void {
-    this.#parts.push(this.#quoteDepth > 0 ? "\n" + "> ".repeat(this.#quoteDepth) : "\n");
+    const depth = Math.min(this.#quoteDepth, MAX_QUOTE_PREFIX);
+    this.#push(QUOTE_BREAKS[depth]!);
   }
 
   openQuote(): void {
@@ -163,6 +184,16 @@ class TextBuilder {
 
   toString(): string {
     return this.#parts.join("");
+  }
+
+  /** Append what fits under the cap; the number of characters appended. */
+  #push(text: string): number {
+    const room = this.maxChars - this.#written;
+    if (room <= 0) return 0;
+    const kept = text.length <= room ? text : text.slice(0, room);
+    this.#parts.push(kept);
+    this.#written += kept.length;
+    return kept.length;
   }
 }
 

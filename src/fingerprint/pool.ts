@@ -8,7 +8,10 @@
  * messages that waited, up to `batchMax` of them and `batchKiB` of bytes to parse, in one task: under load one
  * hand-off (a thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once.
  * A batch is aborted (its thread replaced) when every message in it has timed out or lost its caller; a batch whose
- * thread dies is run again one message per task, so only the message that kills a thread is skipped as "parse".
+ * thread dies is run again one message per task, so only the message that kills a thread is skipped, as
+ * "thread-died". A thread's heap is limited (`threadHeapMb`), but Node does not guarantee that reaching the limit
+ * ends only the thread (nodejs/node#47224): what really keeps a thread far below it is that every step of a
+ * task is linear in the bytes parsed and caps its output (src/fingerprint/html-text.ts, extract.ts, normalise.ts).
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -223,7 +226,7 @@ export class FingerprintPool {
     const waiting = batch.members.filter((request) => !request.settled);
     if (waiting.length === 0) return;
     const reason = this.#classify(err);
-    if (reason === "parse" && batch.members.length > 1) {
+    if (reason === "thread-died" && batch.members.length > 1) {
       // Which message killed the thread is unknown: run each again on its own, in their order, ahead of the queue.
       for (const request of waiting) {
         request.alone = true;
@@ -257,9 +260,9 @@ export class FingerprintPool {
       this.#logger?.error({ err: message }, "fingerprint task file cannot be loaded");
       return "pool-down";
     }
-    // The thread died on this message (heap limit, crash): piscina replaces it; the message is unparseable.
+    // The thread died on this message (heap limit, crash): piscina replaces it; the message gets no fingerprint.
     this.#logger?.warn({ err: message, code }, "fingerprint thread died on a message; replaced");
-    return "parse";
+    return "thread-died";
   }
 
   #count(outcome: FingerprintOutcome): FingerprintOutcome {

@@ -21,6 +21,8 @@ export interface Fingerprint {
   truncated: boolean;
 }
 
-export type SkipReason = "parse" | "timeout" | "pool-full" | "pool-down";
+/** Why a message got no fingerprint: the extractor failed on it ("parse"), its thread died on it alone
+ * ("thread-died": a crash or the thread's heap limit), it waited too long, or the pool was full or down. */
+export type SkipReason = "parse" | "thread-died" | "timeout" | "pool-full" | "pool-down";
 
 export type FingerprintOutcome = { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: SkipReason };

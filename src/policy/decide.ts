@@ -98,7 +98,7 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
 
 /** Why a dependency's fail mode applied (the `reason` label of floodgate_fail_mode_total). */
 export type FailReason =
-  "redis-timeout" | "redis-down" | "redis-error" | "pool-full" | "pool-timeout" | "pool-down" | "parse";
+  "redis-timeout" | "redis-down" | "redis-error" | "pool-full" | "pool-timeout" | "pool-down" | "parse" | "thread-died";
 
 /** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail (never in shadow mode). */
 export function failOutcome(reason: FailReason, mode: "continue" | "tempfail", shadow: boolean): Outcome {

@@ -56,6 +56,7 @@ export interface PolicyDeps {
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
   parse: "parse",
+  "thread-died": "thread-died",
   timeout: "pool-timeout",
   "pool-full": "pool-full",
   "pool-down": "pool-down",

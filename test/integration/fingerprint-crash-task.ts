@@ -1,7 +1,8 @@
 /**
  * A piscina task file for the pool tests only: the real fingerprint task, except for messages that start with
- * a command word, which make the thread die ("EXIT"), throw outside the task ("THROW") or hang in a busy loop
- * ("HANG"), the way a parser bug on a hostile message would. The first such message of a batch acts.
+ * a command word, which make the thread die ("EXIT"), throw outside the task ("THROW"), hang in a busy loop
+ * ("HANG") or grow its heap until the thread's limit ("OOM"), the way a parser bug on a hostile message would.
+ * The first such message of a batch acts.
  */
 import { runFingerprintBatch, type FingerprintBatch, type FingerprintTaskResult } from "../../src/fingerprint/task.js";
 
@@ -14,6 +15,11 @@ export default function crashingTask(batch: FingerprintBatch): Promise<Fingerpri
         throw new Error("thread blew up outside the task");
       });
       return new Promise(() => undefined);
+    }
+    if (head.startsWith("OOM")) {
+      // Small steps, as a runaway loop grows: the thread's heap limit ends the thread, not the process.
+      const held: string[] = [];
+      for (let i = 0; ; i++) held.push(`${i}`.padEnd(1024, "x"));
     }
     if (head.startsWith("HANG")) {
       for (;;) {

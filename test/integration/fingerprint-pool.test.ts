@@ -125,7 +125,7 @@ void describe("fingerprint pool", () => {
     const outcomes = await Promise.all(
       [SMALL, SMALL, Buffer.from("EXIT\r\n\r\n"), SMALL].map((message) => p.fingerprint(message)),
     );
-    assert.deepEqual(outcomes.map(reason), ["ok", "ok", "parse", "ok"]);
+    assert.deepEqual(outcomes.map(reason), ["ok", "ok", "thread-died", "ok"]);
     // 1 task alone, the batch of three that died, then each of the three alone
     assert.equal(p.stats().tasks - before, 5);
     await assertServes(p);
@@ -188,11 +188,26 @@ void describe("fingerprint pool", () => {
 
   void test("a thread that dies or throws on a message is replaced", async () => {
     const p = await pool({ taskTimeoutMs: 60_000 }, CRASH_TASK);
-    assert.equal(reason(await p.fingerprint(Buffer.from("EXIT\r\n\r\n"))), "parse", "a thread that exits");
+    assert.equal(reason(await p.fingerprint(Buffer.from("EXIT\r\n\r\n"))), "thread-died", "a thread that exits");
     await assertServes(p);
-    assert.equal(reason(await p.fingerprint(Buffer.from("THROW\r\n\r\n"))), "parse", "a thread that throws");
+    assert.equal(reason(await p.fingerprint(Buffer.from("THROW\r\n\r\n"))), "thread-died", "a thread that throws");
     await assertServes(p);
     assert.ok(p.stats().threads >= 1, "a thread is alive");
+  });
+
+  // Finding: this 128 KB message killed the whole daemon ("Reached heap limit" in a fingerprint thread).
+  void test("8,000 nested blockquotes then 8,000 line breaks are fingerprinted with the default heap limit", async () => {
+    const p = await pool({ threadHeapMb: defaultConfig().fingerprint.threadHeapMb });
+    const html = "<blockquote>".repeat(8000) + "<br>".repeat(8000) + "buy cheap pills now";
+    const message = Buffer.from(`Subject: quotes\r\nContent-Type: text/html\r\n\r\n${html}\r\n`);
+    assert.equal(reason(await p.fingerprint(message)), "ok");
+    await assertServes(p);
+  });
+
+  void test("a thread that reaches its heap limit dies alone: thread-died, the process and the pool go on", async () => {
+    const p = await pool({ taskTimeoutMs: 120_000, threadHeapMb: 32 }, CRASH_TASK);
+    assert.equal(reason(await p.fingerprint(Buffer.from("OOM\r\n\r\n"))), "thread-died");
+    await assertServes(p);
   });
 
   void test("a thread that hangs is aborted and replaced", async () => {
@@ -255,7 +270,7 @@ void describe("fingerprint pool", () => {
     const metrics = await registry.getMetricsAsJSON();
     const counter = metrics.find((m) => m.name === "floodgate_fingerprints_total");
     const byOutcome = new Map(counter?.values.map((v) => [v.labels.outcome, v.value]));
-    for (const outcome of ["ok", "parse", "timeout", "pool-full", "pool-down"]) {
+    for (const outcome of ["ok", "parse", "thread-died", "timeout", "pool-full", "pool-down"]) {
       assert.ok((byOutcome.get(outcome) ?? 0) > 0, `no ${outcome} counted`);
     }
   });

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { defaultConfig, fingerprintSchema } from "../../src/config/schema.js";
 import { extractParts, MAX_DEPTH } from "../../src/fingerprint/extract.js";
-import { htmlToText } from "../../src/fingerprint/html-text.js";
+import { htmlToText, MAX_HTML_TEXT_CHARS, MAX_QUOTE_PREFIX } from "../../src/fingerprint/html-text.js";
 import {
   canonicalText,
   normaliseText,
@@ -83,6 +83,22 @@ void describe("htmlToText", () => {
     ]) {
       assert.equal(typeof htmlToText(html), "string");
     }
+  });
+
+  // Finding: 8,000 nested <blockquote> then 8,000 <br> (128 KB) grew the text to depth × lines (about 190 MB)
+  // and killed the process with "Reached heap limit" in a fingerprint thread.
+  void test("nested quotes cost a bounded prefix per line break, and the text is capped as it is written", () => {
+    const bomb = "<blockquote>".repeat(8000) + "<br>".repeat(8000);
+    const text = htmlToText(bomb);
+    assert.ok(text.length <= MAX_HTML_TEXT_CHARS, `${text.length} characters`);
+    assert.ok(text.length <= 20 * bomb.length, `${text.length} characters from ${bomb.length}`);
+    const lines = htmlToText("<blockquote>".repeat(100) + "deep<br>quote").split("\n");
+    assert.deepEqual(lines.slice(-2), [
+      "> ".repeat(MAX_QUOTE_PREFIX) + "deep",
+      "> ".repeat(MAX_QUOTE_PREFIX) + "quote",
+    ]);
+    assert.equal(htmlToText("<p>" + "word ".repeat(1000), 100).length, 100, "maxChars cuts the text");
+    assert.equal(htmlToText("<br>".repeat(1000), 50).length, 50, "maxChars counts line breaks");
   });
 });
 
