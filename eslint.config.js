@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "native/**", "eslint.config.js", ".ci/**"] },
+  { ignores: ["dist/**", "node_modules/**", "native/**", "eslint.config.js", ".dependency-cruiser.cjs", ".ci/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -16,12 +16,12 @@ import { MilterClient, type StepResult, type TestMessage } from "../src/client/m
 import { defaultConfig } from "../src/config/schema.js";
 import { startLibmilterServer } from "../src/engine/libmilter/engine.js";
 import { loadShim } from "../src/engine/libmilter/native.js";
-import { startMilterServer, type MilterServer } from "../src/server/milter-server.js";
-import { noopPolicy } from "../src/session/noop-policy.js";
+import { startMilterServer } from "../src/engine/typescript/server.js";
+import type { MilterServer } from "../src/engine/engine.js";
+import { noopPolicy } from "../src/policy/noop-policy.js";
 import { createLogger } from "../src/util/logger.js";
 import { projectRoot } from "../src/util/paths.js";
-import { freePort } from "../src/util/private-redis.js";
-import { waitForPort } from "../src/util/tcp-port.js";
+import { freePort, waitForPort } from "../src/util/tcp-port.js";
 
 const CONCURRENCY = [1, 10, 100];
 const MESSAGES_PER_SESSION = 5;

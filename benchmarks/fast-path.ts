@@ -27,16 +27,16 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "../src/config/schema.js";
-import { scanBacklogDrained, startFloodgate } from "../src/bench/floodgate.js";
-import { runLoad, type LoadResult } from "../src/bench/load.js";
-import { formatMachine, machineInfo } from "../src/bench/machine.js";
-import { corpusMix, type BenchMessage } from "../src/bench/messages.js";
-import { cpuSeconds, treeCpuSeconds } from "../src/bench/procs.js";
-import { arrivalOffsets, seededRandom } from "../src/bench/schedule.js";
-import { sharesAbove } from "../src/bench/prom-histogram.js";
-import { medianRun } from "../src/bench/stats.js";
-import { startTsNoop } from "../src/bench/targets.js";
-import { startPrivateRedis } from "../src/util/private-redis.js";
+import { scanBacklogDrained, startFloodgate } from "../src/harness/floodgate.js";
+import { runLoad, type LoadResult } from "../src/harness/load.js";
+import { formatMachine, machineInfo } from "../src/harness/machine.js";
+import { corpusMix, type BenchMessage } from "../src/harness/messages.js";
+import { cpuSeconds, treeCpuSeconds } from "../src/harness/procs.js";
+import { arrivalOffsets, seededRandom } from "../src/harness/schedule.js";
+import { sharesAbove } from "../src/harness/prom-histogram.js";
+import { medianRun } from "../src/harness/stats.js";
+import { startTsNoop } from "../src/harness/targets.js";
+import { startPrivateRedis } from "../src/redis/private-server.js";
 
 const LADDER = [0.1, 0.25, 0.5, 1, 2, 5, 10];
 /** Arrivals per step at most: past capacity the backlog lives in the load generator, so the steps above it are bursts. */

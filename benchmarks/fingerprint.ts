@@ -19,7 +19,7 @@ import { normaliseSubject, normaliseText } from "../src/fingerprint/normalise.js
 import { FingerprintPool } from "../src/fingerprint/pool.js";
 import { extract, parseWindow, type ParserName } from "../src/fingerprint/task.js";
 import { projectRoot } from "../src/util/paths.js";
-import { HAM_GROUPS, SPAM_GROUPS, loadCorpus } from "../test/support/corpus.js";
+import { HAM_GROUPS, SPAM_GROUPS, loadCorpus } from "../src/lab/corpus.js";
 
 const IN_FLIGHT = 64;
 

@@ -6,7 +6,7 @@
  * Prints a table on stdout and progress on stderr; writes milter-throughput.json (and .html) under
  * bench-results/<timestamp>/ unless --out says otherwise.
  */
-import { runMilterThroughput } from "../src/bench/throughput.js";
+import { runMilterThroughput } from "../src/harness/throughput.js";
 
 const code = await runMilterThroughput(process.argv.slice(2), process.stdout);
 process.exitCode = code;

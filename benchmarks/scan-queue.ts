@@ -10,13 +10,13 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { configSchema } from "../src/config/schema.js";
-import { startScanWorker } from "../src/queue/scan-worker.js";
+import { startScanWorker } from "../src/queue/scan-processor.js";
 import { GTUBE } from "../src/scanners/builtin-rules.js";
 import { createLogger } from "../src/util/logger.js";
 import { projectRoot } from "../src/util/paths.js";
-import { startPrivateRedis } from "../src/util/private-redis.js";
-import { connectScanProducer } from "../test/support/scan-queue.js";
-import { syntheticFingerprint } from "../test/support/campaigns.js";
+import { startPrivateRedis } from "../src/redis/private-server.js";
+import { connectScanProducer } from "../src/lab/scan-queue.js";
+import { syntheticFingerprint } from "../src/lab/synthetic-campaigns.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,7 +3,7 @@
  * the argument or FLOODGATE_CONFIG (none: defaults) plus environment overrides; the Redis URL from
  * FLOODGATE_REDIS_URL or `redis.url`. Logs JSON to stderr. Exits 0 after SIGTERM/SIGINT once jobs in flight finish.
  */
-import { workerCommand } from "../src/cli/worker-command.js";
+import { runScanWorkerProcess } from "../src/queue/worker-processes.js";
 import { formatConfigErrors, loadConfig } from "../src/config/load.js";
 import { createLogger } from "../src/util/logger.js";
 
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     logger.error("no Redis URL: set FLOODGATE_REDIS_URL or redis.url (a worker process needs the milter's Redis)");
     return 2;
   }
-  return workerCommand(config, redisUrl, logger);
+  return runScanWorkerProcess(config, redisUrl, logger);
 }
 
 main().then(

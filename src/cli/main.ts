@@ -31,7 +31,7 @@ const commands: Record<string, Handler> = {
       args,
       options: { config: { type: "string" }, listen: { type: "string", multiple: true }, redis: { type: "string" } },
     });
-    const { runDaemon } = await import("../daemon.js");
+    const { runDaemon } = await import("../daemon/daemon.js");
     return runDaemon({
       configPath: values.config ?? process.env["FLOODGATE_CONFIG"] ?? null,
       ...(values.listen ? { listen: values.listen } : {}),
@@ -42,8 +42,8 @@ const commands: Record<string, Handler> = {
   async worker(args) {
     const { values } = parseArgs({ args, options: { config: { type: "string" }, redis: { type: "string" } } });
     const { config, redisUrl, logger } = await loadForCommand(values.config, values.redis);
-    const { workerCommand } = await import("./worker-command.js");
-    return workerCommand(config, redisUrl, logger);
+    const { runScanWorkerProcess } = await import("../queue/worker-processes.js");
+    return runScanWorkerProcess(config, redisUrl, logger);
   },
 
   async "check-config"(args) {
@@ -178,7 +178,7 @@ async function loadForCommand(configPath: string | undefined, redisOverride: str
   }
   const config = result.config;
   const logger = createLogger(config.log.level);
-  const { readPrivateRedisUrl } = await import("../util/runtime-state.js");
+  const { readPrivateRedisUrl } = await import("../redis/private-url.js");
   const redisUrl = redisOverride ?? config.redis.url ?? readPrivateRedisUrl();
   if (needRedis && !redisUrl) {
     process.stderr.write(

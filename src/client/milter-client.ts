@@ -41,8 +41,9 @@ import {
 } from "../milter/constants.js";
 import { FrameDecoder, type Frame } from "../milter/decoder.js";
 import { isFinalResponse, parseResponse, type MacroLists, type Response } from "../milter/responses.js";
-import { parseListenSpec } from "../server/listen-spec.js";
-import type { ConnectInfo, Modification } from "../session/policy-api.js";
+import { parseListenSpec } from "../milter/listen-spec.js";
+import type { ConnectInfo } from "../vocabulary/mail.js";
+import type { Modification } from "../vocabulary/modification.js";
 
 export type MtaStyle = "postfix" | "sendmail";
 

@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "../util/logger.js";
-import { configReloadsTotal } from "../ops/metrics.js";
+import { configReloadsTotal } from "../metrics/metrics.js";
 import { formatConfigErrors, formatPath, type ConfigError } from "./errors.js";
 import { loadConfig } from "./load.js";
 import type { Config } from "./schema.js";

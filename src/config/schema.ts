@@ -3,7 +3,7 @@
  * Unknown keys are refused (every object is strict) and every error is reported at once with its path.
  */
 import { z } from "zod";
-import { parseCidr } from "../policy/cidr.js";
+import { parseCidr } from "../util/cidr.js";
 
 const ms = (def: number, min = 1, max = 3_600_000) => z.number().int().min(min).max(max).default(def);
 const count = (def: number, min = 0, max = 1_000_000_000) => z.number().int().min(min).max(max).default(def);

@@ -7,28 +7,24 @@
  * process runs at most one libmilter engine, on one listen socket.
  */
 import type { Config } from "../config/schema.js";
-import { startMilterServer, type MilterServer, type MilterServerOptions } from "../server/milter-server.js";
+import { startMilterServer } from "./typescript/server.js";
 import type { Logger } from "../util/logger.js";
+import type { MilterEngine } from "./engine.js";
 import { startLibmilterServer } from "./libmilter/engine.js";
 import { loadShim } from "./libmilter/native.js";
 
-/** A function with `startMilterServer`'s signature. */
-export type StartEngine = (options: MilterServerOptions) => Promise<MilterServer>;
-
-export interface SelectedEngine {
-  name: "typescript" | "libmilter";
-  start: StartEngine;
-}
+const TYPESCRIPT: MilterEngine = { name: "typescript", start: startMilterServer };
+const LIBMILTER: MilterEngine = { name: "libmilter", start: startLibmilterServer };
 
 /** The engine to start, decided once at start. */
-export async function selectEngine(config: Pick<Config, "milter">, logger: Logger): Promise<SelectedEngine> {
-  if (config.milter.engine !== "libmilter") return { name: "typescript", start: startMilterServer };
+export async function selectEngine(config: Pick<Config, "milter">, logger: Logger): Promise<MilterEngine> {
+  if (config.milter.engine !== "libmilter") return TYPESCRIPT;
   if (config.milter.listen.length !== 1) {
     logger.warn(
       { listen: config.milter.listen },
       "milter.engine is libmilter but libmilter listens on one socket only; using the TypeScript engine",
     );
-    return { name: "typescript", start: startMilterServer };
+    return TYPESCRIPT;
   }
   const loaded = await loadShim();
   if (!loaded.ok) {
@@ -36,11 +32,11 @@ export async function selectEngine(config: Pick<Config, "milter">, logger: Logge
       { reason: loaded.reason },
       "milter.engine is libmilter but it cannot load; using the TypeScript engine",
     );
-    return { name: "typescript", start: startMilterServer };
+    return TYPESCRIPT;
   }
   logger.info(
     { libmilter: loaded.shim.libmilterVersion, koffi: loaded.shim.koffiVersion },
     "using the libmilter engine",
   );
-  return { name: "libmilter", start: startLibmilterServer };
+  return LIBMILTER;
 }

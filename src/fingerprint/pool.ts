@@ -17,7 +17,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
-import { fingerprintDuration, fingerprintsTotal, poolQueueLength, poolUtilization } from "../ops/metrics.js";
+import { fingerprintDuration, fingerprintsTotal, poolQueueLength, poolUtilization } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { distRoot } from "../util/paths.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";

@@ -24,9 +24,10 @@ import {
   SMFIC_UNKNOWN,
   MILTER_OPTLEN,
 } from "./constants.js";
-import { encodeFrame, encodeStringsFrame, type Frame } from "./decoder.js";
+import { encodeFrame, encodeStringsFrame } from "./encoder.js";
+import type { Frame } from "./decoder.js";
 import { cStrings, readCString, splitCStrings } from "./strings.js";
-import type { ConnectInfo, EnvelopeAddress } from "../session/policy-api.js";
+import type { ConnectInfo, EnvelopeAddress } from "../vocabulary/mail.js";
 
 export type Command =
   | { type: "optneg"; version: number; actions: number; protocol: number }

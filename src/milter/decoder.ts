@@ -1,10 +1,8 @@
 /**
  * The incremental frame decoder: bytes in, whole packets out, in O(n) whatever the split of the stream.
  * Chunks are kept in a list and copied once, only when a packet spans them (milter-protocol.md §1.2, §5.1).
- * Also the packet encoders both sides build their packets with.
  */
 import { MILTER_LEN_BYTES } from "./constants.js";
-import { cStringsLength, writeCStrings } from "./strings.js";
 
 /** One packet: the command (or response) code and its payload. */
 export interface Frame {
@@ -113,34 +111,4 @@ export class FrameDecoder {
     this.buffered -= count;
     return out;
   }
-}
-
-/** Where a packet's payload starts: after its length and its code. */
-const PAYLOAD_OFFSET = MILTER_LEN_BYTES + 1;
-
-/** A packet of `payloadBytes` with its length and code written, the payload left for the caller to fill. */
-function allocateFrame(code: number, payloadBytes: number): Buffer {
-  const out = Buffer.allocUnsafe(PAYLOAD_OFFSET + payloadBytes);
-  out.writeUInt32BE(payloadBytes + 1, 0);
-  out[MILTER_LEN_BYTES] = code;
-  return out;
-}
-
-/** Encode one packet: length, code, payload. */
-export function encodeFrame(code: number, payload?: Buffer | Uint8Array): Buffer {
-  const out = allocateFrame(code, payload ? payload.length : 0);
-  if (payload && payload.length > 0) out.set(payload, PAYLOAD_OFFSET);
-  return out;
-}
-
-/**
- * Encode one packet whose payload is `prefix` (bytes, such as a header index or a macro's command code) then
- * NUL-terminated strings, in one allocation: these are most packets, headers and macros on every message.
- */
-export function encodeStringsFrame(code: number, values: readonly string[], prefix?: Uint8Array): Buffer {
-  const prefixLength = prefix ? prefix.length : 0;
-  const out = allocateFrame(code, prefixLength + cStringsLength(values));
-  if (prefix) out.set(prefix, PAYLOAD_OFFSET);
-  writeCStrings(out, PAYLOAD_OFFSET + prefixLength, values);
-  return out;
 }

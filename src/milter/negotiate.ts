@@ -19,7 +19,7 @@ import {
   SMFIP_NR_UNKN,
 } from "./constants.js";
 import type { MacroLists } from "./responses.js";
-import type { Stage } from "../session/policy-api.js";
+import type { Stage } from "../vocabulary/stage.js";
 
 /** The no-reply flag of each stage that has one. */
 export const NO_REPLY_FLAG: Partial<Record<Stage, number>> = {

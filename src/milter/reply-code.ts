@@ -3,7 +3,7 @@
  * three digits with class 4 or 5 matching the verdict, an enhanced code of the same class, at most 32 lines of at
  * most 980 characters without CR, LF or NUL, `%` escaped as `%%`, multi-line replies with `-` on all but the last.
  */
-import type { SmtpReply } from "../session/policy-api.js";
+import type { SmtpReply } from "../vocabulary/verdict.js";
 
 /** libmilter's MAXREPLYLEN and MAXREPLIES. */
 export const MAX_REPLY_LINE = 980;

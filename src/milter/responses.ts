@@ -27,9 +27,10 @@ import {
   SMFIR_CONN_FAIL,
   SMFIR_SETSYMLIST,
 } from "./constants.js";
-import { encodeFrame, encodeStringsFrame, type Frame } from "./decoder.js";
+import { encodeFrame, encodeStringsFrame } from "./encoder.js";
+import type { Frame } from "./decoder.js";
 import { cStrings, readCString, splitCStrings } from "./strings.js";
-import type { Modification } from "../session/policy-api.js";
+import type { Modification } from "../vocabulary/modification.js";
 
 /** Macro lists per SMFIM_* stage, appended to the negotiation reply (§1.6). */
 export type MacroLists = Partial<Record<number, string[]>>;

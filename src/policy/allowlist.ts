@@ -4,8 +4,8 @@
  * Authentication-Results header, RFC 8601), its List-Id, or its client's network.
  */
 import type { Config } from "../config/schema.js";
-import type { Header } from "../session/policy-api.js";
-import { createNetworkMatcher } from "./cidr.js";
+import type { Header } from "../vocabulary/mail.js";
+import { createNetworkMatcher } from "../util/cidr.js";
 
 /** Why a message is allowlisted. */
 export type AllowReason = "sender-domain" | "dkim-domain" | "list-id" | "client-network";

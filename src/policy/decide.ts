@@ -4,8 +4,8 @@
  * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
  */
 import type { CampaignView, ScanVerdict } from "../reputation/types.js";
-import type { Verdict } from "../session/policy-api.js";
-import { failModeVerdict } from "../session/stage-runner.js";
+import type { Verdict } from "../vocabulary/verdict.js";
+import { failModeVerdict, type FailReason } from "../vocabulary/fail-reasons.js";
 
 /** What the policy would do to the message. */
 export type Action = "continue" | "reject" | "tempfail";
@@ -95,10 +95,6 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
     status: `tempfail; ${reason}`,
   };
 }
-
-/** Why a dependency's fail mode applied (the `reason` label of floodgate_fail_mode_total). */
-export type FailReason =
-  "redis-timeout" | "redis-down" | "redis-error" | "pool-full" | "pool-timeout" | "pool-down" | "parse" | "thread-died";
 
 /** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail (never in shadow mode). */
 export function failOutcome(reason: FailReason, mode: "continue" | "tempfail", shadow: boolean): Outcome {

@@ -12,16 +12,13 @@
 import type { Config } from "../config/schema.js";
 import type { FingerprintOutcome, SkipReason } from "../fingerprint/types.js";
 import { SMFIF_ADDHDRS, SMFIF_CHGHDRS } from "../milter/constants.js";
-import { failModeTotal, redisDuration } from "../ops/metrics.js";
+import { failModeTotal, redisDuration } from "../metrics/metrics.js";
 import type { ScanProducer } from "../queue/types.js";
 import type { CampaignStore, CampaignView } from "../reputation/types.js";
-import type {
-  CapturedMessage,
-  EndOfMessageResult,
-  MilterPolicy,
-  SessionContext,
-  Stage,
-} from "../session/policy-api.js";
+import type { CapturedMessage } from "../vocabulary/mail.js";
+import type { EndOfMessageResult } from "../vocabulary/verdict.js";
+import type { MilterPolicy, SessionContext } from "../vocabulary/policy-api.js";
+import type { Stage } from "../vocabulary/stage.js";
 import type { Logger } from "../util/logger.js";
 import { compileAllowlist, type Allowlist } from "./allowlist.js";
 import { DeadlineError, reserveMs, startDeadline, type Deadline } from "./deadline.js";
@@ -33,9 +30,9 @@ import {
   scanReason,
   withVerdict,
   type Decision,
-  type FailReason,
   type Outcome,
 } from "./decide.js";
+import type { FailReason } from "../vocabulary/fail-reasons.js";
 import { CAMPAIGN_HEADER, setHeader } from "./headers.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it). */

@@ -3,7 +3,8 @@
  * one of that name (forged or from an earlier hop), replace the first with changeHeader index 1 and delete the
  * others (changeHeader with an empty value, highest index first so no index shifts under another).
  */
-import type { Header, Modification } from "../session/policy-api.js";
+import type { Header } from "../vocabulary/mail.js";
+import type { Modification } from "../vocabulary/modification.js";
 
 /** The header carrying the campaign id and counts. */
 export const CAMPAIGN_HEADER = "X-Floodgate-Campaign";

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
-import { scanJobsQueuedTotal, scanJobsShedTotal } from "../ops/metrics.js";
+import { scanJobsQueuedTotal, scanJobsShedTotal } from "../metrics/metrics.js";
 import type { CampaignStore, ScanVerdict } from "../reputation/types.js";
 import type { Logger } from "../util/logger.js";
 import { arrivalsKey, bullPrefix, deduplicationId, jobIdFor } from "./names.js";

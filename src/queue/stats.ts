@@ -4,7 +4,7 @@
  * differenced against the previous call on the same queue, or against a sample the caller passes). Updates the `scanJobs{state}` and `oldestJobAge` gauges.
  */
 import type { Queue } from "bullmq";
-import { oldestJobAge, scanJobs } from "../ops/metrics.js";
+import { oldestJobAge, scanJobs } from "../metrics/metrics.js";
 
 /** The BullMQ states counted (v6 has no `paused` state). */
 export const JOB_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed"] as const;

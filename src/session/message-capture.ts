@@ -8,7 +8,7 @@
  * per header piece (this runs on the main thread for every message, and what it allocates is what the scavenger
  * pauses for).
  */
-import type { CapturedMessage, Header } from "./policy-api.js";
+import type { CapturedMessage, Header } from "../vocabulary/mail.js";
 
 /** First size of the store: most mail fits, and a larger message doubles it a few times. */
 const INITIAL_STORE_BYTES = 16 * 1024;

@@ -5,8 +5,8 @@
  */
 import { SMFIF_ADDHDRS, SMFIF_ADDRCPT, SMFIF_ADDRCPT_PAR, SMFIF_CHGBODY } from "../milter/constants.js";
 import { SMFIF_CHGFROM, SMFIF_CHGHDRS, SMFIF_DELRCPT, SMFIF_QUARANTINE } from "../milter/constants.js";
-import type { Modification } from "./policy-api.js";
-import { skippedStatus } from "./stage-runner.js";
+import type { Modification } from "../vocabulary/modification.js";
+import { skippedStatus } from "../vocabulary/fail-reasons.js";
 
 const ACTION_OF: Record<Modification["kind"], number> = {
   addHeader: SMFIF_ADDHDRS,

@@ -1,6 +1,6 @@
 /**
- * The engine-agnostic half of a milter session, shared by the TypeScript engine (src/session/session.ts) and the
- * libmilter engine (src/engine/libmilter/session.ts): the SessionContext a policy sees, the open transaction, and the
+ * The engine-agnostic half of a milter session, shared by the TypeScript engine (src/engine/typescript/protocol-session.ts) and the
+ * libmilter engine (src/engine/libmilter/shim-session.ts): the SessionContext a policy sees, the open transaction, and the
  * driving of the policy at each stage with the same rules in both engines: the deadline and fail mode of every
  * handler (stage-runner.ts), the verdict dropped when no reply was promised, reply validation, and at end of message
  * the status header, the negotiated modifications, the observer and the one summary log line per message.
@@ -11,18 +11,13 @@ import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
 import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
 import { MessageCapture } from "./message-capture.js";
 import { negotiatedModifications, withStatusHeader } from "./modifications.js";
-import type {
-  ConnectInfo,
-  EndOfMessageResult,
-  EnvelopeAddress,
-  MilterPolicy,
-  Modification,
-  SessionContext,
-  Stage,
-  Transaction,
-  Verdict,
-} from "./policy-api.js";
-import { failModeVerdict, runWithDeadline, type FailMode, type StageOutcome } from "./stage-runner.js";
+import type { ConnectInfo, EnvelopeAddress } from "../vocabulary/mail.js";
+import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
+import type { MilterPolicy, SessionContext, Transaction } from "../vocabulary/policy-api.js";
+import type { Modification } from "../vocabulary/modification.js";
+import type { Stage } from "../vocabulary/stage.js";
+import { failModeVerdict, type FailMode } from "../vocabulary/fail-reasons.js";
+import { runWithDeadline, type StageOutcome } from "./stage-runner.js";
 import type { Logger } from "../util/logger.js";
 
 /** The options a session reads; a subset of the `milter` configuration section. */

@@ -3,7 +3,6 @@
  * A handler that has not answered by its deadline, or that throws, gets the configured fail mode: continue (and the
  * reason is recorded for the status header) or tempfail. A late answer is dropped, never sent.
  */
-import type { SmtpReply, Verdict } from "./policy-api.js";
 
 export type StageOutcome<T> = { ok: true; value: T } | { ok: false; reason: "deadline" | "error"; error?: unknown };
 
@@ -38,18 +37,4 @@ export function runWithDeadline<T>(
       },
     );
   });
-}
-
-export type FailMode = "continue" | "tempfail";
-
-/** The verdict a fail mode gives, with a reply that says why. */
-export function failModeVerdict(mode: FailMode, reason: string): Verdict {
-  if (mode === "continue") return { kind: "continue" };
-  const reply: SmtpReply = { code: 451, xcode: "4.7.1", text: `Floodgate: ${reason}, try again later` };
-  return { kind: "tempfail", reply };
-}
-
-/** The status header value the engine adds when a stage's fail mode applied. */
-export function skippedStatus(reasons: readonly string[]): string {
-  return `skipped; reason=${reasons.join(",")}`;
 }

@@ -1,8 +1,9 @@
 /**
- * Waiting for a TCP listener: a child server (redis-server, smtp-sink, a milter) is ready when its port accepts a
+ * Free ports and waiting for a TCP listener: a child server (redis-server, smtp-sink, a milter) is ready when its port accepts a
  * connection.
  */
-import { connect } from "node:net";
+import { once } from "node:events";
+import { connect, createServer } from "node:net";
 
 /** True when something accepts TCP connections on host:port. */
 export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -37,4 +38,16 @@ export async function waitForPort(
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
   }
+}
+
+/** A free TCP port on 127.0.0.1, as the kernel hands it out. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  server.close();
+  await once(server, "close");
+  return port;
 }

@@ -11,8 +11,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BenchReport } from "../../src/bench/suite.js";
-import { SMTP_SOURCE_ROUNDS } from "../../src/bench/smtp-runs.js";
+import type { BenchReport } from "../../src/harness/bench-report.js";
+import { SMTP_SOURCE_ROUNDS } from "../../src/harness/smtp-runs.js";
 import { CLI } from "../support/daemon.js";
 
 /** Run `floodgate bench` with `args`; its exit code and the tail of its progress output. */

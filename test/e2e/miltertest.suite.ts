@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, type MilterConfig } from "../../src/config/schema.js";
-import type { MilterServer } from "../../src/server/milter-server.js";
+import type { MilterServer } from "../../src/engine/engine.js";
 import { engineLabel, portOf, startEngine, type EngineName, type Transport } from "../support/e2e-engines.js";
 import { runMiltertest, type MiltertestResult } from "../support/miltertest.js";
 import { scriptedPolicy } from "../support/scripted-policy.js";

@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startPostfix, type PostfixLab } from "../support/postfix.js";
-import { buildMessage, sendMail } from "../support/smtp.js";
+import { startPostfix, type PostfixLab } from "../../src/lab/postfix.js";
+import { buildMessage, sendMail } from "../../src/lab/smtp.js";
 import { startTestRedis, type PrivateRedis } from "../support/redis.js";
 import { CLI, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 

@@ -1,6 +1,6 @@
 /**
  * The end-to-end cases through a real Postfix 3.7 (issue 2 "Proven by"), for either milter engine (issue 7): the
- * engine runs in the test process with the scripted policy, a private Postfix (test/support/postfix.ts, configured
+ * engine runs in the test process with the scripted policy, a private Postfix (src/lab/postfix.ts, configured
  * from deploy/postfix/main.cf.snippet) points `smtpd_milters` at it with `milter_default_action = tempfail`, and mail
  * goes in over SMTP. Each case checks what the SMTP client was told and what was delivered to the Maildir.
  * The entry files (postfix*.test.ts) pick the engine and the transports; one libmilter engine per process means one
@@ -14,11 +14,11 @@ import { mkdtempSync, chmodSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, type MilterConfig } from "../../src/config/schema.js";
-import type { MilterServer } from "../../src/server/milter-server.js";
-import { failModeVerdict } from "../../src/session/stage-runner.js";
+import type { MilterServer } from "../../src/engine/engine.js";
+import { failModeVerdict } from "../../src/vocabulary/fail-reasons.js";
 import { engineLabel, startEngine, type EngineName, type Transport } from "../support/e2e-engines.js";
-import { startPostfix, type PostfixLab } from "../support/postfix.js";
-import { buildMessage, sendMail, SmtpSession } from "../support/smtp.js";
+import { startPostfix, type PostfixLab } from "../../src/lab/postfix.js";
+import { buildMessage, sendMail, SmtpSession } from "../../src/lab/smtp.js";
 import { byMessageId, headerValues, readMaildir, waitForMessage, type DeliveredMessage } from "../support/maildir.js";
 import {
   CHANGED_SUBJECT,

@@ -10,11 +10,11 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { defaultConfig, type MilterConfig } from "../../src/config/schema.js";
-import type { MilterServer } from "../../src/server/milter-server.js";
-import { failModeVerdict } from "../../src/session/stage-runner.js";
+import type { MilterServer } from "../../src/engine/engine.js";
+import { failModeVerdict } from "../../src/vocabulary/fail-reasons.js";
 import { engineLabel, portOf, startEngine, type EngineName } from "../support/e2e-engines.js";
 import { startSendmail, type SendmailLab } from "../support/sendmail.js";
-import { buildMessage, sendMail } from "../support/smtp.js";
+import { buildMessage, sendMail } from "../../src/lab/smtp.js";
 import { byMessageId, headerValues, readSinkDir, waitForMessage, type DeliveredMessage } from "../support/maildir.js";
 import { REJECT_RCPT, REJECT_RCPT_REPLY, TAG_HEADER, TAG_VALUE, scriptedPolicy } from "../support/scripted-policy.js";
 

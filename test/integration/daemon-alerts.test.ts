@@ -14,7 +14,7 @@ import { MilterClient } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { startTestRedis } from "../support/redis.js";
 import { CLI, metricValue, runCli, startDaemonProcess } from "../support/daemon.js";
-import { loadHam } from "../support/corpus.js";
+import { loadHam } from "../../src/lab/corpus.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
 

@@ -12,7 +12,8 @@ import { MilterClient, type TestMessage } from "../../src/client/milter-client.j
 import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { startTestRedis, type PrivateRedis } from "../support/redis.js";
 import { metricValue, runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
-import { campaignBase, campaignVariants, loadSpam } from "../support/corpus.js";
+import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
+import { loadSpam } from "../../src/lab/corpus.js";
 
 const header = (r: Awaited<ReturnType<MilterClient["transaction"]>>, name: string) =>
   r.eom?.modifications.find((m) => m.kind === "addHeader" && m.name === name && "value" in m)?.["value" as never] as

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { MilterClient, simpleMessage, type TestMessage } from "../../src/client/milter-client.js";
 import { startTestRedis, type PrivateRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
-import { startSpamd, type PrivateSpamd } from "../support/spamd.js";
+import { startSpamd, type PrivateSpamd } from "../../src/lab/spamd.js";
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 const PITCH =

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fingerprintCommand } from "../../src/cli/fingerprint-command.js";
 import { defaultConfig } from "../../src/config/schema.js";
-import { campaignBase, campaignVariants, loadSpam } from "../support/corpus.js";
+import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
+import { loadSpam } from "../../src/lab/corpus.js";
 
 async function run(files: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
   const out = new PassThrough();

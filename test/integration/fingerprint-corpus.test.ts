@@ -11,7 +11,8 @@ import { agreement } from "../../src/fingerprint/minhash.js";
 import { normaliseText } from "../../src/fingerprint/normalise.js";
 import { runFingerprintTask, type ParserName } from "../../src/fingerprint/task.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
-import { campaignBase, campaignVariants, loadHam, loadSpam } from "../support/corpus.js";
+import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
+import { loadHam, loadSpam } from "../../src/lab/corpus.js";
 
 const config = defaultConfig().fingerprint;
 const VOTES = defaultConfig().campaigns.votes;

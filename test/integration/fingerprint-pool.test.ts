@@ -12,9 +12,9 @@ import { MAX_DEPTH, MAX_HEADER_BYTES } from "../../src/fingerprint/extract.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
-import { fingerprintDuration, registry } from "../../src/ops/metrics.js";
+import { fingerprintDuration, registry } from "../../src/metrics/metrics.js";
 import { distRoot } from "../../src/util/paths.js";
-import { loadSpam } from "../support/corpus.js";
+import { loadSpam } from "../../src/lab/corpus.js";
 
 const CRASH_TASK = join(distRoot, "test/integration/fingerprint-crash-task.js");
 const pools: FingerprintPool[] = [];

@@ -11,10 +11,10 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { SMFIF_ADDHDRS } from "../../src/milter/constants.js";
 import { startLibmilterServer } from "../../src/engine/libmilter/engine.js";
 import { loadShim } from "../../src/engine/libmilter/native.js";
-import type { MilterServer } from "../../src/server/milter-server.js";
-import type { MilterPolicy } from "../../src/session/policy-api.js";
+import type { MilterServer } from "../../src/engine/engine.js";
+import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import { createLogger } from "../../src/util/logger.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 
 const QUEUE_LIMIT = 16 * 1024 * 1024;
 const BODY = 40 * 1024 * 1024;

@@ -12,11 +12,12 @@ import { defaultConfig } from "../../src/config/schema.js";
 import * as C from "../../src/milter/constants.js";
 import { startLibmilterServer } from "../../src/engine/libmilter/engine.js";
 import { loadShim } from "../../src/engine/libmilter/native.js";
-import { startMilterServer, type MilterServer } from "../../src/server/milter-server.js";
-import type { Verdict } from "../../src/session/policy-api.js";
+import { startMilterServer } from "../../src/engine/typescript/server.js";
+import type { MilterServer } from "../../src/engine/engine.js";
+import type { Verdict } from "../../src/vocabulary/verdict.js";
 import type { SessionSettings } from "../../src/session/session-core.js";
 import { createLogger } from "../../src/util/logger.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 import * as S from "../support/scripted-policy.js";
 
 const logger = createLogger("silent");

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { startLibmilterServer } from "../../src/engine/libmilter/engine.js";
-import type { MilterServer } from "../../src/server/milter-server.js";
+import type { MilterServer } from "../../src/engine/engine.js";
 import { createLogger } from "../../src/util/logger.js";
 import { scriptedPolicy, TAG_HEADER, TAG_VALUE } from "../support/scripted-policy.js";
 

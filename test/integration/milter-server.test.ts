@@ -13,8 +13,9 @@ import { join } from "node:path";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import * as C from "../../src/milter/constants.js";
-import { startMilterServer, type MilterServer } from "../../src/server/milter-server.js";
-import type { MilterPolicy } from "../../src/session/policy-api.js";
+import { startMilterServer } from "../../src/engine/typescript/server.js";
+import type { MilterServer } from "../../src/engine/engine.js";
+import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import { createLogger } from "../../src/util/logger.js";
 
 const logger = createLogger("silent");

@@ -5,7 +5,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { startCNoop } from "../../src/bench/targets.js";
+import { startCNoop } from "../../src/harness/targets.js";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import {
   SMFIP_NOBODY,

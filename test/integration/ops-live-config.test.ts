@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { LiveConfig } from "../../src/config/live.js";
-import { registry } from "../../src/ops/metrics.js";
+import { registry } from "../../src/metrics/metrics.js";
 
 async function reloads(result: string): Promise<number> {
   const metric = await registry.getSingleMetric("floodgate_config_reloads_total")?.get();

@@ -8,7 +8,7 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { createAlertManager } from "../../src/ops/alerts/manager.js";
 import type { Samples } from "../../src/ops/alerts/rules.js";
 import type { AlertmanagerPayload } from "../../src/ops/alerts/notification.js";
-import { registry } from "../../src/ops/metrics.js";
+import { registry } from "../../src/metrics/metrics.js";
 
 /** A webhook receiver: records each POST body; `respond` decides each answer (status, or "hang"). */
 class Receiver {

@@ -12,18 +12,21 @@ import type { Cluster, Redis } from "ioredis";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
-import { failModeTotal } from "../../src/ops/metrics.js";
+import { failModeTotal } from "../../src/metrics/metrics.js";
 import { createFloodgatePolicy, type FingerprintSource } from "../../src/policy/floodgate-policy.js";
 import type { EnqueueResult, ScanProducer, ScanRequest } from "../../src/queue/types.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
 import type { ScanVerdict } from "../../src/reputation/types.js";
-import type { EndOfMessageResult, Header, MilterPolicy, SessionContext } from "../../src/session/policy-api.js";
+import type { EndOfMessageResult } from "../../src/vocabulary/verdict.js";
+import type { Header } from "../../src/vocabulary/mail.js";
+import type { MilterPolicy, SessionContext } from "../../src/vocabulary/policy-api.js";
 import { runWithDeadline } from "../../src/session/stage-runner.js";
 import { createLogger } from "../../src/util/logger.js";
-import { campaignBase, campaignVariants, loadSpam } from "../support/corpus.js";
+import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
+import { loadSpam } from "../../src/lab/corpus.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
-import { syntheticFingerprint } from "../support/campaigns.js";
+import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 const logger = createLogger("silent");
 

@@ -6,16 +6,16 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { configSchema, type Config } from "../../src/config/schema.js";
-import { registry } from "../../src/ops/metrics.js";
-import { startScanWorker } from "../../src/queue/scan-worker.js";
+import { registry } from "../../src/metrics/metrics.js";
+import { startScanWorker } from "../../src/queue/scan-processor.js";
 import { queueStats } from "../../src/queue/stats.js";
 import { arrivalsKey } from "../../src/queue/names.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
-import { newCampaign } from "../support/campaigns.js";
+import { newCampaign } from "../../src/lab/synthetic-campaigns.js";
 import { pollUntil } from "../support/poll.js";
-import { connectScanProducer } from "../support/scan-queue.js";
+import { connectScanProducer } from "../../src/lab/scan-queue.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const gtubeMessage = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);

@@ -10,7 +10,7 @@ import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
-import { syntheticFingerprint } from "../support/campaigns.js";
+import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 /** A deterministic PRNG so failures reproduce. */
 function rng(seed: number): () => number {

@@ -10,9 +10,9 @@ import { createSpamdScanner } from "../../src/scanners/spamd.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { ScannerError } from "../../src/scanners/types.js";
 import { runScanners } from "../../src/scanners/index.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 import { projectRoot } from "../../src/util/paths.js";
-import { startSpamd, type PrivateSpamd } from "../support/spamd.js";
+import { startSpamd, type PrivateSpamd } from "../../src/lab/spamd.js";
 
 /** A corpus message without its mbox "From " line. */
 export function corpusMessage(group: string, index: number): Buffer {

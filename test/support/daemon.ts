@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { DAEMON_NODE_FLAGS } from "../../src/util/node-flags.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 import { distRoot } from "../../src/util/paths.js";
 
 export const CLI = join(distRoot, "src/cli/main.js");

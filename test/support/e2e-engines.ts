@@ -7,11 +7,12 @@
  */
 import { startLibmilterServer } from "../../src/engine/libmilter/engine.js";
 import { loadShim } from "../../src/engine/libmilter/native.js";
-import { parseListenSpec } from "../../src/server/listen-spec.js";
-import { startMilterServer, type MilterServer, type MilterServerOptions } from "../../src/server/milter-server.js";
-import type { MilterPolicy } from "../../src/session/policy-api.js";
+import { parseListenSpec } from "../../src/milter/listen-spec.js";
+import { startMilterServer } from "../../src/engine/typescript/server.js";
+import type { MilterServer, MilterServerOptions } from "../../src/engine/engine.js";
+import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import { createLogger, type Logger } from "../../src/util/logger.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 
 /** The two milter engines, as `milter.engine` names them. */
 export type EngineName = "typescript" | "libmilter";

@@ -3,7 +3,7 @@
  * A missing redis-server fails the test with the reason; it never skips.
  */
 import { randomBytes } from "node:crypto";
-import { startPrivateRedis, type PrivateRedis } from "../../src/util/private-redis.js";
+import { startPrivateRedis, type PrivateRedis } from "../../src/redis/private-server.js";
 
 export type { PrivateRedis };
 

@@ -10,15 +10,9 @@
  * Every session and message it sees is recorded in `seen`, for the tests to check what the MTA sent.
  */
 import { SMFIF_ADDHDRS, SMFIF_CHGHDRS } from "../../src/milter/constants.js";
-import type {
-  ConnectInfo,
-  EndOfMessageResult,
-  EnvelopeAddress,
-  MilterPolicy,
-  SessionContext,
-  SmtpReply,
-  Verdict,
-} from "../../src/session/policy-api.js";
+import type { ConnectInfo, EnvelopeAddress } from "../../src/vocabulary/mail.js";
+import type { EndOfMessageResult, SmtpReply, Verdict } from "../../src/vocabulary/verdict.js";
+import type { MilterPolicy, SessionContext } from "../../src/vocabulary/policy-api.js";
 
 export const TAG_HEADER = "X-Floodgate-Test";
 export const TAG_VALUE = "tagged";

@@ -22,10 +22,9 @@ import { chownSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "../../src/util/private-redis.js";
 import { projectRoot } from "../../src/util/paths.js";
-import { waitForPort } from "../../src/util/tcp-port.js";
-import { waitForSmtpBanner } from "./smtp.js";
+import { freePort, waitForPort } from "../../src/util/tcp-port.js";
+import { waitForSmtpBanner } from "../../src/lab/smtp.js";
 
 const run = promisify(execFile);
 

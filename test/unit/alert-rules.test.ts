@@ -15,7 +15,7 @@ import {
   type AlertNotification,
   type Notifier,
 } from "../../src/ops/alerts/notification.js";
-import { registry } from "../../src/ops/metrics.js";
+import { registry } from "../../src/metrics/metrics.js";
 import { projectRoot } from "../../src/util/paths.js";
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -1,11 +1,11 @@
 /**
- * Reading the daemon's latency histograms between two /metrics scrapes (src/bench/prom-histogram.ts), on text
+ * Reading the daemon's latency histograms between two /metrics scrapes (src/harness/prom-histogram.ts), on text
  * rendered by prom-client itself, as the daemon serves it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Histogram, Registry } from "prom-client";
-import { histogramBuckets, sharesAbove } from "../../src/bench/prom-histogram.js";
+import { histogramBuckets, sharesAbove } from "../../src/harness/prom-histogram.js";
 
 function histogram() {
   const registry = new Registry();

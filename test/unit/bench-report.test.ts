@@ -13,7 +13,7 @@ import {
   tally,
   timeline,
   type TransactionRecord,
-} from "../../src/bench/tally.js";
+} from "../../src/harness/tally.js";
 import {
   fmt,
   niceMax,
@@ -23,8 +23,8 @@ import {
   svgLineChart,
   textTable,
   verdictOf,
-} from "../../src/bench/report.js";
-import { sumMetric } from "../../src/bench/floodgate.js";
+} from "../../src/harness/report.js";
+import { sumMetric } from "../../src/harness/floodgate.js";
 
 const eom = (action: NonNullable<TransactionResult["eom"]>["action"], reply?: string): TransactionResult => ({
   steps: [],

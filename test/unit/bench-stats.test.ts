@@ -4,8 +4,8 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { LatencyRecorder, medianRun, percentile, summarize } from "../../src/bench/stats.js";
-import { arrivalOffsets, mergeSchedules, seededRandom } from "../../src/bench/schedule.js";
+import { LatencyRecorder, medianRun, percentile, summarize } from "../../src/harness/stats.js";
+import { arrivalOffsets, mergeSchedules, seededRandom } from "../../src/harness/schedule.js";
 
 describe("percentile (nearest rank)", () => {
   const cases: Array<[number[], number, number]> = [

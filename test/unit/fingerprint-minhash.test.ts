@@ -6,7 +6,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { agreement, hashWord, minhash, MINHASH_SIZE, SEEDS } from "../../src/fingerprint/minhash.js";
-import { seededRandom } from "../support/corpus.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
 
 /** `n` pseudo-random distinct-ish words from a seeded PRNG. */
 function words(n: number, seed: number): string[] {

@@ -9,7 +9,7 @@ import { encodeModifications, encodeReply, statusOf, SMFIS_REJECT } from "../../
 import { decideMask, macroLines } from "../../src/engine/libmilter/engine.js";
 import * as E from "../../src/engine/libmilter/events.js";
 import { formatReply } from "../../src/milter/reply-code.js";
-import { noopPolicy } from "../../src/session/noop-policy.js";
+import { noopPolicy } from "../../src/policy/noop-policy.js";
 
 void describe("libmilter listen spec", () => {
   const cases: Array<[string, string]> = [

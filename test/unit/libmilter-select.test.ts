@@ -8,7 +8,7 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { startLibmilterServer } from "../../src/engine/libmilter/engine.js";
 import { loadShim } from "../../src/engine/libmilter/native.js";
 import { selectEngine } from "../../src/engine/select-engine.js";
-import { startMilterServer } from "../../src/server/milter-server.js";
+import { startMilterServer } from "../../src/engine/typescript/server.js";
 import type { Logger } from "../../src/util/logger.js";
 
 function recordingLogger() {

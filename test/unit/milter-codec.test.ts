@@ -5,7 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeCommand, parseCommand, parseConnect } from "../../src/milter/commands.js";
-import { encodeFrame, encodeStringsFrame, FrameDecoder, type Frame } from "../../src/milter/decoder.js";
+import { encodeFrame, encodeStringsFrame } from "../../src/milter/encoder.js";
+import { FrameDecoder, type Frame } from "../../src/milter/decoder.js";
 import { encodeModification, encodeResponse, parseResponse } from "../../src/milter/responses.js";
 import { formatReply, parseReply, ReplyCodeError } from "../../src/milter/reply-code.js";
 import * as C from "../../src/milter/constants.js";

@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { encodeCommand } from "../../src/milter/commands.js";
 import { FrameDecoder } from "../../src/milter/decoder.js";
 import { NO_REPLY_FLAG } from "../../src/milter/negotiate.js";
-import { noopPolicy } from "../../src/session/noop-policy.js";
-import type { Stage } from "../../src/session/policy-api.js";
+import { noopPolicy } from "../../src/policy/noop-policy.js";
+import type { Stage } from "../../src/vocabulary/stage.js";
 import { SessionHarness } from "../support/session-harness.js";
 
 test("decoder: any bytes, any split: the same frames or the same error, never a throw", () => {

@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import { pino } from "pino";
 import * as C from "../../src/milter/constants.js";
 import { defaultConfig } from "../../src/config/schema.js";
-import { noopPolicy } from "../../src/session/noop-policy.js";
+import { noopPolicy } from "../../src/policy/noop-policy.js";
 import { negotiatedModifications, withStatusHeader } from "../../src/session/modifications.js";
-import type { MilterPolicy, Modification, Verdict } from "../../src/session/policy-api.js";
+import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
+import type { Modification } from "../../src/vocabulary/modification.js";
+import type { Verdict } from "../../src/vocabulary/verdict.js";
 import { SessionCore, type SessionSettings } from "../../src/session/session-core.js";
 
 const SENDER = { address: "a@example.org", args: [] };

@@ -6,11 +6,12 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeCommand } from "../../src/milter/commands.js";
 import * as C from "../../src/milter/constants.js";
-import { encodeFrame } from "../../src/milter/decoder.js";
+import { encodeFrame } from "../../src/milter/encoder.js";
 import { negotiate } from "../../src/milter/negotiate.js";
 import { MacroStore } from "../../src/milter/macros.js";
-import { noopPolicy } from "../../src/session/noop-policy.js";
-import type { MilterPolicy, Verdict } from "../../src/session/policy-api.js";
+import { noopPolicy } from "../../src/policy/noop-policy.js";
+import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
+import type { Verdict } from "../../src/vocabulary/verdict.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { SessionHarness } from "../support/session-harness.js";
 

@@ -3,7 +3,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { createNetworkMatcher, parseCidr } from "../../src/policy/cidr.js";
+import { createNetworkMatcher, parseCidr } from "../../src/util/cidr.js";
 
 void describe("network matcher", () => {
   const m = createNetworkMatcher(["192.0.2.0/24", "198.51.100.7", "2001:db8::/32", "10.0.0.0/8", "::1"]);

@@ -15,7 +15,7 @@ import {
 import { formatDuration, parseDuration } from "../../src/cli/duration.js";
 import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
 import type { CampaignStore, CampaignView, Observation } from "../../src/reputation/types.js";
-import { syntheticFingerprint } from "../support/campaigns.js";
+import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 function view(id: string, over: Partial<CampaignView> = {}): CampaignView {
   return {

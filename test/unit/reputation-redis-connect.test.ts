@@ -9,7 +9,7 @@ import { Cluster, Redis } from "ioredis";
 import { defaultConfig } from "../../src/config/schema.js";
 import { createRedis, parseHostPort, reconnectDelay } from "../../src/redis/connect.js";
 import type { Logger } from "../../src/util/logger.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 
 void describe("parseHostPort", () => {
   const good: Array<[string, { host: string; port: number }]> = [

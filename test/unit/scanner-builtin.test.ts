@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { BUILTIN_RULES, GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createBuiltinScanner, ruleInput, scoreRules } from "../../src/scanners/builtin.js";
 import { projectRoot } from "../../src/util/paths.js";
-import { loadHam, loadSpam } from "../support/corpus.js";
+import { loadHam, loadSpam } from "../../src/lab/corpus.js";
 
 const HEAD =
   "From: a@example.com\r\nTo: b@example.org\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n";

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { once } from "node:events";
 import { createRspamdScanner, parseRspamdReply } from "../../src/scanners/rspamd.js";
 import { ScannerError } from "../../src/scanners/types.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 
 void describe("rspamd reply parsing", () => {
   const table: [string, unknown, "spam" | "ham"][] = [

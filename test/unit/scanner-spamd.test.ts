@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { once } from "node:events";
 import { createSpamdScanner, encodeSpamdCheck, parseSpamdReply } from "../../src/scanners/spamd.js";
 import { ScannerError } from "../../src/scanners/types.js";
-import { freePort } from "../../src/util/private-redis.js";
+import { freePort } from "../../src/util/tcp-port.js";
 
 /** A TCP server that records what it gets and answers with `reply` (or nothing) once the client half-closes. */
 async function fakeServer(reply: string | null) {

@@ -4,7 +4,8 @@
  * u8 kind (the SMFIR_* letter), u32 index, then two fields, each u32 length + bytes + NUL (little-endian).
  */
 import { formatReply } from "../../milter/reply-code.js";
-import type { Modification, Verdict } from "../../session/policy-api.js";
+import type { Modification } from "../../vocabulary/modification.js";
+import type { Verdict } from "../../vocabulary/verdict.js";
 
 /** libmilter's sfsistat values (mfapi.h). */
 export const SMFIS_CONTINUE = 0;

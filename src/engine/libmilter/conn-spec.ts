@@ -3,7 +3,7 @@
  * (`inet:127.0.0.1:PORT`, `inet6:[::1]:PORT`, `unix:/path`) become `inet:PORT@127.0.0.1`, `inet6:PORT@::1`,
  * `unix:/path`. Port 0 cannot work: libmilter never says which port the kernel chose.
  */
-import { parseListenSpec, type ListenTarget } from "../../server/listen-spec.js";
+import { parseListenSpec, type ListenTarget } from "../../milter/listen-spec.js";
 
 export class LibmilterSpecError extends Error {
   constructor(message: string) {

@@ -17,9 +17,9 @@ import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
 import { connect, Socket } from "node:net";
 import { SMFI_CURR_ACTS, SMFI_CURR_PROT, SMFI_PROT_VERSION } from "../../milter/constants.js";
 import { negotiate } from "../../milter/negotiate.js";
-import type { ListenTarget } from "../../server/listen-spec.js";
-import type { MilterServer, MilterServerOptions } from "../../server/milter-server.js";
-import type { MilterPolicy } from "../../session/policy-api.js";
+import type { ListenTarget } from "../../milter/listen-spec.js";
+import type { MilterServer, MilterServerOptions } from "../engine.js";
+import type { MilterPolicy } from "../../vocabulary/policy-api.js";
 import type { SessionSettings } from "../../session/session-core.js";
 import { libmilterListen } from "./conn-spec.js";
 import {
@@ -32,7 +32,7 @@ import {
   text,
 } from "./events.js";
 import { loadShim, type UpdateArgs } from "./native.js";
-import { LibmilterSession } from "./session.js";
+import { LibmilterSession } from "./shim-session.js";
 
 /** Added to the JavaScript deadlines for the shim's own safety timeout. @defaultValue 1000 */
 export const SAFETY_MARGIN_MS = 1000;

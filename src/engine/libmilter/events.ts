@@ -2,7 +2,8 @@
  * The events the libmilter shim (native/shim/events.c) queues for JavaScript, and their decoding from the
  * buffer fg_poll fills. The type numbers mirror the shim's `FG_EV_*`.
  */
-import type { ConnectInfo, Stage } from "../../session/policy-api.js";
+import type { ConnectInfo } from "../../vocabulary/mail.js";
+import type { Stage } from "../../vocabulary/stage.js";
 
 export const FG_EV_NEGOTIATE = 1;
 export const FG_EV_CONNECT = 2;

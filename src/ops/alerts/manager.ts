@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import type { Logger } from "../../util/logger.js";
 import type { Config } from "../../config/schema.js";
 import type { LiveConfig } from "../../config/live.js";
-import { alertSampleErrorsTotal, alertsFiring } from "../metrics.js";
+import { alertSampleErrorsTotal, alertsFiring } from "../../metrics/metrics.js";
 import { HysteresisAlert } from "./hysteresis.js";
 import { builtInRules, type AlertRule, type Samples, type Severity } from "./rules.js";
 import type { AlertNotification, Notifier } from "./notification.js";

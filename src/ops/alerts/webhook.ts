@@ -4,7 +4,7 @@
  */
 import type { Logger } from "../../util/logger.js";
 import { redactWebhookUrl } from "../../config/redact.js";
-import { alertNotificationsTotal } from "../metrics.js";
+import { alertNotificationsTotal } from "../../metrics/metrics.js";
 import { alertmanagerPayload, type AlertNotification, type Notifier } from "./notification.js";
 
 export interface WebhookOptions {

@@ -1,0 +1,285 @@
+/**
+ * One milter session of the TypeScript engine: frames from the decoder in, encoded responses out, the policy driven
+ * through the session core shared with the libmilter engine (session-core.ts). It is as lenient as libmilter on ordering (several transactions, missing and duplicate aborts, repeated HELO,
+ * commands out of order: milter-protocol.md §1.3, §1.12), strict on the wire (a malformed packet closes this session
+ * with a warning), and it never breaks a no-reply promise (§1.5). Transport-agnostic: bytes in, bytes out.
+ */
+import { codeName, SMFIC_MACRO, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../../milter/constants.js";
+import { CommandError, parseCommand, type Command } from "../../milter/commands.js";
+import { FrameDecoder, type Frame } from "../../milter/decoder.js";
+import { MacroStore } from "../../milter/macros.js";
+import { negotiate, NegotiationError, NO_REPLY_FLAG, type Negotiated } from "../../milter/negotiate.js";
+import { encodeModification, encodeResponse } from "../../milter/responses.js";
+import type { MilterPolicy } from "../../vocabulary/policy-api.js";
+import type { Modification } from "../../vocabulary/modification.js";
+import type { Stage } from "../../vocabulary/stage.js";
+import {
+  SessionCore,
+  type Respond,
+  type SendableVerdict,
+  type SessionObserver,
+  type SessionSettings,
+} from "../../session/session-core.js";
+import type { Logger } from "../../util/logger.js";
+
+/** Where a session's bytes go. */
+export interface Transport {
+  write(data: Buffer): void;
+  /** Close the connection; `error` when it ends because of a protocol error. */
+  close(error?: Error): void;
+  pause?(): void;
+  resume?(): void;
+}
+
+/** Thrown for a peer that breaks the protocol: the session closes with a warning. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+const MAX_QUEUED_FRAMES = 256;
+/** Macro packets up to this size are remembered, so that the same packet again reuses its parse. */
+const REMEMBERED_MACRO_BYTES = 1024;
+
+/** One session of the TypeScript engine: frames in, responses out, the policy driven through a SessionCore. */
+export class MilterSession {
+  private readonly core: SessionCore;
+  private readonly macros = new MacroStore();
+  private readonly decoder: FrameDecoder;
+  private negotiated: Negotiated | null = null;
+  private readonly queue: Frame[] = [];
+  private busy = false;
+  private paused = false;
+  private closed = false;
+  /** The last macro packet (a copy) and its parse: Postfix sends the same `{i}` packet before every header. */
+  private lastMacro: { bytes: Buffer; command: Command } | null = null;
+  /** Writes a stage's verdict as its response. */
+  private readonly writeVerdict: Respond = (verdict) => this.write(this.encodeVerdict(verdict));
+
+  constructor(
+    private readonly policy: MilterPolicy,
+    private readonly settings: () => SessionSettings,
+    private readonly transport: Transport,
+    private readonly logger: Logger,
+    private readonly observer: SessionObserver = {},
+  ) {
+    this.decoder = new FrameDecoder(settings().maxPacketBytes);
+    this.core = new SessionCore({
+      engine: "typescript",
+      policy,
+      settings,
+      logger,
+      observer,
+      macro: (name) => this.macros.get(name),
+    });
+  }
+
+  /** A short unique id for logs. */
+  get id(): string {
+    return this.core.id;
+  }
+
+  /** Bytes from the MTA. */
+  receive(data: Buffer): void {
+    if (this.closed) return;
+    const frames = this.decoder.push(data);
+    if (!Array.isArray(frames)) {
+      const detail = frames.kind === "too-large" ? `${frames.length} > ${frames.limit}` : String(frames.length);
+      this.fail(new ProtocolError(frames.kind, `packet length ${detail}`));
+      return;
+    }
+    for (const frame of frames) this.queue.push(frame);
+    this.pump();
+  }
+
+  /** The connection ended (EOF, reset, idle timeout): a normal end at any time (§1.1). */
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.core.onClose();
+  }
+
+  private pump(): void {
+    while (!this.busy && !this.closed && this.queue.length > 0) {
+      const frame = this.queue.shift()!;
+      let pending: void | Promise<void>;
+      try {
+        pending = this.handle(frame);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (pending instanceof Promise) {
+        this.busy = true;
+        pending.then(
+          () => {
+            this.busy = false;
+            this.pump();
+          },
+          (error: unknown) => this.fail(error),
+        );
+        break;
+      }
+    }
+    this.applyBackpressure();
+  }
+
+  private applyBackpressure(): void {
+    const full = this.queue.length >= MAX_QUEUED_FRAMES;
+    if (full && !this.paused) this.transport.pause?.();
+    if (!full && this.paused) this.transport.resume?.();
+    this.paused = full;
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    const kind = error instanceof ProtocolError ? error.kind : error instanceof CommandError ? "malformed" : "internal";
+    this.observer.protocolError?.(kind);
+    this.logger.warn(
+      {
+        session: this.id,
+        peer: this.core.connect?.address ?? null,
+        kind,
+        err: error instanceof Error ? error.message : error,
+      },
+      "closing milter session",
+    );
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.end();
+    this.transport.close(err);
+  }
+
+  private write(data: Buffer): void {
+    if (!this.closed) this.transport.write(data);
+  }
+
+  private handle(frame: Frame): void | Promise<void> {
+    const command = frame.code === SMFIC_MACRO ? this.parseMacro(frame) : parseCommand(frame);
+    if (command.type !== "macro") {
+      const pending = this.dispatch(command);
+      if (pending instanceof Promise) return pending.finally(() => this.macros.endCommand());
+      this.macros.endCommand();
+      return pending;
+    }
+    this.macros.define(command.forCode, command.pairs);
+  }
+
+  /** A macro packet identical to the last one gives the same (unchanged) parse, and the store reuses its map. */
+  private parseMacro(frame: Frame): Command {
+    const last = this.lastMacro;
+    if (last && last.bytes.equals(frame.payload)) return last.command;
+    const command = parseCommand(frame);
+    if (frame.payload.length <= REMEMBERED_MACRO_BYTES) this.lastMacro = { bytes: Buffer.from(frame.payload), command };
+    return command;
+  }
+
+  private dispatch(command: Command): void | Promise<void> {
+    if (command.type === "optneg") return this.optionNegotiation(command);
+    if (!this.negotiated && command.type !== "quit" && command.type !== "abort")
+      throw new ProtocolError("order", `command ${command.type} before option negotiation`);
+    const core = this.core;
+    switch (command.type) {
+      case "connect":
+        return core.onConnect(command.info, this.respond("connect"));
+      case "helo":
+        return core.onHelo(command.name, this.respond("helo"));
+      case "mail":
+        // Abort first: the policy's abort still sees the old transaction's macros.
+        core.abortTransaction();
+        this.macros.clearFrom(SMFIM_ENVFROM + 1);
+        return core.onMail(command.sender, this.respond("mail"));
+      case "rcpt":
+        return core.onRcpt(command.recipient, this.respond("rcpt"));
+      case "data":
+        return core.onData(this.respond("data"));
+      case "header":
+        return core.onHeader(command.name, command.value, this.respond("header"));
+      case "eoh":
+        return core.onEndOfHeaders(this.respond("eoh"));
+      case "body":
+        return core.onBody(command.chunk, this.respond("body"));
+      case "eob":
+        return core.onEndOfMessage(
+          command.chunk,
+          (verdict, modifications) => this.writeEndOfMessage(verdict, modifications),
+          () => this.write(encodeResponse.progress()),
+        );
+      case "unknown":
+        return core.onUnknown(this.respond("unknown"));
+      case "abort":
+        core.abortTransaction();
+        return;
+      case "quit":
+        this.end();
+        this.transport.close();
+        return;
+      case "quitNc":
+        core.onConnectionReset();
+        this.macros.clearFrom(0);
+        return;
+      case "unrecognised":
+        // No MTA sends these; answering could desync the stream, so say nothing (libmilter ignores them too).
+        this.logger.warn({ session: this.id, code: codeName(command.code) }, "ignoring unknown milter command");
+        return;
+    }
+  }
+
+  private optionNegotiation(command: Extract<Command, { type: "optneg" }>): void {
+    const settings = this.settings();
+    try {
+      this.negotiated = negotiate(command, {
+        actions: this.policy.actions,
+        decidesAt: this.policy.decidesAt,
+        noReplyStages: settings.noReplyStages,
+        macros: this.policy.macros,
+      });
+    } catch (error) {
+      if (error instanceof NegotiationError) throw new ProtocolError("negotiation", error.message);
+      throw error;
+    }
+    const n = this.negotiated;
+    this.core.negotiated(n.actions, n.protocol);
+    if (n.missingActions !== 0)
+      this.logger.warn(
+        { session: this.id, missing: n.missingActions },
+        "MTA does not offer every action Floodgate uses",
+      );
+    this.write(encodeResponse.optneg(n.version, n.actions, n.protocol, n.macros));
+  }
+
+  /** How a stage's verdict is answered: written, or null where a no-reply promise was made (§1.5). */
+  private respond(stage: Stage): Respond | null {
+    const flag = NO_REPLY_FLAG[stage];
+    const noReply = flag !== undefined && ((this.negotiated?.protocol ?? 0) & flag) !== 0;
+    return noReply ? null : this.writeVerdict;
+  }
+
+  /** The whole end-of-message answer in one write: the modifications, then the verdict. */
+  private writeEndOfMessage(verdict: SendableVerdict, modifications: readonly Modification[]): void {
+    const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
+    const encoded = modifications.flatMap((mod) => encodeModification(mod, leadingSpace));
+    this.write(Buffer.concat([...encoded, this.encodeVerdict(verdict)]));
+  }
+
+  /** A verdict as its response; the session core has already validated and formatted any SMTP reply. */
+  private encodeVerdict(verdict: SendableVerdict): Buffer {
+    switch (verdict.kind) {
+      case "continue":
+        return encodeResponse.continue();
+      case "accept":
+        return encodeResponse.accept();
+      case "discard":
+        return encodeResponse.discard();
+      case "reject":
+      case "tempfail":
+        if (verdict.formattedReply) return encodeResponse.replyCode(verdict.formattedReply);
+        return verdict.kind === "reject" ? encodeResponse.reject() : encodeResponse.tempfail();
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The TypeScript engine's listeners: TCP (v4, v6) and unix sockets, several at once. A session limit refuses new connections at
+ * accept and never disturbs the sessions already open; idle sessions are closed; TCP keepalive reaps dead peers;
+ * TCP_NODELAY avoids the 40 ms Nagle trap (real-mta-lab.md); shutdown stops accepting and lets sessions finish.
+ */
+import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { once } from "node:events";
+import { formatListenTarget, parseListenSpec, type ListenTarget } from "../../milter/listen-spec.js";
+import type { MilterServer, MilterServerOptions } from "../engine.js";
+import { MilterSession } from "./protocol-session.js";
+
+/** Start the TypeScript engine on every listen spec. */
+export async function startMilterServer(options: MilterServerOptions): Promise<MilterServer> {
+  const sockets = new Set<Socket>();
+  const servers: Server[] = [];
+  const addresses: string[] = [];
+  const unixPaths: string[] = [];
+  const { logger, observer = {} } = options;
+
+  const onConnection = (socket: Socket) => {
+    const settings = options.settings();
+    if (sockets.size >= settings.maxSessions) {
+      observer.sessionRefused?.();
+      logger.warn({ limit: settings.maxSessions }, "session limit reached; refusing a connection");
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    observer.sessionOpened?.();
+    socket.setNoDelay(true);
+    if (settings.keepAliveMs > 0) socket.setKeepAlive(true, settings.keepAliveMs);
+    socket.setTimeout(settings.idleTimeoutMs);
+    const session = new MilterSession(
+      options.policy,
+      options.settings,
+      {
+        write: (data) => {
+          if (!socket.destroyed) socket.write(data);
+        },
+        close: (error) => (error ? socket.destroy() : socket.end()),
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+      },
+      logger,
+      observer,
+    );
+    socket.on("data", (data: Buffer) => session.receive(data));
+    socket.on("timeout", () => {
+      logger.info({ session: session.id }, "idle milter session closed");
+      socket.destroy();
+    });
+    socket.on("error", (err) => logger.debug({ session: session.id, err: err.message }, "milter socket error"));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      session.end();
+      observer.sessionClosed?.();
+    });
+  };
+
+  try {
+    for (const spec of options.listen) {
+      const target = parseListenSpec(spec);
+      const server = createServer({ noDelay: true, keepAlive: true }, onConnection);
+      server.on("error", (err) => logger.error({ err: err.message, listen: spec }, "milter listener error"));
+      servers.push(server);
+      addresses.push(await listen(server, target, options.settings().socketMode));
+      if (target.kind === "unix") unixPaths.push(target.path);
+    }
+  } catch (error) {
+    for (const s of servers) s.close();
+    throw error;
+  }
+  logger.info({ listen: addresses }, "milter listening");
+
+  return {
+    addresses,
+    sessionCount: () => sockets.size,
+    async close(graceMs = 30_000) {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const path of unixPaths) if (existsSync(path)) unlinkSync(path);
+      const deadline = Date.now() + graceMs;
+      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+async function listen(server: Server, target: ListenTarget, socketMode: string): Promise<string> {
+  if (target.kind === "unix") {
+    if (existsSync(target.path) && lstatSync(target.path).isSocket()) unlinkSync(target.path);
+    server.listen(target.path);
+    await Promise.race([once(server, "listening"), once(server, "error").then(([e]) => Promise.reject(e as Error))]);
+    chmodSync(target.path, parseInt(socketMode, 8));
+    return formatListenTarget(target);
+  }
+  server.listen({ host: target.host, port: target.port });
+  await Promise.race([once(server, "listening"), once(server, "error").then(([e]) => Promise.reject(e as Error))]);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : target.port;
+  return formatListenTarget({ ...target, port });
+}

@@ -1,0 +1,181 @@
+/**
+ * The system under test: `floodgate run` as its own process (`node dist/src/cli/main.js run`), on a free milter
+ * port and a free metrics port, pointed at a Redis the harness controls, with its log in a file. It gives the
+ * harness the daemon's pid (peak memory), its scan worker processes (to stop them) and samplers of `/status` and
+ * `/metrics` (backlog, scan jobs queued).
+ */
+import { randomBytes } from "node:crypto";
+import { openSync, closeSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../util/tcp-port.js";
+import { DAEMON_NODE_FLAGS } from "../util/node-flags.js";
+import { distRoot } from "../util/paths.js";
+import { cmdline, descendants, PeakMemory, spawnListening, type Child } from "./procs.js";
+
+/** Configuration overrides, merged over the bench defaults (same shape as floodgate.yaml). */
+export type ConfigOverrides = Record<string, Record<string, unknown>>;
+
+/** A running `floodgate run` and what the harness reads from it. */
+export interface FloodgateDaemon {
+  spec: string;
+  metricsUrl: string;
+  pid: number;
+  /** The daemon (its scan worker processes are its descendants). */
+  cpuRoots: number[];
+  memory: PeakMemory;
+  /** The daemon's scan worker processes now. */
+  workerPids(): number[];
+  /** Sum of the counters of a metric (all label sets) in /metrics now; null when it cannot be read. */
+  metric(name: string): Promise<number | null>;
+  /** The whole /metrics text now; null when it cannot be read. */
+  metricsText(): Promise<string | null>;
+  /** Queue backlog from /status; null when unknown. */
+  backlog(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Wait until the daemon's scan backlog is empty, so the next run does not pay for earlier scans; false when it
+ * is not within `timeoutMs`. */
+export async function scanBacklogDrained(d: FloodgateDaemon, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await d.backlog()) === 0) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/** Whether `floodgate run` is built (the daemon entry exists). */
+export function daemonAvailable(): boolean {
+  return existsSync(join(distRoot, "src/cli/main.js")) && existsSync(join(distRoot, "src/daemon/daemon.js"));
+}
+
+/** Sum every sample of `name` in Prometheus text (`name` or `name{…}` lines); null when absent. */
+export function sumMetric(text: string, name: string): number | null {
+  let sum: number | null = null;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== " " && rest[0] !== "{") continue;
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(value)) sum = (sum ?? 0) + value;
+  }
+  return sum;
+}
+
+/** Start the daemon; `logPath` receives its stderr. */
+export async function startFloodgate(options: {
+  redisUrl: string;
+  overrides?: ConfigOverrides;
+  dir: string;
+  name: string;
+  /** Extra node options for the daemon (`--cpu-prof`…), after its own (DAEMON_NODE_FLAGS). */
+  nodeArgs?: string[];
+}): Promise<FloodgateDaemon> {
+  if (!daemonAvailable()) throw new Error("floodgate run is not built (dist/src/daemon/daemon.js missing)");
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const base: ConfigOverrides = {
+    milter: { listen: [`inet:127.0.0.1:${port}`] },
+    redis: { url: options.redisUrl },
+    metrics: { enabled: true, host: "127.0.0.1", port: metricsPort },
+    alerts: { enabled: false },
+    log: { level: "info" },
+  };
+  const config: ConfigOverrides = { ...base };
+  for (const [section, values] of Object.entries(options.overrides ?? {}))
+    config[section] = { ...(config[section] ?? {}), ...values };
+  const configPath = join(options.dir, `${options.name}.config.yaml`);
+  writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n"); // JSON is YAML
+  const logFd = openSync(join(options.dir, `${options.name}.daemon.log`), "a");
+  let child: Child;
+  try {
+    child = await spawnListening(
+      process.execPath,
+      [
+        ...DAEMON_NODE_FLAGS,
+        ...(options.nodeArgs ?? []),
+        join(distRoot, "src/cli/main.js"),
+        "run",
+        "--config",
+        configPath,
+        "--listen",
+        `inet:127.0.0.1:${port}`,
+        "--redis",
+        options.redisUrl,
+      ],
+      port,
+      { what: "floodgate run", timeoutMs: 60_000, stdio: ["ignore", logFd, logFd] },
+    );
+  } finally {
+    closeSync(logFd);
+  }
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const get = async (path: string): Promise<string | null> => {
+    try {
+      const res = await fetch(`${metricsUrl}${path}`, { signal: AbortSignal.timeout(2000) });
+      return await res.text();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    spec: `inet:127.0.0.1:${port}`,
+    metricsUrl,
+    pid: child.pid,
+    cpuRoots: [child.pid],
+    memory: new PeakMemory(child.pid),
+    workerPids: () => descendants(child.pid).filter((p) => /scan-worker|\bworker\b/.test(cmdline(p))),
+    metric: async (name) => {
+      const text = await get("/metrics");
+      return text === null ? null : sumMetric(text, name);
+    },
+    metricsText: () => get("/metrics"),
+    backlog: async () => {
+      const text = await get("/status");
+      if (text === null) return null;
+      try {
+        const doc = JSON.parse(text) as { queue?: { backlog?: number } | null };
+        return doc.queue?.backlog ?? null;
+      } catch {
+        return null;
+      }
+    },
+    stop: () => child.stop(15_000),
+  };
+}
+
+/** Overrides for a daemon of its own: a fresh key prefix and queue, queue stats every second. */
+function benchOverrides(tag: string, extra: ConfigOverrides = {}): ConfigOverrides {
+  const id = `${tag}-${randomBytes(3).toString("hex")}`;
+  const base: ConfigOverrides = {
+    redis: { prefix: `fgb-${id}` },
+    queue: { name: `fgb-${id}` },
+    alerts: { enabled: false, evaluateIntervalMs: 1000 },
+  };
+  for (const [k, v] of Object.entries(extra)) base[k] = { ...(base[k] ?? {}), ...v };
+  return base;
+}
+
+/** A daemon of the bench's own (fresh keys and queue), named `tag`; the caller stops it. */
+export function startBenchDaemon(
+  where: { redisUrl: string; dir: string },
+  tag: string,
+  extra: ConfigOverrides,
+): Promise<FloodgateDaemon> {
+  return startFloodgate({ redisUrl: where.redisUrl, dir: where.dir, name: tag, overrides: benchOverrides(tag, extra) });
+}
+
+/** Run `body` against a daemon of its own (fresh keys and queue), stopped afterwards. */
+export async function withBenchDaemon<T>(
+  where: { redisUrl: string; dir: string },
+  tag: string,
+  extra: ConfigOverrides,
+  body: (d: FloodgateDaemon) => Promise<T>,
+): Promise<T> {
+  const d = await startBenchDaemon(where, tag, extra);
+  try {
+    return await body(d);
+  } finally {
+    await d.stop();
+  }
+}

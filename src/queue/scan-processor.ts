@@ -1,0 +1,139 @@
+/**
+ * The heavy-scan processor: a BullMQ Worker in this process that takes scan jobs, inflates the message, runs the
+ * scanners in order (the first that answers wins) within `worker.jobTimeoutMs`, and writes the verdict to the campaign
+ * store, which publishes it to waiters. A job whose scanners all fail throws and is retried with exponential backoff;
+ * a job whose worker process died is found by BullMQ's stalled check and re-run elsewhere.
+ */
+import { MetricsTime, Worker, type Job } from "bullmq";
+import type { Cluster, Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { scanJobsCompletedTotal } from "../metrics/metrics.js";
+import { createRedis } from "../redis/connect.js";
+import { createCampaignStore } from "../reputation/store.js";
+import type { CampaignStore, ScanVerdict } from "../reputation/types.js";
+import { createScanners, runScanners, type Scanner } from "../scanners/index.js";
+import type { Logger } from "../util/logger.js";
+import { bullPrefix } from "./names.js";
+import { decodePayload } from "./payload.js";
+import type { ScanJobData } from "./types.js";
+
+export interface ScanWorkerOptions {
+  config: Config;
+  /** The shared Redis (the milter's); required: a worker process never starts a private one. */
+  redisUrl: string;
+  logger: Logger;
+  /** The store to write verdicts to; by default one over a connection of its own (closed with the worker). */
+  store?: CampaignStore;
+  /** The scanners; by default `createScanners(config.worker.scanners)`. */
+  scanners?: Scanner[];
+}
+
+export interface ScanWorkerHandle {
+  readonly worker: Worker<ScanJobData, ScanVerdict>;
+  /** Stop taking jobs, wait for the jobs in flight (each bounded by `jobTimeoutMs`), close the connections. */
+  close(): Promise<void>;
+}
+
+/** Thrown by a job that ran out of `worker.jobTimeoutMs`. */
+export class ScanJobTimeoutError extends Error {
+  override readonly name = "ScanJobTimeoutError";
+}
+
+/** The processing of one job: exported for tests that run it without BullMQ. */
+export async function processScanJob(
+  data: ScanJobData,
+  deps: { config: Config; scanners: readonly Scanner[]; store: CampaignStore; logger: Logger; signal?: AbortSignal },
+): Promise<ScanVerdict> {
+  const { config, scanners, store, logger } = deps;
+  const timeout = AbortSignal.timeout(config.worker.jobTimeoutMs);
+  const signal = deps.signal ? AbortSignal.any([deps.signal, timeout]) : timeout;
+  const message = await decodePayload(data.messageGzipBase64, config.queue.maxPayloadBytes);
+  let result;
+  try {
+    result = await runScanners(scanners, message, signal, (error) =>
+      logger.warn(
+        { campaignId: data.campaignId, scanner: error.scanner, code: error.code, err: error.message },
+        "scanner failed",
+      ),
+    );
+  } catch (err) {
+    if (timeout.aborted) throw new ScanJobTimeoutError(`scan not done within ${config.worker.jobTimeoutMs} ms`);
+    throw err;
+  }
+  const spam = result.verdict === "spam" || result.score >= config.worker.spamScore;
+  const verdict: ScanVerdict = {
+    verdict: spam ? "spam" : "ham",
+    score: result.score,
+    scanner: result.scanner,
+    at: Date.now(),
+  };
+  await store.recordVerdict(data.campaignId, verdict);
+  logger.info(
+    { campaignId: data.campaignId, ...verdict, details: result.details, reason: data.reason, queueId: data.queueId },
+    "scan verdict",
+  );
+  return verdict;
+}
+
+/** Start a worker in this process. */
+export async function startScanWorker(options: ScanWorkerOptions): Promise<ScanWorkerHandle> {
+  const { config, redisUrl, logger } = options;
+  const w = config.worker;
+  const scanners = options.scanners ?? createScanners(w.scanners);
+  const connections: (Redis | Cluster)[] = [];
+  let store = options.store;
+  if (!store) {
+    const storeRedis = createRedis(config.redis, redisUrl, "bullmq", logger);
+    connections.push(storeRedis);
+    store = createCampaignStore(storeRedis, {
+      prefix: config.redis.prefix,
+      campaigns: config.campaigns,
+      closeConnection: false,
+    });
+  }
+  const workerRedis = createRedis(config.redis, redisUrl, "bullmq", logger);
+  connections.push(workerRedis);
+  const deps = { config, scanners, store, logger };
+
+  const worker = new Worker<ScanJobData, ScanVerdict>(
+    config.queue.name,
+    (job: Job<ScanJobData>, _token?: string, signal?: AbortSignal) => processScanJob(job.data, { ...deps, signal }),
+    {
+      connection: workerRedis,
+      prefix: bullPrefix(config),
+      concurrency: w.concurrency,
+      lockDuration: w.lockDurationMs,
+      stalledInterval: w.stalledIntervalMs,
+      maxStalledCount: w.maxStalledCount,
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK * 2 },
+      autorun: true,
+    },
+  );
+  worker.on("error", (err: Error) => logger.warn({ err: err.message }, "scan worker error"));
+  worker.on("completed", () => scanJobsCompletedTotal.inc());
+  worker.on("failed", (job, err) =>
+    logger.warn(
+      { jobId: job?.id, campaignId: job?.data.campaignId, attempts: job?.attemptsMade, err: err.message },
+      "scan job failed",
+    ),
+  );
+  worker.on("stalled", (jobId: string) => logger.warn({ jobId }, "scan job stalled: re-queued"));
+  await worker.waitUntilReady();
+  logger.info(
+    { queue: config.queue.name, concurrency: w.concurrency, scanners: scanners.map((s) => s.name) },
+    "scan worker started",
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    worker,
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        if (!options.store) await store.close().catch(() => undefined);
+        for (const c of connections) c.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

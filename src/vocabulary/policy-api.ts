@@ -1,0 +1,62 @@
+/**
+ * The policy API: what a policy sees of a milter session and what it answers. Both engines (src/engine/typescript
+ * and src/engine/libmilter) call a policy through this interface, and both wrap every call in the same deadline and
+ * fail-mode rules (src/session/stage-runner.ts).
+ */
+import type { CapturedMessage, ConnectInfo, EnvelopeAddress, Header } from "./mail.js";
+import type { Stage } from "./stage.js";
+import type { EndOfMessageResult, Verdict } from "./verdict.js";
+
+/** What a policy can read of the session. */
+export interface SessionContext {
+  /** A short unique id for logs. */
+  readonly id: string;
+  readonly engine: "typescript" | "libmilter";
+  readonly connect: ConnectInfo | null;
+  readonly helo: string | null;
+  /** A macro value, with libmilter's stage scoping; `x` and `{x}` both match. */
+  macro(name: string): string | undefined;
+  /** The current transaction, from MAIL until end of message or abort. */
+  readonly transaction: Transaction | null;
+  /** Per-session storage for the policy's own state. */
+  readonly store: Map<string, unknown>;
+}
+
+export interface Transaction {
+  readonly sender: EnvelopeAddress;
+  readonly recipients: readonly EnvelopeAddress[];
+  readonly headers: readonly Header[];
+  /** The MTA's queue id (macro `i`) once known. */
+  readonly queueId: string | undefined;
+  /** Set by the engine when a stage handler timed out or failed: the reason the fail mode applied. */
+  readonly skipReasons: readonly string[];
+}
+
+/**
+ * A policy plugs into an engine. Every handler is optional but `endOfMessage`; an absent handler means
+ * "continue". Handlers get an AbortSignal that fires when their stage's deadline passes.
+ */
+export interface MilterPolicy {
+  readonly name: string;
+  /**
+   * Stages where this policy may answer something other than continue. At the other stages it observes, the
+   * engine may negotiate no-reply flags where the MTA offers them (headers and body only, by default).
+   */
+  readonly decidesAt: ReadonlySet<Stage>;
+  /** SMFIF_* action bits the policy needs at end of message (SMFIF_ADDHDRS at least, to label messages). */
+  readonly actions: number;
+  /** Macros to ask for per SMFIM_* stage; sent in the option negotiation reply when the MTA allows it. */
+  readonly macros?: Partial<Record<number, string[]>>;
+
+  connect?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
+  helo?(ctx: SessionContext, helo: string, signal: AbortSignal): Verdict | Promise<Verdict>;
+  mailFrom?(ctx: SessionContext, sender: EnvelopeAddress, signal: AbortSignal): Verdict | Promise<Verdict>;
+  rcptTo?(ctx: SessionContext, recipient: EnvelopeAddress, signal: AbortSignal): Verdict | Promise<Verdict>;
+  data?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
+  endOfHeaders?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
+  endOfMessage(ctx: SessionContext, message: CapturedMessage, signal: AbortSignal): Promise<EndOfMessageResult>;
+  /** The transaction ended without end of message (ABORT, or the session closed). */
+  abort?(ctx: SessionContext): void;
+  /** The session ended. */
+  close?(ctx: SessionContext): void;
+}
