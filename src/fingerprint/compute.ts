@@ -6,6 +6,7 @@ import { attachmentDigests, directDigest } from "./digest.js";
 import { linkDomains } from "./links.js";
 import { minhash } from "./minhash.js";
 import { normaliseSubject, normaliseText } from "./normalise.js";
+import type { HtmlTextStats } from "./html-text.js";
 import type { Fingerprint } from "./types.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
@@ -22,6 +23,8 @@ export interface MessageParts {
   subject: string;
   /** Decoded attachment contents. */
   attachments: Uint8Array[];
+  /** Characters of HTML text shown and left out as hidden (absent: not measured). */
+  hidden?: HtmlTextStats;
 }
 
 /** Thresholds from `Config["fingerprint"]`. */
@@ -45,8 +48,16 @@ export function fingerprintParts(
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
     words: words.length,
+    ...hiddenText(parts.hidden),
     subject: parts.subject.trim().slice(0, SUBJECT_SAMPLE_CHARS),
     bytesParsed: parse.bytesParsed,
     truncated: parse.truncated,
   };
+}
+
+/** The hidden text of the HTML parts: characters left out and their share of all the HTML text, to 3 places. */
+function hiddenText(stats: HtmlTextStats | undefined): Pick<Fingerprint, "hiddenChars" | "hiddenShare"> {
+  const hiddenChars = stats?.hiddenChars ?? 0;
+  const total = hiddenChars + (stats?.visibleChars ?? 0);
+  return { hiddenChars, hiddenShare: total === 0 ? 0 : Math.round((1000 * hiddenChars) / total) / 1000 };
 }

@@ -22,7 +22,7 @@ import { decode as decodeCharset } from "libmime/lib/charset.js";
 import { decode as decodeQuotedPrintable } from "libqp";
 import type { Transform } from "node:stream";
 import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
-import { htmlToText } from "./html-text.js";
+import { htmlToText, type HtmlTextStats } from "./html-text.js";
 
 type MimeNode = mailsplit.MimeNode;
 
@@ -66,6 +66,7 @@ export async function extractParts(
   const text = new TextParts(MAX_TEXT_CHARS);
   const html = new TextParts(MAX_TEXT_CHARS);
   const attachments: Uint8Array[] = [];
+  const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
   for (const leaf of leaves) {
     if (leaf.attachment) {
       // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
@@ -80,10 +81,11 @@ export async function extractParts(
     }
     html.add(content);
     const alternative = alternativeOf(leaf.node);
-    if (!text.full && (!alternative || !withPlain.has(alternative))) text.add(htmlToText(content, text.room));
+    if (!text.full && (!alternative || !withPlain.has(alternative)))
+      text.add(htmlToText(content, text.room, { stats: hidden }));
   }
   if (truncated) attachments.pop();
-  return { text: text.toString(), html: html.toString(), subject, attachments };
+  return { text: text.toString(), html: html.toString(), subject, attachments, hidden };
 }
 
 /** Texts joined by line breaks, cut at a number of characters: what fingerprinting reads and no more. */

@@ -14,6 +14,10 @@ export interface Fingerprint {
   linkDomains: string[];
   /** Words in the normalised text. */
   words: number;
+  /** Characters of HTML text a reader would not see (hidden by style, attribute or colour), left out of the words,
+   * and their share of all the HTML text (0 to 1): a message that hides much of its text is itself a signal. */
+  hiddenChars: number;
+  hiddenShare: number;
   /** The decoded subject, trimmed to 200 characters (a sample for `floodgate campaigns`). */
   subject: string;
   /** Bytes of the message that were parsed, and whether the parse cap cut it. */

@@ -16,6 +16,8 @@ export function syntheticFingerprint(fields: Partial<Fingerprint> = {}): Fingerp
     attachments: [],
     linkDomains: [],
     words: 3,
+    hiddenChars: 0,
+    hiddenShare: 0,
     subject: "offer",
     bytesParsed: 100,
     truncated: false,

@@ -188,6 +188,27 @@ void describe("extractParts", () => {
     assert.equal(normaliseText(mixed.text).join(" "), "only html here");
   });
 
+  void test("hidden HTML text is left out of the words and its share reported in the fingerprint", async () => {
+    const raw = message([
+      "Subject: salted",
+      "Content-Type: text/html",
+      "",
+      '<style>.s{font-size:0}</style><p>shown words</p><div class="s">salt salt salt salt salt salt</div>',
+    ]);
+    const parts = await extractParts(raw, false, 1024);
+    assert.equal(normaliseText(parts.text).join(" "), "shown words");
+    const result = await runFingerprintTask({
+      message: raw,
+      parseBytes: 65536,
+      minWords: 64,
+      attachmentMinBytes: 1024,
+    });
+    assert.equal(result.status, "ok");
+    if (result.status !== "ok") return;
+    assert.equal(result.fingerprint.hiddenChars, 29);
+    assert.equal(result.fingerprint.hiddenShare, 0.725);
+  });
+
   void test("attachments are decoded; small ones skipped; a truncated message loses its last one", async () => {
     const content = Buffer.alloc(3000, 7);
     const lines = [

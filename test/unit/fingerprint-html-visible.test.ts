@@ -1,0 +1,127 @@
+/**
+ * htmlToText keeps only the text a reader sees: each way of hiding text that spammers use (hidden text salting)
+ * is left out and counted, what a mail client shows stays, and the pass stays linear on hostile markup.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
+import { parseColour, sameColour, TRANSPARENT } from "../../src/fingerprint/css-style.js";
+
+const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
+
+void describe("htmlToText: hidden text is left out", () => {
+  const hidden: [string, string][] = [
+    ["display:none", '<div style="display:none">salt</div>'],
+    ["display:none !important, upper case", '<span style="DISPLAY: NONE !important">salt</span>'],
+    ["visibility:hidden", '<span style="visibility:hidden">salt</span>'],
+    ["font-size:0", '<span style="font-size:0">salt</span>'],
+    ["font-size:0px in a font shorthand", '<span style="font:0/0 a">salt</span>'],
+    ["font-size:1px", '<span style="font-size:1px">salt</span>'],
+    ["opacity:0", '<span style="opacity:0">salt</span>'],
+    ["colour equal to a declared background", '<div style="background:#fff"><span style="color:#FFFFFF">salt</span></div>'],
+    ["near-white on white", '<td bgcolor="white"><font color="#fdfdfd">salt</font></td>'],
+    ["transparent text", '<span style="color:rgba(0,0,0,0)">salt</span>'],
+    ["max-height:0 with overflow:hidden", '<div style="max-height:0;overflow:hidden">salt</div>'],
+    ["a 1px box that clips", '<div style="width:1px;height:1px;overflow:hidden">salt</div>'],
+    ["off-screen", '<div style="position:absolute;left:-9999px">salt</div>'],
+    ["text-indent off the page", '<p style="text-indent:-5000px">salt</p>'],
+    ["clip rect(0 0 0 0)", '<span style="position:absolute;clip:rect(0 0 0 0)">salt</span>'],
+    ["scale(0)", '<span style="transform:scale(0)">salt</span>'],
+    ["the hidden attribute", "<p hidden>salt</p>"],
+    ["a class rule", "<style>.x{display:none}</style><span class='a x'>salt</span>"],
+    ["an id rule", "<style>#s { font-size: 0 }</style><div id=s>salt</div>"],
+    ["a tag.class rule under @media screen", "<style>@media screen { span.z{opacity:0} }</style><span class=z>salt</span>"],
+    ["a rule in a style block after the text", "<span class=late>salt</span><style>.late{visibility:hidden}</style>"],
+    ["an !important rule beats the style attribute", "<style>.q{display:none!important}</style><p class=q style='display:block'>salt</p>"],
+    ["nested inside a hidden element", '<div style="display:none"><p><b>deep</b> salt</p></div>'],
+    ["hidden image alt and link", '<div hidden><img alt="salt" src="http://i.example.com/x.gif"><a href="http://s.example.org">salt</a></div>'],
+  ]; // prettier-ignore
+  for (const [name, html] of hidden) {
+    void test(name, () => {
+      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
+      const text = htmlToText(`<p>seen before</p>${html}<p>seen after</p>`, undefined, { stats });
+      assert.equal(words(text), "seen before seen after");
+      assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
+    });
+  }
+});
+
+void describe("htmlToText: what a reader sees stays", () => {
+  const shown: [string, string, string][] = [
+    ["visibility:visible inside visibility:hidden", '<div style="visibility:hidden">x <b style="visibility:visible">shown</b></div>', "shown"],
+    ["a font size reset inside font-size:0", '<div style="font-size:0">x<span style="font-size:14px">shown</span></div>', "shown"],
+    ["a colour reset inside white on white", '<td bgcolor=#fff><font color=#fff>x<span style="color:#333">shown</span></font></td>', "shown"],
+    ["white text without a declared background", '<span style="color:#ffffff">shown</span>', "shown"],
+    ["white on a background image", '<td background="x.jpg" style="color:#fff">shown</td>', "shown"],
+    ["a zero height that does not clip", '<div style="height:0">shown</div>', "shown"],
+    ["an absolute position on the page", '<div style="position:absolute;left:10px">shown</div>', "shown"],
+    ["the style attribute overrides a class", "<style>.h{display:none}</style><p class=h style=display:block>shown</p>", "shown"],
+    ["a rule under a width media query is not applied", "<style>@media (max-width:600px){.m{display:none}}</style><p class=m>shown</p>", "shown"],
+    ["a style block in a comment is not applied", "<!-- <style>.c{display:none}</style> --><p class=c>shown</p>", "shown"],
+    ["descendant selectors are not applied", "<style>div .d{display:none}</style><div><p class=d>shown</p></div>", "shown"],
+    ["a block closes an open p", '<p style="display:none">x<div>shown</div>', "shown"],
+    ["a new list item closes the hidden one", '<ul><li style="display:none">x<li>shown</ul>', "shown"],
+    ["a new cell closes the hidden one", '<table><tr><td style="display:none">x<td>shown</table>', "shown"],
+    ["an end tag closes what was opened inside", '<div><span style="display:none">x</div>shown', "shown"],
+    ["an end tag does not close through a cell", '<div style="display:none"><table><tr><td></div>x</td></tr></table></div>shown', "shown"],
+  ]; // prettier-ignore
+  for (const [name, html, expected] of shown) {
+    void test(name, () => assert.equal(words(html), expected));
+  }
+
+  void test("the body's colours are every element's", () => {
+    assert.equal(words('<body bgcolor="#000000" text="#000000">salt <p style="color:#ff0">shown</p></body>'), "shown");
+  });
+
+  void test("stats count what was shown and what was hidden", () => {
+    const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
+    htmlToText('<p>12345</p><p style="display:none">abcdefghij</p>', undefined, { stats });
+    assert.deepEqual(stats, { visibleChars: 5, hiddenChars: 10 });
+  });
+
+  void test("markHidden writes hidden text between markers", () => {
+    const text = htmlToText('shown <span style="display:none">salt</span> too', undefined, { markHidden: true });
+    assert.equal(text, `shown ${HIDDEN_OPEN}salt${HIDDEN_CLOSE} too`);
+  });
+});
+
+void describe("colours", () => {
+  for (const [value, expected] of [
+    ["#fff", 0xffffff],
+    ["#FFFFFF", 0xffffff],
+    ["white", 0xffffff],
+    ["rgb(255, 255, 255)", 0xffffff],
+    ["rgb(100% 100% 100%)", 0xffffff],
+    ["rgba(1,2,3,0)", TRANSPARENT],
+    ["#0000", TRANSPARENT],
+    ["transparent", TRANSPARENT],
+    ["hsl(0, 0%, 100%)", null],
+    ["currentcolor", null],
+  ] as const) {
+    void test(`${value}`, () => assert.equal(parseColour(value), expected));
+  }
+  void test("near colours are the same to a reader, others are not", () => {
+    assert.ok(sameColour(0xffffff, 0xf4f4f4));
+    assert.ok(!sameColour(0xffffff, 0xeeeeee));
+    assert.ok(!sameColour(0xffffff, -1));
+  });
+});
+
+void describe("htmlToText on hostile markup stays linear", () => {
+  const cases: [string, string][] = [
+    ["100,000 nested hidden spans", '<span style="display:none">'.repeat(100_000) + "x"],
+    ["100,000 unclosed paragraphs in a cell", "<p><table><tr><td>" + "<div>".repeat(100_000) + "x"],
+    ["100,000 end tags of open elements", "<b>".repeat(50_000) + "</i></b>".repeat(50_000)],
+    ["a 1 MB stylesheet", `<style>${".a{display:none}".repeat(70_000)}</style><p class=a>x`],
+    ["a tag with 100,000 attributes", `<p ${"a=1 ".repeat(100_000)}>x`],
+    ["an element with 100,000 classes", `<style>.a{color:red}</style><p class="${"a ".repeat(100_000)}">x`],
+    ["100,000 list items", "<ul>" + "<li>x".repeat(100_000)],
+  ];
+  for (const [name, html] of cases) {
+    void test(name, () => {
+      // a quadratic step would take minutes on these; the whole table takes well under a second when linear
+      const text = htmlToText(html);
+      assert.equal(typeof text, "string");
+    });
+  }
+});
