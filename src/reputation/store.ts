@@ -70,6 +70,13 @@ const scripts = {
   markScan: loadScript("markScanQueued-1.lua"),
 };
 
+/**
+ * Distinct recipients of one message sent to Redis at most (the first ones): they count towards the campaign's
+ * distinct recipients, so a message to more counts as this many. Far above any bulk threshold, and it keeps one
+ * observation's arguments bounded whatever the envelope (Sendmail sets no recipient limit by default).
+ */
+export const MAX_OBSERVED_RECIPIENTS = 10_000;
+
 /** Campaigns read per getCampaigns call. */
 const GET_CHUNK = 50;
 
@@ -113,6 +120,17 @@ function minhashArgs(fp: Fingerprint): string[] {
   return [String(values.length), ...values.map((v) => String(v >>> 0))];
 }
 
+/** The first MAX_OBSERVED_RECIPIENTS distinct recipients, trimmed and lowercased. */
+function distinctRecipients(recipients: readonly string[]): string[] {
+  const distinct = new Set<string>();
+  for (const recipient of recipients) {
+    if (distinct.size >= MAX_OBSERVED_RECIPIENTS) break;
+    const address = recipient.trim().toLowerCase();
+    if (address !== "") distinct.add(address);
+  }
+  return [...distinct];
+}
+
 function cleanSubject(subject: string): string {
   return subject
     .replace(/[\r\n\t]+/g, " ")
@@ -154,7 +172,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
     async observe(o: Observation): Promise<CampaignView> {
       const c = settings();
       const now = o.now ?? Date.now();
-      const recipients = [...new Set(o.recipients.map((r) => r.trim().toLowerCase()).filter((r) => r !== ""))];
+      const recipients = distinctRecipients(o.recipients);
       const fp = o.fingerprint;
       const raw = await runScript(
         redis,

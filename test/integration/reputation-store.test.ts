@@ -8,7 +8,7 @@ import type { Cluster, Redis } from "ioredis";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
-import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
+import { createCampaignStore, MAX_OBSERVED_RECIPIENTS, type RedisCampaignStore } from "../../src/reputation/store.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
@@ -70,6 +70,27 @@ void describe("campaign store (real Redis)", () => {
       campaigns: { ...config.campaigns, ...campaigns },
       closeConnection: false,
     });
+
+  // Finding: a message to more than about 8,000 recipients failed the script (Lua unpack) and went out as
+  // `skipped; reason=redis-error`, uncounted.
+  void test("one message to 30,000 recipients is counted, its first 10,000 distinct recipients with it", async () => {
+    const s = store();
+    const recipients = Array.from({ length: 30_000 }, (_, i) => `User${i}@Example.org`);
+    const view = await s.observe({
+      fingerprint: fingerprint(null, "many-recipients"),
+      sender: "bulk@example.net",
+      recipients: [...recipients, ...recipients.slice(0, 100)],
+      clientIp: "192.0.2.1",
+      now: T0,
+    });
+    assert.equal(view.copies, 1);
+    const expected = MAX_OBSERVED_RECIPIENTS;
+    assert.ok(
+      Math.abs(view.recipients - expected) <= expected * 0.03,
+      `recipients ${view.recipients} not ≈ ${expected}`,
+    );
+    assert.equal(view.state, "bulk", "past the recipients threshold at once");
+  });
 
   void test("10,000 copies of one family are one campaign, with copies and distinct counts", async () => {
     const s = store();

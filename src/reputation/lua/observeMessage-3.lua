@@ -22,7 +22,7 @@
     ARGV[11] sender (envelope, lowercased; "" for the null sender)
     ARGV[12] client IP ("" when unknown)
     ARGV[13] m = number of MinHash values (0 or 32), then m values
-    ARGV[14+m] r = number of recipients, then r recipients
+    ARGV[14+m] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
   Output: the campaign view (includes/campaignView.lua).
 ]]
@@ -94,12 +94,21 @@ end
 claim(directKey, redis.call("GET", directKey))
 local bucketTtlMs = bucketMs * (buckets + 1)
 local changed = {}
+-- PFADD takes the values in slices: unpack() of more than about 8,000 values overflows Lua's stack.
+local PFADD_SLICE = 1000
 local function distinct(kind, values)
   if #values == 0 then
     return
   end
   local key = ckey .. ":" .. kind .. ":" .. bucket
-  changed[kind] = redis.call("PFADD", key, unpack(values)) == 1
+  local added = false
+  for first = 1, #values, PFADD_SLICE do
+    local last = math.min(first + PFADD_SLICE - 1, #values)
+    if redis.call("PFADD", key, unpack(values, first, last)) == 1 then
+      added = true
+    end
+  end
+  changed[kind] = added
   redis.call("PEXPIRE", key, bucketTtlMs)
 end
 distinct("r", recipients)
