@@ -17,7 +17,7 @@ import { linkDomains } from "../src/fingerprint/links.js";
 import { minhash } from "../src/fingerprint/minhash.js";
 import { normaliseSubject, normaliseText } from "../src/fingerprint/normalise.js";
 import { FingerprintPool } from "../src/fingerprint/pool.js";
-import { extract, parseWindow, type ParserName } from "../src/fingerprint/task.js";
+import { extract, type ParserName } from "../src/fingerprint/task.js";
 import { projectRoot } from "../src/util/paths.js";
 import { HAM_GROUPS, SPAM_GROUPS, loadCorpus } from "../src/lab/corpus.js";
 
@@ -38,8 +38,7 @@ async function stepCosts(
   const totals = { extract: 0, normalise: 0, minhash: 0, digests: 0 };
   for (const message of messages) {
     let t = performance.now();
-    const { bytes, truncated } = parseWindow(message, parseBytes);
-    const parts = await extract(bytes, truncated, parser, 1024);
+    const parts = await extract(message, parseBytes, parser, 1024);
     totals.extract += performance.now() - t;
     t = performance.now();
     const words = normaliseText(parts.text);

@@ -159,6 +159,14 @@ export const policySchema = z
     shadow: z.boolean().default(false),
     /** What a slow or failed dependency (Redis, the pool) becomes. @defaultValue "continue" */
     failMode: z.enum(["continue", "tempfail"]).default("continue"),
+    /**
+     * What a message of which no fingerprint can be made becomes (`skipped; reason=unparsed` or `thread-died`: the
+     * message itself, not a dependency, is the cause). Every message a parser limit stops is still fingerprinted from
+     * what was read, so this is the case of a thread dying on a message. "tempfail" keeps it out without losing it:
+     * the sending MTA retries, a metric and the log say why. "continue" delivers it unfiltered, labelled; "reject"
+     * refuses it for good. @defaultValue "tempfail"
+     */
+    unparsedAction: z.enum(["continue", "tempfail", "reject"]).default("tempfail"),
     /** Seconds a surging campaign without a verdict is tempfailed. @defaultValue 900 */
     holdSeconds: count(900, 0),
     /** Tempfail bulk campaigns that have no verdict yet. @defaultValue true */

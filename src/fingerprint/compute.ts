@@ -33,12 +33,11 @@ export interface FingerprintOptions {
   attachmentMinBytes: number;
 }
 
-/** The fingerprint of decoded message parts; `bytesParsed` and `truncated` describe the parse that produced them. */
-export function fingerprintParts(
-  parts: MessageParts,
-  options: FingerprintOptions,
-  parse: { bytesParsed: number; truncated: boolean },
-): Fingerprint {
+/** What the parse that produced the parts saw: bytes parsed, cut at the parse cap, stopped at a limit. */
+export type ParseSummary = Pick<Fingerprint, "bytesParsed" | "truncated" | "limit">;
+
+/** The fingerprint of decoded message parts; `parse` describes the parse that produced them. */
+export function fingerprintParts(parts: MessageParts, options: FingerprintOptions, parse: ParseSummary): Fingerprint {
   const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
   const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
   const words = normaliseText(text);
@@ -52,6 +51,7 @@ export function fingerprintParts(
     subject: parts.subject.trim().slice(0, SUBJECT_SAMPLE_CHARS),
     bytesParsed: parse.bytesParsed,
     truncated: parse.truncated,
+    limit: parse.limit,
   };
 }
 

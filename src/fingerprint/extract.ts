@@ -8,8 +8,11 @@
  * hashing of every attachment, no per-chunk stream decoders: about 4× less work than `simpleParser` on the
  * SpamAssassin corpus (92 µs against 393 µs per message, benchmarks/fingerprint.ts).
  *
- * Bounded: the caller passes at most `parseBytes`; a header block over MAX_HEADER_BYTES, more than MAX_PARTS
- * parts or MIME nesting deeper than MAX_DEPTH rejects (the task turns that into a "parse" skip).
+ * Bounded, and never refusing: the caller passes at most `parseBytes`; the top header block is first reduced to
+ * the fields read (./message-head.ts), so a header flood costs one pass over it. Where the MIME tree goes past a
+ * limit (a part's header block over MAX_HEADER_BYTES, more than MAX_PARTS parts, nesting deeper than MAX_DEPTH)
+ * parsing stops there, not the message: the parts read so far and the raw body, decoded as UTF-8, make the text
+ * (`limit` says which one stopped it). Any other parser error leaves the raw body alone.
  *
  * Which text is used: every inline text/plain part; a text/html part's text unless it is an alternative to a
  * text/plain part (then only its links are read). mailparser differs in two ways: it drops the text of an HTML
@@ -23,15 +26,25 @@ import { decode as decodeQuotedPrintable } from "libqp";
 import type { Transform } from "node:stream";
 import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
+import type { ParseLimit } from "./types.js";
+import type { ReducedMessage } from "./message-head.js";
+import { rawBodyText } from "./raw-body.js";
+import { TextBudget } from "./text-budget.js";
 
 type MimeNode = mailsplit.MimeNode;
 
-/** A header block (of the message or of one part) larger than this rejects the message. */
+/** A part's header block larger than this (in mailsplit's count, at least 64 per line) stops the parse. */
 export const MAX_HEADER_BYTES = 256 * 1024;
-/** More MIME parts than this reject the message (mailsplit's own default). */
+/** More MIME parts than this stop the parse (mailsplit's own default). */
 export const MAX_PARTS = 1000;
-/** MIME nesting deeper than this (multiparts and embedded messages) rejects the message. */
+/** MIME nesting deeper than this (multiparts and embedded messages) stops the parse: mailsplit compares every line
+ * that starts with "--" against the boundary of each open level, so depth multiplies its work. */
 export const MAX_DEPTH = 64;
+
+/** The parts of a message, and the limit that stopped its parse, if one did. */
+export interface ExtractedParts extends MessageParts {
+  limit: ParseLimit | null;
+}
 
 /** Content types whose inline parts are text of the message (mailparser's `textTypes`). */
 const TEXT_TYPES = new Set(["text/plain", "text/html", "message/delivery-status"]);
@@ -46,25 +59,17 @@ interface Leaf {
   bytes: number;
 }
 
-/** The error a limit raises; the task reports its message with the "parse" skip. */
-export class ExtractLimitError extends Error {
-  readonly code = "EMAXLEN";
-}
-
 /**
- * The parts of a message. `truncated` says the bytes were cut at the parse cap: the last attachment is then
- * left out (it is likely cut). Attachments smaller than `attachmentMinBytes` encoded are not decoded.
- * Rejects on malformed input past the limits above.
+ * The parts of a message whose top header block is reduced (./message-head.ts). When its body was cut at the bytes
+ * to parse, the last attachment is left out (it is likely cut). Attachments smaller than `attachmentMinBytes`
+ * encoded are not decoded. Never rejects for the message's sake: a parse stopped at a limit, or failed, adds the
+ * raw body to the text (./raw-body.ts).
  */
-export async function extractParts(
-  bytes: Buffer,
-  truncated: boolean,
-  attachmentMinBytes: number,
-): Promise<MessageParts> {
-  const { leaves, subject } = await split(bytes);
+export async function extractParts(message: ReducedMessage, attachmentMinBytes: number): Promise<ExtractedParts> {
+  const { leaves, subject, limit } = await split(message);
   const withPlain = alternativesWithPlain(leaves);
-  const text = new TextParts(MAX_TEXT_CHARS);
-  const html = new TextParts(MAX_TEXT_CHARS);
+  const text = new TextBudget(MAX_TEXT_CHARS);
+  const html = new TextBudget(MAX_TEXT_CHARS);
   const attachments: Uint8Array[] = [];
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
   for (const leaf of leaves) {
@@ -84,54 +89,37 @@ export async function extractParts(
     if (!text.full && (!alternative || !withPlain.has(alternative)))
       text.add(htmlToText(content, text.room, { stats: hidden }));
   }
-  if (truncated) attachments.pop();
-  return { text: text.toString(), html: html.toString(), subject, attachments, hidden };
+  if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
+  if (message.truncated) attachments.pop();
+  return { text: text.toString(), html: html.toString(), subject, attachments, hidden, limit };
 }
 
-/** Texts joined by line breaks, cut at a number of characters: what fingerprinting reads and no more. */
-class TextParts {
-  readonly #parts: string[] = [];
-  #length = 0;
+/** What mailsplit's errors of a limit say, and the limit each one is. */
+const LIMIT_MESSAGES: ReadonlyArray<[RegExp, ParseLimit]> = [
+  [/header size/i, "header"],
+  [/child nodes/i, "parts"],
+];
 
-  constructor(readonly maxChars: number) {}
-
-  /** Characters that may still be added. */
-  get room(): number {
-    return Math.max(0, this.maxChars - this.#length);
-  }
-
-  get full(): boolean {
-    return this.#length >= this.maxChars;
-  }
-
-  add(text: string): void {
-    const kept = text.length <= this.room ? text : text.slice(0, this.room);
-    this.#parts.push(kept);
-    this.#length += kept.length + 1;
-  }
-
-  toString(): string {
-    return this.#parts.join("\n");
-  }
-}
-
-/** Split the MIME tree with mailsplit: the leaves in order, with their raw bodies, and the decoded subject. */
-function split(bytes: Buffer): Promise<{ leaves: Leaf[]; subject: string }> {
-  return new Promise((resolve, reject) => {
+/**
+ * Split the MIME tree with mailsplit: the leaves in order, with their raw bodies, and the decoded subject; at a
+ * limit, the leaves before it and the limit.
+ */
+function split(message: ReducedMessage): Promise<{ leaves: Leaf[]; subject: string; limit: ParseLimit | null }> {
+  return new Promise((resolve) => {
     const splitter = new mailsplit.Splitter({ maxHeadSize: MAX_HEADER_BYTES, maxChildNodes: MAX_PARTS });
     const leaves: Leaf[] = [];
     const depths = new Map<MimeNode, number>();
     let subject = "";
     let current: Leaf | null = null;
-    let failed = false;
-    const fail = (err: Error) => {
-      if (failed) return;
-      failed = true;
-      splitter.destroy();
-      reject(err);
+    let done = false;
+    const finish = (limit: ParseLimit | null) => {
+      if (done) return;
+      done = true;
+      if (limit !== null) splitter.destroy();
+      resolve({ leaves, subject, limit });
     };
     splitter.on("data", (data: mailsplit.SplitterChunk) => {
-      if (failed) return;
+      if (done) return;
       if (data.type === "body") {
         if (current) {
           current.chunks.push(data.value);
@@ -142,7 +130,7 @@ function split(bytes: Buffer): Promise<{ leaves: Leaf[]; subject: string }> {
       if (data.type !== "node") return;
       const node = data;
       const depth = node.parentNode ? (depths.get(node.parentNode) ?? 0) + 1 : 0;
-      if (depth > MAX_DEPTH) return fail(new ExtractLimitError(`MIME nesting deeper than ${MAX_DEPTH} levels`));
+      if (depth > MAX_DEPTH) return finish("depth");
       depths.set(node, depth);
       if (node.root && node.headers) subject = decodeSubject(node.headers.getFirst("subject"));
       current = null;
@@ -156,11 +144,12 @@ function split(bytes: Buffer): Promise<{ leaves: Leaf[]; subject: string }> {
     });
     // mailsplit's typings declare only "data"; the Splitter is a Transform stream and emits the others too
     const stream = splitter as unknown as Transform;
-    stream.once("end", () => {
-      if (!failed) resolve({ leaves, subject });
+    stream.once("end", () => finish(null));
+    stream.once("error", (err: Error) => {
+      finish(LIMIT_MESSAGES.find(([pattern]) => pattern.test(err.message))?.[1] ?? "error");
     });
-    stream.once("error", (err: Error) => fail(err));
-    splitter.end(bytes);
+    splitter.write(message.head);
+    splitter.end(message.body);
   });
 }
 

@@ -15,14 +15,20 @@ export function urlDomain(url: string): string | null {
   return domain ? domain.toLowerCase() : null;
 }
 
-/** The link domains of a text part and an HTML part (either may be empty), sorted and unique. */
+/** Distinct link domains kept at most (the first found): a fingerprint stays small whatever a message links to. */
+export const MAX_LINK_DOMAINS = 100;
+
+/** The link domains of a text part and an HTML part (either may be empty), sorted and unique, at most
+ * MAX_LINK_DOMAINS of them. */
 export function linkDomains(text: string, html: string): string[] {
   const found = new Set<string>();
   for (const match of text.matchAll(TEXT_URL)) {
+    if (found.size >= MAX_LINK_DOMAINS) break;
     const domain = urlDomain(match[0]);
     if (domain) found.add(domain);
   }
   for (const match of html.matchAll(HREF)) {
+    if (found.size >= MAX_LINK_DOMAINS) break;
     const href = (match[1] ?? match[2] ?? match[3] ?? "").replace(/&amp;/gi, "&");
     if (!LINK_SCHEME.test(href)) continue;
     const domain = urlDomain(href.trim());

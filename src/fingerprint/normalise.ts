@@ -97,6 +97,13 @@ function normaliseAsciiToken(token: string): string | null {
   return token.replace(ASCII_DIGITS, "#");
 }
 
+/** Words of a text read at most: MinHash and the digest look at the first this many (a long message's head is its
+ * campaign's as much as its whole), and the words array stays a bounded allocation. */
+export const MAX_WORDS = 65_536;
+/** Characters of a line of other scripts canonicalised at once: NFKC may grow a character into 18, so a long line
+ * is cut (at a space, where no token spans the cut) into pieces whose canonical form stays small. */
+export const CANONICAL_PIECE_CHARS = 4096;
+
 /** Quoted lines are left out only when the rest has at least this many words: a message made of quotes keeps
  * them, so quoting a spam body does not hide it. */
 export const QUOTE_STRIP_MIN_WORDS = 24;
@@ -110,30 +117,45 @@ export function normaliseText(text: string): string[] {
 }
 
 /**
- * The normalised words of a text, in order, quoted lines included. Lines of ASCII take the fast path; only the
- * lines holding other characters go through the Unicode one. The result is the same as the Unicode path on the
- * whole text: a token never spans a line break, and NFKC, case mapping, removing invisible characters and the
- * look-alike map never join characters across one.
+ * The normalised words of a text, in order, quoted lines included, at most MAX_WORDS. Lines of ASCII take the fast
+ * path; only the lines holding other characters go through the Unicode one. The result is the same as the Unicode
+ * path on the whole text: a token never spans a line break, and NFKC, case mapping, removing invisible characters
+ * and the look-alike map never join characters across one.
  */
 export function tokenise(text: string): string[] {
   const words: string[] = [];
   let asciiFrom = 0;
   NON_ASCII_ANYWHERE.lastIndex = 0;
   for (let found = NON_ASCII_ANYWHERE.exec(text); found !== null; found = NON_ASCII_ANYWHERE.exec(text)) {
+    if (words.length >= MAX_WORDS) return words;
     const lineStart = text.lastIndexOf("\n", found.index) + 1;
     const newline = text.indexOf("\n", found.index);
     const lineEnd = newline < 0 ? text.length : newline;
     if (lineStart > asciiFrom)
       scan(text.slice(asciiFrom, lineStart).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
-    scan(canonicalText(text.slice(lineStart, lineEnd)), TOKEN, normaliseToken, words);
+    for (let from = lineStart; from < lineEnd && words.length < MAX_WORDS;) {
+      const to = pieceEnd(text, from, lineEnd);
+      scan(canonicalText(text.slice(from, to)), TOKEN, normaliseToken, words);
+      from = to;
+    }
     asciiFrom = lineEnd;
     NON_ASCII_ANYWHERE.lastIndex = lineEnd;
   }
-  if (asciiFrom < text.length) scan(text.slice(asciiFrom).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
+  if (asciiFrom < text.length && words.length < MAX_WORDS)
+    scan(text.slice(asciiFrom).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
   return words;
 }
 
-/** Append the normalised tokens `pattern` finds in canonical text to `words`. */
+/** Where the piece of a line that starts at `from` ends: at the line's end, or before the last space within
+ * CANONICAL_PIECE_CHARS (a piece with no space is one token, dropped as too long, and ends at the cap). */
+function pieceEnd(text: string, from: number, lineEnd: number): number {
+  if (lineEnd - from <= CANONICAL_PIECE_CHARS) return lineEnd;
+  const cap = from + CANONICAL_PIECE_CHARS;
+  const space = text.lastIndexOf(" ", cap);
+  return space > from ? space : cap;
+}
+
+/** Append the normalised tokens `pattern` finds in canonical text to `words`, up to MAX_WORDS. */
 function scan(canonical: string, pattern: RegExp, normalise: (token: string) => string | null, words: string[]): void {
   pattern.lastIndex = 0;
   for (let match = pattern.exec(canonical); match !== null; match = pattern.exec(canonical)) {
@@ -142,6 +164,7 @@ function scan(canonical: string, pattern: RegExp, normalise: (token: string) => 
     // HTML rendered as text repeats a link shown as its own anchor text ("url [url]"): keep one.
     if (word.startsWith(URL_TOKEN_PREFIX) && words[words.length - 1] === word) continue;
     words.push(word);
+    if (words.length >= MAX_WORDS) return;
   }
 }
 

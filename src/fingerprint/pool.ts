@@ -35,7 +35,7 @@ export interface PoolStats {
   queued: number;
   /** Share of threads running a task now, 0 to 1. */
   utilization: number;
-  /** Messages a thread finished (ok or parse skip) since the pool started. */
+  /** Messages a thread finished (ok or unparsed) since the pool started. */
   completed: number;
   /** Tasks started on a thread since the pool started; a batch of messages is one. */
   tasks: number;
@@ -281,11 +281,11 @@ export class FingerprintPool {
   }
 }
 
-/** A thread's result for one message as an outcome; a parse failure is logged at debug level. */
+/** A thread's result for one message as an outcome; a message of which no fingerprint could be made is logged. */
 function outcomeOf(result: FingerprintTaskResult | undefined, logger: Logger | undefined): FingerprintOutcome {
   if (result?.status === "ok") return { status: "ok", fingerprint: result.fingerprint };
-  logger?.debug({ err: result?.error ?? "no result" }, "message not parsed; fingerprint skipped");
-  return { status: "skipped", reason: "parse" };
+  logger?.warn({ err: result?.error ?? "no result" }, "no fingerprint could be made of a message");
+  return { status: "skipped", reason: "unparsed" };
 }
 
 /** The bytes as a view of a SharedArrayBuffer: the same memory when it already is one, else one copy. */

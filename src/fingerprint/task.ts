@@ -1,7 +1,8 @@
 /**
  * The work of one fingerprint task, shared by the piscina thread entry (workers/fingerprint-task.ts), the tests
- * and the benchmark: extract the parts of the first `parseBytes` of a message, then fingerprint them.
- * A message the extractor refuses becomes a "parse" skip; nothing is thrown.
+ * and the benchmark: extract the parts of the first `parseBytes` of a message, then fingerprint them. Every
+ * message gets a fingerprint: where the extractor fails, the raw body (decoded as UTF-8) makes it, with
+ * `limit: "error"`. Only a failure of that too becomes an "unparsed" skip; nothing is thrown.
  *
  * Two extractors (`fingerprint.parser`). "fast" (./extract.ts: mailsplit, libmime, a linear tag stripper) is the
  * default because it does the same job for less than half the cost. Measured by benchmarks/fingerprint.ts on the
@@ -14,8 +15,16 @@
  * (≥ 17 of 32 equal). "mailparser" stays as the reference and the fallback.
  */
 import { simpleParser, type ParsedMail, type SimpleParserOptions } from "mailparser";
-import { fingerprintParts, type FingerprintOptions, type MessageParts } from "./compute.js";
+import {
+  fingerprintParts,
+  MAX_TEXT_CHARS,
+  type FingerprintOptions,
+  type MessageParts,
+  type ParseSummary,
+} from "./compute.js";
 import { extractParts } from "./extract.js";
+import { reduceHead, type ReducedMessage } from "./message-head.js";
+import { rawBodyText } from "./raw-body.js";
 import type { Fingerprint } from "./types.js";
 
 /** The MIME extractors a task can use (`Config["fingerprint"]["parser"]`). */
@@ -37,9 +46,9 @@ export interface FingerprintBatch {
   options: Omit<FingerprintTask, "message">;
 }
 
-/** What a thread sends back. `error` says why a parse failed (for the log). */
+/** What a thread sends back. `error` says why no fingerprint could be made (for the log). */
 export type FingerprintTaskResult =
-  { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: "parse"; error: string };
+  { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: "unparsed"; error: string };
 
 const PARSER_OPTIONS: SimpleParserOptions = {
   skipTextToHtml: true,
@@ -47,17 +56,22 @@ const PARSER_OPTIONS: SimpleParserOptions = {
   skipImageLinks: true,
 };
 
-/** The bytes a parse looks at: at most `parseBytes`, without a leading mbox `From ` line. A view, never a copy. */
-export function parseWindow(message: Uint8Array, parseBytes: number): { bytes: Buffer; truncated: boolean } {
+/** A message without a leading mbox `From ` line. A view, never a copy. */
+function withoutMboxLine(message: Uint8Array): Buffer {
   let start = 0;
   // "From " at the very start is an mbox envelope line, not a header (headers have a colon after the name).
   if (message[0] === 0x46 && message[1] === 0x72 && message[2] === 0x6f && message[3] === 0x6d && message[4] === 0x20) {
     const eol = message.indexOf(0x0a);
     start = eol < 0 ? message.byteLength : eol + 1;
   }
-  const end = Math.min(message.byteLength, start + parseBytes);
-  const bytes = Buffer.from(message.buffer, message.byteOffset + start, end - start);
-  return { bytes, truncated: end < message.byteLength };
+  return Buffer.from(message.buffer, message.byteOffset + start, message.byteLength - start);
+}
+
+/** The bytes a parse looks at: at most `parseBytes`, without a leading mbox `From ` line. A view, never a copy. */
+function parseWindow(message: Uint8Array, parseBytes: number): { bytes: Buffer; truncated: boolean } {
+  const whole = withoutMboxLine(message);
+  const end = Math.min(whole.byteLength, parseBytes);
+  return { bytes: whole.subarray(0, end), truncated: end < whole.byteLength };
 }
 
 /** The parts fingerprinting uses, from mailparser's result. A truncated message loses its last attachment,
@@ -73,15 +87,42 @@ export function partsOf(mail: ParsedMail, truncated: boolean): MessageParts {
   };
 }
 
-/** The parts of the first `parseBytes` of a message, by the chosen extractor. Rejects when it refuses them. */
+/** What was parsed: the parts, the limit that stopped the parse, the bytes parsed and whether they were cut. */
+type Extracted = MessageParts & ParseSummary;
+
+/**
+ * The parts of a message by the chosen extractor. "fast" reads the reduced top header block and the first
+ * `parseBytes` of the body; "mailparser" the first `parseBytes` of the message. The raw body when the extractor
+ * fails.
+ */
 export async function extract(
-  bytes: Buffer,
-  truncated: boolean,
+  message: Uint8Array,
+  parseBytes: number,
   parser: ParserName,
   attachmentMinBytes: number,
-): Promise<MessageParts> {
-  if (parser === "mailparser") return partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated);
-  return extractParts(bytes, truncated, attachmentMinBytes);
+): Promise<Extracted> {
+  if (parser === "mailparser") {
+    const { bytes, truncated } = parseWindow(message, parseBytes);
+    const summary = { bytesParsed: bytes.byteLength, truncated };
+    try {
+      return { ...partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated), ...summary, limit: null };
+    } catch {
+      return { ...rawParts(reduceHead(bytes)), ...summary, limit: "error" };
+    }
+  }
+  const reduced = reduceHead(withoutMboxLine(message), parseBytes);
+  const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
+  try {
+    return { ...(await extractParts(reduced, attachmentMinBytes)), ...summary };
+  } catch {
+    return { ...rawParts(reduced), ...summary, limit: "error" };
+  }
+}
+
+/** The parts of a message no parser could read: its body as text. */
+function rawParts(message: ReducedMessage): MessageParts {
+  const text = rawBodyText(message.body, MAX_TEXT_CHARS, message.head.toString("latin1"));
+  return { text, html: "", subject: "", attachments: [] };
 }
 
 /** The fingerprints of a batch, in order, one after the other. Never rejects. */
@@ -93,12 +134,10 @@ export async function runFingerprintBatch(batch: FingerprintBatch): Promise<Fing
 
 /** Extract the parts of the first `parseBytes` of a message and fingerprint them. Never rejects. */
 export async function runFingerprintTask(task: FingerprintTask): Promise<FingerprintTaskResult> {
-  const { bytes, truncated } = parseWindow(task.message, task.parseBytes);
   try {
-    const parts = await extract(bytes, truncated, task.parser ?? "fast", task.attachmentMinBytes);
-    const parse = { bytesParsed: bytes.byteLength, truncated };
-    return { status: "ok", fingerprint: fingerprintParts(parts, task, parse) };
+    const parts = await extract(task.message, task.parseBytes, task.parser ?? "fast", task.attachmentMinBytes);
+    return { status: "ok", fingerprint: fingerprintParts(parts, task, parts) };
   } catch (err) {
-    return { status: "skipped", reason: "parse", error: err instanceof Error ? err.message : String(err) };
+    return { status: "skipped", reason: "unparsed", error: err instanceof Error ? err.message : String(err) };
   }
 }

@@ -23,10 +23,16 @@ export interface Fingerprint {
   /** Bytes of the message that were parsed, and whether the parse cap cut it. */
   bytesParsed: number;
   truncated: boolean;
+  /** The limit that stopped the MIME parse (the raw body then joined the text), or null when it went through. */
+  limit: ParseLimit | null;
 }
 
-/** Why a message got no fingerprint: the extractor failed on it ("parse"), its thread died on it alone
+/** Which limit stopped a message's MIME parse: a part's header block too large, too many parts, nesting too deep,
+ * or a parser error. */
+export type ParseLimit = "header" | "parts" | "depth" | "error";
+
+/** Why a message got no fingerprint: none could be made of it ("unparsed"), its thread died on it alone
  * ("thread-died": a crash or the thread's heap limit), it waited too long, or the pool was full or down. */
-export type SkipReason = "parse" | "thread-died" | "timeout" | "pool-full" | "pool-down";
+export type SkipReason = "unparsed" | "thread-died" | "timeout" | "pool-full" | "pool-down";
 
 export type FingerprintOutcome = { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: SkipReason };

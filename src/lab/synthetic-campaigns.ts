@@ -21,6 +21,7 @@ export function syntheticFingerprint(fields: Partial<Fingerprint> = {}): Fingerp
     subject: "offer",
     bytesParsed: 100,
     truncated: false,
+    limit: null,
     ...fields,
   };
 }

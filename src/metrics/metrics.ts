@@ -23,7 +23,8 @@ export const eomDuration = new Histogram({
   registers: [registry],
 });
 
-/** Fail-mode activations, by reason (deadline, error, redis-timeout, redis-down, pool-full, pool-timeout, parse…). */
+/** Fail-mode activations, by reason (deadline, error, redis-timeout, redis-down, pool-full, pool-timeout, unparsed,
+ * thread-died…) and the mode applied (`policy.unparsedAction` for the last two). */
 export const failModeTotal = new Counter({
   name: "floodgate_fail_mode_total",
   help: "Fail-mode activations by reason",

@@ -96,10 +96,14 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
   };
 }
 
-/** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail (never in shadow mode). */
-export function failOutcome(reason: FailReason, mode: "continue" | "tempfail", shadow: boolean): Outcome {
+/** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail or reject (never in shadow mode). */
+export function failOutcome(reason: FailReason, mode: Action, shadow: boolean): Outcome {
   const status = `skipped; reason=${reason}`;
   if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };
+  if (mode === "reject") {
+    const text = `Message refused: Floodgate cannot read it (${reason})`;
+    return { verdict: { kind: "reject", reply: { code: 550, xcode: "5.7.1", text } }, status };
+  }
   return { verdict: failModeVerdict("tempfail", reason), status };
 }
 

@@ -32,7 +32,7 @@ import {
   type Decision,
   type Outcome,
 } from "./decide.js";
-import type { FailReason } from "../vocabulary/fail-reasons.js";
+import { isUnparsed, type FailReason } from "../vocabulary/fail-reasons.js";
 import { CAMPAIGN_HEADER, setHeader } from "./headers.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it). */
@@ -52,7 +52,7 @@ export interface PolicyDeps {
 }
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
-  parse: "parse",
+  unparsed: "unparsed",
   "thread-died": "thread-died",
   timeout: "pool-timeout",
   "pool-full": "pool-full",
@@ -117,9 +117,10 @@ export function createFloodgatePolicy(deps: PolicyDeps): MilterPolicy {
     reason: FailReason,
     detail: Record<string, unknown>,
   ): EndOfMessageResult => {
-    failModeTotal.inc({ reason, mode: cfg.policy.failMode });
+    const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.failMode;
+    failModeTotal.inc({ reason, mode });
     warnOnce(reason, { session: ctx.id, ...detail });
-    return finish(ctx, cfg.milter.statusHeader, failOutcome(reason, cfg.policy.failMode, cfg.policy.shadow), null);
+    return finish(ctx, cfg.milter.statusHeader, failOutcome(reason, mode, cfg.policy.shadow), null);
   };
 
   async function fingerprint(message: CapturedMessage, dl: Deadline): Promise<FingerprintOutcome | FailReason> {

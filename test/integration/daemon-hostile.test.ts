@@ -74,4 +74,47 @@ describe("floodgate run: hostile messages", () => {
     const next = await send(htmlMessage("<p>an ordinary message</p>"));
     assert.ok(added(next, "X-Floodgate-Campaign"));
   });
+
+  /** Send a message twice: both copies must be counted in one campaign, whatever its shape. */
+  async function assertCounted(message: TestMessage): Promise<void> {
+    const first = await send(message);
+    const campaign = added(first, "X-Floodgate-Campaign");
+    assert.ok(campaign, `not counted: ${added(first, "X-Floodgate-Status")}`);
+    const second = await send(message);
+    const again = added(second, "X-Floodgate-Campaign");
+    assert.equal(again?.split(";")[0], campaign.split(";")[0], "the second copy joins the first one's campaign");
+    assert.match(again ?? "", /copies=2/);
+  }
+
+  const mime = (headers: Array<[string, string]>, body: string, recipients = ["rcpt@victim.example"]) => ({
+    sender: "sender@hostile.example",
+    recipients,
+    headers: [["Subject", "hostile mime"], ...headers] as Array<[string, string]>,
+    body: body.replace(/\r?\n/g, "\r\n"),
+  });
+
+  // Findings ("ways past the filter"): each of these went out as `skipped; reason=parse`, uncounted and unblockable.
+  test("MIME nested deeper than 64 levels is counted", async () => {
+    let body = "";
+    for (let i = 1; i <= 80; i++) body += `--b${i - 1}\nContent-Type: multipart/mixed; boundary=b${i}\n\n`;
+    body += "--b80\nContent-Type: text/plain\n\nthe offer at the bottom of eighty levels\n";
+    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b0"]], body));
+  });
+
+  test("more than 1,000 MIME parts are counted", async () => {
+    let body = "";
+    for (let i = 0; i < 1200; i++) body += `--b\nContent-Type: text/plain\n\npart ${i}\n`;
+    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b"]], body + "--b--\n"));
+  });
+
+  test("a header block over 256 KB is counted", async () => {
+    const flood = Array.from({ length: 40_000 }, (_, i) => ["X-Pad", `padding ${i}`] as [string, string]);
+    await assertCounted(mime(flood, "the words of the message after the flood\n"));
+  });
+
+  // Finding: a message to more than about 8,000 recipients failed the Lua script (`unpack`): redis-error.
+  test("a message to 9,000 recipients is counted", async () => {
+    const recipients = Array.from({ length: 9000 }, (_, i) => `user${i}@victim.example`);
+    await assertCounted(mime([], "one message for very many\n", recipients));
+  });
 });

@@ -287,6 +287,26 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.equal(await counterValue(failModeTotal, { reason: "pool-full", mode: "tempfail" }), beforeTempfail + 1);
   });
 
+  void test("no fingerprint of the message itself: policy.unparsedAction (tempfail by default), not the fail mode", async () => {
+    for (const reason of ["thread-died", "unparsed"] as const) {
+      const { policy, config } = setup(() => undefined, fakePool({ status: "skipped", reason }));
+      assert.equal(config.policy.failMode, "continue");
+      const before = await counterValue(failModeTotal, { reason, mode: "tempfail" });
+      const t = await answer(policy, "x");
+      assert.equal(t.verdict.kind, "tempfail", "a message Floodgate cannot read does not go out unfiltered");
+      assert.equal(header(t, "X-Floodgate-Status"), `skipped; reason=${reason}`);
+      assert.equal(await counterValue(failModeTotal, { reason, mode: "tempfail" }), before + 1);
+      config.policy.unparsedAction = "reject";
+      const r = await answer(policy, "x");
+      assert.ok(r.verdict.kind === "reject" && r.verdict.reply?.code === 550);
+      config.policy.unparsedAction = "continue";
+      assert.deepEqual((await answer(policy, "x")).verdict, { kind: "continue" });
+      config.policy.unparsedAction = "reject";
+      config.policy.shadow = true;
+      assert.deepEqual((await answer(policy, "x")).verdict, { kind: "continue" }, "shadow mode never refuses");
+    }
+  });
+
   void test("Redis down: the fail mode within the deadline, counted; back up: matching works again", async () => {
     const { policy } = setup();
     const id = (header(await answer(policy, "outage text"), "X-Floodgate-Campaign") as string).slice(0, 12);

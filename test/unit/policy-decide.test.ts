@@ -101,6 +101,13 @@ void describe("failOutcome", () => {
     assert.ok(o.verdict.kind === "tempfail" && o.verdict.reply);
     assert.equal(o.verdict.reply.code, 451);
   });
+  void test("reject mode (policy.unparsedAction) refuses with a 550 that says why", () => {
+    const o = failOutcome("thread-died", "reject", false);
+    assert.equal(o.status, "skipped; reason=thread-died");
+    assert.ok(o.verdict.kind === "reject" && o.verdict.reply);
+    assert.equal(o.verdict.reply.code, 550);
+    assert.match(String(o.verdict.reply.text), /thread-died/);
+  });
   void test("shadow mode never tempfails", () => {
     assert.deepEqual(failOutcome("pool-full", "tempfail", true), {
       verdict: { kind: "continue" },

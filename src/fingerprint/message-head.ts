@@ -1,0 +1,84 @@
+/**
+ * The top header block of a message, reduced to the fields the extractor reads: Subject and the MIME fields
+ * (MIME-Version, Content-Type, Content-Transfer-Encoding, Content-Disposition), the first of each with its folded
+ * lines. Every other field is the sender's to pad with: dropping them before the MIME parser sees them means that a
+ * flood of header fields (any number, any size) neither reaches the parser's header-size cap nor changes the
+ * fingerprint of a campaign's copies. One pass over the header bytes; the body is returned as a view, not a copy,
+ * cut at the bytes to parse: header fields do not use up the parse window.
+ */
+
+/** The fields kept, lowercased. */
+const KEPT = new Set(["subject", "mime-version", "content-type", "content-transfer-encoding", "content-disposition"]);
+/** A kept field's lines beyond these are dropped: five fields so bounded stay under the MIME parser's header cap
+ * (./extract.ts MAX_HEADER_BYTES, at least 64 a line). */
+const MAX_FIELD_BYTES = 32 * 1024;
+const MAX_FIELD_LINES = 256;
+/** A field name longer than the longest kept one is not kept: the search for its colon stops there. */
+const LONGEST_KEPT = 25;
+const LF = 0x0a;
+const CR = 0x0d;
+const BLANK_LINE = Buffer.from("\r\n");
+
+/** A message as the extractor parses it: the kept header fields and the blank line, then the body. */
+export interface ReducedMessage {
+  /** The kept fields, each ending in its line break, then an empty line. */
+  head: Buffer;
+  /** The body after the top header block, at most the bytes to parse (a view of the input); empty when the header
+   * block has no end. */
+  body: Buffer;
+  /** Whether the body was cut at the bytes to parse. */
+  truncated: boolean;
+}
+
+/** The message with its top header block reduced to the kept fields, and its body cut at `maxBodyBytes`. */
+export function reduceHead(message: Buffer, maxBodyBytes = Infinity): ReducedMessage {
+  const kept: Buffer[] = [];
+  const seen = new Set<string>();
+  let keeping = false; // the field whose continuation lines come next is kept
+  let fieldBytes = 0;
+  let fieldLines = 0;
+  let pos = 0;
+  while (pos < message.length) {
+    const lf = message.indexOf(LF, pos);
+    const end = lf < 0 ? message.length : lf + 1;
+    const first = message[pos];
+    if (first === LF || (first === CR && message[pos + 1] === LF)) {
+      const bodyEnd = Math.min(message.length, end + maxBodyBytes);
+      const head = Buffer.concat([...kept, BLANK_LINE]);
+      return { head, body: message.subarray(end, bodyEnd), truncated: bodyEnd < message.length };
+    }
+    if (first === 0x20 || first === 0x09) {
+      keeping &&= fieldLines < MAX_FIELD_LINES && fieldBytes + (end - pos) <= MAX_FIELD_BYTES;
+      if (keeping) {
+        kept.push(message.subarray(pos, end));
+        fieldBytes += end - pos;
+        fieldLines++;
+      }
+    } else {
+      const name = fieldName(message, pos, end);
+      keeping = name !== null && KEPT.has(name) && !seen.has(name) && end - pos <= MAX_FIELD_BYTES;
+      if (keeping) {
+        seen.add(name!);
+        kept.push(message.subarray(pos, end));
+        fieldBytes = end - pos;
+        fieldLines = 1;
+      }
+    }
+    pos = end;
+  }
+  // No end of the header block within the bytes parsed: every line was header.
+  const last = kept.at(-1);
+  if (last && last[last.length - 1] !== LF) kept.push(BLANK_LINE);
+  return { head: Buffer.concat([...kept, BLANK_LINE]), body: Buffer.alloc(0), truncated: false };
+}
+
+/** The lowercased name of the field whose line starts at `start`, or null when it cannot be a kept one. */
+function fieldName(message: Buffer, start: number, end: number): string | null {
+  const limit = Math.min(end, start + LONGEST_KEPT + 1);
+  for (let i = start; i < limit; i++) {
+    const c = message[i]!;
+    if (c === 0x3a /* : */) return i === start ? null : message.toString("latin1", start, i).trimEnd().toLowerCase();
+    if (c === LF || c === CR) return null;
+  }
+  return null;
+}
