@@ -7,8 +7,8 @@ const LAYERS = [
   // The shared vocabulary (stages, verdicts, modifications, fail reasons), helpers with no Floodgate imports, and the
   // metric definitions.
   ["vocabulary", "util", "metrics"],
-  // The milter codec (no I/O) and the configuration schema.
-  ["milter", "config"],
+  // The milter codec (no I/O), the configuration schema, and the state directory with its private files and services.
+  ["milter", "config", "state"],
   // The session core both engines share; the MTA-side client; Redis connections; the fingerprint pool; scanners.
   ["session", "client", "redis", "fingerprint", "scanners"],
   // The two engines; the campaign store.

@@ -1,6 +1,6 @@
 /**
  * Environment overrides of the configuration file: a few named variables (`FLOODGATE_REDIS_URL`, `FLOODGATE_LISTEN`,
- * `FLOODGATE_SHADOW`, `FLOODGATE_LOG_LEVEL`, `FLOODGATE_METRICS_PORT`) and the generic `FLOODGATE__SECTION__KEY=value`
+ * `FLOODGATE_SHADOW`, `FLOODGATE_LOG_LEVEL`, `FLOODGATE_METRICS_PORT`, `FLOODGATE_STATE_DIR`) and the generic `FLOODGATE__SECTION__KEY=value`
  * form, whose value is JSON when it parses as JSON and a string otherwise. Keys match the schema case-insensitively.
  */
 import { configSchema } from "./schema.js";
@@ -39,6 +39,7 @@ const NAMED: Record<string, { path: string[]; parse: (raw: string) => { value: u
     },
   },
   FLOODGATE_LOG_LEVEL: { path: ["log", "level"], parse: (raw) => ({ value: raw.trim().toLowerCase() }) },
+  FLOODGATE_STATE_DIR: { path: ["state", "dir"], parse: (raw) => ({ value: raw.trim() === "" ? null : raw.trim() }) },
   FLOODGATE_METRICS_PORT: {
     path: ["metrics", "port"],
     parse: (raw) => ({ value: /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw }),

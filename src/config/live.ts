@@ -18,6 +18,7 @@ export const RESTART_REQUIRED: readonly string[] = [
   "milter.socketMode",
   "milter.engine",
   "redis",
+  "state",
   "fingerprint.threads",
   "fingerprint.threadHeapMb",
   "queue.name",

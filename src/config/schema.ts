@@ -339,8 +339,21 @@ export const alertsSchema = z
   })
   .strict();
 
+export const stateSchema = z
+  .object({
+    /**
+     * The directory that holds every private service's data and every secret (the private Redis, the admin token),
+     * each in its own subdirectory of mode 0700. null: `$STATE_DIRECTORY` under systemd, /var/lib/floodgate for root
+     * or a service user that owns it, else `$XDG_STATE_HOME/floodgate` (~/.local/state/floodgate). One
+     * `floodgate run` per directory. @defaultValue null
+     */
+    dir: z.string().min(1).nullable().default(null),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
+    state: stateSchema.prefault({}),
     milter: milterSchema.prefault({}),
     redis: redisSchema.prefault({}),
     fingerprint: fingerprintSchema.prefault({}),

@@ -25,6 +25,8 @@ import { spawnScanWorkers, type ScanWorkerProcesses } from "../queue/worker-proc
 import { createLogger, redactUrl, type Logger } from "../util/logger.js";
 import { startPrivateRedis, type PrivateRedis } from "../redis/private-server.js";
 import { clearPrivateRedisUrl, writePrivateRedisUrl } from "../redis/private-url.js";
+import { acquireInstanceLock } from "../state/instance-lock.js";
+import { openStateDir, resolveStateDir } from "../state/state-dir.js";
 
 export interface RunOptions {
   configPath: string | null;
@@ -80,6 +82,9 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
   const config = (): Config => live.current();
   try {
     const c = config();
+    const state = openStateDir(resolveStateDir(c.state.dir));
+    const lock = acquireInstanceLock(state.path);
+    cleanups.push(() => lock.release());
     let privateRedis: PrivateRedis | null = null;
     let redisUrl = c.redis.url;
     if (redisUrl === null) {
@@ -250,6 +255,7 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
     logger.info(
       {
         listen: milter.addresses,
+        state: state.path,
         redis: redactUrl(redisUrl),
         engine: engine.name,
         workers: workers ? c.worker.processes : 0,

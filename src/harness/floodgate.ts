@@ -75,6 +75,7 @@ export async function startFloodgate(options: {
   if (!daemonAvailable()) throw new Error("floodgate run is not built (dist/src/daemon/daemon.js missing)");
   const [port, metricsPort] = [await freePort(), await freePort()];
   const base: ConfigOverrides = {
+    state: { dir: join(options.dir, `${options.name}.state`) },
     milter: { listen: [`inet:127.0.0.1:${port}`] },
     redis: { url: options.redisUrl },
     metrics: { enabled: true, host: "127.0.0.1", port: metricsPort },

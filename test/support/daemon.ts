@@ -44,6 +44,7 @@ export async function startDaemonProcess(config: Record<string, unknown> = {}): 
   const metricsPort = await freePort();
   const full = merge(
     {
+      state: { dir: join(dir, "state") },
       milter: { listen: [`inet:127.0.0.1:${milterPort}`] },
       metrics: { port: metricsPort },
       log: { level: "info" },
