@@ -1,5 +1,7 @@
-// Lint rules: typescript-eslint with type information, so floating promises are errors.
+// Lint rules: typescript-eslint with type information, so floating promises are errors; eslint-plugin-regexp, so a
+// regular expression that can backtrack super-linearly on untrusted text fails the build.
 import js from "@eslint/js";
+import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -27,4 +29,7 @@ export default tseslint.config(
       "@typescript-eslint/require-await": "off",
     },
   },
+  { plugins: { regexp }, rules: { "regexp/no-super-linear-backtracking": "error" } },
+  // A pattern that rescans the rest of the text from each start is quadratic too; product code reads mail.
+  { files: ["src/**", "workers/**"], rules: { "regexp/no-super-linear-move": "error" } },
 );

@@ -6,7 +6,7 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_
 
 /** Parse a duration into seconds; throws with the accepted forms on anything else (or on zero). */
 export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$/i.exec(text);
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/i.exec(text.trim());
   const seconds = m ? Math.round(Number(m[1]) * (UNITS[(m[2] || "s").toLowerCase()] ?? NaN)) : NaN;
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new Error(`invalid duration "${text}": use a positive number with s, m, h, d or w (30m, 2h, 7d)`);

@@ -60,7 +60,7 @@ const TINY_PX = 1;
 const FAR_PX = 500;
 const PX_PER: Record<string, number> = { px: 1, pt: 4 / 3, pc: 16, in: 96, cm: 37.8, mm: 3.78, q: 0.945 };
 const FONT_EM = 16;
-const LENGTH = /^([+-]?(?:\d+\.?\d*|\.\d+))([a-z%]*)$/;
+const LENGTH = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([a-z%]*)$/;
 
 /** A CSS length in px (em and rem at 16px); null when it is not a plain length. Percentages give null. */
 function lengthPx(value: string): number | null {
@@ -294,7 +294,7 @@ interface Rule {
 
 const SIMPLE_SELECTOR = /^([a-z][a-z0-9]*)?(?:([.#])([a-z0-9_-]+))?$/i;
 /** At-rules whose content is applied: media that every mail client matches. */
-const ALWAYS_MEDIA = /^@media\s+(?:all|screen|only\s+screen)?\s*$/i;
+const ALWAYS_MEDIA = /^@media(?:\s+(?:all|screen|only\s+screen))?\s*$/i;
 
 /** The simple rules of a document's `<style>` blocks: by element name, class and id. */
 export class StyleSheet {

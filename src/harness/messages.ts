@@ -27,7 +27,7 @@ export interface BenchMessage {
 /** The envelope sender of a corpus message: its From address, or a fixed one. */
 export function senderOf(message: TestMessage): string {
   const from = message.headers.find(([n]) => n.toLowerCase() === "from")?.[1] ?? "";
-  return /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(from)?.[0] ?? "sender@lab.example";
+  return /[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}/.exec(from)?.[0] ?? "sender@lab.example";
 }
 
 /** Where ham and spam come from: each reads at most `limit` messages. */

@@ -114,7 +114,7 @@ function ascii(name: string): string {
 
 /** Add a tracking path segment (sometimes) and a per-recipient query parameter to a URL; the host is kept. */
 function personaliseUrl(url: string, pathId: string, uid: string, withPath: boolean): string {
-  const match = /^([a-z]+:\/\/[^/?#]+)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(url);
+  const match = /^([a-z]+:\/\/[^/?#]+)((?:\/[^?#]*)?)(\?[^#]*)?(#.*)?$/i.exec(url);
   if (!match) return url;
   const [, origin = "", path = "", query = "", fragment = ""] = match;
   const newPath = withPath ? `/c/${pathId}${path || "/"}` : path || "/";

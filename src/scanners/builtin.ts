@@ -18,15 +18,23 @@ export function scoreRules(input: RuleInput, rules: readonly BuiltinRule[] = BUI
   return { score, hits: hits.map((rule) => rule.name) };
 }
 
-/** Decode a message into what the rules look at. */
+/** Characters of the raw message, of its text and of its HTML the rules look at, each (the subject: 1,000). */
+export const MAX_RULE_CHARS = 256 * 1024;
+const MAX_SUBJECT_CHARS = 1000;
+
+/** Decode a message into what the rules look at, each part cut at MAX_RULE_CHARS. */
 export async function ruleInput(message: Buffer): Promise<RuleInput> {
-  const parsed = await simpleParser(message, { skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 1e6 });
+  const parsed = await simpleParser(message, {
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    maxHtmlLengthToParse: MAX_RULE_CHARS,
+  });
   const html = typeof parsed.html === "string" ? parsed.html : "";
   return {
-    raw: message.toString("latin1"),
-    subject: parsed.subject ?? "",
-    text: parsed.text ?? "",
-    html,
+    raw: message.toString("latin1", 0, Math.min(message.length, MAX_RULE_CHARS)),
+    subject: (parsed.subject ?? "").slice(0, MAX_SUBJECT_CHARS),
+    text: (parsed.text ?? "").slice(0, MAX_RULE_CHARS),
+    html: html.slice(0, MAX_RULE_CHARS),
     headerNames: new Set([...parsed.headers.keys()].map((k) => k.toLowerCase())),
   };
 }

@@ -34,7 +34,7 @@ export function encodeClamdInstream(message: Buffer, chunkBytes = CLAMD_CHUNK_BY
 
 /** Read clamd's reply; throws `ScannerError` ("protocol") for `… ERROR` or anything unreadable. */
 export function parseClamdReply(reply: Buffer | string, scanner = "clamd"): ScanResult {
-  const text = (typeof reply === "string" ? reply : reply.toString("latin1")).replace(/[\0\r\n]+$/, "");
+  const text = withoutLineEnd(typeof reply === "string" ? reply : reply.toString("latin1"));
   const body = text.replace(/^stream: */, "");
   if (body === "OK") return { verdict: "ham", score: 0 };
   const found = /^(.+) FOUND$/.exec(body);
@@ -52,4 +52,11 @@ export function createClamdScanner(options: ClamdOptions): Scanner {
       return parseClamdReply(reply, name);
     },
   };
+}
+
+/** The reply without its trailing NULs and line breaks. */
+function withoutLineEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === "\0" || text[end - 1] === "\r" || text[end - 1] === "\n")) end--;
+  return text.slice(0, end);
 }

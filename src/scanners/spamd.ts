@@ -31,10 +31,10 @@ export function parseSpamdReply(reply: Buffer | string, scanner = "spamd"): Scan
   const text = typeof reply === "string" ? reply : reply.toString("latin1");
   const headEnd = text.indexOf("\r\n\r\n");
   const lines = (headEnd >= 0 ? text.slice(0, headEnd) : text).split(/\r?\n/).filter((l) => l.length > 0);
-  const status = /^SPAMD\/(\d+\.\d+) +(\d+) +(.*)$/.exec(lines[0] ?? "");
+  const status = /^SPAMD\/(\d+\.\d+) +(\d+) (.*)$/.exec(lines[0] ?? "");
   if (!status) throw new ScannerError(scanner, "protocol", `unreadable status line ${JSON.stringify(lines[0] ?? "")}`);
   const code = Number(status[2]);
-  if (code !== EX_OK) throw new ScannerError(scanner, "protocol", `spamd answered ${code} ${status[3]}`);
+  if (code !== EX_OK) throw new ScannerError(scanner, "protocol", `spamd answered ${code} ${status[3]?.trim()}`);
   for (const line of lines.slice(1)) {
     const spam = /^Spam: *(True|False|Yes|No) *; *(-?\d+(?:\.\d+)?) *\/ *(-?\d+(?:\.\d+)?) *$/i.exec(line);
     if (!spam) continue;
