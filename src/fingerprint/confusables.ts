@@ -1,32 +1,34 @@
 /**
- * Look-alike letters: the Cyrillic and Greek lowercase letters spammers swap in for Latin ones ("раураl"),
- * mapped back to the Latin letter they imitate (a subset of Unicode confusables.txt, lowercase only: it runs
- * after lowercasing). Real Cyrillic or Greek text is changed too, but the same way in every message, so
- * fingerprints stay comparable.
+ * Look-alike letters: the UTS #39 skeleton of a text, from the Unicode confusables data (confusables.txt, as npm
+ * `unhomoglyph` ships it), so "раураl" written with Cyrillic letters, "𝐩𝐚𝐲𝐩𝐚𝐥" or "pаypаl" with one look-alike
+ * hash like "paypal". Every non-ASCII character is replaced by the prototype it is confusable with; ASCII is left
+ * alone (the data also maps `1` to `l`, `0` to `O` and `m` to `rn`, which would change every number and many words
+ * of plain text without stopping any trick: spammers substitute non-ASCII letters). Accents are dropped
+ * after decomposition, so accented letters are folded too ("vìagra"). Real text in other scripts changes as well, but the
+ * same way in every message, so fingerprints stay comparable. Runs after NFKC (fullwidth and mathematical letters
+ * are ASCII by then) and lowercasing; the result is lowercased again (prototypes may be capitals). Pure: no I/O.
  */
+import { createRequire } from "node:module";
 
-// Position i of FROM is drawn like position i of TO.
-const CYRILLIC_FROM = "авсԁеёһіїјкӏмнорԛѕтуԝхүьɡ";
-const CYRILLIC_TO = "abcdeehiijklmhopqstywxybg";
-const GREEK_FROM = "αβεηικνορτυχγωϲϳ";
-const GREEK_TO = "abeniknoptuxywcj";
+const prototypes = createRequire(import.meta.url)("unhomoglyph/data.json") as Record<string, string>;
 
-function table(from: string, to: string): [string, string][] {
-  const f = [...from];
-  const t = [...to];
-  if (f.length !== t.length) throw new Error("confusables table: FROM and TO differ in length");
-  return f.map((c, i) => [c, t[i] ?? c]);
-}
+const LETTER = /^\p{L}$/u;
 
-/** Cyrillic or Greek lowercase letter → the Latin letter it is drawn like. */
-export const CONFUSABLES: ReadonlyMap<string, string> = new Map([
-  ...table(CYRILLIC_FROM, CYRILLIC_TO),
-  ...table(GREEK_FROM, GREEK_TO),
-]);
+/** Non-ASCII letter → the prototype it is confusable with (UTS #39 `MA` data). Only letters: the data also maps
+ * dashes and other punctuation to letters (an em dash to the katakana `ー`), which would add words. */
+export const CONFUSABLES: ReadonlyMap<string, string> = new Map(
+  Object.entries(prototypes).filter(([from]) => from.codePointAt(0)! > 0x7f && LETTER.test(from)),
+);
 
-const PATTERN = new RegExp(`[${[...CONFUSABLES.keys()].join("")}]`, "gu");
+const NON_ASCII = /[^\x00-\x7f]/u;
+const MAPPED = /[^\x00-\x7f]/gu;
+/** The combining diacritical marks (accents on Latin, Greek and Cyrillic letters), not the marks of other
+ * scripts, which are part of their letters (kana voicing, Indic vowel signs). */
+const ACCENTS = /[\u0300-\u036f]+/g;
 
-/** Replace every look-alike letter of `text` by its Latin model; other characters are kept. */
+/** The skeleton of a lowercased text: look-alikes replaced by their prototype, combining marks dropped. */
 export function mapConfusables(text: string): string {
-  return text.replace(PATTERN, (c) => CONFUSABLES.get(c) ?? c);
+  if (!NON_ASCII.test(text)) return text;
+  const mapped = text.normalize("NFD").replace(MAPPED, (c) => CONFUSABLES.get(c) ?? c);
+  return mapped.normalize("NFD").replace(ACCENTS, "").normalize("NFC").toLowerCase();
 }
