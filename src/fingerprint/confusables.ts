@@ -20,8 +20,8 @@ export const CONFUSABLES: ReadonlyMap<string, string> = new Map(
   Object.entries(prototypes).filter(([from]) => from.codePointAt(0)! > 0x7f && LETTER.test(from)),
 );
 
-const NON_ASCII = /[^\x00-\x7f]/u;
-const MAPPED = /[^\x00-\x7f]/gu;
+const NON_ASCII = /[\u0080-\u{10ffff}]/u;
+const MAPPED = /[\u0080-\u{10ffff}]/gu;
 /** The combining diacritical marks (accents on Latin, Greek and Cyrillic letters), not the marks of other
  * scripts, which are part of their letters (kana voicing, Indic vowel signs). */
 const ACCENTS = /[\u0300-\u036f]+/g;
