@@ -13,6 +13,21 @@ const listenSpec = z
     message: "must be inet:HOST:PORT, inet6:[ADDR]:PORT or unix:/path",
   });
 
+/** How many finished jobs of a kind BullMQ keeps, and for how long. */
+const retention = (count: number, ageSeconds: number) =>
+  z
+    .object({
+      count: z.number().int().min(0).max(1_000_000).default(count),
+      ageSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 86_400)
+        .default(ageSeconds),
+    })
+    .strict()
+    .prefault({});
+
 /** Two thresholds and two durations: fire at `high` held for `forSeconds`, clear at `low` held for `clearForSeconds`. */
 const hysteresis = (high: number, low: number) =>
   z
@@ -47,6 +62,12 @@ export const milterSchema = z
     maxPacketBytes: count(16 * 1024 * 1024, 1024 * 1024, 1_073_741_823),
     /** Bytes of each message kept for the policy; the rest is counted, not buffered. @defaultValue 1 MiB */
     messageCaptureBytes: count(1024 * 1024, 1024, 64 * 1024 * 1024),
+    /**
+     * Bytes the message captures of all sessions hold at most, beyond 16 KiB each: past it a message is captured
+     * short (and still fingerprinted from what was kept), counted in floodgate_capture_budget_cuts_total.
+     * @defaultValue 256 MiB
+     */
+    captureBudgetBytes: count(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
     /** Deadline for a policy handler before end of message. @defaultValue 1000 */
     commandDeadlineMs: ms(1000),
     /** Deadline for the end-of-message decision. @defaultValue 2000 */
@@ -247,6 +268,13 @@ export const queueSchema = z
     rescanAfterCopies: count(1000, 1),
     /** Re-scan a campaign after this many seconds. @defaultValue 3600 */
     rescanAfterSeconds: count(3600, 1),
+    /**
+     * Finished scan jobs kept in Redis (each with its message), by count and age: the newest `count` of those younger
+     * than `ageSeconds`. Completed jobs are only kept for inspection; failed ones a day, for diagnosis.
+     * @defaultValue completed: 100 for 1 h; failed: 1,000 for 24 h
+     */
+    keepCompleted: retention(100, 3600),
+    keepFailed: retention(1000, 86_400),
     /** End of message may wait this long for its own scan's verdict when the queue is healthy; 0 never waits. @defaultValue 0 */
     verdictWaitMs: ms(0, 0),
   })

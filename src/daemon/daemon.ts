@@ -20,6 +20,7 @@ import { queueStats, type QueueStats } from "../queue/stats.js";
 import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { selectEngine } from "../engine/select-engine.js";
+import { captureBudget } from "../session/capture-budget.js";
 import type { MilterServer } from "../engine/engine.js";
 import { spawnScanWorkers, type ScanWorkerProcesses } from "../queue/worker-processes.js";
 import { createLogger, redactUrl, type Logger } from "../util/logger.js";
@@ -147,6 +148,10 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
     const policy = createFloodgatePolicy({ config, pool, store, producer, logger });
     const mailFlow = new MailFlow({ windowSeconds: c.alerts.watchdog.ratioWindowSeconds });
     const engine = await selectEngine(c, logger);
+    captureBudget.listen({
+      held: (bytes) => metrics.captureBytes.set(bytes),
+      cut: () => metrics.captureBudgetCutsTotal.inc(),
+    });
     const milter = await engine.start({
       listen: c.milter.listen,
       policy,

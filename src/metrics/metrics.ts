@@ -32,6 +32,20 @@ export const failModeTotal = new Counter({
   registers: [registry],
 });
 
+/** Bytes the message captures of all sessions hold now, against `milter.captureBudgetBytes`. */
+export const captureBytes = new Gauge({
+  name: "floodgate_capture_bytes",
+  help: "Bytes held by the message captures of all sessions, against milter.captureBudgetBytes",
+  registers: [registry],
+});
+
+/** Messages whose capture stopped short because the budget of all captures was spent. */
+export const captureBudgetCutsTotal = new Counter({
+  name: "floodgate_capture_budget_cuts_total",
+  help: "Messages captured short because milter.captureBudgetBytes was spent",
+  registers: [registry],
+});
+
 export const sessionsActive = new Gauge({
   name: "floodgate_sessions_active",
   help: "Milter sessions open now",

@@ -19,7 +19,12 @@ export class FrameDecoder {
   private failed = false;
 
   /** @param maxPacketBytes the largest packet (code plus payload) accepted; larger ones are an error. */
-  constructor(private readonly maxPacketBytes: number) {}
+  constructor(private maxPacketBytes: number) {}
+
+  /** Accept packets up to `bytes` from now on (a session raises its limit once option negotiation is done). */
+  setMaxPacketBytes(bytes: number): void {
+    this.maxPacketBytes = bytes;
+  }
 
   /** Bytes held but not yet returned as frames. */
   get pending(): number {

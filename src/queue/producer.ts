@@ -102,8 +102,8 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
       deduplication: { id: dedupId, ttl: cfg.queue.rescanAfterSeconds * 1000 },
       attempts: cfg.worker.attempts,
       backoff: { type: "exponential", delay: cfg.worker.backoffMs },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 86_400, count: 10_000 },
+      removeOnComplete: { age: cfg.queue.keepCompleted.ageSeconds, count: cfg.queue.keepCompleted.count },
+      removeOnFail: { age: cfg.queue.keepFailed.ageSeconds, count: cfg.queue.keepFailed.count },
     });
     if (job.id !== jobId) return "deduplicated";
     scanJobsQueuedTotal.inc();

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
 import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
+import { captureBudget } from "./capture-budget.js";
 import { MessageCapture } from "./message-capture.js";
 import { negotiatedModifications, withStatusHeader } from "./modifications.js";
 import type { ConnectInfo, EnvelopeAddress } from "../vocabulary/mail.js";
@@ -24,6 +25,7 @@ import type { Logger } from "../util/logger.js";
 export interface SessionSettings {
   maxPacketBytes: number;
   messageCaptureBytes: number;
+  captureBudgetBytes: number;
   commandDeadlineMs: number;
   eomDeadlineMs: number;
   progressIntervalMs: number;
@@ -213,6 +215,7 @@ export class SessionCore implements SessionContext {
   /** The transaction ended without end of message (SMFIC_ABORT, or before a new one begins). */
   abortTransaction(): void {
     if (this.txn && !this.txn.done) this.policy.abort?.(this);
+    this.txn?.capture.release();
     this.txn = null;
   }
 
@@ -253,6 +256,7 @@ export class SessionCore implements SessionContext {
     );
     deliver(this.sendable(result.verdict), modifications);
     txn.done = true;
+    txn.capture.release();
     const seconds = (performance.now() - started) / 1000;
     this.observer.messageDecided?.(result.verdict.kind, seconds);
     this.logger.info(
@@ -274,9 +278,11 @@ export class SessionCore implements SessionContext {
 
   private newTransaction(sender: EnvelopeAddress): TransactionState {
     const leadingSpace = (this.protocol & SMFIP_HDR_LEADSPC) !== 0;
+    const settings = this.settings();
+    const allowance = { budget: captureBudget, limit: settings.captureBudgetBytes };
     return new TransactionState(
       sender,
-      new MessageCapture(this.settings().messageCaptureBytes, leadingSpace),
+      new MessageCapture(settings.messageCaptureBytes, leadingSpace, allowance),
       this.options.macro,
     );
   }

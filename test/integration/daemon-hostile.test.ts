@@ -112,6 +112,19 @@ describe("floodgate run: hostile messages", () => {
     await assertCounted(mime(flood, "the words of the message after the flood\n"));
   });
 
+  test("a header block larger than the capture does not hide the body", async () => {
+    const flood = Array.from({ length: 60_000 }, (_, i) => ["X-Pad", `padding field number ${i}`] as [string, string]);
+    const words = (topic: string) =>
+      Array.from({ length: 40 }, (_, i) => `${topic} ${["cheap", "today", "offer", "now", "best"][i % 5]}`).join(" ");
+    const campaignOf = async (body: string) => {
+      const result = await send(mime(flood, `${body}\n`));
+      return added(result, "X-Floodgate-Campaign")?.split(";")[0];
+    };
+    const pills = await campaignOf(words("pills"));
+    assert.ok(pills, "counted");
+    assert.notEqual(await campaignOf(words("loans")), pills, "another body behind the same flood is another campaign");
+  });
+
   // Finding: a message to more than about 8,000 recipients failed the Lua script (`unpack`): redis-error.
   test("a message to 9,000 recipients is counted", async () => {
     const recipients = Array.from({ length: 9000 }, (_, i) => `user${i}@victim.example`);

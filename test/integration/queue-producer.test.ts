@@ -11,6 +11,7 @@ import { startScanWorker } from "../../src/queue/scan-processor.js";
 import { queueStats } from "../../src/queue/stats.js";
 import { arrivalsKey } from "../../src/queue/names.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
+import { ScannerError, type Scanner } from "../../src/scanners/types.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
 import { newCampaign } from "../../src/lab/synthetic-campaigns.js";
@@ -62,6 +63,38 @@ void describe("scan producer", () => {
     // Its publication is long gone; a waiter that only listened would wait out a budget longer than the test's
     // own timeout, and the test would fail.
     assert.deepEqual(await producer.waitForVerdict(id, 3_600_000), verdict);
+  });
+
+  // Finding (memory): completed and failed scan jobs kept their payloads, up to 10,000 of each.
+  void test("finished jobs are kept by count (queue.keepCompleted, queue.keepFailed), their payloads with them", async () => {
+    const config = testConfig(redis.url, {
+      queue: { keepCompleted: { count: 2 }, keepFailed: { count: 3 } },
+      worker: { attempts: 1 },
+    });
+    const { producer, store, connection } = setup(config);
+    await pollUntil("the producer's Redis connection", async () => connection.status === "ready");
+    const scanner: Scanner = {
+      name: "test",
+      scan: async (message) => {
+        if (message.includes("FAIL")) throw new ScannerError("test", "protocol", "this one fails");
+        return { verdict: "ham", score: 0 };
+      },
+    };
+    const worker = await startScanWorker({ config, redisUrl: redis.url, logger, store, scanners: [scanner] });
+    closers.push(() => worker.close());
+    for (let i = 0; i < 8; i++) {
+      const id = await newCampaign(store);
+      const message = Buffer.from(`Subject: ${i}\r\n\r\n${i % 2 === 0 ? "FAIL" : "fine"}\r\n`);
+      assert.equal(await producer.enqueue({ campaignId: id, message, truncated: false, reason: "new" }), "queued");
+    }
+    const queue = producer.queue;
+    await pollUntil("every job finished", async () => {
+      const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+      return Object.values(counts).every((n) => n === 0);
+    });
+    // BullMQ trims the finished sets as each job finishes: never more than the counts kept.
+    assert.ok((await queue.getCompletedCount()) <= 2, `${await queue.getCompletedCount()} completed jobs kept`);
+    assert.ok((await queue.getFailedCount()) <= 3, `${await queue.getFailedCount()} failed jobs kept`);
   });
 
   void test("5,000 enqueues of one campaign make one job; its verdict makes the campaign spam", async () => {

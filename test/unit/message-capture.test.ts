@@ -1,7 +1,9 @@
 // MessageCapture (src/session/message-capture.ts): the bytes kept are exactly the first `cap` bytes of the message
-// as rebuilt from header and body packets, the size counts every byte, and the result is one SharedArrayBuffer.
+// as rebuilt from header and body packets, the size counts every byte, and the result is one SharedArrayBuffer;
+// the budget of all captures and the room of header fields bound what is kept.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { CaptureBudget, INITIAL_CAPTURE_BYTES } from "../../src/session/capture-budget.js";
 import { MessageCapture } from "../../src/session/message-capture.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
 
@@ -107,4 +109,49 @@ test("a body chunk is copied: changing the packet's buffer afterwards does not c
   c.addBody(chunk);
   chunk.fill(0x21);
   assert.equal(c.finish().raw.toString(), "\r\nhello");
+});
+
+// Finding (memory): each capture held up to messageCaptureBytes whatever the number of sessions, so peak memory grew
+// with sessions x the cap. The budget of all captures bounds it.
+test("captures grow only by what the budget grants, and give it back at release", () => {
+  const budget = new CaptureBudget();
+  const limit = 100_000;
+  const body = Buffer.alloc(300_000, 0x61);
+  const first = new MessageCapture(1024 * 1024, false, { budget, limit });
+  first.addBody(body);
+  assert.ok(budget.held <= limit, `${budget.held} held`);
+  const second = new MessageCapture(1024 * 1024, false, { budget, limit });
+  second.addBody(body);
+  const a = first.finish();
+  const b = second.finish();
+  assert.ok(budget.held <= limit, `${budget.held} held`);
+  assert.equal(a.truncated && b.truncated, true, "both were captured short");
+  assert.equal(a.totalBytes, body.length + 2, "every byte is still counted");
+  assert.ok(
+    a.raw.length + b.raw.length <= limit + 2 * INITIAL_CAPTURE_BYTES,
+    "held at most the budget and two first stores",
+  );
+  assert.ok(b.raw.length >= INITIAL_CAPTURE_BYTES - 2, "a message past the budget keeps its first store");
+  first.release();
+  second.release();
+  assert.equal(budget.held, 0);
+  const third = new MessageCapture(1024 * 1024, false, { budget, limit });
+  third.addBody(body.subarray(0, 50_000));
+  assert.equal(third.finish().truncated, false, "released bytes serve the next message");
+});
+
+// Finding ("ways past the filter"): a flood of header fields filled the capture, so the body was never captured.
+test("header fields take at most half the cap; past it the MIME fields and Subject are still kept", () => {
+  const cap = 256 * 1024;
+  const c = new MessageCapture(cap, false);
+  for (let i = 0; i < 20_000; i++) c.addHeader("X-Pad", `padding field ${i}`);
+  c.addHeader("Subject", "the subject");
+  c.addHeader("Content-Type", "text/plain");
+  c.addHeader("Subject", "a second subject");
+  c.addBody(Buffer.from("the body after the flood"));
+  const got = c.finish().raw.toString();
+  assert.ok(got.length <= cap);
+  assert.ok(got.endsWith("\r\nSubject: the subject\r\nContent-Type: text/plain\r\n\r\nthe body after the flood"));
+  assert.ok(!got.includes("a second subject"));
+  assert.equal(c.headers.length, MessageCapture.MAX_LISTED_HEADERS);
 });

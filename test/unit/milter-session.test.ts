@@ -372,6 +372,21 @@ describe("the session", () => {
     assert.ok(h.closed instanceof Error && /too-large|packet length/.test(h.closed.message));
   });
 
+  // Finding (memory): before option negotiation a session buffered a packet of up to maxPacketBytes (16 MiB), for
+  // whatever connected to the port, times every session.
+  test("before option negotiation a packet over 1 KiB closes the session at once, without buffering it", () => {
+    const h = new SessionHarness(noopPolicy());
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(16 * 1024 * 1024 - 1, 0);
+    header[4] = C.SMFIC_OPTNEG;
+    h.send(header, Buffer.alloc(64 * 1024));
+    assert.ok(h.closed instanceof Error && /packet length/.test(h.closed.message), String(h.closed));
+    // After negotiation the configured limit applies.
+    const after = new SessionHarness(noopPolicy());
+    after.send(POSTFIX, CONNECT, encodeCommand.body(Buffer.alloc(64 * 1024)));
+    assert.equal(after.closed, null);
+  });
+
   test("a command before option negotiation closes the session", () => {
     const h = new SessionHarness(noopPolicy());
     h.send(CONNECT);

@@ -43,6 +43,12 @@ export class ProtocolError extends Error {
 }
 
 const MAX_QUEUED_FRAMES = 256;
+/**
+ * The largest packet accepted before option negotiation is done: SMFIC_OPTNEG is 13 bytes from both MTAs
+ * (milter-protocol.md §1.5), so whatever connects to the port cannot make a session buffer `maxPacketBytes` (16 MiB
+ * by default, times every session) before it has shown it speaks the protocol.
+ */
+export const PRE_NEGOTIATION_MAX_PACKET_BYTES = 1024;
 /** Macro packets up to this size are remembered, so that the same packet again reuses its parse. */
 const REMEMBERED_MACRO_BYTES = 1024;
 
@@ -68,7 +74,7 @@ export class MilterSession {
     private readonly logger: Logger,
     private readonly observer: SessionObserver = {},
   ) {
-    this.decoder = new FrameDecoder(settings().maxPacketBytes);
+    this.decoder = new FrameDecoder(Math.min(PRE_NEGOTIATION_MAX_PACKET_BYTES, settings().maxPacketBytes));
     this.core = new SessionCore({
       engine: "typescript",
       policy,
@@ -244,6 +250,7 @@ export class MilterSession {
       throw error;
     }
     const n = this.negotiated;
+    this.decoder.setMaxPacketBytes(settings.maxPacketBytes);
     this.core.negotiated(n.actions, n.protocol);
     if (n.missingActions !== 0)
       this.logger.warn(
