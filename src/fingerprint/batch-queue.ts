@@ -16,7 +16,12 @@ export interface Waiting {
 export class BatchQueue<T extends Waiting> {
   readonly #items: T[] = [];
 
-  constructor(private readonly limits: { batchMax: number; batchBytes: number }) {}
+  constructor(private limits: { batchMax: number; batchBytes: number }) {}
+
+  /** New limits for the next batches cut (a configuration reload). */
+  setLimits(limits: { batchMax: number; batchBytes: number }): void {
+    this.limits = { ...limits };
+  }
 
   /** Messages waiting. */
   get length(): number {

@@ -66,11 +66,11 @@ interface Batch {
 
 /** The fingerprint thread pool. One per process; `close()` on shutdown. */
 export class FingerprintPool {
-  readonly #config: Config["fingerprint"];
+  #config: Config["fingerprint"];
   readonly #logger: Logger | undefined;
   readonly #piscina: Piscina<FingerprintBatch, FingerprintTaskResult[]>;
   readonly #threads: number;
-  readonly #options: FingerprintBatch["options"];
+  #options: FingerprintBatch["options"];
   readonly #queue: BatchQueue<Request>;
   readonly #running = new Set<Batch>();
   #completed = 0;
@@ -82,13 +82,8 @@ export class FingerprintPool {
     this.#config = config;
     this.#logger = logger;
     this.#threads = config.threads > 0 ? config.threads : availableParallelism();
-    this.#options = {
-      parseBytes: config.parseKiB * 1024,
-      minWords: config.minWords,
-      attachmentMinBytes: config.attachmentMinBytes,
-      parser: config.parser,
-    };
-    this.#queue = new BatchQueue({ batchMax: config.batchMax, batchBytes: config.batchKiB * 1024 });
+    this.#options = taskOptions(config);
+    this.#queue = new BatchQueue(batchLimits(config));
     this.#piscina = new Piscina<FingerprintBatch, FingerprintTaskResult[]>({
       filename: internals.taskFile ?? FINGERPRINT_TASK_FILE,
       minThreads: this.#threads,
@@ -174,6 +169,16 @@ export class FingerprintPool {
       completed: this.#completed,
       tasks: this.#tasks,
     };
+  }
+
+  /**
+   * Apply a reloaded `fingerprint` section to the next messages: queue bound, timeout, batch limits and parse options.
+   * The thread count and heap limit stay until a restart.
+   */
+  reconfigure(config: Config["fingerprint"]): void {
+    this.#config = config;
+    this.#options = taskOptions(config);
+    this.#queue.setLimits(batchLimits(config));
   }
 
   /** Stop taking messages (new calls get pool-down, waiting ones too), let running ones finish, stop the threads. */
@@ -300,4 +305,17 @@ function shared(message: Buffer): Uint8Array {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function taskOptions(config: Config["fingerprint"]): FingerprintBatch["options"] {
+  return {
+    parseBytes: config.parseKiB * 1024,
+    minWords: config.minWords,
+    attachmentMinBytes: config.attachmentMinBytes,
+    parser: config.parser,
+  };
+}
+
+function batchLimits(config: Config["fingerprint"]): { batchMax: number; batchBytes: number } {
+  return { batchMax: config.batchMax, batchBytes: config.batchKiB * 1024 };
 }
