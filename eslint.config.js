@@ -5,7 +5,17 @@ import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "native/**", "eslint.config.js", ".dependency-cruiser.cjs", ".ci/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "native/**",
+      ".lab/**",
+      "eslint.config.js",
+      ".dependency-cruiser.cjs",
+      ".ci/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -32,6 +32,13 @@ if [ "$profile" != run ] && [ ! -x .lab/sendmail/root/usr/libexec/sendmail/sendm
   for deb in .lab/sendmail/debs/*.deb; do dpkg -x "$deb" .lab/sendmail/root; done
 fi
 
+# promtool checks deploy/prometheus-rules.yml; only the binary is needed, so the package is unpacked, not installed.
+if [ "$profile" != run ] && [ ! -x .lab/prometheus/root/usr/bin/promtool ]; then
+  mkdir -p .lab/prometheus/debs .lab/prometheus/root
+  (cd .lab/prometheus/debs && apt-get download prometheus >/dev/null)
+  dpkg -x .lab/prometheus/debs/prometheus_*.deb .lab/prometheus/root
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
