@@ -113,10 +113,16 @@ function render(doc: StatusDocument, code: number): string {
       `last session ${age(f.secondsSinceSession)} ago, last accepted message ${age(f.secondsSinceAccepted)} ago`,
     );
   }
+  lines.push(...healthLines(doc));
   if (doc.alerts.length > 0) {
     lines.push("alerts firing:");
-    for (const a of doc.alerts)
-      lines.push(`  ${a.severity.toUpperCase()} ${a.alertname} since ${new Date(a.since).toISOString()}: ${a.summary}`);
+    for (const a of doc.alerts) {
+      const labels = Object.entries(a.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+      const name = labels ? `${a.alertname}{${labels}}` : a.alertname;
+      lines.push(`  ${a.severity.toUpperCase()} ${name} since ${new Date(a.since).toISOString()}: ${a.summary}`);
+    }
   } else lines.push("alerts firing: none");
   if (doc.campaigns.length > 0) {
     lines.push("top campaigns:");
@@ -131,4 +137,42 @@ function render(doc: StatusDocument, code: number): string {
   }
   for (const [part, reason] of Object.entries(doc.errors ?? {})) lines.push(`unavailable: ${part}: ${reason}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Redis, the fail modes, the MTA's queue and undelivered alerts, one line each (older daemons send none). */
+function healthLines(doc: StatusDocument): string[] {
+  const lines: string[] = [];
+  const h = doc.health;
+  if (h) {
+    const r = h.redis;
+    lines.push(
+      r.reachable ? "redis: answers" : `redis: NOT ANSWERING for ${age(r.unreachableSeconds)} (${r.lastError ?? "?"})`,
+    );
+    const f = h.failModes;
+    if (f && f.total > 0) {
+      const failed = Object.values(f.byKey).reduce((a, b) => a + b, 0);
+      const reasons = Object.entries(f.byKey)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+      lines.push(
+        `fail modes (last ${age(f.seconds)}): ${failed} of ${f.total} messages${reasons ? ` (${reasons})` : ""}`,
+      );
+    }
+    const q = h.mtaQueue;
+    if (q) {
+      const c = q.counts;
+      lines.push(
+        c
+          ? `${q.mta} queue: deferred ${c.deferred}, active ${c.active}, hold ${c.hold}, incoming ${c.incoming}, oldest ${age(c.oldestAgeSeconds)}`
+          : `${q.mta} queue: cannot be sampled (${q.lastError ?? "?"})`,
+      );
+    }
+    if (h.lastReload && !h.lastReload.ok)
+      lines.push(`last reload REFUSED: ${h.lastReload.errors.slice(0, 3).join("; ")}`);
+  }
+  const d = doc.delivery;
+  if (d && d.pending > 0) {
+    lines.push(`alert notifications undelivered: ${d.pending}, the oldest waiting ${age(d.oldestAgeSeconds)}`);
+  }
+  return lines;
 }

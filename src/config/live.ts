@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "../util/logger.js";
-import { configReloadsTotal } from "../metrics/metrics.js";
+import { configLastReloadSuccessful, configReloadsTotal } from "../metrics/metrics.js";
 import { formatConfigErrors, formatPath, type ConfigError } from "./errors.js";
 import { loadConfig } from "./load.js";
 import type { Config } from "./schema.js";
@@ -24,6 +24,8 @@ export const RESTART_REQUIRED: readonly string[] = [
   "queue.name",
   "worker.processes",
   "metrics",
+  // The MTA queue's sampler is started (or not) at start.
+  "mtaQueue",
   // The mail-flow watchdog's sliding window is sized at start.
   "alerts.watchdog.ratioWindowSeconds",
 ];
@@ -31,6 +33,13 @@ export const RESTART_REQUIRED: readonly string[] = [
 /** What a reload did. */
 export type ReloadResult =
   { ok: true; config: Config; changed: string[]; restartRequired: string[] } | { ok: false; errors: ConfigError[] };
+
+/** The last reload tried: applied or refused, when (ms since the epoch), and a refused file's errors. */
+export interface ReloadOutcome {
+  ok: boolean;
+  at: number;
+  errors: string[];
+}
 
 /** Called after every change with the new and the previous configuration and the leaf paths that changed. */
 export type ChangeListener = (config: Config, previous: Config, changed: readonly string[]) => void;
@@ -48,6 +57,7 @@ export class LiveConfig {
   #config: Config;
   #fileShadow: boolean;
   #shadowOverride: boolean | null = null;
+  #lastReload: ReloadOutcome | null = null;
   readonly #listeners = new Set<ChangeListener>();
   readonly #options: LiveConfigOptions;
 
@@ -75,16 +85,21 @@ export class LiveConfig {
     return this.#shadowOverride !== null;
   }
 
+  /** The last reload tried since start; null when none was. */
+  lastReload(): ReloadOutcome | null {
+    return this.#lastReload;
+  }
+
   /** Read the file again; apply it when valid, keep the running configuration when not. Counted and logged. */
   reload(): ReloadResult {
     const log = this.#options.logger;
     const result = loadConfig(this.#options.path, this.#options.env ?? process.env);
     if (!result.ok) {
+      const errors = formatConfigErrors(result.errors).split("\n");
+      this.#lastReload = { ok: false, at: Date.now(), errors };
       configReloadsTotal.inc({ result: "refused" });
-      log?.error(
-        { path: this.#options.path, errors: formatConfigErrors(result.errors).split("\n") },
-        "configuration reload refused; the running configuration stays",
-      );
+      configLastReloadSuccessful.set(0);
+      log?.error({ path: this.#options.path, errors }, "configuration reload refused; the running configuration stays");
       return result;
     }
     const next = structuredClone(result.config);
@@ -99,7 +114,9 @@ export class LiveConfig {
     this.#fileShadow = next.policy.shadow;
     if (this.#shadowOverride !== null) next.policy.shadow = this.#shadowOverride;
     const changed = this.#replace(next);
+    this.#lastReload = { ok: true, at: Date.now(), errors: [] };
     configReloadsTotal.inc({ result: "ok" });
+    configLastReloadSuccessful.set(1);
     log?.info({ path: this.#options.path, changed, restartRequired }, "configuration reloaded");
     if (restartRequired.length > 0) log?.warn({ restartRequired }, "these changes take effect at the next restart");
     return { ok: true, config: this.#config, changed, restartRequired };

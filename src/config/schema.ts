@@ -28,18 +28,41 @@ const retention = (count: number, ageSeconds: number) =>
     .strict()
     .prefault({});
 
-/** Two thresholds and two durations: fire at `high` held for `forSeconds`, clear at `low` held for `clearForSeconds`. */
-const hysteresis = (high: number, low: number) =>
+/** The fields of a two-threshold alert: fire at `high` held for `forSeconds`, clear at `low` held for `clearForSeconds`. */
+const marks = (high: number, low: number, forSeconds: number, clearForSeconds: number) => ({
+  enabled: z.boolean().default(true),
+  high: z.number().min(0).default(high),
+  low: z.number().min(0).default(low),
+  forSeconds: z.number().min(0).default(forSeconds),
+  clearForSeconds: z.number().min(0).default(clearForSeconds),
+});
+const lowNotAboveHigh = { message: "low must not be above high", path: ["low"] };
+
+/** A two-threshold alert on a number. */
+const hysteresis = (high: number, low: number, forSeconds = 60, clearForSeconds = 120) =>
+  z
+    .object(marks(high, low, forSeconds, clearForSeconds))
+    .strict()
+    .refine((h) => h.low <= h.high, lowNotAboveHigh);
+
+/** A two-threshold alert on a share (0 to 1) over a sliding window, judged once the window holds `minEvents`. */
+const shareHysteresis = (
+  marksOf: { high: number; low: number; forSeconds: number; clearForSeconds: number },
+  windowSeconds: number,
+  minEvents: number,
+) =>
   z
     .object({
-      enabled: z.boolean().default(true),
-      high: z.number().min(0).default(high),
-      low: z.number().min(0).default(low),
-      forSeconds: z.number().min(0).default(60),
-      clearForSeconds: z.number().min(0).default(120),
+      ...marks(marksOf.high, marksOf.low, marksOf.forSeconds, marksOf.clearForSeconds),
+      high: z.number().min(0).max(1).default(marksOf.high),
+      low: z.number().min(0).max(1).default(marksOf.low),
+      /** Length of the sliding window. */
+      windowSeconds: count(windowSeconds, 10, 86_400),
+      /** The least events in the window for the share to count. */
+      minEvents: count(minEvents, 1),
     })
     .strict()
-    .refine((h) => h.low <= h.high, { message: "low must not be above high", path: ["low"] });
+    .refine((h) => h.low <= h.high, lowNotAboveHigh);
 
 export const milterSchema = z
   .object({
@@ -331,10 +354,10 @@ export const alertsSchema = z
             url: z.string().url(),
             /** Each attempt gives up after this long. @defaultValue 5000 */
             timeoutMs: ms(5000),
-            /** @defaultValue 5 */
-            maxAttempts: count(5, 1, 100),
-            /** First retry delay; doubled on each attempt (capped at 60 s). @defaultValue 1000 */
+            /** First retry delay; doubled on each attempt up to `maxBackoffMs`. @defaultValue 1000 */
             backoffMs: ms(1000),
+            /** The longest wait between two attempts: a notification is retried until delivered. @defaultValue 60000 */
+            maxBackoffMs: ms(60_000),
             /** Extra request headers such as Authorization (redacted when printed). @defaultValue {} */
             headers: z.record(z.string(), z.string()).default({}),
           })
@@ -343,10 +366,46 @@ export const alertsSchema = z
       .default([]),
     /** Re-send a firing alert this often. @defaultValue 3600 */
     repeatSeconds: count(3600, 1),
+    /**
+     * Notifications not yet delivered, over every webhook, kept in memory and in a spool file in the state
+     * directory (delivered after a restart too); past this the oldest are dropped, counted and logged. @defaultValue 1000
+     */
+    spoolMaxNotifications: count(1000, 10, 100_000),
     backlog: hysteresis(1000, 100).prefault({}),
     oldestJobAgeSeconds: hysteresis(300, 60).prefault({}),
     /** Arrival rate minus completion rate, jobs per second. */
     backlogGrowth: hysteresis(5, 0).prefault({}),
+    /** FloodgateRedisDown (critical): seconds the fast-path Redis has not answered its probe (one a second). */
+    redisDown: hysteresis(10, 0, 0, 10).prefault({}),
+    /** FloodgateFailModeHigh (critical): share of messages decided by a fail mode, any reason, over the window. */
+    failModes: shareHysteresis({ high: 0.25, low: 0.05, forSeconds: 30, clearForSeconds: 60 }, 120, 10).prefault({}),
+    /** FloodgatePoolSaturated: share of messages the fingerprint pool refused (full, down) or timed out. */
+    poolSaturated: shareHysteresis({ high: 0.25, low: 0.05, forSeconds: 30, clearForSeconds: 60 }, 120, 10).prefault(
+      {},
+    ),
+    /** FloodgateQueueUnobservable: seconds the scan queue could not be sampled. */
+    queueUnobservable: hysteresis(30, 0, 0, 10).prefault({}),
+    /** FloodgateScanJobsFailing (critical): share of finished scan jobs that failed for good over the window. */
+    scanJobsFailing: shareHysteresis({ high: 0.9, low: 0.5, forSeconds: 0, clearForSeconds: 120 }, 600, 3).prefault({}),
+    /** FloodgateConfigReloadRefused: fires once when a reload is refused, resolves on the next reload that applies. */
+    reloadRefused: z
+      .object({ enabled: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
+    /** FloodgateAlertsUndelivered: seconds the oldest alert notification has waited for its webhook. */
+    undelivered: hysteresis(300, 0, 0, 0).prefault({}),
+    /** The MTA's queue, when `mtaQueue.mta` samples it. */
+    mtaQueue: z
+      .object({
+        /** FloodgateMtaDeferredHigh: messages in the deferred queue. */
+        deferred: hysteresis(200, 50, 300, 300).prefault({}),
+        /** FloodgateMtaMessageOld (critical): seconds the oldest message has been in the queue. */
+        oldestMessageSeconds: hysteresis(3600, 1800, 0, 300).prefault({}),
+        /** FloodgateMtaQueueUnobservable: seconds the MTA's queue could not be sampled. */
+        unobservableSeconds: hysteresis(300, 0, 0, 0).prefault({}),
+      })
+      .strict()
+      .prefault({}),
     watchdog: z
       .object({
         /** No message accepted this long while sessions keep arriving. @defaultValue 600 */
@@ -379,6 +438,22 @@ export const stateSchema = z
   })
   .strict();
 
+export const mtaQueueSchema = z
+  .object({
+    /**
+     * Sample the MTA's own queue: "postfix" runs `postqueue -j` (under the shipped systemd unit it needs
+     * `SupplementaryGroups=postdrop`), "sendmail" runs `mailq`; "none" samples nothing. @defaultValue "none"
+     */
+    mta: z.enum(["none", "postfix", "sendmail"]).default("none"),
+    /** The command and its arguments, instead of the MTA's default (`postqueue -c DIR -j` for a second instance). @defaultValue null */
+    command: z.array(z.string().min(1)).min(1).nullable().default(null),
+    /** Sample this often. @defaultValue 60 */
+    intervalSeconds: count(60, 1, 3600),
+    /** A sample that takes longer is killed and counts as failed. @defaultValue 30 */
+    timeoutSeconds: count(30, 1, 600),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     state: stateSchema.prefault({}),
@@ -391,6 +466,7 @@ export const configSchema = z
     worker: workerSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
+    mtaQueue: mtaQueueSchema.prefault({}),
     /** Log level of the JSON log on standard error; a reload applies it. @defaultValue "info" */
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })

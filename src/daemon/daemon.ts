@@ -10,13 +10,8 @@ import type { Config } from "../config/schema.js";
 import { FingerprintPool } from "../fingerprint/pool.js";
 import * as metrics from "../metrics/metrics.js";
 import { MailFlow } from "../ops/mail-flow.js";
-import { createAlertManager } from "../ops/alerts/manager.js";
-import { startOpsServer } from "../ops/http.js";
-import { readinessFromChecks } from "../ops/readiness.js";
 import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
-import { arrivalsKey } from "../queue/names.js";
 import { createScanProducer, type ScanProducerWithQueue } from "../queue/producer.js";
-import { queueStats, type QueueStats } from "../queue/stats.js";
 import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { selectEngine } from "../engine/select-engine.js";
@@ -28,6 +23,9 @@ import { startPrivateRedis, type PrivateRedis } from "../redis/private-server.js
 import { clearPrivateRedisUrl, writePrivateRedisUrl } from "../redis/private-url.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
 import { openStateDir, resolveStateDir } from "../state/state-dir.js";
+import { startAlerting, type AlertingUnit } from "./start-alerting.js";
+import { startHealth } from "./start-health.js";
+import { startOps } from "./start-ops.js";
 
 export interface RunOptions {
   configPath: string | null;
@@ -117,14 +115,21 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
 
     const pool = new FingerprintPool(c.fingerprint, logger);
     cleanups.push(() => pool.close());
+    cleanups.push(
+      live.onChange((next, _previous, changed) => {
+        if (changed.some((p) => p.startsWith("fingerprint."))) pool.reconfigure(next.fingerprint);
+      }),
+    );
     await pool.ready();
 
     let producer: ScanProducerWithQueue | null = null;
+    let bullmq: Redis | Cluster | null = null;
     if (c.queue.enabled) {
+      bullmq = connect("bullmq");
       producer = createScanProducer({
         config,
         // BullMQ's own role: a fail-fast command timeout could report "shed" for a job Redis did queue.
-        connection: connect("bullmq"),
+        connection: bullmq,
         subscriber: connect("subscriber"),
         store,
         logger,
@@ -176,84 +181,29 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
     });
     cleanups.push(() => milter.close(config().milter.shutdownGraceSeconds * 1000));
 
-    // Queue statistics, sampled on one timer for metrics, alerting and /status alike.
-    let lastQueue: QueueStats | null = null;
-    const sampleQueue = async () => {
-      if (!producer) return;
-      try {
-        lastQueue = await queueStats(producer.queue, { arrivalsKey: arrivalsKey(config()) });
-        for (const [state, n] of Object.entries(lastQueue.counts)) metrics.scanJobs.set({ state }, n);
-        metrics.oldestJobAge.set(lastQueue.oldestWaitingAgeSeconds);
-        metrics.campaignsActive.set(await store.countActive());
-      } catch (error) {
-        logger.debug({ err: String(error) }, "queue statistics unavailable");
-      }
-      const stats = pool.stats();
-      metrics.poolUtilization.set(stats.utilization);
-      metrics.poolQueueLength.set(stats.queued);
-    };
-    await sampleQueue();
-    const sampler = setInterval(() => void sampleQueue(), Math.min(c.alerts.evaluateIntervalMs, 5000));
-    cleanups.push(() => clearInterval(sampler));
-
-    const alerts = createAlertManager({
-      alerts: c.alerts,
+    // Health, the ops server and alerting run from the daemon's memory: none of them waits for Redis.
+    const health = startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow });
+    cleanups.push(() => health.stop());
+    let alerting: AlertingUnit | null = null;
+    const ops = await startOps({
       live,
       logger,
-      sampler: async () => ({
-        backlog: lastQueue?.backlog ?? null,
-        oldestJobAgeSeconds: lastQueue?.oldestWaitingAgeSeconds ?? null,
-        arrivalRate: lastQueue?.arrivalRate ?? null,
-        completionRate: lastQueue?.completionRate ?? null,
-        mailFlow: mailFlow.snapshot(),
-      }),
+      health: health.health,
+      alerts: () => alerting?.alerts ?? null,
+      mailFlow,
+      store,
+      queue: producer !== null,
     });
-    if (c.alerts.enabled) {
-      alerts.start();
-      cleanups.push(() => alerts.stop());
-    }
-
-    let metricsPort: number | null = null;
-    if (c.metrics.enabled) {
-      const ops = await startOpsServer({
-        config: c,
-        registry: metrics.registry,
-        live,
-        logger,
-        readiness: readinessFromChecks({
-          redis: async () => (await fast.ping()) === "PONG" || "no PONG",
-          pool: () => pool.stats().threads > 0 || "no threads",
-        }),
-        status: {
-          ...(producer
-            ? {
-                queue: () =>
-                  lastQueue
-                    ? {
-                        backlog: lastQueue.backlog,
-                        counts: lastQueue.counts,
-                        oldestJobAgeSeconds: lastQueue.oldestWaitingAgeSeconds,
-                        arrivalRate: lastQueue.arrivalRate,
-                        completionRate: lastQueue.completionRate,
-                      }
-                    : { backlog: 0, counts: {}, oldestJobAgeSeconds: null, arrivalRate: null, completionRate: null },
-              }
-            : {}),
-          alerts: () => alerts.firing(),
-          mailFlow: () => mailFlow.snapshot(),
-          campaigns: async () =>
-            (await store.top(10)).map((v) => ({
-              id: v.id,
-              copies: v.copies,
-              recipients: v.recipients,
-              senders: v.senders,
-              verdict: v.verdict?.verdict ?? v.state,
-            })),
-        },
-      });
-      metricsPort = ops.port;
-      cleanups.push(() => ops.close());
-    }
+    if (ops) cleanups.push(() => ops.stop());
+    const metricsPort = ops?.port ?? null;
+    alerting = startAlerting({
+      live,
+      logger,
+      health: health.health,
+      mtaQueue: health.mtaQueue,
+      spoolDirectory: state.subdir("alert-spool"),
+    });
+    cleanups.push(() => alerting?.stop());
 
     const unwatch = live.watchSignal("SIGHUP");
     cleanups.push(unwatch);

@@ -173,3 +173,76 @@ export const alertSampleErrorsTotal = new Counter({
   help: "Alert evaluations skipped because the sampler failed or timed out",
   registers: [registry],
 });
+
+/** 1 while the fast-path Redis answers its probe, 0 while it does not. */
+export const redisUp = new Gauge({
+  name: "floodgate_redis_up",
+  help: "1 while the fast-path Redis answers the daemon's probe, else 0",
+  registers: [registry],
+});
+
+/** Seconds since the fast-path Redis last answered its probe; 0 while it answers. */
+export const redisUnreachableSeconds = new Gauge({
+  name: "floodgate_redis_unreachable_seconds",
+  help: "Seconds since the fast-path Redis last answered the daemon's probe (0 while it answers)",
+  registers: [registry],
+});
+
+/** Seconds since the scan queue was last sampled; 0 while sampling works. */
+export const scanQueueUnobservableSeconds = new Gauge({
+  name: "floodgate_scan_queue_unobservable_seconds",
+  help: "Seconds since the scan queue was last sampled successfully (0 while sampling works)",
+  registers: [registry],
+});
+
+/** Heavy-scan jobs finished by any worker process of the queue, by result (completed, failed for good). */
+export const scanJobsFinishedTotal = new Counter({
+  name: "floodgate_scan_jobs_finished_total",
+  help: "Heavy-scan jobs finished by the queue's worker processes, by result (completed, failed)",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
+/** 1 when the last configuration reload was applied (or none was tried), 0 when it was refused. */
+export const configLastReloadSuccessful = new Gauge({
+  name: "floodgate_config_last_reload_successful",
+  help: "1 when the last configuration reload applied (or none was tried), 0 when it was refused",
+  registers: [registry],
+});
+configLastReloadSuccessful.set(1);
+
+/** Messages in the MTA's queue, by queue (deferred, active, hold, incoming). */
+export const mtaQueueMessages = new Gauge({
+  name: "floodgate_mta_queue_messages",
+  help: "Messages in the MTA's own queue as last sampled, by queue (deferred, active, hold, incoming)",
+  labelNames: ["queue"] as const,
+  registers: [registry],
+});
+
+/** Age of the oldest message in the MTA's queue. */
+export const mtaQueueOldestAge = new Gauge({
+  name: "floodgate_mta_queue_oldest_message_age_seconds",
+  help: "Age of the oldest message in the MTA's own queue as last sampled",
+  registers: [registry],
+});
+
+/** Seconds since the MTA's queue was last sampled; 0 while sampling works. */
+export const mtaQueueUnobservableSeconds = new Gauge({
+  name: "floodgate_mta_queue_unobservable_seconds",
+  help: "Seconds since the MTA's queue was last sampled successfully (0 while sampling works)",
+  registers: [registry],
+});
+
+/** Alert notifications waiting for their webhook (in memory and in the spool file). */
+export const alertSpoolNotifications = new Gauge({
+  name: "floodgate_alert_spool_notifications",
+  help: "Alert notifications not yet delivered to their webhook, over every webhook",
+  registers: [registry],
+});
+
+/** Age of the oldest alert notification not yet delivered. */
+export const alertSpoolOldestAge = new Gauge({
+  name: "floodgate_alert_spool_oldest_age_seconds",
+  help: "Age of the oldest alert notification not yet delivered to its webhook (0 when none waits)",
+  registers: [registry],
+});

@@ -8,6 +8,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../util/paths.js";
 import type { FiringAlert } from "./alerts/manager.js";
+import type { DeliveryHealth } from "./alerts/rules.js";
+import type { HealthStatus } from "./health/daemon-health.js";
 import type { MailFlowSnapshot } from "./mail-flow.js";
 
 /** The scan queue as the status page shows it. */
@@ -39,6 +41,10 @@ export interface StatusProviders {
   mailFlow?: () => MailFlowSnapshot;
   /** The busiest campaigns, most copies first. */
   campaigns?: () => Promise<CampaignSummary[]> | CampaignSummary[];
+  /** The dependencies: Redis, fail modes, the pool, the MTA's queue, the last reload. */
+  health?: () => Promise<HealthStatus> | HealthStatus;
+  /** Alert notifications waiting for their webhook. */
+  delivery?: () => DeliveryHealth;
 }
 
 /** The JSON `/status` serves. */
@@ -55,6 +61,8 @@ export interface StatusDocument {
   mailFlow: MailFlowSnapshot | null;
   alerts: FiringAlert[];
   campaigns: CampaignSummary[];
+  health: HealthStatus | null;
+  delivery: DeliveryHealth | null;
   /** Providers that failed, and why. */
   errors: Record<string, string>;
 }
@@ -97,11 +105,13 @@ export async function buildStatus(
       clearTimeout(timer);
     }
   };
-  const [queue, alerts, mailFlow, campaigns] = await Promise.all([
+  const [queue, alerts, mailFlow, campaigns, health, delivery] = await Promise.all([
     ask<QueueStatus | null>("queue", providers.queue, null),
     ask<FiringAlert[]>("alerts", providers.alerts, []),
     ask<MailFlowSnapshot | null>("mailFlow", providers.mailFlow, null),
     ask<CampaignSummary[]>("campaigns", providers.campaigns, []),
+    ask<HealthStatus | null>("health", providers.health, null),
+    ask<DeliveryHealth | null>("delivery", providers.delivery, null),
   ]);
   return {
     service: "floodgate",
@@ -114,6 +124,8 @@ export async function buildStatus(
     mailFlow,
     alerts,
     campaigns,
+    health,
+    delivery,
     errors,
   };
 }

@@ -23,6 +23,11 @@ export interface QueueStats {
   /** Jobs added ever (the producer's counter; an estimate without `arrivalsKey`) and finished ever (BullMQ metrics). */
   arrivalsTotal: number;
   finishedTotal: number;
+  /** Of `finishedTotal`, the jobs completed and the jobs failed for good (every attempt used). */
+  completedTotal: number;
+  failedTotal: number;
+  /** Why the most recent job that failed for good failed (its last error); null when none did. */
+  lastFailedReason: string | null;
   /** Unix ms of this sample. */
   at: number;
 }
@@ -48,18 +53,21 @@ export async function queueStats(
 ): Promise<QueueStats> {
   const at = options.now ?? Date.now();
   const client = options.arrivalsKey ? await queue.getBackend().client : null;
-  const [counts, oldest, completed, failed, arrivalsText] = await Promise.all([
+  const [counts, oldest, completed, failed, arrivalsText, lastFailed] = await Promise.all([
     queue.getJobCounts(...JOB_STATES),
     queue.getJobs(["wait"], 0, 0, true),
     queue.getMetrics("completed", 0, 0),
     queue.getMetrics("failed", 0, 0),
     client && options.arrivalsKey ? client.get(options.arrivalsKey) : Promise.resolve(null),
+    queue.getJobs(["failed"], 0, 0, false),
   ]);
   const full = Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>;
   const backlog = full.waiting + full.prioritized + full.delayed;
   const oldestJob = oldest[0];
   const oldestWaitingAgeSeconds = oldestJob ? Math.max(0, (at - oldestJob.timestamp) / 1000) : 0;
-  const finished = Number(completed.meta.count) + Number(failed.meta.count);
+  const completedTotal = Number(completed.meta.count);
+  const failedTotal = Number(failed.meta.count);
+  const finished = completedTotal + failedTotal;
   const inSystem = backlog + full.active;
   const arrivals = options.arrivalsKey ? Number(arrivalsText ?? 0) : inSystem + finished;
 
@@ -86,6 +94,9 @@ export async function queueStats(
     completionRate,
     arrivalsTotal: arrivals,
     finishedTotal: finished,
+    completedTotal,
+    failedTotal,
+    lastFailedReason: lastFailed[0]?.failedReason ?? null,
     at,
   };
 }

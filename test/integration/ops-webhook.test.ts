@@ -1,14 +1,23 @@
 // Alert notifications to a real HTTP receiver on a free port: exactly one firing and one resolved notification for a
-// backlog that rises then drains, retries with backoff after failures, and evaluation that never waits for delivery.
+// backlog that rises then drains, retries with backoff after failures, evaluation that never waits for delivery, and
+// the spool: what a receiver that is down did not take is kept in a file and delivered, in order, once it is back,
+// also by the next process.
 import { test, describe, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { once } from "node:events";
 import { defaultConfig } from "../../src/config/schema.js";
-import { createAlertManager } from "../../src/ops/alerts/manager.js";
+import { createAlertManager } from "../../src/ops/alerts/configured.js";
 import type { Samples } from "../../src/ops/alerts/rules.js";
 import type { AlertmanagerPayload } from "../../src/ops/alerts/notification.js";
 import { registry } from "../../src/metrics/metrics.js";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SpoolFile, spoolFileFor } from "../../src/ops/alerts/spool.js";
+import { WebhookNotifier } from "../../src/ops/alerts/webhook.js";
+import type { AlertNotification } from "../../src/ops/alerts/notification.js";
+import { pollUntil } from "../support/poll.js";
 
 /** A webhook receiver: records each POST body; `respond` decides each answer (status, or "hang"). */
 class Receiver {
@@ -70,12 +79,15 @@ void describe("alert webhooks", () => {
     receiver.respond = () => 200;
   });
 
-  function manager(webhook: Partial<ReturnType<typeof defaultConfig>["alerts"]["webhooks"][number]> = {}) {
+  function manager(
+    webhook: Partial<ReturnType<typeof defaultConfig>["alerts"]["webhooks"][number]> = {},
+    spoolDirectory: string | null = null,
+  ) {
     const config = defaultConfig();
     config.alerts.backlog = { enabled: true, high: 1000, low: 100, forSeconds: 10, clearForSeconds: 10 };
     config.alerts.instance = "mx-test";
     config.alerts.webhooks = [
-      { url, timeoutMs: 2000, maxAttempts: 5, backoffMs: 20, headers: { authorization: "Bearer t0k" }, ...webhook },
+      { url, timeoutMs: 2000, backoffMs: 20, maxBackoffMs: 200, headers: { authorization: "Bearer t0k" }, ...webhook },
     ];
     let backlog = 0;
     let now = T0;
@@ -91,6 +103,7 @@ void describe("alert webhooks", () => {
       sampler,
       clock: () => now,
       externalURL: "http://127.0.0.1:9464/status",
+      spoolDirectory,
     });
     return {
       m,
@@ -151,10 +164,9 @@ void describe("alert webhooks", () => {
     assert.equal((await counter("retried")) - retriedBefore, 2);
   });
 
-  void test("a receiver that never answers does not hold up evaluation; the delivery gives up after maxAttempts", async () => {
-    receiver.respond = () => "hang";
-    const failedBefore = await counter("failed");
-    const { m, step } = manager({ timeoutMs: 100, maxAttempts: 2, backoffMs: 10 });
+  void test("a receiver that does not answer does not hold up evaluation; the notification is retried until it is taken", async () => {
+    receiver.respond = (attempt) => (attempt <= 2 ? "hang" : 200);
+    const { m, step } = manager({ timeoutMs: 100, backoffMs: 10 });
     await step(0, 5000);
     const handedOut = await step(10, 5000);
     assert.deepEqual(
@@ -164,8 +176,103 @@ void describe("alert webhooks", () => {
     );
     await m.flush();
     await m.stop();
-    assert.equal(receiver.attempts, 2);
-    assert.deepEqual(receiver.bodies, []);
+    assert.equal(receiver.attempts, 3);
+    assert.deepEqual(
+      receiver.bodies.map((b) => [b.groupLabels.alertname, b.status]),
+      [["FloodgateScanBacklogHigh", "firing"]],
+    );
+  });
+
+  void test("a receiver that refuses a notification for good (HTTP 400) gets the next one instead", async () => {
+    receiver.respond = (attempt) => (attempt === 1 ? 400 : 200);
+    const failedBefore = await counter("failed");
+    const { m, step } = manager();
+    await step(0, 5000);
+    await step(10, 5000);
+    await step(20, 0);
+    await step(30, 0);
+    await m.flush();
+    await m.stop();
+    assert.deepEqual(
+      receiver.bodies.map((b) => b.status),
+      ["resolved"],
+    );
     assert.equal((await counter("failed")) - failedBefore, 1);
+  });
+
+  void test("a receiver that is down: the notifications wait in the spool file, the next process delivers them in order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fg-spool-"));
+    try {
+      receiver.respond = () => 503;
+      const first = manager({ backoffMs: 10 }, dir);
+      await first.step(0, 5000);
+      await first.step(10, 5000);
+      await first.step(20, 0);
+      await first.step(30, 0);
+      const spool = new SpoolFile(spoolFileFor(dir, url));
+      await pollUntil("both notifications in the spool", () => spool.load().length === 2, 10_000, 10);
+      assert.deepEqual(
+        first.m.delivery(T0 + 40_000),
+        { pending: 2, oldestAgeSeconds: 30, capacity: 1000 },
+        "the manager reports what waits",
+      );
+      assert.ok(!readFileSync(spool.path, "utf8").includes("SECRET-TOKEN"), "the file never holds the URL");
+      await first.m.stop();
+      assert.deepEqual(
+        spool.load().map((q) => q.notification.status),
+        ["firing", "resolved"],
+        "closing keeps what was not delivered",
+      );
+      assert.equal(receiver.bodies.length, 0);
+
+      receiver.respond = () => 200;
+      const second = manager({ backoffMs: 10 }, dir);
+      await second.m.flush();
+      await second.m.stop();
+      assert.deepEqual(
+        receiver.bodies.map((b) => [b.groupLabels.alertname, b.status]),
+        [
+          ["FloodgateScanBacklogHigh", "firing"],
+          ["FloodgateScanBacklogHigh", "resolved"],
+        ],
+      );
+      assert.ok(!existsSync(spool.path), "the spool file goes once everything is delivered");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void test("the spool is bounded: past the bound the oldest reminder goes first, then the oldest notification", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fg-spool-"));
+    const spool = new SpoolFile(spoolFileFor(dir, "http://127.0.0.1:9/down"));
+    const notifier = new WebhookNotifier({ url: "http://127.0.0.1:9/down", backoffMs: 60_000, maxPending: 3, spool });
+    try {
+      const n = (alertname: string, repeat = false): AlertNotification => ({
+        alertname,
+        severity: "critical",
+        status: "firing",
+        repeat,
+        instance: "mx1",
+        value: 1,
+        summary: "s",
+        description: "d",
+        startsAt: T0,
+        endsAt: null,
+      });
+      notifier.notify(n("A"));
+      await pollUntil("the first failure to open the spool", () => spool.load().length === 1, 10_000, 10);
+      notifier.notify(n("B", true));
+      notifier.notify(n("C"));
+      notifier.notify(n("D"));
+      notifier.notify(n("E"));
+      assert.deepEqual(
+        spool.load().map((q) => q.notification.alertname),
+        ["C", "D", "E"],
+      );
+      assert.equal(notifier.stats().pending, 3);
+    } finally {
+      await notifier.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -37,14 +37,27 @@ function merge(base: Record<string, unknown>, extra: Record<string, unknown>): R
   return out;
 }
 
+export interface StartOptions {
+  /** Resolve once `/readyz` answers 200 ("ready", the default), or once `/healthz` does ("alive": a dependency may be down). */
+  waitFor?: "ready" | "alive";
+  /** The state directory (the alert spool); a fresh one in the daemon's temp dir by default. */
+  stateDir?: string;
+  /** Fixed ports, for a daemon restarted in place. */
+  milterPort?: number;
+  metricsPort?: number;
+}
+
 /** Start `floodgate run`; resolves once the milter answers and the metrics port is up. */
-export async function startDaemonProcess(config: Record<string, unknown> = {}): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  config: Record<string, unknown> = {},
+  options: StartOptions = {},
+): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), "fg-daemon-"));
-  const milterPort = await freePort();
-  const metricsPort = await freePort();
+  const milterPort = options.milterPort ?? (await freePort());
+  const metricsPort = options.metricsPort ?? (await freePort());
   const full = merge(
     {
-      state: { dir: join(dir, "state") },
+      state: { dir: options.stateDir ?? join(dir, "state") },
       milter: { listen: [`inet:127.0.0.1:${milterPort}`] },
       metrics: { port: metricsPort },
       log: { level: "info" },
@@ -64,17 +77,18 @@ export async function startDaemonProcess(config: Record<string, unknown> = {}): 
   const exited = once(child, "exit");
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const deadline = Date.now() + 30_000;
+  const probe = options.waitFor === "alive" ? "/healthz" : "/readyz";
   for (;;) {
     if (child.exitCode !== null) throw new Error(`floodgate run exited with ${child.exitCode}:\n${output}`);
     try {
-      const r = await fetch(`${metricsUrl}/readyz`);
+      const r = await fetch(`${metricsUrl}${probe}`);
       if (r.status === 200) break;
     } catch {
       // not up yet
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`floodgate run was not ready within 30 s:\n${output}`);
+      throw new Error(`floodgate run did not answer ${probe} with 200 within 30 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

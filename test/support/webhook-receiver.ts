@@ -6,14 +6,18 @@ import { once } from "node:events";
 
 export interface WebhookReceiver {
   readonly url: string;
+  readonly port: number;
   readonly bodies: unknown[];
   /** Fail the next `n` requests with 503 (to exercise retries). */
   failNext(n: number): void;
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const bodies: unknown[] = [];
+/** Start a receiver on `port` (a free one by default; the same port again brings a stopped receiver back). */
+export async function startWebhookReceiver(
+  options: { port?: number; bodies?: unknown[] } = {},
+): Promise<WebhookReceiver> {
+  const bodies: unknown[] = options.bodies ?? [];
   let failures = 0;
   const server: Server = createServer((req, res) => {
     let text = "";
@@ -32,14 +36,19 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       res.writeHead(200).end("ok");
     });
   });
-  server.listen(0, "127.0.0.1");
+  server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}/alerts`,
+    port,
     bodies,
     failNext: (n) => (failures = n),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

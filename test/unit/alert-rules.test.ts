@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { defaultConfig } from "../../src/config/schema.js";
-import { AlertManager, createAlertManager } from "../../src/ops/alerts/manager.js";
+import { AlertManager } from "../../src/ops/alerts/manager.js";
+import { createAlertManager } from "../../src/ops/alerts/configured.js";
 import { LiveConfig } from "../../src/config/live.js";
 import { BUILT_IN_ALERT_NAMES, builtInRules, type Samples } from "../../src/ops/alerts/rules.js";
 import {
@@ -46,8 +47,12 @@ void describe("built-in alert rules", () => {
   void test("every built-in name has a rule, and disabled rules are left out", () => {
     const config = defaultConfig();
     assert.deepEqual(
-      builtInRules(config.alerts).map((r) => r.name),
+      builtInRules(config.alerts, { mtaQueue: true }).map((r) => r.name),
       [...BUILT_IN_ALERT_NAMES],
+    );
+    assert.ok(
+      !builtInRules(config.alerts).some((r) => r.name.startsWith("FloodgateMta")),
+      "MTA rules only when sampled",
     );
     config.alerts.backlog.enabled = false;
     assert.ok(!builtInRules(config.alerts).some((r) => r.name === "FloodgateScanBacklogHigh"));
@@ -249,7 +254,7 @@ void describe("deploy/prometheus-rules.yml", () => {
 
   void test("names exactly the built-in alerts, with the same severities", () => {
     assert.deepEqual(rules.map((r) => r.alert).sort(), [...BUILT_IN_ALERT_NAMES].sort());
-    const builtIn = new Map(builtInRules(defaultConfig().alerts).map((r) => [r.name, r]));
+    const builtIn = new Map(builtInRules(defaultConfig().alerts, { mtaQueue: true }).map((r) => [r.name, r]));
     for (const r of rules) {
       assert.equal(r.labels?.["severity"], builtIn.get(r.alert!)?.severity, r.alert);
       assert.equal(r.labels?.["service"], "floodgate", r.alert);
@@ -266,6 +271,15 @@ void describe("deploy/prometheus-rules.yml", () => {
       FloodgateBacklogGrowing: a.backlogGrowth,
       FloodgateRejectRatioHigh: a.watchdog.rejectRatio,
       FloodgateTempfailRatioHigh: a.watchdog.tempfailRatio,
+      FloodgateQueueUnobservable: a.queueUnobservable,
+      FloodgateScanJobsFailing: a.scanJobsFailing,
+      FloodgateRedisDown: a.redisDown,
+      FloodgateFailModeHigh: a.failModes,
+      FloodgatePoolSaturated: a.poolSaturated,
+      FloodgateAlertsUndelivered: a.undelivered,
+      FloodgateMtaDeferredHigh: a.mtaQueue.deferred,
+      FloodgateMtaMessageOld: a.mtaQueue.oldestMessageSeconds,
+      FloodgateMtaQueueUnobservable: a.mtaQueue.unobservableSeconds,
     };
     for (const r of rules) {
       assert.ok(r.for !== undefined && r.keep_firing_for !== undefined, `${r.alert} lacks for or keep_firing_for`);
@@ -279,6 +293,161 @@ void describe("deploy/prometheus-rules.yml", () => {
         r.expr.includes(`ALERTS{alertname="${r.alert}", alertstate="firing"}`),
         `${r.alert}: hysteresis clause`,
       );
+      if ("windowSeconds" in h && "minEvents" in h) {
+        const window = h.windowSeconds as number;
+        assert.ok(r.expr.includes(`[${window / 60}m]`), `${r.alert}: window ${window} s`);
+        assert.ok(r.expr.includes(`>= ${h.minEvents as number}`), `${r.alert}: at least ${h.minEvents as number}`);
+      }
     }
+  });
+});
+
+void describe("the alerts for the ways filtering stops silently", () => {
+  /** A manager over one named rule of the defaults (with `tweak` applied), fed by `samples` at 5 s steps. */
+  function one(name: string, tweak: (a: ReturnType<typeof defaultConfig>["alerts"]) => void = () => undefined) {
+    const config = defaultConfig();
+    tweak(config.alerts);
+    const recorder = new Recorder();
+    let current: Samples = queueSamples(0);
+    const manager = new AlertManager({
+      rules: builtInRules(config.alerts, { mtaQueue: true }).filter((r) => r.name === name),
+      sampler: async () => current,
+      notifiers: [recorder],
+      instance: "mx1",
+    });
+    let second = 0;
+    return {
+      recorder,
+      manager,
+      step: async (samples: Samples, seconds = 5) => {
+        second += seconds;
+        current = samples;
+        return manager.evaluate(T0 + second * 1000);
+      },
+    };
+  }
+  const redis = (unreachableSeconds: number): Samples => ({
+    ...queueSamples(0),
+    redis: { reachable: unreachableSeconds === 0, unreachableSeconds, lastError: unreachableSeconds ? "down" : null },
+  });
+
+  void test("FloodgateRedisDown: critical once Redis has not answered for redisDown.high seconds, resolved after it answers for clearForSeconds", async () => {
+    const { recorder, step } = one("FloodgateRedisDown");
+    for (const s of [0, 5, 9]) assert.deepEqual(await step(redis(s)), []);
+    assert.deepEqual(
+      (await step(redis(14))).map((n) => [n.status, n.severity]),
+      [["firing", "critical"]],
+    );
+    assert.deepEqual(await step({ ...redis(14), redis: null }), [], "no probe result: no evidence either way");
+    assert.deepEqual(await step(redis(0)), [], "answered once: clearing, not yet resolved");
+    assert.deepEqual(
+      (await step(redis(0), 10)).map((n) => n.status),
+      ["resolved"],
+    );
+    assert.equal(recorder.seen.length, 2);
+  });
+
+  void test("FloodgateFailModeHigh: the share over the window, labelled with the main reason from firing to resolved", async () => {
+    const { recorder, manager, step } = one("FloodgateFailModeHigh", (a) => {
+      a.failModes = { ...a.failModes, forSeconds: 0, clearForSeconds: 0 };
+    });
+    const window = (total: number, byKey: Record<string, number>): Samples => ({
+      ...queueSamples(0),
+      failModes: { seconds: 120, total, byKey },
+    });
+    assert.deepEqual(await step(window(8, { "redis-down": 8 })), [], "fewer than minEvents messages: not judged");
+    const [firing] = await step(window(40, { "redis-down": 30, "pool-timeout": 6 }));
+    assert.equal(firing?.status, "firing");
+    assert.deepEqual(firing?.labels, { reason: "redis-down" });
+    assert.match(firing.summary, /^90% of messages were decided by a fail mode over 120 s/);
+    assert.match(firing.description, /by reason: redis-down 75%, pool-timeout 15%/);
+    assert.deepEqual(manager.firing()[0]?.labels, { reason: "redis-down" });
+    // The main reason changes while it fires: the label does not (Alertmanager tells alerts apart by their labels).
+    assert.deepEqual(await step(window(40, { "pool-timeout": 30 })), []);
+    const [resolved] = await step(window(100, { "pool-timeout": 2 }));
+    assert.equal(resolved?.status, "resolved");
+    assert.deepEqual(resolved?.labels, { reason: "redis-down" });
+    assert.deepEqual(alertmanagerPayload(resolved, { receiver: "r", externalURL: "" }).alerts[0]!.labels, {
+      reason: "redis-down",
+      alertname: "FloodgateFailModeHigh",
+      severity: "critical",
+      service: "floodgate",
+      instance: "mx1",
+    });
+    assert.equal(recorder.seen.length, 2);
+  });
+
+  void test("FloodgatePoolSaturated: refusals and timeouts of the pool over the window", async () => {
+    const { step } = one("FloodgatePoolSaturated", (a) => {
+      a.poolSaturated = { ...a.poolSaturated, forSeconds: 0 };
+    });
+    const pool = (total: number, byKey: Record<string, number>): Samples => ({
+      ...queueSamples(0),
+      pool: { seconds: 120, total, byKey },
+    });
+    assert.deepEqual(await step(pool(100, { timeout: 10 })), []);
+    const [firing] = await step(pool(100, { timeout: 20, "pool-full": 10 }));
+    assert.equal(firing?.severity, "warning");
+    assert.match(firing.summary, /refused or timed out 30% of messages/);
+  });
+
+  void test("FloodgateConfigReloadRefused: one-shot, never repeated, resolved by the next reload that applies", async () => {
+    const { recorder, step } = one("FloodgateConfigReloadRefused", (a) => {
+      a.repeatSeconds = 1;
+    });
+    const reload = (ok: boolean): Samples => ({
+      ...queueSamples(0),
+      reload: { ok, at: T0, errors: ok ? [] : ["milter.listen[0]: must be inet:HOST:PORT"] },
+    });
+    assert.deepEqual(await step({ ...queueSamples(0), reload: null }), [], "no reload yet");
+    const [firing] = await step(reload(false));
+    assert.match(firing!.description, /milter\.listen\[0\]: must be inet:HOST:PORT/);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await step(reload(false), 60), [], "no reminder");
+    assert.deepEqual(
+      (await step(reload(true))).map((n) => n.status),
+      ["resolved"],
+    );
+    assert.equal(recorder.seen.length, 2);
+  });
+
+  void test("a queue alert firing when the queue became unobservable keeps its state and resolves only on evidence", async () => {
+    const { step, manager } = one("FloodgateScanBacklogHigh", (a) => {
+      a.backlog = { enabled: true, high: 100, low: 10, forSeconds: 0, clearForSeconds: 10 };
+    });
+    await step(queueSamples(500));
+    await step(queueSamples(5)); // clearing
+    for (let i = 0; i < 10; i++) assert.deepEqual(await step(queueSamples(null)), [], "Redis down: no evidence");
+    assert.equal(manager.firing()[0]?.alertname, "FloodgateScanBacklogHigh");
+    await step(queueSamples(5));
+    assert.deepEqual(
+      (await step(queueSamples(5), 10)).map((n) => n.status),
+      ["resolved"],
+      "the clear hold restarts once there is evidence again",
+    );
+  });
+
+  void test("FloodgateScanJobsFailing: finished jobs that failed for good; unknown while the queue is unobservable", () => {
+    const rule = builtInRules(defaultConfig().alerts).find((r) => r.name === "FloodgateScanJobsFailing")!;
+    const jobs = (completed: number, failed: number, lastError: string | null = null): Samples => ({
+      ...queueSamples(0),
+      scanQueue: {
+        stats: null,
+        unobservableSeconds: 0,
+        lastError,
+        jobs: { seconds: 600, completed, failed, lastFailure: "spamd: connect ECONNREFUSED" },
+      },
+    });
+    assert.equal(rule.value(jobs(0, 12)), 1);
+    assert.equal(rule.value(jobs(0, 2)), 0, "fewer than minEvents jobs");
+    assert.equal(rule.value(jobs(0, 12, "redis down")), null);
+    assert.match(rule.description(jobs(0, 12)), /last failure: spamd: connect ECONNREFUSED/);
+  });
+
+  void test("FloodgateAlertsUndelivered reads what waits for delivery, which the manager adds to every sample", async () => {
+    const { step } = one("FloodgateAlertsUndelivered", (a) => {
+      a.undelivered = { enabled: true, high: 0, low: 0, forSeconds: 0, clearForSeconds: 0 };
+    });
+    const [firing] = await step(queueSamples(0));
+    assert.match(firing!.description, /^0 notifications waiting \(the spool keeps 1000/);
   });
 });

@@ -144,7 +144,7 @@ void describe("loadConfig", () => {
     assert.deepEqual(r.config.milter.noReplyStages, ["body"]);
     assert.equal(r.config.redis.prefix, "123");
     assert.equal(r.config.alerts.backlog.high, 2000);
-    assert.equal(r.config.alerts.webhooks[0]?.maxAttempts, 5);
+    assert.equal(r.config.alerts.webhooks[0]?.maxBackoffMs, 60_000);
     assert.deepEqual(r.config.policy.allowlist.senderDomains, ["example.org"]);
   });
 

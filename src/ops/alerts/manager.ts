@@ -1,18 +1,21 @@
 /**
  * The alert evaluator: every `evaluateIntervalMs` it takes one sample, feeds each rule's `HysteresisAlert`, logs every
  * edge, sets the `floodgate_alerts_firing` gauge and hands notifications to the notifiers (which deliver in the
- * background). A failed or slow sampler skips the round; alerts keep their state. Rules, notifiers and the interval
- * can be replaced at run time (a configuration reload) without losing that state.
+ * background, spooling what their receiver does not take). A failed or slow sampler skips the round; alerts keep
+ * their state. Rules, notifiers and the interval can be replaced at run time (a configuration reload) without losing
+ * that state.
  */
 import { hostname } from "node:os";
 import type { Logger } from "../../util/logger.js";
-import type { Config } from "../../config/schema.js";
-import type { LiveConfig } from "../../config/live.js";
-import { alertSampleErrorsTotal, alertsFiring } from "../../metrics/metrics.js";
+import {
+  alertSampleErrorsTotal,
+  alertsFiring,
+  alertSpoolNotifications,
+  alertSpoolOldestAge,
+} from "../../metrics/metrics.js";
 import { HysteresisAlert } from "./hysteresis.js";
-import { builtInRules, type AlertRule, type Samples, type Severity } from "./rules.js";
+import type { AlertRule, DeliveryHealth, Samples, Severity } from "./rules.js";
 import type { AlertNotification, Notifier } from "./notification.js";
-import { WebhookNotifier } from "./webhook.js";
 
 /** An alert firing now, as `/status` shows it. */
 export interface FiringAlert {
@@ -22,6 +25,8 @@ export interface FiringAlert {
   since: number;
   value: number | null;
   summary: string;
+  /** The rule's own labels, as notified. */
+  labels?: Record<string, string>;
 }
 
 export interface AlertManagerOptions {
@@ -35,12 +40,16 @@ export interface AlertManagerOptions {
   logger?: Logger;
   /** ms since the epoch. @defaultValue Date.now */
   clock?: () => number;
+  /** The notifiers' bound, reported with what waits for delivery. @defaultValue 1000 */
+  spoolCapacity?: number;
 }
 
 interface Tracked {
   rule: AlertRule;
   alert: HysteresisAlert;
   value: number | null;
+  /** The rule's labels since it fired. */
+  labels?: Record<string, string>;
 }
 
 /** Evaluates alert rules on a timer, or on demand with `evaluate`. */
@@ -88,13 +97,29 @@ export class AlertManager {
     await Promise.all(this.#notifiers.map((n) => n.idle()));
   }
 
+  /** Notifications not delivered yet, over every notifier. */
+  delivery(now = this.#clock()): DeliveryHealth {
+    let pending = 0;
+    let oldest: number | null = null;
+    for (const notifier of this.#notifiers) {
+      const stats = notifier.stats?.();
+      if (!stats) continue;
+      pending += stats.pending;
+      if (stats.oldestQueuedAt !== null && (oldest === null || stats.oldestQueuedAt < oldest))
+        oldest = stats.oldestQueuedAt;
+    }
+    const oldestAgeSeconds = oldest === null ? 0 : Math.max(0, (now - oldest) / 1000);
+    return { pending, oldestAgeSeconds, capacity: this.#options.spoolCapacity ?? 1000 };
+  }
+
   /**
    * New rules (a reload): a rule that keeps its name keeps its state under the new thresholds; a rule that goes away
-   * while firing is notified as resolved. New notifiers replace the old ones, which finish their deliveries first.
+   * while firing is notified as resolved. New notifiers replace the old ones: those are closed first (what they had
+   * not delivered stays in their spool files), then `notifiers()` makes the new ones, which take the spools over.
    */
   reconfigure(update: {
     rules: readonly AlertRule[];
-    notifiers?: readonly Notifier[];
+    notifiers?: () => readonly Notifier[];
     evaluateIntervalMs?: number;
   }): void {
     const now = this.#clock();
@@ -110,9 +135,8 @@ export class AlertManager {
       return { ...kept, rule };
     });
     if (update.notifiers) {
-      const previous = this.#notifiers;
-      this.#notifiers = update.notifiers;
-      for (const n of previous) void n.idle().then(() => n.close());
+      for (const n of this.#notifiers) void n.close();
+      this.#notifiers = update.notifiers();
     }
     for (const gone of old.values()) {
       alertsFiring.set({ alertname: gone.rule.name }, 0);
@@ -128,6 +152,7 @@ export class AlertManager {
         description: "The rule was disabled by a configuration reload.",
         startsAt: gone.alert.firedAt ?? now,
         endsAt: now,
+        ...(gone.labels ? { labels: gone.labels } : {}),
       });
     }
     this.#tracked = next;
@@ -163,6 +188,7 @@ export class AlertManager {
         since: t.alert.firedAt ?? 0,
         value: t.value,
         summary: t.rule.summary(t.value),
+        ...(t.labels ? { labels: t.labels } : {}),
       }))
       .sort((a, b) => (a.severity === b.severity ? a.since - b.since : a.severity === "critical" ? -1 : 1));
   }
@@ -178,6 +204,10 @@ export class AlertManager {
       return [];
     }
     const now = at ?? this.#clock();
+    const delivery = this.delivery(now);
+    alertSpoolNotifications.set(delivery.pending);
+    alertSpoolOldestAge.set(delivery.oldestAgeSeconds);
+    samples = { ...samples, delivery };
     const out: AlertNotification[] = [];
     for (const t of this.#tracked) {
       let value: number | null;
@@ -191,6 +221,7 @@ export class AlertManager {
       const startedAt = t.alert.firedAt;
       const edge = t.alert.update(value, now);
       if (!edge) continue;
+      if (edge === "firing") t.labels = ruleLabels(t.rule, samples, log);
       const n: AlertNotification = {
         alertname: t.rule.name,
         severity: t.rule.severity,
@@ -202,7 +233,9 @@ export class AlertManager {
         description: t.rule.description(samples),
         startsAt: edge === "firing" ? now : (startedAt ?? now),
         endsAt: edge === "resolved" ? now : null,
+        ...(t.labels ? { labels: t.labels } : {}),
       };
+      if (edge === "resolved") delete t.labels;
       this.#emit(n);
       out.push(n);
     }
@@ -215,6 +248,7 @@ export class AlertManager {
     const log = this.#options.logger;
     const fields = {
       alertname: n.alertname,
+      ...(n.labels ? { labels: n.labels } : {}),
       severity: n.severity,
       value: n.value,
       summary: n.summary,
@@ -227,61 +261,21 @@ export class AlertManager {
   }
 }
 
+/** A rule's labels when it fires; none when it has none or they cannot be read. */
+function ruleLabels(rule: AlertRule, samples: Samples, log: Logger | undefined): Record<string, string> | undefined {
+  if (!rule.labels) return undefined;
+  try {
+    return rule.labels(samples);
+  } catch (err) {
+    log?.error({ alertname: rule.name, err }, "alert rule labels failed");
+    return undefined;
+  }
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`sampler gave no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * An AlertManager with the built-in rules and a webhook notifier per configured webhook. With `live`, it follows
- * reloads of the `alerts` section (thresholds, enabled rules, webhooks, interval) without losing the alerts' state.
- */
-export function createAlertManager(options: {
-  alerts: Config["alerts"];
-  sampler: () => Promise<Samples>;
-  logger?: Logger;
-  externalURL?: string;
-  clock?: () => number;
-  live?: LiveConfig;
-}): AlertManager {
-  const { alerts, logger } = options;
-  const notifiersFor = (a: Config["alerts"]) =>
-    a.webhooks.map(
-      (w) =>
-        new WebhookNotifier({
-          url: w.url,
-          timeoutMs: w.timeoutMs,
-          maxAttempts: w.maxAttempts,
-          backoffMs: w.backoffMs,
-          headers: w.headers,
-          externalURL: options.externalURL ?? "",
-          ...(logger ? { logger } : {}),
-        }),
-    );
-  const manager = new AlertManager({
-    rules: builtInRules(alerts),
-    sampler: options.sampler,
-    notifiers: notifiersFor(alerts),
-    evaluateIntervalMs: alerts.evaluateIntervalMs,
-    ...(alerts.instance ? { instance: alerts.instance } : {}),
-    ...(logger ? { logger } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  if (options.live) {
-    const unsubscribe = options.live.onChange((config, _previous, changed) => {
-      const mine = changed.filter((p) => p.startsWith("alerts."));
-      if (mine.length === 0) return;
-      manager.reconfigure({
-        rules: builtInRules(config.alerts),
-        ...(mine.some((p) => p.startsWith("alerts.webhooks")) ? { notifiers: notifiersFor(config.alerts) } : {}),
-        evaluateIntervalMs: config.alerts.evaluateIntervalMs,
-      });
-      logger?.info({ changed: mine }, "alert rules reconfigured");
-    });
-    manager.onStop(unsubscribe);
-  }
-  return manager;
 }

@@ -3,7 +3,7 @@
  * go to anything that accepts Alertmanager's webhook: the same labels, annotations and fingerprint rules.
  */
 import { createHash } from "node:crypto";
-import type { Severity } from "./rules.js";
+import type { Severity } from "./rule-types.js";
 
 /** One alert edge: firing (first or repeated) or resolved. */
 export interface AlertNotification {
@@ -20,11 +20,15 @@ export interface AlertNotification {
   startsAt: number;
   /** ms since the epoch; null while firing. */
   endsAt: number | null;
+  /** The rule's own labels (such as a fail mode's `reason`), the same from firing to resolved. */
+  labels?: Record<string, string>;
 }
 
 /** Something that delivers notifications in the background; `notify` never blocks and never throws. */
 export interface Notifier {
   notify(notification: AlertNotification): void;
+  /** What waits for delivery: how many, and since when (ms) the oldest. */
+  stats?(): { pending: number; oldestQueuedAt: number | null };
   /** Resolves when nothing is being delivered. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -35,7 +39,7 @@ export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 /** The labels of an alert. */
 export function alertLabels(n: AlertNotification): Record<string, string> {
-  return { alertname: n.alertname, severity: n.severity, service: "floodgate", instance: n.instance };
+  return { ...n.labels, alertname: n.alertname, severity: n.severity, service: "floodgate", instance: n.instance };
 }
 
 /** Alertmanager's fingerprint: a hash of the sorted label set, 16 hex digits; the same alert always has the same one. */

@@ -1,0 +1,117 @@
+/**
+ * The health unit of `floodgate run`: the fast-path Redis probe, the scan queue's sampler, the MTA queue's sampler
+ * (when configured) and the campaign gauge, each on its own timer, none waiting for Redis at start. Returns the
+ * health they feed and the function that stops them.
+ */
+import type { Cluster, Redis } from "ioredis";
+import type { LiveConfig } from "../config/live.js";
+import type { FingerprintPool } from "../fingerprint/pool.js";
+import { campaignsActive, registry } from "../metrics/metrics.js";
+import { DaemonHealth } from "../ops/health/daemon-health.js";
+import { QueueSampler } from "../ops/health/queue-sampler.js";
+import { RedisProbe } from "../ops/health/redis-probe.js";
+import type { MailFlow } from "../ops/mail-flow.js";
+import { MtaQueueSampler } from "../ops/mta-queue/sampler.js";
+import { arrivalsKey } from "../queue/names.js";
+import type { ScanProducerWithQueue } from "../queue/producer.js";
+import { queueStats } from "../queue/stats.js";
+import type { RedisCampaignStore } from "../reputation/store.js";
+import type { Logger } from "../util/logger.js";
+
+export interface HealthUnitDeps {
+  live: LiveConfig;
+  logger: Logger;
+  /** The mail path's Redis connection: the probe measures what the mail path meets. */
+  fast: Redis | Cluster;
+  store: RedisCampaignStore;
+  /** The heavy-scan producer; null when the queue is off. */
+  producer: ScanProducerWithQueue | null;
+  /** BullMQ's connection of the producer (its readiness gates the queue samples). */
+  bullmq: Redis | Cluster | null;
+  pool: FingerprintPool;
+  mailFlow: MailFlow;
+}
+
+export interface HealthUnit {
+  readonly health: DaemonHealth;
+  /** The MTA's queue is sampled. */
+  readonly mtaQueue: boolean;
+  stop(): Promise<void>;
+}
+
+/** Start the probes and samplers. */
+export function startHealth(deps: HealthUnitDeps): HealthUnit {
+  const { live, logger, producer } = deps;
+  const c = live.current();
+  const intervalMs = Math.min(c.alerts.evaluateIntervalMs, 5000);
+  const redis = new RedisProbe({ ping: pingOf(deps.fast), timeoutMs: Math.max(1000, c.redis.commandTimeoutMs) });
+  const queue = producer
+    ? new QueueSampler({
+        sample: () => queueStats(producer.queue, { arrivalsKey: arrivalsKey(live.current()) }),
+        connected: () => (deps.bullmq as Redis | null)?.status === "ready",
+        intervalMs,
+        windowSeconds: c.alerts.scanJobsFailing.windowSeconds,
+        logger,
+      })
+    : null;
+  const mq = c.mtaQueue;
+  const mta =
+    mq.mta === "none"
+      ? null
+      : new MtaQueueSampler({
+          mta: mq.mta,
+          ...(mq.command ? { command: mq.command } : {}),
+          intervalMs: mq.intervalSeconds * 1000,
+          timeoutMs: mq.timeoutSeconds * 1000,
+          logger,
+        });
+  redis.start();
+  queue?.start();
+  // The first queue sample as soon as BullMQ's connection is up; the timer takes over from there.
+  if (queue && deps.bullmq) {
+    if ((deps.bullmq as Redis).status === "ready") void queue.sample();
+    else deps.bullmq.once("ready", () => void queue.sample());
+  }
+  mta?.start();
+  const campaigns = setInterval(() => {
+    deps.store.countActive().then(
+      (n) => campaignsActive.set(n),
+      () => undefined,
+    );
+  }, intervalMs);
+  campaigns.unref();
+
+  const health = new DaemonHealth({
+    registry,
+    config: () => live.current(),
+    mailFlow: deps.mailFlow,
+    redis,
+    queue,
+    mta,
+    poolThreads: () => deps.pool.stats().threads,
+    reload: () => live.lastReload(),
+  });
+  return {
+    health,
+    mtaQueue: mta !== null,
+    async stop() {
+      clearInterval(campaigns);
+      queue?.stop();
+      await Promise.all([redis.stop(), mta?.stop()]);
+    },
+  };
+}
+
+/**
+ * A PING over the connection that says why it failed: while the connection is down, ioredis refuses commands with
+ * "Stream isn't writeable", so the connection's own last error (ECONNREFUSED, NOAUTH…) is what the operator needs.
+ */
+function pingOf(connection: Redis | Cluster): () => Promise<unknown> {
+  let lastError = "";
+  connection.on("error", (err: Error) => (lastError = err.message));
+  return async () => {
+    const status = (connection as Redis).status;
+    if (status !== "ready") throw new Error(`not connected (${status})${lastError ? `: ${lastError}` : ""}`);
+    return connection.ping();
+  };
+}

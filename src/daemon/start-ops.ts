@@ -1,0 +1,76 @@
+/**
+ * The ops server unit of `floodgate run`: `/metrics`, `/healthz`, `/readyz`, `/status` and the shadow switch over the
+ * daemon's memory, so it answers whatever Redis does: the readiness checks and the status read the last probe and
+ * samples, and the parts that need Redis (the top campaigns) fail on their own and are named in `errors`.
+ */
+import type { LiveConfig } from "../config/live.js";
+import { registry } from "../metrics/metrics.js";
+import type { AlertManager } from "../ops/alerts/manager.js";
+import type { DaemonHealth } from "../ops/health/daemon-health.js";
+import { startOpsServer } from "../ops/http.js";
+import { readinessFromChecks } from "../ops/readiness.js";
+import type { MailFlow } from "../ops/mail-flow.js";
+import type { QueueStatus } from "../ops/status.js";
+import type { CampaignStore } from "../reputation/types.js";
+import type { Logger } from "../util/logger.js";
+
+export interface OpsUnitDeps {
+  live: LiveConfig;
+  logger: Logger;
+  health: DaemonHealth;
+  /** The alert manager, once started (the status shows no alerts before). */
+  alerts: () => AlertManager | null;
+  mailFlow: MailFlow;
+  store: CampaignStore;
+  /** The scan queue is on. */
+  queue: boolean;
+}
+
+export interface OpsUnit {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Start the ops server when `metrics.enabled`; null otherwise. */
+export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
+  const c = deps.live.current();
+  if (!c.metrics.enabled) return null;
+  const { health } = deps;
+  const ops = await startOpsServer({
+    config: c,
+    registry,
+    live: deps.live,
+    logger: deps.logger,
+    readiness: readinessFromChecks(health.readinessChecks()),
+    status: {
+      ...(deps.queue ? { queue: async () => queueStatus(await health.samples()) } : {}),
+      alerts: () => deps.alerts()?.firing() ?? [],
+      mailFlow: () => deps.mailFlow.snapshot(),
+      health: () => health.status(),
+      delivery: () => deps.alerts()?.delivery() ?? { pending: 0, oldestAgeSeconds: 0, capacity: 0 },
+      campaigns: async () =>
+        (await deps.store.top(10)).map((v) => ({
+          id: v.id,
+          copies: v.copies,
+          recipients: v.recipients,
+          senders: v.senders,
+          verdict: v.verdict?.verdict ?? v.state,
+        })),
+    },
+  });
+  return { port: ops.port, stop: () => ops.close() };
+}
+
+/** The queue part of `/status`; throws (named under `errors`) while the queue cannot be sampled. */
+function queueStatus(samples: Awaited<ReturnType<DaemonHealth["samples"]>>): QueueStatus {
+  const q = samples.scanQueue;
+  const stats = q?.stats;
+  if (!q || !stats) throw new Error(`the scan queue cannot be sampled: ${q?.lastError ?? "no sample yet"}`);
+  return {
+    backlog: stats.backlog,
+    counts: stats.counts,
+    oldestJobAgeSeconds: stats.oldestWaitingAgeSeconds,
+    arrivalRate: stats.arrivalRate,
+    completionRate: stats.completionRate,
+  };
+}
