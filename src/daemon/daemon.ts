@@ -152,6 +152,31 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
 
     const policy = createFloodgatePolicy({ config, pool, store, producer, logger });
     const mailFlow = new MailFlow({ windowSeconds: c.alerts.watchdog.ratioWindowSeconds });
+    // Health, the ops server and alerting run from the daemon's memory: none of them waits for Redis. They start before
+    // the milter, so the first messages count in the alerts' windows.
+    const health = await startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow });
+    cleanups.push(() => health.stop());
+    let alerting: AlertingUnit | null = null;
+    const ops = await startOps({
+      live,
+      logger,
+      health: health.health,
+      alerts: () => alerting?.alerts ?? null,
+      mailFlow,
+      store,
+      queue: producer !== null,
+    });
+    if (ops) cleanups.push(() => ops.stop());
+    const metricsPort = ops?.port ?? null;
+    alerting = startAlerting({
+      live,
+      logger,
+      health: health.health,
+      mtaQueue: health.mtaQueue,
+      spoolDirectory: state.subdir("alert-spool"),
+    });
+    cleanups.push(() => alerting?.stop());
+
     const engine = await selectEngine(c, logger);
     captureBudget.listen({
       held: (bytes) => metrics.captureBytes.set(bytes),
@@ -180,30 +205,6 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
       },
     });
     cleanups.push(() => milter.close(config().milter.shutdownGraceSeconds * 1000));
-
-    // Health, the ops server and alerting run from the daemon's memory: none of them waits for Redis.
-    const health = startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow });
-    cleanups.push(() => health.stop());
-    let alerting: AlertingUnit | null = null;
-    const ops = await startOps({
-      live,
-      logger,
-      health: health.health,
-      alerts: () => alerting?.alerts ?? null,
-      mailFlow,
-      store,
-      queue: producer !== null,
-    });
-    if (ops) cleanups.push(() => ops.stop());
-    const metricsPort = ops?.port ?? null;
-    alerting = startAlerting({
-      live,
-      logger,
-      health: health.health,
-      mtaQueue: health.mtaQueue,
-      spoolDirectory: state.subdir("alert-spool"),
-    });
-    cleanups.push(() => alerting?.stop());
 
     const unwatch = live.watchSignal("SIGHUP");
     cleanups.push(unwatch);

@@ -39,8 +39,8 @@ export interface HealthUnit {
   stop(): Promise<void>;
 }
 
-/** Start the probes and samplers. */
-export function startHealth(deps: HealthUnitDeps): HealthUnit {
+/** Start the probes and samplers; call it before the milter takes mail (the shares' windows start here). */
+export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
   const { live, logger, producer } = deps;
   const c = live.current();
   const intervalMs = Math.min(c.alerts.evaluateIntervalMs, 5000);
@@ -91,6 +91,7 @@ export function startHealth(deps: HealthUnitDeps): HealthUnit {
     poolThreads: () => deps.pool.stats().threads,
     reload: () => live.lastReload(),
   });
+  await health.start();
   return {
     health,
     mtaQueue: mta !== null,

@@ -67,6 +67,11 @@ export class DaemonHealth {
     this.#fingerprints = new CounterWindow(a.poolSaturated.windowSeconds);
   }
 
+  /** Take the counters' first snapshot: the baseline of the first window. Call it before mail flows. */
+  async start(): Promise<void> {
+    await this.#snapshot(this.#clock());
+  }
+
   /** One evaluation's samples. */
   async samples(): Promise<Samples> {
     const now = this.#clock();
