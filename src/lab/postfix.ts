@@ -42,6 +42,8 @@ export interface PostfixOptions {
 export interface PostfixLab {
   /** The temp dir holding everything; removed by `stop()`. */
   readonly dir: string;
+  /** The instance's configuration directory (main.cf, master.cf): `postqueue -c DIR`, `postfix -c DIR`. */
+  readonly configDir: string;
   /** smtpd's port on 127.0.0.1. */
   readonly smtpPort: number;
   /** The Maildir base: mail to `user@box.lab` lands in `maildir/user/`. */
@@ -196,6 +198,7 @@ export async function startPostfix(options: PostfixOptions): Promise<PostfixLab>
 
   return {
     dir,
+    configDir: etc,
     smtpPort,
     maildir,
     sinkDir,

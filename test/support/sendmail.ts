@@ -44,6 +44,8 @@ export interface SendmailOptions {
   milter: string;
   /** Milter timeouts in seconds: C (connect), S (send), R (read), E (end of message, a total). */
   timeouts?: { connect?: number; send?: number; read?: number; eom?: number };
+  /** Start no smart host: every relayed message is deferred and stays in the queue. */
+  nextHopDown?: boolean;
 }
 
 export interface SendmailLab {
@@ -53,6 +55,8 @@ export interface SendmailLab {
   readonly sinkDir: string;
   /** Sendmail's stderr and the queue files left (there is no syslog), for failure messages. */
   diagnostics(): string;
+  /** The command that lists this instance's queue (`mailq`), with the host name and libraries it needs. */
+  queueCommand(): string[];
   /** Stop Sendmail (its whole process group) and smtp-sink; remove the temp dir unless FLOODGATE_KEEP_LAB is set. */
   stop(): Promise<void>;
 }
@@ -91,7 +95,7 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
   writeFileSync(join(dir, "lab.cf"), cf);
 
   const sink = spawn(
-    "/usr/sbin/smtp-sink",
+    options.nextHopDown ? "true" : "/usr/sbin/smtp-sink",
     ["-u", "nobody", "-c", "-d", `${sinkDir}/%H%M%S.`, `127.0.0.2:${sinkPort}`, "128"],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -135,13 +139,20 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
       attemptTimeoutMs: 5000,
       exited: () => daemon.exitCode !== null || daemon.signalCode !== null,
     });
-    await waitForPort(sinkPort, { what: "smtp-sink", host: "127.0.0.2" });
+    if (!options.nextHopDown) await waitForPort(sinkPort, { what: "smtp-sink", host: "127.0.0.2" });
   } catch (error) {
     const detail = `${error instanceof Error ? error.message : String(error)}\n${diagnostics()}`;
     await stop();
     throw new Error(`private Sendmail did not start: ${detail}`);
   }
-  return { dir, smtpPort, sinkDir, diagnostics, stop };
+  const queueCommand = () => [
+    "unshare",
+    "--uts",
+    "sh",
+    "-c",
+    `hostname ${HOSTNAME} && LD_LIBRARY_PATH=${LIB_DIR} exec ${bin} -C ${join(dir, "lab.cf")} -bp`,
+  ];
+  return { dir, smtpPort, sinkDir, diagnostics, queueCommand, stop };
 }
 
 /** The .mc: real-mta-lab.md's essentials, then the users' snippet with the lab's milter and timeouts. */

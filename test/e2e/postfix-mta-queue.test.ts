@@ -1,0 +1,102 @@
+/**
+ * The MTA's side of the silence, end to end through the private Postfix: its next hop unreachable, mail that
+ * Floodgate passed piles up in Postfix's deferred queue. Floodgate samples the queue with `postqueue -j`, exports it,
+ * fires FloodgateMtaDeferredHigh to a real webhook receiver and shows the queue in `floodgate status`; once the next
+ * hop answers again and the queue is flushed, the alert resolves.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
+import { startPostfix, stopChild, type PostfixLab } from "../../src/lab/postfix.js";
+import { sendMail } from "../../src/lab/smtp.js";
+import { loadHam } from "../../src/lab/corpus.js";
+import { freePort, waitForPort } from "../../src/util/tcp-port.js";
+import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
+import { pollUntil } from "../support/poll.js";
+import { edgesOf, floodgateStatus, received, statusDocument } from "../support/alerts.js";
+
+const run = promisify(execFile);
+
+describe("mail piling up in Postfix's queue", () => {
+  let redis: PrivateRedis;
+  let hook: WebhookReceiver;
+  let postfix: PostfixLab;
+  let daemon: DaemonProcess;
+  let nextHop: ChildProcess | null = null;
+  let nextHopPort: number;
+
+  before(async () => {
+    redis = await startTestRedis();
+    hook = await startWebhookReceiver();
+    const milterPort = await freePort();
+    // Nothing listens there yet: every delivery to another domain is deferred.
+    nextHopPort = await freePort();
+    const transport = `smtp:[127.0.0.1]:${nextHopPort}`;
+    postfix = await startPostfix({
+      milter: `inet:127.0.0.1:${milterPort}`,
+      extraMain: { default_transport: transport, relay_transport: transport },
+    });
+    daemon = await startDaemonProcess(
+      {
+        redis: { url: redis.url },
+        worker: { processes: 0 },
+        mtaQueue: {
+          mta: "postfix",
+          command: ["/usr/sbin/postqueue", "-c", postfix.configDir, "-j"],
+          intervalSeconds: 1,
+        },
+        alerts: {
+          evaluateIntervalMs: 250,
+          webhooks: [{ url: hook.url, backoffMs: 100 }],
+          mtaQueue: { deferred: { high: 5, low: 0, forSeconds: 0, clearForSeconds: 0 } },
+        },
+      },
+      { milterPort },
+    );
+  });
+
+  after(async () => {
+    if (nextHop) await stopChild(nextHop);
+    await daemon?.stop();
+    await postfix?.stop();
+    await hook?.close();
+    await redis?.stop();
+  });
+
+  test("the next hop unreachable: the deferred queue grows and FloodgateMtaDeferredHigh fires, then resolves", async () => {
+    const messages = loadHam({ limit: 8 }).slice(0, 8);
+    for (const [i, m] of messages.entries()) {
+      const r = await sendMail({
+        port: postfix.smtpPort,
+        from: "list@example.org",
+        to: [`reader${i}@remote.example`],
+        data: m.bytes,
+      });
+      assert.ok(r.accepted, `accepted through the milter: ${r.finalCode} ${r.finalText}`);
+    }
+    await pollUntil("FloodgateMtaDeferredHigh at the webhook", () =>
+      received(hook.bodies, "FloodgateMtaDeferredHigh", "firing"),
+    );
+    assert.ok((await metricValue(daemon.metricsUrl, "floodgate_mta_queue_messages", { queue: "deferred" })) >= 5);
+    const doc = await statusDocument(daemon.metricsUrl);
+    const queue = (doc["health"] as { mtaQueue: { counts: { deferred: number; oldestAgeSeconds: number } } }).mtaQueue;
+    assert.ok(queue.counts.deferred >= 5, JSON.stringify(queue));
+    const status = await floodgateStatus(daemon.metricsUrl);
+    assert.equal(status.code, 1, "a warning: mail waits downstream");
+    assert.match(status.stdout, /postfix queue: deferred \d+, active \d+, hold 0, incoming \d+, oldest \d+ s/);
+    assert.match(status.stdout, /WARNING FloodgateMtaDeferredHigh/);
+
+    // The next hop answers again; a flush sends the queue on.
+    nextHop = spawn("/usr/sbin/smtp-sink", ["-u", "nobody", `127.0.0.1:${nextHopPort}`, "128"], { stdio: "ignore" });
+    await waitForPort(nextHopPort, { what: "smtp-sink" });
+    await run("/usr/sbin/postqueue", ["-c", postfix.configDir, "-f"], { timeout: 30_000 });
+    await pollUntil("FloodgateMtaDeferredHigh resolved", () =>
+      received(hook.bodies, "FloodgateMtaDeferredHigh", "resolved"),
+    );
+    assert.deepEqual(edgesOf(hook.bodies, "FloodgateMtaDeferredHigh"), ["firing", "resolved"]);
+    assert.equal(await metricValue(daemon.metricsUrl, "floodgate_mta_queue_messages", { queue: "deferred" }), 0);
+  });
+});
