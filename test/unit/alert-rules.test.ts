@@ -451,3 +451,20 @@ void describe("the alerts for the ways filtering stops silently", () => {
     assert.match(firing!.description, /^0 notifications waiting \(the spool keeps 1000/);
   });
 });
+
+void describe('README "When mail stops"', () => {
+  void test("names every built-in alert with its severity", () => {
+    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+    const start = readme.indexOf("## When mail stops");
+    assert.ok(start >= 0, "the section exists");
+    const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+    for (const rule of builtInRules(defaultConfig().alerts, { mtaQueue: true })) {
+      assert.match(
+        section,
+        new RegExp(`\`${rule.name}(\\{reason\\})?\` \\(${rule.severity}`),
+        `${rule.name} is documented as ${rule.severity}`,
+      );
+    }
+    assert.equal(builtInRules(defaultConfig().alerts, { mtaQueue: true }).length, BUILT_IN_ALERT_NAMES.length);
+  });
+});
