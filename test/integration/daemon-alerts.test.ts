@@ -1,8 +1,9 @@
 /**
- * Operations scenarios on the real daemon (issue 5): workers stopped and a flood sent → the backlog alert reaches a
- * local webhook once, and its resolution once after a worker drains the queue; every message rejected → the
- * reject-ratio and no-accepted-mail alerts fire; SIGHUP with a broken file keeps serving on the old configuration,
- * and a valid reload switches shadow mode without dropping the session.
+ * Operations scenarios on the real daemon: workers stopped and a flood sent → the backlog alert reaches a local
+ * webhook once, and its resolution once after a worker drains the queue; every message rejected → the reject-ratio
+ * and no-accepted-mail alerts fire; SIGHUP with a broken file keeps serving on the old configuration and fires
+ * FloodgateConfigReloadRefused once, and a valid reload resolves it and switches shadow mode without dropping the
+ * session; a scanner that fails every job → FloodgateScanJobsFailing names the failure.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import { CLI, metricValue, runCli, startDaemonProcess } from "../support/daemon.
 import { loadHam } from "../../src/lab/corpus.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
+import { freePort } from "../../src/util/tcp-port.js";
 
 type Notification = {
   status: string;
@@ -150,13 +152,22 @@ describe("alerting on the running daemon", () => {
       () => notificationsFor(hook.bodies, "FloodgateNoMailAccepted").length >= 1,
     );
 
-    // A broken file on SIGHUP: refused, counted, and mail is still decided on the running configuration.
+    // A broken file on SIGHUP: refused, counted, alerted once, and mail is still decided on the running configuration.
     const good = readFileSync(daemon.configPath, "utf8");
     writeFileSync(daemon.configPath, good + '\nmilter:\n  listen: ["tcp:nowhere"]\n  bogus: 1\n');
     daemon.process.kill("SIGHUP");
     await pollUntil(
       "the reload to be refused",
       async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "refused" })) === 1,
+    );
+    await pollUntil("FloodgateConfigReloadRefused", () =>
+      notificationsFor(hook.bodies, "FloodgateConfigReloadRefused").some((n) => n.status === "firing"),
+    );
+    const refused = notificationsFor(hook.bodies, "FloodgateConfigReloadRefused")[0]!.alerts[0]!;
+    assert.match(
+      refused.annotations["description"]!,
+      /^refused at .+: line \d+: YAML: /,
+      "the page lists the file's errors",
     );
     client = await MilterClient.connect(daemon.milter);
     await client.open();
@@ -171,6 +182,14 @@ describe("alerting on the running daemon", () => {
       "the reload to apply",
       async () => (await metricValue(daemon.metricsUrl, "floodgate_config_reloads_total", { result: "ok" })) >= 1,
     );
+    await pollUntil("FloodgateConfigReloadRefused resolved by the reload that applied", () =>
+      notificationsFor(hook.bodies, "FloodgateConfigReloadRefused").some((n) => n.status === "resolved"),
+    );
+    assert.deepEqual(
+      notificationsFor(hook.bodies, "FloodgateConfigReloadRefused").map((n) => n.status),
+      ["firing", "resolved"],
+      "one-shot: notified once",
+    );
     const shadow = await client.transaction(message);
     assert.equal(shadow.eom?.action, "continue", "shadow mode never rejects");
     const status = shadow.eom.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status") as {
@@ -178,5 +197,43 @@ describe("alerting on the running daemon", () => {
     };
     assert.match(status.value, /shadow-reject/);
     await client.quit();
+  });
+
+  test("a scanner that fails every job: FloodgateScanJobsFailing, naming the failure", async () => {
+    const redis = await startTestRedis();
+    cleanups.push(() => redis.stop());
+    const hook = await startWebhookReceiver();
+    cleanups.push(() => hook.close());
+    const deadPort = await freePort();
+    const daemon = await startDaemonProcess({
+      redis: { url: redis.url },
+      // spamd where nothing listens: every job fails, and with one attempt it fails for good at once.
+      worker: {
+        processes: 1,
+        attempts: 1,
+        scanners: [{ type: "spamd", host: "127.0.0.1", port: deadPort, timeoutMs: 1000 }],
+      },
+      policy: { holdBulk: false },
+      alerts: {
+        evaluateIntervalMs: 200,
+        webhooks: [{ url: hook.url, backoffMs: 100 }],
+        scanJobsFailing: { forSeconds: 0, windowSeconds: 60, minEvents: 3 },
+      },
+    });
+    cleanups.push(() => daemon.stop());
+    const client = await MilterClient.connect(daemon.milter);
+    await client.open();
+    for (const m of loadHam({ limit: 6 }).slice(0, 6)) {
+      const r = await client.transaction(rawToTestMessage(m.bytes, "list@example.org", ["user@box.lab"]));
+      assert.equal(r.eom?.action, "continue", "mail is not held up by the failing scanner");
+    }
+    await client.quit();
+    await pollUntil("FloodgateScanJobsFailing", () =>
+      notificationsFor(hook.bodies, "FloodgateScanJobsFailing").some((n) => n.status === "firing"),
+    );
+    const alert = notificationsFor(hook.bodies, "FloodgateScanJobsFailing")[0]!.alerts[0]!;
+    assert.equal(alert.labels["severity"], "critical");
+    assert.match(alert.annotations["description"]!, /last failure: .*(spamd|ECONNREFUSED)/);
+    assert.ok((await metricValue(daemon.metricsUrl, "floodgate_scan_jobs_finished_total", { result: "failed" })) >= 3);
   });
 });
