@@ -97,8 +97,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
     mtaQueue: mta !== null,
     async stop() {
       clearInterval(campaigns);
-      queue?.stop();
-      await Promise.all([redis.stop(), mta?.stop()]);
+      await Promise.all([redis.stop(), queue?.stop(), mta?.stop()]);
     },
   };
 }

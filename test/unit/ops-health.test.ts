@@ -137,7 +137,7 @@ void describe("QueueSampler", () => {
     assert.equal(sampler.health().lastError, "no answer within 20 ms");
     await sampler.sample();
     assert.equal(asked, 1);
-    assert.equal(sampler.health().lastError, "the previous sample is still waiting for Redis");
+    assert.equal(sampler.health().lastError, "the previous sample of the scan queue is still waiting");
   });
 });
 

@@ -1,10 +1,10 @@
 /**
  * The fast-path store's reachability, measured apart from the mail: a PING over the mail path's own connection every
  * `intervalMs`, bounded by `timeoutMs`. FloodgateRedisDown, `/readyz` and `/status` read it, so an outage is seen
- * whether mail flows or not (a pool that fails every message first never reaches Redis). One probe at a time; the
- * timer does not keep the process alive.
+ * whether mail flows or not (a pool that fails every message first never reaches Redis).
  */
 import { redisUp, redisUnreachableSeconds } from "../../metrics/metrics.js";
+import { Sampled } from "./sampled.js";
 
 export interface RedisProbeOptions {
   /** One round trip: resolves when Redis answered. */
@@ -29,68 +29,41 @@ export interface RedisHealth {
 
 /** Probes Redis on a timer; `health()` answers at once from the last probe. */
 export class RedisProbe {
-  readonly #options: Required<RedisProbeOptions>;
-  readonly #startedAt: number;
-  #lastOkAt: number | null = null;
-  #lastError: string | null = "not probed yet";
-  #timer: NodeJS.Timeout | null = null;
-  #probing: Promise<void> | null = null;
+  readonly #sampled: Sampled<unknown>;
 
   constructor(options: RedisProbeOptions) {
-    this.#options = { intervalMs: 1000, timeoutMs: 1000, clock: Date.now, ...options };
-    this.#startedAt = this.#options.clock();
+    this.#sampled = new Sampled({
+      what: "the fast-path Redis",
+      attempt: options.ping,
+      intervalMs: options.intervalMs ?? 1000,
+      timeoutMs: options.timeoutMs ?? 1000,
+      ...(options.clock ? { clock: options.clock } : {}),
+      after: () => {
+        const h = this.health();
+        redisUp.set(h.reachable ? 1 : 0);
+        redisUnreachableSeconds.set(h.unreachableSeconds);
+      },
+    });
   }
 
   /** Probe now and then every `intervalMs` until `stop()`. */
   start(): void {
-    if (this.#timer) return;
-    void this.probe();
-    this.#timer = setInterval(() => void this.probe(), this.#options.intervalMs);
-    this.#timer.unref();
+    this.#sampled.start();
+    void this.#sampled.sample();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#probing;
+  stop(): Promise<void> {
+    return this.#sampled.stop();
   }
 
-  /** One probe (skipped while one is in flight). Never throws. */
+  /** One probe. Never throws. */
   probe(): Promise<void> {
-    this.#probing ??= this.#probe().finally(() => (this.#probing = null));
-    return this.#probing;
+    return this.#sampled.sample();
   }
 
   /** The store's state now. */
-  health(now = this.#options.clock()): RedisHealth {
-    const reachable = this.#lastError === null;
-    const since = this.#lastOkAt ?? this.#startedAt;
-    return {
-      reachable,
-      unreachableSeconds: reachable ? 0 : Math.max(0, (now - since) / 1000),
-      lastError: this.#lastError,
-    };
-  }
-
-  async #probe(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${this.#options.timeoutMs} ms`)),
-          this.#options.timeoutMs,
-        );
-      });
-      await Promise.race([this.#options.ping(), timeout]);
-      this.#lastOkAt = this.#options.clock();
-      this.#lastError = null;
-    } catch (err) {
-      this.#lastError = (err as Error).message || "failed";
-    } finally {
-      clearTimeout(timer);
-    }
-    const h = this.health();
-    redisUp.set(h.reachable ? 1 : 0);
-    redisUnreachableSeconds.set(h.unreachableSeconds);
+  health(now?: number): RedisHealth {
+    const s = this.#sampled.state(now);
+    return { reachable: s.lastError === null, unreachableSeconds: s.failingSeconds, lastError: s.lastError };
   }
 }

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { mtaQueueMessages, mtaQueueOldestAge, mtaQueueUnobservableSeconds } from "../../metrics/metrics.js";
 import type { Logger } from "../../util/logger.js";
+import { Sampled } from "../health/sampled.js";
 import { postfixParser, sendmailParser, type MtaQueueCounts, type QueueListingParser } from "./parse.js";
 
 export type { MtaQueueCounts } from "./parse.js";
@@ -81,76 +82,55 @@ export function runListing(
 
 /** Samples the MTA's queue every `intervalMs`; `health()` answers at once. */
 export class MtaQueueSampler {
-  readonly #options: Required<Omit<MtaQueueSamplerOptions, "logger">> & { logger?: Logger };
-  readonly #startedAt: number;
-  #counts: MtaQueueCounts | null = null;
-  #lastOkAt: number | null = null;
-  #lastError: string | null = "not sampled yet";
-  #running: Promise<void> | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #warned = false;
+  readonly #mta: MtaKind;
+  readonly #sampled: Sampled<MtaQueueCounts>;
 
   constructor(options: MtaQueueSamplerOptions) {
-    this.#options = {
-      command: DEFAULT_QUEUE_COMMANDS[options.mta],
-      intervalMs: 60_000,
-      timeoutMs: 30_000,
-      clock: Date.now,
-      ...options,
-    };
-    this.#startedAt = this.#options.clock();
+    const mta = options.mta;
+    const command = options.command ?? DEFAULT_QUEUE_COMMANDS[mta];
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const clock = options.clock ?? Date.now;
+    this.#mta = mta;
+    this.#sampled = new Sampled({
+      what: `the ${mta} queue`,
+      attempt: () => {
+        const now = clock();
+        return runListing(command, mta === "postfix" ? postfixParser(now) : sendmailParser(now), timeoutMs);
+      },
+      intervalMs: options.intervalMs ?? 60_000,
+      // The listing kills itself at `timeoutMs`: give it a moment more to say so.
+      timeoutMs: timeoutMs + 1000,
+      after: (counts) => this.#after(counts),
+      clock,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   }
 
+  /** Sample now and then every `intervalMs`. */
   start(): void {
-    if (this.#timer) return;
-    void this.sample();
-    this.#timer = setInterval(() => void this.sample(), this.#options.intervalMs);
-    this.#timer.unref();
+    this.#sampled.start();
+    void this.#sampled.sample();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#sampled.stop();
   }
 
-  /** One sample (skipped while one runs). Never throws. */
+  /** One sample. Never throws. */
   sample(): Promise<void> {
-    this.#running ??= this.#sample().finally(() => (this.#running = null));
-    return this.#running;
+    return this.#sampled.sample();
   }
 
-  health(now = this.#options.clock()): MtaQueueHealth {
-    const ok = this.#lastError === null;
-    return {
-      mta: this.#options.mta,
-      counts: ok ? this.#counts : null,
-      unobservableSeconds: ok ? 0 : Math.max(0, (now - (this.#lastOkAt ?? this.#startedAt)) / 1000),
-      lastError: this.#lastError,
-    };
+  health(now?: number): MtaQueueHealth {
+    const s = this.#sampled.state(now);
+    return { mta: this.#mta, counts: s.value, unobservableSeconds: s.failingSeconds, lastError: s.lastError };
   }
 
-  async #sample(): Promise<void> {
-    const o = this.#options;
-    const now = o.clock();
-    const parser = o.mta === "postfix" ? postfixParser(now) : sendmailParser(now);
-    try {
-      const counts = await runListing(o.command, parser, o.timeoutMs);
-      this.#counts = counts;
-      this.#lastOkAt = o.clock();
-      this.#lastError = null;
-      for (const queue of ["deferred", "active", "hold", "incoming"] as const) {
-        mtaQueueMessages.set({ queue }, counts[queue]);
-      }
-      mtaQueueOldestAge.set(counts.oldestAgeSeconds);
-      mtaQueueUnobservableSeconds.set(0);
-      if (this.#warned) o.logger?.info({ mta: o.mta }, "the MTA's queue can be sampled again");
-      this.#warned = false;
-    } catch (err) {
-      this.#lastError = (err as Error).message;
-      mtaQueueUnobservableSeconds.set(this.health().unobservableSeconds);
-      if (!this.#warned) o.logger?.warn({ mta: o.mta, err: this.#lastError }, "the MTA's queue cannot be sampled");
-      this.#warned = true;
-    }
+  #after(counts: MtaQueueCounts | null): void {
+    mtaQueueUnobservableSeconds.set(this.#sampled.state().failingSeconds);
+    if (!counts) return;
+    for (const queue of ["deferred", "active", "hold", "incoming"] as const)
+      mtaQueueMessages.set({ queue }, counts[queue]);
+    mtaQueueOldestAge.set(counts.oldestAgeSeconds);
   }
 }
