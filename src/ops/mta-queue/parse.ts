@@ -75,9 +75,9 @@ export function mailqTime(text: string, nowMs: number): number | null {
 /**
  * `mailq`: a message line "QUEUEID[*X-] SIZE DAY MON DD HH:MM SENDER", then indented lines: a "(reason)" line when a
  * delivery was tried and deferred, then the recipients. `*` marks a message being delivered. Quarantined messages
- * are listed only by `mailq -qQ` and are counted as hold when that listing is sampled.
+ * are listed only by `mailq -qQ`, so hold stays 0 for Sendmail.
  */
-export function sendmailParser(nowMs: number, options: { quarantine?: boolean } = {}): QueueListingParser {
+export function sendmailParser(nowMs: number): QueueListingParser {
   const counts = empty();
   let oldest = Infinity;
   /** The message whose indented lines follow: counted as incoming until a reason line shows it was deferred. */
@@ -87,8 +87,7 @@ export function sendmailParser(nowMs: number, options: { quarantine?: boolean } 
     if (message) {
       counts.total++;
       pending = false;
-      if (options.quarantine) counts.hold++;
-      else if (message[2] === "*") counts.active++;
+      if (message[2] === "*") counts.active++;
       else {
         counts.incoming++;
         pending = true;
