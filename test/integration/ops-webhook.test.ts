@@ -18,6 +18,26 @@ import { SpoolFile, spoolFileFor } from "../../src/ops/alerts/spool.js";
 import { WebhookNotifier } from "../../src/ops/alerts/webhook.js";
 import type { AlertNotification } from "../../src/ops/alerts/notification.js";
 import { pollUntil } from "../support/poll.js";
+import type { Logger } from "../../src/util/logger.js";
+
+function sampleNotification(): AlertNotification {
+  return {
+    alertname: "FloodgateScanBacklogHigh",
+    severity: "warning",
+    status: "firing",
+    repeat: false,
+    instance: "mx1",
+    value: 1,
+    summary: "s",
+    description: "d",
+    startsAt: Date.UTC(2026, 0, 1),
+    endsAt: null,
+  };
+}
+
+function sampleSamples(): Samples {
+  return { backlog: 0, oldestJobAgeSeconds: 0, arrivalRate: 0, completionRate: 0, mailFlow: null };
+}
 
 /** A webhook receiver: records each POST body; `respond` decides each answer (status, or "hang"). */
 class Receiver {
@@ -272,6 +292,31 @@ void describe("alert webhooks", () => {
       assert.equal(notifier.stats().pending, 3);
     } finally {
       await notifier.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void test("spool files of webhooks no longer configured are kept and said at start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fg-spool-"));
+    try {
+      const orphan = new SpoolFile(spoolFileFor(dir, "http://127.0.0.1:9/gone"));
+      orphan.save([{ queuedAt: T0, notification: { ...sampleNotification(), alertname: "FloodgateRedisDown" } }]);
+      const warnings: string[] = [];
+      const logger = { warn: (_fields: object, message: string) => warnings.push(message) } as unknown as Logger;
+      const config = defaultConfig();
+      config.alerts.webhooks = [{ url, timeoutMs: 1000, backoffMs: 10, maxBackoffMs: 100, headers: {} }];
+      const m = createAlertManager({
+        alerts: config.alerts,
+        sampler: async () => sampleSamples(),
+        spoolDirectory: dir,
+        logger,
+      });
+      await m.stop();
+      assert.deepEqual(warnings, [
+        "alert notifications wait for webhooks no longer configured; they are delivered if the webhook comes back",
+      ]);
+      assert.equal(orphan.load().length, 1, "kept");
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

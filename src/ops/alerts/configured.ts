@@ -3,6 +3,8 @@
  * a webhook notifier per configured webhook spooling to the state directory, and reloads followed without losing the
  * alerts' state.
  */
+import { readdirSync } from "node:fs";
+import { basename } from "node:path";
 import type { Config } from "../../config/schema.js";
 import type { LiveConfig } from "../../config/live.js";
 import type { Logger } from "../../util/logger.js";
@@ -31,12 +33,16 @@ export function createAlertManager(options: {
   const ruleOptions = { mtaQueue: options.mtaQueue ?? false };
   const notifiersFor = (a: Config["alerts"]) => {
     const seen = new Map<string, number>();
-    return a.webhooks.map((w) => {
+    const directory = options.spoolDirectory;
+    const spools = a.webhooks.map((w) => {
       // Two webhooks with one URL get a spool file each.
       const copy = seen.get(w.url) ?? 0;
       seen.set(w.url, copy + 1);
-      const directory = options.spoolDirectory;
-      const spool = directory ? new SpoolFile(spoolFileFor(directory, copy === 0 ? w.url : `${w.url}#${copy}`)) : null;
+      return directory ? new SpoolFile(spoolFileFor(directory, copy === 0 ? w.url : `${w.url}#${copy}`)) : null;
+    });
+    if (directory) warnOfOrphans(directory, spools, logger);
+    return a.webhooks.map((w, i) => {
+      const spool = spools[i];
       return new WebhookNotifier({
         url: w.url,
         timeoutMs: w.timeoutMs,
@@ -76,4 +82,22 @@ export function createAlertManager(options: {
     manager.onStop(unsubscribe);
   }
   return manager;
+}
+
+/** Spool files of webhooks no longer configured are kept (the webhook may come back) and said once. */
+function warnOfOrphans(directory: string, spools: readonly (SpoolFile | null)[], logger?: Logger): void {
+  const known = new Set(spools.map((s) => (s ? basename(s.path) : "")));
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return;
+  }
+  const orphans = names.filter((f) => f.startsWith("alert-spool-") && !known.has(f));
+  if (orphans.length > 0) {
+    logger?.warn(
+      { directory, files: orphans },
+      "alert notifications wait for webhooks no longer configured; they are delivered if the webhook comes back",
+    );
+  }
 }
