@@ -3,12 +3,13 @@ NODE ?= node
 # V8 flags of the floodgate processes (src/util/node-flags.ts says why; the command's shebang has the same).
 NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32
 
-.PHONY: help build native run test test-unit test-integration test-e2e lint bench clean deps
+.PHONY: help build native run test test-unit test-integration test-e2e lint bench soak clean deps
 
 help:
 	@echo "make run     install what is missing, build, run Floodgate on embedded defaults"
 	@echo "make test    install what is missing, build, lint, run the whole test suite"
 	@echo "make bench   run the benchmark harness"
+	@echo "make soak    100,000 hostile messages through floodgate run and a sample through Postfix"
 
 # dist/ is rebuilt whole, so a moved or deleted source leaves no stale module behind.
 build: native
@@ -39,6 +40,11 @@ lint:
 bench:
 	scripts/install-deps.sh bench
 	$(NODE) $(NODE_FLAGS) dist/src/cli/main.js bench $(ARGS)
+
+# The hostile-mail soak (benchmarks/hostile-soak.ts); ARGS="--messages N --sessions S --seed K --postfix P".
+soak:
+	scripts/install-deps.sh test
+	$(NODE) dist/benchmarks/hostile-soak.js $(ARGS)
 
 clean:
 	rm -rf dist

@@ -1,5 +1,5 @@
 /**
- * Test support: read what an MTA delivered, from a Maildir (Postfix virtual(8)) or from smtp-sink dump files, and
+ * Read what an MTA delivered, from a Maildir (Postfix virtual(8)) or from smtp-sink dump files, and
  * wait for it to arrive. Messages are parsed only as far as the tests need: raw bytes, header fields, body.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";

@@ -19,7 +19,13 @@ import { failModeVerdict } from "../../src/vocabulary/fail-reasons.js";
 import { engineLabel, startEngine, type EngineName, type Transport } from "../support/e2e-engines.js";
 import { startPostfix, type PostfixLab } from "../../src/lab/postfix.js";
 import { buildMessage, sendMail, SmtpSession } from "../../src/lab/smtp.js";
-import { byMessageId, headerValues, readMaildir, waitForMessage, type DeliveredMessage } from "../support/maildir.js";
+import {
+  byMessageId,
+  headerValues,
+  readMaildir,
+  waitForMessage,
+  type DeliveredMessage,
+} from "../../src/lab/maildir.js";
 import {
   CHANGED_SUBJECT,
   REJECT_RCPT,

@@ -15,7 +15,13 @@ import { failModeVerdict } from "../../src/vocabulary/fail-reasons.js";
 import { engineLabel, portOf, startEngine, type EngineName } from "../support/e2e-engines.js";
 import { startSendmail, type SendmailLab } from "../support/sendmail.js";
 import { buildMessage, sendMail } from "../../src/lab/smtp.js";
-import { byMessageId, headerValues, readSinkDir, waitForMessage, type DeliveredMessage } from "../support/maildir.js";
+import {
+  byMessageId,
+  headerValues,
+  readSinkDir,
+  waitForMessage,
+  type DeliveredMessage,
+} from "../../src/lab/maildir.js";
 import { REJECT_RCPT, REJECT_RCPT_REPLY, TAG_HEADER, TAG_VALUE, scriptedPolicy } from "../support/scripted-policy.js";
 
 const FROM = "sender@client.lab.local";

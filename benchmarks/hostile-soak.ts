@@ -1,0 +1,86 @@
+/**
+ * The hostile-mail soak (`make soak`): `floodgate run` on a private Redis, N seeded hostile messages over S concurrent
+ * sessions of the project's milter client, then a sample through a private Postfix (src/harness/hostile-soak.ts).
+ * Prints the machine and versions, the figures, and whether each property held; exits 1 when one did not.
+ * Run: `node dist/benchmarks/hostile-soak.js [--messages 100000] [--sessions 100] [--seed 1] [--postfix 1000]`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runHostileSoak, type SoakReport } from "../src/harness/hostile-soak.js";
+import { formatMachine, machineInfo } from "../src/harness/machine.js";
+
+/** Peak resident memory of the daemon at most, KiB. */
+const RSS_LIMIT_KB = 1024 * 1024;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** Each property of the soak, and whether it held. */
+export function properties(r: SoakReport): Array<[string, boolean]> {
+  const pf = r.postfix;
+  return [
+    ["0 crashes", r.crashes === 0],
+    ["every message answered", r.unanswered === 0 && r.answered === r.messages],
+    ["0 answers past the deadline (daemon)", r.daemonPastDeadline === 0],
+    ["0 unlabelled outcomes", r.unlabelled === 0],
+    ["0 forged headers surviving", r.forgedSurvived === 0],
+    [`peak RSS <= ${RSS_LIMIT_KB / 1024} MiB`, (r.peakRssKb.daemon ?? Infinity) <= RSS_LIMIT_KB],
+    ["Postfix: every transaction answered", !pf || (pf.replies["error"] ?? 0) === 0],
+    ["Postfix: 0 forged headers, 0 unlabelled delivered", !pf || (pf.forgedSurvived === 0 && pf.unlabelled === 0)],
+  ];
+}
+
+async function main(): Promise<void> {
+  const messages = arg("messages", 100_000);
+  const sessions = arg("sessions", 100);
+  const seed = arg("seed", 1);
+  const postfix = arg("postfix", 1000);
+  const machine = machineInfo();
+  console.log(`machine: ${formatMachine(machine)}; load ${machine.loadAverage ?? "?"}`);
+  console.log(`soak: ${messages} hostile messages, ${sessions} sessions, seed ${seed}, ${postfix} through Postfix`);
+  const dir = mkdtempSync(join(tmpdir(), "floodgate-soak-"));
+  try {
+    const report = await runHostileSoak({
+      seed,
+      messages,
+      sessions,
+      dir,
+      ...(postfix > 0 ? { postfix: { messages: postfix, sessions: 10 } } : {}),
+      progress: (line) => console.error(`  ${line}`),
+    });
+    print(report);
+    const failed = properties(report).filter(([, held]) => !held);
+    for (const [name, held] of properties(report)) console.log(`${held ? "ok  " : "FAIL"} ${name}`);
+    process.exitCode = failed.length === 0 ? 0 : 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function print(r: SoakReport): void {
+  const mib = (kb: number | null) => (kb === null ? "?" : `${(kb / 1024).toFixed(0)} MiB`);
+  console.log(`${r.answered} answered in ${r.seconds.toFixed(0)} s (${(r.answered / r.seconds).toFixed(0)}/s)`);
+  console.log(
+    `crashes ${r.crashes}, unanswered ${r.unanswered}, unlabelled ${r.unlabelled}, forged surviving ${r.forgedSurvived}`,
+  );
+  console.log(`past the deadline: daemon ${r.daemonPastDeadline ?? "?"}, client (queueing included) ${r.pastDeadline}`);
+  const e = r.eomMs;
+  console.log(
+    `end of message, client: p50 ${e.p50.toFixed(0)} p99 ${e.p99.toFixed(0)} max ${e.max.toFixed(0)} ms; event-loop delay max ${r.maxEventLoopDelayMs ?? "?"} ms`,
+  );
+  console.log(`peak RSS: daemon ${mib(r.peakRssKb.daemon)}, its process tree ${mib(r.peakRssKb.tree)}`);
+  console.log(`labels: ${JSON.stringify(r.labels)}; verdicts: ${JSON.stringify(r.verdicts)}`);
+  for (const [family, f] of Object.entries(r.families)) {
+    console.log(
+      `  ${family.padEnd(16)} ${String(f.messages).padStart(6)} messages, slowest ${f.maxEomMs.toFixed(0)} ms`,
+    );
+  }
+  if (r.postfix) console.log(`Postfix sample: ${JSON.stringify({ ...r.postfix, examples: undefined })}`);
+  for (const example of [...r.examples, ...(r.postfix?.examples ?? [])]) console.log(`  e.g. ${example}`);
+}
+
+await main();
