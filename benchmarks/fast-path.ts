@@ -36,7 +36,7 @@ import { arrivalOffsets, seededRandom } from "../src/harness/schedule.js";
 import { sharesAbove } from "../src/harness/prom-histogram.js";
 import { medianRun } from "../src/harness/stats.js";
 import { startTsNoop } from "../src/harness/targets.js";
-import { startPrivateRedis } from "../src/redis/private-server.js";
+import { startScratchRedis } from "../src/redis/scratch-server.js";
 
 const LADDER = [0.1, 0.25, 0.5, 1, 2, 5, 10];
 /** Arrivals per step at most: past capacity the backlog lives in the load generator, so the steps above it are bursts. */
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   );
 
   const dir = mkdtempSync(join(tmpdir(), "floodgate-fastpath-"));
-  const redis = await startPrivateRedis({ dir });
+  const redis = await startScratchRedis({ dir });
   const daemon = await startFloodgate({
     redisUrl: redis.url,
     dir,

@@ -14,7 +14,7 @@ import { startScanWorker } from "../src/queue/scan-processor.js";
 import { GTUBE } from "../src/scanners/builtin-rules.js";
 import { createLogger } from "../src/util/logger.js";
 import { projectRoot } from "../src/util/paths.js";
-import { startPrivateRedis } from "../src/redis/private-server.js";
+import { startScratchRedis } from "../src/redis/scratch-server.js";
 import { connectScanProducer } from "../src/lab/scan-queue.js";
 import { syntheticFingerprint } from "../src/lab/synthetic-campaigns.js";
 
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const messages = arg("messages", 5000);
   const concurrency = arg("concurrency", 50);
   const logger = createLogger("warn");
-  const redis = await startPrivateRedis();
+  const redis = await startScratchRedis();
   const config = configSchema.parse({
     redis: { url: redis.url, prefix: `bench-${randomBytes(3).toString("hex")}` },
     queue: { rescanAfterCopies: 1000 },

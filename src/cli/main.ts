@@ -17,6 +17,7 @@ const USAGE = `usage: floodgate <command> [options]
   block          <campaign-id | --like FILE> [--ttl 1h]             block a campaign on every Floodgate sharing Redis
   unblock        <campaign-id>
   status         [--url http://127.0.0.1:9464] [--json]             queue, rates, alerts, campaigns; exit 2 while an alert fires
+  shadow         [on|off] [--url URL | --socket PATH] [--config FILE] read or switch shadow mode (with the admin token)
   bench          [--scenario NAME] [--quick] ...                    the benchmark harness
   version
 
@@ -143,10 +144,31 @@ const commands: Record<string, Handler> = {
     let url = values.url;
     if (!url) {
       const { config } = await loadForCommand(values.config, undefined, false);
-      url = `http://${config.metrics.host.includes(":") ? `[${config.metrics.host}]` : config.metrics.host}:${config.metrics.port}`;
+      url = opsUrl(config.metrics);
     }
     const { statusCommand } = await import("./status-command.js");
     return statusCommand({ url, json: values.json }, process.stdout);
+  },
+
+  async shadow(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { url: { type: "string" }, socket: { type: "string" }, config: { type: "string" } },
+    });
+    const [switchTo, ...rest] = positionals;
+    if (rest.length > 0 || (switchTo !== undefined && switchTo !== "on" && switchTo !== "off"))
+      return usage("shadow takes on, off, or nothing (to read it)");
+    const { config } = await loadForCommand(values.config, undefined, false);
+    const { commandAdminToken } = await import("../ops/admin-token.js");
+    const { openStateDir, resolveStateDir } = await import("../state/state-dir.js");
+    const token = switchTo
+      ? commandAdminToken(config.metrics, openStateDir(resolveStateDir(config.state.dir)).path)
+      : null;
+    const socket = values.socket ?? (values.url ? undefined : (config.metrics.socket ?? undefined));
+    const target = socket !== undefined ? { socket } : { url: values.url ?? opsUrl(config.metrics) };
+    const { shadowCommand } = await import("./shadow-command.js");
+    return shadowCommand({ target, token: token?.token ?? null, ...(switchTo ? { switchTo } : {}) }, process.stdout);
   },
 
   async bench(args) {
@@ -160,6 +182,12 @@ const commands: Record<string, Handler> = {
     return 0;
   },
 };
+
+/** The ops server's base URL from `metrics.host` and `metrics.port` (a wildcard host is reached on loopback). */
+function opsUrl(metrics: { host: string; port: number }): string {
+  const host = metrics.host === "0.0.0.0" ? "127.0.0.1" : metrics.host === "::" ? "::1" : metrics.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${metrics.port}`;
+}
 
 function usage(problem?: string): number {
   if (problem) process.stderr.write(`floodgate: ${problem}\n\n`);
@@ -178,13 +206,18 @@ async function loadForCommand(configPath: string | undefined, redisOverride: str
   }
   const config = result.config;
   const logger = createLogger(config.log.level);
-  const { readPrivateRedisUrl } = await import("../redis/private-url.js");
-  const redisUrl = redisOverride ?? config.redis.url ?? readPrivateRedisUrl();
+  let redisUrl = redisOverride ?? config.redis.url;
   if (needRedis && !redisUrl) {
-    process.stderr.write(
-      "floodgate: no Redis to talk to: give --redis URL, set redis.url, or start `floodgate run` on this machine first\n",
-    );
-    process.exit(2);
+    const { privateRedisUrl } = await import("../redis/private-server.js");
+    const { openStateDir, resolveStateDir } = await import("../state/state-dir.js");
+    const stateDir = resolveStateDir(config.state.dir);
+    redisUrl = privateRedisUrl(openStateDir(stateDir));
+    if (!redisUrl) {
+      process.stderr.write(
+        `floodgate: no Redis to talk to: give --redis URL, set redis.url, or start \`floodgate run\` with the state directory ${stateDir} first\n`,
+      );
+      process.exit(2);
+    }
   }
   return { config, redisUrl: redisUrl ?? "", logger };
 }

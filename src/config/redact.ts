@@ -1,25 +1,9 @@
 /**
- * Secrets out of printed configurations: the password in Redis URLs, the path and query of webhook URLs (where
- * Slack-like services put their token), webhook headers, scanner passwords.
+ * Secrets out of printed configurations: the password in Redis URLs (every form), the admin token, the path and query
+ * of webhook URLs (where Slack-like services put their token), webhook headers, scanner passwords.
  */
 import type { Config } from "./schema.js";
-
-/** What replaces a secret. */
-export const REDACTED = "[redacted]";
-
-/** A URL with its password (userinfo or `password=` query) hidden; the rest kept. */
-export function redactSecretUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = REDACTED;
-    for (const key of [...u.searchParams.keys()]) {
-      if (/pass|token|secret|key|auth/i.test(key)) u.searchParams.set(key, REDACTED);
-    }
-    return u.toString().replace(encodeURIComponent(REDACTED), REDACTED).replaceAll("%5Bredacted%5D", REDACTED);
-  } catch {
-    return url.replace(/\/\/([^:@/]*):([^@/]*)@/, `//$1:${REDACTED}@`);
-  }
-}
+import { REDACTED, redactUrl } from "../util/redact-url.js";
 
 /** A webhook URL reduced to scheme, host and port: its path and query often are the credential. */
 export function redactWebhookUrl(url: string): string {
@@ -35,15 +19,15 @@ export function redactWebhookUrl(url: string): string {
 /** A deep copy of `config` that is safe to print or log. */
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config);
-  if (copy.redis.url) copy.redis.url = redactSecretUrl(copy.redis.url);
+  if (copy.redis.url) copy.redis.url = redactUrl(copy.redis.url);
+  if (copy.metrics.adminToken !== null) copy.metrics.adminToken = REDACTED;
   copy.alerts.webhooks = copy.alerts.webhooks.map((w) => ({
     ...w,
     url: redactWebhookUrl(w.url),
     headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, REDACTED])),
   }));
   copy.worker.scanners = copy.worker.scanners.map((s) => {
-    if (s.type === "rspamd")
-      return { ...s, url: redactSecretUrl(s.url), password: s.password === null ? null : REDACTED };
+    if (s.type === "rspamd") return { ...s, url: redactUrl(s.url), password: s.password === null ? null : REDACTED };
     return s;
   });
   return copy;

@@ -121,7 +121,10 @@ export const milterSchema = z
 
 export const redisSchema = z
   .object({
-    /** redis://host:port/db, rediss://…; null starts a private redis-server. @defaultValue null */
+    /**
+     * redis://[user:password@]host:port/db, rediss://…, or unix:///path/redis.sock?password=…&db=N; null starts a
+     * private redis-server in the state directory. @defaultValue null
+     */
     url: z.string().url().nullable().default(null),
     mode: z.enum(["standalone", "cluster", "sentinel"]).default("standalone"),
     /** Cluster seed nodes, "host:port". */
@@ -136,12 +139,19 @@ export const redisSchema = z
       .default("fg"),
     /** A Redis command on the mail path fails after this long. @defaultValue 250 */
     commandTimeoutMs: ms(250),
-    /** The private redis-server started when `url` is null. */
+    /**
+     * The private redis-server started when `url` is null: on a unix socket in the state directory's `redis`
+     * subdirectory, with a random password, an append-only file fsynced every second, and `noeviction`.
+     */
     private: z
       .object({
+        /** @defaultValue "redis-server" */
         binary: z.string().default("redis-server"),
-        port: count(0, 0, 65535),
-        dir: z.string().nullable().default(null),
+        /**
+         * Its `maxmemory`, MiB. At the limit Redis refuses writes (known verdicts and blocks still apply, new
+         * campaigns are not counted); `floodgate_redis_memory_used_ratio` alerts well before. @defaultValue 1024
+         */
+        maxMemoryMb: count(1024, 16, 1_048_576),
       })
       .strict()
       .prefault({}),
@@ -331,10 +341,25 @@ export const metricsSchema = z
   .object({
     /** Serve /metrics, /healthz, /readyz, /status and the admin endpoint. @defaultValue true */
     enabled: z.boolean().default(true),
-    /** Loopback unless configured otherwise; the admin endpoint answers loopback peers only. @defaultValue "127.0.0.1" */
+    /** Loopback unless configured otherwise; the admin endpoints answer local peers only. @defaultValue "127.0.0.1" */
     host: z.string().min(1).default("127.0.0.1"),
     /** 0 picks a free port (tests). @defaultValue 9464 */
     port: count(9464, 0, 65535),
+    /** A unix socket (mode 0600) the ops server also listens on, such as /run/floodgate/ops.sock. @defaultValue null */
+    socket: z.string().startsWith("/").nullable().default(null),
+    /**
+     * The token every state-changing endpoint requires (`Authorization: Bearer …`), at least 16 characters; null:
+     * `adminTokenFile`, else `<state.dir>/admin-token`, generated at the first start (mode 0600). Redacted when
+     * printed. @defaultValue null
+     */
+    adminToken: z.string().min(16).nullable().default(null),
+    /** A file (owned by Floodgate's user or root, not readable by others) holding the token. @defaultValue null */
+    adminTokenFile: z.string().min(1).nullable().default(null),
+    /**
+     * Host names an admin request's Host header may carry beside IP literals and `localhost`: anything else is
+     * refused, as DNS rebinding would bring it. @defaultValue []
+     */
+    allowedHosts: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

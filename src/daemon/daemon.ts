@@ -18,9 +18,9 @@ import { selectEngine } from "../engine/select-engine.js";
 import { captureBudget } from "../session/capture-budget.js";
 import type { MilterServer } from "../engine/engine.js";
 import { spawnScanWorkers, type ScanWorkerProcesses } from "../queue/worker-processes.js";
-import { createLogger, redactUrl, type Logger } from "../util/logger.js";
-import { startPrivateRedis, type PrivateRedis } from "../redis/private-server.js";
-import { clearPrivateRedisUrl, writePrivateRedisUrl } from "../redis/private-url.js";
+import { createLogger, type Logger } from "../util/logger.js";
+import { redactUrl } from "../util/redact-url.js";
+import { startPrivateRedis } from "../redis/private-server.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
 import { openStateDir, resolveStateDir } from "../state/state-dir.js";
 import { startAlerting, type AlertingUnit } from "./start-alerting.js";
@@ -84,19 +84,12 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
     const state = openStateDir(resolveStateDir(c.state.dir));
     const lock = acquireInstanceLock(state.path);
     cleanups.push(() => lock.release());
-    let privateRedis: PrivateRedis | null = null;
     let redisUrl = c.redis.url;
     if (redisUrl === null) {
-      privateRedis = await startPrivateRedis({
-        binary: c.redis.private.binary,
-        port: c.redis.private.port,
-        ...(c.redis.private.dir ? { dir: c.redis.private.dir } : {}),
-      });
-      cleanups.push(() => privateRedis?.stop());
+      const privateRedis = await startPrivateRedis(state, c.redis.private, logger);
+      cleanups.push(() => privateRedis.stop());
       redisUrl = privateRedis.url;
-      writePrivateRedisUrl(redisUrl);
-      cleanups.push(() => clearPrivateRedisUrl(redisUrl ?? ""));
-      logger.info({ url: redisUrl }, "no Redis configured: started a private redis-server");
+      logger.info({ socket: privateRedis.socket }, "no Redis configured: started the private redis-server");
     }
 
     const connections: Array<Redis | Cluster> = [];
@@ -160,6 +153,7 @@ export async function startDaemon(live: LiveConfig, logger: Logger, configPath: 
     const ops = await startOps({
       live,
       logger,
+      stateDir: state.path,
       health: health.health,
       alerts: () => alerting?.alerts ?? null,
       mailFlow,

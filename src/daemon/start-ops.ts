@@ -7,6 +7,7 @@ import type { LiveConfig } from "../config/live.js";
 import { registry } from "../metrics/metrics.js";
 import type { AlertManager } from "../ops/alerts/manager.js";
 import type { DaemonHealth } from "../ops/health/daemon-health.js";
+import { daemonAdminToken } from "../ops/admin-token.js";
 import { startOpsServer } from "../ops/http.js";
 import { readinessFromChecks } from "../ops/readiness.js";
 import type { MailFlow } from "../ops/mail-flow.js";
@@ -17,6 +18,8 @@ import type { Logger } from "../util/logger.js";
 export interface OpsUnitDeps {
   live: LiveConfig;
   logger: Logger;
+  /** The state directory, where the admin token is generated when none is configured. */
+  stateDir: string;
   health: DaemonHealth;
   /** The alert manager, once started (the status shows no alerts before). */
   alerts: () => AlertManager | null;
@@ -36,8 +39,11 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
   const c = deps.live.current();
   if (!c.metrics.enabled) return null;
   const { health } = deps;
+  const admin = daemonAdminToken(c.metrics, deps.stateDir);
+  deps.logger.info({ source: admin.source, file: admin.path }, "admin endpoints require the admin token");
   const ops = await startOpsServer({
     config: c,
+    adminToken: admin.token,
     registry,
     live: deps.live,
     logger: deps.logger,

@@ -5,7 +5,7 @@
  * private Postfix (smtp-source alone and with Floodgate; the flood through Floodgate and through spamass-milter).
  * Every process it starts is stopped before it returns, whatever fails.
  */
-import { startPrivateRedis, type PrivateRedis } from "../redis/private-server.js";
+import { startScratchRedis, type ScratchRedis } from "../redis/scratch-server.js";
 import type { BaselineResult, BenchOptions, BenchReport, ScenarioName, ScenarioResult } from "./bench-report.js";
 import { daemonAvailable, scanBacklogDrained, withBenchDaemon } from "./floodgate.js";
 import { formatProgress, runLoad, type Sampler } from "./load.js";
@@ -40,7 +40,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const mix = corpusMix({ ham: 600, spam: 200, seed: options.seed, sources });
   const floodCount = Math.ceil(options.rate * 10 * options.durationSec * 1.1) + 10;
   const flood = await campaignFlood(floodCount, { seed: options.seed, sources });
-  const redis = await startPrivateRedis();
+  const redis = await startScratchRedis();
   const report: BenchReport = {
     kind: "floodgate-bench",
     startedAt,
@@ -72,7 +72,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 async function runBaselines(
   options: BenchOptions,
   mix: readonly BenchMessage[],
-  redis: PrivateRedis,
+  redis: ScratchRedis,
 ): Promise<BaselineResult[]> {
   const out: BaselineResult[] = [];
   const closed = async (
@@ -165,7 +165,7 @@ async function runScenario(
   options: BenchOptions,
   mix: readonly BenchMessage[],
   flood: readonly BenchMessage[],
-  redis: PrivateRedis,
+  redis: ScratchRedis,
 ): Promise<ScenarioResult> {
   const schedule = scenarioSchedule(name, options, mix, flood);
   const durationMs = options.durationSec * 1000;

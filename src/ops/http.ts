@@ -1,21 +1,27 @@
 /**
  * The ops HTTP server on the metrics port: `/metrics` (Prometheus text), `/healthz` (the process answers),
  * `/readyz` (200 when every readiness check passes, else 503 with the checks), `/status` (the JSON behind
- * `floodgate status`) and `POST /shadow?on=1|0`, the admin switch for shadow mode, answered to loopback peers only.
- * It listens on `metrics.host` (loopback by default) and never touches the mail path.
+ * `floodgate status`) and `POST /shadow?on=1|0`, the admin switch for shadow mode. Every request that is not a GET
+ * or a HEAD passes the admin guard first (admin-guard.ts: a local peer, a Host that is not a rebound name, no foreign
+ * origin, the admin token); without an admin token configured, none is served. It listens on `metrics.host`
+ * (loopback by default), and also on the unix socket `metrics.socket` when set, and never touches the mail path.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { once } from "node:events";
+import { chmodSync, lstatSync, rmSync } from "node:fs";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.js";
 import type { LiveConfig } from "../config/live.js";
 import type { Logger } from "../util/logger.js";
+import { adminGuard, type AdminRefusal } from "./admin-guard.js";
 import type { Readiness } from "./readiness.js";
 import { buildStatus, type StatusProviders } from "./status.js";
 
 export interface OpsServerOptions {
-  /** `metrics.host` and `metrics.port` are used (port 0: a free port). */
+  /** `metrics.host`, `metrics.port` (0: a free port), `metrics.socket` and `metrics.allowedHosts` are used. */
   config: Pick<Config, "metrics">;
+  /** The admin token (admin-token.ts); without it every state-changing request is refused. */
+  adminToken?: string;
   registry: Registry;
   readiness: () => Promise<Readiness>;
   /** Enables the shadow switch and reports the shadow state. */
@@ -35,28 +41,32 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const plain = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return plain === "::1" || /^127\.\d+\.\d+\.\d+$/.test(plain);
-}
+export { isLoopback } from "./admin-guard.js";
 
 /** Start the ops server; resolves once it listens. */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { registry, live, logger } = options;
-  const server = createServer((req, res) => {
+  const { metrics } = options.config;
+  const guard = options.adminToken
+    ? adminGuard({ token: options.adminToken, allowedHosts: metrics.allowedHosts })
+    : (): AdminRefusal => ({ status: 403, error: "no admin token is configured: state-changing requests are off" });
+  const lastRefusal = { at: 0 };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       logger?.error({ err, url: req.url }, "ops endpoint failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.destroy();
     });
-  });
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     const readOnly = method === "GET" || method === "HEAD";
+    if (!readOnly) {
+      const refused = guard(req);
+      if (refused) return refuse(req, res, url, refused);
+    }
     switch (url.pathname) {
       case "/metrics":
         if (!readOnly) return methodNotAllowed(res, "GET");
@@ -86,43 +96,84 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     }
   }
 
+  /** Answer a refused state-changing request; log refusals at most once every 10 s, without any header's value. */
+  function refuse(req: IncomingMessage, res: ServerResponse, url: URL, refused: AdminRefusal): void {
+    const now = Date.now();
+    if (now - lastRefusal.at > 10_000) {
+      lastRefusal.at = now;
+      logger?.warn(
+        { peer: req.socket.remoteAddress ?? "unix socket", method: req.method, path: url.pathname, why: refused.error },
+        "admin request refused",
+      );
+    }
+    if (refused.status === 401) res.setHeader("www-authenticate", 'Bearer realm="floodgate"');
+    return send(res, refused.status, { error: refused.error });
+  }
+
   function shadow(req: IncomingMessage, res: ServerResponse, url: URL, method: string): void {
     if (!live) return send(res, 501, { error: "shadow switch not available: no live configuration" });
     if (method === "GET" || method === "HEAD") return send(res, 200, { shadow: live.current().policy.shadow });
     if (method !== "POST") return methodNotAllowed(res, "GET, POST");
-    if (!isLoopback(req.socket.remoteAddress)) {
-      logger?.warn({ peer: req.socket.remoteAddress }, "shadow switch refused: not a loopback peer");
-      return send(res, 403, { error: "the admin endpoint answers loopback peers only" });
-    }
     const on = parseSwitch(url.searchParams.get("on"));
     if (on === null) return send(res, 400, { error: "use POST /shadow?on=1 or POST /shadow?on=0" });
-    live.setShadow(on, `http ${req.socket.remoteAddress ?? ""}`);
+    live.setShadow(on, `http ${req.socket.remoteAddress ?? "unix socket"}`);
     return send(res, 200, { shadow: live.current().policy.shadow });
   }
 
+  const servers: Server[] = [];
+  try {
+    const tcp = await listen(createServer(listener), metrics.port, metrics.host);
+    servers.push(tcp);
+    if (metrics.socket !== null) servers.push(await listenOnSocket(createServer(listener), metrics.socket));
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+  const address = servers[0]?.address();
+  const port = typeof address === "object" && address ? address.port : metrics.port;
+  logger?.info({ host: metrics.host, port, socket: metrics.socket }, "ops server listening");
+  return {
+    port,
+    host: metrics.host,
+    async close() {
+      await Promise.all(servers.map(closeServer));
+      if (metrics.socket !== null) rmSync(metrics.socket, { force: true });
+    },
+  };
+}
+
+async function listen(server: Server, port: number | string, host?: string): Promise<Server> {
   server.on("clientError", (_err, socket) => socket.destroy());
-  server.listen(options.config.metrics.port, options.config.metrics.host);
+  if (host === undefined) server.listen(port);
+  else server.listen(port as number, host);
+  const where = host === undefined ? String(port) : `${host}:${port}`;
   await Promise.race([
     once(server, "listening"),
     once(server, "error").then(([err]) => {
-      throw new Error(
-        `cannot listen on ${options.config.metrics.host}:${options.config.metrics.port} for metrics: ${(err as Error).message}`,
-      );
+      throw new Error(`cannot listen on ${where} for metrics: ${(err as Error).message}`);
     }),
   ]);
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.config.metrics.port;
-  logger?.info({ host: options.config.metrics.host, port }, "ops server listening");
-  return {
-    port,
-    host: options.config.metrics.host,
-    async close() {
-      const closed = once(server, "close");
-      server.close();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+  return server;
+}
+
+/** Listen on a unix socket of mode 0600, replacing a stale socket file (never another kind of file). */
+async function listenOnSocket(server: Server, path: string): Promise<Server> {
+  try {
+    if (lstatSync(path).isSocket()) rmSync(path);
+  } catch {
+    // none yet
+  }
+  await listen(server, path);
+  chmodSync(path, 0o600);
+  return server;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = once(server, "close");
+  server.close();
+  server.closeAllConnections();
+  await closed;
 }
 
 function parseSwitch(value: string | null): boolean | null {

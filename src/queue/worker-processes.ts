@@ -14,6 +14,9 @@ import type { Logger } from "../util/logger.js";
 /** The compiled entry of a worker process. */
 export const SCAN_WORKER_ENTRY = join(distRoot, "workers", "scan-worker.js");
 
+/** How long a worker process whose daemon died waits for its jobs in flight before it exits anyway. */
+const ORPHAN_CLOSE_MS = 5000;
+
 /** Run the scan worker in this process until a signal; resolves with the exit code (0 after a graceful stop, 1 when it cannot start). */
 export async function runScanWorkerProcess(config: Config, redisUrl: string, logger: Logger): Promise<number> {
   let handle;
@@ -30,6 +33,16 @@ export async function runScanWorkerProcess(config: Config, redisUrl: string, log
     if (process.send) process.once("disconnect", () => resolve("parent-gone"));
   });
   logger.info({ signal }, "scan worker stopping: waiting for jobs in flight");
+  if (signal === "parent-gone") {
+    // The daemon died (killed, perhaps with its Redis): a close that waits on Redis could wait forever and leave an
+    // orphan. Jobs still in flight lose their lock and are taken up again by the next daemon's worker processes.
+    const closed = await Promise.race([
+      handle.close().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), ORPHAN_CLOSE_MS).unref()),
+    ]);
+    if (!closed) logger.warn({ waitedMs: ORPHAN_CLOSE_MS }, "scan worker stopped without its jobs in flight");
+    return 0;
+  }
   await handle.close();
   logger.info("scan worker stopped");
   return 0;

@@ -13,7 +13,8 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { Config } from "../config/schema.js";
-import { redactUrl, type Logger } from "../util/logger.js";
+import type { Logger } from "../util/logger.js";
+import { redactUrl, redactUrlsIn } from "../util/redact-url.js";
 
 /** What a connection is used for; it sets the timeouts and retry behaviour. */
 export type RedisRole = "fastpath" | "bullmq" | "subscriber";
@@ -31,16 +32,36 @@ export function parseHostPort(spec: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2]) as string, port };
 }
 
+type Credentials = Pick<RedisOptions, "username" | "password" | "db" | "tls">;
+
 /** Credentials and database from a redis:// URL (used for Cluster and Sentinel, where nodes come from the config). */
-function credentials(url: string): Pick<RedisOptions, "username" | "password" | "db" | "tls"> {
+function credentials(url: string): Credentials {
   if (!url) return {};
   const u = new URL(url);
-  const out: Pick<RedisOptions, "username" | "password" | "db" | "tls"> = {};
+  const out: Credentials = {};
   if (u.username) out.username = decodeURIComponent(u.username);
   if (u.password) out.password = decodeURIComponent(u.password);
   const db = u.pathname.replace(/^\//, "");
   if (db) out.db = Number(db);
   if (u.protocol === "rediss:") out.tls = {};
+  return out;
+}
+
+/**
+ * The connection options of a `unix:///path/redis.sock?password=…&username=…&db=N` URL (redis-py's form; ioredis
+ * reads no credentials from a socket URL), or null for any other URL.
+ */
+export function unixSocketOptions(url: string): (Credentials & { path: string }) | null {
+  if (!url.startsWith("unix:")) return null;
+  const u = new URL(url);
+  if (!u.pathname || u.pathname === "/") throw new Error("a unix: Redis URL needs the socket's path");
+  const out: Credentials & { path: string } = { path: decodeURIComponent(u.pathname) };
+  const password = u.searchParams.get("password");
+  const username = u.searchParams.get("username") ?? u.searchParams.get("user");
+  const db = u.searchParams.get("db");
+  if (password) out.password = password;
+  if (username) out.username = username;
+  if (db) out.db = Number(db);
   return out;
 }
 
@@ -94,7 +115,8 @@ export function createRedis(config: Config["redis"], url: string, role: RedisRol
       sentinelRetryStrategy: reconnectDelay,
     });
   } else {
-    client = new Redis(url, options);
+    const socket = unixSocketOptions(url);
+    client = socket ? new Redis({ ...options, ...socket }) : new Redis(url, options);
   }
   watch(client, url, role, config.mode, logger);
   return client;
@@ -108,7 +130,7 @@ function watch(client: Redis | Cluster, url: string, role: RedisRole, mode: stri
   client.on("error", (err: Error) => {
     const now = Date.now();
     if (err.message !== lastMessage || now - lastAt > 10_000) {
-      logger?.warn({ ...where, err: err.message }, "redis connection error");
+      logger?.warn({ ...where, err: redactUrlsIn(err.message) }, "redis connection error");
       lastMessage = err.message;
       lastAt = now;
     }

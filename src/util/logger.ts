@@ -15,6 +15,8 @@ const REDACT = [
   "*.authorization",
   "token",
   "*.token",
+  "adminToken",
+  "*.adminToken",
 ];
 
 /** A logger writing one JSON object per line to fd 2. */
@@ -25,7 +27,5 @@ export function createLogger(level: string = "info", name = "floodgate"): Logger
   );
 }
 
-/** Hide the password in a redis:// URL before it is logged. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):([^@/]*)@/, "//$1:[redacted]@");
-}
+/** Hide the secrets of a URL (src/util/redact-url.ts) before it is logged. */
+export { redactUrl } from "./redact-url.js";

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startPostfix, type PostfixLab } from "../../src/lab/postfix.js";
 import { buildMessage, sendMail } from "../../src/lab/smtp.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { CLI, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
@@ -48,7 +48,7 @@ function campaignCopy(i: number): { to: string; data: string } {
 }
 
 describe("a flood through Postfix", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let daemon: DaemonProcess;
   let postfix: PostfixLab;
   let worker: ChildProcess | null = null;

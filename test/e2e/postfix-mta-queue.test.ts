@@ -12,7 +12,7 @@ import { startPostfix, stopChild, type PostfixLab } from "../../src/lab/postfix.
 import { sendMail } from "../../src/lab/smtp.js";
 import { loadHam } from "../../src/lab/corpus.js";
 import { freePort, waitForPort } from "../../src/util/tcp-port.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
@@ -21,7 +21,7 @@ import { edgesOf, floodgateStatus, received, statusDocument } from "../support/a
 const run = promisify(execFile);
 
 describe("mail piling up in Postfix's queue", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let hook: WebhookReceiver;
   let postfix: PostfixLab;
   let daemon: DaemonProcess;

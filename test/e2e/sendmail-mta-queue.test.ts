@@ -9,14 +9,14 @@ import { sendMail } from "../../src/lab/smtp.js";
 import { loadHam } from "../../src/lab/corpus.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { startSendmail, type SendmailLab } from "../support/sendmail.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
 import { received, statusDocument } from "../support/alerts.js";
 
 describe("mail piling up in Sendmail's queue", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let hook: WebhookReceiver;
   let sendmail: SendmailLab;
   let daemon: DaemonProcess;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MilterClient, type TestMessage } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
 import { loadSpam } from "../../src/lab/corpus.js";
@@ -20,7 +20,7 @@ const header = (r: Awaited<ReturnType<MilterClient["transaction"]>>, name: strin
     string | undefined;
 
 describe("floodgate run: a flood of one campaign", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let daemon: DaemonProcess;
   let variants: TestMessage[];
   let likeFile: string;

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MilterClient, type TestMessage, type TransactionResult } from "../../src/client/milter-client.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 
 /** The value of a header the daemon added, if any. */
@@ -33,7 +33,7 @@ function htmlMessage(html: string): TestMessage {
 }
 
 describe("floodgate run: hostile messages", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let daemon: DaemonProcess;
 
   before(async () => {

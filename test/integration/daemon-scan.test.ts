@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MilterClient, simpleMessage, type TestMessage } from "../../src/client/milter-client.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startSpamd, type PrivateSpamd } from "../../src/lab/spamd.js";
 
@@ -31,7 +31,7 @@ const statusOf = (r: Awaited<ReturnType<MilterClient["transaction"]>>) =>
   )?.value.trim() ?? "";
 
 describe("heavy scans through the daemon with spamd", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let spamd: PrivateSpamd;
   let daemon: DaemonProcess;
 

@@ -1,11 +1,13 @@
 // The ops HTTP server against real parts: /metrics parses as Prometheus text, /readyz follows a real Redis going down
-// and up, /status feeds `floodgate status` (exit codes), and the shadow switch flips the live configuration.
+// and up, /status feeds `floodgate status` (exit codes), and the shadow switch flips the live configuration, for a
+// request with the admin token only, from this server's own origin and Host (not a cross-site POST nor a rebound DNS
+// name), over TCP or the ops socket.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createRequire } from "node:module";
 import { Redis } from "ioredis";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { LiveConfig } from "../../src/config/live.js";
@@ -18,16 +20,24 @@ import { builtInRules, type Samples } from "../../src/ops/alerts/rules.js";
 import { statusCommand } from "../../src/cli/status-command.js";
 import type { StatusDocument } from "../../src/ops/status.js";
 import { sink } from "../support/output.js";
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { opsRequest, shadowCommand } from "../../src/cli/shadow-command.js";
+
+const TOKEN = "0123456789abcdef-test-admin-token";
+const bearer = { authorization: `Bearer ${TOKEN}` };
 
 const require = createRequire(import.meta.url);
 type Family = { name: string; type: string; metrics: { value?: string; labels?: Record<string, string> }[] };
 const parsePrometheusTextFormat = require("parse-prometheus-text-format") as (text: string) => Family[];
 
 void describe("ops HTTP server", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let client: Redis;
   let server: OpsServer;
   let base: string;
+  let socket: string;
   let poolUp = true;
   let samples: Samples;
   const live = new LiveConfig(defaultConfig(), { path: null, env: {} });
@@ -46,6 +56,9 @@ void describe("ops HTTP server", () => {
     await once(client, "ready");
     const config = defaultConfig();
     config.metrics.port = 0;
+    config.metrics.socket = join(mkdtempSync(join(tmpdir(), "fg-ops-")), "ops.sock");
+    config.metrics.allowedHosts = ["mx1.example.net"];
+    socket = config.metrics.socket;
     config.alerts.oldestJobAgeSeconds = { enabled: true, high: 300, low: 60, forSeconds: 0, clearForSeconds: 0 };
     config.alerts.backlog = { enabled: true, high: 1000, low: 100, forSeconds: 0, clearForSeconds: 0 };
     samples = { backlog: 12, oldestJobAgeSeconds: 3, arrivalRate: 1.5, completionRate: 1.25, mailFlow: null };
@@ -56,6 +69,7 @@ void describe("ops HTTP server", () => {
     });
     server = await startOpsServer({
       config,
+      adminToken: TOKEN,
       registry,
       live,
       readiness: readinessFromChecks({
@@ -205,17 +219,88 @@ void describe("ops HTTP server", () => {
 
   void test("POST /shadow?on=1 switches shadow mode in the live configuration; /status shows it", async () => {
     assert.equal((await fetch(`${base}/shadow?on=1`)).status, 200, "GET reads the state");
-    let response = await fetch(`${base}/shadow?on=1`, { method: "POST" });
+    let response = await fetch(`${base}/shadow?on=1`, { method: "POST", headers: bearer });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { shadow: true });
     assert.equal(live.current().policy.shadow, true);
     assert.equal(((await (await fetch(`${base}/status`)).json()) as StatusDocument).shadow, true);
-    response = await fetch(`${base}/shadow?on=0`, { method: "POST" });
+    response = await fetch(`${base}/shadow?on=0`, { method: "POST", headers: bearer });
     assert.deepEqual(await response.json(), { shadow: false });
     assert.equal(live.current().policy.shadow, false);
-    assert.equal((await fetch(`${base}/shadow?on=perhaps`, { method: "POST" })).status, 400);
-    assert.equal((await fetch(`${base}/shadow`, { method: "DELETE" })).status, 405);
+    assert.equal((await fetch(`${base}/shadow?on=perhaps`, { method: "POST", headers: bearer })).status, 400);
+    assert.equal((await fetch(`${base}/shadow`, { method: "DELETE", headers: bearer })).status, 405);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
+  });
+
+  void test("POST /shadow without the admin token, or with a wrong one, is refused and changes nothing", async () => {
+    const post = (headers: Record<string, string>) => opsRequest({ url: base }, "POST", "/shadow?on=1", headers);
+    let answer = await post({});
+    assert.equal(answer.status, 401);
+    assert.match(JSON.stringify(answer.body), /admin token is required/);
+    answer = await post({ authorization: "Bearer wrong-token-of-some-length" });
+    assert.equal(answer.status, 401);
+    assert.equal(live.current().policy.shadow, false);
+    assert.equal((await opsRequest({ url: base }, "DELETE", "/nope", {})).status, 401, "any path: the guard first");
+  });
+
+  void test("a cross-site POST (a browser's Origin or Sec-Fetch-Site) is refused even with the token", async () => {
+    const host = `127.0.0.1:${server.port}`;
+    for (const extra of <Array<Record<string, string>>>[
+      { origin: "https://evil.example.com" },
+      { origin: "null" },
+      { origin: `http://127.0.0.1:${server.port + 1}` },
+      { "sec-fetch-site": "cross-site" },
+    ]) {
+      const answer = await opsRequest({ url: base }, "POST", "/shadow?on=1", { ...bearer, host, ...extra });
+      assert.equal(answer.status, 403, JSON.stringify(extra));
+    }
+    assert.equal(live.current().policy.shadow, false);
+    const same = await opsRequest({ url: base }, "POST", "/shadow?on=0", {
+      ...bearer,
+      host,
+      origin: `http://${host}`,
+      "sec-fetch-site": "same-origin",
+    });
+    assert.equal(same.status, 200, "this server's own origin is fine");
+  });
+
+  void test("a rebound DNS name in Host is refused; IP literals, localhost and metrics.allowedHosts are not", async () => {
+    const post = (host: string) => opsRequest({ url: base }, "POST", "/shadow?on=0", { ...bearer, host });
+    assert.equal((await post(`attacker.example.com:${server.port}`)).status, 403);
+    for (const host of [`127.0.0.1:${server.port}`, "[::1]:9464", "localhost", `mx1.example.net:${server.port}`]) {
+      assert.equal((await post(host)).status, 200, host);
+    }
+  });
+
+  void test("the ops socket (mode 0600) serves the same endpoints; `floodgate shadow` switches over it with the token", async () => {
+    assert.equal(statSync(socket).mode & 0o777, 0o600);
+    assert.equal((await opsRequest({ socket }, "GET", "/healthz", {})).status, 200);
+    assert.equal((await opsRequest({ socket }, "POST", "/shadow?on=1", {})).status, 401);
+    let out = sink();
+    assert.equal(await shadowCommand({ target: { socket }, switchTo: "on", token: TOKEN }, out), 0);
+    assert.equal(out.text, "shadow mode is on\n");
+    assert.equal(live.current().policy.shadow, true);
+    out = sink();
+    assert.equal(
+      await shadowCommand({ target: { url: base }, switchTo: "off", token: "not-the-token-at-all" }, out),
+      1,
+    );
+    assert.match(out.text, /answered 401: wrong admin token/);
+    assert.equal(await shadowCommand({ target: { url: base }, switchTo: "off", token: TOKEN }, sink()), 0);
+    assert.equal(live.current().policy.shadow, false);
+  });
+
+  void test("without an admin token configured, no state-changing request is served", async () => {
+    const config = defaultConfig();
+    config.metrics.port = 0;
+    const bare = await startOpsServer({ config, registry, live, readiness: async () => ({ ready: true, checks: {} }) });
+    try {
+      const answer = await opsRequest({ url: `http://127.0.0.1:${bare.port}` }, "POST", "/shadow?on=1", bearer);
+      assert.equal(answer.status, 403);
+      assert.equal(live.current().policy.shadow, false);
+    } finally {
+      await bare.close();
+    }
   });
 
   void test("the admin endpoint's loopback test", () => {

@@ -25,7 +25,7 @@ import { runWithDeadline } from "../../src/session/stage-runner.js";
 import { createLogger } from "../../src/util/logger.js";
 import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
 import { loadSpam } from "../../src/lab/corpus.js";
-import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 const logger = createLogger("silent");
@@ -121,7 +121,7 @@ async function counterValue(counter: typeof failModeTotal, labels: Record<string
 }
 
 void describe("Floodgate policy (real Redis)", () => {
-  let server: PrivateRedis;
+  let server: TestRedis;
   let redis: Redis | Cluster;
 
   before(async () => {

@@ -33,8 +33,9 @@ void describe("private services", () => {
     const self = recordOf(process.pid);
     assert.ok(isRunning(self));
     assert.ok(!isRunning({ ...self, startTime: `${Number(self.startTime) + 1}` }), "a reused pid is not the process");
-    const child = spawn("true");
+    const child = spawn("sleep", ["1000"]);
     const record = recordOf(child.pid ?? -1);
+    child.kill("SIGKILL");
     await once(child, "exit");
     assert.equal(processStartTime(record.pid), null);
     assert.ok(!isRunning(record));

@@ -13,7 +13,7 @@ import { arrivalsKey } from "../../src/queue/names.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { ScannerError, type Scanner } from "../../src/scanners/types.js";
 import { createLogger } from "../../src/util/logger.js";
-import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { newCampaign } from "../../src/lab/synthetic-campaigns.js";
 import { pollUntil } from "../support/poll.js";
 import { connectScanProducer } from "../../src/lab/scan-queue.js";
@@ -38,7 +38,7 @@ async function metricValue(name: string, labels: Record<string, string> = {}): P
 }
 
 void describe("scan producer", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   const closers: (() => Promise<unknown>)[] = [];
   before(async () => {
     redis = await startTestRedis();

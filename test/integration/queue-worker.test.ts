@@ -19,7 +19,7 @@ import { arrivalsKey } from "../../src/queue/names.js";
 import { queueStats } from "../../src/queue/stats.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
-import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { newCampaign } from "../../src/lab/synthetic-campaigns.js";
 import { pollUntil as poll } from "../support/poll.js";
 import { connectScanProducer } from "../../src/lab/scan-queue.js";
@@ -56,7 +56,7 @@ async function hangingServer() {
 }
 
 void describe("scan worker processes", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let dir: string;
   const cleanups: (() => Promise<unknown>)[] = [];
   before(async () => {

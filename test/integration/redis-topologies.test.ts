@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MilterClient, simpleMessage, type TestMessage } from "../../src/client/milter-client.js";
 import { metricValue, runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
-import { startTestRedis, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { startRedisCluster, startSentinel, type RedisTopology } from "../support/redis-topologies.js";
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
@@ -79,7 +79,7 @@ describe("Redis Cluster", () => {
 });
 
 describe("Redis behind Sentinel", () => {
-  let redis: PrivateRedis;
+  let redis: TestRedis;
   let sentinel: RedisTopology;
   let daemon: DaemonProcess;
   before(async () => {

@@ -9,7 +9,7 @@ import { defaultConfig, type Config } from "../../src/config/schema.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore, MAX_OBSERVED_RECIPIENTS, type RedisCampaignStore } from "../../src/reputation/store.js";
-import { startTestRedis, uniquePrefix, type PrivateRedis } from "../support/redis.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 /** A deterministic PRNG so failures reproduce. */
@@ -46,7 +46,7 @@ function family(seed: number, vary: number): (copy: number) => Fingerprint {
 const T0 = Date.now() - (Date.now() % 600_000);
 
 void describe("campaign store (real Redis)", () => {
-  let server: PrivateRedis;
+  let server: TestRedis;
   let redis: Redis | Cluster;
   let config: Config;
 

@@ -45,6 +45,8 @@ export interface StartOptions {
   /** Fixed ports, for a daemon restarted in place. */
   milterPort?: number;
   metricsPort?: number;
+  /** Extra environment for the daemon. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Start `floodgate run`; resolves once the milter answers and the metrics port is up. */
@@ -69,7 +71,7 @@ export async function startDaemonProcess(
   // With the node flags the command's shebang gives it in production.
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, "run", "--config", configPath], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, FLOODGATE_RUNTIME_DIR: dir },
+    env: { ...process.env, ...options.env },
   });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));

@@ -3,13 +3,14 @@
  * A missing redis-server fails the test with the reason; it never skips.
  */
 import { randomBytes } from "node:crypto";
-import { startPrivateRedis, type PrivateRedis } from "../../src/redis/private-server.js";
+import { startScratchRedis, type ScratchRedis } from "../../src/redis/scratch-server.js";
 
-export type { PrivateRedis };
+/** A test file's own redis-server on a loopback port. */
+export type TestRedis = ScratchRedis;
 
-/** Start a private Redis for a test file; call `stop()` in `after`. */
-export function startTestRedis(): Promise<PrivateRedis> {
-  return startPrivateRedis();
+/** Start a Redis for a test file; call `stop()` in `after`. */
+export function startTestRedis(): Promise<TestRedis> {
+  return startScratchRedis();
 }
 
 /** A key prefix no other test uses. */

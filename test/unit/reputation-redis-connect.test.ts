@@ -59,6 +59,23 @@ void describe("createRedis", () => {
     }
   });
 
+  void test("an outage of a unix-socket Redis is logged without its ?password=", async () => {
+    const warnings: unknown[] = [];
+    const logger = { warn: (obj: unknown) => warnings.push(obj), info: () => undefined } as unknown as Logger;
+    const url = "unix:///nonexistent/floodgate/redis.sock?password=s3cret";
+    const redis = createRedis(defaultConfig().redis, url, "fastpath", logger) as Redis;
+    try {
+      assert.equal(redis.options.path, "/nonexistent/floodgate/redis.sock");
+      assert.equal(redis.options.password, "s3cret");
+      await once(redis, "error");
+      const text = JSON.stringify(warnings);
+      assert.ok(warnings.length >= 1 && !text.includes("s3cret"), text);
+      assert.match(text, /password=\[redacted\]/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   void test("the fast path fails fast and an outage is logged without the password", async () => {
     const port = await freePort();
     const warnings: unknown[] = [];
