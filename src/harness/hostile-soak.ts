@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { MilterClient, type TransactionResult } from "../client/milter-client.js";
 import { FORGED_MARK, type HostileMessage } from "../lab/hostile-mail.js";
 import type { HostileFamily } from "../lab/hostile-recipes.js";
-import { startPrivateRedis } from "../redis/private-server.js";
+import { startScratchRedis } from "../redis/scratch-server.js";
 import { startFloodgate, sumMetric, type ConfigOverrides, type FloodgateDaemon } from "./floodgate.js";
 import { HostileFeed } from "./hostile-feed.js";
 import { runPostfixSample, type PostfixSampleReport } from "./hostile-postfix.js";
@@ -79,7 +79,7 @@ export async function runHostileSoak(options: SoakOptions): Promise<SoakReport> 
   const deadlineMs = options.eomDeadlineMs ?? 2000;
   const redisDir = join(options.dir, "redis");
   mkdirSync(redisDir, { recursive: true });
-  const redis = await startPrivateRedis({ dir: redisDir });
+  const redis = await startScratchRedis({ dir: redisDir });
   let daemon: FloodgateDaemon | null = null;
   const feed = new HostileFeed(options.seed, options.messages, options.families);
   try {
