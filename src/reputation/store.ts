@@ -18,8 +18,10 @@
  * set when a campaign first reaches a threshold and cleared when it falls under all of them again (for the hold).
  * A block or a verdict is plain Redis state read by every observation, so it applies everywhere at the next message.
  *
- * Listing: `hot:<bucket>` sorted sets count copies per campaign per bucket; `top` takes the union of the live
- * buckets (busiest in the window first) and tops up with the most recently seen (`top`, by last seen).
+ * Listing: `hot:<bucket>` sorted sets rank campaigns by their copies in one bucket, kept to the 1,000 busiest;
+ * `top(limit)` sums the heads of the live buckets' rankings (topCampaigns-1.lua: a few times `limit` each, so its
+ * cost follows what is shown, not how many campaigns exist) and tops up with the most recently seen (`top`, by last
+ * seen).
  *
  * Cluster layout (decided here): every key of a prefix carries the one hash tag `{<prefix>}`, so one script can
  * read the shingle index and write the campaign it picks atomically in one round trip. A per-campaign tag would
@@ -68,7 +70,12 @@ const scripts = {
   block: loadScript("blockCampaign-2.lua"),
   verdict: loadScript("recordVerdict-1.lua"),
   markScan: loadScript("markScanQueued-1.lua"),
+  top: loadScript("topCampaigns-1.lua"),
 };
+
+/** `top(limit)` reads the head of each bucket's ranking: `limit` times this many, and at least TOP_HEAD_MIN. */
+const TOP_HEAD_FACTOR = 4;
+const TOP_HEAD_MIN = 50;
 
 /**
  * Distinct recipients of one message sent to Redis at most (the first ones): they count towards the campaign's
@@ -220,13 +227,12 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       const now = Date.now();
       const bucketMs = Math.floor((settings().windowSeconds * 1000) / buckets);
       const current = Math.floor(now / bucketMs);
-      const hotKeys = Array.from({ length: buckets }, (_, i) => keys.hot(current - i));
-      // Copies per campaign in the window (the union of the live buckets), busiest first...
-      const flat = await redis.zunion(hotKeys.length, ...hotKeys, "AGGREGATE", "SUM", "WITHSCORES");
-      const scored: Array<[string, number]> = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) scored.push([String(flat[i]), Number(flat[i + 1])]);
-      scored.sort((a, b) => b[1] - a[1]);
-      const ids = scored.slice(0, limit).map(([id]) => id);
+      // The busiest in the window, from the head of each bucket's ranking: the cost follows `limit`, not the
+      // number of campaigns...
+      const head = Math.max(limit * TOP_HEAD_FACTOR, TOP_HEAD_MIN);
+      const busiest = await runScript(redis, scripts.top, [keys.base], [current, buckets, limit, head]);
+      if (!Array.isArray(busiest)) throw new Error("unexpected reply from topCampaigns");
+      const ids = (busiest as unknown[]).map(String);
       // ...then, when fewer than `limit` were busy, the most recently seen.
       if (ids.length < limit) {
         const seen = new Set(ids);

@@ -72,7 +72,8 @@ if tonumber(redis.call("HGET", ckey, "last") or "0") < now then
   redis.call("HSET", ckey, "last", now)
 end
 local nkey = ckey .. ":n"
-local firstInBucket = redis.call("HINCRBY", nkey, bucket, 1) == 1
+local copiesInBucket = redis.call("HINCRBY", nkey, bucket, 1)
+local firstInBucket = copiesInBucket == 1
 
 -- Keep the campaign and its pointers for ttl after this copy, and at least as long as a block holds.
 local keepMs = ttl * 1000
@@ -122,8 +123,15 @@ redis.call("PEXPIRE", nkey, keepMs)
 
 redis.call("ZADD", topKey, now, id)
 redis.call("ZREMRANGEBYSCORE", topKey, "-inf", "(" .. (now - ttl * 1000))
+-- The bucket's ranking holds each campaign's exact count in the bucket, so one dropped from it comes back with its
+-- true count; it keeps the HOT_PER_BUCKET busiest (the listing reads the head of each bucket, never the whole set).
+local HOT_PER_BUCKET = 1000
 local hotKey = base .. "hot:" .. bucket
-redis.call("ZINCRBY", hotKey, 1, id)
+redis.call("ZADD", hotKey, copiesInBucket, id)
+local excess = redis.call("ZCARD", hotKey) - HOT_PER_BUCKET
+if excess > 0 then
+  redis.call("ZPOPMIN", hotKey, math.min(excess, 64))
+end
 redis.call("PEXPIRE", hotKey, bucketTtlMs)
 
 return campaignView(base, id, now, bucketMs, buckets, bulk, created, true, changed)
