@@ -451,6 +451,42 @@ export const alertsSchema = z
   })
   .strict();
 
+export const verdictsSchema = z
+  .object({
+    /**
+     * A scan judges a campaign ham only when its score is at most the scanner's threshold minus this margin; a score
+     * between is "unsure" and judges nothing (bulk holds apply, the campaign is re-scanned on schedule). null: half
+     * the scanner's threshold (2.5 under SpamAssassin's 5). The built-in rules never judge ham. @defaultValue null
+     */
+    hamMargin: z.number().min(0).nullable().default(null),
+  })
+  .strict();
+
+export const reportsSchema = z
+  .object({
+    /**
+     * Distinct mailbox users whose reports decide a campaign (`floodgate report --reporter`); an operator's report
+     * (the admin token) decides alone. @defaultValue 3
+     */
+    reporters: count(3, 1, 1000),
+    /** Reports one reporter may make per hour; past it they are refused (counted, not applied). @defaultValue 30 */
+    perReporterPerHour: count(30, 1, 100_000),
+    /** Teach the scanners (spamd's Bayes, rspamd) every report that decides or is counted. @defaultValue true */
+    learn: z.boolean().default(true),
+    /**
+     * The report-only token's file, which can report and nothing else; null: `<state.dir>/reporter/token`,
+     * generated at the first start. @defaultValue null
+     */
+    tokenFile: z.string().startsWith("/").nullable().default(null),
+    /**
+     * The group of the mail system's user (Dovecot's `vmail`, `mail`) that may read the generated report token: the
+     * token's directory and file get that group (0750, 0640) and the state directory lets it pass (0711). null: only
+     * Floodgate's user reads it. @defaultValue null
+     */
+    group: z.string().min(1).nullable().default(null),
+  })
+  .strict();
+
 export const stateSchema = z
   .object({
     /**
@@ -492,6 +528,8 @@ export const configSchema = z
     metrics: metricsSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     mtaQueue: mtaQueueSchema.prefault({}),
+    verdicts: verdictsSchema.prefault({}),
+    reports: reportsSchema.prefault({}),
     /** Log level of the JSON log on standard error; a reload applies it. @defaultValue "info" */
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })

@@ -61,9 +61,32 @@ export function decide(input: DecisionInput): Decision {
   }
 }
 
-/** The campaign as it is once a verdict arrived for it (a block still wins). */
-export function withVerdict<T extends Pick<CampaignView, "state" | "verdict">>(campaign: T, verdict: ScanVerdict): T {
-  return { ...campaign, verdict, state: campaign.state === "blocked" ? "blocked" : verdict.verdict };
+/**
+ * The campaign as it is once a verdict arrived for it: a block and a person's decision still win, and an "unsure"
+ * verdict judges nothing.
+ */
+export function withVerdict<T extends Pick<CampaignView, "state" | "verdict" | "decision">>(
+  campaign: T,
+  verdict: ScanVerdict,
+): T {
+  if (campaign.state === "blocked" || campaign.decision !== null || verdict.verdict === "unsure")
+    return { ...campaign, verdict };
+  return { ...campaign, verdict, state: verdict.verdict };
+}
+
+/**
+ * Who decided and how sure, the status header's third part (README, "The status header"): `by=operator`, `by=pin` or
+ * `by=reporters` for a person's decision; else `scanner=NAME score=N threshold=N` for the scanner's last verdict
+ * (an unsure one too); nothing when neither is known.
+ */
+export function statusDetails(campaign: Pick<CampaignView, "state" | "verdict" | "decision">): string {
+  const { decision, verdict } = campaign;
+  if (campaign.state === "blocked") return "by=operator";
+  if (decision !== null) return `by=${decision.how === "report" ? "operator" : decision.how}`;
+  if (verdict === null) return "";
+  const tenth = (n: number) => String(Math.round(n * 10) / 10);
+  const threshold = verdict.threshold === null ? "" : ` threshold=${tenth(verdict.threshold)}`;
+  return `scanner=${verdict.scanner} score=${tenth(verdict.score)}${threshold}`;
 }
 
 /** The verdict sent to the MTA and the status header value. */
@@ -72,13 +95,17 @@ export interface Outcome {
   status: string;
 }
 
-/** Turn a decision into what is sent: shadow mode tags (`shadow-reject; …`) and always continues. */
-export function outcomeOf(decision: Decision, campaignId: string, shadow: boolean): Outcome {
-  const { action, reason } = decision;
+/**
+ * Turn a decision into what is sent: shadow mode tags (`shadow-reject; …`) and always continues. The status header is
+ * `ACTION; REASON` and, when `details` (statusDetails) is not empty, `; DETAILS`.
+ */
+export function outcomeOf(decision: Decision, campaignId: string, shadow: boolean, details = ""): Outcome {
+  const { action } = decision;
+  const reason = details === "" ? decision.reason : `${decision.reason}; ${details}`;
   if (action === "continue") return { verdict: { kind: "continue" }, status: `continue; ${reason}` };
   if (shadow) return { verdict: { kind: "continue" }, status: `shadow-${action}; ${reason}` };
   if (action === "reject") {
-    const why = reason === "campaign-blocked" ? "is blocked" : "was found to be spam";
+    const why = decision.reason === "campaign-blocked" ? "is blocked" : "was found to be spam";
     return {
       verdict: {
         kind: "reject",
@@ -115,14 +142,15 @@ export interface ScanSettings {
 
 /**
  * Whether to queue a heavy scan for this campaign now: "new" when it never had one and has no verdict, "rescan"
- * after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never for a blocked campaign.
+ * after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never for a blocked campaign nor for
+ * one a person decided (no scan may override that).
  */
 export function scanReason(
-  campaign: Pick<CampaignView, "state" | "verdict" | "copiesSinceScan" | "lastScanQueuedAt">,
+  campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "copiesSinceScan" | "lastScanQueuedAt">,
   settings: ScanSettings,
   now: number,
 ): "new" | "rescan" | null {
-  if (campaign.state === "blocked") return null;
+  if (campaign.state === "blocked" || campaign.decision !== null) return null;
   if (campaign.lastScanQueuedAt === 0 && campaign.verdict === null) return "new";
   if (campaign.copiesSinceScan >= settings.rescanAfterCopies) return "rescan";
   if (campaign.lastScanQueuedAt > 0 && now - campaign.lastScanQueuedAt >= settings.rescanAfterSeconds * 1000)

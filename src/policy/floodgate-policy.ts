@@ -28,6 +28,7 @@ import {
   failOutcome,
   outcomeOf,
   scanReason,
+  statusDetails,
   withVerdict,
   type Decision,
   type Outcome,
@@ -229,7 +230,8 @@ export function createFloodgatePolicy(deps: PolicyDeps): MilterPolicy {
           { session: ctx.id, campaign: campaign.id, state: campaign.state, copies: campaign.copies, decision },
           "decided",
         );
-        return finish(ctx, cfg.milter.statusHeader, outcomeOf(decision, campaign.id, cfg.policy.shadow), campaign);
+        const outcome = outcomeOf(decision, campaign.id, cfg.policy.shadow, statusDetails(campaign));
+        return finish(ctx, cfg.milter.statusHeader, outcome, campaign);
       } finally {
         dl.dispose();
       }

@@ -10,7 +10,8 @@ import type { Config } from "../config/schema.js";
 import { scanJobsCompletedTotal } from "../metrics/metrics.js";
 import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
-import type { CampaignStore, ScanVerdict } from "../reputation/types.js";
+import { MAX_VERDICT_RULES, type CampaignStore, type ScanVerdict } from "../reputation/types.js";
+import { judgeScan } from "./judge.js";
 import { createScanners, runScanners, type Scanner } from "../scanners/index.js";
 import type { Logger } from "../util/logger.js";
 import { bullPrefix } from "./names.js";
@@ -60,16 +61,20 @@ export async function processScanJob(
     if (timeout.aborted) throw new ScanJobTimeoutError(`scan not done within ${config.worker.jobTimeoutMs} ms`);
     throw err;
   }
-  const spam = result.verdict === "spam" || result.score >= config.worker.spamScore;
   const verdict: ScanVerdict = {
-    verdict: spam ? "spam" : "ham",
+    verdict: judgeScan(result, result.saysHam, {
+      spamScore: config.worker.spamScore,
+      hamMargin: config.verdicts.hamMargin,
+    }),
     score: result.score,
     scanner: result.scanner,
+    threshold: result.threshold,
+    rules: result.rules.slice(0, MAX_VERDICT_RULES),
     at: Date.now(),
   };
   await store.recordVerdict(data.campaignId, verdict);
   logger.info(
-    { campaignId: data.campaignId, ...verdict, details: result.details, reason: data.reason, queueId: data.queueId },
+    { campaignId: data.campaignId, ...verdict, said: result.verdict, reason: data.reason, queueId: data.queueId },
     "scan verdict",
   );
   return verdict;

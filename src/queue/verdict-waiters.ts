@@ -13,9 +13,15 @@ export function parseVerdictMessage(text: string): { id: string; verdict: ScanVe
   try {
     const value = JSON.parse(text) as { id?: unknown; verdict?: Partial<ScanVerdict> };
     const v = value.verdict;
-    if (typeof value.id !== "string" || !v || (v.verdict !== "spam" && v.verdict !== "ham")) return null;
+    if (typeof value.id !== "string" || !v) return null;
+    if (v.verdict !== "spam" && v.verdict !== "ham" && v.verdict !== "unsure") return null;
     if (typeof v.score !== "number" || typeof v.scanner !== "string" || typeof v.at !== "number") return null;
-    return { id: value.id, verdict: { verdict: v.verdict, score: v.score, scanner: v.scanner, at: v.at } };
+    const threshold = typeof v.threshold === "number" ? v.threshold : null;
+    const rules = Array.isArray(v.rules) ? v.rules.filter((r): r is string => typeof r === "string") : [];
+    return {
+      id: value.id,
+      verdict: { verdict: v.verdict, score: v.score, scanner: v.scanner, threshold, rules, at: v.at },
+    };
   } catch {
     return null;
   }

@@ -11,8 +11,14 @@ export interface CampaignKeys {
   direct(digest: string): string;
   /** Shingle key: MinHash value `value` at position `index` → campaign id. */
   shingle(index: number, value: number): string;
-  /** The campaign hash. */
+  /** The campaign hash (its fields: CAMPAIGN_FIELDS). */
   campaign(id: string): string;
+  /** A campaign's history: a list of JSON lines, newest first, capped. */
+  history(id: string): string;
+  /** A campaign's reports: a hash of reporter → "spam" | "ham". */
+  reports(id: string): string;
+  /** One reporter's reports in one hour (the rate limit), by a digest of the address. */
+  reportRate(reporterDigest: string, hour: number): string;
   /** The sorted set of campaigns by last seen (Unix ms). */
   readonly top: string;
   /** The sorted set of campaigns by copies in one time bucket (the busiest list is their union). */
@@ -29,6 +35,9 @@ export function campaignKeys(prefix: string): CampaignKeys {
     direct: (digest) => `${base}d:${digest}`,
     shingle: (index, value) => `${base}sh:${index}:${value}`,
     campaign: (id) => `${base}c:${id}`,
+    history: (id) => `${base}c:${id}:h`,
+    reports: (id) => `${base}c:${id}:rep`,
+    reportRate: (digest, hour) => `${base}rl:${digest}:${hour}`,
     top: `${base}top`,
     hot: (bucket) => `${base}hot:${bucket}`,
     verdictChannel: `${prefix}:verdicts`,
@@ -37,3 +46,41 @@ export function campaignKeys(prefix: string): CampaignKeys {
 
 /** Campaign ids are 12 lowercase hex digits. */
 export const CAMPAIGN_ID = /^[0-9a-f]{12}$/;
+
+/**
+ * The campaign hash's fields, in one place: the Lua scripts use these names (includes/campaignView.lua reads them,
+ * includes/personDecision.lua says which of them are a person's decision).
+ */
+export const CAMPAIGN_FIELDS = {
+  /** Counting: first and last seen (Unix ms), copies ever, copies since the last scan was queued, and when. */
+  first: "first",
+  last: "last",
+  total: "total",
+  since: "since",
+  scanAt: "scanAt",
+  subject: "subject",
+  /** What matches copies to it: its exact digest and the MinHash values of its first copy. */
+  direct: "direct",
+  minhash: "minhash",
+  /** Unix ms when it last crossed a bulk threshold. */
+  bulkSince: "bulkSince",
+  /** The scanner's verdict: spam | ham | unsure, score, scanner, threshold, top rules (comma-separated), Unix ms. */
+  verdict: "v",
+  verdictScore: "vScore",
+  verdictScanner: "vScanner",
+  verdictThreshold: "vThreshold",
+  verdictRules: "vRules",
+  verdictAt: "vAt",
+  /** A person's decision: a block in force (Unix ms, and who). */
+  blockUntil: "blockUntil",
+  blockBy: "blockBy",
+  /** A person's decision: spam | ham, how (report | pin | reporters), by whom, why, Unix ms. */
+  decision: "d",
+  decisionHow: "dHow",
+  decisionBy: "dBy",
+  decisionWhy: "dWhy",
+  decisionAt: "dAt",
+  /** Mailbox users whose report stands, per label (the reporters themselves: the `reports` hash). */
+  reportsSpam: "rSpam",
+  reportsHam: "rHam",
+} as const;

@@ -38,12 +38,26 @@
  *
  * Time is the caller's clock (`Observation.now`, else Date.now()): keep the MX hosts' clocks in NTP sync.
  */
+import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
 import { loadScript, runScript } from "./scripts.js";
-import type { CampaignState, CampaignStore, CampaignView, Observation, ScanVerdict } from "./types.js";
+import {
+  CAMPAIGN_HISTORY_LENGTH,
+  type Actor,
+  type CampaignState,
+  type CampaignStore,
+  type CampaignView,
+  type DecisionHow,
+  type HistoryEntry,
+  type Observation,
+  type PersonDecision,
+  type ReportOutcome,
+  type ReportSettings,
+  type ScanVerdict,
+} from "./types.js";
 
 /** Options of `createCampaignStore`. */
 export interface CampaignStoreOptions {
@@ -55,7 +69,23 @@ export interface CampaignStoreOptions {
   buckets?: number;
   /** Whether `close()` closes the Redis connection. @defaultValue true */
   closeConnection?: boolean;
+  /** Hears every relabel (for the log: who, why, what it did). */
+  onRelabel?: (event: RelabelEvent) => void;
 }
+
+/** A relabel as the log records it. */
+export interface RelabelEvent extends Actor {
+  id: string;
+  op: string;
+  label?: string;
+  status: string;
+}
+
+/** The actor of a change made through the command line with no actor given. */
+const CLI_ACTOR: Actor = { actor: "operator", reason: "" };
+
+/** A reason is kept to this many characters. */
+const MAX_REASON_CHARS = 200;
 
 /** A campaign store with the extra read used by the metrics collector. */
 export interface RedisCampaignStore extends CampaignStore {
@@ -69,6 +99,7 @@ const scripts = {
   get: loadScript("getCampaigns-1.lua"),
   block: loadScript("blockCampaign-2.lua"),
   verdict: loadScript("recordVerdict-1.lua"),
+  relabel: loadScript("relabelCampaign-2.lua"),
   markScan: loadScript("markScanQueued-1.lua"),
   top: loadScript("topCampaigns-1.lua"),
 };
@@ -89,9 +120,15 @@ const GET_CHUNK = 50;
 
 const STATES: ReadonlySet<string> = new Set<CampaignState>(["new", "bulk", "spam", "ham", "blocked"]);
 
+/** The view array's length (includes/campaignView.lua). */
+const VIEW_LENGTH = 28;
+
+const VERDICTS: ReadonlySet<string> = new Set(["spam", "ham", "unsure"]);
+const HOWS: ReadonlySet<string> = new Set<DecisionHow>(["report", "pin", "reporters"]);
+
 /** Turn the script's flat view array (includes/campaignView.lua) into a CampaignView. */
 export function parseView(raw: unknown): CampaignView {
-  if (!Array.isArray(raw) || raw.length !== 19)
+  if (!Array.isArray(raw) || raw.length !== VIEW_LENGTH)
     throw new Error(`unexpected campaign view from Redis: ${JSON.stringify(raw)}`);
   const a = raw as unknown[];
   const num = (i: number) => Number(a[i]);
@@ -101,7 +138,6 @@ export function parseView(raw: unknown): CampaignView {
   };
   const state = str(2);
   if (!STATES.has(state)) throw new Error(`unexpected campaign state from Redis: ${state}`);
-  const v = str(11);
   return {
     id: str(0),
     created: num(1) === 1,
@@ -114,11 +150,63 @@ export function parseView(raw: unknown): CampaignView {
     firstSeen: num(8),
     lastSeen: num(9),
     subject: str(10),
-    verdict: v === "spam" || v === "ham" ? { verdict: v, score: Number(str(12)), scanner: str(13), at: num(14) } : null,
+    verdict: parseVerdict(str(11), str(12), str(13), num(14), str(19), str(20)),
+    decision: parseDecision(str(21), str(22), str(23), str(24), num(25)),
+    reports: { spam: num(26), ham: num(27) },
     blockedUntil: state === "blocked" ? num(15) : null,
     copiesSinceScan: num(16),
     lastScanQueuedAt: num(17),
     bulkSince: num(18) > 0 ? num(18) : null,
+  };
+}
+
+function parseVerdict(
+  verdict: string,
+  score: string,
+  scanner: string,
+  at: number,
+  threshold: string,
+  rules: string,
+): ScanVerdict | null {
+  if (!VERDICTS.has(verdict)) return null;
+  return {
+    verdict: verdict as ScanVerdict["verdict"],
+    score: Number(score),
+    scanner,
+    threshold: threshold === "" ? null : Number(threshold),
+    rules: rules === "" ? [] : rules.split(","),
+    at,
+  };
+}
+
+function parseDecision(label: string, how: string, by: string, why: string, at: number): PersonDecision | null {
+  if ((label !== "spam" && label !== "ham") || !HOWS.has(how)) return null;
+  return { label, how: how as DecisionHow, by, why, at };
+}
+
+/** The key a reporter's rate limit counts under: a digest, so that no address is a key name. */
+function reporterDigest(reporter: string): string {
+  return createHash("sha1").update(reporter.trim().toLowerCase()).digest("hex").slice(0, 16);
+}
+
+/** The relabel script's reply. */
+interface Relabelled {
+  status: "ok" | "missing" | "absent" | "duplicate" | "rate-limited";
+  state: string;
+  spam: number;
+  ham: number;
+  decided: "spam" | "ham" | null;
+}
+
+function parseRelabelled(raw: unknown): Relabelled {
+  if (!Array.isArray(raw) || raw.length !== 5) throw new Error(`unexpected relabel reply: ${JSON.stringify(raw)}`);
+  const [status, state, spam, ham, decided] = raw as [string, string, number, number, string];
+  return {
+    status: status as Relabelled["status"],
+    state,
+    spam: Number(spam),
+    ham: Number(ham),
+    decided: decided === "spam" || decided === "ham" ? decided : null,
   };
 }
 
@@ -171,6 +259,37 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       for (const r of raw as unknown[]) out.push(Array.isArray(r) ? parseView(r) : null);
     }
     return out;
+  }
+
+  /** Run the relabel script (relabelCampaign-2.lua) for one operation. */
+  async function relabel(
+    id: string,
+    op: string,
+    by: Actor,
+    args: { label?: string; how?: string; reporters?: number; perReporterPerHour?: number },
+  ): Promise<Relabelled> {
+    if (!CAMPAIGN_ID.test(id)) return { status: "missing", state: "", spam: 0, ham: 0, decided: null };
+    const raw = await runScript(
+      redis,
+      scripts.relabel,
+      [keys.campaign(id), keys.base],
+      [
+        op,
+        Date.now(),
+        by.actor,
+        by.reason.slice(0, MAX_REASON_CHARS),
+        args.label ?? "",
+        args.how ?? "",
+        args.reporters ?? 1,
+        args.perReporterPerHour ?? 1,
+        reporterDigest(by.actor),
+        CAMPAIGN_HISTORY_LENGTH,
+        settings().ttlSeconds * 1000,
+      ],
+    );
+    const done = parseRelabelled(raw);
+    options.onRelabel?.({ id, op, ...by, ...(args.label ? { label: args.label } : {}), status: done.status });
+    return done;
   }
 
   return {
@@ -248,7 +367,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       return redis.zcount(keys.top, now - settings().windowSeconds * 1000, "+inf");
     },
 
-    async block(id: string, ttlSeconds: number): Promise<void> {
+    async block(id: string, ttlSeconds: number, by: Actor = CLI_ACTOR): Promise<void> {
       if (!(ttlSeconds > 0)) throw new Error(`block duration must be positive, got ${ttlSeconds}`);
       const now = Date.now();
       const ok =
@@ -260,11 +379,56 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           [now, now + Math.round(ttlSeconds * 1000), id],
         ));
       if (ok !== 1) throw new Error(`no campaign ${id}`);
+      await relabel(id, "block", by, {});
     },
 
-    async unblock(id: string): Promise<void> {
+    async unblock(id: string, by: Actor = CLI_ACTOR): Promise<void> {
       if (!CAMPAIGN_ID.test(id)) throw new Error(`no campaign ${id}`);
-      await redis.hdel(keys.campaign(id), "blockUntil");
+      await relabel(id, "unblock", by, {});
+    },
+
+    async decide(id, label, how, by): Promise<CampaignView> {
+      const done = await relabel(id, "decide", by, { label, how });
+      if (done.status === "missing") throw new Error(`no campaign ${id}`);
+      const [view] = await getMany([id]);
+      if (!view) throw new Error(`no campaign ${id}`);
+      return view;
+    },
+
+    async undecide(id, how, by, reporters): Promise<boolean> {
+      const done = await relabel(id, "undecide", by, { how, reporters });
+      if (done.status === "missing") throw new Error(`no campaign ${id}`);
+      return done.status === "ok";
+    },
+
+    async report(id, label, by, settings: ReportSettings): Promise<ReportOutcome> {
+      const done = await relabel(id, "report", by, { label, ...settings });
+      const outcome = done.status === "ok" ? "counted" : done.status === "missing" ? "no-campaign" : done.status;
+      if (outcome === "absent") throw new Error(`unexpected relabel status ${done.status}`);
+      return { outcome, spam: done.spam, ham: done.ham, decided: done.decided };
+    },
+
+    async unreport(id, by, settings: ReportSettings): Promise<boolean> {
+      const done = await relabel(id, "unreport", by, settings);
+      if (done.status === "missing") throw new Error(`no campaign ${id}`);
+      return done.status === "ok";
+    },
+
+    async rescan(id, by): Promise<void> {
+      const done = await relabel(id, "rescan", by, {});
+      if (done.status === "missing") throw new Error(`no campaign ${id}`);
+    },
+
+    async history(id): Promise<HistoryEntry[]> {
+      if (!CAMPAIGN_ID.test(id)) return [];
+      const lines = await redis.lrange(keys.history(id), 0, CAMPAIGN_HISTORY_LENGTH - 1);
+      return lines.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as HistoryEntry];
+        } catch {
+          return [];
+        }
+      });
     },
 
     async recordVerdict(id: string, verdict: ScanVerdict): Promise<void> {
@@ -273,7 +437,16 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
         redis,
         scripts.verdict,
         [keys.campaign(id)],
-        [verdict.verdict, String(verdict.score), verdict.scanner, verdict.at, keys.verdictChannel, message],
+        [
+          verdict.verdict,
+          String(verdict.score),
+          verdict.scanner,
+          verdict.at,
+          keys.verdictChannel,
+          message,
+          verdict.threshold === null ? "" : String(verdict.threshold),
+          verdict.rules.join(","),
+        ],
       );
     },
 

@@ -2,16 +2,85 @@
  * The campaign store's contract: what the policy, the scan worker and the CLI read and write in Redis.
  */
 import type { Fingerprint } from "../fingerprint/types.js";
+import { MAX_SCAN_RULES } from "../scanners/types.js";
 
 export type CampaignState = "new" | "bulk" | "spam" | "ham" | "blocked";
 
-/** A heavy scan's verdict, written to the campaign by the scan worker. */
+/**
+ * A heavy scan's verdict, written to the campaign by the scan worker. "unsure" is a score between the ham margin and
+ * the scanner's threshold, or a "ham" from a scanner not trusted to say ham (the built-in rules): the campaign stays
+ * unjudged (bulk holds apply, it is re-scanned on schedule).
+ */
 export interface ScanVerdict {
-  verdict: "spam" | "ham";
+  verdict: "spam" | "ham" | "unsure";
   score: number;
   scanner: string;
+  /** The scanner's own spam threshold; null when it gave none. */
+  threshold: number | null;
+  /** The rules or symbols that weighed most, highest first (at most MAX_VERDICT_RULES). */
+  rules: readonly string[];
   /** Unix ms. */
   at: number;
+}
+
+/** Rules kept with a verdict. */
+export const MAX_VERDICT_RULES = MAX_SCAN_RULES;
+
+/** How a person's decision was made: an operator's report, an operator's pin, or enough mailbox users' reports. */
+export type DecisionHow = "report" | "pin" | "reporters";
+
+/**
+ * A person's decision on a campaign: it outranks every scan (a re-scan never overrides it) and keeps the campaign
+ * out of merges (reputation/lua/includes/personDecision.lua).
+ */
+export interface PersonDecision {
+  label: "spam" | "ham";
+  how: DecisionHow;
+  /** Who: "operator:<name>", or "reporters" when mailbox users' reports decided. */
+  by: string;
+  why: string;
+  /** Unix ms. */
+  at: number;
+}
+
+/** Who changes a campaign's label, and why: every relabel is logged and kept in the campaign's history. */
+export interface Actor {
+  /** "operator:<name>" for the admin token or the command line, a mailbox address for a user's report. */
+  actor: string;
+  reason: string;
+}
+
+/** One line of a campaign's history (newest first, at most CAMPAIGN_HISTORY_LENGTH kept). */
+export interface HistoryEntry {
+  at: number;
+  actor: string;
+  /** block, unblock, decide, undecide, report, unreport, rescan. */
+  action: string;
+  label?: "spam" | "ham";
+  why: string;
+  /** The label the campaign's state took after it (blocked, spam, ham, bulk, new). */
+  state?: string;
+}
+
+/** History lines kept per campaign. */
+export const CAMPAIGN_HISTORY_LENGTH = 50;
+
+/** What a mailbox user's report did. */
+export interface ReportOutcome {
+  outcome: "counted" | "duplicate" | "rate-limited" | "no-campaign";
+  /** Distinct reporters holding each label now. */
+  spam: number;
+  ham: number;
+  /** The decision the reports made, if they made one now. */
+  decided: "spam" | "ham" | null;
+}
+
+/** The settings of mailbox users' reports. */
+export interface ReportSettings {
+  /** Distinct reporters that decide a campaign. */
+  reporters: number;
+  /** Reports one reporter may make per hour. */
+  perReporterPerHour: number;
 }
 
 /** One message seen at end of message. */
@@ -41,6 +110,10 @@ export interface CampaignView {
   lastSeen: number;
   subject: string;
   verdict: ScanVerdict | null;
+  /** A person's decision (an operator's report or pin, or enough users' reports); it outranks the verdict. */
+  decision: PersonDecision | null;
+  /** Distinct mailbox users whose report on this campaign stands, per label. */
+  reports: { spam: number; ham: number };
   /** Unix ms until which a block holds; null when not blocked. */
   blockedUntil: number | null;
   /** Copies counted since the last scan was queued, and when that was (Unix ms, 0 if never). */
@@ -57,8 +130,24 @@ export interface CampaignStore {
   /** The campaign a fingerprint matches, without counting anything. */
   match(fingerprint: Fingerprint): Promise<string | null>;
   top(limit: number): Promise<CampaignView[]>;
-  block(id: string, ttlSeconds: number): Promise<void>;
-  unblock(id: string): Promise<void>;
+  /** Block for `ttlSeconds` (a ham decision is dropped: the block is the newer word). */
+  block(id: string, ttlSeconds: number, by?: Actor): Promise<void>;
+  unblock(id: string, by?: Actor): Promise<void>;
+  /** A person's decision: an operator's report ("report") or pin ("pin"); a ham decision lifts a block. */
+  decide(id: string, label: "spam" | "ham", how: "report" | "pin", by: Actor): Promise<CampaignView>;
+  /**
+   * Take an operator's decision back (`how`: only a decision made that way; a pin is taken back by "pin"). Where
+   * users' reports reach `reporters`, their decision applies again. Resolves with false when there was none.
+   */
+  undecide(id: string, how: "report" | "pin", by: Actor, reporters: number): Promise<boolean>;
+  /** A mailbox user's report (`by.actor` is the reporter), counted towards `settings.reporters`. */
+  report(id: string, label: "spam" | "ham", by: Actor, settings: ReportSettings): Promise<ReportOutcome>;
+  /** Take a user's report back; resolves with false when the reporter had none on this campaign. */
+  unreport(id: string, by: Actor, settings: ReportSettings): Promise<boolean>;
+  /** Drop the scanner's verdict so that the next copy queues a scan (a person's decision stays). */
+  rescan(id: string, by: Actor): Promise<void>;
+  /** The campaign's history, newest first. */
+  history(id: string): Promise<HistoryEntry[]>;
   /** Store a scan's verdict and publish it to waiters (`verdictChannel`). */
   recordVerdict(id: string, verdict: ScanVerdict): Promise<void>;
   /** Mark that a scan was queued for this campaign now (resets copiesSinceScan). */

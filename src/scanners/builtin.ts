@@ -44,6 +44,7 @@ export function createBuiltinScanner(options: BuiltinOptions): Scanner {
   const name = "builtin";
   return {
     name,
+    saysHam: false,
     async scan(message, signal): Promise<ScanResult> {
       if (signal?.aborted) throw new ScannerError(name, "aborted", "the scan was aborted");
       let input: RuleInput;
@@ -53,7 +54,9 @@ export function createBuiltinScanner(options: BuiltinOptions): Scanner {
         throw new ScannerError(name, "protocol", `cannot parse the message: ${(err as Error).message}`, { cause: err });
       }
       const { score, hits } = scoreRules(input);
-      return { verdict: score >= options.threshold ? "spam" : "ham", score, details: hits.join(",") };
+      const weight = new Map(BUILTIN_RULES.map((rule) => [rule.name, rule.score]));
+      const rules = [...hits].sort((a, b) => (weight.get(b) ?? 0) - (weight.get(a) ?? 0));
+      return { verdict: score >= options.threshold ? "spam" : "ham", score, threshold: options.threshold, rules };
     },
   };
 }

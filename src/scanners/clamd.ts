@@ -36,9 +36,9 @@ export function encodeClamdInstream(message: Buffer, chunkBytes = CLAMD_CHUNK_BY
 export function parseClamdReply(reply: Buffer | string, scanner = "clamd"): ScanResult {
   const text = withoutLineEnd(typeof reply === "string" ? reply : reply.toString("latin1"));
   const body = text.replace(/^stream: */, "");
-  if (body === "OK") return { verdict: "ham", score: 0 };
+  if (body === "OK") return { verdict: "ham", score: 0, threshold: null, rules: [] };
   const found = /^(.+) FOUND$/.exec(body);
-  if (found) return { verdict: "spam", score: VIRUS_SCORE, details: found[1] };
+  if (found) return { verdict: "spam", score: VIRUS_SCORE, threshold: null, rules: [found[1] as string] };
   throw new ScannerError(scanner, "protocol", `clamd answered ${JSON.stringify(text.slice(0, 200))}`);
 }
 
@@ -47,6 +47,7 @@ export function createClamdScanner(options: ClamdOptions): Scanner {
   const name = "clamd";
   return {
     name,
+    saysHam: false,
     async scan(message, signal) {
       const reply = await tcpExchange({ ...options, scanner: name, signal }, encodeClamdInstream(message));
       return parseClamdReply(reply, name);

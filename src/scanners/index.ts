@@ -41,12 +41,12 @@ export async function runScanners(
   message: Buffer,
   signal?: AbortSignal,
   onError?: (error: ScannerError) => void,
-): Promise<ScanResult & { scanner: string }> {
+): Promise<ScanResult & { scanner: string; saysHam: boolean }> {
   const errors: ScannerError[] = [];
   for (const scanner of scanners) {
     try {
       const result = await scanner.scan(message, signal);
-      return { ...result, scanner: scanner.name };
+      return { ...result, scanner: scanner.name, saysHam: scanner.saysHam };
     } catch (err) {
       const error =
         err instanceof ScannerError ? err : new ScannerError(scanner.name, "protocol", String(err), { cause: err });

@@ -2,7 +2,7 @@
  * rspamd's normal worker over HTTP: `POST /checkv2` with the message as the body, answered by JSON with
  * `action`, `score` and `required_score` (rspamd protocol documentation).
  */
-import { ScannerError, scanDeadline, type ScanResult, type Scanner } from "./types.js";
+import { MAX_SCAN_RULES, ScannerError, scanDeadline, type ScanResult, type Scanner } from "./types.js";
 
 /** The actions that mean spam; "no action", "greylist" and "soft reject" do not. */
 export const RSPAMD_SPAM_ACTIONS: ReadonlySet<string> = new Set(["reject", "add header", "rewrite subject"]);
@@ -32,7 +32,27 @@ export function parseRspamdReply(json: unknown, scanner = "rspamd"): ScanResult 
     throw new ScannerError(scanner, "protocol", "the reply lacks action or score");
   }
   const spam = RSPAMD_SPAM_ACTIONS.has(action) || (typeof required === "number" && score >= required);
-  return { verdict: spam ? "spam" : "ham", score, details: action };
+  return {
+    verdict: spam ? "spam" : "ham",
+    score,
+    threshold: typeof required === "number" ? required : null,
+    rules: topSymbols(reply["symbols"]),
+    details: action,
+  };
+}
+
+/** The symbols of a reply that weighed most, highest score first. */
+function topSymbols(symbols: unknown): string[] {
+  if (typeof symbols !== "object" || symbols === null) return [];
+  const scored = Object.entries(symbols as Record<string, unknown>).map(([name, value]) => {
+    const score = (value as { score?: unknown } | null)?.score;
+    return { name, score: typeof score === "number" ? score : 0 };
+  });
+  return scored
+    .filter((s) => s.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, MAX_SCAN_RULES)
+    .map((s) => s.name);
 }
 
 /** A scanner that asks rspamd. */
@@ -40,6 +60,7 @@ export function createRspamdScanner(options: RspamdOptions): Scanner {
   const name = "rspamd";
   return {
     name,
+    saysHam: true,
     async scan(message, signal) {
       const deadline = scanDeadline(name, options.timeoutMs, signal);
       const { url, init } = rspamdRequest(options, message);

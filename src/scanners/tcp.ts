@@ -1,6 +1,6 @@
 /**
- * One request/reply exchange over TCP for the line protocols of spamd and clamd: connect, write, half-close,
- * read until the scanner closes. Every failure becomes a `ScannerError`.
+ * One request/reply exchange over TCP or a unix socket for the line protocols of spamd and clamd: connect, write,
+ * half-close, read until the scanner closes. Every failure becomes a `ScannerError`.
  */
 import { connect } from "node:net";
 import { ScannerError, scanDeadline } from "./types.js";
@@ -12,6 +12,8 @@ export interface TcpExchange {
   scanner: string;
   host: string;
   port: number;
+  /** A unix socket to connect to instead of host and port. */
+  socket?: string | null;
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -19,6 +21,7 @@ export interface TcpExchange {
 /** Send `request` (in order) and return everything the peer sent before closing. */
 export function tcpExchange(options: TcpExchange, request: readonly Buffer[]): Promise<Buffer> {
   const { scanner, host, port } = options;
+  const where = options.socket ? options.socket : `${host}:${port}`;
   const deadline = scanDeadline(scanner, options.timeoutMs, options.signal);
   return new Promise<Buffer>((resolve, reject) => {
     if (deadline.signal.aborted) {
@@ -28,8 +31,8 @@ export function tcpExchange(options: TcpExchange, request: readonly Buffer[]): P
     const chunks: Buffer[] = [];
     let length = 0;
     let settled = false;
-    const socket = connect({ host, port });
-    socket.setNoDelay(true);
+    const socket = options.socket ? connect({ path: options.socket }) : connect({ host, port });
+    if (!options.socket) socket.setNoDelay(true);
     const finish = (error: ScannerError | null) => {
       if (settled) return;
       settled = true;
@@ -55,7 +58,7 @@ export function tcpExchange(options: TcpExchange, request: readonly Buffer[]): P
     socket.once("end", () => finish(null));
     socket.once("error", (err: NodeJS.ErrnoException) => {
       const code = err.code === "ECONNRESET" && length > 0 ? "protocol" : "unavailable";
-      finish(new ScannerError(scanner, code, `${host}:${port}: ${err.message}`, { cause: err }));
+      finish(new ScannerError(scanner, code, `${where}: ${err.message}`, { cause: err }));
     });
   });
 }

@@ -3,11 +3,18 @@
  * A scanner's error or timeout is never taken as a verdict.
  */
 
+/** Rules a scanner reports at most (the ones that weighed most). */
+export const MAX_SCAN_RULES = 5;
+
 /** What a scanner says about a message. */
 export interface ScanResult {
   verdict: "spam" | "ham";
   score: number;
-  /** Scanner-specific detail: rules hit, a virus name, the action. */
+  /** The scanner's own spam threshold for this message; null when it gives none. */
+  threshold: number | null;
+  /** The rules or symbols that weighed most, highest first (a virus name for clamd). */
+  rules: string[];
+  /** Scanner-specific detail: the action. */
   details?: string;
 }
 
@@ -15,6 +22,12 @@ export interface ScanResult {
 export interface Scanner {
   /** A short name recorded with the verdict ("spamd", "builtin"…). */
   readonly name: string;
+  /**
+   * Whether its "ham" can judge a campaign ham (with the ham margin): true for the spam scanners that weigh a whole
+   * message (spamd, rspamd); false for the built-in rules, which catch a few kinds of spam and know nothing of the
+   * rest, and for a virus scanner.
+   */
+  readonly saysHam: boolean;
   /** Scan one message; throws `ScannerError` on any failure, including a timeout or an abort. */
   scan(message: Buffer, signal?: AbortSignal): Promise<ScanResult>;
 }

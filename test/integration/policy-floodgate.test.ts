@@ -231,39 +231,59 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.equal(r.verdict.reply.code, 550);
     assert.equal(r.verdict.reply.xcode, "5.7.1");
     assert.match(String(r.verdict.reply.text), new RegExp(id));
-    assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-blocked");
+    assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-blocked; by=operator");
     assert.equal(producer.requests.length, 1, "no scan for a blocked campaign");
 
     config.policy.shadow = true;
     const s = await answer(policy, "blocked text");
     assert.deepEqual(s.verdict, { kind: "continue" });
-    assert.equal(header(s, "X-Floodgate-Status"), "shadow-reject; campaign-blocked");
+    assert.equal(header(s, "X-Floodgate-Status"), "shadow-reject; campaign-blocked; by=operator");
     config.policy.shadow = false;
 
     await store.unblock(id);
     assert.deepEqual((await answer(policy, "blocked text")).verdict, { kind: "continue" });
   });
 
+  void test("a person's decision decides and says so; no scan is queued for it", async () => {
+    const { policy, store, producer } = setup();
+    const id = (header(await answer(policy, "reported text"), "X-Floodgate-Campaign") as string).slice(0, 12);
+    await store.recordVerdict(id, { verdict: "ham", score: 0.5, scanner: "spamd", threshold: 5, rules: [], at: 1 });
+    await store.decide(id, "spam", "report", { actor: "operator:root", reason: "report" });
+    const reported = await answer(policy, "reported text");
+    assert.equal(reported.verdict.kind, "reject");
+    assert.equal(header(reported, "X-Floodgate-Status"), "reject; campaign-spam; by=operator");
+    await store.decide(id, "ham", "pin", { actor: "operator:root", reason: "newsletter" });
+    const pinned = await answer(policy, "reported text");
+    assert.deepEqual(pinned.verdict, { kind: "continue" });
+    assert.equal(header(pinned, "X-Floodgate-Status"), "continue; ham; by=pin");
+    assert.equal(producer.requests.length, 1, "only the first copy was scanned");
+  });
+
   void test("spam and ham verdicts decide", async () => {
     const { policy, store } = setup();
     const id = (header(await answer(policy, "verdict text"), "X-Floodgate-Campaign") as string).slice(0, 12);
-    await store.recordVerdict(id, { verdict: "spam", score: 11, scanner: "spamd", at: Date.now() });
+    const scanned = { scanner: "spamd", threshold: 5, rules: ["GTUBE"], at: Date.now() };
+    await store.recordVerdict(id, { verdict: "spam", score: 11, ...scanned });
     const spam = await answer(policy, "verdict text");
     assert.equal(spam.verdict.kind, "reject");
-    assert.equal(header(spam, "X-Floodgate-Status"), "reject; campaign-spam");
-    await store.recordVerdict(id, { verdict: "ham", score: 0.2, scanner: "spamd", at: Date.now() });
+    assert.equal(header(spam, "X-Floodgate-Status"), "reject; campaign-spam; scanner=spamd score=11 threshold=5");
+    await store.recordVerdict(id, { verdict: "ham", score: 0.2, ...scanned });
     const ham = await answer(policy, "verdict text");
     assert.deepEqual(ham.verdict, { kind: "continue" });
-    assert.equal(header(ham, "X-Floodgate-Status"), "continue; ham");
+    assert.equal(header(ham, "X-Floodgate-Status"), "continue; ham; scanner=spamd score=0.2 threshold=5");
+    await store.recordVerdict(id, { verdict: "unsure", score: 3.1, ...scanned });
+    const unsure = await answer(policy, "verdict text");
+    assert.deepEqual(unsure.verdict, { kind: "continue" });
+    assert.equal(header(unsure, "X-Floodgate-Status"), "continue; new; scanner=spamd score=3.1 threshold=5");
   });
 
   void test("with verdictWaitMs the first copy waits for its scan and is decided by it", async () => {
     const { policy, producer } = setup((c) => (c.queue.verdictWaitMs = 500));
-    producer.verdict = { verdict: "spam", score: 20, scanner: "spamd", at: Date.now() };
+    producer.verdict = { verdict: "spam", score: 20, scanner: "spamd", threshold: 5, rules: [], at: Date.now() };
     const r = await answer(policy, "waited text");
     assert.equal(producer.waits, 1);
     assert.equal(r.verdict.kind, "reject");
-    assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-spam");
+    assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-spam; scanner=spamd score=20 threshold=5");
 
     producer.isHealthy = false;
     producer.waits = 0;

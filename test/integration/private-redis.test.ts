@@ -58,7 +58,7 @@ void describe("the private Redis", () => {
 
     const r = await client(redis.url);
     clients.push(r);
-    const config = async (key: string) => ((await r.config("GET", key)))[1];
+    const config = async (key: string) => (await r.config("GET", key))[1];
     assert.equal(await config("port"), "0", "no TCP port");
     assert.equal(await config("appendonly"), "yes");
     assert.equal(await config("appendfsync"), "everysec");

@@ -58,7 +58,14 @@ void describe("scan producer", () => {
     const config = testConfig(redis.url);
     const { producer, store } = setup(config);
     const id = await pollUntil("the store's connection", () => newCampaign(store).catch(() => null));
-    const verdict = { verdict: "spam" as const, score: 7, scanner: "builtin", at: Date.now() };
+    const verdict = {
+      verdict: "spam" as const,
+      score: 7,
+      scanner: "builtin",
+      threshold: 5,
+      rules: ["X"],
+      at: Date.now(),
+    };
     await store.recordVerdict(id, verdict);
     // Its publication is long gone; a waiter that only listened would wait out a budget longer than the test's
     // own timeout, and the test would fail.
@@ -75,9 +82,10 @@ void describe("scan producer", () => {
     await pollUntil("the producer's Redis connection", async () => connection.status === "ready");
     const scanner: Scanner = {
       name: "test",
+      saysHam: true,
       scan: async (message) => {
         if (message.includes("FAIL")) throw new ScannerError("test", "protocol", "this one fails");
-        return { verdict: "ham", score: 0 };
+        return { verdict: "ham", score: 0, threshold: 5, rules: [] };
       },
     };
     const worker = await startScanWorker({ config, redisUrl: redis.url, logger, store, scanners: [scanner] });

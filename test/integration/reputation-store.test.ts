@@ -334,7 +334,14 @@ void describe("campaign store (real Redis)", () => {
     try {
       await sub.subscribe(s.verdictChannel);
       const message = once(sub, "message") as Promise<[string, string]>;
-      const verdict = { verdict: "spam" as const, score: 12.5, scanner: "spamd", at: Date.now() };
+      const verdict = {
+        verdict: "spam" as const,
+        score: 12.5,
+        scanner: "spamd",
+        threshold: 5,
+        rules: ["BAYES_99", "URIBL_BLOCKED"],
+        at: Date.now(),
+      };
       await s.recordVerdict(v.id, verdict);
       const [channel, payload] = await message;
       assert.equal(channel, s.verdictChannel);

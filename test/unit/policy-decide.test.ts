@@ -118,7 +118,7 @@ void describe("failOutcome", () => {
 
 void describe("scanReason", () => {
   const settings = { rescanAfterCopies: 1000, rescanAfterSeconds: 3600 };
-  const spam = { verdict: "spam" as const, score: 9, scanner: "spamd", at: NOW };
+  const spam = { verdict: "spam" as const, score: 9, scanner: "spamd", threshold: 5, rules: [], at: NOW };
   const rows: Array<[string, CampaignState, typeof spam | null, number, number, "new" | "rescan" | null]> = [
     ["never scanned", "new", null, 1, 0, "new"],
     ["never scanned, bulk", "bulk", null, 60, 0, "new"],
@@ -132,18 +132,37 @@ void describe("scanReason", () => {
   ];
   for (const [name, state, verdict, copiesSinceScan, lastScanQueuedAt, expected] of rows) {
     void test(name, () => {
-      assert.equal(scanReason({ state, verdict, copiesSinceScan, lastScanQueuedAt }, settings, NOW), expected);
+      const campaign = { state, verdict, decision: null, copiesSinceScan, lastScanQueuedAt };
+      assert.equal(scanReason(campaign, settings, NOW), expected);
     });
   }
+  void test("a person's decision is never re-scanned", () => {
+    const decision = { label: "ham" as const, how: "pin" as const, by: "operator:root", why: "", at: NOW };
+    const campaign = { state: "ham" as const, verdict: null, decision, copiesSinceScan: 5000, lastScanQueuedAt: 0 };
+    assert.equal(scanReason(campaign, settings, NOW), null);
+  });
 });
 
 void describe("withVerdict", () => {
-  const v = { verdict: "spam" as const, score: 9, scanner: "spamd", at: NOW };
+  const v = { verdict: "spam" as const, score: 9, scanner: "spamd", threshold: 5, rules: [], at: NOW };
+  const pinned = { label: "ham" as const, how: "pin" as const, by: "operator:root", why: "newsletter", at: NOW };
   void test("a verdict sets the state", () => {
-    assert.equal(withVerdict({ state: "bulk", verdict: null }, v).state, "spam");
+    assert.equal(withVerdict({ state: "bulk", verdict: null, decision: null }, v).state, "spam");
   });
   void test("a block stays a block", () => {
-    assert.equal(withVerdict({ state: "blocked", verdict: null }, { ...v, verdict: "ham" }).state, "blocked");
+    const blocked = withVerdict({ state: "blocked", verdict: null, decision: null }, { ...v, verdict: "ham" });
+    assert.equal(blocked.state, "blocked");
+  });
+  void test("a person's decision stays: a re-scan never overrides it", () => {
+    const after = withVerdict({ state: "ham", verdict: null, decision: pinned }, v);
+    assert.equal(after.state, "ham");
+    assert.equal(after.verdict, v);
+  });
+  void test("an unsure verdict judges nothing", () => {
+    assert.equal(
+      withVerdict({ state: "bulk", verdict: null, decision: null }, { ...v, verdict: "unsure" }).state,
+      "bulk",
+    );
   });
 });
 

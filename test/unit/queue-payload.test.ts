@@ -66,10 +66,14 @@ void describe("names", () => {
 
 void describe("verdict messages", () => {
   void test("a well-formed message", () => {
-    const text = JSON.stringify({ id: "c1", verdict: { verdict: "spam", score: 9, scanner: "spamd", at: 5 } });
+    const verdict = { verdict: "spam", score: 9, scanner: "spamd", threshold: 5, rules: ["GTUBE"], at: 5 };
+    assert.deepEqual(parseVerdictMessage(JSON.stringify({ id: "c1", verdict })), { id: "c1", verdict });
+  });
+  void test("an unsure verdict; a message without threshold or rules has none", () => {
+    const text = JSON.stringify({ id: "c1", verdict: { verdict: "unsure", score: 3, scanner: "spamd", at: 5 } });
     assert.deepEqual(parseVerdictMessage(text), {
       id: "c1",
-      verdict: { verdict: "spam", score: 9, scanner: "spamd", at: 5 },
+      verdict: { verdict: "unsure", score: 3, scanner: "spamd", threshold: null, rules: [], at: 5 },
     });
   });
   for (const text of [
@@ -109,7 +113,7 @@ void describe("verdict waiters", () => {
     return { sub: sub as unknown as Redis, emitter, channels };
   }
   const { logger } = recordingLogger();
-  const verdict = { verdict: "spam" as const, score: 12, scanner: "spamd", at: 1 };
+  const verdict = { verdict: "spam" as const, score: 12, scanner: "spamd", threshold: 5, rules: [], at: 1 };
 
   void test("resolves waiters of the campaign with its verdict, over one subscription", async () => {
     const { sub, emitter, channels } = fakeSubscriber();

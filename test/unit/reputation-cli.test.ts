@@ -14,7 +14,7 @@ import {
 } from "../../src/cli/campaigns-command.js";
 import { formatDuration, parseDuration } from "../../src/cli/duration.js";
 import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
-import type { CampaignStore, CampaignView, Observation } from "../../src/reputation/types.js";
+import type { Actor, CampaignStore, CampaignView, Observation, ReportOutcome } from "../../src/reputation/types.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 function view(id: string, over: Partial<CampaignView> = {}): CampaignView {
@@ -31,6 +31,8 @@ function view(id: string, over: Partial<CampaignView> = {}): CampaignView {
     lastSeen: Date.UTC(2026, 10, 28, 6, 0, 0),
     subject: "Hello",
     verdict: null,
+    decision: null,
+    reports: { spam: 0, ham: 0 },
     blockedUntil: null,
     copiesSinceScan: 1,
     lastScanQueuedAt: 0,
@@ -69,6 +71,33 @@ class MemoryStore implements CampaignStore {
   async unblock(id: string) {
     const v = this.campaigns.get(id);
     if (v) this.campaigns.set(id, { ...v, state: "new", blockedUntil: null });
+  }
+  async decide(id: string, label: "spam" | "ham", how: "report" | "pin", by: Actor) {
+    const v = this.campaigns.get(id);
+    if (!v) throw new Error(`no campaign ${id}`);
+    const decided: CampaignView = {
+      ...v,
+      state: label,
+      decision: { label, how, by: by.actor, why: by.reason, at: Date.now() },
+    };
+    this.campaigns.set(id, decided);
+    return decided;
+  }
+  async undecide(id: string, how: "report" | "pin") {
+    const v = this.campaigns.get(id);
+    if (v?.decision?.how !== how) return false;
+    this.campaigns.set(id, { ...v, state: "new", decision: null });
+    return true;
+  }
+  async report(): Promise<ReportOutcome> {
+    return { outcome: "counted", spam: 1, ham: 0, decided: null };
+  }
+  async unreport() {
+    return false;
+  }
+  async rescan() {}
+  async history() {
+    return [];
   }
   async recordVerdict() {}
   async markScanQueued() {}

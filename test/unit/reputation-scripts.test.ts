@@ -70,6 +70,15 @@ void describe("parseView", () => {
     5,
     1200,
     1100,
+    "5",
+    "BAYES_99,URIBL_BLACK",
+    "spam",
+    "report",
+    "operator:root",
+    "seen in the queue",
+    1600,
+    2,
+    0,
   ];
   void test("a full view", () => {
     assert.deepEqual(parseView(raw), {
@@ -84,7 +93,16 @@ void describe("parseView", () => {
       firstSeen: 1000,
       lastSeen: 2000,
       subject: "Hi",
-      verdict: { verdict: "spam", score: 7.5, scanner: "spamd", at: 1500 },
+      verdict: {
+        verdict: "spam",
+        score: 7.5,
+        scanner: "spamd",
+        threshold: 5,
+        rules: ["BAYES_99", "URIBL_BLACK"],
+        at: 1500,
+      },
+      decision: { label: "spam", how: "report", by: "operator:root", why: "seen in the queue", at: 1600 },
+      reports: { spam: 2, ham: 0 },
       blockedUntil: null,
       copiesSinceScan: 5,
       lastScanQueuedAt: 1200,
@@ -92,8 +110,12 @@ void describe("parseView", () => {
     });
   });
   void test("no verdict, blocked", () => {
-    const v = parseView(["0123456789ab", 0, "blocked", 1, 1, 1, 0, 1, 1, 1, "", "", "", "", 0, 9999, 1, 0, 0]);
+    const v = parseView([
+      ...["0123456789ab", 0, "blocked", 1, 1, 1, 0, 1, 1, 1, "", "", "", "", 0, 9999, 1, 0, 0],
+      ...["", "", "", "", "", "", 0, 0, 0],
+    ]);
     assert.equal(v.verdict, null);
+    assert.equal(v.decision, null);
     assert.equal(v.blockedUntil, 9999);
     assert.equal(v.bulkSince, null);
   });

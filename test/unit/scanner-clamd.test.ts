@@ -30,12 +30,14 @@ void describe("clamd wire format", () => {
 });
 
 void describe("clamd reply parsing", () => {
-  void test("OK is ham", () => assert.deepEqual(parseClamdReply("stream: OK\0"), { verdict: "ham", score: 0 }));
+  void test("OK is ham", () =>
+    assert.deepEqual(parseClamdReply("stream: OK\0"), { verdict: "ham", score: 0, threshold: null, rules: [] }));
   void test("FOUND is spam with the virus score", () =>
     assert.deepEqual(parseClamdReply("stream: Eicar-Signature FOUND\0"), {
       verdict: "spam",
       score: VIRUS_SCORE,
-      details: "Eicar-Signature",
+      threshold: null,
+      rules: ["Eicar-Signature"],
     }));
   for (const reply of [
     "INSTREAM size limit exceeded. ERROR\0",
@@ -66,7 +68,7 @@ void test("clamd scanner sends the stream and reads FOUND", async () => {
     const message = Buffer.from("Subject: x\r\n\r\nbody\r\n");
     const result = await scanner.scan(message);
     assert.equal(result.verdict, "spam");
-    assert.equal(result.details, "Win.Test.EICAR_HDB-1");
+    assert.deepEqual(result.rules, ["Win.Test.EICAR_HDB-1"]);
     assert.deepEqual(Buffer.concat(received), Buffer.concat(encodeClamdInstream(message)));
   } finally {
     server.close();

@@ -63,10 +63,25 @@ void describe("rspamd scanner over HTTP", () => {
   const message = Buffer.from("Subject: x\r\n\r\nbody\r\n");
 
   void test("POST /checkv2 with the message and the password header", async () => {
-    respond = { status: 200, body: JSON.stringify({ action: "add header", score: 8.5, required_score: 15 }) };
+    const symbols = {
+      BAYES_SPAM: { score: 5.1 },
+      R_DKIM_NA: { score: 0 },
+      MIME_GOOD: { score: -0.1 },
+      FUZZY: { score: 3 },
+    };
+    respond = {
+      status: 200,
+      body: JSON.stringify({ action: "add header", score: 8.5, required_score: 15, symbols }),
+    };
     const scanner = createRspamdScanner({ url: `http://127.0.0.1:${port}`, timeoutMs: 5000, password: "secret" });
     const result = await scanner.scan(message);
-    assert.deepEqual(result, { verdict: "spam", score: 8.5, details: "add header" });
+    assert.deepEqual(result, {
+      verdict: "spam",
+      score: 8.5,
+      threshold: 15,
+      rules: ["BAYES_SPAM", "FUZZY"],
+      details: "add header",
+    });
     assert.equal(last?.method, "POST");
     assert.equal(last?.url, "/checkv2");
     assert.equal(last?.headers["password"], "secret");

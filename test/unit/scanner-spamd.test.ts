@@ -1,12 +1,19 @@
 /**
- * The spamd scanner: the CHECK request's exact bytes, reply parsing (spam, ham, error statuses, garbage), and the
+ * The spamd scanner: the REPORT and TELL requests' exact bytes, reply parsing (spam, ham, error statuses, garbage), and the
  * failures that must never become a verdict (refused, silent peer, abort).
  */
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { once } from "node:events";
-import { createSpamdScanner, encodeSpamdCheck, parseSpamdReply } from "../../src/scanners/spamd.js";
+import {
+  createSpamdScanner,
+  encodeSpamdReport,
+  encodeSpamdTell,
+  parseSpamdReply,
+  parseTellReply,
+  topRules,
+} from "../../src/scanners/spamd.js";
 import { ScannerError } from "../../src/scanners/types.js";
 import { freePort } from "../../src/util/tcp-port.js";
 
@@ -41,12 +48,65 @@ const message = Buffer.from("Subject: hi\r\n\r\nhello\r\n");
 
 void describe("spamd wire format", () => {
   void test("CHECK request with Content-length and User, golden bytes", () => {
-    const bytes = Buffer.concat(encodeSpamdCheck(message, "nobody")).toString("latin1");
-    assert.equal(bytes, "CHECK SPAMC/1.5\r\nContent-length: 22\r\nUser: nobody\r\n\r\nSubject: hi\r\n\r\nhello\r\n");
+    const bytes = Buffer.concat(encodeSpamdReport(message, "nobody")).toString("latin1");
+    assert.equal(bytes, "REPORT SPAMC/1.5\r\nContent-length: 22\r\nUser: nobody\r\n\r\nSubject: hi\r\n\r\nhello\r\n");
   });
   void test("no User header when user is null", () => {
-    const bytes = Buffer.concat(encodeSpamdCheck(message, null)).toString("latin1");
-    assert.equal(bytes, "CHECK SPAMC/1.5\r\nContent-length: 22\r\n\r\nSubject: hi\r\n\r\nhello\r\n");
+    const bytes = Buffer.concat(encodeSpamdReport(message, null)).toString("latin1");
+    assert.equal(bytes, "REPORT SPAMC/1.5\r\nContent-length: 22\r\n\r\nSubject: hi\r\n\r\nhello\r\n");
+  });
+});
+
+void describe("spamd TELL (what spamc -L sends)", () => {
+  void test("learn as spam: Message-class and Set, golden bytes", () => {
+    const bytes = Buffer.concat(encodeSpamdTell(message, "spam", null)).toString("latin1");
+    assert.equal(
+      bytes,
+      "TELL SPAMC/1.5\r\nContent-length: 22\r\nMessage-class: spam\r\nSet: local\r\n\r\nSubject: hi\r\n\r\nhello\r\n",
+    );
+  });
+  void test("forget: the class it was taught as, and Remove", () => {
+    const bytes = Buffer.concat(encodeSpamdTell(message, "forget", null, "ham")).toString("latin1");
+    assert.match(bytes, /^TELL SPAMC\/1\.5\r\nContent-length: 22\r\nMessage-class: ham\r\nRemove: local\r\n\r\n/);
+  });
+  void test("a reply that did not learn is an error", () => {
+    parseTellReply("SPAMD/1.1 0 EX_OK\r\nDidSet: local\r\n\r\n");
+    parseTellReply("SPAMD/1.1 0 EX_OK\r\nDidRemove: local\r\n\r\n");
+    assert.throws(() => parseTellReply("SPAMD/1.1 0 EX_OK\r\n\r\n"), /did not learn/);
+    assert.throws(() => parseTellReply("SPAMD/1.1 69 EX_UNAVAILABLE\r\n\r\n"), /69/);
+  });
+});
+
+void describe("spamd report table", () => {
+  const report = [
+    'Spam detection software, running on the system "lab", has',
+    "Content analysis details:   (1006.3 points, 5.0 required)",
+    "",
+    " pts rule name              description",
+    "---- ---------------------- --------------------------------------------------",
+    "1000 GTUBE                  BODY: Generic Test for Unsolicited Bulk Email",
+    " 1.0 MISSING_HEADERS        Missing To: header",
+    "-0.0 NO_RELAYS              Informational: message was not relayed via SMTP",
+    " 2.5 FREEMAIL_FROM          Sender email is commonly abused enduser mail",
+    "                            provider (free[at]example.com)",
+    " 1.8 MISSING_SUBJECT        Missing Subject: header",
+    " 0.1 MISSING_MID            Missing Message-Id: header",
+    " 0.5 PDS_OTHER_BAD_TLD      Untrustworthy TLDs",
+  ].join("\n");
+  void test("the rules that weighed most, highest first, five at most, none of zero points", () => {
+    assert.deepEqual(topRules(report), [
+      "GTUBE",
+      "FREEMAIL_FROM",
+      "MISSING_SUBJECT",
+      "MISSING_HEADERS",
+      "PDS_OTHER_BAD_TLD",
+    ]);
+  });
+  void test("a REPORT reply gives score, threshold and rules", () => {
+    const reply = `SPAMD/1.1 0 EX_OK\r\nContent-length: ${report.length}\r\nSpam: True ; 1006.3 / 5.0\r\n\r\n${report}`;
+    const result = parseSpamdReply(reply);
+    assert.equal(result.threshold, 5);
+    assert.equal(result.rules[0], "GTUBE");
   });
 });
 
@@ -97,10 +157,10 @@ void describe("spamd scanner over TCP", () => {
     servers.push(server);
     const scanner = createSpamdScanner({ host: "127.0.0.1", port: server.port, timeoutMs: 5000, user: null });
     const result = await scanner.scan(message);
-    assert.deepEqual(result, { verdict: "spam", score: 15, details: "required 5" });
+    assert.deepEqual(result, { verdict: "spam", score: 15, threshold: 5, rules: [] });
     assert.equal(
       server.received().toString("latin1"),
-      Buffer.concat(encodeSpamdCheck(message, null)).toString("latin1"),
+      Buffer.concat(encodeSpamdReport(message, null)).toString("latin1"),
     );
   });
 

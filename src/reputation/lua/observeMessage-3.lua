@@ -120,6 +120,14 @@ end
 
 redis.call("PEXPIRE", ckey, keepMs)
 redis.call("PEXPIRE", nkey, keepMs)
+-- Its history and reports live as long as it does (renewed once per bucket, like the pointers).
+if firstInBucket then
+  for _, side in ipairs({ ckey .. ":h", ckey .. ":rep" }) do
+    if redis.call("PTTL", side) >= 0 and redis.call("PTTL", side) < keepMs then
+      redis.call("PEXPIRE", side, keepMs)
+    end
+  end
+end
 
 redis.call("ZADD", topKey, now, id)
 redis.call("ZREMRANGEBYSCORE", topKey, "-inf", "(" .. (now - ttl * 1000))

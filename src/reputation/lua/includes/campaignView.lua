@@ -14,9 +14,14 @@
               HyperLogLog. A multi-key PFCOUNT merges the live buckets (up to ~200 us once they are dense), so an
               unchanged kind reuses the count cached for the same bucket: it cannot have moved.
 
+  State: blocked while a block is in force; else a person's decision (d); else the scanner's verdict when it is spam
+  or ham ("unsure" judges nothing); else bulk or new from the counts.
+
   Returns nil for a campaign that does not exist, else the flat view array:
   { id, created, state, copies, recipients, senders, clientIps, totalCopies, firstSeen, lastSeen, subject,
-    verdict, verdictScore, verdictScanner, verdictAt, blockedUntil, copiesSinceScan, lastScanQueuedAt, bulkSince }
+    verdict, verdictScore, verdictScanner, verdictAt, blockedUntil, copiesSinceScan, lastScanQueuedAt, bulkSince,
+    verdictThreshold, verdictRules, decision, decisionHow, decisionBy, decisionWhy, decisionAt, reportsSpam,
+    reportsHam }
 ]]
 local function campaignView(base, id, now, bucketMs, buckets, bulk, created, update, changed)
   local ckey = base .. "c:" .. id
@@ -85,6 +90,8 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
   local state
   if blockedUntil > now then
     state = "blocked"
+  elseif f.d == "spam" or f.d == "ham" then
+    state = f.d
   elseif f.v == "spam" or f.v == "ham" then
     state = f.v
   elseif isBulk then
@@ -98,5 +105,7 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
     tonumber(f.total or "0") or 0, tonumber(f.first or "0") or 0, tonumber(f.last or "0") or 0, f.subject or "",
     f.v or "", f.vScore or "", f.vScanner or "", tonumber(f.vAt or "0") or 0,
     blockedUntil, tonumber(f.since or "0") or 0, tonumber(f.scanAt or "0") or 0, bulkSince,
+    f.vThreshold or "", f.vRules or "", f.d or "", f.dHow or "", f.dBy or "", f.dWhy or "",
+    tonumber(f.dAt or "0") or 0, tonumber(f.rSpam or "0") or 0, tonumber(f.rHam or "0") or 0,
   }
 end
