@@ -1,8 +1,9 @@
 /**
  * A piscina task file for the pool tests only: the real fingerprint task, except for messages that start with
  * a command word, which make the thread die ("EXIT"), throw outside the task ("THROW"), hang in a busy loop
- * ("HANG") or grow its heap until the thread's limit ("OOM"), the way a parser bug on a hostile message would.
- * The first such message of a batch acts.
+ * ("HANG") or grow its heap until the thread's limit ("OOM"), the way a parser bug on a hostile message would, or
+ * take a second before the real work ("SLOW"), as a large message on a busy machine. The first such message of a
+ * batch acts.
  */
 import { runFingerprintBatch, type FingerprintBatch, type FingerprintTaskResult } from "../../src/fingerprint/task.js";
 
@@ -20,6 +21,12 @@ export default function crashingTask(batch: FingerprintBatch): Promise<Fingerpri
       // Small steps, as a runaway loop grows: the thread's heap limit ends the thread, not the process.
       const held: string[] = [];
       for (let i = 0; ; i++) held.push(`${i}`.padEnd(1024, "x"));
+    }
+    if (head.startsWith("SLOW")) {
+      const until = Date.now() + 1000;
+      while (Date.now() < until) {
+        // parsing
+      }
     }
     if (head.startsWith("HANG")) {
       for (;;) {

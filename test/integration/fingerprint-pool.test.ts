@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH } from "../../src/fingerprint/extract.js";
-import { FingerprintPool } from "../../src/fingerprint/pool.js";
+import { FingerprintPool, type PoolInternals } from "../../src/fingerprint/pool.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
 import { fingerprintDuration, registry } from "../../src/metrics/metrics.js";
@@ -21,9 +21,13 @@ const pools: FingerprintPool[] = [];
 
 /** A started one-thread pool. The machine is shared and may be slow: unless a test provokes timeouts, the
  * task deadline is far away, so outcomes never depend on speed. */
-async function pool(overrides: Partial<Config["fingerprint"]> = {}, taskFile?: string): Promise<FingerprintPool> {
+async function pool(
+  overrides: Partial<Config["fingerprint"]> = {},
+  taskFile?: string,
+  internals: PoolInternals = {},
+): Promise<FingerprintPool> {
   const config = { ...defaultConfig().fingerprint, threads: 1, taskTimeoutMs: 300_000, ...overrides };
-  const p = new FingerprintPool(config, undefined, { taskFile });
+  const p = new FingerprintPool(config, undefined, { ...internals, ...(taskFile ? { taskFile } : {}) });
   pools.push(p);
   await p.ready();
   return p;
@@ -131,8 +135,8 @@ void describe("fingerprint pool", () => {
     await assertServes(p);
   });
 
-  void test("a thread that hangs in a batch is replaced once every message in it has timed out", async () => {
-    const p = await pool({ taskTimeoutMs: 4000 }, CRASH_TASK);
+  void test("a thread that hangs in a batch is replaced hangMs after every message in it has timed out", async () => {
+    const p = await pool({ taskTimeoutMs: 4000 }, CRASH_TASK, { hangMs: 500 });
     const outcomes = await Promise.all(
       [SMALL, Buffer.from("HANG\r\n\r\n"), SMALL].map((message) => p.fingerprint(message)),
     );
@@ -212,8 +216,16 @@ void describe("fingerprint pool", () => {
     await assertServes(p);
   });
 
+  void test("a batch nobody waits for is left to finish: its thread is not replaced", async () => {
+    const p = await pool({ taskTimeoutMs: 200 }, CRASH_TASK, { hangMs: 60_000 });
+    const started = p.stats().threadsStarted;
+    assert.equal(reason(await p.fingerprint(Buffer.from("SLOW\r\n\r\n"))), "timeout");
+    while (p.stats().utilization > 0) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(p.stats().threadsStarted, started, "no thread was started again");
+  });
+
   void test("a thread that hangs is aborted and replaced", async () => {
-    const p = await pool({}, CRASH_TASK);
+    const p = await pool({}, CRASH_TASK, { hangMs: 500 });
     const controller = new AbortController();
     const pending = p.fingerprint(Buffer.from("HANG\r\n\r\n"), { signal: controller.signal });
     while (p.stats().utilization < 1) await new Promise((r) => setTimeout(r, 10));
