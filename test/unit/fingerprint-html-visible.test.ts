@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
-import { parseColour, sameColour, TRANSPARENT } from "../../src/fingerprint/css-style.js";
+import { parseColour, sameColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
 
 const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
 

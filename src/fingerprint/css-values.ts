@@ -1,0 +1,84 @@
+/**
+ * CSS values as fingerprints read them: lengths in px and colours (hex, rgb(a), named, transparent), and the parts
+ * of a shorthand. Pure: no I/O; each is one pass over a short value.
+ */
+import colourNames from "color-name";
+
+/** A colour that shows nothing (`transparent`, an alpha of zero). */
+export const TRANSPARENT = -2;
+/** A background that is declared but not a plain colour (an image, a gradient): text on it is not compared. */
+export const UNKNOWN_BACKGROUND = -3;
+
+export const PX_PER: Record<string, number> = { px: 1, pt: 4 / 3, pc: 16, in: 96, cm: 37.8, mm: 3.78, q: 0.945 };
+export const FONT_EM = 16;
+export const LENGTH = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([a-z%]*)$/;
+
+/** A CSS length in px (em and rem at 16px); null when it is not a plain length. Percentages give null. */
+export function lengthPx(value: string): number | null {
+  const m = LENGTH.exec(value);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? "";
+  if (unit === "" || unit in PX_PER) return unit === "" ? n : n * PX_PER[unit]!;
+  if (unit === "em" || unit === "rem" || unit === "ex" || unit === "ch") return n * FONT_EM;
+  if (unit === "vw" || unit === "vh" || unit === "vmin" || unit === "vmax") return n * 10;
+  return null;
+}
+
+/** A colour: 0xRRGGBB, TRANSPARENT, or null when it is not one this reads (hsl, currentcolor, inherit…). */
+export function parseColour(raw: string): number | null {
+  const value = raw.trim().toLowerCase();
+  if (value.startsWith("#")) return hexColour(value.slice(1));
+  if (value === "transparent") return TRANSPARENT;
+  if (value.startsWith("rgb")) return rgbColour(value);
+  const named = (colourNames as Record<string, readonly number[] | undefined>)[value];
+  return named ? (named[0]! << 16) | (named[1]! << 8) | named[2]! : null;
+}
+
+function hexColour(hex: string): number | null {
+  if (!/^[0-9a-f]+$/.test(hex)) return null;
+  if (hex.length === 3 || hex.length === 4) {
+    if (hex.length === 4 && hex[3] === "0") return TRANSPARENT;
+    return parseInt(hex[0]! + hex[0]! + hex[1]! + hex[1]! + hex[2]! + hex[2]!, 16);
+  }
+  if (hex.length === 6 || hex.length === 8) {
+    if (hex.length === 8 && hex.slice(6) === "00") return TRANSPARENT;
+    return parseInt(hex.slice(0, 6), 16);
+  }
+  return null;
+}
+
+function rgbColour(value: string): number | null {
+  const open = value.indexOf("(");
+  const close = value.lastIndexOf(")");
+  if (open < 0 || close < open) return null;
+  const parts = value
+    .slice(open + 1, close)
+    .split(/[\s,/]+/)
+    .filter((p) => p !== "");
+  if (parts.length < 3) return null;
+  const channel = (p: string) => {
+    const n = parseFloat(p);
+    if (!Number.isFinite(n)) return NaN;
+    return Math.max(0, Math.min(255, Math.round(p.endsWith("%") ? n * 2.55 : n)));
+  };
+  const [r, g, b] = [channel(parts[0]!), channel(parts[1]!), channel(parts[2]!)];
+  if (Number.isNaN(r) || Number.isNaN(g) || Number.isNaN(b)) return null;
+  if (parts[3] !== undefined) {
+    const a = parseFloat(parts[3]);
+    if (Number.isFinite(a) && (parts[3].endsWith("%") ? a / 100 : a) <= 0.05) return TRANSPARENT;
+  }
+  return (r << 16) | (g << 8) | b;
+}
+
+/** Whether two colours look the same to a reader: every channel within a few steps. */
+export function sameColour(a: number, b: number): boolean {
+  if (a < 0 || b < 0) return false;
+  const near = (shift: number) => Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff)) <= 12;
+  return near(16) && near(8) && near(0);
+}
+
+/** The values of a shorthand, split at spaces outside parentheses. */
+export function shorthandParts(value: string): string[] {
+  return value.match(/[^\s(]+(?:\([^)]*\))?[^\s(]*/g) ?? [];
+}

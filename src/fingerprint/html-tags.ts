@@ -1,0 +1,153 @@
+/**
+ * Reading HTML tags without a DOM, for ./html-text.ts: where a tag ends (quotes respected), its attributes (the
+ * ones visibility, links and images depend on, in one scan, no regular expression), where a raw-text element's
+ * content ends, and a link's target as html-to-text shows it. Pure: no I/O; each is one pass over the part of the
+ * input it is given.
+ */
+import { decodeHTML } from "entities";
+
+/** Attributes read per tag at most; the rest of a tag's attributes are ignored. */
+const MAX_ATTRIBUTES = 32;
+
+/** Where the content of a raw-text element (`<script>`…) that starts at `from` ends: after its end tag, or at
+ * the end of the input when it has none. */
+export function rawTextEnd(html: string, name: string, from: number): number {
+  const end = new RegExp(`</${name}[\\s/>]`, "gi");
+  end.lastIndex = from;
+  const match = end.exec(html);
+  if (!match) return html.length;
+  const close = html.indexOf(">", match.index);
+  return close < 0 ? html.length : close + 1;
+}
+
+/** An href as html-to-text shows it: entities decoded, `mailto:` dropped, in-page anchors (`#x`) left out. */
+export function linkTarget(raw: string): string | null {
+  const href = decodeHTML(raw)
+    .trim()
+    .replace(/^mailto:/i, "");
+  return href === "" || href.startsWith("#") ? null : href;
+}
+
+/** The index of the `>` that ends a tag whose name ends at `from`, quotes respected; -1 when there is none. */
+export function findTagEnd(html: string, from: number): number {
+  let quote = 0;
+  for (let i = from; i < html.length; i++) {
+    const c = html.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 0x3e /* > */) return i;
+    else if ((c === 0x22 || c === 0x27) && isAttributeValueStart(html, i)) quote = c;
+  }
+  return -1;
+}
+
+/** Whether a quote at `i` opens an attribute value (`=` before it, spaces allowed), not a stray one. */
+function isAttributeValueStart(html: string, i: number): boolean {
+  let j = i - 1;
+  while (j > 0 && (html.charCodeAt(j) === 0x20 || html.charCodeAt(j) === 0x09)) j--;
+  return html.charCodeAt(j) === 0x3d; /* = */
+}
+
+/** The attributes of a tag that its visibility, a link or an image depend on (raw values). */
+export interface TagAttributes {
+  style?: string;
+  class?: string;
+  id?: string;
+  hidden?: boolean;
+  color?: string;
+  /** `<body text>` */
+  text?: string;
+  bgcolor?: string;
+  background?: boolean;
+  href?: string;
+  alt?: string;
+  src?: string;
+}
+
+/** Whether any attribute that styles an element was found. */
+export function stylesElement(a: TagAttributes): boolean {
+  return (
+    a.style !== undefined ||
+    a.class !== undefined ||
+    a.id !== undefined ||
+    a.hidden !== undefined ||
+    a.color !== undefined ||
+    a.text !== undefined ||
+    a.bgcolor !== undefined ||
+    a.background !== undefined
+  );
+}
+
+const NO_ATTRIBUTES: TagAttributes = Object.freeze({});
+
+/** The attributes of the tag between `from` and `end` that TagAttributes names (the first of a name wins), read
+ * in one scan of the tag without a regular expression; at most MAX_ATTRIBUTES attributes are looked at. */
+export function attributes(html: string, from: number, end: number): TagAttributes {
+  if (end - from < 2) return NO_ATTRIBUTES;
+  const found: TagAttributes = {};
+  let i = from;
+  for (let seen = 0; i < end && seen < MAX_ATTRIBUTES; seen++) {
+    while (i < end && (isSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 0x2f)) i++;
+    const nameStart = i;
+    while (i < end && !isNameEnd(html.charCodeAt(i))) i++;
+    if (i === nameStart) {
+      i++;
+      continue;
+    }
+    const nameEnd = i;
+    while (i < end && isSpace(html.charCodeAt(i))) i++;
+    let value: string | undefined;
+    if (html.charCodeAt(i) === 0x3d /* = */) {
+      i++;
+      while (i < end && isSpace(html.charCodeAt(i))) i++;
+      const quote = html.charCodeAt(i);
+      if (quote === 0x22 || quote === 0x27) {
+        const close = html.indexOf(quote === 0x22 ? '"' : "'", i + 1);
+        const valueEnd = close < 0 || close > end ? end : close;
+        value = html.slice(i + 1, valueEnd);
+        i = valueEnd + 1;
+      } else {
+        const valueStart = i;
+        while (i < end && !isSpace(html.charCodeAt(i))) i++;
+        value = html.slice(valueStart, i);
+      }
+    }
+    if (nameEnd - nameStart <= 10) assign(found, html.slice(nameStart, nameEnd).toLowerCase(), value ?? "");
+  }
+  return found;
+}
+
+function assign(found: TagAttributes, name: string, value: string): void {
+  switch (name) {
+    case "style":
+    case "class":
+    case "id":
+    case "color":
+    case "text":
+    case "bgcolor":
+    case "href":
+    case "alt":
+    case "src":
+      found[name] ??= value;
+      return;
+    case "hidden":
+    case "background":
+      found[name] = true;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c;
+}
+
+function isNameEnd(c: number): boolean {
+  return isSpace(c) || c === 0x3d || c === 0x3e || c === 0x2f;
+}
+
+export function isLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+export function isNameChar(c: number): boolean {
+  return isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x3a || c === 0x5f;
+}

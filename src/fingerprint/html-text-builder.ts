@@ -1,0 +1,112 @@
+/**
+ * The text ./html-text.ts writes: shown text with whitespace collapsed, line breaks, and `> ` prefixes inside
+ * blockquotes, cut at a cap as it is written; hidden text counted, and written between markers when asked (for a
+ * person reading it, never a fingerprint). Pure: no I/O.
+ */
+import { decodeHTML } from "entities";
+
+const WHITESPACE = /\s+/g;
+/** Quote levels marked at most: a deeper line is still a quoted line (`> > > …`), its prefix stops growing. */
+export const MAX_QUOTE_PREFIX = 8;
+/** A line break followed by the quote prefix, for each quote depth up to MAX_QUOTE_PREFIX. */
+const QUOTE_BREAKS: readonly string[] = Array.from({ length: MAX_QUOTE_PREFIX + 1 }, (_, depth) =>
+  "\n".concat("> ".repeat(depth)),
+);
+/** What `markHidden` writes around text a reader would not see. */
+export const HIDDEN_OPEN = "⟦";
+export const HIDDEN_CLOSE = "⟧";
+
+/** Characters of text shown and left out; added to by each call, so one object can sum several parts. */
+export interface HtmlTextStats {
+  visibleChars: number;
+  hiddenChars: number;
+}
+
+export interface HtmlTextOptions {
+  /** Sums of the text kept and left out. */
+  stats?: HtmlTextStats;
+  /** Write hidden text too, between HIDDEN_OPEN and HIDDEN_CLOSE (for a person reading it, never a fingerprint). */
+  markHidden?: boolean;
+}
+
+/** The output: shown text with whitespace collapsed, line breaks, and `> ` prefixes inside blockquotes, cut at a
+ * cap; hidden text counted (and written between markers when asked). */
+export class TextBuilder {
+  readonly #parts: string[] = [];
+  readonly #stats: HtmlTextStats;
+  readonly #markHidden: boolean;
+  #quoteDepth = 0;
+  /** Characters written, line breaks and prefixes included; never more than the cap. */
+  #written = 0;
+  /** Characters of text written so far (to know whether a link had text). */
+  size = 0;
+
+  constructor(
+    readonly maxChars: number,
+    options: HtmlTextOptions,
+  ) {
+    this.#stats = options.stats ?? { visibleChars: 0, hiddenChars: 0 };
+    this.#markHidden = options.markHidden ?? false;
+  }
+
+  /** Whether the cap is reached: nothing more is written. */
+  get full(): boolean {
+    return this.#written >= this.maxChars;
+  }
+
+  text(raw: string, shown: boolean): void {
+    // Decoding and collapsing only shrink the text: what they allocate is bounded by the input.
+    const decoded = raw.includes("&") ? decodeHTML(raw) : raw;
+    const text = decoded.replace(WHITESPACE, " ");
+    if (text === "" || text === " ") {
+      if (text === " ") this.#push(" ");
+      return;
+    }
+    this.#add(text, shown);
+  }
+
+  /** Text written as is (an href or a source: no entity decoding again). */
+  inline(text: string, shown: boolean): void {
+    this.#add(text, shown);
+  }
+
+  lineBreak(): void {
+    const depth = Math.min(this.#quoteDepth, MAX_QUOTE_PREFIX);
+    this.#push(QUOTE_BREAKS[depth]!);
+  }
+
+  openQuote(): void {
+    this.#quoteDepth++;
+    this.lineBreak();
+  }
+
+  closeQuote(): void {
+    if (this.#quoteDepth > 0) this.#quoteDepth--;
+    this.lineBreak();
+  }
+
+  toString(): string {
+    return this.#parts.join("");
+  }
+
+  #add(text: string, shown: boolean): void {
+    if (shown) {
+      const written = this.#push(text);
+      this.size += written;
+      this.#stats.visibleChars += written;
+      return;
+    }
+    this.#stats.hiddenChars += text.length;
+    if (this.#markHidden) this.#push(HIDDEN_OPEN + text + HIDDEN_CLOSE);
+  }
+
+  /** Append what fits under the cap; the number of characters appended. */
+  #push(text: string): number {
+    const room = this.maxChars - this.#written;
+    if (room <= 0) return 0;
+    const kept = text.length <= room ? text : text.slice(0, room);
+    this.#parts.push(kept);
+    this.#written += kept.length;
+    return kept.length;
+  }
+}

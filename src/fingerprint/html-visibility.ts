@@ -1,0 +1,127 @@
+/**
+ * Whether a mail client shows an element's text: its visibility, inherited as CSS inherits each property, from the
+ * `hidden` attribute, the style attribute, `<font color>`, `bgcolor` and the simple rules of the document's `<style>`
+ * blocks (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
+ * size of at most 1px (`font: 0/0 a`), a colour equal to the declared background or transparent, a box of at most
+ * 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero clip or
+ * scale. Pure: no I/O.
+ */
+import { StyleSheet } from "./css-sheet.js";
+import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
+import { parseColour, sameColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
+
+/** Classes of one element looked up at most. */
+const MAX_CLASSES = 16;
+/** Opacity at most this shows nothing. */
+const INVISIBLE_OPACITY = 0.05;
+/** A relative font size at most this (of any parent) shows nothing readable. */
+const TINY_FONT_FACTOR = 0.1;
+
+/** How an element shows its text, inherited as CSS inherits each property. */
+export interface Visibility {
+  /** Hidden whatever a descendant declares (display:none, opacity, a clipping box, off the page…). */
+  gone: boolean;
+  visibilityHidden: boolean;
+  fontZero: boolean;
+  /** Text colour, 0xRRGGBB; -1 when unknown; TRANSPARENT. */
+  colour: number;
+  /** The nearest declared background, 0xRRGGBB; -1 when none; UNKNOWN_BACKGROUND. */
+  background: number;
+}
+
+export const ROOT: Visibility = { gone: false, visibilityHidden: false, fontZero: false, colour: -1, background: -1 };
+
+/** Whether text in an element with this visibility shows. */
+export function shows(v: Visibility): boolean {
+  if (v.gone || v.visibilityHidden || v.fontZero || v.colour === TRANSPARENT) return false;
+  return !sameColour(v.colour, v.background);
+}
+
+/** Whether an image or a link target shows: its box is there (text colour and size do not hide a picture). */
+export function boxShows(v: Visibility): boolean {
+  return !v.gone && !v.visibilityHidden;
+}
+
+/** How an element shows its text: its parent's visibility with the element's own declarations applied. */
+export function visibilityOf(parent: Visibility, name: string, attrs: TagAttributes, sheet: StyleSheet): Visibility {
+  if (sheet.empty && !stylesElement(attrs)) return parent;
+  const inline = presentationalHints(
+    name,
+    attrs,
+    attrs.style ? parseDeclarations(attrs.style, emptyDeclarations()) : null,
+  );
+  const rules = sheet.empty ? [] : sheet.matching(name, classesOf(attrs.class), attrs.id?.trim().toLowerCase() ?? null);
+  if (rules.length === 0 && inline === null && !attrs.hidden) return parent;
+  const d = cascade(rules, inline);
+  return {
+    gone: parent.gone || attrs.hidden === true || isGone(d),
+    visibilityHidden: d.visibilityHidden ?? parent.visibilityHidden,
+    fontZero: fontZero(d, parent.fontZero),
+    colour: d.color ?? parent.colour,
+    background: d.background === undefined || d.background === TRANSPARENT ? parent.background : d.background,
+  };
+}
+
+/** Whether declarations hide an element and all it holds, whatever its descendants declare. */
+function isGone(d: StyleDecls): boolean {
+  if (d.displayNone || d.clipped || d.scaledAway || d.indentFar || d.marginFar) return true;
+  if (d.opacity !== undefined && d.opacity <= INVISIBLE_OPACITY) return true;
+  if (d.overflowHidden && (d.heightTiny || d.maxHeightTiny || d.widthTiny || d.maxWidthTiny)) return true;
+  return d.positioned === true && (d.leftFar === true || d.topFar === true);
+}
+
+function fontZero(d: StyleDecls, parentZero: boolean): boolean {
+  if (d.fontSize === undefined) return parentZero;
+  if (d.fontAbsolute) return d.fontSize <= 1;
+  return parentZero || d.fontSize <= TINY_FONT_FACTOR;
+}
+
+/** Old attributes that style an element (`<font color>`, `bgcolor`, `<body text>`), weaker than any CSS. */
+function presentationalHints(name: string, attrs: TagAttributes, inline: Declarations | null): Declarations | null {
+  const colour = name === "body" ? attrs.text : attrs.color;
+  if (colour === undefined && attrs.bgcolor === undefined && !attrs.background) return inline;
+  const hinted = inline ?? emptyDeclarations();
+  if (colour !== undefined && hinted.normal.color === undefined) {
+    const c = parseColour(colour);
+    if (c !== null) hinted.normal.color = c;
+  }
+  if ((attrs.bgcolor !== undefined || attrs.background) && hinted.normal.background === undefined) {
+    hinted.normal.background = attrs.background
+      ? UNKNOWN_BACKGROUND
+      : (parseColour(attrs.bgcolor!) ?? UNKNOWN_BACKGROUND);
+  }
+  return hinted;
+}
+
+function classesOf(value: string | undefined): string[] {
+  if (!value) return [];
+  const classes = value
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((c) => c !== "");
+  return classes.length > MAX_CLASSES ? classes.slice(0, MAX_CLASSES) : classes;
+}
+
+/** The rules of every `<style>` block of the document (outside comments and scripts), in order. */
+export function readStyleSheet(html: string): StyleSheet {
+  const sheet = new StyleSheet();
+  const find = /<!--|<(style|script)[\s>/]/gi;
+  for (let m = find.exec(html); m !== null; m = find.exec(html)) {
+    if (m[0] === "<!--") {
+      const end = html.indexOf("-->", m.index + 4);
+      if (end < 0) break;
+      find.lastIndex = end + 3;
+      continue;
+    }
+    const tagEnd = findTagEnd(html, m.index + 1 + m[1]!.length);
+    if (tagEnd < 0) break;
+    const end = rawTextEnd(html, m[1]!.toLowerCase(), tagEnd + 1);
+    if (m[1]!.toLowerCase() === "style") {
+      const close = html.lastIndexOf("</", end);
+      sheet.add(html.slice(tagEnd + 1, close > tagEnd ? close : end));
+    }
+    find.lastIndex = end;
+  }
+  return sheet;
+}
