@@ -15,7 +15,7 @@ import {
   type SmtpFloodResult,
   type SmtpSourceResult,
 } from "./smtp-path.js";
-import { startCNoop, startSpamassMilter, type MilterTarget } from "./targets.js";
+import { startCNoop, startSpamassMilter, type CNoopMode, type MilterTarget } from "./targets.js";
 
 /** What the SMTP runs take from the bench options. */
 export interface SmtpRunOptions {
@@ -71,13 +71,13 @@ export async function runSmtpSourcePaths(options: SmtpRunOptions): Promise<Array
       progress(`smtp-source ${name} failed: ${errText(e)}`);
     }
   };
-  const cNoop = (name: string, eomOnly: boolean) => async () => {
-    const t: MilterTarget = await startCNoop({ eomOnly });
+  const cNoop = (name: string, mode: CNoopMode) => async () => {
+    const t: MilterTarget = await startCNoop({ mode });
     return { name, spec: t.postfixSpec, peakKb: () => t.memory.sample().selfKb, stop: () => t.stop() };
   };
   try {
-    await start("postfix + c-noop", cNoop("postfix + c-noop", false));
-    await start("postfix + c-noop-eom", cNoop("postfix + c-noop-eom", true));
+    await start("postfix + c-noop", cNoop("postfix + c-noop", "every"));
+    await start("postfix + c-noop-eom", cNoop("postfix + c-noop-eom", "eom"));
     await start("postfix + floodgate", async () => {
       if (!daemonAvailable()) throw new Error("floodgate run is not built");
       const d = await startBenchDaemon(options, "e2e", { policy: { shadow: true } });

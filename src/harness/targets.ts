@@ -42,16 +42,22 @@ export async function startTsNoop(logLevel = "warn"): Promise<MilterTarget> {
 }
 
 /**
- * The C no-op milter on stock libmilter, with TCP_NODELAY (`-n`) unless `nagle`; with `eomOnly` (`-e`) it
- * negotiates every stage away but end of message.
+ * What the C no-op milter takes of a session: "every" stage the MTA offers (its default); "read" the whole message
+ * (headers, end of header and body under no-reply promises, DATA answered, one header added: `-r`), the fair
+ * reference for a milter that must read the message; "eom" end of message only (`-e`), the least conversation.
  */
-export async function startCNoop(options: { nagle?: boolean; eomOnly?: boolean } = {}): Promise<MilterTarget> {
+export type CNoopMode = "every" | "read" | "eom";
+
+/** The C no-op milter on stock libmilter, with TCP_NODELAY (`-n`) unless `nagle`, taking what `mode` says. */
+export async function startCNoop(options: { nagle?: boolean; mode?: CNoopMode } = {}): Promise<MilterTarget> {
   const binary = join(projectRoot, "native/build/noop-milter");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run make native (needs libmilter-dev)`);
   const port = await freePort();
-  const args = [...(options.nagle ? [] : ["-n"]), ...(options.eomOnly ? ["-e"] : []), `inet:${port}@127.0.0.1`];
+  const mode = options.mode ?? "every";
+  const modeFlag = { every: [], read: ["-r"], eom: ["-e"] }[mode];
+  const args = [...(options.nagle ? [] : ["-n"]), ...modeFlag, `inet:${port}@127.0.0.1`];
   const child = await spawnListening(binary, args, port, { what: "the C no-op milter" });
-  const name = options.nagle ? "c-noop-nagle" : options.eomOnly ? "c-noop-eom" : "c-noop";
+  const name = options.nagle ? "c-noop-nagle" : mode === "every" ? "c-noop" : `c-noop-${mode}`;
   return target(name, port, child);
 }
 
