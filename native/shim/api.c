@@ -68,13 +68,49 @@ FG_API int fg_update(int cmd_safety_ms, int eom_safety_ms, int progress_ms, int 
 }
 
 /*
+ * The fail-mode labels, one line per event type: "TYPE\tREASON\tRCODE\tXCODE\tTEXT\tSTATUS". Type 0 is for any
+ * event type without a line of its own. Fields too long are cut; a malformed line is left out.
+ */
+static void parse_fail_labels(const char *text)
+{
+	int n = 0;
+	char *lines = split_list(text, '\n', &n);
+	size_t len = strlen(text ? text : "");
+	for (char *p = lines; p && p < lines + len; p += strlen(p) + 1) {
+		char *field[6] = { 0 };
+		int count = 0;
+		for (char *q = p; count < 6; q++) {
+			field[count++] = q;
+			q = strchr(q, '\t');
+			if (q == NULL)
+				break;
+			*q = '\0';
+		}
+		int type = atoi(p);
+		if (count != 6 || type < 0 || type >= FG_EV_MAX)
+			continue;
+		struct fg_fail_label *l = &cfg.fail[type];
+		snprintf(l->reason, sizeof l->reason, "%s", field[1]);
+		snprintf(l->rcode, sizeof l->rcode, "%s", field[2]);
+		snprintf(l->xcode, sizeof l->xcode, "%s", field[3]);
+		snprintf(l->text, sizeof l->text, "%s", field[4]);
+		snprintf(l->status, sizeof l->status, "%s", field[5]);
+	}
+	free(lines);
+	for (int type = 1; type < FG_EV_MAX; type++)
+		if (cfg.fail[type].reason[0] == '\0')
+			cfg.fail[type] = cfg.fail[0];
+}
+
+/*
  * Start libmilter on its own thread. `macros` lists, one line per SMFIM_* stage, "STAGE names...", the macros to
- * ask the MTA for; `query` lists (space separated) the macro names sent to JavaScript with each event.
- * Returns the read end of the wake-up pipe, or -1 with a message in `err`.
+ * ask the MTA for; `query` lists (space separated) the macro names sent to JavaScript with each event; `fail_labels`
+ * what the fail mode in C says (parse_fail_labels). Returns the read end of the wake-up pipe, or -1 with a message in
+ * `err`.
  */
 FG_API int fg_start(const char *conn, int backlog, int timeout_s, uint32_t decide_mask, uint32_t actions, uint32_t protocol,
 	const char *macros, const char *query, int cmd_safety_ms, int eom_safety_ms, int progress_ms, int fail_tempfail,
-	const char *status_header, uint32_t max_sessions, char *err, int errlen)
+	const char *status_header, uint32_t max_sessions, const char *fail_labels, char *err, int errlen)
 {
 	if (run_state != 0) {
 		snprintf(err, (size_t) errlen, "libmilter was already started in this process (one smfi_main per process)");
@@ -89,6 +125,7 @@ FG_API int fg_start(const char *conn, int backlog, int timeout_s, uint32_t decid
 	cfg.fail_tempfail = fail_tempfail;
 	snprintf(cfg.status_header, sizeof cfg.status_header, "%s", status_header ? status_header : "");
 	cfg.max_sessions = max_sessions;
+	parse_fail_labels(fail_labels);
 	int n = 0;
 	char *lines = split_list(macros, '\n', &n);
 	for (char *p = lines; p && p < lines + strlen(macros); p += strlen(p) + 1) {

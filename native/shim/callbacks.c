@@ -115,8 +115,13 @@ static sfsistat envelope(SMFICTX *ctx, char **argv, int type)
 	fg_session *s = session_of(ctx);
 	if (s == NULL)
 		return SMFIS_CONTINUE;
-	if (type == FG_EV_MAIL)
+	if (type == FG_EV_MAIL) {
 		s->in_txn = 1;
+		own_reset(s);
+		pthread_mutex_lock(&lock);
+		snprintf(s->status_header, sizeof s->status_header, "%s", cfg.status_header);
+		pthread_mutex_unlock(&lock);
+	}
 	builder b;
 	b_start(&b);
 	b_macros(&b, ctx);
@@ -144,8 +149,10 @@ static sfsistat stage_only(SMFICTX *ctx, int type)
 	b_start(&b);
 	b_macros(&b, ctx);
 	sfsistat r = deliver(s, &b, type);
-	if (type == FG_EV_EOM)
+	if (type == FG_EV_EOM) {
 		s->in_txn = 0;
+		own_reset(s);
+	}
 	return r;
 }
 
@@ -169,6 +176,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	fg_session *s = session_of(ctx);
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	own_see(s, name);
 	builder b;
 	b_start(&b);
 	b_str(&b, name);
@@ -205,6 +213,7 @@ static sfsistat cb_abort(SMFICTX *ctx)
 	if (s == NULL)
 		return SMFIS_CONTINUE;
 	s->in_txn = 0;
+	own_reset(s);
 	builder b;
 	b_start(&b);
 	post(s, &b, FG_EV_ABORT);

@@ -27,23 +27,6 @@ static unsigned long nr_bit(int type)
 	}
 }
 
-static const char *stage_name(int type)
-{
-	switch (type) {
-	case FG_EV_CONNECT: return "connect";
-	case FG_EV_HELO: return "helo";
-	case FG_EV_MAIL: return "mail";
-	case FG_EV_RCPT: return "rcpt";
-	case FG_EV_DATA: return "data";
-	case FG_EV_HEADER: return "header";
-	case FG_EV_EOH: return "eoh";
-	case FG_EV_BODY: return "body";
-	case FG_EV_EOM: return "eom";
-	case FG_EV_UNKNOWN: return "unknown";
-	default: return "other";
-	}
-}
-
 fg_session *session_of(SMFICTX *ctx)
 {
 	return (fg_session *) smfi_getpriv(ctx);
@@ -79,6 +62,7 @@ fg_session *session_new(SMFICTX *ctx)
 	s->slot = free_slots[--nfree];
 	s->gen = next_gen++;
 	slots[s->slot] = s;
+	snprintf(s->status_header, sizeof s->status_header, "%s", cfg.status_header);
 	active++;
 	pthread_mutex_unlock(&lock);
 	smfi_setpriv(ctx, s);
@@ -106,6 +90,7 @@ void session_close(fg_session *s)
 	active--;
 	pthread_mutex_unlock(&lock);
 	session_clear_answer(s);
+	own_free(s);
 	pthread_cond_destroy(&s->cond);
 	free(s);
 }
@@ -174,32 +159,27 @@ static int apply_mods(fg_session *s)
 	return failed;
 }
 
-/* The fail mode, in C, when JavaScript did not answer in time. */
+/*
+ * The fail mode, in C, when JavaScript did not answer in time: the reason, reply and status JavaScript handed over at
+ * start (cfg.fail), and at end of message Floodgate's own headers removed and the status written, as the engines do.
+ */
 static sfsistat fail_mode(fg_session *s, int type)
 {
-	char reason[64];
-	snprintf(reason, sizeof reason, "%s-safety-timeout", stage_name(type));
+	const struct fg_fail_label *label = &cfg.fail[type > 0 && type < FG_EV_MAX ? type : 0];
 	builder b;
 	b_start(&b);
-	b_str(&b, reason);
+	b_str(&b, label->reason);
 	post(s, &b, FG_EV_TIMEOUT);
-	/* fg_update may change these at any time: copy them under the lock. */
-	char header[FG_HEADER_MAX];
+	/* fg_update may change this at any time: read it under the lock. */
 	pthread_mutex_lock(&lock);
 	int tempfail = cfg.fail_tempfail;
-	snprintf(header, sizeof header, "%s", cfg.status_header);
 	pthread_mutex_unlock(&lock);
 	if (tempfail) {
-		char text[128];
-		snprintf(text, sizeof text, "Floodgate: %s, try again later", reason);
-		smfi_setreply(s->ctx, "451", "4.7.1", text);
+		smfi_setreply(s->ctx, (char *) label->rcode, (char *) label->xcode, (char *) label->text);
 		return SMFIS_TEMPFAIL;
 	}
-	if (type == FG_EV_EOM && header[0] && (s->actions & SMFIF_ADDHDRS)) {
-		char value[96];
-		snprintf(value, sizeof value, "%sskipped; reason=%s", (s->protocol & SMFIP_HDR_LEADSPC) ? " " : "", reason);
-		smfi_addheader(s->ctx, header, value);
-	}
+	if (type == FG_EV_EOM)
+		own_apply(s, label->status);
 	return SMFIS_CONTINUE;
 }
 

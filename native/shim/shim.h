@@ -3,6 +3,7 @@
  *   events.c     events for JavaScript: building them, the bounded queue, the wake-up pipe, fg_poll
  *   sessions.c   the session table, waiting for JavaScript's answer, applying it, the fail mode in C, fg_reply
  *   callbacks.c  the libmilter callbacks: each turns its arguments into an event
+ *   own-headers.c  Floodgate's own headers counted per session, removed when the fail mode applies in C
  *   api.c        starting, reloading and stopping libmilter: the rest of the API koffi calls
  * Everything is hidden (-fvisibility=hidden) except the fg_* functions marked FG_API.
  *
@@ -54,6 +55,23 @@ enum {
 };
 #define FG_FLAG_WANTS_REPLY 1
 
+/* Bytes of events queued for JavaScript; header and body events wait while more are queued (events.c). */
+#define FG_QUEUE_LIMIT ((size_t) 16 << 20)
+/* The longest status header name kept (a header field name is at most a line). */
+#define FG_HEADER_MAX 128
+/* The longest fail-mode label (reason, reply text, status value) kept from fg_start. */
+#define FG_LABEL_MAX 256
+/* Event types are below this. */
+#define FG_EV_MAX 32
+
+/*
+ * What the fail mode in C says for one event type, handed over by JavaScript at start from its registry of failure
+ * reasons (src/vocabulary/fail-reasons.ts): the reason, the tempfail reply, the status header value.
+ */
+struct fg_fail_label {
+	char reason[FG_LABEL_MAX], rcode[4], xcode[16], text[FG_LABEL_MAX], status[FG_LABEL_MAX];
+};
+
 typedef struct fg_event {
 	struct fg_event *next;
 	uint32_t len;
@@ -75,12 +93,16 @@ typedef struct fg_session {
 	size_t mods_len;
 	unsigned long actions, protocol; /* negotiated */
 	int in_txn;
+	char status_header[FG_HEADER_MAX]; /* the status header name when the transaction began (cfg may change) */
+	struct fg_own_entry *own;      /* incoming headers of Floodgate's names: open addressing, by lowercased name */
+	uint32_t own_cap, own_used, *own_order;
 } fg_session;
 
-/* Bytes of events queued for JavaScript; header and body events wait while more are queued (events.c). */
-#define FG_QUEUE_LIMIT ((size_t) 16 << 20)
-/* The longest status header name kept (a header field name is at most a line). */
-#define FG_HEADER_MAX 128
+/* One of Floodgate's header names seen in the transaction, and how many times. */
+typedef struct fg_own_entry {
+	char *name;
+	uint32_t count;
+} fg_own_entry;
 
 /* Settings from fg_start (api.c). */
 struct fg_config {
@@ -94,6 +116,7 @@ struct fg_config {
 	int fail_tempfail;
 	char status_header[FG_HEADER_MAX]; /* empty: no header */
 	uint32_t max_sessions;
+	struct fg_fail_label fail[FG_EV_MAX]; /* by event type; set at start, never changed */
 };
 
 /* Guards everything shared between libmilter's threads and JavaScript's calls. */
@@ -126,5 +149,11 @@ fg_session *session_of(SMFICTX *ctx);
 fg_session *session_new(SMFICTX *ctx);
 void session_close(fg_session *s);
 sfsistat deliver(fg_session *s, builder *b, int type);
+
+/* ---- own-headers.c ---- */
+void own_see(fg_session *s, const char *name);
+void own_reset(fg_session *s);
+void own_free(fg_session *s);
+void own_apply(fg_session *s, const char *value);
 
 #endif

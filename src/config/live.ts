@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "../util/logger.js";
-import { configLastReloadSuccessful, configReloadsTotal } from "../metrics/metrics.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { formatConfigErrors, formatPath, type ConfigError } from "./errors.js";
 import { loadConfig } from "./load.js";
 import type { Config } from "./schema.js";
@@ -50,6 +50,8 @@ export interface LiveConfigOptions {
   /** @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Where reloads are counted (ok, refused). */
+  metrics?: Pick<FloodgateMetrics, "configReloadsTotal" | "configLastReloadSuccessful">;
 }
 
 /** The configuration in effect now, reloadable. */
@@ -97,8 +99,8 @@ export class LiveConfig {
     if (!result.ok) {
       const errors = formatConfigErrors(result.errors).split("\n");
       this.#lastReload = { ok: false, at: Date.now(), errors };
-      configReloadsTotal.inc({ result: "refused" });
-      configLastReloadSuccessful.set(0);
+      this.#options.metrics?.configReloadsTotal.inc({ result: "refused" });
+      this.#options.metrics?.configLastReloadSuccessful.set(0);
       log?.error({ path: this.#options.path, errors }, "configuration reload refused; the running configuration stays");
       return result;
     }
@@ -115,8 +117,8 @@ export class LiveConfig {
     if (this.#shadowOverride !== null) next.policy.shadow = this.#shadowOverride;
     const changed = this.#replace(next);
     this.#lastReload = { ok: true, at: Date.now(), errors: [] };
-    configReloadsTotal.inc({ result: "ok" });
-    configLastReloadSuccessful.set(1);
+    this.#options.metrics?.configReloadsTotal.inc({ result: "ok" });
+    this.#options.metrics?.configLastReloadSuccessful.set(1);
     log?.info({ path: this.#options.path, changed, restartRequired }, "configuration reloaded");
     if (restartRequired.length > 0) log?.warn({ restartRequired }, "these changes take effect at the next restart");
     return { ok: true, config: this.#config, changed, restartRequired };

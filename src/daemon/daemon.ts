@@ -1,31 +1,30 @@
 /**
- * `floodgate run`: the whole loop in one process tree. The milter engine, the fingerprint pool, the campaign store,
- * the heavy-scan producer and worker processes, metrics, alerting and the mail-flow watchdog, wired from one live
- * configuration. With no Redis configured it starts a private redis-server, so one command runs it all.
+ * `floodgate run`: the whole loop in one process tree, composed from small start units (this folder), each handing back
+ * its stop function: the state directory (one daemon per directory), Redis (a private redis-server when none is
+ * configured), the fingerprint pool, the campaign store, the heavy-scan queue and worker processes, the policy, the
+ * daemon's health, the ops server, alerting and the milter engine, all wired from one live configuration and one set of
+ * metrics.
  */
-import type { Redis, Cluster } from "ioredis";
 import { LiveConfig } from "../config/live.js";
-import { formatConfigErrors } from "../config/load.js";
+import { formatConfigErrors, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import type { MilterServer } from "../engine/engine.js";
 import { FingerprintPool } from "../fingerprint/pool.js";
-import * as metrics from "../metrics/metrics.js";
+import { createMetrics, type FloodgateMetrics } from "../metrics/metrics.js";
 import { MailFlow } from "../ops/mail-flow.js";
 import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
-import { createScanProducer, type ScanProducerWithQueue } from "../queue/producer.js";
-import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
-import { selectEngine } from "../engine/select-engine.js";
-import { captureBudget } from "../session/capture-budget.js";
-import type { MilterServer } from "../engine/engine.js";
-import { spawnScanWorkers, type ScanWorkerProcesses } from "../queue/worker-processes.js";
-import { createLogger, type Logger } from "../util/logger.js";
-import { redactUrl } from "../util/redact-url.js";
-import { startPrivateRedis } from "../redis/private-server.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
 import { openStateDir, resolveStateDir } from "../state/state-dir.js";
+import { createLogger, type Logger } from "../util/logger.js";
+import { redactUrl } from "../util/redact-url.js";
+import { startEngine } from "./engine.js";
+import { startRedis } from "./redis.js";
+import { startScanQueue } from "./scan-queue.js";
 import { startAlerting, type AlertingUnit } from "./start-alerting.js";
 import { startHealth } from "./start-health.js";
 import { startOps } from "./start-ops.js";
+import { StopStack } from "./stops.js";
 
 export interface RunOptions {
   configPath: string | null;
@@ -40,32 +39,27 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
   if (options.listen && options.listen.length > 0) env["FLOODGATE_LISTEN"] = options.listen.join(",");
   if (options.redisUrl) env["FLOODGATE_REDIS_URL"] = options.redisUrl;
-  const loaded = LiveConfig.load({ path: options.configPath, env });
+  const loaded = loadConfig(options.configPath, env);
   if (!loaded.ok) {
     process.stderr.write(`floodgate: the configuration is not valid:\n${formatConfigErrors(loaded.errors)}\n`);
     return 2;
   }
-  const initial = loaded.live.current();
-  const logger = createLogger(initial.log.level);
-  const live = new LiveConfig(initial, { path: options.configPath, env, logger });
-  const daemon = await startDaemon(live, logger, options.configPath);
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, "shutting down: no new sessions, finishing those in flight");
-      daemon.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ err: String(err) }, "shutdown failed");
-          resolve(1);
-        },
-      );
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+  const logger = createLogger(loaded.config.log.level);
+  const metrics = createMetrics();
+  const live = new LiveConfig(loaded.config, { path: options.configPath, env, logger, metrics });
+  const daemon = await startDaemon(live, logger, options.configPath, metrics);
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
   });
+  logger.info({ signal }, "shutting down: no new sessions, finishing those in flight");
+  try {
+    await daemon.stop();
+    return 0;
+  } catch (err) {
+    logger.error({ err: String(err) }, "shutdown failed");
+    return 1;
+  }
 }
 
 export interface Daemon {
@@ -76,164 +70,81 @@ export interface Daemon {
 }
 
 /** Start every part; on failure, stop what was started and rethrow. */
-export async function startDaemon(live: LiveConfig, logger: Logger, configPath: string | null): Promise<Daemon> {
-  const cleanups: Array<() => unknown> = [];
+export async function startDaemon(
+  live: LiveConfig,
+  logger: Logger,
+  configPath: string | null,
+  metrics: FloodgateMetrics = createMetrics(),
+): Promise<Daemon> {
+  const stops = new StopStack(logger);
   const config = (): Config => live.current();
   try {
     const c = config();
     const state = openStateDir(resolveStateDir(c.state.dir));
     const lock = acquireInstanceLock(state.path);
-    cleanups.push(() => lock.release());
-    let redisUrl = c.redis.url;
-    if (redisUrl === null) {
-      const privateRedis = await startPrivateRedis(state, c.redis.private, logger);
-      cleanups.push(() => privateRedis.stop());
-      redisUrl = privateRedis.url;
-      logger.info({ socket: privateRedis.socket }, "no Redis configured: started the private redis-server");
-    }
-
-    const connections: Array<Redis | Cluster> = [];
-    const connect = (role: "fastpath" | "bullmq" | "subscriber") => {
-      const r = createRedis(c.redis, redisUrl, role, logger);
-      connections.push(r);
-      return r;
-    };
-    cleanups.push(() => Promise.all(connections.map((r) => r.quit().catch(() => r.disconnect()))));
-    const fast = connect("fastpath");
-    const store = createCampaignStore(fast, {
+    stops.push(() => lock.release());
+    const redis = await startRedis(c, state, logger, stops);
+    const store = createCampaignStore(redis.fast, {
       prefix: c.redis.prefix,
       campaigns: () => config().campaigns,
       closeConnection: false,
     });
-
-    const pool = new FingerprintPool(c.fingerprint, logger);
-    cleanups.push(() => pool.close());
-    cleanups.push(
-      live.onChange((next, _previous, changed) => {
-        if (changed.some((p) => p.startsWith("fingerprint."))) pool.reconfigure(next.fingerprint);
-      }),
-    );
-    await pool.ready();
-
-    let producer: ScanProducerWithQueue | null = null;
-    let bullmq: Redis | Cluster | null = null;
-    if (c.queue.enabled) {
-      bullmq = connect("bullmq");
-      producer = createScanProducer({
-        config,
-        // BullMQ's own role: a fail-fast command timeout could report "shed" for a job Redis did queue.
-        connection: bullmq,
-        subscriber: connect("subscriber"),
-        store,
-        logger,
-      });
-      const p = producer;
-      cleanups.push(() => p.close());
-    }
-
-    let workers: ScanWorkerProcesses | null = null;
-    if (c.queue.enabled && c.worker.processes > 0) {
-      workers = spawnScanWorkers(c.worker.processes, {
-        ...(configPath ? { configPath } : {}),
-        redisUrl,
-        logger,
-        env: { FLOODGATE_LOG_LEVEL: c.log.level },
-      });
-      const w = workers;
-      cleanups.push(() => w.stop(10_000));
-    }
-
-    const policy = createFloodgatePolicy({ config, pool, store, producer, logger });
+    const pool = await startPool(live, logger, metrics, stops);
+    const scanQueue = startScanQueue({ config, configPath, redis, store, logger, metrics }, stops);
+    const { producer, bullmq } = scanQueue;
+    const policy = createFloodgatePolicy({ config, pool, store, producer, logger, metrics });
     const mailFlow = new MailFlow({ windowSeconds: c.alerts.watchdog.ratioWindowSeconds });
     // Health, the ops server and alerting run from the daemon's memory: none of them waits for Redis. They start before
     // the milter, so the first messages count in the alerts' windows.
-    const health = await startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow });
-    cleanups.push(() => health.stop());
+    const fast = redis.fast;
+    const health = await startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow, metrics });
+    stops.push(() => health.stop());
     let alerting: AlertingUnit | null = null;
-    const ops = await startOps({
-      live,
-      logger,
-      stateDir: state.path,
-      health: health.health,
-      alerts: () => alerting?.alerts ?? null,
-      mailFlow,
-      store,
-      queue: producer !== null,
-    });
-    if (ops) cleanups.push(() => ops.stop());
-    const metricsPort = ops?.port ?? null;
+    const alerts = () => alerting?.alerts ?? null;
+    const opsDeps = { live, logger, health: health.health, alerts, mailFlow, store, queue: producer !== null };
+    const stateDir = state.path;
+    const ops = await startOps({ ...opsDeps, stateDir, registry: metrics.registry });
+    if (ops) stops.push(() => ops.stop());
+    const spoolDirectory = state.subdir("alert-spool");
     alerting = startAlerting({
       live,
       logger,
       health: health.health,
       mtaQueue: health.mtaQueue,
-      spoolDirectory: state.subdir("alert-spool"),
+      spoolDirectory,
+      metrics,
     });
-    cleanups.push(() => alerting?.stop());
-
-    const engine = await selectEngine(c, logger);
-    captureBudget.listen({
-      held: (bytes) => metrics.captureBytes.set(bytes),
-      cut: () => metrics.captureBudgetCutsTotal.inc(),
-    });
-    const milter = await engine.start({
-      listen: c.milter.listen,
-      policy,
-      settings: () => config().milter,
-      logger,
-      observer: {
-        sessionOpened: () => {
-          mailFlow.sessionOpened();
-          metrics.sessionsTotal.inc();
-          metrics.sessionsActive.inc();
-        },
-        sessionClosed: () => metrics.sessionsActive.dec(),
-        sessionRefused: () => metrics.sessionsRefusedTotal.inc(),
-        messageDecided: (verdict, seconds) => {
-          mailFlow.messageDecided(verdict);
-          metrics.messagesTotal.inc({ verdict });
-          metrics.eomDuration.observe(seconds);
-        },
-        failMode: (reason, mode) => metrics.failModeTotal.inc({ reason, mode }),
-        protocolError: (kind) => metrics.protocolErrorsTotal.inc({ kind }),
-      },
-    });
-    cleanups.push(() => milter.close(config().milter.shutdownGraceSeconds * 1000));
-
-    const unwatch = live.watchSignal("SIGHUP");
-    cleanups.push(unwatch);
+    stops.push(() => alerting?.stop());
+    const engine = await startEngine({ config, policy, logger, metrics, mailFlow }, stops);
+    stops.push(live.watchSignal("SIGHUP"));
     logger.info(
       {
-        listen: milter.addresses,
+        listen: engine.server.addresses,
         state: state.path,
-        redis: redactUrl(redisUrl),
+        redis: redactUrl(redis.url),
         engine: engine.name,
-        workers: workers ? c.worker.processes : 0,
-        metrics: metricsPort === null ? null : `${c.metrics.host}:${metricsPort}`,
+        workers: scanQueue.workerProcesses,
+        metrics: ops ? `${c.metrics.host}:${ops.port}` : null,
         shadow: c.policy.shadow,
       },
       "floodgate running",
     );
-
-    return {
-      milter,
-      redisUrl,
-      metricsPort,
-      stop: () => runCleanups(cleanups, logger),
-    };
+    return { milter: engine.server, redisUrl: redis.url, metricsPort: ops?.port ?? null, stop: () => stops.stopAll() };
   } catch (error) {
-    await runCleanups(cleanups, logger);
+    await stops.stopAll();
     throw error;
   }
 }
 
-/** Stop in reverse order of start: the listener first, the private Redis last. */
-async function runCleanups(cleanups: Array<() => unknown>, logger: Logger): Promise<void> {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      logger.warn({ err: String(error) }, "error while stopping");
-    }
-  }
+/** The fingerprint pool, following reloads of the `fingerprint` section. */
+async function startPool(live: LiveConfig, logger: Logger, metrics: FloodgateMetrics, stops: StopStack) {
+  const pool = new FingerprintPool(live.current().fingerprint, logger, { metrics });
+  stops.push(() => pool.close());
+  stops.push(
+    live.onChange((next, _previous, changed) => {
+      if (changed.some((p) => p.startsWith("fingerprint."))) pool.reconfigure(next.fingerprint);
+    }),
+  );
+  await pool.ready();
+  return pool;
 }

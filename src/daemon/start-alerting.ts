@@ -4,7 +4,7 @@
  */
 import type { LiveConfig } from "../config/live.js";
 import { createAlertManager } from "../ops/alerts/configured.js";
-import type { AlertManager } from "../ops/alerts/manager.js";
+import type { AlertManager, AlertMetrics } from "../ops/alerts/manager.js";
 import type { DaemonHealth } from "../ops/health/daemon-health.js";
 import type { Logger } from "../util/logger.js";
 
@@ -21,6 +21,7 @@ export function startAlerting(deps: {
   mtaQueue: boolean;
   /** Where undelivered notifications are kept (the state directory's `alert-spool`). */
   spoolDirectory: string;
+  metrics: AlertMetrics;
 }): AlertingUnit {
   const c = deps.live.current();
   const alerts = createAlertManager({
@@ -29,6 +30,7 @@ export function startAlerting(deps: {
     logger: deps.logger,
     mtaQueue: deps.mtaQueue,
     spoolDirectory: deps.spoolDirectory,
+    metrics: deps.metrics,
     externalURL: c.metrics.enabled ? `http://${c.metrics.host}:${c.metrics.port}/status` : "",
     sampler: () => deps.health.samples(),
   });

@@ -6,7 +6,7 @@
 import type { Cluster, Redis } from "ioredis";
 import type { LiveConfig } from "../config/live.js";
 import type { FingerprintPool } from "../fingerprint/pool.js";
-import { campaignsActive, registry } from "../metrics/metrics.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { DaemonHealth } from "../ops/health/daemon-health.js";
 import { QueueSampler } from "../ops/health/queue-sampler.js";
 import { RedisProbe } from "../ops/health/redis-probe.js";
@@ -30,6 +30,7 @@ export interface HealthUnitDeps {
   bullmq: Redis | Cluster | null;
   pool: FingerprintPool;
   mailFlow: MailFlow;
+  metrics: FloodgateMetrics;
 }
 
 export interface HealthUnit {
@@ -44,7 +45,12 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
   const { live, logger, producer } = deps;
   const c = live.current();
   const intervalMs = Math.min(c.alerts.evaluateIntervalMs, 5000);
-  const redis = new RedisProbe({ ping: pingOf(deps.fast), timeoutMs: Math.max(1000, c.redis.commandTimeoutMs) });
+  const { metrics } = deps;
+  const redis = new RedisProbe({
+    ping: pingOf(deps.fast),
+    timeoutMs: Math.max(1000, c.redis.commandTimeoutMs),
+    metrics,
+  });
   const queue = producer
     ? new QueueSampler({
         sample: () => queueStats(producer.queue, { arrivalsKey: arrivalsKey(live.current()) }),
@@ -52,6 +58,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
         intervalMs,
         windowSeconds: c.alerts.scanJobsFailing.windowSeconds,
         logger,
+        metrics,
       })
     : null;
   const mq = c.mtaQueue;
@@ -64,6 +71,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
           intervalMs: mq.intervalSeconds * 1000,
           timeoutMs: mq.timeoutSeconds * 1000,
           logger,
+          metrics,
         });
   redis.start();
   queue?.start();
@@ -75,14 +83,14 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
   mta?.start();
   const campaigns = setInterval(() => {
     deps.store.countActive().then(
-      (n) => campaignsActive.set(n),
+      (n) => metrics.campaignsActive.set(n),
       () => undefined,
     );
   }, intervalMs);
   campaigns.unref();
 
   const health = new DaemonHealth({
-    registry,
+    registry: metrics.registry,
     config: () => live.current(),
     mailFlow: deps.mailFlow,
     redis,

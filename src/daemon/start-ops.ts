@@ -3,8 +3,8 @@
  * daemon's memory, so it answers whatever Redis does: the readiness checks and the status read the last probe and
  * samples, and the parts that need Redis (the top campaigns) fail on their own and are named in `errors`.
  */
+import type { Registry } from "prom-client";
 import type { LiveConfig } from "../config/live.js";
-import { registry } from "../metrics/metrics.js";
 import type { AlertManager } from "../ops/alerts/manager.js";
 import type { DaemonHealth } from "../ops/health/daemon-health.js";
 import { daemonAdminToken } from "../ops/admin-token.js";
@@ -27,6 +27,8 @@ export interface OpsUnitDeps {
   store: CampaignStore;
   /** The scan queue is on. */
   queue: boolean;
+  /** What /metrics serves. */
+  registry: Registry;
 }
 
 export interface OpsUnit {
@@ -44,7 +46,7 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
   const ops = await startOpsServer({
     config: c,
     adminToken: admin.token,
-    registry,
+    registry: deps.registry,
     live: deps.live,
     logger: deps.logger,
     readiness: readinessFromChecks(health.readinessChecks()),

@@ -21,7 +21,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
-import { fingerprintDuration, fingerprintsTotal, poolQueueLength, poolUtilization } from "../metrics/metrics.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { distRoot } from "../util/paths.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";
@@ -47,8 +47,15 @@ export interface PoolStats {
   threadsStarted: number;
 }
 
-/** Internal knobs for tests: another task file (a thread that crashes or hangs on purpose). */
-export interface PoolInternals {
+/** The metrics the pool counts in (none when not given, as in the one-shot commands). */
+export type PoolMetrics = Pick<
+  FloodgateMetrics,
+  "fingerprintsTotal" | "fingerprintDuration" | "poolUtilization" | "poolQueueLength"
+>;
+
+/** The pool's metrics, and for tests another task file (a thread that crashes or hangs on purpose). */
+export interface PoolOptions {
+  metrics?: PoolMetrics;
   taskFile?: string;
   /** How long a batch nobody waits for may still run before it is taken for a hang. @defaultValue HANG_MS */
   hangMs?: number;
@@ -80,28 +87,30 @@ interface Batch {
 /** The fingerprint thread pool. One per process; `close()` on shutdown. */
 export class FingerprintPool {
   #config: Config["fingerprint"];
-  readonly #internals: PoolInternals;
+  readonly #internals: PoolOptions;
   readonly #logger: Logger | undefined;
   readonly #piscina: Piscina<FingerprintBatch, FingerprintTaskResult[]>;
   readonly #threads: number;
   #options: FingerprintBatch["options"];
   readonly #queue: BatchQueue<Request>;
   readonly #running = new Set<Batch>();
+  readonly #metrics: PoolMetrics | null;
   #completed = 0;
   #threadsStarted = 0;
   #tasks = 0;
   #closed = false;
 
   /** Start the threads (`threads`, 0 = one per core) with a heap limit of `threadHeapMb` each. */
-  constructor(config: Config["fingerprint"], logger?: Logger, internals: PoolInternals = {}) {
-    this.#internals = internals;
+  constructor(config: Config["fingerprint"], logger?: Logger, options: PoolOptions = {}) {
+    this.#internals = options;
     this.#config = config;
     this.#logger = logger;
+    this.#metrics = options.metrics ?? null;
     this.#threads = config.threads > 0 ? config.threads : availableParallelism();
     this.#options = taskOptions(config);
     this.#queue = new BatchQueue(batchLimits(config));
     this.#piscina = new Piscina<FingerprintBatch, FingerprintTaskResult[]>({
-      filename: internals.taskFile ?? FINGERPRINT_TASK_FILE,
+      filename: options.taskFile ?? FINGERPRINT_TASK_FILE,
       minThreads: this.#threads,
       maxThreads: this.#threads,
       concurrentTasksPerWorker: 1,
@@ -155,7 +164,7 @@ export class FingerprintPool {
           request.settled = true;
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
-          fingerprintDuration.observe((performance.now() - started) / 1000);
+          this.#metrics?.fingerprintDuration.observe((performance.now() - started) / 1000);
           resolve(this.#count(outcome));
         },
       };
@@ -210,8 +219,8 @@ export class FingerprintPool {
       this.#logger?.warn({ err: errorMessage(err) }, "fingerprint pool did not close cleanly; destroying it");
       await this.#piscina.destroy();
     }
-    poolUtilization.set(0);
-    poolQueueLength.set(0);
+    this.#metrics?.poolUtilization.set(0);
+    this.#metrics?.poolQueueLength.set(0);
   }
 
   /** Start a task on every free thread, each with the messages that waited longest. */
@@ -293,7 +302,7 @@ export class FingerprintPool {
   }
 
   #count(outcome: FingerprintOutcome): FingerprintOutcome {
-    fingerprintsTotal.inc({ outcome: outcome.status === "ok" ? "ok" : outcome.reason });
+    this.#metrics?.fingerprintsTotal.inc({ outcome: outcome.status === "ok" ? "ok" : outcome.reason });
     return outcome;
   }
 
@@ -303,8 +312,8 @@ export class FingerprintPool {
   }
 
   #updateGauges(): void {
-    poolUtilization.set(this.#utilization());
-    poolQueueLength.set(this.#queue.length);
+    this.#metrics?.poolUtilization.set(this.#utilization());
+    this.#metrics?.poolQueueLength.set(this.#queue.length);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { createScanProducer, type ScanProducerWithQueue } from "../queue/producer.js";
 import { createRedis } from "../redis/connect.js";
 import { createCampaignStore, type RedisCampaignStore } from "../reputation/store.js";
@@ -19,14 +20,26 @@ export interface ScanProducerClient {
 }
 
 /** A store and a producer for `config` on the Redis at `redisUrl`. */
-export function connectScanProducer(config: Config, redisUrl: string, logger: Logger): ScanProducerClient {
+export function connectScanProducer(
+  config: Config,
+  redisUrl: string,
+  logger: Logger,
+  metrics?: Pick<FloodgateMetrics, "scanJobsQueuedTotal" | "scanJobsShedTotal">,
+): ScanProducerClient {
   const connection = createRedis(config.redis, redisUrl, "bullmq", logger) as Redis;
   const subscriber = createRedis(config.redis, redisUrl, "subscriber", logger) as Redis;
   const store = createCampaignStore(createRedis(config.redis, redisUrl, "fastpath", logger), {
     prefix: config.redis.prefix,
     campaigns: config.campaigns,
   });
-  const producer = createScanProducer({ config: () => config, connection, subscriber, store, logger });
+  const producer = createScanProducer({
+    config: () => config,
+    connection,
+    subscriber,
+    store,
+    logger,
+    ...(metrics ? { metrics } : {}),
+  });
   return {
     producer,
     store,

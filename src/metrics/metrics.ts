@@ -1,248 +1,265 @@
 /**
- * Every metric Floodgate exports, in one registry, named by Prometheus conventions (floodgate_ prefix, base units,
- * counters ending in _total, no label of unbounded cardinality).
+ * Every metric Floodgate exports, named by Prometheus conventions (floodgate_ prefix, base units, counters ending in
+ * _total, no label of unbounded cardinality), made together in one registry. The composition root makes one set and
+ * hands each module the metrics it counts in (its owner passes them on); tests make their own.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: "floodgate_" });
+/** A fresh registry with every Floodgate metric (and the process's default metrics) in it. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "floodgate_" });
+  return {
+    registry,
+    ...mailMetrics(registry),
+    ...sessionMetrics(registry),
+    ...fingerprintMetrics(registry),
+    ...queueMetrics(registry),
+    ...healthMetrics(registry),
+    ...alertMetrics(registry),
+  };
+}
 
-/** Messages at end of message, by the verdict sent to the MTA. */
-export const messagesTotal = new Counter({
-  name: "floodgate_messages_total",
-  help: "Messages decided at end of message, by verdict sent to the MTA",
-  labelNames: ["verdict"] as const,
-  registers: [registry],
-});
+/** Floodgate's metrics: `registry` and each metric by name. */
+export type FloodgateMetrics = ReturnType<typeof createMetrics>;
 
-/** Time from end of message to the reply. */
-export const eomDuration = new Histogram({
-  name: "floodgate_eom_duration_seconds",
-  help: "Time from end of message to the final reply",
-  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
-  registers: [registry],
-});
+/** Messages at end of message, fail modes, message capture, the Redis round trip, campaigns. */
+function mailMetrics(registry: Registry) {
+  return {
+    /** Messages at end of message, by the verdict sent to the MTA. */
+    messagesTotal: new Counter({
+      name: "floodgate_messages_total",
+      help: "Messages decided at end of message, by verdict sent to the MTA",
+      labelNames: ["verdict"] as const,
+      registers: [registry],
+    }),
+    /** Time from end of message to the reply. */
+    eomDuration: new Histogram({
+      name: "floodgate_eom_duration_seconds",
+      help: "Time from end of message to the final reply",
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    /** Fail-mode activations, by reason (deadline, error, redis-timeout, redis-down, pool-full, pool-timeout, unparsed,
+     * thread-died…) and the mode applied (`policy.unparsedAction` for the last two). */
+    failModeTotal: new Counter({
+      name: "floodgate_fail_mode_total",
+      help: "Fail-mode activations by reason",
+      labelNames: ["reason", "mode"] as const,
+      registers: [registry],
+    }),
+    /** Bytes the message captures of all sessions hold now, against `milter.captureBudgetBytes`. */
+    captureBytes: new Gauge({
+      name: "floodgate_capture_bytes",
+      help: "Bytes held by the message captures of all sessions, against milter.captureBudgetBytes",
+      registers: [registry],
+    }),
+    /** Messages whose capture stopped short because the budget of all captures was spent. */
+    captureBudgetCutsTotal: new Counter({
+      name: "floodgate_capture_budget_cuts_total",
+      help: "Messages captured short because milter.captureBudgetBytes was spent",
+      registers: [registry],
+    }),
+    redisDuration: new Histogram({
+      name: "floodgate_redis_duration_seconds",
+      help: "Latency of the Redis round trip on the mail path",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    campaignsActive: new Gauge({
+      name: "floodgate_campaigns_active",
+      help: "Campaigns seen within the counting window",
+      registers: [registry],
+    }),
+  };
+}
 
-/** Fail-mode activations, by reason (deadline, error, redis-timeout, redis-down, pool-full, pool-timeout, unparsed,
- * thread-died…) and the mode applied (`policy.unparsedAction` for the last two). */
-export const failModeTotal = new Counter({
-  name: "floodgate_fail_mode_total",
-  help: "Fail-mode activations by reason",
-  labelNames: ["reason", "mode"] as const,
-  registers: [registry],
-});
+/** Milter sessions. */
+function sessionMetrics(registry: Registry) {
+  return {
+    sessionsActive: new Gauge({
+      name: "floodgate_sessions_active",
+      help: "Milter sessions open now",
+      registers: [registry],
+    }),
+    sessionsTotal: new Counter({
+      name: "floodgate_sessions_total",
+      help: "Milter sessions opened",
+      registers: [registry],
+    }),
+    sessionsRefusedTotal: new Counter({
+      name: "floodgate_sessions_refused_total",
+      help: "Milter connections refused at accept because the session limit was reached",
+      registers: [registry],
+    }),
+    protocolErrorsTotal: new Counter({
+      name: "floodgate_protocol_errors_total",
+      help: "Sessions closed for a protocol error, by kind",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+  };
+}
 
-/** Bytes the message captures of all sessions hold now, against `milter.captureBudgetBytes`. */
-export const captureBytes = new Gauge({
-  name: "floodgate_capture_bytes",
-  help: "Bytes held by the message captures of all sessions, against milter.captureBudgetBytes",
-  registers: [registry],
-});
+/** The fingerprint pool. */
+function fingerprintMetrics(registry: Registry) {
+  return {
+    poolUtilization: new Gauge({
+      name: "floodgate_pool_utilization_ratio",
+      help: "Fingerprint thread pool utilisation, 0 to 1",
+      registers: [registry],
+    }),
+    poolQueueLength: new Gauge({
+      name: "floodgate_pool_queue_length",
+      help: "Fingerprint tasks waiting for a thread",
+      registers: [registry],
+    }),
+    fingerprintsTotal: new Counter({
+      name: "floodgate_fingerprints_total",
+      help: "Fingerprint tasks by outcome (ok, skipped reason)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    /** Time a message spends in the fingerprint pool: waiting for a thread, parsing, and the hand-back. A message the
+     * pool refuses at once (pool-full, pool-down, caller already gone) spent none and is only counted in
+     * floodgate_fingerprints_total. */
+    fingerprintDuration: new Histogram({
+      name: "floodgate_fingerprint_duration_seconds",
+      help: "Time from handing a message to the fingerprint pool to its outcome, queue wait included",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+  };
+}
 
-/** Messages whose capture stopped short because the budget of all captures was spent. */
-export const captureBudgetCutsTotal = new Counter({
-  name: "floodgate_capture_budget_cuts_total",
-  help: "Messages captured short because milter.captureBudgetBytes was spent",
-  registers: [registry],
-});
+/** The heavy-scan queue. */
+function queueMetrics(registry: Registry) {
+  return {
+    scanJobsQueuedTotal: new Counter({
+      name: "floodgate_scan_jobs_queued_total",
+      help: "Heavy-scan jobs queued",
+      registers: [registry],
+    }),
+    scanJobsShedTotal: new Counter({
+      name: "floodgate_scan_jobs_shed_total",
+      help: "Heavy-scan jobs not queued, by reason (high-water, timeout, error)",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    scanJobs: new Gauge({
+      name: "floodgate_scan_jobs",
+      help: "Heavy-scan jobs by BullMQ state",
+      labelNames: ["state"] as const,
+      registers: [registry],
+    }),
+    oldestJobAge: new Gauge({
+      name: "floodgate_scan_oldest_job_age_seconds",
+      help: "Age of the oldest waiting heavy-scan job",
+      registers: [registry],
+    }),
+    scanJobsCompletedTotal: new Counter({
+      name: "floodgate_scan_jobs_completed_total",
+      help: "Heavy-scan jobs completed as seen by this process",
+      registers: [registry],
+    }),
+    /** Heavy-scan jobs finished by any worker process of the queue, by result (completed, failed for good). */
+    scanJobsFinishedTotal: new Counter({
+      name: "floodgate_scan_jobs_finished_total",
+      help: "Heavy-scan jobs finished by the queue's worker processes, by result (completed, failed)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    /** Seconds since the scan queue was last sampled; 0 while sampling works. */
+    scanQueueUnobservableSeconds: new Gauge({
+      name: "floodgate_scan_queue_unobservable_seconds",
+      help: "Seconds since the scan queue was last sampled successfully (0 while sampling works)",
+      registers: [registry],
+    }),
+  };
+}
 
-export const sessionsActive = new Gauge({
-  name: "floodgate_sessions_active",
-  help: "Milter sessions open now",
-  registers: [registry],
-});
+/** What the daemon's health sees: Redis, the MTA's queue, configuration reloads. */
+function healthMetrics(registry: Registry) {
+  return {
+    /** 1 while the fast-path Redis answers its probe, 0 while it does not. */
+    redisUp: new Gauge({
+      name: "floodgate_redis_up",
+      help: "1 while the fast-path Redis answers the daemon's probe, else 0",
+      registers: [registry],
+    }),
+    /** Seconds since the fast-path Redis last answered its probe; 0 while it answers. */
+    redisUnreachableSeconds: new Gauge({
+      name: "floodgate_redis_unreachable_seconds",
+      help: "Seconds since the fast-path Redis last answered the daemon's probe (0 while it answers)",
+      registers: [registry],
+    }),
+    /** Messages in the MTA's queue, by queue (deferred, active, hold, incoming). */
+    mtaQueueMessages: new Gauge({
+      name: "floodgate_mta_queue_messages",
+      help: "Messages in the MTA's own queue as last sampled, by queue (deferred, active, hold, incoming)",
+      labelNames: ["queue"] as const,
+      registers: [registry],
+    }),
+    /** Age of the oldest message in the MTA's queue. */
+    mtaQueueOldestAge: new Gauge({
+      name: "floodgate_mta_queue_oldest_message_age_seconds",
+      help: "Age of the oldest message in the MTA's own queue as last sampled",
+      registers: [registry],
+    }),
+    /** Seconds since the MTA's queue was last sampled; 0 while sampling works. */
+    mtaQueueUnobservableSeconds: new Gauge({
+      name: "floodgate_mta_queue_unobservable_seconds",
+      help: "Seconds since the MTA's queue was last sampled successfully (0 while sampling works)",
+      registers: [registry],
+    }),
+    configReloadsTotal: new Counter({
+      name: "floodgate_config_reloads_total",
+      help: "Configuration reloads by result (ok, refused)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    /** 1 when the last configuration reload was applied (or none was tried), 0 when it was refused. */
+    configLastReloadSuccessful: new Gauge({
+      name: "floodgate_config_last_reload_successful",
+      help: "1 when the last configuration reload applied (or none was tried), 0 when it was refused",
+      registers: [registry],
+    }),
+  };
+}
 
-export const sessionsTotal = new Counter({
-  name: "floodgate_sessions_total",
-  help: "Milter sessions opened",
-  registers: [registry],
-});
-
-export const sessionsRefusedTotal = new Counter({
-  name: "floodgate_sessions_refused_total",
-  help: "Milter connections refused at accept because the session limit was reached",
-  registers: [registry],
-});
-
-export const protocolErrorsTotal = new Counter({
-  name: "floodgate_protocol_errors_total",
-  help: "Sessions closed for a protocol error, by kind",
-  labelNames: ["kind"] as const,
-  registers: [registry],
-});
-
-export const poolUtilization = new Gauge({
-  name: "floodgate_pool_utilization_ratio",
-  help: "Fingerprint thread pool utilisation, 0 to 1",
-  registers: [registry],
-});
-
-export const poolQueueLength = new Gauge({
-  name: "floodgate_pool_queue_length",
-  help: "Fingerprint tasks waiting for a thread",
-  registers: [registry],
-});
-
-export const fingerprintsTotal = new Counter({
-  name: "floodgate_fingerprints_total",
-  help: "Fingerprint tasks by outcome (ok, skipped reason)",
-  labelNames: ["outcome"] as const,
-  registers: [registry],
-});
-
-/** Time a message spends in the fingerprint pool: waiting for a thread, parsing, and the hand-back. A message the
- * pool refuses at once (pool-full, pool-down, caller already gone) spent none and is only counted in
- * floodgate_fingerprints_total. */
-export const fingerprintDuration = new Histogram({
-  name: "floodgate_fingerprint_duration_seconds",
-  help: "Time from handing a message to the fingerprint pool to its outcome, queue wait included",
-  buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-  registers: [registry],
-});
-
-export const redisDuration = new Histogram({
-  name: "floodgate_redis_duration_seconds",
-  help: "Latency of the Redis round trip on the mail path",
-  buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-  registers: [registry],
-});
-
-export const campaignsActive = new Gauge({
-  name: "floodgate_campaigns_active",
-  help: "Campaigns seen within the counting window",
-  registers: [registry],
-});
-
-export const scanJobsQueuedTotal = new Counter({
-  name: "floodgate_scan_jobs_queued_total",
-  help: "Heavy-scan jobs queued",
-  registers: [registry],
-});
-
-export const scanJobsShedTotal = new Counter({
-  name: "floodgate_scan_jobs_shed_total",
-  help: "Heavy-scan jobs not queued, by reason (high-water, timeout, error)",
-  labelNames: ["reason"] as const,
-  registers: [registry],
-});
-
-export const scanJobs = new Gauge({
-  name: "floodgate_scan_jobs",
-  help: "Heavy-scan jobs by BullMQ state",
-  labelNames: ["state"] as const,
-  registers: [registry],
-});
-
-export const oldestJobAge = new Gauge({
-  name: "floodgate_scan_oldest_job_age_seconds",
-  help: "Age of the oldest waiting heavy-scan job",
-  registers: [registry],
-});
-
-export const scanJobsCompletedTotal = new Counter({
-  name: "floodgate_scan_jobs_completed_total",
-  help: "Heavy-scan jobs completed as seen by this process",
-  registers: [registry],
-});
-
-export const configReloadsTotal = new Counter({
-  name: "floodgate_config_reloads_total",
-  help: "Configuration reloads by result (ok, refused)",
-  labelNames: ["result"] as const,
-  registers: [registry],
-});
-
-export const alertsFiring = new Gauge({
-  name: "floodgate_alerts_firing",
-  help: "Built-in alerts firing now, by alert name",
-  labelNames: ["alertname"] as const,
-  registers: [registry],
-});
-
-/** Alert notifications to webhooks, by result (sent, retried, failed, dropped). */
-export const alertNotificationsTotal = new Counter({
-  name: "floodgate_alert_notifications_total",
-  help: "Alert webhook deliveries by result (sent, retried, failed, dropped)",
-  labelNames: ["result"] as const,
-  registers: [registry],
-});
-
-/** Alert evaluations whose sampler failed (the alerts kept their state). */
-export const alertSampleErrorsTotal = new Counter({
-  name: "floodgate_alert_sample_errors_total",
-  help: "Alert evaluations skipped because the sampler failed or timed out",
-  registers: [registry],
-});
-
-/** 1 while the fast-path Redis answers its probe, 0 while it does not. */
-export const redisUp = new Gauge({
-  name: "floodgate_redis_up",
-  help: "1 while the fast-path Redis answers the daemon's probe, else 0",
-  registers: [registry],
-});
-
-/** Seconds since the fast-path Redis last answered its probe; 0 while it answers. */
-export const redisUnreachableSeconds = new Gauge({
-  name: "floodgate_redis_unreachable_seconds",
-  help: "Seconds since the fast-path Redis last answered the daemon's probe (0 while it answers)",
-  registers: [registry],
-});
-
-/** Seconds since the scan queue was last sampled; 0 while sampling works. */
-export const scanQueueUnobservableSeconds = new Gauge({
-  name: "floodgate_scan_queue_unobservable_seconds",
-  help: "Seconds since the scan queue was last sampled successfully (0 while sampling works)",
-  registers: [registry],
-});
-
-/** Heavy-scan jobs finished by any worker process of the queue, by result (completed, failed for good). */
-export const scanJobsFinishedTotal = new Counter({
-  name: "floodgate_scan_jobs_finished_total",
-  help: "Heavy-scan jobs finished by the queue's worker processes, by result (completed, failed)",
-  labelNames: ["result"] as const,
-  registers: [registry],
-});
-
-/** 1 when the last configuration reload was applied (or none was tried), 0 when it was refused. */
-export const configLastReloadSuccessful = new Gauge({
-  name: "floodgate_config_last_reload_successful",
-  help: "1 when the last configuration reload applied (or none was tried), 0 when it was refused",
-  registers: [registry],
-});
-configLastReloadSuccessful.set(1);
-
-/** Messages in the MTA's queue, by queue (deferred, active, hold, incoming). */
-export const mtaQueueMessages = new Gauge({
-  name: "floodgate_mta_queue_messages",
-  help: "Messages in the MTA's own queue as last sampled, by queue (deferred, active, hold, incoming)",
-  labelNames: ["queue"] as const,
-  registers: [registry],
-});
-
-/** Age of the oldest message in the MTA's queue. */
-export const mtaQueueOldestAge = new Gauge({
-  name: "floodgate_mta_queue_oldest_message_age_seconds",
-  help: "Age of the oldest message in the MTA's own queue as last sampled",
-  registers: [registry],
-});
-
-/** Seconds since the MTA's queue was last sampled; 0 while sampling works. */
-export const mtaQueueUnobservableSeconds = new Gauge({
-  name: "floodgate_mta_queue_unobservable_seconds",
-  help: "Seconds since the MTA's queue was last sampled successfully (0 while sampling works)",
-  registers: [registry],
-});
-
-/** Alert notifications waiting for their webhook (in memory and in the spool file). */
-export const alertSpoolNotifications = new Gauge({
-  name: "floodgate_alert_spool_notifications",
-  help: "Alert notifications not yet delivered to their webhook, over every webhook",
-  registers: [registry],
-});
-
-/** Age of the oldest alert notification not yet delivered. */
-export const alertSpoolOldestAge = new Gauge({
-  name: "floodgate_alert_spool_oldest_age_seconds",
-  help: "Age of the oldest alert notification not yet delivered to its webhook (0 when none waits)",
-  registers: [registry],
-});
+/** Alerting and its notifications. */
+function alertMetrics(registry: Registry) {
+  return {
+    alertsFiring: new Gauge({
+      name: "floodgate_alerts_firing",
+      help: "Built-in alerts firing now, by alert name",
+      labelNames: ["alertname"] as const,
+      registers: [registry],
+    }),
+    /** Alert notifications to webhooks, by result (sent, retried, failed, dropped). */
+    alertNotificationsTotal: new Counter({
+      name: "floodgate_alert_notifications_total",
+      help: "Alert webhook deliveries by result (sent, retried, failed, dropped)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    /** Alert evaluations whose sampler failed (the alerts kept their state). */
+    alertSampleErrorsTotal: new Counter({
+      name: "floodgate_alert_sample_errors_total",
+      help: "Alert evaluations skipped because the sampler failed or timed out",
+      registers: [registry],
+    }),
+    /** Alert notifications waiting for their webhook (in memory and in the spool file). */
+    alertSpoolNotifications: new Gauge({
+      name: "floodgate_alert_spool_notifications",
+      help: "Alert notifications not yet delivered to their webhook, over every webhook",
+      registers: [registry],
+    }),
+    /** Age of the oldest alert notification not yet delivered. */
+    alertSpoolOldestAge: new Gauge({
+      name: "floodgate_alert_spool_oldest_age_seconds",
+      help: "Age of the oldest alert notification not yet delivered to its webhook (0 when none waits)",
+      registers: [registry],
+    }),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { CampaignView, ScanVerdict } from "../reputation/types.js";
 import type { Verdict } from "../vocabulary/verdict.js";
-import { failModeVerdict, type FailReason } from "../vocabulary/fail-reasons.js";
+import { failModeVerdict, failReply, skippedStatus, type FailReason } from "../vocabulary/fail-reasons.js";
 
 /** What the policy would do to the message. */
 export type Action = "continue" | "reject" | "tempfail";
@@ -125,12 +125,9 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
 
 /** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail or reject (never in shadow mode). */
 export function failOutcome(reason: FailReason, mode: Action, shadow: boolean): Outcome {
-  const status = `skipped; reason=${reason}`;
+  const status = skippedStatus([reason]);
   if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };
-  if (mode === "reject") {
-    const text = `Message refused: Floodgate cannot read it (${reason})`;
-    return { verdict: { kind: "reject", reply: { code: 550, xcode: "5.7.1", text } }, status };
-  }
+  if (mode === "reject") return { verdict: { kind: "reject", reply: failReply(reason, "reject") }, status };
   return { verdict: failModeVerdict("tempfail", reason), status };
 }
 

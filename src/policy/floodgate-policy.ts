@@ -1,27 +1,31 @@
 /**
  * The Floodgate policy: at end of message, fingerprint the captured message (thread pool), count it in its
- * campaign (Redis), decide (decide.ts), queue a heavy scan when one is due, and label the message with
- * X-Floodgate-Campaign and the status header. Every other stage is only observed.
+ * campaign (Redis), decide (decide.ts), queue a heavy scan when one is due, and give the status and the
+ * X-Floodgate-Campaign label for the engine to write. Every other stage is only observed.
  *
- * Everything runs inside the policy's own deadline, a little shorter than `milter.eomDeadlineMs`: a slow or
- * failed dependency (pool, Redis) yields `policy.failMode` with the precise reason, counted in
- * floodgate_fail_mode_total, never a hung MTA. (floodgate_messages_total is counted by the engine's session
- * observer for every message, including those whose policy missed the deadline, so not here.) The configuration is read at each message, so a reload or the
- * shadow switch applies to the next one.
+ * Everything runs inside the Deadline the engine hands over, a little shorter than its own: a slow or failed dependency
+ * (pool, Redis) yields `policy.failMode` with the precise reason, counted in floodgate_fail_mode_total, never a hung
+ * MTA. (The engine's session observer counts floodgate_messages_total for every message, including those whose policy
+ * missed the deadline.) The configuration is read at each message, so a reload or the shadow switch applies to the
+ * next one.
  */
 import type { Config } from "../config/schema.js";
 import type { FingerprintOutcome, SkipReason } from "../fingerprint/types.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { SMFIF_ADDHDRS, SMFIF_CHGHDRS } from "../milter/constants.js";
-import { failModeTotal, redisDuration } from "../metrics/metrics.js";
 import type { ScanProducer } from "../queue/types.js";
-import type { CampaignStore, CampaignView } from "../reputation/types.js";
+import { classifyRedisError, type RedisFailure } from "../redis/errors.js";
+import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
+import { createRateLimitedLog, type RateLimitedLog } from "../util/rate-limited-log.js";
+import type { Logger } from "../util/logger.js";
+import { DeadlineError, type Deadline } from "../vocabulary/deadline.js";
+import { isUnparsed, type FailReason } from "../vocabulary/fail-reasons.js";
 import type { CapturedMessage } from "../vocabulary/mail.js";
-import type { EndOfMessageResult } from "../vocabulary/verdict.js";
+import { CAMPAIGN_HEADER } from "../vocabulary/own-headers.js";
 import type { MilterPolicy, SessionContext } from "../vocabulary/policy-api.js";
 import type { Stage } from "../vocabulary/stage.js";
-import type { Logger } from "../util/logger.js";
+import type { EndOfMessageResult } from "../vocabulary/verdict.js";
 import { compileAllowlist, type Allowlist } from "./allowlist.js";
-import { DeadlineError, reserveMs, startDeadline, type Deadline } from "./deadline.js";
 import {
   campaignHeaderValue,
   decide,
@@ -30,11 +34,8 @@ import {
   scanReason,
   statusDetails,
   withVerdict,
-  type Decision,
-  type Outcome,
 } from "./decide.js";
-import { isUnparsed, type FailReason } from "../vocabulary/fail-reasons.js";
-import { CAMPAIGN_HEADER, setHeader } from "./headers.js";
+import type { Decision, Outcome } from "./decide.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it). */
 export interface FingerprintSource {
@@ -50,6 +51,8 @@ export interface PolicyDeps {
   /** The heavy-scan producer; null when the queue is off. */
   producer: ScanProducer | null;
   logger: Logger;
+  /** The metrics the policy counts in: fail modes by reason, and the Redis round trip's latency. */
+  metrics: Pick<FloodgateMetrics, "failModeTotal" | "redisDuration">;
 }
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
@@ -60,84 +63,77 @@ const SKIP_REASONS: Record<SkipReason, FailReason> = {
   "pool-down": "pool-down",
 };
 
-/** Map a failed Redis call to a fail reason. */
+const REDIS_REASONS: Record<RedisFailure, FailReason> = {
+  timeout: "redis-timeout",
+  down: "redis-down",
+  error: "redis-error",
+};
+
+/** The fail reason of a failed Redis call on the mail path (the policy's own deadline counts as a timeout). */
 export function redisFailReason(error: unknown): FailReason {
-  if (error instanceof DeadlineError) return "redis-timeout";
-  if (error instanceof Error) {
-    if (/timed out/i.test(error.message)) return "redis-timeout";
-    if (error.name === "ReplyError" && !/LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN/.test(error.message))
-      return "redis-error";
-  }
-  return "redis-down";
+  return error instanceof DeadlineError ? "redis-timeout" : REDIS_REASONS[classifyRedisError(error)];
 }
 
 /** The Floodgate policy. */
 export function createFloodgatePolicy(deps: PolicyDeps): MilterPolicy {
-  const { config, pool, store, producer, logger } = deps;
-  const allowlists = new WeakMap<object, Allowlist | null>();
-  const lastWarned = new Map<string, number>();
+  return new FloodgatePolicy(deps);
+}
 
-  /** Log a dependency problem at most once per reason every 10 s. */
-  const warnOnce = (reason: string, detail: Record<string, unknown>) => {
-    const now = Date.now();
-    if (now - (lastWarned.get(reason) ?? 0) < 10_000) return;
-    lastWarned.set(reason, now);
-    logger.warn({ reason, ...detail }, "fail mode applied");
-  };
+class FloodgatePolicy implements MilterPolicy {
+  readonly name = "floodgate";
+  readonly decidesAt: ReadonlySet<Stage> = new Set<Stage>(["eom"]);
+  readonly actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+  /** The compiled allowlist of each configuration's `policy.allowlist` section (null: invalid, nothing allowed). */
+  private readonly allowlists = new WeakMap<object, Allowlist | null>();
+  private readonly failLog: RateLimitedLog;
 
-  const allowlistOf = (cfg: Config): Allowlist | null => {
-    const section = cfg.policy.allowlist;
-    if (!allowlists.has(section)) {
-      try {
-        allowlists.set(section, compileAllowlist(section));
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, "policy.allowlist is invalid; nothing is allowlisted");
-        allowlists.set(section, null);
+  constructor(private readonly deps: PolicyDeps) {
+    this.failLog = createRateLimitedLog(deps.logger, "fail mode applied");
+  }
+
+  async endOfMessage(ctx: SessionContext, message: CapturedMessage, deadline: Deadline): Promise<EndOfMessageResult> {
+    const cfg = this.deps.config();
+    const fingerprint = await this.fingerprint(message, deadline);
+    if (typeof fingerprint === "string") return this.fail(ctx, cfg, fingerprint, {});
+    let campaign: CampaignView;
+    try {
+      campaign = await this.observe(ctx, fingerprint, deadline);
+    } catch (err) {
+      return this.fail(ctx, cfg, redisFailReason(err), { err: (err as Error).message });
+    }
+    let decision = this.decision(ctx, cfg, campaign);
+    if (decision.action !== "reject") {
+      const verdict = await this.scan(ctx, cfg, message, campaign, deadline);
+      if (verdict) {
+        campaign = withVerdict(campaign, verdict);
+        decision = this.decision(ctx, cfg, campaign);
       }
     }
-    return allowlists.get(section) ?? null;
-  };
+    this.deps.logger.debug(
+      { session: ctx.id, campaign: campaign.id, state: campaign.state, copies: campaign.copies, decision },
+      "decided",
+    );
+    return answer(outcomeOf(decision, campaign.id, cfg.policy.shadow, statusDetails(campaign)), campaign);
+  }
 
-  const finish = (
-    ctx: SessionContext,
-    statusHeader: string,
-    outcome: Outcome,
-    campaign: CampaignView | null,
-  ): EndOfMessageResult => {
-    const headers = ctx.transaction?.headers ?? [];
-    const modifications = [
-      ...(campaign ? setHeader(headers, CAMPAIGN_HEADER, campaignHeaderValue(campaign)) : []),
-      ...setHeader(headers, statusHeader, outcome.status),
-    ];
-    return { verdict: outcome.verdict, modifications };
-  };
-
-  const fail = (
-    ctx: SessionContext,
-    cfg: Config,
-    reason: FailReason,
-    detail: Record<string, unknown>,
-  ): EndOfMessageResult => {
-    const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.failMode;
-    failModeTotal.inc({ reason, mode });
-    warnOnce(reason, { session: ctx.id, ...detail });
-    return finish(ctx, cfg.milter.statusHeader, failOutcome(reason, mode, cfg.policy.shadow), null);
-  };
-
-  async function fingerprint(message: CapturedMessage, dl: Deadline): Promise<FingerprintOutcome | FailReason> {
+  /** The fingerprint, or the fail reason when the pool skipped the message, failed or missed the deadline. */
+  private async fingerprint(message: CapturedMessage, deadline: Deadline) {
+    let outcome: FingerprintOutcome;
     try {
-      return await dl.race(pool.fingerprint(message.raw, { signal: dl.signal }));
+      outcome = await deadline.race(this.deps.pool.fingerprint(message.raw, { signal: deadline.signal }));
     } catch (err) {
       return err instanceof DeadlineError ? "pool-timeout" : "pool-down";
     }
+    return outcome.status === "ok" ? outcome : SKIP_REASONS[outcome.reason];
   }
 
-  async function observe(ctx: SessionContext, outcome: FingerprintOutcome & { status: "ok" }, dl: Deadline) {
+  /** Count the message in its campaign (one Redis round trip). */
+  private async observe(ctx: SessionContext, outcome: FingerprintOutcome & { status: "ok" }, deadline: Deadline) {
     const txn = ctx.transaction;
     const started = performance.now();
     try {
-      return await dl.race(
-        store.observe({
+      return await deadline.race(
+        this.deps.store.observe({
           fingerprint: outcome.fingerprint,
           sender: txn?.sender.address ?? "",
           recipients: txn?.recipients.map((r) => r.address) ?? [],
@@ -145,96 +141,89 @@ export function createFloodgatePolicy(deps: PolicyDeps): MilterPolicy {
         }),
       );
     } finally {
-      redisDuration.observe((performance.now() - started) / 1000);
+      this.deps.metrics.redisDuration.observe((performance.now() - started) / 1000);
     }
   }
 
+  private decision(ctx: SessionContext, cfg: Config, campaign: CampaignView): Decision {
+    const allowlisted =
+      campaign.state === "bulk" &&
+      this.allowlistOf(cfg)?.match({
+        sender: ctx.transaction?.sender.address ?? "",
+        headers: ctx.transaction?.headers ?? [],
+        clientAddress: ctx.connect?.address ?? null,
+      }) != null;
+    return decide({ campaign, allowlisted, now: Date.now(), settings: cfg.policy });
+  }
+
+  private allowlistOf(cfg: Config): Allowlist | null {
+    const section = cfg.policy.allowlist;
+    if (!this.allowlists.has(section)) {
+      try {
+        this.allowlists.set(section, compileAllowlist(section));
+      } catch (err) {
+        this.deps.logger.error({ err: (err as Error).message }, "policy.allowlist is invalid; nothing is allowlisted");
+        this.allowlists.set(section, null);
+      }
+    }
+    return this.allowlists.get(section) ?? null;
+  }
+
   /** Queue a scan when one is due; then, when configured, wait for the verdict. Returns the verdict if one came. */
-  async function scan(
+  private async scan(
     ctx: SessionContext,
     cfg: Config,
     message: CapturedMessage,
     campaign: CampaignView,
-    dl: Deadline,
-  ) {
+    deadline: Deadline,
+  ): Promise<ScanVerdict | null> {
+    const producer = this.deps.producer;
     if (!producer || !cfg.queue.enabled) return null;
-    const reason = scanReason(campaign, cfg.queue, Date.now());
-    let pending = campaign.lastScanQueuedAt > 0;
-    if (reason) {
-      const result = await dl
-        .race(
-          producer.enqueue({
-            campaignId: campaign.id,
-            message: message.raw,
-            truncated: message.truncated,
-            reason,
-            ...(reason === "rescan" ? { generation: campaign.lastScanQueuedAt } : {}),
-            ...(ctx.transaction?.queueId !== undefined ? { queueId: ctx.transaction.queueId } : {}),
-          }),
-        )
-        .catch(() => "shed" as const);
-      if (result !== "shed") {
-        pending = true;
-        store
-          .markScanQueued(campaign.id)
-          .catch((err: Error) => logger.debug({ err: err.message }, "markScanQueued failed"));
-      }
-    }
+    const queued = await this.queueScan(producer, ctx, cfg, message, campaign, deadline);
+    const pending = queued || campaign.lastScanQueuedAt > 0;
     if (campaign.verdict !== null || !pending || cfg.queue.verdictWaitMs <= 0 || !producer.healthy()) return null;
-    const wait = Math.min(cfg.queue.verdictWaitMs, dl.remaining());
+    const wait = Math.min(cfg.queue.verdictWaitMs, deadline.remaining());
     if (wait <= 0) return null;
-    return producer.waitForVerdict(campaign.id, wait, dl.signal).catch(() => null);
+    return producer.waitForVerdict(campaign.id, wait, deadline.signal).catch(() => null);
   }
 
-  return {
-    name: "floodgate",
-    decidesAt: new Set<Stage>(["eom"]),
-    actions: SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+  /** Queue a heavy scan if one is due (`scanReason`); true when it was queued or already was. */
+  private async queueScan(
+    producer: ScanProducer,
+    ctx: SessionContext,
+    cfg: Config,
+    message: CapturedMessage,
+    campaign: CampaignView,
+    deadline: Deadline,
+  ): Promise<boolean> {
+    const reason = scanReason(campaign, cfg.queue, Date.now());
+    if (!reason) return false;
+    const request = {
+      campaignId: campaign.id,
+      message: message.raw,
+      truncated: message.truncated,
+      reason,
+      ...(reason === "rescan" ? { generation: campaign.lastScanQueuedAt } : {}),
+      ...(ctx.transaction?.queueId !== undefined ? { queueId: ctx.transaction.queueId } : {}),
+    };
+    const result = await deadline.race(producer.enqueue(request)).catch(() => "shed" as const);
+    if (result === "shed") return false;
+    this.deps.store
+      .markScanQueued(campaign.id)
+      .catch((err: Error) => this.deps.logger.debug({ err: err.message }, "markScanQueued failed"));
+    return true;
+  }
 
-    async endOfMessage(ctx, message, signal) {
-      const cfg = config();
-      const budget = cfg.milter.eomDeadlineMs - reserveMs(cfg.milter.eomDeadlineMs);
-      const dl = startDeadline(budget, signal);
-      try {
-        const fp = await fingerprint(message, dl);
-        if (typeof fp === "string") return fail(ctx, cfg, fp, {});
-        if (fp.status === "skipped") return fail(ctx, cfg, SKIP_REASONS[fp.reason], {});
+  private fail(ctx: SessionContext, cfg: Config, reason: FailReason, detail: Record<string, unknown>) {
+    const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.failMode;
+    this.deps.metrics.failModeTotal.inc({ reason, mode });
+    this.failLog(reason, { session: ctx.id, ...detail });
+    return answer(failOutcome(reason, mode, cfg.policy.shadow), null);
+  }
+}
 
-        let campaign: CampaignView;
-        try {
-          campaign = await observe(ctx, fp, dl);
-        } catch (err) {
-          return fail(ctx, cfg, redisFailReason(err), { err: (err as Error).message });
-        }
-
-        const isBulk = () => campaign.state === "bulk";
-        const allowlisted = () =>
-          isBulk() &&
-          allowlistOf(cfg)?.match({
-            sender: ctx.transaction?.sender.address ?? "",
-            headers: ctx.transaction?.headers ?? [],
-            clientAddress: ctx.connect?.address ?? null,
-          }) != null;
-        const decideNow = (): Decision =>
-          decide({ campaign, allowlisted: allowlisted(), now: Date.now(), settings: cfg.policy });
-
-        let decision = decideNow();
-        if (decision.action !== "reject") {
-          const verdict = await scan(ctx, cfg, message, campaign, dl);
-          if (verdict) {
-            campaign = withVerdict(campaign, verdict);
-            decision = decideNow();
-          }
-        }
-        logger.debug(
-          { session: ctx.id, campaign: campaign.id, state: campaign.state, copies: campaign.copies, decision },
-          "decided",
-        );
-        const outcome = outcomeOf(decision, campaign.id, cfg.policy.shadow, statusDetails(campaign));
-        return finish(ctx, cfg.milter.statusHeader, outcome, campaign);
-      } finally {
-        dl.dispose();
-      }
-    },
-  };
+/** The answer for the engine: the verdict, the status, and the campaign label when the message joined a campaign. */
+function answer(outcome: Outcome, campaign: CampaignView | null): EndOfMessageResult {
+  const labels = campaign ? [{ name: CAMPAIGN_HEADER, value: campaignHeaderValue(campaign) }] : [];
+  return { verdict: outcome.verdict, status: outcome.status, labels };
 }

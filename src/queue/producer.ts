@@ -7,12 +7,12 @@ import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
-import { scanJobsQueuedTotal, scanJobsShedTotal } from "../metrics/metrics.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { CampaignStore, ScanVerdict } from "../reputation/types.js";
 import type { Logger } from "../util/logger.js";
 import { arrivalsKey, bullPrefix, deduplicationId, jobIdFor } from "./names.js";
 import { encodePayload } from "./payload.js";
-import { createShedLog } from "./shed-log.js";
+import { createRateLimitedLog } from "../util/rate-limited-log.js";
 import type { EnqueueResult, ScanJobData, ScanProducer, ScanRequest } from "./types.js";
 import { createVerdictWaiters } from "./verdict-waiters.js";
 
@@ -34,6 +34,8 @@ export interface ScanProducerDeps {
   subscriber: Redis | Cluster;
   store: CampaignStore;
   logger: Logger;
+  /** The metrics the producer counts in: jobs queued and shed. */
+  metrics?: Pick<FloodgateMetrics, "scanJobsQueuedTotal" | "scanJobsShedTotal">;
 }
 
 /** The producer together with its BullMQ queue (for `queueStats`). */
@@ -47,9 +49,9 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
     connection,
     prefix: bullPrefix(initial),
   });
-  const queueErrorLog = createShedLog(logger, 10_000, "scan queue error");
-  queue.on("error", (err: Error) => queueErrorLog("queue", "-", err.message));
-  const shedLog = createShedLog(logger);
+  const queueErrorLog = createRateLimitedLog(logger, "scan queue error");
+  queue.on("error", (err: Error) => queueErrorLog("queue", { detail: err.message }));
+  const shedLog = createRateLimitedLog(logger, "scan job shed");
   const waiters = createVerdictWaiters({ subscriber: deps.subscriber, channel: store.verdictChannel, logger });
 
   let backlog = 0;
@@ -78,8 +80,8 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
   };
 
   const shed = (reason: "high-water" | "timeout" | "error" | "disabled", request: ScanRequest, detail?: string) => {
-    scanJobsShedTotal.inc({ reason });
-    shedLog(reason, request.campaignId, detail);
+    deps.metrics?.scanJobsShedTotal.inc({ reason });
+    shedLog(reason, { campaignId: request.campaignId, detail });
     return "shed" as const;
   };
 
@@ -106,7 +108,7 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
       removeOnFail: { age: cfg.queue.keepFailed.ageSeconds, count: cfg.queue.keepFailed.count },
     });
     if (job.id !== jobId) return "deduplicated";
-    scanJobsQueuedTotal.inc();
+    deps.metrics?.scanJobsQueuedTotal.inc();
     backlog++;
     const sideEffects: Promise<unknown>[] = [
       store.markScanQueued(request.campaignId),

@@ -7,7 +7,7 @@
 import { MetricsTime, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
-import { scanJobsCompletedTotal } from "../metrics/metrics.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { MAX_VERDICT_RULES, type CampaignStore, type ScanVerdict } from "../reputation/types.js";
@@ -27,6 +27,8 @@ export interface ScanWorkerOptions {
   store?: CampaignStore;
   /** The scanners; by default `createScanners(config.worker.scanners)`. */
   scanners?: Scanner[];
+  /** The metrics the worker counts in: jobs completed. */
+  metrics?: Pick<FloodgateMetrics, "scanJobsCompletedTotal">;
 }
 
 export interface ScanWorkerHandle {
@@ -115,7 +117,7 @@ export async function startScanWorker(options: ScanWorkerOptions): Promise<ScanW
     },
   );
   worker.on("error", (err: Error) => logger.warn({ err: err.message }, "scan worker error"));
-  worker.on("completed", () => scanJobsCompletedTotal.inc());
+  worker.on("completed", () => options.metrics?.scanJobsCompletedTotal.inc());
   worker.on("failed", (job, err) =>
     logger.warn(
       { jobId: job?.id, campaignId: job?.data.campaignId, attempts: job?.attemptsMade, err: err.message },

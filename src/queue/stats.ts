@@ -1,10 +1,10 @@
 /**
  * The scan queue's state for metrics and alerting: counts by BullMQ state, the backlog, the oldest waiting job's
  * age, and arrival and completion rates (from the producer's arrival counter and BullMQ's completion metrics,
- * differenced against the previous call on the same queue, or against a sample the caller passes). Updates the `scanJobs{state}` and `oldestJobAge` gauges.
+ * differenced against the previous call on the same queue, or against a sample the caller passes). `setQueueGauges` puts a sample in the metrics.
  */
 import type { Queue } from "bullmq";
-import { oldestJobAge, scanJobs } from "../metrics/metrics.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
 
 /** The BullMQ states counted (v6 has no `paused` state). */
 export const JOB_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed"] as const;
@@ -84,8 +84,6 @@ export async function queueStats(
     arrivalRate = Math.max(0, (arrivals - before.arrivals) / seconds);
   }
 
-  for (const state of JOB_STATES) scanJobs.set({ state }, full[state]);
-  oldestJobAge.set(oldestWaitingAgeSeconds);
   return {
     counts: full,
     backlog,
@@ -99,4 +97,10 @@ export async function queueStats(
     lastFailedReason: lastFailed[0]?.failedReason ?? null,
     at,
   };
+}
+
+/** Set the queue gauges (`floodgate_scan_jobs{state}`, `floodgate_scan_oldest_job_age_seconds`) from a sample. */
+export function setQueueGauges(metrics: Pick<FloodgateMetrics, "scanJobs" | "oldestJobAge">, stats: QueueStats): void {
+  for (const state of JOB_STATES) metrics.scanJobs.set({ state }, stats.counts[state]);
+  metrics.oldestJobAge.set(stats.oldestWaitingAgeSeconds);
 }

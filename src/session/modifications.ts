@@ -1,12 +1,11 @@
 /**
- * End-of-message modifications as both engines send them: the SMFIF_* action each one needs, the status header added
- * when a fail mode applied, and the order and filter the negotiation imposes (milter-protocol.md §1.4). Encoding is
- * the engines' part: wire frames (src/milter/responses.ts) or the libmilter shim's records (engine/libmilter/answer.ts).
+ * End-of-message modifications as both engines send them: the SMFIF_* action each one needs, and the order and filter
+ * the negotiation imposes (milter-protocol.md §1.4). Encoding is the engines' part: wire frames
+ * (src/milter/responses.ts) or the libmilter shim's records (engine/libmilter/answer.ts).
  */
 import { SMFIF_ADDHDRS, SMFIF_ADDRCPT, SMFIF_ADDRCPT_PAR, SMFIF_CHGBODY } from "../milter/constants.js";
 import { SMFIF_CHGFROM, SMFIF_CHGHDRS, SMFIF_DELRCPT, SMFIF_QUARANTINE } from "../milter/constants.js";
 import type { Modification } from "../vocabulary/modification.js";
-import { skippedStatus } from "../vocabulary/fail-reasons.js";
 
 const ACTION_OF: Record<Modification["kind"], number> = {
   addHeader: SMFIF_ADDHDRS,
@@ -23,14 +22,6 @@ const ACTION_OF: Record<Modification["kind"], number> = {
 export function actionOf(mod: Modification): number {
   if (mod.kind === "addRecipient" && mod.args && mod.args.length > 0) return SMFIF_ADDRCPT_PAR;
   return ACTION_OF[mod.kind];
-}
-
-/** Add the status header that says why a fail mode applied (`reasons`), unless the policy wrote one itself. */
-export function withStatusHeader(mods: Modification[], reasons: readonly string[], header: string): Modification[] {
-  if (reasons.length === 0) return mods;
-  const lower = header.toLowerCase();
-  const has = mods.some((m) => "name" in m && m.name.toLowerCase() === lower);
-  return has ? mods : [...mods, { kind: "addHeader", name: header, value: skippedStatus(reasons) }];
 }
 
 const orderOf = (m: Modification) => (m.kind === "replaceBody" ? 1 : m.kind === "quarantine" ? 2 : 0);

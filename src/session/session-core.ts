@@ -11,13 +11,15 @@ import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
 import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
 import { captureBudget } from "./capture-budget.js";
 import { MessageCapture } from "./message-capture.js";
-import { negotiatedModifications, withStatusHeader } from "./modifications.js";
-import type { ConnectInfo, EnvelopeAddress } from "../vocabulary/mail.js";
+import { stageBudgets, startDeadline } from "./deadlines.js";
+import { labelModifications, OwnHeaderCount } from "./labels.js";
+import { negotiatedModifications } from "./modifications.js";
+import type { CapturedMessage, ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
 import type { MilterPolicy, SessionContext, Transaction } from "../vocabulary/policy-api.js";
 import type { Modification } from "../vocabulary/modification.js";
 import type { Stage } from "../vocabulary/stage.js";
-import { failModeVerdict, type FailMode } from "../vocabulary/fail-reasons.js";
+import { failModeVerdict, skippedStatus, stageFailReason, type FailMode } from "../vocabulary/fail-reasons.js";
 import { runWithDeadline, type StageOutcome } from "./stage-runner.js";
 import type { Logger } from "../util/logger.js";
 
@@ -79,6 +81,7 @@ class TransactionState implements Transaction {
   constructor(
     readonly sender: EnvelopeAddress,
     readonly capture: MessageCapture,
+    readonly ownHeaders: OwnHeaderCount,
     private readonly macro: (name: string) => string | undefined,
   ) {}
   get headers() {
@@ -178,7 +181,9 @@ export class SessionCore implements SessionContext {
 
   /** SMFIC_HEADER: captured for the policy; no handler runs. */
   onHeader(name: string, value: string, respond: Respond | null): void | Promise<void> {
-    this.currentTransaction().capture.addHeader(name, value);
+    const txn = this.currentTransaction();
+    txn.ownHeaders.see(name);
+    txn.capture.addHeader(name, value);
     return this.decide("header", undefined, respond);
   }
 
@@ -243,14 +248,16 @@ export class SessionCore implements SessionContext {
     const timer = progress ? setInterval(progress, settings.progressIntervalMs) : undefined;
     let outcome: StageOutcome<EndOfMessageResult>;
     try {
-      outcome = await runWithDeadline((s) => this.policy.endOfMessage(this, message, s), settings.eomDeadlineMs);
+      const budgets = stageBudgets(settings);
+      outcome = await runWithDeadline((s) => this.policyEndOfMessage(message, budgets.policyEomMs, s), budgets.eomMs);
     } finally {
       clearInterval(timer);
     }
     const result: EndOfMessageResult = outcome.ok
       ? outcome.value
       : { verdict: this.verdictOf("eom", outcome), modifications: [] };
-    const labelled = withStatusHeader(result.modifications ?? [], txn.skipReasons, settings.statusHeader);
+    const labels = labelModifications(txn.ownHeaders, this.labelsOf(result, txn.skipReasons));
+    const labelled = [...labels, ...(result.modifications ?? [])];
     const modifications = negotiatedModifications(labelled, this.actions, (mod) =>
       this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped"),
     );
@@ -276,6 +283,23 @@ export class SessionCore implements SessionContext {
     );
   }
 
+  /** The policy at end of message, within the Deadline it is handed (ending with the engine's `signal` at the latest). */
+  private async policyEndOfMessage(message: CapturedMessage, ms: number, signal: AbortSignal) {
+    const deadline = startDeadline(ms, signal);
+    try {
+      return await this.policy.endOfMessage(this, message, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Floodgate's own headers for this answer: the policy's labels, then the status (`skipped; …` after a fail mode). */
+  private labelsOf(result: EndOfMessageResult, reasons: readonly string[]): Header[] {
+    const status = result.status ?? (reasons.length > 0 ? skippedStatus(reasons) : null);
+    const labels = result.labels ?? [];
+    return status === null ? labels : [...labels, { name: this.settings().statusHeader, value: status }];
+  }
+
   private newTransaction(sender: EnvelopeAddress): TransactionState {
     const leadingSpace = (this.protocol & SMFIP_HDR_LEADSPC) !== 0;
     const settings = this.settings();
@@ -283,6 +307,7 @@ export class SessionCore implements SessionContext {
     return new TransactionState(
       sender,
       new MessageCapture(settings.messageCaptureBytes, leadingSpace, allowance),
+      new OwnHeaderCount(settings.statusHeader),
       this.options.macro,
     );
   }
@@ -315,7 +340,7 @@ export class SessionCore implements SessionContext {
 
   private verdictOf(stage: Stage, outcome: StageOutcome<Verdict>): Verdict {
     if (outcome.ok) return outcome.value;
-    const reason = `${stage}-${outcome.reason}`;
+    const reason = stageFailReason(stage, outcome.reason);
     const mode = this.failModeApplied(reason);
     if (outcome.reason === "error")
       this.logger.error({ session: this.id, stage, err: errorText(outcome.error) }, "policy handler failed");

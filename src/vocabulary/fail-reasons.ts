@@ -1,34 +1,85 @@
 /**
- * Fail modes and the reasons they apply: what a message gets when a dependency is down or a deadline passes, and how
- * that is labelled in the status header.
+ * The registry of failure reasons: why a fail mode applied, in one place. Each reason's label is what the status header
+ * says (`skipped; reason=<label>`), what the metric counts (`floodgate_fail_mode_total{reason="<label>"}`) and what the
+ * tempfail reply names; its cause is the documentation (the README's fail-mode table is checked against it, and the
+ * libmilter shim gets its labels from here at start).
  */
+import type { Stage } from "./stage.js";
 import type { SmtpReply, Verdict } from "./verdict.js";
 
 /** What a message gets when Floodgate cannot decide in time: passed on, or tempfailed for the MTA to retry. */
 export type FailMode = "continue" | "tempfail";
 
+/** A reason's entry: which setting chooses its fail mode, and what went wrong. */
+export interface FailReasonEntry {
+  /** The configuration key whose fail mode applies. */
+  readonly setting: "milter.failMode" | "policy.failMode" | "policy.unparsedAction";
+  /** What went wrong, for operators. */
+  readonly cause: string;
+}
+
+/** The reasons the policy gives when a dependency is down, slow or refuses the message. */
+export const POLICY_FAIL_REASONS = {
+  "redis-timeout": { setting: "policy.failMode", cause: "Redis did not answer within the policy's deadline" },
+  "redis-down": { setting: "policy.failMode", cause: "Redis cannot be reached, is loading, or is failing over" },
+  "redis-error": { setting: "policy.failMode", cause: "Redis answered the campaign lookup with an error" },
+  "pool-full": { setting: "policy.failMode", cause: "the fingerprint pool's queue is full" },
+  "pool-timeout": { setting: "policy.failMode", cause: "the fingerprint pool did not answer within the deadline" },
+  "pool-down": { setting: "policy.failMode", cause: "the fingerprint pool is not running" },
+  unparsed: { setting: "policy.unparsedAction", cause: "no fingerprint can be made of the message" },
+  "thread-died": {
+    setting: "policy.unparsedAction",
+    cause: "the fingerprint thread died on the message (the pool starts another)",
+  },
+} as const satisfies Record<string, FailReasonEntry>;
+
 /** Why a fail mode applied at end of message (the `reason` label of floodgate_fail_mode_total). */
-export type FailReason =
-  "redis-timeout" | "redis-down" | "redis-error" | "pool-full" | "pool-timeout" | "pool-down" | UnparsedReason;
+export type FailReason = keyof typeof POLICY_FAIL_REASONS;
 
 /** Why no fingerprint could be made of the message itself: `policy.unparsedAction` applies, not the fail mode. */
-export type UnparsedReason = "unparsed" | "thread-died";
-
-const UNPARSED: ReadonlySet<FailReason> = new Set<UnparsedReason>(["unparsed", "thread-died"]);
+export type UnparsedReason = {
+  [R in FailReason]: (typeof POLICY_FAIL_REASONS)[R]["setting"] extends "policy.unparsedAction" ? R : never;
+}[FailReason];
 
 /** Whether a reason is about the message (`policy.unparsedAction`) rather than a dependency (`policy.failMode`). */
 export function isUnparsed(reason: FailReason): reason is UnparsedReason {
-  return UNPARSED.has(reason);
+  return POLICY_FAIL_REASONS[reason].setting === "policy.unparsedAction";
+}
+
+/**
+ * The reasons an engine gives for a stage, as `<stage>-<kind>` (for example `eom-deadline`): the policy's handler
+ * missed the stage's deadline or threw, or (libmilter engine) JavaScript did not answer the shim in time.
+ */
+export const STAGE_FAIL_KINDS = {
+  deadline: { setting: "milter.failMode", cause: "the policy did not answer within the stage's deadline" },
+  error: { setting: "milter.failMode", cause: "the policy's handler for the stage threw" },
+  "safety-timeout": {
+    setting: "milter.failMode",
+    cause: "libmilter engine: JavaScript did not answer the shim within the deadline plus its safety margin",
+  },
+} as const satisfies Record<string, FailReasonEntry>;
+
+/** How an engine's stage failed. */
+export type StageFailKind = keyof typeof STAGE_FAIL_KINDS;
+
+/** The label of a stage's failure, such as `eom-deadline`. */
+export function stageFailReason(stage: Stage, kind: StageFailKind): string {
+  return `${stage}-${kind}`;
+}
+
+/** The reply that names the reason: a tempfail's, or a reject's (`policy.unparsedAction: reject`). */
+export function failReply(reason: string, kind: "tempfail" | "reject" = "tempfail"): SmtpReply {
+  if (kind === "reject")
+    return { code: 550, xcode: "5.7.1", text: `Message refused: Floodgate cannot read it (${reason})` };
+  return { code: 451, xcode: "4.7.1", text: `Floodgate: ${reason}, try again later` };
 }
 
 /** The verdict a fail mode gives, with a reply that says why. */
 export function failModeVerdict(mode: FailMode, reason: string): Verdict {
-  if (mode === "continue") return { kind: "continue" };
-  const reply: SmtpReply = { code: 451, xcode: "4.7.1", text: `Floodgate: ${reason}, try again later` };
-  return { kind: "tempfail", reply };
+  return mode === "continue" ? { kind: "continue" } : { kind: "tempfail", reply: failReply(reason) };
 }
 
-/** The status header value the engine adds when a stage's fail mode applied. */
+/** The status header value when a fail mode applied for `reasons`. */
 export function skippedStatus(reasons: readonly string[]): string {
   return `skipped; reason=${reasons.join(",")}`;
 }

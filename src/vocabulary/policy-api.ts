@@ -3,6 +3,7 @@
  * and src/engine/libmilter) call a policy through this interface, and both wrap every call in the same deadline and
  * fail-mode rules (src/session/stage-runner.ts).
  */
+import type { Deadline } from "./deadline.js";
 import type { CapturedMessage, ConnectInfo, EnvelopeAddress, Header } from "./mail.js";
 import type { Stage } from "./stage.js";
 import type { EndOfMessageResult, Verdict } from "./verdict.js";
@@ -34,7 +35,8 @@ export interface Transaction {
 
 /**
  * A policy plugs into an engine. Every handler is optional but `endOfMessage`; an absent handler means
- * "continue". Handlers get an AbortSignal that fires when their stage's deadline passes.
+ * "continue". Handlers get an AbortSignal that fires when their stage's deadline passes; `endOfMessage` gets the
+ * Deadline it must answer within (a little before the engine's own).
  */
 export interface MilterPolicy {
   readonly name: string;
@@ -54,7 +56,7 @@ export interface MilterPolicy {
   rcptTo?(ctx: SessionContext, recipient: EnvelopeAddress, signal: AbortSignal): Verdict | Promise<Verdict>;
   data?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
   endOfHeaders?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
-  endOfMessage(ctx: SessionContext, message: CapturedMessage, signal: AbortSignal): Promise<EndOfMessageResult>;
+  endOfMessage(ctx: SessionContext, message: CapturedMessage, deadline: Deadline): Promise<EndOfMessageResult>;
   /** The transaction ended without end of message (ABORT, or the session closed). */
   abort?(ctx: SessionContext): void;
   /** The session ended. */

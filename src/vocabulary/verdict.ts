@@ -1,7 +1,8 @@
 /**
  * What a policy answers: a verdict for the stage, with an SMTP reply for reject and tempfail, and at end of message
- * the modifications to apply.
+ * the status and labels for Floodgate's own headers and the modifications to apply.
  */
+import type { Header } from "./mail.js";
 import type { Modification } from "./modification.js";
 
 /** An SMTP reply for reject and tempfail verdicts; validated before it is sent (src/milter/reply-code.ts). */
@@ -23,6 +24,14 @@ export type Verdict =
 
 export interface EndOfMessageResult {
   verdict: Verdict;
+  /**
+   * The status header's value: what was decided and why (`continue; new`, `skipped; reason=redis-timeout`). The engine
+   * writes it; without one, it writes `skipped; reason=…` when a stage's fail mode applied, else nothing.
+   */
+  status?: string;
+  /** Floodgate's other own headers (src/vocabulary/own-headers.ts), such as X-Floodgate-Campaign; the engine writes them. */
+  labels?: Header[];
+  /** Other changes to the message; not Floodgate's own headers, which only the engine writes. */
   modifications?: Modification[];
 }
 

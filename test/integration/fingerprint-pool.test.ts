@@ -9,25 +9,27 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH } from "../../src/fingerprint/extract.js";
-import { FingerprintPool, type PoolInternals } from "../../src/fingerprint/pool.js";
+import { FingerprintPool, type PoolOptions } from "../../src/fingerprint/pool.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
-import { fingerprintDuration, registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { distRoot } from "../../src/util/paths.js";
 import { loadSpam } from "../../src/lab/corpus.js";
 
 const CRASH_TASK = join(distRoot, "test/integration/fingerprint-crash-task.js");
 const pools: FingerprintPool[] = [];
+/** One set of metrics for every pool of this file: the outcomes add up across the tests. */
+const metrics = createMetrics();
 
 /** A started one-thread pool. The machine is shared and may be slow: unless a test provokes timeouts, the
  * task deadline is far away, so outcomes never depend on speed. */
 async function pool(
   overrides: Partial<Config["fingerprint"]> = {},
   taskFile?: string,
-  internals: PoolInternals = {},
+  internals: PoolOptions = {},
 ): Promise<FingerprintPool> {
   const config = { ...defaultConfig().fingerprint, threads: 1, taskTimeoutMs: 300_000, ...overrides };
-  const p = new FingerprintPool(config, undefined, { ...internals, ...(taskFile ? { taskFile } : {}) });
+  const p = new FingerprintPool(config, undefined, { metrics, ...internals, ...(taskFile ? { taskFile } : {}) });
   pools.push(p);
   await p.ready();
   return p;
@@ -262,7 +264,7 @@ void describe("fingerprint pool", () => {
   void test("every message's time in the pool is observed, queue wait included", async () => {
     const p = await pool();
     const observed = async () => {
-      const metric = await fingerprintDuration.get();
+      const metric = await metrics.fingerprintDuration.get();
       const value = (suffix: string) =>
         metric.values.find((v) => v.metricName === `floodgate_fingerprint_duration_seconds_${suffix}`)?.value ?? 0;
       return { count: value("count"), sum: value("sum") };
@@ -281,8 +283,8 @@ void describe("fingerprint pool", () => {
     await assertServes(p);
     await p.close();
     assert.equal(reason(await p.fingerprint(SMALL)), "pool-down");
-    const metrics = await registry.getMetricsAsJSON();
-    const counter = metrics.find((m) => m.name === "floodgate_fingerprints_total");
+    const all = await metrics.registry.getMetricsAsJSON();
+    const counter = all.find((m) => m.name === "floodgate_fingerprints_total");
     const byOutcome = new Map(counter?.values.map((v) => [v.labels.outcome, v.value]));
     for (const outcome of ["ok", "thread-died", "timeout", "pool-full", "pool-down"]) {
       assert.ok((byOutcome.get(outcome) ?? 0) > 0, `no ${outcome} counted`);

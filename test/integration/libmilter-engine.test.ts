@@ -25,11 +25,21 @@ const logger = createLogger("silent");
 const STALL_RCPT = "stall@box.lab";
 const STALL_MS = 2500;
 
-/** The scripted policy, plus a recipient that stalls the event loop (a JS that cannot answer in time). */
+/** A subject whose end of message blocks the JavaScript thread past the shim's safety timeout. */
+const STALL_SUBJECT = "stall at end of message";
+
+/**
+ * The scripted policy, plus a recipient and a subject that stall the event loop (a JS that cannot answer in time).
+ */
 function policy() {
   const base = S.scriptedPolicy({ slowMs: 900 });
   return {
     ...base,
+    endOfMessage(...args: Parameters<typeof base.endOfMessage>) {
+      const subject = args[0].transaction?.headers.find((h) => h.name === "Subject")?.value.trim();
+      if (subject === STALL_SUBJECT) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STALL_MS);
+      return base.endOfMessage(...args);
+    },
     macros: { [C.SMFIM_CONNECT]: ["j", "{daemon_name}"], [C.SMFIM_EOM]: ["i", "{msg_id}"] },
     rcptTo(
       ctx: Parameters<NonNullable<typeof base.rcptTo>>[0],
@@ -199,6 +209,31 @@ void describe("libmilter engine", () => {
     assert.equal(results[0]!.eom?.action, "continue");
     assert.equal(header(results[0]!.eom.modifications, settings.statusHeader), "skipped; reason=rcpt-safety-timeout");
     assert.equal(header(results[0]!.eom.modifications, S.TAG_HEADER), S.TAG_VALUE);
+  });
+
+  void test("the shim's safety timeout at end of message removes forged Floodgate headers after any padding", async () => {
+    const plain = message(STALL_SUBJECT);
+    const forged: TestMessage = {
+      ...plain,
+      headers: [
+        ...plain.headers,
+        ...Array.from({ length: 1200 }, (_, i): [string, string] => [`X-Pad-${i}`, "x"]),
+        ["X-Floodgate-Campaign", "000000000000; copies=1; recipients=1"],
+        ["X-Floodgate-Status", "continue; ham"],
+        ["x-floodgate-status", "continue; ham"],
+      ],
+    };
+    const { results } = await run(lib.addresses[0]!, { style: "postfix" }, [forged]);
+    assert.equal(results[0]!.eom?.action, "continue");
+    const changes = results[0]!.eom.modifications.map((mod) => {
+      const m = mod as { kind: string; index?: number; name?: string; value?: string };
+      return [m.kind, m.index, m.name, m.value?.trim()];
+    });
+    assert.deepEqual(changes.sort(), [
+      ["changeHeader", 1, "X-Floodgate-Campaign", ""],
+      ["changeHeader", 1, "X-Floodgate-Status", "skipped; reason=eom-safety-timeout"],
+      ["changeHeader", 2, "X-Floodgate-Status", ""],
+    ]);
   });
 
   void test("a reload reaches the C side: its safety timeout now applies fail mode tempfail", async () => {

@@ -13,7 +13,9 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { LiveConfig } from "../../src/config/live.js";
 import { isLoopback, startOpsServer, type OpsServer } from "../../src/ops/http.js";
 import { readinessFromChecks } from "../../src/ops/readiness.js";
-import { messagesTotal, registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
+
+const metrics = createMetrics();
 import { MailFlow } from "../../src/ops/mail-flow.js";
 import { AlertManager } from "../../src/ops/alerts/manager.js";
 import { builtInRules, type Samples } from "../../src/ops/alerts/rules.js";
@@ -70,7 +72,7 @@ void describe("ops HTTP server", () => {
     server = await startOpsServer({
       config,
       adminToken: TOKEN,
-      registry,
+      registry: metrics.registry,
       live,
       readiness: readinessFromChecks({
         redis: async () => (await client.ping()) === "PONG",
@@ -105,7 +107,7 @@ void describe("ops HTTP server", () => {
   });
 
   void test("/metrics is Prometheus text that parse-prometheus-text-format reads, with Floodgate's series", async () => {
-    messagesTotal.inc({ verdict: "accept" }, 3);
+    metrics.messagesTotal.inc({ verdict: "accept" }, 3);
     const response = await fetch(`${base}/metrics`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
@@ -293,7 +295,12 @@ void describe("ops HTTP server", () => {
   void test("without an admin token configured, no state-changing request is served", async () => {
     const config = defaultConfig();
     config.metrics.port = 0;
-    const bare = await startOpsServer({ config, registry, live, readiness: async () => ({ ready: true, checks: {} }) });
+    const bare = await startOpsServer({
+      config,
+      registry: metrics.registry,
+      live,
+      readiness: async () => ({ ready: true, checks: {} }),
+    });
     try {
       const answer = await opsRequest({ url: `http://127.0.0.1:${bare.port}` }, "POST", "/shadow?on=1", bearer);
       assert.equal(answer.status, 403);

@@ -8,10 +8,12 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { LiveConfig } from "../../src/config/live.js";
-import { registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
+
+const metrics = createMetrics();
 
 async function reloads(result: string): Promise<number> {
-  const metric = await registry.getSingleMetric("floodgate_config_reloads_total")?.get();
+  const metric = await metrics.registry.getSingleMetric("floodgate_config_reloads_total")?.get();
   return metric?.values.find((v) => v.labels["result"] === result)?.value ?? 0;
 }
 
@@ -39,7 +41,7 @@ void describe("LiveConfig", () => {
   void test("a broken file keeps the running configuration, logs every error and counts refused", async () => {
     writeFileSync(path, "milter:\n  maxSessions: 100\npolicy:\n  holdSeconds: 60\n");
     const { logger, lines } = captureLogger();
-    const loaded = LiveConfig.load({ path, env: {}, logger });
+    const loaded = LiveConfig.load({ path, env: {}, logger, metrics });
     assert.ok(loaded.ok);
     const live = loaded.live;
     const before = live.current();
@@ -67,7 +69,7 @@ void describe("LiveConfig", () => {
   void test("SIGHUP reloads a valid file: listeners see the change, restart-only keys keep their running values", async () => {
     writeFileSync(path, "milter:\n  listen: [inet:127.0.0.1:10030]\n  maxSessions: 100\npolicy:\n  holdSeconds: 60\n");
     const { logger, lines } = captureLogger();
-    const loaded = LiveConfig.load({ path, env: {}, logger });
+    const loaded = LiveConfig.load({ path, env: {}, logger, metrics });
     assert.ok(loaded.ok);
     const live = loaded.live;
     const okBefore = await reloads("ok");
@@ -105,7 +107,7 @@ void describe("LiveConfig", () => {
 
   void test("shadow switched at run time survives reloads until the file's own policy.shadow changes", () => {
     writeFileSync(path, "policy:\n  shadow: false\n");
-    const loaded = LiveConfig.load({ path, env: {} });
+    const loaded = LiveConfig.load({ path, env: {}, metrics });
     assert.ok(loaded.ok);
     const live = loaded.live;
     const seen: boolean[] = [];

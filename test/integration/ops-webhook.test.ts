@@ -10,7 +10,9 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { createAlertManager } from "../../src/ops/alerts/configured.js";
 import type { Samples } from "../../src/ops/alerts/rules.js";
 import type { AlertmanagerPayload } from "../../src/ops/alerts/notification.js";
-import { registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
+
+const metrics = createMetrics();
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,7 +81,7 @@ class Receiver {
 }
 
 async function counter(result: string): Promise<number> {
-  const metric = await registry.getSingleMetric("floodgate_alert_notifications_total")?.get();
+  const metric = await metrics.registry.getSingleMetric("floodgate_alert_notifications_total")?.get();
   return metric?.values.find((v) => v.labels["result"] === result)?.value ?? 0;
 }
 
@@ -124,6 +126,7 @@ void describe("alert webhooks", () => {
       clock: () => now,
       externalURL: "http://127.0.0.1:9464/status",
       spoolDirectory,
+      metrics,
     });
     return {
       m,

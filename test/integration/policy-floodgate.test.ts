@@ -12,7 +12,7 @@ import type { Cluster, Redis } from "ioredis";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
-import { failModeTotal } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { createFloodgatePolicy, type FingerprintSource } from "../../src/policy/floodgate-policy.js";
 import type { EnqueueResult, ScanProducer, ScanRequest } from "../../src/queue/types.js";
 import { createRedis } from "../../src/redis/connect.js";
@@ -21,6 +21,7 @@ import type { ScanVerdict } from "../../src/reputation/types.js";
 import type { EndOfMessageResult } from "../../src/vocabulary/verdict.js";
 import type { Header } from "../../src/vocabulary/mail.js";
 import type { MilterPolicy, SessionContext } from "../../src/vocabulary/policy-api.js";
+import { stageBudgets, startDeadline } from "../../src/session/deadlines.js";
 import { runWithDeadline } from "../../src/session/stage-runner.js";
 import { createLogger } from "../../src/util/logger.js";
 import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
@@ -29,6 +30,7 @@ import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.j
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 const logger = createLogger("silent");
+const metrics = createMetrics();
 
 /** A fingerprint derived from the message text: the same text gives the same fingerprint. */
 function fingerprintOf(text: string): Fingerprint {
@@ -94,12 +96,18 @@ function context(o: MessageOptions = {}): SessionContext {
   };
 }
 
+/** End of message as the engine runs it: the policy's Deadline inside the engine's. */
 function eom(policy: MilterPolicy, text: string, o: MessageOptions = {}, deadlineMs = 2000) {
   const raw = Buffer.from(text);
-  return runWithDeadline(
-    (signal) => policy.endOfMessage(context(o), { raw, truncated: false, totalBytes: raw.length }, signal),
-    deadlineMs,
-  );
+  const budgets = stageBudgets({ commandDeadlineMs: deadlineMs, eomDeadlineMs: deadlineMs });
+  return runWithDeadline(async (signal) => {
+    const deadline = startDeadline(budgets.policyEomMs, signal);
+    try {
+      return await policy.endOfMessage(context(o), { raw, truncated: false, totalBytes: raw.length }, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }, budgets.eomMs);
 }
 
 /** The policy's own answer (not the engine's deadline), or a failed assertion. */
@@ -109,12 +117,13 @@ async function answer(policy: MilterPolicy, text: string, o: MessageOptions = {}
   return outcome.value;
 }
 
+/** A header the engine will write for this answer: the status, or one of the policy's labels. */
 function header(result: EndOfMessageResult, name: string): string | undefined {
-  const mod = result.modifications?.find((m) => "name" in m && m.name === name && "value" in m && m.value !== "");
-  return mod && "value" in mod ? mod.value : undefined;
+  if (name === "X-Floodgate-Status") return result.status;
+  return result.labels?.find((h) => h.name === name)?.value;
 }
 
-async function counterValue(counter: typeof failModeTotal, labels: Record<string, string>): Promise<number> {
+async function counterValue(counter: typeof metrics.failModeTotal, labels: Record<string, string>): Promise<number> {
   const data = await counter.get();
   const values = data.values as Array<{ value: number; labels: Record<string, string | number | undefined> }>;
   return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
@@ -144,7 +153,7 @@ void describe("Floodgate policy (real Redis)", () => {
       closeConnection: false,
     });
     const producer = new FakeProducer();
-    const policy = createFloodgatePolicy({ config: () => config, pool, store, producer, logger });
+    const policy = createFloodgatePolicy({ config: () => config, pool, store, producer, logger, metrics });
     return { config, store, producer, policy };
   }
 
@@ -155,10 +164,6 @@ void describe("Floodgate policy (real Redis)", () => {
     const campaign = header(r, "X-Floodgate-Campaign");
     assert.match(campaign ?? "", /^[0-9a-f]{12}; copies=1; recipients=2$/);
     assert.equal(header(r, "X-Floodgate-Status"), "continue; new");
-    assert.deepEqual(
-      r.modifications?.map((m) => m.kind),
-      ["addHeader", "addHeader"],
-    );
     const id = (campaign as string).slice(0, 12);
     assert.equal(producer.requests.length, 1);
     assert.equal(producer.requests[0]?.campaignId, id);
@@ -175,22 +180,17 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.equal(producer.requests.length, 1, JSON.stringify(producer.requests.map((q) => [q.campaignId, q.reason])));
   });
 
-  void test("forged Floodgate headers are replaced", async () => {
+  void test("the policy gives the status and the campaign label, and writes no header itself", async () => {
     const { policy } = setup();
-    const r = await answer(policy, "forged", {
-      headers: [
-        { name: "X-Floodgate-Status", value: " continue; ham" },
-        { name: "X-Floodgate-Campaign", value: " 000000000000; copies=1; recipients=1" },
-      ],
+    const r = await answer(policy, "labelled", {
+      headers: [{ name: "X-Floodgate-Status", value: " continue; ham" }],
     });
+    assert.deepEqual(r.modifications ?? [], []);
+    assert.equal(r.status, "continue; new");
     assert.deepEqual(
-      r.modifications?.map((m) => [m.kind, "index" in m ? m.index : null, "name" in m ? m.name : null]),
-      [
-        ["changeHeader", 1, "X-Floodgate-Campaign"],
-        ["changeHeader", 1, "X-Floodgate-Status"],
-      ],
+      r.labels?.map((h) => h.name),
+      ["X-Floodgate-Campaign"],
     );
-    assert.equal(header(r, "X-Floodgate-Status"), "continue; new");
   });
 
   void test("a surging campaign without a verdict is held, unless allowlisted or holdBulk is off", async () => {
@@ -294,28 +294,31 @@ void describe("Floodgate policy (real Redis)", () => {
 
   void test("a skipped fingerprint applies the fail mode", async () => {
     const { policy, config } = setup(() => undefined, fakePool({ status: "skipped", reason: "pool-full" }));
-    const before = await counterValue(failModeTotal, { reason: "pool-full", mode: "continue" });
+    const before = await counterValue(metrics.failModeTotal, { reason: "pool-full", mode: "continue" });
     const r = await answer(policy, "x");
     assert.deepEqual(r.verdict, { kind: "continue" });
     assert.equal(header(r, "X-Floodgate-Status"), "skipped; reason=pool-full");
     assert.equal(header(r, "X-Floodgate-Campaign"), undefined);
-    assert.equal(await counterValue(failModeTotal, { reason: "pool-full", mode: "continue" }), before + 1);
+    assert.equal(await counterValue(metrics.failModeTotal, { reason: "pool-full", mode: "continue" }), before + 1);
     config.policy.failMode = "tempfail";
-    const beforeTempfail = await counterValue(failModeTotal, { reason: "pool-full", mode: "tempfail" });
+    const beforeTempfail = await counterValue(metrics.failModeTotal, { reason: "pool-full", mode: "tempfail" });
     const t = await answer(policy, "x");
     assert.equal(t.verdict.kind, "tempfail");
-    assert.equal(await counterValue(failModeTotal, { reason: "pool-full", mode: "tempfail" }), beforeTempfail + 1);
+    assert.equal(
+      await counterValue(metrics.failModeTotal, { reason: "pool-full", mode: "tempfail" }),
+      beforeTempfail + 1,
+    );
   });
 
   void test("no fingerprint of the message itself: policy.unparsedAction (tempfail by default), not the fail mode", async () => {
     for (const reason of ["thread-died", "unparsed"] as const) {
       const { policy, config } = setup(() => undefined, fakePool({ status: "skipped", reason }));
       assert.equal(config.policy.failMode, "continue");
-      const before = await counterValue(failModeTotal, { reason, mode: "tempfail" });
+      const before = await counterValue(metrics.failModeTotal, { reason, mode: "tempfail" });
       const t = await answer(policy, "x");
       assert.equal(t.verdict.kind, "tempfail", "a message Floodgate cannot read does not go out unfiltered");
       assert.equal(header(t, "X-Floodgate-Status"), `skipped; reason=${reason}`);
-      assert.equal(await counterValue(failModeTotal, { reason, mode: "tempfail" }), before + 1);
+      assert.equal(await counterValue(metrics.failModeTotal, { reason, mode: "tempfail" }), before + 1);
       config.policy.unparsedAction = "reject";
       const r = await answer(policy, "x");
       assert.ok(r.verdict.kind === "reject" && r.verdict.reply?.code === 550);
@@ -332,8 +335,8 @@ void describe("Floodgate policy (real Redis)", () => {
     const id = (header(await answer(policy, "outage text"), "X-Floodgate-Campaign") as string).slice(0, 12);
     // Usually redis-down (the connection is closed); redis-timeout if the client has not noticed yet.
     const failures = async () =>
-      (await counterValue(failModeTotal, { reason: "redis-down", mode: "continue" })) +
-      (await counterValue(failModeTotal, { reason: "redis-timeout", mode: "continue" }));
+      (await counterValue(metrics.failModeTotal, { reason: "redis-down", mode: "continue" })) +
+      (await counterValue(metrics.failModeTotal, { reason: "redis-timeout", mode: "continue" }));
     const before = await failures();
     await server.pause();
     try {
@@ -355,12 +358,15 @@ void describe("Floodgate policy (real Redis)", () => {
   void test("Redis stalled: redis-timeout within the deadline", async () => {
     const { policy } = setup();
     await answer(policy, "stall text");
-    const before = await counterValue(failModeTotal, { reason: "redis-timeout", mode: "continue" });
+    const before = await counterValue(metrics.failModeTotal, { reason: "redis-timeout", mode: "continue" });
     server.process.kill("SIGSTOP");
     try {
       const r = await answer(policy, "stall text");
       assert.equal(header(r, "X-Floodgate-Status"), "skipped; reason=redis-timeout");
-      assert.equal(await counterValue(failModeTotal, { reason: "redis-timeout", mode: "continue" }), before + 1);
+      assert.equal(
+        await counterValue(metrics.failModeTotal, { reason: "redis-timeout", mode: "continue" }),
+        before + 1,
+      );
     } finally {
       server.process.kill("SIGCONT");
     }

@@ -6,7 +6,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { configSchema, type Config } from "../../src/config/schema.js";
-import { registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { startScanWorker } from "../../src/queue/scan-processor.js";
 import { queueStats } from "../../src/queue/stats.js";
 import { arrivalsKey } from "../../src/queue/names.js";
@@ -19,6 +19,7 @@ import { pollUntil } from "../support/poll.js";
 import { connectScanProducer } from "../../src/lab/scan-queue.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
+const metrics = createMetrics();
 const gtubeMessage = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
 
 function testConfig(redisUrl: string, overrides: { queue?: object; worker?: object } = {}): Config {
@@ -30,7 +31,7 @@ function testConfig(redisUrl: string, overrides: { queue?: object; worker?: obje
 }
 
 async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
   const values = (metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
   return values
     .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
@@ -49,7 +50,7 @@ void describe("scan producer", () => {
   });
 
   function setup(config: Config) {
-    const client = connectScanProducer(config, redis.url, logger);
+    const client = connectScanProducer(config, redis.url, logger, metrics);
     closers.push(() => client.close());
     return client;
   }

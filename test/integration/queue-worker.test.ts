@@ -14,9 +14,9 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { spawnScanWorkers, type ScanWorkerProcesses } from "../../src/queue/worker-processes.js";
 import { configSchema, type Config } from "../../src/config/schema.js";
-import { registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { arrivalsKey } from "../../src/queue/names.js";
-import { queueStats } from "../../src/queue/stats.js";
+import { queueStats, setQueueGauges } from "../../src/queue/stats.js";
 import { GTUBE } from "../../src/scanners/builtin-rules.js";
 import { createLogger } from "../../src/util/logger.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
@@ -25,6 +25,7 @@ import { pollUntil as poll } from "../support/poll.js";
 import { connectScanProducer } from "../../src/lab/scan-queue.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
+const metrics = createMetrics();
 const gtube = Buffer.from(`From: a@example.com\r\nSubject: offer\r\nMessage-ID: <x@y>\r\n\r\n${GTUBE}\r\n`);
 /** Generous: the machine is shared, and each worker process takes seconds to load. */
 const WAIT_MS = 180_000;
@@ -159,7 +160,8 @@ void describe("scan worker processes", () => {
     assert.ok(second.arrivalRate > 0, "arrivals are counted");
     assert.equal(second.completionRate, 0);
     assert.ok(second.oldestWaitingAgeSeconds > 0, "the oldest waiting job has an age");
-    const gauge = (await registry.getMetricsAsJSON()).find((m) => m.name === "floodgate_scan_jobs");
+    setQueueGauges(metrics, second);
+    const gauge = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === "floodgate_scan_jobs");
     const waitingGauge = (gauge?.values as { value: number; labels: Record<string, unknown> }[]).find(
       (v) => v.labels["state"] === "waiting",
     );

@@ -16,7 +16,9 @@ import {
   type AlertNotification,
   type Notifier,
 } from "../../src/ops/alerts/notification.js";
-import { registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
+
+const metrics = createMetrics();
 import { projectRoot } from "../../src/util/paths.js";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -39,7 +41,7 @@ const queueSamples = (backlog: number | null, oldest: number | null = 0, arrival
 });
 
 async function gauge(alertname: string): Promise<number | undefined> {
-  const metric = await registry.getSingleMetric("floodgate_alerts_firing")?.get();
+  const metric = await metrics.registry.getSingleMetric("floodgate_alerts_firing")?.get();
   return metric?.values.find((v) => v.labels["alertname"] === alertname)?.value;
 }
 
@@ -71,6 +73,7 @@ void describe("built-in alert rules", () => {
       notifiers: [recorder],
       clock: () => now,
       instance: "mx1",
+      metrics,
     });
     const backlog = [0, 50, 150, 400, 900, 1200, 800, 300, 50, 20, 5, 5, 5, 5, 5, 0];
     for (let i = 0; i < backlog.length; i++) {
@@ -146,6 +149,7 @@ void describe("built-in alert rules", () => {
       sampler: async () => queueSamples(500),
       live,
       clock: () => T0,
+      metrics,
     });
     try {
       assert.deepEqual(await manager.evaluate(T0), []);

@@ -8,7 +8,7 @@ import { pino } from "pino";
 import * as C from "../../src/milter/constants.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { noopPolicy } from "../../src/policy/noop-policy.js";
-import { negotiatedModifications, withStatusHeader } from "../../src/session/modifications.js";
+import { negotiatedModifications } from "../../src/session/modifications.js";
 import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import type { Modification } from "../../src/vocabulary/modification.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
@@ -41,7 +41,7 @@ function coreFor(
     macro: (name) => macros.get(name),
     summaryFields,
   });
-  core.negotiated(C.SMFIF_ADDHDRS | C.SMFIF_CHGBODY, 0);
+  core.negotiated(C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS | C.SMFIF_CHGBODY, 0);
   return { core, logs, failModes, decided };
 }
 
@@ -68,16 +68,6 @@ void describe("modifications", () => {
     );
     assert.deepEqual(out, [plain, header]);
     assert.deepEqual(dropped, ["addRecipient"], "a recipient with ESMTP arguments needs SMFIF_ADDRCPT_PAR");
-  });
-
-  void test("the status header is added only when a fail mode applied and the policy wrote none", () => {
-    assert.deepEqual(withStatusHeader([header], [], "X-Floodgate-Status"), [header]);
-    assert.deepEqual(withStatusHeader([header], ["rcpt-deadline", "eom-error"], "X-Floodgate-Status"), [
-      header,
-      { kind: "addHeader", name: "X-Floodgate-Status", value: "skipped; reason=rcpt-deadline,eom-error" },
-    ]);
-    const own: Modification = { kind: "addHeader", name: "x-floodgate-status", value: "mine" };
-    assert.deepEqual(withStatusHeader([own], ["rcpt-deadline"], "X-Floodgate-Status"), [own]);
   });
 });
 
@@ -194,5 +184,44 @@ void describe("session core", () => {
     core.onClose();
     assert.deepEqual(calls, ["abort:a@example.org", "abort:c@example.org", "close"]);
     assert.equal(core.transaction, null);
+  });
+
+  void test("the status header: the policy's own status wins; without one, the reasons a fail mode applied", async () => {
+    const statuses: string[] = [];
+    for (const status of ["continue; new", undefined]) {
+      const policy: MilterPolicy = {
+        ...noopPolicy(),
+        rcptTo: () => Promise.reject(new Error("down")),
+        endOfMessage: async () => ({ verdict: { kind: "continue" }, ...(status ? { status } : {}) }),
+      };
+      const { core } = coreFor(policy);
+      await core.onMail(SENDER, null);
+      await core.onRcpt(RECIPIENT, null);
+      await core.onEndOfMessage(Buffer.alloc(0), (_v, mods) =>
+        statuses.push(...mods.map((m) => ("value" in m ? m.value : ""))),
+      );
+    }
+    assert.deepEqual(statuses, ["continue; new", "skipped; reason=rcpt-error"]);
+  });
+
+  void test("at the engine's deadline, forged Floodgate headers are removed and the status says why", async () => {
+    const policy: MilterPolicy = { ...noopPolicy(), endOfMessage: () => new Promise(() => undefined) };
+    const { core } = coreFor(policy, { eomDeadlineMs: 30 });
+    await core.onMail(SENDER, null);
+    for (let i = 0; i < 1500; i++) await core.onHeader(`X-Pad-${i}`, "x", null);
+    await core.onHeader("X-Floodgate-Campaign", "000000000000; copies=1; recipients=1", null);
+    await core.onHeader("X-Floodgate-Status", "continue; ham", null);
+    await core.onEndOfHeaders(null);
+    const deliveries: Array<[Verdict, Modification[]]> = [];
+    await core.onEndOfMessage(Buffer.alloc(0), (v, m) => deliveries.push([v, m]));
+    assert.deepEqual(deliveries, [
+      [
+        { kind: "continue" },
+        [
+          { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "skipped; reason=eom-deadline" },
+          { kind: "changeHeader", index: 1, name: "X-Floodgate-Campaign", value: "" },
+        ],
+      ],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The end-of-message decision table, its outcomes (shadow mode, fail mode), the scan rule and the headers.
+ * The end-of-message decision table, its outcomes (shadow mode, fail mode), the scan rule and the campaign label.
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +13,6 @@ import {
   type Decision,
   type DecisionInput,
 } from "../../src/policy/decide.js";
-import { setHeader } from "../../src/policy/headers.js";
 import type { CampaignState } from "../../src/reputation/types.js";
 
 const NOW = 1_800_000_000_000;
@@ -172,23 +171,5 @@ void describe("headers", () => {
       campaignHeaderValue({ id: "0123456789ab", copies: 12, recipients: 30 }),
       "0123456789ab; copies=12; recipients=30",
     );
-  });
-  void test("a new header is added", () => {
-    assert.deepEqual(setHeader([{ name: "Subject", value: "x" }], "X-Floodgate-Status", "continue; new"), [
-      { kind: "addHeader", name: "X-Floodgate-Status", value: "continue; new" },
-    ]);
-  });
-  void test("forged headers are replaced: the first changed, the others deleted from the last", () => {
-    const existing = [
-      { name: "x-floodgate-status", value: "continue; ham" },
-      { name: "Subject", value: "x" },
-      { name: "X-Floodgate-Status", value: "continue; ham" },
-      { name: "X-FLOODGATE-STATUS", value: "continue; ham" },
-    ];
-    assert.deepEqual(setHeader(existing, "X-Floodgate-Status", "reject; campaign-spam"), [
-      { kind: "changeHeader", index: 3, name: "X-Floodgate-Status", value: "" },
-      { kind: "changeHeader", index: 2, name: "X-Floodgate-Status", value: "" },
-      { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "reject; campaign-spam" },
-    ]);
   });
 });

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { deduplicationId, jobIdFor, bullPrefix } from "../../src/queue/names.js";
 import { decodePayload, encodePayload, SYNC_GZIP_MAX_BYTES } from "../../src/queue/payload.js";
-import { createShedLog } from "../../src/queue/shed-log.js";
+import { createRateLimitedLog } from "../../src/util/rate-limited-log.js";
 import { createVerdictWaiters, parseVerdictMessage } from "../../src/queue/verdict-waiters.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import type { Logger } from "../../src/util/logger.js";
@@ -92,11 +92,11 @@ function recordingLogger() {
   return { logger: logger as unknown as Logger, lines };
 }
 
-void test("shed log: one line per reason per interval, carrying the suppressed count", () => {
+void test("rate-limited log: one line per reason per interval, carrying the suppressed count", () => {
   const { logger, lines } = recordingLogger();
-  const log = createShedLog(logger, 60_000);
-  for (let i = 0; i < 100; i++) log("high-water", `c${i}`);
-  log("timeout", "x");
+  const log = createRateLimitedLog(logger, "scan job shed", 60_000);
+  for (let i = 0; i < 100; i++) log("high-water", { campaignId: `c${i}` });
+  log("timeout", { campaignId: "x" });
   assert.equal(lines.length, 2);
 });
 

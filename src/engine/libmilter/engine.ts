@@ -20,12 +20,16 @@ import { negotiate } from "../../milter/negotiate.js";
 import type { ListenTarget } from "../../milter/listen-spec.js";
 import type { MilterServer, MilterServerOptions } from "../engine.js";
 import type { MilterPolicy } from "../../vocabulary/policy-api.js";
+import { stageBudgets } from "../../session/deadlines.js";
 import type { SessionSettings } from "../../session/session-core.js";
+import { failReply, skippedStatus, stageFailReason } from "../../vocabulary/fail-reasons.js";
+import type { Stage } from "../../vocabulary/stage.js";
 import { libmilterListen } from "./conn-spec.js";
 import {
   decodeEvents,
   EVENT_OF_STAGE,
   FG_EV_CLOSE,
+  FG_EV_EOM,
   FG_EV_NEGOTIATE,
   FG_EV_REFUSED,
   FG_EV_STOPPED,
@@ -33,9 +37,6 @@ import {
 } from "./events.js";
 import { loadShim, type UpdateArgs } from "./native.js";
 import { LibmilterSession } from "./shim-session.js";
-
-/** Added to the JavaScript deadlines for the shim's own safety timeout. @defaultValue 1000 */
-export const SAFETY_MARGIN_MS = 1000;
 
 /** Macros every event carries for `SessionContext.macro` (libmilter answers only on its own thread). */
 const STANDARD_MACROS = [
@@ -97,11 +98,31 @@ export function macroLines(macros: MilterPolicy["macros"]): string {
     .join("\n");
 }
 
+/**
+ * What the shim's fail mode in C says for each event type, from the registry of failure reasons: the reason, the
+ * tempfail reply and the status header value (type 0: any other event).
+ */
+export function shimFailLabels(): string {
+  const stages: Array<[number, Stage | "other"]> = [
+    [0, "other"],
+    ...Object.entries(EVENT_OF_STAGE).map(([stage, type]): [number, Stage] => [type, stage as Stage]),
+    [FG_EV_EOM, "eom"],
+  ];
+  return stages
+    .map(([type, stage]) => {
+      const reason = stage === "other" ? "other-safety-timeout" : stageFailReason(stage, "safety-timeout");
+      const reply = failReply(reason);
+      return [type, reason, reply.code, reply.xcode ?? "4.7.1", reply.text, skippedStatus([reason])].join("\t");
+    })
+    .join("\n");
+}
+
 /** The settings the C side applies when JavaScript does not answer in time; a reload changes them (fg_update). */
 function reloadable(settings: SessionSettings): UpdateArgs {
+  const budgets = stageBudgets(settings);
   return {
-    cmdSafetyMs: settings.commandDeadlineMs + SAFETY_MARGIN_MS,
-    eomSafetyMs: settings.eomDeadlineMs + SAFETY_MARGIN_MS,
+    cmdSafetyMs: budgets.shimCommandMs,
+    eomSafetyMs: budgets.shimEomMs,
     progressMs: settings.progressIntervalMs,
     failTempfail: settings.failMode === "tempfail",
     statusHeader: settings.statusHeader,
@@ -136,6 +157,7 @@ export async function startLibmilterServer(options: MilterServerOptions): Promis
     query,
     ...reloadable(settings),
     maxSessions: settings.maxSessions,
+    failLabels: shimFailLabels(),
   });
   if (target.kind === "unix") chmodSync(target.path, parseInt(settings.socketMode, 8));
 

@@ -27,6 +27,8 @@ export interface StartArgs {
   failTempfail: boolean;
   statusHeader: string;
   maxSessions: number;
+  /** What the fail mode in C says, one line per event type: "TYPE\tREASON\tRCODE\tXCODE\tTEXT\tSTATUS". */
+  failLabels: string;
 }
 
 /** The settings a reload may change in the shim. */
@@ -86,7 +88,8 @@ async function load(path: string): Promise<ShimLoad> {
   const fgStart = lib.func(
     "int fg_start(const char *conn, int backlog, int timeout_s, uint32_t decide_mask, uint32_t actions, " +
       "uint32_t protocol, const char *macros, const char *query, int cmd_safety_ms, int eom_safety_ms, " +
-      "int progress_ms, int fail_tempfail, const char *status_header, uint32_t max_sessions, uint8_t *err, int errlen)",
+      "int progress_ms, int fail_tempfail, const char *status_header, uint32_t max_sessions, " +
+      "const char *fail_labels, uint8_t *err, int errlen)",
   );
   const fgPoll = lib.func("int fg_poll(uint8_t *buf, int cap)");
   const fgUpdate = lib.func(
@@ -122,6 +125,7 @@ async function load(path: string): Promise<ShimLoad> {
         a.failTempfail ? 1 : 0,
         a.statusHeader,
         a.maxSessions,
+        a.failLabels,
         err,
         err.length,
       ) as number;

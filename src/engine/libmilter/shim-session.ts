@@ -12,7 +12,7 @@ import type { Modification } from "../../vocabulary/modification.js";
 import type { Verdict } from "../../vocabulary/verdict.js";
 import { errorText, SessionCore, type Respond, type SessionObserver } from "../../session/session-core.js";
 import type { SessionSettings } from "../../session/session-core.js";
-import { failModeVerdict } from "../../vocabulary/fail-reasons.js";
+import { failModeVerdict, stageFailReason } from "../../vocabulary/fail-reasons.js";
 import type { Logger } from "../../util/logger.js";
 import { encodeModifications, encodeReply, statusOf } from "./answer.js";
 import * as ev from "./events.js";
@@ -109,7 +109,7 @@ export class LibmilterSession {
           .onEndOfMessage(EMPTY, (verdict, modifications) => this.endOfMessageAnswer(event, verdict, modifications))
           .catch((error: unknown) => {
             this.logger.error({ session: this.id, err: errorText(error) }, "end of message failed");
-            this.send(event, failModeVerdict(this.settings.failMode, "eom-error"), EMPTY);
+            this.send(event, failModeVerdict(this.settings.failMode, stageFailReason("eom", "error")), EMPTY);
           });
       case ev.FG_EV_UNKNOWN:
         this.setMacros(f[1]);

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import type { Config } from "../../config/schema.js";
 import type { LiveConfig } from "../../config/live.js";
 import type { Logger } from "../../util/logger.js";
-import { AlertManager } from "./manager.js";
+import { AlertManager, type AlertMetrics } from "./manager.js";
 import { builtInRules, type Samples } from "./rules.js";
 import { SpoolFile, spoolFileFor } from "./spool.js";
 import { WebhookNotifier } from "./webhook.js";
@@ -28,6 +28,8 @@ export function createAlertManager(options: {
   /** The MTA's queue is sampled: its rules apply. */
   mtaQueue?: boolean;
   spoolDirectory?: string | null;
+  /** Where alerting counts (alerts firing, deliveries, the spool). */
+  metrics?: AlertMetrics;
 }): AlertManager {
   const { alerts, logger } = options;
   const ruleOptions = { mtaQueue: options.mtaQueue ?? false };
@@ -53,6 +55,7 @@ export function createAlertManager(options: {
         externalURL: options.externalURL ?? "",
         ...(spool ? { spool } : {}),
         ...(logger ? { logger } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
       });
     });
@@ -65,6 +68,7 @@ export function createAlertManager(options: {
     spoolCapacity: alerts.spoolMaxNotifications,
     ...(alerts.instance ? { instance: alerts.instance } : {}),
     ...(logger ? { logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   if (options.live) {

@@ -7,12 +7,7 @@
  */
 import { hostname } from "node:os";
 import type { Logger } from "../../util/logger.js";
-import {
-  alertSampleErrorsTotal,
-  alertsFiring,
-  alertSpoolNotifications,
-  alertSpoolOldestAge,
-} from "../../metrics/metrics.js";
+import type { FloodgateMetrics } from "../../metrics/metrics.js";
 import { HysteresisAlert } from "./hysteresis.js";
 import type { AlertRule, DeliveryHealth, Samples, Severity } from "./rules.js";
 import type { AlertNotification, Notifier } from "./notification.js";
@@ -29,6 +24,16 @@ export interface FiringAlert {
   labels?: Record<string, string>;
 }
 
+/** The metrics alerting writes. */
+export type AlertMetrics = Pick<
+  FloodgateMetrics,
+  | "alertsFiring"
+  | "alertSampleErrorsTotal"
+  | "alertNotificationsTotal"
+  | "alertSpoolNotifications"
+  | "alertSpoolOldestAge"
+>;
+
 export interface AlertManagerOptions {
   rules: readonly AlertRule[];
   sampler: () => Promise<Samples>;
@@ -38,6 +43,8 @@ export interface AlertManagerOptions {
   /** The `instance` label. @defaultValue os.hostname() */
   instance?: string;
   logger?: Logger;
+  /** The metrics the manager writes: alerts firing, sampler errors, the spool. */
+  metrics?: AlertMetrics;
   /** ms since the epoch. @defaultValue Date.now */
   clock?: () => number;
   /** The notifiers' bound, reported with what waits for delivery. @defaultValue 1000 */
@@ -58,6 +65,7 @@ export class AlertManager {
   #notifiers: readonly Notifier[];
   #intervalMs: number;
   readonly #options: AlertManagerOptions;
+  readonly #metrics: AlertMetrics | null;
   readonly #clock: () => number;
   readonly #instance: string;
   readonly #onStop: (() => void)[] = [];
@@ -66,12 +74,13 @@ export class AlertManager {
 
   constructor(options: AlertManagerOptions) {
     this.#options = options;
+    this.#metrics = options.metrics ?? null;
     this.#clock = options.clock ?? Date.now;
     this.#instance = options.instance ?? hostname();
     this.#notifiers = options.notifiers ?? [];
     this.#intervalMs = options.evaluateIntervalMs ?? 5000;
     this.#tracked = options.rules.map((rule) => ({ rule, alert: new HysteresisAlert(rule.thresholds), value: null }));
-    for (const t of this.#tracked) alertsFiring.set({ alertname: t.rule.name }, 0);
+    for (const t of this.#tracked) this.#metrics?.alertsFiring.set({ alertname: t.rule.name }, 0);
   }
 
   /** Evaluate every `evaluateIntervalMs` until `stop()`; the timer does not keep the process alive. */
@@ -128,7 +137,7 @@ export class AlertManager {
       const kept = old.get(rule.name);
       old.delete(rule.name);
       if (!kept) {
-        alertsFiring.set({ alertname: rule.name }, 0);
+        this.#metrics?.alertsFiring.set({ alertname: rule.name }, 0);
         return { rule, alert: new HysteresisAlert(rule.thresholds), value: null };
       }
       kept.alert.reconfigure(rule.thresholds);
@@ -139,7 +148,7 @@ export class AlertManager {
       this.#notifiers = update.notifiers();
     }
     for (const gone of old.values()) {
-      alertsFiring.set({ alertname: gone.rule.name }, 0);
+      this.#metrics?.alertsFiring.set({ alertname: gone.rule.name }, 0);
       if (!gone.alert.firing) continue;
       this.#emit({
         alertname: gone.rule.name,
@@ -199,14 +208,14 @@ export class AlertManager {
     try {
       samples = await withTimeout(this.#options.sampler(), this.#intervalMs);
     } catch (err) {
-      alertSampleErrorsTotal.inc();
+      this.#metrics?.alertSampleErrorsTotal.inc();
       log?.warn({ err: (err as Error).message }, "alert sampler failed; alerts keep their state");
       return [];
     }
     const now = at ?? this.#clock();
     const delivery = this.delivery(now);
-    alertSpoolNotifications.set(delivery.pending);
-    alertSpoolOldestAge.set(delivery.oldestAgeSeconds);
+    this.#metrics?.alertSpoolNotifications.set(delivery.pending);
+    this.#metrics?.alertSpoolOldestAge.set(delivery.oldestAgeSeconds);
     samples = { ...samples, delivery };
     const out: AlertNotification[] = [];
     for (const t of this.#tracked) {
@@ -244,7 +253,7 @@ export class AlertManager {
 
   /** Log an edge, set the gauge, hand it to every notifier. */
   #emit(n: AlertNotification): void {
-    alertsFiring.set({ alertname: n.alertname }, n.status === "firing" ? 1 : 0);
+    this.#metrics?.alertsFiring.set({ alertname: n.alertname }, n.status === "firing" ? 1 : 0);
     const log = this.#options.logger;
     const fields = {
       alertname: n.alertname,

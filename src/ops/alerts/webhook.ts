@@ -8,7 +8,7 @@
  */
 import type { Logger } from "../../util/logger.js";
 import { redactWebhookUrl } from "../../config/redact.js";
-import { alertNotificationsTotal } from "../../metrics/metrics.js";
+import type { FloodgateMetrics } from "../../metrics/metrics.js";
 import { alertmanagerPayload, type AlertNotification, type Notifier } from "./notification.js";
 import type { Queued, SpoolFile } from "./spool.js";
 
@@ -31,6 +31,8 @@ export interface WebhookOptions {
   /** Where undelivered notifications are kept while the receiver fails; none: memory only. */
   spool?: SpoolFile;
   logger?: Logger;
+  /** Where deliveries are counted (sent, retried, failed, dropped). */
+  metrics?: Pick<FloodgateMetrics, "alertNotificationsTotal">;
   /** ms since the epoch. @defaultValue Date.now */
   clock?: () => number;
 }
@@ -44,7 +46,8 @@ export interface PendingStats {
 
 /** POSTs each notification to one URL, one at a time, in order, until it is delivered. */
 export class WebhookNotifier implements Notifier {
-  readonly #options: Required<Omit<WebhookOptions, "logger" | "spool">> & Pick<WebhookOptions, "logger" | "spool">;
+  readonly #options: Required<Omit<WebhookOptions, "logger" | "spool" | "metrics">> &
+    Pick<WebhookOptions, "logger" | "spool" | "metrics">;
   readonly #pending: Queued[];
   #running: Promise<void> | null = null;
   #closed = false;
@@ -145,12 +148,12 @@ export class WebhookNotifier implements Notifier {
       });
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) {
-        alertNotificationsTotal.inc({ result: "sent" });
+        this.#options.metrics?.alertNotificationsTotal.inc({ result: "sent" });
         this.#log(attempt > 1 ? "info" : "debug", about, "alert notification sent");
         return "done";
       }
       if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-        alertNotificationsTotal.inc({ result: "failed" });
+        this.#options.metrics?.alertNotificationsTotal.inc({ result: "failed" });
         this.#log(
           "error",
           { ...about, status: response.status },
@@ -163,7 +166,7 @@ export class WebhookNotifier implements Notifier {
       if (this.#closed) return "retry";
       reason = (err as Error).name === "TimeoutError" ? `no answer within ${o.timeoutMs} ms` : (err as Error).message;
     }
-    alertNotificationsTotal.inc({ result: "retried" });
+    this.#options.metrics?.alertNotificationsTotal.inc({ result: "retried" });
     // The first failure and then every tenth, so a long outage of the receiver does not flood the log.
     if (attempt === 1 || attempt % 10 === 0) {
       this.#log("warn", { ...about, reason, pending: this.#pending.length }, "alert notification failed; retrying");
@@ -176,7 +179,7 @@ export class WebhookNotifier implements Notifier {
     while (this.#pending.length > this.#options.maxPending) {
       const repeat = this.#pending.findIndex((q) => q.notification.repeat);
       const [dropped] = this.#pending.splice(repeat >= 0 ? repeat : 0, 1);
-      alertNotificationsTotal.inc({ result: "dropped" });
+      this.#options.metrics?.alertNotificationsTotal.inc({ result: "dropped" });
       this.#log(
         "warn",
         { alertname: dropped!.notification.alertname, status: dropped!.notification.status },

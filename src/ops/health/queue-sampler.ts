@@ -4,7 +4,7 @@
  * holding up everything else. A sample fails at once while the queue's connection is not ready (BullMQ's connection
  * would otherwise park the commands until Redis returns); ./sampled.ts bounds the rest.
  */
-import { scanJobsFinishedTotal, scanQueueUnobservableSeconds } from "../../metrics/metrics.js";
+import type { FloodgateMetrics } from "../../metrics/metrics.js";
 import type { QueueStats } from "../../queue/stats.js";
 import type { Logger } from "../../util/logger.js";
 import { CounterWindow } from "./counter-window.js";
@@ -22,6 +22,8 @@ export interface QueueSamplerOptions {
   windowSeconds?: number;
   clock?: () => number;
   logger?: Logger;
+  /** Where it counts: finished jobs and how long the queue went unobserved. */
+  metrics?: Pick<FloodgateMetrics, "scanJobsFinishedTotal" | "scanQueueUnobservableSeconds">;
 }
 
 /** Finished scan jobs over the window. */
@@ -47,10 +49,12 @@ export interface ScanQueueHealth {
 /** Samples the scan queue every `intervalMs`; `health()` answers at once. */
 export class QueueSampler {
   readonly #sampled: Sampled<QueueStats>;
+  readonly #metrics: Pick<FloodgateMetrics, "scanJobsFinishedTotal" | "scanQueueUnobservableSeconds"> | null;
   readonly #jobs: CounterWindow;
   #previous: QueueStats | null = null;
 
   constructor(options: QueueSamplerOptions) {
+    this.#metrics = options.metrics ?? null;
     this.#jobs = new CounterWindow(options.windowSeconds ?? 300);
     this.#sampled = new Sampled({
       what: "the scan queue",
@@ -98,14 +102,14 @@ export class QueueSampler {
 
   /** Count what finished since the previous sample, and keep the window. */
   #after(stats: QueueStats | null): void {
-    scanQueueUnobservableSeconds.set(this.#sampled.state().failingSeconds);
+    this.#metrics?.scanQueueUnobservableSeconds.set(this.#sampled.state().failingSeconds);
     if (!stats) return;
     const before = this.#previous;
     if (before) {
       const completed = stats.completedTotal - before.completedTotal;
       const failed = stats.failedTotal - before.failedTotal;
-      if (completed > 0) scanJobsFinishedTotal.inc({ result: "completed" }, completed);
-      if (failed > 0) scanJobsFinishedTotal.inc({ result: "failed" }, failed);
+      if (completed > 0) this.#metrics?.scanJobsFinishedTotal.inc({ result: "completed" }, completed);
+      if (failed > 0) this.#metrics?.scanJobsFinishedTotal.inc({ result: "failed" }, failed);
     }
     this.#jobs.record(stats.at, { completed: stats.completedTotal, failed: stats.failedTotal });
     this.#previous = stats;

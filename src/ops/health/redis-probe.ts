@@ -3,7 +3,7 @@
  * `intervalMs`, bounded by `timeoutMs`. FloodgateRedisDown, `/readyz` and `/status` read it, so an outage is seen
  * whether mail flows or not (a pool that fails every message first never reaches Redis).
  */
-import { redisUp, redisUnreachableSeconds } from "../../metrics/metrics.js";
+import type { FloodgateMetrics } from "../../metrics/metrics.js";
 import { Sampled } from "./sampled.js";
 
 export interface RedisProbeOptions {
@@ -15,6 +15,8 @@ export interface RedisProbeOptions {
   timeoutMs?: number;
   /** ms since the epoch. @defaultValue Date.now */
   clock?: () => number;
+  /** Where it counts: whether Redis answers and for how long it has not. */
+  metrics?: Pick<FloodgateMetrics, "redisUp" | "redisUnreachableSeconds">;
 }
 
 /** Where the store stands, as of one instant. */
@@ -30,8 +32,10 @@ export interface RedisHealth {
 /** Probes Redis on a timer; `health()` answers at once from the last probe. */
 export class RedisProbe {
   readonly #sampled: Sampled<unknown>;
+  readonly #metrics: Pick<FloodgateMetrics, "redisUp" | "redisUnreachableSeconds"> | null;
 
   constructor(options: RedisProbeOptions) {
+    this.#metrics = options.metrics ?? null;
     this.#sampled = new Sampled({
       what: "the fast-path Redis",
       attempt: options.ping,
@@ -40,8 +44,8 @@ export class RedisProbe {
       ...(options.clock ? { clock: options.clock } : {}),
       after: () => {
         const h = this.health();
-        redisUp.set(h.reachable ? 1 : 0);
-        redisUnreachableSeconds.set(h.unreachableSeconds);
+        this.#metrics?.redisUp.set(h.reachable ? 1 : 0);
+        this.#metrics?.redisUnreachableSeconds.set(h.unreachableSeconds);
       },
     });
   }

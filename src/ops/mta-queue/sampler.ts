@@ -6,7 +6,7 @@
  * `SupplementaryGroups=postdrop`: NoNewPrivileges ignores its setgid bit.
  */
 import { spawn } from "node:child_process";
-import { mtaQueueMessages, mtaQueueOldestAge, mtaQueueUnobservableSeconds } from "../../metrics/metrics.js";
+import type { FloodgateMetrics } from "../../metrics/metrics.js";
 import type { Logger } from "../../util/logger.js";
 import { Sampled } from "../health/sampled.js";
 import { postfixParser, sendmailParser, type MtaQueueCounts, type QueueListingParser } from "./parse.js";
@@ -32,6 +32,8 @@ export interface MtaQueueSamplerOptions {
   timeoutMs?: number;
   clock?: () => number;
   logger?: Logger;
+  /** Where it counts: the MTA queue's counts and age. */
+  metrics?: Pick<FloodgateMetrics, "mtaQueueMessages" | "mtaQueueOldestAge" | "mtaQueueUnobservableSeconds">;
 }
 
 /** The MTA's queue as the rules and `/status` read it. */
@@ -84,8 +86,13 @@ export function runListing(
 export class MtaQueueSampler {
   readonly #mta: MtaKind;
   readonly #sampled: Sampled<MtaQueueCounts>;
+  readonly #metrics: Pick<
+    FloodgateMetrics,
+    "mtaQueueMessages" | "mtaQueueOldestAge" | "mtaQueueUnobservableSeconds"
+  > | null;
 
   constructor(options: MtaQueueSamplerOptions) {
+    this.#metrics = options.metrics ?? null;
     const mta = options.mta;
     const command = options.command ?? DEFAULT_QUEUE_COMMANDS[mta];
     const timeoutMs = options.timeoutMs ?? 30_000;
@@ -127,10 +134,10 @@ export class MtaQueueSampler {
   }
 
   #after(counts: MtaQueueCounts | null): void {
-    mtaQueueUnobservableSeconds.set(this.#sampled.state().failingSeconds);
+    this.#metrics?.mtaQueueUnobservableSeconds.set(this.#sampled.state().failingSeconds);
     if (!counts) return;
     for (const queue of ["deferred", "active", "hold", "incoming"] as const)
-      mtaQueueMessages.set({ queue }, counts[queue]);
-    mtaQueueOldestAge.set(counts.oldestAgeSeconds);
+      this.#metrics?.mtaQueueMessages.set({ queue }, counts[queue]);
+    this.#metrics?.mtaQueueOldestAge.set(counts.oldestAgeSeconds);
   }
 }

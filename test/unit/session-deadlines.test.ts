@@ -1,9 +1,11 @@
 /**
- * The policy's deadline: races settle with the promise, or with DeadlineError once the engine's signal fires.
+ * The session's time budgets, derived in one place, and the policy's deadline: races settle with the promise, or with
+ * DeadlineError once the engine's signal fires.
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { DeadlineError, reserveMs, startDeadline } from "../../src/policy/deadline.js";
+import { reserveMs, stageBudgets, startDeadline } from "../../src/session/deadlines.js";
+import { DeadlineError } from "../../src/vocabulary/deadline.js";
 
 void describe("deadline", () => {
   void test("a settled promise wins", async () => {
@@ -41,5 +43,14 @@ void describe("deadline", () => {
     assert.equal(reserveMs(5000), 100);
     assert.equal(reserveMs(500), 50);
     assert.equal(reserveMs(100), 20);
+  });
+  void test("the policy ends before the engine, the shim a second after it", () => {
+    assert.deepEqual(stageBudgets({ commandDeadlineMs: 500, eomDeadlineMs: 2000 }), {
+      commandMs: 500,
+      eomMs: 2000,
+      policyEomMs: 1900,
+      shimCommandMs: 1500,
+      shimEomMs: 3000,
+    });
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * The one writer of Floodgate's own headers: every incoming header of those names (X-Floodgate-*, the configured
+ * status header) is counted, however many headers came before it, and at end of message each label replaces the first
+ * of its name and every other one is deleted, highest index first.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { labelModifications, OwnHeaderCount } from "../../src/session/labels.js";
+import { isOwnHeader } from "../../src/vocabulary/own-headers.js";
+
+function counted(statusHeader: string, names: string[]): OwnHeaderCount {
+  const count = new OwnHeaderCount(statusHeader);
+  for (const name of names) count.see(name);
+  return count;
+}
+
+void describe("Floodgate's own headers", () => {
+  void test("X-Floodgate-* in any case and the configured status header are Floodgate's; others are not", () => {
+    assert.ok(isOwnHeader("x-floodgate-campaign", "X-Floodgate-Status"));
+    assert.ok(isOwnHeader("X-FLOODGATE-Anything", "X-Floodgate-Status"));
+    assert.ok(isOwnHeader("x-spam-gate", "X-Spam-Gate"));
+    assert.ok(!isOwnHeader("X-Floodgate", "X-Floodgate-Status"));
+    assert.ok(!isOwnHeader("Subject", "X-Floodgate-Status"));
+  });
+
+  void test("a label with no incoming header of its name is added", () => {
+    assert.deepEqual(
+      labelModifications(counted("X-Floodgate-Status", ["Subject"]), [
+        { name: "X-Floodgate-Status", value: "continue; new" },
+      ]),
+      [{ kind: "addHeader", name: "X-Floodgate-Status", value: "continue; new" }],
+    );
+  });
+
+  void test("forged headers of a label's name: the first changed, the others deleted from the last", () => {
+    const incoming = counted("X-Floodgate-Status", [
+      "x-floodgate-status",
+      "Subject",
+      "X-Floodgate-Status",
+      "X-FLOODGATE-STATUS",
+    ]);
+    assert.deepEqual(labelModifications(incoming, [{ name: "X-Floodgate-Status", value: "reject; campaign-spam" }]), [
+      { kind: "changeHeader", index: 3, name: "X-Floodgate-Status", value: "" },
+      { kind: "changeHeader", index: 2, name: "X-Floodgate-Status", value: "" },
+      { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "reject; campaign-spam" },
+    ]);
+  });
+
+  void test("forged headers with no label this time are deleted: a fail mode leaves no forged campaign", () => {
+    const incoming = counted("X-Floodgate-Status", [
+      "X-Floodgate-Campaign",
+      "X-Floodgate-Verdict",
+      "X-Floodgate-Campaign",
+    ]);
+    assert.deepEqual(
+      labelModifications(incoming, [{ name: "X-Floodgate-Status", value: "skipped; reason=redis-down" }]),
+      [
+        { kind: "addHeader", name: "X-Floodgate-Status", value: "skipped; reason=redis-down" },
+        { kind: "changeHeader", index: 2, name: "X-Floodgate-Campaign", value: "" },
+        { kind: "changeHeader", index: 1, name: "X-Floodgate-Campaign", value: "" },
+        { kind: "changeHeader", index: 1, name: "X-Floodgate-Verdict", value: "" },
+      ],
+    );
+  });
+
+  void test("a renamed status header is Floodgate's too; X-Floodgate-Status is still deleted", () => {
+    const incoming = counted("X-Spam-Gate", ["X-Spam-Gate", "X-Floodgate-Status"]);
+    assert.deepEqual(labelModifications(incoming, [{ name: "X-Spam-Gate", value: "continue; new" }]), [
+      { kind: "changeHeader", index: 1, name: "X-Spam-Gate", value: "continue; new" },
+      { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "" },
+    ]);
+  });
+
+  void test("the count is right after any number of headers: 5,000 padding headers, then 3 forged", () => {
+    const names = [
+      ...Array.from({ length: 5000 }, (_, i) => `X-Pad-${i}`),
+      ...Array.from({ length: 3 }, () => "X-Floodgate-Campaign"),
+    ];
+    const mods = labelModifications(counted("X-Floodgate-Status", names), [
+      { name: "X-Floodgate-Campaign", value: "0123456789ab; copies=1; recipients=1" },
+    ]);
+    assert.deepEqual(
+      mods.map((m) => ("index" in m ? m.index : 0)),
+      [3, 2, 1],
+    );
+  });
+});
