@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const config = configSchema.parse({
     redis: { url: redis.url, prefix: `bench-${randomBytes(3).toString("hex")}` },
     queue: { rescanAfterCopies: 1000 },
-    worker: { scanners: [{ type: "builtin" }] },
+    scanWorker: { scanners: [{ type: "builtin" }] },
   });
   const { producer, store, connection, close } = connectScanProducer(config, redis.url, logger);
   const worker = await startScanWorker({ config, redisUrl: redis.url, logger, store });

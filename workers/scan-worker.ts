@@ -16,6 +16,7 @@ async function main(): Promise<number> {
   }
   const config = loaded.config;
   const logger = createLogger(config.log.level, "floodgate-scan-worker");
+  for (const warning of loaded.warnings) logger.warn({ path }, warning);
   const redisUrl = config.redis.url;
   if (!redisUrl) {
     logger.error("no Redis URL: set FLOODGATE_REDIS_URL or redis.url (a worker process needs the milter's Redis)");

@@ -23,6 +23,7 @@ export function checkConfigCommand(
   const result = loadConfig(path, env);
   const name = path ?? "(built-in defaults)";
   if (result.ok) {
+    for (const warning of result.warnings) err.write(`warning: ${warning}\n`);
     out.write(`OK: ${name} is a valid Floodgate configuration\n`);
     if (options.print) out.write(stringify(redactConfig(result.config)));
     return 0;

@@ -205,6 +205,7 @@ async function loadForCommand(configPath: string | undefined, redisOverride: str
     process.exit(2);
   }
   const config = result.config;
+  for (const warning of result.warnings) process.stderr.write(`floodgate: warning: ${warning}\n`);
   const logger = createLogger(config.log.level);
   let redisUrl = redisOverride ?? config.redis.url;
   if (needRedis && !redisUrl) {

@@ -6,12 +6,14 @@
 import { configSchema } from "./schema.js";
 import { closestKey, kindOf, shapeOf } from "./schema-walk.js";
 import { formatPath, type ConfigError } from "./errors.js";
+import { renamedPath, type Rename } from "./renames.js";
 
-/** One value to set at a key path, and the variable it came from. */
+/** One value to set at a key path, and the variable it came from (and the old key name it used, if any). */
 export interface EnvOverride {
   path: string[];
   value: unknown;
   source: string;
+  renamed?: Rename;
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -64,7 +66,8 @@ export function envOverrides(env: NodeJS.ProcessEnv): { overrides: EnvOverride[]
       errors.push({ ...resolved, source: name });
       continue;
     }
-    overrides.push({ path: resolved.path, value: genericValue(raw, resolved.kind), source: name });
+    const override = { path: resolved.path, value: genericValue(raw, resolved.kind), source: name };
+    overrides.push(resolved.renamed ? { ...override, renamed: resolved.renamed } : override);
   }
   for (const [name, spec] of Object.entries(NAMED)) {
     const raw = env[name];
@@ -76,8 +79,9 @@ export function envOverrides(env: NodeJS.ProcessEnv): { overrides: EnvOverride[]
   return { overrides, errors };
 }
 
-function resolveGeneric(name: string): { path: string[]; kind: string } | ConfigError {
-  const segments = name.slice("FLOODGATE__".length).split("__");
+function resolveGeneric(name: string): { path: string[]; kind: string; renamed: Rename | null } | ConfigError {
+  const renamed = renamedPath(name.slice("FLOODGATE__".length).split("__"));
+  const segments = renamed.path;
   const path: string[] = [];
   let schema: Parameters<typeof shapeOf>[0] = configSchema;
   for (const segment of segments) {
@@ -95,7 +99,7 @@ function resolveGeneric(name: string): { path: string[]; kind: string } | Config
     schema = shape[key]!;
   }
   if (path.length === 0) return { path: "", message: "names no key" };
-  return { path, kind: kindOf(schema) };
+  return { path, kind: kindOf(schema), renamed: renamed.rename };
 }
 
 function genericValue(raw: string, kind: string): unknown {

@@ -104,6 +104,7 @@ export class LiveConfig {
       log?.error({ path: this.#options.path, errors }, "configuration reload refused; the running configuration stays");
       return result;
     }
+    for (const warning of result.warnings) log?.warn({ path: this.#options.path }, warning);
     const next = structuredClone(result.config);
     const restartRequired: string[] = [];
     for (const path of diffPaths(this.#config, next)) {

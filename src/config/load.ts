@@ -7,13 +7,16 @@ import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Docume
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema.js";
 import { applyOverrides, envOverrides, type EnvOverride } from "./env.js";
+import { applyRenames, pathAsWritten, renameWarning, type Rename } from "./renames.js";
 import { formatPath, type ConfigError } from "./errors.js";
 import { closestKey, schemaAt, shapeOf } from "./schema-walk.js";
 
 export { formatConfigErrors, type ConfigError } from "./errors.js";
 
-/** A validated configuration, or every reason it is not one. */
-export type LoadResult = { ok: true; config: Config } | { ok: false; errors: ConfigError[] };
+/**
+ * A validated configuration with the warnings to log (old key names used), or every reason it is not one.
+ */
+export type LoadResult = { ok: true; config: Config; warnings: string[] } | { ok: false; errors: ConfigError[] };
 
 /** Read, merge and validate: the file at `path` (null: no file), overridden by `env`. Never throws. */
 export function loadConfig(path: string | null, env: NodeJS.ProcessEnv = process.env): LoadResult {
@@ -52,18 +55,24 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = {}): Load
       errors: [{ path: "", message: "must be a mapping of sections (milter:, redis:, …)", line: 1 }],
     };
 
+  const renames = applyRenames(tree);
+  errors.push(...renames.errors);
   const fromEnv = envOverrides(env);
   errors.push(...fromEnv.errors);
+  const warnings = [
+    ...renames.used.map(renameWarning),
+    ...fromEnv.overrides.flatMap((o) => (o.renamed ? [`${o.source}: ${renameWarning(o.renamed)}`] : [])),
+  ];
   const applied = applyOverrides(tree, fromEnv.overrides);
   errors.push(...applied.errors);
 
   const parsed = configSchema.safeParse(applied.tree);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
-      errors.push(...describeIssue(issue, applied.tree, doc, lineCounter, fromEnv.overrides));
+      errors.push(...describeIssue(issue, applied.tree, doc, lineCounter, fromEnv.overrides, renames.used));
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: byLine(errors) };
-  return { ok: true, config: parsed.data };
+  return { ok: true, config: parsed.data, warnings };
 }
 
 /** Errors from the environment first, then the file's in line order (a stable sort). */
@@ -82,11 +91,12 @@ function describeIssue(
   doc: Document,
   lines: LineCounter,
   overrides: readonly EnvOverride[],
+  renamed: readonly Rename[],
 ): ConfigError[] {
   const locate = (path: readonly PropertyKey[], keyOfPair = false): Pick<ConfigError, "line" | "source"> => {
     const env = overrides.find((o) => o.path.length <= path.length && o.path.every((p, i) => p === path[i]));
     if (env) return { source: env.source };
-    const line = lineOf(doc, lines, path, keyOfPair);
+    const line = lineOf(doc, lines, pathAsWritten(path, renamed), keyOfPair);
     return line ? { line } : {};
   };
   const path = issue.path;
@@ -95,13 +105,14 @@ function describeIssue(
     return issue.keys.map((key) => {
       const hint = closestKey(key, known);
       return {
-        path: formatPath([...path, key]),
+        path: formatPath(pathAsWritten([...path, key], renamed)),
         message: `unknown key${hint ? ` (did you mean ${hint}?)` : ""}`,
         ...locate([...path, key], true),
       };
     });
   }
-  return [{ path: formatPath(path), message: messageOf(issue, valueAt(input, path)), ...locate(path) }];
+  const written = formatPath(pathAsWritten(path, renamed));
+  return [{ path: written, message: messageOf(issue, valueAt(input, path)), ...locate(path) }];
 }
 
 function messageOf(issue: Issue, value: unknown): string {

@@ -26,7 +26,7 @@ export function redactConfig(config: Config): Config {
     url: redactWebhookUrl(w.url),
     headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, REDACTED])),
   }));
-  copy.worker.scanners = copy.worker.scanners.map((s) => {
+  copy.scanWorker.scanners = copy.scanWorker.scanners.map((s) => {
     if (s.type === "rspamd") return { ...s, url: redactUrl(s.url), password: s.password === null ? null : REDACTED };
     return s;
   });

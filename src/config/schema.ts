@@ -1,6 +1,8 @@
 /**
  * The configuration schema: every option, its default and its limits, in one place.
  * Unknown keys are refused (every object is strict) and every error is reported at once with its path.
+ * Renamed keys are listed in renames.ts.
+ * size: one schema is the point: every option, its default and its limits where an operator looks for them.
  */
 import { z } from "zod";
 import { parseCidr } from "../util/cidr.js";
@@ -17,7 +19,9 @@ const listenSpec = z
 const retention = (count: number, ageSeconds: number) =>
   z
     .object({
+      /** Jobs kept at most (each use gives its default). */
       count: z.number().int().min(0).max(1_000_000).default(count),
+      /** Seconds a job is kept at most (each use gives its default). */
       ageSeconds: z
         .number()
         .int()
@@ -30,10 +34,15 @@ const retention = (count: number, ageSeconds: number) =>
 
 /** The fields of a two-threshold alert: fire at `high` held for `forSeconds`, clear at `low` held for `clearForSeconds`. */
 const marks = (high: number, low: number, forSeconds: number, clearForSeconds: number) => ({
+  /** @defaultValue true */
   enabled: z.boolean().default(true),
+  /** Fire at or above this (each alert gives its default). */
   high: z.number().min(0).default(high),
+  /** Clear at or below this (each alert gives its default). */
   low: z.number().min(0).default(low),
+  /** Seconds at or above `high` before the alert fires (each alert gives its default). */
   forSeconds: z.number().min(0).default(forSeconds),
+  /** Seconds at or below `low` before the alert clears (each alert gives its default). */
   clearForSeconds: z.number().min(0).default(clearForSeconds),
 });
 const lowNotAboveHigh = { message: "low must not be above high", path: ["low"] };
@@ -54,11 +63,13 @@ const shareHysteresis = (
   z
     .object({
       ...marks(marksOf.high, marksOf.low, marksOf.forSeconds, marksOf.clearForSeconds),
+      /** Fire at or above this share (each alert gives its default). */
       high: z.number().min(0).max(1).default(marksOf.high),
+      /** Clear at or below this share (each alert gives its default). */
       low: z.number().min(0).max(1).default(marksOf.low),
-      /** Length of the sliding window. */
+      /** Length of the sliding window (each alert gives its default). */
       windowSeconds: count(windowSeconds, 10, 86_400),
-      /** The least events in the window for the share to count. */
+      /** The least events in the window for the share to count (each alert gives its default). */
       minEvents: count(minEvents, 1),
     })
     .strict()
@@ -97,8 +108,11 @@ export const milterSchema = z
     eomDeadlineMs: ms(2000),
     /** While end of message runs longer than this, send SMFIR_PROGRESS at this interval. @defaultValue 5000 */
     progressIntervalMs: ms(5000, 100),
-    /** What a missed deadline or a failed handler becomes. @defaultValue "continue" */
-    failMode: z.enum(["continue", "tempfail"]).default("continue"),
+    /**
+     * What a message gets when the policy misses a stage's deadline or its handler throws (reasons `<stage>-deadline`,
+     * `<stage>-error`, `<stage>-safety-timeout`). Formerly `milter.failMode`. @defaultValue "continue"
+     */
+    deadlineFailMode: z.enum(["continue", "tempfail"]).default("continue"),
     /**
      * Stages that are only observed and get no-reply flags when the MTA offers them (a stage the policy decides at is
      * never promised). Every write the milter saves is a wake-up saved on both sides. DATA stays answered: a milter
@@ -126,11 +140,13 @@ export const redisSchema = z
      * private redis-server in the state directory. @defaultValue null
      */
     url: z.string().url().nullable().default(null),
+    /** How `url` (or the nodes below) is reached. @defaultValue "standalone" */
     mode: z.enum(["standalone", "cluster", "sentinel"]).default("standalone"),
-    /** Cluster seed nodes, "host:port". */
+    /** Cluster seed nodes, "host:port". @defaultValue [] */
     clusterNodes: z.array(z.string()).default([]),
-    /** Sentinel endpoints "host:port" and the master's name. */
+    /** Sentinel endpoints, "host:port". @defaultValue [] */
     sentinels: z.array(z.string()).default([]),
+    /** The master's name at the sentinels. @defaultValue "mymaster" */
     sentinelName: z.string().default("mymaster"),
     /** Key prefix; keys carry hash tags so that a Redis Cluster works. @defaultValue "fg" */
     prefix: z
@@ -198,8 +214,11 @@ export const campaignsSchema = z
     /** A campaign is bulk when it passes any of these within the window. */
     bulk: z
       .object({
+        /** @defaultValue 50 */
         copies: count(50, 1),
+        /** Distinct recipients. @defaultValue 50 */
         recipients: count(50, 1),
+        /** Distinct envelope senders. @defaultValue 20 */
         senders: count(20, 1),
       })
       .strict()
@@ -211,8 +230,11 @@ export const policySchema = z
   .object({
     /** Decide and tag, never reject or tempfail. Switchable at run time. @defaultValue false */
     shadow: z.boolean().default(false),
-    /** What a slow or failed dependency (Redis, the pool) becomes. @defaultValue "continue" */
-    failMode: z.enum(["continue", "tempfail"]).default("continue"),
+    /**
+     * What a message gets when a dependency (Redis, the fingerprint pool) is slow, down or fails (reasons
+     * redis-timeout, pool-full, …). Formerly `policy.failMode`. @defaultValue "continue"
+     */
+    dependencyFailMode: z.enum(["continue", "tempfail"]).default("continue"),
     /**
      * What a message of which no fingerprint can be made becomes (`skipped; reason=unparsed` or `thread-died`: the
      * message itself, not a dependency, is the cause). Every message a parser limit stops is still fingerprinted from
@@ -225,10 +247,14 @@ export const policySchema = z
     holdSeconds: count(900, 0),
     /** Tempfail bulk campaigns that have no verdict yet. @defaultValue true */
     holdBulk: z.boolean().default(true),
+    /** Solicited bulk that is never held: a match on any list below. */
     allowlist: z
       .object({
+        /** Envelope sender domains (and their subdomains). @defaultValue [] */
         senderDomains: z.array(z.string()).default([]),
+        /** Domains whose DKIM signature passed, per a trusted Authentication-Results header. @defaultValue [] */
         dkimDomains: z.array(z.string()).default([]),
+        /** List-Id values. @defaultValue [] */
         listIds: z.array(z.string()).default([]),
         /** Client addresses or CIDR networks, v4 or v6. @defaultValue [] */
         clientNetworks: z
@@ -254,29 +280,49 @@ export const policySchema = z
   .strict();
 
 const scannerSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("builtin"), threshold: z.number().default(5) }).strict(),
+  /** The built-in rules; spam at or above `threshold` points. */
+  z
+    .object({
+      type: z.literal("builtin"),
+      /** @defaultValue 5 */
+      threshold: z.number().default(5),
+    })
+    .strict(),
+  /** SpamAssassin's spamd. */
   z
     .object({
       type: z.literal("spamd"),
+      /** @defaultValue "127.0.0.1" */
       host: z.string().default("127.0.0.1"),
+      /** @defaultValue 783 */
       port: count(783, 1, 65535),
+      /** @defaultValue 30000 */
       timeoutMs: ms(30_000),
+      /** The user spamd scans as; null: spamd's default. @defaultValue null */
       user: z.string().nullable().default(null),
     })
     .strict(),
+  /** rspamd's HTTP API. */
   z
     .object({
       type: z.literal("rspamd"),
+      /** @defaultValue "http://127.0.0.1:11333" */
       url: z.string().url().default("http://127.0.0.1:11333"),
+      /** @defaultValue 30000 */
       timeoutMs: ms(30_000),
+      /** rspamd's controller password; null: none. @defaultValue null */
       password: z.string().nullable().default(null),
     })
     .strict(),
+  /** ClamAV's clamd (a virus found: spam). */
   z
     .object({
       type: z.literal("clamd"),
+      /** @defaultValue "127.0.0.1" */
       host: z.string().default("127.0.0.1"),
+      /** @defaultValue 3310 */
       port: count(3310, 1, 65535),
+      /** @defaultValue 30000 */
       timeoutMs: ms(30_000),
     })
     .strict(),
@@ -285,6 +331,7 @@ export type ScannerConfig = z.infer<typeof scannerSchema>;
 
 export const queueSchema = z
   .object({
+    /** Queue heavy scans; false: the fast path only (campaign counts, blocks, verdicts already known). @defaultValue true */
     enabled: z.boolean().default(true),
     /** BullMQ queue name. @defaultValue "floodgate-scan" */
     name: z
@@ -313,14 +360,18 @@ export const queueSchema = z
   })
   .strict();
 
-export const workerSchema = z
+/** The heavy-scan worker processes (BullMQ); formerly the section `worker`. */
+export const scanWorkerSchema = z
   .object({
     /** Worker processes `floodgate run` starts beside the milter; 0 for none. @defaultValue 1 */
     processes: count(1, 0, 64),
     /** Jobs at once per process. @defaultValue 4 */
     concurrency: count(4, 1, 1000),
+    /** A job whose scanners have not answered by then fails (and is retried). @defaultValue 60000 */
     jobTimeoutMs: ms(60_000),
+    /** Tries per job, the first included. @defaultValue 3 */
     attempts: count(3, 1, 100),
+    /** First retry delay, doubled on each attempt. @defaultValue 2000 */
     backoffMs: ms(2000),
     /** A job's lock, renewed while it runs; a worker process that dies loses it after this long. @defaultValue 30000 */
     lockDurationMs: ms(30_000, 1000),
@@ -330,6 +381,7 @@ export const workerSchema = z
     maxStalledCount: count(2, 0, 100),
     /** A verdict from a score at or above this is spam. @defaultValue 5 */
     spamScore: z.number().default(5),
+    /** Tried in order; the first that answers gives the verdict. @defaultValue [{ type: "builtin", threshold: 5 }] */
     scanners: z
       .array(scannerSchema)
       .min(1)
@@ -376,6 +428,7 @@ export const alertsSchema = z
       .array(
         z
           .object({
+            /** Where to POST; required. */
             url: z.string().url(),
             /** Each attempt gives up after this long. @defaultValue 5000 */
             timeoutMs: ms(5000),
@@ -396,37 +449,52 @@ export const alertsSchema = z
      * directory (delivered after a restart too); past this the oldest are dropped, counted and logged. @defaultValue 1000
      */
     spoolMaxNotifications: count(1000, 10, 100_000),
+    /** FloodgateScanBacklogHigh: scan jobs waiting. @defaultValue high 1000, low 100, for 60 s, clear for 120 s */
     backlog: hysteresis(1000, 100).prefault({}),
+    /** FloodgateScanJobTooOld: age of the oldest waiting scan job, seconds. @defaultValue high 300, low 60, for 60 s, clear for 120 s */
     oldestJobAgeSeconds: hysteresis(300, 60).prefault({}),
-    /** Arrival rate minus completion rate, jobs per second. */
+    /** Arrival rate minus completion rate, jobs per second. @defaultValue high 5, low 0, for 60 s, clear for 120 s */
     backlogGrowth: hysteresis(5, 0).prefault({}),
-    /** FloodgateRedisDown (critical): seconds the fast-path Redis has not answered its probe (one a second). */
+    /** FloodgateRedisDown (critical): seconds the fast-path Redis has not answered its probe (one a second).
+     * @defaultValue high 10, low 0, for 0 s, clear for 10 s
+     */
     redisDown: hysteresis(10, 0, 0, 10).prefault({}),
-    /** FloodgateFailModeHigh (critical): share of messages decided by a fail mode, any reason, over the window. */
+    /** FloodgateFailModeHigh (critical): share of messages decided by a fail mode, any reason, over the window.
+     * @defaultValue high 0.25, low 0.05, for 30 s, clear for 60 s, window 120 s, at least 10 messages
+     */
     failModes: shareHysteresis({ high: 0.25, low: 0.05, forSeconds: 30, clearForSeconds: 60 }, 120, 10).prefault({}),
-    /** FloodgatePoolSaturated: share of messages the fingerprint pool refused (full, down) or timed out. */
+    /** FloodgatePoolSaturated: share of messages the fingerprint pool refused (full, down) or timed out.
+     * @defaultValue high 0.25, low 0.05, for 30 s, clear for 60 s, window 120 s, at least 10 messages
+     */
     poolSaturated: shareHysteresis({ high: 0.25, low: 0.05, forSeconds: 30, clearForSeconds: 60 }, 120, 10).prefault(
       {},
     ),
-    /** FloodgateQueueUnobservable: seconds the scan queue could not be sampled. */
+    /** FloodgateQueueUnobservable: seconds the scan queue could not be sampled. @defaultValue high 30, low 0, for 0 s, clear for 10 s */
     queueUnobservable: hysteresis(30, 0, 0, 10).prefault({}),
-    /** FloodgateScanJobsFailing (critical): share of finished scan jobs that failed for good over the window. */
+    /** FloodgateScanJobsFailing (critical): share of finished scan jobs that failed for good over the window.
+     * @defaultValue high 0.9, low 0.5, for 0 s, clear for 120 s, window 600 s, at least 3 jobs
+     */
     scanJobsFailing: shareHysteresis({ high: 0.9, low: 0.5, forSeconds: 0, clearForSeconds: 120 }, 600, 3).prefault({}),
     /** FloodgateConfigReloadRefused: fires once when a reload is refused, resolves on the next reload that applies. */
     reloadRefused: z
-      .object({ enabled: z.boolean().default(true) })
+      .object({
+        /** @defaultValue true */
+        enabled: z.boolean().default(true),
+      })
       .strict()
       .prefault({}),
-    /** FloodgateAlertsUndelivered: seconds the oldest alert notification has waited for its webhook. */
+    /** FloodgateAlertsUndelivered: seconds the oldest alert notification has waited for its webhook.
+     * @defaultValue high 300, low 0, for 0 s, clear for 0 s */
     undelivered: hysteresis(300, 0, 0, 0).prefault({}),
     /** The MTA's queue, when `mtaQueue.mta` samples it. */
     mtaQueue: z
       .object({
-        /** FloodgateMtaDeferredHigh: messages in the deferred queue. */
+        /** FloodgateMtaDeferredHigh: messages in the deferred queue. @defaultValue high 200, low 50, for 300 s, clear for 300 s */
         deferred: hysteresis(200, 50, 300, 300).prefault({}),
-        /** FloodgateMtaMessageOld (critical): seconds the oldest message has been in the queue. */
+        /** FloodgateMtaMessageOld (critical): seconds the oldest message has been in the queue.
+         * @defaultValue high 3600, low 1800, for 0 s, clear for 300 s */
         oldestMessageSeconds: hysteresis(3600, 1800, 0, 300).prefault({}),
-        /** FloodgateMtaQueueUnobservable: seconds the MTA's queue could not be sampled. */
+        /** FloodgateMtaQueueUnobservable: seconds the MTA's queue could not be sampled. @defaultValue high 300, low 0, for 0 s, clear for 0 s */
         unobservableSeconds: hysteresis(300, 0, 0, 0).prefault({}),
       })
       .strict()
@@ -439,11 +507,13 @@ export const alertsSchema = z
         noAcceptedMinSessions: count(3, 1),
         /** No MTA connected this long. @defaultValue 1800 */
         noConnectionSeconds: count(1800, 1),
-        /** Reject ratio over the window. */
+        /** Reject ratio over the window. @defaultValue high 0.5, low 0.3, for 60 s, clear for 120 s */
         rejectRatio: hysteresis(0.5, 0.3).prefault({}),
+        /** Tempfail ratio over the window. @defaultValue high 0.5, low 0.3, for 60 s, clear for 120 s */
         tempfailRatio: hysteresis(0.5, 0.3).prefault({}),
-        /** Window of the ratios, and the least messages in it for a ratio to count. */
+        /** Window of the ratios, seconds. @defaultValue 300 */
         ratioWindowSeconds: count(300, 10),
+        /** The least messages in the window for a ratio to count. @defaultValue 20 */
         ratioMinMessages: count(20, 1),
       })
       .strict()
@@ -524,7 +594,7 @@ export const configSchema = z
     campaigns: campaignsSchema.prefault({}),
     policy: policySchema.prefault({}),
     queue: queueSchema.prefault({}),
-    worker: workerSchema.prefault({}),
+    scanWorker: scanWorkerSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     mtaQueue: mtaQueueSchema.prefault({}),

@@ -45,6 +45,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     return 2;
   }
   const logger = createLogger(loaded.config.log.level);
+  for (const warning of loaded.warnings) logger.warn({ path: options.configPath }, warning);
   const metrics = createMetrics();
   const live = new LiveConfig(loaded.config, { path: options.configPath, env, logger, metrics });
   const daemon = await startDaemon(live, logger, options.configPath, metrics);

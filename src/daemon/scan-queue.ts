@@ -44,13 +44,13 @@ export function startScanQueue(deps: ScanQueueDeps, stops: StopStack): DaemonSca
     metrics: deps.metrics,
   });
   stops.push(() => producer.close());
-  if (c.worker.processes <= 0) return { producer, bullmq, workerProcesses: 0 };
-  const processes = spawnScanWorkers(c.worker.processes, {
+  if (c.scanWorker.processes <= 0) return { producer, bullmq, workerProcesses: 0 };
+  const processes = spawnScanWorkers(c.scanWorker.processes, {
     ...(deps.configPath ? { configPath: deps.configPath } : {}),
     redisUrl: deps.redis.url,
     logger: deps.logger,
     env: { FLOODGATE_LOG_LEVEL: c.log.level },
   });
   stops.push(() => processes.stop(10_000));
-  return { producer, bullmq, workerProcesses: c.worker.processes };
+  return { producer, bullmq, workerProcesses: c.scanWorker.processes };
 }

@@ -170,7 +170,9 @@ export async function runSmtpFloodPaths(
     else {
       try {
         if (!daemonAvailable()) throw new Error("floodgate run is not built");
-        const scanners: ConfigOverrides = spamd ? { worker: { scanners: [{ type: "spamd", port: spamd.port }] } } : {};
+        const scanners: ConfigOverrides = spamd
+          ? { scanWorker: { scanners: [{ type: "spamd", port: spamd.port }] } }
+          : {};
         await withBenchDaemon(options, "smtp-flood", scanners, (d) => through("postfix + floodgate", d.spec));
       } catch (e) {
         out.push({ name: "postfix + floodgate", result: null, error: errText(e) });

@@ -4,7 +4,7 @@
  * X-Floodgate-Campaign label for the engine to write. Every other stage is only observed.
  *
  * Everything runs inside the Deadline the engine hands over, a little shorter than its own: a slow or failed dependency
- * (pool, Redis) yields `policy.failMode` with the precise reason, counted in floodgate_fail_mode_total, never a hung
+ * (pool, Redis) yields `policy.dependencyFailMode` with the precise reason, counted in floodgate_fail_mode_total, never a hung
  * MTA. (The engine's session observer counts floodgate_messages_total for every message, including those whose policy
  * missed the deadline.) The configuration is read at each message, so a reload or the shadow switch applies to the
  * next one.
@@ -215,7 +215,7 @@ class FloodgatePolicy implements MilterPolicy {
   }
 
   private fail(ctx: SessionContext, cfg: Config, reason: FailReason, detail: Record<string, unknown>) {
-    const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.failMode;
+    const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.dependencyFailMode;
     this.deps.metrics.failModeTotal.inc({ reason, mode });
     this.failLog(reason, { session: ctx.id, ...detail });
     return answer(failOutcome(reason, mode, cfg.policy.shadow), null);

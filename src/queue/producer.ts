@@ -102,8 +102,8 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
       jobId,
       // Throttle: one scan per deduplication id until it finishes, and no new first scan for a re-scan period.
       deduplication: { id: dedupId, ttl: cfg.queue.rescanAfterSeconds * 1000 },
-      attempts: cfg.worker.attempts,
-      backoff: { type: "exponential", delay: cfg.worker.backoffMs },
+      attempts: cfg.scanWorker.attempts,
+      backoff: { type: "exponential", delay: cfg.scanWorker.backoffMs },
       removeOnComplete: { age: cfg.queue.keepCompleted.ageSeconds, count: cfg.queue.keepCompleted.count },
       removeOnFail: { age: cfg.queue.keepFailed.ageSeconds, count: cfg.queue.keepFailed.count },
     });

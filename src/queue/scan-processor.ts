@@ -25,7 +25,7 @@ export interface ScanWorkerOptions {
   logger: Logger;
   /** The store to write verdicts to; by default one over a connection of its own (closed with the worker). */
   store?: CampaignStore;
-  /** The scanners; by default `createScanners(config.worker.scanners)`. */
+  /** The scanners; by default `createScanners(config.scanWorker.scanners)`. */
   scanners?: Scanner[];
   /** The metrics the worker counts in: jobs completed. */
   metrics?: Pick<FloodgateMetrics, "scanJobsCompletedTotal">;
@@ -48,7 +48,7 @@ export async function processScanJob(
   deps: { config: Config; scanners: readonly Scanner[]; store: CampaignStore; logger: Logger; signal?: AbortSignal },
 ): Promise<ScanVerdict> {
   const { config, scanners, store, logger } = deps;
-  const timeout = AbortSignal.timeout(config.worker.jobTimeoutMs);
+  const timeout = AbortSignal.timeout(config.scanWorker.jobTimeoutMs);
   const signal = deps.signal ? AbortSignal.any([deps.signal, timeout]) : timeout;
   const message = await decodePayload(data.messageGzipBase64, config.queue.maxPayloadBytes);
   let result;
@@ -60,12 +60,12 @@ export async function processScanJob(
       ),
     );
   } catch (err) {
-    if (timeout.aborted) throw new ScanJobTimeoutError(`scan not done within ${config.worker.jobTimeoutMs} ms`);
+    if (timeout.aborted) throw new ScanJobTimeoutError(`scan not done within ${config.scanWorker.jobTimeoutMs} ms`);
     throw err;
   }
   const verdict: ScanVerdict = {
     verdict: judgeScan(result, result.saysHam, {
-      spamScore: config.worker.spamScore,
+      spamScore: config.scanWorker.spamScore,
       hamMargin: config.verdicts.hamMargin,
     }),
     score: result.score,
@@ -85,7 +85,7 @@ export async function processScanJob(
 /** Start a worker in this process. */
 export async function startScanWorker(options: ScanWorkerOptions): Promise<ScanWorkerHandle> {
   const { config, redisUrl, logger } = options;
-  const w = config.worker;
+  const w = config.scanWorker;
   const scanners = options.scanners ?? createScanners(w.scanners);
   const connections: (Redis | Cluster)[] = [];
   let store = options.store;

@@ -1,5 +1,5 @@
 /**
- * The scanners a worker process runs, built from `config.worker.scanners`, and the rule that runs them:
+ * The scanners a worker process runs, built from `config.scanWorker.scanners`, and the rule that runs them:
  * in order, the first that answers wins; when none answers the scan fails (and the job is retried).
  */
 import type { ScannerConfig } from "../config/schema.js";

@@ -19,7 +19,7 @@ export const SAFETY_MARGIN_MS = 1000;
 export interface StageBudgets {
   /** A stage before end of message: the policy's handler must answer within it. */
   commandMs: number;
-  /** End of message: the engine applies `milter.failMode` with reason eom-deadline after it. */
+  /** End of message: the engine applies `milter.deadlineFailMode` with reason eom-deadline after it. */
   eomMs: number;
   /** The policy's deadline at end of message (the Deadline it is handed). */
   policyEomMs: number;

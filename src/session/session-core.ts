@@ -31,7 +31,7 @@ export interface SessionSettings {
   commandDeadlineMs: number;
   eomDeadlineMs: number;
   progressIntervalMs: number;
-  failMode: FailMode;
+  deadlineFailMode: FailMode;
   noReplyStages: readonly Stage[];
   statusHeader: string;
 }
@@ -229,7 +229,7 @@ export class SessionCore implements SessionContext {
    * Returns the mode.
    */
   failModeApplied(reason: string): FailMode {
-    const mode = this.settings().failMode;
+    const mode = this.settings().deadlineFailMode;
     this.observer.failMode?.(reason, mode);
     this.txn?.skipReasons.push(reason);
     return mode;

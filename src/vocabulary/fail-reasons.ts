@@ -13,19 +13,25 @@ export type FailMode = "continue" | "tempfail";
 /** A reason's entry: which setting chooses its fail mode, and what went wrong. */
 export interface FailReasonEntry {
   /** The configuration key whose fail mode applies. */
-  readonly setting: "milter.failMode" | "policy.failMode" | "policy.unparsedAction";
+  readonly setting: "milter.deadlineFailMode" | "policy.dependencyFailMode" | "policy.unparsedAction";
   /** What went wrong, for operators. */
   readonly cause: string;
 }
 
 /** The reasons the policy gives when a dependency is down, slow or refuses the message. */
 export const POLICY_FAIL_REASONS = {
-  "redis-timeout": { setting: "policy.failMode", cause: "Redis did not answer within the policy's deadline" },
-  "redis-down": { setting: "policy.failMode", cause: "Redis cannot be reached, is loading, or is failing over" },
-  "redis-error": { setting: "policy.failMode", cause: "Redis answered the campaign lookup with an error" },
-  "pool-full": { setting: "policy.failMode", cause: "the fingerprint pool's queue is full" },
-  "pool-timeout": { setting: "policy.failMode", cause: "the fingerprint pool did not answer within the deadline" },
-  "pool-down": { setting: "policy.failMode", cause: "the fingerprint pool is not running" },
+  "redis-timeout": { setting: "policy.dependencyFailMode", cause: "Redis did not answer within the policy's deadline" },
+  "redis-down": {
+    setting: "policy.dependencyFailMode",
+    cause: "Redis cannot be reached, is loading, or is failing over",
+  },
+  "redis-error": { setting: "policy.dependencyFailMode", cause: "Redis answered the campaign lookup with an error" },
+  "pool-full": { setting: "policy.dependencyFailMode", cause: "the fingerprint pool's queue is full" },
+  "pool-timeout": {
+    setting: "policy.dependencyFailMode",
+    cause: "the fingerprint pool did not answer within the deadline",
+  },
+  "pool-down": { setting: "policy.dependencyFailMode", cause: "the fingerprint pool is not running" },
   unparsed: { setting: "policy.unparsedAction", cause: "no fingerprint can be made of the message" },
   "thread-died": {
     setting: "policy.unparsedAction",
@@ -41,7 +47,7 @@ export type UnparsedReason = {
   [R in FailReason]: (typeof POLICY_FAIL_REASONS)[R]["setting"] extends "policy.unparsedAction" ? R : never;
 }[FailReason];
 
-/** Whether a reason is about the message (`policy.unparsedAction`) rather than a dependency (`policy.failMode`). */
+/** Whether a reason is about the message (`policy.unparsedAction`) rather than a dependency (`policy.dependencyFailMode`). */
 export function isUnparsed(reason: FailReason): reason is UnparsedReason {
   return POLICY_FAIL_REASONS[reason].setting === "policy.unparsedAction";
 }
@@ -51,10 +57,10 @@ export function isUnparsed(reason: FailReason): reason is UnparsedReason {
  * missed the stage's deadline or threw, or (libmilter engine) JavaScript did not answer the shim in time.
  */
 export const STAGE_FAIL_KINDS = {
-  deadline: { setting: "milter.failMode", cause: "the policy did not answer within the stage's deadline" },
-  error: { setting: "milter.failMode", cause: "the policy's handler for the stage threw" },
+  deadline: { setting: "milter.deadlineFailMode", cause: "the policy did not answer within the stage's deadline" },
+  error: { setting: "milter.deadlineFailMode", cause: "the policy's handler for the stage threw" },
   "safety-timeout": {
-    setting: "milter.failMode",
+    setting: "milter.deadlineFailMode",
     cause: "libmilter engine: JavaScript did not answer the shim within the deadline plus its safety margin",
   },
 } as const satisfies Record<string, FailReasonEntry>;

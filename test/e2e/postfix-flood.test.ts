@@ -59,7 +59,7 @@ describe("a flood through Postfix", () => {
       redis: { url: redis.url },
       campaigns: { bulk: { copies: 5, recipients: 5, senders: 1000 } },
       policy: { holdBulk: true, holdSeconds: 600 },
-      worker: { processes: 0, scanners: [{ type: "builtin" }] },
+      scanWorker: { processes: 0, scanners: [{ type: "builtin" }] },
     });
     postfix = await startPostfix({ milter: daemon.milter, defaultAction: "tempfail", users: USERS });
   });

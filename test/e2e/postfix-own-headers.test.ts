@@ -32,9 +32,9 @@ for (const engine of ["typescript", "libmilter"] as const) {
       daemon = await startDaemonProcess({
         milter: { engine },
         redis: { url: redis.url, commandTimeoutMs: 200 },
-        policy: { holdBulk: false, failMode: "continue" },
+        policy: { holdBulk: false, dependencyFailMode: "continue" },
         queue: { enabled: false },
-        worker: { processes: 0 },
+        scanWorker: { processes: 0 },
       });
       lab = await startPostfix({ milter: daemon.milter, defaultAction: "tempfail" });
     });

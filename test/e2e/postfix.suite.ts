@@ -176,7 +176,7 @@ function defineTcp(engine: EngineName): void {
       assert.equal(copies(lab!, "reject-rcpt", m.messageId), 0);
     });
 
-    void test("a handler that answers too late gets failMode continue: delivered with the status header", async () => {
+    void test("a handler that answers too late gets deadlineFailMode continue: delivered with the status header", async () => {
       const m = buildMessage({ from: FROM, to: ["dave@box.lab"], subject: "slow" });
       const result = await sendMail({ port: lab!.smtpPort, from: FROM, to: ["dave@box.lab"], data: m.data });
       assert.equal(result.accepted, true, result.finalLines.join("\n"));
@@ -187,8 +187,8 @@ function defineTcp(engine: EngineName): void {
       assertNoDefaultAction(lab!.maillog());
     });
 
-    void test("a handler that answers too late gets failMode tempfail: Floodgate's 451, not Postfix's", async () => {
-      milter.failMode = "tempfail";
+    void test("a handler that answers too late gets deadlineFailMode tempfail: Floodgate's 451, not Postfix's", async () => {
+      milter.deadlineFailMode = "tempfail";
       try {
         const m = buildMessage({ from: FROM, to: ["dave@box.lab"], subject: "slow" });
         const result = await sendMail({ port: lab!.smtpPort, from: FROM, to: ["dave@box.lab"], data: m.data });
@@ -197,7 +197,7 @@ function defineTcp(engine: EngineName): void {
         assert.deepEqual(result.finalLines, [`451 4.7.1 ${String(expected.reply.text)}`]);
         assertNoDefaultAction(lab!.maillog());
       } finally {
-        milter.failMode = "continue";
+        milter.deadlineFailMode = "continue";
       }
     });
 

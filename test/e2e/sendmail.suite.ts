@@ -102,7 +102,7 @@ export function defineSendmailSuite(engine: EngineName): void {
       ]);
     });
 
-    void test("a handler that answers too late gets failMode continue: relayed with the status header", async () => {
+    void test("a handler that answers too late gets deadlineFailMode continue: relayed with the status header", async () => {
       const m = buildMessage({ from: FROM, to: ["bob@box.lab"], subject: "slow" });
       const result = await sendMail({ port: lab!.smtpPort, from: FROM, to: ["bob@box.lab"], data: m.data });
       assert.equal(result.accepted, true, result.finalLines.join("\n"));
@@ -111,8 +111,8 @@ export function defineSendmailSuite(engine: EngineName): void {
       assert.deepEqual(headerValues(got, TAG_HEADER), []);
     });
 
-    void test("a handler that answers too late gets failMode tempfail: Floodgate's 451, not Sendmail's F=T", async () => {
-      milter.failMode = "tempfail";
+    void test("a handler that answers too late gets deadlineFailMode tempfail: Floodgate's 451, not Sendmail's F=T", async () => {
+      milter.deadlineFailMode = "tempfail";
       try {
         const m = buildMessage({ from: FROM, to: ["bob@box.lab"], subject: "slow" });
         const result = await sendMail({ port: lab!.smtpPort, from: FROM, to: ["bob@box.lab"], data: m.data });
@@ -120,7 +120,7 @@ export function defineSendmailSuite(engine: EngineName): void {
         assert.ok(expected.kind === "tempfail" && expected.reply);
         assert.deepEqual(result.finalLines, [`451 4.7.1 ${String(expected.reply.text)}`]);
       } finally {
-        milter.failMode = "continue";
+        milter.deadlineFailMode = "continue";
       }
     });
   });

@@ -43,7 +43,7 @@ describe("alerting on the running daemon", () => {
     cleanups.push(() => hook.close());
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },
-      worker: { processes: 0, scanners: [{ type: "builtin" }] },
+      scanWorker: { processes: 0, scanners: [{ type: "builtin" }] },
       policy: { holdBulk: false },
       alerts: {
         evaluateIntervalMs: 200,
@@ -108,7 +108,7 @@ describe("alerting on the running daemon", () => {
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },
       queue: { enabled: false },
-      worker: { processes: 0 },
+      scanWorker: { processes: 0 },
       alerts: {
         evaluateIntervalMs: 200,
         webhooks: [{ url: hook.url, backoffMs: 100 }],

@@ -30,9 +30,9 @@ describe("floodgate run: a flood of one campaign", () => {
     daemon = await startDaemonProcess({
       redis: { url: redis.url, commandTimeoutMs: 200 },
       // Counting only: no bulk hold and no scan, so the test sees the fast path alone.
-      policy: { holdBulk: false, failMode: "continue" },
+      policy: { holdBulk: false, dependencyFailMode: "continue" },
       queue: { enabled: false },
-      worker: { processes: 0 },
+      scanWorker: { processes: 0 },
     });
     const spam = loadSpam({ limit: 40 }).find((m) => m.bytes.length > 2000 && m.bytes.length < 8000)!;
     const base = await campaignBase(spam.bytes);

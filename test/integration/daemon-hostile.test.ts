@@ -42,7 +42,7 @@ describe("floodgate run: hostile messages", () => {
       redis: { url: redis.url },
       policy: { holdBulk: false },
       queue: { enabled: false },
-      worker: { processes: 0 },
+      scanWorker: { processes: 0 },
     });
   });
 

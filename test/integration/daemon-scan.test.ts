@@ -41,7 +41,7 @@ describe("heavy scans through the daemon with spamd", () => {
       redis: { url: redis.url },
       policy: { holdBulk: false },
       queue: { rescanAfterCopies: 2000, rescanAfterSeconds: 3600 },
-      worker: { processes: 1, concurrency: 2, scanners: [{ type: "spamd", port: spamd.port, timeoutMs: 60_000 }] },
+      scanWorker: { processes: 1, concurrency: 2, scanners: [{ type: "spamd", port: spamd.port, timeoutMs: 60_000 }] },
     });
   });
 
@@ -92,7 +92,7 @@ describe("heavy scans through the daemon with spamd", () => {
       redis: { url: redis.url, prefix: "budget" },
       milter: { eomDeadlineMs: 30_000 },
       queue: { verdictWaitMs: 25_000 },
-      worker: { processes: 1, scanners: [{ type: "spamd", port: spamd.port, timeoutMs: 20_000 }] },
+      scanWorker: { processes: 1, scanners: [{ type: "spamd", port: spamd.port, timeoutMs: 20_000 }] },
     });
     try {
       const client = await MilterClient.connect(budget.milter);

@@ -61,7 +61,7 @@ const settings = {
   noReplyStages: ["header", "body"] as const,
   commandDeadlineMs: 300,
   eomDeadlineMs: 300,
-  failMode: "continue" as SessionSettings["failMode"],
+  deadlineFailMode: "continue" as SessionSettings["deadlineFailMode"],
 };
 /** What the libmilter engine reads at each wake-up: a test swaps it to play a reload. */
 let current = settings;
@@ -237,7 +237,7 @@ void describe("libmilter engine", () => {
   });
 
   void test("a reload reaches the C side: its safety timeout now applies fail mode tempfail", async () => {
-    current = { ...settings, failMode: "tempfail" };
+    current = { ...settings, deadlineFailMode: "tempfail" };
     try {
       const { results } = await run(lib.addresses[0]!, { style: "postfix" }, [
         message("tag", [STALL_RCPT, "bob@box.lab"]),

@@ -300,7 +300,7 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.equal(header(r, "X-Floodgate-Status"), "skipped; reason=pool-full");
     assert.equal(header(r, "X-Floodgate-Campaign"), undefined);
     assert.equal(await counterValue(metrics.failModeTotal, { reason: "pool-full", mode: "continue" }), before + 1);
-    config.policy.failMode = "tempfail";
+    config.policy.dependencyFailMode = "tempfail";
     const beforeTempfail = await counterValue(metrics.failModeTotal, { reason: "pool-full", mode: "tempfail" });
     const t = await answer(policy, "x");
     assert.equal(t.verdict.kind, "tempfail");
@@ -313,7 +313,7 @@ void describe("Floodgate policy (real Redis)", () => {
   void test("no fingerprint of the message itself: policy.unparsedAction (tempfail by default), not the fail mode", async () => {
     for (const reason of ["thread-died", "unparsed"] as const) {
       const { policy, config } = setup(() => undefined, fakePool({ status: "skipped", reason }));
-      assert.equal(config.policy.failMode, "continue");
+      assert.equal(config.policy.dependencyFailMode, "continue");
       const before = await counterValue(metrics.failModeTotal, { reason, mode: "tempfail" });
       const t = await answer(policy, "x");
       assert.equal(t.verdict.kind, "tempfail", "a message Floodgate cannot read does not go out unfiltered");

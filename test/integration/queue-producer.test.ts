@@ -26,7 +26,7 @@ function testConfig(redisUrl: string, overrides: { queue?: object; worker?: obje
   return configSchema.parse({
     redis: { url: redisUrl, prefix: uniquePrefix("scan") },
     queue: { enqueueTimeoutMs: 10_000, ...overrides.queue },
-    worker: { scanners: [{ type: "builtin" }], lockDurationMs: 5000, stalledIntervalMs: 2000, ...overrides.worker },
+    scanWorker: { scanners: [{ type: "builtin" }], lockDurationMs: 5000, stalledIntervalMs: 2000, ...overrides.worker },
   });
 }
 

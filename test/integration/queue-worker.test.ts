@@ -75,7 +75,7 @@ void describe("scan worker processes", () => {
     const raw = {
       redis: { prefix: uniquePrefix("wk") },
       queue: { enqueueTimeoutMs: 10_000 },
-      worker: { lockDurationMs: 5000, stalledIntervalMs: 2000, maxStalledCount: 3, backoffMs: 500, ...worker },
+      scanWorker: { lockDurationMs: 5000, stalledIntervalMs: 2000, maxStalledCount: 3, backoffMs: 500, ...worker },
       log: { level: process.env["TEST_LOG_LEVEL"] ?? "warn" },
     };
     const configPath = join(dir, `${raw.redis.prefix}.yaml`);

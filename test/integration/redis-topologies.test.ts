@@ -67,7 +67,7 @@ describe("Redis Cluster", () => {
     daemon = await startDaemonProcess({
       redis: { url: `redis://${cluster.nodes[0]}`, mode: "cluster", clusterNodes: cluster.nodes },
       policy: { holdBulk: false },
-      worker: { processes: 1, scanners: [{ type: "builtin" }] },
+      scanWorker: { processes: 1, scanners: [{ type: "builtin" }] },
     });
   });
   after(async () => {
@@ -88,7 +88,7 @@ describe("Redis behind Sentinel", () => {
     daemon = await startDaemonProcess({
       redis: { url: redis.url, mode: "sentinel", sentinels: sentinel.nodes, sentinelName: "mymaster" },
       policy: { holdBulk: false },
-      worker: { processes: 1, scanners: [{ type: "builtin" }] },
+      scanWorker: { processes: 1, scanners: [{ type: "builtin" }] },
     });
   });
   after(async () => {

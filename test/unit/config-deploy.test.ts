@@ -36,7 +36,7 @@ void describe("deploy/", () => {
     const r = loadConfig(deploy("floodgate.example.yaml"), {});
     assert.ok(r.ok, r.ok ? "" : formatConfigErrors(r.errors));
     assert.equal(r.config.policy.shadow, true);
-    assert.equal(r.config.worker.scanners[0]?.type, "spamd");
+    assert.equal(r.config.scanWorker.scanners[0]?.type, "spamd");
     assert.equal(r.config.metrics.host, "127.0.0.1");
   });
 

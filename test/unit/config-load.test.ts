@@ -2,14 +2,16 @@
 // overrides, YAML syntax errors, redaction of secrets, and `floodgate check-config`.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatConfigErrors, loadConfig, parseConfigText, type ConfigError } from "../../src/config/load.js";
 import { redactConfig } from "../../src/config/redact.js";
+import { RENAMES } from "../../src/config/renames.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { checkConfigCommand } from "../../src/cli/check-config-command.js";
 import { sink } from "../support/output.js";
+import { projectRoot } from "../../src/util/paths.js";
 
 function errorsOf(text: string, env: NodeJS.ProcessEnv = {}): ConfigError[] {
   const r = parseConfigText(text, env);
@@ -71,10 +73,10 @@ void describe("loadConfig", () => {
   });
 
   void test("a scanner of an unknown type names the types there are", () => {
-    const errors = errorsOf("worker:\n  scanners:\n    - type: clamav\n");
+    const errors = errorsOf("scanWorker:\n  scanners:\n    - type: clamav\n");
     assert.deepEqual(
       errors.map((e) => [e.path, e.line]),
-      [["worker.scanners[0].type", 3]],
+      [["scanWorker.scanners[0].type", 3]],
     );
     assert.match(errors[0]!.message, /must be one of "builtin", "spamd", "rspamd", "clamd"/);
   });
@@ -148,6 +150,35 @@ void describe("loadConfig", () => {
     assert.deepEqual(r.config.policy.allowlist.senderDomains, ["example.org"]);
   });
 
+  void test("renamed keys: the old names still work, each with a warning; old and new together are refused", () => {
+    const r = parseConfigText(
+      "milter:\n  failMode: tempfail\npolicy:\n  failMode: tempfail\nworker:\n  processes: 3\n",
+      { FLOODGATE__WORKER__CONCURRENCY: "7" },
+    );
+    assert.ok(r.ok, r.ok ? "" : formatConfigErrors(r.errors));
+    assert.equal(r.config.milter.deadlineFailMode, "tempfail");
+    assert.equal(r.config.policy.dependencyFailMode, "tempfail");
+    assert.equal(r.config.scanWorker.processes, 3);
+    assert.equal(r.config.scanWorker.concurrency, 7);
+    assert.deepEqual(r.warnings, [
+      "configuration key milter.failMode is now milter.deadlineFailMode; the old name still works",
+      "configuration key policy.failMode is now policy.dependencyFailMode; the old name still works",
+      "configuration key worker is now scanWorker; the old name still works",
+      "FLOODGATE__WORKER__CONCURRENCY: configuration key worker is now scanWorker; the old name still works",
+    ]);
+    const both = errorsOf("milter:\n  failMode: continue\n  deadlineFailMode: tempfail\n");
+    assert.deepEqual(
+      both.map((e) => [e.path, e.message]),
+      [["milter.failMode", "is the old name of milter.deadlineFailMode: set only one"]],
+    );
+  });
+
+  void test("every rename is listed in the README", () => {
+    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+    for (const { from, to } of RENAMES)
+      assert.ok(readme.includes(`| \`${from.join(".")}\` | \`${to.join(".")}\` |`), `${from.join(".")} in README`);
+  });
+
   void test("bad environment overrides are reported with the variable's name, together with the file's errors", () => {
     const errors = errorsOf("log: { level: loud }\n", {
       FLOODGATE_SHADOW: "maybe",
@@ -177,7 +208,7 @@ void describe("redactConfig", () => {
         "    - url: https://hooks.example.com/services/T000/B000/XXXXSECRET?token=abc",
         "      headers: { Authorization: Bearer sekrit }",
         "    - url: http://127.0.0.1:9093/",
-        "worker:",
+        "scanWorker:",
         "  scanners:",
         "    - { type: rspamd, url: 'http://127.0.0.1:11333', password: hunter2 }",
         "    - { type: spamd }",
@@ -193,7 +224,7 @@ void describe("redactConfig", () => {
     assert.equal(red.alerts.webhooks[0]?.url, "https://hooks.example.com/[redacted]");
     assert.deepEqual(red.alerts.webhooks[0]?.headers, { Authorization: "[redacted]" });
     assert.equal(red.alerts.webhooks[1]?.url, "http://127.0.0.1:9093/");
-    assert.deepEqual(red.worker.scanners[0], {
+    assert.deepEqual(red.scanWorker.scanners[0], {
       type: "rspamd",
       url: "http://127.0.0.1:11333/",
       timeoutMs: 30000,

@@ -79,7 +79,7 @@ void describe("session core", () => {
         throw new Error("boom");
       },
     };
-    const { core, logs, failModes } = coreFor(policy, { failMode: "tempfail" });
+    const { core, logs, failModes } = coreFor(policy, { deadlineFailMode: "tempfail" });
     const answers: Verdict[] = [];
     await core.onMail(SENDER, (v) => answers.push(v));
     await core.onRcpt(RECIPIENT, (v) => answers.push(v));

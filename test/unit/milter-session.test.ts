@@ -301,7 +301,7 @@ describe("the session", () => {
 
   test("fail mode tempfail: a 451 that says why", async () => {
     const policy: MilterPolicy = { ...noopPolicy(), endOfMessage: () => Promise.reject(new Error("boom")) };
-    const h = new SessionHarness(policy, { failMode: "tempfail" });
+    const h = new SessionHarness(policy, { deadlineFailMode: "tempfail" });
     h.send(POSTFIX, CONNECT, ...message());
     await h.waitFor(7);
     assert.deepEqual(h.responses.at(-1), {

@@ -124,7 +124,7 @@ function reloadable(settings: SessionSettings): UpdateArgs {
     cmdSafetyMs: budgets.shimCommandMs,
     eomSafetyMs: budgets.shimEomMs,
     progressMs: settings.progressIntervalMs,
-    failTempfail: settings.failMode === "tempfail",
+    failTempfail: settings.deadlineFailMode === "tempfail",
     statusHeader: settings.statusHeader,
   };
 }

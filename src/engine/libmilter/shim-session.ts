@@ -109,7 +109,7 @@ export class LibmilterSession {
           .onEndOfMessage(EMPTY, (verdict, modifications) => this.endOfMessageAnswer(event, verdict, modifications))
           .catch((error: unknown) => {
             this.logger.error({ session: this.id, err: errorText(error) }, "end of message failed");
-            this.send(event, failModeVerdict(this.settings.failMode, stageFailReason("eom", "error")), EMPTY);
+            this.send(event, failModeVerdict(this.settings.deadlineFailMode, stageFailReason("eom", "error")), EMPTY);
           });
       case ev.FG_EV_UNKNOWN:
         this.setMacros(f[1]);

@@ -33,7 +33,7 @@ export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
           summary: (v) =>
             `The fast-path Redis has not answered for ${n(v)} s: campaigns are neither counted nor looked up`,
           description: (s) =>
-            `last error: ${s.redis?.lastError ?? "none"}. Messages get policy.failMode (reason redis-down or ` +
+            `last error: ${s.redis?.lastError ?? "none"}. Messages get policy.dependencyFailMode (reason redis-down or ` +
             `redis-timeout in the status header); the scan queue cannot be sampled or fed.`,
         }
       : null,
@@ -48,7 +48,7 @@ export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
             `policy (alert at ${percent(failModes.high)})`,
           description: (s) =>
             `${n(s.failModes?.total)} messages in the last ${n(s.failModes?.seconds)} s; by reason: ` +
-            `${sharesText(s.failModes)}. With policy.failMode continue they passed unfiltered; with tempfail the ` +
+            `${sharesText(s.failModes)}. With policy.dependencyFailMode continue they passed unfiltered; with tempfail the ` +
             `senders retry.`,
           labels: (s) => ({ reason: largestKey(s.failModes) }),
         }
