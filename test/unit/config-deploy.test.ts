@@ -67,11 +67,11 @@ void describe("deploy/", () => {
     const entry = pkg.bin[name];
     assert.ok(entry, `package.json has no bin named ${name}`);
     assert.ok(existsSync(join(projectRoot, entry)), `${entry} does not exist (build first)`);
-    const usage = execFileSync(process.execPath, [join(projectRoot, entry), "help"], {
+    const usage = execFileSync(process.execPath, [join(projectRoot, entry), "run", "--help"], {
       encoding: "utf8",
       timeout: 30_000,
     });
-    assert.match(usage, /^\s+run\s+\[--config FILE\]/m);
+    assert.match(usage, /^usage: floodgate run \[--config FILE\]/);
 
     // ExecStartPre checks the configuration with the real command: run it on the example file.
     const pre = service.get("ExecStartPre")?.[0]?.split(/\s+/);
