@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { registry } from "../../src/metrics/metrics.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { projectRoot } from "../../src/util/paths.js";
 import { dashboardQueries, metricNamesIn } from "../support/grafana.js";
 
@@ -13,7 +13,7 @@ const dashboard = JSON.parse(readFileSync(join(projectRoot, "deploy/grafana-dash
 /** Every series name the registry exports: histograms add _bucket, _sum and _count. */
 async function exportedSeries(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const m of await registry.getMetricsAsJSON()) {
+  for (const m of await createMetrics().registry.getMetricsAsJSON()) {
     if (String(m.type) === "histogram") for (const s of ["_bucket", "_sum", "_count"]) names.add(m.name + s);
     else names.add(m.name);
   }
