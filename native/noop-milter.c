@@ -1,10 +1,11 @@
 /*
  * A no-op milter on stock libmilter: the benchmark baseline for "the cost of the protocol itself". Every callback
  * continues and end of message changes nothing. The DATA callback is registered so that DATA is answered (trap 2 in
- * real-mta-lab.md). Usage: noop-milter [-n] [-e | -r] SPEC, SPEC as `inet:PORT@127.0.0.1` or `unix:/path`; -n sets
+ * real-mta-lab.md). Usage: noop-milter [-n] [-e | -d | -r] SPEC, SPEC as `inet:PORT@127.0.0.1` or `unix:/path`; -n sets
  * TCP_NODELAY on the sessions (through the listening socket: listen-nodelay.h); without it, libmilter's stock Nagle
  * behaviour. -e negotiates every stage away but end of message (SMFIP_NOCONNECT … SMFIP_NODATA): the least
- * conversation an MTA can have with a milter, to measure what the MTA pays for having one at all. -r reads the whole
+ * conversation an MTA can have with a milter, to measure what the MTA pays for having one at all (Postfix then meets
+ * trap 2 of real-mta-lab.md); -d does the same but answers DATA, the least conversation that avoids it. -r reads the whole
  * message as a content filter must, and nothing else: it skips connect, HELO, MAIL, RCPT and unknown commands, takes
  * the header, end-of-header and body callbacks under the no-reply promises (SMFIP_NR_HDR, NR_EOH, NR_BODY) where the
  * MTA offers them, answers DATA (so Postfix's macro packet is acknowledged at once: trap 2 in real-mta-lab.md) and
@@ -93,14 +94,17 @@ static sfsistat noop_unknown(SMFICTX *ctx, const char *cmd)
 	return SMFIS_CONTINUE;
 }
 
-/* Only end of message (-e; registered only then): of the steps the MTA offers (f1), skip every one it can skip. */
+/* The steps -e skips when the MTA offers to (f1): every one but end of message; -d keeps DATA too. */
+static unsigned long skipped_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOHDRS |
+				     SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+/* Only end of message (-e), or DATA and end of message (-d); registered only then. */
 static sfsistat noop_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
 			       unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	(void) ctx, (void) f0, (void) f2, (void) f3;
 	*pf0 = 0;
-	*pf1 = f1 & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOHDRS | SMFIP_NOEOH |
-		     SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	*pf1 = f1 & skipped_steps;
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -134,18 +138,22 @@ static struct smfiDesc noop_desc = {
 
 static int usage(const char *self)
 {
-	fprintf(stderr, "usage: %s [-n] [-e | -r] inet:PORT@HOST|unix:/path\n", self);
+	fprintf(stderr, "usage: %s [-n] [-e | -d | -r] inet:PORT@HOST|unix:/path\n", self);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	int nodelay = 0, eom_only = 0, read_all = 0, opt;
-	while ((opt = getopt(argc, argv, "ner")) != -1) {
+	while ((opt = getopt(argc, argv, "nedr")) != -1) {
 		if (opt == 'n')
 			nodelay = 1;
 		else if (opt == 'e')
 			eom_only = 1;
+		else if (opt == 'd') {
+			eom_only = 1;
+			skipped_steps &= ~SMFIP_NODATA;
+		}
 		else if (opt == 'r')
 			read_all = 1;
 		else
@@ -172,6 +180,6 @@ int main(int argc, char **argv)
 	if (nodelay && port > 0 && fg_listen_nodelay(port) == 0)
 		fprintf(stderr, "noop-milter: could not set TCP_NODELAY on the listener\n");
 	fprintf(stderr, "noop-milter: listening on %s%s%s\n", spec, nodelay ? " (TCP_NODELAY)" : "",
-		eom_only ? " (end of message only)" : read_all ? " (reads the message)" : "");
+		eom_only ? " (end of message only, or with DATA)" : read_all ? " (reads the message)" : "");
 	return smfi_main() == MI_SUCCESS ? 0 : 1;
 }

@@ -8,7 +8,10 @@ import type { CommandSpec, ParsedArgs } from "./command-spec.js";
 import { UsageError } from "./usage-error.js";
 
 export const benchSpec: CommandSpec = {
-  summary: "Run the benchmark harness: milter baselines, the Floodgate scenarios, the SMTP path through Postfix.",
+  summary:
+    "Run the benchmark harness: milter baselines, the Floodgate scenarios, the SMTP path through Postfix (with real " +
+    "mail: distinct corpus messages on every path); `floodgate bench real-flow` runs only the real mail flow.",
+  positionals: { usage: "[real-flow]", min: 0, max: 1 },
   options: {
     scenario: {
       type: "string",
@@ -26,6 +29,20 @@ export const benchSpec: CommandSpec = {
       description: "concurrent sessions of the milter baselines",
     },
     messages: { type: "string", value: "N", default: "1500", description: "smtp-source messages per end-to-end run" },
+    "flow-messages": {
+      type: "string",
+      value: "N",
+      default: "400",
+      description: "real flow: distinct corpus messages per run, each sent once",
+    },
+    "flow-rounds": { type: "string", value: "N", default: "3", description: "real flow: interleaved rounds" },
+    "flow-sessions": {
+      type: "string",
+      value: "LIST",
+      default: "20,1",
+      description: "real flow: SMTP sessions at once, a run per count",
+    },
+    "no-profile": { type: "boolean", description: "real flow: skip the profiled run of the daemon's main thread" },
     "no-peers": { type: "boolean", description: "skip rspamd and spamass-milter" },
     "no-e2e": { type: "boolean", description: "skip the Postfix runs" },
     "no-baselines": { type: "boolean", description: "skip the closed-loop milter baselines" },
@@ -39,9 +56,38 @@ export const benchSpec: CommandSpec = {
       description: "spam to send: a folder or an mbox (default, both: the SpamAssassin corpus when installed)",
     },
   },
-  examples: ["floodgate bench --scenario flood --duration 20", "floodgate bench --ham ~/Maildir/cur --spam spam.mbox"],
-  run: (args) => benchCommand(benchOptions(args), process.stdout),
+  examples: [
+    "floodgate bench --scenario flood --duration 20",
+    "floodgate bench --ham ~/Maildir/cur --spam spam.mbox",
+    "floodgate bench real-flow --flow-messages 400 --flow-rounds 3",
+  ],
+  run: async (args) => {
+    if (args.positionals[0] === undefined) return benchCommand(benchOptions(args), process.stdout);
+    if (args.positionals[0] !== "real-flow") throw new UsageError(`unknown part ${args.positionals[0]}`);
+    const { realFlowMain } = await import("../harness/real-flow-command.js");
+    return realFlowMain(flowOptions(args), process.stdout);
+  },
 };
+
+/** The real flow's options from the command line. */
+function flowOptions({ values }: ParsedArgs) {
+  const count = (name: string, fallback: string) => {
+    const value = Number(typeof values[name] === "string" ? values[name] : fallback);
+    if (!(Number.isInteger(value) && value > 0)) throw new UsageError(`--${name} must be a positive integer`);
+    return value;
+  };
+  const sessions = String(values["flow-sessions"] ?? "20,1")
+    .split(",")
+    .map(Number);
+  if (!sessions.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError("--flow-sessions: positive integers");
+  return {
+    perRun: count("flow-messages", "400"),
+    rounds: count("flow-rounds", "3"),
+    sessions,
+    profile: values["no-profile"] !== true,
+    ...(typeof values.out === "string" ? { out: values.out } : {}),
+  };
+}
 
 /** The harness's options from the command line; a UsageError for a bad scenario or number. */
 function benchOptions({ values }: ParsedArgs): BenchOptions {
@@ -67,6 +113,7 @@ function benchOptions({ values }: ParsedArgs): BenchOptions {
     sessions: number("sessions", "100"),
     spamassSessions: 20,
     e2eMessages: number("messages", "1500"),
+    flowMessages: number("flow-messages", "400"),
     peers: values["no-peers"] !== true,
     e2e: values["no-e2e"] !== true,
     baselines: values["no-baselines"] !== true,
@@ -91,7 +138,10 @@ export async function benchCommand(options: BenchOptions, out: NodeJS.WritableSt
   const failed = report.ratios.some(
     (r) => r.floor !== null && r.numerator !== null && r.denominator !== null && r.numerator / r.denominator < r.floor,
   );
-  const missing = report.scenarios.some((s) => !s.load) || report.baselines.some((b) => !b.load);
+  const { flowFloors, flowRows } = await import("../harness/flow-report.js");
+  const missing =
+    report.scenarios.some((s) => !s.load) || report.baselines.some((b) => !b.load) || report.realFlow?.failed.length;
+  const flowFailed = report.realFlow ? !flowFloors(flowRows(report.realFlow)).every((f) => f.pass) : false;
   // The exit code says whether the floors passed and everything ran; the figures are in the report either way.
-  return failed || missing ? 1 : 0;
+  return failed || flowFailed || missing ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import type { RatioRow } from "./report.js";
 import type { Arrivals } from "./schedule.js";
 import type { PathResult } from "./smtp-runs.js";
 import type { SmtpFloodResult, SmtpSourceResult } from "./smtp-path.js";
+import type { RealFlowReport } from "./real-flow.js";
 
 export type { PathResult } from "./smtp-runs.js";
 
@@ -31,6 +32,8 @@ export interface BenchOptions {
   spamassSessions: number;
   /** smtp-source -m. */
   e2eMessages: number;
+  /** Distinct messages per run of the real-mail-flow comparison (real-flow.ts). */
+  flowMessages: number;
   /** Run the peers (rspamd, spamass-milter). */
   peers: boolean;
   /** Run the Postfix parts. */
@@ -82,5 +85,7 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   smtpSource: Array<PathResult<SmtpSourceResult>>;
   smtpFlood: Array<PathResult<SmtpFloodResult>>;
+  /** Distinct real messages through Postfix on every path (null when the SMTP path was not run). */
+  realFlow: RealFlowReport | null;
   ratios: RatioRow[];
 }

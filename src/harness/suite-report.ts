@@ -13,6 +13,7 @@ import {
   type HtmlSection,
   type Series,
 } from "./report.js";
+import { flowText } from "./flow-report.js";
 import type { BenchReport } from "./bench-report.js";
 
 const mib = (kb: number | null | undefined) => (kb === null || kb === undefined ? null : Math.round(kb / 102.4) / 10);
@@ -216,7 +217,8 @@ export function benchText(report: BenchReport): string {
     .map(([k, v]) => `${k} ${v ?? "absent"}`)
     .join("; ");
   const head = `Floodgate bench ${report.startedAt} → ${report.finishedAt}\n${formatMachine(report.machine)}\n${versions}\nload average at start: ${report.machine.loadAverage ?? "?"}`;
-  return [head, ...benchTables(report).map(([title, table]) => `${title}\n${table}`)].join("\n\n") + "\n";
+  const tables = benchTables(report).map(([title, table]) => `${title}\n${table}`);
+  return [head, ...tables, ...(report.realFlow ? [flowText(report.realFlow)] : [])].join("\n\n") + "\n";
 }
 
 /** The HTML page. */

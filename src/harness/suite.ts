@@ -14,6 +14,7 @@ import { campaignFlood, corpusMix, messageSources, warmUpMessages, type BenchMes
 import { errText, progress } from "./output.js";
 import { treeCpuSeconds } from "./procs.js";
 import { ratiosOf } from "./ratios.js";
+import { runRealFlow } from "./real-flow.js";
 import { arrivalOffsets, mergeSchedules, seededRandom } from "./schedule.js";
 import { runSmtpFloodPaths, runSmtpSourcePaths } from "./smtp-runs.js";
 import {
@@ -52,6 +53,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     scenarios: [],
     smtpSource: [],
     smtpFlood: [],
+    realFlow: null,
     ratios: [],
   };
   try {
@@ -60,6 +62,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (options.e2e) {
       report.smtpSource = await runSmtpSourcePaths({ ...options, redisUrl: redis.url });
       report.smtpFlood = await runSmtpFloodPaths({ ...options, redisUrl: redis.url }, flood);
+      report.realFlow = await runRealFlow({
+        perRun: options.flowMessages,
+        rounds: 3,
+        sessions: [20, 1],
+        dir: options.dir,
+        profile: true,
+      });
     }
   } finally {
     await redis.stop();

@@ -44,9 +44,10 @@ export async function startTsNoop(logLevel = "warn"): Promise<MilterTarget> {
 /**
  * What the C no-op milter takes of a session: "every" stage the MTA offers (its default); "read" the whole message
  * (headers, end of header and body under no-reply promises, DATA answered, one header added: `-r`), the fair
- * reference for a milter that must read the message; "eom" end of message only (`-e`), the least conversation.
+ * reference for a milter that must read the message; "eom" end of message only (`-e`), the least conversation;
+ * "data-eom" DATA and end of message (`-d`), the least conversation that keeps Postfix out of the Nagle trap.
  */
-export type CNoopMode = "every" | "read" | "eom";
+export type CNoopMode = "every" | "read" | "eom" | "data-eom";
 
 /** The C no-op milter on stock libmilter, with TCP_NODELAY (`-n`) unless `nagle`, taking what `mode` says. */
 export async function startCNoop(options: { nagle?: boolean; mode?: CNoopMode } = {}): Promise<MilterTarget> {
@@ -54,7 +55,7 @@ export async function startCNoop(options: { nagle?: boolean; mode?: CNoopMode } 
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run make native (needs libmilter-dev)`);
   const port = await freePort();
   const mode = options.mode ?? "every";
-  const modeFlag = { every: [], read: ["-r"], eom: ["-e"] }[mode];
+  const modeFlag = { every: [], read: ["-r"], eom: ["-e"], "data-eom": ["-d"] }[mode];
   const args = [...(options.nagle ? [] : ["-n"]), ...modeFlag, `inet:${port}@127.0.0.1`];
   const child = await spawnListening(binary, args, port, { what: "the C no-op milter" });
   const name = options.nagle ? "c-noop-nagle" : mode === "every" ? "c-noop" : `c-noop-${mode}`;

@@ -1,7 +1,8 @@
 /**
  * The C no-op milter the benchmarks compare against (native/noop-milter.c): by default it takes every stage the MTA
  * offers and changes nothing; with `-e` it negotiates every stage away but end of message, the least conversation
- * a milter can ask for (the bench's "Postfix + C no-op, end of message only" row); with `-r` it reads the whole
+ * a milter can ask for (the bench's "Postfix + C no-op, end of message only" row), or with `-d` all but DATA and end of
+ * message; with `-r` it reads the whole
  * message under no-reply promises, answers DATA and adds one header (the reference for a milter that must read the
  * message). Each answers a whole transaction.
  */
@@ -69,6 +70,13 @@ void describe("the C no-op milter (benchmark baseline)", () => {
   void test("with -e negotiates every stage away but end of message, and continues", async () => {
     const { protocol, action } = await converse("eom");
     assert.equal(protocol & EVERY_STAGE_BUT_EOM, EVERY_STAGE_BUT_EOM, `skips all: 0x${protocol.toString(16)}`);
+    assert.equal(action, "continue");
+  });
+
+  void test("with -d negotiates every stage away but DATA and end of message, and continues", async () => {
+    const { protocol, action } = await converse("data-eom");
+    const skipped = EVERY_STAGE_BUT_EOM & ~SMFIP_NODATA;
+    assert.equal(protocol & EVERY_STAGE_BUT_EOM, skipped, `skips all but DATA: 0x${protocol.toString(16)}`);
     assert.equal(action, "continue");
   });
 

@@ -1,0 +1,128 @@
+/**
+ * The messages of the real-mail-flow comparison: the SpamAssassin corpus split into disjoint slices, so that every
+ * run of every round sends messages the daemon has never seen (each one a new campaign, as most real mail is) while
+ * every path of one run sends the same ones. Two kinds of run: "distinct" (ham only, every message once) and "mix"
+ * (mostly distinct ham and spam, with a few campaigns of personalised copies, new in each run). What is left over
+ * warms the daemons up.
+ */
+import { campaignBase, campaignVariants, type CampaignBase } from "../lab/campaign-variants.js";
+import { loadHam, loadSpam, type CorpusMessage } from "../lab/corpus.js";
+import { rawToTestMessage } from "../client/raw-message.js";
+import type { BenchMessage } from "./messages.js";
+import { senderOf } from "./messages.js";
+import { seededRandom } from "../util/seeded-random.js";
+
+/** The two kinds of run. */
+export type FlowKind = "distinct" | "mix";
+
+/** One run's messages: `kind`, at `sessions`, in `round`. */
+export interface FlowRunSet {
+  round: number;
+  kind: FlowKind;
+  sessions: number;
+  messages: BenchMessage[];
+  /** Copies of campaigns in the run (0 for a distinct run). */
+  campaignCopies: number;
+}
+
+/** How the corpus is cut. */
+export interface FlowSetOptions {
+  /** Messages per run. @defaultValue 400 */
+  perRun: number;
+  rounds: number;
+  /** Session counts; each gets its own slices. */
+  sessions: readonly number[];
+  /** Campaigns per mix run, and copies of each. @defaultValue 3 × 20 */
+  campaigns?: number;
+  copiesPerCampaign?: number;
+  /** Warm-up messages (from what is left). @defaultValue 1000 */
+  warmUp?: number;
+  seed?: number;
+}
+
+/** The recipient of message `i`: a few users of a domain Postfix relays to its sink. */
+const recipientOf = (i: number) => `user${i % 7}@example.com`;
+
+function toBench(kind: BenchMessage["kind"], source: string, raw: Buffer, i: number, sender?: string): BenchMessage {
+  const message = rawToTestMessage(raw, "placeholder@lab.example", [recipientOf(i)]);
+  message.sender = sender ?? senderOf(message);
+  return { kind, source, message, raw };
+}
+
+function shuffle<T>(list: T[], random: () => number): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+}
+
+/** Spams long enough to be a campaign's base (short texts get only exact fingerprints: fingerprinting.md §0). */
+async function campaignBases(spam: CorpusMessage[], count: number): Promise<Array<CampaignBase & { file: string }>> {
+  const out: Array<CampaignBase & { file: string }> = [];
+  for (const m of spam) {
+    if (out.length >= count) break;
+    const base = await campaignBase(m.bytes);
+    if (base.text.split(/\s+/).filter(Boolean).length >= 150) out.push({ ...base, file: m.file });
+  }
+  if (out.length < count) throw new Error(`only ${out.length} corpus spams can be a campaign's base, ${count} needed`);
+  return out;
+}
+
+/** Every run's messages and the warm-up, or an error saying how many messages were missing. */
+export async function flowSets(options: FlowSetOptions): Promise<{ runs: FlowRunSet[]; warmUp: BenchMessage[] }> {
+  const random = seededRandom(options.seed ?? 11);
+  const campaigns = options.campaigns ?? 3;
+  const copies = options.copiesPerCampaign ?? 20;
+  const mixCopies = Math.min(campaigns * copies, Math.floor(options.perRun / 4));
+  const perCampaign = Math.floor(mixCopies / campaigns);
+  const runsPerKind = options.rounds * options.sessions.length;
+  const spamAll = loadSpam();
+  const bases = await campaignBases(spamAll, runsPerKind * campaigns);
+  const baseFiles = new Set(bases.map((b) => b.file));
+  const ham = shuffle(loadHam(), random);
+  const spam = shuffle(
+    spamAll.filter((m) => !baseFiles.has(m.file)),
+    random,
+  );
+  const distinctNeed = runsPerKind * options.perRun;
+  if (ham.length < distinctNeed)
+    throw new Error(`${ham.length} ham messages, ${distinctNeed} needed: lower the messages per run`);
+  const distinctPool = ham.splice(0, distinctNeed);
+  const mixPool = shuffle([...ham, ...spam], random);
+  const mixDistinct = options.perRun - perCampaign * campaigns;
+  if (mixPool.length < runsPerKind * mixDistinct)
+    throw new Error(`${mixPool.length} messages left for the mix, ${runsPerKind * mixDistinct} needed`);
+  const runs: FlowRunSet[] = [];
+  let run = 0;
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const sessions of options.sessions) {
+      const distinct = distinctPool
+        .slice(run * options.perRun, (run + 1) * options.perRun)
+        .map((m, i) => toBench("ham", m.file, m.bytes, i));
+      runs.push({ round, kind: "distinct", sessions, messages: distinct, campaignCopies: 0 });
+      const mix: BenchMessage[] = mixPool
+        .slice(run * mixDistinct, (run + 1) * mixDistinct)
+        .map((m, i) => toBench(m.group.startsWith("spam") ? "spam" : "ham", m.file, m.bytes, i));
+      for (let c = 0; c < campaigns; c++) {
+        const base = bases[run * campaigns + c]!;
+        campaignVariants(base, perCampaign, { seed: 100 + run * campaigns + c }).forEach((v, i) =>
+          mix.push(toBench("campaign", `campaign:${base.file}:${i}`, v.message, i, base.from)),
+        );
+      }
+      runs.push({
+        round,
+        kind: "mix",
+        sessions,
+        messages: shuffle(mix, random),
+        campaignCopies: perCampaign * campaigns,
+      });
+      run++;
+    }
+  }
+  const warmUp = mixPool
+    .slice(runsPerKind * mixDistinct)
+    .slice(0, options.warmUp ?? 1000)
+    .map((m, i) => toBench("ham", m.file, m.bytes, i));
+  return { runs, warmUp };
+}

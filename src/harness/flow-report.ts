@@ -1,0 +1,214 @@
+/**
+ * The real-mail-flow comparison's figures: per kind of run, session count and path, the median of the rounds (every
+ * round beside it), the ratios to Postfix alone and to the C no-op reading the message, the CPU per message of each
+ * part, the floors, and the main thread's profile; as text for the terminal and benchmarks/README.md.
+ */
+import { formatMachine } from "./machine.js";
+import type { FlowKind } from "./flow-messages.js";
+import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-paths.js";
+import type { FlowMeasurement, RealFlowReport } from "./real-flow.js";
+
+/** One path in one kind of run at one session count, over its rounds. */
+export interface FlowRow {
+  kind: FlowKind;
+  sessions: number;
+  path: FlowPathName;
+  /** msg/s and p50 (ms) of every round, in order. */
+  mps: number[];
+  p50: number[];
+  mpsMedian: number;
+  p50Median: number;
+  p99Median: number;
+  ofPostfix: number | null;
+  ofReference: number | null;
+  /** p50 over the reference's, ms. */
+  addedP50: number | null;
+  /** Median CPU per message by part, ms. */
+  cpuMs: Record<string, number>;
+  scanJobs: number | null;
+  outcomes: { accepted: number; tempfailed: number; rejected: number; errors: number };
+}
+
+/** A floor and whether it held. */
+export interface FlowFloor {
+  name: string;
+  value: number | null;
+  limit: number;
+  atMost: boolean;
+  pass: boolean;
+}
+
+const median = (xs: readonly number[]): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** The rows, grouped and in order: kind, then session count as given, then path. */
+export function flowRows(report: RealFlowReport): FlowRow[] {
+  const rows: FlowRow[] = [];
+  for (const kind of ["distinct", "mix"] as const) {
+    for (const sessions of report.options.sessions) {
+      const of = (path: FlowPathName) =>
+        report.measurements.filter((m) => m.kind === kind && m.sessions === sessions && m.path === path);
+      const base = median(of("postfix alone").map((m) => m.result.messagesPerSecond));
+      const ref = of(REFERENCE_PATH);
+      const refMps = median(ref.map((m) => m.result.messagesPerSecond));
+      const refP50 = median(ref.map((m) => m.result.latency.p50));
+      for (const path of FLOW_PATHS) {
+        const ms = of(path);
+        if (ms.length > 0) rows.push(row(kind, sessions, path, ms, base, refMps, refP50));
+      }
+    }
+  }
+  return rows;
+}
+
+function row(
+  kind: FlowKind,
+  sessions: number,
+  path: FlowPathName,
+  ms: FlowMeasurement[],
+  base: number,
+  refMps: number,
+  refP50: number,
+): FlowRow {
+  const mps = ms.map((m) => m.result.messagesPerSecond);
+  const p50 = ms.map((m) => m.result.latency.p50);
+  const mpsMedian = median(mps);
+  const p50Median = median(p50);
+  const parts = [...new Set(ms.flatMap((m) => Object.keys(m.cpuMs)))];
+  const sum = (k: "accepted" | "tempfailed" | "rejected" | "errors") => ms.reduce((a, m) => a + m.result[k], 0);
+  const jobs = ms.map((m) => m.scanJobs).filter((j): j is number => j !== null);
+  return {
+    kind,
+    sessions,
+    path,
+    mps,
+    p50,
+    mpsMedian,
+    p50Median,
+    p99Median: median(ms.map((m) => m.result.latency.p99)),
+    ofPostfix: Number.isFinite(base) ? mpsMedian / base : null,
+    ofReference: Number.isFinite(refMps) ? mpsMedian / refMps : null,
+    addedP50: Number.isFinite(refP50) ? p50Median - refP50 : null,
+    cpuMs: Object.fromEntries(parts.map((k) => [k, median(ms.map((m) => m.cpuMs[k] ?? 0))])),
+    scanJobs: jobs.length ? median(jobs) : null,
+    outcomes: {
+      accepted: sum("accepted"),
+      tempfailed: sum("tempfailed"),
+      rejected: sum("rejected"),
+      errors: sum("errors"),
+    },
+  };
+}
+
+/** The issue's floors, on the distinct runs. */
+export function flowFloors(rows: readonly FlowRow[]): FlowFloor[] {
+  const find = (sessions: number, path: FlowPathName) =>
+    rows.find((r) => r.kind === "distinct" && r.sessions === sessions && r.path === path);
+  const floors: FlowFloor[] = [];
+  const check = (name: string, value: number | null | undefined, limit: number, atMost = false) =>
+    floors.push({
+      name,
+      value: value ?? null,
+      limit,
+      atMost,
+      pass: value !== null && value !== undefined && (atMost ? value <= limit : value >= limit),
+    });
+  const sessions = [...new Set(rows.map((r) => r.sessions))];
+  for (const s of sessions) {
+    const fg = find(s, OFF_HOST_PATH);
+    const ref = find(s, REFERENCE_PATH);
+    check(
+      `msg/s, floodgate (scan workers off-host) ÷ c-noop reading the message, ${s} session(s)`,
+      fg?.ofReference,
+      0.9,
+    );
+    const cpu = fg && ref && ref.cpuMs.milter ? fg.cpuMs.milter! / ref.cpuMs.milter : null;
+    check(`daemon CPU per message (all threads) ÷ the c-noop's, ${s} session(s)`, cpu, 2, true);
+  }
+  const one = Math.min(...sessions);
+  check(
+    `added p50 over c-noop reading the message, ${one} session(s), ms`,
+    find(one, OFF_HOST_PATH)?.addedP50,
+    1.5,
+    true,
+  );
+  return floors;
+}
+
+const f = (n: number | null | undefined, digits = 2) =>
+  n === null || n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(digits);
+const CPU_PARTS: Array<[string, string]> = [
+  ["milter", "milter process"],
+  ["main", "main thread"],
+  ["fingerprint", "fingerprint threads"],
+  ["others", "other threads"],
+  ["scanWorker", "scan worker"],
+  ["redis", "redis"],
+  ["postfix", "postfix"],
+  ["client", "client"],
+];
+
+/** The report as text: machine, every table, the floors, the profile. */
+export function flowText(report: RealFlowReport): string {
+  const rows = flowRows(report);
+  const out: string[] = [];
+  const { options: o } = report;
+  out.push(`Real mail flow through Postfix, ${report.startedAt} – ${report.finishedAt}`);
+  out.push(`machine: ${formatMachine(report.machine)}; load average at start ${report.machine.loadAverage ?? "?"}`);
+  out.push(
+    `versions: ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} ${v ?? "absent"}`)
+      .join(", ")}`,
+  );
+  out.push(`${o.perRun} messages a run, each once; ${o.rounds} interleaved rounds; sessions ${o.sessions.join(", ")}`);
+  for (const fail of report.failed) out.push(`NOT RUN ${fail.path}: ${fail.error}`);
+  for (const kind of ["distinct", "mix"] as const) {
+    for (const s of o.sessions) {
+      const group = rows.filter((r) => r.kind === kind && r.sessions === s);
+      if (group.length === 0) continue;
+      const copies = report.measurements.find((m) => m.kind === kind)?.campaignCopies ?? 0;
+      out.push(
+        "",
+        `## ${kind === "distinct" ? "distinct ham" : `mix (${copies} campaign copies a run)`}, ${s} session(s)`,
+      );
+      out.push(
+        "| path | msg/s (rounds) | of postfix alone | of c-noop reading | p50 ms (rounds) | +p50 ms | p99 ms | accepted/tempfail/reject/error |",
+      );
+      out.push("|---|---|---|---|---|---|---|---|");
+      for (const r of group) {
+        const o2 = r.outcomes;
+        out.push(
+          `| ${r.path} | ${f(r.mpsMedian, 1)} (${r.mps.map((x) => f(x, 1)).join(", ")}) | ${f(r.ofPostfix)} | ${f(r.ofReference)} | ` +
+            `${f(r.p50Median)} (${r.p50.map((x) => f(x)).join(", ")}) | ${f(r.addedP50)} | ${f(r.p99Median)} | ` +
+            `${o2.accepted}/${o2.tempfailed}/${o2.rejected}/${o2.errors} |`,
+        );
+      }
+      out.push("", "CPU per message, ms (median of the rounds):", "");
+      out.push(`| path | ${CPU_PARTS.map(([, l]) => l).join(" | ")} | scan jobs a run |`);
+      out.push(`|---|${CPU_PARTS.map(() => "---").join("|")}|---|`);
+      for (const r of group)
+        out.push(`| ${r.path} | ${CPU_PARTS.map(([k]) => f(r.cpuMs[k])).join(" | ")} | ${r.scanJobs ?? "–"} |`);
+    }
+  }
+  out.push("", "## Floors (distinct ham)", "");
+  for (const fl of flowFloors(rows))
+    out.push(`${fl.pass ? "PASS" : "FAIL"} ${fl.name}: ${f(fl.value)} (${fl.atMost ? "≤" : "≥"} ${fl.limit})`);
+  out.push(...profileText(report));
+  return out.join("\n") + "\n";
+}
+
+function profileText(report: RealFlowReport): string[] {
+  const p = report.profile;
+  if (!p) return report.profileError ? ["", `profile: not taken (${report.profileError})`] : [];
+  const out = ["", `## Main thread of ${OFF_HOST_PATH}, one session, ${p.messages} distinct messages (--cpu-prof)`, ""];
+  out.push(`busy ${f(p.busyUsPerMessage, 0)} µs per message (sampled, not idle)`, "");
+  out.push("| place | µs per message | share |", "|---|---|---|");
+  for (const l of p.byPlace) out.push(`| ${l.name} | ${f(l.usPerMessage, 0)} | ${f(l.share * 100, 1)} % |`);
+  out.push("", "| function (self time) | µs per message | share |", "|---|---|---|");
+  for (const l of p.byFunction) out.push(`| ${l.name} | ${f(l.usPerMessage, 0)} | ${f(l.share * 100, 1)} % |`);
+  return out;
+}

@@ -1,0 +1,218 @@
+/**
+ * Real mail flow through Postfix: every path of flow-paths.ts driven by the same SMTP client with the same distinct
+ * corpus messages (flow-messages.ts), each message once per run, in interleaved rounds (odd rounds in path order, even
+ * rounds backwards, so a slow moment of the shared machine lands on different paths), at each session count; the
+ * CPU of every process and of the daemon's threads per message; then, when asked, one more run of Floodgate (scan
+ * workers off-host) under `--cpu-prof` to say where its main thread's time goes per message. Every process it starts
+ * is stopped before it returns.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startScratchRedis } from "../redis/scratch-server.js";
+import { mainThreadProfile, monotonicUs, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
+import { startFloodgate } from "./floodgate.js";
+import { flowSets, type FlowKind, type FlowRunSet } from "./flow-messages.js";
+import { FLOW_PATHS, OFF_HOST_PATH, startFlowPath, type FlowPath, type FlowPathName } from "./flow-paths.js";
+import { runLoad } from "./load.js";
+import { machineInfo, type MachineInfo } from "./machine.js";
+import type { BenchMessage } from "./messages.js";
+import { errText, progress } from "./output.js";
+import { startBenchPostfix } from "./smtp-path.js";
+import { sendEachOnce, type SmtpSendResult } from "./smtp-send.js";
+import { peerVersions } from "./targets.js";
+import { perMessage } from "./thread-cpu.js";
+
+/** What the comparison is asked for. */
+export interface RealFlowOptions {
+  /** Messages per run. */
+  perRun: number;
+  rounds: number;
+  sessions: number[];
+  /** Where daemon configs, logs and profiles go. */
+  dir: string;
+  /** Profile the off-host daemon's main thread in a run of its own. */
+  profile: boolean;
+  seed?: number;
+}
+
+/** One run of one path. */
+export interface FlowMeasurement {
+  path: FlowPathName;
+  round: number;
+  kind: FlowKind;
+  sessions: number;
+  campaignCopies: number;
+  result: SmtpSendResult;
+  /** CPU per message, ms, by part (milter, main, fingerprint, others, scanWorker, redis, postfix, client). */
+  cpuMs: Record<string, number>;
+  /** Scan jobs queued during the run (Floodgate only). */
+  scanJobs: number | null;
+}
+
+/** Everything the comparison measured. */
+export interface RealFlowReport {
+  kind: "floodgate-real-flow";
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  versions: Record<string, string | null>;
+  options: Omit<RealFlowOptions, "dir">;
+  measurements: FlowMeasurement[];
+  /** Paths that could not start, with the reason. */
+  failed: Array<{ path: FlowPathName; error: string }>;
+  profile: ProfileSummary | null;
+  profileError?: string;
+}
+
+const clientCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Warm a milter up with messages it never sees again, straight over the milter protocol (10 sessions). */
+async function warmUp(spec: string, messages: readonly BenchMessage[]): Promise<void> {
+  await runLoad({
+    mode: "closed",
+    label: "warm-up",
+    target: spec,
+    concurrency: 10,
+    messages,
+    maxMessages: messages.length,
+    durationMs: 120_000,
+  });
+}
+
+async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement> {
+  const queued = async () => (path.daemon ? await path.daemon.metric("floodgate_scan_jobs_queued_total") : null);
+  const jobs0 = await queued();
+  const cpu0 = { ...path.cpu(), client: clientCpuMs() };
+  const result = await sendEachOnce(path.postfix.smtpPort, set.messages, set.sessions);
+  await path.settle();
+  const cpu1 = { ...path.cpu(), client: clientCpuMs() };
+  const jobs1 = await queued();
+  return {
+    path: path.name,
+    round: set.round,
+    kind: set.kind,
+    sessions: set.sessions,
+    campaignCopies: set.campaignCopies,
+    result,
+    cpuMs: perMessage(cpu0, cpu1, result.sent - result.errors),
+    scanJobs: jobs0 === null || jobs1 === null ? null : jobs1 - jobs0,
+  };
+}
+
+/** Where the off-host daemon's main thread spends a message: one distinct run at one session under --cpu-prof. */
+async function profileRun(
+  redisUrl: string,
+  dir: string,
+  set: FlowRunSet,
+  warm: readonly BenchMessage[],
+): Promise<ProfileSummary> {
+  const profDir = join(dir, "cpu-profile");
+  mkdirSync(profDir, { recursive: true });
+  const daemon = await startFloodgate({
+    redisUrl,
+    dir,
+    name: "flow-profile",
+    overrides: {
+      redis: { prefix: `fgb-flow-profile-${Date.now()}` },
+      queue: { name: `fgb-flow-profile-${Date.now()}` },
+      worker: { processes: 0 },
+    },
+    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
+  });
+  let stopped = false;
+  try {
+    const pf = await startBenchPostfix(daemon.spec);
+    let window: { fromUs: number; toUs: number };
+    let answered: number;
+    try {
+      await warmUp(daemon.spec, warm);
+      const fromUs = monotonicUs();
+      const r = await sendEachOnce(pf.smtpPort, set.messages, 1);
+      window = { fromUs, toUs: monotonicUs() };
+      answered = r.sent - r.errors;
+    } finally {
+      await pf.stop();
+    }
+    await daemon.stop();
+    stopped = true;
+    const profile = mainThreadProfile(profDir, daemon.pid);
+    if (!profile) throw new Error(`no main-thread profile of pid ${daemon.pid} in ${profDir}`);
+    return summarizeProfile(profile, window, answered);
+  } finally {
+    if (!stopped) await daemon.stop();
+  }
+}
+
+/** Run the comparison. */
+export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowReport> {
+  const startedAt = new Date().toISOString();
+  const { dir, ...rest } = options;
+  progress(`real flow: cutting the corpus (${options.perRun} messages a run)`);
+  const sets = await flowSets({
+    perRun: options.perRun,
+    rounds: options.rounds,
+    sessions: options.sessions,
+    seed: options.seed ?? 11,
+  });
+  const report: RealFlowReport = {
+    kind: "floodgate-real-flow",
+    startedAt,
+    finishedAt: startedAt,
+    machine: machineInfo(),
+    versions: await peerVersions(),
+    options: rest,
+    measurements: [],
+    failed: [],
+    profile: null,
+  };
+  const redis = await startScratchRedis();
+  const deps = { redisUrl: redis.url, redisPid: redis.process.pid ?? null, dir };
+  const paths: FlowPath[] = [];
+  try {
+    for (const name of FLOW_PATHS) {
+      progress(`real flow: starting ${name}`);
+      try {
+        paths.push(await startFlowPath(name, deps));
+      } catch (e) {
+        report.failed.push({ path: name, error: errText(e) });
+        progress(`real flow: ${name} failed to start: ${errText(e)}`);
+      }
+    }
+    for (const p of paths) {
+      // Each path once through its Postfix with the warm-up messages (smtpd processes started, the daemon's JIT warm).
+      progress(`real flow: warming up ${p.name}`);
+      if (p.warmUp && p.spec) await warmUp(p.spec, sets.warmUp);
+      await sendEachOnce(p.postfix.smtpPort, sets.warmUp.slice(0, 100), 10);
+    }
+    for (const set of sets.runs) {
+      const order = set.round % 2 === 1 ? paths : [...paths].reverse();
+      for (const p of order) {
+        const m = await measure(p, set);
+        report.measurements.push(m);
+        progress(
+          `round ${set.round} ${set.kind} ×${set.sessions} ${p.name}: ${m.result.messagesPerSecond.toFixed(1)} msg/s, ` +
+            `p50 ${m.result.latency.p50.toFixed(2)} ms, errors ${m.result.errors}`,
+        );
+      }
+    }
+  } finally {
+    for (const p of paths) await p.stop().catch(() => undefined);
+  }
+  try {
+    if (options.profile) {
+      const set = sets.runs.find((s) => s.kind === "distinct" && s.sessions === Math.min(...options.sessions))!;
+      progress(`real flow: profiling ${OFF_HOST_PATH} (one session, ${set.messages.length} distinct messages)`);
+      report.profile = await profileRun(redis.url, dir, set, sets.warmUp);
+    }
+  } catch (e) {
+    report.profileError = errText(e);
+    progress(`real flow: the profile failed: ${errText(e)}`);
+  } finally {
+    await redis.stop();
+  }
+  report.finishedAt = new Date().toISOString();
+  return report;
+}

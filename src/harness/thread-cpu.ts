@@ -1,0 +1,106 @@
+/**
+ * CPU time per process and per thread, from /proc: `utime + stime` of /proc/PID/task/TID/stat for each thread, and
+ * for a process tree whose children come and go (Postfix's smtpd, cleanup, smtp…) the CPU of its live members plus
+ * what the exited ones left in their parents' `cutime + cstime`, so a child that exits during a run is counted once.
+ * Clock ticks are 10 ms on Linux: a figure per message is only as good as the messages a run has.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { descendants } from "./procs.js";
+
+const TICK_MS = 10;
+
+/** The fields after the command name of a stat line (the name is in parentheses and may hold spaces). */
+function statFields(path: string): { comm: string; fields: string[] } | null {
+  try {
+    const stat = readFileSync(path, "utf8");
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    return { comm: stat.slice(open + 1, close), fields: stat.slice(close + 2).split(" ") };
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime (fields 14 and 15 of stat), and with `children` also cutime + cstime (16, 17), in ms. */
+function cpuMsOf(path: string, children: boolean): number | null {
+  const s = statFields(path);
+  if (!s) return null;
+  const n = (i: number) => Number(s.fields[i] ?? 0);
+  return (n(11) + n(12) + (children ? n(13) + n(14) : 0)) * TICK_MS;
+}
+
+/** One thread's name and CPU so far, in ms. */
+export interface ThreadCpu {
+  tid: number;
+  name: string;
+  cpuMs: number;
+}
+
+/** Every thread of `pid` now (empty when the process is gone). */
+export function threadsOf(pid: number): ThreadCpu[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: ThreadCpu[] = [];
+  for (const t of tids) {
+    const s = statFields(`/proc/${pid}/task/${t}/stat`);
+    if (!s) continue;
+    out.push({ tid: Number(t), name: s.comm, cpuMs: (Number(s.fields[11]) + Number(s.fields[12])) * TICK_MS });
+  }
+  return out;
+}
+
+/** CPU of a process tree in ms: its live members and the children they already reaped. */
+export function treeCpuMs(root: number): number {
+  let sum = 0;
+  for (const pid of [root, ...descendants(root)]) sum += cpuMsOf(`/proc/${pid}/stat`, true) ?? 0;
+  return sum;
+}
+
+/** CPU of one process (all its threads) in ms; 0 when it is gone. */
+export function processCpuMs(pid: number): number {
+  return cpuMsOf(`/proc/${pid}/stat`, false) ?? 0;
+}
+
+/** A daemon's CPU split by thread: the main thread (tid = pid), the threads named `named`, the rest together. */
+export interface DaemonThreadsCpu {
+  main: number;
+  named: number;
+  namedThreads: number;
+  others: number;
+  otherThreads: number;
+}
+
+/** The CPU of `pid`'s threads, the main thread, those named `name` and the others, in ms. */
+export function daemonThreadsCpu(pid: number, name: string): DaemonThreadsCpu {
+  const out: DaemonThreadsCpu = { main: 0, named: 0, namedThreads: 0, others: 0, otherThreads: 0 };
+  for (const t of threadsOf(pid)) {
+    if (t.tid === pid) out.main += t.cpuMs;
+    else if (t.name === name) {
+      out.named += t.cpuMs;
+      out.namedThreads++;
+    } else {
+      out.others += t.cpuMs;
+      out.otherThreads++;
+    }
+  }
+  return out;
+}
+
+/**
+ * The difference of two readings of named CPU figures (ms), divided by `messages`: CPU per message in ms. A thread
+ * that ended between the readings is missing from the second: its CPU is lost, so readings are taken around runs of
+ * a process whose threads live as long as it does.
+ */
+export function perMessage(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  messages: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) out[k] = messages > 0 ? (v - (before[k] ?? 0)) / messages : 0;
+  return out;
+}

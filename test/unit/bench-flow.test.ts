@@ -1,0 +1,113 @@
+/**
+ * The real-mail-flow comparison's pure parts: a CPU profile cut to a window and summed by place and function (idle
+ * left out), the CPU of a process's threads told apart by name, and the floors read from the rows.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { Worker } from "node:worker_threads";
+import { placeOf, summarizeProfile, type CpuProfile } from "../../src/harness/cpu-profile.js";
+import { flowFloors, type FlowRow } from "../../src/harness/flow-report.js";
+import { daemonThreadsCpu, perMessage } from "../../src/harness/thread-cpu.js";
+
+const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+
+void describe("CPU profile summary", () => {
+  void test("places: packages, Floodgate's folders, Node's internals, V8's own entries", () => {
+    assert.equal(placeOf(frame("add", "file:///x/node_modules/ioredis/built/Redis.js")), "npm ioredis");
+    assert.equal(placeOf(frame("x", "file:///x/node_modules/@stdlib/a/lib/b.js")), "npm @stdlib/a");
+    assert.equal(placeOf(frame("x", "file:///w/dist/src/policy/decide.js")), "floodgate src/policy");
+    assert.equal(placeOf(frame("x", "node:internal/streams/writable")), "node internals");
+    assert.equal(placeOf(frame("(garbage collector)", "")), "(garbage collector)");
+    assert.equal(placeOf(frame("writeBuffer", "")), "native (bindings, builtins)");
+  });
+
+  void test("only samples inside the window count, idle is left out, per message", () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame("(idle)", "") },
+        { id: 2, callFrame: frame("decide", "file:///w/dist/src/policy/decide.js") },
+        { id: 3, callFrame: frame("add", "file:///w/node_modules/ioredis/a.js") },
+      ],
+      startTime: 1000,
+      endTime: 2000,
+      // Sample times 1100, 1200, 1300, 1400, 1500; each stands for the 100 µs to the next.
+      samples: [2, 2, 1, 3, 2, 2],
+      timeDeltas: [100, 100, 100, 100, 100, 100],
+    };
+    const s = summarizeProfile(profile, { fromUs: 1150, toUs: 1450 }, 2);
+    // In the window: 1200 (decide), 1300 (idle), 1400 (ioredis).
+    assert.equal(s.busyUsPerMessage, 100);
+    assert.deepEqual(
+      s.byPlace.map((l) => [l.name, l.usPerMessage, l.share]),
+      [
+        ["floodgate src/policy", 50, 0.5],
+        ["npm ioredis", 50, 0.5],
+      ],
+    );
+  });
+});
+
+void describe("per-thread CPU", () => {
+  void test("a named thread is counted apart from the main thread and the others", async () => {
+    const worker = new Worker(
+      `const { parentPort } = require("node:worker_threads");
+       require("node:fs").writeFileSync("/proc/thread-self/comm", "fg-unit-test");
+       const until = Date.now() + 150; while (Date.now() < until);
+       parentPort.postMessage("busy done");
+       setInterval(() => {}, 1000);`,
+      { eval: true },
+    );
+    await new Promise((resolve) => worker.once("message", resolve));
+    try {
+      const cpu = daemonThreadsCpu(process.pid, "fg-unit-test");
+      assert.equal(cpu.namedThreads, 1);
+      assert.ok(cpu.named >= 50, `the named thread's 150 ms of spinning shows: ${cpu.named} ms`);
+      assert.ok(cpu.otherThreads >= 1);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  void test("per message: the difference of two readings over the messages", () => {
+    assert.deepEqual(perMessage({ main: 100, redis: 10 }, { main: 300, redis: 30 }, 100), { main: 2, redis: 0.2 });
+  });
+});
+
+void describe("real-flow floors", () => {
+  const row = (path: FlowRow["path"], sessions: number, ofReference: number, milter: number, addedP50: number) =>
+    ({
+      kind: "distinct",
+      sessions,
+      path,
+      mps: [],
+      p50: [],
+      mpsMedian: 0,
+      p50Median: 0,
+      p99Median: 0,
+      ofPostfix: null,
+      ofReference,
+      addedP50,
+      cpuMs: { milter },
+      scanJobs: null,
+      outcomes: { accepted: 0, tempfailed: 0, rejected: 0, errors: 0 },
+    }) satisfies FlowRow;
+
+  void test("throughput and CPU against the C no-op reading the message at each session count, p50 at one", () => {
+    const floors = flowFloors([
+      row("+ c-noop reading the message", 20, 1, 0.5, 0),
+      row("+ floodgate, scan workers off-host", 20, 0.95, 0.9, 3),
+      row("+ c-noop reading the message", 1, 1, 0.5, 0),
+      row("+ floodgate, scan workers off-host", 1, 0.8, 1.2, 1.2),
+    ]);
+    assert.deepEqual(
+      floors.map((f) => [f.value, f.pass]),
+      [
+        [0.95, true],
+        [1.8, true],
+        [0.8, false],
+        [2.4, false],
+        [1.2, true],
+      ],
+    );
+  });
+});
