@@ -2,7 +2,7 @@
  * The ways through Postfix the real-mail-flow comparison measures, each with its own private Postfix started once:
  * Postfix alone; with the C no-op milter reading the whole message (`-r`, the reference); with the C no-op at DATA and
  * end of message (`-d`); with the TypeScript engine and its no-op policy; with Floodgate, its scan worker processes
- * on another host (none started here: `worker.processes: 0`); and with Floodgate on its defaults (scan worker process
+ * on another host (none started here: `scanWorker.processes: 0`); and with Floodgate on its defaults (scan worker process
  * and built-in scanner on this host). Each path knows how to read the CPU of everything it runs, per process and,
  * for Floodgate, per thread.
  */
@@ -88,7 +88,8 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
   if (name === REFERENCE_PATH) target = await startCNoop({ mode: "read" });
   else if (name === "+ c-noop at DATA and end of message") target = await startCNoop({ mode: "data-eom" });
   else if (name === "+ ts engine, no-op policy") target = await startTsNoop();
-  else if (name === OFF_HOST_PATH) daemon = await startBenchDaemon(deps, "flow-offhost", { worker: { processes: 0 } });
+  else if (name === OFF_HOST_PATH)
+    daemon = await startBenchDaemon(deps, "flow-offhost", { scanWorker: { processes: 0 } });
   else if (name === "+ floodgate on defaults") daemon = await startBenchDaemon(deps, "flow-defaults", {});
   const spec = target?.postfixSpec ?? daemon?.spec ?? null;
   let postfix: PostfixLab;

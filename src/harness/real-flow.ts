@@ -118,7 +118,7 @@ async function profileRun(
     overrides: {
       redis: { prefix: `fgb-flow-profile-${Date.now()}` },
       queue: { name: `fgb-flow-profile-${Date.now()}` },
-      worker: { processes: 0 },
+      scanWorker: { processes: 0 },
     },
     nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
   });
