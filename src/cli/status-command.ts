@@ -139,6 +139,9 @@ function render(doc: StatusDocument, code: number): string {
   return `${lines.join("\n")}\n`;
 }
 
+const percentOf = (ratio: number) => `${Math.round(ratio * 100)}%`;
+const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+
 /** Redis, the fail modes, the MTA's queue and undelivered alerts, one line each (older daemons send none). */
 function healthLines(doc: StatusDocument): string[] {
   const lines: string[] = [];
@@ -148,6 +151,11 @@ function healthLines(doc: StatusDocument): string[] {
     lines.push(
       r.reachable ? "redis: answers" : `redis: NOT ANSWERING for ${age(r.unreachableSeconds)} (${r.lastError ?? "?"})`,
     );
+    const w = h.redisWrites;
+    if (w?.refusing) lines.push(`redis: REFUSES WRITES for ${age(w.refusingSeconds)} (${w.lastError ?? w.reason})`);
+    const m = h.redisMemory;
+    if (m && m.ratio !== null)
+      lines.push(`redis memory: ${percentOf(m.ratio)} of maxmemory (${mib(m.usedBytes)} of ${mib(m.maxBytes)})`);
     const f = h.failModes;
     if (f && f.total > 0) {
       const failed = Object.values(f.byKey).reduce((a, b) => a + b, 0);

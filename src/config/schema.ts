@@ -459,6 +459,16 @@ export const alertsSchema = z
      * @defaultValue high 10, low 0, for 0 s, clear for 10 s
      */
     redisDown: hysteresis(10, 0, 0, 10).prefault({}),
+    /**
+     * FloodgateRedisRefusingWrites (critical): seconds the fast-path Redis has refused writes (READONLY: a replica;
+     * OOM: at maxmemory), by its probe (one a second) or the mail path.
+     * @defaultValue high 5, low 0, for 0 s, clear for 10 s
+     */
+    redisRefusingWrites: hysteresis(5, 0, 0, 10).prefault({}),
+    /** FloodgateRedisMemoryHigh: used_memory over maxmemory of the fast-path Redis (past 1 it refuses writes).
+     * @defaultValue high 0.8, low 0.7, for 60 s, clear for 120 s
+     */
+    redisMemory: hysteresis(0.8, 0.7, 60, 120).prefault({}),
     /** FloodgateFailModeHigh (critical): share of messages decided by a fail mode, any reason, over the window.
      * @defaultValue high 0.25, low 0.05, for 30 s, clear for 60 s, window 120 s, at least 10 messages
      */

@@ -13,6 +13,7 @@ import { FingerprintPool } from "../fingerprint/pool.js";
 import { createMetrics, type FloodgateMetrics } from "../metrics/metrics.js";
 import { MailFlow } from "../ops/mail-flow.js";
 import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
+import { RedisWrites } from "../redis/write-refusal.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
 import { openStateDir, resolveStateDir } from "../state/state-dir.js";
@@ -93,12 +94,14 @@ export async function startDaemon(
     const pool = await startPool(live, logger, metrics, stops);
     const scanQueue = startScanQueue({ config, configPath, redis, store, logger, metrics }, stops);
     const { producer, bullmq } = scanQueue;
-    const policy = createFloodgatePolicy({ config, pool, store, producer, logger, metrics });
+    // The mail path and the health's probe report to one record of whether Redis takes writes.
+    const writes = new RedisWrites();
+    const policy = createFloodgatePolicy({ config, pool, store, producer, logger, metrics, writes });
     const mailFlow = new MailFlow({ windowSeconds: c.alerts.watchdog.ratioWindowSeconds });
     // Health, the ops server and alerting run from the daemon's memory: none of them waits for Redis. They start before
     // the milter, so the first messages count in the alerts' windows.
     const fast = redis.fast;
-    const health = await startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow, metrics });
+    const health = await startHealth({ live, logger, fast, store, producer, bullmq, pool, mailFlow, metrics, writes });
     stops.push(() => health.stop());
     let alerting: AlertingUnit | null = null;
     const alerts = () => alerting?.alerts ?? null;

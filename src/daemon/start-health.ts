@@ -1,7 +1,7 @@
 /**
- * The health unit of `floodgate run`: the fast-path Redis probe, the scan queue's sampler, the MTA queue's sampler
- * (when configured) and the campaign gauge, each on its own timer, none waiting for Redis at start. Returns the
- * health they feed and the function that stops them.
+ * The health unit of `floodgate run`: the fast-path Redis probes (it answers; it takes writes, and how full it is), the
+ * scan queue's sampler, the MTA queue's sampler (when configured) and the campaign gauge, each on its own timer, none
+ * waiting for Redis at start. Returns the health they feed and the function that stops them.
  */
 import type { Cluster, Redis } from "ioredis";
 import type { LiveConfig } from "../config/live.js";
@@ -10,6 +10,9 @@ import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { DaemonHealth } from "../ops/health/daemon-health.js";
 import { QueueSampler } from "../ops/health/queue-sampler.js";
 import { RedisProbe } from "../ops/health/redis-probe.js";
+import { RedisWriteProbe } from "../ops/health/redis-writes.js";
+import { redisMemory } from "../redis/memory.js";
+import type { RedisWrites } from "../redis/write-refusal.js";
 import type { MailFlow } from "../ops/mail-flow.js";
 import { MtaQueueSampler } from "../ops/mta-queue/sampler.js";
 import { arrivalsKey } from "../queue/names.js";
@@ -31,6 +34,8 @@ export interface HealthUnitDeps {
   pool: FingerprintPool;
   mailFlow: MailFlow;
   metrics: FloodgateMetrics;
+  /** Shared with the policy, which reports the mail path's writes to it. */
+  writes: RedisWrites;
 }
 
 export interface HealthUnit {
@@ -49,6 +54,14 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
   const redis = new RedisProbe({
     ping: pingOf(deps.fast),
     timeoutMs: Math.max(1000, c.redis.commandTimeoutMs),
+    metrics,
+  });
+  const writes = new RedisWriteProbe({
+    write: () => deps.store.probeWrite(),
+    memory: () => redisMemory(deps.fast),
+    writes: deps.writes,
+    timeoutMs: Math.max(1000, c.redis.commandTimeoutMs),
+    logger,
     metrics,
   });
   const queue = producer
@@ -74,6 +87,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
           metrics,
         });
   redis.start();
+  writes.start();
   queue?.start();
   // The first queue sample as soon as BullMQ's connection is up; the timer takes over from there.
   if (queue && deps.bullmq) {
@@ -94,6 +108,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
     config: () => live.current(),
     mailFlow: deps.mailFlow,
     redis,
+    writes,
     queue,
     mta,
     poolThreads: () => deps.pool.stats().threads,
@@ -105,7 +120,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
     mtaQueue: mta !== null,
     async stop() {
       clearInterval(campaigns);
-      await Promise.all([redis.stop(), queue?.stop(), mta?.stop()]);
+      await Promise.all([redis.stop(), writes.stop(), queue?.stop(), mta?.stop()]);
     },
   };
 }

@@ -66,6 +66,15 @@ function mailMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    /** Copies whose campaign Redis refused to count, by reason and whether the campaign was found read-only. */
+    redisWriteRefusalsTotal: new Counter({
+      name: "floodgate_redis_write_refusals_total",
+      help:
+        "Messages whose campaign Redis refused to count (reason redis-readonly: a replica; redis-oom: at maxmemory), by " +
+        "whether the campaign was then found read-only (looked-up: its verdict or block applied) or not (unknown)",
+      labelNames: ["reason", "outcome"] as const,
+      registers: [registry],
+    }),
     campaignsActive: new Gauge({
       name: "floodgate_campaigns_active",
       help: "Campaigns seen within the counting window",
@@ -191,6 +200,28 @@ function healthMetrics(registry: Registry) {
     redisUnreachableSeconds: new Gauge({
       name: "floodgate_redis_unreachable_seconds",
       help: "Seconds since the fast-path Redis last answered the daemon's probe (0 while it answers)",
+      registers: [registry],
+    }),
+    /** Seconds the fast-path Redis has refused writes; 0 while it takes them. */
+    redisRefusingWritesSeconds: new Gauge({
+      name: "floodgate_redis_refusing_writes_seconds",
+      help: "Seconds the fast-path Redis has refused writes (READONLY: a replica; OOM: at maxmemory); 0 while it takes them",
+      registers: [registry],
+    }),
+    redisMemoryUsedBytes: new Gauge({
+      name: "floodgate_redis_memory_used_bytes",
+      help: "used_memory of the fast-path Redis (the fullest of a Cluster's masters)",
+      registers: [registry],
+    }),
+    redisMemoryMaxBytes: new Gauge({
+      name: "floodgate_redis_memory_max_bytes",
+      help: "maxmemory of the fast-path Redis; 0 when it has no limit",
+      registers: [registry],
+    }),
+    /** used_memory over maxmemory: the early warning before Redis refuses writes (OOM). */
+    redisMemoryUsedRatio: new Gauge({
+      name: "floodgate_redis_memory_used_ratio",
+      help: "used_memory over maxmemory of the fast-path Redis (past 1 it refuses writes); 0 when it has no limit",
       registers: [registry],
     }),
     /** Messages in the MTA's queue, by queue (deferred, active, hold, incoming). */

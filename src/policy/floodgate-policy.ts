@@ -15,6 +15,7 @@ import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { SMFIF_ADDHDRS, SMFIF_CHGHDRS } from "../milter/constants.js";
 import type { ScanProducer } from "../queue/types.js";
 import { classifyRedisError, type RedisFailure } from "../redis/errors.js";
+import type { RedisWrites } from "../redis/write-refusal.js";
 import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
 import { createRateLimitedLog, type RateLimitedLog } from "../util/rate-limited-log.js";
 import type { Logger } from "../util/logger.js";
@@ -26,6 +27,7 @@ import type { MilterPolicy, SessionContext } from "../vocabulary/policy-api.js";
 import type { Stage } from "../vocabulary/stage.js";
 import type { EndOfMessageResult } from "../vocabulary/verdict.js";
 import { compileAllowlist, type Allowlist } from "./allowlist.js";
+import { campaignAccess } from "./campaign-access.js";
 import {
   campaignHeaderValue,
   decide,
@@ -51,8 +53,10 @@ export interface PolicyDeps {
   /** The heavy-scan producer; null when the queue is off. */
   producer: ScanProducer | null;
   logger: Logger;
-  /** The metrics the policy counts in: fail modes by reason, and the Redis round trip's latency. */
-  metrics: Pick<FloodgateMetrics, "failModeTotal" | "redisDuration">;
+  /** The metrics the policy counts in: fail modes by reason, the Redis round trip's latency, refused writes. */
+  metrics: Pick<FloodgateMetrics, "failModeTotal" | "redisDuration" | "redisWriteRefusalsTotal">;
+  /** Told of every campaign write's outcome, so the health sees a Redis that refuses writes as mail meets it. */
+  writes?: RedisWrites;
 }
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
@@ -86,23 +90,28 @@ class FloodgatePolicy implements MilterPolicy {
   /** The compiled allowlist of each configuration's `policy.allowlist` section (null: invalid, nothing allowed). */
   private readonly allowlists = new WeakMap<object, Allowlist | null>();
   private readonly failLog: RateLimitedLog;
+  private readonly campaigns: ReturnType<typeof campaignAccess>;
 
   constructor(private readonly deps: PolicyDeps) {
     this.failLog = createRateLimitedLog(deps.logger, "fail mode applied");
+    this.campaigns = campaignAccess({
+      store: deps.store,
+      failReason: redisFailReason,
+      metrics: deps.metrics,
+      ...(deps.writes ? { writes: deps.writes } : {}),
+    });
   }
 
   async endOfMessage(ctx: SessionContext, message: CapturedMessage, deadline: Deadline): Promise<EndOfMessageResult> {
     const cfg = this.deps.config();
     const fingerprint = await this.fingerprint(message, deadline);
     if (typeof fingerprint === "string") return this.fail(ctx, cfg, fingerprint, {});
-    let campaign: CampaignView;
-    try {
-      campaign = await this.observe(ctx, fingerprint, deadline);
-    } catch (err) {
-      return this.fail(ctx, cfg, redisFailReason(err), { err: (err as Error).message });
-    }
+    const access = await this.observe(ctx, cfg, fingerprint, deadline);
+    if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message });
+    let campaign = access.campaign;
     let decision = this.decision(ctx, cfg, campaign);
-    if (decision.action !== "reject") {
+    // A copy Redis would not count is not queued for a scan either: the queue lives in the same Redis.
+    if (decision.action !== "reject" && access.counted) {
       const verdict = await this.scan(ctx, cfg, message, campaign, deadline);
       if (verdict) {
         campaign = withVerdict(campaign, verdict);
@@ -127,22 +136,20 @@ class FloodgatePolicy implements MilterPolicy {
     return outcome.status === "ok" ? outcome : SKIP_REASONS[outcome.reason];
   }
 
-  /** Count the message in its campaign (one Redis round trip). */
-  private async observe(ctx: SessionContext, outcome: FingerprintOutcome & { status: "ok" }, deadline: Deadline) {
+  /**
+   * Count the message in its campaign (one Redis round trip); when Redis refuses the write, the campaign read-only
+   * (./campaign-access.ts).
+   */
+  private observe(ctx: SessionContext, cfg: Config, outcome: FingerprintOutcome & { status: "ok" }, dl: Deadline) {
     const txn = ctx.transaction;
-    const started = performance.now();
-    try {
-      return await deadline.race(
-        this.deps.store.observe({
-          fingerprint: outcome.fingerprint,
-          sender: txn?.sender.address ?? "",
-          recipients: txn?.recipients.map((r) => r.address) ?? [],
-          clientIp: ctx.connect?.address ?? null,
-        }),
-      );
-    } finally {
-      this.deps.metrics.redisDuration.observe((performance.now() - started) / 1000);
-    }
+    const observation = {
+      fingerprint: outcome.fingerprint,
+      sender: txn?.sender.address ?? "",
+      recipients: txn?.recipients.map((r) => r.address) ?? [],
+      clientIp: ctx.connect?.address ?? null,
+    };
+    // A reconnect (a failover) is waited for about as long as a few slow commands.
+    return this.campaigns.observe(observation, dl, 4 * cfg.redis.commandTimeoutMs);
   }
 
   private decision(ctx: SessionContext, cfg: Config, campaign: CampaignView): Decision {

@@ -7,6 +7,7 @@
  *   capped backoff (the next message simply tries again).
  * - `bullmq`: BullMQ's connections, which must wait out outages (`maxRetriesPerRequest: null`).
  * - `subscriber`: pub/sub (verdict waiters); resubscribes after a reconnect, never times commands out.
+ * Every role reconnects when Redis answers READONLY (reconnectOnReadonly).
  *
  * Errors are logged with the URL's password redacted, at most once per distinct message every 10 s, so an outage
  * does not flood the log; an `error` listener is always attached so a Redis outage never crashes the process.
@@ -88,13 +89,33 @@ function roleOptions(config: Config["redis"], role: RedisRole): RedisOptions {
   }
 }
 
+/** How often at most a connection reconnects because Redis answered READONLY. */
+export const READONLY_RECONNECT_MS = 2000;
+
+/**
+ * A server that answers READONLY is a replica: after a failover the old master, or a URL naming a replica. Reconnect,
+ * so Sentinel is asked for the master again (a standalone URL reaches the same server: hence at most once every
+ * READONLY_RECONNECT_MS, not at every command). The mail path's command fails at once (its fail-safe read applies);
+ * BullMQ's is sent again once connected (a refused write was not done).
+ */
+export function reconnectOnReadonly(role: RedisRole, clock: () => number = Date.now): (err: Error) => boolean | 1 | 2 {
+  let last = -Infinity;
+  return (err) => {
+    if (!/\bREADONLY\b/.test(err.message)) return false;
+    const now = clock();
+    if (now - last < READONLY_RECONNECT_MS) return false;
+    last = now;
+    return role === "fastpath" ? 1 : 2;
+  };
+}
+
 /**
  * Connect to Redis for one role. `url` is the redis:// URL (the configured one, or the private server's); in
  * Cluster and Sentinel modes only its credentials and database are used and the nodes come from the config.
  * The connection starts at once; attach nothing else to it before use: an `error` listener is already there.
  */
 export function createRedis(config: Config["redis"], url: string, role: RedisRole, logger?: Logger): Redis | Cluster {
-  const options = roleOptions(config, role);
+  const options: RedisOptions = { ...roleOptions(config, role), reconnectOnError: reconnectOnReadonly(role) };
   let client: Redis | Cluster;
   if (config.mode === "cluster") {
     if (config.clusterNodes.length === 0) throw new Error("redis.mode is cluster but redis.clusterNodes is empty");

@@ -87,10 +87,12 @@ const CLI_ACTOR: Actor = { actor: "operator", reason: "" };
 /** A reason is kept to this many characters. */
 const MAX_REASON_CHARS = 200;
 
-/** A campaign store with the extra read used by the metrics collector. */
+/** A campaign store with the extra reads and the write probe of the daemon's health. */
 export interface RedisCampaignStore extends CampaignStore {
   /** Campaigns seen within the window (for `floodgate_campaigns_active`). */
   countActive(now?: number): Promise<number>;
+  /** One small write in the store's slot (a key that expires): rejects as Redis rejects the mail path's writes. */
+  probeWrite(now?: number): Promise<void>;
 }
 
 const scripts = {
@@ -102,6 +104,7 @@ const scripts = {
   relabel: loadScript("relabelCampaign-2.lua"),
   markScan: loadScript("markScanQueued-1.lua"),
   top: loadScript("topCampaigns-1.lua"),
+  lookup: loadScript("lookupCampaign-2.lua"),
 };
 
 /** `top(limit)` reads the head of each bucket's ranking: `limit` times this many, and at least TOP_HEAD_MIN. */
@@ -323,6 +326,21 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
         ],
       );
       return parseView(raw);
+    },
+
+    async lookup(fp: Fingerprint, now = Date.now()): Promise<CampaignView | null> {
+      const c = settings();
+      const raw = await runScript(
+        redis,
+        scripts.lookup,
+        [keys.direct(fp.direct), keys.base],
+        [now, ...windowArgs(c), c.votes, ...minhashArgs(fp)],
+      );
+      return raw === null ? null : parseView(raw);
+    },
+
+    async probeWrite(now = Date.now()): Promise<void> {
+      await redis.set(`${keys.base}probe`, String(now), "PX", 60_000);
     },
 
     async get(id: string): Promise<CampaignView | null> {

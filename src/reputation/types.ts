@@ -129,6 +129,11 @@ export interface CampaignStore {
   get(id: string): Promise<CampaignView | null>;
   /** The campaign a fingerprint matches, without counting anything. */
   match(fingerprint: Fingerprint): Promise<string | null>;
+  /**
+   * The view of the campaign a fingerprint matches, read-only (this copy not counted): what a Redis that refuses
+   * writes still answers. Null when no campaign matches.
+   */
+  lookup(fingerprint: Fingerprint, now?: number): Promise<CampaignView | null>;
   top(limit: number): Promise<CampaignView[]>;
   /** Block for `ttlSeconds` (a ham decision is dropped: the block is the newer word). */
   block(id: string, ttlSeconds: number, by?: Actor): Promise<void>;

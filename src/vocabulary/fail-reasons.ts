@@ -26,6 +26,14 @@ export const POLICY_FAIL_REASONS = {
     cause: "Redis cannot be reached, is loading, or is failing over",
   },
   "redis-error": { setting: "policy.dependencyFailMode", cause: "Redis answered the campaign lookup with an error" },
+  "redis-readonly": {
+    setting: "policy.dependencyFailMode",
+    cause: "Redis refuses writes as a replica (after a failover) and does not know the campaign",
+  },
+  "redis-oom": {
+    setting: "policy.dependencyFailMode",
+    cause: "Redis refuses writes at maxmemory and does not know the campaign",
+  },
   "pool-full": { setting: "policy.dependencyFailMode", cause: "the fingerprint pool's queue is full" },
   "pool-timeout": {
     setting: "policy.dependencyFailMode",

@@ -49,23 +49,29 @@ async function stopAll(children: ChildProcess[], dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Three cluster-enabled masters joined with `redis-cli --cluster create`. */
-export async function startRedisCluster(): Promise<RedisTopology> {
+/** Three cluster-enabled masters joined with `redis-cli --cluster create`, each with `replicas` replicas. */
+export async function startRedisCluster(options: { replicas?: number } = {}): Promise<RedisTopology> {
   const dir = mkdtempSync(join(tmpdir(), "fg-cluster-"));
   const children: ChildProcess[] = [];
+  const replicas = options.replicas ?? 0;
   try {
-    const ports = [await freePort(), await freePort(), await freePort()];
+    const ports: number[] = [];
+    for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
     for (const port of ports) {
       const common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"];
       const cluster = ["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`];
       children.push(await startServer(["--port", String(port), ...common, ...cluster], dir, "cluster node"));
     }
     const nodes = ports.map((p) => `127.0.0.1:${p}`);
-    await run("redis-cli", ["--cluster", "create", ...nodes, "--cluster-replicas", "0", "--cluster-yes"]);
+    await run("redis-cli", ["--cluster", "create", ...nodes, "--cluster-replicas", String(replicas), "--cluster-yes"]);
     const deadline = Date.now() + 20_000;
     for (;;) {
       const { stdout } = await run("redis-cli", ["-p", String(ports[0]), "cluster", "info"]);
-      if (stdout.includes("cluster_state:ok")) break;
+      const synced = await Promise.all(
+        ports.map(async (p) => (await run("redis-cli", ["-p", String(p), "info", "replication"])).stdout),
+      );
+      const replicasUp = synced.every((info) => info.includes("role:master") || info.includes("master_link_status:up"));
+      if (stdout.includes("cluster_state:ok") && replicasUp) break;
       if (Date.now() > deadline) throw new Error(`the cluster did not become ok:\n${stdout}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -351,6 +351,57 @@ void describe("the alerts for the ways filtering stops silently", () => {
     assert.equal(recorder.seen.length, 2);
   });
 
+  void test("FloodgateRedisRefusingWrites: critical after redisRefusingWrites.high seconds of refusals, labelled with the reason", async () => {
+    const { recorder, step } = one("FloodgateRedisRefusingWrites");
+    const refusing = (seconds: number, reason: "readonly" | "oom" = "readonly"): Samples => ({
+      ...queueSamples(0),
+      redisWrites:
+        seconds > 0
+          ? {
+              refusing: true,
+              reason,
+              refusingSeconds: seconds,
+              lastError: "READONLY You can't write against a read only replica.",
+            }
+          : { refusing: false, reason: null, refusingSeconds: 0, lastError: null },
+    });
+    assert.deepEqual(await step(refusing(2)), []);
+    const [firing] = await step(refusing(7));
+    assert.deepEqual([firing?.status, firing?.severity], ["firing", "critical"]);
+    assert.deepEqual(firing?.labels, { reason: "readonly" });
+    assert.match(firing?.summary ?? "", /refused writes for 7 s/);
+    assert.match(
+      firing?.description ?? "",
+      /^Redis said: READONLY You can't write against a read only replica\. READONLY: a/,
+    );
+    assert.deepEqual(await step({ ...refusing(9), redisWrites: null }), [], "not probed: no evidence either way");
+    assert.deepEqual(await step(refusing(0)), []);
+    assert.deepEqual(
+      (await step(refusing(0), 10)).map((n) => [n.status, n.labels]),
+      [["resolved", { reason: "readonly" }]],
+    );
+    assert.equal(recorder.seen.length, 2);
+  });
+
+  void test("FloodgateRedisMemoryHigh: a warning at 80% of maxmemory held for a minute, cleared under 70%", async () => {
+    const { step } = one("FloodgateRedisMemoryHigh");
+    const memory = (ratio: number | null): Samples => ({
+      ...queueSamples(0),
+      redisMemory: { usedBytes: Math.round((ratio ?? 0) * 1024 ** 3), maxBytes: ratio === null ? 0 : 1024 ** 3, ratio },
+    });
+    assert.deepEqual(await step(memory(null)), [], "no maxmemory: nothing to alert on");
+    assert.deepEqual(await step(memory(0.85)), [], "held for forSeconds first");
+    const [firing] = await step(memory(0.86), 60);
+    assert.deepEqual([firing?.status, firing?.severity], ["firing", "warning"]);
+    assert.match(firing?.summary ?? "", /uses 86% of its maxmemory/);
+    assert.deepEqual(await step(memory(0.75), 300), [], "between the marks: still firing");
+    assert.deepEqual(await step(memory(0.6)), []);
+    assert.deepEqual(
+      (await step(memory(0.6), 120)).map((n) => n.status),
+      ["resolved"],
+    );
+  });
+
   void test("FloodgateFailModeHigh: the share over the window, labelled with the main reason from firing to resolved", async () => {
     const { recorder, manager, step } = one("FloodgateFailModeHigh", (a) => {
       a.failModes = { ...a.failModes, forSeconds: 0, clearForSeconds: 0 };

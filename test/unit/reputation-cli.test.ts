@@ -60,6 +60,10 @@ class MemoryStore implements CampaignStore {
   async match(fp: Fingerprint) {
     return this.byDigest.get(fp.direct) ?? null;
   }
+  async lookup(fp: Fingerprint) {
+    const id = this.byDigest.get(fp.direct);
+    return id === undefined ? null : (this.campaigns.get(id) ?? null);
+  }
   async top(limit: number) {
     return [...this.campaigns.values()].sort((a, b) => b.copies - a.copies).slice(0, limit);
   }

@@ -5,6 +5,8 @@
 import type { ReloadOutcome } from "../../config/live.js";
 import type { MailFlowSnapshot } from "../mail-flow.js";
 import type { RedisHealth } from "../health/redis-probe.js";
+import type { RedisMemory } from "../../redis/memory.js";
+import type { WriteHealth } from "../../redis/write-refusal.js";
 import type { ScanQueueHealth } from "../health/queue-sampler.js";
 import type { MtaQueueHealth } from "../mta-queue/sampler.js";
 import type { HysteresisOptions } from "./hysteresis.js";
@@ -40,6 +42,10 @@ export interface Samples {
   mailFlow: MailFlowSnapshot | null;
   /** The fast-path Redis probe. */
   redis?: RedisHealth | null;
+  /** Whether the fast-path Redis takes writes (null when not probed). */
+  redisWrites?: WriteHealth | null;
+  /** How full the fast-path Redis is (null when not sampled). */
+  redisMemory?: RedisMemory | null;
   /** The scan queue's sampling (null when the queue is off). */
   scanQueue?: ScanQueueHealth | null;
   /** Messages decided over the window (`total`) and fail-mode activations by reason (`byKey`). */

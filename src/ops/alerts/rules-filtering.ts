@@ -1,7 +1,7 @@
 /**
- * The rules for the ways filtering stops silently: the fast-path Redis unreachable, messages decided by a fail mode
- * instead of the policy, the fingerprint pool refusing or timing out, a configuration reload refused, and the alerts
- * themselves not reaching their webhook. All read the daemon's memory (its Redis probe, its counters, its spool), so
+ * The rules for the ways filtering stops silently: the fast-path Redis unreachable, refusing writes or filling up to
+ * its maxmemory, messages decided by a fail mode instead of the policy, the fingerprint pool refusing or timing out,
+ * a configuration reload refused, and the alerts themselves not reaching their webhook. All read the daemon's memory (its Redis probe, its counters, its spool), so
  * they run during the outage they report.
  */
 import type { Config } from "../../config/schema.js";
@@ -22,7 +22,7 @@ export const POOL_SATURATION_OUTCOMES = ["pool-full", "timeout", "pool-down"] as
 /** The enabled rules of this group. */
 export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
   const repeat = alerts.repeatSeconds;
-  const { redisDown, failModes, poolSaturated, reloadRefused, undelivered } = alerts;
+  const { redisDown, redisRefusingWrites, redisMemory, failModes, poolSaturated, reloadRefused, undelivered } = alerts;
   return [
     redisDown.enabled
       ? {
@@ -35,6 +35,37 @@ export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
           description: (s) =>
             `last error: ${s.redis?.lastError ?? "none"}. Messages get policy.dependencyFailMode (reason redis-down or ` +
             `redis-timeout in the status header); the scan queue cannot be sampled or fed.`,
+        }
+      : null,
+    redisRefusingWrites.enabled
+      ? {
+          name: "FloodgateRedisRefusingWrites",
+          severity: "critical",
+          thresholds: thresholdsOf(redisRefusingWrites, repeat),
+          value: (s) => (s.redisWrites ? s.redisWrites.refusingSeconds : null),
+          summary: (v) =>
+            `The fast-path Redis has refused writes for ${n(v)} s: new campaigns are neither counted nor scanned`,
+          description: (s) =>
+            `Redis said: ${s.redisWrites?.lastError ?? "nothing"} READONLY: a replica answers (after a failover the old ` +
+            `master; check redis.url or Sentinel). OOM: used_memory reached maxmemory (raise it, or find what fills ` +
+            `it). Known verdicts and blocks still apply; other messages get policy.dependencyFailMode (reason redis-readonly ` +
+            `or redis-oom).`,
+          labels: (s) => ({ reason: s.redisWrites?.reason ?? "none" }),
+        }
+      : null,
+    redisMemory.enabled
+      ? {
+          name: "FloodgateRedisMemoryHigh",
+          severity: "warning",
+          thresholds: thresholdsOf(redisMemory, repeat),
+          value: (s) => s.redisMemory?.ratio ?? null,
+          summary: (v) =>
+            `The fast-path Redis uses ${percent(v)} of its maxmemory: at 100% it refuses writes (alert at ` +
+            `${percent(redisMemory.high)})`,
+          description: (s) =>
+            `used_memory ${n(s.redisMemory?.usedBytes)} bytes of maxmemory ${n(s.redisMemory?.maxBytes)}. Raise ` +
+            `maxmemory (redis.private.maxMemoryMb for the private Redis), or look at the scan queue's backlog and ` +
+            `the campaigns' ttl.`,
         }
       : null,
     failModes.enabled

@@ -25,6 +25,8 @@ export const BUILT_IN_ALERT_NAMES = [
   "FloodgateTempfailRatioHigh",
   "FloodgateNoConnections",
   "FloodgateRedisDown",
+  "FloodgateRedisRefusingWrites",
+  "FloodgateRedisMemoryHigh",
   "FloodgateFailModeHigh",
   "FloodgatePoolSaturated",
   "FloodgateConfigReloadRefused",

@@ -15,6 +15,9 @@ import { percent, shareOf, sharesText } from "../alerts/rule-types.js";
 import { CounterWindow } from "./counter-window.js";
 import type { QueueSampler } from "./queue-sampler.js";
 import type { RedisProbe } from "./redis-probe.js";
+import type { RedisWriteProbe } from "./redis-writes.js";
+import type { RedisMemory } from "../../redis/memory.js";
+import type { WriteHealth } from "../../redis/write-refusal.js";
 import type { ReadinessCheck } from "../readiness.js";
 import { counterByLabel, counterTotal } from "./registry-counters.js";
 
@@ -24,6 +27,8 @@ export interface DaemonHealthOptions {
   config: () => Config;
   mailFlow: MailFlow;
   redis: RedisProbe;
+  /** Whether Redis takes writes, and its memory; null when not probed. */
+  writes?: RedisWriteProbe | null;
   /** Null when the scan queue is off. */
   queue: QueueSampler | null;
   /** Null when the MTA's queue is not sampled. */
@@ -37,6 +42,9 @@ export interface DaemonHealthOptions {
 /** What `/status` shows of the dependencies beyond the queue, the alerts and the mail flow. */
 export interface HealthStatus {
   redis: { reachable: boolean; unreachableSeconds: number; lastError: string | null };
+  /** Whether the fast-path Redis takes writes, and how full it is (absent when not probed). */
+  redisWrites?: WriteHealth | null;
+  redisMemory?: RedisMemory | null;
   failModes: ShareWindow | null;
   pool: (ShareWindow & { threads: number }) | null;
   mtaQueue: ReturnType<MtaQueueSampler["health"]> | null;
@@ -84,6 +92,8 @@ export class DaemonHealth {
       completionRate: stats?.completionRate ?? null,
       mailFlow: this.#o.mailFlow.snapshot(now),
       redis: this.#o.redis.health(now),
+      redisWrites: this.#o.writes?.writes(now) ?? null,
+      redisMemory: this.#o.writes?.memory() ?? null,
       scanQueue: this.#o.queue?.health(now) ?? null,
       failModes: this.#failModeWindow(),
       pool: this.#poolWindow(),
@@ -105,6 +115,11 @@ export class DaemonHealth {
       redis: () => {
         const r = this.#o.redis.health(this.#clock());
         return r.reachable || `unreachable for ${Math.round(r.unreachableSeconds)} s: ${r.lastError}`;
+      },
+      redisWrites: () => {
+        const w = this.#o.writes?.writes(this.#clock());
+        if (!w?.refusing) return true;
+        return `refuses writes for ${Math.round(w.refusingSeconds)} s (${w.reason}): ${w.lastError}`;
       },
       pool: async () => {
         if (this.#o.poolThreads() === 0) return "no fingerprint threads";
@@ -130,6 +145,8 @@ export class DaemonHealth {
     const s = await this.samples();
     return {
       redis: s.redis!,
+      redisWrites: s.redisWrites ?? null,
+      redisMemory: s.redisMemory ?? null,
       failModes: s.failModes ?? null,
       pool: s.pool ? { ...s.pool, threads: this.#o.poolThreads() } : null,
       mtaQueue: s.mtaQueue ?? null,

@@ -1,0 +1,92 @@
+/**
+ * Whether the fast-path Redis takes writes, and how full it is, measured apart from the mail: every `intervalMs` a
+ * small write in the campaign store's slot (it fails as the mail path's writes fail: READONLY on a replica, OOM at
+ * maxmemory) and INFO memory. The mail path reports its own writes to the same `RedisWrites`, so a refusal is seen at
+ * the first message, and the recovery at the next probe even when no mail flows. `/readyz`, `/status`, the metrics
+ * and the alerts FloodgateRedisRefusingWrites and FloodgateRedisMemoryHigh read it.
+ */
+import type { FloodgateMetrics } from "../../metrics/metrics.js";
+import type { RedisMemory } from "../../redis/memory.js";
+import type { RedisWrites, WriteHealth } from "../../redis/write-refusal.js";
+import type { Logger } from "../../util/logger.js";
+import { Sampled } from "./sampled.js";
+
+export interface RedisWriteProbeOptions {
+  /** One small write; rejects as Redis refuses it. */
+  write: () => Promise<void>;
+  memory: () => Promise<RedisMemory>;
+  /** Shared with the mail path. */
+  writes: RedisWrites;
+  /** @defaultValue 1000 */
+  intervalMs?: number;
+  /** @defaultValue 1000 */
+  timeoutMs?: number;
+  logger?: Logger;
+  metrics?: Pick<
+    FloodgateMetrics,
+    "redisRefusingWritesSeconds" | "redisMemoryUsedBytes" | "redisMemoryMaxBytes" | "redisMemoryUsedRatio"
+  >;
+}
+
+/** Probes writes and memory on a timer; `writes()` and `memory()` answer at once. */
+export class RedisWriteProbe {
+  readonly #o: RedisWriteProbeOptions;
+  readonly #sampled: Sampled<RedisMemory>;
+  #warned = false;
+
+  constructor(options: RedisWriteProbeOptions) {
+    this.#o = options;
+    this.#sampled = new Sampled({
+      what: "the fast-path Redis's writes and memory",
+      attempt: () => this.#attempt(),
+      intervalMs: options.intervalMs ?? 1000,
+      timeoutMs: options.timeoutMs ?? 1000,
+      after: (memory) => {
+        const m = options.metrics;
+        m?.redisRefusingWritesSeconds.set(this.writes().refusingSeconds);
+        if (!memory || !m) return;
+        m.redisMemoryUsedBytes.set(memory.usedBytes);
+        m.redisMemoryMaxBytes.set(memory.maxBytes);
+        m.redisMemoryUsedRatio.set(memory.ratio ?? 0);
+      },
+    });
+  }
+
+  start(): void {
+    this.#sampled.start();
+    void this.#sampled.sample();
+  }
+
+  stop(): Promise<void> {
+    return this.#sampled.stop();
+  }
+
+  /** One probe now. Never throws. */
+  probe(): Promise<void> {
+    return this.#sampled.sample();
+  }
+
+  writes(now?: number): WriteHealth {
+    return this.#o.writes.health(now);
+  }
+
+  /** The last memory sample; null when the last probe could not read it. */
+  memory(): RedisMemory | null {
+    return this.#sampled.state().value;
+  }
+
+  /** The write first (a refusal is recorded, not thrown: Redis answered), then INFO memory. */
+  async #attempt(): Promise<RedisMemory> {
+    try {
+      await this.#o.write();
+      this.#o.writes.accepted();
+      if (this.#warned) this.#o.logger?.info("the fast-path Redis takes writes again");
+      this.#warned = false;
+    } catch (err) {
+      if (this.#o.writes.refused(err) === null) throw err;
+      if (!this.#warned) this.#o.logger?.error({ err: (err as Error).message }, "the fast-path Redis refuses writes");
+      this.#warned = true;
+    }
+    return this.#o.memory();
+  }
+}
