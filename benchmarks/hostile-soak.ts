@@ -7,31 +7,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runHostileSoak, type SoakReport } from "../src/harness/hostile-soak.js";
+import { runHostileSoak, soakProperties, type SoakReport } from "../src/harness/hostile-soak.js";
 import { formatMachine, machineInfo } from "../src/harness/machine.js";
-
-/** Peak resident memory of the daemon at most, KiB. */
-const RSS_LIMIT_KB = 1024 * 1024;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
   return Number.isFinite(value) && value >= 0 ? value : fallback;
-}
-
-/** Each property of the soak, and whether it held. */
-export function properties(r: SoakReport): Array<[string, boolean]> {
-  const pf = r.postfix;
-  return [
-    ["0 crashes", r.crashes === 0],
-    ["every message answered", r.unanswered === 0 && r.answered === r.messages],
-    ["0 answers past the deadline (daemon)", r.daemonPastDeadline === 0],
-    ["0 unlabelled outcomes", r.unlabelled === 0],
-    ["0 forged headers surviving", r.forgedSurvived === 0],
-    [`peak RSS <= ${RSS_LIMIT_KB / 1024} MiB`, (r.peakRssKb.daemon ?? Infinity) <= RSS_LIMIT_KB],
-    ["Postfix: every transaction answered", !pf || (pf.replies["error"] ?? 0) === 0],
-    ["Postfix: 0 forged headers, 0 unlabelled delivered", !pf || (pf.forgedSurvived === 0 && pf.unlabelled === 0)],
-  ];
 }
 
 async function main(): Promise<void> {
@@ -53,8 +35,8 @@ async function main(): Promise<void> {
       progress: (line) => console.error(`  ${line}`),
     });
     print(report);
-    const failed = properties(report).filter(([, held]) => !held);
-    for (const [name, held] of properties(report)) console.log(`${held ? "ok  " : "FAIL"} ${name}`);
+    const failed = soakProperties(report).filter(([, held]) => !held);
+    for (const [name, held] of soakProperties(report)) console.log(`${held ? "ok  " : "FAIL"} ${name}`);
     process.exitCode = failed.length === 0 ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

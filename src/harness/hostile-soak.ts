@@ -74,6 +74,24 @@ export interface SoakReport {
 
 const MAX_EXAMPLES = 20;
 
+/** Peak resident memory of the daemon at most, KiB: a budget of the daemon, not of each message. */
+export const SOAK_RSS_LIMIT_KB = 1024 * 1024;
+
+/** Each property of the soak, and whether it held. */
+export function soakProperties(r: SoakReport): Array<[string, boolean]> {
+  const pf = r.postfix;
+  return [
+    ["0 crashes", r.crashes === 0],
+    ["every message answered", r.unanswered === 0 && r.answered === r.messages],
+    ["0 answers past the deadline (daemon)", r.daemonPastDeadline === 0],
+    ["0 unlabelled outcomes", r.unlabelled === 0],
+    ["0 forged headers surviving", r.forgedSurvived === 0],
+    [`peak RSS <= ${SOAK_RSS_LIMIT_KB / 1024} MiB`, (r.peakRssKb.daemon ?? Infinity) <= SOAK_RSS_LIMIT_KB],
+    ["Postfix: every transaction answered", !pf || (pf.replies["error"] ?? 0) === 0],
+    ["Postfix: 0 forged headers, 0 unlabelled delivered", !pf || (pf.forgedSurvived === 0 && pf.unlabelled === 0)],
+  ];
+}
+
 /** Run the soak; the daemon and its Redis are stopped before it returns. */
 export async function runHostileSoak(options: SoakOptions): Promise<SoakReport> {
   const deadlineMs = options.eomDeadlineMs ?? 2000;
