@@ -344,6 +344,14 @@ export const queueSchema = z
     enqueueTimeoutMs: ms(100),
     /** Past this many waiting jobs new ones are shed (counted and logged). @defaultValue 10000 */
     highWaterMark: count(10_000, 1),
+    /**
+     * A campaign's first heavy scan is due at this many copies, and only then is a message's payload taken (compressed
+     * and queued). A pre-scanner is for bulk: one-off mail is judged by the downstream filter or the MTA's content
+     * filter anyway, so scanning every new message would double their work for nothing. 1 scans every new campaign at
+     * its first copy, for a site where Floodgate is the only scanner (with `verdictWaitMs`, the first copy can wait for
+     * its own verdict). @defaultValue 2
+     */
+    scanAtCopies: count(2, 1),
     /** Re-scan a campaign after this many new copies. @defaultValue 1000 */
     rescanAfterCopies: count(1000, 1),
     /** Re-scan a campaign after this many seconds. @defaultValue 3600 */

@@ -133,22 +133,24 @@ export function failOutcome(reason: FailReason, mode: Action, shadow: boolean): 
 
 /** The settings the scan decision reads (`queue.*`). */
 export interface ScanSettings {
+  scanAtCopies: number;
   rescanAfterCopies: number;
   rescanAfterSeconds: number;
 }
 
 /**
- * Whether to queue a heavy scan for this campaign now: "new" when it never had one and has no verdict, "rescan"
- * after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never for a blocked campaign nor for
- * one a person decided (no scan may override that).
+ * Whether to queue a heavy scan for this campaign now: "new" when it never had one, has no verdict and has reached
+ * `scanAtCopies` copies; "rescan" after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never
+ * for a blocked campaign nor for one a person decided (no scan may override that).
  */
 export function scanReason(
-  campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "copiesSinceScan" | "lastScanQueuedAt">,
+  campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "copies" | "copiesSinceScan" | "lastScanQueuedAt">,
   settings: ScanSettings,
   now: number,
 ): "new" | "rescan" | null {
   if (campaign.state === "blocked" || campaign.decision !== null) return null;
-  if (campaign.lastScanQueuedAt === 0 && campaign.verdict === null) return "new";
+  if (campaign.lastScanQueuedAt === 0 && campaign.verdict === null)
+    return campaign.copies >= settings.scanAtCopies ? "new" : null;
   if (campaign.copiesSinceScan >= settings.rescanAfterCopies) return "rescan";
   if (campaign.lastScanQueuedAt > 0 && now - campaign.lastScanQueuedAt >= settings.rescanAfterSeconds * 1000)
     return "rescan";

@@ -44,6 +44,8 @@ describe("alerting on the running daemon", () => {
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },
       scanWorker: { processes: 0, scanners: [{ type: "builtin" }] },
+      // Every new campaign scanned at its first copy, so distinct messages make a backlog.
+      queue: { scanAtCopies: 1 },
       policy: { holdBulk: false },
       alerts: {
         evaluateIntervalMs: 200,
@@ -213,6 +215,7 @@ describe("alerting on the running daemon", () => {
         attempts: 1,
         scanners: [{ type: "spamd", host: "127.0.0.1", port: deadPort, timeoutMs: 1000 }],
       },
+      queue: { scanAtCopies: 1 },
       policy: { holdBulk: false },
       alerts: {
         evaluateIntervalMs: 200,

@@ -1,7 +1,8 @@
 /**
  * Heavy scans through the running daemon with a real spamd (issue 4): 5,000 copies of one GTUBE campaign produce
  * one scan job (plus the re-scans the rule asks for), and every copy after the verdict is rejected in the fast path.
- * With a verdict budget (`queue.verdictWaitMs`), even the first copy waits for its own scan and is rejected.
+ * With every campaign scanned at its first copy (`queue.scanAtCopies: 1`) and a verdict budget (`queue.verdictWaitMs`),
+ * even the first copy waits for its own scan and is rejected.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -91,7 +92,7 @@ describe("heavy scans through the daemon with spamd", () => {
     const budget = await startDaemonProcess({
       redis: { url: redis.url, prefix: "budget" },
       milter: { eomDeadlineMs: 30_000 },
-      queue: { verdictWaitMs: 25_000 },
+      queue: { scanAtCopies: 1, verdictWaitMs: 25_000 },
       scanWorker: { processes: 1, scanners: [{ type: "spamd", port: spamd.port, timeoutMs: 20_000 }] },
     });
     try {

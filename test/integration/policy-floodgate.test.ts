@@ -157,7 +157,7 @@ void describe("Floodgate policy (real Redis)", () => {
     return { config, store, producer, policy };
   }
 
-  void test("a new campaign continues, is labelled and gets a scan queued", async () => {
+  void test("a new campaign continues and is labelled; its scan is queued at its second copy (scanAtCopies)", async () => {
     const { policy, producer, store } = setup();
     const r = await answer(policy, "one offer text");
     assert.deepEqual(r.verdict, { kind: "continue" });
@@ -165,6 +165,9 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.match(campaign ?? "", /^[0-9a-f]{12}; copies=1; recipients=2$/);
     assert.equal(header(r, "X-Floodgate-Status"), "continue; new");
     const id = (campaign as string).slice(0, 12);
+    assert.equal(producer.requests.length, 0, "one-off mail is not scanned: no payload taken");
+    const second = await answer(policy, "one offer text", { recipients: ["b@rcpt.test"] });
+    assert.equal(header(second, "X-Floodgate-Status"), "continue; new");
     assert.equal(producer.requests.length, 1);
     assert.equal(producer.requests[0]?.campaignId, id);
     assert.equal(producer.requests[0]?.reason, "new");
@@ -176,7 +179,7 @@ void describe("Floodgate policy (real Redis)", () => {
     }
     assert.ok(((await store.get(id))?.lastScanQueuedAt ?? 0) > 0, "markScanQueued was called");
     const r2 = await answer(policy, "one offer text", { recipients: ["c@rcpt.test"] });
-    assert.equal(header(r2, "X-Floodgate-Campaign"), `${id}; copies=2; recipients=3`);
+    assert.equal(header(r2, "X-Floodgate-Campaign"), `${id}; copies=3; recipients=3`);
     assert.equal(producer.requests.length, 1, JSON.stringify(producer.requests.map((q) => [q.campaignId, q.reason])));
   });
 
@@ -232,7 +235,7 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.equal(r.verdict.reply.xcode, "5.7.1");
     assert.match(String(r.verdict.reply.text), new RegExp(id));
     assert.equal(header(r, "X-Floodgate-Status"), "reject; campaign-blocked; by=operator");
-    assert.equal(producer.requests.length, 1, "no scan for a blocked campaign");
+    assert.equal(producer.requests.length, 0, "no scan for a blocked campaign, even at scanAtCopies");
 
     config.policy.shadow = true;
     const s = await answer(policy, "blocked text");
@@ -245,7 +248,7 @@ void describe("Floodgate policy (real Redis)", () => {
   });
 
   void test("a person's decision decides and says so; no scan is queued for it", async () => {
-    const { policy, store, producer } = setup();
+    const { policy, store, producer } = setup((c) => (c.queue.scanAtCopies = 1));
     const id = (header(await answer(policy, "reported text"), "X-Floodgate-Campaign") as string).slice(0, 12);
     await store.recordVerdict(id, { verdict: "ham", score: 0.5, scanner: "spamd", threshold: 5, rules: [], at: 1 });
     await store.decide(id, "spam", "report", { actor: "operator:root", reason: "report" });
@@ -278,7 +281,10 @@ void describe("Floodgate policy (real Redis)", () => {
   });
 
   void test("with verdictWaitMs the first copy waits for its scan and is decided by it", async () => {
-    const { policy, producer } = setup((c) => (c.queue.verdictWaitMs = 500));
+    const { policy, producer } = setup((c) => {
+      c.queue.scanAtCopies = 1;
+      c.queue.verdictWaitMs = 500;
+    });
     producer.verdict = { verdict: "spam", score: 20, scanner: "spamd", threshold: 5, rules: [], at: Date.now() };
     const r = await answer(policy, "waited text");
     assert.equal(producer.waits, 1);

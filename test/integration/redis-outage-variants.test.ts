@@ -152,6 +152,7 @@ describe("Redis down with a second thing wrong", () => {
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },
       worker: { processes: 0, scanners: [{ type: "builtin" }] },
+      queue: { scanAtCopies: 1 },
       policy: { holdBulk: false },
       alerts: {
         evaluateIntervalMs: 250,
