@@ -6,7 +6,7 @@
  * and built-in scanner on this host). Each path knows how to read the CPU of everything it runs, per process and,
  * for Floodgate, per thread.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PostfixLab } from "../lab/postfix.js";
 import { THREAD_NAMES } from "../util/thread-name.js";
@@ -57,11 +57,16 @@ function masterPid(pf: PostfixLab): number | null {
 /** Files in Postfix's queues (incoming, active, deferred…): 0 once everything accepted is delivered. */
 function queuedFiles(pf: PostfixLab): number {
   let n = 0;
+  // Postfix moves and deletes queue files meanwhile: a folder that is gone is empty.
   const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir)) {
-      const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) walk(join(dir, e.name));
       else n++;
     }
   };
