@@ -113,7 +113,12 @@ function benchOptions({ values }: ParsedArgs): BenchOptions {
     sessions: number("sessions", "100"),
     spamassSessions: 20,
     e2eMessages: number("messages", "1500"),
-    flowMessages: number("flow-messages", "400"),
+    ...(({ perRun, rounds, sessions, profile }) => ({
+      flowMessages: perRun,
+      flowRounds: rounds,
+      flowSessions: sessions,
+      flowProfile: profile,
+    }))(flowOptions({ values, positionals: [] })),
     peers: values["no-peers"] !== true,
     e2e: values["no-e2e"] !== true,
     baselines: values["no-baselines"] !== true,

@@ -32,8 +32,11 @@ export interface BenchOptions {
   spamassSessions: number;
   /** smtp-source -m. */
   e2eMessages: number;
-  /** Distinct messages per run of the real-mail-flow comparison (real-flow.ts). */
+  /** The real-mail-flow comparison (real-flow.ts): distinct messages per run, rounds, session counts, profile. */
   flowMessages: number;
+  flowRounds: number;
+  flowSessions: number[];
+  flowProfile: boolean;
   /** Run the peers (rspamd, spamass-milter). */
   peers: boolean;
   /** Run the Postfix parts. */

@@ -64,10 +64,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       report.smtpFlood = await runSmtpFloodPaths({ ...options, redisUrl: redis.url }, flood);
       report.realFlow = await runRealFlow({
         perRun: options.flowMessages,
-        rounds: 3,
-        sessions: [20, 1],
+        rounds: options.flowRounds,
+        sessions: options.flowSessions,
         dir: options.dir,
-        profile: true,
+        profile: options.flowProfile,
       });
     }
   } finally {

@@ -14,6 +14,8 @@ import { join } from "node:path";
 import type { BenchReport } from "../../src/harness/bench-report.js";
 import { SMTP_SOURCE_ROUNDS } from "../../src/harness/smtp-runs.js";
 import { CLI } from "../support/daemon.js";
+import { FLOW_PATHS, OFF_HOST_PATH } from "../../src/harness/flow-paths.js";
+import type { FlowMeasurement } from "../../src/harness/real-flow.js";
 
 /** Run `floodgate bench` with `args`; its exit code and the tail of its progress output. */
 function bench(args: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -37,7 +39,8 @@ void describe("floodgate bench", () => {
   void test("a short run measures every part and writes bench.json and bench.html", async () => {
     const out = mkdtempSync(join(tmpdir(), "floodgate-bench-test-"));
     try {
-      const args = ["--duration", "2", "--messages", "200", "--sessions", "20", "--no-peers", "--out", out];
+      const flow = ["--flow-messages", "20", "--flow-rounds", "1", "--flow-sessions", "2", "--no-profile"];
+      const args = ["--duration", "2", "--messages", "200", "--sessions", "20", "--no-peers", ...flow, "--out", out];
       const { code, stderr } = await bench(args);
       const tail = stderr.split("\n").slice(-15).join("\n");
       // 0: every floor passed; 1: a floor failed or a part is missing (the peers, with --no-peers). Never a crash.
@@ -75,6 +78,26 @@ void describe("floodgate bench", () => {
         const median = [...path.rounds].sort((a, b) => a - b)[Math.floor((SMTP_SOURCE_ROUNDS - 1) / 2)];
         assert.equal(path.result.messagesPerSecond, median, `smtp-source ${name}: the median round counts`);
       }
+      const flowRun = report.realFlow;
+      assert.ok(flowRun, "the real mail flow did not run");
+      assert.deepEqual(flowRun.failed, [], "every path of the real flow started");
+      for (const path of FLOW_PATHS) {
+        const runs: FlowMeasurement[] = flowRun.measurements.filter((m) => m.path === path);
+        assert.deepEqual(
+          runs.map((m) => m.kind),
+          ["distinct", "mix"],
+          `real flow ${path}: one distinct and one mixed run`,
+        );
+        for (const m of runs) {
+          assert.equal(m.result.sent, 20, `real flow ${path} ${m.kind}: each message once`);
+          assert.equal(m.result.errors, 0, `real flow ${path} ${m.kind}: ${m.result.errorSamples.join("; ")}`);
+          assert.ok((m.cpuMs.postfix ?? 0) > 0, `real flow ${path}: Postfix's CPU was read`);
+        }
+      }
+      const offHost = flowRun.measurements.find((m) => m.path === OFF_HOST_PATH && m.kind === "distinct")!;
+      assert.ok((offHost.cpuMs.fingerprint ?? 0) > 0, "the daemon's fingerprint threads were told apart by name");
+      // Distinct ham is a campaign of its own each (a near-duplicate pair of list mail may make one of two copies).
+      assert.ok(offHost.scanJobs !== null && offHost.scanJobs <= 2, `scans for distinct mail: ${offHost.scanJobs}`);
       const smtpFlood = report.smtpFlood.find((p) => p.name === "postfix + floodgate");
       assert.ok(smtpFlood?.result, `the SMTP flood did not run: ${smtpFlood?.error ?? "absent"}`);
       assert.ok(smtpFlood.result.rejected > 0, "no copy of the SMTP flood was refused with 5xx");
