@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-run}
 
-run_pkgs=(redis-server libmilter-dev gcc make)
+run_pkgs=(redis-server spamassassin spamd spamc libmilter-dev gcc make)
 test_pkgs=(postfix miltertest spamassassin spamd spamc libmilter-dev util-linux iproute2)
 bench_pkgs=(spamass-milter rspamd)
 

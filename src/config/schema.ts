@@ -292,14 +292,39 @@ const scannerSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("spamd"),
-      /** @defaultValue "127.0.0.1" */
-      host: z.string().default("127.0.0.1"),
-      /** @defaultValue 783 */
-      port: count(783, 1, 65535),
+      /**
+       * Where spamd listens: `socket`, or `host` and `port` (a missing one of the two: 127.0.0.1, 783). None of the
+       * three: the private spamd that `floodgate run` starts in the state directory. @defaultValue null
+       */
+      host: z.string().min(1).nullable().default(null),
+      /** @defaultValue null */
+      port: count(783, 1, 65535).nullable().default(null),
+      /** @defaultValue null */
+      socket: z.string().startsWith("/").nullable().default(null),
       /** @defaultValue 30000 */
       timeoutMs: ms(30_000),
       /** The user spamd scans as; null: spamd's default. @defaultValue null */
       user: z.string().nullable().default(null),
+      /** The private spamd (src/scanners/private-spamd.ts). @defaultValue {} */
+      private: z
+        .object({
+          /** @defaultValue "spamd" */
+          binary: z.string().min(1).default("spamd"),
+          /** Scanning children. @defaultValue 2 */
+          children: count(2, 1, 64),
+          /** DNS blocklists and URIBL; they need a resolver that answers, or every scan waits on time-outs. @defaultValue false */
+          networkTests: z.boolean().default(false),
+          /** The user it runs as when Floodgate runs as root; null: debian-spamd, else nobody. @defaultValue null */
+          user: z.string().min(1).nullable().default(null),
+          /**
+           * "with-workers": started when this host runs scan worker processes (`scanWorker.processes` > 0, the queue
+           * on); "always": also on a host that runs none (another host's worker processes cannot reach its socket).
+           * @defaultValue "with-workers"
+           */
+          start: z.enum(["with-workers", "always"]).default("with-workers"),
+        })
+        .strict()
+        .prefault({}),
     })
     .strict(),
   /** rspamd's HTTP API. */
@@ -312,6 +337,8 @@ const scannerSchema = z.discriminatedUnion("type", [
       timeoutMs: ms(30_000),
       /** rspamd's controller password; null: none. @defaultValue null */
       password: z.string().nullable().default(null),
+      /** rspamd's controller, which learns (`learn_spam`, `learn_ham`); null: the same host on port 11334. @defaultValue null */
+      controllerUrl: z.string().url().nullable().default(null),
     })
     .strict(),
   /** ClamAV's clamd (a virus found: spam). */
@@ -328,6 +355,12 @@ const scannerSchema = z.discriminatedUnion("type", [
     .strict(),
 ]);
 export type ScannerConfig = z.infer<typeof scannerSchema>;
+export type SpamdScannerConfig = Extract<ScannerConfig, { type: "spamd" }>;
+
+/** A spamd entry with neither socket nor host nor port: the private spamd of `floodgate run`. */
+export function isPrivateSpamd(config: ScannerConfig): config is SpamdScannerConfig {
+  return config.type === "spamd" && config.socket === null && config.host === null && config.port === null;
+}
 
 export const queueSchema = z
   .object({
@@ -389,11 +422,14 @@ export const scanWorkerSchema = z
     maxStalledCount: count(2, 0, 100),
     /** A verdict from a score at or above this is spam. @defaultValue 5 */
     spamScore: z.number().default(5),
-    /** Tried in order; the first that answers gives the verdict. @defaultValue [{ type: "builtin", threshold: 5 }] */
+    /**
+     * Tried in order, the first that answers decides. The default: the private spamd, and the built-in rules when it
+     * cannot start or answer. @defaultValue [{ type: "spamd" }, { type: "builtin", threshold: 5 }]
+     */
     scanners: z
       .array(scannerSchema)
       .min(1)
-      .default([{ type: "builtin", threshold: 5 }]),
+      .prefault([{ type: "spamd" }, { type: "builtin", threshold: 5 }]),
   })
   .strict();
 

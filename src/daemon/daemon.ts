@@ -90,9 +90,13 @@ export async function startDaemon(
       prefix: c.redis.prefix,
       campaigns: () => config().campaigns,
       closeConnection: false,
+      onRelabel: (event) => {
+        metrics.relabelsTotal.inc({ op: event.op, status: event.status });
+        logger.info(event, "campaign relabelled");
+      },
     });
     const pool = await startPool(live, logger, metrics, stops);
-    const scanQueue = startScanQueue({ config, configPath, redis, store, logger, metrics }, stops);
+    const scanQueue = startScanQueue({ config, configPath, redis, store, logger, metrics, state }, stops);
     const { producer, bullmq } = scanQueue;
     // The mail path and the health's probe report to one record of whether Redis takes writes.
     const writes = new RedisWrites();

@@ -1,15 +1,17 @@
 /**
  * The daemon's heavy-scan queue, when `queue.enabled`: the producer the policy queues scans with (BullMQ's own
- * connections) and `worker.processes` scan worker processes on this machine.
+ * connections), and the scanning unit (start-scanner.ts): the private spamd and `scanWorker.processes` scan worker
+ * processes on this machine.
  */
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { createScanProducer, type ScanProducerWithQueue } from "../queue/producer.js";
-import { spawnScanWorkers } from "../queue/worker-processes.js";
 import type { CampaignStore } from "../reputation/types.js";
+import type { StateDir } from "../state/state-dir.js";
 import type { Logger } from "../util/logger.js";
 import type { DaemonRedis } from "./redis.js";
+import { startScanning } from "./start-scanner.js";
 import type { StopStack } from "./stops.js";
 
 /** What the scan queue needs from the rest of the daemon. */
@@ -20,6 +22,7 @@ export interface ScanQueueDeps {
   store: CampaignStore;
   logger: Logger;
   metrics: FloodgateMetrics;
+  state: StateDir;
 }
 
 /** The producer and BullMQ's connection (null when the queue is off), and how many worker processes run here. */
@@ -44,13 +47,13 @@ export function startScanQueue(deps: ScanQueueDeps, stops: StopStack): DaemonSca
     metrics: deps.metrics,
   });
   stops.push(() => producer.close());
-  if (c.scanWorker.processes <= 0) return { producer, bullmq, workerProcesses: 0 };
-  const processes = spawnScanWorkers(c.scanWorker.processes, {
-    ...(deps.configPath ? { configPath: deps.configPath } : {}),
-    redisUrl: deps.redis.url,
+  const scanning = startScanning({
+    config: c,
+    state: deps.state,
     logger: deps.logger,
-    env: { FLOODGATE_LOG_LEVEL: c.log.level },
+    redisUrl: deps.redis.url,
+    configPath: deps.configPath,
   });
-  stops.push(() => processes.stop(10_000));
+  stops.push(() => scanning.stop());
   return { producer, bullmq, workerProcesses: c.scanWorker.processes };
 }

@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pingSpamd as pingSpamdAt } from "../scanners/spamd.js";
 import { freePort } from "../util/tcp-port.js";
 
 export interface PrivateSpamd {
@@ -20,18 +20,7 @@ export interface PrivateSpamd {
 
 /** Ask spamd PING; true on PONG. */
 export function pingSpamd(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    let reply = "";
-    const timer = setTimeout(() => socket.destroy(), 2000);
-    socket.once("connect", () => socket.end("PING SPAMC/1.5\r\n\r\n"));
-    socket.on("data", (d: Buffer) => (reply += d.toString("latin1")));
-    socket.once("close", () => {
-      clearTimeout(timer);
-      resolve(/^SPAMD\/\d\.\d+ 0 PONG/.test(reply));
-    });
-    socket.once("error", () => undefined);
-  });
+  return pingSpamdAt({ host, port });
 }
 
 /** Start spamd (about 2–10 s here); rejects with spamd's output if it exits or does not answer PING in time. */

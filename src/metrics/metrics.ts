@@ -80,6 +80,20 @@ function mailMetrics(registry: Registry) {
       help: "Campaigns seen within the counting window",
       registers: [registry],
     }),
+    /** Messages at end of message by who judged their campaign (a scanner's name, operator, pin, reporters, none). */
+    campaignDecisionsTotal: new Counter({
+      name: "floodgate_campaign_decisions_total",
+      help: "Messages decided at end of message, by who judged their campaign (a scanner's name, operator, pin, reporters, or none) and its state",
+      labelNames: ["by", "state"] as const,
+      registers: [registry],
+    }),
+    /** Campaigns relabelled by a person through this process, by operation and outcome. */
+    relabelsTotal: new Counter({
+      name: "floodgate_relabels_total",
+      help: "Campaigns relabelled by a person through this process (operation and outcome: ok, absent, duplicate, rate-limited, missing)",
+      labelNames: ["op", "status"] as const,
+      registers: [registry],
+    }),
   };
 }
 

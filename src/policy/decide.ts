@@ -74,6 +74,14 @@ export function withVerdict<T extends Pick<CampaignView, "state" | "verdict" | "
   return { ...campaign, verdict, state: verdict.verdict };
 }
 
+/** Who judged the campaign: a person (operator, pin, reporters), the scanner of its verdict, or none. */
+export function judgedBy(campaign: Pick<CampaignView, "state" | "verdict" | "decision">): string {
+  if (campaign.state === "blocked") return "operator";
+  if (campaign.decision !== null) return campaign.decision.how === "report" ? "operator" : campaign.decision.how;
+  if (campaign.verdict !== null && campaign.verdict.verdict !== "unsure") return campaign.verdict.scanner;
+  return "none";
+}
+
 /**
  * Who decided and how sure, the status header's third part (README, "The status header"): `by=operator`, `by=pin` or
  * `by=reporters` for a person's decision; else `scanner=NAME score=N threshold=N` for the scanner's last verdict

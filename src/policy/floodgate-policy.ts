@@ -34,6 +34,7 @@ import {
   failOutcome,
   outcomeOf,
   scanReason,
+  judgedBy,
   statusDetails,
   withVerdict,
 } from "./decide.js";
@@ -53,8 +54,12 @@ export interface PolicyDeps {
   /** The heavy-scan producer; null when the queue is off. */
   producer: ScanProducer | null;
   logger: Logger;
-  /** The metrics the policy counts in: fail modes by reason, the Redis round trip's latency, refused writes. */
-  metrics: Pick<FloodgateMetrics, "failModeTotal" | "redisDuration" | "redisWriteRefusalsTotal">;
+  /** The metrics the policy counts in: fail modes by reason, the Redis round trip's latency, refused writes, and
+   * end-of-message decisions by who judged the campaign. */
+  metrics: Pick<
+    FloodgateMetrics,
+    "failModeTotal" | "redisDuration" | "redisWriteRefusalsTotal" | "campaignDecisionsTotal"
+  >;
   /** Told of every campaign write's outcome, so the health sees a Redis that refuses writes as mail meets it. */
   writes?: RedisWrites;
 }
@@ -122,6 +127,7 @@ class FloodgatePolicy implements MilterPolicy {
       { session: ctx.id, campaign: campaign.id, state: campaign.state, copies: campaign.copies, decision },
       "decided",
     );
+    this.deps.metrics.campaignDecisionsTotal.inc({ by: judgedBy(campaign), state: campaign.state });
     return answer(outcomeOf(decision, campaign.id, cfg.policy.shadow, statusDetails(campaign)), campaign);
   }
 

@@ -4,6 +4,7 @@
  * store, which publishes it to waiters. A job whose scanners all fail throws and is retried with exponential backoff;
  * a job whose worker process died is found by BullMQ's stalled check and re-run elsewhere.
  */
+import { existsSync } from "node:fs";
 import { MetricsTime, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
@@ -12,6 +13,9 @@ import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { MAX_VERDICT_RULES, type CampaignStore, type ScanVerdict } from "../reputation/types.js";
 import { judgeScan } from "./judge.js";
+import { LEARN_JOB_NAME, processLearnJob, type LearnJobData, type LearnResult } from "./learn.js";
+import { privateSpamdSocket } from "../scanners/private-spamd.js";
+import { resolveStateDir } from "../state/state-dir.js";
 import { createScanners, runScanners, type Scanner } from "../scanners/index.js";
 import type { Logger } from "../util/logger.js";
 import { bullPrefix } from "./names.js";
@@ -31,10 +35,30 @@ export interface ScanWorkerOptions {
   metrics?: Pick<FloodgateMetrics, "scanJobsCompletedTotal">;
 }
 
+/** The jobs of the scan queue: scans, and learnings from reports (learn.ts). */
+type QueueJobData = ScanJobData | LearnJobData;
+
 export interface ScanWorkerHandle {
-  readonly worker: Worker<ScanJobData, ScanVerdict>;
+  readonly worker: Worker<QueueJobData, ScanVerdict | LearnResult>;
   /** Stop taking jobs, wait for the jobs in flight (each bounded by `jobTimeoutMs`), close the connections. */
   close(): Promise<void>;
+}
+
+/**
+ * The environment variable by which `floodgate run` tells its scan worker processes where its private spamd listens
+ * ("" when it did not start: the private entry is left out).
+ */
+export const PRIVATE_SPAMD_ENV = "FLOODGATE_PRIVATE_SPAMD_SOCKET";
+
+/**
+ * The private spamd's socket for this process: the daemon's word when it spawned us, else (a `floodgate worker` beside
+ * a `floodgate run`) the state directory's socket when it is there.
+ */
+export function privateSpamdSocketOf(config: Config, env: NodeJS.ProcessEnv = process.env): string | null {
+  const given = env[PRIVATE_SPAMD_ENV];
+  if (given !== undefined) return given === "" ? null : given;
+  const socket = privateSpamdSocket(resolveStateDir(config.state.dir));
+  return existsSync(socket) ? socket : null;
 }
 
 /** Thrown by a job that ran out of `worker.jobTimeoutMs`. */
@@ -86,7 +110,7 @@ export async function processScanJob(
 export async function startScanWorker(options: ScanWorkerOptions): Promise<ScanWorkerHandle> {
   const { config, redisUrl, logger } = options;
   const w = config.scanWorker;
-  const scanners = options.scanners ?? createScanners(w.scanners);
+  const scanners = options.scanners ?? createScanners(w.scanners, privateSpamdSocketOf(config));
   const connections: (Redis | Cluster)[] = [];
   let store = options.store;
   if (!store) {
@@ -102,9 +126,12 @@ export async function startScanWorker(options: ScanWorkerOptions): Promise<ScanW
   connections.push(workerRedis);
   const deps = { config, scanners, store, logger };
 
-  const worker = new Worker<ScanJobData, ScanVerdict>(
+  const worker = new Worker<QueueJobData, ScanVerdict | LearnResult>(
     config.queue.name,
-    (job: Job<ScanJobData>, _token?: string, signal?: AbortSignal) => processScanJob(job.data, { ...deps, signal }),
+    (job: Job<QueueJobData>, _token?: string, signal?: AbortSignal) =>
+      job.name === LEARN_JOB_NAME
+        ? processLearnJob(job.data as LearnJobData, { ...deps, ...(signal ? { signal } : {}) })
+        : processScanJob(job.data as ScanJobData, { ...deps, signal }),
     {
       connection: workerRedis,
       prefix: bullPrefix(config),

@@ -19,19 +19,30 @@ const ORPHAN_CLOSE_MS = 5000;
 
 /** Run the scan worker in this process until a signal; resolves with the exit code (0 after a graceful stop, 1 when it cannot start). */
 export async function runScanWorkerProcess(config: Config, redisUrl: string, logger: Logger): Promise<number> {
+  // Listened for from the start: a daemon killed while this process still connects to its (dead) Redis would
+  // otherwise leave it waiting forever.
+  const stopped = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+    // A forked worker process stops with its parent (spawnScanWorkers): the IPC channel closes when it dies.
+    // Its "disconnect" is emitted once: a parent that died while this process was still loading has gone already.
+    if (process.send && !process.connected) resolve("parent-gone");
+    else if (process.send) process.once("disconnect", () => resolve("parent-gone"));
+  });
   let handle;
   try {
-    handle = await startScanWorker({ config, redisUrl, logger });
+    const starting = startScanWorker({ config, redisUrl, logger });
+    handle = await Promise.race([starting, stopped.then(() => null)]);
+    if (handle === null) {
+      logger.warn("scan worker stopped while it was starting");
+      void starting.then((h) => h.close()).catch(() => undefined);
+      return 0;
+    }
   } catch (err) {
     logger.error({ err: (err as Error).message }, "scan worker cannot start");
     return 1;
   }
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-    // A forked worker process stops with its parent (spawnScanWorkers): the IPC channel closes when it dies.
-    if (process.send) process.once("disconnect", () => resolve("parent-gone"));
-  });
+  const signal = await stopped;
   logger.info({ signal }, "scan worker stopping: waiting for jobs in flight");
   if (signal === "parent-gone") {
     // The daemon died (killed, perhaps with its Redis): a close that waits on Redis could wait forever and leave an

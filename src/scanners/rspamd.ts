@@ -11,6 +11,16 @@ export interface RspamdOptions {
   url: string;
   timeoutMs: number;
   password: string | null;
+  /** The controller (learning); null: the normal worker's host on port 11334. */
+  controllerUrl?: string | null;
+}
+
+/** The controller's URL of an rspamd whose normal worker is `options.url`. */
+export function rspamdControllerUrl(options: RspamdOptions): string {
+  if (options.controllerUrl) return options.controllerUrl;
+  const url = new URL(options.url);
+  url.port = "11334";
+  return url.toString();
 }
 
 /** The request `fetch` sends for one message. */
@@ -80,6 +90,24 @@ export function createRspamdScanner(options: RspamdOptions): Scanner {
         throw new ScannerError(name, "unavailable", `${url}: ${(err as Error).message}`, { cause: err });
       }
       return parseRspamdReply(json, name);
+    },
+    async learn(message, as, _forgetting, signal) {
+      // rspamd has no "forget": a report taken back is left to the next reports.
+      if (as === "forget") return;
+      const deadline = scanDeadline(name, options.timeoutMs, signal);
+      const url = new URL(as === "spam" ? "/learnspam" : "/learnham", rspamdControllerUrl(options)).toString();
+      const headers: Record<string, string> = { "Content-Type": "message/rfc822" };
+      if (options.password !== null) headers["Password"] = options.password;
+      let response: Response;
+      try {
+        response = await fetch(url, { method: "POST", headers, body: message, signal: deadline.signal });
+      } catch (err) {
+        if (deadline.signal.aborted) throw deadline.failure();
+        throw new ScannerError(name, "unavailable", `${url}: ${(err as Error).message}`, { cause: err });
+      }
+      // 208: already learned; the classifier has it either way.
+      if (!response.ok && response.status !== 208)
+        throw new ScannerError(name, "protocol", `learning: HTTP ${response.status} ${response.statusText}`);
     },
   };
 }

@@ -4,8 +4,9 @@
  * `Spam: True ; 15.0 / 5.0` and the report, whose table gives the rules that weighed most; and `TELL` (what
  * `spamc -L spam|ham|forget` sends) to teach its Bayes database a message.
  */
+import { connect } from "node:net";
 import { tcpExchange } from "./tcp.js";
-import { MAX_SCAN_RULES, ScannerError, type ScanResult, type Scanner } from "./types.js";
+import { MAX_SCAN_RULES, ScannerError, type LearnAs, type ScanResult, type Scanner } from "./types.js";
 
 /** The protocol version we speak. */
 export const SPAMC_PROTOCOL = "SPAMC/1.5";
@@ -21,9 +22,6 @@ export interface SpamdOptions {
   /** The `User` header: whose preferences spamd applies; null sends none. */
   user: string | null;
 }
-
-/** What a report teaches spamd: this message is spam, ham, or (taking a report back) neither. */
-export type LearnAs = "spam" | "ham" | "forget";
 
 /** The request head and the message, for one command. */
 function request(command: string, message: Buffer, user: string | null, fields: readonly string[] = []): Buffer[] {
@@ -125,4 +123,20 @@ export function createSpamdScanner(options: SpamdOptions): SpamdScanner {
       parseTellReply(await exchange(encodeSpamdTell(message, as, options.user, forgetting), signal), name);
     },
   };
+}
+
+/** Ask spamd PING on a unix socket (`path`) or TCP (`host`, `port`); true on PONG within 2 s. */
+export function pingSpamd(where: { path: string } | { host: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const conn = connect(where);
+    let reply = "";
+    const timer = setTimeout(() => conn.destroy(), 2000);
+    conn.once("connect", () => conn.end(`PING ${SPAMC_PROTOCOL}\r\n\r\n`));
+    conn.on("data", (d: Buffer) => (reply += d.toString("latin1")));
+    conn.once("close", () => {
+      clearTimeout(timer);
+      resolve(/^SPAMD\/\d\.\d+ 0 PONG/.test(reply));
+    });
+    conn.once("error", () => undefined);
+  });
 }

@@ -30,7 +30,15 @@ export interface Scanner {
   readonly saysHam: boolean;
   /** Scan one message; throws `ScannerError` on any failure, including a timeout or an abort. */
   scan(message: Buffer, signal?: AbortSignal): Promise<ScanResult>;
+  /**
+   * Teach the scanner a message a person labelled (spamd's Bayes, rspamd's classifier), or make it forget one it was
+   * taught as `forgetting`; absent for a scanner that does not learn. Throws `ScannerError`.
+   */
+  learn?(message: Buffer, as: LearnAs, forgetting?: "spam" | "ham", signal?: AbortSignal): Promise<void>;
 }
+
+/** What a report teaches a scanner: this message is spam, ham, or (a report taken back) neither. */
+export type LearnAs = "spam" | "ham" | "forget";
 
 /** Why a scanner gave no verdict. */
 export type ScannerErrorCode =

@@ -31,6 +31,8 @@ export interface PrivateServiceOptions {
   logger?: Logger;
   /** How long a stop waits after SIGTERM before SIGKILL. @defaultValue 10000 */
   stopGraceMs?: number;
+  /** Run it as this user and group (setpriv drops to them before it starts; needs root and setpriv). */
+  runAs?: { uid: number; gid: number };
 }
 
 /** A running private service. */
@@ -89,8 +91,12 @@ export async function startPrivateService(options: PrivateServiceOptions): Promi
   await stopLeftover(dir, name, { ...(logger ? { logger } : {}), graceMs });
 
   const setpriv = findOnPath("setpriv");
+  const runAs = options.runAs;
+  if (runAs && !setpriv) throw new Error(`cannot start ${name} as uid ${runAs.uid}: setpriv(1) is not on PATH`);
+  // The parent-death signal is set after the change of user, so it holds for the service's whole life.
+  const drop = runAs ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--clear-groups"] : [];
   const [file, args] = setpriv
-    ? [setpriv, ["--pdeathsig", "SIGTERM", "--", program, ...options.args]]
+    ? [setpriv, [...drop, "--pdeathsig", "SIGTERM", "--", program, ...options.args]]
     : [program, [...options.args]];
   const child = spawn(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let tail = "";

@@ -8,9 +8,9 @@
  * /var/lib/floodgate for root, or for a service user that owns it; else the per-user
  * `$XDG_STATE_HOME/floodgate` (~/.local/state/floodgate), as a user who runs `make run` from a checkout expects.
  */
-import { chmodSync, lstatSync, mkdirSync, statSync, type Stats } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, statSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /** The system-wide state directory, for root and for a service user that owns it. */
 export const SYSTEM_STATE_DIR = "/var/lib/floodgate";
@@ -57,6 +57,18 @@ export interface StateDir {
    * refused when it is a symbolic link, not a directory or owned by another user, set back to 0700 when wider.
    */
   subdir(name: string): string;
+  /**
+   * The subdirectory `name` of a private service that runs as another user (spamd as debian-spamd, when Floodgate runs
+   * as root): created 0700 and owned by `owner`, which alone (and root) may enter it. The state directory itself then
+   * lets others pass (mode 0711, no listing): every other subdirectory stays 0700 and Floodgate's own.
+   */
+  serviceSubdir(name: string, owner: ServiceOwner): string;
+}
+
+/** The user a private service runs as. */
+export interface ServiceOwner {
+  uid: number;
+  gid: number;
 }
 
 /**
@@ -74,7 +86,55 @@ export function openStateDir(path: string): StateDir {
       ensurePrivateDir(dir, { tighten: true });
       return dir;
     },
+    serviceSubdir(name: string, owner: ServiceOwner): string {
+      if (!SUBDIR_NAME.test(name)) throw new Error(`state subdirectory name "${name}" is not one plain segment`);
+      const dir = join(root, name);
+      assertPassable(root, owner);
+      ensureServiceDir(dir, owner);
+      const top = statSync(root);
+      if ((top.mode & 0o001) === 0) chmodSync(root, (top.mode & 0o777) | 0o001);
+      return dir;
+    },
   };
+}
+
+/**
+ * Every directory above `root` must let `owner` pass (search permission), or the service cannot reach its own
+ * subdirectory: said plainly here rather than as the service's "directory does not exist".
+ */
+function assertPassable(root: string, owner: ServiceOwner): void {
+  for (let dir = dirname(root); ; dir = dirname(dir)) {
+    const st = statSync(dir);
+    const bit = st.uid === owner.uid ? 0o100 : st.gid === owner.gid ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0) {
+      const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
+      throw new Error(
+        `${dir} (mode ${mode}) does not let uid ${owner.uid} pass to the state directory ${root}: ` +
+          `allow it (chmod o+x ${dir}) or choose another state.dir`,
+      );
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
+/** Make `dir` a 0700 directory of `owner`'s: created when missing, taken over when it is ours, never a link. */
+function ensureServiceDir(dir: string, owner: ServiceOwner): void {
+  let stats: Stats;
+  try {
+    stats = lstatSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dir, { mode: 0o700 });
+    stats = lstatSync(dir);
+  }
+  if (stats.isSymbolicLink()) throw new Error(`${dir} is a symbolic link: a private directory must be a real one`);
+  if (!stats.isDirectory()) throw new Error(`${dir} is not a directory`);
+  const uid = process.geteuid?.();
+  if (stats.uid !== owner.uid && stats.uid !== uid) {
+    throw new Error(`${dir} belongs to uid ${stats.uid}, neither the service's (${owner.uid}) nor this process's`);
+  }
+  if (stats.uid !== owner.uid || stats.gid !== owner.gid) chownSync(dir, owner.uid, owner.gid);
+  if ((stats.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
 
 /**

@@ -3,7 +3,7 @@
  * the test. Its JSON logs are kept for assertions and printed when a start fails.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,6 +55,8 @@ export async function startDaemonProcess(
   options: StartOptions = {},
 ): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), "fg-daemon-"));
+  // The private spamd runs as its own user, who must pass through to its directory in the state directory.
+  chmodSync(dir, 0o711);
   const milterPort = options.milterPort ?? (await freePort());
   const metricsPort = options.metricsPort ?? (await freePort());
   const full = merge(

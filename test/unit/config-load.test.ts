@@ -229,6 +229,7 @@ void describe("redactConfig", () => {
       url: "http://127.0.0.1:11333/",
       timeoutMs: 30000,
       password: "[redacted]",
+      controllerUrl: null,
     });
     // The original is untouched.
     assert.equal(r.config.redis.url, "redis://floodgate:s3cret@10.0.0.5:6380/1");

@@ -1,0 +1,205 @@
+// The daemon's private spamd, a real SpamAssassin spamd: under root it runs as debian-spamd in a 0700 directory of
+// its own in the state directory, reached through a 0600 unix socket only (no TCP port) that another local user
+// cannot open, keeps its Bayes database there, learns what it is told, and one left behind is stopped by the next
+// start. Then `floodgate run` on the defaults: it starts the private spamd beside its scan worker process and scans
+// with it, stops it at exit and when killed; a host with no scan worker process starts none; a spamd that cannot start
+// leaves the built-in rules, and the start log says so.
+import { test, describe, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultConfig } from "../../src/config/schema.js";
+import { createScanners } from "../../src/scanners/index.js";
+import { GTUBE } from "../../src/scanners/builtin-rules.js";
+import { startPrivateSpamd, type PrivateSpamd } from "../../src/scanners/private-spamd.js";
+import { pingSpamd } from "../../src/scanners/spamd.js";
+import { isRunning, readRecord, recordOf } from "../../src/state/pidfile.js";
+import { findUser } from "../../src/state/service-user.js";
+import { openStateDir } from "../../src/state/state-dir.js";
+import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
+import { pollUntil } from "../support/poll.js";
+
+const settings = { binary: "spamd", children: 1, networkTests: false, user: null };
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+const gtube = Buffer.from(
+  `From: a@example.com\r\nTo: b@example.org\r\nSubject: test\r\nMessage-ID: <gtube@example.com>\r\n\r\n${GTUBE}\r\n`,
+);
+const root = process.geteuid?.() === 0;
+
+/** Pids of spamd processes (parent and children) whose socket or cwd is `dir`. */
+function spamdsIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.includes("spamd") && cmdline.includes(dir)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+void describe("the private spamd", () => {
+  const started: PrivateSpamd[] = [];
+  after(async () => {
+    for (const s of started) await s.stop();
+  });
+
+  void test("runs as debian-spamd in its own 0700 directory, on a 0600 socket only, and scans", async () => {
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-ps-")));
+    const spamd = await startPrivateSpamd(state, settings);
+    started.push(spamd);
+    const dir = join(state.path, "spamd");
+    assert.equal(spamd.socket, join(dir, "spamd.sock"));
+    assert.equal(modeOf(dir), 0o700);
+    assert.equal(modeOf(spamd.socket), 0o600);
+    const status = readFileSync(`/proc/${spamd.service.process.pid}/status`, "utf8");
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+    if (root) {
+      const user = findUser("debian-spamd") ?? findUser("nobody");
+      assert.ok(user, "debian-spamd or nobody exists");
+      assert.equal(uid, user.uid, "never root");
+      assert.equal(statSync(dir).uid, user.uid, "its directory is its user's");
+      assert.equal(modeOf(state.path) & 0o007, 0o001, "the state directory lets it pass, not list");
+      for (const other of readdirSync(state.path).filter((n) => n !== "spamd"))
+        assert.equal(modeOf(join(state.path, other)) & 0o077, 0, `${other} stays private`);
+    } else {
+      assert.equal(uid, process.geteuid?.());
+    }
+    const listening = spawnSync("ss", ["-Hltnp"], { encoding: "utf8" }).stdout;
+    assert.ok(!listening.includes(`pid=${spamd.service.process.pid},`), `spamd listens on no TCP port:\n${listening}`);
+
+    const scanner = createScanners(defaultConfig().scanWorker.scanners, spamd.socket)[0];
+    assert.ok(scanner);
+    assert.equal(scanner.name, "spamd");
+    const result = await scanner.scan(gtube);
+    assert.equal(result.verdict, "spam");
+    assert.ok(result.rules.includes("GTUBE"), `GTUBE among ${result.rules.join(",")}`);
+  });
+
+  void test("another local user cannot reach its socket", async () => {
+    assert.ok(root, "this test acts as another user: run the suite as root, as make test does on Debian");
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-ps-")));
+    const spamd = await startPrivateSpamd(state, settings);
+    started.push(spamd);
+    const script = `require("net").connect({path:${JSON.stringify(spamd.socket)}}).on("connect",()=>process.exit(0)).on("error",e=>{console.log(e.code);process.exit(3)})`;
+    const nobody = findUser("nobody");
+    assert.ok(nobody, "the nobody user exists");
+    const run = spawnSync(
+      "setpriv",
+      [`--reuid=${nobody.uid}`, `--regid=${nobody.gid}`, "--clear-groups", process.execPath, "-e", script],
+      { encoding: "utf8" },
+    );
+    assert.equal(run.status, 3, `nobody could connect: ${run.stdout}${run.stderr}`);
+    assert.match(run.stdout, /EACCES/);
+    assert.ok(await pingSpamd({ path: spamd.socket }), "Floodgate itself can");
+  });
+
+  void test("learns what it is told into its Bayes database in its directory", async () => {
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-ps-")));
+    const spamd = await startPrivateSpamd(state, settings);
+    started.push(spamd);
+    const [scanner] = createScanners(defaultConfig().scanWorker.scanners, spamd.socket);
+    await scanner!.learn!(gtube, "spam");
+    const dir = join(state.path, "spamd");
+    const bayes = readdirSync(dir).filter((n) => n.startsWith("bayes_"));
+    assert.ok(bayes.includes("bayes_toks"), `Bayes files in ${dir}: ${bayes.join(", ")}`);
+    for (const file of bayes) assert.equal(modeOf(join(dir, file)) & 0o077, 0, `${file} is private`);
+    await scanner!.learn!(gtube, "forget", "spam");
+  });
+
+  void test("one left behind (its daemon killed) is stopped by the next start: never two", async () => {
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-ps-")));
+    const first = await startPrivateSpamd(state, settings);
+    const leftover = recordOf(first.service.process.pid ?? -1);
+    const second = await startPrivateSpamd(state, settings);
+    started.push(second);
+    assert.ok(!isRunning(leftover), "the leftover was stopped");
+    assert.equal(readRecord(join(state.path, "spamd", "spamd.pid"))?.pid, second.service.process.pid);
+    assert.ok(await pingSpamd({ path: second.socket }));
+  });
+});
+
+/** Wait for the start log's word on what the scan worker processes scan with. */
+async function scanningWith(daemon: DaemonProcess, scanners: string): Promise<void> {
+  await pollUntil(
+    `"scanning with ${scanners}" in the log:\n${daemon.logs()}`,
+    () => daemon.logs().includes(`"msg":"scanning with ${scanners}"`),
+    120_000,
+  );
+}
+
+void describe("floodgate run and its private spamd", () => {
+  const daemons: DaemonProcess[] = [];
+  after(async () => {
+    for (const d of daemons) await d.stop();
+  });
+
+  void test("starts it beside its scan worker process, scans with it, and stops it at exit and when killed", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "fg-ps-"));
+    const stateDir = join(parent, "state");
+    chmodSync(parent, 0o711);
+    const daemon = await startDaemonProcess({}, { stateDir });
+    daemons.push(daemon);
+    await scanningWith(daemon, "spamd, builtin");
+    assert.match(daemon.logs(), /"msg":"started the private spamd"/);
+    const client = await MilterClient.connect(daemon.milter);
+    await client.open();
+    const copy = (i: number) =>
+      simpleMessage(`s${i}@bulk.example.com`, [`u${i}@box.lab`], "Offer", `Dear u${i},\n\n${GTUBE}\n`);
+    let i = 0;
+    await pollUntil(
+      "a copy refused on the private spamd's verdict",
+      async () => (await client.transaction(copy(i++))).eom?.action === "replyCode",
+      60_000,
+      200,
+    );
+    await client.quit();
+    assert.ok(
+      (await metricValue(daemon.metricsUrl, "floodgate_campaign_decisions_total", { by: "spamd", state: "spam" })) >= 1,
+      "decisions counted by the scanner that judged",
+    );
+    const dir = join(stateDir, "spamd");
+    assert.ok(existsSync(join(dir, "spamd.sock")));
+    assert.ok(spamdsIn(dir).length > 0);
+    assert.equal(await daemon.stop(), 0);
+    assert.deepEqual(spamdsIn(dir), [], "stopped with the daemon");
+
+    const again = await startDaemonProcess({}, { stateDir });
+    daemons.push(again);
+    await scanningWith(again, "spamd, builtin");
+    again.process.kill("SIGKILL");
+    await pollUntil("the killed daemon's spamd to end", () => spamdsIn(dir).length === 0, 20_000);
+  });
+
+  void test("a state directory its user cannot reach: the start log says why, and the built-in rules scan", async () => {
+    assert.ok(root, "run the suite as root, as make test does on Debian");
+    const stateDir = join(mkdtempSync(join(tmpdir(), "fg-ps-")), "state");
+    const daemon = await startDaemonProcess({}, { stateDir });
+    daemons.push(daemon);
+    await scanningWith(daemon, "builtin");
+    assert.match(daemon.logs(), /does not let uid \d+ pass to the state directory/);
+  });
+
+  void test("a host with no scan worker process starts none", async () => {
+    const stateDir = join(mkdtempSync(join(tmpdir(), "fg-ps-")), "state");
+    const daemon = await startDaemonProcess({ scanWorker: { processes: 0 } }, { stateDir });
+    daemons.push(daemon);
+    assert.match(daemon.logs(), /no scan worker processes on this host: the private spamd is not started/);
+    assert.deepEqual(spamdsIn(join(stateDir, "spamd")), []);
+  });
+
+  void test("a spamd that cannot start leaves the built-in rules, and the start log says so", async () => {
+    const daemon = await startDaemonProcess({
+      scanWorker: { scanners: [{ type: "spamd", private: { binary: "/nonexistent/spamd" } }, { type: "builtin" }] },
+    });
+    daemons.push(daemon);
+    await scanningWith(daemon, "builtin");
+    assert.match(daemon.logs(), /the private spamd cannot start: scanning with builtin instead/);
+  });
+});
