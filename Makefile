@@ -3,7 +3,7 @@ NODE ?= node
 # V8 flags of the floodgate processes (src/util/node-flags.ts says why; the command's shebang has the same).
 NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32
 
-.PHONY: help build native run test test-unit test-integration test-e2e lint bench soak clean deps
+.PHONY: help build native console run test test-unit test-integration test-e2e lint bench soak clean deps
 
 help:
 	@echo "make run     install what is missing, build, run Floodgate on embedded defaults"
@@ -13,8 +13,17 @@ help:
 
 # dist/ is rebuilt whole, so a moved or deleted source leaves no stale module behind.
 build: native
-	rm -rf dist/src dist/test dist/workers dist/benchmarks
+	rm -rf dist/src dist/test dist/workers dist/benchmarks dist/console
 	npx tsc -p tsconfig.json
+	$(MAKE) --no-print-directory console
+
+# The operator's console: its page scripts compiled for the browser, its page and style sheet, and uPlot from
+# node_modules, all into dist/console (served from there; nothing is fetched at run time).
+console:
+	npx tsc -p src/ops/console/client/tsconfig.json
+	mkdir -p dist/console/vendor
+	cp src/ops/console/client/index.html src/ops/console/client/console.css dist/console/
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css dist/console/vendor/
 
 native:
 	$(MAKE) --no-print-directory -C native

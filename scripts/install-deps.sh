@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 profile=${1:-run}
 
 run_pkgs=(redis-server spamassassin spamd spamc libmilter-dev gcc make)
-test_pkgs=(postfix miltertest spamassassin spamd spamc libmilter-dev util-linux iproute2)
+# chromium: the console's browser tests drive Debian's Chromium (playwright-core brings no browser).
+test_pkgs=(postfix miltertest spamassassin spamd spamc libmilter-dev util-linux iproute2 chromium)
 bench_pkgs=(spamass-milter rspamd)
 
 want=("${run_pkgs[@]}")

@@ -4,6 +4,7 @@
  * Renamed keys are listed in renames.ts.
  * size: one schema is the point: every option, its default and its limits where an operator looks for them.
  */
+import { consoleSchema } from "./console-schema.js";
 import { z } from "zod";
 import { parseCidr } from "../util/cidr.js";
 
@@ -654,6 +655,7 @@ export const configSchema = z
     mtaQueue: mtaQueueSchema.prefault({}),
     verdicts: verdictsSchema.prefault({}),
     reports: reportsSchema.prefault({}),
+    console: consoleSchema.prefault({}),
     /** Log level of the JSON log on standard error; a reload applies it. @defaultValue "info" */
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })

@@ -22,6 +22,7 @@ import { redactUrl } from "../util/redact-url.js";
 import { startEngine } from "./engine.js";
 import { startRedis } from "./redis.js";
 import { startScanQueue } from "./scan-queue.js";
+import { startConsoleStores } from "./start-console.js";
 import { startAlerting, type AlertingUnit } from "./start-alerting.js";
 import { startHealth } from "./start-health.js";
 import { startOps } from "./start-ops.js";
@@ -100,7 +101,18 @@ export async function startDaemon(
     const { producer, bullmq } = scanQueue;
     // The mail path and the health's probe report to one record of whether Redis takes writes.
     const writes = new RedisWrites();
-    const policy = createFloodgatePolicy({ config, pool, store, producer, logger, metrics, writes });
+    const consoleStores = startConsoleStores(config, redis, producer, metrics);
+    const samples = consoleStores?.samples ?? undefined;
+    const policy = createFloodgatePolicy({
+      config,
+      pool,
+      store,
+      producer,
+      logger,
+      metrics,
+      writes,
+      ...(samples ? { samples } : {}),
+    });
     const mailFlow = new MailFlow({ windowSeconds: c.alerts.watchdog.ratioWindowSeconds });
     // Health, the ops server and alerting run from the daemon's memory: none of them waits for Redis. They start before
     // the milter, so the first messages count in the alerts' windows.
@@ -111,7 +123,7 @@ export async function startDaemon(
     const alerts = () => alerting?.alerts ?? null;
     const opsDeps = { live, logger, health: health.health, alerts, mailFlow, store, queue: producer !== null };
     const stateDir = state.path;
-    const ops = await startOps({ ...opsDeps, stateDir, registry: metrics.registry });
+    const ops = await startOps({ ...opsDeps, stateDir, registry: metrics.registry, console: consoleStores });
     if (ops) stops.push(() => ops.stop());
     const spoolDirectory = state.subdir("alert-spool");
     alerting = startAlerting({

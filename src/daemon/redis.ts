@@ -17,7 +17,7 @@ export interface DaemonRedis {
   /** The fast path's connection (the campaign store, readiness). */
   readonly fast: Redis | Cluster;
   /** A new connection for `role`, closed with the others on stop. */
-  connect(role: "fastpath" | "bullmq" | "subscriber"): Redis | Cluster;
+  connect(role: "fastpath" | "bullmq" | "subscriber" | "console"): Redis | Cluster;
 }
 
 /** Start (or find) Redis and open the fast path's connection. */
@@ -37,7 +37,7 @@ export async function startRedis(
   const connections: Array<Redis | Cluster> = [];
   stops.push(() => Promise.all(connections.map((r) => r.quit().catch(() => r.disconnect()))));
   const redisUrl = url;
-  const connect = (role: "fastpath" | "bullmq" | "subscriber") => {
+  const connect = (role: "fastpath" | "bullmq" | "subscriber" | "console") => {
     const connection = createRedis(config.redis, redisUrl, role, logger);
     connections.push(connection);
     return connection;

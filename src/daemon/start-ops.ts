@@ -9,6 +9,8 @@ import type { AlertManager } from "../ops/alerts/manager.js";
 import type { DaemonHealth } from "../ops/health/daemon-health.js";
 import { daemonAdminToken } from "../ops/admin-token.js";
 import { startOpsServer } from "../ops/http.js";
+import { consoleRoutes } from "../ops/console/router.js";
+import type { ConsoleStores } from "./start-console.js";
 import { readinessFromChecks } from "../ops/readiness.js";
 import type { MailFlow } from "../ops/mail-flow.js";
 import type { QueueStatus } from "../ops/status.js";
@@ -29,6 +31,8 @@ export interface OpsUnitDeps {
   queue: boolean;
   /** What /metrics serves. */
   registry: Registry;
+  /** The console's stores; null when the console is off. */
+  console?: ConsoleStores | null;
 }
 
 export interface OpsUnit {
@@ -43,7 +47,17 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
   const { health } = deps;
   const admin = daemonAdminToken(c.metrics, deps.stateDir);
   deps.logger.info({ source: admin.source, file: admin.path }, "admin endpoints require the admin token");
+  const queue = deps.queue ? async () => queueStatus(await health.samples()) : undefined;
+  const consoleDeps = deps.console?.deps({
+    adminToken: admin.token,
+    live: deps.live,
+    logger: deps.logger,
+    mailFlow: deps.mailFlow,
+    alerts: deps.alerts,
+    ...(queue ? { queue } : {}),
+  });
   const ops = await startOpsServer({
+    ...(consoleDeps ? { console: consoleRoutes(consoleDeps) } : {}),
     config: c,
     adminToken: admin.token,
     registry: deps.registry,
@@ -51,7 +65,7 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
     logger: deps.logger,
     readiness: readinessFromChecks(health.readinessChecks()),
     status: {
-      ...(deps.queue ? { queue: async () => queueStatus(await health.samples()) } : {}),
+      ...(queue ? { queue } : {}),
       alerts: () => deps.alerts()?.firing() ?? [],
       mailFlow: () => deps.mailFlow.snapshot(),
       health: () => health.status(),

@@ -45,15 +45,16 @@ export function hostName(authority: string): string {
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-/** A guard for state-changing requests; `check` returns null when the request may go on. */
-export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage) => AdminRefusal | null {
-  const allowed = new Set(["localhost", ...options.allowedHosts.map((h) => h.toLowerCase())]);
-  const expected = digest(options.token);
+/**
+ * The checks of a state-changing request other than the token: a local peer, a trusted Host, no foreign origin.
+ * The console uses them with its session cookie in place of the token.
+ */
+export function localRequestGuard(allowedHosts: readonly string[]): (req: IncomingMessage) => AdminRefusal | null {
+  const allowed = new Set(["localhost", ...allowedHosts.map((h) => h.toLowerCase())]);
   const trustedHost = (authority: string) => {
     const name = hostName(authority);
     return name !== "" && (isIP(name) !== 0 || allowed.has(name));
   };
-
   return (req) => {
     const unixSocket = req.socket.remoteAddress === undefined && req.socket.localPort === undefined;
     if (!unixSocket && !isLoopback(req.socket.remoteAddress)) {
@@ -81,10 +82,27 @@ export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage) =
     if (site !== undefined && site !== "same-origin" && site !== "none") {
       return { status: 403, error: "refused: a cross-site request" };
     }
+    return null;
+  };
+}
+
+/** True when `presented` is the admin token (compared in constant time over digests). */
+export function tokenMatcher(token: string): (presented: string) => boolean {
+  const expected = digest(token);
+  return (presented) => timingSafeEqual(digest(presented), expected);
+}
+
+/** A guard for state-changing requests; `check` returns null when the request may go on. */
+export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage) => AdminRefusal | null {
+  const local = localRequestGuard(options.allowedHosts);
+  const matches = tokenMatcher(options.token);
+  return (req) => {
+    const refused = local(req);
+    if (refused) return refused;
     const auth = req.headers.authorization ?? "";
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (!m) return { status: 401, error: "the admin token is required: Authorization: Bearer <token>" };
-    if (!timingSafeEqual(digest(m[1] as string), expected)) return { status: 401, error: "wrong admin token" };
+    if (!matches(m[1] as string)) return { status: 401, error: "wrong admin token" };
     return null;
   };
 }

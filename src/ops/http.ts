@@ -14,6 +14,7 @@ import type { Config } from "../config/schema.js";
 import type { LiveConfig } from "../config/live.js";
 import type { Logger } from "../util/logger.js";
 import { adminGuard, type AdminRefusal } from "./admin-guard.js";
+import type { ConsoleRoutes } from "./console/router.js";
 import type { Readiness } from "./readiness.js";
 import { buildStatus, type StatusProviders } from "./status.js";
 
@@ -29,6 +30,8 @@ export interface OpsServerOptions {
   logger?: Logger;
   /** What `/status` reports. */
   status?: StatusProviders;
+  /** The operator's console at /console (console/router.ts); none when absent. */
+  console?: ConsoleRoutes;
   /** The readiness function's bound. @defaultValue 2000 */
   readinessTimeoutMs?: number;
 }
@@ -63,6 +66,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     const readOnly = method === "GET" || method === "HEAD";
+    // The console checks its own requests: a session cookie instead of the token, and the same local-request rules.
+    if (options.console && (await options.console.handle(req, res, url))) return;
     if (!readOnly) {
       const refused = guard(req);
       if (refused) return refuse(req, res, url, refused);
@@ -91,7 +96,14 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       default:
         return send(res, 404, {
           error: "not found",
-          endpoints: ["/metrics", "/healthz", "/readyz", "/status", "/shadow"],
+          endpoints: [
+            "/metrics",
+            "/healthz",
+            "/readyz",
+            "/status",
+            "/shadow",
+            ...(options.console ? ["/console/"] : []),
+          ],
         });
     }
   }
@@ -136,6 +148,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     port,
     host: metrics.host,
     async close() {
+      options.console?.close();
       await Promise.all(servers.map(closeServer));
       if (metrics.socket !== null) rmSync(metrics.socket, { force: true });
     },

@@ -9,6 +9,7 @@
  * missed the deadline.) The configuration is read at each message, so a reload or the shadow switch applies to the
  * next one.
  */
+import type { SampleStore } from "../reputation/samples.js";
 import type { Config } from "../config/schema.js";
 import type { FingerprintOutcome, SkipReason } from "../fingerprint/types.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
@@ -62,6 +63,8 @@ export interface PolicyDeps {
   >;
   /** Told of every campaign write's outcome, so the health sees a Redis that refuses writes as mail meets it. */
   writes?: RedisWrites;
+  /** Keeps bounded samples of campaigns for the console; never waits (reputation/samples.ts). */
+  samples?: Pick<SampleStore, "offer">;
 }
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
@@ -114,6 +117,13 @@ class FloodgatePolicy implements MilterPolicy {
     const access = await this.observe(ctx, cfg, fingerprint, deadline);
     if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message });
     let campaign = access.campaign;
+    this.deps.samples?.offer({
+      campaignId: campaign.id,
+      fingerprint: fingerprint.fingerprint,
+      message: message.raw,
+      sender: ctx.transaction?.sender.address ?? "",
+      clientIp: ctx.connect?.address ?? null,
+    });
     let decision = this.decision(ctx, cfg, campaign);
     // A copy Redis would not count is not queued for a scan either: the queue lives in the same Redis.
     if (decision.action !== "reject" && access.counted) {

@@ -18,7 +18,7 @@ import type { Logger } from "../util/logger.js";
 import { redactUrl, redactUrlsIn } from "../util/redact-url.js";
 
 /** What a connection is used for; it sets the timeouts and retry behaviour. */
-export type RedisRole = "fastpath" | "bullmq" | "subscriber";
+export type RedisRole = "fastpath" | "bullmq" | "subscriber" | "console";
 
 /** Delay before reconnect attempt `times`: 50 ms doubling, capped at 2 s, forever. */
 export function reconnectDelay(times: number): number {
@@ -79,6 +79,17 @@ function roleOptions(config: Config["redis"], role: RedisRole): RedisOptions {
       };
     case "bullmq":
       return { maxRetriesPerRequest: null, retryStrategy: reconnectDelay, connectionName: "floodgate-bullmq" };
+    case "console":
+      // The console's reads, searches and samples: bounded, never queued behind a dead connection, never on the
+      // fast path's connection.
+      return {
+        commandTimeout: Math.max(2000, config.commandTimeoutMs * 10),
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: Math.max(1000, config.commandTimeoutMs * 4),
+        retryStrategy: reconnectDelay,
+        connectionName: "floodgate-console",
+      };
     case "subscriber":
       return {
         maxRetriesPerRequest: null,

@@ -1,0 +1,166 @@
+/**
+ * Samples of each campaign for the operator's console: one message (capped), and the most recent distinct subjects,
+ * link domains, attachment digests, sender domains and client networks, each list kept to `maxValues`. Everything
+ * expires `retentionSeconds` after the campaign's last sampled copy (7 days by default) and is read only by the
+ * console, behind its login.
+ *
+ * Off the mail path: `offer` never waits and never throws. It samples at most `perCampaignPerMinute` copies of a
+ * campaign per minute in this process (an in-memory count over at most MAX_TRACKED campaigns), and writes them on
+ * its own Redis connection in one pipeline; a failed write is dropped (a sample is no evidence, only a view).
+ * Lists are sorted sets scored by when a value was last seen, cut to the newest `maxValues` at each write, so each
+ * write is bounded whatever the campaign's size. Debian's Redis has no RedisBloom; none is needed for this.
+ */
+import type { Cluster, Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import type { Fingerprint } from "../fingerprint/types.js";
+import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
+
+/** The sample settings (`console.samples`). */
+export type SampleSettings = Config["console"]["samples"];
+
+/** One sampled copy, as the policy hands it over after the campaign observed it. */
+export interface SampleOffer {
+  campaignId: string;
+  fingerprint: Fingerprint;
+  message: Buffer;
+  sender: string;
+  clientIp: string | null;
+  now?: number;
+}
+
+/** What is kept of a campaign, newest first in every list. */
+export interface CampaignSamples {
+  /** The sample message (capped), and when it was taken; null when none is kept. */
+  message: Buffer | null;
+  messageAt: number | null;
+  subjects: string[];
+  linkDomains: string[];
+  attachments: string[];
+  senderDomains: string[];
+  clientNetworks: string[];
+}
+
+/** Campaigns whose per-minute sample count is tracked in memory at most. */
+const MAX_TRACKED = 10_000;
+
+const LISTS = ["subjects", "linkDomains", "attachments", "senderDomains", "clientNetworks"] as const;
+type ListName = (typeof LISTS)[number];
+const SUFFIX: Record<ListName, string> = {
+  subjects: "subj",
+  linkDomains: "links",
+  attachments: "att",
+  senderDomains: "sd",
+  clientNetworks: "net",
+};
+
+/** The network a client address belongs to, as shown: /24 for IPv4, /48 for IPv6. */
+export function clientNetwork(ip: string): string {
+  const plain = ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+  if (plain.includes(".")) {
+    const parts = plain.split(".");
+    return parts.length === 4 ? `${parts.slice(0, 3).join(".")}.0/24` : plain;
+  }
+  const groups = plain.split(":").slice(0, 3);
+  return `${groups.join(":")}::/48`;
+}
+
+/** The sender address's domain, lowercased; "(none)" for the null sender. */
+export function senderDomain(sender: string): string {
+  const at = sender.lastIndexOf("@");
+  const domain = at >= 0 ? sender.slice(at + 1) : "";
+  return domain.replace(/>$/, "").trim().toLowerCase().slice(0, 255) || "(none)";
+}
+
+/** The sample store of one key prefix. */
+export class SampleStore {
+  readonly #keys: ReturnType<typeof campaignKeys>;
+  /** campaign id → [minute, copies sampled in it] */
+  readonly #recent = new Map<string, [number, number]>();
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    prefix: string,
+    private readonly settings: () => SampleSettings,
+  ) {
+    this.#keys = campaignKeys(prefix);
+  }
+
+  #key(id: string, what: string): string {
+    return `${this.#keys.campaign(id)}:s:${what}`;
+  }
+
+  /** Sample this copy when its campaign's quota for the minute allows; returns at once. */
+  offer(offer: SampleOffer): void {
+    const s = this.settings();
+    if (!s.enabled || !CAMPAIGN_ID.test(offer.campaignId)) return;
+    const now = offer.now ?? Date.now();
+    if (!this.#take(offer.campaignId, Math.floor(now / 60_000), s.perCampaignPerMinute)) return;
+    this.#write(offer, s, now).catch(() => undefined);
+  }
+
+  /** Count one sample against the campaign's quota of the minute; false when the quota is spent. */
+  #take(id: string, minute: number, perMinute: number): boolean {
+    const seen = this.#recent.get(id);
+    if (seen && seen[0] === minute) {
+      if (seen[1] >= perMinute) return false;
+      seen[1]++;
+      return true;
+    }
+    this.#recent.delete(id);
+    if (this.#recent.size >= MAX_TRACKED) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+    this.#recent.set(id, [minute, 1]);
+    return true;
+  }
+
+  async #write(offer: SampleOffer, s: SampleSettings, now: number): Promise<void> {
+    const id = offer.campaignId;
+    const fp = offer.fingerprint;
+    const values: Record<ListName, string[]> = {
+      subjects: fp.subject ? [fp.subject] : [],
+      linkDomains: fp.linkDomains.slice(0, s.maxValues),
+      attachments: fp.attachments.slice(0, s.maxValues),
+      senderDomains: [senderDomain(offer.sender)],
+      clientNetworks: offer.clientIp ? [clientNetwork(offer.clientIp)] : [],
+    };
+    const ttl = s.retentionSeconds;
+    const pipeline = this.redis.pipeline();
+    const message = offer.message.subarray(0, s.maxMessageBytes);
+    pipeline.set(this.#key(id, "msg"), message, "EX", ttl, "NX");
+    pipeline.set(this.#key(id, "msgAt"), String(now), "EX", ttl, "NX");
+    for (const list of LISTS) {
+      const key = this.#key(id, SUFFIX[list]);
+      if (values[list].length > 0) {
+        pipeline.zadd(key, ...values[list].flatMap((v) => [now, v]));
+        pipeline.zremrangebyrank(key, 0, -(s.maxValues + 1));
+      }
+      pipeline.expire(key, ttl);
+    }
+    await pipeline.exec();
+  }
+
+  /** What is kept of a campaign (an empty sample when nothing is). */
+  async read(id: string): Promise<CampaignSamples> {
+    const empty: CampaignSamples = {
+      message: null,
+      messageAt: null,
+      subjects: [],
+      linkDomains: [],
+      attachments: [],
+      senderDomains: [],
+      clientNetworks: [],
+    };
+    if (!CAMPAIGN_ID.test(id)) return empty;
+    const max = this.settings().maxValues;
+    const [message, at, ...lists] = await Promise.all([
+      this.redis.getBuffer(this.#key(id, "msg")),
+      this.redis.get(this.#key(id, "msgAt")),
+      ...LISTS.map((list) => this.redis.zrevrange(this.#key(id, SUFFIX[list]), 0, max - 1)),
+    ]);
+    const out = { ...empty, message, messageAt: at === null ? null : Number(at) };
+    LISTS.forEach((list, i) => (out[list] = lists[i] ?? []));
+    return out;
+  }
+}

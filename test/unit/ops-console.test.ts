@@ -1,0 +1,147 @@
+// The console's pure parts: sessions and their cookie, action bodies, mail flow per minute, sparklines, the
+// campaign timeline, and the sample store's names for senders and networks.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
+import { parseAction } from "../../src/ops/console/actions.js";
+import { timeline } from "../../src/ops/console/campaign-detail.js";
+import { FlowHistory, MINUTES } from "../../src/ops/console/flow-history.js";
+import { ConsoleSessions, operatorName, sessionCookie, setCookie } from "../../src/ops/console/session.js";
+import { SparkTracker, SPARK_MINUTES } from "../../src/ops/console/spark.js";
+import { clientNetwork, senderDomain } from "../../src/reputation/samples.js";
+import type { CampaignView } from "../../src/reputation/types.js";
+
+const withCookie = (cookie: string) => ({ headers: { cookie } }) as unknown as IncomingMessage;
+
+void describe("console sessions", () => {
+  void test("a session opens with an HttpOnly, SameSite=Strict cookie scoped to /console and ends after idling", () => {
+    let now = 1_000_000;
+    const sessions = new ConsoleSessions(
+      () => 60,
+      () => now,
+    );
+    const s = sessions.open("alice <script>");
+    assert.equal(s.actor, "operator:alicescript");
+    const cookie = setCookie(s, 60);
+    assert.match(cookie, /^floodgate_console=[\w-]{43}; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=60$/);
+    const req = withCookie(`other=1; ${cookie.split(";")[0]}`);
+    assert.equal(sessions.of(req)?.actor, "operator:alicescript");
+    now += 59_000;
+    assert.ok(sessions.of(req), "a request renews the idle time");
+    now += 59_000;
+    assert.ok(sessions.of(req));
+    now += 61_000;
+    assert.equal(sessions.of(req), null, "past the idle time the session is gone");
+    assert.equal(sessions.of(withCookie("floodgate_console=forged")), null);
+    assert.equal(sessionCookie(withCookie("")), null);
+    assert.equal(operatorName(""), "console");
+    assert.match(setCookie(null, 0), /Max-Age=0/);
+  });
+
+  void test("sessions are bounded: the oldest ends when too many are open", () => {
+    const sessions = new ConsoleSessions(() => 3600);
+    const first = sessions.open("a");
+    for (let i = 0; i < 100; i++) sessions.open(`b${i}`);
+    assert.equal(sessions.of(withCookie(`floodgate_console=${first.id}`)), null);
+  });
+});
+
+/** The refusal message of a body parseAction refused. */
+function refusal(parsed: ReturnType<typeof parseAction>): string {
+  assert.equal(typeof parsed, "string", "refused");
+  return parsed as string;
+}
+
+void describe("console actions' bodies", () => {
+  void test("every action needs confirmed: true; a block needs a whole number of seconds up to 30 days", () => {
+    assert.match(refusal(parseAction({ action: "block", seconds: 60 })), /confirmed/);
+    assert.match(refusal(parseAction({ action: "nuke", confirmed: true })), /one of/);
+    assert.match(refusal(parseAction({ action: "block", confirmed: true })), /seconds/);
+    assert.match(refusal(parseAction({ action: "block", seconds: 1.5, confirmed: true })), /seconds/);
+    assert.match(refusal(parseAction({ action: "block", seconds: 31 * 86_400, confirmed: true })), /seconds/);
+    assert.match(refusal(parseAction(null)), /JSON object/);
+    assert.deepEqual(parseAction({ action: "block", seconds: 3600, confirmed: true, reason: "flood" }), {
+      action: "block",
+      seconds: 3600,
+      reason: "flood",
+    });
+    assert.deepEqual(parseAction({ action: "pin-ham", confirmed: true, reason: "x".repeat(500) }), {
+      action: "pin-ham",
+      reason: "x".repeat(200),
+    });
+  });
+});
+
+void describe("mail flow per minute", () => {
+  void test("the growth of each counter lands in its minute; a reset counter starts again; old minutes go", () => {
+    const h = new FlowHistory();
+    const t0 = 100 * 60_000;
+    h.sample({ continue: 10, reject: 1 }, t0);
+    h.sample({ continue: 15, reject: 1 }, t0 + 30_000);
+    h.sample({ continue: 18, reject: 4, "fail:tempfail": 2 }, t0 + 60_000);
+    h.sample({ continue: 3 }, t0 + 70_000);
+    const c = h.chart(t0 + 70_000);
+    assert.equal(c.minutes.length, MINUTES);
+    assert.deepEqual(c.series["continue"]!.slice(-2), [5, 6]);
+    assert.deepEqual(c.series["reject"]!.slice(-2), [0, 3]);
+    assert.deepEqual(c.series["fail:tempfail"]!.slice(-2), [0, 2]);
+    const later = h.chart(t0 + (MINUTES + 5) * 60_000);
+    assert.ok(later.series["continue"]!.every((v) => v === 0));
+  });
+});
+
+void describe("sparklines", () => {
+  void test("copies per minute from the growth of total copies; growth is the last minute against the one before", () => {
+    const s = new SparkTracker();
+    const t0 = 500 * 60_000;
+    s.observe("a", 100, t0);
+    s.observe("a", 104, t0 + 10_000);
+    s.observe("a", 110, t0 + 60_000);
+    s.observe("a", 125, t0 + 61_000);
+    const series = s.series("a", t0 + 61_000);
+    assert.equal(series.length, SPARK_MINUTES);
+    assert.deepEqual(series.slice(-2), [4, 21]);
+    assert.equal(s.growth("a", t0 + 61_000), 17);
+    s.prune(t0 + (SPARK_MINUTES + 2) * 60_000);
+    assert.ok(
+      s.series("a", t0 + (SPARK_MINUTES + 2) * 60_000).every((v) => v === 0),
+      "forgotten once not shown",
+    );
+  });
+});
+
+void describe("a campaign's timeline", () => {
+  void test("first seen, bulk, scan, verdict and every history line, newest first, with who", () => {
+    const view = {
+      id: "0123456789ab",
+      subject: "offer",
+      firstSeen: 1000,
+      bulkSince: 2000,
+      lastScanQueuedAt: 2500,
+      verdict: { verdict: "spam", score: 12, scanner: "spamd", threshold: 5, rules: ["GTUBE"], at: 3000 },
+    } as unknown as CampaignView;
+    const t = timeline(view, [{ at: 4000, actor: "operator:alice", action: "block", why: "flood", state: "blocked" }]);
+    assert.deepEqual(
+      t.map((e) => [e.at, e.what, e.by]),
+      [
+        [4000, "block", "operator:alice"],
+        [3000, "verdict spam", "spamd"],
+        [2500, "scan queued", "floodgate"],
+        [2000, "bulk", "floodgate"],
+        [1000, "first seen", "floodgate"],
+      ],
+    );
+    assert.equal(t[0]!.detail, "flood → blocked");
+    assert.equal(t[1]!.detail, "score 12 / 5 (GTUBE)");
+  });
+});
+
+void describe("sample names", () => {
+  void test("client networks are /24 and /48; sender domains lowercased, the null sender named", () => {
+    assert.equal(clientNetwork("192.0.2.77"), "192.0.2.0/24");
+    assert.equal(clientNetwork("::ffff:198.51.100.9"), "198.51.100.0/24");
+    assert.equal(clientNetwork("2001:db8:1:2::5"), "2001:db8:1::/48");
+    assert.equal(senderDomain("Promo@Mailer.Example.COM"), "mailer.example.com");
+    assert.equal(senderDomain(""), "(none)");
+  });
+});
