@@ -102,16 +102,10 @@ export interface SmtpFloodResult {
   errorSamples: string[];
 }
 
-/** Send `messages` (cycled) through SMTP with `concurrency` senders until `maxMessages` or `durationMs`. */
-export async function smtpFlood(
-  port: number,
-  messages: readonly BenchMessage[],
-  options: { concurrency: number; maxMessages: number; durationMs: number; onProgress?: (line: string) => void },
-): Promise<SmtpFloodResult> {
-  const started = performance.now();
-  const latencies: number[] = [];
-  const r: SmtpFloodResult = {
-    concurrency: options.concurrency,
+/** An empty result for `concurrency` senders. */
+export function emptySmtpResult(concurrency: number): SmtpFloodResult {
+  return {
+    concurrency,
     sent: 0,
     accepted: 0,
     tempfailed: 0,
@@ -122,6 +116,35 @@ export async function smtpFlood(
     latency: summarize([]),
     errorSamples: [],
   };
+}
+
+/** Count one transaction's final reply, or the error that ended it. */
+export function countSmtpOutcome(r: SmtpFloodResult, outcome: { accepted: boolean; finalCode: number } | Error): void {
+  if (outcome instanceof Error) {
+    r.errors++;
+    if (r.errorSamples.length < 5 && !r.errorSamples.includes(outcome.message)) r.errorSamples.push(outcome.message);
+  } else if (outcome.accepted) r.accepted++;
+  else if (outcome.finalCode >= 400 && outcome.finalCode < 500) r.tempfailed++;
+  else r.rejected++;
+}
+
+/** The rate and latency summary once every sender is done. */
+export function finishSmtpResult(r: SmtpFloodResult, startedAt: number, latencies: readonly number[]): SmtpFloodResult {
+  r.elapsedMs = performance.now() - startedAt;
+  r.messagesPerSecond = ((r.sent - r.errors) / r.elapsedMs) * 1000;
+  r.latency = summarize(latencies);
+  return r;
+}
+
+/** Send `messages` (cycled) through SMTP with `concurrency` senders until `maxMessages` or `durationMs`. */
+export async function smtpFlood(
+  port: number,
+  messages: readonly BenchMessage[],
+  options: { concurrency: number; maxMessages: number; durationMs: number; onProgress?: (line: string) => void },
+): Promise<SmtpFloodResult> {
+  const started = performance.now();
+  const latencies: number[] = [];
+  const r = emptySmtpResult(options.concurrency);
   let next = 0;
   const ticker = setInterval(
     () =>
@@ -144,13 +167,9 @@ export async function smtpFlood(
           timeoutMs: 120_000,
         });
         latencies.push(performance.now() - t0);
-        if (res.accepted) r.accepted++;
-        else if (res.finalCode >= 400 && res.finalCode < 500) r.tempfailed++;
-        else r.rejected++;
+        countSmtpOutcome(r, res);
       } catch (err) {
-        r.errors++;
-        const msg = (err as Error).message;
-        if (r.errorSamples.length < 5 && !r.errorSamples.includes(msg)) r.errorSamples.push(msg);
+        countSmtpOutcome(r, err as Error);
       }
     }
   };
@@ -159,8 +178,5 @@ export async function smtpFlood(
   } finally {
     clearInterval(ticker);
   }
-  r.elapsedMs = performance.now() - started;
-  r.messagesPerSecond = ((r.sent - r.errors) / r.elapsedMs) * 1000;
-  r.latency = summarize(latencies);
-  return r;
+  return finishSmtpResult(r, started, latencies);
 }

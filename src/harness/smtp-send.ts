@@ -5,23 +5,10 @@
  */
 import { SmtpSession } from "../lab/smtp.js";
 import type { BenchMessage } from "./messages.js";
-import { summarize, type LatencySummary } from "./stats.js";
+import { countSmtpOutcome, emptySmtpResult, finishSmtpResult, type SmtpFloodResult } from "./smtp-path.js";
 
-/** One run's outcome. */
-export interface SmtpSendResult {
-  sessions: number;
-  sent: number;
-  accepted: number;
-  tempfailed: number;
-  rejected: number;
-  errors: number;
-  elapsedMs: number;
-  /** Messages answered (any final reply) per second. */
-  messagesPerSecond: number;
-  /** MAIL FROM to the final reply, ms. */
-  latency: LatencySummary;
-  errorSamples: string[];
-}
+/** One run's outcome (`concurrency`: the sessions). */
+export type SmtpSendResult = SmtpFloodResult;
 
 /** Send every message once through the SMTP server on 127.0.0.1:`port`. */
 export async function sendEachOnce(
@@ -30,18 +17,7 @@ export async function sendEachOnce(
   sessions: number,
 ): Promise<SmtpSendResult> {
   const latencies: number[] = [];
-  const r: SmtpSendResult = {
-    sessions,
-    sent: 0,
-    accepted: 0,
-    tempfailed: 0,
-    rejected: 0,
-    errors: 0,
-    elapsedMs: 0,
-    messagesPerSecond: 0,
-    latency: summarize([]),
-    errorSamples: [],
-  };
+  const r = emptySmtpResult(sessions);
   let next = 0;
   const one = async (m: BenchMessage) => {
     const session = await SmtpSession.open(port, "127.0.0.1", 60_000);
@@ -50,9 +26,7 @@ export async function sendEachOnce(
       const t0 = performance.now();
       const res = await session.transaction(m.message.sender, m.message.recipients, m.raw);
       latencies.push(performance.now() - t0);
-      if (res.accepted) r.accepted++;
-      else if (res.finalCode >= 400 && res.finalCode < 500) r.tempfailed++;
-      else r.rejected++;
+      countSmtpOutcome(r, res);
     } finally {
       await session.quit();
     }
@@ -61,19 +35,10 @@ export async function sendEachOnce(
     while (next < messages.length) {
       const m = messages[next++]!;
       r.sent++;
-      try {
-        await one(m);
-      } catch (err) {
-        r.errors++;
-        const msg = (err as Error).message;
-        if (r.errorSamples.length < 5 && !r.errorSamples.includes(msg)) r.errorSamples.push(msg);
-      }
+      await one(m).catch((err: Error) => countSmtpOutcome(r, err));
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: sessions }, loop));
-  r.elapsedMs = performance.now() - started;
-  r.messagesPerSecond = ((r.sent - r.errors) / r.elapsedMs) * 1000;
-  r.latency = summarize(latencies);
-  return r;
+  return finishSmtpResult(r, started, latencies);
 }
