@@ -206,8 +206,9 @@ export const fingerprintSchema = z
 
 export const campaignsSchema = z
   .object({
-    /** MinHash values (of 32) that must agree to join a campaign. @defaultValue 17 */
-    votes: count(17, 1, 32),
+    /** Share of a message's MinHash values that must point at one campaign for the message to join it: 0.4
+     * joins copies that share half their text with the campaign, wherever salt was added. @defaultValue 0.4 */
+    matchShare: z.number().gt(0).max(1).default(0.4),
     /** Sliding window for counts of copies, recipients, senders and client IPs. @defaultValue 3600 */
     windowSeconds: count(3600, 60),
     /** A campaign unseen this long is forgotten. @defaultValue 604800 */

@@ -2,12 +2,13 @@
  * From the decoded parts of a message to its Fingerprint (src/fingerprint/types.ts): normalised words, MinHash,
  * direct digest, attachment digests and link domains. Pure: no I/O, no parsing.
  */
-import { attachmentDigests, directDigest } from "./digest.js";
+import { attachmentDigests } from "./digest.js";
 import { linkDomains } from "./links.js";
 import { minhash } from "./minhash.js";
-import { normaliseSubject, normaliseText } from "./normalise.js";
+import { normaliseText } from "./normalise.js";
+import { recipientNames, skeletonDigest } from "./skeleton.js";
 import type { HtmlTextStats } from "./html-text.js";
-import type { Fingerprint } from "./types.js";
+import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
 export const MAX_TEXT_CHARS = 256 * 1024;
@@ -25,6 +26,8 @@ export interface MessageParts {
   attachments: Uint8Array[];
   /** Characters of HTML text shown and left out as hidden (absent: not measured). */
   hidden?: HtmlTextStats;
+  /** The raw values of the To and Cc headers, one a line: whose names personalise the text. */
+  recipients?: string;
 }
 
 /** Thresholds from `Config["fingerprint"]`. */
@@ -41,9 +44,12 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
   const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
   const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
   const words = normaliseText(text);
+  const names = recipientNames(parts.recipients ?? "");
+  const short = words.length < options.minWords;
   return {
+    version: FINGERPRINT_VERSION,
     minhash: minhash(words, options.minWords),
-    direct: directDigest(words, normaliseSubject(parts.subject)),
+    direct: skeletonDigest(FINGERPRINT_VERSION, text, words, normaliseText(parts.subject), names, short),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
     words: words.length,

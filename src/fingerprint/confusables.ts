@@ -5,8 +5,8 @@
  * alone (the data also maps `1` to `l`, `0` to `O` and `m` to `rn`, which would change every number and many words
  * of plain text without stopping any trick: spammers substitute non-ASCII letters). Accents are dropped
  * after decomposition, so accented letters are folded too ("vìagra"). Real text in other scripts changes as well, but the
- * same way in every message, so fingerprints stay comparable. Runs after NFKC (fullwidth and mathematical letters
- * are ASCII by then) and lowercasing; the result is lowercased again (prototypes may be capitals). Pure: no I/O.
+ * same way in every message, so fingerprints stay comparable. NFKC and lowercasing run after the mapping
+ (fullwidth and mathematical letters become ASCII there). Pure: no I/O.
  */
 import { createRequire } from "node:module";
 
@@ -26,9 +26,11 @@ const MAPPED = /[\u0080-\u{10ffff}]/gu;
  * scripts, which are part of their letters (kana voicing, Indic vowel signs). */
 const ACCENTS = /[\u0300-\u036f]+/g;
 
-/** The skeleton of a lowercased text: look-alikes replaced by their prototype, combining marks dropped. */
+/** The canonical form of a text: look-alikes replaced by their prototype (before NFKC, which would turn some of
+ * them into letters the data does not map, such as the lunate sigma into a final sigma), then NFKC, lowercase,
+ * accents dropped. */
 export function mapConfusables(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
+  if (!NON_ASCII.test(text)) return text.toLowerCase();
   const mapped = text.normalize("NFD").replace(MAPPED, (c) => CONFUSABLES.get(c) ?? c);
-  return mapped.normalize("NFD").replace(ACCENTS, "").normalize("NFC").toLowerCase();
+  return mapped.normalize("NFKC").toLowerCase().normalize("NFD").replace(ACCENTS, "").normalize("NFC");
 }

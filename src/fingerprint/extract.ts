@@ -91,7 +91,8 @@ export async function extractParts(message: ReducedMessage, attachmentMinBytes: 
   }
   if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
   if (message.truncated) attachments.pop();
-  return { text: text.toString(), html: html.toString(), subject, attachments, hidden, limit };
+  const recipients = decodeSubject(message.recipients);
+  return { text: text.toString(), html: html.toString(), subject, attachments, hidden, limit, recipients };
 }
 
 /** What mailsplit's errors of a limit say, and the limit each one is. */
@@ -153,7 +154,7 @@ function split(message: ReducedMessage): Promise<{ leaves: Leaf[]; subject: stri
   });
 }
 
-/** The Subject header, encoded words decoded (mailsplit has already read 8-bit bytes as UTF-8 when valid). */
+/** A header value (the Subject, the recipient fields), encoded words decoded (mailsplit has already read 8-bit bytes as UTF-8 when valid). */
 function decodeSubject(value: string): string {
   try {
     return libmime.decodeWords(value);

@@ -4,7 +4,8 @@
  * lines. Every other field is the sender's to pad with: dropping them before the MIME parser sees them means that a
  * flood of header fields (any number, any size) neither reaches the parser's header-size cap nor changes the
  * fingerprint of a campaign's copies. One pass over the header bytes; the body is returned as a view, not a copy,
- * cut at the bytes to parse: header fields do not use up the parse window.
+ * cut at the bytes to parse: header fields do not use up the parse window. The To and Cc fields are read aside,
+ * at most MAX_RECIPIENT_BYTES of them, never given to the parser: whose names personalise the text (./skeleton.ts).
  */
 
 /** The fields kept, lowercased. */
@@ -13,6 +14,10 @@ const KEPT = new Set(["subject", "mime-version", "content-type", "content-transf
  * (./extract.ts MAX_HEADER_BYTES, at least 64 a line). */
 const MAX_FIELD_BYTES = 32 * 1024;
 const MAX_FIELD_LINES = 256;
+/** The fields whose values name the recipients, lowercased. */
+const RECIPIENT_FIELDS = new Set(["to", "cc"]);
+/** Bytes of the recipient fields read at most (the first ones). */
+export const MAX_RECIPIENT_BYTES = 4096;
 /** A field name longer than the longest kept one is not kept: the search for its colon stops there. */
 const LONGEST_KEPT = 25;
 const LF = 0x0a;
@@ -28,6 +33,8 @@ export interface ReducedMessage {
   body: Buffer;
   /** Whether the body was cut at the bytes to parse. */
   truncated: boolean;
+  /** The raw values of the To and Cc fields, folded lines included, at most MAX_RECIPIENT_BYTES ("" when none). */
+  recipients: string;
 }
 
 /** The message with its top header block reduced to the kept fields, and its body cut at `maxBodyBytes`. */
@@ -35,6 +42,8 @@ export function reduceHead(message: Buffer, maxBodyBytes = Infinity): ReducedMes
   const kept: Buffer[] = [];
   const seen = new Set<string>();
   let keeping = false; // the field whose continuation lines come next is kept
+  let naming = false; // the field whose continuation lines come next names recipients
+  const recipients = new RecipientFields();
   let fieldBytes = 0;
   let fieldLines = 0;
   let pos = 0;
@@ -45,9 +54,11 @@ export function reduceHead(message: Buffer, maxBodyBytes = Infinity): ReducedMes
     if (first === LF || (first === CR && message[pos + 1] === LF)) {
       const bodyEnd = Math.min(message.length, end + maxBodyBytes);
       const head = Buffer.concat([...kept, BLANK_LINE]);
-      return { head, body: message.subarray(end, bodyEnd), truncated: bodyEnd < message.length };
+      const body = message.subarray(end, bodyEnd);
+      return { head, body, truncated: bodyEnd < message.length, recipients: recipients.toString() };
     }
     if (first === 0x20 || first === 0x09) {
+      if (naming) recipients.add(message, pos, end);
       keeping &&= fieldLines < MAX_FIELD_LINES && fieldBytes + (end - pos) <= MAX_FIELD_BYTES;
       if (keeping) {
         kept.push(message.subarray(pos, end));
@@ -56,6 +67,8 @@ export function reduceHead(message: Buffer, maxBodyBytes = Infinity): ReducedMes
       }
     } else {
       const name = fieldName(message, pos, end);
+      naming = name !== null && RECIPIENT_FIELDS.has(name);
+      if (naming) recipients.add(message, message.indexOf(0x3a /* : */, pos) + 1, end);
       keeping = name !== null && KEPT.has(name) && !seen.has(name) && end - pos <= MAX_FIELD_BYTES;
       if (keeping) {
         seen.add(name!);
@@ -69,7 +82,25 @@ export function reduceHead(message: Buffer, maxBodyBytes = Infinity): ReducedMes
   // No end of the header block within the bytes parsed: every line was header.
   const last = kept.at(-1);
   if (last && last[last.length - 1] !== LF) kept.push(BLANK_LINE);
-  return { head: Buffer.concat([...kept, BLANK_LINE]), body: Buffer.alloc(0), truncated: false };
+  const head = Buffer.concat([...kept, BLANK_LINE]);
+  return { head, body: Buffer.alloc(0), truncated: false, recipients: recipients.toString() };
+}
+
+/** The bytes of the recipient fields' lines, up to MAX_RECIPIENT_BYTES. */
+class RecipientFields {
+  readonly #pieces: Buffer[] = [];
+  #bytes = 0;
+
+  add(message: Buffer, start: number, end: number): void {
+    const take = Math.min(end - start, MAX_RECIPIENT_BYTES - this.#bytes);
+    if (take <= 0) return;
+    this.#pieces.push(message.subarray(start, start + take));
+    this.#bytes += take;
+  }
+
+  toString(): string {
+    return Buffer.concat(this.#pieces).toString("utf8");
+  }
 }
 
 /** The lowercased name of the field whose line starts at `start`, or null when it cannot be a kept one. */

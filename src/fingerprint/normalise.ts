@@ -64,9 +64,9 @@ export function stripQuoted(text: string): string {
   return text.includes(">") ? text.replace(QUOTED_LINE, "") : text;
 }
 
-/** The text before tokenising: invisible characters removed, NFKC, lowercase, look-alike letters mapped. */
+/** The text before tokenising: invisible characters removed, look-alike letters mapped, NFKC, lowercase. */
 export function canonicalText(text: string): string {
-  return mapConfusables(text.replace(INVISIBLE, "").normalize("NFKC").toLowerCase());
+  return mapConfusables(text.replace(INVISIBLE, ""));
 }
 
 /** One raw token to its normalised form, or null when it is dropped. */

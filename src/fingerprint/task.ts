@@ -84,6 +84,10 @@ export function partsOf(mail: ParsedMail, truncated: boolean): MessageParts {
     html: typeof mail.html === "string" ? mail.html : "",
     subject: mail.subject ?? "",
     attachments,
+    recipients: mail.headerLines
+      .filter((h) => h.key === "to" || h.key === "cc")
+      .map((h) => h.line.replace(/^[^:]*:/, ""))
+      .join("\n"),
   };
 }
 
@@ -122,7 +126,7 @@ export async function extract(
 /** The parts of a message no parser could read: its body as text. */
 function rawParts(message: ReducedMessage): MessageParts {
   const text = rawBodyText(message.body, MAX_TEXT_CHARS, message.head.toString("latin1"));
-  return { text, html: "", subject: "", attachments: [] };
+  return { text, html: "", subject: "", attachments: [], recipients: message.recipients };
 }
 
 /** The fingerprints of a batch, in order, one after the other. Never rejects. */

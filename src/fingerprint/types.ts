@@ -3,10 +3,24 @@
  * the pool front (src/fingerprint/pool.ts) and the campaign store (src/reputation).
  */
 
+/**
+ * The version of the fingerprint algorithm: what text is read, how it is normalised, the MinHash and the exact
+ * key. A change that gives a message other values carries a new version; the campaign store keys each version's
+ * values apart, so values of two versions are never compared.
+ * 1: the text of every HTML element, a Cyrillic and Greek look-alike table, 32 MinHash functions, the exact
+ *    digest of all words and the subject.
+ * 2: the text a reader sees, the Unicode confusables skeleton, a bottom-64 MinHash, the exact key without the
+ *    recipient's names (./skeleton.ts).
+ */
+export const FINGERPRINT_VERSION = 2;
+
 export interface Fingerprint {
-  /** 32 MinHash values (unsigned 32-bit) over word 3-grams; null when the text has fewer than `minWords` words. */
+  /** FINGERPRINT_VERSION of the algorithm that computed it. */
+  version: number;
+  /** Up to 64 MinHash values (bottom-k, 53-bit, ascending) over word 3-grams; null when the text has fewer than
+   * `minWords` words. */
   minhash: number[] | null;
-  /** Hex digest of the normalised word stream (and subject): the key for short messages. */
+  /** Hex digest of the message's skeleton (./skeleton.ts): the key for short messages and exact copies. */
   direct: string;
   /** Hex digests of decoded attachments of at least `attachmentMinBytes`. */
   attachments: string[];

@@ -43,6 +43,21 @@ export interface VariantOptions {
   /** Greet the recipient by name (adds words to the text). Off leaves the words of the text unchanged, so the
    * direct digest survives. @defaultValue true */
   names?: boolean;
+  /** Add a reference number and the unsubscribe footer (with the recipient's address). @defaultValue true */
+  extras?: boolean;
+  /** A spammer's trick applied to every copy on top of the personalisation (./evasion.ts). */
+  evasion?: Evasion;
+}
+
+/** One paragraph of a copy: text (in every layout), or HTML that only the HTML rendering carries. */
+export type Paragraph = string | { html: string };
+
+/** A trick applied to each copy's paragraphs after personalisation (salt, look-alike letters, hidden text). */
+export interface Evasion {
+  /** Layouts the copies use (all three when absent): hidden text needs HTML. */
+  layouts?: readonly VariantLayout[];
+  /** The copy's paragraphs rewritten; `random` is the copy's share of the generator's seeded PRNG. */
+  rewrite(paragraphs: string[], random: () => number): Paragraph[];
 }
 
 const FIRST = (
@@ -82,14 +97,21 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     const address = `${ascii(first)}.${ascii(last)}${i}@${pick(DOMAINS)}`.toLowerCase();
     const track = (url: string) => personaliseUrl(url, hex(16), hex(24), random() < 0.5);
     const lines: string[] = [];
+    const extras = options.extras !== false;
     if (options.names !== false) lines.push(pick(GREETINGS)(first, last), "");
-    lines.push(`Your reference number: ${digits(8 + Math.floor(random() * 3))}`, "");
+    if (extras) lines.push(`Your reference number: ${digits(8 + Math.floor(random() * 3))}`, "");
     lines.push(base.text.replace(URL_IN_TEXT, track).trim(), "");
-    lines.push("--", `This message was sent to ${address}.`);
-    lines.push(`To stop receiving these messages: https://click.example.net/u/${hex(32)}`);
-    const text = lines.join("\n");
+    if (extras) {
+      lines.push("--", `This message was sent to ${address}.`);
+      lines.push(`To stop receiving these messages: https://click.example.net/u/${hex(32)}`);
+    }
+    const paragraphs: Paragraph[] = options.evasion
+      ? options.evasion.rewrite(lines.join("\n").split(/\n\s*\n/), random)
+      : [lines.join("\n")];
+    const text = paragraphs.filter((p) => typeof p === "string").join("\n\n");
+    const layouts = options.evasion?.layouts;
     const roll = random();
-    const layout: VariantLayout = roll < 0.5 ? "plain" : roll < 0.85 ? "alternative" : "html";
+    const layout: VariantLayout = layouts ? pick(layouts) : roll < 0.5 ? "plain" : roll < 0.85 ? "alternative" : "html";
     const encoding = pick(["8bit", "quoted-printable", "base64"] as const);
     const width = pick([64, 72, 76, 998]);
     const date = new Date(Date.UTC(2026, 0, 5, 9, 0, 0) + i * 37_000 + Math.floor(random() * 30_000));
@@ -101,7 +123,7 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
       `Message-ID: <${hex(20)}.${i}@mailer.example.net>`,
       "MIME-Version: 1.0",
     ];
-    const body = renderBody(text, layout, encoding, width, hex(12));
+    const body = renderBody(text, toHtml(paragraphs), layout, encoding, width, hex(12));
     const message = Buffer.from([...headers, ...body].join("\r\n") + "\r\n", "utf8");
     variants.push({ message, recipient: { name: `${first} ${last}`, address }, encoding, layout });
   }
@@ -130,13 +152,14 @@ function encodeHeader(value: string): string {
 /** The MIME headers and body lines of one layout. */
 function renderBody(
   text: string,
+  htmlText: string,
   layout: VariantLayout,
   encoding: VariantEncoding,
   width: number,
   boundaryId: string,
 ): string[] {
   const plain = () => part("text/plain", wrap(text, width), encoding);
-  const html = () => part("text/html", toHtml(text), encoding);
+  const html = () => part("text/html", htmlText, encoding);
   if (layout === "plain") return plain();
   if (layout === "html") return html();
   const boundary = `=_alt_${boundaryId}`;
@@ -211,15 +234,19 @@ export function encodeQuotedPrintable(text: string): string[] {
   return out;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** A marketing-style HTML rendering of the text: paragraphs, and each URL as a link. */
-function toHtml(text: string): string {
-  const paragraphs = text.split(/\n\s*\n/).map((p) => {
-    const linked = escapeHtml(p).replace(URL_IN_TEXT, (url) => `<a href="${url}">${url}</a>`);
-    return `<p style="font-family:Arial,sans-serif;font-size:14px">${linked.replace(/\n/g, "<br>\n")}</p>`;
+/** A marketing-style HTML rendering of the paragraphs: text ones as paragraphs with each URL as a link, HTML
+ * ones as they are. */
+function toHtml(paragraphs: readonly Paragraph[]): string {
+  const blocks = paragraphs.flatMap((block) => {
+    if (typeof block !== "string") return [block.html];
+    return block.split(/\n\s*\n/).map((p) => {
+      const linked = escapeHtml(p).replace(URL_IN_TEXT, (url) => `<a href="${url}">${url}</a>`);
+      return `<p style="font-family:Arial,sans-serif;font-size:14px">${linked.replace(/\n/g, "<br>\n")}</p>`;
+    });
   });
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n<body>\n${paragraphs.join("\n")}\n</body></html>`;
+  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n<body>\n${blocks.join("\n")}\n</body></html>`;
 }

@@ -2,7 +2,7 @@
  * Test support: campaigns in a real campaign store, made from synthetic fingerprints.
  */
 import { randomBytes } from "node:crypto";
-import type { Fingerprint } from "../fingerprint/types.js";
+import { FINGERPRINT_VERSION, type Fingerprint } from "../fingerprint/types.js";
 import type { CampaignStore } from "../reputation/types.js";
 
 /**
@@ -11,6 +11,7 @@ import type { CampaignStore } from "../reputation/types.js";
  */
 export function syntheticFingerprint(fields: Partial<Fingerprint> = {}): Fingerprint {
   return {
+    version: FINGERPRINT_VERSION,
     minhash: null,
     direct: randomBytes(20).toString("hex"),
     attachments: [],

@@ -7,10 +7,11 @@
 export interface CampaignKeys {
   /** The key base every key starts with: `<prefix>:{<prefix>}:`. */
   readonly base: string;
-  /** Exact-digest key: digest → campaign id. */
-  direct(digest: string): string;
-  /** Shingle key: MinHash value `value` at position `index` → campaign id. */
-  shingle(index: number, value: number): string;
+  /** Exact-digest key of a fingerprint version: digest → campaign id. */
+  direct(version: number, digest: string): string;
+  /** What a MinHash value's key is made of after the base: `s<version>:` then the value (→ campaign id). Version
+   * 1 keyed a value by its position too (`sh:<index>:<value>`). */
+  shinglePrefix(version: number): string;
   /** The campaign hash (its fields: CAMPAIGN_FIELDS). */
   campaign(id: string): string;
   /** A campaign's history: a list of JSON lines, newest first, capped. */
@@ -32,8 +33,8 @@ export function campaignKeys(prefix: string): CampaignKeys {
   const base = `${prefix}:{${prefix}}:`;
   return {
     base,
-    direct: (digest) => `${base}d:${digest}`,
-    shingle: (index, value) => `${base}sh:${index}:${value}`,
+    direct: (version, digest) => (version === 1 ? `${base}d:${digest}` : `${base}d${version}:${digest}`),
+    shinglePrefix: (version) => `s${version}:`,
     campaign: (id) => `${base}c:${id}`,
     history: (id) => `${base}c:${id}:h`,
     reports: (id) => `${base}c:${id}:rep`,

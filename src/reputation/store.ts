@@ -2,11 +2,12 @@
  * The campaign store: the Redis side of bulk detection, shared by every Floodgate (and scan worker process) that
  * uses the same Redis and prefix.
  *
- * Hot path: `observe` is one atomic Lua script (observeMessage-3.lua), one round trip. It looks the 32 MinHash
- * values up (MGET of `sh:<i>:<value>` → campaign id), joins the campaign at least `campaigns.votes` of them point
- * to, else the one the exact digest (`d:<digest>`) points to, else starts a new campaign (id: the first 12 hex of
- * SHA-1 of the digest); then it points the shingles and the digest at the campaign, counts the copy and returns
- * the campaign's view.
+ * Hot path: `observe` is one atomic Lua script (observeMessage-3.lua), one round trip. It looks the MinHash
+ * values up (MGET of `s<version>:<value>` → campaign id), joins the campaign that `campaigns.matchShare` of them
+ * point to, else the one the exact digest (`d<version>:<digest>`) points to, else starts a new campaign (id: the
+ * first 12 hex of SHA-1 of the digest); then it points the values and the digest at the campaign, counts the copy
+ * and returns the campaign's view. Keys carry the fingerprint version (src/fingerprint/types.ts), so values of
+ * two versions are never compared.
  *
  * Counting: the sliding window is `buckets` (6) buckets of window/6. Per bucket, copies are a hash field
  * (`c:<id>:n`) and distinct recipients, senders and client IPs are HyperLogLogs (`c:<id>:r|s|i:<bucket>`, ±0.81 %,
@@ -42,6 +43,7 @@ import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import type { Fingerprint } from "../fingerprint/types.js";
+import { votesNeeded } from "../fingerprint/minhash.js";
 import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
 import { loadScript, runScript } from "./scripts.js";
 import {
@@ -213,9 +215,15 @@ function parseRelabelled(raw: unknown): Relabelled {
   };
 }
 
-function minhashArgs(fp: Fingerprint): string[] {
+/** The MinHash arguments of a script: the values' key prefix, the number of values, the values. */
+function minhashArgs(fp: Fingerprint, prefix: string): string[] {
   const values = fp.minhash ?? [];
-  return [String(values.length), ...values.map((v) => String(v >>> 0))];
+  return [prefix, String(values.length), ...values.map((v) => String(v))];
+}
+
+/** Values of a fingerprint that must point at one campaign for it to join. */
+function votesFor(fp: Fingerprint, share: number): number {
+  return votesNeeded(fp.minhash?.length ?? 0, share);
 }
 
 /** The first MAX_OBSERVED_RECIPIENTS distinct recipients, trimmed and lowercased. */
@@ -306,13 +314,13 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       const raw = await runScript(
         redis,
         scripts.observe,
-        [keys.direct(fp.direct), keys.top, keys.base],
+        [keys.direct(fp.version, fp.direct), keys.top, keys.base],
         [
           now,
           c.windowSeconds,
           buckets,
           c.ttlSeconds,
-          c.votes,
+          votesFor(fp, c.matchShare),
           c.bulk.copies,
           c.bulk.recipients,
           c.bulk.senders,
@@ -320,7 +328,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           cleanSubject(fp.subject),
           o.sender.trim().toLowerCase(),
           o.clientIp ?? "",
-          ...minhashArgs(fp),
+          ...minhashArgs(fp, keys.shinglePrefix(fp.version)),
           recipients.length,
           ...recipients,
         ],
@@ -353,8 +361,8 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       const raw = await runScript(
         redis,
         scripts.match,
-        [keys.direct(fp.direct), keys.base],
-        [settings().votes, ...minhashArgs(fp)],
+        [keys.direct(fp.version, fp.direct), keys.base],
+        [votesFor(fp, settings().matchShare), ...minhashArgs(fp, keys.shinglePrefix(fp.version))],
       );
       return typeof raw === "string" ? raw : null;
     },

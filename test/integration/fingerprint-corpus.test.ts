@@ -7,7 +7,7 @@
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { defaultConfig } from "../../src/config/schema.js";
-import { agreement } from "../../src/fingerprint/minhash.js";
+import { sameCampaign as sameSketch, votesNeeded } from "../../src/fingerprint/minhash.js";
 import { normaliseText } from "../../src/fingerprint/normalise.js";
 import { runFingerprintTask, type ParserName } from "../../src/fingerprint/task.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
@@ -15,7 +15,7 @@ import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.
 import { loadHam, loadSpam } from "../../src/lab/corpus.js";
 
 const config = defaultConfig().fingerprint;
-const VOTES = defaultConfig().campaigns.votes;
+const SHARE = defaultConfig().campaigns.matchShare;
 const VARIANTS = 4;
 
 /** Messages with MinHash values under both extractors whose values agree by the campaign rule: at least this. */
@@ -33,9 +33,9 @@ async function fingerprint(message: Buffer, parser: ParserName): Promise<Fingerp
   return result.fingerprint;
 }
 
-/** The campaign rule: ≥ `VOTES` equal MinHash values when both have them, else equal direct digests. */
+/** The campaign rule: `SHARE` of the MinHash values in common when both have them, else equal direct digests. */
 function sameCampaign(a: Fingerprint, b: Fingerprint): boolean {
-  if (a.minhash && b.minhash) return agreement(a.minhash, b.minhash) >= VOTES;
+  if (a.minhash && b.minhash) return sameSketch(a.minhash, b.minhash, SHARE);
   return a.direct === b.direct;
 }
 
@@ -59,7 +59,7 @@ void describe("the two extractors on the SpamAssassin corpus", () => {
       if (fast.direct === reference.direct) directSame++;
       if (!fast.minhash || !reference.minhash) continue;
       both++;
-      if (agreement(fast.minhash, reference.minhash) >= VOTES) agreeing++;
+      if (sameSketch(fast.minhash, reference.minhash, SHARE)) agreeing++;
     }
     console.log(
       `fast vs mailparser: ${agreeing}/${both} messages with MinHash agree (${percent(agreeing, both)}), ` +
@@ -120,7 +120,7 @@ function qualitySuite(parser: ParserName): void {
       }
     }
     console.log(
-      `${parser}: campaign variants together: ${longTogether}/${long} long bases (${percent(longTogether, long)}, MinHash ≥ ${VOTES}/32), ` +
+      `${parser}: campaign variants together: ${longTogether}/${long} long bases (${percent(longTogether, long)}, MinHash share ≥ ${SHARE}), ` +
         `${shortTogether}/${short} short bases (${percent(shortTogether, short)}, direct digest)`,
     );
     assert.ok(long >= 1000, `expected at least 1,000 distinct long spam bases, found ${long}`);
@@ -137,28 +137,30 @@ function qualitySuite(parser: ParserName): void {
   void test("distinct ham messages do not merge (false-merge rate ≤ 100 ppm over all pairs)", () => {
     const n = ham.length;
     assert.ok(n >= 1000, `expected at least 1,000 distinct ham messages, found ${n}`);
-    // Count equal MinHash values per pair, bucketed by value: only pairs sharing a value are ever touched.
+    // Count shared MinHash values per pair, bucketed by value: only pairs sharing a value are ever touched.
     const shared = new Map<number, number>();
     const withMinhash = ham.map((fp, i) => ({ fp, i })).filter((x) => x.fp.minhash !== null);
-    for (let position = 0; position < 32; position++) {
-      const buckets = new Map<number, number[]>();
-      for (const { fp, i } of withMinhash) {
-        const value = fp.minhash![position]!;
+    const buckets = new Map<number, number[]>();
+    for (const { fp, i } of withMinhash) {
+      for (const value of fp.minhash!) {
         const bucket = buckets.get(value);
         if (bucket) bucket.push(i);
         else buckets.set(value, [i]);
       }
-      for (const bucket of buckets.values()) {
-        for (let a = 0; a < bucket.length; a++) {
-          for (let b = a + 1; b < bucket.length; b++) {
-            const key = bucket[a]! * n + bucket[b]!;
-            shared.set(key, (shared.get(key) ?? 0) + 1);
-          }
+    }
+    for (const bucket of buckets.values()) {
+      for (let a = 0; a < bucket.length; a++) {
+        for (let b = a + 1; b < bucket.length; b++) {
+          const key = bucket[a]! * n + bucket[b]!;
+          shared.set(key, (shared.get(key) ?? 0) + 1);
         }
       }
     }
     let merged = 0;
-    for (const votes of shared.values()) if (votes >= VOTES) merged++;
+    for (const [key, votes] of shared) {
+      const [a, b] = [ham[Math.floor(key / n)]!, ham[key % n]!];
+      if (votes >= votesNeeded(Math.min(a.minhash!.length, b.minhash!.length), SHARE)) merged++;
+    }
     // Short messages merge only on equal direct digests, and duplicates were removed: none do.
     const pairs = (n * (n - 1)) / 2;
     const ppm = (merged / pairs) * 1e6;

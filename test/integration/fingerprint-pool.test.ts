@@ -76,7 +76,7 @@ void describe("fingerprint pool", () => {
     spam.bytes.copy(message);
     const outcome = await p.fingerprint(message);
     assert.equal(outcome.status, "ok");
-    assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === 32);
+    assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === 64);
     assert.ok(message.equals(spam.bytes), "the shared message must not be modified");
     // A plain (non-shared) Buffer gives the same fingerprint.
     const copy = await p.fingerprint(Buffer.from(spam.bytes));

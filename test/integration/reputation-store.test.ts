@@ -162,7 +162,7 @@ void describe("campaign store (real Redis)", () => {
     assert.equal(a2.state, "new");
   });
 
-  void test("fewer than `votes` matching values do not join; the exact digest does", async () => {
+  void test("fewer than `matchShare` of the values in common do not join; the exact digest does", async () => {
     const s = store();
     const r = rng(4);
     const base = Array.from({ length: 32 }, () => r());
@@ -173,16 +173,17 @@ void describe("campaign store (real Redis)", () => {
       clientIp: null,
       now: T0,
     });
-    const sixteen = base.map((v, i) => (i < 16 ? v : r()));
+    // 0.4 of 32 values: 13 join, 12 do not
+    const twelve = base.map((v, i) => (i < 12 ? v : r()));
     const b = await s.observe({
-      fingerprint: fingerprint(sixteen, "d2"),
+      fingerprint: fingerprint(twelve, "d2"),
       sender: "",
       recipients: [],
       clientIp: null,
       now: T0,
     });
-    assert.notEqual(b.id, a.id, "16 of 32 is not enough");
-    const seventeen = base.map((v, i) => (i < 17 ? v : r()));
+    assert.notEqual(b.id, a.id, "12 of 32 is not enough");
+    const seventeen = base.map((v, i) => (i < 13 ? v : r()));
     const c = await s.observe({
       fingerprint: fingerprint(seventeen, "d3"),
       sender: "",
@@ -190,7 +191,7 @@ void describe("campaign store (real Redis)", () => {
       clientIp: null,
       now: T0,
     });
-    assert.equal(c.id, a.id, "17 of 32 joins");
+    assert.equal(c.id, a.id, "13 of 32 joins");
     const short1 = await s.observe({
       fingerprint: fingerprint(null, "short"),
       sender: "",

@@ -42,7 +42,13 @@ void describe("Lua scripts", () => {
 void describe("keys", () => {
   void test("every key of a prefix carries its hash tag", () => {
     const k = campaignKeys("fg");
-    for (const key of [k.direct("ab"), k.shingle(3, 42), k.campaign("0123456789ab"), k.top, k.hot(7)]) {
+    for (const key of [
+      k.direct(2, "ab"),
+      k.base + k.shinglePrefix(2) + "42",
+      k.campaign("0123456789ab"),
+      k.top,
+      k.hot(7),
+    ]) {
       assert.match(key, /^fg:\{fg\}:/);
     }
     assert.equal(k.verdictChannel, "fg:verdicts");

@@ -35,13 +35,16 @@ local function keepPointer(key)
     keepAtLeast(key)
   end
 end
+-- "direct" holds the exact-digest key (version 1 campaigns: the digest) and "shp" the MinHash values' key
+-- prefix (version 1 campaigns have none: their keys carry the value's position).
 local direct = redis.call("HGET", ckey, "direct")
 if direct then
-  keepPointer(base .. "d:" .. direct)
+  keepPointer(string.find(direct, ":", 1, true) and direct or base .. "d:" .. direct)
 end
+local prefix = redis.call("HGET", ckey, "shp")
 local i = 0
 for value in string.gmatch(redis.call("HGET", ckey, "minhash") or "", "%S+") do
-  keepPointer(base .. "sh:" .. i .. ":" .. value)
+  keepPointer(base .. (prefix or ("sh:" .. i .. ":")) .. value)
   i = i + 1
 end
 return 1

@@ -21,8 +21,9 @@
     ARGV[10] subject sample
     ARGV[11] sender (envelope, lowercased; "" for the null sender)
     ARGV[12] client IP ("" when unknown)
-    ARGV[13] m = number of MinHash values (0 or 32), then m values
-    ARGV[14+m] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
+    ARGV[13] the MinHash values' key prefix, "s<version>:"
+    ARGV[14] m = number of MinHash values, then m values
+    ARGV[15+m] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
   Output: the campaign view (includes/campaignView.lua).
 ]]
@@ -38,21 +39,22 @@ local votes = tonumber(ARGV[5])
 local bulk = { copies = tonumber(ARGV[6]), recipients = tonumber(ARGV[7]), senders = tonumber(ARGV[8]) }
 local digest, subject, sender, clientIp = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 
-local m = tonumber(ARGV[13])
+local prefix = ARGV[13]
+local m = tonumber(ARGV[14])
 local minhash = {}
 for i = 1, m do
-  minhash[i] = ARGV[13 + i]
+  minhash[i] = ARGV[14 + i]
 end
-local r = tonumber(ARGV[14 + m])
+local r = tonumber(ARGV[15 + m])
 local recipients = {}
 for i = 1, r do
-  recipients[i] = ARGV[14 + m + i]
+  recipients[i] = ARGV[15 + m + i]
 end
 
 local bucketMs = math.floor(windowMs / buckets)
 local bucket = math.floor(now / bucketMs)
 
-local id, shingleKeys, current = findCampaign(base, directKey, minhash, votes)
+local id, shingleKeys, current = findCampaign(base, directKey, minhash, votes, prefix)
 local created = false
 if not id then
   id = string.sub(redis.sha1hex(digest), 1, 12)
@@ -61,7 +63,7 @@ if not id then
   end
   created = true
   redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 0, "since", 0, "scanAt", 0,
-    "subject", subject, "direct", digest, "minhash", table.concat(minhash, " "))
+    "subject", subject, "direct", directKey, "minhash", table.concat(minhash, " "), "shp", prefix)
 end
 local ckey = base .. "c:" .. id
 

@@ -2,9 +2,10 @@
   Shared by observe and match: the campaign a fingerprint belongs to, without writing anything.
 
   base        the key base "<prefix>:{<prefix>}:"
-  directKey   the exact-digest key "<base>d:<digest>"
+  directKey   the exact-digest key "<base>d<version>:<digest>"
   minhash     array of MinHash values (strings), possibly empty
   votes       MinHash values that must point at one campaign for the fingerprint to join it
+  prefix      what a value's key is made of after the base: "s<version>:" then the value
 
   Returns id (or nil), and the shingle keys with their current values (for the caller to claim).
   A pointer to a campaign that no longer exists counts for nothing.
@@ -13,12 +14,12 @@ local function campaignExists(base, id)
   return redis.call("EXISTS", base .. "c:" .. id) == 1
 end
 
-local function findCampaign(base, directKey, minhash, votes)
+local function findCampaign(base, directKey, minhash, votes, prefix)
   local shingleKeys = {}
   local current = {}
   if #minhash > 0 then
     for i = 1, #minhash do
-      shingleKeys[i] = base .. "sh:" .. (i - 1) .. ":" .. minhash[i]
+      shingleKeys[i] = base .. prefix .. minhash[i]
     end
     current = redis.call("MGET", unpack(shingleKeys))
     local tally = {}

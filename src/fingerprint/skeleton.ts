@@ -1,0 +1,56 @@
+/**
+ * The skeleton of a message: its normalised words without what is personal to the recipient, for the exact key
+ * (`Fingerprint.direct`). A greeting by name ("Hi Mary,", "Mary, this one is for you.") splits every copy of a
+ * short message into its own campaign, and short messages have no MinHash to absorb it. The recipient's names are
+ * read from the To and Cc headers (display names and the local parts of the addresses): below `minWords`, every
+ * line holding one of them is left out (the greeting, whatever its wording); above, the names themselves. The key
+ * is then the sorted set of link domains, the other words, and the subject without the names. Pure: no I/O.
+ */
+import { createHash } from "node:crypto";
+import { tokenise, URL_TOKEN_PREFIX } from "./normalise.js";
+
+/** Name words read from the recipient headers at most. */
+export const MAX_NAME_WORDS = 64;
+/** Characters of the recipient headers read at most. */
+const MAX_RECIPIENT_CHARS = 4096;
+const ADDRESS = /([^\s<>,;:"()]+)@[^\s<>,;:"()]+/g;
+
+/** The recipient's name words (normalised like text) from the raw values of the To and Cc headers. */
+export function recipientNames(headers: string): Set<string> {
+  const text = headers.length > MAX_RECIPIENT_CHARS ? headers.slice(0, MAX_RECIPIENT_CHARS) : headers;
+  // An address counts by its local part ("mary.smith4" gives mary and smith), not its domain.
+  const names = new Set<string>();
+  for (const word of tokenise(text.replace(ADDRESS, " $1 ").replace(/[._+\-\d]+/g, " "))) {
+    if (word.length >= 2 && !word.startsWith(URL_TOKEN_PREFIX) && word !== "#") names.add(word);
+    if (names.size >= MAX_NAME_WORDS) break;
+  }
+  return names;
+}
+
+/** The exact key of a message: version, link domains, the words of the lines that name no recipient (short
+ * texts) or the words that are not a name (long ones), and the subject without names. */
+export function skeletonDigest(
+  version: number,
+  text: string,
+  words: readonly string[],
+  subjectWords: readonly string[],
+  names: ReadonlySet<string>,
+  short: boolean,
+): string {
+  const links = [...new Set(words.filter((w) => w.startsWith(URL_TOKEN_PREFIX)))].sort();
+  const kept = short && names.size > 0 ? wordsOfUnnamedLines(text, names) : words;
+  const hash = createHash("sha1").update(`v${version}\u0000${links.join(" ")}\u0000`);
+  for (const word of kept) if (!word.startsWith(URL_TOKEN_PREFIX) && !names.has(word)) hash.update(word + " ");
+  hash.update("\u0000");
+  for (const word of subjectWords) if (!names.has(word)) hash.update(word + " ");
+  return hash.digest("hex");
+}
+
+function wordsOfUnnamedLines(text: string, names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const words = tokenise(line);
+    if (!words.some((w) => names.has(w))) out.push(...words);
+  }
+  return out;
+}

@@ -1,0 +1,190 @@
+/**
+ * Spammers' tricks against campaign recognition, as Evasions for campaignVariants (./campaign-variants.ts), for
+ * the evasion suite: hidden text salting (random words or another message's text in elements a mail client does
+ * not show, by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a
+ * declared background, clipping and off-screen boxes, the hidden attribute, class and id rules of a <style>
+ * block), hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a half of the
+ * text), look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and mathematical forms,
+ * accents, zero-width characters inside words), and all of them combined. Deterministic: every choice is drawn
+ * from the PRNG the generator passes.
+ */
+import { escapeHtml, type Evasion, type Paragraph } from "./campaign-variants.js";
+
+type Random = () => number;
+
+/** Text a salt is drawn from: sentences and words of other messages. */
+export interface SaltPool {
+  sentences: readonly string[];
+  words: readonly string[];
+}
+
+/** A salt pool from message texts (their sentences of 4 to 40 words, and their words of 3 to 12 letters). */
+export function saltPool(texts: readonly string[]): SaltPool {
+  const sentences: string[] = [];
+  const words = new Set<string>();
+  for (const text of texts) {
+    for (const sentence of text.replace(/\s+/g, " ").split(/(?<=[.!?])\s+/)) {
+      const count = sentence.split(" ").length;
+      if (count >= 4 && count <= 40 && !/https?:|www\.|@/.test(sentence)) sentences.push(sentence.trim());
+    }
+    for (const word of text.match(/\b[A-Za-z]{3,12}\b/g) ?? []) words.add(word.toLowerCase());
+  }
+  if (sentences.length < 100 || words.size < 1000) throw new Error("salt pool: too little text to draw from");
+  return { sentences, words: [...words] };
+}
+
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+function wordCount(paragraphs: readonly string[]): number {
+  return paragraphs.reduce((n, p) => n + (p.match(/\S+/g)?.length ?? 0), 0);
+}
+
+/** About `words` words of salt: random sentences, or random words, in one block. */
+function saltBlock(pool: SaltPool, words: number, random: Random): string {
+  const out: string[] = [];
+  let count = 0;
+  const sentences = random() < 0.6;
+  while (count < words) {
+    const piece = sentences ? pick(random, pool.sentences) : pick(random, pool.words);
+    out.push(piece);
+    count += piece.split(" ").length;
+  }
+  return sentences ? out.join(" ") : out.join(" ") + ".";
+}
+
+/** `total` words of salt cut into 2 to 5 blocks. */
+function saltBlocks(pool: SaltPool, total: number, random: Random): string[] {
+  const blocks = 2 + Math.floor(random() * 4);
+  return Array.from({ length: blocks }, () => saltBlock(pool, Math.max(3, Math.round(total / blocks)), random));
+}
+
+/** Insert each block at a random gap between paragraphs (before the first and after the last included). */
+function insertAtGaps(paragraphs: readonly Paragraph[], blocks: readonly Paragraph[], random: Random): Paragraph[] {
+  const out = [...paragraphs];
+  for (const block of blocks) out.splice(Math.floor(random() * (out.length + 1)), 0, block);
+  return out;
+}
+
+/** Hash-busting salt: visible blocks of random words or sentences, a third to a half of the copy's text. */
+export function visibleSalt(pool: SaltPool): Evasion {
+  return {
+    rewrite(paragraphs, random) {
+      const share = 1 / 3 + random() / 6; // the salt's share of the whole text
+      const salt = Math.round((wordCount(paragraphs) * share) / (1 - share));
+      return insertAtGaps(paragraphs, saltBlocks(pool, salt, random), random);
+    },
+  };
+}
+
+/** Ways of hiding a block of HTML from the reader: each wraps the block, with a stylesheet rule when it needs one. */
+const HIDING: readonly ((html: string, random: Random) => { html: string; css?: string })[] = [
+  (h) => ({ html: `<div style="display:none">${h}</div>` }),
+  (h) => ({ html: `<div style="display: none !important; mso-hide: all">${h}</div>` }),
+  (h) => ({ html: `<span style="visibility:hidden">${h}</span>` }),
+  (h) => ({ html: `<span style="font-size:0px">${h}</span>` }),
+  (h) => ({ html: `<span style="font:0/0 a;color:transparent">${h}</span>` }),
+  (h) => ({ html: `<div style="opacity:0">${h}</div>` }),
+  (h) => ({ html: `<div style="background-color:#ffffff"><span style="color:#FFFFFF">${h}</span></div>` }),
+  (h) => ({ html: `<table bgcolor="#fafafa"><tr><td><font color="#fbfbfb">${h}</font></td></tr></table>` }),
+  (h) => ({ html: `<div style="max-height:0;overflow:hidden">${h}</div>` }),
+  (h) => ({ html: `<div style="width:0;height:0;overflow:hidden">${h}</div>` }),
+  (h) => ({ html: `<div style="position:absolute;left:-9999px;top:-9999px">${h}</div>` }),
+  (h) => ({ html: `<p hidden>${h}</p>` }),
+  (h, random) => {
+    const name = `c${Math.floor(random() * 1e6).toString(36)}`;
+    const rule = pick(random, ["display:none", "font-size:0", "visibility:hidden", "opacity:0"]);
+    return { html: `<div class="row ${name}">${h}</div>`, css: `.${name} { ${rule} }` };
+  },
+  (h, random) => {
+    const name = `s${Math.floor(random() * 1e6).toString(36)}`;
+    return { html: `<span id="${name}">${h}</span>`, css: `#${name}{display:none}` };
+  },
+];
+
+/** Hidden text salting: random words, sentences or another message's text in hidden elements between the
+ * paragraphs, a half to one and a half times the copy's own words; HTML-only copies (a text/plain alternative
+ * would carry the clean text). */
+export function hiddenSalt(pool: SaltPool): Evasion {
+  return {
+    layouts: ["html"],
+    rewrite(paragraphs, random) {
+      const salt = Math.round(wordCount(paragraphs) * (0.5 + random()));
+      const rules: string[] = [];
+      const blocks = saltBlocks(pool, salt, random).map((text) => {
+        const hidden = pick(random, HIDING)(escapeHtml(text), random);
+        if (hidden.css) rules.push(hidden.css);
+        return { html: hidden.html };
+      });
+      const out = insertAtGaps(paragraphs, blocks, random);
+      if (rules.length > 0) out.unshift({ html: `<style type="text/css">\n${rules.join("\n")}\n</style>` });
+      return out;
+    },
+  };
+}
+
+/** Look-alikes of Latin letters that spammers substitute, each of which the Unicode confusables data maps back. */
+const LOOK_ALIKES: Readonly<Record<string, string>> = {
+  a: "аɑαａ𝐚",
+  c: "сϲｃ",
+  e: "еｅ𝐞",
+  i: "іιｉ",
+  j: "ј",
+  o: "оοօｏ𝐨",
+  p: "рρｐ",
+  s: "ѕｓ",
+  x: "хｘ",
+  y: "уｙ",
+  h: "һ",
+  d: "ԁ",
+  q: "ԛ",
+  w: "ԝ",
+  n: "ո",
+  u: "սυ",
+  v: "ν",
+  g: "ɡ",
+};
+const ACCENTED: Readonly<Record<string, string>> = { a: "àáâä", e: "éèêë", i: "ìíîï", o: "òóôö", u: "ùúûü" };
+const ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"];
+const URL = /(?:https?|ftp):\/\/\S+/g;
+
+/** One paragraph with a share of its letters swapped for look-alikes and zero-width characters in some words;
+ * URLs are left working. */
+function disguise(paragraph: string, random: Random): string {
+  const rate = 0.2 + random() * 0.3;
+  const swap = (text: string) =>
+    text.replace(/[a-z]/g, (letter) => {
+      if (random() >= rate) return letter;
+      const forms = random() < 0.8 ? LOOK_ALIKES[letter] : ACCENTED[letter];
+      return forms ? pick(random, [...forms]) : letter;
+    });
+  const withZeroWidth = (text: string) =>
+    text.replace(/\b([a-z]{2})([a-z]{2,})/g, (word, head: string, tail: string) =>
+      random() < 0.1 ? head + pick(random, ZERO_WIDTH) + tail : word,
+    );
+  let out = "";
+  let last = 0;
+  for (const url of paragraph.matchAll(URL)) {
+    out += swap(withZeroWidth(paragraph.slice(last, url.index))) + url[0];
+    last = url.index + url[0].length;
+  }
+  return out + swap(withZeroWidth(paragraph.slice(last)));
+}
+
+/** Look-alike letters and zero-width characters, different in every copy. */
+export function lookAlikes(): Evasion {
+  return { rewrite: (paragraphs, random) => paragraphs.map((p) => disguise(p, random)) };
+}
+
+/** All of them at once: look-alikes, visible salt, hidden salt (HTML-only copies). */
+export function combined(pool: SaltPool): Evasion {
+  const visible = visibleSalt(pool);
+  const hidden = hiddenSalt(pool);
+  return {
+    layouts: ["html"],
+    rewrite(paragraphs, random) {
+      const disguised = paragraphs.map((p) => disguise(p, random));
+      const salted = visible.rewrite(disguised, random).filter((p): p is string => typeof p === "string");
+      return hidden.rewrite(salted, random);
+    },
+  };
+}
