@@ -11,7 +11,7 @@
  */
 
 /** Values kept per message. */
-export const MINHASH_SIZE = 64;
+export const MINHASH_SIZE = 256;
 /** Words per shingle (rspamd `SHINGLES_WINDOW`). */
 export const SHINGLE_WINDOW = 3;
 /** Share of a message's values that must be found in a campaign for the message to join it (the default of

@@ -56,14 +56,6 @@ const DIGITS = /\p{Nd}+/gu;
 const ASCII_DIGITS = /[0-9]+/g;
 const LETTER = /\p{L}/u;
 
-// A line quoting an earlier message in a reply ("> text", "| text" is left alone: tables use it).
-const QUOTED_LINE = /^[ \t]*>.*$/gm;
-
-/** The text without the lines that quote an earlier message (`> …`): a reply's own words are its content. */
-export function stripQuoted(text: string): string {
-  return text.includes(">") ? text.replace(QUOTED_LINE, "") : text;
-}
-
 /** The text before tokenising: invisible characters removed, look-alike letters mapped, NFKC, lowercase. */
 export function canonicalText(text: string): string {
   return mapConfusables(text.replace(INVISIBLE, ""));
@@ -109,20 +101,15 @@ export const MAX_WORDS = 65_536;
  * is cut (at a space, where no token spans the cut) into pieces whose canonical form stays small. */
 export const CANONICAL_PIECE_CHARS = 4096;
 
-/** Quoted lines are left out only when the rest has at least this many words: a message made of quotes keeps
- * them, so quoting a spam body does not hide it. */
-export const QUOTE_STRIP_MIN_WORDS = 24;
-
-/** The normalised words of a text, in order; quoted lines (`> …`) are left out when the rest has enough words. */
+/** The normalised words of a text, in order. Lines quoting an earlier message (`> …`) are words like any other:
+ * leaving them out let a copy hide its campaign's text behind quote marks and salt (measured on the evasion set,
+ * benchmarks/README.md), and did not keep distinct ham apart any better. */
 export function normaliseText(text: string): string[] {
-  const unquoted = stripQuoted(text);
-  if (unquoted.length === text.length) return tokenise(text);
-  const own = tokenise(unquoted);
-  return own.length >= QUOTE_STRIP_MIN_WORDS ? own : tokenise(text);
+  return tokenise(text);
 }
 
 /**
- * The normalised words of a text, in order, quoted lines included, at most MAX_WORDS. Lines of ASCII take the fast
+ * The normalised words of a text, in order, at most MAX_WORDS. Lines of ASCII take the fast
  * path; only the lines holding other characters go through the Unicode one. The result is the same as the Unicode
  * path on the whole text: a token never spans a line break, and NFKC, case mapping, removing invisible characters
  * and the look-alike map never join characters across one.

@@ -7,8 +7,9 @@
 import { createHash } from "node:crypto";
 import { seededRandom } from "../util/seeded-random.js";
 import { campaignBase, campaignVariants, type CampaignBase, type Evasion } from "./campaign-variants.js";
-import { loadHam, loadSpam } from "./corpus.js";
-import { combined, hiddenSalt, lookAlikes, saltPool, visibleSalt, type SaltPool } from "./evasion.js";
+import { loadHam, loadSpam, type CorpusMessage } from "./corpus.js";
+import { bodyOf, distinctHam, type Mailing } from "./distinct-ham.js";
+import { combined, hiddenSalt, lookAlikes, saltPools, visibleSalt, type SaltPool } from "./evasion.js";
 
 /** The tricks, each alone, and all combined. "short" and "link-only" are messages under `minWords`. */
 export const TECHNIQUES = [
@@ -32,6 +33,8 @@ export interface EvasionMessage {
   technique: Technique | "ham";
   /** "<technique>/<n>" for a campaign's copies, null for ham. */
   campaign: string | null;
+  /** For ham, who sent it (./distinct-ham.ts): two mailings of one sender are not a distinct pair. */
+  mailing: Mailing | null;
 }
 
 export interface EvasionSetOptions {
@@ -72,41 +75,69 @@ function shortBase(base: CampaignBase, url: string): CampaignBase {
   return { ...base, text: `${text}\n\n${url}` };
 }
 
-/** The campaigns' copies and the ham of one seed, in a seeded shuffled order. */
-export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMessage[]> {
-  const random = seededRandom(options.seed);
-  const spam = shuffled(loadSpam(), random);
-  const bases: { base: CampaignBase; url: string | null; long: boolean }[] = [];
+/** A spam message's campaign base, the first link of its text, and its length class. */
+interface Base {
+  base: CampaignBase;
+  url: string | null;
+  long: boolean;
+}
+
+/** A base sharing this share of its 5-word sequences with the bases before it is a version of one of them. */
+const NEAR_DUPLICATE_SHARE = 0.25;
+
+/** The distinct 5-word sequences of a text (letters only, lowercased), hashed. */
+function fiveWordSequences(text: string): Set<string> {
+  const letters = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  const out = new Set<string>();
+  for (let i = 0; i + 5 <= letters.length; i++) {
+    out.add(createHash("sha1").update(letters.slice(i, i + 5).join(" ")).digest("base64").slice(0, 12));
+  }
+  return out;
+}
+
+/**
+ * The distinct campaign bases of the spam corpus, in the order given. The corpus holds several versions of one
+ * campaign (a word changed, a paragraph added): a base sharing NEAR_DUPLICATE_SHARE of its 5-word sequences with
+ * those before it is left out, so that the set's campaigns are distinct and a merge of two of them is an error.
+ */
+async function spamBases(spam: readonly CorpusMessage[]): Promise<Base[]> {
+  const bases: Base[] = [];
   const seen = new Set<string>();
   for (const message of spam) {
     const base = await campaignBase(message.bytes);
-    const key = createHash("sha1").update(base.text.replace(/\s+/g, " ").trim()).digest("hex");
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const sequences = fiveWordSequences(base.text);
+    let known = 0;
+    for (const sequence of sequences) if (seen.has(sequence)) known++;
+    if (sequences.size === 0 || known >= NEAR_DUPLICATE_SHARE * sequences.size) continue;
+    for (const sequence of sequences) seen.add(sequence);
     const count = words(base.text);
     const url = base.text.match(URL)?.[0] ?? null;
     bases.push({ base, url, long: count >= LONG_MIN_WORDS && count <= LONG_MAX_WORDS });
   }
+  return bases;
+}
+
+/** One campaign to build: its technique and base. */
+interface Plan {
+  technique: Technique;
+  base: CampaignBase;
+}
+
+/** `perTechnique` campaigns of each technique, each from its own base. */
+function plan(bases: readonly Base[], perTechnique: number): Plan[] {
   const long = bases.filter((b) => b.long);
   const withLink = bases.filter((b) => b.url !== null && words(b.base.text) >= 12);
-  const perTechnique = options.campaignsPerTechnique;
   const longTechniques = TECHNIQUES.filter((t) => t !== "short" && t !== "link-only");
-  const needLong = perTechnique * longTechniques.length;
-  if (long.length < needLong + 50 || withLink.length < 2 * perTechnique + 50) {
+  if (long.length < perTechnique * longTechniques.length + 50 || withLink.length < 2 * perTechnique + 50) {
     throw new Error(`evasion set: too few distinct spam bases (${long.length} long, ${withLink.length} with a link)`);
   }
   const used = new Set<CampaignBase>();
-  const take = (from: typeof bases) => {
+  const take = (from: readonly Base[]) => {
     const found = from.find((b) => !used.has(b.base))!;
     used.add(found.base);
     return found;
   };
-
-  const hamMessages = distinctHam(shuffled(loadHam(), random), options.ham);
-  const hamThreads = new Set(hamMessages.map((m) => m.thread));
-  // Salt comes from spam not used as a base and ham not in the ham set.
-  const saltTexts: string[] = [];
-  const plans: { technique: Technique; base: CampaignBase }[] = [];
+  const plans: Plan[] = [];
   for (const technique of longTechniques) {
     for (let n = 0; n < perTechnique; n++) plans.push({ technique, base: take(long).base });
   }
@@ -116,99 +147,60 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
       plans.push({ technique, base: technique === "short" ? shortBase(base, url!) : { ...base, text: url! } });
     }
   }
-  for (const b of bases) if (!used.has(b.base) && saltTexts.length < 400) saltTexts.push(b.base.text);
-  for (const m of loadHam()) {
-    if (saltTexts.length >= 800) break;
-    if (!hamThreads.has(threadOf(m.bytes)))
-      saltTexts.push(
-        m.bytes
-          .toString("latin1")
-          .split(/\r?\n\r?\n/)
-          .slice(1)
-          .join("\n\n"),
-      );
-  }
-  const pool = saltPool(saltTexts);
+  return plans;
+}
 
+/** The campaigns' copies and the ham of one seed, in a seeded shuffled order. Salt is the text of ham messages
+ * that are not in the set, each text salting one campaign only (./evasion.ts saltPools). */
+export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMessage[]> {
+  const random = seededRandom(options.seed);
+  const plans = plan(await spamBases(shuffled(loadSpam(), random)), options.campaignsPerTechnique);
+  const allHam = shuffled(loadHam(), random);
+  const ham = distinctHam(allHam, options.ham);
+  const inSet = new Set(ham.map((m) => m.bytes));
+  const salted = plans.filter((p) => SALTED.has(p.technique));
+  const pools = saltPools(
+    allHam.filter((m) => !inSet.has(m.bytes)).map((m) => bodyOf(m.bytes)),
+    salted.length,
+  );
   const out: EvasionMessage[] = [];
-  for (const [index, plan] of plans.entries()) {
-    const campaign = `${plan.technique}/${index % perTechnique}`;
-    const short = plan.technique === "short" || plan.technique === "link-only";
-    const variants = campaignVariants(plan.base, options.copiesPerCampaign, {
+  for (const [index, { technique, base }] of plans.entries()) {
+    const campaign = `${technique}/${index % options.campaignsPerTechnique}`;
+    const short = technique === "short" || technique === "link-only";
+    const variants = campaignVariants(base, options.copiesPerCampaign, {
       seed: options.seed * 1000 + index,
       extras: !short,
-      ...evasionOf(plan.technique, pool),
+      ...evasionOf(technique, pools[salted.indexOf(plans[index]!)]),
     });
     for (const v of variants) {
-      out.push({
-        message: v.message,
-        sender: plan.base.from,
-        recipient: v.recipient.address,
-        technique: plan.technique,
-        campaign,
-      });
+      out.push({ message: v.message, sender: base.from, recipient: v.recipient.address, technique, campaign, mailing: null });
     }
   }
-  for (const [i, ham] of hamMessages.entries()) {
+  for (const [i, m] of ham.entries()) {
     out.push({
-      message: ham.bytes,
-      sender: fromAddress(ham.bytes) || `sender${i}@ham.example.org`,
+      message: m.bytes,
+      sender: m.mailing.sender || `sender${i}@ham.example.org`,
       recipient: `reader${i}@example.com`,
       technique: "ham",
       campaign: null,
+      mailing: m.mailing,
     });
   }
   return shuffled(out, random);
 }
 
-function evasionOf(technique: Technique, pool: SaltPool): { evasion?: Evasion } {
+function evasionOf(technique: Technique, pool: SaltPool | undefined): { evasion?: Evasion } {
+  if (SALTED.has(technique) && !pool) throw new Error(`evasion set: no salt pool for ${technique}`);
   switch (technique) {
     case "look-alike":
       return { evasion: lookAlikes() };
     case "hidden-salt":
-      return { evasion: hiddenSalt(pool) };
+      return { evasion: hiddenSalt(pool!) };
     case "visible-salt":
-      return { evasion: visibleSalt(pool) };
+      return { evasion: visibleSalt(pool!) };
     case "combined":
-      return { evasion: combined(pool) };
+      return { evasion: combined(pool!) };
     default:
       return {};
   }
-}
-
-/** The head of a message, folded lines unfolded. */
-function head(bytes: Buffer): string {
-  const text = bytes.toString("latin1");
-  const end = text.search(/\r?\n\r?\n/);
-  return (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
-}
-
-/** The thread of a message: its subject without reply and forward prefixes or list tags, case folded. */
-function threadOf(bytes: Buffer): string {
-  const subject = /^Subject:(.*)$/im.exec(head(bytes))?.[1] ?? "";
-  return subject
-    .toLowerCase()
-    .replace(/^\s*(?:(?:re|fwd?|aw)\s*(?:\[\d+\])?:\s*|\[[^\]]*\]\s*)+/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/** The address in a message's From header ("" when none). */
-export function fromAddress(bytes: Buffer): string {
-  return (/^From:.*?([^\s<>"]+@[^\s<>"]+)/im.exec(head(bytes))?.[1] ?? "").toLowerCase();
-}
-
-/** The first `count` ham messages that are distinct: one per thread, so replies quoting each other are not
- * counted as one message merged into another. */
-function distinctHam(ham: ReturnType<typeof loadHam>, count: number): { bytes: Buffer; thread: string }[] {
-  const seen = new Set<string>();
-  const out: { bytes: Buffer; thread: string }[] = [];
-  for (const m of ham) {
-    const thread = threadOf(m.bytes);
-    if (seen.has(thread)) continue;
-    seen.add(thread);
-    out.push({ bytes: m.bytes, thread });
-    if (out.length === count) return out;
-  }
-  throw new Error(`evasion set: only ${out.length} distinct ham messages, ${count} wanted`);
 }

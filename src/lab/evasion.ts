@@ -18,36 +18,59 @@ export interface SaltPool {
   words: readonly string[];
 }
 
-/** A salt pool from message texts (their sentences of 4 to 40 words, and their words of 3 to 12 letters). */
-export function saltPool(texts: readonly string[]): SaltPool {
-  const sentences: string[] = [];
-  const words = new Set<string>();
-  for (const text of texts) {
-    for (const sentence of text.replace(/\s+/g, " ").split(/(?<=[.!?])\s+/)) {
-      const count = sentence.split(" ").length;
-      if (count >= 4 && count <= 40 && !/https?:|www\.|@/.test(sentence)) sentences.push(sentence.trim());
-    }
-    for (const word of text.match(/\b[A-Za-z]{3,12}\b/g) ?? []) words.add(word.toLowerCase());
+/** Sentences of 4 to 40 words of a text, without links or addresses (a salt a reader would not click). */
+function sentencesOf(text: string): string[] {
+  const out: string[] = [];
+  for (const sentence of text.replace(/\s+/g, " ").split(/(?<=[.!?])\s+/)) {
+    const count = sentence.split(" ").length;
+    if (count >= 4 && count <= 40 && !/https?:|www\.|@/.test(sentence)) out.push(sentence.trim());
   }
-  if (sentences.length < 100 || words.size < 1000) throw new Error("salt pool: too little text to draw from");
-  return { sentences, words: [...words] };
+  return out;
+}
+
+/**
+ * `count` salt pools from message texts, each text in one pool only: every campaign draws its salt from its own
+ * pool, so two campaigns never carry the same salt (copies of two campaigns salted with one text would share that
+ * text, and be one campaign by any measure). The words (3 to 12 letters) are drawn from all the texts.
+ */
+export function saltPools(texts: readonly string[], count: number): SaltPool[] {
+  const sentences: string[][] = Array.from({ length: count }, () => []);
+  const words = new Set<string>();
+  texts.forEach((text, i) => {
+    sentences[i % count]!.push(...sentencesOf(text));
+    for (const word of text.match(/\b[A-Za-z]{3,12}\b/g) ?? []) words.add(word.toLowerCase());
+  });
+  const fewest = Math.min(...sentences.map((s) => s.length));
+  if (fewest < 100 || words.size < 1000) throw new Error(`salt pools: too little text (${fewest} sentences)`);
+  const vocabulary = [...words];
+  return sentences.map((pool) => ({ sentences: pool, words: vocabulary }));
 }
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
-function wordCount(paragraphs: readonly string[]): number {
-  return paragraphs.reduce((n, p) => n + (p.match(/\S+/g)?.length ?? 0), 0);
+/** Words as fingerprints count them: runs of letters and digits, a link as one, invisible characters ignored.
+ * The salt's share is measured in these, not in runs of non-spaces: spam is full of symbols ("$$$", "==="), which
+ * make no words, and a zero-width space inside a word does not make two. */
+const WORD = /(?:https?|ftp):\/\/\S+|[\p{L}\p{N}\p{M}]+/gu;
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+function words(text: string): number {
+  return text.replace(INVISIBLE, "").match(WORD)?.length ?? 0;
 }
 
-/** About `words` words of salt: random sentences, or random words, in one block. */
-function saltBlock(pool: SaltPool, words: number, random: Random): string {
+function wordCount(paragraphs: readonly string[]): number {
+  return paragraphs.reduce((n, p) => n + words(p), 0);
+}
+
+/** About `wanted` words of salt: random sentences, or random words, in one block. */
+function saltBlock(pool: SaltPool, wanted: number, random: Random): string {
   const out: string[] = [];
   let count = 0;
   const sentences = random() < 0.6;
-  while (count < words) {
+  while (count < wanted) {
     const piece = sentences ? pick(random, pool.sentences) : pick(random, pool.words);
     out.push(piece);
-    count += piece.split(" ").length;
+    count += words(piece);
   }
   return sentences ? out.join(" ") : out.join(" ") + ".";
 }

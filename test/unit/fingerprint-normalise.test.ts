@@ -6,7 +6,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { CONFUSABLES, mapConfusables } from "../../src/fingerprint/confusables.js";
 import { linkDomains, urlDomain } from "../../src/fingerprint/links.js";
-import { normaliseSubject, normaliseText, QUOTE_STRIP_MIN_WORDS } from "../../src/fingerprint/normalise.js";
+import { normaliseSubject, normaliseText } from "../../src/fingerprint/normalise.js";
 
 void describe("normaliseText", () => {
   const table: [string, string, string][] = [
@@ -48,22 +48,10 @@ void describe("normaliseText", () => {
     void test(name, () => assert.equal(normaliseText(input).join(" "), expected));
   }
 
-  void test("quoted lines are dropped when the reply has words of its own", () => {
-    const own = Array.from(
-      { length: QUOTE_STRIP_MIN_WORDS },
-      (_, i) => `word${"abcdefghijklmnopqrstuvwxyz"[i % 26]}`,
-    ).join(" ");
-    const text = `${own}\nOn Monday Bob wrote:\n> the quoted original\n  > more quoted`;
-    const words = normaliseText(text);
-    assert.ok(!words.includes("quoted"), "quoted words must be left out");
-    assert.ok(words.includes("wrote"));
-  });
-
-  void test("a message made only of quotes keeps them", () => {
-    assert.equal(
-      normaliseText("> buy cheap pills\n> at http://pills.example.com/x").join(" "),
-      "buy cheap pills at urlhost_example.com",
-    );
+  void test("quoted lines are words like any other: quote marks cannot hide a campaign's text", () => {
+    const own = Array.from({ length: 40 }, (_, i) => `salt${"abcdefghijklmnopqrstuvwxyz"[i % 26]}`).join(" ");
+    const words = normaliseText(`${own}\n> buy cheap pills\n  > at http://pills.example.com/x`);
+    assert.deepEqual(words.slice(-5), ["buy", "cheap", "pills", "at", "urlhost_example.com"]);
   });
 
   void test("hostile text stays linear: long dotted runs and @ runs", () => {
