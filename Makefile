@@ -3,13 +3,14 @@ NODE ?= node
 # V8 flags of the floodgate processes (src/util/node-flags.ts says why; the command's shebang has the same).
 NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32
 
-.PHONY: help build native console run test test-unit test-integration test-e2e lint bench soak clean deps
+.PHONY: help build native console run test test-unit test-integration test-e2e lint bench soak evasion clean deps
 
 help:
 	@echo "make run     install what is missing, build, run Floodgate on embedded defaults"
 	@echo "make test    install what is missing, build, lint, run the whole test suite"
 	@echo "make bench   run the benchmark harness"
 	@echo "make soak    100,000 hostile messages through floodgate run and a sample through Postfix"
+	@echo "make evasion the full evasion suite (112 campaigns; make test runs 42)"
 
 # dist/ is rebuilt whole, so a moved or deleted source leaves no stale module behind.
 build: native
@@ -45,6 +46,10 @@ lint:
 	npx depcruise src workers benchmarks test --config .dependency-cruiser.cjs --output-type err
 	npx eslint .
 	npx prettier --check .
+
+# The evasion suite at full size (test/integration/evasion-suite.test.ts; make test runs a smaller set).
+evasion: build
+	EVASION_CAMPAIGNS=16 $(NODE) --test --test-timeout=1800000 dist/test/integration/evasion-suite.test.js
 
 bench:
 	scripts/install-deps.sh bench

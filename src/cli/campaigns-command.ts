@@ -41,7 +41,19 @@ const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString().replace(/\.\d{3
 
 /** The table `floodgate campaigns` prints. */
 export function formatCampaignTable(campaigns: readonly CampaignView[]): string {
-  const header = ["ID", "STATE", "COPIES", "RCPTS", "SENDERS", "IPS", "TOTAL", "FIRST SEEN", "LAST SEEN", "SUBJECT"];
+  const header = [
+    "ID",
+    "STATE",
+    "COPIES",
+    "RCPTS",
+    "SENDERS",
+    "IPS",
+    "TOTAL",
+    "MERGED",
+    "FIRST SEEN",
+    "LAST SEEN",
+    "SUBJECT",
+  ];
   const rows = campaigns.map((c) => [
     c.id,
     c.state,
@@ -50,6 +62,7 @@ export function formatCampaignTable(campaigns: readonly CampaignView[]): string 
     String(c.senders),
     String(c.clientIps),
     String(c.totalCopies),
+    String(c.merged),
     iso(c.firstSeen),
     iso(c.lastSeen),
     printable(c.subject).slice(0, 60),
@@ -93,7 +106,7 @@ export async function blockCommand(
     if (outcome.status !== "ok") throw new Error(`cannot fingerprint ${target.likeFile}: ${outcome.reason}`);
     const matched = await store.match(outcome.fingerprint);
     if (matched) {
-      id = matched;
+      id = matched.id;
     } else {
       const view = await store.observe({
         fingerprint: outcome.fingerprint,
@@ -107,11 +120,10 @@ export async function blockCommand(
   } else {
     id = target.id.trim().toLowerCase();
   }
-  await store.block(id, target.ttlSeconds);
+  const blocked = await store.block(id, target.ttlSeconds);
   const until = new Date(Date.now() + target.ttlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  out.write(
-    `blocked campaign ${id}${created ? " (new)" : ""} for ${formatDuration(target.ttlSeconds)}, until ${until}\n`,
-  );
+  const note = created ? " (new)" : blocked !== id ? ` (${id} was merged into it)` : "";
+  out.write(`blocked campaign ${blocked}${note} for ${formatDuration(target.ttlSeconds)}, until ${until}\n`);
   return 0;
 }
 
@@ -123,7 +135,12 @@ export async function unblockCommand(store: CampaignStore, id: string, out: Outp
     out.write(`no campaign ${clean}\n`);
     return 1;
   }
-  await store.unblock(clean);
-  out.write(campaign.blockedUntil === null ? `campaign ${clean} was not blocked\n` : `unblocked campaign ${clean}\n`);
+  const unblocked = await store.unblock(clean);
+  const note = unblocked !== clean ? ` (${clean} was merged into it)` : "";
+  out.write(
+    campaign.blockedUntil === null
+      ? `campaign ${unblocked} was not blocked${note}\n`
+      : `unblocked campaign ${unblocked}${note}\n`,
+  );
   return 0;
 }

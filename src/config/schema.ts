@@ -197,6 +197,11 @@ export const fingerprintSchema = z
     minWords: count(64, 1),
     /** Attachments at least this large get a digest. @defaultValue 1024 */
     attachmentMinBytes: count(1024, 1),
+    /** Compute the previous fingerprint version's keys too, so that campaigns blocked or given a verdict before an
+     * upgrade keep matching until they expire (src/fingerprint/previous-version.ts). Turn it off once
+     * floodgate_campaign_matches_total{by="previous"} has stayed at 0 for the campaign ttl (or the longest block made
+     * before the upgrade, if longer): it costs about one tenth of a fingerprint. @defaultValue true */
+    previousVersion: z.boolean().default(true),
     /** MIME extractor of the threads: "fast" (mailsplit + a tag stripper, src/fingerprint/extract.ts) or
      * "mailparser" (simpleParser, the slower reference). Fingerprints of the two differ for some HTML mail,
      * so changing it splits campaigns already stored. @defaultValue "fast" */
@@ -206,9 +211,14 @@ export const fingerprintSchema = z
 
 export const campaignsSchema = z
   .object({
-    /** Share of a message's MinHash values that must point at one campaign for the message to join it: 0.4
-     * joins copies that share half their text with the campaign, wherever salt was added. @defaultValue 0.4 */
-    matchShare: z.number().gt(0).max(1).default(0.4),
+    /** Share of a message's MinHash values (those not common to many campaigns) that must point at one campaign
+     * for the message to join it. 0.35 joins copies that share half their text with the campaign, wherever salt
+     * was added, and keeps distinct ham apart (the evasion suite's figures: benchmarks/README.md).
+     * @defaultValue 0.35 */
+    matchShare: z.number().gt(0).max(1).default(0.35),
+    /** No longer read: fingerprints of version 2 match by `matchShare`. Accepted so that a configuration written
+     * for an earlier release still loads. */
+    votes: z.number().int().min(1).max(32).optional(),
     /** Sliding window for counts of copies, recipients, senders and client IPs. @defaultValue 3600 */
     windowSeconds: count(3600, 60),
     /** A campaign unseen this long is forgotten. @defaultValue 604800 */

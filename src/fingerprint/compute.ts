@@ -1,13 +1,15 @@
 /**
  * From the decoded parts of a message to its Fingerprint (src/fingerprint/types.ts): normalised words, MinHash,
- * direct digest, attachment digests and link domains. Pure: no I/O, no parsing.
+ * the exact key, attachment digests and link domains, and the previous version's keys when asked for. Pure: no
+ * I/O, no parsing.
  */
 import { attachmentDigests } from "./digest.js";
-import { linkDomains } from "./links.js";
-import { minhash } from "./minhash.js";
-import { normaliseText } from "./normalise.js";
-import { recipientNames, skeletonDigest } from "./skeleton.js";
 import type { HtmlTextStats } from "./html-text.js";
+import { linkDomains } from "./links.js";
+import { bottomValues, wordHashes } from "./minhash.js";
+import { normaliseText } from "./normalise.js";
+import { previousKeys, previousWords } from "./previous-version.js";
+import { recipientNames, skeletonDigest } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
@@ -17,7 +19,7 @@ export const SUBJECT_SAMPLE_CHARS = 200;
 
 /** The decoded content of a message, as the parser gives it. */
 export interface MessageParts {
-  /** The text of the message: the text/plain parts, or the text of the HTML when there is no plain part. */
+  /** The text a reader sees: the text of the HTML where there is HTML, else the text/plain parts. */
   text: string;
   /** The raw HTML, if any ("" when none): only its links are used. */
   html: string;
@@ -26,7 +28,7 @@ export interface MessageParts {
   attachments: Uint8Array[];
   /** Characters of HTML text shown and left out as hidden (absent: not measured). */
   hidden?: HtmlTextStats;
-  /** The raw values of the To and Cc headers, one a line: whose names personalise the text. */
+  /** The raw values of the To and Cc headers: whose names personalise the text (absent: none read). */
   recipients?: string;
 }
 
@@ -34,6 +36,8 @@ export interface MessageParts {
 export interface FingerprintOptions {
   minWords: number;
   attachmentMinBytes: number;
+  /** Compute the previous version's keys too. @defaultValue false */
+  previousVersion?: boolean;
 }
 
 /** What the parse that produced the parts saw: bytes parsed, cut at the parse cap, stopped at a limit. */
@@ -44,12 +48,14 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
   const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
   const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
   const words = normaliseText(text);
-  const names = recipientNames(parts.recipients ?? "");
+  const hashes = wordHashes(words);
+  const subjectWords = normaliseText(parts.subject);
   const short = words.length < options.minWords;
-  return {
+  const names = recipientNames(parts.recipients ?? "");
+  const fingerprint: Fingerprint = {
     version: FINGERPRINT_VERSION,
-    minhash: minhash(words, options.minWords),
-    direct: skeletonDigest(FINGERPRINT_VERSION, text, words, normaliseText(parts.subject), names, short),
+    minhash: short || words.length === 0 ? null : bottomValues(hashes),
+    direct: skeletonDigest(FINGERPRINT_VERSION, text, words, subjectWords, names, short),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
     words: words.length,
@@ -59,6 +65,11 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     truncated: parse.truncated,
     limit: parse.limit,
   };
+  if (options.previousVersion) {
+    const previous = previousWords(text, words, hashes);
+    fingerprint.previous = previousKeys(previous.words, previous.hashes, subjectWords, options.minWords);
+  }
+  return fingerprint;
 }
 
 /** The hidden text of the HTML parts: characters left out and their share of all the HTML text, to 3 places. */

@@ -14,10 +14,10 @@
  * parsing stops there, not the message: the parts read so far and the raw body, decoded as UTF-8, make the text
  * (`limit` says which one stopped it). Any other parser error leaves the raw body alone.
  *
- * Which text is used: every inline text/plain part; a text/html part's text unless it is an alternative to a
- * text/plain part (then only its links are read). mailparser differs in two ways: it drops the text of an HTML
- * part that is neither the root nor next to a text/plain part (HTML-only mail inside multipart/mixed gets no
- * words there), and html-to-text runs adjacent table cells together into one word.
+ * Which text is used: the text a reader sees. Every inline text/html part's visible text (./html-text.ts); every
+ * inline text/plain part unless it is an alternative to an HTML part, which mail clients show instead.
+ * mailparser's text differs: it reads the text/plain alternative, drops the text of an HTML part that is neither
+ * the root nor next to a text/plain part, and html-to-text runs adjacent table cells together into one word.
  */
 import mailsplit from "@zone-eu/mailsplit";
 import libmime from "libmime";
@@ -67,7 +67,7 @@ interface Leaf {
  */
 export async function extractParts(message: ReducedMessage, attachmentMinBytes: number): Promise<ExtractedParts> {
   const { leaves, subject, limit } = await split(message);
-  const withPlain = alternativesWithPlain(leaves);
+  const withHtml = alternativesWithHtml(leaves);
   const text = new TextBudget(MAX_TEXT_CHARS);
   const html = new TextBudget(MAX_TEXT_CHARS);
   const attachments: Uint8Array[] = [];
@@ -81,13 +81,12 @@ export async function extractParts(message: ReducedMessage, attachmentMinBytes: 
     if (text.full && html.full) continue;
     const content = textOf(leaf);
     if (leaf.contentType !== "text/html") {
-      text.add(content);
+      const alternative = alternativeOf(leaf.node);
+      if (!alternative || !withHtml.has(alternative)) text.add(content);
       continue;
     }
     html.add(content);
-    const alternative = alternativeOf(leaf.node);
-    if (!text.full && (!alternative || !withPlain.has(alternative)))
-      text.add(htmlToText(content, text.room, { stats: hidden }));
+    if (!text.full) text.add(htmlToText(content, text.room, { stats: hidden }));
   }
   if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
   if (message.truncated) attachments.pop();
@@ -197,11 +196,12 @@ function alternativeOf(node: MimeNode): MimeNode | null {
   return null;
 }
 
-/** The multipart/alternative nodes that hold an inline text/plain part: their HTML is only read for links. */
-function alternativesWithPlain(leaves: readonly Leaf[]): Set<MimeNode> {
+/** The multipart/alternative nodes that hold an inline text/html part: a mail client shows the HTML, so their
+ * text/plain parts are not read (a copy cannot show one text and be fingerprinted by another). */
+function alternativesWithHtml(leaves: readonly Leaf[]): Set<MimeNode> {
   const found = new Set<MimeNode>();
   for (const leaf of leaves) {
-    if (leaf.attachment || leaf.contentType !== "text/plain") continue;
+    if (leaf.attachment || leaf.contentType !== "text/html") continue;
     const alternative = alternativeOf(leaf.node);
     if (alternative) found.add(alternative);
   }

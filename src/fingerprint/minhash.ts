@@ -1,22 +1,20 @@
 /**
  * A bottom-k MinHash over word 3-grams: each word is hashed once, the three word hashes of a window are combined
- * into one 53-bit shingle value, and the MINHASH_SIZE smallest distinct values are kept, sorted. Two messages
- * share about MINHASH_SIZE × |A ∩ B| / max(|A|, |B|) of their values (shingle sets A, B): the share of the larger
- * message's text found in the other, not the Jaccard similarity of rspamd's k-function MinHash
- * (fingerprinting.md §1.1). So a copy salted with random text up to as long as the campaign's own (a half of the
- * copy) still shares about half its values with the campaign, wherever the salt is inserted, where Jaccard falls
- * to a third between two such copies. Measured on the evasion set (benchmarks/README.md), against 32 functions
- * and a 17-of-32 vote. One hash per shingle instead of 32 makes it cheaper, too. 53 bits keep values that
- * unrelated messages share by chance rare among the millions of pointers a store holds. Pure: no I/O.
+ * into one 53-bit shingle value, and the MINHASH_SIZE smallest distinct values are kept, ascending. The values a
+ * message shares with another estimate the share of its text found in the other (|A ∩ B| / |A| for shingle sets
+ * A and B, when the other's values cover A's smallest), not the Jaccard similarity rspamd's 32 seeded functions
+ * estimate (fingerprinting.md §1.1). A copy salted with random text as long as the campaign's own still shares
+ * half its values with the campaign, wherever the salt is inserted, where the Jaccard similarity of two such
+ * copies falls to a third. 128 values keep the estimate's spread small (±0.044 at a share of one half), so the
+ * campaign rule can sit well under one half without reaching unrelated text (the evasion suite's figures:
+ * benchmarks/README.md). One hash per shingle instead of 32 makes it cheaper too. 53 bits keep
+ * values unrelated messages share by chance rare among the millions of values a store holds. Pure: no I/O.
  */
 
 /** Values kept per message. */
-export const MINHASH_SIZE = 256;
+export const MINHASH_SIZE = 128;
 /** Words per shingle (rspamd `SHINGLES_WINDOW`). */
 export const SHINGLE_WINDOW = 3;
-/** Share of a message's values that must be found in a campaign for the message to join it (the default of
- * `campaigns.matchShare`). */
-export const MATCH_SHARE = 0.4;
 
 /** The murmur3 32-bit finaliser: a bijection on 32-bit integers that spreads every input bit. */
 export function fmix32(value: number): number {
@@ -39,54 +37,73 @@ export function hashWord(word: string): number {
   return fmix32(h);
 }
 
-function rotl(x: number, r: number): number {
+export function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
-/** The 53-bit value of one window of up to three word hashes; order matters (`a b c` differs from `c b a`). */
-function shingleValue(a: number, b: number, c: number): number {
+/** The 32-bit hash of one window of up to three word hashes; order matters (`a b c` differs from `c b a`). */
+export function shingleHash(a: number, b: number, c: number): number {
   let h = Math.imul(a, 0xcc9e2d51);
   h = rotl(h ^ Math.imul(rotl(b, 11), 0x1b873593), 13);
   h = Math.imul(h, 5) + 0xe6546b64;
   h ^= Math.imul(rotl(c, 22), 0x9e3779b1);
-  const high = fmix32(h);
-  const low = fmix32(h ^ Math.imul(rotl(b, 7), 0x27d4eb2f) ^ 0x165667b1) & 0x1fffff;
+  return fmix32(h);
+}
+
+/** The 53-bit value of one window: its 32-bit hash above 21 more bits mixed from the same words. */
+function shingleValue(a: number, b: number, c: number): number {
+  const high = shingleHash(a, b, c);
+  const low = fmix32(high ^ Math.imul(rotl(b, 7), 0x27d4eb2f) ^ Math.imul(c, 0x165667b1)) & 0x1fffff;
   return high * 0x200000 + low;
 }
 
+/** The word hashes of a word sequence. */
+export function wordHashes(words: readonly string[]): Uint32Array {
+  const hashes = new Uint32Array(words.length);
+  for (let i = 0; i < words.length; i++) hashes[i] = hashWord(words[i]!);
+  return hashes;
+}
+
 /**
- * The MINHASH_SIZE smallest distinct shingle values of a word sequence, ascending (fewer when the text has fewer
- * shingles), or null when it has fewer than `minWords` words. A sequence shorter than the window (possible only
- * with `minWords` < 3) forms a single shingle.
+ * The MINHASH_SIZE smallest distinct shingle values of a word sequence (given as `wordHashes`), ascending; fewer
+ * when the text has fewer shingles. A sequence shorter than the window forms a single shingle. Linear in the
+ * text: values are gathered in a buffer of four times the size, which is cut back to the smallest whenever full,
+ * and a value at or above the current cut is not kept.
  */
-export function minhash(words: readonly string[], minWords: number): number[] | null {
-  if (words.length < minWords || words.length === 0) return null;
-  const hashes = words.map(hashWord);
+export function bottomValues(hashes: Uint32Array): number[] {
+  if (hashes.length === 0) return [];
   const windows = Math.max(1, hashes.length - SHINGLE_WINDOW + 1);
-  // Keep the smallest values seen in a bounded buffer: append while under twice the size, then cut back to the
-  // size by sorting; the work stays linear in the text for a fixed size.
-  let kept: number[] = [];
+  const buffer = new Float64Array(4 * MINHASH_SIZE);
+  let kept = 0;
   let ceiling = Infinity;
   for (let i = 0; i < windows; i++) {
     const value = shingleValue(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
     if (value >= ceiling) continue;
-    kept.push(value);
-    if (kept.length >= 4 * MINHASH_SIZE) {
-      kept = smallestDistinct(kept);
-      ceiling = kept.length === MINHASH_SIZE ? kept[MINHASH_SIZE - 1]! : Infinity;
+    buffer[kept++] = value;
+    if (kept === buffer.length) {
+      kept = smallestDistinct(buffer, kept);
+      if (kept === MINHASH_SIZE) ceiling = buffer[MINHASH_SIZE - 1]!;
     }
   }
-  return smallestDistinct(kept);
+  kept = smallestDistinct(buffer, kept);
+  return Array.from(buffer.subarray(0, kept));
 }
 
-function smallestDistinct(values: number[]): number[] {
-  values.sort((a, b) => a - b);
-  const out: number[] = [];
-  for (const v of values) {
-    if (out.length === MINHASH_SIZE) break;
-    if (out[out.length - 1] !== v) out.push(v);
+/** Sort the first `length` values of `buffer` and keep the MINHASH_SIZE smallest distinct ones at its start;
+ * returns how many were kept. */
+function smallestDistinct(buffer: Float64Array, length: number): number {
+  buffer.subarray(0, length).sort();
+  let out = 0;
+  for (let i = 0; i < length && out < MINHASH_SIZE; i++) {
+    if (out === 0 || buffer[out - 1] !== buffer[i]) buffer[out++] = buffer[i]!;
   }
   return out;
+}
+
+/** The bottom-k MinHash of a word sequence, or null when it has fewer than `minWords` words. */
+export function minhash(words: readonly string[], minWords: number): number[] | null {
+  if (words.length < minWords || words.length === 0) return null;
+  return bottomValues(wordHashes(words));
 }
 
 /** How many values two sketches share (both ascending). */
@@ -103,12 +120,19 @@ export function agreement(a: readonly number[], b: readonly number[]): number {
   return shared;
 }
 
-/** Values of a sketch of `size` values that must point at one campaign to join it. */
-export function votesNeeded(size: number, share: number): number {
-  return Math.max(1, Math.ceil(size * share));
+/** Values that must agree at the least, whatever the share (all of them when a message has fewer). */
+export const MIN_VOTES = 16;
+
+/** Values that must point at one campaign for a message with `live` values to join it: `share` of them, and at
+ * least MIN_VOTES or all of them (a message whose values are nearly all common text does not join on a few);
+ * Infinity when it has none. */
+export function votesNeeded(live: number, share: number): number {
+  if (live <= 0) return Infinity;
+  return Math.max(Math.min(MIN_VOTES, live), Math.ceil(live * share));
 }
 
-/** Whether two sketches are of one campaign: the smaller shares at least `share` of its values with the other. */
+/** Whether two sketches are of one campaign by themselves (the offline rule, without the store's common values):
+ * the smaller shares at least `share` of its values with the other. */
 export function sameCampaign(a: readonly number[], b: readonly number[], share: number): boolean {
   return agreement(a, b) >= votesNeeded(Math.min(a.length, b.length), share);
 }

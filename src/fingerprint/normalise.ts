@@ -102,8 +102,7 @@ export const MAX_WORDS = 65_536;
 export const CANONICAL_PIECE_CHARS = 4096;
 
 /** The normalised words of a text, in order. Lines quoting an earlier message (`> …`) are words like any other:
- * leaving them out let a copy hide its campaign's text behind quote marks and salt (measured on the evasion set,
- * benchmarks/README.md), and did not keep distinct ham apart any better. */
+ * leaving them out let a copy hide its campaign's text behind quote marks and salt. */
 export function normaliseText(text: string): string[] {
   return tokenise(text);
 }

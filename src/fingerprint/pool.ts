@@ -342,6 +342,7 @@ function taskOptions(config: Config["fingerprint"]): FingerprintBatch["options"]
   return {
     parseBytes: config.parseKiB * 1024,
     minWords: config.minWords,
+    previousVersion: config.previousVersion,
     attachmentMinBytes: config.attachmentMinBytes,
     parser: config.parser,
   };

@@ -13,14 +13,18 @@ import { tokenise, URL_TOKEN_PREFIX } from "./normalise.js";
 export const MAX_NAME_WORDS = 64;
 /** Characters of the recipient headers read at most. */
 const MAX_RECIPIENT_CHARS = 4096;
-const ADDRESS = /([^\s<>,;:"()]+)@[^\s<>,;:"()]+/g;
+const SEPARATORS = /[\s<>,;:"()]+/;
 
-/** The recipient's name words (normalised like text) from the raw values of the To and Cc headers. */
+/** The recipient's name words (normalised like text) from the raw values of the To and Cc headers: the words of
+ * the display names, and of the addresses' local parts ("mary.smith4" gives mary and smith), not their domains. */
 export function recipientNames(headers: string): Set<string> {
   const text = headers.length > MAX_RECIPIENT_CHARS ? headers.slice(0, MAX_RECIPIENT_CHARS) : headers;
-  // An address counts by its local part ("mary.smith4" gives mary and smith), not its domain.
+  const pieces = text.split(SEPARATORS).map((piece) => {
+    const at = piece.indexOf("@");
+    return (at < 0 ? piece : piece.slice(0, at)).replace(/[._+\-\d]+/g, " ");
+  });
   const names = new Set<string>();
-  for (const word of tokenise(text.replace(ADDRESS, " $1 ").replace(/[._+\-\d]+/g, " "))) {
+  for (const word of tokenise(pieces.join(" "))) {
     if (word.length >= 2 && !word.startsWith(URL_TOKEN_PREFIX) && word !== "#") names.add(word);
     if (names.size >= MAX_NAME_WORDS) break;
   }

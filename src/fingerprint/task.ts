@@ -23,7 +23,8 @@ import {
   type ParseSummary,
 } from "./compute.js";
 import { extractParts } from "./extract.js";
-import { reduceHead, type ReducedMessage } from "./message-head.js";
+import { htmlToText, type HtmlTextStats } from "./html-text.js";
+import { MAX_RECIPIENT_BYTES, reduceHead, type ReducedMessage } from "./message-head.js";
 import { rawBodyText } from "./raw-body.js";
 import type { Fingerprint } from "./types.js";
 
@@ -74,20 +75,24 @@ function parseWindow(message: Uint8Array, parseBytes: number): { bytes: Buffer; 
   return { bytes: whole.subarray(0, end), truncated: end < whole.byteLength };
 }
 
-/** The parts fingerprinting uses, from mailparser's result. A truncated message loses its last attachment,
- * which is likely cut. */
+/** The parts fingerprinting uses, from mailparser's result: the visible text of its HTML where there is HTML (what
+ * a reader sees), else its text. A truncated message loses its last attachment, which is likely cut. */
 export function partsOf(mail: ParsedMail, truncated: boolean): MessageParts {
   const attachments = mail.attachments.map((a) => a.content as Uint8Array);
   if (truncated) attachments.pop();
+  const html = typeof mail.html === "string" ? mail.html : "";
+  const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
+  const recipients = mail.headerLines
+    .filter((h) => h.key === "to" || h.key === "cc")
+    .map((h) => h.line.replace(/^[^:]*:/, ""))
+    .join("\n");
   return {
-    text: mail.text ?? "",
-    html: typeof mail.html === "string" ? mail.html : "",
+    text: html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden }) : (mail.text ?? ""),
+    html,
     subject: mail.subject ?? "",
     attachments,
-    recipients: mail.headerLines
-      .filter((h) => h.key === "to" || h.key === "cc")
-      .map((h) => h.line.replace(/^[^:]*:/, ""))
-      .join("\n"),
+    hidden,
+    recipients: recipients.slice(0, MAX_RECIPIENT_BYTES),
   };
 }
 

@@ -3,13 +3,16 @@
  * the pool front (src/fingerprint/pool.ts) and the campaign store (src/reputation).
  */
 
+import type { PreviousKeys } from "./previous-version.js";
+
 /**
  * The version of the fingerprint algorithm: what text is read, how it is normalised, the MinHash and the exact
  * key. A change that gives a message other values carries a new version; the campaign store keys each version's
- * values apart, so values of two versions are never compared.
- * 1: the text of every HTML element, a Cyrillic and Greek look-alike table, 32 MinHash functions, the exact
- *    digest of all words and the subject.
- * 2: the text a reader sees, the Unicode confusables skeleton, a bottom-64 MinHash, the exact key without the
+ * values apart, so values of two versions are never compared, and finds campaigns of the previous version by the
+ * previous keys while they may still be stored (./previous-version.ts).
+ * 1: 32 MinHash functions compared by position (17 of 32), the exact digest of all the words and the subject.
+ * 2: the text a reader sees (the HTML of an alternative), look-alike letters folded by the Unicode confusables,
+ *    quoted lines kept, a bottom-128 MinHash compared as a share of the values, the exact key without the
  *    recipient's names (./skeleton.ts).
  */
 export const FINGERPRINT_VERSION = 2;
@@ -17,11 +20,13 @@ export const FINGERPRINT_VERSION = 2;
 export interface Fingerprint {
   /** FINGERPRINT_VERSION of the algorithm that computed it. */
   version: number;
-  /** Up to 64 MinHash values (bottom-k, 53-bit, ascending) over word 3-grams; null when the text has fewer than
+  /** Up to 128 MinHash values (bottom-k, 53-bit, ascending) over word 3-grams; null when the text has fewer than
    * `minWords` words. */
   minhash: number[] | null;
   /** Hex digest of the message's skeleton (./skeleton.ts): the key for short messages and exact copies. */
   direct: string;
+  /** The previous version's keys, when asked for (`fingerprint.previousVersion`). */
+  previous?: PreviousKeys;
   /** Hex digests of decoded attachments of at least `attachmentMinBytes`. */
   attachments: string[];
   /** Registrable domains of the links in the text and HTML, sorted, unique. */

@@ -42,7 +42,11 @@ function head(bytes: Buffer): string {
 
 /** The body of a message (after the header block). */
 export function bodyOf(bytes: Buffer): string {
-  return bytes.toString("latin1").split(/\r?\n\r?\n/).slice(1).join("\n\n");
+  return bytes
+    .toString("latin1")
+    .split(/\r?\n\r?\n/)
+    .slice(1)
+    .join("\n\n");
 }
 
 /** The thread of a message: its subject without reply and forward prefixes or list tags, case folded. */
@@ -59,12 +63,31 @@ const DATE_WORDS = /\b(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul
 
 /** A thread with numbers and dates taken out: what the issues of a mailing have in common. */
 function templateOf(thread: string): string {
-  return thread.replace(DATE_WORDS, "").replace(/[0-9]+/g, "#").replace(/[^a-z#]+/g, " ").trim();
+  return thread
+    .replace(DATE_WORDS, "")
+    .replace(/[0-9]+/g, "#")
+    .replace(/[^a-z#]+/g, " ")
+    .trim();
 }
 
 /** The address in a message's From header ("" when none). */
 export function fromAddress(bytes: Buffer): string {
-  return (/^From:.*?([^\s<>"]+@[^\s<>"]+)/im.exec(head(bytes))?.[1] ?? "").toLowerCase();
+  const line = /^From:(.*)$/im.exec(head(bytes))?.[1] ?? "";
+  return (line.split(/[\s<>"]+/).find((piece) => piece.includes("@")) ?? "").toLowerCase();
+}
+
+/** Who sent a message and its subject without numbers and dates. */
+export function mailingOf(bytes: Buffer): Mailing {
+  return { sender: fromAddress(bytes), template: templateOf(threadOf(bytes)) };
+}
+
+/** Whether two ham messages are a distinct pair: not one thread (a message without a subject names none) and not
+ * one sender's mailings. */
+export function distinctPair(
+  a: { thread: string; mailing: Mailing },
+  b: { thread: string; mailing: Mailing },
+): boolean {
+  return (a.thread === "" || a.thread !== b.thread) && !sameMailing(a.mailing, b.mailing);
 }
 
 /** The first `count` messages of `ham` (in its order), one per thread and body; throws when it holds fewer. A
@@ -79,7 +102,7 @@ export function distinctHam(ham: readonly CorpusMessage[], count: number): Disti
     if (bodies.has(body) || (thread !== "" && threads.has(thread))) continue;
     bodies.add(body);
     threads.add(thread);
-    out.push({ bytes: m.bytes, thread, mailing: { sender: fromAddress(m.bytes), template: templateOf(thread) } });
+    out.push({ bytes: m.bytes, thread, mailing: mailingOf(m.bytes) });
     if (out.length === count) return out;
   }
   throw new Error(`only ${out.length} distinct ham messages in the corpus, ${count} wanted`);

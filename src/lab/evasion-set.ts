@@ -90,7 +90,12 @@ function fiveWordSequences(text: string): Set<string> {
   const letters = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   const out = new Set<string>();
   for (let i = 0; i + 5 <= letters.length; i++) {
-    out.add(createHash("sha1").update(letters.slice(i, i + 5).join(" ")).digest("base64").slice(0, 12));
+    out.add(
+      createHash("sha1")
+        .update(letters.slice(i, i + 5).join(" "))
+        .digest("base64")
+        .slice(0, 12),
+    );
   }
   return out;
 }
@@ -173,7 +178,14 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
       ...evasionOf(technique, pools[salted.indexOf(plans[index]!)]),
     });
     for (const v of variants) {
-      out.push({ message: v.message, sender: base.from, recipient: v.recipient.address, technique, campaign, mailing: null });
+      out.push({
+        message: v.message,
+        sender: base.from,
+        recipient: v.recipient.address,
+        technique,
+        campaign,
+        mailing: null,
+      });
     }
   }
   for (const [i, m] of ham.entries()) {

@@ -2,6 +2,9 @@
  * Every metric Floodgate exports, named by Prometheus conventions (floodgate_ prefix, base units, counters ending in
  * _total, no label of unbounded cardinality), made together in one registry. The composition root makes one set and
  * hands each module the metrics it counts in (its owner passes them on); tests make their own.
+ *
+ * size: the one list of every name Floodgate exports, grouped by owner, where an operator and the dashboard's test
+ * look them up.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
@@ -92,6 +95,20 @@ function mailMetrics(registry: Registry) {
       name: "floodgate_relabels_total",
       help: "Campaigns relabelled by a person through this process (operation and outcome: ok, absent, duplicate, rate-limited, missing)",
       labelNames: ["op", "status"] as const,
+      registers: [registry],
+    }),
+    /** Messages by how their campaign was found. */
+    campaignMatchesTotal: new Counter({
+      name: "floodgate_campaign_matches_total",
+      help:
+        "Messages by how their campaign was found: minhash, direct (the exact key), previous (the previous " +
+        "fingerprint version's keys: a campaign of before an upgrade) or new",
+      labelNames: ["by"] as const,
+      registers: [registry],
+    }),
+    campaignMergesTotal: new Counter({
+      name: "floodgate_campaign_merges_total",
+      help: "Campaigns merged into another because a copy matched both",
       registers: [registry],
     }),
   };

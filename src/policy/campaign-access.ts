@@ -45,7 +45,10 @@ export interface CampaignAccessOptions {
   writes?: RedisWrites;
   /** Maps any other Redis failure to its fail reason. */
   failReason: (error: unknown) => FailReason;
-  metrics: Pick<FloodgateMetrics, "redisDuration" | "redisWriteRefusalsTotal">;
+  metrics: Pick<
+    FloodgateMetrics,
+    "redisDuration" | "redisWriteRefusalsTotal" | "campaignMatchesTotal" | "campaignMergesTotal"
+  >;
   /** Milliseconds, monotonic. @defaultValue performance.now */
   clock?: () => number;
 }
@@ -89,6 +92,8 @@ export function campaignAccess(options: CampaignAccessOptions) {
     try {
       const campaign = await whenConnected(() => store.observe(observation), dl, graceMs, NOT_SENT);
       writes?.accepted();
+      metrics.campaignMatchesTotal.inc({ by: campaign.foundBy });
+      if (campaign.mergedNow > 0) metrics.campaignMergesTotal.inc(campaign.mergedNow);
       return { campaign, counted: true };
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));

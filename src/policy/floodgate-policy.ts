@@ -59,7 +59,12 @@ export interface PolicyDeps {
    * end-of-message decisions by who judged the campaign. */
   metrics: Pick<
     FloodgateMetrics,
-    "failModeTotal" | "redisDuration" | "redisWriteRefusalsTotal" | "campaignDecisionsTotal"
+    | "failModeTotal"
+    | "redisDuration"
+    | "redisWriteRefusalsTotal"
+    | "campaignDecisionsTotal"
+    | "campaignMatchesTotal"
+    | "campaignMergesTotal"
   >;
   /** Told of every campaign write's outcome, so the health sees a Redis that refuses writes as mail meets it. */
   writes?: RedisWrites;

@@ -7,11 +7,11 @@
 export interface CampaignKeys {
   /** The key base every key starts with: `<prefix>:{<prefix>}:`. */
   readonly base: string;
-  /** Exact-digest key of a fingerprint version: digest → campaign id. */
+  /** Exact key of a fingerprint version: digest → campaign id. Version 1's is `d:<digest>`. */
   direct(version: number, digest: string): string;
-  /** What a MinHash value's key is made of after the base: `s<version>:` then the value (→ campaign id). Version
-   * 1 keyed a value by its position too (`sh:<index>:<value>`). */
-  shinglePrefix(version: number): string;
+  /** What a MinHash value's key is made of after the base: `m<version>:` then the value (→ the ids of the
+   * campaigns that hold it). Version 1 keyed a value by its position (`sh:<index>:<value>` → one campaign id). */
+  valuePrefix(version: number): string;
   /** The campaign hash (its fields: CAMPAIGN_FIELDS). */
   campaign(id: string): string;
   /** A campaign's history: a list of JSON lines, newest first, capped. */
@@ -34,7 +34,7 @@ export function campaignKeys(prefix: string): CampaignKeys {
   return {
     base,
     direct: (version, digest) => (version === 1 ? `${base}d:${digest}` : `${base}d${version}:${digest}`),
-    shinglePrefix: (version) => `s${version}:`,
+    valuePrefix: (version) => (version === 1 ? "sh:" : `m${version}:`),
     campaign: (id) => `${base}c:${id}`,
     history: (id) => `${base}c:${id}:h`,
     reports: (id) => `${base}c:${id}:rep`,
@@ -60,9 +60,19 @@ export const CAMPAIGN_FIELDS = {
   since: "since",
   scanAt: "scanAt",
   subject: "subject",
-  /** What matches copies to it: its exact digest and the MinHash values of its first copy. */
+  /** What matches copies to it, kept alive by a block: under fingerprint version 1 its exact digest and the
+   * MinHash values of its first copy; under the current version its exact key, the values of its first copy and
+   * their key prefix. */
   direct: "direct",
   minhash: "minhash",
+  directKey: "direct2",
+  values: "minhash2",
+  valuePrefix: "prefix2",
+  /** MinHash values whose owner lists it joined (capped: campaigns.maxClaims). */
+  claims: "claims",
+  /** Campaigns merged into it; on a campaign merged into another, the id of that one (all it keeps). */
+  merged: "merged",
+  alias: "alias",
   /** Unix ms when it last crossed a bulk threshold. */
   bulkSince: "bulkSince",
   /** The scanner's verdict: spam | ham | unsure, score, scanner, threshold, top rules (comma-separated), Unix ms. */

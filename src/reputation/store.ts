@@ -3,11 +3,15 @@
  * uses the same Redis and prefix.
  *
  * Hot path: `observe` is one atomic Lua script (observeMessage-3.lua), one round trip. It looks the MinHash
- * values up (MGET of `s<version>:<value>` → campaign id), joins the campaign that `campaigns.matchShare` of them
- * point to, else the one the exact digest (`d<version>:<digest>`) points to, else starts a new campaign (id: the
- * first 12 hex of SHA-1 of the digest); then it points the values and the digest at the campaign, counts the copy
- * and returns the campaign's view. Keys carry the fingerprint version (src/fingerprint/types.ts), so values of
- * two versions are never compared.
+ * values up (MGET of `m<version>:<value>` → the campaigns that hold the value), joins the campaign that
+ * `campaigns.matchShare` of the values not common to many campaigns point to, and merges the campaigns a copy
+ * matches together (never one carrying a person's decision); else the campaign of the exact key
+ * (`d<version>:<digest>`); else the one the previous fingerprint version's keys point to (while fingerprints carry
+ * them: a campaign of before an upgrade, keyed by this version from then on); else it starts a new campaign (id:
+ * the first 12 hex of SHA-1 of the digest). Then it points the values and the exact key at the campaign, counts
+ * the copy and returns the campaign's view. Keys carry the fingerprint version (src/fingerprint/types.ts), so
+ * values of two versions are never compared. A merged campaign's id stands for the one it was merged into in
+ * every read and write (`get`, `block`, verdicts, scans).
  *
  * Counting: the sliding window is `buckets` (6) buckets of window/6. Per bucket, copies are a hash field
  * (`c:<id>:n`) and distinct recipients, senders and client IPs are HyperLogLogs (`c:<id>:r|s|i:<bucket>`, ±0.81 %,
@@ -26,36 +30,36 @@
  *
  * Cluster layout (decided here): every key of a prefix carries the one hash tag `{<prefix>}`, so one script can
  * read the shingle index and write the campaign it picks atomically in one round trip. A per-campaign tag would
- * need the shingle lookup as a separate, cross-slot step (32 GETs spread over the cluster), a second round trip,
+ * need the value lookup as a separate, cross-slot step (the values spread over the cluster), a second round trip,
  * and a race when two hosts start the same campaign at once. The cost: one deployment's campaign data lives on
  * one shard (Cluster gives failover, not sharding of this data); deployments with different prefixes spread over
- * shards. Measured on the shared 2-vCPU dev VM, redis-server 7.0.15 on loopback, 200 campaigns of 3-value
- * variants (a throwaway script, numbers ±30 %): the script costs ~100 µs of Redis CPU (EVALSHA usec_per_call),
- * a sequential observe takes p50 170 µs end to end, 64 in flight give 3,700–7,000 observations/s; the two-step
- * alternative (MGET of the 32 shingle keys, then a per-campaign script) took p50 240–310 µs. Shingle pointers
- * already owned are re-armed once per bucket, not per copy (33 SETs a copy halved the throughput), and distinct
- * counts are cached per bucket unless this copy's PFADD changed the HyperLogLog (a 6-key PFCOUNT of dense
- * HyperLogLogs costs ~200 µs).
+ * shards. Values already owned are re-armed once per bucket, not per copy, and distinct counts are cached per bucket
+ * unless this copy's PFADD changed the HyperLogLog (a 6-key PFCOUNT of dense HyperLogLogs costs ~200 µs). What an
+ * observation costs Redis is measured in benchmarks/README.md.
  *
  * Time is the caller's clock (`Observation.now`, else Date.now()): keep the MX hosts' clocks in NTP sync.
+ *
+ * size: one store is one closure over its connection, keys and settings; every operation is a short method that
+ * runs its script (the replies are parsed in ./replies.ts).
  */
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
+import { MIN_VOTES } from "../fingerprint/minhash.js";
+import { PREVIOUS_VOTES } from "../fingerprint/previous-version.js";
 import type { Fingerprint } from "../fingerprint/types.js";
-import { votesNeeded } from "../fingerprint/minhash.js";
-import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
+import { campaignKeys, CAMPAIGN_ID, type CampaignKeys } from "./keys.js";
 import { loadScript, runScript } from "./scripts.js";
+import { parseObserved, parseRelabelled, parseView, type Relabelled } from "./replies.js";
 import {
   CAMPAIGN_HISTORY_LENGTH,
   type Actor,
-  type CampaignState,
+  type CampaignMatch,
   type CampaignStore,
   type CampaignView,
-  type DecisionHow,
   type HistoryEntry,
   type Observation,
-  type PersonDecision,
+  type ObservedCampaign,
   type ReportOutcome,
   type ReportSettings,
   type ScanVerdict,
@@ -102,9 +106,9 @@ const scripts = {
   match: loadScript("matchFingerprint-2.lua"),
   get: loadScript("getCampaigns-1.lua"),
   block: loadScript("blockCampaign-2.lua"),
-  verdict: loadScript("recordVerdict-1.lua"),
+  verdict: loadScript("recordVerdict-2.lua"),
   relabel: loadScript("relabelCampaign-2.lua"),
-  markScan: loadScript("markScanQueued-1.lua"),
+  markScan: loadScript("markScanQueued-2.lua"),
   top: loadScript("topCampaigns-1.lua"),
   lookup: loadScript("lookupCampaign-2.lua"),
 };
@@ -112,6 +116,18 @@ const scripts = {
 /** `top(limit)` reads the head of each bucket's ranking: `limit` times this many, and at least TOP_HEAD_MIN. */
 const TOP_HEAD_FACTOR = 4;
 const TOP_HEAD_MIN = 50;
+
+/** Campaigns a MinHash value's key names at most; a value held by this many is common text (a list's footer, a
+ * template) and counts for none. */
+export const VALUE_OWNERS = 8;
+/** Values one campaign claims at most (eight copies' worth): salted copies bring new values with every copy, and
+ * the campaign's own text is claimed by its first copies. */
+export const MAX_CLAIMS = 1024;
+/** Campaigns one copy merges at most. */
+export const MAX_MERGES = 4;
+/** A campaign seen once keeps its MinHash values this many windows (a second copy gives them the campaign ttl):
+ * most messages are seen once, and their values are most of the store. */
+export const SINGLE_WINDOWS = 2;
 
 /**
  * Distinct recipients of one message sent to Redis at most (the first ones): they count towards the campaign's
@@ -123,107 +139,24 @@ export const MAX_OBSERVED_RECIPIENTS = 10_000;
 /** Campaigns read per getCampaigns call. */
 const GET_CHUNK = 50;
 
-const STATES: ReadonlySet<string> = new Set<CampaignState>(["new", "bulk", "spam", "ham", "blocked"]);
-
-/** The view array's length (includes/campaignView.lua). */
-const VIEW_LENGTH = 28;
-
-const VERDICTS: ReadonlySet<string> = new Set(["spam", "ham", "unsure"]);
-const HOWS: ReadonlySet<string> = new Set<DecisionHow>(["report", "pin", "reporters"]);
-
-/** Turn the script's flat view array (includes/campaignView.lua) into a CampaignView. */
-export function parseView(raw: unknown): CampaignView {
-  if (!Array.isArray(raw) || raw.length !== VIEW_LENGTH)
-    throw new Error(`unexpected campaign view from Redis: ${JSON.stringify(raw)}`);
-  const a = raw as unknown[];
-  const num = (i: number) => Number(a[i]);
-  const str = (i: number) => {
-    const v = a[i];
-    return typeof v === "string" ? v : typeof v === "number" ? String(v) : "";
-  };
-  const state = str(2);
-  if (!STATES.has(state)) throw new Error(`unexpected campaign state from Redis: ${state}`);
-  return {
-    id: str(0),
-    created: num(1) === 1,
-    state: state as CampaignState,
-    copies: num(3),
-    recipients: num(4),
-    senders: num(5),
-    clientIps: num(6),
-    totalCopies: num(7),
-    firstSeen: num(8),
-    lastSeen: num(9),
-    subject: str(10),
-    verdict: parseVerdict(str(11), str(12), str(13), num(14), str(19), str(20)),
-    decision: parseDecision(str(21), str(22), str(23), str(24), num(25)),
-    reports: { spam: num(26), ham: num(27) },
-    blockedUntil: state === "blocked" ? num(15) : null,
-    copiesSinceScan: num(16),
-    lastScanQueuedAt: num(17),
-    bulkSince: num(18) > 0 ? num(18) : null,
-  };
-}
-
-function parseVerdict(
-  verdict: string,
-  score: string,
-  scanner: string,
-  at: number,
-  threshold: string,
-  rules: string,
-): ScanVerdict | null {
-  if (!VERDICTS.has(verdict)) return null;
-  return {
-    verdict: verdict as ScanVerdict["verdict"],
-    score: Number(score),
-    scanner,
-    threshold: threshold === "" ? null : Number(threshold),
-    rules: rules === "" ? [] : rules.split(","),
-    at,
-  };
-}
-
-function parseDecision(label: string, how: string, by: string, why: string, at: number): PersonDecision | null {
-  if ((label !== "spam" && label !== "ham") || !HOWS.has(how)) return null;
-  return { label, how: how as DecisionHow, by, why, at };
-}
-
 /** The key a reporter's rate limit counts under: a digest, so that no address is a key name. */
 function reporterDigest(reporter: string): string {
   return createHash("sha1").update(reporter.trim().toLowerCase()).digest("hex").slice(0, 16);
 }
 
-/** The relabel script's reply. */
-interface Relabelled {
-  status: "ok" | "missing" | "absent" | "duplicate" | "rate-limited";
-  state: string;
-  spam: number;
-  ham: number;
-  decided: "spam" | "ham" | null;
-}
-
-function parseRelabelled(raw: unknown): Relabelled {
-  if (!Array.isArray(raw) || raw.length !== 5) throw new Error(`unexpected relabel reply: ${JSON.stringify(raw)}`);
-  const [status, state, spam, ham, decided] = raw as [string, string, number, number, string];
-  return {
-    status: status as Relabelled["status"],
-    state,
-    spam: Number(spam),
-    ham: Number(ham),
-    decided: decided === "spam" || decided === "ham" ? decided : null,
-  };
-}
-
-/** The MinHash arguments of a script: the values' key prefix, the number of values, the values. */
-function minhashArgs(fp: Fingerprint, prefix: string): string[] {
+/** The script arguments of a fingerprint's keys: the values' key prefix and values, the previous version's
+ * values and exact digest. */
+function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
   const values = fp.minhash ?? [];
-  return [prefix, String(values.length), ...values.map((v) => String(v))];
-}
-
-/** Values of a fingerprint that must point at one campaign for it to join. */
-function votesFor(fp: Fingerprint, share: number): number {
-  return votesNeeded(fp.minhash?.length ?? 0, share);
+  const previous = fp.previous?.minhash ?? [];
+  return [
+    keys.valuePrefix(fp.version),
+    String(values.length),
+    ...values.map(String),
+    String(previous.length),
+    ...previous.map((v) => String(v >>> 0)),
+    fp.previous?.direct ?? "",
+  ];
 }
 
 /** The first MAX_OBSERVED_RECIPIENTS distinct recipients, trimmed and lowercased. */
@@ -252,6 +185,12 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
     typeof options.campaigns === "function" ? options.campaigns : () => options.campaigns as Config["campaigns"];
   const closeConnection = options.closeConnection ?? true;
 
+  /** The store's limits (observeMessage-3.lua ARGV[13]). */
+  const limits = (c: Config["campaigns"]) =>
+    [MIN_VOTES, VALUE_OWNERS, MAX_CLAIMS, MAX_MERGES, PREVIOUS_VOTES, SINGLE_WINDOWS * c.windowSeconds * 1000].join(
+      " ",
+    );
+
   const windowArgs = (c: Config["campaigns"]) => [
     c.windowSeconds,
     buckets,
@@ -279,7 +218,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
     by: Actor,
     args: { label?: string; how?: string; reporters?: number; perReporterPerHour?: number },
   ): Promise<Relabelled> {
-    if (!CAMPAIGN_ID.test(id)) return { status: "missing", state: "", spam: 0, ham: 0, decided: null };
+    if (!CAMPAIGN_ID.test(id)) return { status: "missing", state: "", spam: 0, ham: 0, decided: null, id };
     const raw = await runScript(
       redis,
       scripts.relabel,
@@ -306,7 +245,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
   return {
     verdictChannel: keys.verdictChannel,
 
-    async observe(o: Observation): Promise<CampaignView> {
+    async observe(o: Observation): Promise<ObservedCampaign> {
       const c = settings();
       const now = o.now ?? Date.now();
       const recipients = distinctRecipients(o.recipients);
@@ -320,7 +259,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           c.windowSeconds,
           buckets,
           c.ttlSeconds,
-          votesFor(fp, c.matchShare),
+          c.matchShare,
           c.bulk.copies,
           c.bulk.recipients,
           c.bulk.senders,
@@ -328,12 +267,13 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           cleanSubject(fp.subject),
           o.sender.trim().toLowerCase(),
           o.clientIp ?? "",
-          ...minhashArgs(fp, keys.shinglePrefix(fp.version)),
+          limits(c),
+          ...fingerprintArgs(fp, keys),
           recipients.length,
           ...recipients,
         ],
       );
-      return parseView(raw);
+      return parseObserved(raw);
     },
 
     async lookup(fp: Fingerprint, now = Date.now()): Promise<CampaignView | null> {
@@ -341,8 +281,8 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       const raw = await runScript(
         redis,
         scripts.lookup,
-        [keys.direct(fp.direct), keys.base],
-        [now, ...windowArgs(c), c.votes, ...minhashArgs(fp)],
+        [keys.direct(fp.version, fp.direct), keys.base],
+        [now, ...windowArgs(c), c.matchShare, limits(c), ...fingerprintArgs(fp, keys)],
       );
       return raw === null ? null : parseView(raw);
     },
@@ -357,14 +297,17 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       return view ?? null;
     },
 
-    async match(fp: Fingerprint): Promise<string | null> {
+    async match(fp: Fingerprint): Promise<CampaignMatch | null> {
+      const c = settings();
       const raw = await runScript(
         redis,
         scripts.match,
         [keys.direct(fp.version, fp.direct), keys.base],
-        [votesFor(fp, settings().matchShare), ...minhashArgs(fp, keys.shinglePrefix(fp.version))],
+        [c.matchShare, limits(c), ...fingerprintArgs(fp, keys)],
       );
-      return typeof raw === "string" ? raw : null;
+      if (!Array.isArray(raw)) return null;
+      const [id, foundBy, matched] = raw as [string, CampaignMatch["foundBy"], string[]];
+      return { id, foundBy, matched };
     },
 
     async top(limit: number): Promise<CampaignView[]> {
@@ -393,10 +336,10 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       return redis.zcount(keys.top, now - settings().windowSeconds * 1000, "+inf");
     },
 
-    async block(id: string, ttlSeconds: number, by: Actor = CLI_ACTOR): Promise<void> {
+    async block(id: string, ttlSeconds: number, by: Actor = CLI_ACTOR): Promise<string> {
       if (!(ttlSeconds > 0)) throw new Error(`block duration must be positive, got ${ttlSeconds}`);
       const now = Date.now();
-      const ok =
+      const blocked =
         CAMPAIGN_ID.test(id) &&
         (await runScript(
           redis,
@@ -404,13 +347,15 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           [keys.campaign(id), keys.base],
           [now, now + Math.round(ttlSeconds * 1000), id],
         ));
-      if (ok !== 1) throw new Error(`no campaign ${id}`);
-      await relabel(id, "block", by, {});
+      if (typeof blocked !== "string") throw new Error(`no campaign ${id}`);
+      await relabel(blocked, "block", by, {});
+      return blocked;
     },
 
-    async unblock(id: string, by: Actor = CLI_ACTOR): Promise<void> {
-      if (!CAMPAIGN_ID.test(id)) throw new Error(`no campaign ${id}`);
-      await relabel(id, "unblock", by, {});
+    async unblock(id: string, by: Actor = CLI_ACTOR): Promise<string> {
+      const done = await relabel(id, "unblock", by, {});
+      if (done.status === "missing") throw new Error(`no campaign ${id}`);
+      return done.id;
     },
 
     async decide(id, label, how, by): Promise<CampaignView> {
@@ -447,7 +392,9 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
 
     async history(id): Promise<HistoryEntry[]> {
       if (!CAMPAIGN_ID.test(id)) return [];
-      const lines = await redis.lrange(keys.history(id), 0, CAMPAIGN_HISTORY_LENGTH - 1);
+      // An id merged into another: the history of the campaign it stands for.
+      const [view] = await getMany([id]);
+      const lines = await redis.lrange(keys.history(view?.id ?? id), 0, CAMPAIGN_HISTORY_LENGTH - 1);
       return lines.flatMap((line) => {
         try {
           return [JSON.parse(line) as HistoryEntry];
@@ -458,26 +405,26 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
     },
 
     async recordVerdict(id: string, verdict: ScanVerdict): Promise<void> {
-      const message = JSON.stringify({ id, verdict });
       await runScript(
         redis,
         scripts.verdict,
-        [keys.campaign(id)],
+        [keys.campaign(id), keys.base],
         [
           verdict.verdict,
           String(verdict.score),
           verdict.scanner,
           verdict.at,
           keys.verdictChannel,
-          message,
+          JSON.stringify(verdict),
           verdict.threshold === null ? "" : String(verdict.threshold),
           verdict.rules.join(","),
+          id,
         ],
       );
     },
 
     async markScanQueued(id: string, now = Date.now()): Promise<void> {
-      await runScript(redis, scripts.markScan, [keys.campaign(id)], [now]);
+      await runScript(redis, scripts.markScan, [keys.campaign(id), keys.base], [now, id]);
     },
 
     async close(): Promise<void> {

@@ -121,23 +121,48 @@ export interface CampaignView {
   lastScanQueuedAt: number;
   /** Unix ms when the campaign last crossed a `campaigns.bulk` threshold; null while it is under all of them. */
   bulkSince: number | null;
+  /** Campaigns merged into this one (a later copy matched both); their ids now stand for this one. */
+  merged: number;
+}
+
+/** How an observation found its campaign: by its MinHash values, by its exact key, by the previous fingerprint
+ * version's keys (a campaign of before an upgrade, keyed by this version from then on), or not at all (a new one). */
+export type FoundBy = "minhash" | "direct" | "previous" | "new";
+
+/** A campaign as one observation left it. */
+export interface ObservedCampaign extends CampaignView {
+  foundBy: FoundBy;
+  /** Campaigns this observation merged into it. */
+  mergedNow: number;
+}
+
+/** The campaign a fingerprint matches: the one an observation would join, how it was found, and every campaign the
+ * MinHash values matched (an observation would merge them into the first). */
+export interface CampaignMatch {
+  id: string;
+  foundBy: Exclude<FoundBy, "new">;
+  matched: string[];
 }
 
 export interface CampaignStore {
-  /** Match (or start) the campaign of a fingerprint and count this copy, in one round trip. */
-  observe(observation: Observation): Promise<CampaignView>;
+  /** Match (or start) the campaign of a fingerprint and count this copy, in one round trip; campaigns the copy
+   * shows to be one are merged. */
+  observe(observation: Observation): Promise<ObservedCampaign>;
+  /** A campaign by id; an id merged into another gives that campaign (with its own id). */
   get(id: string): Promise<CampaignView | null>;
-  /** The campaign a fingerprint matches, without counting anything. */
-  match(fingerprint: Fingerprint): Promise<string | null>;
+  /** The campaign a fingerprint matches, without counting or merging anything. */
+  match(fingerprint: Fingerprint): Promise<CampaignMatch | null>;
   /**
    * The view of the campaign a fingerprint matches, read-only (this copy not counted): what a Redis that refuses
    * writes still answers. Null when no campaign matches.
    */
   lookup(fingerprint: Fingerprint, now?: number): Promise<CampaignView | null>;
   top(limit: number): Promise<CampaignView[]>;
-  /** Block for `ttlSeconds` (a ham decision is dropped: the block is the newer word). */
-  block(id: string, ttlSeconds: number, by?: Actor): Promise<void>;
-  unblock(id: string, by?: Actor): Promise<void>;
+  /** Block for `ttlSeconds` (a ham decision is dropped: the block is the newer word); an id merged into another
+   * blocks that one. Returns the id blocked. */
+  block(id: string, ttlSeconds: number, by?: Actor): Promise<string>;
+  /** Lift a block; returns the id unblocked. */
+  unblock(id: string, by?: Actor): Promise<string>;
   /** A person's decision: an operator's report ("report") or pin ("pin"); a ham decision lifts a block. */
   decide(id: string, label: "spam" | "ham", how: "report" | "pin", by: Actor): Promise<CampaignView>;
   /**
@@ -153,7 +178,8 @@ export interface CampaignStore {
   rescan(id: string, by: Actor): Promise<void>;
   /** The campaign's history, newest first. */
   history(id: string): Promise<HistoryEntry[]>;
-  /** Store a scan's verdict and publish it to waiters (`verdictChannel`). */
+  /** Store a scan's verdict and publish it to waiters (`verdictChannel`), under the id named and the one it was
+   * merged into. */
   recordVerdict(id: string, verdict: ScanVerdict): Promise<void>;
   /** Mark that a scan was queued for this campaign now (resets copiesSinceScan). */
   markScanQueued(id: string, now?: number): Promise<void>;

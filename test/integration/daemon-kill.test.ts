@@ -18,6 +18,7 @@ import { loadSpam } from "../../src/lab/corpus.js";
 import { readRecord } from "../../src/state/pidfile.js";
 import { DAEMON_NODE_FLAGS } from "../../src/util/node-flags.js";
 import { freePort } from "../../src/util/tcp-port.js";
+import { distinctCampaigns } from "../support/distinct-campaigns.js";
 import { CLI, runCli } from "../support/daemon.js";
 import { pollUntil } from "../support/poll.js";
 
@@ -179,9 +180,12 @@ describe("kill -9 of floodgate run under make run's defaults", () => {
   };
 
   before(async () => {
-    const spam = loadSpam({ limit: 60 }).filter((m) => m.bytes.length > 1500 && m.bytes.length < 12_000);
+    const spam = await distinctCampaigns(
+      loadSpam({ limit: 60 }).filter((m) => m.bytes.length > 1500 && m.bytes.length < 12_000),
+      5,
+    );
     campaigns = [];
-    for (const [c, message] of spam.slice(0, 5).entries()) {
+    for (const [c, message] of spam.entries()) {
       const base = await campaignBase(message.bytes);
       campaigns.push(
         campaignVariants(base, 40, { seed: 100 + c }).map((v) =>

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH } from "../../src/fingerprint/extract.js";
+import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { FingerprintPool, type PoolOptions } from "../../src/fingerprint/pool.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
@@ -76,7 +77,7 @@ void describe("fingerprint pool", () => {
     spam.bytes.copy(message);
     const outcome = await p.fingerprint(message);
     assert.equal(outcome.status, "ok");
-    assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === 64);
+    assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === MINHASH_SIZE);
     assert.ok(message.equals(spam.bytes), "the shared message must not be modified");
     // A plain (non-shared) Buffer gives the same fingerprint.
     const copy = await p.fingerprint(Buffer.from(spam.bytes));

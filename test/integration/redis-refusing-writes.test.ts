@@ -17,6 +17,7 @@ import { createCampaignStore } from "../../src/reputation/store.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { pollUntil } from "../support/poll.js";
+import { distinctCampaigns } from "../support/distinct-campaigns.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 const headerOf = (r: TransactionResult, name: string) =>
@@ -53,9 +54,12 @@ describe("a Redis that refuses writes", () => {
   before(async () => {
     redis = await startTestRedis();
     admin = new Redis(redis.url);
-    const spam = loadSpam({ limit: 80 }).filter((m) => m.bytes.length > 1500 && m.bytes.length < 12_000);
+    const spam = await distinctCampaigns(
+      loadSpam({ limit: 80 }).filter((m) => m.bytes.length > 1500 && m.bytes.length < 12_000),
+      6,
+    );
     campaigns = [];
-    for (const [c, message] of spam.slice(0, 6).entries()) {
+    for (const [c, message] of spam.entries()) {
       const base = await campaignBase(message.bytes);
       campaigns.push(
         campaignVariants(base, 30, { seed: 40 + c }).map((v) =>

@@ -5,15 +5,18 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { defaultConfig } from "../../src/config/schema.js";
 import {
   agreement,
-  MATCH_SHARE,
+  MIN_VOTES,
   minhash,
   MINHASH_SIZE,
   sameCampaign,
   votesNeeded,
 } from "../../src/fingerprint/minhash.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
+
+const SHARE = defaultConfig().campaigns.matchShare;
 
 /** `n` pseudo-random distinct-ish words from a seeded PRNG. */
 function words(n: number, seed: number): string[] {
@@ -23,7 +26,7 @@ function words(n: number, seed: number): string[] {
 
 void describe("minhash (bottom-k)", () => {
   void test(`${MINHASH_SIZE} distinct ascending values below 2^53`, () => {
-    const values = minhash(words(300, 1), 64)!;
+    const values = minhash(words(600, 1), 64)!;
     assert.equal(values.length, MINHASH_SIZE);
     for (let i = 1; i < values.length; i++) assert.ok(values[i - 1]! < values[i]!);
     assert.ok(values.every((v) => Number.isSafeInteger(v) && v >= 0));
@@ -51,7 +54,7 @@ void describe("minhash (bottom-k)", () => {
       assert.equal(agreement(minhash(words(200, 100 + i), 64)!, minhash(words(200, 500 + i), 64)!), 0);
   });
 
-  void test("copies salted with a third to a half of random text, in blocks anywhere, match each other", () => {
+  void test("copies each salted with up to half of random text, in blocks anywhere, match each other", () => {
     const random = seededRandom(9);
     let joined = 0;
     for (let trial = 0; trial < 200; trial++) {
@@ -65,13 +68,26 @@ void describe("minhash (bottom-k)", () => {
         }
         return out;
       };
-      if (sameCampaign(minhash(salted(5000 + trial), 64)!, minhash(salted(9000 + trial), 64)!, MATCH_SHARE)) joined++;
+      if (sameCampaign(minhash(salted(5000 + trial), 64)!, minhash(salted(9000 + trial), 64)!, SHARE)) joined++;
     }
-    assert.ok(joined >= 190, `${joined} of 200 pairs of salted copies matched`);
+    assert.ok(joined >= 198, `${joined} of 200 pairs of salted copies matched`);
   });
 
-  void test("votes needed grow with the sketch", () => {
-    assert.equal(votesNeeded(64, 0.4), 26);
-    assert.equal(votesNeeded(1, 0.4), 1);
+  void test("texts sharing a fifth of their words do not match", () => {
+    let joined = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const shared = words(40, 2000 + trial);
+      const a = [...words(160, 3000 + trial), ...shared];
+      const b = [...shared, ...words(160, 4000 + trial)];
+      if (sameCampaign(minhash(a, 64)!, minhash(b, 64)!, SHARE)) joined++;
+    }
+    assert.equal(joined, 0);
+  });
+
+  void test("votes needed: the share of the values, at least MIN_VOTES or all of them; none without values", () => {
+    assert.equal(votesNeeded(128, 0.35), 45);
+    assert.equal(votesNeeded(20, 0.35), MIN_VOTES);
+    assert.equal(votesNeeded(5, 0.35), 5);
+    assert.equal(votesNeeded(0, 0.35), Infinity);
   });
 });

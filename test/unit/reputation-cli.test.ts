@@ -37,6 +37,7 @@ function view(id: string, over: Partial<CampaignView> = {}): CampaignView {
     copiesSinceScan: 1,
     lastScanQueuedAt: 0,
     bulkSince: null,
+    merged: 0,
     ...over,
   };
 }
@@ -52,13 +53,14 @@ class MemoryStore implements CampaignStore {
     const v = created ? view(id, { created: true }) : { ...(this.campaigns.get(id) as CampaignView), created: false };
     this.campaigns.set(id, v);
     this.byDigest.set(o.fingerprint.direct, id);
-    return v;
+    return { ...v, foundBy: created ? ("new" as const) : ("direct" as const), mergedNow: 0 };
   }
   async get(id: string) {
     return this.campaigns.get(id) ?? null;
   }
   async match(fp: Fingerprint) {
-    return this.byDigest.get(fp.direct) ?? null;
+    const id = this.byDigest.get(fp.direct);
+    return id ? { id, foundBy: "direct" as const, matched: [id] } : null;
   }
   async lookup(fp: Fingerprint) {
     const id = this.byDigest.get(fp.direct);
@@ -71,10 +73,12 @@ class MemoryStore implements CampaignStore {
     const v = this.campaigns.get(id);
     if (!v) throw new Error(`no campaign ${id}`);
     this.campaigns.set(id, { ...v, state: "blocked", blockedUntil: Date.now() + ttlSeconds * 1000 });
+    return id;
   }
   async unblock(id: string) {
     const v = this.campaigns.get(id);
     if (v) this.campaigns.set(id, { ...v, state: "new", blockedUntil: null });
+    return id;
   }
   async decide(id: string, label: "spam" | "ham", how: "report" | "pin", by: Actor) {
     const v = this.campaigns.get(id);
@@ -148,7 +152,10 @@ void describe("parseDuration", () => {
 void describe("campaigns command", () => {
   void test("a table with every column", async () => {
     const store = new MemoryStore();
-    store.campaigns.set("aaaaaaaaaaaa", view("aaaaaaaaaaaa", { copies: 5, state: "bulk", subject: "Big\r\nsale" }));
+    store.campaigns.set(
+      "aaaaaaaaaaaa",
+      view("aaaaaaaaaaaa", { copies: 5, state: "bulk", subject: "Big\r\nsale", merged: 3 }),
+    );
     store.campaigns.set("bbbbbbbbbbbb", view("bbbbbbbbbbbb", { copies: 9 }));
     const c = capture();
     assert.equal(await campaignsCommand(store, c.out, { limit: 10, json: false }), 0);
@@ -156,12 +163,12 @@ void describe("campaigns command", () => {
     assert.equal(lines.length, 3);
     assert.match(
       lines[0] as string,
-      /^ID\s+STATE\s+COPIES\s+RCPTS\s+SENDERS\s+IPS\s+TOTAL\s+FIRST SEEN\s+LAST SEEN\s+SUBJECT$/,
+      /^ID\s+STATE\s+COPIES\s+RCPTS\s+SENDERS\s+IPS\s+TOTAL\s+MERGED\s+FIRST SEEN\s+LAST SEEN\s+SUBJECT$/,
     );
     assert.match(lines[1] as string, /^bbbbbbbbbbbb\s+new\s+9\s/);
     assert.match(
       lines[2] as string,
-      /^aaaaaaaaaaaa\s+bulk\s+5\s.*2026-11-28T05:00:00Z\s+2026-11-28T06:00:00Z\s+Big sale$/,
+      /^aaaaaaaaaaaa\s+bulk\s+5\s.*\s3\s+2026-11-28T05:00:00Z\s+2026-11-28T06:00:00Z\s+Big sale$/,
     );
   });
   void test("JSON", async () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { luaDir, loadScript } from "../../src/reputation/scripts.js";
-import { parseView } from "../../src/reputation/store.js";
+import { parseObserved, parseView } from "../../src/reputation/replies.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
 
 const files = readdirSync(luaDir).filter((f) => f.endsWith(".lua"));
@@ -44,7 +44,7 @@ void describe("keys", () => {
     const k = campaignKeys("fg");
     for (const key of [
       k.direct(2, "ab"),
-      k.base + k.shinglePrefix(2) + "42",
+      k.base + k.valuePrefix(2) + "42",
       k.campaign("0123456789ab"),
       k.top,
       k.hot(7),
@@ -85,6 +85,7 @@ void describe("parseView", () => {
     1600,
     2,
     0,
+    2,
   ];
   void test("a full view", () => {
     assert.deepEqual(parseView(raw), {
@@ -113,12 +114,19 @@ void describe("parseView", () => {
       copiesSinceScan: 5,
       lastScanQueuedAt: 1200,
       bulkSince: 1100,
+      merged: 2,
     });
+  });
+  void test("an observation: the view, how its campaign was found and what it merged", () => {
+    const observed = parseObserved([...raw, "minhash", 1]);
+    assert.equal(observed.foundBy, "minhash");
+    assert.equal(observed.mergedNow, 1);
+    assert.throws(() => parseObserved([...raw, "guess", 0]), /unexpected match from Redis: guess/);
   });
   void test("no verdict, blocked", () => {
     const v = parseView([
       ...["0123456789ab", 0, "blocked", 1, 1, 1, 0, 1, 1, 1, "", "", "", "", 0, 9999, 1, 0, 0],
-      ...["", "", "", "", "", "", 0, 0, 0],
+      ...["", "", "", "", "", "", 0, 0, 0, 0],
     ]);
     assert.equal(v.verdict, null);
     assert.equal(v.decision, null);

@@ -12,8 +12,10 @@
     ARGV[6] bulk threshold: distinct senders
     ARGV[7...] campaign ids
 
-  Output: one entry per id: the campaign view (includes/campaignView.lua), or 0 when it does not exist.
+  Output: one entry per id: the campaign view (includes/campaignView.lua), or 0 when it does not exist. An id merged
+  into another campaign gives that campaign's view (its own id).
 ]]
+--- @include "includes/resolveCampaign"
 --- @include "includes/campaignView"
 
 local base = KEYS[1]
@@ -23,7 +25,9 @@ local bucketMs = math.floor(tonumber(ARGV[2]) * 1000 / buckets)
 local bulk = { copies = tonumber(ARGV[4]), recipients = tonumber(ARGV[5]), senders = tonumber(ARGV[6]) }
 
 local out = {}
+local cache = {}
 for i = 7, #ARGV do
-  out[#out + 1] = campaignView(base, ARGV[i], now, bucketMs, buckets, bulk, false, false, {}) or 0
+  local id = resolveCampaign(base, ARGV[i], cache)
+  out[#out + 1] = id and campaignView(base, id, now, bucketMs, buckets, bulk, false, false, {}) or 0
 end
 return out

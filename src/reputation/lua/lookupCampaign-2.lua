@@ -3,8 +3,8 @@
   replica, or a server at maxmemory), where observeMessage cannot run but a known verdict or block must still apply.
 
   Input:
-    KEYS[1] exact-digest key "<base>d:<digest>"
-    KEYS[2] key base         "<prefix>:{<prefix>}:" (shingle and campaign keys are built from it, same slot)
+    KEYS[1] exact key "<base>d<version>:<digest>"
+    KEYS[2] key base  "<prefix>:{<prefix>}:" (value and campaign keys are built from it, same slot)
 
     ARGV[1] now, Unix ms
     ARGV[2] window, seconds
@@ -12,25 +12,20 @@
     ARGV[4] bulk threshold: copies
     ARGV[5] bulk threshold: distinct recipients
     ARGV[6] bulk threshold: distinct senders
-    ARGV[7] votes needed to join by MinHash
-    ARGV[8] m = number of MinHash values (0 or 32), then m values
+    ARGV[7...] the fingerprint, as matchFingerprint-2.lua takes it from ARGV[1] (includes/matchWithoutWriting)
 
   Output: the campaign view (includes/campaignView.lua) as it stands, this copy not counted; or nil.
 ]]
+--- @include "includes/resolveCampaign"
 --- @include "includes/findCampaign"
+--- @include "includes/matchWithoutWriting"
 --- @include "includes/campaignView"
 
 local now = tonumber(ARGV[1])
 local buckets = tonumber(ARGV[3])
 local bucketMs = math.floor(tonumber(ARGV[2]) * 1000 / buckets)
 local bulk = { copies = tonumber(ARGV[4]), recipients = tonumber(ARGV[5]), senders = tonumber(ARGV[6]) }
-local votes = tonumber(ARGV[7])
-local m = tonumber(ARGV[8])
-local minhash = {}
-for i = 1, m do
-  minhash[i] = ARGV[8 + i]
-end
-local id = findCampaign(KEYS[2], KEYS[1], minhash, votes)
+local id = matchWithoutWriting(KEYS[2], KEYS[1], 7)
 if not id then
   return nil
 end

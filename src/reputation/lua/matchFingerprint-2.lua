@@ -1,24 +1,27 @@
 --[[
-  The campaign a fingerprint matches, without counting anything (`floodgate block --like FILE`).
+  The campaign a fingerprint matches, without counting or merging anything (`floodgate block --like FILE`,
+  `floodgate fingerprint --compare`).
 
   Input:
-    KEYS[1] exact-digest key "<base>d<version>:<digest>"
-    KEYS[2] key base         "<prefix>:{<prefix>}:" (shingle and campaign keys are built from it, same slot)
+    KEYS[1] exact key "<base>d<version>:<digest>"
+    KEYS[2] key base  "<prefix>:{<prefix>}:" (value and campaign keys are built from it, same slot)
 
-    ARGV[1] votes needed to join by MinHash
-    ARGV[2] the MinHash values' key prefix, "s<version>:"
-    ARGV[3] m = number of MinHash values, then m values
+    ARGV[1] the MinHash values' share that must point at one campaign (campaigns.matchShare)
+    ARGV[2] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
+    ARGV[3] the MinHash values' key prefix, "m<version>:"
+    ARGV[4] m = number of MinHash values, then m values
+    then    p = number of the previous version's MinHash values (0 or 32), then p values, then its exact digest
+            ("" when none)
 
-  Output: the campaign id, or nil.
+  Output: { id, how it was found ("minhash", "direct", "previous"), the ids of every campaign the values matched
+  (an observation would merge them) }, or nil when nothing matches.
 ]]
+--- @include "includes/resolveCampaign"
 --- @include "includes/findCampaign"
+--- @include "includes/matchWithoutWriting"
 
-local votes = tonumber(ARGV[1])
-local prefix = ARGV[2]
-local m = tonumber(ARGV[3])
-local minhash = {}
-for i = 1, m do
-  minhash[i] = ARGV[3 + i]
+local id, how, ids = matchWithoutWriting(KEYS[2], KEYS[1], 1)
+if not id then
+  return nil
 end
-local id = findCampaign(KEYS[2], KEYS[1], minhash, votes, prefix)
-return id
+return { id, how, ids }

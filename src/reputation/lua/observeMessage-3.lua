@@ -2,18 +2,19 @@
   Match a fingerprint to its campaign (or start one) and count this copy, atomically, in one round trip.
 
   Input:
-    KEYS[1] exact-digest key     "<base>d:<digest>"
+    KEYS[1] exact key            "<base>d<version>:<digest>"
     KEYS[2] recent campaigns     "<base>top" (sorted set: campaign id -> last seen, Unix ms)
-    KEYS[3] key base             "<prefix>:{<prefix>}:" -- every other key (shingles sh:<i>:<value>, campaigns
-                                 c:<id>, their buckets c:<id>:n, c:<id>:r|s|i:<bucket>, copies per campaign per
-                                 bucket hot:<bucket>, the id sequence seq) is built from it and carries the same
-                                 hash tag, so all of them live in KEYS[3]'s slot.
+    KEYS[3] key base             "<prefix>:{<prefix>}:" -- every other key (MinHash values m<version>:<value>,
+                                 the previous version's sh:<i>:<value> and d:<digest>, campaigns c:<id>, their
+                                 buckets c:<id>:n, c:<id>:r|s|i:<bucket>, copies per campaign per bucket
+                                 hot:<bucket>, the id sequence seq) is built from it and carries the same hash tag,
+                                 so all of them live in KEYS[3]'s slot.
 
     ARGV[1]  now, Unix ms
     ARGV[2]  window, seconds
     ARGV[3]  buckets in the window
     ARGV[4]  ttl, seconds (a campaign unseen this long is forgotten)
-    ARGV[5]  votes needed to join by MinHash
+    ARGV[5]  the MinHash values' share that must point at one campaign (campaigns.matchShare)
     ARGV[6]  bulk threshold: copies
     ARGV[7]  bulk threshold: distinct recipients
     ARGV[8]  bulk threshold: distinct senders
@@ -21,13 +22,29 @@
     ARGV[10] subject sample
     ARGV[11] sender (envelope, lowercased; "" for the null sender)
     ARGV[12] client IP ("" when unknown)
-    ARGV[13] the MinHash values' key prefix, "s<version>:"
-    ARGV[14] m = number of MinHash values, then m values
-    ARGV[15+m] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
+    ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
+    ARGV[14] the MinHash values' key prefix, "m<version>:"
+    ARGV[15] m = number of MinHash values, then m values
+    then     p = number of the previous version's MinHash values (0 or 32), then p values, then its exact digest
+             ("" when none)
+    then     r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
-  Output: the campaign view (includes/campaignView.lua).
+  Output: the campaign view (includes/campaignView.lua), then how the campaign was found ("minhash", "direct",
+  "previous" or "new") and the number of campaigns merged into it by this copy.
+
+  Matching (includes/findCampaign): the campaigns matchShare of the values that are not common point to; when
+  several, they merge (includes/chooseCampaign); else the campaign of the exact key; else, while fingerprints carry
+  the previous version's keys, the campaign those point to (a campaign of before an upgrade, then keyed by this
+  version too); else a new campaign. Then the values and the exact key are pointed at the campaign: a value joins
+  its list of owners while the list has room and the campaign has claimed fewer than maxClaims values; values
+  already the campaign's are renewed once per bucket. The values of a campaign seen once live singleMs, the rest
+  (and the exact key) ttl, or as long as a block holds.
 ]]
+--- @include "includes/resolveCampaign"
 --- @include "includes/findCampaign"
+--- @include "includes/personDecision"
+--- @include "includes/mergeCampaigns"
+--- @include "includes/chooseCampaign"
 --- @include "includes/campaignView"
 
 local directKey, topKey, base = KEYS[1], KEYS[2], KEYS[3]
@@ -35,40 +52,67 @@ local now = tonumber(ARGV[1])
 local windowMs = tonumber(ARGV[2]) * 1000
 local buckets = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
-local votes = tonumber(ARGV[5])
+local share = tonumber(ARGV[5])
 local bulk = { copies = tonumber(ARGV[6]), recipients = tonumber(ARGV[7]), senders = tonumber(ARGV[8]) }
 local digest, subject, sender, clientIp = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local limit = {}
+for n in string.gmatch(ARGV[13], "%S+") do
+  limit[#limit + 1] = tonumber(n)
+end
+local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs = unpack(limit)
+local prefix = ARGV[14]
 
-local prefix = ARGV[13]
-local m = tonumber(ARGV[14])
-local minhash = {}
-for i = 1, m do
-  minhash[i] = ARGV[14 + i]
+local at = 15
+local function list()
+  local n = tonumber(ARGV[at])
+  local out = {}
+  for i = 1, n do
+    out[i] = ARGV[at + i]
+  end
+  at = at + n + 1
+  return out
 end
-local r = tonumber(ARGV[15 + m])
-local recipients = {}
-for i = 1, r do
-  recipients[i] = ARGV[15 + m + i]
-end
+local minhash = list()
+local previous = list()
+local previousDigest = ARGV[at]
+at = at + 1
+local recipients = list()
 
 local bucketMs = math.floor(windowMs / buckets)
 local bucket = math.floor(now / bucketMs)
+local cache = {}
 
-local id, shingleKeys, current = findCampaign(base, directKey, minhash, votes, prefix)
+local candidates, valueKeys, holders, lists = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache)
+local id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
+local foundBy = "minhash"
+if not id then
+  id, foundBy = findDirect(base, directKey, cache), "direct"
+end
+if not id then
+  id, foundBy = findPrevious(base, previous, previousVotes, cache), "previous"
+  if not id and previousDigest ~= "" then
+    id = findDirect(base, base .. "d:" .. previousDigest, cache)
+  end
+end
 local created = false
 if not id then
+  foundBy = "new"
   id = string.sub(redis.sha1hex(digest), 1, 12)
   if campaignExists(base, id) then
     id = string.sub(redis.sha1hex(digest .. ":" .. redis.call("INCR", base .. "seq")), 1, 12)
   end
   created = true
   redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 0, "since", 0, "scanAt", 0,
-    "subject", subject, "direct", directKey, "minhash", table.concat(minhash, " "), "shp", prefix)
+    "subject", subject)
 end
 local ckey = base .. "c:" .. id
+-- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version.
+if redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
+  redis.call("HSET", ckey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
+end
 
 -- Count this copy.
-redis.call("HINCRBY", ckey, "total", 1)
+local total = redis.call("HINCRBY", ckey, "total", 1)
 redis.call("HINCRBY", ckey, "since", 1)
 if tonumber(redis.call("HGET", ckey, "last") or "0") < now then
   redis.call("HSET", ckey, "last", now)
@@ -83,18 +127,46 @@ local blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
 if blockUntil - now > keepMs then
   keepMs = blockUntil - now
 end
+local valueMs = keepMs
+if total == 1 and singleMs < valueMs then
+  valueMs = singleMs
+end
 
--- Point the shingles and the digest at this campaign, unless they belong to another live campaign. Pointers
--- already ours get their expiry renewed once per bucket, not at every copy (that would be 33 writes a message).
-local function claim(key, holder)
-  if (holder == id and firstInBucket) or not holder or (holder ~= id and not campaignExists(base, holder)) then
-    redis.call("SET", key, id, "PX", keepMs)
+-- Point the values at this campaign (see the header). A list is rewritten with its live owners only.
+-- Values already the campaign's are renewed once per bucket, and when its second copy ends its first's short life.
+local renew = firstInBucket or total == 2
+local claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
+local function write(key, value, existed, ms)
+  if existed then
+    ms = math.max(ms, redis.call("PTTL", key))
+  end
+  redis.call("SET", key, value, "PX", ms)
+end
+for i = 1, #valueKeys do
+  local ids = holders[i]
+  local mine = false
+  for _, owner in ipairs(ids) do
+    mine = mine or owner == id
+  end
+  local canonical = #ids == 1 and ids[1] or table.concat(ids, " ")
+  if mine then
+    if renew or canonical ~= lists[i] then
+      write(valueKeys[i], canonical, lists[i], valueMs)
+    end
+  elseif #ids < owners and claims < maxClaims then
+    local list = canonical == "" and id or canonical .. " " .. id
+    write(valueKeys[i], list, lists[i], valueMs)
+    claims = claims + 1
   end
 end
-for i = 1, #shingleKeys do
-  claim(shingleKeys[i], current[i])
+redis.call("HSET", ckey, "claims", claims)
+-- The exact key: ours, renewed once per bucket, or taken when nobody live holds it.
+local holder = redis.call("GET", directKey)
+local owner = resolveCampaign(base, holder, cache)
+if owner == nil or (owner == id and (firstInBucket or holder ~= id)) then
+  redis.call("SET", directKey, id, "PX", keepMs)
 end
-claim(directKey, redis.call("GET", directKey))
+
 local bucketTtlMs = bucketMs * (buckets + 1)
 local changed = {}
 -- PFADD takes the values in slices: unpack() of more than about 8,000 values overflows Lua's stack.
@@ -144,4 +216,7 @@ if excess > 0 then
 end
 redis.call("PEXPIRE", hotKey, bucketTtlMs)
 
-return campaignView(base, id, now, bucketMs, buckets, bulk, created, true, changed)
+local view = campaignView(base, id, now, bucketMs, buckets, bulk, created, true, changed)
+view[#view + 1] = foundBy
+view[#view + 1] = #merged
+return view

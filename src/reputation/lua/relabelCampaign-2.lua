@@ -3,7 +3,8 @@
   history (capped) and answers with the state it left. The field names are CAMPAIGN_FIELDS of src/reputation/keys.ts.
 
   Input:
-    KEYS[1] the campaign hash "<base>c:<id>"
+    KEYS[1] the campaign hash "<base>c:<id>" as named (it may have been merged into another: the campaign it was
+            merged into is relabelled)
     KEYS[2] the key base "<prefix>:{<prefix>}:" (the history c:<id>:h, the reports c:<id>:rep and the rate keys
             rl:<digest>:<hour> are built from it, in KEYS[1]'s slot)
 
@@ -26,21 +27,26 @@
     ARGV[10] history lines kept
     ARGV[11] the least time the history and reports are kept, ms (the campaign ttl)
 
-  Output: { status, state, reportsSpam, reportsHam, decidedByReporters }
+  Output: { status, state, reportsSpam, reportsHam, decidedByReporters, id }
     status: "ok", "missing" (no such campaign), "absent" (nothing to take back), "duplicate" (the reporter already
     said so), "rate-limited"; state: blocked, spam, ham, or unjudged; decidedByReporters: the label users' reports
-    decided by this call, or "".
+    decided by this call, or ""; id: the campaign relabelled.
 ]]
-local ckey, base = KEYS[1], KEYS[2]
+--- @include "includes/resolveCampaign"
+
+local base = KEYS[2]
+local named = string.sub(KEYS[1], #base + 3)
 local op, now, actor, why = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local label, how = ARGV[5], ARGV[6]
 local needed, perHour, digest = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local historyLength, keepMin = tonumber(ARGV[10]), tonumber(ARGV[11])
-local historyKey, reportsKey = ckey .. ":h", ckey .. ":rep"
 
-if redis.call("EXISTS", ckey) == 0 then
-  return { "missing", "", 0, 0, "" }
+local id = resolveCampaign(base, named, {})
+if not id then
+  return { "missing", "", 0, 0, "", named }
 end
+local ckey = base .. "c:" .. id
+local historyKey, reportsKey = ckey .. ":h", ckey .. ":rep"
 
 local DECISION = { "d", "dHow", "dBy", "dWhy", "dAt" }
 local function count(field)
@@ -85,7 +91,7 @@ local function state()
 end
 
 local function reply(status, decided)
-  return { status, state(), count("rSpam"), count("rHam"), decided or "" }
+  return { status, state(), count("rSpam"), count("rHam"), decided or "", id }
 end
 
 local decided = ""
@@ -163,4 +169,4 @@ redis.call("PEXPIRE", historyKey, keep)
 if redis.call("EXISTS", reportsKey) == 1 then
   redis.call("PEXPIRE", reportsKey, keep)
 end
-return { "ok", after, count("rSpam"), count("rHam"), decided }
+return { "ok", after, count("rSpam"), count("rHam"), decided, id }

@@ -21,7 +21,7 @@
   { id, created, state, copies, recipients, senders, clientIps, totalCopies, firstSeen, lastSeen, subject,
     verdict, verdictScore, verdictScanner, verdictAt, blockedUntil, copiesSinceScan, lastScanQueuedAt, bulkSince,
     verdictThreshold, verdictRules, decision, decisionHow, decisionBy, decisionWhy, decisionAt, reportsSpam,
-    reportsHam }
+    reportsHam, merged }
 ]]
 local function campaignView(base, id, now, bucketMs, buckets, bulk, created, update, changed)
   local ckey = base .. "c:" .. id
@@ -107,5 +107,6 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
     blockedUntil, tonumber(f.since or "0") or 0, tonumber(f.scanAt or "0") or 0, bulkSince,
     f.vThreshold or "", f.vRules or "", f.d or "", f.dHow or "", f.dBy or "", f.dWhy or "",
     tonumber(f.dAt or "0") or 0, tonumber(f.rSpam or "0") or 0, tonumber(f.rHam or "0") or 0,
+    tonumber(f.merged or "0") or 0,
   }
 end

@@ -1,0 +1,59 @@
+--[[
+  Shared by match and lookup: the campaign a fingerprint matches, without counting or merging anything, by the rule
+  observe applies (the values, then the exact key, then the previous version's keys). Needs includes/resolveCampaign
+  and includes/findCampaign.
+
+  matchWithoutWriting(base, directKey, from) -> id, how it was found ("minhash", "direct", "previous"), the ids of
+  every campaign the values matched (an observation would merge them); nil when nothing matches.
+    from  the index of the first of these ARGV:
+            the MinHash values' share that must point at one campaign (campaigns.matchShare)
+            the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
+            the MinHash values' key prefix, "m<version>:"
+            m = number of MinHash values, then m values
+            p = number of the previous version's MinHash values (0 or 32), then p values, then its exact digest
+            ("" when none)
+]]
+local function matchWithoutWriting(base, directKey, from)
+  local share = tonumber(ARGV[from])
+  local limit = {}
+  for n in string.gmatch(ARGV[from + 1], "%S+") do
+    limit[#limit + 1] = tonumber(n)
+  end
+  local minVotes, owners, previousVotes = limit[1], limit[2], limit[5]
+  local prefix = ARGV[from + 2]
+  local at = from + 3
+  local function list()
+    local n = tonumber(ARGV[at])
+    local out = {}
+    for i = 1, n do
+      out[i] = ARGV[at + i]
+    end
+    at = at + n + 1
+    return out
+  end
+  local minhash = list()
+  local previous = list()
+  local previousDigest = ARGV[at]
+
+  local cache = {}
+  local candidates = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache)
+  if #candidates > 0 then
+    local ids = {}
+    for i, candidate in ipairs(candidates) do
+      ids[i] = candidate[1]
+    end
+    return candidates[1][1], "minhash", ids
+  end
+  local id = findDirect(base, directKey, cache)
+  if id then
+    return id, "direct", { id }
+  end
+  id = findPrevious(base, previous, previousVotes, cache)
+  if not id and previousDigest ~= "" then
+    id = findDirect(base, base .. "d:" .. previousDigest, cache)
+  end
+  if id then
+    return id, "previous", { id }
+  end
+  return nil
+end
