@@ -83,13 +83,37 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
 
   fingerprint: {
-    summary: "Fingerprint message files as the milter does: one JSON line per file.",
-    options: { config: CONFIG },
+    summary:
+      "Fingerprint message files as the milter does: one JSON line per file; or explain one, or compare two " +
+      "(why they are or are not one campaign).",
+    options: {
+      config: CONFIG,
+      explain: {
+        type: "boolean",
+        description: "for one FILE: the text a reader sees (hidden parts marked), the words, the keys",
+      },
+      compare: {
+        type: "boolean",
+        description:
+          "for two FILEs: the MinHash values they share and whether they are one campaign (exit 0) or not (1)",
+      },
+    },
     positionals: { usage: "FILE...", min: 1, max: Infinity },
-    examples: ["floodgate fingerprint spam/*.eml"],
+    examples: [
+      "floodgate fingerprint spam/*.eml",
+      "floodgate fingerprint --explain sample.eml",
+      "floodgate fingerprint --compare a.eml b.eml",
+    ],
     async run({ values, positionals }) {
+      const explain = values["explain"] === true;
+      const compare = values["compare"] === true;
+      if (explain && compare) throw new UsageError("fingerprint takes --explain or --compare, not both");
+      if (explain && positionals.length !== 1) throw new UsageError("fingerprint --explain takes one FILE");
+      if (compare && positionals.length !== 2) throw new UsageError("fingerprint --compare takes two FILEs");
       const { config } = (await context()).loadForCommand(values["config"]);
-      const { fingerprintCommand } = await import("./fingerprint-command.js");
+      const { compareCommand, explainCommand, fingerprintCommand } = await import("./fingerprint-command.js");
+      if (explain) return explainCommand(positionals[0]!, config, process.stdout);
+      if (compare) return compareCommand(positionals[0]!, positionals[1]!, config, process.stdout);
       return fingerprintCommand(positionals, config, process.stdout);
     },
   },

@@ -9,7 +9,7 @@ import { linkDomains } from "./links.js";
 import { bottomValues, wordHashes } from "./minhash.js";
 import { normaliseText } from "./normalise.js";
 import { previousKeys, previousWords } from "./previous-version.js";
-import { recipientNames, skeletonDigest } from "./skeleton.js";
+import { recipientNames, skeletonDigest, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
@@ -55,7 +55,7 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
   const fingerprint: Fingerprint = {
     version: FINGERPRINT_VERSION,
     minhash: short || words.length === 0 ? null : bottomValues(hashes),
-    direct: skeletonDigest(FINGERPRINT_VERSION, text, words, subjectWords, names, short),
+    direct: skeletonDigest(FINGERPRINT_VERSION, skeletonOf(text, words, subjectWords, names, short)),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
     words: words.length,

@@ -1,13 +1,7 @@
 /**
- * Exact digests: the "direct" key of the normalised word stream and subject (for short texts and exact copies),
- * and the digests of decoded attachments. Pure: no I/O.
+ * The digests of decoded attachments (the exact key of the text is ./skeleton.ts's). Pure: no I/O.
  */
 import { createHash } from "node:crypto";
-
-/** Hex SHA-1 of the normalised words and the normalised subject (a NUL separates the two). */
-export function directDigest(words: readonly string[], normalisedSubject: string): string {
-  return createHash("sha1").update(words.join(" ")).update("\u0000").update(normalisedSubject).digest("hex");
-}
 
 /** Hex SHA-1 digests of the attachments of at least `minBytes` decoded bytes, sorted and unique. */
 export function attachmentDigests(contents: readonly Uint8Array[], minBytes: number): string[] {

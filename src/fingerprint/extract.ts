@@ -63,9 +63,14 @@ interface Leaf {
  * The parts of a message whose top header block is reduced (./message-head.ts). When its body was cut at the bytes
  * to parse, the last attachment is left out (it is likely cut). Attachments smaller than `attachmentMinBytes`
  * encoded are not decoded. Never rejects for the message's sake: a parse stopped at a limit, or failed, adds the
- * raw body to the text (./raw-body.ts).
+ * raw body to the text (./raw-body.ts). `markHidden` writes hidden HTML text too, between markers (for a person
+ * reading it: `floodgate fingerprint --explain`).
  */
-export async function extractParts(message: ReducedMessage, attachmentMinBytes: number): Promise<ExtractedParts> {
+export async function extractParts(
+  message: ReducedMessage,
+  attachmentMinBytes: number,
+  options: { markHidden?: boolean } = {},
+): Promise<ExtractedParts> {
   const { leaves, subject, limit } = await split(message);
   const withHtml = alternativesWithHtml(leaves);
   const text = new TextBudget(MAX_TEXT_CHARS);
@@ -86,7 +91,7 @@ export async function extractParts(message: ReducedMessage, attachmentMinBytes: 
       continue;
     }
     html.add(content);
-    if (!text.full) text.add(htmlToText(content, text.room, { stats: hidden }));
+    if (!text.full) text.add(htmlToText(content, text.room, { stats: hidden, markHidden: options.markHidden }));
   }
   if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
   if (message.truncated) attachments.pop();

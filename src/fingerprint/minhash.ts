@@ -100,6 +100,12 @@ function smallestDistinct(buffer: Float64Array, length: number): number {
   return out;
 }
 
+/** The value of the window of three words that starts at word `i` (the window of a text shorter than three words
+ * at 0). */
+export function windowValue(hashes: Uint32Array, i: number): number {
+  return shingleValue(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
+}
+
 /** The bottom-k MinHash of a word sequence, or null when it has fewer than `minWords` words. */
 export function minhash(words: readonly string[], minWords: number): number[] | null {
   if (words.length < minWords || words.length === 0) return null;

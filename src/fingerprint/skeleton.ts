@@ -31,22 +31,40 @@ export function recipientNames(headers: string): Set<string> {
   return names;
 }
 
-/** The exact key of a message: version, link domains, the words of the lines that name no recipient (short
- * texts) or the words that are not a name (long ones), and the subject without names. */
-export function skeletonDigest(
-  version: number,
+/** What the exact key of a message is made of. */
+export interface Skeleton {
+  /** Link domains, sorted, unique. */
+  links: string[];
+  /** The words of the lines that name no recipient (short texts) or the words that are not a name (long ones),
+   * links left out. */
+  words: string[];
+  /** The subject's words without names. */
+  subject: string[];
+}
+
+/** The skeleton of a message's text (its words given) and subject. */
+export function skeletonOf(
   text: string,
   words: readonly string[],
   subjectWords: readonly string[],
   names: ReadonlySet<string>,
   short: boolean,
-): string {
+): Skeleton {
   const links = [...new Set(words.filter((w) => w.startsWith(URL_TOKEN_PREFIX)))].sort();
   const kept = short && names.size > 0 ? wordsOfUnnamedLines(text, names) : words;
-  const hash = createHash("sha1").update(`v${version}\u0000${links.join(" ")}\u0000`);
-  for (const word of kept) if (!word.startsWith(URL_TOKEN_PREFIX) && !names.has(word)) hash.update(word + " ");
+  return {
+    links,
+    words: kept.filter((word) => !word.startsWith(URL_TOKEN_PREFIX) && !names.has(word)),
+    subject: subjectWords.filter((word) => !names.has(word)),
+  };
+}
+
+/** The exact key of a skeleton under a fingerprint version: hex SHA-1. */
+export function skeletonDigest(version: number, skeleton: Skeleton): string {
+  const hash = createHash("sha1").update(`v${version}\u0000${skeleton.links.join(" ")}\u0000`);
+  for (const word of skeleton.words) hash.update(word + " ");
   hash.update("\u0000");
-  for (const word of subjectWords) if (!names.has(word)) hash.update(word + " ");
+  for (const word of skeleton.subject) hash.update(word + " ");
   return hash.digest("hex");
 }
 

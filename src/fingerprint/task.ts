@@ -77,7 +77,7 @@ function parseWindow(message: Uint8Array, parseBytes: number): { bytes: Buffer; 
 
 /** The parts fingerprinting uses, from mailparser's result: the visible text of its HTML where there is HTML (what
  * a reader sees), else its text. A truncated message loses its last attachment, which is likely cut. */
-export function partsOf(mail: ParsedMail, truncated: boolean): MessageParts {
+export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false): MessageParts {
   const attachments = mail.attachments.map((a) => a.content as Uint8Array);
   if (truncated) attachments.pop();
   const html = typeof mail.html === "string" ? mail.html : "";
@@ -87,7 +87,7 @@ export function partsOf(mail: ParsedMail, truncated: boolean): MessageParts {
     .map((h) => h.line.replace(/^[^:]*:/, ""))
     .join("\n");
   return {
-    text: html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden }) : (mail.text ?? ""),
+    text: html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden, markHidden }) : (mail.text ?? ""),
     html,
     subject: mail.subject ?? "",
     attachments,
@@ -102,19 +102,20 @@ type Extracted = MessageParts & ParseSummary;
 /**
  * The parts of a message by the chosen extractor. "fast" reads the reduced top header block and the first
  * `parseBytes` of the body; "mailparser" the first `parseBytes` of the message. The raw body when the extractor
- * fails.
+ * fails. `markHidden` writes hidden HTML text too, between markers (never for a fingerprint).
  */
 export async function extract(
   message: Uint8Array,
   parseBytes: number,
   parser: ParserName,
   attachmentMinBytes: number,
+  markHidden = false,
 ): Promise<Extracted> {
   if (parser === "mailparser") {
     const { bytes, truncated } = parseWindow(message, parseBytes);
     const summary = { bytesParsed: bytes.byteLength, truncated };
     try {
-      return { ...partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated), ...summary, limit: null };
+      return { ...partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated, markHidden), ...summary, limit: null };
     } catch {
       return { ...rawParts(reduceHead(bytes)), ...summary, limit: "error" };
     }
@@ -122,7 +123,7 @@ export async function extract(
   const reduced = reduceHead(withoutMboxLine(message), parseBytes);
   const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
   try {
-    return { ...(await extractParts(reduced, attachmentMinBytes)), ...summary };
+    return { ...(await extractParts(reduced, attachmentMinBytes, { markHidden })), ...summary };
   } catch {
     return { ...rawParts(reduced), ...summary, limit: "error" };
   }

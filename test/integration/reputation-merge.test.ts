@@ -119,7 +119,14 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
       await sub.subscribe(store.verdictChannel);
       const messages: string[] = [];
       sub.on("message", (_channel: string, text: string) => messages.push(text));
-      const verdict = { verdict: "spam" as const, score: 9, scanner: "builtin", at: Date.now(), threshold: 5, rules: [] };
+      const verdict = {
+        verdict: "spam" as const,
+        score: 9,
+        scanner: "builtin",
+        at: Date.now(),
+        threshold: 5,
+        rules: [],
+      };
       await store.recordVerdict(small.id, verdict);
       await store.markScanQueued(small.id);
       for (let i = 0; i < 50 && messages.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
@@ -142,7 +149,14 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     const big = await store.observe(copy(long(a)));
     await store.observe(copy(long(a)));
     const small = await store.observe(copy(long(b)));
-    await store.recordVerdict(small.id, { verdict: "spam", score: 9, scanner: "spamd", at: 1, threshold: 5, rules: [] });
+    await store.recordVerdict(small.id, {
+      verdict: "spam",
+      score: 9,
+      scanner: "spamd",
+      at: 1,
+      threshold: 5,
+      rules: [],
+    });
     const bridge = await store.observe(copy(long(half(a, b))));
     assert.equal(bridge.id, big.id);
     assert.equal(bridge.state, "spam");
