@@ -1,10 +1,13 @@
 /**
- * Fingerprint benchmark: the per-step cost on the main thread (extract, normalise, MinHash, digests) of both
- * extractors (`fingerprint.parser`: "fast" and the "mailparser" baseline) in the same run, then fingerprints per
- * second over the SpamAssassin corpus through the thread pool with 1 and 2 threads (64 in flight) for each.
- * Prints the machine, the versions, the ratio fast / mailparser and the ratio 2 threads / 1 thread.
+ * Fingerprint benchmark: the per-step cost on the main thread (extract, normalise, MinHash, keys) of both
+ * extractors (`fingerprint.parser`: "fast" and the "mailparser" baseline) in the same run; with `--baseline DIR`,
+ * the whole task of this build against another build's (DIR: that checkout's dist/, e.g. the build before a
+ * change to fingerprints) on the same messages, rounds alternated, the median of each and their ratio; then
+ * fingerprints per second over the SpamAssassin corpus through the thread pool with 1 and 2 threads (64 in flight)
+ * for each extractor. Prints the machine, the versions and the ratios.
  * Run: node dist/benchmarks/fingerprint.js [--limit N] (N messages per corpus group; default all 6,046)
- * [--parser fast|mailparser] (pool runs for that extractor only).
+ * [--parser fast|mailparser] (pool runs for that extractor only) [--baseline DIR] [--rounds N] (A/B rounds, 5)
+ * [--no-pool].
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -12,12 +15,15 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { defaultConfig } from "../src/config/schema.js";
-import { attachmentDigests, directDigest } from "../src/fingerprint/digest.js";
+import { attachmentDigests } from "../src/fingerprint/digest.js";
 import { linkDomains } from "../src/fingerprint/links.js";
-import { minhash } from "../src/fingerprint/minhash.js";
-import { normaliseSubject, normaliseText } from "../src/fingerprint/normalise.js";
+import { bottomValues, wordHashes } from "../src/fingerprint/minhash.js";
+import { normaliseText } from "../src/fingerprint/normalise.js";
 import { FingerprintPool } from "../src/fingerprint/pool.js";
-import { extract, type ParserName } from "../src/fingerprint/task.js";
+import { previousKeys, previousWords } from "../src/fingerprint/previous-version.js";
+import { recipientNames, skeletonDigest, skeletonOf } from "../src/fingerprint/skeleton.js";
+import { extract, runFingerprintTask, type FingerprintTask, type ParserName } from "../src/fingerprint/task.js";
+import { FINGERPRINT_VERSION } from "../src/fingerprint/types.js";
 import { projectRoot } from "../src/util/paths.js";
 import { HAM_GROUPS, SPAM_GROUPS, loadCorpus } from "../src/lab/corpus.js";
 
@@ -35,27 +41,84 @@ async function stepCosts(
   parseBytes: number,
   minWords: number,
 ): Promise<Record<string, number>> {
-  const totals = { extract: 0, normalise: 0, minhash: 0, digests: 0 };
+  const totals = { extract: 0, normalise: 0, minhash: 0, keys: 0, previous: 0 };
   for (const message of messages) {
     let t = performance.now();
     const parts = await extract(message, parseBytes, parser, 1024);
     totals.extract += performance.now() - t;
     t = performance.now();
     const words = normaliseText(parts.text);
-    const subject = normaliseSubject(parts.subject);
+    const subject = normaliseText(parts.subject);
     totals.normalise += performance.now() - t;
     t = performance.now();
-    minhash(words, minWords);
+    const hashes = wordHashes(words);
+    if (words.length >= minWords) bottomValues(hashes);
     totals.minhash += performance.now() - t;
     t = performance.now();
-    directDigest(words, subject);
+    const names = recipientNames(parts.recipients ?? "");
+    skeletonDigest(FINGERPRINT_VERSION, skeletonOf(parts.text, words, subject, names, words.length < minWords));
     attachmentDigests(parts.attachments, 1024);
     linkDomains(parts.text, parts.html);
-    totals.digests += performance.now() - t;
+    totals.keys += performance.now() - t;
+    t = performance.now();
+    const previous = previousWords(parts.text, words, hashes);
+    previousKeys(previous.words, previous.hashes, subject, minWords);
+    totals.previous += performance.now() - t;
   }
   const perMessage: Record<string, number> = {};
   for (const [step, ms] of Object.entries(totals)) perMessage[step] = (ms * 1000) / messages.length;
   return perMessage;
+}
+
+/** A build's whole fingerprint task: its `runFingerprintTask` and the options it takes. */
+interface Build {
+  name: string;
+  run: (task: FingerprintTask) => Promise<unknown>;
+  options: Omit<FingerprintTask, "message">;
+}
+
+/** Mean microseconds of a build's whole task per message, on the main thread. */
+async function taskCost(build: Build, messages: readonly Buffer[]): Promise<number> {
+  const start = performance.now();
+  for (const message of messages) await build.run({ ...build.options, message });
+  return ((performance.now() - start) * 1000) / messages.length;
+}
+
+/** This build (with and without the previous version's keys) against the build in `baselineDist`, on the same
+ * messages, `rounds` rounds in turn; prints each round and the medians' ratios. */
+async function versusBaseline(messages: readonly Buffer[], baselineDist: string, rounds: number): Promise<void> {
+  const module = (await import(join(baselineDist, "src/fingerprint/task.js"))) as {
+    runFingerprintTask: Build["run"];
+  };
+  const config = defaultConfig().fingerprint;
+  const common = { parseBytes: config.parseKiB * 1024, minWords: config.minWords, attachmentMinBytes: 1024 };
+  const builds: Build[] = [
+    { name: `baseline (${baselineDist})`, run: module.runFingerprintTask, options: { ...common, parser: "fast" } },
+    { name: "this build", run: runFingerprintTask, options: { ...common, parser: "fast", previousVersion: true } },
+    {
+      name: "this build, previousVersion off",
+      run: runFingerprintTask,
+      options: { ...common, parser: "fast", previousVersion: false },
+    },
+  ];
+  const costs = builds.map(() => [] as number[]);
+  for (const build of builds) await taskCost(build, messages.slice(0, 500)); // warm the JIT of each
+  for (let round = 1; round <= rounds; round++) {
+    const line: string[] = [];
+    for (const [i, build] of builds.entries()) {
+      const us = await taskCost(build, messages);
+      costs[i]!.push(us);
+      line.push(`${build.name} ${us.toFixed(1)} µs`);
+    }
+    console.log(`A/B round ${round}: ${line.join(", ")}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const [base, current, off] = costs.map(median) as [number, number, number];
+  console.log(
+    `A/B medians (whole task, one core, µs/message): baseline ${base.toFixed(1)}, this build ${current.toFixed(1)} ` +
+      `(${(current / base).toFixed(2)}× the baseline), previousVersion off ${off.toFixed(1)} ` +
+      `(${(off / base).toFixed(2)}×)`,
+  );
 }
 
 /**
@@ -93,7 +156,15 @@ async function poolRate(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { limit: { type: "string" }, parser: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      limit: { type: "string" },
+      parser: { type: "string" },
+      baseline: { type: "string" },
+      rounds: { type: "string", default: "5" },
+      "no-pool": { type: "boolean", default: false },
+    },
+  });
   if (values.parser !== undefined && values.parser !== "fast" && values.parser !== "mailparser") {
     throw new Error(`--parser must be fast or mailparser, not ${values.parser}`);
   }
@@ -145,7 +216,18 @@ async function main(): Promise<void> {
       `speed-up ${(baseTotal / fastTotal).toFixed(2)}×`,
   );
 
-  // Alternate 1 and 2 threads, twice, and keep each one's best warm run: the machine is shared and noisy.
+  if (values.baseline) await versusBaseline(messages, values.baseline, Number(values.rounds));
+  if (!values["no-pool"]) await poolRates(messages, parsers);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (a shared machine: treat ±30 % as noise)`,
+  );
+}
+
+/** Alternate 1 and 2 threads, twice, for each extractor, and keep each one's best warm run: the machine is shared
+ * and noisy. */
+async function poolRates(messages: Buffer[], parsers: readonly ParserName[]): Promise<void> {
   const bestWarm = new Map<ParserName, Map<number, number>>();
   for (const parser of parsers) {
     const best = new Map<number, number>();
@@ -172,11 +254,6 @@ async function main(): Promise<void> {
   if (fastTwo && baseTwo) {
     console.log(`pool, 2 threads, warm: fast / mailparser = ${(fastTwo / baseTwo).toFixed(2)}`);
   }
-  console.log(
-    `load average after: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")} (a shared machine: treat ±30 % as noise)`,
-  );
 }
 
 await main();
