@@ -61,11 +61,14 @@ export function skeletonOf(
 
 /** The exact key of a skeleton under a fingerprint version: hex SHA-1. */
 export function skeletonDigest(version: number, skeleton: Skeleton): string {
-  const hash = createHash("sha1").update(`v${version}\u0000${skeleton.links.join(" ")}\u0000`);
-  for (const word of skeleton.words) hash.update(word + " ");
-  hash.update("\u0000");
-  for (const word of skeleton.subject) hash.update(word + " ");
-  return hash.digest("hex");
+  // Each word followed by a space, written in one update per part (an update per word cost more than the rest of
+  // the key).
+  const spaced = (words: readonly string[]) => (words.length === 0 ? "" : `${words.join(" ")} `);
+  return createHash("sha1")
+    .update(`v${version}\u0000${skeleton.links.join(" ")}\u0000`)
+    .update(spaced(skeleton.words))
+    .update(`\u0000${spaced(skeleton.subject)}`)
+    .digest("hex");
 }
 
 function wordsOfUnnamedLines(text: string, names: ReadonlySet<string>): string[] {
