@@ -43,6 +43,8 @@ export interface FlowPath {
   daemon: FloodgateDaemon | null;
   /** CPU so far, ms, by part: milter, main, fingerprint, other threads, scan worker, redis, postfix. */
   cpu(): Record<string, number>;
+  /** The milter's threads named as fingerprint threads now (0 for a milter without them). */
+  fingerprintThreads(): number;
   /** Wait until Postfix has delivered what it accepted and, with scan workers here, the scans are done. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -130,6 +132,8 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       }
       return out;
     },
+    fingerprintThreads: () =>
+      milterPid === null ? 0 : daemonThreadsCpu(milterPid, THREAD_NAMES.fingerprint).namedThreads,
     settle: async () => {
       await postfixDrained(postfix);
       if (daemon && name !== OFF_HOST_PATH) await scanBacklogDrained(daemon, 30_000);

@@ -47,6 +47,8 @@ export interface FlowMeasurement {
   cpuMs: Record<string, number>;
   /** Scan jobs queued during the run (Floodgate only). */
   scanJobs: number | null;
+  /** The milter's threads found by the fingerprint threads' name (0 for the C and TS no-op milters). */
+  fingerprintThreads: number;
 }
 
 /** Everything the comparison measured. */
@@ -99,6 +101,7 @@ async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement
     result,
     cpuMs: perMessage(cpu0, cpu1, result.sent - result.errors),
     scanJobs: jobs0 === null || jobs1 === null ? null : jobs1 - jobs0,
+    fingerprintThreads: path.fingerprintThreads(),
   };
 }
 
