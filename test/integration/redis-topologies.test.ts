@@ -140,15 +140,7 @@ describe("a Sentinel failover", () => {
   });
 
   test("the daemon follows the new master; a block applies on every copy through the failover", async () => {
-    // Distinct real messages: each starts a campaign of its own once writes are taken again.
-    const hams = loadHam({ limit: 300 }).filter((m) => m.bytes.length > 1000 && m.bytes.length < 20_000);
-    const client = await MilterClient.connect(daemon.milter);
-    await client.open();
-    const id = headerOf(await client.transaction(copy(0, "failover")), "X-Floodgate-Campaign")?.split(";")[0];
-    assert.ok(id);
-    const blocked = await runCli(["block", id, "--ttl", "1h", "--config", daemon.configPath]);
-    assert.equal(blocked.code, 0, blocked.stderr);
-
+    const { client, id } = await blockedCampaign(daemon, "failover");
     const s = new Redis({ host: "127.0.0.1", port: Number(sentinel.nodes[0]?.split(":")[1]) });
     await s.call("SENTINEL", "FAILOVER", "mymaster");
     await pollUntil("Sentinel to name the replica as master", async () => {
@@ -159,47 +151,64 @@ describe("a Sentinel failover", () => {
     const old = admin(master);
     await pollUntil("the old master to become a replica", async () => /role:slave/.test(await old.info("replication")));
     old.disconnect();
-
-    // Through and after the failover: the blocked campaign refused on every copy, never a redis-error.
-    let i = 1;
-    const answers: string[] = [];
-    await pollUntil(
-      "a new campaign counted on the new master",
-      async () => {
-        const r = await client.transaction(copy(i++, "failover"));
-        answers.push(r.eom?.reply ?? `${r.eom?.action}: ${headerOf(r, "X-Floodgate-Status")}`);
-        const ham = hams[i % hams.length] as CorpusMessage;
-        const fresh = await client.transaction(rawToTestMessage(ham.bytes, "list@ham.example.org", [`u${i}@box.lab`]));
-        const status = headerOf(fresh, "X-Floodgate-Status") ?? "";
-        answers.push(status);
-        return /^\w+; copies=1/.test(headerOf(fresh, "X-Floodgate-Campaign") ?? "") && !status.startsWith("skipped");
-      },
-      60_000,
-      200,
-    );
-    for (const [k, a] of answers.entries()) {
-      if (k % 2 === 0)
-        assert.match(
-          a,
-          new RegExp(`^550 5\\.7\\.1 .*${id}`),
-          `copy ${k / 2} of the blocked campaign\n${daemon
-            .logs()
-            .split("\n")
-            .filter((l) => /fail mode|redis|Redis/.test(l))
-            .join("\n")}`,
-        );
-      assert.doesNotMatch(a, /redis-error/);
-    }
-    // Ready again once the write probe has seen the new master take writes.
-    let body = "";
-    await pollUntil("/readyz to answer 200", async () => {
-      const r = await fetch(`${daemon.metricsUrl}/readyz`);
-      body = await r.text();
-      return r.status === 200;
-    }).catch((err: Error) => assert.fail(`${err.message}: ${body}`));
+    await throughFailover(daemon, client, id, "failover");
     await client.quit();
   });
 });
+
+/** A campaign seen once through the daemon and blocked with the CLI, and the session it was sent in. */
+async function blockedCampaign(daemon: DaemonProcess, campaign: string) {
+  const client = await MilterClient.connect(daemon.milter);
+  await client.open();
+  const id = headerOf(await client.transaction(copy(0, campaign)), "X-Floodgate-Campaign")?.split(";")[0];
+  assert.ok(id);
+  const blocked = await runCli(["block", id, "--ttl", "1h", "--config", daemon.configPath]);
+  assert.equal(blocked.code, 0, blocked.stderr);
+  return { client, id };
+}
+
+/**
+ * Through and after a failover, until a new campaign is counted on the new master: the blocked campaign is refused
+ * on every copy, nothing goes out as redis-error, and the daemon is ready again.
+ */
+async function throughFailover(daemon: DaemonProcess, client: MilterClient, id: string, campaign: string) {
+  // Distinct real messages: each starts a campaign of its own once writes are taken again.
+  const hams = loadHam({ limit: 300 }).filter((m) => m.bytes.length > 1000 && m.bytes.length < 20_000);
+  let i = 1;
+  const answers: string[] = [];
+  await pollUntil(
+    "a new campaign counted on the new master",
+    async () => {
+      const r = await client.transaction(copy(i++, campaign));
+      answers.push(r.eom?.reply ?? `${r.eom?.action}: ${headerOf(r, "X-Floodgate-Status")}`);
+      const ham = hams[i % hams.length] as CorpusMessage;
+      const fresh = await client.transaction(rawToTestMessage(ham.bytes, "list@ham.example.org", [`u${i}@box.lab`]));
+      const status = headerOf(fresh, "X-Floodgate-Status") ?? "";
+      answers.push(status);
+      return /^\w+; copies=1/.test(headerOf(fresh, "X-Floodgate-Campaign") ?? "") && !status.startsWith("skipped");
+    },
+    60_000,
+    200,
+  );
+  const log = () =>
+    daemon
+      .logs()
+      .split("\n")
+      .filter((l) => /fail mode|redis|Redis/.test(l))
+      .join("\n");
+  for (const [k, a] of answers.entries()) {
+    if (k % 2 === 0)
+      assert.match(a, new RegExp(`^550 5\\.7\\.1 .*${id}`), `copy ${k / 2} of the blocked campaign\n${log()}`);
+    assert.doesNotMatch(a, /redis-error/);
+  }
+  // Ready again once the write probe has seen the new master take writes.
+  let body = "";
+  await pollUntil("/readyz to answer 200", async () => {
+    const r = await fetch(`${daemon.metricsUrl}/readyz`);
+    body = await r.text();
+    return r.status === 200;
+  }).catch((err: Error) => assert.fail(`${err.message}: ${body}`));
+}
 
 /** The master serving the slot of the deployment's keys (hash tag `{fg}`) and its replica, from CLUSTER NODES. */
 async function shardOfPrefix(node: string): Promise<{ master: string; replica: string }> {
@@ -244,41 +253,14 @@ describe("a Redis Cluster failover", () => {
   });
 
   test("the daemon follows the promoted replica of its keys' shard; a block applies on every copy", async () => {
-    const hams = loadHam({ limit: 300 }).filter((m) => m.bytes.length > 1000 && m.bytes.length < 20_000);
-    const client = await MilterClient.connect(daemon.milter);
-    await client.open();
-    const id = headerOf(await client.transaction(copy(0, "cluster-failover")), "X-Floodgate-Campaign")?.split(";")[0];
-    assert.ok(id);
-    const blocked = await runCli(["block", id, "--ttl", "1h", "--config", daemon.configPath]);
-    assert.equal(blocked.code, 0, blocked.stderr);
-
+    const { client, id } = await blockedCampaign(daemon, "cluster-failover");
     const shard = await shardOfPrefix(cluster.nodes[0] as string);
     const [host, port] = shard.replica.split(":");
     const promoted = new Redis({ host, port: Number(port) });
     await promoted.call("CLUSTER", "FAILOVER");
     await pollUntil("the replica to be promoted", async () => /role:master/.test(await promoted.info("replication")));
     promoted.disconnect();
-
-    let i = 1;
-    const answers: string[] = [];
-    await pollUntil(
-      "a new campaign counted on the promoted master",
-      async () => {
-        const r = await client.transaction(copy(i++, "cluster-failover"));
-        answers.push(r.eom?.reply ?? `${r.eom?.action}: ${headerOf(r, "X-Floodgate-Status")}`);
-        const ham = hams[i % hams.length] as CorpusMessage;
-        const fresh = await client.transaction(rawToTestMessage(ham.bytes, "list@ham.example.org", [`u${i}@box.lab`]));
-        const status = headerOf(fresh, "X-Floodgate-Status") ?? "";
-        answers.push(status);
-        return /^\w+; copies=1/.test(headerOf(fresh, "X-Floodgate-Campaign") ?? "") && !status.startsWith("skipped");
-      },
-      60_000,
-      200,
-    );
-    for (const [k, a] of answers.entries()) {
-      if (k % 2 === 0) assert.match(a, new RegExp(`^550 5\\.7\\.1 .*${id}`), `copy ${k / 2} of the blocked campaign`);
-      assert.doesNotMatch(a, /redis-error/);
-    }
+    await throughFailover(daemon, client, id, "cluster-failover");
     await client.quit();
   });
 });
