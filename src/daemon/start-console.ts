@@ -8,7 +8,7 @@ import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { AlertManager } from "../ops/alerts/manager.js";
 import type { FlowCounts } from "../ops/console/flow-history.js";
-import type { ConsoleDeps } from "../ops/console/types.js";
+import type { ConsoleDeps, HeldCopies } from "../ops/console/types.js";
 import type { MailFlow } from "../ops/mail-flow.js";
 import type { QueueStatus } from "../ops/status.js";
 import type { ScanProducer } from "../queue/types.js";
@@ -36,6 +36,8 @@ export interface ConsoleParts {
   mailFlow: MailFlow;
   alerts: () => AlertManager | null;
   queue?: () => Promise<QueueStatus>;
+  /** The hold queue's release and delete of a campaign's held copies, when `policy.holdMode` keeps copies held. */
+  held?: HeldCopies;
 }
 
 /** Open the console's connection and stores when `metrics.enabled` and `console.enabled`. */
@@ -76,6 +78,7 @@ export function startConsoleStores(
       mailFlow: () => parts.mailFlow.snapshot(),
       flowCounts: () => flowCounts(metrics),
       ...(parts.queue ? { queue: parts.queue } : {}),
+      ...(parts.held ? { held: parts.held } : {}),
       alerts: () => parts.alerts()?.firing() ?? [],
       logger: parts.logger,
     }),

@@ -10,6 +10,7 @@ import type { DaemonHealth } from "../ops/health/daemon-health.js";
 import { daemonAdminToken } from "../ops/admin-token.js";
 import { startOpsServer } from "../ops/http.js";
 import { consoleRoutes } from "../ops/console/router.js";
+import type { HeldCopies } from "../ops/console/types.js";
 import type { ConsoleStores } from "./start-console.js";
 import { readinessFromChecks } from "../ops/readiness.js";
 import type { MailFlow } from "../ops/mail-flow.js";
@@ -33,6 +34,8 @@ export interface OpsUnitDeps {
   registry: Registry;
   /** The console's stores; null when the console is off. */
   console?: ConsoleStores | null;
+  /** The hold queue's actions for the console's release and delete buttons (absent: the buttons are off). */
+  held?: HeldCopies;
 }
 
 export interface OpsUnit {
@@ -55,6 +58,7 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
     mailFlow: deps.mailFlow,
     alerts: deps.alerts,
     ...(queue ? { queue } : {}),
+    ...(deps.held ? { held: deps.held } : {}),
   });
   const ops = await startOpsServer({
     ...(consoleDeps ? { console: consoleRoutes(consoleDeps) } : {}),

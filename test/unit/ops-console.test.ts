@@ -3,13 +3,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
-import { parseAction } from "../../src/ops/console/actions.js";
+import { parseAction, runAction, type ActionRequest } from "../../src/ops/console/actions.js";
+import type { ConsoleDeps } from "../../src/ops/console/types.js";
 import { timeline } from "../../src/ops/console/campaign-detail.js";
 import { FlowHistory, MINUTES } from "../../src/ops/console/flow-history.js";
 import { ConsoleSessions, operatorName, sessionCookie, setCookie } from "../../src/ops/console/session.js";
 import { SparkTracker, SPARK_MINUTES } from "../../src/ops/console/spark.js";
 import { clientNetwork, senderDomain } from "../../src/reputation/samples.js";
-import type { CampaignView } from "../../src/reputation/types.js";
+import type { Actor, CampaignView } from "../../src/reputation/types.js";
 
 const withCookie = (cookie: string) => ({ headers: { cookie } }) as unknown as IncomingMessage;
 
@@ -143,5 +144,57 @@ void describe("sample names", () => {
     assert.equal(clientNetwork("2001:db8:1:2::5"), "2001:db8:1::/48");
     assert.equal(senderDomain("Promo@Mailer.Example.COM"), "mailer.example.com");
     assert.equal(senderDomain(""), "(none)");
+  });
+});
+
+void describe("console actions", () => {
+  /** A store that knows one campaign and records what was done to it. */
+  function fakeDeps(held?: ConsoleDeps["held"]) {
+    const done: string[] = [];
+    const store = {
+      get: async (id: string) => (id === "0123456789ab" ? ({ id } as CampaignView) : null),
+      block: async (id: string, seconds: number, by: Actor) => void done.push(`block ${id} ${seconds} ${by.actor}`),
+      unblock: async (id: string, by: Actor) => void done.push(`unblock ${id} ${by.actor}`),
+      decide: async (id: string, label: string, how: string, by: Actor) =>
+        void done.push(`decide ${id} ${label} ${how} ${by.actor} ${by.reason}`),
+      rescan: async (id: string, by: Actor) => void done.push(`rescan ${id} ${by.actor}`),
+    };
+    const deps = { store, samples: null, ...(held ? { held } : {}) } as unknown as ConsoleDeps;
+    return { deps, done };
+  }
+
+  void test("each action is made as the session's operator with its reason; an unknown campaign is a 404", async () => {
+    const { deps, done } = fakeDeps();
+    const run = (action: string, extra: Record<string, unknown> = {}, id = "0123456789ab") =>
+      runAction(deps, id, parseAction({ action, confirmed: true, ...extra }) as ActionRequest, "operator:alice");
+    assert.equal((await run("block", { seconds: 600 })).status, 200);
+    assert.equal((await run("unblock")).status, 200);
+    assert.equal((await run("pin-ham", { reason: "newsletter" })).status, 200);
+    const rescan = await run("rescan");
+    assert.equal(rescan.body["queued"], "the scan queue is off: the verdict is dropped");
+    assert.deepEqual(done, [
+      "block 0123456789ab 600 operator:alice",
+      "unblock 0123456789ab operator:alice",
+      "decide 0123456789ab ham pin operator:alice newsletter",
+      "rescan 0123456789ab operator:alice",
+    ]);
+    assert.equal((await run("block", { seconds: 60 }, "ffffffffffff")).status, 404);
+  });
+
+  void test("release and delete go to the hold queue's hook, and are refused with 501 without one", async () => {
+    const { deps } = fakeDeps();
+    const release = parseAction({ action: "release", confirmed: true }) as ActionRequest;
+    assert.equal((await runAction(deps, "0123456789ab", release, "operator:alice")).status, 501);
+    const calls: string[] = [];
+    const held = {
+      count: async () => 3,
+      release: async (id: string, by: Actor) => (calls.push(`release ${id} ${by.actor}`), 3),
+      delete: async (id: string, by: Actor) => (calls.push(`delete ${id} ${by.actor}`), 2),
+    };
+    const withHold = fakeDeps(held).deps;
+    assert.equal((await runAction(withHold, "0123456789ab", release, "operator:bob")).body["copies"], 3);
+    const del = parseAction({ action: "delete", confirmed: true }) as ActionRequest;
+    assert.equal((await runAction(withHold, "0123456789ab", del, "operator:bob")).body["copies"], 2);
+    assert.deepEqual(calls, ["release 0123456789ab operator:bob", "delete 0123456789ab operator:bob"]);
   });
 });
