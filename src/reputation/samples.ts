@@ -40,6 +40,19 @@ export interface CampaignSamples {
   clientNetworks: string[];
 }
 
+/** What is kept of a campaign of which nothing is. */
+export function noSamples(): CampaignSamples {
+  return {
+    message: null,
+    messageAt: null,
+    subjects: [],
+    linkDomains: [],
+    attachments: [],
+    senderDomains: [],
+    clientNetworks: [],
+  };
+}
+
 /** Campaigns whose per-minute sample count is tracked in memory at most. */
 const MAX_TRACKED = 10_000;
 
@@ -143,15 +156,7 @@ export class SampleStore {
 
   /** What is kept of a campaign (an empty sample when nothing is). */
   async read(id: string): Promise<CampaignSamples> {
-    const empty: CampaignSamples = {
-      message: null,
-      messageAt: null,
-      subjects: [],
-      linkDomains: [],
-      attachments: [],
-      senderDomains: [],
-      clientNetworks: [],
-    };
+    const empty = noSamples();
     if (!CAMPAIGN_ID.test(id)) return empty;
     const max = this.settings().maxValues;
     const [message, at, ...lists] = await Promise.all([

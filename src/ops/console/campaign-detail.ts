@@ -3,7 +3,7 @@
  * attachment digests, sender domains, client networks), its timeline (first seen, bulk, scans, verdicts, reports,
  * blocks, who did what, from the store's bounded history) and its copies per minute.
  */
-import type { CampaignSamples } from "../../reputation/samples.js";
+import { noSamples, type CampaignSamples } from "../../reputation/samples.js";
 import type { CampaignView, HistoryEntry } from "../../reputation/types.js";
 import { sampleText, type SampleText } from "./sample-text.js";
 import type { SparkTracker } from "./spark.js";
@@ -65,15 +65,7 @@ export async function campaignDetail(
     deps.samples?.read(id) ?? null,
     deps.held?.count(id).catch(() => null) ?? null,
   ]);
-  const { message, ...lists } = kept ?? {
-    message: null,
-    messageAt: null,
-    subjects: [],
-    linkDomains: [],
-    attachments: [],
-    senderDomains: [],
-    clientNetworks: [],
-  };
+  const { message, ...lists } = kept ?? noSamples();
   let text: SampleText | null = null;
   let messageError: string | undefined;
   if (message) {

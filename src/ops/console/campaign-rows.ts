@@ -3,28 +3,11 @@
  * number of campaigns), each with its copies per minute (spark.ts) and its growth over the last minute.
  */
 import type { CampaignView } from "../../reputation/types.js";
+import type { Row } from "./client/row.js";
 import type { SparkTracker } from "./spark.js";
 
-/** One row of the table. */
-export interface CampaignRow {
-  id: string;
-  state: CampaignView["state"];
-  subject: string;
-  copies: number;
-  totalCopies: number;
-  recipients: number;
-  senders: number;
-  clientIps: number;
-  firstSeen: number;
-  lastSeen: number;
-  verdict: { verdict: string; scanner: string; score: number; threshold: number | null } | null;
-  decision: { label: string; how: string; by: string } | null;
-  blockedUntil: number | null;
-  /** Copies per minute, oldest first. */
-  spark: number[];
-  /** Copies in the last minute minus the minute before. */
-  growth: number;
-}
+/** One row of the table (its shape is shared with the page: client/row.ts). */
+export type CampaignRow = Row;
 
 /** Rows of the campaigns shown, counting their growth into the tracker. */
 export function campaignRows(views: readonly CampaignView[], spark: SparkTracker, now: number): CampaignRow[] {

@@ -1,22 +1,7 @@
-/** The shapes the console's API sends (the server's campaign-rows.ts, overview.ts and campaign-detail.ts). */
+/** The shapes the console's API sends (the server's overview.ts and campaign-detail.ts; a row: ./row.ts). */
+import type { Row } from "./row.js";
 
-export interface Row {
-  id: string;
-  state: string;
-  subject: string;
-  copies: number;
-  totalCopies: number;
-  recipients: number;
-  senders: number;
-  clientIps: number;
-  firstSeen: number;
-  lastSeen: number;
-  verdict: { verdict: string; scanner: string; score: number; threshold: number | null } | null;
-  decision: { label: string; how: string; by: string } | null;
-  blockedUntil: number | null;
-  spark: number[];
-  growth: number;
-}
+export type { Row };
 
 export interface Alert {
   alertname: string;
