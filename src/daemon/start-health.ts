@@ -17,7 +17,7 @@ import type { MailFlow } from "../ops/mail-flow.js";
 import { MtaQueueSampler } from "../ops/mta-queue/sampler.js";
 import { arrivalsKey } from "../queue/names.js";
 import type { ScanProducerWithQueue } from "../queue/producer.js";
-import { queueStats } from "../queue/stats.js";
+import { queueStats, setQueueGauges } from "../queue/stats.js";
 import type { RedisCampaignStore } from "../reputation/store.js";
 import type { Logger } from "../util/logger.js";
 
@@ -66,7 +66,11 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
   });
   const queue = producer
     ? new QueueSampler({
-        sample: () => queueStats(producer.queue, { arrivalsKey: arrivalsKey(live.current()) }),
+        sample: async () => {
+          const stats = await queueStats(producer.queue, { arrivalsKey: arrivalsKey(live.current()) });
+          setQueueGauges(metrics, stats);
+          return stats;
+        },
         connected: () => (deps.bullmq as Redis | null)?.status === "ready",
         intervalMs,
         windowSeconds: c.alerts.scanJobsFailing.windowSeconds,
