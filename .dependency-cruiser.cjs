@@ -9,8 +9,9 @@ const LAYERS = [
   ["vocabulary", "util", "metrics"],
   // The milter codec (no I/O), the configuration schema, and the state directory with its private files and services.
   ["milter", "config", "state"],
-  // The session core both engines share; the MTA-side client; Redis connections; the fingerprint pool; scanners.
-  ["session", "client", "redis", "fingerprint", "scanners"],
+  // The session core both engines share; the MTA-side client; Redis connections; the fingerprint pool; scanners; the
+  // hold-queue helper and its client.
+  ["session", "client", "redis", "fingerprint", "scanners", "mta-hold"],
   // The two engines; the campaign store.
   ["engine", "reputation"],
   // The heavy-scan queue.

@@ -3,7 +3,7 @@
  * mail flow, the alerts firing and the top campaigns. The exit code follows the Nagios plugin conventions, and the
  * first line of the text output is a Nagios status line with performance data.
  */
-import type { StatusDocument } from "../ops/status.js";
+import type { HoldStatus, StatusDocument } from "../ops/status.js";
 
 /** Where the command writes. */
 export interface Output {
@@ -178,9 +178,23 @@ function healthLines(doc: StatusDocument): string[] {
     if (h.lastReload && !h.lastReload.ok)
       lines.push(`last reload REFUSED: ${h.lastReload.errors.slice(0, 3).join("; ")}`);
   }
+  if (doc.hold) lines.push(holdLine(doc.hold));
   const d = doc.delivery;
   if (d && d.pending > 0) {
     lines.push(`alert notifications undelivered: ${d.pending}, the oldest waiting ${age(d.oldestAgeSeconds)}`);
   }
   return lines;
+}
+
+/** The hold queue in one line: held now on this host, what became of held copies since the start, the helper. */
+function holdLine(h: HoldStatus): string {
+  const list = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none";
+  const helper = h.helperError === null ? "helper answers" : `helper NOT ANSWERING (${h.helperError})`;
+  return (
+    `hold queue (${h.mode}) on ${h.host}: ${h.held} copies held; since start: held ${h.heldTotal}, ` +
+    `acted on: ${list(h.outcomes)}; tempfailed instead: ${list(h.fallbacks)}; ${helper}`
+  );
 }

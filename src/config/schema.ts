@@ -7,6 +7,7 @@
 import { consoleSchema } from "./console-schema.js";
 import { z } from "zod";
 import { parseCidr } from "../util/cidr.js";
+import { holdSchema } from "./hold-schema.js";
 
 const ms = (def: number, min = 1, max = 3_600_000) => z.number().int().min(min).max(max).default(def);
 const count = (def: number, min = 0, max = 1_000_000_000) => z.number().int().min(min).max(max).default(def);
@@ -255,10 +256,17 @@ export const policySchema = z
      * refuses it for good. @defaultValue "tempfail"
      */
     unparsedAction: z.enum(["continue", "tempfail", "reject"]).default("tempfail"),
-    /** Seconds a surging campaign without a verdict is tempfailed. @defaultValue 900 */
+    /** Seconds a surging campaign without a verdict is held (tempfailed or quarantined). @defaultValue 900 */
     holdSeconds: count(900, 0),
-    /** Tempfail bulk campaigns that have no verdict yet. @defaultValue true */
+    /** Hold bulk campaigns that have no verdict yet. @defaultValue true */
     holdBulk: z.boolean().default(true),
+    /**
+     * How a copy is held: "tempfail" answers 451 and the sender retries later; "quarantine" accepts it into the MTA's
+     * hold queue (SMFIR_QUARANTINE), from which it is released or deleted once its campaign is judged or its hold
+     * ends (the `hold` section; needs the hold-queue helper and `mtaQueue.mta`, so that the hold queue is watched).
+     * @defaultValue "tempfail"
+     */
+    holdMode: z.enum(["tempfail", "quarantine"]).default("tempfail"),
     /** Solicited bulk that is never held: a match on any list below. */
     allowlist: z
       .object({
@@ -560,6 +568,9 @@ export const alertsSchema = z
         /** FloodgateMtaMessageOld (critical): seconds the oldest message has been in the queue.
          * @defaultValue high 3600, low 1800, for 0 s, clear for 300 s */
         oldestMessageSeconds: hysteresis(3600, 1800, 0, 300).prefault({}),
+        /** FloodgateMtaHoldHigh: messages in the MTA's hold queue (held copies waiting for a verdict).
+         * @defaultValue high 1000, low 200, for 300 s, clear for 300 s */
+        hold: hysteresis(1000, 200, 300, 300).prefault({}),
         /** FloodgateMtaQueueUnobservable: seconds the MTA's queue could not be sampled. @defaultValue high 300, low 0, for 0 s, clear for 0 s */
         unobservableSeconds: hysteresis(300, 0, 0, 0).prefault({}),
       })
@@ -667,13 +678,18 @@ export const configSchema = z
     verdicts: verdictsSchema.prefault({}),
     reports: reportsSchema.prefault({}),
     console: consoleSchema.prefault({}),
+    hold: holdSchema.prefault({}),
     /** Log level of the JSON log on standard error; a reload applies it. @defaultValue "info" */
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.policy.holdMode !== "quarantine" || c.mtaQueue.mta !== "none", {
+    message: "quarantine needs mtaQueue.mta (postfix or sendmail), so that the hold queue is sampled and alerted on",
+    path: ["policy", "holdMode"],
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type MilterConfig = Config["milter"];

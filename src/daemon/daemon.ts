@@ -25,6 +25,7 @@ import { startScanQueue } from "./scan-queue.js";
 import { startConsoleStores } from "./start-console.js";
 import { startAlerting, type AlertingUnit } from "./start-alerting.js";
 import { startHealth } from "./start-health.js";
+import { startHold } from "./start-hold.js";
 import { startOps } from "./start-ops.js";
 import { StopStack } from "./stops.js";
 
@@ -103,6 +104,8 @@ export async function startDaemon(
     const writes = new RedisWrites();
     const consoleStores = startConsoleStores(config, redis, producer, metrics);
     const samples = consoleStores?.samples ?? undefined;
+    const hold = await startHold({ live, logger, fast: redis.fast, store, metrics: metrics.hold });
+    stops.push(() => hold.stop());
     const policy = createFloodgatePolicy({
       config,
       pool,
@@ -111,6 +114,7 @@ export async function startDaemon(
       logger,
       metrics,
       writes,
+      hold: hold.copy,
       ...(samples ? { samples } : {}),
     });
     const mailFlow = new MailFlow({ windowSeconds: c.alerts.watchdog.ratioWindowSeconds });
@@ -123,7 +127,13 @@ export async function startDaemon(
     const alerts = () => alerting?.alerts ?? null;
     const opsDeps = { live, logger, health: health.health, alerts, mailFlow, store, queue: producer !== null };
     const stateDir = state.path;
-    const ops = await startOps({ ...opsDeps, stateDir, registry: metrics.registry, console: consoleStores });
+    const ops = await startOps({
+      ...opsDeps,
+      stateDir,
+      registry: metrics.registry,
+      console: consoleStores,
+      hold: () => hold.status(),
+    });
     if (ops) stops.push(() => ops.stop());
     const spoolDirectory = state.subdir("alert-spool");
     alerting = startAlerting({

@@ -14,7 +14,7 @@ import type { HeldCopies } from "../ops/console/types.js";
 import type { ConsoleStores } from "./start-console.js";
 import { readinessFromChecks } from "../ops/readiness.js";
 import type { MailFlow } from "../ops/mail-flow.js";
-import type { QueueStatus } from "../ops/status.js";
+import type { HoldStatus, QueueStatus } from "../ops/status.js";
 import type { CampaignStore } from "../reputation/types.js";
 import type { Logger } from "../util/logger.js";
 
@@ -36,6 +36,8 @@ export interface OpsUnitDeps {
   console?: ConsoleStores | null;
   /** The hold queue's actions for the console's release and delete buttons (absent: the buttons are off). */
   held?: HeldCopies;
+  /** The hold queue's part of `/status`. */
+  hold?: () => Promise<HoldStatus>;
 }
 
 export interface OpsUnit {
@@ -74,6 +76,7 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
       mailFlow: () => deps.mailFlow.snapshot(),
       health: () => health.status(),
       delivery: () => deps.alerts()?.delivery() ?? { pending: 0, oldestAgeSeconds: 0, capacity: 0 },
+      ...(deps.hold ? { hold: deps.hold } : {}),
       campaigns: async () =>
         (await deps.store.top(10)).map((v) => ({
           id: v.id,

@@ -7,6 +7,7 @@
  * look them up.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { holdMetrics } from "./hold-metrics.js";
 
 /** A fresh registry with every Floodgate metric (and the process's default metrics) in it. */
 export function createMetrics() {
@@ -20,6 +21,7 @@ export function createMetrics() {
     ...queueMetrics(registry),
     ...healthMetrics(registry),
     ...alertMetrics(registry),
+    hold: holdMetrics(registry),
   };
 }
 

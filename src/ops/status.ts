@@ -34,6 +34,20 @@ export interface CampaignSummary {
   verdict?: string | null;
 }
 
+/** The hold queue (`policy.holdMode`): copies held on this MTA host and what became of them since the start. */
+export interface HoldStatus {
+  mode: "tempfail" | "quarantine";
+  host: string;
+  /** Copies recorded as held on this host now. */
+  held: number;
+  /** Since the daemon started: copies held, tempfailed instead (by reason), acted on (by outcome). */
+  heldTotal: number;
+  fallbacks: Record<string, number>;
+  outcomes: Record<string, number>;
+  /** The hold-queue helper: null when it answers, else why not. */
+  helperError: string | null;
+}
+
 /** Where each part of the status comes from; every provider is optional. */
 export interface StatusProviders {
   queue?: () => Promise<QueueStatus> | QueueStatus;
@@ -45,6 +59,7 @@ export interface StatusProviders {
   health?: () => Promise<HealthStatus> | HealthStatus;
   /** Alert notifications waiting for their webhook. */
   delivery?: () => DeliveryHealth;
+  hold?: () => Promise<HoldStatus> | HoldStatus;
 }
 
 /** The JSON `/status` serves. */
@@ -63,6 +78,8 @@ export interface StatusDocument {
   campaigns: CampaignSummary[];
   health: HealthStatus | null;
   delivery: DeliveryHealth | null;
+  /** The hold queue; null from a daemon that does not report it. */
+  hold?: HoldStatus | null;
   /** Providers that failed, and why. */
   errors: Record<string, string>;
 }
@@ -105,13 +122,14 @@ export async function buildStatus(
       clearTimeout(timer);
     }
   };
-  const [queue, alerts, mailFlow, campaigns, health, delivery] = await Promise.all([
+  const [queue, alerts, mailFlow, campaigns, health, delivery, hold] = await Promise.all([
     ask<QueueStatus | null>("queue", providers.queue, null),
     ask<FiringAlert[]>("alerts", providers.alerts, []),
     ask<MailFlowSnapshot | null>("mailFlow", providers.mailFlow, null),
     ask<CampaignSummary[]>("campaigns", providers.campaigns, []),
     ask<HealthStatus | null>("health", providers.health, null),
     ask<DeliveryHealth | null>("delivery", providers.delivery, null),
+    ask<HoldStatus | null>("hold", providers.hold, null),
   ]);
   return {
     service: "floodgate",
@@ -126,6 +144,7 @@ export async function buildStatus(
     campaigns,
     health,
     delivery,
+    hold,
     errors,
   };
 }

@@ -7,8 +7,11 @@ import type { CampaignView, ScanVerdict } from "../reputation/types.js";
 import type { Verdict } from "../vocabulary/verdict.js";
 import { failModeVerdict, failReply, skippedStatus, type FailReason } from "../vocabulary/fail-reasons.js";
 
-/** What the policy would do to the message. */
-export type Action = "continue" | "reject" | "tempfail";
+/** What the policy would do to the message: "quarantine" accepts it into the MTA's hold queue. */
+export type Action = "continue" | "reject" | "tempfail" | "quarantine";
+
+/** What a fail mode may do to the message. */
+export type FailAction = Exclude<Action, "quarantine">;
 
 /** Why; the second part of the status header. */
 export type DecisionReason =
@@ -24,6 +27,8 @@ export interface Decision {
 export interface DecisionSettings {
   holdBulk: boolean;
   holdSeconds: number;
+  /** How a held copy is held: 451 (the sender retries) or the MTA's hold queue. */
+  holdMode: "tempfail" | "quarantine";
 }
 
 /** Everything the decision depends on. */
@@ -39,7 +44,8 @@ export interface DecisionInput {
 /**
  * The decision table:
  * blocked → reject; spam verdict → reject; ham verdict → continue; bulk and allowlisted → continue;
- * bulk within `holdSeconds` of turning bulk with `holdBulk` → tempfail; other bulk → continue; new → continue.
+ * bulk within `holdSeconds` of turning bulk with `holdBulk` → tempfail, or quarantine with `holdMode: quarantine`;
+ * other bulk → continue; new → continue.
  */
 export function decide(input: DecisionInput): Decision {
   const { campaign, allowlisted, now, settings } = input;
@@ -54,7 +60,8 @@ export function decide(input: DecisionInput): Decision {
       if (allowlisted) return { action: "continue", reason: "bulk-allowlisted" };
       const since = campaign.bulkSince ?? now;
       const held = settings.holdBulk && settings.holdSeconds > 0 && now < since + settings.holdSeconds * 1000;
-      return held ? { action: "tempfail", reason: "bulk-hold" } : { action: "continue", reason: "bulk" };
+      if (!held) return { action: "continue", reason: "bulk" };
+      return { action: settings.holdMode === "quarantine" ? "quarantine" : "tempfail", reason: "bulk-hold" };
     }
     case "new":
       return { action: "continue", reason: "new" };
@@ -97,10 +104,11 @@ export function statusDetails(campaign: Pick<CampaignView, "state" | "verdict" |
   return `scanner=${verdict.scanner} score=${tenth(verdict.score)}${threshold}`;
 }
 
-/** The verdict sent to the MTA and the status header value. */
+/** The verdict sent to the MTA and the status header value, with the quarantine reason when the copy is held. */
 export interface Outcome {
   verdict: Verdict;
   status: string;
+  quarantine?: string;
 }
 
 /**
@@ -112,6 +120,13 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
   const reason = details === "" ? decision.reason : `${decision.reason}; ${details}`;
   if (action === "continue") return { verdict: { kind: "continue" }, status: `continue; ${reason}` };
   if (shadow) return { verdict: { kind: "continue" }, status: `shadow-${action}; ${reason}` };
+  if (action === "quarantine") {
+    return {
+      verdict: { kind: "continue" },
+      status: `quarantine; ${reason}`,
+      quarantine: `Floodgate: bulk campaign ${campaignId} held for review`,
+    };
+  }
   if (action === "reject") {
     const why = decision.reason === "campaign-blocked" ? "is blocked" : "was found to be spam";
     return {
@@ -132,7 +147,7 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
 }
 
 /** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail or reject (never in shadow mode). */
-export function failOutcome(reason: FailReason, mode: Action, shadow: boolean): Outcome {
+export function failOutcome(reason: FailReason, mode: FailAction, shadow: boolean): Outcome {
   const status = skippedStatus([reason]);
   if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };
   if (mode === "reject") return { verdict: { kind: "reject", reply: failReply(reason, "reject") }, status };

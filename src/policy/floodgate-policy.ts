@@ -13,7 +13,7 @@ import type { SampleStore } from "../reputation/samples.js";
 import type { Config } from "../config/schema.js";
 import type { FingerprintOutcome, SkipReason } from "../fingerprint/types.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
-import { SMFIF_ADDHDRS, SMFIF_CHGHDRS } from "../milter/constants.js";
+import { SMFIF_ADDHDRS, SMFIF_CHGHDRS, SMFIF_QUARANTINE } from "../milter/constants.js";
 import type { ScanProducer } from "../queue/types.js";
 import { classifyRedisError, type RedisFailure } from "../redis/errors.js";
 import type { RedisWrites } from "../redis/write-refusal.js";
@@ -40,6 +40,7 @@ import {
   withVerdict,
 } from "./decide.js";
 import type { Decision, Outcome } from "./decide.js";
+import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it). */
 export interface FingerprintSource {
@@ -70,6 +71,8 @@ export interface PolicyDeps {
   writes?: RedisWrites;
   /** Keeps bounded samples of campaigns for the console; never waits (reputation/samples.ts). */
   samples?: Pick<SampleStore, "offer">;
+  /** The hold queue (`policy.holdMode: quarantine`): where held copies are recorded. */
+  hold?: HoldCopyDeps;
 }
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
@@ -99,7 +102,7 @@ export function createFloodgatePolicy(deps: PolicyDeps): MilterPolicy {
 class FloodgatePolicy implements MilterPolicy {
   readonly name = "floodgate";
   readonly decidesAt: ReadonlySet<Stage> = new Set<Stage>(["eom"]);
-  readonly actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+  readonly actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
   /** The compiled allowlist of each configuration's `policy.allowlist` section (null: invalid, nothing allowed). */
   private readonly allowlists = new WeakMap<object, Allowlist | null>();
   private readonly failLog: RateLimitedLog;
@@ -138,12 +141,24 @@ class FloodgatePolicy implements MilterPolicy {
         decision = this.decision(ctx, cfg, campaign);
       }
     }
+    if (decision.action === "quarantine" && !cfg.policy.shadow)
+      decision = await this.hold(ctx, cfg, campaign, deadline);
     this.deps.logger.debug(
       { session: ctx.id, campaign: campaign.id, state: campaign.state, copies: campaign.copies, decision },
       "decided",
     );
     this.deps.metrics.campaignDecisionsTotal.inc({ by: judgedBy(campaign), state: campaign.state });
     return answer(outcomeOf(decision, campaign.id, cfg.policy.shadow, statusDetails(campaign)), campaign);
+  }
+
+  /** Record the copy as held (hold-copy.ts); when it cannot be, it is tempfailed instead, as with holdMode tempfail. */
+  private async hold(ctx: SessionContext, cfg: Config, campaign: CampaignView, deadline: Deadline): Promise<Decision> {
+    const hold = this.deps.hold;
+    const race = <T>(p: Promise<T>) => deadline.race(p);
+    const why = hold ? await recordHeldCopy(hold, cfg, campaign.id, ctx.transaction?.queueId, race) : "helper-down";
+    if (!why) return { action: "quarantine", reason: "bulk-hold" };
+    this.deps.logger.debug({ session: ctx.id, campaign: campaign.id, why }, "copy not held; tempfailed instead");
+    return { action: "tempfail", reason: "bulk-hold" };
   }
 
   /** The fingerprint, or the fail reason when the pool skipped the message, failed or missed the deadline. */
@@ -250,8 +265,12 @@ class FloodgatePolicy implements MilterPolicy {
   }
 }
 
-/** The answer for the engine: the verdict, the status, and the campaign label when the message joined a campaign. */
+/**
+ * The answer for the engine: the verdict, the status, the campaign label when the message joined a campaign, and the
+ * quarantine when the copy is held in the MTA's hold queue.
+ */
 function answer(outcome: Outcome, campaign: CampaignView | null): EndOfMessageResult {
   const labels = campaign ? [{ name: CAMPAIGN_HEADER, value: campaignHeaderValue(campaign) }] : [];
-  return { verdict: outcome.verdict, status: outcome.status, labels };
+  const modifications = outcome.quarantine ? [{ kind: "quarantine" as const, reason: outcome.quarantine }] : [];
+  return { verdict: outcome.verdict, status: outcome.status, labels, modifications };
 }

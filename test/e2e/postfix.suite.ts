@@ -107,8 +107,9 @@ function defineTcp(engine: EngineName): void {
       const got = await delivered(lab!, "alice", m.messageId);
       assert.deepEqual(headerValues(got, TAG_HEADER), [TAG_VALUE]);
       assert.equal(copies(lab!, "alice", m.messageId), 1);
-      // real-mta-lab.md: Postfix's queue id (macro i) is known at end of message and matches "queued as".
-      const queued = /queued as ([0-9A-F]+)/.exec(result.finalText)?.[1];
+      // real-mta-lab.md: Postfix's queue id (macro i) is known at end of message and matches "queued as" (a long
+      // queue id: the shipped snippet sets enable_long_queue_ids).
+      const queued = /queued as ([0-9A-Za-z]+)/.exec(result.finalText)?.[1];
       const seen = policy.seen.find((s) =>
         s.headers.some((h) => h.name === "Message-ID" && h.value.includes(m.messageId)),
       );

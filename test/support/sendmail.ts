@@ -57,6 +57,10 @@ export interface SendmailLab {
   diagnostics(): string;
   /** The command that lists this instance's queue (`mailq`), with the host name and libraries it needs. */
   queueCommand(): string[];
+  /** This instance's sendmail command (`-C lab.cf`, host name and libraries), to which arguments are appended. */
+  sendmailCommand(): string[];
+  /** Its QueueDirectory (quarantined messages are `hf<id>` files there). */
+  readonly queueDir: string;
   /** Stop Sendmail (its whole process group) and smtp-sink; remove the temp dir unless FLOODGATE_KEEP_LAB is set. */
   stop(): Promise<void>;
 }
@@ -152,7 +156,15 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
     "-c",
     `hostname ${HOSTNAME} && LD_LIBRARY_PATH=${LIB_DIR} exec ${bin} -C ${join(dir, "lab.cf")} -bp`,
   ];
-  return { dir, smtpPort, sinkDir, diagnostics, queueCommand, stop };
+  const sendmailCommand = () => [
+    "unshare",
+    "--uts",
+    "sh",
+    "-c",
+    `hostname ${HOSTNAME} && LD_LIBRARY_PATH=${LIB_DIR} exec ${bin} -C ${join(dir, "lab.cf")} "$@"`,
+    "sendmail",
+  ];
+  return { dir, smtpPort, sinkDir, diagnostics, queueCommand, sendmailCommand, queueDir: queue, stop };
 }
 
 /** The .mc: real-mta-lab.md's essentials, then the users' snippet with the lab's milter and timeouts. */

@@ -283,6 +283,7 @@ void describe("deploy/prometheus-rules.yml", () => {
       FloodgateAlertsUndelivered: a.undelivered,
       FloodgateMtaDeferredHigh: a.mtaQueue.deferred,
       FloodgateMtaMessageOld: a.mtaQueue.oldestMessageSeconds,
+      FloodgateMtaHoldHigh: a.mtaQueue.hold,
       FloodgateMtaQueueUnobservable: a.mtaQueue.unobservableSeconds,
     };
     for (const r of rules) {

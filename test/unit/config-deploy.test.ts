@@ -95,6 +95,7 @@ void describe("deploy/", () => {
       /^smtpd_milters = \{ @MILTER@, connect_timeout=\d+s, command_timeout=\d+s, content_timeout=\d+s, default_action=@DEFAULT_ACTION@ \}$/m,
     );
     assert.match(postfix, /^milter_protocol = 6$/m);
+    assert.match(postfix, /^enable_long_queue_ids = yes$/m, "held copies' queue ids are never reused");
     const sendmail = readFileSync(deploy("sendmail", "floodgate.mc.snippet"), "utf8");
     assert.match(sendmail, /^INPUT_MAIL_FILTER\(`floodgate', `S=@MILTER@, F=T, T=C:\d+s;S:\d+s;R:\d+s;E:\d+m'\)dnl$/m);
   });

@@ -16,10 +16,11 @@ import {
 import type { CampaignState } from "../../src/reputation/types.js";
 
 const NOW = 1_800_000_000_000;
-const HOLD = { holdBulk: true, holdSeconds: 900 };
+const HOLD: DecisionInput["settings"] = { holdBulk: true, holdSeconds: 900, holdMode: "tempfail" };
+const QUARANTINE: DecisionInput["settings"] = { ...HOLD, holdMode: "quarantine" };
 
 void describe("decide", () => {
-  const rows: Array<[string, CampaignState, number | null, boolean, typeof HOLD, Decision]> = [
+  const rows: Array<[string, CampaignState, number | null, boolean, DecisionInput["settings"], Decision]> = [
     ["blocked", "blocked", null, false, HOLD, { action: "reject", reason: "campaign-blocked" }],
     ["blocked wins over the allowlist", "blocked", NOW, true, HOLD, { action: "reject", reason: "campaign-blocked" }],
     ["spam verdict", "spam", null, false, HOLD, { action: "reject", reason: "campaign-spam" }],
@@ -34,7 +35,7 @@ void describe("decide", () => {
       "bulk",
       NOW,
       false,
-      { holdBulk: false, holdSeconds: 900 },
+      { holdBulk: false, holdSeconds: 900, holdMode: "tempfail" },
       { action: "continue", reason: "bulk" },
     ],
     [
@@ -42,10 +43,14 @@ void describe("decide", () => {
       "bulk",
       NOW,
       false,
-      { holdBulk: true, holdSeconds: 0 },
+      { holdBulk: true, holdSeconds: 0, holdMode: "tempfail" },
       { action: "continue", reason: "bulk" },
     ],
     ["bulk without bulkSince holds", "bulk", null, false, HOLD, { action: "tempfail", reason: "bulk-hold" }],
+    ["quarantine: bulk just now", "bulk", NOW, false, QUARANTINE, { action: "quarantine", reason: "bulk-hold" }],
+    ["quarantine: after the hold", "bulk", NOW - 900_000, false, QUARANTINE, { action: "continue", reason: "bulk" }],
+    ["quarantine: spam still rejects", "spam", NOW, false, QUARANTINE, { action: "reject", reason: "campaign-spam" }],
+    ["quarantine: allowlisted", "bulk", NOW, true, QUARANTINE, { action: "continue", reason: "bulk-allowlisted" }],
   ];
   for (const [name, state, bulkSince, allowlisted, settings, expected] of rows) {
     void test(name, () => {
@@ -73,7 +78,15 @@ void describe("outcomeOf", () => {
     assert.equal(o.verdict.reply.xcode, "4.7.1");
     assert.match(String(o.verdict.reply.text), /0123456789ab/);
   });
+  void test("quarantine continues, says so in the status and carries the quarantine reason", () => {
+    const o = outcomeOf({ action: "quarantine", reason: "bulk-hold" }, "0123456789ab", false);
+    assert.deepEqual(o.verdict, { kind: "continue" });
+    assert.equal(o.status, "quarantine; bulk-hold");
+    assert.match(String(o.quarantine), /0123456789ab/);
+    assert.ok(String(o.quarantine).length <= 100, "Postfix keeps 100 characters of the reason");
+  });
   const shadowRows: Array<[Decision, string]> = [
+    [{ action: "quarantine", reason: "bulk-hold" }, "shadow-quarantine; bulk-hold"],
     [{ action: "reject", reason: "campaign-blocked" }, "shadow-reject; campaign-blocked"],
     [{ action: "reject", reason: "campaign-spam" }, "shadow-reject; campaign-spam"],
     [{ action: "tempfail", reason: "bulk-hold" }, "shadow-tempfail; bulk-hold"],

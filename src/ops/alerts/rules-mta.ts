@@ -20,7 +20,7 @@ function mtaDescription(s: Samples): string {
 export function mtaRules(alerts: Config["alerts"], sampled: boolean): (AlertRule | null)[] {
   if (!sampled) return [];
   const repeat = alerts.repeatSeconds;
-  const { deferred, oldestMessageSeconds, unobservableSeconds } = alerts.mtaQueue;
+  const { deferred, oldestMessageSeconds, hold, unobservableSeconds } = alerts.mtaQueue;
   return [
     deferred.enabled
       ? {
@@ -40,6 +40,18 @@ export function mtaRules(alerts: Config["alerts"], sampled: boolean): (AlertRule
           value: (s) => s.mtaQueue?.counts?.oldestAgeSeconds ?? null,
           summary: (v) => `A message has waited ${n(v)} s in the MTA's queue (alert at ${oldestMessageSeconds.high} s)`,
           description: mtaDescription,
+        }
+      : null,
+    hold.enabled
+      ? {
+          name: "FloodgateMtaHoldHigh",
+          severity: "warning",
+          thresholds: thresholdsOf(hold, repeat),
+          value: (s) => s.mtaQueue?.counts?.hold ?? null,
+          summary: (v) => `${n(v)} messages wait in the MTA's hold queue (alert at ${hold.high})`,
+          description: (s) =>
+            `${mtaDescription(s)}. Held copies wait for their campaign's verdict or the end of its hold ` +
+            "(policy.holdSeconds): check that scans finish (the scan backlog) and that the hold-queue helper answers (floodgate status).",
         }
       : null,
     unobservableSeconds.enabled

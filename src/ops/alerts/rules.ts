@@ -33,6 +33,7 @@ export const BUILT_IN_ALERT_NAMES = [
   "FloodgateAlertsUndelivered",
   "FloodgateMtaDeferredHigh",
   "FloodgateMtaMessageOld",
+  "FloodgateMtaHoldHigh",
   "FloodgateMtaQueueUnobservable",
 ] as const;
 

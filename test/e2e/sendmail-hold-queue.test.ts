@@ -1,0 +1,154 @@
+/**
+ * What Sendmail's quarantine supports, through the private Sendmail (`policy.holdMode: quarantine`): SMFIR_QUARANTINE
+ * keeps the message in the queue directory as `hf<id>` (queue runs skip it); the hold-queue helper deletes the
+ * quarantined files of a spam campaign (Sendmail has no delete command), and releases a ham campaign's with
+ * `sendmail -Q -qI<id>` then delivers them with `sendmail -qI<id>`: the smart host receives exactly those. Sendmail's
+ * queue ids are recorded at MAIL (real-mta-lab.md), and never reused.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
+import { loadSpam } from "../../src/lab/corpus.js";
+import { sendMail } from "../../src/lab/smtp.js";
+import { createHeldStore, type HeldStore } from "../../src/reputation/held.js";
+import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
+import { defaultConfig } from "../../src/config/schema.js";
+import { freePort } from "../../src/util/tcp-port.js";
+import { startSendmail, type SendmailLab } from "../support/sendmail.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { startHoldHelper, type HoldHelperProcess } from "../support/hold-helper.js";
+import { pollUntil } from "../support/poll.js";
+
+const HOST = "sendmail-lab";
+const COPIES = 4;
+const BULK_AT = 2;
+
+describe("the hold queue through Sendmail (its quarantine)", () => {
+  let redis: TestRedis;
+  let sendmail: SendmailLab;
+  let helper: HoldHelperProcess;
+  let daemon: DaemonProcess;
+  let client: Redis;
+  let held: HeldStore;
+  let campaigns: RedisCampaignStore;
+  const spam = loadSpam({ limit: 400 });
+  let next = 3;
+
+  before(async () => {
+    redis = await startTestRedis();
+    const milterPort = await freePort();
+    sendmail = await startSendmail({ milter: `inet:${milterPort}@127.0.0.1` });
+    helper = await startHoldHelper({ sendmailCommand: sendmail.sendmailCommand(), queueDir: sendmail.queueDir });
+    daemon = await startDaemonProcess(
+      {
+        redis: { url: redis.url },
+        scanWorker: { processes: 0 },
+        queue: { enabled: false },
+        campaigns: { bulk: { copies: BULK_AT, recipients: 1000, senders: 1000 } },
+        policy: { holdMode: "quarantine", holdSeconds: 600 },
+        hold: { helperSocket: helper.socket, host: HOST, sweepIntervalMs: 200, helperTimeoutMs: 2000 },
+        mtaQueue: { mta: "sendmail", command: sendmail.queueCommand(), intervalSeconds: 5, timeoutSeconds: 20 },
+      },
+      { milterPort },
+    );
+    client = new Redis(redis.url);
+    held = createHeldStore(client, "fg");
+    campaigns = createCampaignStore(client, {
+      prefix: "fg",
+      campaigns: defaultConfig().campaigns,
+      closeConnection: false,
+    });
+  });
+
+  after(async () => {
+    client?.disconnect();
+    await daemon?.stop();
+    await helper?.stop();
+    await sendmail?.stop();
+    await redis?.stop();
+  });
+
+  const quarantined = () =>
+    readdirSync(sendmail.queueDir)
+      .filter((f) => f.startsWith("hf"))
+      .map((f) => f.slice(2));
+  /** Sendmail's queue ids of what the smart host received (its Received: header, "with ESMTP id"). */
+  const delivered = () =>
+    readdirSync(sendmail.sinkDir).flatMap((f) =>
+      [...readFileSync(join(sendmail.sinkDir, f), "latin1").matchAll(/with E?SMTP id ([0-9A-Za-x]+)/g)].map(
+        (m) => m[1]!,
+      ),
+    );
+
+  async function floodCampaign(): Promise<{ campaign: string; heldIds: string[] }> {
+    let base;
+    do base = await campaignBase(spam[next++ * 11]!.bytes);
+    while (base.text.length < 1500);
+    const before = new Set(await held.campaigns(HOST, 100));
+    for (const variant of campaignVariants(base, COPIES, { seed: next })) {
+      const r = await sendMail({
+        port: sendmail.smtpPort,
+        from: "offers@bulk.example.com",
+        to: [variant.recipient.address],
+        data: variant.message,
+      });
+      assert.ok(r.accepted, `accepted: ${r.finalCode} ${r.finalText}\n${sendmail.diagnostics()}`);
+    }
+    const [campaign] = (await held.campaigns(HOST, 100)).filter((id) => !before.has(id));
+    assert.ok(campaign, `a held copy recorded\n${daemon.logs().slice(-3000)}`);
+    const heldIds = (await held.copies(campaign, HOST, 100)).map((c) => c.id).sort();
+    assert.equal(heldIds.length, COPIES - BULK_AT + 1);
+    assert.deepEqual(
+      heldIds.filter((id) => quarantined().includes(id)),
+      heldIds,
+      "Sendmail keeps each held copy quarantined (hf file)",
+    );
+    return { campaign, heldIds };
+  }
+
+  const verdict = (id: string, label: "spam" | "ham") =>
+    campaigns.recordVerdict(id, {
+      verdict: label,
+      score: label === "spam" ? 25 : -1,
+      scanner: "spamd",
+      threshold: 5,
+      rules: [],
+      at: Date.now(),
+    });
+
+  test("a quarantined copy is not delivered by a queue run; a spam verdict deletes it", async () => {
+    const { campaign, heldIds } = await floodCampaign();
+    const hf = readFileSync(join(sendmail.queueDir, `hf${heldIds[0]!}`), "latin1");
+    assert.match(hf, /^q.*held for review/m, "the quarantine reason is in the control file's q line");
+    await verdict(campaign, "spam");
+    await pollUntil("the quarantined files deleted", () => heldIds.every((id) => !quarantined().includes(id)));
+    for (const id of heldIds) assert.equal(existsSync(join(sendmail.queueDir, `df${id}`)), false);
+    assert.deepEqual(
+      delivered().filter((id) => heldIds.includes(id)),
+      [],
+    );
+    assert.ok(await held.sample(campaign), "a sample is kept (the data file)");
+  });
+
+  test("a ham verdict releases the quarantined copies: the smart host receives exactly them", async () => {
+    const { campaign, heldIds } = await floodCampaign();
+    const before = delivered();
+    await verdict(campaign, "ham");
+    await pollUntil(
+      "the released copies at the smart host",
+      () => heldIds.every((id) => delivered().includes(id)),
+      90_000,
+    );
+    assert.deepEqual(
+      delivered()
+        .filter((id) => !before.includes(id))
+        .sort(),
+      heldIds,
+    );
+    assert.deepEqual(quarantined(), []);
+  });
+});
