@@ -20,8 +20,8 @@ const LAYERS = [
   ["policy", "lab"],
   // Metrics, health, status and alerting over HTTP.
   ["ops"],
-  // The composition root of `floodgate run`, and the benchmark harness of `floodgate bench`.
-  ["daemon", "harness"],
+  // The composition root of `floodgate run`, the benchmark harness of `floodgate bench`, and `floodgate replay`.
+  ["daemon", "harness", "replay"],
   // The commands a user types.
   ["cli"],
 ];

@@ -118,6 +118,47 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
 
+  replay: {
+    summary:
+      "Replay a Maildir, an mbox or a folder of .eml files through fingerprinting and the campaign logic, in date " +
+      "order, in a throwaway Redis: the campaigns, when each turned bulk, the holds and rejects, the thresholds used.",
+    options: {
+      config: CONFIG,
+      redis: {
+        type: "string",
+        value: "URL",
+        description: "replay in this Redis under a throwaway prefix, deleted after (else a private redis-server)",
+      },
+      "no-scan": { type: "boolean", description: "run no scanner (no verdicts, so no rejects)" },
+      limit: { type: "string", value: "N", default: "100000", description: "messages read at most" },
+      all: { type: "boolean", description: "list every campaign, not only those that turned bulk" },
+      json: JSON_OUTPUT,
+    },
+    positionals: { usage: "PATH", min: 1, max: 1 },
+    examples: [
+      "floodgate replay ~/Maildir --config /etc/floodgate/floodgate.yaml",
+      "floodgate replay archive.mbox --json --no-scan",
+    ],
+    async run({ values, positionals }) {
+      const { config } = (await context()).loadForCommand(values["config"]);
+      const limit = Number(values["limit"]);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit takes a positive whole number");
+      const { replayCommand } = await import("./replay-command.js");
+      return replayCommand(
+        positionals[0]!,
+        config,
+        {
+          redisUrl: typeof values["redis"] === "string" ? values["redis"] : null,
+          scan: values["no-scan"] !== true,
+          limit,
+          json: values["json"] === true,
+          all: values["all"] === true,
+        },
+        process.stdout,
+      );
+    },
+  },
+
   campaigns: {
     summary: "List the top campaigns now: copies, recipients, senders, state.",
     options: {
