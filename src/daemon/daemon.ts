@@ -133,6 +133,7 @@ export async function startDaemon(
       registry: metrics.registry,
       console: consoleStores,
       hold: () => hold.status(),
+      ...(c.policy.holdMode === "quarantine" ? { held: hold.actions } : {}),
     });
     if (ops) stops.push(() => ops.stop());
     const spoolDirectory = state.subdir("alert-spool");
