@@ -35,7 +35,7 @@ export async function startHoldHelper(target: HoldHelperTarget): Promise<HoldHel
           "sendmail",
           "--queue-dir",
           target.queueDir,
-          ...target.sendmailCommand.flatMap((w) => ["--sendmail-command", w]),
+          ...target.sendmailCommand.map((w) => `--sendmail-command=${w}`),
         ];
   const child: ChildProcess = spawn(
     process.execPath,
