@@ -50,7 +50,8 @@ export interface ReplayReport {
     bulk: Config["campaigns"]["bulk"];
     windowSeconds: number;
     ttlSeconds: number;
-    votes: number;
+    /** MinHash votes to join; null: the store derives them from fingerprint.minhashThreshold. */
+    votes: number | null;
     holdSeconds: number;
     holdBulk: boolean;
     holdMode: Config["policy"]["holdMode"];
@@ -145,7 +146,7 @@ export async function replay(path: string, options: ReplayOptions): Promise<Repl
       bulk: c.bulk,
       windowSeconds: c.windowSeconds,
       ttlSeconds: c.ttlSeconds,
-      votes: c.votes,
+      votes: c.votes ?? null,
       holdSeconds: config.policy.holdSeconds,
       holdBulk: config.policy.holdBulk,
       holdMode: config.policy.holdMode,

@@ -7,7 +7,8 @@ export function formatReplay(r: ReplayReport, options: { all: boolean }): string
     `replayed ${r.messages} messages from ${r.source} (${r.kind}), in date order` +
       (r.undated > 0 ? `; ${r.undated} without a readable Date placed after the message before them` : ""),
     `thresholds: bulk at ${t.bulk.copies} copies, ${t.bulk.recipients} recipients or ${t.bulk.senders} senders within ` +
-      `${t.windowSeconds} s; a campaign forgotten after ${t.ttlSeconds} s unseen; ${t.votes} MinHash votes to join`,
+      `${t.windowSeconds} s; a campaign forgotten after ${t.ttlSeconds} s unseen` +
+      (t.votes === null ? "" : `; ${t.votes} MinHash votes to join`),
     `holds: ${t.holdBulk ? `${t.holdMode} for ${t.holdSeconds} s after a campaign turns bulk` : "off"}; scanners: ` +
       (t.scanners.length > 0 ? t.scanners.join(", ") : "none (no verdicts, no rejects)"),
   ];
