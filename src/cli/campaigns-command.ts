@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { FingerprintOutcome } from "../fingerprint/types.js";
 import type { CampaignStore, CampaignView } from "../reputation/types.js";
+import { judgedBy } from "../policy/decide.js";
 import { formatDuration } from "./duration.js";
 
 /** Where a command writes. */
@@ -31,7 +32,7 @@ export type BlockTarget = ({ id: string; likeFile?: undefined } | { likeFile: st
 };
 
 /** Control characters (a subject may carry CR, LF or escapes) become spaces in the table. */
-const printable = (text: string) =>
+export const printable = (text: string) =>
   [...text]
     .map((ch) => (ch < " " || ch === "\x7f" ? " " : ch))
     .join("")
@@ -39,11 +40,20 @@ const printable = (text: string) =>
 
 const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
 
-/** The table `floodgate campaigns` prints. */
+/** The scanner's last score over its threshold ("14.2/5"), or "-" when none scanned it. */
+function scoreOf(c: CampaignView): string {
+  if (!c.verdict) return "-";
+  const score = Math.round(c.verdict.score * 10) / 10;
+  return c.verdict.threshold === null ? String(score) : `${score}/${c.verdict.threshold}`;
+}
+
+/** The table `floodgate campaigns` prints: BY is who judged the campaign (a scanner, operator, pin, reporters, none). */
 export function formatCampaignTable(campaigns: readonly CampaignView[]): string {
   const header = [
     "ID",
     "STATE",
+    "BY",
+    "SCORE",
     "COPIES",
     "RCPTS",
     "SENDERS",
@@ -57,6 +67,8 @@ export function formatCampaignTable(campaigns: readonly CampaignView[]): string 
   const rows = campaigns.map((c) => [
     c.id,
     c.state,
+    judgedBy(c),
+    scoreOf(c),
     String(c.copies),
     String(c.recipients),
     String(c.senders),

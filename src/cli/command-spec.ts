@@ -35,6 +35,20 @@ export interface CommandSpec {
   run(args: ParsedArgs): Promise<number>;
 }
 
+/** `--config`, as every command that reads the configuration takes it. */
+export const CONFIG_OPTION: OptionSpec = {
+  type: "string",
+  value: "FILE",
+  description: "the configuration file (else FLOODGATE_CONFIG; none: the embedded defaults)",
+};
+
+/** `--redis`, as every command that talks to the campaign store takes it. */
+export const REDIS_OPTION: OptionSpec = {
+  type: "string",
+  value: "URL",
+  description: "the Redis to use (else redis.url, else the private Redis of a floodgate run on this machine)",
+};
+
 /** Exit code for a command line that cannot be understood (sysexits EX_USAGE). */
 export const EX_USAGE = 64;
 

@@ -6,19 +6,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../util/paths.js";
 import { benchSpec } from "./bench-command.js";
-import type { CommandSpec, OptionSpec } from "./command-spec.js";
+import { CONFIG_OPTION, REDIS_OPTION, type CommandSpec, type OptionSpec } from "./command-spec.js";
+import { allowSpec, historySpec, reportSpec, unpinSpec } from "./relabel-commands.js";
 import { UsageError } from "./usage-error.js";
 
-const CONFIG: OptionSpec = {
-  type: "string",
-  value: "FILE",
-  description: "the configuration file (else FLOODGATE_CONFIG; none: the embedded defaults)",
-};
-const REDIS: OptionSpec = {
-  type: "string",
-  value: "URL",
-  description: "the Redis to use (else redis.url, else the private Redis of a floodgate run on this machine)",
-};
+const CONFIG = CONFIG_OPTION;
+const REDIS = REDIS_OPTION;
 const JSON_OUTPUT: OptionSpec = { type: "boolean", description: "print JSON instead of text" };
 
 const context = () => import("./command-context.js");
@@ -217,6 +210,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       return withStore(values, (ctx) => unblockCommand(ctx.store, positionals[0]!, process.stdout));
     },
   },
+
+  report: reportSpec,
+  allow: allowSpec,
+  unpin: unpinSpec,
+  history: historySpec,
 
   status: {
     summary: "The queue, rates, alerts and campaigns of a running Floodgate; exit 2 while a critical alert fires.",

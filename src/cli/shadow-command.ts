@@ -24,7 +24,7 @@ export interface ShadowCommandOptions {
 }
 
 /** An answer of the ops server. */
-interface OpsAnswer {
+export interface OpsAnswer {
   status: number;
   body: unknown;
 }
@@ -36,6 +36,7 @@ export function opsRequest(
   path: string,
   headers: Record<string, string>,
   timeoutMs = 5000,
+  body?: Buffer,
 ): Promise<OpsAnswer> {
   const where = target.socket !== undefined ? { socketPath: target.socket } : urlParts(target.url);
   return new Promise((resolve, reject) => {
@@ -55,7 +56,7 @@ export function opsRequest(
     });
     req.on("timeout", () => req.destroy(new Error("no answer in time")));
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
 }
 

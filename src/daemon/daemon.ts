@@ -127,6 +127,7 @@ export async function startDaemon(
     const alerts = () => alerting?.alerts ?? null;
     const opsDeps = { live, logger, health: health.health, alerts, mailFlow, store, queue: producer !== null };
     const stateDir = state.path;
+    const reports = { fingerprint: (m: Buffer) => pool.fingerprint(m), learnQueue: producer?.queue ?? null, state };
     const ops = await startOps({
       ...opsDeps,
       stateDir,
@@ -134,6 +135,7 @@ export async function startDaemon(
       console: consoleStores,
       hold: () => hold.status(),
       ...(c.policy.holdMode === "quarantine" ? { held: hold.actions } : {}),
+      reports,
     });
     if (ops) stops.push(() => ops.stop());
     const spoolDirectory = state.subdir("alert-spool");

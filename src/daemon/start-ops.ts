@@ -1,6 +1,6 @@
 /**
- * The ops server unit of `floodgate run`: `/metrics`, `/healthz`, `/readyz`, `/status` and the shadow switch over the
- * daemon's memory, so it answers whatever Redis does: the readiness checks and the status read the last probe and
+ * The ops server unit of `floodgate run`: `/metrics`, `/healthz`, `/readyz`, `/status`, the shadow switch and the
+ * reports (`POST /report`, src/policy/report.ts) over the daemon's memory, so it answers whatever Redis does: the readiness checks and the status read the last probe and
  * samples, and the parts that need Redis (the top campaigns) fail on their own and are named in `errors`.
  */
 import type { Registry } from "prom-client";
@@ -17,6 +17,10 @@ import type { MailFlow } from "../ops/mail-flow.js";
 import type { HoldStatus, QueueStatus } from "../ops/status.js";
 import type { CampaignStore } from "../reputation/types.js";
 import type { Logger } from "../util/logger.js";
+import type { Queue } from "bullmq";
+import { applyReport, type ReportDeps } from "../policy/report.js";
+import { daemonReporterToken } from "../ops/reporter-token.js";
+import type { StateDir } from "../state/state-dir.js";
 
 export interface OpsUnitDeps {
   live: LiveConfig;
@@ -38,6 +42,12 @@ export interface OpsUnitDeps {
   held?: HeldCopies;
   /** The hold queue's part of `/status`. */
   hold?: () => Promise<HoldStatus>;
+  /** What `POST /report` needs: the daemon's fingerprint pool, the scan queue (learn jobs), the state directory. */
+  reports: {
+    fingerprint: ReportDeps["fingerprint"];
+    learnQueue: Queue | null;
+    state: StateDir;
+  };
 }
 
 export interface OpsUnit {
@@ -62,6 +72,13 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
     ...(queue ? { queue } : {}),
     ...(deps.held ? { held: deps.held } : {}),
   });
+  const reportDeps: ReportDeps = {
+    config: () => deps.live.current(),
+    fingerprint: deps.reports.fingerprint,
+    store: deps.store,
+    queue: deps.reports.learnQueue,
+    logger: deps.logger,
+  };
   const ops = await startOpsServer({
     ...(consoleDeps ? { console: consoleRoutes(consoleDeps) } : {}),
     config: c,
@@ -70,6 +87,9 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
     live: deps.live,
     logger: deps.logger,
     readiness: readinessFromChecks(health.readinessChecks()),
+    reporterToken: daemonReporterToken(c.reports, deps.reports.state),
+    reportLimits: { captureBytes: c.milter.messageCaptureBytes, maxBytes: c.milter.maxPacketBytes },
+    report: (request) => applyReport(request, reportDeps),
     status: {
       ...(queue ? { queue } : {}),
       alerts: () => deps.alerts()?.firing() ?? [],

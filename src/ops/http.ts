@@ -1,9 +1,10 @@
 /**
  * The ops HTTP server on the metrics port: `/metrics` (Prometheus text), `/healthz` (the process answers),
  * `/readyz` (200 when every readiness check passes, else 503 with the checks), `/status` (the JSON behind
- * `floodgate status`) and `POST /shadow?on=1|0`, the admin switch for shadow mode. Every request that is not a GET
- * or a HEAD passes the admin guard first (admin-guard.ts: a local peer, a Host that is not a rebound name, no foreign
- * origin, the admin token); without an admin token configured, none is served. It listens on `metrics.host`
+ * `floodgate status`), `POST /shadow?on=1|0`, the admin switch for shadow mode, and `POST /report`, a person's report
+ * on a message (report-route.ts). Every request that is not a GET or a HEAD passes the admin guard first
+ * (admin-guard.ts: a local peer, a Host that is not a rebound name, no foreign origin, the admin token); without an
+ * admin token configured, none is served. `POST /report` alone also takes the report-only token instead. It listens on `metrics.host`
  * (loopback by default), and also on the unix socket `metrics.socket` when set, and never touches the mail path.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -16,7 +17,9 @@ import type { Logger } from "../util/logger.js";
 import { adminGuard, type AdminRefusal } from "./admin-guard.js";
 import type { ConsoleRoutes } from "./console/router.js";
 import type { Readiness } from "./readiness.js";
+import { reportRoute, type ReportRole, type RouteAnswer } from "./report-route.js";
 import { buildStatus, type StatusProviders } from "./status.js";
+import { UnreportableMessageError, type ReportAnswer, type ReportRequest } from "../policy/report.js";
 
 export interface OpsServerOptions {
   /** `metrics.host`, `metrics.port` (0: a free port), `metrics.socket` and `metrics.allowedHosts` are used. */
@@ -34,6 +37,12 @@ export interface OpsServerOptions {
   console?: ConsoleRoutes;
   /** The readiness function's bound. @defaultValue 2000 */
   readinessTimeoutMs?: number;
+  /** Enables `POST /report`: applies one report (src/policy/report.ts). */
+  report?: (request: ReportRequest) => Promise<ReportAnswer>;
+  /** The report-only token, accepted by `POST /report` alone. */
+  reporterToken?: string;
+  /** The body `POST /report` keeps (the part end of message captures) and the most it reads. */
+  reportLimits?: { captureBytes: number; maxBytes: number };
 }
 
 /** A running ops server. */
@@ -53,6 +62,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const guard = options.adminToken
     ? adminGuard({ token: options.adminToken, allowedHosts: metrics.allowedHosts })
     : (): AdminRefusal => ({ status: 403, error: "no admin token is configured: state-changing requests are off" });
+  const reporterGuard = options.reporterToken
+    ? adminGuard({ token: options.reporterToken, allowedHosts: metrics.allowedHosts })
+    : null;
   const lastRefusal = { at: 0 };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
@@ -68,8 +80,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     const readOnly = method === "GET" || method === "HEAD";
     // The console checks its own requests: a session cookie instead of the token, and the same local-request rules.
     if (options.console && (await options.console.handle(req, res, url))) return;
+    let role: ReportRole = "operator";
     if (!readOnly) {
-      const refused = guard(req);
+      let refused = guard(req);
+      if (refused?.status === 401 && url.pathname === "/report" && reporterGuard && !reporterGuard(req))
+        [refused, role] = [null, "reporter"];
       if (refused) return refuse(req, res, url, refused);
     }
     switch (url.pathname) {
@@ -93,6 +108,13 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       }
       case "/shadow":
         return shadow(req, res, url, method);
+      case "/report": {
+        if (method !== "POST") return methodNotAllowed(res, "POST");
+        if (!options.report) return send(res, 501, { error: "reports are not available here" });
+        const limits = options.reportLimits ?? { captureBytes: 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
+        const answer = await reportRoute(req, url, role, limits, options.report).catch(reportFailure);
+        return send(res, answer.status, answer.body);
+      }
       default:
         return send(res, 404, {
           error: "not found",
@@ -102,6 +124,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
             "/readyz",
             "/status",
             "/shadow",
+            "/report",
             ...(options.console ? ["/console/"] : []),
           ],
         });
@@ -187,6 +210,12 @@ async function closeServer(server: Server): Promise<void> {
   server.close();
   server.closeAllConnections();
   await closed;
+}
+
+/** A report that failed: a message that cannot be fingerprinted is the caller's (422), anything else ours. */
+function reportFailure(err: unknown): RouteAnswer {
+  if (err instanceof UnreportableMessageError) return { status: 422, body: { error: err.message } };
+  throw err;
 }
 
 function parseSwitch(value: string | null): boolean | null {

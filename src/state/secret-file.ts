@@ -25,9 +25,10 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 /**
  * Whose file it is: `own`, one Floodgate wrote (this process's user owns it; a mode found wider is tightened back to
  * 0600), or `operator`, one an operator made and configured (this user or root owns it; group read is their choice,
- * read by others is refused; its mode is never changed).
+ * read by others is refused; its mode is never changed), or `shared`, one given to this user's group by its owner
+ * (any owner; read by others is refused; its mode is never changed): the report-only token the mail system reads.
  */
-export type PrivateFileKind = "own" | "operator";
+export type PrivateFileKind = "own" | "operator" | "shared";
 
 /**
  * Read a private file whole, trimmed of surrounding white space. Refuses a symbolic link, a non-regular file, a file
@@ -47,12 +48,11 @@ export function readPrivateFile(path: string, kind: PrivateFileKind = "own"): st
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw new Error(`${path} is not a plain file`);
     const uid = process.geteuid?.() ?? stats.uid;
-    if (stats.uid !== uid && !(kind === "operator" && stats.uid === 0)) {
+    if (stats.uid !== uid && kind !== "shared" && !(kind === "operator" && stats.uid === 0)) {
       throw new Error(`${path} belongs to uid ${stats.uid}, not to this process (uid ${uid})`);
     }
     const mode = (stats.mode & 0o777).toString(8);
-    if (kind === "operator" && (stats.mode & 0o007) !== 0)
-      throw new Error(`${path} is readable by others (mode ${mode})`);
+    if (kind !== "own" && (stats.mode & 0o007) !== 0) throw new Error(`${path} is readable by others (mode ${mode})`);
     if (kind === "own" && (stats.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
     return readFileSync(fd, "utf8").trim();
   } finally {

@@ -163,12 +163,12 @@ void describe("campaigns command", () => {
     assert.equal(lines.length, 3);
     assert.match(
       lines[0] as string,
-      /^ID\s+STATE\s+COPIES\s+RCPTS\s+SENDERS\s+IPS\s+TOTAL\s+MERGED\s+FIRST SEEN\s+LAST SEEN\s+SUBJECT$/,
+      /^ID\s+STATE\s+BY\s+SCORE\s+COPIES\s+RCPTS\s+SENDERS\s+IPS\s+TOTAL\s+MERGED\s+FIRST SEEN\s+LAST SEEN\s+SUBJECT$/,
     );
-    assert.match(lines[1] as string, /^bbbbbbbbbbbb\s+new\s+9\s/);
+    assert.match(lines[1] as string, /^bbbbbbbbbbbb\s+new\s+none\s+-\s+9\s/);
     assert.match(
       lines[2] as string,
-      /^aaaaaaaaaaaa\s+bulk\s+5\s.*\s3\s+2026-11-28T05:00:00Z\s+2026-11-28T06:00:00Z\s+Big sale$/,
+      /^aaaaaaaaaaaa\s+bulk\s+none\s+-\s+5\s.*\s3\s+2026-11-28T05:00:00Z\s+2026-11-28T06:00:00Z\s+Big sale$/,
     );
   });
   void test("JSON", async () => {
@@ -193,6 +193,26 @@ void describe("campaigns command", () => {
     const t = formatCampaignTable([view("aaaaaaaaaaaa", { copies: 1234 })]);
     const [head, row] = t.split("\n") as [string, string];
     assert.equal(head.indexOf("STATE"), row.indexOf("new"));
+  });
+  void test("the table says who judged each campaign and the scanner's score over its threshold", () => {
+    const verdict = { scanner: "spamd", score: 14.23, threshold: 5, rules: ["BAYES_99"], at: 1 };
+    const t = formatCampaignTable([
+      view("aaaaaaaaaaaa", { state: "spam", verdict: { ...verdict, verdict: "spam" } }),
+      view("bbbbbbbbbbbb", { state: "bulk", verdict: { ...verdict, verdict: "unsure", scanner: "builtin", score: 1 } }),
+      view("cccccccccccc", {
+        state: "ham",
+        decision: { label: "ham", how: "pin", by: "operator:ann", why: "newsletter", at: 1 },
+      }),
+    ]);
+    const [head, spam, unsure, pinned] = t.split("\n") as [string, string, string, string];
+    const by = head.indexOf("BY");
+    const score = head.indexOf("SCORE");
+    assert.equal(spam.slice(by).split(/ +/)[0], "spamd");
+    assert.equal(spam.slice(score).split(/ +/)[0], "14.2/5");
+    assert.equal(unsure.slice(by).split(/ +/)[0], "none", "an unsure verdict judges nothing");
+    assert.equal(unsure.slice(score).split(/ +/)[0], "1/5");
+    assert.equal(pinned.slice(by).split(/ +/)[0], "pin");
+    assert.equal(pinned.slice(score).split(/ +/)[0], "-");
   });
 });
 
