@@ -67,8 +67,9 @@ describe("Redis down with a second thing wrong", () => {
         redis: { url: redis.url },
         policy: { failMode: "tempfail" },
         worker: { processes: 0 },
-        // The misconfiguration: no message can be fingerprinted within a millisecond, waiting included.
-        fingerprint: { taskTimeoutMs: 1 },
+        // The misconfiguration: the full MIME parser within a millisecond, waiting included. A warm thread with the
+        // fast extractor can fingerprint a short message in under a millisecond; mailparser cannot.
+        fingerprint: { taskTimeoutMs: 1, parser: "mailparser" },
         alerts: {
           evaluateIntervalMs: 250,
           webhooks: [{ url: hook.url, backoffMs: 100 }],
