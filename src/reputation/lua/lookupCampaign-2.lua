@@ -16,6 +16,7 @@
 
   Output: the campaign view (includes/campaignView.lua) as it stands, this copy not counted; or nil.
 ]]
+--- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
 --- @include "includes/findCampaign"
 --- @include "includes/matchWithoutWriting"

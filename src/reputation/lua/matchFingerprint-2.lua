@@ -16,6 +16,7 @@
   Output: { id, how it was found ("minhash", "direct", "previous"), the ids of every campaign the values matched
   (an observation would merge them) }, or nil when nothing matches.
 ]]
+--- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
 --- @include "includes/findCampaign"
 --- @include "includes/matchWithoutWriting"

@@ -40,6 +40,7 @@
   already the campaign's are renewed once per bucket. The values of a campaign seen once live singleMs, the rest
   (and the exact key) ttl, or as long as a block holds.
 ]]
+--- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
 --- @include "includes/findCampaign"
 --- @include "includes/personDecision"
@@ -55,28 +56,15 @@ local ttl = tonumber(ARGV[4])
 local share = tonumber(ARGV[5])
 local bulk = { copies = tonumber(ARGV[6]), recipients = tonumber(ARGV[7]), senders = tonumber(ARGV[8]) }
 local digest, subject, sender, clientIp = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local limit = {}
-for n in string.gmatch(ARGV[13], "%S+") do
-  limit[#limit + 1] = tonumber(n)
-end
-local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs = unpack(limit)
+local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs = unpack(readNumbers(ARGV[13]))
 local prefix = ARGV[14]
 
-local at = 15
-local function list()
-  local n = tonumber(ARGV[at])
-  local out = {}
-  for i = 1, n do
-    out[i] = ARGV[at + i]
-  end
-  at = at + n + 1
-  return out
-end
-local minhash = list()
-local previous = list()
-local previousDigest = ARGV[at]
-at = at + 1
-local recipients = list()
+local lists = countedLists(15)
+local minhash = lists.next()
+local previous = lists.next()
+local previousDigest = ARGV[lists.at()]
+lists.skip(1)
+local recipients = lists.next()
 
 local bucketMs = math.floor(windowMs / buckets)
 local bucket = math.floor(now / bucketMs)

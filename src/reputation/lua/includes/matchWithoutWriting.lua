@@ -1,7 +1,7 @@
 --[[
   Shared by match and lookup: the campaign a fingerprint matches, without counting or merging anything, by the rule
-  observe applies (the values, then the exact key, then the previous version's keys). Needs includes/resolveCampaign
-  and includes/findCampaign.
+  observe applies (the values, then the exact key, then the previous version's keys). Needs includes/resolveCampaign,
+  includes/findCampaign and includes/readArgs.
 
   matchWithoutWriting(base, directKey, from) -> id, how it was found ("minhash", "direct", "previous"), the ids of
   every campaign the values matched (an observation would merge them); nil when nothing matches.
@@ -15,25 +15,13 @@
 ]]
 local function matchWithoutWriting(base, directKey, from)
   local share = tonumber(ARGV[from])
-  local limit = {}
-  for n in string.gmatch(ARGV[from + 1], "%S+") do
-    limit[#limit + 1] = tonumber(n)
-  end
+  local limit = readNumbers(ARGV[from + 1])
   local minVotes, owners, previousVotes = limit[1], limit[2], limit[5]
   local prefix = ARGV[from + 2]
-  local at = from + 3
-  local function list()
-    local n = tonumber(ARGV[at])
-    local out = {}
-    for i = 1, n do
-      out[i] = ARGV[at + i]
-    end
-    at = at + n + 1
-    return out
-  end
-  local minhash = list()
-  local previous = list()
-  local previousDigest = ARGV[at]
+  local lists = countedLists(from + 3)
+  local minhash = lists.next()
+  local previous = lists.next()
+  local previousDigest = ARGV[lists.at()]
 
   local cache = {}
   local candidates = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache)
