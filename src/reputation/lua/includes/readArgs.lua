@@ -10,7 +10,7 @@ local function readNumbers(text)
   return out
 end
 
---- A reader of counted lists starting at ARGV[from]; reader() returns the next list, reader.at() the next index.
+--- A reader of counted lists starting at ARGV[from]: next() returns the next list, at() the next index, skip(n) passes n.
 local function countedLists(from)
   local at = from
   local reader = {}
