@@ -117,8 +117,9 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
     daemon,
     cpu: () => {
       const out: Record<string, number> = {};
+      // A Postfix whose master cannot be found has no figure, rather than a zero that reads as "free".
       const master = masterPid(postfix);
-      out.postfix = master === null ? 0 : treeCpuMs(master);
+      if (master !== null) out.postfix = treeCpuMs(master);
       if (milterPid !== null) out.milter = processCpuMs(milterPid);
       if (daemon || target?.name === "floodgate-ts-noop") {
         const t = daemonThreadsCpu(milterPid!, THREAD_NAMES.fingerprint);
