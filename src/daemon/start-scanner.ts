@@ -5,7 +5,8 @@
  * the scan jobs do (they queue until the worker processes start). When spamd cannot start, the start log says why
  * and the worker processes go on with the next scanners, the built-in rules at the least.
  */
-import { isPrivateSpamd, type Config } from "../config/schema.js";
+import { isPrivateSpamd } from "../config/scanner-schema.js";
+import type { Config } from "../config/schema.js";
 import { PRIVATE_SPAMD_ENV } from "../queue/scan-processor.js";
 import { spawnScanWorkers, type ScanWorkerProcesses } from "../queue/worker-processes.js";
 import { createScanners } from "../scanners/index.js";

@@ -2,7 +2,7 @@
  * The scanners a worker process runs, built from `config.scanWorker.scanners`, and the rule that runs them:
  * in order, the first that answers wins; when none answers the scan fails (and the job is retried).
  */
-import { isPrivateSpamd, type ScannerConfig } from "../config/schema.js";
+import { isPrivateSpamd, type ScannerConfig } from "../config/scanner-schema.js";
 import { createBuiltinScanner } from "./builtin.js";
 import { createClamdScanner } from "./clamd.js";
 import { createRspamdScanner } from "./rspamd.js";

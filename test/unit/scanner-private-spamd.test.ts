@@ -7,7 +7,8 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { parseConfigText } from "../../src/config/load.js";
-import { defaultConfig, isPrivateSpamd } from "../../src/config/schema.js";
+import { isPrivateSpamd } from "../../src/config/scanner-schema.js";
+import { defaultConfig } from "../../src/config/schema.js";
 import { privateSpamdSocketOf, PRIVATE_SPAMD_ENV } from "../../src/queue/scan-processor.js";
 import { createScanners } from "../../src/scanners/index.js";
 import { privateSpamdArgs, privateSpamdSocket } from "../../src/scanners/private-spamd.js";

@@ -1,0 +1,39 @@
+/**
+ * The `fingerprint` section: the thread pool that fingerprints messages and what it reads of each.
+ */
+import { z } from "zod";
+import { count, ms } from "./schema-fields.js";
+
+export const fingerprintSchema = z
+  .object({
+    /** Threads in the pool; 0 means one per core. @defaultValue 0 */
+    threads: count(0, 0, 64),
+    /** Messages waiting for a thread before new ones are refused (skipped: pool-full). @defaultValue 256 */
+    maxQueue: count(256, 1),
+    /** Messages a free thread takes in one task when several waited (1: one per task). @defaultValue 8 */
+    batchMax: count(8, 1, 64),
+    /** Bytes to parse in one batch at most, KiB: every message of a batch gets its result when the whole batch is
+     * done, so a large message runs alone rather than holding small ones behind it. A message larger than this
+     * still runs, on its own. @defaultValue 32 */
+    batchKiB: count(32, 1, 65536),
+    /** A message not fingerprinted by then, waiting included, yields skipped: timeout. @defaultValue 1500 */
+    taskTimeoutMs: ms(1500),
+    /** Only the first this many KiB of a message are parsed. @defaultValue 256 */
+    parseKiB: count(256, 1, 65536),
+    /** Heap limit of each thread, MiB. @defaultValue 128 */
+    threadHeapMb: count(128, 16, 4096),
+    /** Fewer words than this: only the exact digest is used. @defaultValue 64 */
+    minWords: count(64, 1),
+    /** Attachments at least this large get a digest. @defaultValue 1024 */
+    attachmentMinBytes: count(1024, 1),
+    /** Compute the previous fingerprint version's keys too, so that campaigns blocked or given a verdict before an
+     * upgrade keep matching until they expire (src/fingerprint/previous-version.ts). Turn it off once
+     * floodgate_campaign_matches_total{by="previous"} has stayed at 0 for the campaign ttl (or the longest block made
+     * before the upgrade, if longer): it costs about one tenth of a fingerprint. @defaultValue true */
+    previousVersion: z.boolean().default(true),
+    /** MIME extractor of the threads: "fast" (mailsplit + a tag stripper, src/fingerprint/extract.ts) or
+     * "mailparser" (simpleParser, the slower reference). Fingerprints of the two differ for some HTML mail,
+     * so changing it splits campaigns already stored. @defaultValue "fast" */
+    parser: z.enum(["fast", "mailparser"]).default("fast"),
+  })
+  .strict();
