@@ -47,7 +47,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
     process.stderr.write(`floodgate: the configuration is not valid:\n${formatConfigErrors(loaded.errors)}\n`);
     return 2;
   }
-  const logger = createLogger(loaded.config.log.level);
+  const logger = createLogger(loaded.config.log.level, "floodgate", { buffered: true });
   for (const warning of loaded.warnings) logger.warn({ path: options.configPath }, warning);
   const metrics = createMetrics();
   const live = new LiveConfig(loaded.config, { path: options.configPath, env, logger, metrics });
@@ -148,6 +148,8 @@ export async function startDaemon(
       metrics,
     });
     stops.push(() => alerting?.stop());
+    // What startup logged is written before the MTA (or a test) can connect.
+    logger.flush();
     const engine = await startEngine({ config, policy, logger, metrics, mailFlow }, stops);
     stops.push(live.watchSignal("SIGHUP"));
     logger.info(
@@ -162,6 +164,7 @@ export async function startDaemon(
       },
       "floodgate running",
     );
+    logger.flush();
     return { milter: engine.server, redisUrl: redis.url, metricsPort: ops?.port ?? null, stop: () => stops.stopAll() };
   } catch (error) {
     await stops.stopAll();

@@ -6,7 +6,9 @@
  *
  * Off the mail path: `offer` never waits and never throws. It samples at most `perCampaignPerMinute` copies of a
  * campaign per minute in this process (an in-memory count over at most MAX_TRACKED campaigns), and writes them on
- * its own Redis connection in one pipeline; a failed write is dropped (a sample is no evidence, only a view).
+ * its own Redis connection, the samples of FLUSH_MS (at most MAX_PENDING of them) in one pipeline: most messages are
+ * new campaigns, each sampled, and a write of its own per message cost the main thread a round trip each. A failed
+ * write is dropped (a sample is no evidence, only a view), and so are the samples still waiting when the process ends.
  * Lists are sorted sets scored by when a value was last seen, cut to the newest `maxValues` at each write, so each
  * write is bounded whatever the campaign's size. Debian's Redis has no RedisBloom; none is needed for this.
  */
@@ -55,6 +57,10 @@ export function noSamples(): CampaignSamples {
 
 /** Campaigns whose per-minute sample count is tracked in memory at most. */
 const MAX_TRACKED = 10_000;
+/** The longest a sample waits to be written with the next ones. */
+const FLUSH_MS = 100;
+/** Samples written in one pipeline at most: this many waiting are written at once. */
+const MAX_PENDING = 64;
 
 const LISTS = ["subjects", "linkDomains", "attachments", "senderDomains", "clientNetworks"] as const;
 type ListName = (typeof LISTS)[number];
@@ -89,6 +95,9 @@ export class SampleStore {
   readonly #keys: ReturnType<typeof campaignKeys>;
   /** campaign id → [minute, copies sampled in it] */
   readonly #recent = new Map<string, [number, number]>();
+  /** Samples taken and not yet written. */
+  #pending: Array<{ offer: SampleOffer; settings: SampleSettings; now: number }> = [];
+  #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -108,7 +117,23 @@ export class SampleStore {
     if (!s.enabled || !CAMPAIGN_ID.test(offer.campaignId)) return;
     const now = offer.now ?? Date.now();
     if (!this.#take(offer.campaignId, Math.floor(now / 60_000), s.perCampaignPerMinute)) return;
-    this.#write(offer, s, now).catch(() => undefined);
+    this.#pending.push({ offer, settings: s, now });
+    if (this.#pending.length >= MAX_PENDING) this.#flush();
+    else if (this.#flushTimer === null) {
+      this.#flushTimer = setTimeout(() => this.#flush(), FLUSH_MS);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Write the waiting samples in one pipeline. */
+  #flush(): void {
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    const pending = this.#pending;
+    this.#pending = [];
+    const pipeline = this.redis.pipeline();
+    for (const { offer, settings, now } of pending) this.#write(pipeline, offer, settings, now);
+    pipeline.exec().catch(() => undefined);
   }
 
   /** Count one sample against the campaign's quota of the minute; false when the quota is spent. */
@@ -128,7 +153,12 @@ export class SampleStore {
     return true;
   }
 
-  async #write(offer: SampleOffer, s: SampleSettings, now: number): Promise<void> {
+  #write(
+    pipeline: ReturnType<(Redis | Cluster)["pipeline"]>,
+    offer: SampleOffer,
+    s: SampleSettings,
+    now: number,
+  ): void {
     const id = offer.campaignId;
     const fp = offer.fingerprint;
     const values: Record<ListName, string[]> = {
@@ -139,7 +169,6 @@ export class SampleStore {
       clientNetworks: offer.clientIp ? [clientNetwork(offer.clientIp)] : [],
     };
     const ttl = s.retentionSeconds;
-    const pipeline = this.redis.pipeline();
     const message = offer.message.subarray(0, s.maxMessageBytes);
     pipeline.set(this.#key(id, "msg"), message, "EX", ttl, "NX");
     pipeline.set(this.#key(id, "msgAt"), String(now), "EX", ttl, "NX");
@@ -151,7 +180,6 @@ export class SampleStore {
       }
       pipeline.expire(key, ttl);
     }
-    await pipeline.exec();
   }
 
   /** What is kept of a campaign (an empty sample when nothing is). */

@@ -74,6 +74,18 @@ export interface SessionCoreOptions {
 
 type Handler = (signal: AbortSignal) => Verdict | Promise<Verdict>;
 
+/**
+ * Session ids: a random prefix drawn once per process, then a counter, 12 hex digits in all. Unique within a process
+ * and unlikely to repeat across restarts, without asking the system for random bytes on every connection (Postfix
+ * opens one per SMTP session).
+ */
+const SESSION_ID_PREFIX = randomBytes(3).toString("hex");
+let sessionCount = 0;
+function nextSessionId(): string {
+  sessionCount = (sessionCount + 1) % 0x1000000;
+  return SESSION_ID_PREFIX + sessionCount.toString(16).padStart(6, "0");
+}
+
 class TransactionState implements Transaction {
   recipients: EnvelopeAddress[] = [];
   skipReasons: string[] = [];
@@ -94,7 +106,7 @@ class TransactionState implements Transaction {
 
 /** One session as the policy sees it, and the policy driven through it. */
 export class SessionCore implements SessionContext {
-  readonly id = randomBytes(6).toString("hex");
+  readonly id = nextSessionId();
   readonly engine: SessionContext["engine"];
   readonly store = new Map<string, unknown>();
   private connectInfo: ConnectInfo | null = null;
