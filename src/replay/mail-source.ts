@@ -1,7 +1,14 @@
 /**
  * The messages `floodgate replay` reads: a Maildir (its `cur/` and `new/`), an mbox file, or a folder of message
- * files (.eml), each with the date it was sent (its Date header) and the envelope the MTA would have seen, taken
- * from its header (Return-Path, else From; To, Cc and Delivered-To), since a stored message keeps no envelope.
+ * files (.eml), each with the time it arrived and the envelope the MTA would have seen, taken from its header
+ * (Return-Path, else From; To, Cc and Delivered-To), since a stored message keeps no envelope.
+ *
+ * The time is the one the daemon would have counted the message at: the date the receiving MTA wrote on the topmost
+ * Received field. The Date field is the sender's own clock, and senders' clocks are wrong often enough to matter
+ * (the corpus has years 0102, 1980 and 2020): a copy dated decades off would be replayed first or last, its campaign
+ * forgotten by the ttl in between, and counted as a campaign of its own where the daemon counted it with the others.
+ * Only a message without a Received field that parses (one never sent through an MTA: a Sent folder, a generated
+ * test message) is placed by its Date.
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +18,7 @@ import { readMessages, type SourcedMessage } from "../lab/mail-folder.js";
 export interface ReplayMessage {
   file: string;
   bytes: Buffer;
-  /** Unix ms of its Date header; null when it has none that parses. */
+  /** Unix ms it arrived (its topmost Received field, else its Date field); null when neither parses. */
   date: number | null;
   sender: string;
   recipients: string[];
@@ -53,18 +60,40 @@ export function addresses(value: string): string[] {
   return out;
 }
 
-/** A Date value without its trailing comment (`… +0000 (UTC)`), which Date.parse does not take. */
+/** A date-time value without its trailing comment (`… +0000 (UTC)`), which Date.parse does not take. */
 function withoutComment(value: string): string {
   const trimmed = value.trim();
   const open = trimmed.lastIndexOf("(");
   return trimmed.endsWith(")") && open > 0 ? trimmed.slice(0, open).trim() : trimmed;
 }
 
+/** The year of an RFC 5322 date-time (`[day-name,] day month year time zone`). */
+const DATE_YEAR = /^((?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+)(\d{2,4})(?=\s)/;
+
+/**
+ * Unix ms of an RFC 5322 date-time, or null. A year below 1000 (three digits, or zero-padded to four: a clock that
+ * printed its years since 1900) is 1900 plus it, as RFC 5322 section 4.3 reads three-digit years; Date.parse reads
+ * two-digit years as that section does.
+ */
+export function parseDateTime(value: string): number | null {
+  const text = withoutComment(value).replace(DATE_YEAR, (_, head: string, year: string) =>
+    year.length > 2 && Number(year) < 1000 ? `${head}${1900 + Number(year)}` : `${head}${year}`,
+  );
+  const parsed = Date.parse(text);
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+/** When a message arrived: the date after the last `;` of its topmost Received field, else its Date field. */
+export function arrivalTime(fields: Map<string, string[]>): number | null {
+  const received = fields.get("received")?.[0];
+  const stamped = received?.includes(";") ? parseDateTime(received.slice(received.lastIndexOf(";") + 1)) : null;
+  return stamped ?? parseDateTime(fields.get("date")?.[0] ?? "");
+}
+
 /** The date and envelope of a raw message. */
 export function describe(source: SourcedMessage): ReplayMessage {
   const fields = headerFields(source.bytes);
   const first = (name: string) => fields.get(name)?.[0] ?? "";
-  const parsed = Date.parse(withoutComment(first("date")));
   const sender = addresses(first("return-path"))[0] ?? addresses(first("from"))[0] ?? "";
   const recipients = [
     ...new Set(["to", "cc", "delivered-to"].flatMap((n) => (fields.get(n) ?? []).flatMap(addresses))),
@@ -72,7 +101,7 @@ export function describe(source: SourcedMessage): ReplayMessage {
   return {
     file: source.file,
     bytes: source.bytes,
-    date: Number.isFinite(parsed) ? parsed : null,
+    date: arrivalTime(fields),
     sender,
     recipients: recipients.slice(0, MAX_RECIPIENTS),
   };
@@ -95,8 +124,8 @@ export function readReplayMessages(path: string, limit: number): ReplayMessage[]
 }
 
 /**
- * The messages in date order (stable: equal dates keep the order found). A message without a date takes the date
- * of the message found before it, so it stays next to its neighbours.
+ * The messages in order of arrival (stable: equal times keep the order found). A message without a time takes the
+ * time of the message found before it, so it stays next to its neighbours.
  */
 export function inDateOrder(messages: readonly ReplayMessage[]): { ordered: ReplayMessage[]; undated: number } {
   let last = 0;

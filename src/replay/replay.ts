@@ -1,7 +1,8 @@
 /**
  * `floodgate replay PATH`: a site's own mail through fingerprinting and the campaign logic, as the daemon would have
  * seen it, before thresholds go live. Every message is fingerprinted by the same thread pool, counted in the same
- * store (the same Lua scripts) at the time of its Date header, in date order, and decided by the same decision table,
+ * store (the same Lua scripts) at the time it arrived (./mail-source.ts: its topmost Received field, else its Date
+ * field), in that order, and decided by the same decision table,
  * in a throwaway Redis: a private redis-server started for the replay, or a given one under a prefix of its own
  * that is deleted after. Time is the messages' time: the counting window slides with it, and a campaign unseen for
  * `campaigns.ttlSeconds` of message time is forgotten (its keys deleted before the next copy), as Redis's expiry
@@ -42,7 +43,7 @@ export interface ReplayReport {
   source: string;
   kind: "maildir" | "mbox" | "folder";
   messages: number;
-  /** Messages without a Date header that parses (placed after the message found before them). */
+  /** Messages without a Received or Date field that parses (placed after the message found before them). */
   undated: number;
   /** Messages no fingerprint could be made of. */
   unparsed: number;

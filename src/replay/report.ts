@@ -4,8 +4,8 @@ import type { ReplayReport } from "./replay.js";
 export function formatReplay(r: ReplayReport, options: { all: boolean }): string {
   const t = r.thresholds;
   const lines = [
-    `replayed ${r.messages} messages from ${r.source} (${r.kind}), in date order` +
-      (r.undated > 0 ? `; ${r.undated} without a readable Date placed after the message before them` : ""),
+    `replayed ${r.messages} messages from ${r.source} (${r.kind}), in order of arrival` +
+      (r.undated > 0 ? `; ${r.undated} without a readable Received or Date placed after the message before them` : ""),
     `thresholds: bulk at ${t.bulk.copies} copies, ${t.bulk.recipients} recipients or ${t.bulk.senders} senders within ` +
       `${t.windowSeconds} s; a campaign forgotten after ${t.ttlSeconds} s unseen` +
       (t.votes === null ? "" : `; ${t.votes} MinHash votes to join`),

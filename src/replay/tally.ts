@@ -10,7 +10,7 @@ import type { ReplayMessage } from "./mail-source.js";
 /** One message's fate. */
 export interface ReplayedMessage {
   file: string;
-  /** ISO time of its Date header (or of the message before it when it has none). */
+  /** ISO time it arrived (mail-source.ts), or of the message before it when that cannot be read. */
   date: string;
   /** The campaign (`id`, or `id#n` for its n-th life); null when no fingerprint could be made. */
   campaign: string | null;
