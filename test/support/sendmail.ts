@@ -15,6 +15,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -25,6 +26,7 @@ import { promisify } from "node:util";
 import { projectRoot } from "../../src/util/paths.js";
 import { freePort, waitForPort } from "../../src/util/tcp-port.js";
 import { waitForSmtpBanner } from "../../src/lab/smtp.js";
+import { readSinkDir, type DeliveredMessage } from "../../src/lab/maildir.js";
 
 const run = promisify(execFile);
 
@@ -53,6 +55,8 @@ export interface SendmailLab {
   readonly smtpPort: number;
   /** Where the smart host (smtp-sink on 127.0.0.2) dumps every relayed message. */
   readonly sinkDir: string;
+  /** The messages relayed so far: smtp-sink's dumps, but none it is still writing. */
+  relayed(): DeliveredMessage[];
   /** Sendmail's stderr and the queue files left (there is no syslog), for failure messages. */
   diagnostics(): string;
   /** The command that lists this instance's queue (`mailq`), with the host name and libraries it needs. */
@@ -164,7 +168,12 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
     `hostname ${HOSTNAME} && LD_LIBRARY_PATH=${LIB_DIR} exec ${bin} -C ${join(dir, "lab.cf")} "$@"`,
     "sendmail",
   ];
-  return { dir, smtpPort, sinkDir, diagnostics, queueCommand, sendmailCommand, queueDir: queue, stop };
+  const relayed = () => {
+    // smtp-sink keeps a dump open until the transaction ends: a file it holds may be cut anywhere.
+    const writing = openFiles(sink.pid);
+    return readSinkDir(sinkDir).filter((m) => !writing.has(m.file));
+  };
+  return { dir, smtpPort, sinkDir, relayed, diagnostics, queueCommand, sendmailCommand, queueDir: queue, stop };
 }
 
 /** The .mc: real-mta-lab.md's essentials, then the users' snippet with the lab's milter and timeouts. */
@@ -207,6 +216,21 @@ function labMc(dir: string, smtpPort: number, sinkPort: number, options: Sendmai
     "MAILER(`smtp')dnl",
     "",
   ].join("\n");
+}
+
+/** The files process `pid` holds open (none when it is gone). */
+function openFiles(pid: number | undefined): Set<string> {
+  const fdDir = `/proc/${pid}/fd`;
+  const files = new Set<string>();
+  if (pid === undefined || !existsSync(fdDir)) return files;
+  for (const fd of readdirSync(fdDir)) {
+    try {
+      files.add(readlinkSync(join(fdDir, fd)));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return files;
 }
 
 /** SIGTERM a child (its whole process group when it leads one), SIGKILL after 5 s. */

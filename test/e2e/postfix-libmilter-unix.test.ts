@@ -1,7 +1,0 @@
-/**
- * End to end through a real Postfix 3.7 against the libmilter engine (issue 7 "Proven by"), on a unix socket: the
- * cases of postfix.suite.ts. libmilter runs once per process, so the TCP run is in postfix-libmilter.test.ts.
- */
-import { definePostfixSuite } from "./postfix.suite.js";
-
-definePostfixSuite("libmilter", ["unix"]);
