@@ -3,7 +3,7 @@ NODE ?= node
 # V8 flags of the floodgate processes (src/util/node-flags.ts says why; the command's shebang has the same).
 NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32
 
-.PHONY: help build native console run test test-unit test-integration test-e2e lint bench soak evasion clean deps
+.PHONY: help build native console run test test-unit test-integration test-e2e lint bench soak evasion verdicts clean deps
 
 help:
 	@echo "make run     install what is missing, build, run Floodgate on embedded defaults"
@@ -11,6 +11,7 @@ help:
 	@echo "make bench   run the benchmark harness"
 	@echo "make soak    100,000 hostile messages through floodgate run and a sample through Postfix"
 	@echo "make evasion the full evasion suite (112 campaigns; make test runs 42)"
+	@echo "make verdicts reports that stop campaigns on make run defaults, and spamd's cost in a flood"
 
 # dist/ is rebuilt whole, so a moved or deleted source leaves no stale module behind.
 build: native
@@ -59,6 +60,12 @@ bench:
 soak:
 	scripts/install-deps.sh test
 	$(NODE) dist/benchmarks/hostile-soak.js $(ARGS)
+
+# Verdicts on `make run` defaults through Postfix, and the flood's latency with spamd (benchmarks/verdicts.ts);
+# ARGS="--campaigns N --copies N --ham N --rounds N --no-floors --no-latency".
+verdicts:
+	scripts/install-deps.sh test
+	$(NODE) dist/benchmarks/verdicts.js $(ARGS)
 
 clean:
 	rm -rf dist

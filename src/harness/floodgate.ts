@@ -5,7 +5,7 @@
  * `/metrics` (backlog, scan jobs queued).
  */
 import { randomBytes } from "node:crypto";
-import { openSync, closeSync, writeFileSync, existsSync } from "node:fs";
+import { openSync, closeSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../util/tcp-port.js";
 import { DAEMON_NODE_FLAGS } from "../util/node-flags.js";
@@ -45,6 +45,18 @@ export async function scanBacklogDrained(d: FloodgateDaemon, timeoutMs: number):
   return false;
 }
 
+/** The scanners a daemon's scan worker process scans with, from its start log ("scanning with spamd, builtin"). */
+export async function scanningWith(logPath: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
+    const found = /"msg":"(?:[^"]*: )?scanning with ([^"]+)"/.exec(log)?.[1];
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`the daemon did not start scanning within ${timeoutMs} ms:\n${log}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Whether `floodgate run` is built (the daemon entry exists). */
 export function daemonAvailable(): boolean {
   return existsSync(join(distRoot, "src/cli/main.js")) && existsSync(join(distRoot, "src/daemon/daemon.js"));
@@ -65,7 +77,8 @@ export function sumMetric(text: string, name: string): number | null {
 
 /** Start the daemon; `logPath` receives its stderr. */
 export async function startFloodgate(options: {
-  redisUrl: string;
+  /** The Redis to use; null: the daemon's private one in its state directory, as `make run` starts it. */
+  redisUrl: string | null;
   overrides?: ConfigOverrides;
   dir: string;
   name: string;
@@ -77,7 +90,7 @@ export async function startFloodgate(options: {
   const base: ConfigOverrides = {
     state: { dir: join(options.dir, `${options.name}.state`) },
     milter: { listen: [`inet:127.0.0.1:${port}`] },
-    redis: { url: options.redisUrl },
+    ...(options.redisUrl === null ? {} : { redis: { url: options.redisUrl } }),
     metrics: { enabled: true, host: "127.0.0.1", port: metricsPort },
     alerts: { enabled: false },
     log: { level: "info" },
@@ -101,8 +114,7 @@ export async function startFloodgate(options: {
         configPath,
         "--listen",
         `inet:127.0.0.1:${port}`,
-        "--redis",
-        options.redisUrl,
+        ...(options.redisUrl === null ? [] : ["--redis", options.redisUrl]),
       ],
       port,
       { what: "floodgate run", timeoutMs: 60_000, stdio: ["ignore", logFd, logFd] },

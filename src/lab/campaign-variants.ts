@@ -31,6 +31,8 @@ export type VariantLayout = "plain" | "alternative" | "html";
 /** One personalised copy of a campaign. */
 export interface CampaignVariant {
   message: Buffer;
+  /** The From address (and envelope sender) of this copy. */
+  sender: string;
   recipient: { name: string; address: string };
   encoding: VariantEncoding;
   layout: VariantLayout;
@@ -47,6 +49,9 @@ export interface VariantOptions {
   extras?: boolean;
   /** A spammer's trick applied to every copy on top of the personalisation (./evasion.ts). */
   evasion?: Evasion;
+  /** Distinct senders the copies come from in turn (a botnet's or a snowshoe spammer's addresses: the base's
+   * local part numbered, at its domain); 1 sends every copy from the base's address. @defaultValue 1 */
+  senders?: number;
 }
 
 /** One paragraph of a copy: text (in every layout), or HTML that only the HTML rendering carries. */
@@ -91,7 +96,9 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join("");
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join("");
   const variants: CampaignVariant[] = [];
+  const senders = options.senders ?? 1;
   for (let i = 0; i < count; i++) {
+    const sender = senders > 1 ? numberedSender(base.from, i % senders) : base.from;
     const first = pick(FIRST);
     const last = pick(LAST);
     const address = `${ascii(first)}.${ascii(last)}${i}@${pick(DOMAINS)}`.toLowerCase();
@@ -116,7 +123,7 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     const width = pick([64, 72, 76, 998]);
     const date = new Date(Date.UTC(2026, 0, 5, 9, 0, 0) + i * 37_000 + Math.floor(random() * 30_000));
     const headers = [
-      `From: ${base.from}`,
+      `From: ${sender}`,
       `To: ${first} ${last} <${address}>`,
       `Subject: ${encodeHeader(base.subject)}`,
       `Date: ${date.toUTCString().replace("GMT", "+0000")}`,
@@ -125,9 +132,15 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     ];
     const body = renderBody(text, toHtml(paragraphs), layout, encoding, width, hex(12));
     const message = Buffer.from([...headers, ...body].join("\r\n") + "\r\n", "utf8");
-    variants.push({ message, recipient: { name: `${first} ${last}`, address }, encoding, layout });
+    variants.push({ message, sender, recipient: { name: `${first} ${last}`, address }, encoding, layout });
   }
   return variants;
+}
+
+/** The `n`-th of a sender's numbered addresses: `offers@bulk.example` → `offers7@bulk.example`. */
+function numberedSender(address: string, n: number): string {
+  const at = address.lastIndexOf("@");
+  return at < 0 ? `${address}${n}` : `${address.slice(0, at)}${n}${address.slice(at)}`;
 }
 
 function ascii(name: string): string {

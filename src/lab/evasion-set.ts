@@ -49,7 +49,8 @@ const LONG_MIN_WORDS = 90;
 const LONG_MAX_WORDS = 1500;
 const URL = /\bhttps?:\/\/[^\s<>"'()[\]{}]+/gi;
 
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
+/** `items` in a seeded random order. */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -76,7 +77,7 @@ function shortBase(base: CampaignBase, url: string): CampaignBase {
 }
 
 /** A spam message's campaign base, the first link of its text, and its length class. */
-interface Base {
+export interface Base {
   base: CampaignBase;
   url: string | null;
   long: boolean;
@@ -105,7 +106,7 @@ function fiveWordSequences(text: string): Set<string> {
  * campaign (a word changed, a paragraph added): a base sharing NEAR_DUPLICATE_SHARE of its 5-word sequences with
  * those before it is left out, so that the set's campaigns are distinct and a merge of two of them is an error.
  */
-async function spamBases(spam: readonly CorpusMessage[]): Promise<Base[]> {
+export async function distinctSpamBases(spam: readonly CorpusMessage[]): Promise<Base[]> {
   const bases: Base[] = [];
   const seen = new Set<string>();
   for (const message of spam) {
@@ -159,7 +160,7 @@ function plan(bases: readonly Base[], perTechnique: number): Plan[] {
  * that are not in the set, each text salting one campaign only (./evasion.ts saltPools). */
 export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMessage[]> {
   const random = seededRandom(options.seed);
-  const plans = plan(await spamBases(shuffled(loadSpam(), random)), options.campaignsPerTechnique);
+  const plans = plan(await distinctSpamBases(shuffled(loadSpam(), random)), options.campaignsPerTechnique);
   const allHam = shuffled(loadHam(), random);
   const ham = distinctHam(allHam, options.ham);
   const inSet = new Set(ham.map((m) => m.bytes));

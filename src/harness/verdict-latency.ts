@@ -1,0 +1,112 @@
+/**
+ * Whether a real scanner's cost stays off the mail path: the flood scenario of `floodgate bench` (the corpus mix at
+ * `rate` plus one personalised campaign at 10×, open loop, src/harness/suite.ts's schedule) against `floodgate run`
+ * on its defaults (private Redis, private spamd, one scan worker process) and against the same with the built-in
+ * rules as its only scanner, in interleaved rounds (odd rounds built-in first, even rounds spamd first), a fresh
+ * daemon each time, the same arrivals for both. Each daemon is measured once its scan worker process scans (spamd
+ * compiles its rules first) and the warm-up's scans are done, so the run holds the flood's scans and nothing else.
+ */
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { scanBacklogDrained, scanningWith, startFloodgate, type ConfigOverrides } from "./floodgate.js";
+import { runLoad, type LoadResult } from "./load.js";
+import { campaignFlood, corpusMix, warmUpMessages } from "./messages.js";
+import { progress } from "./output.js";
+import { scenarioSchedule } from "./suite.js";
+
+/** The two systems compared. */
+export const LATENCY_SYSTEMS = ["builtin", "spamd"] as const;
+export type LatencySystem = (typeof LATENCY_SYSTEMS)[number];
+
+const OVERRIDES: Record<LatencySystem, ConfigOverrides> = {
+  builtin: { scanWorker: { scanners: [{ type: "builtin" }] } },
+  spamd: {},
+};
+
+export interface VerdictLatencyOptions {
+  rounds: number;
+  /** Normal messages per second (the campaign adds 10×). */
+  rate: number;
+  durationSec: number;
+  seed: number;
+  /** Where the daemons' configurations and logs go. */
+  dir: string;
+}
+
+/** One run of one system. */
+export interface LatencyRun {
+  system: LatencySystem;
+  round: number;
+  scanners: string;
+  load: LoadResult;
+  /** Scan jobs queued during the run. */
+  scanJobs: number | null;
+}
+
+/** The rounds, every run in the order it ran. */
+export async function runVerdictLatency(options: VerdictLatencyOptions): Promise<LatencyRun[]> {
+  const mix = corpusMix({ ham: 600, spam: 200, seed: options.seed });
+  const floodCount = Math.ceil(options.rate * 10 * options.durationSec * 1.1) + 10;
+  const flood = await campaignFlood(floodCount, { seed: options.seed });
+  const schedule = scenarioSchedule(
+    "flood",
+    { rate: options.rate, durationSec: options.durationSec, arrivals: "poisson", seed: options.seed },
+    mix,
+    flood,
+  );
+  const runs: LatencyRun[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const order = round % 2 === 1 ? LATENCY_SYSTEMS : [...LATENCY_SYSTEMS].reverse();
+    for (const system of order) {
+      progress(`latency: round ${round}, ${system}: ${schedule.length} messages over ${options.durationSec}s`);
+      runs.push(await runOnce(system, round, schedule, options.dir));
+    }
+  }
+  return runs;
+}
+
+async function runOnce(
+  system: LatencySystem,
+  round: number,
+  schedule: ReturnType<typeof scenarioSchedule>,
+  dir: string,
+): Promise<LatencyRun> {
+  // The private spamd runs as its own user, who must pass through to its directory in the state directory.
+  const parent = mkdtempSync(join(tmpdir(), "fg-latency-"));
+  chmodSync(parent, 0o711);
+  const name = `latency-${system}-${round}`;
+  const d = await startFloodgate({
+    redisUrl: null,
+    dir,
+    name,
+    overrides: { ...OVERRIDES[system], state: { dir: join(parent, "state") }, alerts: { enabled: false } },
+  });
+  try {
+    const scanners = await scanningWith(join(dir, `${name}.daemon.log`), 180_000);
+    await runLoad({
+      mode: "closed",
+      label: `${name} warm-up`,
+      target: d.spec,
+      concurrency: 10,
+      messages: warmUpMessages(),
+      maxMessages: 600,
+      durationMs: 3000,
+    });
+    if (!(await scanBacklogDrained(d, 120_000))) progress(`latency: ${name}: the warm-up's scans did not drain`);
+    const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
+    const load = await runLoad({
+      mode: "open",
+      label: name,
+      target: d.spec,
+      schedule,
+      maxSessions: 100,
+      drainMs: 20_000,
+    });
+    const queued1 = await d.metric("floodgate_scan_jobs_queued_total");
+    return { system, round, scanners, load, scanJobs: queued1 === null ? null : queued1 - queued0 };
+  } finally {
+    await d.stop();
+    rmSync(parent, { recursive: true, force: true });
+  }
+}
