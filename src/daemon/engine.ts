@@ -1,6 +1,7 @@
 /**
  * The daemon's milter engine: the one `milter.engine` picks, listening with the policy, its sessions and the message
- * capture budget counted in the metrics, and its messages in the mail-flow watchdog.
+ * capture budget counted in the metrics, its messages in the mail-flow watchdog, and the event loop's delay measured
+ * for the end-of-message deadline (src/session/loop-lag.ts).
  */
 import type { Config } from "../config/schema.js";
 import type { EngineObserver, MilterEngine, MilterServer } from "../engine/engine.js";
@@ -8,6 +9,7 @@ import { selectEngine } from "../engine/select-engine.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { MailFlow } from "../ops/mail-flow.js";
 import { captureBudget } from "../session/capture-budget.js";
+import { eventLoopLag } from "../session/loop-lag.js";
 import type { Logger } from "../util/logger.js";
 import type { MilterPolicy } from "../vocabulary/policy-api.js";
 import type { StopStack } from "./stops.js";
@@ -32,6 +34,8 @@ export async function startEngine(
     held: (bytes) => metrics.captureBytes.set(bytes),
     cut: () => metrics.captureBudgetCutsTotal.inc(),
   });
+  eventLoopLag.start();
+  stops.push(() => eventLoopLag.stop());
   const milter = await engine.start({
     listen: config().milter.listen,
     policy: deps.policy,

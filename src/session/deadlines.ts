@@ -3,6 +3,10 @@
  * `milter.eomDeadlineMs`), the policy's deadline inside the end-of-message one (a little shorter, so the policy answers
  * with its own fail mode and precise reason before the engine's generic eom-deadline), and the libmilter shim's safety
  * timeout in C (a little longer, for when JavaScript does not answer at all).
+ *
+ * `milter.eomDeadlineMs` is when the answer must have left, so the engine's own timer is set before it: by a reserve,
+ * and by how late the event loop has lately fired its timers (./loop-lag.ts), up to half the deadline. A timer fires
+ * only when the loop comes round; on a busy or crowded host that can be hundreds of milliseconds after it was due.
  */
 import { DeadlineError, type Deadline } from "../vocabulary/deadline.js";
 
@@ -19,7 +23,10 @@ export const SAFETY_MARGIN_MS = 1000;
 export interface StageBudgets {
   /** A stage before end of message: the policy's handler must answer within it. */
   commandMs: number;
-  /** End of message: the engine applies `milter.deadlineFailMode` with reason eom-deadline after it. */
+  /**
+   * End of message: the engine applies `milter.deadlineFailMode` with reason eom-deadline after it, so that even a
+   * timer that fires late answers within `milter.eomDeadlineMs`.
+   */
   eomMs: number;
   /** The policy's deadline at end of message (the Deadline it is handed). */
   policyEomMs: number;
@@ -28,20 +35,36 @@ export interface StageBudgets {
   shimEomMs: number;
 }
 
-/** The budgets for these settings. */
-export function stageBudgets(settings: DeadlineSettings): StageBudgets {
+/**
+ * The budgets for these settings, when the event loop has lately been up to `loopLagMs` late with its timers.
+ */
+export function stageBudgets(settings: DeadlineSettings, loopLagMs = 0): StageBudgets {
+  const reserve = reserveMs(settings.eomDeadlineMs);
+  const eomMs = settings.eomDeadlineMs - lateTimerMarginMs(settings.eomDeadlineMs, loopLagMs);
   return {
     commandMs: settings.commandDeadlineMs,
-    eomMs: settings.eomDeadlineMs,
-    policyEomMs: settings.eomDeadlineMs - reserveMs(settings.eomDeadlineMs),
+    eomMs,
+    policyEomMs: Math.max(0, eomMs - reserve),
     shimCommandMs: settings.commandDeadlineMs + SAFETY_MARGIN_MS,
     shimEomMs: settings.eomDeadlineMs + SAFETY_MARGIN_MS,
   };
 }
 
-/** Milliseconds kept back from the engine's deadline: a tenth, at least 20 and at most 100. */
+/**
+ * Milliseconds kept back between the policy's deadline and the engine's, and between the engine's and
+ * `milter.eomDeadlineMs`: a tenth, at least 20 and at most 100.
+ */
 export function reserveMs(deadlineMs: number): number {
   return Math.max(20, Math.min(100, Math.floor(deadlineMs / 10)));
+}
+
+/**
+ * How much earlier than `deadlineMs` the engine's timer is set: the reserve plus the loop's recent lateness, at most
+ * half the deadline (the policy keeps the other half; on a loop later than that, answers can be late).
+ */
+export function lateTimerMarginMs(deadlineMs: number, loopLagMs: number): number {
+  const wanted = reserveMs(deadlineMs) + Math.max(0, Math.ceil(loopLagMs));
+  return Math.min(wanted, Math.floor(deadlineMs / 2));
 }
 
 /** A deadline the engine started, stopped when the policy has answered. */

@@ -12,6 +12,7 @@ import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
 import { captureBudget } from "./capture-budget.js";
 import { MessageCapture } from "./message-capture.js";
 import { stageBudgets, startDeadline } from "./deadlines.js";
+import { eventLoopLag, type LoopLagSource } from "./loop-lag.js";
 import { labelModifications, OwnHeaderCount } from "./labels.js";
 import { negotiatedModifications } from "./modifications.js";
 import type { CapturedMessage, ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
@@ -70,6 +71,8 @@ export interface SessionCoreOptions {
   macro: (name: string) => string | undefined;
   /** Fields the per-message summary log line carries after `session`. */
   summaryFields?: Record<string, unknown>;
+  /** How late the event loop's timers have lately been (./loop-lag.ts). @defaultValue eventLoopLag */
+  loopLag?: LoopLagSource;
 }
 
 type Handler = (signal: AbortSignal) => Verdict | Promise<Verdict>;
@@ -250,18 +253,29 @@ export class SessionCore implements SessionContext {
   /**
    * SMFIC_BODYEOB: the last body chunk (may be empty), then the policy's decision within the end-of-message deadline,
    * delivered once with its modifications. `progress`, when given, is called every `progressIntervalMs` meanwhile.
+   * `receivedAt` (performance.now()) is when the engine read the command, when earlier than now: the MTA's clock
+   * started when it sent it, so the deadline counts from the earliest moment known.
    */
-  async onEndOfMessage(lastChunk: Buffer, deliver: DeliverEndOfMessage, progress?: () => void): Promise<void> {
+  async onEndOfMessage(
+    lastChunk: Buffer,
+    deliver: DeliverEndOfMessage,
+    progress?: () => void,
+    receivedAt?: number,
+  ): Promise<void> {
     const txn = this.currentTransaction();
+    const started = Math.min(receivedAt ?? Infinity, performance.now());
     if (lastChunk.length > 0) txn.capture.addBody(lastChunk);
     const settings = this.settings();
-    const started = performance.now();
     const message = txn.capture.finish();
     const timer = progress ? setInterval(progress, settings.progressIntervalMs) : undefined;
     let outcome: StageOutcome<EndOfMessageResult>;
     try {
-      const budgets = stageBudgets(settings);
-      outcome = await runWithDeadline((s) => this.policyEndOfMessage(message, budgets.policyEomMs, s), budgets.eomMs);
+      const budgets = stageBudgets(settings, (this.options.loopLag ?? eventLoopLag).recentMaxMs());
+      const spent = performance.now() - started;
+      outcome = await runWithDeadline(
+        (s) => this.policyEndOfMessage(message, budgets.policyEomMs - spent, s),
+        budgets.eomMs - spent,
+      );
     } finally {
       clearInterval(timer);
     }

@@ -22,6 +22,7 @@ function coreFor(
   policy: MilterPolicy,
   overrides: Partial<SessionSettings> = {},
   summaryFields?: Record<string, unknown>,
+  loopLagMs = 0,
 ) {
   const settings = { ...defaultConfig().milter, ...overrides };
   const logs: Array<Record<string, unknown>> = [];
@@ -31,18 +32,26 @@ function coreFor(
   );
   const failModes: string[] = [];
   const decided: string[] = [];
+  const decidedSeconds: number[] = [];
   const macros = new Map([["i", "Q123"]]);
   const core = new SessionCore({
     engine: "typescript",
     policy,
     settings: () => settings,
     logger,
-    observer: { failMode: (reason) => failModes.push(reason), messageDecided: (verdict) => decided.push(verdict) },
+    observer: {
+      failMode: (reason) => failModes.push(reason),
+      messageDecided: (verdict, seconds) => {
+        decided.push(verdict);
+        decidedSeconds.push(seconds);
+      },
+    },
     macro: (name) => macros.get(name),
     summaryFields,
+    loopLag: { recentMaxMs: () => loopLagMs },
   });
   core.negotiated(C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS | C.SMFIF_CHGBODY, 0);
-  return { core, logs, failModes, decided };
+  return { core, logs, failModes, decided, decidedSeconds };
 }
 
 void describe("modifications", () => {
@@ -223,5 +232,39 @@ void describe("session core", () => {
         ],
       ],
     ]);
+  });
+
+  void test("a policy that never answers: the answer leaves before milter.eomDeadlineMs though the loop is late", async () => {
+    // The loop has lately fired its timers up to 800 ms late, and is busy for 200 ms when the engine's timer is due:
+    // the engine's deadline is set that much earlier, so its answer (eom-deadline) still leaves within the deadline.
+    const eomDeadlineMs = 2000;
+    const policy: MilterPolicy = { ...noopPolicy(), endOfMessage: () => new Promise(() => undefined) };
+    const { core, failModes, decidedSeconds } = coreFor(policy, { eomDeadlineMs }, undefined, 800);
+    await core.onMail(SENDER, null);
+    const busy = setTimeout(() => {
+      const until = performance.now() + 200;
+      while (performance.now() < until);
+    }, eomDeadlineMs / 2);
+    const statuses: string[] = [];
+    await core.onEndOfMessage(Buffer.alloc(0), (_v, mods) =>
+      statuses.push(...mods.map((m) => ("value" in m ? m.value : ""))),
+    );
+    clearTimeout(busy);
+    assert.deepEqual(failModes, ["eom-deadline"]);
+    assert.deepEqual(statuses, ["skipped; reason=eom-deadline"]);
+    assert.ok(decidedSeconds[0]! < eomDeadlineMs / 1000, `answered after ${decidedSeconds[0]} s`);
+  });
+
+  void test("the deadline counts from when the engine read the end of message, not from when it got to it", async () => {
+    const eomDeadlineMs = 2000;
+    const policy: MilterPolicy = { ...noopPolicy(), endOfMessage: () => new Promise(() => undefined) };
+    const { core, failModes, decidedSeconds } = coreFor(policy, { eomDeadlineMs });
+    await core.onMail(SENDER, null);
+    // Read 1.2 s ago, behind frames of other commands: 0.8 s of the deadline are left.
+    const readAt = performance.now() - 1200;
+    await core.onEndOfMessage(Buffer.alloc(0), () => undefined, undefined, readAt);
+    assert.deepEqual(failModes, ["eom-deadline"]);
+    assert.ok(decidedSeconds[0]! >= 1.2, `counted from the read: ${decidedSeconds[0]} s`);
+    assert.ok(decidedSeconds[0]! < eomDeadlineMs / 1000, `answered after ${decidedSeconds[0]} s`);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { reserveMs, stageBudgets, startDeadline } from "../../src/session/deadlines.js";
+import { lateTimerMarginMs, reserveMs, stageBudgets, startDeadline } from "../../src/session/deadlines.js";
 import { DeadlineError } from "../../src/vocabulary/deadline.js";
 
 void describe("deadline", () => {
@@ -44,13 +44,26 @@ void describe("deadline", () => {
     assert.equal(reserveMs(500), 50);
     assert.equal(reserveMs(100), 20);
   });
-  void test("the policy ends before the engine, the shim a second after it", () => {
+  void test("the policy ends before the engine, the engine before milter.eomDeadlineMs, the shim a second after it", () => {
     assert.deepEqual(stageBudgets({ commandDeadlineMs: 500, eomDeadlineMs: 2000 }), {
       commandMs: 500,
-      eomMs: 2000,
-      policyEomMs: 1900,
+      eomMs: 1900,
+      policyEomMs: 1800,
       shimCommandMs: 1500,
       shimEomMs: 3000,
     });
+  });
+  void test("the engine's deadline is earlier by the loop's recent lateness, by half the deadline at most", () => {
+    const settings = { commandDeadlineMs: 500, eomDeadlineMs: 2000 };
+    const at = (lagMs: number) => {
+      const { eomMs, policyEomMs } = stageBudgets(settings, lagMs);
+      return [eomMs, policyEomMs];
+    };
+    assert.deepEqual(at(0), [1900, 1800]);
+    assert.deepEqual(at(250.2), [1649, 1549]);
+    assert.deepEqual(at(900), [1000, 900]);
+    assert.deepEqual(at(60_000), [1000, 900]);
+    assert.equal(lateTimerMarginMs(30, 0), 15);
+    assert.deepEqual(stageBudgets({ commandDeadlineMs: 30, eomDeadlineMs: 30 }).policyEomMs, 0);
   });
 });

@@ -4,7 +4,7 @@
  * commands out of order: milter-protocol.md §1.3, §1.12), strict on the wire (a malformed packet closes this session
  * with a warning), and it never breaks a no-reply promise (§1.5). Transport-agnostic: bytes in, bytes out.
  */
-import { codeName, SMFIC_MACRO, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../../milter/constants.js";
+import { codeName, SMFIC_BODYEOB, SMFIC_MACRO, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../../milter/constants.js";
 import { CommandError, parseCommand, type Command } from "../../milter/commands.js";
 import { FrameDecoder, type Frame } from "../../milter/decoder.js";
 import { MacroStore } from "../../milter/macros.js";
@@ -66,6 +66,8 @@ export class MilterSession {
   private readonly decoder: FrameDecoder;
   private negotiated: Negotiated | null = null;
   private readonly queue: Frame[] = [];
+  /** When each end of message in the queue was read, oldest first: its deadline counts from then. */
+  private readonly endOfMessageReadAt: number[] = [];
   private busy = false;
   /** The session handed the event loop back with frames still queued; a later turn goes on with them. */
   private yielded = false;
@@ -108,7 +110,10 @@ export class MilterSession {
       this.fail(new ProtocolError(frames.kind, `packet length ${detail}`));
       return;
     }
-    for (const frame of frames) this.queue.push(frame);
+    for (const frame of frames) {
+      if (frame.code === SMFIC_BODYEOB) this.endOfMessageReadAt.push(performance.now());
+      this.queue.push(frame);
+    }
     this.pump();
   }
 
@@ -117,6 +122,7 @@ export class MilterSession {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.endOfMessageReadAt.length = 0;
     this.core.onClose();
   }
 
@@ -233,6 +239,7 @@ export class MilterSession {
           command.chunk,
           (verdict, modifications) => this.writeEndOfMessage(verdict, modifications),
           () => this.write(encodeResponse.progress()),
+          this.endOfMessageReadAt.shift(),
         );
       case "unknown":
         return core.onUnknown(this.respond("unknown"));

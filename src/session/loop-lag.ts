@@ -1,0 +1,70 @@
+/**
+ * How late the event loop has lately run its timers: the end-of-message deadline is a timer on this loop, and a timer
+ * due while the loop is busy (or while the process waits for a CPU on a crowded host) fires only when the loop comes
+ * round. The session sets its own deadline that much earlier (./deadlines.ts), so that its answer still reaches the
+ * MTA within `milter.eomDeadlineMs` when its timer fires late.
+ *
+ * Measured with perf_hooks.monitorEventLoopDelay (a libuv timer in C++, no JavaScript per sample): the longest delay
+ * of each window of WINDOW_MS, kept for the last WINDOWS windows.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+
+/** What a session reads: the event loop's longest recent delay. */
+export interface LoopLagSource {
+  /** The longest delay of a timer over the last several seconds, in ms (0 when not measured). */
+  recentMaxMs(): number;
+}
+
+/** Length of one window of the measure, in ms. */
+const WINDOW_MS = 1000;
+/** Windows remembered: a delay counts for this many windows after it was seen. */
+const WINDOWS = 10;
+/** The sampling timer's resolution, in ms. */
+const RESOLUTION_MS = 10;
+
+/** The event loop's delay, measured while started. */
+export class LoopLag implements LoopLagSource {
+  #histogram: IntervalHistogram | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  /** The longest delay of each of the last windows, in ms, newest last. */
+  readonly #windows: number[] = [];
+
+  /** Start measuring (again: a second call does nothing). */
+  start(): void {
+    if (this.#histogram) return;
+    const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    histogram.enable();
+    this.#histogram = histogram;
+    this.#timer = setInterval(() => this.#closeWindow(), WINDOW_MS);
+    this.#timer.unref();
+  }
+
+  /** Stop measuring and forget what was measured. */
+  stop(): void {
+    this.#histogram?.disable();
+    this.#histogram = null;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#windows.length = 0;
+  }
+
+  recentMaxMs(): number {
+    const current = this.#histogram ? delayMs(this.#histogram) : 0;
+    return Math.max(current, ...this.#windows);
+  }
+
+  #closeWindow(): void {
+    if (!this.#histogram) return;
+    this.#windows.push(delayMs(this.#histogram));
+    if (this.#windows.length > WINDOWS) this.#windows.shift();
+    this.#histogram.reset();
+  }
+}
+
+/** The histogram's longest delay in ms; its max is in ns, and 0 until a sample came in. */
+function delayMs(histogram: IntervalHistogram): number {
+  return histogram.count > 0 ? histogram.max / 1e6 : 0;
+}
+
+/** The event loop's delay of this process; the daemon starts it with its milter engine. */
+export const eventLoopLag = new LoopLag();
