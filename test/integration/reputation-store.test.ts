@@ -9,7 +9,8 @@ import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
-import { createCampaignStore, MAX_OBSERVED_RECIPIENTS, type RedisCampaignStore } from "../../src/reputation/store.js";
+import { MAX_OBSERVED_RECIPIENTS } from "../../src/reputation/observe-args.js";
+import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 

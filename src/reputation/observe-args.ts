@@ -1,0 +1,75 @@
+/**
+ * The arguments of the scripts that match a fingerprint (observeMessage-3.lua, lookupCampaign-2.lua,
+ * matchFingerprint-2.lua): the store's limits, a fingerprint's keys and values, and the envelope cleaned and capped,
+ * so that one observation's arguments stay bounded whatever a sender writes.
+ */
+import type { Config } from "../config/schema.js";
+import { MIN_VOTES } from "../fingerprint/minhash.js";
+import { PREVIOUS_VOTES } from "../fingerprint/previous-version.js";
+import type { Fingerprint } from "../fingerprint/types.js";
+import type { CampaignKeys } from "./keys.js";
+
+/** Campaigns a MinHash value's key names at most; a value held by this many is common text (a list's footer, a
+ * template) and counts for none. */
+export const VALUE_OWNERS = 8;
+/** Values one campaign claims at most (eight copies' worth): salted copies bring new values with every copy, and
+ * the campaign's own text is claimed by its first copies. */
+export const MAX_CLAIMS = 1024;
+/** Campaigns one copy merges at most. */
+export const MAX_MERGES = 4;
+/** A campaign seen once keeps its MinHash values this many windows (a second copy gives them the campaign ttl):
+ * most messages are seen once, and their values are most of the store. */
+export const SINGLE_WINDOWS = 2;
+
+/**
+ * Distinct recipients of one message sent to Redis at most (the first ones): they count towards the campaign's
+ * distinct recipients, so a message to more counts as this many. Far above any bulk threshold, and it keeps one
+ * observation's arguments bounded whatever the envelope (Sendmail sets no recipient limit by default).
+ */
+export const MAX_OBSERVED_RECIPIENTS = 10_000;
+
+/** The store's limits in one argument (observeMessage-3.lua ARGV[13]). */
+export function limitsArg(c: Config["campaigns"]): string {
+  return [
+    MIN_VOTES,
+    VALUE_OWNERS,
+    MAX_CLAIMS,
+    MAX_MERGES,
+    PREVIOUS_VOTES,
+    SINGLE_WINDOWS * c.windowSeconds * 1000,
+  ].join(" ");
+}
+
+/** The script arguments of a fingerprint's keys: the values' key prefix and values, the previous version's
+ * values and exact digest. */
+export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
+  const values = fp.minhash ?? [];
+  const previous = fp.previous?.minhash ?? [];
+  return [
+    keys.valuePrefix(fp.version),
+    String(values.length),
+    ...values.map(String),
+    String(previous.length),
+    ...previous.map((v) => String(v >>> 0)),
+    fp.previous?.direct ?? "",
+  ];
+}
+
+/** The first MAX_OBSERVED_RECIPIENTS distinct recipients, trimmed and lowercased. */
+export function distinctRecipients(recipients: readonly string[]): string[] {
+  const distinct = new Set<string>();
+  for (const recipient of recipients) {
+    if (distinct.size >= MAX_OBSERVED_RECIPIENTS) break;
+    const address = recipient.trim().toLowerCase();
+    if (address !== "") distinct.add(address);
+  }
+  return [...distinct];
+}
+
+/** A subject on one line, at most 200 characters. */
+export function cleanSubject(subject: string): string {
+  return subject
+    .replace(/[\r\n\t]+/g, " ")
+    .trim()
+    .slice(0, 200);
+}
