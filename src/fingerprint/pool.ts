@@ -9,27 +9,22 @@
  * hand-off (a thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once.
  * A batch every message of which has timed out or lost its caller is left to finish (its results dropped): every
  * step of a task is linear in the bytes parsed and capped, so it ends soon, while replacing its thread costs a
- * restart (the task module loaded again, its code cold). Aborting such batches at once made the pool fall further
- * behind the more it was loaded: the hostile-mail soak at 100 sessions had 44-51 % of its messages skipped as
- * timeouts with the aborts, none without, and a third more throughput. Only a batch still running `hangMs` after its
- * last caller left is taken for a hang: it is aborted and its thread replaced. A batch whose thread dies is run
- * again one message per task, so only the message that kills a thread is skipped, as "thread-died". A thread's heap is limited (`threadHeapMb`), but Node does not guarantee that reaching the limit
- * ends only the thread (nodejs/node#47224): what really keeps a thread far below it is that every step of a
- * task is linear in the bytes parsed and caps its output (src/fingerprint/html-text.ts, extract.ts, normalise.ts).
+ * restart (the task module loaded again, its code cold), and aborting such batches at once makes a loaded pool fall
+ * further behind the more it is loaded (benchmarks/README.md, "Figures behind choices in the code"). Only a batch
+ * still running `hangMs` after its last caller left is taken for a hang: it is aborted and its thread replaced. A
+ * batch whose thread dies is run again one message per task, so only the message that kills a thread is skipped, as
+ * "thread-died". The threads themselves, their heap limit and what bounds their memory: ./pool-threads.ts.
  */
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
-import { distRoot } from "../util/paths.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";
+import { batchLimits, outcomeOf, shared, taskOptions } from "./pool-messages.js";
+import { errorMessage, failureReason, FINGERPRINT_TASK_FILE, startThreads } from "./pool-threads.js";
 import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { FingerprintOutcome, SkipReason } from "./types.js";
-
-/** The compiled piscina task entry. */
-export const FINGERPRINT_TASK_FILE = join(distRoot, "workers/fingerprint-task.js");
 
 /** A snapshot of the pool. */
 export interface PoolStats {
@@ -63,9 +58,6 @@ export interface PoolOptions {
 
 /** How long a batch nobody waits for may still run before its thread is replaced (at least 4 × taskTimeoutMs). */
 export const HANG_MS = 10_000;
-
-/** Heap bytes a parse may use per byte parsed, a generous estimate (decoded text, HTML-to-text, tokens). */
-const PARSE_HEAP_FACTOR = 64;
 
 /** One message from its call to its outcome. `alone`: its batch's thread died, so it runs in a task of its own. */
 interface Request extends Waiting {
@@ -109,32 +101,8 @@ export class FingerprintPool {
     this.#threads = config.threads > 0 ? config.threads : availableParallelism();
     this.#options = taskOptions(config);
     this.#queue = new BatchQueue(batchLimits(config));
-    this.#piscina = new Piscina<FingerprintBatch, FingerprintTaskResult[]>({
-      filename: options.taskFile ?? FINGERPRINT_TASK_FILE,
-      minThreads: this.#threads,
-      maxThreads: this.#threads,
-      concurrentTasksPerWorker: 1,
-      // A thread waits for its next task in its event loop, not in Atomics.wait: the main thread then signals each
-      // task once (the port's wake-up), not twice (the port's and Atomics.notify). Alternating runs at half of
-      // capacity: p99 22.4 against 24.2 ms (medians of ten, lower in 7 of 10 pairs), 20.1 against 22.6 and 20.1
-      // against 26.9 (medians of four and six).
-      atomics: "disabled",
-      resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb },
-      closeTimeout: Math.max(1000, config.taskTimeoutMs * 2),
-    });
+    this.#piscina = startThreads(config, this.#threads, options.taskFile ?? FINGERPRINT_TASK_FILE, logger);
     this.#piscina.on("workerCreate", () => this.#threadsStarted++);
-    // A thread that dies between tasks is replaced by piscina; without a listener the event would crash us.
-    this.#piscina.on("error", (err: unknown) => {
-      this.#logger?.warn({ err: errorMessage(err) }, "fingerprint thread failed between tasks; replaced");
-    });
-    // The heap limit is best effort: some allocations past it abort the whole process instead of the thread
-    // (nodejs/node#47224). parseKiB is what really bounds a thread's memory; warn when it leaves little margin.
-    if (config.parseKiB * 1024 * PARSE_HEAP_FACTOR > config.threadHeapMb * 1024 * 1024) {
-      this.#logger?.warn(
-        { parseKiB: config.parseKiB, threadHeapMb: config.threadHeapMb },
-        "fingerprint.parseKiB is large for fingerprint.threadHeapMb: a hostile message may exhaust a thread's heap",
-      );
-    }
     this.#updateGauges();
   }
 
@@ -289,16 +257,7 @@ export class FingerprintPool {
 
   /** Why a batch's thread ended without a result. */
   #classify(err: unknown): SkipReason {
-    const message = errorMessage(err);
-    if (this.#closed || message === "Terminating worker thread") return "pool-down";
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === "ERR_MODULE_NOT_FOUND" || message.startsWith("Cannot find module")) {
-      this.#logger?.error({ err: message }, "fingerprint task file cannot be loaded");
-      return "pool-down";
-    }
-    // The thread died on this message (heap limit, crash): piscina replaces it; the message gets no fingerprint.
-    this.#logger?.warn({ err: message, code }, "fingerprint thread died on a message; replaced");
-    return "thread-died";
+    return this.#closed ? "pool-down" : failureReason(err, this.#logger);
   }
 
   #count(outcome: FingerprintOutcome): FingerprintOutcome {
@@ -315,39 +274,4 @@ export class FingerprintPool {
     this.#metrics?.poolUtilization.set(this.#utilization());
     this.#metrics?.poolQueueLength.set(this.#queue.length);
   }
-}
-
-/** A thread's result for one message as an outcome; a message of which no fingerprint could be made is logged. */
-function outcomeOf(result: FingerprintTaskResult | undefined, logger: Logger | undefined): FingerprintOutcome {
-  if (result?.status === "ok") return { status: "ok", fingerprint: result.fingerprint };
-  logger?.warn({ err: result?.error ?? "no result" }, "no fingerprint could be made of a message");
-  return { status: "skipped", reason: "unparsed" };
-}
-
-/** The bytes as a view of a SharedArrayBuffer: the same memory when it already is one, else one copy. */
-function shared(message: Buffer): Uint8Array {
-  if (message.buffer instanceof SharedArrayBuffer) {
-    return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-  }
-  const view = new Uint8Array(new SharedArrayBuffer(message.byteLength));
-  view.set(message);
-  return view;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function taskOptions(config: Config["fingerprint"]): FingerprintBatch["options"] {
-  return {
-    parseBytes: config.parseKiB * 1024,
-    minWords: config.minWords,
-    previousVersion: config.previousVersion,
-    attachmentMinBytes: config.attachmentMinBytes,
-    parser: config.parser,
-  };
-}
-
-function batchLimits(config: Config["fingerprint"]): { batchMax: number; batchBytes: number } {
-  return { batchMax: config.batchMax, batchBytes: config.batchKiB * 1024 };
 }
