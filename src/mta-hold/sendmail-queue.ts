@@ -1,12 +1,17 @@
 /**
  * Sendmail's quarantine, as the helper drives it. A milter's SMFIR_QUARANTINE makes Sendmail (8.13 and later) keep the
  * message in its queue directory with the control file renamed from `qf<id>` to `hf<id>` (the reason in its `q`
- * line); queue runs skip it and `mailq -qQ` lists it. Sendmail has no delete command: releasing is `sendmail -Q
- * -qI<id>` (no reason: unquarantine, `hf` back to `qf`) then `sendmail -qI<id>` (deliver now); deleting removes the
- * quarantined control file and its data file. Only a flat queue directory is handled (no qf/df subdirectories).
+ * line); queue runs skip it and `mailq -qQ` lists it. Releasing is a queue run that selects the quarantined jobs
+ * (`-qQ`; without it a run sees only the others, and `-Q` finds nothing to unquarantine) of that id (`-qI<id>`) and
+ * unquarantines them (`-Q` without a reason: `hf` back to `qf`), then `sendmail -qI<id>` delivers it now. `-qI`
+ * matches a substring of the queue id, so an id is released only while no other quarantined job's id contains it
+ * (the helper acts only on ids Floodgate recorded); until then, as when Sendmail did not unquarantine it, the id gets
+ * no outcome: it stays held and recorded, and the next sweep asks again. Sendmail has no delete command: deleting
+ * removes the quarantined control file and its data file. Only a flat queue directory is handled (no qf/df
+ * subdirectories).
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { HoldQueue } from "./hold-queue.js";
@@ -26,6 +31,10 @@ export function sendmailQueue(options: SendmailQueueOptions): HoldQueue {
   const [bin, ...prefix] = options.command ?? ["/usr/sbin/sendmail"];
   const timeout = options.timeoutMs ?? 60_000;
   const held = (id: string) => join(options.queueDir, `hf${id}`);
+  const quarantinedIds = () =>
+    readdirSync(options.queueDir)
+      .filter((f) => f.startsWith("hf"))
+      .map((f) => f.slice(2));
   const sendmail = (...args: string[]) => run(bin as string, [...prefix, ...args], { timeout });
 
   return {
@@ -39,9 +48,11 @@ export function sendmailQueue(options: SendmailQueueOptions): HoldQueue {
           outcomes[id] = "gone";
           continue;
         }
-        await sendmail("-Q", `-qI${id}`);
-        outcomes[id] = existsSync(held(id)) ? "gone" : "released";
-        if (outcomes[id] === "released") await sendmail(`-qI${id}`).catch(() => undefined);
+        if (quarantinedIds().some((other) => other !== id && other.includes(id))) continue;
+        await sendmail("-Q", "-qQ", `-qI${id}`);
+        if (existsSync(held(id))) continue;
+        outcomes[id] = "released";
+        await sendmail(`-qI${id}`).catch(() => undefined);
       }
       return outcomes;
     },

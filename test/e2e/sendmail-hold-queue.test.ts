@@ -1,8 +1,11 @@
 /**
  * What Sendmail's quarantine supports, through the private Sendmail (`policy.holdMode: quarantine`): SMFIR_QUARANTINE
- * keeps the message in the queue directory as `hf<id>` (queue runs skip it, the reason in its `q` line); the
- * hold-queue helper deletes the quarantined files of a spam campaign (Sendmail has no delete command), keeping a
- * sample. Sendmail's queue ids are recorded at MAIL (real-mta-lab.md), and never reused.
+ * (milter-protocol.md 1.4) keeps the message in the queue directory as `hf<id>` (queue runs skip it, the reason in
+ * its `q` line); the hold-queue helper deletes the quarantined files of a spam campaign (Sendmail has no delete
+ * command), keeping a sample, and releases a ham campaign's with `sendmail -Q -qQ -qI<id>` (a run over the
+ * quarantined jobs of that id, unquarantining them) then delivers them with `sendmail -qI<id>`: the smart host
+ * receives exactly those, and the copies of another campaign still held stay quarantined. Sendmail's queue ids are
+ * recorded at MAIL (real-mta-lab.md), and never reused.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -131,5 +134,38 @@ describe("the hold queue through Sendmail (its quarantine)", () => {
       [],
     );
     assert.ok(await held.sample(campaign), "a sample is kept (the data file)");
+  });
+
+  test("a ham verdict releases the quarantined copies: the smart host receives exactly them", async () => {
+    const { campaign, heldIds } = await floodCampaign();
+    const other = await floodCampaign();
+    const everHeld = [...heldIds, ...other.heldIds];
+    assert.deepEqual(
+      delivered().filter((id) => everHeld.includes(id)),
+      [],
+      "nothing held was delivered before the verdict",
+    );
+    await verdict(campaign, "ham");
+    await pollUntil(
+      "the released copies at the smart host",
+      () => heldIds.every((id) => delivered().includes(id)),
+      90_000,
+    );
+    assert.deepEqual(
+      delivered()
+        .filter((id) => everHeld.includes(id))
+        .sort(),
+      heldIds,
+      "the smart host received exactly the released copies",
+    );
+    assert.deepEqual(
+      quarantined().filter((id) => heldIds.includes(id)),
+      [],
+    );
+    assert.deepEqual(
+      other.heldIds.filter((id) => quarantined().includes(id)),
+      other.heldIds,
+      "the other campaign's copies are still quarantined",
+    );
   });
 });
