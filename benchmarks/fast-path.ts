@@ -1,7 +1,8 @@
 /**
  * Fast-path benchmark (issue 3): `floodgate run` with its defaults (fingerprint threads, one Redis round trip, the
  * policy, a scan worker) on a private Redis, driven by src/client with the whole SpamAssassin corpus (its size mix).
- *   1. First pass: every message once, each a new campaign with a scan job (closed loop, the first session count).
+ *   1. First pass: every message once, each a new campaign (closed loop, the first session count); a campaign is
+ *      scanned once it reaches `queue.scanAtCopies` copies (2 by default), so only the corpus's near-duplicates queue one.
  *   2. Steady state, once the scan backlog of the first pass has drained: the corpus again, its campaigns now known,
  *      in closed loop with each session count (default 20, then 100: Postfix's default smtpd process limit), with
  *      the CPU per message of the daemon (with its threads and scan worker), of Redis and of this load generator.

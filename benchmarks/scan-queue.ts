@@ -1,6 +1,7 @@
 /**
  * Scan-queue benchmark: a flood of one campaign through the campaign store and the scan producer, as the policy
- * drives them (observe every copy; queue a scan when the campaign is new or the re-scan rule asks), with one scan
+ * drives them (observe every copy; queue a scan when the policy's rule asks: at `queue.scanAtCopies` copies of a
+ * campaign without a verdict, or a re-scan), with one scan
  * worker (builtin scanner) in this process. Prints scan jobs per 1,000 messages against the baseline of one job per
  * message (no deduplication), the time from the campaign's first copy to its verdict, the enqueue latency, and the
  * machine and versions. Run: `node dist/benchmarks/scan-queue.js [--messages N] [--concurrency C]`.
@@ -10,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { configSchema } from "../src/config/schema.js";
+import { scanReason } from "../src/policy/decide.js";
 import { startScanWorker } from "../src/queue/scan-processor.js";
 import { GTUBE } from "../src/scanners/builtin-rules.js";
 import { createLogger } from "../src/util/logger.js";
@@ -67,9 +69,7 @@ async function main(): Promise<void> {
       recipients: [`r${i}@example.org`],
       clientIp: null,
     });
-    let reason: "new" | "rescan" | null = null;
-    if (view.created || (view.verdict === null && view.lastScanQueuedAt === 0)) reason = "new";
-    else if (view.copiesSinceScan >= config.queue.rescanAfterCopies) reason = "rescan";
+    const reason = scanReason(view, config.queue, Date.now());
     if (verdictWaits.length === 0) {
       verdictWaits.push(producer.waitForVerdict(view.id, 120_000).then(() => (verdictAt = performance.now())));
     }
