@@ -11,6 +11,8 @@
  * Under root it runs as an unprivileged user (debian-spamd, else nobody) who owns that subdirectory; under another user
  * it runs as that user. Its configuration is the system's rules plus our lines (`--cf`), never a file of /etc changed.
  * Network tests are off unless `private.networkTests`: without DNS each message would wait on blocklist time-outs.
+ * It runs at a lower CPU priority than the daemon (`private.nice`): on a host where both want the CPU, a scan waits
+ * and the mail path does not.
  */
 import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
@@ -29,6 +31,8 @@ export interface PrivateSpamdSettings {
   networkTests: boolean;
   /** The user it runs as when Floodgate runs as root; null: debian-spamd, else nobody. */
   user: string | null;
+  /** How much lower its CPU priority is than the daemon's (nice). */
+  nice: number;
 }
 
 /** A running private spamd. */
@@ -87,6 +91,7 @@ export async function startPrivateSpamd(
     ...(user ? { runAs: { uid: user.uid, gid: user.gid } } : {}),
     ...(logger ? { logger } : {}),
     stopGraceMs: 10_000,
+    nice: settings.nice,
   });
   return { socket, service, stop: () => service.stop() };
 }

@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { accessSync, constants } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import type { Logger } from "../util/logger.js";
 import { clearRecord, isRunning, readRecord, recordOf, stopRecorded, writeRecord } from "./pidfile.js";
@@ -33,6 +34,10 @@ export interface PrivateServiceOptions {
   stopGraceMs?: number;
   /** Run it as this user and group (setpriv drops to them before it starts; needs root and setpriv). */
   runAs?: { uid: number; gid: number };
+  /** Lower its CPU priority by this much from the daemon's (nice values, capped at 19), so that background work
+   * yields the CPU to the mail path; set as soon as it is spawned, so the children it forks inherit it.
+   * @defaultValue 0 */
+  nice?: number;
 }
 
 /** A running private service. */
@@ -99,6 +104,7 @@ export async function startPrivateService(options: PrivateServiceOptions): Promi
     ? [setpriv, [...drop, "--pdeathsig", "SIGTERM", "--", program, ...options.args]]
     : [program, [...options.args]];
   const child = spawn(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  if (options.nice && child.pid !== undefined) lowerPriority(child.pid, options.nice, name, logger);
   let tail = "";
   const keep = (data: Buffer) => {
     tail = (tail + data.toString()).slice(-OUTPUT_TAIL);
@@ -145,4 +151,13 @@ export async function startPrivateService(options: PrivateServiceOptions): Promi
   }
   starting = false;
   return { process: child, output: () => tail, stop };
+}
+
+/** Add `by` to a process's nice value (at most 19); a failure is logged, never fatal: the service still runs. */
+function lowerPriority(pid: number, by: number, name: string, logger: Logger | undefined): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority(pid) + by));
+  } catch (error) {
+    logger?.warn({ service: name, err: (error as Error).message }, "cannot lower the private service's priority");
+  }
 }

@@ -8,7 +8,7 @@ import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../../src/config/schema.js";
 import { createScanners } from "../../src/scanners/index.js";
@@ -22,7 +22,7 @@ import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { pollUntil } from "../support/poll.js";
 
-const settings = { binary: "spamd", children: 1, networkTests: false, user: null };
+const settings = { binary: "spamd", children: 1, networkTests: false, user: null, nice: 10 };
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 const gtube = Buffer.from(
   `From: a@example.com\r\nTo: b@example.org\r\nSubject: test\r\nMessage-ID: <gtube@example.com>\r\n\r\n${GTUBE}\r\n`,
@@ -70,6 +70,11 @@ void describe("the private spamd", () => {
         assert.equal(modeOf(join(state.path, other)) & 0o077, 0, `${other} stays private`);
     } else {
       assert.equal(uid, process.geteuid?.());
+    }
+    const pid = spamd.service.process.pid!;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter(Boolean);
+    for (const p of [pid, ...children.map(Number)]) {
+      assert.equal(getPriority(p), Math.min(19, getPriority() + 10), `spamd ${p} yields the CPU to the daemon (nice)`);
     }
     const listening = spawnSync("ss", ["-Hltnp"], { encoding: "utf8" }).stdout;
     assert.ok(!listening.includes(`pid=${spamd.service.process.pid},`), `spamd listens on no TCP port:\n${listening}`);
