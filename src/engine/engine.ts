@@ -4,7 +4,7 @@
  * An engine speaks the milter protocol with the MTA and drives a policy through the session core (src/session);
  * `floodgate run` picks one by `milter.engine` (select-engine.ts).
  */
-import type { SessionObserver, SessionSettings } from "../session/session-core.js";
+import type { SessionObserver, SessionSettings } from "../session/session-api.js";
 import type { MilterPolicy } from "../vocabulary/policy-api.js";
 import type { Logger } from "../util/logger.js";
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
+import { errorText } from "../util/error-text.js";
 import { distRoot } from "../util/paths.js";
 import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { SkipReason } from "./types.js";
@@ -40,7 +41,7 @@ export function startThreads(
   });
   // A thread that dies between tasks is replaced by piscina; without a listener the event would crash us.
   piscina.on("error", (err: unknown) => {
-    logger?.warn({ err: errorMessage(err) }, "fingerprint thread failed between tasks; replaced");
+    logger?.warn({ err: errorText(err) }, "fingerprint thread failed between tasks; replaced");
   });
   // The heap limit is best effort: some allocations past it abort the whole process instead of the thread
   // (nodejs/node#47224). parseKiB is what really bounds a thread's memory; warn when it leaves little margin.
@@ -55,7 +56,7 @@ export function startThreads(
 
 /** Why a running pool's task ended without a result: the task file cannot load, or the thread died on a message. */
 export function failureReason(err: unknown, logger: Logger | undefined): SkipReason {
-  const message = errorMessage(err);
+  const message = errorText(err);
   if (message === "Terminating worker thread") return "pool-down";
   const code = (err as { code?: unknown } | null)?.code;
   if (code === "ERR_MODULE_NOT_FOUND" || message.startsWith("Cannot find module")) {
@@ -65,8 +66,4 @@ export function failureReason(err: unknown, logger: Logger | undefined): SkipRea
   // The thread died on this message (heap limit, crash): piscina replaces it; the message gets no fingerprint.
   logger?.warn({ err: message, code }, "fingerprint thread died on a message; replaced");
   return "thread-died";
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -22,7 +22,8 @@ import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";
 import { batchLimits, outcomeOf, shared, taskOptions } from "./pool-messages.js";
-import { errorMessage, failureReason, FINGERPRINT_TASK_FILE, startThreads } from "./pool-threads.js";
+import { failureReason, FINGERPRINT_TASK_FILE, startThreads } from "./pool-threads.js";
+import { errorText } from "../util/error-text.js";
 import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { FingerprintOutcome, SkipReason } from "./types.js";
 
@@ -184,7 +185,7 @@ export class FingerprintPool {
     try {
       await this.#piscina.close({ force: true });
     } catch (err) {
-      this.#logger?.warn({ err: errorMessage(err) }, "fingerprint pool did not close cleanly; destroying it");
+      this.#logger?.warn({ err: errorText(err) }, "fingerprint pool did not close cleanly; destroying it");
       await this.#piscina.destroy();
     }
     this.#metrics?.poolUtilization.set(0);

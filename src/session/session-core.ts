@@ -6,106 +6,30 @@
  * the status header, the negotiated modifications, the observer and the one summary log line per message.
  * An engine feeds it stages (`on*` methods) and says how a verdict goes back to the MTA; the I/O stays in the engine.
  */
-import { randomBytes } from "node:crypto";
-import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
-import { formatReply, ReplyCodeError } from "../milter/reply-code.js";
-import { captureBudget } from "./capture-budget.js";
-import { MessageCapture } from "./message-capture.js";
 import { stageBudgets, startDeadline } from "./deadlines.js";
-import { eventLoopLag, type LoopLagSource } from "./loop-lag.js";
-import { labelModifications, OwnHeaderCount } from "./labels.js";
+import { eventLoopLag } from "./loop-lag.js";
+import { labelModifications } from "./labels.js";
 import { negotiatedModifications } from "./modifications.js";
 import type { CapturedMessage, ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
 import type { MilterPolicy, SessionContext, Transaction } from "../vocabulary/policy-api.js";
-import type { Modification } from "../vocabulary/modification.js";
 import type { Stage } from "../vocabulary/stage.js";
 import { failModeVerdict, skippedStatus, stageFailReason, type FailMode } from "../vocabulary/fail-reasons.js";
 import { runWithDeadline, type StageOutcome } from "./stage-runner.js";
+import { sendableVerdict } from "./sendable-verdict.js";
+import type {
+  DeliverEndOfMessage,
+  Respond,
+  SendableVerdict,
+  SessionCoreOptions,
+  SessionObserver,
+  SessionSettings,
+} from "./session-api.js";
+import { nextSessionId, openTransaction, type TransactionState } from "./transaction.js";
+import { errorText } from "../util/error-text.js";
 import type { Logger } from "../util/logger.js";
 
-/** The options a session reads; a subset of the `milter` configuration section. */
-export interface SessionSettings {
-  maxPacketBytes: number;
-  messageCaptureBytes: number;
-  captureBudgetBytes: number;
-  commandDeadlineMs: number;
-  eomDeadlineMs: number;
-  progressIntervalMs: number;
-  deadlineFailMode: FailMode;
-  noReplyStages: readonly Stage[];
-  statusHeader: string;
-}
-
-/** Hooks for metrics and the mail-flow watchdog. */
-export interface SessionObserver {
-  messageDecided?(verdict: Verdict["kind"], seconds: number): void;
-  failMode?(reason: string, mode: FailMode): void;
-  protocolError?(kind: string): void;
-}
-
-/**
- * How a stage's verdict goes back to the MTA. An engine passes null where no reply is owed (a no-reply promise, or
- * an event libmilter answers itself): a verdict other than continue is then dropped with a warning.
- */
-export type Respond = (verdict: SendableVerdict) => void;
-
-/** How the end-of-message answer goes back: the verdict, then the modifications to apply, in order. */
-export type DeliverEndOfMessage = (verdict: SendableVerdict, modifications: Modification[]) => void;
-
-/**
- * A verdict ready to send: a reject's or tempfail's SMTP reply validated and formatted once, here
- * (src/milter/reply-code.ts), for the engine to put on the wire as it is.
- */
-export type SendableVerdict = Verdict & { readonly formattedReply?: string };
-
-/** What a session core is built from: the engine's name, the policy, and the engine's own macro lookup. */
-export interface SessionCoreOptions {
-  engine: SessionContext["engine"];
-  policy: MilterPolicy;
-  /** Read at each use, so a reload applies from the next stage on. */
-  settings: () => SessionSettings;
-  logger: Logger;
-  observer?: SessionObserver;
-  /** The engine's macro lookup, with libmilter's stage scoping. */
-  macro: (name: string) => string | undefined;
-  /** Fields the per-message summary log line carries after `session`. */
-  summaryFields?: Record<string, unknown>;
-  /** How late the event loop's timers have lately been (./loop-lag.ts). @defaultValue eventLoopLag */
-  loopLag?: LoopLagSource;
-}
-
 type Handler = (signal: AbortSignal) => Verdict | Promise<Verdict>;
-
-/**
- * Session ids: a random prefix drawn once per process, then a counter, 12 hex digits in all. Unique within a process
- * and unlikely to repeat across restarts, without asking the system for random bytes on every connection (Postfix
- * opens one per SMTP session).
- */
-const SESSION_ID_PREFIX = randomBytes(3).toString("hex");
-let sessionCount = 0;
-function nextSessionId(): string {
-  sessionCount = (sessionCount + 1) % 0x1000000;
-  return SESSION_ID_PREFIX + sessionCount.toString(16).padStart(6, "0");
-}
-
-class TransactionState implements Transaction {
-  recipients: EnvelopeAddress[] = [];
-  skipReasons: string[] = [];
-  done = false;
-  constructor(
-    readonly sender: EnvelopeAddress,
-    readonly capture: MessageCapture,
-    readonly ownHeaders: OwnHeaderCount,
-    private readonly macro: (name: string) => string | undefined,
-  ) {}
-  get headers() {
-    return this.capture.headers;
-  }
-  get queueId() {
-    return this.macro("i");
-  }
-}
 
 /** One session as the policy sees it, and the policy driven through it. */
 export class SessionCore implements SessionContext {
@@ -292,21 +216,23 @@ export class SessionCore implements SessionContext {
     txn.capture.release();
     const seconds = (performance.now() - started) / 1000;
     this.observer.messageDecided?.(result.verdict.kind, seconds);
-    this.logger.info(
-      {
-        session: this.id,
-        ...this.summaryFields,
-        queueId: txn.queueId ?? null,
-        client: this.connectInfo?.address ?? null,
-        sender: txn.sender.address,
-        recipients: txn.recipients.length,
-        bytes: message.totalBytes,
-        verdict: result.verdict.kind,
-        skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
-        ms: Math.round(seconds * 10000) / 10,
-      },
-      "message",
-    );
+    this.logger.info(this.summary(txn, result.verdict, message.totalBytes, seconds), "message");
+  }
+
+  /** The fields of the one log line per message. */
+  private summary(txn: TransactionState, verdict: Verdict, bytes: number, seconds: number): Record<string, unknown> {
+    return {
+      session: this.id,
+      ...this.summaryFields,
+      queueId: txn.queueId ?? null,
+      client: this.connectInfo?.address ?? null,
+      sender: txn.sender.address,
+      recipients: txn.recipients.length,
+      bytes,
+      verdict: verdict.kind,
+      skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
+      ms: Math.round(seconds * 10000) / 10,
+    };
   }
 
   /** The policy at end of message, within the Deadline it is handed (ending with the engine's `signal` at the latest). */
@@ -327,15 +253,7 @@ export class SessionCore implements SessionContext {
   }
 
   private newTransaction(sender: EnvelopeAddress): TransactionState {
-    const leadingSpace = (this.protocol & SMFIP_HDR_LEADSPC) !== 0;
-    const settings = this.settings();
-    const allowance = { budget: captureBudget, limit: settings.captureBudgetBytes };
-    return new TransactionState(
-      sender,
-      new MessageCapture(settings.messageCaptureBytes, leadingSpace, allowance),
-      new OwnHeaderCount(settings.statusHeader),
-      this.options.macro,
-    );
+    return openTransaction(sender, this.settings(), this.protocol, this.options.macro);
   }
 
   /** The open transaction; a command that needs one without a MAIL first gets an empty sender (lenient, §1.12). */
@@ -373,20 +291,9 @@ export class SessionCore implements SessionContext {
     return failModeVerdict(mode, reason);
   }
 
-  /** The verdict as it can be sent: an SMTP reply that fails validation gives way to the plain verdict. */
   private sendable(verdict: Verdict): SendableVerdict {
-    if ((verdict.kind !== "reject" && verdict.kind !== "tempfail") || !verdict.reply) return verdict;
-    try {
-      return { ...verdict, formattedReply: formatReply(verdict.reply, verdict.kind) };
-    } catch (error) {
-      if (!(error instanceof ReplyCodeError)) throw error;
-      this.logger.warn({ session: this.id, err: error.message }, "invalid SMTP reply; sending the plain verdict");
-      return { kind: verdict.kind };
-    }
+    return sendableVerdict(verdict, (err) =>
+      this.logger.warn({ session: this.id, err }, "invalid SMTP reply; sending the plain verdict"),
+    );
   }
-}
-
-/** An error's message for a log line. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -15,7 +15,7 @@ import { loadShim } from "../../src/engine/libmilter/native.js";
 import { startMilterServer } from "../../src/engine/typescript/server.js";
 import type { MilterServer } from "../../src/engine/engine.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
-import type { SessionSettings } from "../../src/session/session-core.js";
+import type { SessionSettings } from "../../src/session/session-api.js";
 import { createLogger } from "../../src/util/logger.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import * as S from "../support/scripted-policy.js";

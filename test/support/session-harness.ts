@@ -5,7 +5,7 @@
 import { FrameDecoder } from "../../src/milter/decoder.js";
 import { parseResponse, type Response } from "../../src/milter/responses.js";
 import { MilterSession } from "../../src/engine/typescript/protocol-session.js";
-import type { SessionObserver, SessionSettings } from "../../src/session/session-core.js";
+import type { SessionObserver, SessionSettings } from "../../src/session/session-api.js";
 import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/util/logger.js";

@@ -12,7 +12,8 @@ import { negotiatedModifications } from "../../src/session/modifications.js";
 import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import type { Modification } from "../../src/vocabulary/modification.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
-import { SessionCore, type SessionSettings } from "../../src/session/session-core.js";
+import { SessionCore } from "../../src/session/session-core.js";
+import type { SessionSettings } from "../../src/session/session-api.js";
 
 const SENDER = { address: "a@example.org", args: [] };
 const RECIPIENT = { address: "b@example.net", args: [] };

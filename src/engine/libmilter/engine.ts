@@ -21,7 +21,7 @@ import type { ListenTarget } from "../../milter/listen-spec.js";
 import type { MilterServer, MilterServerOptions } from "../engine.js";
 import type { MilterPolicy } from "../../vocabulary/policy-api.js";
 import { stageBudgets } from "../../session/deadlines.js";
-import type { SessionSettings } from "../../session/session-core.js";
+import type { SessionSettings } from "../../session/session-api.js";
 import { failReply, skippedStatus, stageFailReason } from "../../vocabulary/fail-reasons.js";
 import type { Stage } from "../../vocabulary/stage.js";
 import { libmilterListen } from "./conn-spec.js";

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { errorText } from "../../util/error-text.js";
 import { projectRoot } from "../../util/paths.js";
 
 /** Where `make -C native` puts the shim. */
@@ -151,8 +152,4 @@ async function load(path: string): Promise<ShimLoad> {
 function cString(buf: Buffer): string {
   const end = buf.indexOf(0);
   return buf.subarray(0, end < 0 ? buf.length : end).toString("utf8");
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

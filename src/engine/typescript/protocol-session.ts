@@ -13,13 +13,8 @@ import { encodeModification, encodeResponse } from "../../milter/responses.js";
 import type { MilterPolicy } from "../../vocabulary/policy-api.js";
 import type { Modification } from "../../vocabulary/modification.js";
 import type { Stage } from "../../vocabulary/stage.js";
-import {
-  SessionCore,
-  type Respond,
-  type SendableVerdict,
-  type SessionObserver,
-  type SessionSettings,
-} from "../../session/session-core.js";
+import { SessionCore } from "../../session/session-core.js";
+import type { Respond, SendableVerdict, SessionObserver, SessionSettings } from "../../session/session-api.js";
 import type { Logger } from "../../util/logger.js";
 
 /** Where a session's bytes go. */

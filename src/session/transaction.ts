@@ -1,0 +1,60 @@
+/**
+ * A session's id and its open transaction (MAIL to end of message): the envelope, the captured message and the count
+ * of Floodgate's own headers in it, as the policy reads them.
+ */
+import { randomBytes } from "node:crypto";
+import type { EnvelopeAddress } from "../vocabulary/mail.js";
+import type { Transaction } from "../vocabulary/policy-api.js";
+import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
+import { captureBudget } from "./capture-budget.js";
+import { OwnHeaderCount } from "./labels.js";
+import { MessageCapture } from "./message-capture.js";
+import type { SessionSettings } from "./session-api.js";
+
+/**
+ * Session ids: a random prefix drawn once per process, then a counter, 12 hex digits in all. Unique within a process
+ * and unlikely to repeat across restarts, without asking the system for random bytes on every connection (Postfix
+ * opens one per SMTP session).
+ */
+const SESSION_ID_PREFIX = randomBytes(3).toString("hex");
+let sessionCount = 0;
+export function nextSessionId(): string {
+  sessionCount = (sessionCount + 1) % 0x1000000;
+  return SESSION_ID_PREFIX + sessionCount.toString(16).padStart(6, "0");
+}
+
+/** The open transaction, with the fail-mode reasons that applied in it. */
+export class TransactionState implements Transaction {
+  recipients: EnvelopeAddress[] = [];
+  skipReasons: string[] = [];
+  done = false;
+  constructor(
+    readonly sender: EnvelopeAddress,
+    readonly capture: MessageCapture,
+    readonly ownHeaders: OwnHeaderCount,
+    private readonly macro: (name: string) => string | undefined,
+  ) {}
+  get headers() {
+    return this.capture.headers;
+  }
+  get queueId() {
+    return this.macro("i");
+  }
+}
+
+/** A new transaction from `sender`, its capture within the process-wide capture budget. */
+export function openTransaction(
+  sender: EnvelopeAddress,
+  settings: SessionSettings,
+  protocol: number,
+  macro: (name: string) => string | undefined,
+): TransactionState {
+  const leadingSpace = (protocol & SMFIP_HDR_LEADSPC) !== 0;
+  const allowance = { budget: captureBudget, limit: settings.captureBudgetBytes };
+  return new TransactionState(
+    sender,
+    new MessageCapture(settings.messageCaptureBytes, leadingSpace, allowance),
+    new OwnHeaderCount(settings.statusHeader),
+    macro,
+  );
+}
