@@ -6,8 +6,8 @@
 import { attachmentDigests } from "./digest.js";
 import type { HtmlTextStats } from "./html-text.js";
 import { linkDomains } from "./links.js";
-import { bottomValues, wordHashes } from "./minhash.js";
-import { normaliseText } from "./normalise.js";
+import { bottomValues, shingleHashes, wordHashes } from "./minhash.js";
+import { normaliseText, wordTrace } from "./normalise.js";
 import { previousKeys, previousWords } from "./previous-version.js";
 import { recipientNames, skeletonDigest, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
@@ -47,15 +47,17 @@ export type ParseSummary = Pick<Fingerprint, "bytesParsed" | "truncated" | "limi
 export function fingerprintParts(parts: MessageParts, options: FingerprintOptions, parse: ParseSummary): Fingerprint {
   const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
   const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
-  const words = normaliseText(text);
+  const trace = wordTrace();
+  const words = normaliseText(text, trace);
   const hashes = wordHashes(words);
+  const shingles = shingleHashes(hashes);
   const subjectWords = normaliseText(parts.subject);
   const short = words.length < options.minWords;
   const names = recipientNames(parts.recipients ?? "");
   const fingerprint: Fingerprint = {
     version: FINGERPRINT_VERSION,
-    minhash: short || words.length === 0 ? null : bottomValues(hashes),
-    direct: skeletonDigest(FINGERPRINT_VERSION, skeletonOf(text, words, subjectWords, names, short)),
+    minhash: short || words.length === 0 ? null : bottomValues(hashes, shingles),
+    direct: skeletonDigest(FINGERPRINT_VERSION, skeletonOf(text, words, subjectWords, names, short, trace)),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
     words: words.length,
@@ -66,8 +68,16 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     limit: parse.limit,
   };
   if (options.previousVersion) {
-    const previous = previousWords(text, words, hashes);
-    fingerprint.previous = previousKeys(previous.words, previous.hashes, subjectWords, options.minWords);
+    // the previous version reads the same words unless it leaves quoted lines out: then its own windows
+    const previous = previousWords(text, words, hashes, trace);
+    const previousShingles = previous.hashes === hashes ? shingles : undefined;
+    fingerprint.previous = previousKeys(
+      previous.words,
+      previous.hashes,
+      subjectWords,
+      options.minWords,
+      previousShingles,
+    );
   }
   return fingerprint;
 }

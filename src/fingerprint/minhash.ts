@@ -50,11 +50,20 @@ export function shingleHash(a: number, b: number, c: number): number {
   return fmix32(h);
 }
 
-/** The 53-bit value of one window: its 32-bit hash above 21 more bits mixed from the same words. */
-function shingleValue(a: number, b: number, c: number): number {
-  const high = shingleHash(a, b, c);
+/** The 53-bit value of one window: its 32-bit hash (`high`, the shingleHash of the three words) above 21 more bits
+ * mixed from the same words. */
+function shingleValue(high: number, b: number, c: number): number {
   const low = fmix32(high ^ Math.imul(rotl(b, 7), 0x27d4eb2f) ^ Math.imul(c, 0x165667b1)) & 0x1fffff;
   return high * 0x200000 + low;
+}
+
+/** The 32-bit hash of every window of three words of a word sequence (given as `wordHashes`); one window when the
+ * sequence is shorter. The bottom-k values and the previous version's 32 minima are both made of them. */
+export function shingleHashes(hashes: Uint32Array): Uint32Array {
+  const windows = Math.max(1, hashes.length - SHINGLE_WINDOW + 1);
+  const shingles = new Uint32Array(windows);
+  for (let i = 0; i < windows; i++) shingles[i] = shingleHash(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
+  return shingles;
 }
 
 /** The word hashes of a word sequence. */
@@ -65,19 +74,19 @@ export function wordHashes(words: readonly string[]): Uint32Array {
 }
 
 /**
- * The MINHASH_SIZE smallest distinct shingle values of a word sequence (given as `wordHashes`), ascending; fewer
- * when the text has fewer shingles. A sequence shorter than the window forms a single shingle. Linear in the
- * text: values are gathered in a buffer of four times the size, which is cut back to the smallest whenever full,
- * and a value at or above the current cut is not kept.
+ * The MINHASH_SIZE smallest distinct shingle values of a word sequence (given as `wordHashes`, and its
+ * `shingleHashes` when already computed), ascending; fewer when the text has fewer shingles. A sequence shorter
+ * than the window forms a single shingle. Linear in the text: values are gathered in a buffer of four times the
+ * size, which is cut back to the smallest whenever full, and a value at or above the current cut is not kept.
  */
-export function bottomValues(hashes: Uint32Array): number[] {
+export function bottomValues(hashes: Uint32Array, shingles = shingleHashes(hashes)): number[] {
   if (hashes.length === 0) return [];
-  const windows = Math.max(1, hashes.length - SHINGLE_WINDOW + 1);
+  const windows = shingles.length;
   const buffer = new Float64Array(4 * MINHASH_SIZE);
   let kept = 0;
   let ceiling = Infinity;
   for (let i = 0; i < windows; i++) {
-    const value = shingleValue(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
+    const value = shingleValue(shingles[i]!, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
     if (value >= ceiling) continue;
     buffer[kept++] = value;
     if (kept === buffer.length) {
@@ -103,7 +112,11 @@ function smallestDistinct(buffer: Float64Array, length: number): number {
 /** The value of the window of three words that starts at word `i` (the window of a text shorter than three words
  * at 0). */
 export function windowValue(hashes: Uint32Array, i: number): number {
-  return shingleValue(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
+  return shingleValue(
+    shingleHash(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0),
+    hashes[i + 1] ?? 0,
+    hashes[i + 2] ?? 0,
+  );
 }
 
 /** The bottom-k MinHash of a word sequence, or null when it has fewer than `minWords` words. */

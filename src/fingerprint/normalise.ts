@@ -4,15 +4,11 @@
  * look-alike letters mapped to Latin, each URL replaced by a token of its registrable domain, e-mail addresses
  * dropped, numbers replaced by `#`, long tokens and tracking ids dropped. Pure: no I/O.
  */
+import { scanAscii } from "./ascii-words.js";
 import { mapConfusables } from "./confusables.js";
-import { urlDomain } from "./links.js";
+import { linkToken, MAX_TOKEN_LENGTH, MIXED_TOKEN_MIN_DROP, URL_START, URL_TOKEN_PREFIX } from "./token-rules.js";
 
-/** The prefix of the token that stands for a URL: `urlhost_example.com`. */
-export const URL_TOKEN_PREFIX = "urlhost_";
-/** Tokens longer than this are dropped (encoded blobs, ids). */
-export const MAX_TOKEN_LENGTH = 20;
-/** Tokens mixing letters and digits are dropped from this length on (tracking ids, coupon codes). */
-export const MIXED_TOKEN_MIN_DROP = 6;
+export { MAX_TOKEN_LENGTH, MIXED_TOKEN_MIN_DROP, URL_TOKEN_PREFIX } from "./token-rules.js";
 
 // Default-ignorable code points: soft hyphen, zero-width space/joiners, word joiner, BOM, bidi marks and
 // embeddings, variation selectors, Mongolian vowel separator…
@@ -37,23 +33,9 @@ const TOKEN = new RegExp(
   ].join("|"),
   "gv",
 );
-// The same tokens for text that is all ASCII (after lowercasing, the common case): \p{L}\p{N} is [a-z0-9]
-// there, \p{M} and the CJK scripts are empty. Without the Unicode mode the scan is about twice as fast.
-const ASCII_TOKEN = new RegExp(
-  // eslint-disable-next-line regexp/no-super-linear-move -- linear: the last alternative takes any word
-  [
-    String.raw`(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'\x60\(\)\[\]\{\}\|\\\^]+`,
-    String.raw`[a-z0-9]+(?![a-z0-9._%+\-@])`,
-    String.raw`[a-z0-9._%+\-]{1,64}@[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,8}`,
-    String.raw`[a-z0-9]+`,
-  ].join("|"),
-  "g",
-);
 const NON_ASCII_ANYWHERE = /[\u0080-\uffff]/g;
-const URL_START = /^(?:(?:https?|ftp):\/\/|www\.)/;
 const DIGIT = /\p{Nd}/u;
 const DIGITS = /\p{Nd}+/gu;
-const ASCII_DIGITS = /[0-9]+/g;
 const LETTER = /\p{L}/u;
 
 /** The text before tokenising: invisible characters removed, look-alike letters mapped, NFKC, lowercase. */
@@ -63,35 +45,13 @@ export function canonicalText(text: string): string {
 
 /** One raw token to its normalised form, or null when it is dropped. */
 export function normaliseToken(token: string): string | null {
-  if (URL_START.test(token)) return URL_TOKEN_PREFIX + (urlDomain(token) ?? "");
+  if (URL_START.test(token)) return linkToken(token);
   if (token.includes("@")) return null;
   if (token.length > MAX_TOKEN_LENGTH) return null;
   if (!DIGIT.test(token)) return token;
   if (!LETTER.test(token)) return "#";
   if (token.length >= MIXED_TOKEN_MIN_DROP) return null;
   return token.replace(DIGITS, "#");
-}
-
-/** normaliseToken for a token of ASCII_TOKEN: the same result, by one scan of the characters. */
-function normaliseAsciiToken(token: string): string | null {
-  const first = token.charCodeAt(0);
-  // only a URL token starts with "http", "ftp" or "www" and holds a "/" or "." the word tokens cannot
-  if ((first === 0x68 || first === 0x66 || first === 0x77) && URL_START.test(token)) {
-    return URL_TOKEN_PREFIX + (urlDomain(token) ?? "");
-  }
-  if (token.length > MAX_TOKEN_LENGTH) return null;
-  let digits = false;
-  let letters = false;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) digits = true;
-    else if (c >= 0x61 && c <= 0x7a) letters = true;
-    else if (c === 0x40 /* @ */) return null;
-  }
-  if (!digits) return token;
-  if (!letters) return "#";
-  if (token.length >= MIXED_TOKEN_MIN_DROP) return null;
-  return token.replace(ASCII_DIGITS, "#");
 }
 
 /** Words of a text read at most: MinHash and the digest look at the first this many (a long message's head is its
@@ -102,9 +62,25 @@ export const MAX_WORDS = 65_536;
 export const CANONICAL_PIECE_CHARS = 4096;
 
 /** The normalised words of a text, in order. Lines quoting an earlier message (`> …`) are words like any other:
- * leaving them out let a copy hide its campaign's text behind quote marks and salt. */
-export function normaliseText(text: string): string[] {
-  return tokenise(text);
+ * leaving them out let a copy hide its campaign's text behind quote marks and salt. With a `trace`, where each word
+ * was found is recorded in it. */
+export function normaliseText(text: string, trace?: WordTrace): string[] {
+  return tokenise(text, trace);
+}
+
+/** Where the words of a text were found, so that the words of some of its lines can be had without reading it
+ * again (./line-words.ts). */
+export interface WordTrace {
+  /** For each word, an offset in the text on the word's line. */
+  offsets: number[];
+  /** The link tokens left out as repeats of the word before them (`url [url]`), in order: each with how many words
+   * came before it and its offset. The words of only some lines may keep them. */
+  repeats: { before: number; word: string; offset: number }[];
+}
+
+/** An empty trace for `normaliseText`. */
+export function wordTrace(): WordTrace {
+  return { offsets: [], repeats: [] };
 }
 
 /**
@@ -113,7 +89,7 @@ export function normaliseText(text: string): string[] {
  * path on the whole text: a token never spans a line break, and NFKC, case mapping, removing invisible characters
  * and the look-alike map never join characters across one.
  */
-export function tokenise(text: string): string[] {
+export function tokenise(text: string, trace?: WordTrace): string[] {
   const words: string[] = [];
   let asciiFrom = 0;
   NON_ASCII_ANYWHERE.lastIndex = 0;
@@ -122,18 +98,19 @@ export function tokenise(text: string): string[] {
     const lineStart = text.lastIndexOf("\n", found.index) + 1;
     const newline = text.indexOf("\n", found.index);
     const lineEnd = newline < 0 ? text.length : newline;
-    if (lineStart > asciiFrom)
-      scan(text.slice(asciiFrom, lineStart).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
+    if (lineStart > asciiFrom) {
+      scanAsciiInto(text.slice(asciiFrom, lineStart).toLowerCase(), words, trace, asciiFrom);
+    }
     for (let from = lineStart; from < lineEnd && words.length < MAX_WORDS;) {
       const to = pieceEnd(text, from, lineEnd);
-      scan(canonicalText(text.slice(from, to)), TOKEN, normaliseToken, words);
+      scan(canonicalText(text.slice(from, to)), words, trace, from);
       from = to;
     }
     asciiFrom = lineEnd;
     NON_ASCII_ANYWHERE.lastIndex = lineEnd;
   }
   if (asciiFrom < text.length && words.length < MAX_WORDS)
-    scan(text.slice(asciiFrom).toLowerCase(), ASCII_TOKEN, normaliseAsciiToken, words);
+    scanAsciiInto(text.slice(asciiFrom).toLowerCase(), words, trace, asciiFrom);
   return words;
 }
 
@@ -146,17 +123,32 @@ function pieceEnd(text: string, from: number, lineEnd: number): number {
   return space > from ? space : cap;
 }
 
-/** Append the normalised tokens `pattern` finds in canonical text to `words`, up to MAX_WORDS. */
-function scan(canonical: string, pattern: RegExp, normalise: (token: string) => string | null, words: string[]): void {
-  pattern.lastIndex = 0;
-  for (let match = pattern.exec(canonical); match !== null; match = pattern.exec(canonical)) {
-    const word = normalise(match[0]);
-    if (word === null) continue;
-    // HTML rendered as text repeats a link shown as its own anchor text ("url [url]"): keep one.
-    if (word.startsWith(URL_TOKEN_PREFIX) && words[words.length - 1] === word) continue;
-    words.push(word);
-    if (words.length >= MAX_WORDS) return;
+/** Append the normalised tokens of canonical text to `words`, up to MAX_WORDS. The canonical text is the piece of
+ * the text at `offset`, all on one line: that offset stands for each token's. */
+function scan(canonical: string, words: string[], trace: WordTrace | undefined, offset: number): void {
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(canonical); match !== null; match = TOKEN.exec(canonical)) {
+    const word = normaliseToken(match[0]);
+    if (word !== null && !add(words, word, trace, offset)) return;
   }
+}
+
+/** Append the words of lowercased ASCII text at `offset` to `words`, up to MAX_WORDS (the text is as long as its
+ * piece of the original, so a token's index in it gives its offset). */
+function scanAsciiInto(ascii: string, words: string[], trace: WordTrace | undefined, offset: number): void {
+  scanAscii(ascii, (word, index) => add(words, word, trace, offset + index));
+}
+
+/** Append a word (a link repeating the word before is left out, as HTML rendered as text repeats a link shown as its
+ * own anchor text, "url [url]", and traced); false when MAX_WORDS are reached. */
+function add(words: string[], word: string, trace: WordTrace | undefined, offset: number): boolean {
+  if (words[words.length - 1] === word && word.startsWith(URL_TOKEN_PREFIX)) {
+    trace?.repeats.push({ before: words.length, word, offset });
+    return true;
+  }
+  words.push(word);
+  trace?.offsets.push(offset);
+  return words.length < MAX_WORDS;
 }
 
 /** A subject reduced to its normalised words, joined by single spaces. */

@@ -11,8 +11,9 @@
  * digests equal). Pure: no I/O.
  */
 import { createHash } from "node:crypto";
-import { fmix32, shingleHash, SHINGLE_WINDOW, wordHashes } from "./minhash.js";
-import { tokenise } from "./normalise.js";
+import { isRepeat, lineTokens, traceComplete } from "./line-words.js";
+import { fmix32, hashWord, shingleHashes, wordHashes } from "./minhash.js";
+import { tokenise, type WordTrace } from "./normalise.js";
 
 /** The previous version's number. */
 export const PREVIOUS_VERSION = 1;
@@ -33,15 +34,63 @@ export interface PreviousKeys {
 /** Version 1 left quoted lines out when the rest had at least this many words. */
 const QUOTE_STRIP_MIN_WORDS = 24;
 const QUOTED_LINE = /^[ \t]*>.*$/gm;
+/** Line breaks other than "\n" (and "\r\n"): the quoted-line rule sees a line there, the trace does not. */
+const OTHER_LINE_BREAK = /\r(?!\n)|[\u2028\u2029]/;
 
 /** The words version 1 read of a text whose current words (and their hashes) are given: without the quoted
- * lines when the rest has enough words. */
+ * lines when the rest has enough words. With the words' trace, they are picked from the words already read. */
 export function previousWords(
   text: string,
   words: readonly string[],
   hashes: Uint32Array,
+  trace?: WordTrace,
 ): { words: readonly string[]; hashes: Uint32Array } {
   if (!text.includes(">")) return { words, hashes };
+  if (trace === undefined || !traceComplete(words) || OTHER_LINE_BREAK.test(text)) {
+    return wordsOfUnquotedText(text, words, hashes);
+  }
+  const tokens = lineTokens(text, words, trace);
+  const own: string[] = [];
+  const ownIndices: number[] = [];
+  let changed = false;
+  let line = -1;
+  let quoted = false;
+  for (let k = 0; k < tokens.words.length; k++) {
+    if (tokens.lines[k] !== line) {
+      line = tokens.lines[k]!;
+      quoted = isQuotedLine(text, line);
+    }
+    const word = tokens.words[k]!;
+    if (quoted || isRepeat(word, own[own.length - 1])) {
+      changed ||= tokens.indices[k]! >= 0;
+      continue;
+    }
+    changed ||= tokens.indices[k]! < 0;
+    own.push(word);
+    ownIndices.push(tokens.indices[k]!);
+  }
+  if (!changed || own.length < QUOTE_STRIP_MIN_WORDS) return { words, hashes };
+  const ownHashes = new Uint32Array(own.length);
+  for (let k = 0; k < own.length; k++) {
+    const index = ownIndices[k]!;
+    ownHashes[k] = index >= 0 ? hashes[index]! : hashWord(own[k]!);
+  }
+  return { words: own, hashes: ownHashes };
+}
+
+/** Whether the line starting at `start` quotes an earlier message (`> …`, after spaces or tabs). */
+function isQuotedLine(text: string, start: number): boolean {
+  let i = start;
+  while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
+  return text.charCodeAt(i) === 0x3e;
+}
+
+/** previousWords by tokenising the text without its quoted lines again. */
+function wordsOfUnquotedText(
+  text: string,
+  words: readonly string[],
+  hashes: Uint32Array,
+): { words: readonly string[]; hashes: Uint32Array } {
   const unquoted = text.replace(QUOTED_LINE, "");
   if (unquoted.length === text.length) return { words, hashes };
   const own = tokenise(unquoted);
@@ -59,11 +108,9 @@ const SEEDS: Uint32Array = (() => {
   return seeds;
 })();
 
-/** Version 1's 32 minima of a word sequence given as word hashes. */
-function previousMinhash(hashes: Uint32Array): number[] {
-  const windows = Math.max(1, hashes.length - SHINGLE_WINDOW + 1);
-  const shingles = new Uint32Array(windows);
-  for (let i = 0; i < windows; i++) shingles[i] = shingleHash(hashes[i] ?? 0, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
+/** Version 1's 32 minima of a word sequence given as the hashes of its windows of three words. */
+function previousMinhash(shingles: Uint32Array): number[] {
+  const windows = shingles.length;
   const mins = new Array<number>(PREVIOUS_SIZE);
   for (let f = 0; f < PREVIOUS_SIZE; f++) {
     const seed = SEEDS[f]!;
@@ -77,17 +124,19 @@ function previousMinhash(hashes: Uint32Array): number[] {
   return mins;
 }
 
-/** The previous version's keys of a text's words (and their hashes) and its subject's words. */
+/** The previous version's keys of a text's words (their hashes, and the hashes of their windows when already
+ * computed) and its subject's words. */
 export function previousKeys(
   words: readonly string[],
   hashes: Uint32Array,
   subjectWords: readonly string[],
   minWords: number,
+  shingles?: Uint32Array,
 ): PreviousKeys {
   const direct = createHash("sha1").update(words.join(" ")).update("\u0000").update(subjectWords.join(" "));
   return {
     version: PREVIOUS_VERSION,
-    minhash: words.length >= minWords && words.length > 0 ? previousMinhash(hashes) : null,
+    minhash: words.length >= minWords && words.length > 0 ? previousMinhash(shingles ?? shingleHashes(hashes)) : null,
     direct: direct.digest("hex"),
   };
 }

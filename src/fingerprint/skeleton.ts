@@ -7,7 +7,8 @@
  * is then the sorted set of link domains, the other words, and the subject without the names. Pure: no I/O.
  */
 import { createHash } from "node:crypto";
-import { tokenise, URL_TOKEN_PREFIX } from "./normalise.js";
+import { lineTokens, traceComplete, wordsByLine } from "./line-words.js";
+import { tokenise, URL_TOKEN_PREFIX, type WordTrace } from "./normalise.js";
 
 /** Name words read from the recipient headers at most. */
 export const MAX_NAME_WORDS = 64;
@@ -42,21 +43,30 @@ export interface Skeleton {
   subject: string[];
 }
 
-/** The skeleton of a message's text (its words given) and subject. */
+/** The skeleton of a message's text (its words given, with their trace when recorded) and subject. */
 export function skeletonOf(
   text: string,
   words: readonly string[],
   subjectWords: readonly string[],
   names: ReadonlySet<string>,
   short: boolean,
+  trace?: WordTrace,
 ): Skeleton {
-  const links = [...new Set(words.filter((w) => w.startsWith(URL_TOKEN_PREFIX)))].sort();
-  const kept = short && names.size > 0 ? wordsOfUnnamedLines(text, names) : words;
+  const links = new Set<string>();
+  const kept: string[] = [];
+  for (const word of words) {
+    if (word.startsWith(URL_TOKEN_PREFIX)) links.add(word);
+    else if (!names.has(word)) kept.push(word);
+  }
   return {
-    links,
-    words: kept.filter((word) => !word.startsWith(URL_TOKEN_PREFIX) && !names.has(word)),
+    links: [...links].sort(),
+    words: short && names.size > 0 ? withoutLinksAndNames(wordsOfUnnamedLines(text, words, names, trace), names) : kept,
     subject: subjectWords.filter((word) => !names.has(word)),
   };
+}
+
+function withoutLinksAndNames(words: readonly string[], names: ReadonlySet<string>): string[] {
+  return words.filter((word) => !word.startsWith(URL_TOKEN_PREFIX) && !names.has(word));
 }
 
 /** The exact key of a skeleton under a fingerprint version: hex SHA-1. */
@@ -71,11 +81,23 @@ export function skeletonDigest(version: number, skeleton: Skeleton): string {
     .digest("hex");
 }
 
-function wordsOfUnnamedLines(text: string, names: ReadonlySet<string>): string[] {
+/** The words of the lines of a text that hold no name, each line's as tokenising it alone gives them. */
+function wordsOfUnnamedLines(
+  text: string,
+  words: readonly string[],
+  names: ReadonlySet<string>,
+  trace: WordTrace | undefined,
+): string[] {
   const out: string[] = [];
+  if (trace !== undefined && traceComplete(words)) {
+    for (const line of wordsByLine(lineTokens(text, words, trace))) {
+      if (!line.words.some((w) => names.has(w))) out.push(...line.words);
+    }
+    return out;
+  }
   for (const line of text.split("\n")) {
-    const words = tokenise(line);
-    if (!words.some((w) => names.has(w))) out.push(...words);
+    const lineWords = tokenise(line);
+    if (!lineWords.some((w) => names.has(w))) out.push(...lineWords);
   }
   return out;
 }
