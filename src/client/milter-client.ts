@@ -8,105 +8,47 @@ import { connect as netConnect, type Socket } from "node:net";
 import { once } from "node:events";
 import { encodeCommand } from "../milter/commands.js";
 import {
-  MILTER_CHUNK_SIZE,
   SMFI_CURR_ACTS,
   SMFI_CURR_PROT,
   SMFI_PROT_VERSION,
-  SMFIC_BODY,
-  SMFIC_BODYEOB,
   SMFIC_CONNECT,
-  SMFIC_DATA,
-  SMFIC_EOH,
-  SMFIC_HEADER,
   SMFIC_HELO,
-  SMFIC_MAIL,
-  SMFIC_RCPT,
-  SMFIP_HDR_LEADSPC,
-  SMFIP_NOBODY,
   SMFIP_NOCONNECT,
-  SMFIP_NODATA,
-  SMFIP_NOEOH,
-  SMFIP_NOHDRS,
   SMFIP_NOHELO,
-  SMFIP_NOMAIL,
-  SMFIP_NORCPT,
-  SMFIP_NR_BODY,
   SMFIP_NR_CONN,
-  SMFIP_NR_DATA,
-  SMFIP_NR_EOH,
-  SMFIP_NR_HDR,
   SMFIP_NR_HELO,
-  SMFIP_NR_MAIL,
-  SMFIP_NR_RCPT,
 } from "../milter/constants.js";
 import { FrameDecoder, type Frame } from "../milter/decoder.js";
-import { isFinalResponse, parseResponse, type MacroLists, type Response } from "../milter/responses.js";
+import { isFinalResponse, parseResponse, type Response } from "../milter/responses.js";
 import { parseListenSpec } from "../milter/listen-spec.js";
 import type { ConnectInfo } from "../vocabulary/mail.js";
 import type { Modification } from "../vocabulary/modification.js";
+import {
+  MilterClientError,
+  type ClientOptions,
+  type EomResult,
+  type MtaStyle,
+  type NegotiatedOptions,
+  type StepResult,
+  type TestMessage,
+  type TransactionResult,
+} from "./client-types.js";
+import { connectMacros, heloMacros, type Macros } from "./mta-macros.js";
+import { replayTransaction, type StepSender } from "./transaction-replay.js";
 
-export type MtaStyle = "postfix" | "sendmail";
+export type {
+  ClientOptions,
+  EomResult,
+  MtaStyle,
+  NegotiatedOptions,
+  StepResult,
+  TestMessage,
+  TransactionResult,
+} from "./client-types.js";
+export { MilterClientError, simpleMessage } from "./client-types.js";
 
-export interface ClientOptions {
-  style?: MtaStyle;
-  version?: number;
-  actions?: number;
-  protocol?: number;
-  /** A reply not received within this long fails the call. @defaultValue 30000 */
-  timeoutMs?: number;
-}
-
-export interface NegotiatedOptions {
-  version: number;
-  actions: number;
-  protocol: number;
-  macros: MacroLists;
-}
-
-export interface TestMessage {
-  sender: string;
-  recipients: readonly string[];
-  /** Header values without the leading space (the client adds it when SMFIP_HDR_LEADSPC is negotiated). */
-  headers: ReadonlyArray<readonly [string, string]>;
-  /** The body with CRLF line endings. */
-  body: Buffer | string;
-  queueId?: string;
-}
-
-/** One command's outcome: the response (null when none was expected) and how long it took, in ms. */
-export interface StepResult {
-  command: "connect" | "helo" | "mail" | "rcpt" | "data" | "header" | "eoh" | "body" | "eom";
-  response: Response["type"] | null;
-  /** The text of an SMFIR_REPLYCODE answer. */
-  reply?: string;
-  ms: number;
-}
-
-export interface EomResult {
-  /** The final response: continue, accept, reject, tempfail, discard, replyCode… */
-  action: Response["type"];
-  /** The text of an SMFIR_REPLYCODE. */
-  reply?: string;
-  modifications: Modification[];
-  progress: number;
-}
-
-export interface TransactionResult {
-  steps: StepResult[];
-  /** Null when the transaction ended before end of message (a reject or tempfail at MAIL, all RCPTs refused). */
-  eom: EomResult | null;
-  /** The first non-continue response before end of message, if any. */
-  earlyExit?: Response["type"];
-}
-
-export class MilterClientError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MilterClientError";
-  }
-}
-
-export class MilterClient {
+/** The MTA side of one milter session. */
+export class MilterClient implements StepSender {
   private readonly decoder = new FrameDecoder(1_073_741_823);
   private readonly frames: Frame[] = [];
   private waiter: (() => void) | null = null;
@@ -209,26 +151,37 @@ export class MilterClient {
     return this.negotiated;
   }
 
-  private flag(bit: number): boolean {
+  /** The client's MTA style. */
+  get style(): MtaStyle {
+    return this.options.style;
+  }
+
+  /** The negotiated protocol version (0 before negotiation). */
+  get version(): number {
+    return this.negotiated?.version ?? 0;
+  }
+
+  /** Whether a SMFIP_* bit was negotiated. */
+  hasFlag(bit: number): boolean {
     return ((this.negotiated?.protocol ?? 0) & bit) !== 0;
   }
 
   /** Send macros (if any, or always in Postfix style) then a command; wait for its reply unless NR or NO applies. */
-  private async step(
+  async step(
     name: StepResult["command"],
     code: number,
     frame: Buffer,
-    macros: Array<[string, string]> | null,
+    macros: Macros | null,
     skipFlag: number,
     noReplyFlag: number,
   ): Promise<StepResult> {
     const parts: Buffer[] = [];
     if (macros) parts.push(encodeCommand.macro(code, macros));
-    const skipped = skipFlag !== 0 && this.flag(skipFlag);
+    const skipped = skipFlag !== 0 && this.hasFlag(skipFlag);
     if (!skipped) parts.push(frame);
     const started = performance.now();
     if (parts.length > 0) this.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-    if (skipped || (noReplyFlag !== 0 && this.flag(noReplyFlag))) return { command: name, response: null, ms: 0 };
+    if (skipped || (noReplyFlag !== 0 && this.hasFlag(noReplyFlag))) return { command: name, response: null, ms: 0 };
     let r = await this.readResponse();
     while (r.type === "progress") r = await this.readResponse();
     const ms = performance.now() - started;
@@ -237,37 +190,18 @@ export class MilterClient {
       : { command: name, response: r.type, ms };
   }
 
-  private postfix(): boolean {
-    return this.options.style === "postfix";
-  }
-
   /** CONNECT and HELO, as at the start of an SMTP session. */
   async open(
     info: ConnectInfo = { hostname: "localhost", family: "inet", address: "127.0.0.1", port: 40000 },
     helo = "client.example",
   ): Promise<StepResult[]> {
     if (!this.negotiated) await this.negotiate();
-    const connectMacros: Array<[string, string]> = this.postfix()
-      ? [
-          ["j", "mx.lab.local"],
-          ["{daemon_name}", "mx.lab.local"],
-          ["{daemon_addr}", "127.0.0.1"],
-          ["v", "Postfix 3.7.11"],
-          ["_", `${info.hostname} [${info.address}]`],
-        ]
-      : [
-          ["j", "mx.lab.local"],
-          ["_", `${info.hostname} [${info.address}]`],
-          ["{daemon_name}", "MTA"],
-          ["{if_name}", "localhost"],
-          ["{if_addr}", "127.0.0.1"],
-        ];
     const steps = [
       await this.step(
         "connect",
         SMFIC_CONNECT,
-        encodeCommand.connect(info, !this.postfix()),
-        connectMacros,
+        encodeCommand.connect(info, this.options.style !== "postfix"),
+        connectMacros(this.options.style, info),
         SMFIP_NOCONNECT,
         SMFIP_NR_CONN,
       ),
@@ -277,7 +211,7 @@ export class MilterClient {
         "helo",
         SMFIC_HELO,
         encodeCommand.helo(helo),
-        this.postfix() ? [] : null,
+        heloMacros(this.options.style),
         SMFIP_NOHELO,
         SMFIP_NR_HELO,
       ),
@@ -290,114 +224,7 @@ export class MilterClient {
     if (!this.negotiated) await this.negotiate();
     this.transactions++;
     const queueId = message.queueId ?? `Q${process.pid.toString(16)}${this.transactions.toString(16).padStart(6, "0")}`;
-    const pf = this.postfix();
-    const steps: StepResult[] = [];
-    const early = (s: StepResult) => s.response !== null && s.response !== "continue";
-    const finish = (earlyExit?: Response["type"]): TransactionResult => {
-      if (pf) this.socket.write(Buffer.concat([encodeCommand.abort(), encodeCommand.abort()]));
-      return earlyExit ? { steps, eom: null, earlyExit } : { steps, eom: null };
-    };
-
-    const mailMacros: Array<[string, string]> = pf
-      ? [
-          ["{mail_addr}", message.sender],
-          ["{mail_host}", "lab.local"],
-          ["{mail_mailer}", "smtp"],
-        ]
-      : [
-          ["i", queueId],
-          ["{mail_addr}", message.sender],
-          ["{mail_mailer}", "esmtp"],
-          ["{mail_host}", "lab.local"],
-        ];
-    const mail = await this.step(
-      "mail",
-      SMFIC_MAIL,
-      encodeCommand.mail(message.sender, ["BODY=8BITMIME"]),
-      mailMacros,
-      SMFIP_NOMAIL,
-      SMFIP_NR_MAIL,
-    );
-    steps.push(mail);
-    if (early(mail)) return finish(mail.response!);
-
-    let accepted = 0;
-    for (const rcpt of message.recipients) {
-      const s = await this.step(
-        "rcpt",
-        SMFIC_RCPT,
-        encodeCommand.rcpt(rcpt),
-        [
-          ["{rcpt_addr}", rcpt],
-          ["{rcpt_host}", "lab.local"],
-          ["{rcpt_mailer}", "smtp"],
-        ],
-        SMFIP_NORCPT,
-        SMFIP_NR_RCPT,
-      );
-      steps.push(s);
-      if (s.response === null || s.response === "continue" || s.response === "accept") accepted++;
-    }
-    if (accepted === 0) return finish("reject");
-
-    const iMacro: Array<[string, string]> | null = pf ? [["i", queueId]] : null;
-    if (this.negotiated!.version >= 4) {
-      const d = await this.step("data", SMFIC_DATA, encodeCommand.data(), iMacro, SMFIP_NODATA, SMFIP_NR_DATA);
-      steps.push(d);
-      if (early(d)) return finish(d.response!);
-    }
-    const leadingSpace = this.flag(SMFIP_HDR_LEADSPC);
-    if (pf && this.flag(SMFIP_NR_HDR) && !this.flag(SMFIP_NOHDRS)) {
-      // Postfix streams all headers in one write when none of them is answered (milter-protocol.md §1.5).
-      const parts: Buffer[] = [];
-      const headerMacro = iMacro ? encodeCommand.macro(SMFIC_HEADER, iMacro) : null;
-      for (const [name, value] of message.headers) {
-        if (headerMacro) parts.push(headerMacro);
-        parts.push(encodeCommand.header(name, leadingSpace ? ` ${value}` : value));
-        steps.push({ command: "header", response: null, ms: 0 });
-      }
-      if (parts.length > 0) this.socket.write(Buffer.concat(parts));
-    } else {
-      for (const [name, value] of message.headers) {
-        const v = leadingSpace ? ` ${value}` : value;
-        const s = await this.step(
-          "header",
-          SMFIC_HEADER,
-          encodeCommand.header(name, v),
-          iMacro,
-          SMFIP_NOHDRS,
-          SMFIP_NR_HDR,
-        );
-        steps.push(s);
-        if (early(s)) return finish(s.response!);
-      }
-    }
-    const eoh = await this.step("eoh", SMFIC_EOH, encodeCommand.eoh(), iMacro, SMFIP_NOEOH, SMFIP_NR_EOH);
-    steps.push(eoh);
-    if (early(eoh)) return finish(eoh.response!);
-
-    const body = typeof message.body === "string" ? Buffer.from(message.body) : message.body;
-    for (let i = 0; i < body.length; i += MILTER_CHUNK_SIZE) {
-      const s = await this.step(
-        "body",
-        SMFIC_BODY,
-        encodeCommand.body(body.subarray(i, i + MILTER_CHUNK_SIZE)),
-        iMacro,
-        SMFIP_NOBODY,
-        SMFIP_NR_BODY,
-      );
-      steps.push(s);
-      if (s.response === "skip") break;
-      if (early(s)) return finish(s.response!);
-    }
-
-    const eomMacros: Array<[string, string]> = pf ? [["i", queueId]] : [["{msg_id}", `<${queueId}@lab.local>`]];
-    const started = performance.now();
-    this.socket.write(Buffer.concat([encodeCommand.macro(SMFIC_BODYEOB, eomMacros), encodeCommand.eob()]));
-    const eom = await this.readEndOfMessage();
-    steps.push({ command: "eom", response: eom.action, ms: performance.now() - started });
-    if (pf) this.socket.write(Buffer.concat([encodeCommand.abort(), encodeCommand.abort()]));
-    return { steps, eom };
+    return replayTransaction(this, message, queueId);
   }
 
   /** Read modifications and progress until the final response (§1.4). */
@@ -428,20 +255,4 @@ export class MilterClient {
   destroy(): void {
     this.socket.destroy();
   }
-}
-
-/** A plain test message: headers and a CRLF body. */
-export function simpleMessage(sender: string, recipients: string[], subject: string, body: string): TestMessage {
-  return {
-    sender,
-    recipients,
-    headers: [
-      ["From", `<${sender}>`],
-      ["To", recipients.map((r) => `<${r}>`).join(", ")],
-      ["Subject", subject],
-      ["Message-ID", `<${Math.random().toString(36).slice(2)}@lab.local>`],
-      ["Date", new Date().toUTCString()],
-    ],
-    body: body.replace(/\r?\n/g, "\r\n"),
-  };
 }
