@@ -1,5 +1,5 @@
 /**
- * Fast-path benchmark (issue 3): `floodgate run` with its defaults (fingerprint threads, one Redis round trip, the
+ * Fast-path benchmark: `floodgate run` with its defaults (fingerprint threads, one Redis round trip, the
  * policy, a scan worker) on a private Redis, driven by src/client with the whole SpamAssassin corpus (its size mix).
  *   1. First pass: every message once, each a new campaign (closed loop, the first session count); a campaign is
  *      scanned once it reaches `queue.scanAtCopies` copies (2 by default), so only the corpus's near-duplicates queue one.
@@ -17,7 +17,7 @@
  *      process), the baseline that shows what the load generator and the machine cost the p99 by themselves.
  * Repeated rounds: on a shared VM a neighbour's busy moment moves a single 10 s p99 from 12 to 45 ms; the median of
  * three moves far less, and every round is printed beside it.
- * Prints the machine and the versions, and the figures against the issue's floors (2,000 msg/s end to end; p99 end
+ * Prints the machine and the versions, and the figures against the fast path's floors (2,000 msg/s end to end; p99 end
  * of message at most 20 ms at half of capacity; no reply later than the deadline). The load generator shares the
  * cores with the daemon and Redis: its CPU is printed so the reader can tell.
  * Run: node dist/benchmarks/fast-path.js [--seconds S] (per step; default 10) [--sessions N,M…] (default 20,100)
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       );
     }
 
-    console.log("\nagainst the floors of issue 3");
+    console.log("\nagainst the fast path's floors");
     const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
     console.log(
       `end to end: ${fmt(capacity, 0)} msg/s (steady state, best session count) / ${FLOOR_MPS} = ${fmt(capacity / FLOOR_MPS, 2)}×  ${verdict(capacity >= FLOOR_MPS)}`,

@@ -5,8 +5,8 @@
  * splits the MIME tree (streaming), transfer encodings are decoded in one go per part (base64 by Buffer,
  * quoted-printable by `libqp`), charsets, encoded words and format=flowed by `libmime`, and HTML becomes text in
  * one linear pass (./html-text.ts) instead of html-to-text. No address parsing, no date parsing, no linkify, no
- * hashing of every attachment, no per-chunk stream decoders: about 4× less work than `simpleParser` on the
- * SpamAssassin corpus (92 µs against 393 µs per message, benchmarks/fingerprint.ts).
+ * hashing of every attachment, no per-chunk stream decoders: a fraction of `simpleParser`'s work on the same
+ * messages (benchmarks/README.md, "Figures behind choices in the code").
  *
  * Bounded, and never refusing: the caller passes at most `parseBytes`; the top header block is first reduced to
  * the fields read (./message-head.ts), so a header flood costs one pass over it. Where the MIME tree goes past a

@@ -5,14 +5,9 @@
  * `limit: "error"`. Only a failure of that too becomes an "unparsed" skip; nothing is thrown.
  *
  * Two extractors (`fingerprint.parser`). "fast" (./extract.ts: mailsplit, libmime, a linear tag stripper) is the
- * default because it does the same job for less than half the cost. Measured by benchmarks/fingerprint.ts on the
- * whole SpamAssassin corpus (6,046 messages; 2 shared vCPU, Node 20; best of two alternated rounds):
- *   - extraction on one thread: 92 µs against 393 µs per message (mailparser `simpleParser`), 4.3×;
- *   - the whole task on one thread: 205 µs against 517 µs (2.5×);
- *   - the thread pool, 2 threads, 64 in flight, warm: 4,360 against 1,816 fingerprints/s (2.4×).
- * The corpus quality tests pass with both (99.3 % of long campaign bases kept together, 81.9 ppm ham false
- * merges), and 4,380 of the 4,384 messages with MinHash values under both keep them within the campaign rule
- * (≥ 17 of 32 equal). "mailparser" stays as the reference and the fallback.
+ * default because it does the same job for less than half the cost, and the corpus quality tests pass with both
+ * (the measurements: benchmarks/README.md, "Figures behind choices in the code"). "mailparser" stays as the
+ * reference and the fallback.
  */
 import { simpleParser, type ParsedMail, type SimpleParserOptions } from "mailparser";
 import {

@@ -104,7 +104,7 @@ function row(
   };
 }
 
-/** The floors, on the distinct runs. */
+/** The floors, on the distinct runs. */
 export function flowFloors(rows: readonly FlowRow[]): FlowFloor[] {
   const find = (sessions: number, path: FlowPathName) =>
     rows.find((r) => r.kind === "distinct" && r.sessions === sessions && r.path === path);

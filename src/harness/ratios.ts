@@ -1,5 +1,5 @@
 /**
- * The floors of the benchmark issue as ratios, each from two figures measured in the same `floodgate bench` run:
+ * The benchmark floors as ratios, each from two figures measured in the same `floodgate bench` run:
  * Postfix with Floodgate against Postfix alone, Floodgate's milter against the C no-op milter (the steady state,
  * with the first pass and the TS engine alone beside it), and Floodgate against spamass-milter in the SMTP flood.
  * A figure missing because its part failed leaves the ratio empty with the reason.
@@ -52,7 +52,7 @@ export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | 
       numerator: mps(base("floodgate-ts-noop")),
       denominator: mps(base("c-noop")),
       floor: 1.0,
-      note: why(base("floodgate-ts-noop"), base("c-noop")) || "the engine alone (issue 2)",
+      note: why(base("floodgate-ts-noop"), base("c-noop")) || "the engine alone",
     },
     {
       name: "Floodgate / spamass-milter in the SMTP path, flood",

@@ -1,5 +1,5 @@
 /**
- * The engine benchmark (issue 2): the TypeScript engine with the no-op policy beside the C no-op milter on
+ * The engine benchmark: the TypeScript engine with the no-op policy beside the C no-op milter on
  * libmilter, closed loop at 1, 10 and 100 concurrent sessions on the same corpus messages, in the same run. The two
  * milters alternate at each level so that neither always runs on a warmer or cooler machine.
  */
@@ -101,7 +101,7 @@ export function throughputTable(rows: readonly ThroughputRow[]): string {
   );
 }
 
-/** TS / C at each level; the floor 1.0 applies at 100 sessions (issue 2), the others are for information. */
+/** TS / C at each level; the floor 1.0 applies at 100 sessions, the others are for information. */
 export function engineRatios(rows: readonly ThroughputRow[]): RatioRow[] {
   const levels = [...new Set(rows.map((r) => r.sessions))];
   return levels.map((sessions) => {

@@ -4,9 +4,8 @@
  *
  * Compression runs on the daemon's event loop for every new campaign, so it is done the cheaper way for the size:
  * a message up to SYNC_GZIP_MAX_BYTES is compressed in place, a larger one by libuv's thread pool. Async zlib sets
- * up a stream per call, and that alone costs the event loop more than compressing a typical message: 70–75 µs of
- * main-thread CPU (143–149 µs in all) against 15–25 µs (18–43 µs) in place, for 5–50 KB at level 1 on this
- * project's 2-core VMs; at 250 KB the thread pool wins (100 against 150 µs of main-thread CPU).
+ * up a stream per call, and that alone costs the event loop more than compressing a typical message; only a large
+ * message is cheaper for the event loop off it (benchmarks/README.md, "Figures behind choices in the code").
  */
 import { promisify } from "node:util";
 import { gunzip, gzip, gzipSync } from "node:zlib";
@@ -14,11 +13,10 @@ import { gunzip, gzip, gzipSync } from "node:zlib";
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Messages up to this size are compressed on the event loop (at most about 50 µs); larger ones off it. */
+/** Messages up to this size are compressed on the event loop, where it is cheaper; larger ones off it. */
 export const SYNC_GZIP_MAX_BYTES = 64 * 1024;
 
-/** Level 1: about 70 % of level 6's CPU on the corpus for a ratio of 0.40 instead of 0.37; the payload lives only
- * until its scan. */
+/** Level 1: nearly level 6's ratio for less CPU, and the payload lives only until its scan. */
 const GZIP_LEVEL = 1;
 
 /** The message cut to `maxBytes`, compressed, as base64; `truncated` says whether the cap cut it. */

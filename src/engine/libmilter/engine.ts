@@ -1,5 +1,5 @@
 /**
- * The libmilter engine (issue 7): Sendmail's libmilter speaks the protocol, through the shim in native/ loaded with
+ * The libmilter engine: Sendmail's libmilter speaks the protocol, through the shim in native/ loaded with
  * koffi, and Floodgate's policy decides, through the same session API as the TypeScript engine. Same options and
  * result as `startMilterServer`, so `floodgate run` picks either by `config.milter.engine` (select-engine.ts).
  *
