@@ -40,17 +40,14 @@ export function limitsArg(c: Config["campaigns"]): string {
   ].join(" ");
 }
 
-/** The script arguments of a fingerprint's keys: the values' key prefix and values, the previous version's
- * values and exact digest. */
+/** The script arguments of a fingerprint's keys: the values' key prefix, the values and the previous version's
+ * values each as one space-separated argument (lua/includes/readArgs.lua), and the previous version's exact digest. */
 export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
-  const values = fp.minhash ?? [];
   const previous = fp.previous?.minhash ?? [];
   return [
     keys.valuePrefix(fp.version),
-    String(values.length),
-    ...values.map(String),
-    String(previous.length),
-    ...previous.map((v) => String(v >>> 0)),
+    (fp.minhash ?? []).join(" "),
+    previous.map((v) => v >>> 0).join(" "),
     fp.previous?.direct ?? "",
   ];
 }

@@ -31,6 +31,9 @@ import type { Logger } from "../util/logger.js";
 
 type Handler = (signal: AbortSignal) => Verdict | Promise<Verdict>;
 
+/** The answer of a stage without a handler: header and body packets, tens of them per message, share it. */
+const CONTINUE: SendableVerdict = Object.freeze({ kind: "continue" });
+
 /** One session as the policy sees it, and the policy driven through it. */
 export class SessionCore implements SessionContext {
   readonly id = nextSessionId();
@@ -118,12 +121,12 @@ export class SessionCore implements SessionContext {
     return this.decide("data", this.policy.data && ((s) => this.policy.data!(this, s)), respond);
   }
 
-  /** SMFIC_HEADER: captured for the policy; no handler runs. */
-  onHeader(name: string, value: string, respond: Respond | null): void | Promise<void> {
+  /** SMFIC_HEADER: captured for the policy; no handler runs, so the answer, when one is owed, is continue. */
+  onHeader(name: string, value: string, respond: Respond | null): void {
     const txn = this.currentTransaction();
     txn.ownHeaders.see(name);
     txn.capture.addHeader(name, value);
-    return this.decide("header", undefined, respond);
+    respond?.(CONTINUE);
   }
 
   /** SMFIC_EOH. */
@@ -132,10 +135,10 @@ export class SessionCore implements SessionContext {
     return this.decide("eoh", this.policy.endOfHeaders && ((s) => this.policy.endOfHeaders!(this, s)), respond);
   }
 
-  /** SMFIC_BODY: captured for the policy; no handler runs. */
-  onBody(chunk: Buffer, respond: Respond | null): void | Promise<void> {
+  /** SMFIC_BODY: captured for the policy; no handler runs, so the answer, when one is owed, is continue. */
+  onBody(chunk: Buffer, respond: Respond | null): void {
     this.currentTransaction().capture.addBody(chunk);
-    return this.decide("body", undefined, respond);
+    respond?.(CONTINUE);
   }
 
   /** SMFIC_UNKNOWN: an SMTP command the MTA did not know; no handler runs. */

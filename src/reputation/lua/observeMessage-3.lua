@@ -24,10 +24,10 @@
     ARGV[12] client IP ("" when unknown)
     ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
     ARGV[14] the MinHash values' key prefix, "m<version>:"
-    ARGV[15] m = number of MinHash values, then m values
-    then     p = number of the previous version's MinHash values (0 or 32), then p values, then its exact digest
-             ("" when none)
-    then     r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
+    ARGV[15] the MinHash values, space-separated ("" when none)
+    ARGV[16] the previous version's MinHash values (none or 32), space-separated
+    ARGV[17] the previous version's exact digest ("" when none)
+    ARGV[18] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
   Output: the campaign view (includes/campaignView.lua), then how the campaign was found ("minhash", "direct",
   "previous" or "new") and the number of campaigns merged into it by this copy.
@@ -59,9 +59,9 @@ local digest, subject, sender, clientIp = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs = unpack(readNumbers(ARGV[13]))
 local prefix = ARGV[14]
 
-local lists = countedLists(15)
-local minhash = lists.next()
-local previous = lists.next()
+local lists = argLists(15)
+local minhash = lists.words()
+local previous = lists.words()
 local previousDigest = ARGV[lists.at()]
 lists.skip(1)
 local recipients = lists.next()

@@ -9,18 +9,18 @@
             the MinHash values' share that must point at one campaign (campaigns.matchShare)
             the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
             the MinHash values' key prefix, "m<version>:"
-            m = number of MinHash values, then m values
-            p = number of the previous version's MinHash values (0 or 32), then p values, then its exact digest
-            ("" when none)
+            the MinHash values, space-separated ("" when none)
+            the previous version's MinHash values (none or 32), space-separated
+            the previous version's exact digest ("" when none)
 ]]
 local function matchWithoutWriting(base, directKey, from)
   local share = tonumber(ARGV[from])
   local limit = readNumbers(ARGV[from + 1])
   local minVotes, owners, previousVotes = limit[1], limit[2], limit[5]
   local prefix = ARGV[from + 2]
-  local lists = countedLists(from + 3)
-  local minhash = lists.next()
-  local previous = lists.next()
+  local lists = argLists(from + 3)
+  local minhash = lists.words()
+  local previous = lists.words()
   local previousDigest = ARGV[lists.at()]
 
   local cache = {}
