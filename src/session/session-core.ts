@@ -194,7 +194,9 @@ export class SessionCore implements SessionContext {
     if (lastChunk.length > 0) txn.capture.addBody(lastChunk);
     const settings = this.settings();
     const message = txn.capture.finish();
-    const timer = progress ? setInterval(progress, settings.progressIntervalMs) : undefined;
+    // An interval no shorter than the deadline never fires: the deadline ends end of message first.
+    const progressDue = progress && settings.progressIntervalMs < settings.eomDeadlineMs;
+    const timer = progressDue ? setInterval(progress, settings.progressIntervalMs) : undefined;
     let outcome: StageOutcome<EndOfMessageResult>;
     try {
       const budgets = stageBudgets(settings, (this.options.loopLag ?? eventLoopLag).recentMaxMs());

@@ -28,7 +28,7 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
     }
     sockets.add(socket);
     observer.sessionOpened?.();
-    socket.setNoDelay(true);
+    // TCP_NODELAY is set by the listener (noDelay below) as it accepts; keepalive here, as the settings say now.
     if (settings.keepAliveMs > 0) socket.setKeepAlive(true, settings.keepAliveMs);
     socket.setTimeout(settings.idleTimeoutMs);
     const session = new MilterSession(
@@ -61,7 +61,7 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
   try {
     for (const spec of options.listen) {
       const target = parseListenSpec(spec);
-      const server = createServer({ noDelay: true, keepAlive: true }, onConnection);
+      const server = createServer({ noDelay: true }, onConnection);
       server.on("error", (err) => logger.error({ err: err.message, listen: spec }, "milter listener error"));
       servers.push(server);
       addresses.push(await listen(server, target, options.settings().socketMode));
