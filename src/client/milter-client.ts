@@ -33,8 +33,8 @@ import {
   type TestMessage,
   type TransactionResult,
 } from "./client-types.js";
-import { connectMacros, heloMacros, type Macros } from "./mta-macros.js";
-import { replayTransaction, type StepSender } from "./transaction-replay.js";
+import { connectMacros, heloMacros } from "./mta-macros.js";
+import { replayTransaction, type SendStep, type StepSender } from "./transaction-replay.js";
 
 export type {
   ClientOptions,
@@ -167,14 +167,7 @@ export class MilterClient implements StepSender {
   }
 
   /** Send macros (if any, or always in Postfix style) then a command; wait for its reply unless NR or NO applies. */
-  async step(
-    name: StepResult["command"],
-    code: number,
-    frame: Buffer,
-    macros: Macros | null,
-    skipFlag: number,
-    noReplyFlag: number,
-  ): Promise<StepResult> {
+  readonly step: SendStep = async (name, code, frame, macros, skipFlag, noReplyFlag) => {
     const parts: Buffer[] = [];
     if (macros) parts.push(encodeCommand.macro(code, macros));
     const skipped = skipFlag !== 0 && this.hasFlag(skipFlag);
@@ -188,7 +181,7 @@ export class MilterClient implements StepSender {
     return r.type === "replyCode"
       ? { command: name, response: r.type, reply: r.text, ms }
       : { command: name, response: r.type, ms };
-  }
+  };
 
   /** CONNECT and HELO, as at the start of an SMTP session. */
   async open(

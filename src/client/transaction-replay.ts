@@ -31,6 +31,16 @@ import type { Response } from "../milter/responses.js";
 import type { EomResult, MtaStyle, StepResult, TestMessage, TransactionResult } from "./client-types.js";
 import { endOfMessageMacros, mailMacros, messageMacros, rcptMacros, type Macros } from "./mta-macros.js";
 
+/** Send macros then a command; wait for its reply unless the `skipFlag` (NO*) or `noReplyFlag` (NR_*) applies. */
+export type SendStep = (
+  name: StepResult["command"],
+  code: number,
+  frame: Buffer,
+  macros: Macros | null,
+  skipFlag: number,
+  noReplyFlag: number,
+) => Promise<StepResult>;
+
 /** What a replay needs of the client: its negotiated session, one command at a time, and raw writes. */
 export interface StepSender {
   readonly style: MtaStyle;
@@ -38,17 +48,17 @@ export interface StepSender {
   readonly version: number;
   /** Whether a SMFIP_* bit was negotiated. */
   hasFlag(bit: number): boolean;
-  /** Send macros then a command; wait for its reply unless the `skipFlag` (NO*) or `noReplyFlag` (NR_*) applies. */
-  step(
-    name: StepResult["command"],
-    code: number,
-    frame: Buffer,
-    macros: Macros | null,
-    skipFlag: number,
-    noReplyFlag: number,
-  ): Promise<StepResult>;
+  step: SendStep;
   sendRaw(data: Buffer): void;
   readEndOfMessage(): Promise<EomResult>;
+}
+
+/** One transaction being replayed: the client, the message, the MTA's queue id, and the steps so far. */
+interface Replay {
+  client: StepSender;
+  message: TestMessage;
+  queueId: string;
+  steps: StepResult[];
 }
 
 /** The response that ended a transaction before end of message; undefined while it goes on. */
@@ -67,13 +77,11 @@ export async function replayTransaction(
   queueId: string,
 ): Promise<TransactionResult> {
   const steps: StepResult[] = [];
+  const replay: Replay = { client, message, queueId, steps };
   const abortTwice = () => {
     if (client.style === "postfix") client.sendRaw(Buffer.concat([encodeCommand.abort(), encodeCommand.abort()]));
   };
-  const ended =
-    (await sendEnvelope(client, message, queueId, steps)) ??
-    (await sendHeaders(client, message, queueId, steps)) ??
-    (await sendBody(client, message, queueId, steps));
+  const ended = (await sendEnvelope(replay)) ?? (await sendHeaders(replay)) ?? (await sendBody(replay));
   if (ended !== undefined) {
     abortTwice();
     return { steps, eom: null, earlyExit: ended };
@@ -88,12 +96,7 @@ export async function replayTransaction(
 }
 
 /** MAIL, every RCPT (all refused ends the transaction as a reject), and DATA from protocol version 4 on. */
-async function sendEnvelope(
-  client: StepSender,
-  message: TestMessage,
-  queueId: string,
-  steps: StepResult[],
-): Promise<Ended> {
+async function sendEnvelope({ client, message, queueId, steps }: Replay): Promise<Ended> {
   const mailFrame = encodeCommand.mail(message.sender, ["BODY=8BITMIME"]);
   const macros = mailMacros(client.style, message.sender, queueId);
   const mail = record(steps, await client.step("mail", SMFIC_MAIL, mailFrame, macros, SMFIP_NOMAIL, SMFIP_NR_MAIL));
@@ -115,12 +118,7 @@ async function sendEnvelope(
 }
 
 /** Every header, then EOH. */
-async function sendHeaders(
-  client: StepSender,
-  message: TestMessage,
-  queueId: string,
-  steps: StepResult[],
-): Promise<Ended> {
+async function sendHeaders({ client, message, queueId, steps }: Replay): Promise<Ended> {
   const iMacro = messageMacros(client.style, queueId);
   const leadingSpace = client.hasFlag(SMFIP_HDR_LEADSPC);
   if (client.style === "postfix" && client.hasFlag(SMFIP_NR_HDR) && !client.hasFlag(SMFIP_NOHDRS)) {
@@ -144,12 +142,7 @@ async function sendHeaders(
 }
 
 /** The body in chunks of MILTER_CHUNK_SIZE, until a skip. */
-async function sendBody(
-  client: StepSender,
-  message: TestMessage,
-  queueId: string,
-  steps: StepResult[],
-): Promise<Ended> {
+async function sendBody({ client, message, queueId, steps }: Replay): Promise<Ended> {
   const iMacro = messageMacros(client.style, queueId);
   const body = typeof message.body === "string" ? Buffer.from(message.body) : message.body;
   for (let i = 0; i < body.length; i += MILTER_CHUNK_SIZE) {

@@ -4,7 +4,7 @@
  * whether mail flows or not (a pool that fails every message first never reaches Redis).
  */
 import type { FloodgateMetrics } from "../../metrics/metrics.js";
-import { Sampled } from "./sampled.js";
+import { SampledProbe } from "./sampled.js";
 
 export interface RedisProbeOptions {
   /** One round trip: resolves when Redis answered. */
@@ -30,44 +30,34 @@ export interface RedisHealth {
 }
 
 /** Probes Redis on a timer; `health()` answers at once from the last probe. */
-export class RedisProbe {
-  readonly #sampled: Sampled<unknown>;
+export class RedisProbe extends SampledProbe<unknown> {
+  readonly #ping: () => Promise<unknown>;
   readonly #metrics: Pick<FloodgateMetrics, "redisUp" | "redisUnreachableSeconds"> | null;
 
   constructor(options: RedisProbeOptions) {
-    this.#metrics = options.metrics ?? null;
-    this.#sampled = new Sampled({
+    super({
       what: "the fast-path Redis",
-      attempt: options.ping,
       intervalMs: options.intervalMs ?? 1000,
       timeoutMs: options.timeoutMs ?? 1000,
       ...(options.clock ? { clock: options.clock } : {}),
-      after: () => {
-        const h = this.health();
-        this.#metrics?.redisUp.set(h.reachable ? 1 : 0);
-        this.#metrics?.redisUnreachableSeconds.set(h.unreachableSeconds);
-      },
     });
-  }
-
-  /** Probe now and then every `intervalMs` until `stop()`. */
-  start(): void {
-    this.#sampled.start();
-    void this.#sampled.sample();
-  }
-
-  stop(): Promise<void> {
-    return this.#sampled.stop();
-  }
-
-  /** One probe. Never throws. */
-  probe(): Promise<void> {
-    return this.#sampled.sample();
+    this.#ping = options.ping;
+    this.#metrics = options.metrics ?? null;
   }
 
   /** The store's state now. */
   health(now?: number): RedisHealth {
-    const s = this.#sampled.state(now);
+    const s = this.sampled.state(now);
     return { reachable: s.lastError === null, unreachableSeconds: s.failingSeconds, lastError: s.lastError };
+  }
+
+  protected attempt(): Promise<unknown> {
+    return this.#ping();
+  }
+
+  protected after(): void {
+    const h = this.health();
+    this.#metrics?.redisUp.set(h.reachable ? 1 : 0);
+    this.#metrics?.redisUnreachableSeconds.set(h.unreachableSeconds);
   }
 }

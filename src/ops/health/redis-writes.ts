@@ -9,7 +9,7 @@ import type { FloodgateMetrics } from "../../metrics/metrics.js";
 import type { RedisMemory } from "../../redis/memory.js";
 import type { RedisWrites, WriteHealth } from "../../redis/write-refusal.js";
 import type { Logger } from "../../util/logger.js";
-import { Sampled } from "./sampled.js";
+import { SampledProbe } from "./sampled.js";
 
 export interface RedisWriteProbeOptions {
   /** One small write; rejects as Redis refuses it. */
@@ -29,41 +29,17 @@ export interface RedisWriteProbeOptions {
 }
 
 /** Probes writes and memory on a timer; `writes()` and `memory()` answer at once. */
-export class RedisWriteProbe {
+export class RedisWriteProbe extends SampledProbe<RedisMemory> {
   readonly #o: RedisWriteProbeOptions;
-  readonly #sampled: Sampled<RedisMemory>;
   #warned = false;
 
   constructor(options: RedisWriteProbeOptions) {
-    this.#o = options;
-    this.#sampled = new Sampled({
+    super({
       what: "the fast-path Redis's writes and memory",
-      attempt: () => this.#attempt(),
       intervalMs: options.intervalMs ?? 1000,
       timeoutMs: options.timeoutMs ?? 1000,
-      after: (memory) => {
-        const m = options.metrics;
-        m?.redisRefusingWritesSeconds.set(this.writes().refusingSeconds);
-        if (!memory || !m) return;
-        m.redisMemoryUsedBytes.set(memory.usedBytes);
-        m.redisMemoryMaxBytes.set(memory.maxBytes);
-        m.redisMemoryUsedRatio.set(memory.ratio ?? 0);
-      },
     });
-  }
-
-  start(): void {
-    this.#sampled.start();
-    void this.#sampled.sample();
-  }
-
-  stop(): Promise<void> {
-    return this.#sampled.stop();
-  }
-
-  /** One probe now. Never throws. */
-  probe(): Promise<void> {
-    return this.#sampled.sample();
+    this.#o = options;
   }
 
   writes(now?: number): WriteHealth {
@@ -72,11 +48,11 @@ export class RedisWriteProbe {
 
   /** The last memory sample; null when the last probe could not read it. */
   memory(): RedisMemory | null {
-    return this.#sampled.state().value;
+    return this.sampled.state().value;
   }
 
   /** The write first (a refusal is recorded, not thrown: Redis answered), then INFO memory. */
-  async #attempt(): Promise<RedisMemory> {
+  protected async attempt(): Promise<RedisMemory> {
     try {
       await this.#o.write();
       this.#o.writes.accepted();
@@ -88,5 +64,14 @@ export class RedisWriteProbe {
       this.#warned = true;
     }
     return this.#o.memory();
+  }
+
+  protected after(memory: RedisMemory | null): void {
+    const m = this.#o.metrics;
+    m?.redisRefusingWritesSeconds.set(this.writes().refusingSeconds);
+    if (!memory || !m) return;
+    m.redisMemoryUsedBytes.set(memory.usedBytes);
+    m.redisMemoryMaxBytes.set(memory.maxBytes);
+    m.redisMemoryUsedRatio.set(memory.ratio ?? 0);
   }
 }

@@ -110,3 +110,36 @@ export class Sampled<T> {
     this.#o.after?.(error === null ? value : null);
   }
 }
+
+/**
+ * A probe of a dependency over one Sampled: `start()` probes at once and then every `intervalMs`, `probe()` once now.
+ * A subclass says what one attempt is and what follows each (its gauges).
+ */
+export abstract class SampledProbe<T> {
+  protected readonly sampled: Sampled<T>;
+
+  constructor(options: Omit<SampledOptions<T>, "attempt" | "after">) {
+    this.sampled = new Sampled({ ...options, attempt: () => this.attempt(), after: (value) => this.after(value) });
+  }
+
+  /** One attempt; rejects with the reason it failed. */
+  protected abstract attempt(): Promise<T>;
+
+  /** After every attempt, with the value when it worked. */
+  protected abstract after(value: T | null): void;
+
+  /** Probe now and then every `intervalMs` until `stop()`. */
+  start(): void {
+    this.sampled.start();
+    void this.sampled.sample();
+  }
+
+  stop(): Promise<void> {
+    return this.sampled.stop();
+  }
+
+  /** One probe now. Never throws. */
+  probe(): Promise<void> {
+    return this.sampled.sample();
+  }
+}
