@@ -37,6 +37,47 @@ function reporterDigest(reporter: string): string {
   return createHash("sha1").update(reporter.trim().toLowerCase()).digest("hex").slice(0, 16);
 }
 
+/** What a relabel operation may carry besides its actor. */
+interface RelabelArgs {
+  label?: string;
+  how?: string;
+  reporters?: number;
+  perReporterPerHour?: number;
+}
+
+/** Run the relabel script (relabelCampaign-2.lua) for one operation. */
+async function relabel(
+  ctx: StoreContext,
+  onRelabel: ((event: RelabelEvent) => void) | undefined,
+  id: string,
+  op: string,
+  by: Actor,
+  args: RelabelArgs,
+): Promise<Relabelled> {
+  if (!CAMPAIGN_ID.test(id)) return { status: "missing", state: "", spam: 0, ham: 0, decided: null, id };
+  const raw = await runScript(
+    ctx.redis,
+    scripts.relabel,
+    [ctx.keys.campaign(id), ctx.keys.base],
+    [
+      op,
+      Date.now(),
+      by.actor,
+      by.reason.slice(0, MAX_REASON_CHARS),
+      args.label ?? "",
+      args.how ?? "",
+      args.reporters ?? 1,
+      args.perReporterPerHour ?? 1,
+      reporterDigest(by.actor),
+      CAMPAIGN_HISTORY_LENGTH,
+      ctx.settings().ttlSeconds * 1000,
+    ],
+  );
+  const done = parseRelabelled(raw);
+  onRelabel?.({ id, op, ...by, ...(args.label ? { label: args.label } : {}), status: done.status });
+  return done;
+}
+
 type RelabelOperations = Pick<
   CampaignStore,
   "block" | "unblock" | "decide" | "undecide" | "report" | "unreport" | "rescan" | "history"
@@ -46,40 +87,10 @@ type RelabelOperations = Pick<
 export function relabelOperations(ctx: StoreContext, onRelabel?: (event: RelabelEvent) => void): RelabelOperations {
   const { redis, keys } = ctx;
 
-  /** Run the relabel script (relabelCampaign-2.lua) for one operation. */
-  async function relabel(
-    id: string,
-    op: string,
-    by: Actor,
-    args: { label?: string; how?: string; reporters?: number; perReporterPerHour?: number },
-  ): Promise<Relabelled> {
-    if (!CAMPAIGN_ID.test(id)) return { status: "missing", state: "", spam: 0, ham: 0, decided: null, id };
-    const raw = await runScript(
-      redis,
-      scripts.relabel,
-      [keys.campaign(id), keys.base],
-      [
-        op,
-        Date.now(),
-        by.actor,
-        by.reason.slice(0, MAX_REASON_CHARS),
-        args.label ?? "",
-        args.how ?? "",
-        args.reporters ?? 1,
-        args.perReporterPerHour ?? 1,
-        reporterDigest(by.actor),
-        CAMPAIGN_HISTORY_LENGTH,
-        ctx.settings().ttlSeconds * 1000,
-      ],
-    );
-    const done = parseRelabelled(raw);
-    onRelabel?.({ id, op, ...by, ...(args.label ? { label: args.label } : {}), status: done.status });
-    return done;
-  }
-
+  const relabelIn = (id: string, op: string, by: Actor, args: RelabelArgs) => relabel(ctx, onRelabel, id, op, by, args);
   /** Relabel a campaign that must exist. */
-  async function relabelExisting(id: string, op: string, by: Actor, args: Parameters<typeof relabel>[3]) {
-    const done = await relabel(id, op, by, args);
+  async function relabelExisting(id: string, op: string, by: Actor, args: RelabelArgs) {
+    const done = await relabelIn(id, op, by, args);
     if (done.status === "missing") throw new Error(`no campaign ${id}`);
     return done;
   }
@@ -97,7 +108,7 @@ export function relabelOperations(ctx: StoreContext, onRelabel?: (event: Relabel
           [now, now + Math.round(ttlSeconds * 1000), id],
         ));
       if (typeof blocked !== "string") throw new Error(`no campaign ${id}`);
-      await relabel(blocked, "block", by, {});
+      await relabelIn(blocked, "block", by, {});
       return blocked;
     },
 
@@ -117,7 +128,7 @@ export function relabelOperations(ctx: StoreContext, onRelabel?: (event: Relabel
     },
 
     async report(id, label, by, settings: ReportSettings): Promise<ReportOutcome> {
-      const done = await relabel(id, "report", by, { label, ...settings });
+      const done = await relabelIn(id, "report", by, { label, ...settings });
       const outcome = done.status === "ok" ? "counted" : done.status === "missing" ? "no-campaign" : done.status;
       if (outcome === "absent") throw new Error(`unexpected relabel status ${done.status}`);
       return { outcome, spam: done.spam, ham: done.ham, decided: done.decided };
