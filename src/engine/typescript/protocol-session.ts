@@ -9,13 +9,14 @@ import { CommandError, parseCommand, type Command } from "../../milter/commands.
 import { FrameDecoder, type Frame } from "../../milter/decoder.js";
 import { MacroStore } from "../../milter/macros.js";
 import { negotiate, NegotiationError, NO_REPLY_FLAG, type Negotiated } from "../../milter/negotiate.js";
-import { encodeModification, encodeResponse } from "../../milter/responses.js";
+import { encodeResponse } from "../../milter/responses.js";
 import type { MilterPolicy } from "../../vocabulary/policy-api.js";
 import type { Modification } from "../../vocabulary/modification.js";
 import type { Stage } from "../../vocabulary/stage.js";
 import { SessionCore } from "../../session/session-core.js";
 import type { Respond, SendableVerdict, SessionObserver, SessionSettings } from "../../session/session-api.js";
 import type { Logger } from "../../util/logger.js";
+import { encodeEndOfMessage, encodeVerdict } from "./verdict-encoding.js";
 
 /** Where a session's bytes go. */
 export interface Transport {
@@ -71,7 +72,7 @@ export class MilterSession {
   /** The last macro packet (a copy) and its parse: Postfix sends the same `{i}` packet before every header. */
   private lastMacro: { bytes: Buffer; command: Command } | null = null;
   /** Writes a stage's verdict as its response. */
-  private readonly writeVerdict: Respond = (verdict) => this.write(this.encodeVerdict(verdict));
+  private readonly writeVerdict: Respond = (verdict) => this.write(encodeVerdict(verdict));
 
   constructor(
     private readonly policy: MilterPolicy,
@@ -290,23 +291,6 @@ export class MilterSession {
   /** The whole end-of-message answer in one write: the modifications, then the verdict. */
   private writeEndOfMessage(verdict: SendableVerdict, modifications: readonly Modification[]): void {
     const leadingSpace = ((this.negotiated?.protocol ?? 0) & SMFIP_HDR_LEADSPC) !== 0;
-    const encoded = modifications.flatMap((mod) => encodeModification(mod, leadingSpace));
-    this.write(Buffer.concat([...encoded, this.encodeVerdict(verdict)]));
-  }
-
-  /** A verdict as its response; the session core has already validated and formatted any SMTP reply. */
-  private encodeVerdict(verdict: SendableVerdict): Buffer {
-    switch (verdict.kind) {
-      case "continue":
-        return encodeResponse.continue();
-      case "accept":
-        return encodeResponse.accept();
-      case "discard":
-        return encodeResponse.discard();
-      case "reject":
-      case "tempfail":
-        if (verdict.formattedReply) return encodeResponse.replyCode(verdict.formattedReply);
-        return verdict.kind === "reject" ? encodeResponse.reject() : encodeResponse.tempfail();
-    }
+    this.write(encodeEndOfMessage(verdict, modifications, leadingSpace));
   }
 }
