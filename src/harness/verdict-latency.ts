@@ -13,6 +13,7 @@ import { scanBacklogDrained, scanningWith, startFloodgate, type ConfigOverrides 
 import { runLoad, type LoadResult } from "./load.js";
 import { campaignFlood, corpusMix, warmUpMessages } from "./messages.js";
 import { progress } from "./output.js";
+import { cmdline, cpuSeconds, descendants } from "./procs.js";
 import { scenarioSchedule } from "./suite.js";
 
 /** The two systems compared. */
@@ -42,6 +43,9 @@ export interface LatencyRun {
   load: LoadResult;
   /** Scan jobs queued during the run. */
   scanJobs: number | null;
+  /** CPU seconds used during the run by the daemon's own process, and by its scanning side (the scan worker
+   * processes and the private spamd's processes). */
+  cpuSeconds: { daemon: number; scanning: number };
 }
 
 /** The rounds, every run in the order it ran. */
@@ -95,6 +99,7 @@ async function runOnce(
     });
     if (!(await scanBacklogDrained(d, 120_000))) progress(`latency: ${name}: the warm-up's scans did not drain`);
     const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
+    const cpu0 = cpuOf(d.pid);
     const load = await runLoad({
       mode: "open",
       label: name,
@@ -103,10 +108,25 @@ async function runOnce(
       maxSessions: 100,
       drainMs: 20_000,
     });
+    const cpu1 = cpuOf(d.pid);
     const queued1 = await d.metric("floodgate_scan_jobs_queued_total");
-    return { system, round, scanners, load, scanJobs: queued1 === null ? null : queued1 - queued0 };
+    return {
+      system,
+      round,
+      scanners,
+      load,
+      scanJobs: queued1 === null ? null : queued1 - queued0,
+      cpuSeconds: { daemon: cpu1.daemon - cpu0.daemon, scanning: cpu1.scanning - cpu0.scanning },
+    };
   } finally {
     await d.stop();
     rmSync(parent, { recursive: true, force: true });
   }
+}
+
+/** CPU seconds so far of the daemon's own process and of its scanning side (scan worker processes, spamd). */
+function cpuOf(pid: number): { daemon: number; scanning: number } {
+  let scanning = 0;
+  for (const p of descendants(pid)) if (/spamd|scan-worker|\bworker\b/.test(cmdline(p))) scanning += cpuSeconds(p) ?? 0;
+  return { daemon: cpuSeconds(pid) ?? 0, scanning };
 }

@@ -144,8 +144,8 @@ export function verdictsText(report: VerdictsBenchReport): string {
     lines.push(
       "## flood scenario: end of message with spamd and with the built-in rules (interleaved rounds)",
       "",
-      "| round | system | scanners | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| round | system | scanners | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs | CPU s: daemon / scanning |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const r of report.latency) {
       const t = r.load.tally;
@@ -153,13 +153,28 @@ export function verdictsText(report: VerdictsBenchReport): string {
       lines.push(
         `| ${r.round} | ${r.system} | ${r.scanners} | ${t.messages} | ${(r.load.offeredRate ?? 0).toFixed(0)} | ` +
           `${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} | ${ms(e.max)} | ${t.deadlineMisses} | ` +
-          `${t.byKind.campaign.reject} of ${t.byKind.campaign.messages} | ${t.hamHeldOrRejected} | ${r.scanJobs ?? "?"} |`,
+          `${t.byKind.campaign.reject} of ${t.byKind.campaign.messages} | ${t.hamHeldOrRejected} | ${r.scanJobs ?? "?"} | ` +
+          `${r.cpuSeconds ? `${r.cpuSeconds.daemon.toFixed(2)} / ${r.cpuSeconds.scanning.toFixed(2)}` : "?"} |`,
       );
     }
-    lines.push("");
+    lines.push("", ...perRoundRatios(report.latency), "");
   } else if (report.latencyError) lines.push(`## flood latency: did not run: ${report.latencyError}`, "");
 
   lines.push("| floor | value | |", "|---|---|---|");
   for (const fl of verdictFloors(report)) lines.push(`| ${fl.name} | ${fl.value} | ${fl.pass ? "PASS" : "FAIL"} |`);
   return lines.join("\n") + "\n";
+}
+
+/** Each round's spamd run over its built-in run, p50 and p99: how far the rounds agree. */
+function perRoundRatios(runs: readonly LatencyRun[]): string[] {
+  const rounds = [...new Set(runs.map((r) => r.round))];
+  const ratios = (p: "p50" | "p99") =>
+    rounds
+      .map((round) => {
+        const spamd = runs.find((r) => r.round === round && r.system === "spamd")?.load.eom[p];
+        const builtin = runs.find((r) => r.round === round && r.system === "builtin")?.load.eom[p];
+        return spamd !== undefined && builtin ? (spamd / builtin).toFixed(2) : "-";
+      })
+      .join(", ");
+  return [`Per round, spamd ÷ built-in rules: p50 ${ratios("p50")}; p99 ${ratios("p99")}`];
 }
