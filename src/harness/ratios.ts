@@ -7,21 +7,32 @@
 import type { RatioRow } from "./report.js";
 import type { BaselineResult, BenchReport } from "./bench-report.js";
 
-/** The floors of the brief (and figures for context), from the figures measured in this run. */
-export function ratiosOf(report: Pick<BenchReport, "baselines" | "smtpSource" | "smtpFlood" | "options">): RatioRow[] {
+type RatioInputs = Pick<BenchReport, "baselines" | "smtpSource" | "smtpFlood" | "options">;
+
+/** Reads of one run's figures by name, and why the named parts that failed have none. */
+function figuresOf(report: RatioInputs) {
   const base = (name: string) => report.baselines.find((b) => b.name === name);
-  const mps = (b: BaselineResult | undefined) => (b?.load ? Math.round(b.load.messagesPerSecond) : null);
   const src = (name: string) => report.smtpSource.find((s) => s.name === name);
-  const srcMps = (name: string) => {
-    const result = src(name)?.result;
-    return result ? Math.round(result.messagesPerSecond) : null;
+  return {
+    base,
+    src,
+    fl: (name: string) => report.smtpFlood.find((s) => s.name === name),
+    mps: (b: BaselineResult | undefined) => (b?.load ? Math.round(b.load.messagesPerSecond) : null),
+    srcMps: (name: string) => {
+      const result = src(name)?.result;
+      return result ? Math.round(result.messagesPerSecond) : null;
+    },
+    why: (...parts: Array<{ name: string; error?: string; result?: unknown; load?: unknown } | undefined>) =>
+      parts
+        .filter((p) => p && p.error)
+        .map((p) => `${p!.name}: ${p!.error}`)
+        .join("; "),
   };
-  const fl = (name: string) => report.smtpFlood.find((s) => s.name === name);
-  const why = (...parts: Array<{ name: string; error?: string; result?: unknown; load?: unknown } | undefined>) =>
-    parts
-      .filter((p) => p && p.error)
-      .map((p) => `${p!.name}: ${p!.error}`)
-      .join("; ");
+}
+
+/** The floors of the brief (and figures for context), from the figures measured in this run. */
+export function ratiosOf(report: RatioInputs): RatioRow[] {
+  const { base, src, fl, mps, srcMps, why } = figuresOf(report);
   const sessions = report.options.sessions;
   return [
     {
