@@ -1,13 +1,14 @@
 /**
  * The hostile-mail soak (`make soak`): `floodgate run` on a private Redis, N seeded hostile messages over S concurrent
  * sessions of the project's milter client, then a sample through a private Postfix (src/harness/hostile-soak.ts).
+ * An idle daemon runs beside it (sent nothing): its event loop's delay is the machine's own, the baseline of the run.
  * Prints the machine and versions, the figures, and whether each property held; exits 1 when one did not.
  * Run: `node dist/benchmarks/hostile-soak.js [--messages 100000] [--sessions 100] [--seed 1] [--postfix 1000]`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runHostileSoak, soakProperties, type SoakReport } from "../src/harness/hostile-soak.js";
+import { runHostileSoak, soakProperties, type SoakReport, type ThreadTime } from "../src/harness/hostile-soak.js";
 import { formatMachine, machineInfo } from "../src/harness/machine.js";
 
 function arg(name: string, fallback: number): number {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       messages,
       sessions,
       dir,
+      idleBaseline: true,
       ...(postfix > 0 ? { postfix: { messages: postfix, sessions: 10 } } : {}),
       progress: (line) => console.error(`  ${line}`),
     });
@@ -54,6 +56,10 @@ function print(r: SoakReport): void {
   console.log(
     `end of message, client: p50 ${e.p50.toFixed(0)} p99 ${e.p99.toFixed(0)} max ${e.max.toFixed(0)} ms; event-loop delay max ${r.maxEventLoopDelayMs ?? "?"} ms`,
   );
+  console.log(`main thread, soak daemon: ${threadLine(r.mainThread)}`);
+  console.log(
+    `idle daemon (baseline, sent nothing): event-loop delay max ${r.idle?.maxEventLoopDelayMs ?? "?"} ms; main thread ${threadLine(r.idle?.mainThread ?? null)}`,
+  );
   console.log(`peak RSS: daemon ${mib(r.peakRssKb.daemon)}, its process tree ${mib(r.peakRssKb.tree)}`);
   console.log(`labels: ${JSON.stringify(r.labels)}; verdicts: ${JSON.stringify(r.verdicts)}`);
   for (const [family, f] of Object.entries(r.families)) {
@@ -63,6 +69,16 @@ function print(r: SoakReport): void {
   }
   if (r.postfix) console.log(`Postfix sample: ${JSON.stringify({ ...r.postfix, examples: undefined })}`);
   for (const example of [...r.examples, ...(r.postfix?.examples ?? [])]) console.log(`  e.g. ${example}`);
+}
+
+/** A main thread's time: on a CPU and waiting for one, in seconds and as shares of the run. */
+function threadLine(t: ThreadTime | null): string {
+  if (!t) return "?";
+  const pct = (x: number) => `${((100 * x) / t.seconds).toFixed(0)} %`;
+  return (
+    `on a CPU ${t.cpuSeconds.toFixed(0)} s (${pct(t.cpuSeconds)}), waiting for a CPU ` +
+    `${t.runQueueSeconds.toFixed(0)} s (${pct(t.runQueueSeconds)}) of ${t.seconds.toFixed(0)} s`
+  );
 }
 
 await main();

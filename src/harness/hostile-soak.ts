@@ -4,6 +4,11 @@
  * It checks, of every message, that it was answered, within `milter.eomDeadlineMs` of its end of message, with a
  * campaign or a counted reason, and that no forged Floodgate header survived the answer's modifications; and of the
  * daemon, that it stayed up, and its peak memory.
+ *
+ * A deadline is a timer on the daemon's event loop, so the soak also says how late that loop ran and why: how long
+ * the daemon's main thread was on a CPU and how long it waited for one (the kernel's schedstat), and, as the baseline
+ * of the same run, the same figures of a second daemon on the same machine that is sent nothing. An idle daemon's
+ * loop is late only when the machine has no CPU for it.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -11,10 +16,11 @@ import { MilterClient } from "../client/milter-client.js";
 import { startScratchRedis } from "../redis/scratch-server.js";
 import { startFloodgate, sumMetric, type FloodgateDaemon } from "./floodgate.js";
 import { HostileFeed } from "./hostile-feed.js";
+import { threadSchedule } from "./procs.js";
 import { runPostfixSample } from "./hostile-postfix.js";
-import { Tally, type SoakOptions, type SoakReport } from "./soak-tally.js";
+import { Tally, type SoakOptions, type SoakReport, type ThreadTime } from "./soak-tally.js";
 
-export type { SoakOptions, SoakReport } from "./soak-tally.js";
+export type { SoakOptions, SoakReport, ThreadTime } from "./soak-tally.js";
 
 /** Peak resident memory of the daemon at most, KiB: a budget of the daemon, not of each message. */
 export const SOAK_RSS_LIMIT_KB = 1024 * 1024;
@@ -41,6 +47,7 @@ export async function runHostileSoak(options: SoakOptions): Promise<SoakReport> 
   mkdirSync(redisDir, { recursive: true });
   const redis = await startScratchRedis({ dir: redisDir });
   let daemon: FloodgateDaemon | null = null;
+  let idle: FloodgateDaemon | null = null;
   const feed = new HostileFeed(options.seed, options.messages, options.families);
   try {
     daemon = await startFloodgate({
@@ -54,7 +61,20 @@ export async function runHostileSoak(options: SoakOptions): Promise<SoakReport> 
         log: { level: "warn", ...options.overrides?.log },
       },
     });
-    const report = await drive(daemon, feed, options, deadlineMs);
+    if (options.idleBaseline) {
+      idle = await startFloodgate({
+        redisUrl: redis.url,
+        dir: options.dir,
+        name: "idle",
+        overrides: {
+          redis: { prefix: "fg-idle" },
+          queue: { name: "fg-idle" },
+          milter: { eomDeadlineMs: deadlineMs },
+          log: { level: "warn" },
+        },
+      });
+    }
+    const report = await drive(daemon, idle, feed, options, deadlineMs);
     if (options.postfix && report.crashes === 0) {
       options.progress?.(`${options.postfix.messages} messages through Postfix`);
       const { messages: count, sessions } = options.postfix;
@@ -64,6 +84,7 @@ export async function runHostileSoak(options: SoakOptions): Promise<SoakReport> 
     return report;
   } finally {
     await feed.close();
+    await idle?.stop();
     await daemon?.stop();
     await redis.stop();
   }
@@ -71,11 +92,16 @@ export async function runHostileSoak(options: SoakOptions): Promise<SoakReport> 
 
 async function drive(
   daemon: FloodgateDaemon,
+  idle: FloodgateDaemon | null,
   feed: HostileFeed,
   options: SoakOptions,
   deadlineMs: number,
 ): Promise<SoakReport> {
   const tally = new Tally(options, deadlineMs);
+  // The longest loop delay is kept since the last scrape: the daemons' start-up is not part of the run.
+  await Promise.all([daemon.metricsText(), idle?.metricsText()]);
+  const mainThread = threadClock(daemon.pid);
+  const idleThread = idle ? threadClock(idle.pid) : null;
   const started = performance.now();
   let crashed = false;
   const monitor = setInterval(() => {
@@ -121,13 +147,30 @@ async function drive(
   }
   const memory = daemon.memory.sample();
   if (crashed || !alive(daemon.pid)) tally.crashes++;
-  const metrics = await daemon.metricsText();
+  const [metrics, idleMetrics] = await Promise.all([daemon.metricsText(), idle?.metricsText() ?? null]);
   return tally.report({
     seconds: (performance.now() - started) / 1000,
     daemonPastDeadline: metrics === null ? null : pastDeadlineOf(metrics, deadlineMs),
     maxEventLoopDelayMs: maxLagMs(metrics),
+    mainThread: mainThread(),
+    idle: idleThread ? { maxEventLoopDelayMs: maxLagMs(idleMetrics), mainThread: idleThread() } : null,
     peakRssKb: { daemon: memory.selfKb, tree: memory.treeKb },
   });
+}
+
+/** A clock of a process's main thread from now: what it did since, when read (null when it cannot be read). */
+function threadClock(pid: number): () => ThreadTime | null {
+  const from = threadSchedule(pid);
+  const started = performance.now();
+  return () => {
+    const to = threadSchedule(pid);
+    if (!from || !to) return null;
+    return {
+      seconds: (performance.now() - started) / 1000,
+      cpuSeconds: to.cpuSeconds - from.cpuSeconds,
+      runQueueSeconds: to.runQueueSeconds - from.runQueueSeconds,
+    };
+  };
 }
 
 /** End-of-message decisions slower than `deadlineMs`, from the daemon's histogram (a bucket must end there). */

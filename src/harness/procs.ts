@@ -139,6 +139,20 @@ export class PeakMemory {
   }
 }
 
+/**
+ * A thread's time since it started, from the scheduler (/proc/PID/task/TID/schedstat, Linux): seconds on a CPU, and
+ * seconds runnable but waiting for one. The main thread of a process is the task whose id is the pid. Null when gone.
+ */
+export function threadSchedule(pid: number, tid = pid): { cpuSeconds: number; runQueueSeconds: number } | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+    if (!Number.isFinite(run) || !Number.isFinite(wait)) return null;
+    return { cpuSeconds: run! / 1e9, runQueueSeconds: wait! / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds (user + system, all threads) a process has used; null when it is gone. */
 export function cpuSeconds(pid: number): number | null {
   try {

@@ -24,6 +24,8 @@ export interface SoakOptions {
   nodeArgs?: string[];
   /** The end-of-message deadline the daemon is given, and the answers are held to. @defaultValue 2000 */
   eomDeadlineMs?: number;
+  /** Run an idle daemon (sent nothing) beside the soak's, as the baseline of the machine's own lateness. */
+  idleBaseline?: boolean;
   /** Hostile messages (of another seed) to send through a private Postfix afterwards, and its SMTP sessions. */
   postfix?: { messages: number; sessions: number };
   /** Progress lines (every 10 % of the messages). */
@@ -47,6 +49,10 @@ export interface SoakReport {
   daemonPastDeadline: number | null;
   /** The daemon's longest event-loop delay over the run, in ms (its default metrics). */
   maxEventLoopDelayMs: number | null;
+  /** The daemon's main thread over the run: on a CPU, and waiting for one (null off Linux). */
+  mainThread: ThreadTime | null;
+  /** The idle daemon of the same run, when one ran: its longest event-loop delay and its main thread. */
+  idle: { maxEventLoopDelayMs: number | null; mainThread: ThreadTime | null } | null;
   /** Answers with neither a campaign nor a counted reason. */
   unlabelled: number;
   /** Answers after which a forged Floodgate header was still there. */
@@ -66,6 +72,13 @@ export interface SoakReport {
 }
 
 /** Problems described in the report at most. */
+/** A thread's time over the run, in seconds: the run's length, on a CPU, runnable but waiting for a CPU. */
+export interface ThreadTime {
+  seconds: number;
+  cpuSeconds: number;
+  runQueueSeconds: number;
+}
+
 const MAX_EXAMPLES = 20;
 
 /** The counts of the soak as answers come in. */
@@ -130,7 +143,12 @@ export class Tally {
     if (this.#examples.length < MAX_EXAMPLES) this.#examples.push(text);
   }
 
-  report(extra: Pick<SoakReport, "seconds" | "daemonPastDeadline" | "maxEventLoopDelayMs" | "peakRssKb">): SoakReport {
+  report(
+    extra: Pick<
+      SoakReport,
+      "seconds" | "daemonPastDeadline" | "maxEventLoopDelayMs" | "mainThread" | "idle" | "peakRssKb"
+    >,
+  ): SoakReport {
     const { seed, messages, sessions } = this.options;
     return {
       seed,
