@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config/schema.js";
-import { compareMessages, explainMessage, type ExplainOptions } from "../fingerprint/explain.js";
+import { compareMessages, explainMessage, explainOptions } from "../fingerprint/explain.js";
 import { HIDDEN_CLOSE, HIDDEN_OPEN } from "../fingerprint/html-text.js";
 import { FingerprintPool } from "../fingerprint/pool.js";
 
@@ -55,17 +55,6 @@ interface Output {
   write(text: string): unknown;
 }
 
-/** Options of `--explain` and `--compare`: the configuration's fingerprint and campaign settings. */
-function explainOptions(config: Config): ExplainOptions {
-  const f = config.fingerprint;
-  return {
-    parseBytes: f.parseKiB * 1024,
-    parser: f.parser,
-    minWords: f.minWords,
-    attachmentMinBytes: f.attachmentMinBytes,
-  };
-}
-
 /** Lines of at most `width` characters of a list of words. */
 function wrapWords(words: readonly string[], width = 100, indent = "  "): string {
   const lines: string[] = [];
@@ -83,7 +72,7 @@ function wrapWords(words: readonly string[], width = 100, indent = "  "): string
 /** `floodgate fingerprint --explain FILE`: the text a reader sees with what was left out marked, the words, what
  * the exact key is made of, the keys. Returns the exit code. */
 export async function explainCommand(file: string, config: Config, out: Output): Promise<number> {
-  const e = await explainMessage(await readFile(file), explainOptions(config));
+  const e = await explainMessage(await readFile(file), explainOptions(config.fingerprint));
   const fp = e.fingerprint;
   const minhash = fp.minhash;
   out.write(
@@ -122,7 +111,7 @@ export async function explainCommand(file: string, config: Config, out: Output):
 /** `floodgate fingerprint --compare A B`: the MinHash values two messages share, the text they come from, and
  * whether the campaign rule makes them one. Returns the exit code: 0 when they are one campaign, 1 when not. */
 export async function compareCommand(fileA: string, fileB: string, config: Config, out: Output): Promise<number> {
-  const options = explainOptions(config);
+  const options = explainOptions(config.fingerprint);
   const [a, b] = [
     await explainMessage(await readFile(fileA), options),
     await explainMessage(await readFile(fileB), options),

@@ -57,9 +57,11 @@ export function sessionObserver(metrics: FloodgateMetrics, mailFlow: MailFlow): 
     },
     sessionClosed: () => metrics.sessionsActive.dec(),
     sessionRefused: () => metrics.sessionsRefusedTotal.inc(),
-    messageDecided: (verdict, seconds) => {
+    messageDecided: (verdict, seconds, held) => {
       mailFlow.messageDecided(verdict);
       metrics.messagesTotal.inc({ verdict });
+      // Counted with the verdict, so that a reader of both (the console's flow) never sees one without the other.
+      if (held) metrics.hold.heldTotal.inc();
       metrics.eomDuration.observe(seconds);
     },
     failMode: (reason, mode) => metrics.failModeTotal.inc({ reason, mode }),

@@ -85,7 +85,11 @@ export function startConsoleStores(
   };
 }
 
-/** The flow series' cumulative counts from the registry: verdicts sent to the MTA, fail modes by the mode applied. */
+/**
+ * The flow series' cumulative counts from the registry: verdicts sent to the MTA, the copies accepted into the hold
+ * queue apart from the other accepted ones (`held`: counted with their verdict, so `continue` never goes down), fail
+ * modes by the mode applied.
+ */
 async function flowCounts(metrics: FloodgateMetrics): Promise<FlowCounts> {
   const counts: Record<string, number> = {};
   const add = (key: string, value: number) => (counts[key] = (counts[key] ?? 0) + value);
@@ -93,6 +97,9 @@ async function flowCounts(metrics: FloodgateMetrics): Promise<FlowCounts> {
     const verdict = String(v.labels["verdict"] ?? "");
     add(verdict === "accept" ? "continue" : verdict, v.value);
   }
+  const held = (await metrics.hold.heldTotal.get()).values.reduce((sum, v) => sum + v.value, 0);
+  counts["held"] = held;
+  counts["continue"] = Math.max(0, (counts["continue"] ?? 0) - held);
   for (const v of (await metrics.failModeTotal.get()).values) add(`fail:${String(v.labels["mode"] ?? "")}`, v.value);
   return counts;
 }

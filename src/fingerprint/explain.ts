@@ -6,6 +6,7 @@
  * smaller sketch shares `matchShare` of its values with the other, or the exact keys are equal): the store also
  * leaves out text common to many campaigns and matches a copy against every copy of a campaign at once.
  */
+import type { Config } from "../config/schema.js";
 import { fingerprintParts, MAX_TEXT_CHARS, type FingerprintOptions } from "./compute.js";
 import { agreement, votesNeeded, windowValue, wordHashes } from "./minhash.js";
 import { normaliseText } from "./normalise.js";
@@ -17,6 +18,25 @@ import type { Fingerprint } from "./types.js";
 export interface ExplainOptions extends FingerprintOptions {
   parseBytes: number;
   parser: ParserName;
+}
+
+/** The explain options of a configuration's `fingerprint` section: the extractor and the bytes it reads. */
+export function explainOptions(f: Config["fingerprint"]): ExplainOptions {
+  return {
+    parseBytes: f.parseKiB * 1024,
+    parser: f.parser,
+    minWords: f.minWords,
+    attachmentMinBytes: f.attachmentMinBytes,
+  };
+}
+
+/**
+ * The text a reader sees of a message, text a mail client would not show written between HIDDEN_OPEN and
+ * HIDDEN_CLOSE: what the fingerprint's extractor reads, with what it leaves out marked (`--explain`, the console).
+ */
+export async function markedText(message: Uint8Array, options: ExplainOptions): Promise<string> {
+  const { parseBytes, parser, attachmentMinBytes } = options;
+  return (await extract(message, parseBytes, parser, attachmentMinBytes, true)).text;
 }
 
 /** A message's fingerprint and what it was made of. */
@@ -35,7 +55,7 @@ export interface Explanation {
 /** Fingerprint a message and keep what it was made of. */
 export async function explainMessage(message: Uint8Array, options: ExplainOptions): Promise<Explanation> {
   const { parseBytes, parser, attachmentMinBytes } = options;
-  const marked = await extract(message, parseBytes, parser, attachmentMinBytes, true);
+  const marked = await markedText(message, options);
   const parts = await extract(message, parseBytes, parser, attachmentMinBytes);
   const fingerprint = fingerprintParts(parts, options, parts);
   const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
@@ -43,7 +63,7 @@ export async function explainMessage(message: Uint8Array, options: ExplainOption
   const names = recipientNames(parts.recipients ?? "");
   const short = words.length < options.minWords;
   const skeleton = skeletonOf(text, words, normaliseText(parts.subject), names, short);
-  return { fingerprint, markedText: marked.text, words, names: [...names], skeleton };
+  return { fingerprint, markedText: marked, words, names: [...names], skeleton };
 }
 
 /** Two messages under the pairwise campaign rule. */

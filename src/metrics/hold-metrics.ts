@@ -6,7 +6,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 
 export function holdMetrics(registry: Registry) {
   return {
-    /** Copies accepted into the MTA's hold queue (recorded with their campaign). */
+    /** Copies accepted into the MTA's hold queue: the reply told the MTA to quarantine them (the session's observer). */
     heldTotal: new Counter({
       name: "floodgate_held_total",
       help: "Copies of bulk campaigns accepted into the MTA's hold queue",

@@ -58,6 +58,5 @@ export async function recordHeldCopy(
     await deps.held.remove(campaignId, host, [queueId]).catch(() => undefined);
     return fallback("helper-down");
   }
-  deps.metrics.heldTotal.inc();
   return null;
 }

@@ -25,7 +25,8 @@ export interface SessionSettings {
 
 /** Hooks for metrics and the mail-flow watchdog. */
 export interface SessionObserver {
-  messageDecided?(verdict: Verdict["kind"], seconds: number): void;
+  /** `held`: the reply told the MTA to quarantine the message (SMFIR_QUARANTINE: its hold queue). */
+  messageDecided?(verdict: Verdict["kind"], seconds: number, held: boolean): void;
   failMode?(reason: string, mode: FailMode): void;
   protocolError?(kind: string): void;
 }

@@ -220,7 +220,8 @@ export class SessionCore implements SessionContext {
     txn.done = true;
     txn.capture.release();
     const seconds = (performance.now() - started) / 1000;
-    this.observer.messageDecided?.(result.verdict.kind, seconds);
+    const held = modifications.some((m) => m.kind === "quarantine");
+    this.observer.messageDecided?.(result.verdict.kind, seconds, held);
     this.logger.info(this.summary(txn, result.verdict, message.totalBytes, seconds), "message");
   }
 

@@ -1,25 +1,37 @@
 /**
  * The operator's console in a real browser (Debian's Chromium, driven by playwright-core) on `floodgate run` as the
- * milter of a private Postfix: during a flood the campaign shows in the live table within 2 s of its first copy, a
- * click on Block (confirmed) makes the next copy get 550 at the SMTP client, the campaign page shows the sample and
- * who blocked it, and a screenshot of each page is written to test-output/console/. (The refusals of requests without
+ * milter of a private Postfix with the hold queue (`policy.holdMode: quarantine`, the real hold-queue helper): during
+ * a flood the campaign shows in the live table within 2 s of its first copy, a click on Block (confirmed) makes the
+ * next copy get 550 at the SMTP client, the campaign page shows who blocked it and the sample's text exactly as
+ * `floodgate fingerprint --explain` gives it (the text/plain part the fingerprint reads too, the hidden part marked),
+ * the Overview's mail flow counts the copies passed, held in the hold queue and rejected apart (the chart's legend
+ * names `held`), and a screenshot of each page is written to test-output/console/. (The refusals of requests without
  * the login, with a wrong token, or from another origin or Host: test/integration/console-http.test.ts.)
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startPostfix, type PostfixLab } from "../../src/lab/postfix.js";
 import { buildMessage, sendMail, type SendMailResult } from "../../src/lab/smtp.js";
 import { launchChromium, testOutputDir } from "../support/browser.js";
-import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { startHoldHelper, type HoldHelperProcess } from "../support/hold-helper.js";
+import { freePort } from "../../src/util/tcp-port.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
 
 const TOKEN = "console-test-token-0123456789";
 const USERS = Array.from({ length: 20 }, (_, i) => `user${i}`);
 const SUBJECT = "Claim your console-test reward today";
+const INTRO = "A note from the partners programme before the offer below";
+/** Copies 1 to 4 pass; from the fifth the campaign is bulk and its copies are held. */
+const BULK_AT = 5;
 const out = testOutputDir("console");
 
+/** A copy: a text/plain note then the HTML offer (multipart/mixed: a reader sees both, and the fingerprint reads
+ * both), with a hidden salt. */
 function copy(i: number) {
   const to = `${USERS[i % USERS.length]}@box.lab`;
   const html = [
@@ -30,44 +42,88 @@ function copy(i: number) {
     "<p>Thousands of satisfied customers already discovered luxury at a fraction of the price; every item is",
     "inspected by hand, shipped discreetly and covered by our money back guarantee.</p></body></html>",
   ].join("\n");
-  const extra = ["MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8"];
-  const message = buildMessage({ from: "promo@mailer.example.com", to: [to], subject: SUBJECT, body: html, extra });
+  const body = [
+    "--PART",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    INTRO,
+    "--PART",
+    "Content-Type: text/html; charset=utf-8",
+    "",
+    html,
+    "--PART--",
+  ].join("\r\n");
+  const extra = ["MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="PART"'];
+  const message = buildMessage({ from: "promo@mailer.example.com", to: [to], subject: SUBJECT, body, extra });
   return { to, data: message.data };
+}
+
+/** The text `floodgate fingerprint --explain` shows of a message (its `  | ` lines). */
+async function explainedText(message: string): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), "fg-console-explain-")), "sample.eml");
+  writeFileSync(file, message);
+  const r = await runCli(["fingerprint", "--explain", file]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("the text a reader sees"));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith("  | "));
+  return lines
+    .slice(start + 1, end)
+    .map((l) => l.slice(4))
+    .join("\n");
 }
 
 describe("the console in Chromium during a flood through Postfix", () => {
   let redis: TestRedis;
   let daemon: DaemonProcess;
   let postfix: PostfixLab;
+  let helper: HoldHelperProcess;
   let browser: Browser;
   let page: Page;
-  let sent = 0;
+  const sent: string[] = [];
 
   const send = async (): Promise<SendMailResult> => {
-    const c = copy(sent++);
+    const c = copy(sent.length);
+    sent.push(c.data);
     return sendMail({ port: postfix.smtpPort, from: "promo@mailer.example.com", to: [c.to], data: c.data });
   };
 
   before(async () => {
     browser = await launchChromium();
     redis = await startTestRedis();
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url },
-      metrics: { adminToken: TOKEN },
-      campaigns: { bulk: { copies: 5, recipients: 5, senders: 1000 } },
-      policy: { holdBulk: false },
-      scanWorker: { processes: 0, scanners: [{ type: "builtin" }] },
+    const milterPort = await freePort();
+    postfix = await startPostfix({
+      milter: `inet:127.0.0.1:${milterPort}`,
+      defaultAction: "tempfail",
+      users: USERS,
     });
-    postfix = await startPostfix({ milter: daemon.milter, defaultAction: "tempfail", users: USERS });
+    helper = await startHoldHelper({ postfixConfig: postfix.configDir });
+    daemon = await startDaemonProcess(
+      {
+        redis: { url: redis.url },
+        metrics: { adminToken: TOKEN },
+        campaigns: { bulk: { copies: BULK_AT, recipients: BULK_AT, senders: 1000 } },
+        policy: { holdMode: "quarantine", holdSeconds: 600 },
+        hold: { helperSocket: helper.socket, host: "console-lab", sweepIntervalMs: 200 },
+        mtaQueue: { mta: "postfix", command: ["/usr/sbin/postqueue", "-c", postfix.configDir, "-j"] },
+        scanWorker: { processes: 0, scanners: [{ type: "builtin" }] },
+      },
+      { milterPort },
+    );
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   });
 
   after(async () => {
     await browser?.close();
-    await postfix?.stop();
     await daemon?.stop();
+    await helper?.stop();
+    await postfix?.stop();
     await redis?.stop();
   });
+
+  /** A console API answer, fetched by the page with its session cookie. */
+  const getJson = <T>(path: string): Promise<T> =>
+    page.evaluate(async (p) => (await fetch(p)).json(), path) as Promise<T>;
 
   test("log in with the admin token; the campaign shows within 2 s; Block makes the next copy 550", async () => {
     await page.goto(`${daemon.metricsUrl}/console/`);
@@ -113,13 +169,37 @@ describe("the console in Chromium during a flood through Postfix", () => {
     assert.match(timeline ?? "", /operator:tester/);
     const sample = page.locator("#sample-text");
     await sample.waitFor();
-    assert.match((await sample.textContent()) ?? "", /premium watches/);
+    const shown = (await sample.textContent()) ?? "";
+    assert.match(shown, /premium watches/);
+    assert.match(shown, new RegExp(INTRO), "the text/plain part the fingerprint reads is shown too");
     assert.match((await page.locator("#sample-text mark.hidden").first().textContent()) ?? "", /unrelated words/);
+    // The sample's text is --explain's: find which copy was kept (its link), then compare with what --explain says.
+    const detail = await getJson<{ samples: { message: { text: string } | null } }>(`/console/api/campaigns/${id}`);
+    const text = detail.samples.message?.text ?? "";
+    const kept = sent.findIndex((_, i) => text.includes(`claim?u=${i}]`));
+    assert.ok(kept >= 0, `the sample is one of the copies sent: ${text}`);
+    assert.equal(text.trim(), (await explainedText(sent[kept]!)).trim(), "the text is fingerprint --explain's");
     await page.screenshot({ path: join(out, "campaign.png"), fullPage: true });
 
+    // Copies 1 to 4 passed, the next 5 were held in Postfix's hold queue, the one after the block was rejected.
+    type Flow = { flow: { series: Record<string, number[]> } };
+    const sum = (f: Flow, s: string) => (f.flow.series[s] ?? []).reduce((a, b) => a + b, 0);
+    const expected = { continue: BULK_AT - 1, held: 9 - (BULK_AT - 1), reject: 1 };
+    let flow = await getJson<Flow>("/console/api/overview");
+    for (let tries = 0; sum(flow, "reject") < 1 && tries < 50; tries++) {
+      await page.waitForTimeout(100);
+      flow = await getJson<Flow>("/console/api/overview");
+    }
+    assert.deepEqual(
+      { continue: sum(flow, "continue"), held: sum(flow, "held"), reject: sum(flow, "reject") },
+      expected,
+      JSON.stringify(flow.flow.series),
+    );
     await page.click("nav a[data-page=overview]");
     await page.waitForSelector("#flow-chart canvas");
     await page.waitForSelector('[data-card="watchdog"]');
+    const legend = (await page.locator("#flow-chart .u-legend").textContent()) ?? "";
+    assert.match(legend, /\bheld\b/, `the chart's legend names the held copies: ${legend}`);
     await page.screenshot({ path: join(out, "overview.png"), fullPage: true });
   });
 });

@@ -3,6 +3,7 @@
  * attachment digests, sender domains, client networks), its timeline (first seen, bulk, scans, verdicts, reports,
  * blocks, who did what, from the store's bounded history) and its copies per minute.
  */
+import { explainOptions } from "../../fingerprint/explain.js";
 import { noSamples, type CampaignSamples } from "../../reputation/samples.js";
 import type { CampaignView, HistoryEntry } from "../../reputation/types.js";
 import { sampleText, type SampleText } from "./sample-text.js";
@@ -70,7 +71,7 @@ export async function campaignDetail(
   let messageError: string | undefined;
   if (message) {
     try {
-      text = await sampleText(message);
+      text = await sampleText(message, explainOptions(deps.config().fingerprint));
     } catch (err) {
       messageError = `the sample could not be read: ${(err as Error).message}`;
     }

@@ -1,12 +1,21 @@
 /**
- * Mail flow per minute for the console's chart: the cumulative counts (verdicts sent to the MTA, fail modes applied,
- * by mode) sampled at each tick, their growth added to the current minute, the last MINUTES minutes kept. A counter
+ * Mail flow per minute for the console's chart: the cumulative counts (verdicts sent to the MTA, copies accepted into
+ * the hold queue apart from the other accepted ones, fail modes applied, by mode) sampled at each tick, their growth added to the current minute, the last MINUTES minutes kept. A counter
  * that went down (a registry reset) starts again from its new value. Memory is fixed: MINUTES buckets of a fixed set
  * of series.
  */
 
 /** The series, in the chart's order. */
-export const FLOW_SERIES = ["continue", "reject", "tempfail", "discard", "fail:accept", "fail:tempfail", "fail:reject"];
+export const FLOW_SERIES = [
+  "continue",
+  "reject",
+  "tempfail",
+  "held",
+  "discard",
+  "fail:accept",
+  "fail:tempfail",
+  "fail:reject",
+];
 
 /** Minutes kept. */
 export const MINUTES = 60;

@@ -10,6 +10,7 @@ const COLOURS: Record<string, string> = {
   continue: "#1b7a34",
   reject: "#b3261e",
   tempfail: "#a15c00",
+  held: "#1f5fa8",
   discard: "#6b4fa0",
   "fail:accept": "#e07b39",
   "fail:tempfail": "#d4a017",
