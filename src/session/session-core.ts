@@ -25,7 +25,7 @@ import type {
   SessionObserver,
   SessionSettings,
 } from "./session-api.js";
-import { nextSessionId, openTransaction, type TransactionState } from "./transaction.js";
+import { nextSessionId, openTransaction, transactionSummary, type TransactionState } from "./transaction.js";
 import { errorText } from "../util/error-text.js";
 import type { Logger } from "../util/logger.js";
 
@@ -227,18 +227,8 @@ export class SessionCore implements SessionContext {
 
   /** The fields of the one log line per message. */
   private summary(txn: TransactionState, verdict: Verdict, bytes: number, seconds: number): Record<string, unknown> {
-    return {
-      session: this.id,
-      ...this.summaryFields,
-      queueId: txn.queueId ?? null,
-      client: this.connectInfo?.address ?? null,
-      sender: txn.sender.address,
-      recipients: txn.recipients.length,
-      bytes,
-      verdict: verdict.kind,
-      skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
-      ms: Math.round(seconds * 10000) / 10,
-    };
+    const client = this.connectInfo?.address ?? null;
+    return { session: this.id, ...this.summaryFields, ...transactionSummary(txn, client, verdict, bytes, seconds) };
   }
 
   /** The policy at end of message, within the Deadline it is handed (ending with the engine's `signal` at the latest). */

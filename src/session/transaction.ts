@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { EnvelopeAddress } from "../vocabulary/mail.js";
+import type { Verdict } from "../vocabulary/verdict.js";
 import type { Transaction } from "../vocabulary/policy-api.js";
 import { SMFIP_HDR_LEADSPC } from "../milter/constants.js";
 import { captureBudget } from "./capture-budget.js";
@@ -57,4 +58,24 @@ export function openTransaction(
     new OwnHeaderCount(settings.statusHeader),
     macro,
   );
+}
+
+/** What the one log line per message says of its transaction, after the session's own fields. */
+export function transactionSummary(
+  txn: TransactionState,
+  client: string | null,
+  verdict: Verdict,
+  bytes: number,
+  seconds: number,
+): Record<string, unknown> {
+  return {
+    queueId: txn.queueId ?? null,
+    client,
+    sender: txn.sender.address,
+    recipients: txn.recipients.length,
+    bytes,
+    verdict: verdict.kind,
+    skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
+    ms: Math.round(seconds * 10000) / 10,
+  };
 }
