@@ -21,6 +21,7 @@ import { runCli, startDaemonProcess, type DaemonProcess } from "../support/daemo
 import { startHoldHelper, type HoldHelperProcess } from "../support/hold-helper.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const TOKEN = "console-test-token-0123456789";
 const USERS = Array.from({ length: 20 }, (_, i) => `user${i}`);
@@ -113,13 +114,7 @@ describe("the console in Chromium during a flood through Postfix", () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   });
 
-  after(async () => {
-    await browser?.close();
-    await daemon?.stop();
-    await helper?.stop();
-    await postfix?.stop();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(browser, daemon, helper, postfix, redis));
 
   /** A console API answer, fetched by the page with its session cookie. */
   const getJson = <T>(path: string): Promise<T> =>

@@ -14,23 +14,18 @@ import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { parse, stringify } from "yaml";
-import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
 import { loadSpam } from "../../src/lab/corpus.js";
 import { startPostfix, type PostfixLab } from "../../src/lab/postfix.js";
 import { sendMail } from "../../src/lab/smtp.js";
 import { holdHelperClient } from "../../src/mta-hold/helper-client.js";
-import { createHeldStore, type HeldStore } from "../../src/reputation/held.js";
-import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
-import { defaultConfig } from "../../src/config/schema.js";
 import { holdActions } from "../../src/policy/hold-actions.js";
 import { freePort } from "../../src/util/tcp-port.js";
-import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { floodgateStatus, statusDocument } from "../support/alerts.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
-import { startHoldHelper, type HoldHelperProcess } from "../support/hold-helper.js";
 import { pollUntil } from "../support/poll.js";
+import { campaignBases, floodHeldCampaign, recordVerdict, startHoldLab, type HoldLab } from "../support/hold-queue.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const run = promisify(execFile);
 const HOST = "mx-lab";
@@ -39,44 +34,25 @@ const COPIES = 6;
 const BULK_AT = 3;
 
 describe("the hold queue through Postfix", () => {
-  let redis: TestRedis;
   let postfix: PostfixLab;
-  let helper: HoldHelperProcess;
   let daemon: DaemonProcess;
-  let client: Redis;
-  let held: HeldStore;
-  let campaigns: RedisCampaignStore;
+  let hold: HoldLab;
   let milterPort: number;
   let metricsPort: number;
   const stateDir = mkdtempSync(join(tmpdir(), "fg-hold-state-"));
-  const spam = loadSpam({ limit: 400 });
-  let nextSpam = 0;
-  const subjects = new Set<string>();
+  const nextBase = campaignBases(loadSpam({ limit: 400 }), 7);
 
-  /** The next spam message long enough that its personalised copies are one campaign, with a subject not used yet. */
-  async function nextBase() {
-    for (;;) {
-      const base = await campaignBase(spam[(nextSpam++ * 7) % spam.length]!.bytes);
-      if (base.text.length < 1500 || subjects.has(base.subject)) continue;
-      subjects.add(base.subject);
-      return base;
-    }
-  }
-
-  const config = (holdSeconds: number) => ({
-    redis: { url: redis.url },
-    scanWorker: { processes: 0 },
-    queue: { enabled: false },
-    campaigns: { bulk: { copies: BULK_AT, recipients: 1000, senders: 1000 } },
-    policy: { holdMode: "quarantine", holdSeconds },
-    hold: { helperSocket: helper.socket, host: HOST, sweepIntervalMs: 200 },
-    mtaQueue: { mta: "postfix", command: ["/usr/sbin/postqueue", "-c", postfix.configDir, "-j"], intervalSeconds: 1 },
-  });
+  const config = (holdSeconds: number) =>
+    hold.daemonConfig({
+      host: HOST,
+      bulkAt: BULK_AT,
+      holdSeconds,
+      mtaQueue: { mta: "postfix", command: ["/usr/sbin/postqueue", "-c", postfix.configDir, "-j"], intervalSeconds: 1 },
+    });
   const startDaemon = (holdSeconds = 600) =>
     startDaemonProcess(config(holdSeconds), { milterPort, metricsPort, stateDir });
 
   before(async () => {
-    redis = await startTestRedis();
     milterPort = await freePort();
     metricsPort = await freePort();
     // Mail to held-by-hand.example is put on hold by Postfix itself (an access table's HOLD), not by Floodgate.
@@ -88,24 +64,11 @@ describe("the hold queue through Postfix", () => {
         smtpd_recipient_restrictions: `check_recipient_access texthash:${access}, permit_mynetworks, reject_unauth_destination`,
       },
     });
-    helper = await startHoldHelper({ postfixConfig: postfix.configDir });
+    hold = await startHoldLab({ postfixConfig: postfix.configDir });
     daemon = await startDaemon();
-    client = new Redis(redis.url);
-    held = createHeldStore(client, "fg");
-    campaigns = createCampaignStore(client, {
-      prefix: "fg",
-      campaigns: defaultConfig().campaigns,
-      closeConnection: false,
-    });
   });
 
-  after(async () => {
-    client?.disconnect();
-    await daemon?.stop();
-    await helper?.stop();
-    await postfix?.stop();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(daemon, hold, postfix));
 
   /** The queue ids in Postfix's hold queue. */
   async function holdQueue(): Promise<string[]> {
@@ -131,25 +94,19 @@ describe("the hold queue through Postfix", () => {
 
   /** Send COPIES personalised copies of a new spam campaign; resolve with the campaign and its held queue ids. */
   async function floodCampaign(): Promise<{ campaign: string; heldIds: string[] }> {
-    const base = await nextBase();
-    const before = new Set(await held.campaigns(HOST, 1000));
-    for (const variant of campaignVariants(base, COPIES, { seed: nextSpam })) {
-      const r = await sendMail({
-        port: postfix.smtpPort,
-        from: "offers@bulk.example.com",
-        to: [variant.recipient.address],
-        data: variant.message,
-      });
-      assert.ok(r.accepted, `accepted (held or passed): ${r.finalCode} ${r.finalText}`);
-    }
-    const [campaign] = (await held.campaigns(HOST, 1000)).filter((id) => !before.has(id));
-    if (!campaign) {
-      const statuses = readdirSync(postfix.sinkDir).map((f) =>
-        /X-Floodgate-Status: .*|X-Floodgate-Campaign: .*/g.exec(readFileSync(join(postfix.sinkDir, f), "latin1")),
-      );
-      assert.fail(`no held copy recorded for "${base.subject}": ${JSON.stringify(statuses.slice(-COPIES))}`);
-    }
-    const heldIds = (await held.copies(campaign, HOST, 1000)).map((c) => c.id).sort();
+    const statuses = () =>
+      readdirSync(postfix.sinkDir)
+        .slice(-COPIES)
+        .map((f) => /X-Floodgate-Status: .*/.exec(readFileSync(join(postfix.sinkDir, f), "latin1"))?.[0])
+        .join("\n");
+    const { campaign, heldIds } = await floodHeldCampaign({
+      smtpPort: postfix.smtpPort,
+      held: hold.held,
+      host: HOST,
+      ...(await nextBase()),
+      copies: COPIES,
+      describe: statuses,
+    });
     assert.equal(heldIds.length, COPIES - BULK_AT + 1, "every copy from the bulk threshold on is held");
     await pollUntil("the held copies in Postfix's hold queue", async () => {
       const queue = await holdQueue();
@@ -158,15 +115,7 @@ describe("the hold queue through Postfix", () => {
     return { campaign, heldIds };
   }
 
-  const verdict = (id: string, label: "spam" | "ham") =>
-    campaigns.recordVerdict(id, {
-      verdict: label,
-      score: label === "spam" ? 25 : -1,
-      scanner: "spamd",
-      threshold: 5,
-      rules: [],
-      at: Date.now(),
-    });
+  const verdict = (id: string, label: "spam" | "ham") => recordVerdict(hold.campaigns, id, label);
 
   test("a spam verdict deletes the held copies: the next hop never sees them, a sample is kept", async () => {
     const { campaign, heldIds } = await floodCampaign();
@@ -185,7 +134,7 @@ describe("the hold queue through Postfix", () => {
       const queue = await holdQueue();
       return heldIds.every((id) => !queue.includes(id));
     });
-    assert.equal(await held.count(HOST), 0);
+    assert.equal(await hold.held.count(HOST), 0);
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(
       delivered().filter((id) => heldIds.includes(id)),
@@ -193,7 +142,7 @@ describe("the hold queue through Postfix", () => {
       "no deleted copy reached the next hop",
     );
     assert.equal(delivered().length, passed);
-    const sample = await held.sample(campaign);
+    const sample = await hold.held.sample(campaign);
     assert.ok(
       sample && /X-Floodgate-Status: quarantine; bulk-hold/.test(sample.toString("latin1")),
       "a sample is kept",
@@ -202,7 +151,7 @@ describe("the hold queue through Postfix", () => {
       await metricValue(daemon.metricsUrl, "floodgate_hold_actions_total", { outcome: "deleted", reason: "spam" }),
       heldIds.length,
     );
-    const history = await campaigns.history(campaign);
+    const history = await hold.campaigns.history(campaign);
     assert.ok(
       history.some((h) => h.action === "delete-held" && h.why.startsWith("spam")),
       JSON.stringify(history),
@@ -221,10 +170,10 @@ describe("the hold queue through Postfix", () => {
 
   test("a block deletes, an operator's release releases (the console's actions)", async () => {
     const blocked = await floodCampaign();
-    await campaigns.block(blocked.campaign, 3600);
+    await hold.campaigns.block(blocked.campaign, 3600);
     const released = await floodCampaign();
     const before = delivered();
-    await holdActions(held).release(released.campaign, { actor: "operator:test", reason: "looks fine" });
+    await holdActions(hold.held).release(released.campaign, { actor: "operator:test", reason: "looks fine" });
     await pollUntil("both campaigns' copies out of the hold queue", async () => (await holdQueue()).length === 0);
     await pollUntil("the released copies at the next hop", () =>
       released.heldIds.every((id) => delivered().includes(id)),
@@ -246,7 +195,7 @@ describe("the hold queue through Postfix", () => {
     daemon = await startDaemon(2);
     await pollUntil("the released copies at the next hop", () => heldIds.every((id) => delivered().includes(id)));
     assert.deepEqual(await holdQueue(), []);
-    const history = await campaigns.history(campaign);
+    const history = await hold.campaigns.history(campaign);
     assert.ok(
       history.some((h) => h.action === "release-held" && h.why.startsWith("hold-ended")),
       JSON.stringify(history),
@@ -276,7 +225,7 @@ describe("the hold queue through Postfix", () => {
     assert.ok(id, r.finalText);
     await pollUntil("the message held by Postfix's own rule", async () => (await holdQueue()).includes(id));
     const ask = holdHelperClient(
-      () => helper.socket,
+      () => hold.helper.socket,
       () => 5000,
     );
     assert.deepEqual(await ask.delete([id], false), { outcomes: { [id]: "refused" }, sample: null });

@@ -9,13 +9,12 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { startPostfix, stopChild, type PostfixLab } from "../../src/lab/postfix.js";
-import { sendMail } from "../../src/lab/smtp.js";
-import { loadHam } from "../../src/lab/corpus.js";
 import { freePort, waitForPort } from "../../src/util/tcp-port.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
+import { mtaQueueDaemonConfig, sendToRemoteReaders } from "../support/mta-queue.js";
 import { edgesOf, floodgateStatus, received, statusDocument } from "../support/alerts.js";
 
 const run = promisify(execFile);
@@ -39,21 +38,9 @@ describe("mail piling up in Postfix's queue", () => {
       milter: `inet:127.0.0.1:${milterPort}`,
       extraMain: { default_transport: transport, relay_transport: transport },
     });
+    const mtaQueue = { mta: "postfix", command: ["/usr/sbin/postqueue", "-c", postfix.configDir, "-j"] };
     daemon = await startDaemonProcess(
-      {
-        redis: { url: redis.url },
-        worker: { processes: 0 },
-        mtaQueue: {
-          mta: "postfix",
-          command: ["/usr/sbin/postqueue", "-c", postfix.configDir, "-j"],
-          intervalSeconds: 1,
-        },
-        alerts: {
-          evaluateIntervalMs: 250,
-          webhooks: [{ url: hook.url, backoffMs: 100 }],
-          mtaQueue: { deferred: { high: 5, low: 0, forSeconds: 0, clearForSeconds: 0 } },
-        },
-      },
+      mtaQueueDaemonConfig({ redisUrl: redis.url, hookUrl: hook.url, mtaQueue, deferredHigh: 5 }),
       { milterPort },
     );
   });
@@ -67,16 +54,7 @@ describe("mail piling up in Postfix's queue", () => {
   });
 
   test("the next hop unreachable: the deferred queue grows and FloodgateMtaDeferredHigh fires, then resolves", async () => {
-    const messages = loadHam({ limit: 8 }).slice(0, 8);
-    for (const [i, m] of messages.entries()) {
-      const r = await sendMail({
-        port: postfix.smtpPort,
-        from: "list@example.org",
-        to: [`reader${i}@remote.example`],
-        data: m.bytes,
-      });
-      assert.ok(r.accepted, `accepted through the milter: ${r.finalCode} ${r.finalText}`);
-    }
+    await sendToRemoteReaders(postfix.smtpPort, 8, () => postfix.maillog());
     await pollUntil("FloodgateMtaDeferredHigh at the webhook", () =>
       received(hook.bodies, "FloodgateMtaDeferredHigh", "firing"),
     );

@@ -11,6 +11,7 @@ import { buildMessage, sendMail } from "../../src/lab/smtp.js";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { byMessageId, headerValues, readMaildir, waitForMessage } from "../../src/lab/maildir.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const FROM = "sender@client.lab.local";
 const FORGED = [
@@ -39,11 +40,7 @@ for (const engine of ["typescript", "libmilter"] as const) {
       lab = await startPostfix({ milter: daemon.milter, defaultAction: "tempfail" });
     });
 
-    after(async () => {
-      await lab?.stop();
-      await daemon?.stop();
-      await redis?.stop();
-    });
+    after(() => stopInOrder(lab, daemon, redis));
 
     /** Send a message with `extra` headers and return the Floodgate headers it was delivered with. */
     async function deliver(user: string, subject: string, extra: string[]) {

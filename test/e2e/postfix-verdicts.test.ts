@@ -20,6 +20,7 @@ import { findUser, findGroupId } from "../../src/state/service-user.js";
 import { projectRoot } from "../../src/util/paths.js";
 import { CLI, runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { pollUntil } from "../support/poll.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 // Names of one length: the copies of a campaign differ only in the recipient's name and a reference number.
@@ -108,10 +109,7 @@ void describe("verdicts through Postfix with the private spamd", () => {
     postfix = await startPostfix({ milter: daemon.milter, defaultAction: "tempfail", users: USERS });
   });
 
-  after(async () => {
-    await postfix?.stop();
-    await daemon?.stop();
-  });
+  after(() => stopInOrder(postfix, daemon));
 
   void test("copies of a campaign are refused once spamd judges it spam", async () => {
     let last: SendMailResult | null = null;
@@ -236,10 +234,7 @@ void describe("verdicts through Postfix with the built-in rules", () => {
     postfix = await startPostfix({ milter: daemon.milter, defaultAction: "tempfail", users: USERS });
   });
 
-  after(async () => {
-    await postfix?.stop();
-    await daemon?.stop();
-  });
+  after(() => stopInOrder(postfix, daemon));
 
   void test("a campaign they score low stays unjudged, never ham: past the bulk thresholds it is held", async () => {
     const results: SendMailResult[] = [];

@@ -11,68 +11,41 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
-import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
 import { loadSpam } from "../../src/lab/corpus.js";
-import { sendMail } from "../../src/lab/smtp.js";
-import { createHeldStore, type HeldStore } from "../../src/reputation/held.js";
-import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
-import { defaultConfig } from "../../src/config/schema.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { startSendmail, type SendmailLab } from "../support/sendmail.js";
-import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
-import { startHoldHelper, type HoldHelperProcess } from "../support/hold-helper.js";
 import { pollUntil } from "../support/poll.js";
+import { campaignBases, floodHeldCampaign, recordVerdict, startHoldLab, type HoldLab } from "../support/hold-queue.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const HOST = "sendmail-lab";
 const COPIES = 4;
 const BULK_AT = 2;
 
 describe("the hold queue through Sendmail (its quarantine)", () => {
-  let redis: TestRedis;
   let sendmail: SendmailLab;
-  let helper: HoldHelperProcess;
   let daemon: DaemonProcess;
-  let client: Redis;
-  let held: HeldStore;
-  let campaigns: RedisCampaignStore;
-  const spam = loadSpam({ limit: 400 });
-  let next = 3;
+  let hold: HoldLab;
+  const nextBase = campaignBases(loadSpam({ limit: 400 }), 11);
 
   before(async () => {
-    redis = await startTestRedis();
     const milterPort = await freePort();
     sendmail = await startSendmail({ milter: `inet:${milterPort}@127.0.0.1` });
-    helper = await startHoldHelper({ sendmailCommand: sendmail.sendmailCommand(), queueDir: sendmail.queueDir });
+    hold = await startHoldLab({ sendmailCommand: sendmail.sendmailCommand(), queueDir: sendmail.queueDir });
     daemon = await startDaemonProcess(
-      {
-        redis: { url: redis.url },
-        scanWorker: { processes: 0 },
-        queue: { enabled: false },
-        campaigns: { bulk: { copies: BULK_AT, recipients: 1000, senders: 1000 } },
-        policy: { holdMode: "quarantine", holdSeconds: 600 },
-        hold: { helperSocket: helper.socket, host: HOST, sweepIntervalMs: 200, helperTimeoutMs: 2000 },
+      hold.daemonConfig({
+        host: HOST,
+        bulkAt: BULK_AT,
+        holdSeconds: 600,
+        hold: { helperTimeoutMs: 2000 },
         mtaQueue: { mta: "sendmail", command: sendmail.queueCommand(), intervalSeconds: 5, timeoutSeconds: 20 },
-      },
+      }),
       { milterPort },
     );
-    client = new Redis(redis.url);
-    held = createHeldStore(client, "fg");
-    campaigns = createCampaignStore(client, {
-      prefix: "fg",
-      campaigns: defaultConfig().campaigns,
-      closeConnection: false,
-    });
   });
 
-  after(async () => {
-    client?.disconnect();
-    await daemon?.stop();
-    await helper?.stop();
-    await sendmail?.stop();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(daemon, hold, sendmail));
 
   const quarantined = () =>
     readdirSync(sendmail.queueDir)
@@ -87,22 +60,14 @@ describe("the hold queue through Sendmail (its quarantine)", () => {
     );
 
   async function floodCampaign(): Promise<{ campaign: string; heldIds: string[] }> {
-    let base;
-    do base = await campaignBase(spam[next++ * 11]!.bytes);
-    while (base.text.length < 1500);
-    const before = new Set(await held.campaigns(HOST, 100));
-    for (const variant of campaignVariants(base, COPIES, { seed: next })) {
-      const r = await sendMail({
-        port: sendmail.smtpPort,
-        from: "offers@bulk.example.com",
-        to: [variant.recipient.address],
-        data: variant.message,
-      });
-      assert.ok(r.accepted, `accepted: ${r.finalCode} ${r.finalText}\n${sendmail.diagnostics()}`);
-    }
-    const [campaign] = (await held.campaigns(HOST, 100)).filter((id) => !before.has(id));
-    assert.ok(campaign, `a held copy recorded\n${daemon.logs().slice(-3000)}`);
-    const heldIds = (await held.copies(campaign, HOST, 100)).map((c) => c.id).sort();
+    const { campaign, heldIds } = await floodHeldCampaign({
+      smtpPort: sendmail.smtpPort,
+      held: hold.held,
+      host: HOST,
+      ...(await nextBase()),
+      copies: COPIES,
+      describe: () => `${sendmail.diagnostics()}\n${daemon.logs().slice(-3000)}`,
+    });
     assert.equal(heldIds.length, COPIES - BULK_AT + 1);
     assert.deepEqual(
       heldIds.filter((id) => quarantined().includes(id)),
@@ -112,15 +77,7 @@ describe("the hold queue through Sendmail (its quarantine)", () => {
     return { campaign, heldIds };
   }
 
-  const verdict = (id: string, label: "spam" | "ham") =>
-    campaigns.recordVerdict(id, {
-      verdict: label,
-      score: label === "spam" ? 25 : -1,
-      scanner: "spamd",
-      threshold: 5,
-      rules: [],
-      at: Date.now(),
-    });
+  const verdict = (id: string, label: "spam" | "ham") => recordVerdict(hold.campaigns, id, label);
 
   test("a quarantined copy is not delivered by a queue run; a spam verdict deletes it", async () => {
     const { campaign, heldIds } = await floodCampaign();
@@ -133,7 +90,7 @@ describe("the hold queue through Sendmail (its quarantine)", () => {
       delivered().filter((id) => heldIds.includes(id)),
       [],
     );
-    assert.ok(await held.sample(campaign), "a sample is kept (the data file)");
+    assert.ok(await hold.held.sample(campaign), "a sample is kept (the data file)");
   });
 
   test("a ham verdict releases the quarantined copies: the smart host receives exactly them", async () => {

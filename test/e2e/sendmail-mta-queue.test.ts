@@ -5,15 +5,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { sendMail } from "../../src/lab/smtp.js";
-import { loadHam } from "../../src/lab/corpus.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { startSendmail, type SendmailLab } from "../support/sendmail.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
+import { mtaQueueDaemonConfig, sendToRemoteReaders } from "../support/mta-queue.js";
 import { received, statusDocument } from "../support/alerts.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 describe("mail piling up in Sendmail's queue", () => {
   let redis: TestRedis;
@@ -26,39 +26,17 @@ describe("mail piling up in Sendmail's queue", () => {
     hook = await startWebhookReceiver();
     const milterPort = await freePort();
     sendmail = await startSendmail({ milter: `inet:${milterPort}@127.0.0.1`, nextHopDown: true });
+    const mtaQueue = { mta: "sendmail", command: sendmail.queueCommand(), timeoutSeconds: 20 };
     daemon = await startDaemonProcess(
-      {
-        redis: { url: redis.url },
-        worker: { processes: 0 },
-        mtaQueue: { mta: "sendmail", command: sendmail.queueCommand(), intervalSeconds: 1, timeoutSeconds: 20 },
-        alerts: {
-          evaluateIntervalMs: 250,
-          webhooks: [{ url: hook.url, backoffMs: 100 }],
-          mtaQueue: { deferred: { high: 3, low: 0, forSeconds: 0, clearForSeconds: 0 } },
-        },
-      },
+      mtaQueueDaemonConfig({ redisUrl: redis.url, hookUrl: hook.url, mtaQueue, deferredHigh: 3 }),
       { milterPort },
     );
   });
 
-  after(async () => {
-    await daemon?.stop();
-    await sendmail?.stop();
-    await hook?.close();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(daemon, sendmail, hook, redis));
 
   test("the smart host down: mailq shows the deferred messages and FloodgateMtaDeferredHigh fires", async () => {
-    const messages = loadHam({ limit: 3 }).slice(0, 3);
-    for (const [i, m] of messages.entries()) {
-      const r = await sendMail({
-        port: sendmail.smtpPort,
-        from: "list@example.org",
-        to: [`reader${i}@remote.example`],
-        data: m.bytes,
-      });
-      assert.ok(r.accepted, `accepted through the milter: ${r.finalCode} ${r.finalText}\n${sendmail.diagnostics()}`);
-    }
+    await sendToRemoteReaders(sendmail.smtpPort, 3, () => sendmail.diagnostics());
     await pollUntil("FloodgateMtaDeferredHigh at the webhook", () =>
       received(hook.bodies, "FloodgateMtaDeferredHigh", "firing"),
     ).catch(async (error: Error) => {

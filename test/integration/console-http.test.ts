@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { get as httpGet } from "node:http";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const TOKEN = "console-http-token-0123456789";
 
@@ -29,10 +30,7 @@ describe("the console's HTTP side", () => {
     redis = await startTestRedis();
     daemon = await startDaemonProcess({ redis: { url: redis.url }, metrics: { adminToken: TOKEN } });
   });
-  after(async () => {
-    await daemon?.stop();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(daemon, redis));
 
   test("the page and its assets load, with a content security policy of this origin only", async () => {
     const page = await fetch(`${daemon.metricsUrl}/console/`);

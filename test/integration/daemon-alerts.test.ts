@@ -5,42 +5,26 @@
  * FloodgateConfigReloadRefused once, and a valid reload resolves it and switches shadow mode without dropping the
  * session; a scanner that fails every job → FloodgateScanJobsFailing names the failure.
  */
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
-import { once } from "node:events";
 import { parse, stringify } from "yaml";
 import { MilterClient } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
-import { startTestRedis } from "../support/redis.js";
-import { CLI, metricValue, runCli, startDaemonProcess } from "../support/daemon.js";
+import { metricValue, runCli, startDaemonProcess } from "../support/daemon.js";
 import { loadHam } from "../../src/lab/corpus.js";
-import { startWebhookReceiver } from "../support/webhook-receiver.js";
+import { notificationsFor, startRedisAndReceiver, startWorkerCommand } from "../support/alerts.js";
 import { pollUntil } from "../support/poll.js";
+import { cleanupsAfter } from "../support/cleanups.js";
 import { freePort } from "../../src/util/tcp-port.js";
 
-type Notification = {
-  status: string;
-  alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string> }>;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function notificationsFor(bodies: unknown[], alertname: string): Notification[] {
-  return (bodies as Notification[]).filter((b) => b.alerts?.some((a) => a.labels["alertname"] === alertname));
-}
-
 describe("alerting on the running daemon", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter();
 
   test("backlog alert: fires once with workers stopped, resolves once after a worker drains the queue", async () => {
-    const redis = await startTestRedis();
-    cleanups.push(() => redis.stop());
-    const hook = await startWebhookReceiver();
-    cleanups.push(() => hook.close());
+    const { redis, hook } = await startRedisAndReceiver(cleanups);
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },
       scanWorker: { processes: 0, scanners: [{ type: "builtin" }] },
@@ -84,15 +68,7 @@ describe("alerting on the running daemon", () => {
     assert.match(status.stdout, /alert/);
 
     // A worker process, as an operator would start one: the backlog drains and the alert resolves once.
-    const worker = spawn(process.execPath, [CLI, "worker", "--config", daemon.configPath, "--redis", redis.url], {
-      stdio: "ignore",
-    });
-    cleanups.push(async () => {
-      if (worker.exitCode === null) {
-        worker.kill("SIGTERM");
-        await once(worker, "exit");
-      }
-    });
+    startWorkerCommand(daemon.configPath, redis.url, cleanups);
     await pollUntil("the backlog alert to resolve", () =>
       notificationsFor(hook.bodies, "FloodgateScanBacklogHigh").some((n) => n.status === "resolved"),
     );
@@ -103,10 +79,7 @@ describe("alerting on the running daemon", () => {
   });
 
   test("every message rejected: reject-ratio and no-accepted-mail alerts fire; a broken reload keeps the old config", async () => {
-    const redis = await startTestRedis();
-    cleanups.push(() => redis.stop());
-    const hook = await startWebhookReceiver();
-    cleanups.push(() => hook.close());
+    const { redis, hook } = await startRedisAndReceiver(cleanups);
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },
       queue: { enabled: false },
@@ -202,10 +175,7 @@ describe("alerting on the running daemon", () => {
   });
 
   test("a scanner that fails every job: FloodgateScanJobsFailing, naming the failure", async () => {
-    const redis = await startTestRedis();
-    cleanups.push(() => redis.stop());
-    const hook = await startWebhookReceiver();
-    cleanups.push(() => hook.close());
+    const { redis, hook } = await startRedisAndReceiver(cleanups);
     const deadPort = await freePort();
     const daemon = await startDaemonProcess({
       redis: { url: redis.url },

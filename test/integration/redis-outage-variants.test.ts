@@ -5,19 +5,27 @@
  * so), and the webhook receiver down during the outage (the notifications wait in the spool and arrive, in order,
  * once it is back). Each ends with `/readyz` 200 and `floodgate status` 0 once everything is mended.
  */
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { startTestRedis } from "../support/redis.js";
-import { CLI, metricValue, startDaemonProcess } from "../support/daemon.js";
+import { metricValue, startDaemonProcess } from "../support/daemon.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
-import { edgesOf, floodgateStatus, notificationsFor, readyz, received, statusDocument } from "../support/alerts.js";
+import { cleanupsAfter } from "../support/cleanups.js";
+import {
+  startWorkerCommand,
+  edgesOf,
+  floodgateStatus,
+  notificationsFor,
+  readyz,
+  received,
+  startRedisAndReceiver,
+  statusDocument,
+} from "../support/alerts.js";
 import { sendMessages } from "../support/mail-flood.js";
 
 const SHORT = { high: 2, low: 0, forSeconds: 0, clearForSeconds: 1 };
@@ -52,16 +60,10 @@ async function statusExits(metricsUrl: string, code: number): Promise<void> {
 }
 
 describe("Redis down with a second thing wrong", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter();
 
   test("the fingerprint pool misconfigured: messages never reach Redis, FloodgateRedisDown comes from the probe", async () => {
-    const redis = await startTestRedis();
-    cleanups.push(() => redis.stop());
-    const hook = await startWebhookReceiver();
-    cleanups.push(() => hook.close());
+    const { redis, hook } = await startRedisAndReceiver(cleanups);
     const daemon = await startDaemonProcess(
       {
         redis: { url: redis.url },
@@ -194,15 +196,7 @@ describe("Redis down with a second thing wrong", () => {
     // Redis kept its data: the backlog is still there, and so is the alert.
     assert.deepEqual(edgesOf(hook.bodies, "FloodgateScanBacklogHigh"), ["firing"]);
 
-    const worker = spawn(process.execPath, [CLI, "worker", "--config", daemon.configPath, "--redis", redis.url], {
-      stdio: "ignore",
-    });
-    cleanups.push(async () => {
-      if (worker.exitCode === null) {
-        worker.kill("SIGTERM");
-        await once(worker, "exit");
-      }
-    });
+    startWorkerCommand(daemon.configPath, redis.url, cleanups);
     await pollUntil("FloodgateScanBacklogHigh resolved once the backlog drained", () =>
       received(hook.bodies, "FloodgateScanBacklogHigh", "resolved"),
     );

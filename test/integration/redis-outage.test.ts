@@ -6,12 +6,13 @@
  * (continue) or tempfailed with 451 4.7.1 (tempfail) during the outage, filtered again after it. One scenario runs
  * on the default alert settings (FloodgateRedisDown within 30 s); the others use short hold times.
  */
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startTestRedis } from "../support/redis.js";
 import { startDaemonProcess } from "../support/daemon.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
 import { pollUntil } from "../support/poll.js";
+import { cleanupsAfter } from "../support/cleanups.js";
 import { floodgateStatus, notificationsFor, readyz, received } from "../support/alerts.js";
 import { sendMessages, startFlood, type Outcome } from "../support/mail-flood.js";
 
@@ -75,10 +76,7 @@ async function assertDownReported(metricsUrl: string): Promise<void> {
 }
 
 describe("Redis down: the alarms survive the outage they report", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfter();
 
   /** A Redis (stopped before the daemon starts, or not), a webhook receiver, and the daemon with `config(hookUrl)`. */
   async function setUp(config: (hookUrl: string) => Record<string, unknown>, redisDownBeforeStart: boolean) {

@@ -15,6 +15,7 @@ import { pollUntil } from "../support/poll.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { loadHam, type CorpusMessage } from "../../src/lab/corpus.js";
 import { startRedisCluster, startSentinel, type RedisTopology } from "../support/redis-topologies.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 const PITCH =
@@ -76,10 +77,7 @@ describe("Redis Cluster", () => {
       scanWorker: { processes: 1, scanners: [{ type: "builtin" }] },
     });
   });
-  after(async () => {
-    await daemon?.stop();
-    await cluster?.stop();
-  });
+  after(() => stopInOrder(daemon, cluster));
 
   test("campaigns, scans, verdicts and the CLI on a three-master cluster", () => exercise(daemon, "cluster"));
 });
@@ -97,11 +95,7 @@ describe("Redis behind Sentinel", () => {
       scanWorker: { processes: 1, scanners: [{ type: "builtin" }] },
     });
   });
-  after(async () => {
-    await daemon?.stop();
-    await sentinel?.stop();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(daemon, sentinel, redis));
 
   test("campaigns, scans, verdicts and the CLI through Sentinel", () => exercise(daemon, "sentinel"));
 });
@@ -132,12 +126,7 @@ describe("a Sentinel failover", () => {
       scanWorker: { processes: 0 },
     });
   });
-  after(async () => {
-    await daemon?.stop();
-    await sentinel?.stop();
-    await replica?.stop();
-    await master?.stop();
-  });
+  after(() => stopInOrder(daemon, sentinel, replica, master));
 
   test("the daemon follows the new master; a block applies on every copy through the failover", async () => {
     const { client, id } = await blockedCampaign(daemon, "failover");
@@ -247,10 +236,7 @@ describe("a Redis Cluster failover", () => {
       scanWorker: { processes: 0 },
     });
   });
-  after(async () => {
-    await daemon?.stop();
-    await cluster?.stop();
-  });
+  after(() => stopInOrder(daemon, cluster));
 
   test("the daemon follows the promoted replica of its keys' shard; a block applies on every copy", async () => {
     const { client, id } = await blockedCampaign(daemon, "cluster-failover");

@@ -24,6 +24,7 @@ import type { ReplayReport } from "../../src/replay/replay.js";
 import { DAEMON_NODE_FLAGS } from "../../src/util/node-flags.js";
 import { CLI, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { stopInOrder } from "../support/cleanups.js";
 
 const run = promisify(execFile);
 /**
@@ -117,10 +118,7 @@ describe("floodgate replay", () => {
     });
   });
 
-  after(async () => {
-    await daemon?.stop();
-    await redis?.stop();
-  });
+  after(() => stopInOrder(daemon, redis));
 
   test("a corpus folder and an mbox replay into the daemon's campaigns (the same partition)", async () => {
     // The daemon, given the same messages in the same (date) order with the same envelopes.

@@ -2,7 +2,34 @@
  * Test support: what a running daemon says about itself (`/readyz`, `floodgate status`) and what its webhook
  * received, for the alerting scenarios.
  */
-import { runCli } from "./daemon.js";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { CLI, runCli } from "./daemon.js";
+import { startTestRedis, type TestRedis } from "./redis.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
+import type { Cleanups } from "./cleanups.js";
+
+/** `floodgate worker` with the daemon's configuration, as an operator would start one; stopped with `cleanups`. */
+export function startWorkerCommand(configPath: string, redisUrl: string, cleanups: Cleanups): void {
+  const worker = spawn(process.execPath, [CLI, "worker", "--config", configPath, "--redis", redisUrl], {
+    stdio: "ignore",
+  });
+  cleanups.push(async () => {
+    if (worker.exitCode === null) {
+      worker.kill("SIGTERM");
+      await once(worker, "exit");
+    }
+  });
+}
+
+/** A test Redis and a webhook receiver for the daemon's alerts, stopped with `cleanups`. */
+export async function startRedisAndReceiver(cleanups: Cleanups): Promise<{ redis: TestRedis; hook: WebhookReceiver }> {
+  const redis = await startTestRedis();
+  cleanups.push(() => redis.stop());
+  const hook = await startWebhookReceiver();
+  cleanups.push(() => hook.close());
+  return { redis, hook };
+}
 
 /** One Alertmanager-shaped notification as the receiver got it. */
 export interface Notification {
