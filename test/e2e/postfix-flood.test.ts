@@ -74,16 +74,14 @@ describe("a flood through Postfix", () => {
     await redis?.stop();
   });
 
+  /** One copy of the campaign through Postfix, from the campaign's sender. */
+  const sendCopy = (copy: { to: string; data: string }) =>
+    sendMail({ port: postfix.smtpPort, from: "promo@mailer.example.com", to: [copy.to], data: copy.data });
+
   test("held with 451 while unscanned, rejected with 550 once the verdict is in", async () => {
     const held: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const copy = campaignCopy(i);
-      const r = await sendMail({
-        port: postfix.smtpPort,
-        from: "promo@mailer.example.com",
-        to: [copy.to],
-        data: copy.data,
-      });
+      const r = await sendCopy(campaignCopy(i));
       if (!r.accepted) held.push(`${r.finalCode} ${r.finalText}`);
     }
     assert.ok(held.length >= 5, `the surge past the bulk thresholds is held (held: ${held.length})`);
@@ -112,12 +110,7 @@ describe("a flood through Postfix", () => {
     let i = 12;
     while (Date.now() < deadline) {
       const copy = campaignCopy(i++);
-      const r = await sendMail({
-        port: postfix.smtpPort,
-        from: "promo@mailer.example.com",
-        to: [copy.to],
-        data: copy.data,
-      });
+      const r = await sendCopy(copy);
       last = `${r.finalCode} ${r.finalText}`;
       if (r.finalCode === 550) break;
       if (r.accepted) {
@@ -134,12 +127,7 @@ describe("a flood through Postfix", () => {
     assert.match(last, /^550 5\.7\.1 .*[0-9a-f]{6,}/, "rejected, naming the campaign");
     for (let k = 0; k < 10; k++) {
       const copy = campaignCopy(i++);
-      const r = await sendMail({
-        port: postfix.smtpPort,
-        from: "promo@mailer.example.com",
-        to: [copy.to],
-        data: copy.data,
-      });
+      const r = await sendCopy(copy);
       assert.equal(r.finalCode, 550, `every further copy is rejected: ${r.finalText}`);
     }
 

@@ -84,8 +84,10 @@ describe("the hold queue through Sendmail (its quarantine)", () => {
     const hf = readFileSync(join(sendmail.queueDir, `hf${heldIds[0]!}`), "latin1");
     assert.match(hf, /^q.*held for review/m, "the quarantine reason is in the control file's q line");
     await verdict(campaign, "spam");
-    await pollUntil("the quarantined files deleted", () => heldIds.every((id) => !quarantined().includes(id)));
-    for (const id of heldIds) assert.equal(existsSync(join(sendmail.queueDir, `df${id}`)), false);
+    // The helper removes each copy's control file, then its data file: wait for both.
+    await pollUntil("the quarantined control and data files deleted", () =>
+      heldIds.every((id) => !quarantined().includes(id) && !existsSync(join(sendmail.queueDir, `df${id}`))),
+    );
     assert.deepEqual(
       delivered().filter((id) => heldIds.includes(id)),
       [],

@@ -5,6 +5,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import type { Queue } from "bullmq";
 import { configSchema, type Config } from "../../src/config/schema.js";
 import { createMetrics } from "../../src/metrics/metrics.js";
 import { startScanWorker } from "../../src/queue/scan-processor.js";
@@ -17,6 +18,23 @@ import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.j
 import { newCampaign } from "../../src/lab/synthetic-campaigns.js";
 import { pollUntil } from "../support/poll.js";
 import { connectScanProducer } from "../../src/lab/scan-queue.js";
+
+/** The queue holds `count` jobs in all, whatever their state. */
+async function assertJobsInQueue(producer: { queue: Queue }, count: number): Promise<void> {
+  const counts = await producer.queue.getJobCounts(
+    "waiting",
+    "active",
+    "delayed",
+    "prioritized",
+    "completed",
+    "failed",
+  );
+  assert.equal(
+    Object.values(counts).reduce((a, b) => a + b, 0),
+    count,
+    JSON.stringify(counts),
+  );
+}
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const metrics = createMetrics();
@@ -130,19 +148,7 @@ void describe("scan producer", () => {
     );
     assert.equal(results.filter((r) => r === "deduplicated").length, 4999);
     assert.equal((await metricValue("floodgate_scan_jobs_queued_total")) - queuedBefore, 1);
-    const counts = await producer.queue.getJobCounts(
-      "waiting",
-      "active",
-      "delayed",
-      "prioritized",
-      "completed",
-      "failed",
-    );
-    assert.equal(
-      Object.values(counts).reduce((a, b) => a + b, 0),
-      1,
-      JSON.stringify(counts),
-    );
+    await assertJobsInQueue(producer, 1);
     const marked = await store.get(id);
     assert.ok(marked && marked.lastScanQueuedAt > 0, "the store knows a scan was queued");
 
@@ -185,19 +191,7 @@ void describe("scan producer", () => {
       "the re-scan to complete",
       async () => (await producer.queue.getJobCounts("completed")).completed === 2,
     );
-    const final = await producer.queue.getJobCounts(
-      "waiting",
-      "active",
-      "delayed",
-      "prioritized",
-      "completed",
-      "failed",
-    );
-    assert.equal(
-      Object.values(final).reduce((a, b) => a + b, 0),
-      2,
-      JSON.stringify(final),
-    );
+    await assertJobsInQueue(producer, 2);
     await worker.close();
   });
 

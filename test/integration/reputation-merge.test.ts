@@ -4,11 +4,10 @@
  * decision is never merged; text common to many campaigns counts for none; a campaign seen once keeps its values
  * two windows; and campaigns of the previous fingerprint version keep matching (and blocking) after an upgrade.
  */
-import { test, describe, before, after } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import type { Cluster, Redis } from "ioredis";
-import { defaultConfig, type Config } from "../../src/config/schema.js";
+
+import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { PREVIOUS_SIZE } from "../../src/fingerprint/previous-version.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
@@ -19,7 +18,7 @@ import { MAX_CLAIMS, VALUE_OWNERS } from "../../src/reputation/observe-args.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
 import type { Observation } from "../../src/reputation/types.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
-import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
+import { uniquePrefix, useStoreRedis } from "../support/redis.js";
 
 /** Distinct pseudo-random MinHash values (53-bit), from a seed. */
 function values(seed: number, n = MINHASH_SIZE): number[] {
@@ -35,31 +34,13 @@ function long(minhash: number[], digest = `d${Math.random()}`): Fingerprint {
 const half = (a: number[], b: number[]) => [...a.slice(0, MINHASH_SIZE / 2), ...b.slice(0, MINHASH_SIZE / 2)];
 
 void describe("campaign store: merges, decisions, common text, versions (real Redis)", () => {
-  let server: TestRedis;
-  let redis: Redis | Cluster;
-  let config: Config;
-
-  before(async () => {
-    server = await startTestRedis();
-    config = defaultConfig();
-    // The mail path's connection, without its short deadline: the parallel tests queue 200 scripts at once on a
-    // shared machine, and what they check is the outcome, not the time.
-    redis = createRedis({ ...config.redis, commandTimeoutMs: 30_000 }, server.url, "fastpath");
-    await redis.ping().catch(async () => {
-      await once(redis, "ready");
-    });
-  });
-
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useStoreRedis();
 
   const open = (campaigns: Partial<Config["campaigns"]> = {}) => {
     const prefix = uniquePrefix();
-    const store: RedisCampaignStore = createCampaignStore(redis, {
+    const store: RedisCampaignStore = createCampaignStore(db.redis, {
       prefix,
-      campaigns: { ...config.campaigns, ...campaigns },
+      campaigns: { ...db.config.campaigns, ...campaigns },
       closeConnection: false,
     });
     return { store, keys: campaignKeys(prefix) };
@@ -115,7 +96,7 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     await store.observe(copy(long(a)));
     const small = await store.observe(copy(long(b)));
     await store.observe(copy(long(half(a, b))));
-    const sub = createRedis(config.redis, server.url, "subscriber");
+    const sub = createRedis(db.config.redis, db.server.url, "subscriber");
     try {
       await sub.subscribe(store.verdictChannel);
       const messages: string[] = [];
@@ -269,17 +250,17 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
       id ||= view.id;
       assert.equal(view.id, id);
     }
-    assert.equal(Number(await redis.hget(keys.campaign(id), "claims")), MAX_CLAIMS);
+    assert.equal(Number(await db.redis.hget(keys.campaign(id), "claims")), MAX_CLAIMS);
   });
 
   void test("a campaign seen once keeps its values two windows; its second copy gives them the ttl", async () => {
     const { store, keys } = open({ windowSeconds: 60, ttlSeconds: 86400 });
     const once1 = values(50);
     await store.observe(copy(long(once1)));
-    const ttlOnce = await redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...once1)));
+    const ttlOnce = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...once1)));
     assert.ok(ttlOnce > 100_000 && ttlOnce <= 120_000, `${ttlOnce} ms`);
     await store.observe(copy(long(once1)));
-    const ttlTwice = await redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...once1)));
+    const ttlTwice = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...once1)));
     assert.ok(ttlTwice > 86_000_000, `${ttlTwice} ms`);
   });
 
@@ -289,7 +270,7 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     const old = "0123456789ab";
     const positional = values(60, PREVIOUS_SIZE).map((v) => v % 2 ** 32);
     const until = Date.now() + 3_600_000;
-    await redis.hset(keys.campaign(old), {
+    await db.redis.hset(keys.campaign(old), {
       first: 1,
       last: 1,
       total: 40,
@@ -300,8 +281,8 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
       minhash: positional.join(" "),
       blockUntil: until,
     });
-    await Promise.all(positional.map((v, i) => redis.set(`${keys.base}sh:${i}:${v}`, old, "PX", 3_600_000)));
-    await redis.set(`${keys.base}d:olddigest`, old, "PX", 3_600_000);
+    await Promise.all(positional.map((v, i) => db.redis.set(`${keys.base}sh:${i}:${v}`, old, "PX", 3_600_000)));
+    await db.redis.set(`${keys.base}d:olddigest`, old, "PX", 3_600_000);
 
     const now2 = values(61);
     const previous = { version: 1, minhash: positional.map((v, i) => (i < 17 ? v : v + 1)), direct: "other" };
@@ -320,7 +301,7 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
 
     // The block keeps this version's keys of the re-keyed campaign alive as well as the old ones.
     await store.block(old, 7200);
-    const pttl = await redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...now2)));
+    const pttl = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...now2)));
     assert.ok(pttl > 7_000_000, `${pttl} ms`);
   });
 });

@@ -1,17 +1,17 @@
 /**
  * The campaign store against a real redis-server: matching, counting, state, blocks, verdicts and pub/sub.
  */
-import { test, describe, before, after } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import type { Cluster, Redis } from "ioredis";
-import { defaultConfig, type Config } from "../../src/config/schema.js";
+import type { Redis } from "ioredis";
+import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { MAX_OBSERVED_RECIPIENTS } from "../../src/reputation/observe-args.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
-import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
+import { uniquePrefix, useStoreRedis } from "../support/redis.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 
 /** A deterministic PRNG so failures reproduce. */
@@ -48,30 +48,12 @@ function family(seed: number, vary: number): (copy: number) => Fingerprint {
 const T0 = Date.now() - (Date.now() % 600_000);
 
 void describe("campaign store (real Redis)", () => {
-  let server: TestRedis;
-  let redis: Redis | Cluster;
-  let config: Config;
-
-  before(async () => {
-    server = await startTestRedis();
-    config = defaultConfig();
-    // The mail path's connection, without its short deadline: tests here queue 100 scripts at once on a shared
-    // machine, and what they check is the outcome, not the time.
-    redis = createRedis({ ...config.redis, commandTimeoutMs: 30_000 }, server.url, "fastpath");
-    await redis.ping().catch(async () => {
-      await once(redis, "ready");
-    });
-  });
-
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useStoreRedis();
 
   const store = (campaigns: Partial<Config["campaigns"]> = {}): RedisCampaignStore =>
-    createCampaignStore(redis, {
+    createCampaignStore(db.redis, {
       prefix: uniquePrefix(),
-      campaigns: { ...config.campaigns, ...campaigns },
+      campaigns: { ...db.config.campaigns, ...campaigns },
       closeConnection: false,
     });
 
@@ -178,7 +160,7 @@ void describe("campaign store (real Redis)", () => {
       now: T0,
     });
     // 0.35 of 128 values: 45 join, 44 do not
-    const need = Math.ceil(config.campaigns.matchShare * MINHASH_SIZE);
+    const need = Math.ceil(db.config.campaigns.matchShare * MINHASH_SIZE);
     const fewer = base.map((v, i) => (i < need - 1 ? v : r()));
     const b = await s.observe({
       fingerprint: fingerprint(fewer, "d2"),
@@ -338,7 +320,7 @@ void describe("campaign store (real Redis)", () => {
     const s = store();
     const fp = family(8, 0)(0);
     const v = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: ["r@y.test"], clientIp: null });
-    const sub = createRedis(config.redis, server.url, "subscriber");
+    const sub = createRedis(db.config.redis, db.server.url, "subscriber");
     try {
       await sub.subscribe(s.verdictChannel);
       const message = once(sub, "message") as Promise<[string, string]>;
@@ -432,7 +414,7 @@ void describe("campaign store (real Redis)", () => {
     const s = store();
     const fp = family(13, 0)(0);
     await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: [], clientIp: null });
-    await (redis as Redis).script("FLUSH");
+    await (db.redis as Redis).script("FLUSH");
     const v = await s.observe({ fingerprint: fp, sender: "a@x.test", recipients: [], clientIp: null });
     assert.equal(v.copies, 2);
   });

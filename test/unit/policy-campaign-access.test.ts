@@ -42,6 +42,15 @@ function store(observe: (() => CampaignView | Error)[], lookup: (() => CampaignV
   return { store: s, calls };
 }
 
+/** One copy observed through `s` with a 5 s deadline and `graceMs` of reconnection grace. */
+function observeCopy(s: CampaignStore, graceMs: number) {
+  return campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
+    OBSERVATION,
+    startDeadline(5000),
+    graceMs,
+  );
+}
+
 void describe("the campaign of a copy when Redis refuses writes", () => {
   void test("a replica (READONLY): a known campaign is looked up read-only and applies, not counted", async () => {
     const writes = new RedisWrites();
@@ -56,11 +65,7 @@ void describe("the campaign of a copy when Redis refuses writes", () => {
 
   void test("at maxmemory (OOM): an unknown campaign gets redis-oom, with Redis's words", async () => {
     const { store: s } = store([OOM], [() => null]);
-    const out = await campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
-      OBSERVATION,
-      startDeadline(5000),
-      1000,
-    );
+    const out = await observeCopy(s, 1000);
     assert.ok("reason" in out);
     assert.equal(out.reason, "redis-oom");
     assert.match(out.error.message, /^OOM/);
@@ -78,22 +83,14 @@ void describe("the campaign of a copy when Redis refuses writes", () => {
 
   void test("the read-only lookup waits for the connection the READONLY answer reopens", async () => {
     const { store: s, calls } = store([READONLY], [NOT_SENT, NOT_SENT, () => VIEW]);
-    const out = await campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
-      OBSERVATION,
-      startDeadline(5000),
-      1000,
-    );
+    const out = await observeCopy(s, 1000);
     assert.deepEqual(out, { campaign: VIEW, counted: false });
     assert.equal(calls.lookup, 3);
   });
 
   void test("any other error is the usual fail reason, and no lookup is tried", async () => {
     const { store: s, calls } = store([() => new ReplyError("ERR unknown command")]);
-    const out = await campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
-      OBSERVATION,
-      startDeadline(5000),
-      1000,
-    );
+    const out = await observeCopy(s, 1000);
     assert.ok("reason" in out);
     assert.equal(out.reason, "redis-error");
     assert.equal(calls.lookup, 0);
@@ -103,22 +100,14 @@ void describe("the campaign of a copy when Redis refuses writes", () => {
 void describe("the campaign of a copy while the connection is made again", () => {
   void test("a copy not sent while reconnecting is sent once connected, inside the grace", async () => {
     const { store: s, calls } = store([NOT_SENT, NOT_SENT, () => VIEW]);
-    const out = await campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
-      OBSERVATION,
-      startDeadline(5000),
-      1000,
-    );
+    const out = await observeCopy(s, 1000);
     assert.deepEqual(out, { campaign: VIEW, counted: true });
     assert.equal(calls.observe, 3);
   });
 
   void test("past the grace the copy gets redis-down", async () => {
     const { store: s, calls } = store([NOT_SENT]);
-    const out = await campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
-      OBSERVATION,
-      startDeadline(5000),
-      100,
-    );
+    const out = await observeCopy(s, 100);
     assert.ok("reason" in out);
     assert.equal(out.reason, "redis-down");
     assert.ok(calls.observe >= 2 && calls.observe <= 5, `${calls.observe} tries in 100 ms`);
@@ -141,11 +130,7 @@ void describe("the campaign of a copy while the connection is made again", () =>
 
   void test("a command lost with its connection is not sent again: the copy might have been counted", async () => {
     const { store: s, calls } = store([() => new Error("Connection is closed."), () => VIEW]);
-    const out = await campaignAccess({ store: s, failReason: redisFailReason, metrics }).observe(
-      OBSERVATION,
-      startDeadline(5000),
-      1000,
-    );
+    const out = await observeCopy(s, 1000);
     assert.ok("reason" in out);
     assert.equal(out.reason, "redis-down");
     assert.equal(calls.observe, 1);

@@ -14,10 +14,20 @@ import {
   type DecisionInput,
 } from "../../src/policy/decide.js";
 import type { CampaignState } from "../../src/reputation/types.js";
+import type { Verdict } from "../../src/vocabulary/verdict.js";
 
 const NOW = 1_800_000_000_000;
 const HOLD: DecisionInput["settings"] = { holdBulk: true, holdSeconds: 900, holdMode: "tempfail" };
 const QUARANTINE: DecisionInput["settings"] = { ...HOLD, holdMode: "quarantine" };
+
+/** The verdict is `kind` with a reply of that code, enhanced code and a text matching `text`. */
+function assertReply(verdict: Verdict, kind: "reject" | "tempfail", code: number, xcode: string, text: RegExp): void {
+  assert.equal(verdict.kind, kind);
+  assert.ok((verdict.kind === "reject" || verdict.kind === "tempfail") && verdict.reply);
+  assert.equal(verdict.reply.code, code);
+  assert.equal(verdict.reply.xcode, xcode);
+  assert.match(String(verdict.reply.text), text);
+}
 
 void describe("decide", () => {
   const rows: Array<[string, CampaignState, number | null, boolean, DecisionInput["settings"], Decision]> = [
@@ -64,19 +74,12 @@ void describe("outcomeOf", () => {
   void test("reject carries 550 5.7.1 and the campaign id", () => {
     const o = outcomeOf({ action: "reject", reason: "campaign-blocked" }, "0123456789ab", false);
     assert.equal(o.status, "reject; campaign-blocked");
-    assert.equal(o.verdict.kind, "reject");
-    assert.ok(o.verdict.kind === "reject" && o.verdict.reply);
-    assert.equal(o.verdict.reply.code, 550);
-    assert.equal(o.verdict.reply.xcode, "5.7.1");
-    assert.match(String(o.verdict.reply.text), /0123456789ab/);
+    assertReply(o.verdict, "reject", 550, "5.7.1", /0123456789ab/);
   });
   void test("tempfail carries 451 4.7.1 and the campaign id", () => {
     const o = outcomeOf({ action: "tempfail", reason: "bulk-hold" }, "0123456789ab", false);
     assert.equal(o.status, "tempfail; bulk-hold");
-    assert.ok(o.verdict.kind === "tempfail" && o.verdict.reply);
-    assert.equal(o.verdict.reply.code, 451);
-    assert.equal(o.verdict.reply.xcode, "4.7.1");
-    assert.match(String(o.verdict.reply.text), /0123456789ab/);
+    assertReply(o.verdict, "tempfail", 451, "4.7.1", /0123456789ab/);
   });
   void test("quarantine continues, says so in the status and carries the quarantine reason", () => {
     const o = outcomeOf({ action: "quarantine", reason: "bulk-hold" }, "0123456789ab", false);
