@@ -124,6 +124,18 @@ const pool = (digest: string) => ({
   }),
 });
 
+/** Run `fn` with a small message file in a temp dir, removed after. */
+async function withMessageFile(fn: (file: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "fg-cli-"));
+  try {
+    const file = join(dir, "m.eml");
+    writeFileSync(file, "Subject: s\r\n\r\nbody\r\n");
+    await fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 void describe("parseDuration", () => {
   const good: Array<[string, number]> = [
     ["30m", 1800],
@@ -232,10 +244,7 @@ void describe("block and unblock commands", () => {
     );
   });
   void test("block --like a matching file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fg-cli-"));
-    try {
-      const file = join(dir, "m.eml");
-      writeFileSync(file, "Subject: s\r\n\r\nbody\r\n");
+    await withMessageFile(async (file) => {
       const store = new MemoryStore();
       store.campaigns.set("dddddddddddd", view("dddddddddddd"));
       store.byDigest.set("digest-1", "dddddddddddd");
@@ -243,23 +252,16 @@ void describe("block and unblock commands", () => {
       await blockCommand(store, pool("digest-1"), { likeFile: file, ttlSeconds: 86_400 }, c.out);
       assert.equal(store.campaigns.get("dddddddddddd")?.state, "blocked");
       assert.match(c.text(), /^blocked campaign dddddddddddd for 1d/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
   void test("block --like a new message starts a campaign", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fg-cli-"));
-    try {
-      const file = join(dir, "m.eml");
-      writeFileSync(file, "Subject: s\r\n\r\nbody\r\n");
+    await withMessageFile(async (file) => {
       const store = new MemoryStore();
       const c = capture();
       await blockCommand(store, pool("eeeeeeeeeeee"), { likeFile: file, ttlSeconds: 60 }, c.out);
       assert.equal(store.campaigns.get("eeeeeeeeeeee")?.state, "blocked");
       assert.match(c.text(), /^blocked campaign eeeeeeeeeeee \(new\) for 1m/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
   void test("unblock", async () => {
     const store = new MemoryStore();

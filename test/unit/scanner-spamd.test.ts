@@ -46,6 +46,11 @@ async function fakeServer(reply: string | null) {
 
 const message = Buffer.from("Subject: hi\r\n\r\nhello\r\n");
 
+/** The scan fails with a ScannerError of this code. */
+function assertScanFails(scan: Promise<unknown>, code: string): Promise<void> {
+  return assert.rejects(scan, (err: unknown) => err instanceof ScannerError && err.code === code);
+}
+
 void describe("spamd wire format", () => {
   void test("CHECK request with Content-length and User, golden bytes", () => {
     const bytes = Buffer.concat(encodeSpamdReport(message, "nobody")).toString("latin1");
@@ -167,20 +172,14 @@ void describe("spamd scanner over TCP", () => {
   void test("connection refused is 'unavailable'", async () => {
     const port = await freePort();
     const scanner = createSpamdScanner({ host: "127.0.0.1", port, timeoutMs: 5000, user: null });
-    await assert.rejects(
-      scanner.scan(message),
-      (err: unknown) => err instanceof ScannerError && err.code === "unavailable",
-    );
+    await assertScanFails(scanner.scan(message), "unavailable");
   });
 
   void test("a peer that never answers is 'timeout'", async () => {
     const server = await fakeServer(null);
     servers.push(server);
     const scanner = createSpamdScanner({ host: "127.0.0.1", port: server.port, timeoutMs: 200, user: null });
-    await assert.rejects(
-      scanner.scan(message),
-      (err: unknown) => err instanceof ScannerError && err.code === "timeout",
-    );
+    await assertScanFails(scanner.scan(message), "timeout");
   });
 
   void test("the caller's abort is 'aborted'", async () => {
