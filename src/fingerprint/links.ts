@@ -11,9 +11,27 @@ const LINK_SCHEME = /^\s*(?:(?:https?|ftp):\/\/|www\.)/i;
 /** The registrable domain of a URL (`www.shop.example.co.uk/x` → `example.co.uk`), its host when it has none
  * (an IP address, `localhost`), or null when no host can be read. */
 export function urlDomain(url: string): string | null {
+  if (url.length > MAX_REMEMBERED_URL) return readDomain(url);
+  let domain = remembered.get(url);
+  if (domain === undefined) {
+    domain = readDomain(url);
+    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    remembered.set(url, domain);
+  }
+  return domain;
+}
+
+function readDomain(url: string): string | null {
   const domain = getDomain(url) ?? getHostname(url);
   return domain ? domain.toLowerCase() : null;
 }
+
+// A message names each of its links in its text, its HTML and its words, and a campaign the same links in every
+// copy: the domains of the URLs read lately are remembered (per thread, bounded, forgotten all at once when full).
+const MAX_REMEMBERED = 1024;
+/** URLs longer than this are not remembered (the memory stays bounded by entries × this). */
+const MAX_REMEMBERED_URL = 512;
+const remembered = new Map<string, string | null>();
 
 /** Distinct link domains kept at most (the first found): a fingerprint stays small whatever a message links to. */
 export const MAX_LINK_DOMAINS = 100;

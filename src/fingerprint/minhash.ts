@@ -78,13 +78,31 @@ export function wordHashes(words: readonly string[]): Uint32Array {
  * `shingleHashes` when already computed), ascending; fewer when the text has fewer shingles. A sequence shorter
  * than the window forms a single shingle. Linear in the text: values are gathered in a buffer of four times the
  * size, which is cut back to the smallest whenever full, and a value at or above the current cut is not kept.
+ * Sorting is most of the cost, so a long text first keeps only the values under the cut its length predicts
+ * (values are uniform: EXPECTED_SHARE times the size fall under it), and reads them all again only in the rare
+ * case where fewer than MINHASH_SIZE distinct ones did (repeated text).
  */
 export function bottomValues(hashes: Uint32Array, shingles = shingleHashes(hashes)): number[] {
   if (hashes.length === 0) return [];
+  const predicted = (MAX_VALUE * EXPECTED_SHARE * MINHASH_SIZE) / shingles.length;
+  if (predicted < MAX_VALUE / 2) {
+    const values = smallestUnder(hashes, shingles, predicted);
+    if (values.length === MINHASH_SIZE) return values;
+  }
+  return smallestUnder(hashes, shingles, Infinity);
+}
+
+/** 2^53: every shingle value is below it. */
+const MAX_VALUE = 2 ** 53;
+/** Values expected under the predicted cut, as a multiple of MINHASH_SIZE: enough that fewer than MINHASH_SIZE
+ * fall under it about once in a million texts without repeats (a binomial more than four deviations short). */
+const EXPECTED_SHARE = 1.5;
+
+/** The MINHASH_SIZE smallest distinct shingle values under `ceiling`, ascending. */
+function smallestUnder(hashes: Uint32Array, shingles: Uint32Array, ceiling: number): number[] {
   const windows = shingles.length;
   const buffer = new Float64Array(4 * MINHASH_SIZE);
   let kept = 0;
-  let ceiling = Infinity;
   for (let i = 0; i < windows; i++) {
     const value = shingleValue(shingles[i]!, hashes[i + 1] ?? 0, hashes[i + 2] ?? 0);
     if (value >= ceiling) continue;

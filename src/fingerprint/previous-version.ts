@@ -10,7 +10,7 @@
  * 750 corpus messages: 611 of 635 MinHash vectors equal, 12 more with the 17 votes a match needs; 722 of 750 exact
  * digests equal). Pure: no I/O.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { isRepeat, lineTokens, traceComplete } from "./line-words.js";
 import { fmix32, hashWord, shingleHashes, wordHashes } from "./minhash.js";
 import { tokenise, type WordTrace } from "./normalise.js";
@@ -45,7 +45,7 @@ export function previousWords(
   hashes: Uint32Array,
   trace?: WordTrace,
 ): { words: readonly string[]; hashes: Uint32Array } {
-  if (!text.includes(">")) return { words, hashes };
+  if (!hasQuotedLine(text)) return { words, hashes };
   if (trace === undefined || !traceComplete(words) || OTHER_LINE_BREAK.test(text)) {
     return wordsOfUnquotedText(text, words, hashes);
   }
@@ -78,6 +78,19 @@ export function previousWords(
   return { words: own, hashes: ownHashes };
 }
 
+/** Whether a line of the text (as QUOTED_LINE sees lines) starts with ">", after spaces or tabs: a look at each ">"
+ * and the blanks before it, each blank looked at once. */
+function hasQuotedLine(text: string): boolean {
+  for (let gt = text.indexOf(">"); gt >= 0; gt = text.indexOf(">", gt + 1)) {
+    let i = gt - 1;
+    while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
+    if (i < 0) return true;
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
+
 /** Whether the line starting at `start` quotes an earlier message (`> …`, after spaces or tabs). */
 function isQuotedLine(text: string, start: number): boolean {
   let i = start;
@@ -108,20 +121,49 @@ const SEEDS: Uint32Array = (() => {
   return seeds;
 })();
 
-/** Version 1's 32 minima of a word sequence given as the hashes of its windows of three words. */
+/** Version 1's 32 minima of a word sequence given as the hashes of its windows of three words: for each function,
+ * the least `fmix32(window ^ seed)`. Four functions a pass over the windows, compared as signed integers (the sign
+ * bit flipped), which the compiler keeps in registers. */
 function previousMinhash(shingles: Uint32Array): number[] {
-  const windows = shingles.length;
   const mins = new Array<number>(PREVIOUS_SIZE);
-  for (let f = 0; f < PREVIOUS_SIZE; f++) {
-    const seed = SEEDS[f]!;
-    let min = 0xffffffff;
-    for (let i = 0; i < windows; i++) {
-      const v = fmix32(shingles[i]! ^ seed);
-      if (v < min) min = v;
+  for (let f = 0; f < PREVIOUS_SIZE; f += 4) {
+    const s0 = SEEDS[f]! | 0;
+    const s1 = SEEDS[f + 1]! | 0;
+    const s2 = SEEDS[f + 2]! | 0;
+    const s3 = SEEDS[f + 3]! | 0;
+    let m0 = 0x7fffffff;
+    let m1 = 0x7fffffff;
+    let m2 = 0x7fffffff;
+    let m3 = 0x7fffffff;
+    for (let i = 0; i < shingles.length; i++) {
+      const x = shingles[i]! | 0;
+      const v0 = signedMix(x ^ s0);
+      const v1 = signedMix(x ^ s1);
+      const v2 = signedMix(x ^ s2);
+      const v3 = signedMix(x ^ s3);
+      if (v0 < m0) m0 = v0;
+      if (v1 < m1) m1 = v1;
+      if (v2 < m2) m2 = v2;
+      if (v3 < m3) m3 = v3;
     }
-    mins[f] = min;
+    mins[f] = (m0 ^ SIGN) >>> 0;
+    mins[f + 1] = (m1 ^ SIGN) >>> 0;
+    mins[f + 2] = (m2 ^ SIGN) >>> 0;
+    mins[f + 3] = (m3 ^ SIGN) >>> 0;
   }
   return mins;
+}
+
+const SIGN = 0x80000000 | 0;
+
+/** `fmix32(h)` with its sign bit flipped, as a signed integer: ordered as fmix32's unsigned values are. */
+function signedMix(value: number): number {
+  let h = value;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16) ^ SIGN;
 }
 
 /** The previous version's keys of a text's words (their hashes, and the hashes of their windows when already
@@ -133,11 +175,10 @@ export function previousKeys(
   minWords: number,
   shingles?: Uint32Array,
 ): PreviousKeys {
-  const direct = createHash("sha1").update(words.join(" ")).update("\u0000").update(subjectWords.join(" "));
   return {
     version: PREVIOUS_VERSION,
     minhash: words.length >= minWords && words.length > 0 ? previousMinhash(shingles ?? shingleHashes(hashes)) : null,
-    direct: direct.digest("hex"),
+    direct: hash("sha1", `${words.join(" ")}\u0000${subjectWords.join(" ")}`, "hex"),
   };
 }
 

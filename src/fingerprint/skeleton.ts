@@ -6,7 +6,7 @@
  * line holding one of them is left out (the greeting, whatever its wording); above, the names themselves. The key
  * is then the sorted set of link domains, the other words, and the subject without the names. Pure: no I/O.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { lineTokens, traceComplete, wordsByLine } from "./line-words.js";
 import { tokenise, URL_TOKEN_PREFIX, type WordTrace } from "./normalise.js";
 
@@ -52,17 +52,27 @@ export function skeletonOf(
   short: boolean,
   trace?: WordTrace,
 ): Skeleton {
-  const links = new Set<string>();
+  const links: string[] = [];
   const kept: string[] = [];
+  const isName = nameTest(names);
   for (const word of words) {
-    if (word.startsWith(URL_TOKEN_PREFIX)) links.add(word);
-    else if (!names.has(word)) kept.push(word);
+    // "u" first: most words are not links
+    if (word.charCodeAt(0) === 0x75 && word.startsWith(URL_TOKEN_PREFIX)) links.push(word);
+    else if (!isName(word)) kept.push(word);
   }
   return {
-    links: [...links].sort(),
+    links: links.length === 0 ? links : [...new Set(links)].sort(),
     words: short && names.size > 0 ? withoutLinksAndNames(wordsOfUnnamedLines(text, words, names, trace), names) : kept,
     subject: subjectWords.filter((word) => !names.has(word)),
   };
+}
+
+/** Whether a word is one of the names: a few names are compared one by one (cheaper than hashing every word). */
+function nameTest(names: ReadonlySet<string>): (word: string) => boolean {
+  if (names.size === 0) return () => false;
+  if (names.size > 4) return (word) => names.has(word);
+  const list = [...names];
+  return (word) => list.includes(word);
 }
 
 function withoutLinksAndNames(words: readonly string[], names: ReadonlySet<string>): string[] {
@@ -71,14 +81,11 @@ function withoutLinksAndNames(words: readonly string[], names: ReadonlySet<strin
 
 /** The exact key of a skeleton under a fingerprint version: hex SHA-1. */
 export function skeletonDigest(version: number, skeleton: Skeleton): string {
-  // Each word followed by a space, written in one update per part (an update per word cost more than the rest of
-  // the key).
+  // Each word followed by a space; the parts joined in one string and hashed at once (an update per word cost more
+  // than the rest of the key).
   const spaced = (words: readonly string[]) => (words.length === 0 ? "" : `${words.join(" ")} `);
-  return createHash("sha1")
-    .update(`v${version}\u0000${skeleton.links.join(" ")}\u0000`)
-    .update(spaced(skeleton.words))
-    .update(`\u0000${spaced(skeleton.subject)}`)
-    .digest("hex");
+  const key = `v${version}\u0000${skeleton.links.join(" ")}\u0000${spaced(skeleton.words)}\u0000${spaced(skeleton.subject)}`;
+  return hash("sha1", key, "hex");
 }
 
 /** The words of the lines of a text that hold no name, each line's as tokenising it alone gives them. */

@@ -29,7 +29,7 @@ function referenceUnnamedLines(text: string, names: ReadonlySet<string>): string
 // Lines that put link repeats, quotes and names next to each other, across line breaks too.
 const piece = fc.constantFrom(
   "http://a.example.com/x", "[http://a.example.com/y]", "www.b.example.org", "mary", "hello", "buy", "now", "42",
-  "café", "раураl", "日本", " ", "  ", ">", "> ", " >", "\t>", "x@y.example", "a.b", "\u200b",
+  "café", "раураl", "日本", " ", "  ", ">", "> ", " >", "\t>", "x@y.example", "a.b", "\u200b", "\r", "\u2028",
 ); // prettier-ignore
 const line = fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join(" "));
 const text = fc
