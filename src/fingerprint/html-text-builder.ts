@@ -29,6 +29,24 @@ export interface HtmlTextOptions {
   markHidden?: boolean;
 }
 
+/** Whether a text's whitespace is already collapsed: single spaces only (most text between two tags, read
+ * without a regular expression). */
+function collapsed(text: string): boolean {
+  let space = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20) {
+      if (space) return false;
+      space = true;
+    } else if (c <= 0x0d || c >= 0x80) {
+      // a line break, a tab or a character outside ASCII (which \s may match): let the expression decide
+      if (c >= 0x09) return false;
+      space = false;
+    } else space = false;
+  }
+  return true;
+}
+
 /** The output: shown text with whitespace collapsed, line breaks, and `> ` prefixes inside blockquotes, cut at a
  * cap; hidden text counted (and written between markers when asked). */
 export class TextBuilder {
@@ -57,7 +75,7 @@ export class TextBuilder {
   text(raw: string, shown: boolean): void {
     // Decoding and collapsing only shrink the text: what they allocate is bounded by the input.
     const decoded = raw.includes("&") ? decodeHTML(raw) : raw;
-    const text = decoded.replace(WHITESPACE, " ");
+    const text = collapsed(decoded) ? decoded : decoded.replace(WHITESPACE, " ");
     if (text === "" || text === " ") {
       if (text === " ") this.#push(" ");
       return;
