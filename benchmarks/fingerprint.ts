@@ -2,7 +2,8 @@
  * Fingerprint benchmark: the per-step cost on the main thread (extract, normalise, MinHash, keys) of both
  * extractors (`fingerprint.parser`: "fast" and the "mailparser" baseline) in the same run; with `--baseline DIR`,
  * the whole task of this build against another build's (DIR: that checkout's dist/, e.g. the build before a
- * change to fingerprints) on the same messages, rounds alternated, the median of each and their ratio; then
+ * change to fingerprints) on the same messages, interleaved by chunks of messages in rounds, the CPU and wall time
+ * of each, their medians and ratios; then
  * fingerprints per second over the SpamAssassin corpus through the thread pool with 1 and 2 threads (64 in flight)
  * for each extractor. Prints the machine, the versions and the ratios.
  * Run: node dist/benchmarks/fingerprint.js [--limit N] (N messages per corpus group; default all 6,046)
@@ -17,8 +18,8 @@ import { parseArgs } from "node:util";
 import { defaultConfig } from "../src/config/schema.js";
 import { attachmentDigests } from "../src/fingerprint/digest.js";
 import { linkDomains } from "../src/fingerprint/links.js";
-import { bottomValues, wordHashes } from "../src/fingerprint/minhash.js";
-import { normaliseText } from "../src/fingerprint/normalise.js";
+import { bottomValues, shingleHashes, wordHashes } from "../src/fingerprint/minhash.js";
+import { normaliseText, wordTrace } from "../src/fingerprint/normalise.js";
 import { FingerprintPool } from "../src/fingerprint/pool.js";
 import { previousKeys, previousWords } from "../src/fingerprint/previous-version.js";
 import { recipientNames, skeletonDigest, skeletonOf } from "../src/fingerprint/skeleton.js";
@@ -47,22 +48,25 @@ async function stepCosts(
     const parts = await extract(message, parseBytes, parser, 1024);
     totals.extract += performance.now() - t;
     t = performance.now();
-    const words = normaliseText(parts.text);
+    const trace = wordTrace();
+    const words = normaliseText(parts.text, trace);
     const subject = normaliseText(parts.subject);
     totals.normalise += performance.now() - t;
     t = performance.now();
     const hashes = wordHashes(words);
-    if (words.length >= minWords) bottomValues(hashes);
+    const shingles = shingleHashes(hashes);
+    if (words.length >= minWords) bottomValues(hashes, shingles);
     totals.minhash += performance.now() - t;
     t = performance.now();
     const names = recipientNames(parts.recipients ?? "");
-    skeletonDigest(FINGERPRINT_VERSION, skeletonOf(parts.text, words, subject, names, words.length < minWords));
+    const short = words.length < minWords;
+    skeletonDigest(FINGERPRINT_VERSION, skeletonOf(parts.text, words, subject, names, short, trace));
     attachmentDigests(parts.attachments, 1024);
     linkDomains(parts.text, parts.html);
     totals.keys += performance.now() - t;
     t = performance.now();
-    const previous = previousWords(parts.text, words, hashes);
-    previousKeys(previous.words, previous.hashes, subject, minWords);
+    const previous = previousWords(parts.text, words, hashes, trace);
+    previousKeys(previous.words, previous.hashes, subject, minWords, previous.hashes === hashes ? shingles : undefined);
     totals.previous += performance.now() - t;
   }
   const perMessage: Record<string, number> = {};
@@ -77,15 +81,41 @@ interface Build {
   options: Omit<FingerprintTask, "message">;
 }
 
-/** Mean microseconds of a build's whole task per message, on the main thread. */
-async function taskCost(build: Build, messages: readonly Buffer[]): Promise<number> {
-  const start = performance.now();
-  for (const message of messages) await build.run({ ...build.options, message });
-  return ((performance.now() - start) * 1000) / messages.length;
+/** Messages each build fingerprints in turn: small enough that the builds meet the machine in the same state. */
+const CHUNK = 64;
+
+/** CPU time of this process (user and system), in µs. */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** One round of the builds over the messages, chunk by chunk, each chunk fingerprinted by every build in turn; the
+ * build that goes first changes from chunk to chunk (the first to read a message pays for bringing it into the
+ * cache). Mean microseconds per message of each build: CPU time of the process (the task runs on this thread) and
+ * wall-clock time. */
+async function interleavedRound(
+  builds: readonly Build[],
+  messages: readonly Buffer[],
+): Promise<{ cpu: number; wall: number }[]> {
+  const totals = builds.map(() => ({ cpu: 0, wall: 0 }));
+  for (let start = 0, chunk = 0; start < messages.length; start += CHUNK, chunk++) {
+    const slice = messages.slice(start, start + CHUNK);
+    for (let k = 0; k < builds.length; k++) {
+      const i = (k + chunk) % builds.length;
+      const build = builds[i]!;
+      const cpu = cpuMicros();
+      const wall = performance.now();
+      for (const message of slice) await build.run({ ...build.options, message });
+      totals[i]!.wall += (performance.now() - wall) * 1000;
+      totals[i]!.cpu += cpuMicros() - cpu;
+    }
+  }
+  return totals.map(({ cpu, wall }) => ({ cpu: cpu / messages.length, wall: wall / messages.length }));
 }
 
 /** This build (with and without the previous version's keys) against the build in `baselineDist`, on the same
- * messages, `rounds` rounds in turn; prints each round and the medians' ratios. */
+ * messages, `rounds` interleaved rounds; prints each round and the medians' ratios. */
 async function versusBaseline(messages: readonly Buffer[], baselineDist: string, rounds: number): Promise<void> {
   const module = (await import(join(baselineDist, "src/fingerprint/task.js"))) as {
     runFingerprintTask: Build["run"];
@@ -93,31 +123,55 @@ async function versusBaseline(messages: readonly Buffer[], baselineDist: string,
   const config = defaultConfig().fingerprint;
   const common = { parseBytes: config.parseKiB * 1024, minWords: config.minWords, attachmentMinBytes: 1024 };
   const builds: Build[] = [
-    { name: `baseline (${baselineDist})`, run: module.runFingerprintTask, options: { ...common, parser: "fast" } },
-    { name: "this build", run: runFingerprintTask, options: { ...common, parser: "fast", previousVersion: true } },
+    { name: "baseline", run: module.runFingerprintTask, options: { ...common, parser: "fast" } },
     {
-      name: "this build, previousVersion off",
+      name: "this build",
+      run: runFingerprintTask,
+      options: { ...common, parser: "fast", previousVersion: config.previousVersion },
+    },
+    {
+      name: "previousVersion off",
       run: runFingerprintTask,
       options: { ...common, parser: "fast", previousVersion: false },
     },
   ];
-  const costs = builds.map(() => [] as number[]);
-  for (const build of builds) await taskCost(build, messages.slice(0, 500)); // warm the JIT of each
+  console.log(`A/B: baseline ${baselineDist}; this build with fingerprint.previousVersion ${config.previousVersion}`);
+  // a round not counted: every build's code compiled on every kind of message first
+  const warm = await interleavedRound(builds, messages);
+  console.log(
+    `A/B warm-up round (not counted): ${warm.map((r, i) => `${builds[i]!.name} ${r.cpu.toFixed(1)}`).join(", ")}`,
+  );
+  const costs = builds.map(() => ({ cpu: [] as number[], wall: [] as number[] }));
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   for (let round = 1; round <= rounds; round++) {
-    const line: string[] = [];
-    for (const [i, build] of builds.entries()) {
-      const us = await taskCost(build, messages);
-      costs[i]!.push(us);
-      line.push(`${build.name} ${us.toFixed(1)} µs`);
+    const load = loadavg()[0]!.toFixed(1);
+    const results = await interleavedRound(builds, messages);
+    for (const [i, r] of results.entries()) {
+      costs[i]!.cpu.push(r.cpu);
+      costs[i]!.wall.push(r.wall);
     }
-    console.log(`A/B round ${round}: ${line.join(", ")}`);
+    const [base, current, off] = results as [
+      { cpu: number; wall: number },
+      { cpu: number; wall: number },
+      { cpu: number; wall: number },
+    ];
+    console.log(
+      `A/B round ${round} (load ${load}), µs/message CPU (wall): ` +
+        results.map((r, i) => `${builds[i]!.name} ${r.cpu.toFixed(1)} (${r.wall.toFixed(1)})`).join(", ") +
+        `; this build ${ratio(current.cpu, base.cpu)} CPU (${ratio(current.wall, base.wall)} wall), ` +
+        `previousVersion off ${ratio(off.cpu, base.cpu)} (${ratio(off.wall, base.wall)})`,
+    );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const [base, current, off] = costs.map(median) as [number, number, number];
+  const [base, current, off] = costs.map((c) => ({ cpu: median(c.cpu), wall: median(c.wall) })) as [
+    { cpu: number; wall: number },
+    { cpu: number; wall: number },
+    { cpu: number; wall: number },
+  ];
   console.log(
-    `A/B medians (whole task, one core, µs/message): baseline ${base.toFixed(1)}, this build ${current.toFixed(1)} ` +
-      `(${(current / base).toFixed(2)}× the baseline), previousVersion off ${off.toFixed(1)} ` +
-      `(${(off / base).toFixed(2)}×)`,
+    `A/B medians (whole task, one core, µs/message CPU): baseline ${base.cpu.toFixed(1)}, this build ` +
+      `${current.cpu.toFixed(1)} (${ratio(current.cpu, base.cpu)} the baseline; wall ${ratio(current.wall, base.wall)}), ` +
+      `previousVersion off ${off.cpu.toFixed(1)} (${ratio(off.cpu, base.cpu)}; wall ${ratio(off.wall, base.wall)})`,
   );
 }
 
@@ -187,7 +241,7 @@ async function main(): Promise<void> {
       .join(" ")}`,
   );
   console.log(
-    `node ${process.version}; mailparser ${version("mailparser")}, @zone-eu/mailsplit ${version("@zone-eu/mailsplit")}, ` +
+    `node ${process.version} ${process.execArgv.join(" ")}; mailparser ${version("mailparser")}, @zone-eu/mailsplit ${version("@zone-eu/mailsplit")}, ` +
       `libmime ${version("libmime")}, piscina ${version("piscina")}, tldts ${version("tldts")}`,
   );
   console.log(
