@@ -4,8 +4,10 @@
  * sending its next message as soon as the last is answered). Bounded in messages and time; it always stops by
  * itself, closing every session it opened.
  */
-import { MilterClient, type MtaStyle } from "../client/milter-client.js";
+import type { MtaStyle } from "../client/milter-client.js";
+import { InFlight } from "./in-flight.js";
 import type { BenchMessage } from "./messages.js";
+import { SessionPool, type Slot } from "./session-pool.js";
 import { LatencyRecorder, type LatencySummary } from "./stats.js";
 import {
   outcomeOf,
@@ -108,69 +110,31 @@ export interface LoadResult {
   events: Array<{ name: string; atMs: number; error?: string }>;
 }
 
-interface Slot {
-  client: MilterClient;
-  used: number;
-}
-
 /** Run a load and return its figures. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const style = options.style ?? "postfix";
-  const perSession = options.messagesPerSession ?? 10;
-  const statusHeader = options.statusHeader ?? "X-Floodgate-Status";
-  const replyTimeoutMs = options.replyTimeoutMs ?? 30_000;
-  const maxSessions = options.mode === "open" ? (options.maxSessions ?? 200) : options.concurrency;
   const recorder = new LatencyRecorder();
   const records: TransactionRecord[] = [];
-  const idle: Slot[] = [];
-  const waiters: Array<(slot: Slot | null) => void> = [];
-  const all = new Set<MilterClient>();
-  let open = 0;
+  const pool = new SessionPool({
+    target: options.target,
+    style: options.style ?? "postfix",
+    replyTimeoutMs: options.replyTimeoutMs ?? 30_000,
+    maxSessions: options.mode === "open" ? (options.maxSessions ?? 200) : options.concurrency,
+    perSession: options.messagesPerSession ?? 10,
+    recorder,
+  });
+  const statusHeader = options.statusHeader ?? "X-Floodgate-Status";
   let started = 0;
-  let stopping = false;
   const start = performance.now();
   const now = () => performance.now() - start;
-
-  const acquire = async (): Promise<Slot | null> => {
-    const slot = idle.pop();
-    if (slot) return slot;
-    if (open < maxSessions) {
-      open++;
-      try {
-        const client = await MilterClient.connect(options.target, { style, timeoutMs: replyTimeoutMs });
-        all.add(client);
-        for (const step of await client.open()) if (step.response !== null) recorder.record(step.command, step.ms);
-        return { client, used: 0 };
-      } catch (err) {
-        open--;
-        throw err;
-      }
-    }
-    return new Promise((resolve) => waiters.push(resolve));
-  };
-  const release = (slot: Slot, broken: boolean) => {
-    if (broken || slot.used >= perSession || stopping) {
-      open--;
-      all.delete(slot.client);
-      if (broken) slot.client.destroy();
-      else void slot.client.quit().catch(() => undefined);
-      const w = waiters.shift();
-      if (w) void acquire().then(w, () => w(null));
-      return;
-    }
-    const w = waiters.shift();
-    if (w) w(slot);
-    else idle.push(slot);
-  };
 
   const send = async (message: BenchMessage, scheduledAt: number): Promise<void> => {
     started++;
     let slot: Slot | null = null;
     try {
-      slot = await acquire();
+      slot = await pool.acquire();
       if (!slot) {
         throw new Error(
-          stopping
+          pool.stopping
             ? "not sent: no session was free before the run ended (drain timeout)"
             : "no milter session could be opened",
         );
@@ -189,8 +153,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         status: result.eom ? statusHeaderOf(result.eom.modifications, statusHeader) : null,
         eomMs: eomStep ? eomStep.ms : null,
       });
-      release(slot, false);
+      pool.release(slot, false);
     } catch (err) {
+      const error = (err as Error).message;
       records.push({
         kind: message.kind,
         scheduledAt,
@@ -198,24 +163,70 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         outcome: "error",
         status: null,
         eomMs: null,
-        error: (err as Error).message,
+        error,
       });
-      if (slot) release(slot, true);
+      if (slot) pool.release(slot, true);
     }
   };
 
-  // Once a second: progress, the sampler, and nothing else on the hot path.
   const samples: LoadResult["samples"] = [];
+  const ticker = startTicker(options, now, records, () => started, samples);
+  const events: LoadResult["events"] = [];
+  const eventTimers = scheduleEvents(options.events ?? [], now, events);
+  try {
+    await drive(options, send, now);
+  } finally {
+    clearInterval(ticker);
+    for (const t of eventTimers) clearTimeout(t);
+    await pool.close();
+  }
+  return resultOf(options, records, recorder, samples, events, now());
+}
+
+/** Send the run's messages: on the schedule (open loop), or by `concurrency` senders (closed loop); then drain. */
+async function drive(
+  options: LoadOptions,
+  send: (message: BenchMessage, scheduledAt: number) => Promise<void>,
+  now: () => number,
+): Promise<void> {
+  const inFlight = new InFlight();
+  if (options.mode === "open") {
+    for (const arrival of options.schedule) {
+      const wait = arrival.at - now();
+      if (wait > 1) await sleep(wait);
+      inFlight.track(send(arrival.message, arrival.at));
+    }
+  } else {
+    let next = 0;
+    const loop = async () => {
+      while (next < options.maxMessages && now() < options.durationMs) {
+        const message = options.messages[next++ % options.messages.length]!;
+        await send(message, now());
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, loop));
+  }
+  await inFlight.drained(options.drainMs ?? 30_000);
+}
+
+/** Once a second: progress, the sampler, and nothing else on the hot path. */
+function startTicker(
+  options: LoadOptions,
+  now: () => number,
+  records: readonly TransactionRecord[],
+  started: () => number,
+  samples: LoadResult["samples"],
+): NodeJS.Timeout {
   let lastCompleted = 0;
-  const ticker = setInterval(() => {
+  return setInterval(() => {
     const completed = records.length;
     options.onProgress?.({
       label: options.label,
       elapsedMs: now(),
-      started,
+      started: started(),
       completed,
       errors: records.filter((r) => r.outcome === "error").length,
-      inFlight: started - completed,
+      inFlight: started() - completed,
       lastSecond: completed - lastCompleted,
     });
     lastCompleted = completed;
@@ -227,8 +238,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       );
     }
   }, 1000);
-  const events: LoadResult["events"] = [];
-  const eventTimers = (options.events ?? []).map((e) =>
+}
+
+/** The fault injections, each run once at its time and recorded in `events`. */
+function scheduleEvents(
+  injections: NonNullable<LoadCommon["events"]>,
+  now: () => number,
+  events: LoadResult["events"],
+): NodeJS.Timeout[] {
+  return injections.map((e) =>
     setTimeout(() => {
       const record: LoadResult["events"][number] = { name: e.name, atMs: Math.round(now()) };
       events.push(record);
@@ -237,56 +255,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         .catch((err: unknown) => (record.error = (err as Error).message));
     }, e.atMs),
   );
+}
 
-  // Messages sent and not yet answered. Waiting for them uses one callback, not Promise.race over the set: each race
-  // attaches a reaction to every pending promise, which piles up to millions under overload (gigabytes, GC thrash).
-  let inFlight = 0;
-  let whenIdle: (() => void) | null = null;
-  const track = (p: Promise<void>) => {
-    inFlight++;
-    void p.finally(() => {
-      if (--inFlight === 0) whenIdle?.();
-    });
-  };
-  const drained = (timeoutMs: number) =>
-    inFlight === 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, timeoutMs);
-          whenIdle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-  try {
-    if (options.mode === "open") {
-      for (const arrival of options.schedule) {
-        const wait = arrival.at - now();
-        if (wait > 1) await sleep(wait);
-        track(send(arrival.message, arrival.at));
-      }
-    } else {
-      let next = 0;
-      const loop = async () => {
-        while (next < options.maxMessages && now() < options.durationMs) {
-          const message = options.messages[next++ % options.messages.length]!;
-          await send(message, now());
-        }
-      };
-      await Promise.all(Array.from({ length: options.concurrency }, loop));
-    }
-    await drained(options.drainMs ?? 30_000);
-  } finally {
-    stopping = true;
-    clearInterval(ticker);
-    for (const t of eventTimers) clearTimeout(t);
-    for (const w of waiters.splice(0)) w(null);
-    for (const slot of idle.splice(0)) void slot.client.quit().catch(() => undefined);
-    await sleep(50);
-    for (const client of all) client.destroy();
-  }
-
-  const wallMs = records.length > 0 ? Math.max(...records.map((r) => r.finishedAt)) : now();
+/** The run's figures from its records. */
+function resultOf(
+  options: LoadOptions,
+  records: readonly TransactionRecord[],
+  recorder: LatencyRecorder,
+  samples: LoadResult["samples"],
+  events: LoadResult["events"],
+  endedAt: number,
+): LoadResult {
+  const wallMs = records.length > 0 ? Math.max(...records.map((r) => r.finishedAt)) : endedAt;
   const done = records.filter((r) => r.outcome !== "error").length;
   const commands = recorder.summaries();
   delete commands.transaction;
