@@ -21,8 +21,13 @@ export const POOL_SATURATION_OUTCOMES = ["pool-full", "timeout", "pool-down"] as
 
 /** The enabled rules of this group. */
 export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
+  return [...redisRules(alerts), ...decisionRules(alerts)];
+}
+
+/** The fast-path Redis unreachable, refusing writes, or near its maxmemory. */
+function redisRules(alerts: Config["alerts"]): (AlertRule | null)[] {
   const repeat = alerts.repeatSeconds;
-  const { redisDown, redisRefusingWrites, redisMemory, failModes, poolSaturated, reloadRefused, undelivered } = alerts;
+  const { redisDown, redisRefusingWrites, redisMemory } = alerts;
   return [
     redisDown.enabled
       ? {
@@ -68,6 +73,14 @@ export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
             `the campaigns' ttl.`,
         }
       : null,
+  ];
+}
+
+/** Messages decided by a fail mode or refused by the pool, a reload refused, alerts not delivered. */
+function decisionRules(alerts: Config["alerts"]): (AlertRule | null)[] {
+  const repeat = alerts.repeatSeconds;
+  const { failModes, poolSaturated, reloadRefused, undelivered } = alerts;
+  return [
     failModes.enabled
       ? {
           name: "FloodgateFailModeHigh",
