@@ -4,7 +4,7 @@
  * connection. It never throws and never blocks mail past `queue.enqueueTimeoutMs`.
  */
 import { randomBytes } from "node:crypto";
-import { Queue } from "bullmq";
+import { Queue, type JobsOptions } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
@@ -15,11 +15,10 @@ import { encodePayload } from "./payload.js";
 import { createRateLimitedLog } from "../util/rate-limited-log.js";
 import type { EnqueueResult, ScanJobData, ScanProducer, ScanRequest } from "./types.js";
 import { createVerdictWaiters } from "./verdict-waiters.js";
+import { BacklogCount } from "./backlog-count.js";
 
 /** The BullMQ job name of a scan. */
 export const SCAN_JOB_NAME = "scan";
-/** The backlog count is refreshed at most this often. */
-export const BACKLOG_REFRESH_MS = 1000;
 
 export interface ScanProducerDeps {
   /** The live configuration (read on every call, so a reload applies). */
@@ -54,29 +53,10 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
   const shedLog = createRateLimitedLog(logger, "scan job shed");
   const waiters = createVerdictWaiters({ subscriber: deps.subscriber, channel: store.verdictChannel, logger });
 
-  let backlog = 0;
-  let backlogAt = 0;
-  let backlogOk = false;
-  let refreshing = false;
+  const backlog = new BacklogCount(queue, logger);
   let closed = false;
-
   const refreshBacklog = () => {
-    if (refreshing || closed || Date.now() - backlogAt < BACKLOG_REFRESH_MS) return;
-    refreshing = true;
-    queue
-      .getJobCounts("waiting", "prioritized", "delayed")
-      .then((counts) => {
-        backlog = Object.values(counts).reduce((a, b) => a + b, 0);
-        backlogOk = true;
-      })
-      .catch((err: Error) => {
-        backlogOk = false;
-        logger.debug({ err: err.message }, "scan backlog count failed");
-      })
-      .finally(() => {
-        backlogAt = Date.now();
-        refreshing = false;
-      });
+    if (!closed) backlog.refresh();
   };
 
   const shed = (reason: "high-water" | "timeout" | "error" | "disabled", request: ScanRequest, detail?: string) => {
@@ -89,27 +69,11 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
     const generation = request.generation ?? Math.floor(Date.now() / (cfg.queue.rescanAfterSeconds * 1000));
     const dedupId = deduplicationId(request.campaignId, request.reason, generation);
     const jobId = jobIdFor(dedupId, randomBytes(6).toString("hex"));
-    const payload = await encodePayload(request.message, cfg.queue.maxPayloadBytes);
-    const data: ScanJobData = {
-      campaignId: request.campaignId,
-      messageGzipBase64: payload.base64,
-      truncated: request.truncated || payload.truncated,
-      reason: request.reason,
-      queuedAt: Date.now(),
-      ...(request.queueId !== undefined ? { queueId: request.queueId } : {}),
-    };
-    const job = await queue.add(SCAN_JOB_NAME, data, {
-      jobId,
-      // Throttle: one scan per deduplication id until it finishes, and no new first scan for a re-scan period.
-      deduplication: { id: dedupId, ttl: cfg.queue.rescanAfterSeconds * 1000 },
-      attempts: cfg.scanWorker.attempts,
-      backoff: { type: "exponential", delay: cfg.scanWorker.backoffMs },
-      removeOnComplete: { age: cfg.queue.keepCompleted.ageSeconds, count: cfg.queue.keepCompleted.count },
-      removeOnFail: { age: cfg.queue.keepFailed.ageSeconds, count: cfg.queue.keepFailed.count },
-    });
+    const data = await scanJobData(request, cfg);
+    const job = await queue.add(SCAN_JOB_NAME, data, scanJobOptions(jobId, dedupId, cfg));
     if (job.id !== jobId) return "deduplicated";
     deps.metrics?.scanJobsQueuedTotal.inc();
-    backlog++;
+    backlog.added();
     const sideEffects: Promise<unknown>[] = [
       store.markScanQueued(request.campaignId),
       (connection as Redis).incr(arrivalsKey(cfg)),
@@ -127,7 +91,7 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
         const cfg = config();
         if (!cfg.queue.enabled || closed) return shed("disabled", request);
         refreshBacklog();
-        if (backlog >= cfg.queue.highWaterMark) return shed("high-water", request, `backlog ${backlog}`);
+        if (backlog.value >= cfg.queue.highWaterMark) return shed("high-water", request, `backlog ${backlog.value}`);
         // Not connected: shed now rather than park the job in memory until Redis is back.
         if ((connection as Redis).status !== "ready") return shed("error", request, "redis not connected");
         let timer: NodeJS.Timeout | undefined;
@@ -144,31 +108,11 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
         return shed("error", request, (err as Error).message);
       }
     },
-    async waitForVerdict(campaignId: string, ms: number, signal?: AbortSignal): Promise<ScanVerdict | null> {
-      // Subscribe first, then read the store: a verdict published between the policy's observe and this call is
-      // found in the store instead of being waited for until the budget runs out.
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        const published = waiters.wait(campaignId, ms, stop.signal);
-        const stored = await store.get(campaignId).then(
-          (view) => view?.verdict ?? null,
-          () => null,
-        );
-        if (stored) {
-          stop.abort();
-          return stored;
-        }
-        return await published;
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-      }
-    },
+    waitForVerdict: (campaignId, ms, signal) => verdictOf(store, waiters, campaignId, ms, signal),
     healthy() {
       refreshBacklog();
-      const reachable = (connection as Redis).status === "ready" && backlogOk;
-      return reachable && backlog < config().queue.highWaterMark;
+      const reachable = (connection as Redis).status === "ready" && backlog.ok;
+      return reachable && backlog.value < config().queue.highWaterMark;
     },
     async close() {
       if (closed) return;
@@ -177,4 +121,60 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
       await queue.close().catch(() => undefined);
     },
   };
+}
+
+/** A job's data: the message capped, compressed and base64-encoded, with what the worker process needs of it. */
+async function scanJobData(request: ScanRequest, cfg: Config): Promise<ScanJobData> {
+  const payload = await encodePayload(request.message, cfg.queue.maxPayloadBytes);
+  return {
+    campaignId: request.campaignId,
+    messageGzipBase64: payload.base64,
+    truncated: request.truncated || payload.truncated,
+    reason: request.reason,
+    queuedAt: Date.now(),
+    ...(request.queueId !== undefined ? { queueId: request.queueId } : {}),
+  };
+}
+
+/** A job's options: its id, deduplication, retries and retention. */
+function scanJobOptions(jobId: string, dedupId: string, cfg: Config): JobsOptions {
+  return {
+    jobId,
+    // Throttle: one scan per deduplication id until it finishes, and no new first scan for a re-scan period.
+    deduplication: { id: dedupId, ttl: cfg.queue.rescanAfterSeconds * 1000 },
+    attempts: cfg.scanWorker.attempts,
+    backoff: { type: "exponential", delay: cfg.scanWorker.backoffMs },
+    removeOnComplete: { age: cfg.queue.keepCompleted.ageSeconds, count: cfg.queue.keepCompleted.count },
+    removeOnFail: { age: cfg.queue.keepFailed.ageSeconds, count: cfg.queue.keepFailed.count },
+  };
+}
+
+/**
+ * A campaign's verdict within `ms`: subscribe first, then read the store, so that a verdict published between the
+ * policy's observe and this call is found in the store instead of being waited for until the budget runs out.
+ */
+async function verdictOf(
+  store: CampaignStore,
+  waiters: ReturnType<typeof createVerdictWaiters>,
+  campaignId: string,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<ScanVerdict | null> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const published = waiters.wait(campaignId, ms, stop.signal);
+    const stored = await store.get(campaignId).then(
+      (view) => view?.verdict ?? null,
+      () => null,
+    );
+    if (stored) {
+      stop.abort();
+      return stored;
+    }
+    return await published;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
 }
