@@ -6,16 +6,16 @@
  * Every process it starts is stopped before it returns, whatever fails.
  */
 import { startScratchRedis, type ScratchRedis } from "../redis/scratch-server.js";
-import type { BaselineResult, BenchOptions, BenchReport, ScenarioName, ScenarioResult } from "./bench-report.js";
+import type { BaselineResult, BenchOptions, BenchReport } from "./bench-report.js";
 import { daemonAvailable, scanBacklogDrained, withBenchDaemon } from "./floodgate.js";
-import { formatProgress, runLoad, type Sampler } from "./load.js";
+import { formatProgress, runLoad } from "./load.js";
 import { machineInfo } from "./machine.js";
-import { campaignFlood, corpusMix, messageSources, warmUpMessages, type BenchMessage } from "./messages.js";
+import { campaignFlood, corpusMix, messageSources, type BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
 import { treeCpuSeconds } from "./procs.js";
 import { ratiosOf } from "./ratios.js";
 import { runRealFlow } from "./real-flow.js";
-import { arrivalOffsets, mergeSchedules, seededRandom } from "./schedule.js";
+import { runScenario } from "./scenario.js";
 import { runSmtpFloodPaths, runSmtpSourcePaths } from "./smtp-runs.js";
 import {
   peerVersions,
@@ -144,178 +144,4 @@ async function runBaselines(
     progress(`baseline floodgate failed: ${errText(e)}`);
   }
   return out;
-}
-
-/** The open-loop schedule of a scenario: normal mix at `rate`, plus the campaign at 10× (flood) or 1× (outages). */
-export function scenarioSchedule(
-  name: ScenarioName,
-  options: Pick<BenchOptions, "rate" | "durationSec" | "arrivals" | "seed">,
-  mix: readonly BenchMessage[],
-  flood: readonly BenchMessage[],
-): Array<{ at: number; message: BenchMessage }> {
-  const random = seededRandom(options.seed);
-  const durationMs = options.durationSec * 1000;
-  const normal = arrivalOffsets({ rate: options.rate, durationMs, arrivals: options.arrivals, random });
-  const campaignRate = name === "flood" ? options.rate * 10 : name === "normal" ? 0 : options.rate;
-  const campaign =
-    campaignRate > 0
-      ? arrivalOffsets({ rate: campaignRate, durationMs, arrivals: options.arrivals, random, maxCount: flood.length })
-      : [];
-  let n = 0;
-  let c = 0;
-  return mergeSchedules<"n" | "c">([
-    { tag: "n", offsets: normal },
-    { tag: "c", offsets: campaign },
-  ]).map((a) => ({ at: a.at, message: a.tag === "n" ? mix[n++ % mix.length]! : flood[c++ % flood.length]! }));
-}
-
-async function runScenario(
-  name: ScenarioName,
-  options: BenchOptions,
-  mix: readonly BenchMessage[],
-  flood: readonly BenchMessage[],
-  redis: ScratchRedis,
-): Promise<ScenarioResult> {
-  const schedule = scenarioSchedule(name, options, mix, flood);
-  const durationMs = options.durationSec * 1000;
-  progress(`scenario ${name}: ${schedule.length} messages over ${options.durationSec}s`);
-  const run = async (system: string, spec: string, sampler: Sampler, events: Parameters<typeof runLoad>[0]["events"]) =>
-    runLoad({
-      mode: "open",
-      label: `${name}`,
-      target: spec,
-      schedule,
-      maxSessions: Math.max(options.sessions, 50),
-      drainMs: 20_000,
-      onProgress: (p) => progress(formatProgress(p)),
-      sampler,
-      events: events ?? [],
-    }).then((load) => ({ system, load }));
-  try {
-    if (!daemonAvailable()) {
-      // The harness still runs end to end on the engine alone; outage events find nothing to stop.
-      const t = await startTsNoop();
-      try {
-        const { load } = await run(
-          "floodgate-ts-noop (floodgate run not built)",
-          t.spec,
-          async () => ({ rssKb: t.memory.sample().selfKb }),
-          [],
-        );
-        return {
-          name,
-          system: "floodgate-ts-noop (floodgate run not built)",
-          load,
-          scanJobsQueued: null,
-          scanJobsPer1000: null,
-          peakRssKb: t.memory.sample().selfKb,
-          peakTreeRssKb: null,
-        };
-      } finally {
-        await t.stop();
-      }
-    }
-    return await withBenchDaemon({ redisUrl: redis.url, dir: options.dir }, name, {}, async (d) => {
-      // A few seconds of other mail first, so the scenario measures a warm process (JIT, threads, connections),
-      // not its first second; the warm-up's scan jobs are counted before `queued0` and left out.
-      progress(`scenario ${name}: warming up`);
-      await runLoad({
-        mode: "closed",
-        label: `${name} warm-up`,
-        target: d.spec,
-        concurrency: 10,
-        messages: warmUpMessages(),
-        maxMessages: 600,
-        durationMs: 3000,
-        onProgress: () => undefined,
-      });
-      const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
-      const stopped: number[] = [];
-      const signal = (pids: number[], sig: NodeJS.Signals) => {
-        for (const pid of pids) {
-          try {
-            process.kill(pid, sig);
-          } catch {
-            // gone
-          }
-        }
-      };
-      const events: NonNullable<Parameters<typeof runLoad>[0]["events"]> = [];
-      if (name === "scanner-outage") {
-        events.push({
-          atMs: durationMs / 4,
-          name: "scan workers SIGSTOP",
-          run: () => {
-            const pids = d.workerPids();
-            if (pids.length === 0) throw new Error("no scan worker process found");
-            stopped.push(...pids);
-            signal(pids, "SIGSTOP");
-          },
-        });
-        events.push({
-          atMs: (durationMs * 3) / 4,
-          name: "scan workers SIGCONT",
-          run: () => signal(stopped.splice(0), "SIGCONT"),
-        });
-      }
-      if (name === "redis-outage") {
-        const pid = redis.process.pid;
-        if (pid === undefined) throw new Error("the private Redis has no pid");
-        events.push({
-          atMs: durationMs / 3,
-          name: "redis SIGSTOP",
-          run: () => {
-            stopped.push(pid);
-            signal([pid], "SIGSTOP");
-          },
-        });
-        events.push({
-          atMs: (durationMs * 2) / 3,
-          name: "redis SIGCONT",
-          run: () => signal(stopped.splice(0), "SIGCONT"),
-        });
-      }
-      try {
-        const sampler: Sampler = async () => {
-          const m = d.memory.sample();
-          const [backlog, queued] = await Promise.all([d.backlog(), d.metric("floodgate_scan_jobs_queued_total")]);
-          return {
-            backlog,
-            scanJobsQueued: queued === null ? null : queued - queued0,
-            rssKb: m.selfKb,
-            treeRssKb: m.treeKb,
-          };
-        };
-        const { system, load } = await run("floodgate", d.spec, sampler, events);
-        signal(stopped.splice(0), "SIGCONT");
-        const queued1 = await d.metric("floodgate_scan_jobs_queued_total");
-        const mem = d.memory.sample();
-        const scanJobsQueued = queued1 === null ? null : queued1 - queued0;
-        return {
-          name,
-          system,
-          load,
-          scanJobsQueued,
-          scanJobsPer1000:
-            scanJobsQueued === null || load.tally.messages === 0 ? null : (scanJobsQueued / load.tally.messages) * 1000,
-          peakRssKb: mem.selfKb,
-          peakTreeRssKb: mem.treeKb,
-        };
-      } finally {
-        signal(stopped.splice(0), "SIGCONT");
-      }
-    });
-  } catch (e) {
-    progress(`scenario ${name} failed: ${errText(e)}`);
-    return {
-      name,
-      system: "floodgate",
-      load: null,
-      scanJobsQueued: null,
-      scanJobsPer1000: null,
-      peakRssKb: null,
-      peakTreeRssKb: null,
-      error: errText(e),
-    };
-  }
 }

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scanBacklogDrained, scanningWith, startFloodgate, type ConfigOverrides } from "./floodgate.js";
 import { runLoad, type LoadResult } from "./load.js";
-import { campaignFlood, corpusMix, warmUpMessages } from "./messages.js";
+import { campaignFlood, corpusMix } from "./messages.js";
 import { progress } from "./output.js";
 import { cmdline, cpuSeconds, descendants } from "./procs.js";
-import { scenarioSchedule } from "./suite.js";
+import { scenarioSchedule, warmUp } from "./scenario.js";
 
 /** The two systems compared. */
 export const LATENCY_SYSTEMS = ["builtin", "spamd"] as const;
@@ -88,15 +88,7 @@ async function runOnce(
   });
   try {
     const scanners = await scanningWith(join(dir, `${name}.daemon.log`), 180_000);
-    await runLoad({
-      mode: "closed",
-      label: `${name} warm-up`,
-      target: d.spec,
-      concurrency: 10,
-      messages: warmUpMessages(),
-      maxMessages: 600,
-      durationMs: 3000,
-    });
+    await warmUp(d.spec, name);
     if (!(await scanBacklogDrained(d, 120_000))) progress(`latency: ${name}: the warm-up's scans did not drain`);
     const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
     const cpu0 = cpuOf(d.pid);
