@@ -14,7 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostfix, type PostfixLab } from "../lab/postfix.js";
 import { headerValues, readMaildir } from "../lab/maildir.js";
-import { SmtpSession } from "../lab/smtp.js";
 import { verdictSet, type VerdictMessage } from "../lab/verdict-set.js";
 import { PRIVATE_SPAMD_SUBDIR } from "../scanners/private-spamd.js";
 import type { CampaignView } from "../reputation/types.js";
@@ -25,6 +24,9 @@ import { machineInfo, type MachineInfo } from "./machine.js";
 import { progress } from "./output.js";
 import { LOAD_TEST_MAIN } from "./smtp-path.js";
 import { peerVersions } from "./targets.js";
+import { sendPass, type PassCounts } from "./verdict-passes.js";
+
+export type { PassCounts, Reply } from "./verdict-passes.js";
 
 export interface VerdictFloorsOptions {
   campaigns: number;
@@ -39,23 +41,6 @@ export interface VerdictFloorsOptions {
   dir: string;
   /** How long to wait for the scan backlog to drain after a pass and after the reports. @defaultValue 900000 */
   drainTimeoutMs?: number;
-}
-
-/** The final SMTP reply to one message. */
-export interface Reply {
-  code: number;
-  text: string;
-}
-
-/** One pass's counts, from the final replies. */
-export interface PassCounts {
-  copies: { sent: number; accepted: number; held: number; refused: number; failed: number };
-  ham: { sent: number; accepted: number; held: number; refused: number; failed: number };
-  /** The ham not accepted: which, and the reply. */
-  hamNotAccepted: Array<{ index: number; subject: string; code: number; text: string }>;
-  /** Copies not refused, per campaign number. */
-  copiesNotRefused: Record<number, number>;
-  elapsedMs: number;
 }
 
 /** What spamd's Bayes database holds. */
@@ -201,60 +186,6 @@ async function drain(daemon: FloodgateDaemon, timeoutMs: number, what: string): 
   const drained = await scanBacklogDrained(daemon, timeoutMs);
   progress(`verdicts: ${what}: scan backlog ${drained ? "drained" : "NOT drained"} after ${Date.now() - t0} ms`);
   return drained;
-}
-
-/** Send every message once and count the replies. */
-async function sendPass(port: number, messages: readonly VerdictMessage[], sessions: number): Promise<PassCounts> {
-  const t0 = performance.now();
-  const replies = await sendAll(port, messages, sessions);
-  return count(messages, replies, performance.now() - t0);
-}
-
-/** Send each message in its own SMTP session, `sessions` at a time; the final reply of each, by index. */
-export async function sendAll(port: number, messages: readonly VerdictMessage[], sessions: number): Promise<Reply[]> {
-  const replies = new Array<Reply>(messages.length);
-  let next = 0;
-  const loop = async () => {
-    while (next < messages.length) {
-      const i = next++;
-      const m = messages[i]!;
-      try {
-        const session = await SmtpSession.open(port, "127.0.0.1", 120_000);
-        try {
-          if ((await session.ehlo()).code >= 400) throw new Error("EHLO refused");
-          const r = await session.transaction(m.sender, [m.recipient], m.message);
-          replies[i] = { code: r.finalCode, text: r.finalText };
-        } finally {
-          await session.quit();
-        }
-      } catch (error) {
-        replies[i] = { code: 0, text: (error as Error).message };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: sessions }, loop));
-  return replies;
-}
-
-/** A pass's counts from its replies. */
-export function count(messages: readonly VerdictMessage[], replies: readonly Reply[], elapsedMs = 0): PassCounts {
-  const zero = () => ({ sent: 0, accepted: 0, held: 0, refused: 0, failed: 0 });
-  const out: PassCounts = { copies: zero(), ham: zero(), hamNotAccepted: [], copiesNotRefused: {}, elapsedMs };
-  for (const [i, m] of messages.entries()) {
-    const r = replies[i]!;
-    const bucket = m.campaign === null ? out.ham : out.copies;
-    bucket.sent++;
-    const kind =
-      r.code >= 200 && r.code < 300 ? "accepted" : r.code >= 500 ? "refused" : r.code >= 400 ? "held" : "failed";
-    bucket[kind]++;
-    if (m.campaign === null && kind !== "accepted") {
-      out.hamNotAccepted.push({ index: m.index, subject: m.subject, code: r.code, text: r.text });
-    }
-    if (m.campaign !== null && kind !== "refused") {
-      out.copiesNotRefused[m.campaign] = (out.copiesNotRefused[m.campaign] ?? 0) + 1;
-    }
-  }
-  return out;
 }
 
 /** Each campaign's first delivered copy as a file to report (the raw copy when none was delivered). */
