@@ -1,6 +1,7 @@
 // Lint rules: typescript-eslint with type information, so floating promises are errors; eslint-plugin-regexp, so a
 // regular expression that can backtrack super-linearly on untrusted text fails the build.
 import js from "@eslint/js";
+import fileSize from "./scripts/eslint/file-size.js";
 import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
@@ -14,6 +15,7 @@ export default tseslint.config(
       "eslint.config.js",
       ".dependency-cruiser.cjs",
       ".ci/**",
+      "scripts/eslint/**",
     ],
   },
   js.configs.recommended,
@@ -42,4 +44,11 @@ export default tseslint.config(
   { plugins: { regexp }, rules: { "regexp/no-super-linear-backtracking": "error" } },
   // A pattern that rescans the rest of the text from each start is quadratic too; product code reads mail.
   { files: ["src/**", "workers/**"], rules: { "regexp/no-super-linear-move": "error" } },
+  // Small modules: a product file over 300 lines says why on a `size:` line of its header comment
+  // (scripts/eslint/file-size.js).
+  {
+    files: ["src/**", "workers/**"],
+    plugins: { floodgate: { rules: { "file-size": fileSize } } },
+    rules: { "floodgate/file-size": ["error", { max: 300 }] },
+  },
 );
