@@ -13,10 +13,11 @@ import { FingerprintPool } from "../fingerprint/pool.js";
 import { createMetrics, type FloodgateMetrics } from "../metrics/metrics.js";
 import { MailFlow } from "../ops/mail-flow.js";
 import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
+import type { Cluster, Redis } from "ioredis";
 import { RedisWrites } from "../redis/write-refusal.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
-import { openStateDir, resolveStateDir } from "../state/state-dir.js";
+import { openStateDir, resolveStateDir, type StateDir } from "../state/state-dir.js";
 import { createLogger, type Logger } from "../util/logger.js";
 import { redactUrl } from "../util/redact-url.js";
 import { startEngine } from "./engine.js";
@@ -24,7 +25,7 @@ import { startRedis } from "./redis.js";
 import { startScanQueue } from "./scan-queue.js";
 import { startConsoleStores } from "./start-console.js";
 import { startAlerting, type AlertingUnit } from "./start-alerting.js";
-import { startHealth } from "./start-health.js";
+import { startHealth, type HealthUnit } from "./start-health.js";
 import { startHold } from "./start-hold.js";
 import { startOps } from "./start-ops.js";
 import { StopStack } from "./stops.js";
@@ -88,15 +89,7 @@ export async function startDaemon(
     const lock = acquireInstanceLock(state.path);
     stops.push(() => lock.release());
     const redis = await startRedis(c, state, logger, stops);
-    const store = createCampaignStore(redis.fast, {
-      prefix: c.redis.prefix,
-      campaigns: () => config().campaigns,
-      closeConnection: false,
-      onRelabel: (event) => {
-        metrics.relabelsTotal.inc({ op: event.op, status: event.status });
-        logger.info(event, "campaign relabelled");
-      },
-    });
+    const store = startStore(redis.fast, config, metrics, logger);
     const pool = await startPool(live, logger, metrics, stops);
     const scanQueue = startScanQueue({ config, configPath, redis, store, logger, metrics, state }, stops);
     const { producer, bullmq } = scanQueue;
@@ -138,15 +131,7 @@ export async function startDaemon(
       reports,
     });
     if (ops) stops.push(() => ops.stop());
-    const spoolDirectory = state.subdir("alert-spool");
-    alerting = startAlerting({
-      live,
-      logger,
-      health: health.health,
-      mtaQueue: health.mtaQueue,
-      spoolDirectory,
-      metrics,
-    });
+    alerting = startAlertsOn(health, state, { live, logger, metrics });
     stops.push(() => alerting?.stop());
     // What startup logged is written before the MTA (or a test) can connect.
     logger.flush();
@@ -170,6 +155,29 @@ export async function startDaemon(
     await stops.stopAll();
     throw error;
   }
+}
+
+/** Alerting over the daemon's health, its notifications spooled in the state directory. */
+function startAlertsOn(
+  health: HealthUnit,
+  state: StateDir,
+  deps: { live: LiveConfig; logger: Logger; metrics: FloodgateMetrics },
+): AlertingUnit {
+  const spoolDirectory = state.subdir("alert-spool");
+  return startAlerting({ ...deps, health: health.health, mtaQueue: health.mtaQueue, spoolDirectory });
+}
+
+/** The campaign store over the fast-path connection, every relabel counted and logged. */
+function startStore(fast: Redis | Cluster, config: () => Config, metrics: FloodgateMetrics, logger: Logger) {
+  return createCampaignStore(fast, {
+    prefix: config().redis.prefix,
+    campaigns: () => config().campaigns,
+    closeConnection: false,
+    onRelabel: (event) => {
+      metrics.relabelsTotal.inc({ op: event.op, status: event.status });
+      logger.info(event, "campaign relabelled");
+    },
+  });
 }
 
 /** The fingerprint pool, following reloads of the `fingerprint` section. */
