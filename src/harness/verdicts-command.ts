@@ -27,27 +27,30 @@ const USAGE = `usage: node dist/benchmarks/verdicts.js [options]
   --out DIR       where results go (default bench-results/<timestamp>)
 `;
 
+/** The command's options, as parseArgs reads them. */
+const OPTIONS = {
+  campaigns: { type: "string", default: "40" },
+  copies: { type: "string", default: "25" },
+  senders: { type: "string", default: "25" },
+  ham: { type: "string", default: "1000" },
+  sessions: { type: "string", default: "10" },
+  rounds: { type: "string", default: "3" },
+  rate: { type: "string", default: "30" },
+  duration: { type: "string", default: "10" },
+  seed: { type: "string", default: "20261202" },
+  "no-floors": { type: "boolean", default: false },
+  "no-latency": { type: "boolean", default: false },
+  out: { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
 /** Run it; resolves with an exit code (0 every part ran and every floor held, 1 otherwise, 64 usage). */
 export async function verdictsCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: {
-        campaigns: { type: "string", default: "40" },
-        copies: { type: "string", default: "25" },
-        senders: { type: "string", default: "25" },
-        ham: { type: "string", default: "1000" },
-        sessions: { type: "string", default: "10" },
-        rounds: { type: "string", default: "3" },
-        rate: { type: "string", default: "30" },
-        duration: { type: "string", default: "10" },
-        seed: { type: "string", default: "20261202" },
-        "no-floors": { type: "boolean", default: false },
-        "no-latency": { type: "boolean", default: false },
-        out: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
+      options: OPTIONS,
       strict: true,
     }));
   } catch (err) {
