@@ -125,23 +125,7 @@ export async function runVerdictFloors(options: VerdictFloorsOptions): Promise<V
       config,
     ]);
     const lines = report.stdout.split("\n").filter(Boolean);
-    const idOf = new Map<number, string>();
-    for (const r of reported) {
-      const id = lines.find((l) => l.startsWith(`${r.file}:`))?.match(/campaign ([0-9a-f]+)/)?.[1];
-      if (id) idOf.set(r.campaign, id);
-    }
-    const verdictsBeforeReports: Record<string, number> = {};
-    let scannerJudgedSpam = 0;
-    for (let c = 0; c < options.campaigns; c++) {
-      const view = before.find((v) => v.id === idOf.get(c));
-      const key = view?.verdict
-        ? `${view.verdict.scanner} ${view.verdict.verdict}`
-        : view
-          ? "no verdict"
-          : "not listed";
-      verdictsBeforeReports[key] = (verdictsBeforeReports[key] ?? 0) + 1;
-      if (view?.state === "spam" && view.decision === null) scannerJudgedSpam++;
-    }
+    const { verdictsBeforeReports, scannerJudgedSpam } = verdictsBefore(before, reportedIds(reported, lines), options);
     const drainedReports = await drain(daemon, drainMs, "the reports' learn jobs");
 
     progress("verdicts: pass 2");
@@ -186,6 +170,33 @@ async function drain(daemon: FloodgateDaemon, timeoutMs: number, what: string): 
   const drained = await scanBacklogDrained(daemon, timeoutMs);
   progress(`verdicts: ${what}: scan backlog ${drained ? "drained" : "NOT drained"} after ${Date.now() - t0} ms`);
   return drained;
+}
+
+/** The campaign id each reported copy was found in, by campaign number, from `floodgate report`'s lines. */
+function reportedIds(reported: ReadonlyArray<{ campaign: number; file: string }>, lines: readonly string[]) {
+  const idOf = new Map<number, string>();
+  for (const r of reported) {
+    const id = lines.find((l) => l.startsWith(`${r.file}:`))?.match(/campaign ([0-9a-f]+)/)?.[1];
+    if (id) idOf.set(r.campaign, id);
+  }
+  return idOf;
+}
+
+/** What the store said of each campaign before the reports: its scanner verdict, and how many the scanner judged spam. */
+function verdictsBefore(
+  before: readonly CampaignView[],
+  idOf: ReadonlyMap<number, string>,
+  options: { campaigns: number },
+) {
+  const verdictsBeforeReports: Record<string, number> = {};
+  let scannerJudgedSpam = 0;
+  for (let c = 0; c < options.campaigns; c++) {
+    const view = before.find((v) => v.id === idOf.get(c));
+    const key = view?.verdict ? `${view.verdict.scanner} ${view.verdict.verdict}` : view ? "no verdict" : "not listed";
+    verdictsBeforeReports[key] = (verdictsBeforeReports[key] ?? 0) + 1;
+    if (view?.state === "spam" && view.decision === null) scannerJudgedSpam++;
+  }
+  return { verdictsBeforeReports, scannerJudgedSpam };
 }
 
 /** Each campaign's first delivered copy as a file to report (the raw copy when none was delivered). */
