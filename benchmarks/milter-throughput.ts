@@ -1,5 +1,5 @@
 /**
- * Issue 2's benchmark: the TypeScript engine with the no-op policy at 1, 10 and 100 concurrent sessions (closed
+ * The engine benchmark: the TypeScript engine with the no-op policy at 1, 10 and 100 concurrent sessions (closed
  * loop), messages/s and p50/p99 per command, beside the C no-op milter on libmilter measured in the same run on the
  * same corpus messages. Usage (after the build):
  *   node dist/benchmarks/milter-throughput.js [--messages N] [--seconds S] [--sessions 1,10,100] [--out DIR]
