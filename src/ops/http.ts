@@ -85,7 +85,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       let refused = guard(req);
       if (refused?.status === 401 && url.pathname === "/report" && reporterGuard && !reporterGuard(req))
         [refused, role] = [null, "reporter"];
-      if (refused) return refuse(req, res, url, refused);
+      if (refused) return refuse(logger, lastRefusal, { req, res, url }, refused);
     }
     switch (url.pathname) {
       case "/metrics":
@@ -107,7 +107,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         return send(res, 200, doc);
       }
       case "/shadow":
-        return shadow(req, res, url, method);
+        return shadow(live, req, res, url, method);
       case "/report": {
         if (method !== "POST") return methodNotAllowed(res, "POST");
         if (!options.report) return send(res, 501, { error: "reports are not available here" });
@@ -116,54 +116,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         return send(res, answer.status, answer.body);
       }
       default:
-        return send(res, 404, {
-          error: "not found",
-          endpoints: [
-            "/metrics",
-            "/healthz",
-            "/readyz",
-            "/status",
-            "/shadow",
-            "/report",
-            ...(options.console ? ["/console/"] : []),
-          ],
-        });
+        return send(res, 404, { error: "not found", endpoints: endpointsOf(options) });
     }
   }
 
-  /** Answer a refused state-changing request; log refusals at most once every 10 s, without any header's value. */
-  function refuse(req: IncomingMessage, res: ServerResponse, url: URL, refused: AdminRefusal): void {
-    const now = Date.now();
-    if (now - lastRefusal.at > 10_000) {
-      lastRefusal.at = now;
-      logger?.warn(
-        { peer: req.socket.remoteAddress ?? "unix socket", method: req.method, path: url.pathname, why: refused.error },
-        "admin request refused",
-      );
-    }
-    if (refused.status === 401) res.setHeader("www-authenticate", 'Bearer realm="floodgate"');
-    return send(res, refused.status, { error: refused.error });
-  }
-
-  function shadow(req: IncomingMessage, res: ServerResponse, url: URL, method: string): void {
-    if (!live) return send(res, 501, { error: "shadow switch not available: no live configuration" });
-    if (method === "GET" || method === "HEAD") return send(res, 200, { shadow: live.current().policy.shadow });
-    if (method !== "POST") return methodNotAllowed(res, "GET, POST");
-    const on = parseSwitch(url.searchParams.get("on"));
-    if (on === null) return send(res, 400, { error: "use POST /shadow?on=1 or POST /shadow?on=0" });
-    live.setShadow(on, `http ${req.socket.remoteAddress ?? "unix socket"}`);
-    return send(res, 200, { shadow: live.current().policy.shadow });
-  }
-
-  const servers: Server[] = [];
-  try {
-    const tcp = await listen(createServer(listener), metrics.port, metrics.host);
-    servers.push(tcp);
-    if (metrics.socket !== null) servers.push(await listenOnSocket(createServer(listener), metrics.socket));
-  } catch (error) {
-    await Promise.all(servers.map(closeServer));
-    throw error;
-  }
+  const servers = await listenAll(listener, metrics);
   const address = servers[0]?.address();
   const port = typeof address === "object" && address ? address.port : metrics.port;
   logger?.info({ host: metrics.host, port, socket: metrics.socket }, "ops server listening");
@@ -252,4 +209,70 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader("allow", allow);
   send(res, 405, { error: "method not allowed" });
+}
+
+/** Answer a refused state-changing request; log refusals at most once every 10 s, without any header's value. */
+function refuse(
+  logger: OpsServerOptions["logger"],
+  lastRefusal: { at: number },
+  { req, res, url }: { req: IncomingMessage; res: ServerResponse; url: URL },
+  refused: AdminRefusal,
+): void {
+  const now = Date.now();
+  if (now - lastRefusal.at > 10_000) {
+    lastRefusal.at = now;
+    logger?.warn(
+      { peer: req.socket.remoteAddress ?? "unix socket", method: req.method, path: url.pathname, why: refused.error },
+      "admin request refused",
+    );
+  }
+  if (refused.status === 401) res.setHeader("www-authenticate", 'Bearer realm="floodgate"');
+  return send(res, refused.status, { error: refused.error });
+}
+
+/** GET or POST /shadow: read or switch shadow mode at run time. */
+function shadow(
+  live: OpsServerOptions["live"],
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  method: string,
+): void {
+  if (!live) return send(res, 501, { error: "shadow switch not available: no live configuration" });
+  if (method === "GET" || method === "HEAD") return send(res, 200, { shadow: live.current().policy.shadow });
+  if (method !== "POST") return methodNotAllowed(res, "GET, POST");
+  const on = parseSwitch(url.searchParams.get("on"));
+  if (on === null) return send(res, 400, { error: "use POST /shadow?on=1 or POST /shadow?on=0" });
+  live.setShadow(on, `http ${req.socket.remoteAddress ?? "unix socket"}`);
+  return send(res, 200, { shadow: live.current().policy.shadow });
+}
+
+/** The endpoints a 404 lists. */
+function endpointsOf(options: OpsServerOptions): string[] {
+  return [
+    "/metrics",
+    "/healthz",
+    "/readyz",
+    "/status",
+    "/shadow",
+    "/report",
+    ...(options.console ? ["/console/"] : []),
+  ];
+}
+
+/** Listen on the TCP address and, when configured, the unix socket; on failure close what listens. */
+async function listenAll(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  metrics: OpsServerOptions["config"]["metrics"],
+): Promise<Server[]> {
+  const servers: Server[] = [];
+  try {
+    const tcp = await listen(createServer(listener), metrics.port, metrics.host);
+    servers.push(tcp);
+    if (metrics.socket !== null) servers.push(await listenOnSocket(createServer(listener), metrics.socket));
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+  return servers;
 }
