@@ -23,6 +23,20 @@ const r1 = (v: number | null | undefined) => (v === null || v === undefined ? nu
 /** The text sections, in order: [title, table]. */
 export function benchTables(report: BenchReport): Array<[string, string]> {
   const out: Array<[string, string]> = [];
+  baselineTables(report, out);
+  scenarioTables(report, out);
+  scenarioVerdictTables(report, out);
+  endToEndTables(report, out);
+  return out;
+}
+
+/** The row of a part that did not run. */
+function missing(name: string, error: string | undefined, columns: number): Cell[] {
+  return [name, ...Array<null>(columns - 2).fill(null), `did not run: ${error ?? "?"}`];
+}
+
+/** The milter baselines. */
+function baselineTables(report: BenchReport, out: Array<[string, string]>): void {
   out.push([
     "Milter baselines (closed loop, same corpus messages; latencies in ms)",
     textTable(
@@ -60,11 +74,10 @@ export function benchTables(report: BenchReport): Array<[string, string]> {
       ),
     ),
   ]);
-  const missing = (name: string, error: string | undefined, columns: number): Cell[] => [
-    name,
-    ...Array<null>(columns - 2).fill(null),
-    `did not run: ${error ?? "?"}`,
-  ];
+}
+
+/** The scenarios' throughput and latency. */
+function scenarioTables(report: BenchReport, out: Array<[string, string]>): void {
   out.push([
     "Floodgate scenarios: throughput and latency (open loop; latency from the scheduled time, ms)",
     textTable(
@@ -107,6 +120,10 @@ export function benchTables(report: BenchReport): Array<[string, string]> {
       }),
     ),
   ]);
+}
+
+/** The scenarios' verdicts and scans, and their details. */
+function scenarioVerdictTables(report: BenchReport, out: Array<[string, string]>): void {
   out.push([
     "Floodgate scenarios: verdicts and scans",
     textTable(
@@ -162,6 +179,10 @@ export function benchTables(report: BenchReport): Array<[string, string]> {
     })
     .join("\n");
   if (detail) out.push(["Scenario details", detail]);
+}
+
+/** The SMTP path through Postfix, and the ratios. */
+function endToEndTables(report: BenchReport, out: Array<[string, string]>): void {
   if (report.smtpSource.length > 0)
     out.push([
       "End to end: smtp-source -s 20 -l 4096 through a private Postfix (median of the rounds)",
@@ -208,7 +229,6 @@ export function benchTables(report: BenchReport): Array<[string, string]> {
       ),
     ]);
   out.push(["Ratios against the baselines measured in this run", ratioTable(report.ratios)]);
-  return out;
 }
 
 /** The terminal report: machine, versions, every table. */
