@@ -25,18 +25,9 @@ import type { SessionSettings } from "../../session/session-api.js";
 import { failReply, skippedStatus, stageFailReason } from "../../vocabulary/fail-reasons.js";
 import type { Stage } from "../../vocabulary/stage.js";
 import { libmilterListen } from "./conn-spec.js";
-import {
-  decodeEvents,
-  EVENT_OF_STAGE,
-  FG_EV_CLOSE,
-  FG_EV_EOM,
-  FG_EV_NEGOTIATE,
-  FG_EV_REFUSED,
-  FG_EV_STOPPED,
-  text,
-} from "./events.js";
-import { loadShim, type UpdateArgs } from "./native.js";
-import { LibmilterSession } from "./shim-session.js";
+import { EVENT_OF_STAGE, FG_EV_EOM } from "./events.js";
+import { ShimEventPump } from "./event-pump.js";
+import { loadShim, type Shim, type UpdateArgs } from "./native.js";
 
 /** Macros every event carries for `SessionContext.macro` (libmilter answers only on its own thread). */
 const STANDARD_MACROS = [
@@ -134,102 +125,16 @@ export async function startLibmilterServer(options: MilterServerOptions): Promis
   const loaded = await loadShim();
   if (!loaded.ok) throw new Error(`the libmilter engine is not available: ${loaded.reason}`);
   const shim = loaded.shim;
-  const { logger, observer = {}, policy } = options;
-  const { conn, target } = libmilterListen(options.listen);
+  const { logger } = options;
   const settings = options.settings();
-
-  // The flags the TypeScript engine would ask for from an MTA that offers everything; the shim keeps what is offered.
-  const wanted = negotiate(
-    { version: SMFI_PROT_VERSION, actions: SMFI_CURR_ACTS, protocol: SMFI_CURR_PROT },
-    { actions: policy.actions, decidesAt: policy.decidesAt, noReplyStages: settings.noReplyStages },
-  );
-  const policyMacros = Object.values(policy.macros ?? {}).flatMap((names) => names ?? []);
-  const query = [...new Set([...STANDARD_MACROS, ...policyMacros])].join(" ");
-
-  const fd = shim.start({
-    conn,
-    backlog: 0,
-    timeoutSeconds: Math.max(1, Math.round(settings.idleTimeoutMs / 1000)),
-    decideMask: decideMask(policy),
-    actions: wanted.actions,
-    protocol: wanted.protocol,
-    macros: macroLines(policy.macros),
-    query,
-    ...reloadable(settings),
-    maxSessions: settings.maxSessions,
-    failLabels: shimFailLabels(),
-  });
-  if (target.kind === "unix") chmodSync(target.path, parseInt(settings.socketMode, 8));
-
-  const sessions = new Map<number, { gen: number; session: LibmilterSession }>();
-  let stopping = false;
-  let stoppedResolve: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (stoppedResolve = resolve));
-  let buf = Buffer.allocUnsafe(256 * 1024);
-
-  const debug = logger.isLevelEnabled("debug");
-  let applied = settings;
-  const drain = () => {
-    // A reload gives a new settings object: hand the C side its new deadlines and fail mode before the next event.
-    const current = options.settings();
-    if (current !== applied) {
-      applied = current;
-      if (!shim.update(reloadable(current)))
-        logger.warn(
-          { statusHeader: current.statusHeader },
-          "libmilter engine: status header name too long; kept the old one",
-        );
-    }
-    for (;;) {
-      const n = shim.poll(buf);
-      if (n < 0) {
-        buf = Buffer.allocUnsafe(Math.max(buf.length * 2, -n));
-        continue;
-      }
-      if (n === 0) return;
-      for (const event of decodeEvents(buf, n)) {
-        if (debug) logger.debug({ slot: event.slot, type: event.type, seq: event.seq }, "libmilter event");
-        if (event.type === FG_EV_STOPPED) {
-          if (!stopping)
-            logger.error(
-              { result: text(event.fields[0]) },
-              "libmilter stopped by itself (its signal thread took SIGTERM, SIGINT or SIGHUP, or its listener failed)",
-            );
-          stoppedResolve();
-          continue;
-        }
-        if (event.type === FG_EV_REFUSED) {
-          observer.sessionRefused?.();
-          logger.warn({ limit: settings.maxSessions }, "session limit reached; refusing a connection");
-          continue;
-        }
-        let entry = sessions.get(event.slot);
-        if (event.type === FG_EV_NEGOTIATE && (!entry || entry.gen !== event.gen)) {
-          entry?.session.end();
-          const answer = (seq: number, status: number, reply: Buffer, mods: Buffer) =>
-            shim.reply(event.slot, event.gen, seq, status, reply, mods);
-          entry = {
-            gen: event.gen,
-            session: new LibmilterSession(policy, options.settings(), answer, logger, observer),
-          };
-          sessions.set(event.slot, entry);
-          observer.sessionOpened?.();
-        }
-        if (!entry || entry.gen !== event.gen) continue;
-        entry.session.handle(event);
-        if (event.type === FG_EV_CLOSE) {
-          sessions.delete(event.slot);
-          observer.sessionClosed?.();
-        }
-      }
-    }
-  };
+  const { fd, target } = startShim(shim, options, settings);
+  const pump = new ShimEventPump(shim, options, settings, reloadable);
 
   // The shim writes a byte to this pipe when its queue stops being empty; every read drains the whole queue.
   const wake = new Socket({ fd, readable: true, writable: false });
   wake.on("data", () => {
     try {
-      drain();
+      pump.drain();
     } catch (error) {
       // A malformed event is our own broken invariant: crash loudly (house style).
       process.nextTick(() => {
@@ -238,17 +143,13 @@ export async function startLibmilterServer(options: MilterServerOptions): Promis
     }
   });
   wake.on("error", (err) => logger.error({ err: err.message }, "libmilter wake-up pipe error"));
-  const address =
-    target.kind === "unix"
-      ? `unix:${target.path}`
-      : target.host.includes(":")
-        ? `inet6:[${target.host}]:${target.port}`
-        : `inet:${target.host}:${target.port}`;
+  const address = listenAddress(target);
   logger.info(
     { listen: [address], engine: "libmilter", libmilter: shim.libmilterVersion, koffi: shim.koffiVersion },
     "milter listening",
   );
 
+  let stopping = false;
   return {
     addresses: [address],
     sessionCount: () => shim.sessions(),
@@ -256,26 +157,67 @@ export async function startLibmilterServer(options: MilterServerOptions): Promis
       const deadline = Date.now() + graceMs;
       if (!stopping) {
         stopping = true;
+        pump.markStopping();
         // Refuse new sessions, let the open ones finish, then stop libmilter (which abandons what is still open).
         shim.drain();
         while (shim.sessions() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         shim.stop();
       }
-      // Wake libmilter's listener, which checks for a stop only between connections or every 5 s.
-      let isStopped = false;
-      void stopped.then(() => (isStopped = true));
-      while (!isStopped && Date.now() < deadline + 6000) {
-        poke(target);
-        await Promise.race([stopped, new Promise((r) => setTimeout(r, 50))]);
-      }
-      drain();
+      await awaitStopped(pump.stopped, target, deadline + 6000);
+      pump.drain();
       if (target.kind === "unix" && existsSync(target.path) && lstatSync(target.path).isSocket())
         unlinkSync(target.path);
-      for (const { session } of sessions.values()) session.end();
-      sessions.clear();
+      pump.endAll();
       wake.destroy();
     },
   };
+}
+
+/** Negotiate what the policy wants, start libmilter listening through the shim; the shim's wake-up pipe and where. */
+function startShim(
+  shim: Shim,
+  options: MilterServerOptions,
+  settings: ReturnType<MilterServerOptions["settings"]>,
+): { fd: number; target: ListenTarget } {
+  const { policy } = options;
+  const { conn, target } = libmilterListen(options.listen);
+  // The flags the TypeScript engine would ask for from an MTA that offers everything; the shim keeps what is offered.
+  const wanted = negotiate(
+    { version: SMFI_PROT_VERSION, actions: SMFI_CURR_ACTS, protocol: SMFI_CURR_PROT },
+    { actions: policy.actions, decidesAt: policy.decidesAt, noReplyStages: settings.noReplyStages },
+  );
+  const policyMacros = Object.values(policy.macros ?? {}).flatMap((names) => names ?? []);
+  const fd = shim.start({
+    conn,
+    backlog: 0,
+    timeoutSeconds: Math.max(1, Math.round(settings.idleTimeoutMs / 1000)),
+    decideMask: decideMask(policy),
+    actions: wanted.actions,
+    protocol: wanted.protocol,
+    macros: macroLines(policy.macros),
+    query: [...new Set([...STANDARD_MACROS, ...policyMacros])].join(" "),
+    ...reloadable(settings),
+    maxSessions: settings.maxSessions,
+    failLabels: shimFailLabels(),
+  });
+  if (target.kind === "unix") chmodSync(target.path, parseInt(settings.socketMode, 8));
+  return { fd, target };
+}
+
+/** The listen address as the TypeScript engine reports it. */
+function listenAddress(target: ListenTarget): string {
+  if (target.kind === "unix") return `unix:${target.path}`;
+  return target.host.includes(":") ? `inet6:[${target.host}]:${target.port}` : `inet:${target.host}:${target.port}`;
+}
+
+/** Wake libmilter's listener, which checks for a stop only between connections or every 5 s, until it stopped. */
+async function awaitStopped(stopped: Promise<void>, target: ListenTarget, until: number): Promise<void> {
+  let isStopped = false;
+  void stopped.then(() => (isStopped = true));
+  while (!isStopped && Date.now() < until) {
+    poke(target);
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 50))]);
+  }
 }
 
 /** Connect to the listening socket and hang up at once. */
