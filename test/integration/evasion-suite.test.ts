@@ -27,6 +27,7 @@ import { evasionSet, type EvasionMessage } from "../../src/lab/evasion-set.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
 import { startDaemonProcess } from "../support/daemon.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { taskOptions } from "../../src/fingerprint/pool-messages.js";
 
 const CAMPAIGNS = Number(process.env.EVASION_CAMPAIGNS ?? 6);
 /** The seed of each size, never used while tuning. */
@@ -74,12 +75,7 @@ void describe(`evasion suite: ${CAMPAIGNS} campaigns of each technique × ${COPI
     const config = defaultConfig().fingerprint;
     const fingerprints: (Fingerprint | null)[] = [];
     for (const m of messages) {
-      const result = await runFingerprintTask({
-        message: m.message,
-        parseBytes: config.parseKiB * 1024,
-        minWords: config.minWords,
-        attachmentMinBytes: config.attachmentMinBytes,
-      });
+      const result = await runFingerprintTask({ ...taskOptions(config), message: m.message });
       fingerprints.push(result.status === "ok" ? result.fingerprint : null);
     }
     offline = scoreIds(messages, offlineIds(fingerprints, defaultConfig().campaigns.matchShare));

@@ -20,6 +20,7 @@ import { distinctPair, mailingOf, threadOf, type Mailing } from "../../src/lab/d
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
+import { taskOptions } from "../../src/fingerprint/pool-messages.js";
 
 const config = defaultConfig().fingerprint;
 const SHARE = defaultConfig().campaigns.matchShare;
@@ -29,13 +30,7 @@ const VARIANTS = 4;
 const MIN_PARSER_AGREEMENT = 0.99;
 
 async function fingerprint(message: Buffer, parser: ParserName): Promise<Fingerprint> {
-  const result = await runFingerprintTask({
-    message,
-    parseBytes: config.parseKiB * 1024,
-    minWords: config.minWords,
-    attachmentMinBytes: config.attachmentMinBytes,
-    parser,
-  });
+  const result = await runFingerprintTask({ ...taskOptions(config), message, parser });
   assert.equal(result.status, "ok", `corpus message did not parse: ${result.status === "skipped" ? result.error : ""}`);
   return result.fingerprint;
 }

@@ -9,15 +9,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { MilterClient, type TestMessage, type TransactionResult } from "../../src/client/milter-client.js";
-import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { defaultConfig } from "../../src/config/schema.js";
-import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
-import { loadSpam } from "../../src/lab/corpus.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { pollUntil } from "../support/poll.js";
-import { distinctCampaigns } from "../support/distinct-campaigns.js";
+import { campaignCopies } from "../support/distinct-campaigns.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 const headerOf = (r: TransactionResult, name: string) =>
@@ -54,19 +51,13 @@ describe("a Redis that refuses writes", () => {
   before(async () => {
     redis = await startTestRedis();
     admin = new Redis(redis.url);
-    const spam = await distinctCampaigns(
-      loadSpam({ limit: 80 }).filter((m) => m.bytes.length > 1500 && m.bytes.length < 12_000),
-      6,
-    );
-    campaigns = [];
-    for (const [c, message] of spam.entries()) {
-      const base = await campaignBase(message.bytes);
-      campaigns.push(
-        campaignVariants(base, 30, { seed: 40 + c }).map((v) =>
-          rawToTestMessage(v.message, `offers${c}@bulk.example.com`, [v.recipient.address]),
-        ),
-      );
-    }
+    campaigns = await campaignCopies({
+      spamLimit: 80,
+      campaigns: 6,
+      copies: 30,
+      seed: 40,
+      sender: "offers",
+    });
     daemon = await startDaemonProcess({
       redis: { url: redis.url, prefix },
       policy: { holdBulk: false, dependencyFailMode: "continue" },

@@ -176,6 +176,11 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
   return { dir, smtpPort, sinkDir, relayed, diagnostics, queueCommand, sendmailCommand, queueDir: queue, stop };
 }
 
+/** One m4 `define` line of a .mc file. */
+function m4Define(name: string, value: string): string {
+  return `define(\`${name}', \`${value}')dnl`;
+}
+
 /** The .mc: real-mta-lab.md's essentials, then the users' snippet with the lab's milter and timeouts. */
 function labMc(dir: string, smtpPort: number, sinkPort: number, options: SendmailOptions): string {
   let snippet = readFileSync(SENDMAIL_SNIPPET, "utf8").replaceAll("@MILTER@", options.milter);
@@ -194,18 +199,18 @@ function labMc(dir: string, smtpPort: number, sinkPort: number, options: Sendmai
     "include(_CF_DIR_`m4/cf.m4')dnl",
     "VERSIONID(`floodgate e2e lab')dnl",
     "OSTYPE(`linux')dnl",
-    `define(\`confPID_FILE', \`${dir}/sendmail.pid')dnl`,
-    `define(\`STATUS_FILE', \`${dir}/statistics')dnl`,
-    `define(\`QUEUE_DIR', \`${dir}/mqueue')dnl`,
-    "define(`ALIAS_FILE', `')dnl",
-    `define(\`confCW_FILE', \`${dir}/local-host-names')dnl`,
-    `define(\`confSERVICE_SWITCH_FILE', \`${dir}/service.switch')dnl`,
-    "define(`confDONT_PROBE_INTERFACES', `True')dnl",
-    "define(`confTO_IDENT', `0s')dnl",
-    "define(`confBIND_OPTS', `-DNSRCH -DEFNAMES')dnl",
-    "define(`SMART_HOST', `[127.0.0.2]')dnl",
-    `define(\`RELAY_MAILER_ARGS', \`TCP $h ${sinkPort}')dnl`,
-    `define(\`ESMTP_MAILER_ARGS', \`TCP $h ${sinkPort}')dnl`,
+    m4Define("confPID_FILE", `${dir}/sendmail.pid`),
+    m4Define("STATUS_FILE", `${dir}/statistics`),
+    m4Define("QUEUE_DIR", `${dir}/mqueue`),
+    m4Define("ALIAS_FILE", ""),
+    m4Define("confCW_FILE", `${dir}/local-host-names`),
+    m4Define("confSERVICE_SWITCH_FILE", `${dir}/service.switch`),
+    m4Define("confDONT_PROBE_INTERFACES", "True"),
+    m4Define("confTO_IDENT", "0s"),
+    m4Define("confBIND_OPTS", "-DNSRCH -DEFNAMES"),
+    m4Define("SMART_HOST", "[127.0.0.2]"),
+    m4Define("RELAY_MAILER_ARGS", `TCP $h ${sinkPort}`),
+    m4Define("ESMTP_MAILER_ARGS", `TCP $h ${sinkPort}`),
     `DAEMON_OPTIONS(\`Port=${smtpPort},Addr=127.0.0.1,Name=MTA')dnl`,
     "FEATURE(`no_default_msa')dnl",
     "FEATURE(`nocanonify')dnl",

@@ -19,6 +19,12 @@ function reply(conn, want, what)
   end
 end
 
+-- One step of the protocol and the reply the milter owes for it.
+function step(conn, result, want, what)
+  if result ~= nil then error(what .. ": " .. tostring(result), 2) end
+  reply(conn, want, what)
+end
+
 -- Connect to the milter at `spec` (e.g. inet:PORT@127.0.0.1 or unix:/path) and negotiate: by default what
 -- libmilter's current version offers (as Postfix and Sendmail do), or the given protocol mask.
 function open(spec, protocol)
@@ -37,15 +43,11 @@ end
 
 -- Send headers, end of headers and a body, checking each reply the milter owes (none for no-reply stages).
 function message(conn, subject, body)
-  ok(mt.header(conn, "From", "<sender@client.lab.local>"), "header From")
-  reply(conn, SMFIR_CONTINUE, "header From")
+  step(conn, mt.header(conn, "From", "<sender@client.lab.local>"), SMFIR_CONTINUE, "header From")
   ok(mt.header(conn, "To", "<alice@box.lab>"), "header To")
-  ok(mt.header(conn, "Subject", subject), "header Subject")
-  reply(conn, SMFIR_CONTINUE, "header Subject")
-  ok(mt.eoh(conn), "eoh")
-  reply(conn, SMFIR_CONTINUE, "eoh")
-  ok(mt.bodystring(conn, body or "Hello from miltertest.\r\n"), "body")
-  reply(conn, SMFIR_CONTINUE, "body")
+  step(conn, mt.header(conn, "Subject", subject), SMFIR_CONTINUE, "header Subject")
+  step(conn, mt.eoh(conn), SMFIR_CONTINUE, "eoh")
+  step(conn, mt.bodystring(conn, body or "Hello from miltertest.\r\n"), SMFIR_CONTINUE, "body")
 end
 
 -- Run `main` protected: print PASS or the failure, and fail the script on error.
