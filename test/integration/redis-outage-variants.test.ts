@@ -69,8 +69,8 @@ describe("Redis down with a second thing wrong", () => {
         redis: { url: redis.url },
         policy: { failMode: "tempfail" },
         worker: { processes: 0 },
-        // The misconfiguration: the full MIME parser within a millisecond, waiting included. A warm thread with the
-        // fast extractor can fingerprint a short message in under a millisecond; mailparser cannot.
+        // The misconfiguration: the full MIME parser within a millisecond, waiting included, for messages padded with
+        // 64 KiB of words (a warm thread can fingerprint a short message in under a millisecond).
         fingerprint: { taskTimeoutMs: 1, parser: "mailparser" },
         alerts: {
           evaluateIntervalMs: 250,
@@ -84,7 +84,7 @@ describe("Redis down with a second thing wrong", () => {
     );
     cleanups.push(() => daemon.stop());
 
-    const before = await sendMessages(daemon.milter, 10);
+    const before = await sendMessages(daemon.milter, 10, 0, 64);
     const poolFailed = before.filter((o) => /reason=pool-timeout/.test(o.status));
     assert.ok(poolFailed.length >= 8, `most messages time out in the pool: ${JSON.stringify(before)}`);
     await pollUntil("FloodgatePoolSaturated", () => received(hook.bodies, "FloodgatePoolSaturated", "firing"));
@@ -95,7 +95,7 @@ describe("Redis down with a second thing wrong", () => {
     );
 
     await redis.pause();
-    const during = await sendMessages(daemon.milter, 5, 10);
+    const during = await sendMessages(daemon.milter, 5, 10, 64);
     assert.ok(
       during.every((o) => !/redis/.test(o.status)),
       "no message reached Redis: the mail path cannot tell it is down",

@@ -29,10 +29,32 @@ export function statusOf(modifications: ReadonlyArray<{ kind: string; name?: str
   return header?.value?.trim() ?? "";
 }
 
-/** Send `count` messages on one session and return their outcomes. */
-export async function sendMessages(milter: string, count: number, offset = 0): Promise<Outcome[]> {
+/**
+ * A corpus ham message with `kib` KiB of distinct words before its own body: more text than any fingerprint task
+ * reads in a millisecond on any machine (a test that needs the pool to time out for certain).
+ */
+function padded(bytes: Buffer, kib: number): Buffer {
+  if (kib === 0) return bytes;
+  const words: string[] = [];
+  for (let i = 0, size = 0; size < kib * 1024; i++) {
+    const word = `filler${(i * 7919) % 100_003}`;
+    words.push(word);
+    size += word.length + 1;
+  }
+  return Buffer.concat([
+    Buffer.from(`From: list@example.org\r\nSubject: padded ${words.length}\r\nContent-Type: text/plain\r\n\r\n`),
+    Buffer.from(words.join(" ")),
+    Buffer.from("\r\n"),
+    bytes.subarray(bytes.indexOf("\r\n\r\n") + 4 || bytes.indexOf("\n\n") + 2),
+  ]);
+}
+
+/** Send `count` messages on one session and return their outcomes; `padKiB` pads each (see `padded`). */
+export async function sendMessages(milter: string, count: number, offset = 0, padKiB = 0): Promise<Outcome[]> {
   // The limit applies per corpus group: cut the list to exactly `count`.
-  const messages = loadHam({ limit: offset + count }).slice(offset, offset + count);
+  const messages = loadHam({ limit: offset + count })
+    .slice(offset, offset + count)
+    .map((m) => ({ ...m, bytes: padded(m.bytes, padKiB) }));
   const client = await MilterClient.connect(milter, { timeoutMs: 20_000 });
   const out: Outcome[] = [];
   try {
