@@ -10,6 +10,11 @@
  *   the server, keeps every block and verdict but at most the last second's writes;
  * - `redis-server.pid`, by which the next start stops a server a killed daemon left behind.
  *
+ * Redis defers SIGTERM while a script runs (until the script ends, which a runaway one never does), so a stop
+ * escalates to SIGKILL after `stopGraceMs`, and the kernel sends SIGKILL, not SIGTERM, when the daemon dies without
+ * stopping it: a SIGKILL costs at most the last second of writes (the append-only file's fsync), an orphan costs a
+ * CPU and the next start's wait.
+ *
  * `maxmemory` with `noeviction` (BullMQ needs it): past it Redis refuses writes, which the mail path treats as a
  * Redis that refuses writes (known verdicts and blocks still apply), and the memory signal alerts well before.
  */
@@ -27,6 +32,12 @@ export interface PrivateRedisSettings {
   binary: string;
   /** Its `maxmemory`, MiB. */
   maxMemoryMb: number;
+  /**
+   * How long a stop waits for it after SIGTERM before SIGKILL. A clean shutdown takes well under a second; this
+   * bounds one in a long script, and with `milter.shutdownGraceSeconds` (30) stays within the shipped unit's
+   * TimeoutStopSec (45). @defaultValue 10000
+   */
+  stopGraceMs?: number;
 }
 
 /** A running private Redis. */
@@ -97,7 +108,8 @@ export async function startPrivateRedis(
     installHint: "apt-get install -y redis-server",
     ready: () => waitUntilServing(socket, password),
     ...(logger ? { logger } : {}),
-    stopGraceMs: 30_000,
+    stopGraceMs: settings.stopGraceMs ?? 10_000,
+    parentDeathSignal: "SIGKILL",
   });
   return { url: unixRedisUrl(socket, password), socket, service, stop: () => service.stop() };
 }

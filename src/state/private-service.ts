@@ -5,8 +5,11 @@
  * - Its pidfile (`<name>.pid` in its directory, pid and start time) is written as soon as it is spawned; at the next
  *   start, a process the pidfile still names (its daemon was killed with SIGKILL) is stopped, SIGTERM then SIGKILL,
  *   before a new one starts on the same data.
- * - It is tied to the daemon's life: started through setpriv(1) `--pdeathsig SIGTERM`, so the kernel stops it
- *   when the daemon dies however it dies. Without setpriv the pidfile rule alone applies.
+ * - It is tied to the daemon's life: started through setpriv(1) `--pdeathsig`, so the kernel signals it when the
+ *   daemon dies however it dies (SIGTERM, or SIGKILL for a service that may defer SIGTERM: nobody is left to
+ *   escalate). Without setpriv the pidfile rule alone applies.
+ * - A stop sends SIGTERM and, past the grace period, SIGKILL: a service that defers SIGTERM (a redis-server in a long
+ *   script) ends all the same.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -32,6 +35,11 @@ export interface PrivateServiceOptions {
   logger?: Logger;
   /** How long a stop waits after SIGTERM before SIGKILL. @defaultValue 10000 */
   stopGraceMs?: number;
+  /**
+   * The signal the kernel sends it when the daemon dies without stopping it. SIGKILL for a service that may defer
+   * SIGTERM indefinitely, since no one is left to escalate: it would outlive its daemon. @defaultValue "SIGTERM"
+   */
+  parentDeathSignal?: "SIGTERM" | "SIGKILL";
   /** Run it as this user and group (setpriv drops to them before it starts; needs root and setpriv). */
   runAs?: { uid: number; gid: number };
   /** Lower its CPU priority by this much from the daemon's (nice values, capped at 19), so that background work
@@ -101,7 +109,7 @@ export async function startPrivateService(options: PrivateServiceOptions): Promi
   // The parent-death signal is set after the change of user, so it holds for the service's whole life.
   const drop = runAs ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--clear-groups"] : [];
   const [file, args] = setpriv
-    ? [setpriv, [...drop, "--pdeathsig", "SIGTERM", "--", program, ...options.args]]
+    ? [setpriv, [...drop, "--pdeathsig", options.parentDeathSignal ?? "SIGTERM", "--", program, ...options.args]]
     : [program, [...options.args]];
   const child = spawn(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   if (options.nice && child.pid !== undefined) lowerPriority(child.pid, options.nice, name, logger);

@@ -1,9 +1,13 @@
 // The daemon's private Redis, a real redis-server: reached only through a unix socket in a 0700 directory with a
 // random password that is on no command line, no TCP port, an append-only file fsynced every second (its data outlives
 // a restart and a SIGKILL of the server), maxmemory with noeviction, and one left behind is stopped by the next start.
+// A server busy in a script, which defers SIGTERM until the script ends, is still ended by a stop and by its daemon's
+// death.
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -12,6 +16,8 @@ import { createRedis, unixSocketOptions } from "../../src/redis/connect.js";
 import { privateRedisUrl, startPrivateRedis, type PrivateRedis } from "../../src/redis/private-server.js";
 import { isRunning, readRecord, recordOf } from "../../src/state/pidfile.js";
 import { openStateDir } from "../../src/state/state-dir.js";
+import { distRoot } from "../../src/util/paths.js";
+import { pollUntil } from "../support/poll.js";
 
 const settings = { binary: "redis-server", maxMemoryMb: 64 };
 const modeOf = (path: string) => statSync(path).mode & 0o777;
@@ -20,6 +26,25 @@ async function client(url: string): Promise<Redis> {
   const r = createRedis(defaultConfig().redis, url, "bullmq") as Redis;
   await r.ping();
   return r;
+}
+
+/**
+ * Start a script that never ends on the server (a runaway Lua loop) and resolve once Redis says it is busy in it: from
+ * then on it defers SIGTERM until the script ends. Returns the two connections, to disconnect after.
+ */
+async function busyInScript(url: string): Promise<Redis[]> {
+  const running = await client(url);
+  const probe = await client(url);
+  // Redis answers BUSY 100 ms into a script instead of 5 s.
+  await running.config("SET", "lua-time-limit", "100");
+  running.eval("while true do end", 0).catch(() => undefined);
+  await pollUntil("Redis to answer BUSY: the script runs", () =>
+    probe.ping().then(
+      () => false,
+      (error: Error) => /^BUSY/.test(error.message),
+    ),
+  );
+  return [running, probe];
 }
 
 void describe("the private Redis", () => {
@@ -109,5 +134,56 @@ void describe("the private Redis", () => {
     const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-pr-")));
     const redis = await start(state);
     assert.equal(readRecord(join(state.path, "redis", "redis-server.pid"))?.pid, redis.service.process.pid);
+  });
+
+  void test("a stop ends a server busy in a script, which defers SIGTERM: SIGKILL after the grace period", async () => {
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-pr-")));
+    const redis = await startPrivateRedis(state, { ...settings, stopGraceMs: 1000 });
+    const connections = await busyInScript(redis.url);
+    try {
+      await redis.stop();
+      assert.equal(redis.service.process.signalCode, "SIGKILL", "SIGTERM was not enough: the stop escalated");
+      assert.ok(!existsSync(join(state.path, "redis", "redis-server.pid")), "its pidfile is gone");
+    } finally {
+      for (const c of connections) c.disconnect();
+    }
+  });
+
+  void test("a daemon killed while its server is busy in a script leaves no server behind", async () => {
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-pr-")));
+    const module = (file: string) => JSON.stringify(join(distRoot, "src", file));
+    // A daemon's part: the private Redis started by a process of its own, which prints the server's pid and URL.
+    const daemon = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { startPrivateRedis } = await import(${module("redis/private-server.js")});
+         const { openStateDir } = await import(${module("state/state-dir.js")});
+         const r = await startPrivateRedis(openStateDir(${JSON.stringify(state.path)}), ${JSON.stringify(settings)});
+         console.log(JSON.stringify({ pid: r.service.process.pid, url: r.url }));
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = once(daemon, "exit");
+    let out = "";
+    daemon.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    let server: ReturnType<typeof recordOf> | null = null;
+    const connections: Redis[] = [];
+    try {
+      await pollUntil("the private Redis of the daemon", () => out.includes("\n"));
+      const { pid, url } = JSON.parse(out) as { pid: number; url: string };
+      server = recordOf(pid);
+      connections.push(...(await busyInScript(url)));
+      daemon.kill("SIGKILL");
+      await exited;
+      const record = server;
+      await pollUntil("the server to end with its daemon", () => !isRunning(record));
+    } finally {
+      for (const c of connections) c.disconnect();
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill("SIGKILL");
+      if (server && isRunning(server)) process.kill(server.pid, "SIGKILL");
+    }
   });
 });
