@@ -105,13 +105,66 @@ const LIMIT_MESSAGES: ReadonlyArray<[RegExp, ParseLimit]> = [
   [/child nodes/i, "parts"],
 ];
 
+/** The leaves of a message in order, with their raw bodies, its decoded subject, and the limit that stopped the
+ * split, if one did. */
+interface Split {
+  leaves: Leaf[];
+  subject: string;
+  limit: ParseLimit | null;
+}
+
+const SPLITTER_OPTIONS = { maxHeadSize: MAX_HEADER_BYTES, maxChildNodes: MAX_PARTS };
+
+/**
+ * The split of a message whose top node is a leaf (most mail: one text part), as mailsplit gives it, without
+ * streaming the body through it line by line: the top header block read by mailsplit's own MimeNode, as its
+ * Splitter reads it, and the body as the leaf's one chunk (mailsplit passes a top leaf's body on unchanged: only a
+ * child's body loses the line break before a delimiter). Null when the Splitter must run: a multipart, an
+ * embedded message, a boundary parameter (mailsplit splits any node that names one at its delimiter lines), or a
+ * header block past the limit.
+ */
+function singlePart(message: ReducedMessage): Split | null {
+  const node = new mailsplit.MimeNode(false, SPLITTER_OPTIONS);
+  const head = message.head;
+  for (let start = 0; start < head.length;) {
+    const lf = head.indexOf(LF, start);
+    const end = lf < 0 ? head.length : lf + 1;
+    // the block ends at its first empty line, as in the Splitter (the reduced head has exactly one, at its end)
+    if (node.addHeaderChunk(head.subarray(start, end))) break;
+    start = end;
+  }
+  if (node.headerCost() > MAX_HEADER_BYTES) return null;
+  node.parseHeaders();
+  if (node.multipart || node._boundary || node.contentType === "message/rfc822") return null;
+  const body = message.body;
+  const leaf = leafOf(node);
+  if (body.byteLength > 0) {
+    leaf.chunks.push(body);
+    leaf.bytes = body.byteLength;
+  }
+  const subject = node.headers ? decodeSubject(node.headers.getFirst("subject")) : "";
+  return { leaves: [leaf], subject, limit: null };
+}
+
+const LF = 0x0a;
+
+/** A leaf of the MIME tree with no body read yet. */
+function leafOf(node: MimeNode): Leaf {
+  const contentType = node.contentType || "text/plain";
+  const disposition = node.disposition;
+  const inline = TEXT_TYPES.has(contentType) && (!disposition || disposition === "inline");
+  return { node, contentType, attachment: !inline, chunks: [], bytes: 0 };
+}
+
 /**
  * Split the MIME tree with mailsplit: the leaves in order, with their raw bodies, and the decoded subject; at a
  * limit, the leaves before it and the limit.
  */
-function split(message: ReducedMessage): Promise<{ leaves: Leaf[]; subject: string; limit: ParseLimit | null }> {
+function split(message: ReducedMessage): Promise<Split> {
+  const single = singlePart(message);
+  if (single !== null) return Promise.resolve(single);
   return new Promise((resolve) => {
-    const splitter = new mailsplit.Splitter({ maxHeadSize: MAX_HEADER_BYTES, maxChildNodes: MAX_PARTS });
+    const splitter = new mailsplit.Splitter(SPLITTER_OPTIONS);
     const leaves: Leaf[] = [];
     const depths = new Map<MimeNode, number>();
     let subject = "";
@@ -141,10 +194,7 @@ function split(message: ReducedMessage): Promise<{ leaves: Leaf[]; subject: stri
       current = null;
       // a multipart's children, and an embedded message's own tree, follow as nodes of their own
       if (node.multipart || (node.contentType === "message/rfc822" && node.messageNode)) return;
-      const contentType = node.contentType || "text/plain";
-      const disposition = node.disposition;
-      const inline = TEXT_TYPES.has(contentType) && (!disposition || disposition === "inline");
-      current = { node, contentType, attachment: !inline, chunks: [], bytes: 0 };
+      current = leafOf(node);
       leaves.push(current);
     });
     // mailsplit's typings declare only "data"; the Splitter is a Transform stream and emits the others too
