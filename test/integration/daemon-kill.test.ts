@@ -262,8 +262,13 @@ describe("kill -9 of floodgate run under make run's defaults", () => {
       await new Promise((r) => setTimeout(r, 1100));
       const server = readRecord(join(redisDir, "redis-server.pid"));
       assert.ok(server, "the private Redis has a pidfile");
-      // Taken before Redis goes: a scan worker that loses Redis may end and be started again meanwhile.
-      const workers = scanWorkersOf(daemon.child.pid ?? -1);
+      // Taken before Redis goes: a scan worker that loses Redis may end and be started again meanwhile. The daemon
+      // restarted by the first test is ready before its worker process is up on a loaded machine, hence the wait.
+      const pid = daemon.child.pid ?? -1;
+      const workers = await pollUntil("the daemon's scan worker process", () => {
+        const running = scanWorkersOf(pid);
+        return running.length > 0 ? running : null;
+      });
       process.kill(server.pid, "SIGKILL");
       const orphansGone = await kill9(daemon, workers);
 

@@ -6,7 +6,6 @@
  * and of all pairs for the record. And the two extractors agree: a message keeps its campaign when the parser
  * setting changes.
  */
-import { once } from "node:events";
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { defaultConfig } from "../../src/config/schema.js";
@@ -17,9 +16,8 @@ import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { campaignBase, campaignVariants } from "../../src/lab/campaign-variants.js";
 import { loadHam, loadSpam } from "../../src/lab/corpus.js";
 import { distinctPair, mailingOf, threadOf, type Mailing } from "../../src/lab/distinct-ham.js";
-import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
-import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
+import { startTestRedis, storeConnection, uniquePrefix, type TestRedis } from "../support/redis.js";
 import { taskOptions } from "../../src/fingerprint/pool-messages.js";
 
 const config = defaultConfig().fingerprint;
@@ -142,8 +140,7 @@ function qualitySuite(parser: ParserName): void {
   });
 
   void test("distinct ham messages do not merge in the store (≤ 100 ppm of distinct pairs)", async () => {
-    const connection = createRedis(defaultConfig().redis, redis.url, "fastpath");
-    if (connection.status !== "ready") await once(connection, "ready");
+    const connection = await storeConnection(redis.url);
     const store = createCampaignStore(connection, {
       prefix: uniquePrefix(),
       campaigns: defaultConfig().campaigns,

@@ -5,15 +5,13 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import type { Cluster, Redis } from "ioredis";
 import { defaultConfig } from "../../src/config/schema.js";
-import { createRedis } from "../../src/redis/connect.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
 import { createCampaignStore, type RelabelEvent } from "../../src/reputation/store.js";
 import { CAMPAIGN_HISTORY_LENGTH, type ScanVerdict } from "../../src/reputation/types.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
-import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
+import { startTestRedis, storeConnection, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 const operator = { actor: "operator:root", reason: "seen in the queue" };
 const settings = { reporters: 3, perReporterPerHour: 5 };
@@ -33,10 +31,7 @@ void describe("relabelling campaigns (real Redis)", () => {
 
   before(async () => {
     server = await startTestRedis();
-    redis = createRedis(defaultConfig().redis, server.url, "fastpath");
-    await redis.ping().catch(async () => {
-      await once(redis, "ready");
-    });
+    redis = await storeConnection(server.url);
   });
   after(async () => {
     redis.disconnect();

@@ -36,12 +36,16 @@ export interface StoreRedis {
  */
 export async function startStoreRedis(): Promise<StoreRedis> {
   const server = await startTestRedis();
-  const config = defaultConfig();
-  const redis = createRedis({ ...config.redis, commandTimeoutMs: 30_000 }, server.url, "fastpath");
+  return { server, config: defaultConfig(), redis: await storeConnection(server.url) };
+}
+
+/** The mail path's connection to the Redis at `url`, ready, without its short deadline (see `startStoreRedis`). */
+export async function storeConnection(url: string): Promise<Redis | Cluster> {
+  const redis = createRedis({ ...defaultConfig().redis, commandTimeoutMs: 30_000 }, url, "fastpath");
   await redis.ping().catch(async () => {
     await once(redis, "ready");
   });
-  return { server, config, redis };
+  return redis;
 }
 
 /** In a describe: `startStoreRedis` before its tests (the fields are filled in then), stopped after them. */
