@@ -115,13 +115,14 @@ describe("a Redis that refuses writes", () => {
         outcome: "looked-up",
       })) >= 3,
     );
-    const ready = await pollUntil("/readyz to name the refused writes", async () => {
+    // Each READONLY reconnects the connection (at most every 2 s), so one probe may land in the reconnect: what must
+    // show is refused writes while Redis answers, not a down Redis.
+    const ready = await pollUntil("/readyz to name the refused writes while Redis answers", async () => {
       const r = await readyz();
-      return typeof r.checks["redisWrites"] === "string" ? r : null;
+      return typeof r.checks["redisWrites"] === "string" && r.checks["redis"] === true ? r : null;
     });
     assert.equal(ready.ready, false);
     assert.match(ready.checks["redisWrites"] as string, words);
-    assert.equal(ready.checks["redis"], true, "Redis answers: it is not down");
     await pollUntil("FloodgateRedisRefusingWrites to fire", async () =>
       (await firing()).includes("FloodgateRedisRefusingWrites"),
     );
