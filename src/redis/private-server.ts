@@ -75,6 +75,8 @@ export function privateRedisConf(dir: string, password: string, settings: Privat
     'save ""',
     `maxmemory ${settings.maxMemoryMb}mb`,
     "maxmemory-policy noeviction",
+    // A key that expires is freed off the main thread: a generation of MinHash values is one large hash.
+    "lazyfree-lazy-expire yes",
     `requirepass ${quote(password)}`,
     "protected-mode yes",
     "daemonize no",

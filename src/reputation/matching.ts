@@ -1,7 +1,7 @@
 /**
  * Matching a fingerprint to its campaign. `observe` is the hot path: one atomic Lua script (observeMessage-3.lua),
- * one round trip. It looks the MinHash values up (MGET of `m<version>:<value>` → the campaigns that hold the
- * value), joins the campaign that `campaigns.matchShare` of the values not common to many campaigns point to, and
+ * one round trip. It looks the MinHash values up (their keys `m<version>:<value>`, else the generation hashes a
+ * campaign's first copy writes them to: lua/includes/valueIndex.lua → the campaigns that hold the value), joins the campaign that `campaigns.matchShare` of the values not common to many campaigns point to, and
  * merges the campaigns a copy matches together (never one carrying a person's decision); else the campaign of the
  * exact key (`d<version>:<digest>`); else the one the previous fingerprint version's keys point to (while
  * fingerprints carry them: a campaign of before an upgrade, keyed by this version from then on); else it starts a
@@ -69,7 +69,7 @@ export function matchingOperations(ctx: StoreContext): Pick<CampaignStore, "obse
         redis,
         scripts.match,
         [keys.direct(fp.version, fp.direct), keys.base],
-        [c.matchShare, limitsArg(c), ...fingerprintArgs(fp, keys)],
+        [Date.now(), c.matchShare, limitsArg(c), ...fingerprintArgs(fp, keys)],
       );
       if (!Array.isArray(raw)) return null;
       const [id, foundBy, matched] = raw as [string, CampaignMatch["foundBy"], string[]];

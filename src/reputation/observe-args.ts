@@ -17,8 +17,8 @@ export const VALUE_OWNERS = 8;
 export const MAX_CLAIMS = 1024;
 /** Campaigns one copy merges at most. */
 export const MAX_MERGES = 4;
-/** A campaign seen once keeps its MinHash values this many windows (a second copy gives them the campaign ttl):
- * most messages are seen once, and their values are most of the store. */
+/** A campaign seen once keeps its MinHash values this many windows, up to twice as long (a second copy gives them
+ * the campaign ttl): most messages are seen once, and their values are most of the store. */
 export const SINGLE_WINDOWS = 2;
 
 /**
@@ -28,16 +28,24 @@ export const SINGLE_WINDOWS = 2;
  */
 export const MAX_OBSERVED_RECIPIENTS = 10_000;
 
+/** How long the values of a campaign seen once live at least, ms (the length of a generation of them:
+ * lua/includes/valueIndex.lua). */
+export function singleMs(c: Config["campaigns"]): number {
+  return SINGLE_WINDOWS * c.windowSeconds * 1000;
+}
+
+/** Clocks of the hosts sharing a store may differ by this much at most, ms. */
+const CLOCK_MARGIN_MS = 3_600_000;
+
+/** A campaign last seen (by its entry in the list of campaigns by last seen) within this long is live for certain,
+ * ms: it lives the ttl after its last copy, less the clock margin (lua/includes/resolveCampaign.lua). */
+export function recentMs(c: Config["campaigns"]): number {
+  return Math.max(0, c.ttlSeconds * 1000 - CLOCK_MARGIN_MS);
+}
+
 /** The store's limits in one argument (observeMessage-3.lua ARGV[13]). */
 export function limitsArg(c: Config["campaigns"]): string {
-  return [
-    MIN_VOTES,
-    VALUE_OWNERS,
-    MAX_CLAIMS,
-    MAX_MERGES,
-    PREVIOUS_VOTES,
-    SINGLE_WINDOWS * c.windowSeconds * 1000,
-  ].join(" ");
+  return [MIN_VOTES, VALUE_OWNERS, MAX_CLAIMS, MAX_MERGES, PREVIOUS_VOTES, singleMs(c), recentMs(c)].join(" ");
 }
 
 /** The script arguments of a fingerprint's keys: the values' key prefix, the values and the previous version's

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { CAMPAIGN_ID } from "./keys.js";
+import { singleMs } from "./observe-args.js";
 import { parseRelabelled, type Relabelled } from "./replies.js";
 import { runScript } from "./scripts.js";
 import { scripts, type StoreContext } from "./store-context.js";
@@ -105,7 +106,7 @@ export function relabelOperations(ctx: StoreContext, onRelabel?: (event: Relabel
           redis,
           scripts.block,
           [keys.campaign(id), keys.base],
-          [now, now + Math.round(ttlSeconds * 1000), id],
+          [now, now + Math.round(ttlSeconds * 1000), id, singleMs(ctx.settings())],
         ));
       if (typeof blocked !== "string") throw new Error(`no campaign ${id}`);
       await relabelIn(blocked, "block", by, {});

@@ -2,7 +2,7 @@
  * The campaign store against a real redis-server: campaigns a copy shows to be one merge, atomically, whatever the
  * order and the concurrency (the merged id stands for the survivor everywhere); a campaign carrying a person's
  * decision is never merged; text common to many campaigns counts for none; a campaign seen once keeps its values
- * two windows; and campaigns of the previous fingerprint version keep matching (and blocking) after an upgrade.
+ * one to two generations of two windows (a block, as long as it holds); and campaigns of the previous fingerprint version keep matching (and blocking) after an upgrade.
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
@@ -253,15 +253,46 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     assert.equal(Number(await db.redis.hget(keys.campaign(id), "claims")), MAX_CLAIMS);
   });
 
-  void test("a campaign seen once keeps its values two windows; its second copy gives them the ttl", async () => {
+  void test("a campaign seen once keeps its values one to two generations of two windows, in no key of their own; its second copy gives them the ttl", async () => {
     const { store, keys } = open({ windowSeconds: 60, ttlSeconds: 86400 });
-    const once1 = values(50);
-    await store.observe(copy(long(once1)));
-    const ttlOnce = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...once1)));
-    assert.ok(ttlOnce > 100_000 && ttlOnce <= 120_000, `${ttlOnce} ms`);
-    await store.observe(copy(long(once1)));
-    const ttlTwice = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...once1)));
-    assert.ok(ttlTwice > 86_000_000, `${ttlTwice} ms`);
+    const generation = 120_000;
+    const t0 = Math.floor(Date.now() / generation) * generation + 1000;
+    const [a, b] = [values(50), values(51)];
+    const first = await store.observe(copy(long(a), { now: t0 }));
+    await store.observe(copy(long(b), { now: t0 }));
+    const valueKeys = await db.redis.keys(`${keys.base}${keys.valuePrefix(2)}[0-9]*`);
+    assert.deepEqual(valueKeys, [], "a campaign's first copy writes no key per value");
+
+    const later = await store.observe(copy(long(a), { now: t0 + 2 * generation - 2000 }));
+    assert.equal(later.id, first.id, "found in the generation before");
+    assert.equal(later.foundBy, "minhash");
+    const pttl = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...a)));
+    assert.ok(pttl > 86_000_000, `the second copy gives the values keys with the ttl: ${pttl} ms`);
+
+    const forgotten = await store.observe(copy(long(b), { now: t0 + 2 * generation + 1000 }));
+    assert.equal(forgotten.created, true, "two generations on, the values of a campaign seen once are forgotten");
+    const a2 = await store.observe(copy(long(a), { now: t0 + 2 * generation + 2000 }));
+    assert.equal(a2.id, first.id, "the values of a campaign seen twice are not");
+    const firstGeneration = `${keys.base}${keys.valuePrefix(2)}g${(t0 - 1000) / 1000}:`;
+    const generations = await db.redis.keys(`${keys.base}${keys.valuePrefix(2)}g*`);
+    assert.ok(generations.length > 0, "the values of the campaigns' first copies are in generation hashes");
+    assert.deepEqual(
+      generations.filter((k) => k.startsWith(firstGeneration)),
+      [],
+      "the first generation is unlinked once a later one is written",
+    );
+  });
+
+  void test("a block keeps the values of a campaign seen once as long as it holds", async () => {
+    const { store } = open({ windowSeconds: 60, ttlSeconds: 86400 });
+    const generation = 120_000;
+    const a = values(52);
+    const t0 = Date.now();
+    const first = await store.observe(copy(long(a), { now: t0 }));
+    await store.block(first.id, 7200);
+    const later = await store.observe(copy(long(a), { now: t0 + 3 * generation }));
+    assert.equal(later.id, first.id, "its generations are no longer read, but the block kept its values");
+    assert.equal(later.state, "blocked");
   });
 
   void test("after an upgrade a campaign blocked under the previous version still matches, and is re-keyed", async () => {

@@ -9,13 +9,17 @@
     ARGV[1] now, Unix ms
     ARGV[2] block until, Unix ms
     ARGV[3] the campaign id as named
+    ARGV[4] how long the values of a campaign seen once live at least, ms (a generation: includes/valueIndex)
 
   Output: the id of the campaign blocked, or 0 when there is none.
   The campaign, its copy buckets and the pointers that match copies to it (its exact keys and the MinHash values of
   its first copy, of this version and the previous one, where they still point at it) are kept at least until the
-  block ends, so a block longer than the campaign ttl still stops the copies that arrive after a quiet spell.
+  block ends, so a block longer than the campaign ttl still stops the copies that arrive after a quiet spell. A
+  value its first copy left in a generation hash gets a key of its own, holding the same owners.
 ]]
 --- @include "includes/resolveCampaign"
+--- @include "includes/valueIndex"
+--- @include "includes/findCampaign"
 
 local base = KEYS[2]
 local now, untilMs = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -37,16 +41,18 @@ keepAtLeast(ckey)
 keepAtLeast(ckey .. ":n")
 
 -- A pointer is kept when it names this campaign, or a campaign merged into it.
-local function keepPointer(key)
-  local value = redis.call("GET", key)
-  if not value then
-    return
-  end
-  for owner in string.gmatch(value, "%S+") do
-    if resolveCampaign(base, owner, cache) == id then
-      keepAtLeast(key)
-      return
+local function names(list)
+  for _, owner in ipairs(readOwners(base, list, cache)) do
+    if owner == id then
+      return true
     end
+  end
+  return false
+end
+local function keepPointer(key)
+  local list = redis.call("GET", key)
+  if list and names(list) then
+    keepAtLeast(key)
   end
 end
 local f = redis.call("HMGET", ckey, "direct", "minhash", "direct2", "minhash2", "prefix2")
@@ -63,7 +69,18 @@ end
 if f[3] then
   keepPointer(f[3])
 end
+local values = {}
 for value in string.gmatch(f[4] or "", "%S+") do
-  keepPointer(base .. (f[5] or "") .. value)
+  values[#values + 1] = value
+end
+local keys, lists, keyed = readValues(base, f[5] or "", values, now, tonumber(ARGV[4]))
+for k = 1, #values do
+  if lists[k] and names(lists[k]) then
+    if keyed[k] then
+      keepAtLeast(keys[k])
+    else
+      redis.call("SET", keys[k], table.concat(readOwners(base, lists[k], cache), " "), "PX", keep)
+    end
+  end
 end
 return id

@@ -12,12 +12,13 @@
     ARGV[4] bulk threshold: copies
     ARGV[5] bulk threshold: distinct recipients
     ARGV[6] bulk threshold: distinct senders
-    ARGV[7...] the fingerprint, as matchFingerprint-2.lua takes it from ARGV[1] (includes/matchWithoutWriting)
+    ARGV[7...] the fingerprint, as matchFingerprint-2.lua takes it from ARGV[2] (includes/matchWithoutWriting)
 
   Output: the campaign view (includes/campaignView.lua) as it stands, this copy not counted; or nil.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
+--- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
 --- @include "includes/matchWithoutWriting"
 --- @include "includes/campaignView"
@@ -26,7 +27,7 @@ local now = tonumber(ARGV[1])
 local buckets = tonumber(ARGV[3])
 local bucketMs = math.floor(tonumber(ARGV[2]) * 1000 / buckets)
 local bulk = { copies = tonumber(ARGV[4]), recipients = tonumber(ARGV[5]), senders = tonumber(ARGV[6]) }
-local id = matchWithoutWriting(KEYS[2], KEYS[1], 7)
+local id = matchWithoutWriting(KEYS[2], KEYS[1], 7, now)
 if not id then
   return nil
 end

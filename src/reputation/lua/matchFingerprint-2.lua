@@ -6,22 +6,24 @@
     KEYS[1] exact key "<base>d<version>:<digest>"
     KEYS[2] key base  "<prefix>:{<prefix>}:" (value and campaign keys are built from it, same slot)
 
-    ARGV[1] the MinHash values' share that must point at one campaign (campaigns.matchShare)
-    ARGV[2] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
-    ARGV[3] the MinHash values' key prefix, "m<version>:"
-    ARGV[4] m = number of MinHash values, then m values
-    then    p = number of the previous version's MinHash values (0 or 32), then p values, then its exact digest
-            ("" when none)
+    ARGV[1] now, Unix ms
+    ARGV[2] the MinHash values' share that must point at one campaign (campaigns.matchShare)
+    ARGV[3] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
+    ARGV[4] the MinHash values' key prefix, "m<version>:"
+    ARGV[5] the MinHash values, space-separated ("" when none)
+    ARGV[6] the previous version's MinHash values (none or 32), space-separated
+    ARGV[7] the previous version's exact digest ("" when none)
 
   Output: { id, how it was found ("minhash", "direct", "previous"), the ids of every campaign the values matched
   (an observation would merge them) }, or nil when nothing matches.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
+--- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
 --- @include "includes/matchWithoutWriting"
 
-local id, how, ids = matchWithoutWriting(KEYS[2], KEYS[1], 1)
+local id, how, ids = matchWithoutWriting(KEYS[2], KEYS[1], 2, tonumber(ARGV[1]))
 if not id then
   return nil
 end

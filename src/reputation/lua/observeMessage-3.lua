@@ -22,7 +22,7 @@
     ARGV[10] subject sample
     ARGV[11] sender (envelope, lowercased; "" for the null sender)
     ARGV[12] client IP ("" when unknown)
-    ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
+    ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[14] the MinHash values' key prefix, "m<version>:"
     ARGV[15] the MinHash values, space-separated ("" when none)
     ARGV[16] the previous version's MinHash values (none or 32), space-separated
@@ -37,11 +37,13 @@
   the previous version's keys, the campaign those point to (a campaign of before an upgrade, then keyed by this
   version too); else a new campaign. Then the values and the exact key are pointed at the campaign: a value joins
   its list of owners while the list has room and the campaign has claimed fewer than maxClaims values; values
-  already the campaign's are renewed once per bucket. The values of a campaign seen once live singleMs, the rest
-  (and the exact key) ttl, or as long as a block holds.
+  already the campaign's are renewed once per bucket. The values a campaign's first copy claims where no key holds
+  them go to the current generation (includes/valueIndex: they live one to two singleMs); the rest have their own
+  keys, living singleMs while the campaign has one copy, else ttl (as the exact key), or as long as a block holds.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
+--- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
 --- @include "includes/personDecision"
 --- @include "includes/mergeCampaigns"
@@ -56,7 +58,7 @@ local ttl = tonumber(ARGV[4])
 local share = tonumber(ARGV[5])
 local bulk = { copies = tonumber(ARGV[6]), recipients = tonumber(ARGV[7]), senders = tonumber(ARGV[8]) }
 local digest, subject, sender, clientIp = ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs = unpack(readNumbers(ARGV[13]))
+local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs, recentMs = unpack(readNumbers(ARGV[13]))
 local prefix = ARGV[14]
 
 local lists = argLists(15)
@@ -70,7 +72,9 @@ local bucketMs = math.floor(windowMs / buckets)
 local bucket = math.floor(now / bucketMs)
 local cache = {}
 
-local candidates, valueKeys, holders, lists = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache)
+local since = now - recentMs
+local candidates, valueKeys, holders, lists, keyed, resolved =
+  voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)
 local id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
 local foundBy = "minhash"
 if not id then
@@ -92,6 +96,15 @@ if not id then
   created = true
   redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 0, "since", 0, "scanAt", 0,
     "subject", subject)
+  -- Every owner list was read while it did not exist: it owns none of the values, whatever ids the lists name.
+  -- A list as written (voteCampaigns) of fewer ids than `owners` has room whoever of them is alive; a full one is
+  -- resolved to see.
+  cache[id] = false
+  if not resolved then
+    resolveLists(base, lists, holders, cache, since, owners)
+  end
+elseif not resolved then
+  resolveLists(base, lists, holders, cache, since, 1)
 end
 local ckey = base .. "c:" .. id
 -- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version.
@@ -123,30 +136,37 @@ end
 -- Point the values at this campaign (see the header). A list is rewritten with its live owners only.
 -- Values already the campaign's are renewed once per bucket, and when its second copy ends its first's short life.
 local renew = firstInBucket or total == 2
+local single = total == 1 and valueMs == singleMs
 local claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
-local function write(key, value, existed, ms)
-  if existed then
-    ms = math.max(ms, redis.call("PTTL", key))
+local genValues, genLists = {}, {}
+local function write(i, list)
+  if single and not keyed[i] then
+    genValues[#genValues + 1], genLists[#genLists + 1] = minhash[i], list
+    return
   end
-  redis.call("SET", key, value, "PX", ms)
+  local ms = valueMs
+  if keyed[i] then
+    ms = math.max(ms, redis.call("PTTL", valueKeys[i]))
+  end
+  redis.call("SET", valueKeys[i], list, "PX", ms)
 end
 for i = 1, #valueKeys do
   local ids = holders[i]
   local mine = false
-  for _, owner in ipairs(ids) do
-    mine = mine or owner == id
+  for k = 1, created and 0 or #ids do
+    mine = mine or ids[k] == id
   end
   local canonical = #ids == 1 and ids[1] or table.concat(ids, " ")
   if mine then
     if renew or canonical ~= lists[i] then
-      write(valueKeys[i], canonical, lists[i], valueMs)
+      write(i, canonical)
     end
   elseif #ids < owners and claims < maxClaims then
-    local list = canonical == "" and id or canonical .. " " .. id
-    write(valueKeys[i], list, lists[i], valueMs)
+    write(i, canonical == "" and id or canonical .. " " .. id)
     claims = claims + 1
   end
 end
+writeGenerations(base, prefix, now, singleMs, genValues, genLists)
 redis.call("HSET", ckey, "claims", claims)
 -- The exact key: ours, renewed once per bucket, or taken when nobody live holds it.
 local holder = redis.call("GET", directKey)

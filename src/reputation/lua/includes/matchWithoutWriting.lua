@@ -1,22 +1,23 @@
 --[[
   Shared by match and lookup: the campaign a fingerprint matches, without counting or merging anything, by the rule
   observe applies (the values, then the exact key, then the previous version's keys). Needs includes/resolveCampaign,
-  includes/findCampaign and includes/readArgs.
+  includes/valueIndex, includes/findCampaign and includes/readArgs.
 
-  matchWithoutWriting(base, directKey, from) -> id, how it was found ("minhash", "direct", "previous"), the ids of
+  matchWithoutWriting(base, directKey, from, now) -> id, how it was found ("minhash", "direct", "previous"), the ids of
   every campaign the values matched (an observation would merge them); nil when nothing matches.
+    now   Unix ms (which generations of values are read)
     from  the index of the first of these ARGV:
             the MinHash values' share that must point at one campaign (campaigns.matchShare)
-            the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs>"
+            the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
             the MinHash values' key prefix, "m<version>:"
             the MinHash values, space-separated ("" when none)
             the previous version's MinHash values (none or 32), space-separated
             the previous version's exact digest ("" when none)
 ]]
-local function matchWithoutWriting(base, directKey, from)
+local function matchWithoutWriting(base, directKey, from, now)
   local share = tonumber(ARGV[from])
   local limit = readNumbers(ARGV[from + 1])
-  local minVotes, owners, previousVotes = limit[1], limit[2], limit[5]
+  local minVotes, owners, previousVotes, singleMs, recentMs = limit[1], limit[2], limit[5], limit[6], limit[7]
   local prefix = ARGV[from + 2]
   local lists = argLists(from + 3)
   local minhash = lists.words()
@@ -24,7 +25,7 @@ local function matchWithoutWriting(base, directKey, from)
   local previousDigest = ARGV[lists.at()]
 
   local cache = {}
-  local candidates = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache)
+  local candidates = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, now - recentMs)
   if #candidates > 0 then
     local ids = {}
     for i, candidate in ipairs(candidates) do

@@ -40,3 +40,29 @@ end
 local function campaignExists(base, id)
   return redis.call("EXISTS", base .. "c:" .. id) == 1
 end
+
+--[[
+  resolveRecent(base, ids, cache, since): many ids at once, for the owner lists of a message's values (a hundred
+  lists may name dozens of campaigns). An id the list of campaigns by last seen ("<base>top", one ZMSCORE) shows
+  seen at or after `since` is live and its own: a campaign lives at least the ttl after it was last seen, and
+  merging one into another takes it off that list. The others are left to resolveCampaign (a merged or forgotten
+  campaign, one blocked past the ttl).
+]]
+local function resolveRecent(base, ids, cache, since)
+  local ask = {}
+  for _, id in ipairs(ids) do
+    if cache[id] == nil then
+      ask[#ask + 1] = id
+    end
+  end
+  if #ask == 0 then
+    return
+  end
+  local seen = redis.call("ZMSCORE", base .. "top", unpack(ask))
+  for k, id in ipairs(ask) do
+    local at = seen[k] and tonumber(seen[k])
+    if at and at >= since then
+      cache[id] = id
+    end
+  end
+end
