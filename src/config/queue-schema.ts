@@ -66,6 +66,14 @@ export const scanWorkerSchema = z
   .object({
     /** Worker processes `floodgate run` starts beside the milter; 0 for none. @defaultValue 1 */
     processes: count(1, 0, 64),
+    /**
+     * The CPU and I/O priority of what `floodgate run` starts for scanning here (its scan worker processes and the
+     * private spamd, with every process they fork): "idle", the kernel's SCHED_IDLE class and the idle I/O class, so
+     * that they run only on a CPU the mail path does not want (on a host that is never idle, scans wait: the bulk
+     * hold covers that time); "low", nice 19 and the idle I/O class; "normal", the daemon's. A scan is background
+     * work; an end of message is not (src/state/background-priority.ts). @defaultValue "idle"
+     */
+    priority: z.enum(["idle", "low", "normal"]).default("idle"),
     /** Jobs at once per process. @defaultValue 4 */
     concurrency: count(4, 1, 1000),
     /** A job whose scanners have not answered by then fails (and is retried). @defaultValue 60000 */

@@ -43,12 +43,6 @@ export const scannerSchema = z.discriminatedUnion("type", [
           /** The user it runs as when Floodgate runs as root; null: debian-spamd, else nobody. @defaultValue null */
           user: z.string().min(1).nullable().default(null),
           /**
-           * How much lower its CPU priority is than the daemon's (added to the daemon's nice value, at most 19): a
-           * scan is background work, and on a busy host the milter must get the CPU first. 0 keeps the daemon's.
-           * @defaultValue 10
-           */
-          nice: count(10, 0, 19),
-          /**
            * "with-workers": started when this host runs scan worker processes (`scanWorker.processes` > 0, the queue
            * on); "always": also on a host that runs none (another host's worker processes cannot reach its socket).
            * @defaultValue "with-workers"

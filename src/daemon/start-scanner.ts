@@ -3,7 +3,8 @@
  * for it and this host runs scan worker processes (or the entry says `start: always`), then the scan worker
  * processes. spamd compiles its rules for seconds (a minute on a loaded machine): the milter does not wait for it,
  * the scan jobs do (they queue until the worker processes start). When spamd cannot start, the start log says why
- * and the worker processes go on with the next scanners, the built-in rules at the least.
+ * and the worker processes go on with the next scanners, the built-in rules at the least. Both run at
+ * `scanWorker.priority` (the idle class by default): the mail path gets the CPU first.
  */
 import { isPrivateSpamd } from "../config/scanner-schema.js";
 import type { Config } from "../config/schema.js";
@@ -11,6 +12,7 @@ import { PRIVATE_SPAMD_ENV } from "../queue/scan-processor.js";
 import { spawnScanWorkers, type ScanWorkerProcesses } from "../queue/worker-processes.js";
 import { createScanners } from "../scanners/index.js";
 import { startPrivateSpamd, type PrivateSpamd } from "../scanners/private-spamd.js";
+import { priorityPrefix, type PriorityPrefix } from "../state/background-priority.js";
 import type { StateDir } from "../state/state-dir.js";
 import type { Logger } from "../util/logger.js";
 
@@ -35,8 +37,9 @@ export function startScanning(deps: ScanningDeps): ScanningUnit {
   let stopping = false;
   let spamd: PrivateSpamd | null = null;
   let workers: ScanWorkerProcesses | null = null;
+  const priority = priorityPrefix(c.scanWorker.priority);
   const started = (async () => {
-    spamd = await startWantedSpamd(deps, workersHere, () => stopping);
+    spamd = await startWantedSpamd(deps, priority, workersHere, () => stopping);
     if (stopping || !workersHere) return;
     const socket = spamd?.socket ?? null;
     workers = spawnScanWorkers(c.scanWorker.processes, {
@@ -44,9 +47,13 @@ export function startScanning(deps: ScanningDeps): ScanningUnit {
       redisUrl: deps.redisUrl,
       logger,
       env: { FLOODGATE_LOG_LEVEL: c.log.level, [PRIVATE_SPAMD_ENV]: socket ?? "" },
+      priority,
     });
     const scanners = createScanners(c.scanWorker.scanners, socket).map((s) => s.name);
-    logger.info({ processes: c.scanWorker.processes, scanners }, `scanning with ${scanners.join(", ")}`);
+    logger.info(
+      { processes: c.scanWorker.processes, scanners, priority: priority.described },
+      `scanning with ${scanners.join(", ")}`,
+    );
   })();
   return {
     started,
@@ -62,6 +69,7 @@ export function startScanning(deps: ScanningDeps): ScanningUnit {
 /** The private spamd, when a scanner entry wants it here and it starts; null otherwise (logged). */
 async function startWantedSpamd(
   deps: ScanningDeps,
+  priority: PriorityPrefix,
   workersHere: boolean,
   stopping: () => boolean,
 ): Promise<PrivateSpamd | null> {
@@ -74,9 +82,14 @@ async function startWantedSpamd(
   }
   try {
     const t0 = Date.now();
-    const spamd = await startPrivateSpamd(deps.state, entry.private, logger);
+    const spamd = await startPrivateSpamd(deps.state, entry.private, { logger, priority });
     logger.info(
-      { socket: spamd.socket, ms: Date.now() - t0, networkTests: entry.private.networkTests },
+      {
+        socket: spamd.socket,
+        ms: Date.now() - t0,
+        networkTests: entry.private.networkTests,
+        priority: priority.described,
+      },
       "started the private spamd",
     );
     if (stopping()) {

@@ -3,11 +3,12 @@
  * and the forked entry workers/scan-worker.ts); and, for `floodgate run`, start N such processes, restarting one that
  * dies.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { startScanWorker } from "./scan-processor.js";
+import { atPriority, type PriorityPrefix } from "../state/background-priority.js";
 import { distRoot } from "../util/paths.js";
 import type { Logger } from "../util/logger.js";
 
@@ -69,6 +70,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** First restart delay after a process dies, doubled on each quick death up to 30 s. @defaultValue 1000 */
   restartDelayMs?: number;
+  /** Run them at this priority (background-priority.ts). @defaultValue the daemon's */
+  priority?: PriorityPrefix;
 }
 
 export interface ScanWorkerProcesses {
@@ -90,7 +93,9 @@ export function spawnScanWorkers(n: number, options: SpawnOptions): ScanWorkerPr
   const start = (slot: number) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, FLOODGATE_REDIS_URL: options.redisUrl };
     if (options.configPath !== undefined) env["FLOODGATE_CONFIG"] = options.configPath;
-    const child = fork(SCAN_WORKER_ENTRY, [], { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // fork() with the priority's programs before node: the IPC channel's descriptor passes through their exec.
+    const { file, args } = atPriority(options.priority, process.execPath, [...process.execArgv, SCAN_WORKER_ENTRY]);
+    const child = spawn(file, args, { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const startedAt = Date.now();
     slots[slot] = child;
     child.once("exit", (code, signal) => {

@@ -11,12 +11,13 @@
  * Under root it runs as an unprivileged user (debian-spamd, else nobody) who owns that subdirectory; under another user
  * it runs as that user. Its configuration is the system's rules plus our lines (`--cf`), never a file of /etc changed.
  * Network tests are off unless `private.networkTests`: without DNS each message would wait on blocklist time-outs.
- * It runs at a lower CPU priority than the daemon (`private.nice`): on a host where both want the CPU, a scan waits
- * and the mail path does not.
+ * It runs at the scanning side's priority (`scanWorker.priority`, src/state/background-priority.ts; by default the
+ * idle class), it and the children it forks: on a host where both want the CPU, a scan waits and the mail path does not.
  */
 import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
 import { pingSpamd } from "./spamd.js";
+import type { PriorityPrefix } from "../state/background-priority.js";
 import { startPrivateService, type PrivateService } from "../state/private-service.js";
 import { firstUser } from "../state/service-user.js";
 import type { StateDir } from "../state/state-dir.js";
@@ -31,8 +32,6 @@ export interface PrivateSpamdSettings {
   networkTests: boolean;
   /** The user it runs as when Floodgate runs as root; null: debian-spamd, else nobody. */
   user: string | null;
-  /** How much lower its CPU priority is than the daemon's (nice). */
-  nice: number;
 }
 
 /** A running private spamd. */
@@ -74,8 +73,9 @@ export function privateSpamdArgs(dir: string, settings: PrivateSpamdSettings): s
 export async function startPrivateSpamd(
   state: StateDir,
   settings: PrivateSpamdSettings,
-  logger?: Logger,
+  options: { logger?: Logger; priority?: PriorityPrefix } = {},
 ): Promise<PrivateSpamd> {
+  const { logger, priority } = options;
   const root = process.geteuid?.() === 0;
   const user = root ? firstUser(settings.user !== null ? [settings.user] : ["debian-spamd", "nobody"]) : null;
   if (root && !user) throw new Error(`no user ${settings.user ?? "debian-spamd or nobody"} to run spamd as`);
@@ -91,7 +91,7 @@ export async function startPrivateSpamd(
     ...(user ? { runAs: { uid: user.uid, gid: user.gid } } : {}),
     ...(logger ? { logger } : {}),
     stopGraceMs: 10_000,
-    nice: settings.nice,
+    ...(priority ? { priority } : {}),
   });
   return { socket, service, stop: () => service.stop() };
 }

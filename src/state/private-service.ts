@@ -10,13 +10,14 @@
  *   escalate). Without setpriv the pidfile rule alone applies.
  * - A stop sends SIGTERM and, past the grace period, SIGKILL: a service that defers SIGTERM (a redis-server in a long
  *   script) ends all the same.
+ * - It may run at a background priority (background-priority.ts), set before its program starts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { accessSync, constants } from "node:fs";
-import { getPriority, setPriority } from "node:os";
-import { delimiter, isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
+import { atPriority, type PriorityPrefix } from "./background-priority.js";
+import { findOnPath } from "./find-on-path.js";
 import { clearRecord, isRunning, readRecord, recordOf, stopRecorded, writeRecord } from "./pidfile.js";
 
 /** How to start one private service. */
@@ -42,10 +43,9 @@ export interface PrivateServiceOptions {
   parentDeathSignal?: "SIGTERM" | "SIGKILL";
   /** Run it as this user and group (setpriv drops to them before it starts; needs root and setpriv). */
   runAs?: { uid: number; gid: number };
-  /** Lower its CPU priority by this much from the daemon's (nice values, capped at 19), so that background work
-   * yields the CPU to the mail path; set as soon as it is spawned, so the children it forks inherit it.
-   * @defaultValue 0 */
-  nice?: number;
+  /** Run it (and every process it forks) at this priority (background-priority.ts), so that background work yields
+   * the CPU to the mail path. @defaultValue the daemon's */
+  priority?: PriorityPrefix;
 }
 
 /** A running private service. */
@@ -58,20 +58,6 @@ export interface PrivateService {
 }
 
 const OUTPUT_TAIL = 4096;
-
-/** The absolute path of `command` on PATH, or null. */
-export function findOnPath(command: string, path = process.env["PATH"] ?? ""): string | null {
-  const candidates = isAbsolute(command) ? [command] : path.split(delimiter).map((dir) => join(dir, command));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 /** Stop a process that a previous run left behind in `dir` under `name`; resolves with its pid, or null if none. */
 export async function stopLeftover(
@@ -108,11 +94,11 @@ export async function startPrivateService(options: PrivateServiceOptions): Promi
   if (runAs && !setpriv) throw new Error(`cannot start ${name} as uid ${runAs.uid}: setpriv(1) is not on PATH`);
   // The parent-death signal is set after the change of user, so it holds for the service's whole life.
   const drop = runAs ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--clear-groups"] : [];
-  const [file, args] = setpriv
+  const [tied, tiedArgs] = setpriv
     ? [setpriv, [...drop, "--pdeathsig", options.parentDeathSignal ?? "SIGTERM", "--", program, ...options.args]]
     : [program, [...options.args]];
+  const { file, args } = atPriority(options.priority, tied, tiedArgs);
   const child = spawn(file, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  if (options.nice && child.pid !== undefined) lowerPriority(child.pid, options.nice, name, logger);
   let tail = "";
   const keep = (data: Buffer) => {
     tail = (tail + data.toString()).slice(-OUTPUT_TAIL);
@@ -159,13 +145,4 @@ export async function startPrivateService(options: PrivateServiceOptions): Promi
   }
   starting = false;
   return { process: child, output: () => tail, stop };
-}
-
-/** Add `by` to a process's nice value (at most 19); a failure is logged, never fatal: the service still runs. */
-function lowerPriority(pid: number, by: number, name: string, logger: Logger | undefined): void {
-  try {
-    setPriority(pid, Math.min(19, getPriority(pid) + by));
-  } catch (error) {
-    logger?.warn({ service: name, err: (error as Error).message }, "cannot lower the private service's priority");
-  }
 }

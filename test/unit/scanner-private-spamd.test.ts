@@ -14,7 +14,7 @@ import { createScanners } from "../../src/scanners/index.js";
 import { privateSpamdArgs, privateSpamdSocket } from "../../src/scanners/private-spamd.js";
 import { findGroupId, findUser, firstUser } from "../../src/state/service-user.js";
 
-const settings = { binary: "spamd", children: 2, networkTests: false, user: null, nice: 10 };
+const settings = { binary: "spamd", children: 2, networkTests: false, user: null };
 
 void describe("the private spamd", () => {
   void test("listens on a 0600 unix socket in its directory only, learns, keeps Bayes there, runs local tests", () => {
