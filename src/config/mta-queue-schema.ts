@@ -8,7 +8,7 @@ export const mtaQueueSchema = z
   .object({
     /**
      * Sample the MTA's own queue: "postfix" runs `postqueue -j` (under the shipped systemd unit it needs
-     * `SupplementaryGroups=postdrop`), "sendmail" runs `mailq`; "none" samples nothing. @defaultValue "none"
+     * the drop-in floodgate.service.d/postfix-queue.conf: `SupplementaryGroups=postdrop`), "sendmail" runs `mailq`; "none" samples nothing. @defaultValue "none"
      */
     mta: z.enum(["none", "postfix", "sendmail"]).default("none"),
     /** The command and its arguments, instead of the MTA's default (`postqueue -c DIR -j` for a second instance). @defaultValue null */

@@ -2,7 +2,8 @@
  * The MTA's side of the silence, end to end through the private Postfix: its next hop unreachable, mail that
  * Floodgate passed piles up in Postfix's deferred queue. Floodgate samples the queue with `postqueue -j`, exports it,
  * fires FloodgateMtaDeferredHigh to a real webhook receiver and shows the queue in `floodgate status`; once the next
- * hop answers again and the queue is flushed, the alert resolves.
+ * hop answers again and the queue is flushed, the alert resolves. With the privileges of the shipped systemd unit,
+ * `postqueue -j` reads the queue only with the postdrop group its Postfix drop-in gives.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,8 +17,35 @@ import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-r
 import { pollUntil } from "../support/poll.js";
 import { mtaQueueDaemonConfig, sendToRemoteReaders } from "../support/mta-queue.js";
 import { edgesOf, floodgateStatus, received, statusDocument } from "../support/alerts.js";
+import { shippedUnit, type UnitSections } from "../support/systemd-unit.js";
 
 const run = promisify(execFile);
+
+/**
+ * `postqueue -j` of the private Postfix with the privileges the shipped unit gives Floodgate: no new privileges (the
+ * setgid bit ignored), no capabilities (an empty CapabilityBoundingSet: nothing read past the file modes) and the
+ * unit's supplementary groups only. It runs as root only because Postfix lets no other user name a second instance's
+ * configuration (-c); without capabilities root reads what the file modes let it, as the unit's user would.
+ */
+async function postqueueUnder(unit: UnitSections, configDir: string): Promise<{ ok: boolean; output: string }> {
+  const service = unit.get("Service");
+  assert.deepEqual(service?.get("NoNewPrivileges"), ["yes"]);
+  assert.deepEqual(service?.get("CapabilityBoundingSet"), [""]);
+  const groups = (service?.get("SupplementaryGroups") ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+  const privileges = ["--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"];
+  const membership = groups.length > 0 ? `--groups=${groups.join(",")}` : "--clear-groups";
+  try {
+    const { stdout, stderr } = await run(
+      "setpriv",
+      [...privileges, membership, "--", "/usr/sbin/postqueue", "-c", configDir, "-j"],
+      { timeout: 30_000 },
+    );
+    return { ok: true, output: stdout + stderr };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? e.message}` };
+  }
+}
 
 describe("mail piling up in Postfix's queue", () => {
   let redis: TestRedis;
@@ -76,5 +104,16 @@ describe("mail piling up in Postfix's queue", () => {
     );
     assert.deepEqual(edgesOf(hook.bodies, "FloodgateMtaDeferredHigh"), ["firing", "resolved"]);
     assert.equal(await metricValue(daemon.metricsUrl, "floodgate_mta_queue_messages", { queue: "deferred" }), 0);
+  });
+
+  test("under the shipped unit, postqueue -j reads the queue with the Postfix drop-in's postdrop group, not without", async () => {
+    const bare = await postqueueUnder(shippedUnit("floodgate.service"), postfix.configDir);
+    assert.ok(!bare.ok, `without the postdrop group postqueue must not read the queue:\n${bare.output}`);
+    assert.match(bare.output, /postqueue: (fatal|warning): .*(Permission denied|not permitted|unavailable)/i);
+    const unit = shippedUnit("floodgate.service", { dropIns: true });
+    assert.deepEqual(unit.get("Service")?.get("SupplementaryGroups"), ["postdrop"]);
+    const withGroup = await postqueueUnder(unit, postfix.configDir);
+    assert.ok(withGroup.ok, `with the drop-in's group postqueue reads the queue:\n${withGroup.output}`);
+    assert.doesNotMatch(withGroup.output, /fatal|warning/);
   });
 });

@@ -7,29 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatConfigErrors, loadConfig } from "../../src/config/load.js";
 import { projectRoot } from "../../src/util/paths.js";
+import { shippedUnit } from "../support/systemd-unit.js";
 
 const deploy = (...p: string[]) => join(projectRoot, "deploy", ...p);
-
-/** A systemd unit file as sections of key → values (keys may repeat). */
-function parseUnit(text: string): Map<string, Map<string, string[]>> {
-  const sections = new Map<string, Map<string, string[]>>();
-  let current: Map<string, string[]> | null = null;
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) {
-      current = new Map();
-      sections.set(header[1]!, current);
-      continue;
-    }
-    const eq = line.indexOf("=");
-    assert.ok(current && eq > 0, `not a unit file line: ${line}`);
-    const key = line.slice(0, eq).trim();
-    current.set(key, [...(current.get(key) ?? []), line.slice(eq + 1).trim()]);
-  }
-  return sections;
-}
 
 void describe("deploy/", () => {
   void test("the example configuration passes loadConfig and differs from the defaults only where it says so", () => {
@@ -41,7 +21,7 @@ void describe("deploy/", () => {
   });
 
   void test("the systemd unit runs `floodgate run --config`, reloads with SIGHUP, and its commands exist", () => {
-    const unit = parseUnit(readFileSync(deploy("systemd", "floodgate.service"), "utf8"));
+    const unit = shippedUnit("floodgate.service");
     const service = unit.get("Service");
     assert.ok(service, "no [Service] section");
     assert.ok(unit.get("Install")?.get("WantedBy")?.includes("multi-user.target"));

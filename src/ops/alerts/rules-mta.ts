@@ -62,7 +62,7 @@ export function mtaRules(alerts: Config["alerts"], sampled: boolean): (AlertRule
           value: (s) => s.mtaQueue?.unobservableSeconds ?? null,
           summary: (v) => `The MTA's queue could not be sampled for ${n(v)} s`,
           description: (s) =>
-            `${mtaDescription(s)}. Under systemd, postqueue needs SupplementaryGroups=postdrop (NoNewPrivileges ignores its setgid bit).`,
+            `${mtaDescription(s)}. Under the shipped systemd unit, postqueue needs the postdrop group (NoNewPrivileges ignores its setgid bit): the drop-in floodgate.service.d/postfix-queue.conf gives it.`,
         }
       : null,
   ];

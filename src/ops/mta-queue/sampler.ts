@@ -2,8 +2,8 @@
  * The MTA's own queue, sampled on a timer: a downstream problem (the next hop unreachable, a full disk at the
  * mailbox server) stops mail as silently as a filter does, and shows first as mail accumulating in the MTA's queue.
  * The listing command runs as a child process bounded by `timeoutMs` (killed past it), its output counted as it
- * streams (./parse.ts); one sample at a time. Under the shipped systemd unit, `postqueue` needs
- * `SupplementaryGroups=postdrop`: NoNewPrivileges ignores its setgid bit.
+ * streams (./parse.ts); one sample at a time. Under the shipped systemd unit, `postqueue` needs the postdrop group
+ * (NoNewPrivileges ignores its setgid bit), which the drop-in deploy/systemd/floodgate.service.d/postfix-queue.conf gives.
  */
 import { spawn } from "node:child_process";
 import type { FloodgateMetrics } from "../../metrics/metrics.js";
