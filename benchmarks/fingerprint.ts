@@ -21,7 +21,7 @@ import { linkDomains } from "../src/fingerprint/links.js";
 import { bottomValues, shingleHashes, wordHashes } from "../src/fingerprint/minhash.js";
 import { normaliseText, wordTrace } from "../src/fingerprint/normalise.js";
 import { FingerprintPool } from "../src/fingerprint/pool.js";
-import { previousKeys, previousWords } from "../src/fingerprint/previous-version.js";
+import { previousVersionKeys } from "../src/fingerprint/previous-version.js";
 import { recipientNames, skeletonDigest, skeletonOf } from "../src/fingerprint/skeleton.js";
 import { extract, runFingerprintTask, type FingerprintTask, type ParserName } from "../src/fingerprint/task.js";
 import { FINGERPRINT_VERSION } from "../src/fingerprint/types.js";
@@ -45,7 +45,7 @@ async function stepCosts(
   const totals = { extract: 0, normalise: 0, minhash: 0, keys: 0, previous: 0 };
   for (const message of messages) {
     let t = performance.now();
-    const parts = await extract(message, parseBytes, parser, 1024);
+    const parts = await extract(message, parseBytes, parser, 1024, { previousText: true });
     totals.extract += performance.now() - t;
     t = performance.now();
     const trace = wordTrace();
@@ -65,8 +65,18 @@ async function stepCosts(
     linkDomains(parts.text, parts.html);
     totals.keys += performance.now() - t;
     t = performance.now();
-    const previous = previousWords(parts.text, words, hashes, trace);
-    previousKeys(previous.words, previous.hashes, subject, minWords, previous.hashes === hashes ? shingles : undefined);
+    const { text, previousText } = parts;
+    previousVersionKeys({
+      text,
+      words,
+      hashes,
+      shingles,
+      trace,
+      previousText,
+      subject: parts.subject,
+      subjectWords: subject,
+      minWords,
+    });
     totals.previous += performance.now() - t;
   }
   const perMessage: Record<string, number> = {};

@@ -8,7 +8,7 @@ import type { HtmlTextStats } from "./html-text.js";
 import { linkDomains } from "./links.js";
 import { bottomValues, shingleHashes, wordHashes } from "./minhash.js";
 import { normaliseText, wordTrace } from "./normalise.js";
-import { previousKeys, previousWords } from "./previous-version.js";
+import { previousVersionKeys } from "./previous-version.js";
 import { recipientNames, skeletonDigest, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
 
@@ -21,6 +21,9 @@ export const SUBJECT_SAMPLE_CHARS = 200;
 export interface MessageParts {
   /** The text a reader sees: the text of the HTML where there is HTML, else the text/plain parts. */
   text: string;
+  /** The text the previous fingerprint version read, when it differs from `text` (absent: the same): the
+   * text/plain alternative of an HTML part, hidden HTML text included (./previous-version.ts). */
+  previousText?: string;
   /** The raw HTML, if any ("" when none): only its links are used. */
   html: string;
   subject: string;
@@ -45,7 +48,7 @@ export type ParseSummary = Pick<Fingerprint, "bytesParsed" | "truncated" | "limi
 
 /** The fingerprint of decoded message parts; `parse` describes the parse that produced them. */
 export function fingerprintParts(parts: MessageParts, options: FingerprintOptions, parse: ParseSummary): Fingerprint {
-  const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
+  const text = capped(parts.text);
   const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
   const trace = wordTrace();
   const words = normaliseText(text, trace);
@@ -68,18 +71,17 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     limit: parse.limit,
   };
   if (options.previousVersion) {
-    // the previous version reads the same words unless it leaves quoted lines out: then its own windows
-    const previous = previousWords(text, words, hashes, trace);
-    const previousShingles = previous.hashes === hashes ? shingles : undefined;
-    fingerprint.previous = previousKeys(
-      previous.words,
-      previous.hashes,
-      subjectWords,
-      options.minWords,
-      previousShingles,
-    );
+    const previousText = parts.previousText === undefined ? undefined : capped(parts.previousText);
+    const { subject } = parts;
+    const { minWords } = options;
+    const input = { text, words, hashes, shingles, trace, previousText, subject, subjectWords, minWords };
+    fingerprint.previous = previousVersionKeys(input);
   }
   return fingerprint;
+}
+
+function capped(text: string): string {
+  return text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
 }
 
 /** The hidden text of the HTML parts: characters left out and their share of all the HTML text, to 3 places. */

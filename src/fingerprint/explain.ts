@@ -36,7 +36,7 @@ export function explainOptions(f: Config["fingerprint"]): ExplainOptions {
  */
 export async function markedText(message: Uint8Array, options: ExplainOptions): Promise<string> {
   const { parseBytes, parser, attachmentMinBytes } = options;
-  return (await extract(message, parseBytes, parser, attachmentMinBytes, true)).text;
+  return (await extract(message, parseBytes, parser, attachmentMinBytes, { markHidden: true })).text;
 }
 
 /** A message's fingerprint and what it was made of. */
@@ -56,7 +56,9 @@ export interface Explanation {
 export async function explainMessage(message: Uint8Array, options: ExplainOptions): Promise<Explanation> {
   const { parseBytes, parser, attachmentMinBytes } = options;
   const marked = await markedText(message, options);
-  const parts = await extract(message, parseBytes, parser, attachmentMinBytes);
+  const parts = await extract(message, parseBytes, parser, attachmentMinBytes, {
+    previousText: options.previousVersion,
+  });
   const fingerprint = fingerprintParts(parts, options, parts);
   const text = parts.text.length > MAX_TEXT_CHARS ? parts.text.slice(0, MAX_TEXT_CHARS) : parts.text;
   const words = normaliseText(text);

@@ -69,12 +69,13 @@ interface Leaf {
 export async function extractParts(
   message: ReducedMessage,
   attachmentMinBytes: number,
-  options: { markHidden?: boolean } = {},
+  options: { markHidden?: boolean; previousText?: boolean } = {},
 ): Promise<ExtractedParts> {
   const { leaves, subject, limit } = await split(message);
   const withHtml = alternativesWithHtml(leaves);
   const text = new TextBudget(MAX_TEXT_CHARS);
   const html = new TextBudget(MAX_TEXT_CHARS);
+  const previous = options.previousText ? new PreviousText(leaves) : null;
   const attachments: Uint8Array[] = [];
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
   for (const leaf of leaves) {
@@ -83,20 +84,88 @@ export async function extractParts(
       if (leaf.bytes >= attachmentMinBytes) attachments.push(transferDecode(leaf));
       continue;
     }
-    if (text.full && html.full) continue;
+    const reading = !(text.full && html.full);
+    if (!reading && !previous?.reading(html)) continue;
     const content = textOf(leaf);
     if (leaf.contentType !== "text/html") {
       const alternative = alternativeOf(leaf.node);
-      if (!alternative || !withHtml.has(alternative)) text.add(content);
+      const read = reading && (!alternative || !withHtml.has(alternative));
+      if (read) text.add(content);
+      previous?.addText(content, read);
       continue;
     }
     html.add(content);
-    if (!text.full) text.add(htmlToText(content, text.room, { stats: hidden, markHidden: options.markHidden }));
+    if (!reading || text.full) {
+      previous?.addHtml(leaf, content, null);
+      continue;
+    }
+    const hiddenBefore = hidden.hiddenChars;
+    const room = text.room;
+    const visible = htmlToText(content, room, { stats: hidden, markHidden: options.markHidden });
+    text.add(visible);
+    const whole = hidden.hiddenChars === hiddenBefore && !options.markHidden;
+    previous?.addHtml(leaf, content, { text: visible, room, whole });
   }
   if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
   if (message.truncated) attachments.pop();
   const recipients = decodeSubject(message.recipients);
-  return { text: text.toString(), html: html.toString(), subject, attachments, hidden, limit, recipients };
+  const previousText = previous?.differs ? previous.toString() : undefined;
+  return {
+    text: text.toString(),
+    previousText,
+    html: html.toString(),
+    subject,
+    attachments,
+    hidden,
+    limit,
+    recipients,
+  };
+}
+
+/**
+ * The text the previous fingerprint version read, built beside the current one: every inline text/plain part,
+ * and the text of an HTML part (hidden text included) unless it is an alternative to a text/plain part. It is
+ * only kept when it differs from the current text (`differs`).
+ */
+class PreviousText {
+  readonly #budget = new TextBudget(MAX_TEXT_CHARS);
+  readonly #withPlain: Set<MimeNode>;
+  differs = false;
+
+  constructor(leaves: readonly Leaf[]) {
+    this.#withPlain = alternativesWithPlain(leaves);
+  }
+
+  /** Whether it still reads a text part (version 1 skipped one when its text and its HTML were both full). */
+  reading(html: TextBudget): boolean {
+    return !(this.#budget.full && html.full);
+  }
+
+  /** A text part's content; `read`: whether the current text read it. */
+  addText(content: string, read: boolean): void {
+    this.differs ||= !read;
+    this.#budget.add(content);
+  }
+
+  /** An HTML part; `shown` is its text as the current version wrote it (null: not read), with the room it had and
+   * whether that is its whole text, none hidden (then version 1 wrote the same text, given the same room). */
+  addHtml(leaf: Leaf, content: string, shown: { text: string; room: number; whole: boolean } | null): void {
+    const alternative = alternativeOf(leaf.node);
+    if (alternative && this.#withPlain.has(alternative)) {
+      this.differs ||= shown !== null && shown.text !== "";
+      return;
+    }
+    if (this.#budget.full) return;
+    const room = this.#budget.room;
+    const reuse = shown !== null && shown.whole && shown.room === room;
+    const text = reuse ? shown.text : htmlToText(content, room, { keepHidden: true });
+    this.differs ||= !reuse;
+    this.#budget.add(text);
+  }
+
+  toString(): string {
+    return this.#budget.toString();
+  }
 }
 
 /** What mailsplit's errors of a limit say, and the limit each one is. */
@@ -257,6 +326,18 @@ function alternativesWithHtml(leaves: readonly Leaf[]): Set<MimeNode> {
   const found = new Set<MimeNode>();
   for (const leaf of leaves) {
     if (leaf.attachment || leaf.contentType !== "text/html") continue;
+    const alternative = alternativeOf(leaf.node);
+    if (alternative) found.add(alternative);
+  }
+  return found;
+}
+
+/** The multipart/alternative nodes that hold an inline text/plain part: the previous fingerprint version read
+ * their text/plain part and not their HTML. */
+function alternativesWithPlain(leaves: readonly Leaf[]): Set<MimeNode> {
+  const found = new Set<MimeNode>();
+  for (const leaf of leaves) {
+    if (leaf.attachment || leaf.contentType !== "text/plain") continue;
     const alternative = alternativeOf(leaf.node);
     if (alternative) found.add(alternative);
   }

@@ -27,6 +27,8 @@ export interface HtmlTextOptions {
   stats?: HtmlTextStats;
   /** Write hidden text too, between HIDDEN_OPEN and HIDDEN_CLOSE (for a person reading it, never a fingerprint). */
   markHidden?: boolean;
+  /** Write hidden text as if it were shown: the text the previous fingerprint version read (./previous-version.ts). */
+  keepHidden?: boolean;
 }
 
 /** Whether a text's whitespace is already collapsed: single spaces only (most text between two tags, read
@@ -53,6 +55,7 @@ export class TextBuilder {
   readonly #parts: string[] = [];
   readonly #stats: HtmlTextStats;
   readonly #markHidden: boolean;
+  readonly #keepHidden: boolean;
   #quoteDepth = 0;
   /** Characters written, line breaks and prefixes included; never more than the cap. */
   #written = 0;
@@ -65,6 +68,7 @@ export class TextBuilder {
   ) {
     this.#stats = options.stats ?? { visibleChars: 0, hiddenChars: 0 };
     this.#markHidden = options.markHidden ?? false;
+    this.#keepHidden = options.keepHidden ?? false;
   }
 
   /** Whether the cap is reached: nothing more is written. */
@@ -108,7 +112,7 @@ export class TextBuilder {
   }
 
   #add(text: string, shown: boolean): void {
-    if (shown) {
+    if (shown || this.#keepHidden) {
       const written = this.#push(text);
       this.size += written;
       this.#stats.visibleChars += written;

@@ -85,11 +85,12 @@ export function wordTrace(): WordTrace {
 
 /**
  * The normalised words of a text, in order, at most MAX_WORDS. Lines of ASCII take the fast
- * path; only the lines holding other characters go through the Unicode one. The result is the same as the Unicode
+ * path; only the lines holding other characters go through the Unicode one, made canonical by `canonical` (the
+ * previous fingerprint version passes its own). The result is the same as the Unicode
  * path on the whole text: a token never spans a line break, and NFKC, case mapping, removing invisible characters
  * and the look-alike map never join characters across one.
  */
-export function tokenise(text: string, trace?: WordTrace): string[] {
+export function tokenise(text: string, trace?: WordTrace, canonical = canonicalText): string[] {
   const words: string[] = [];
   let asciiFrom = 0;
   NON_ASCII_ANYWHERE.lastIndex = 0;
@@ -103,7 +104,7 @@ export function tokenise(text: string, trace?: WordTrace): string[] {
     }
     for (let from = lineStart; from < lineEnd && words.length < MAX_WORDS;) {
       const to = pieceEnd(text, from, lineEnd);
-      scan(canonicalText(text.slice(from, to)), words, trace, from);
+      scan(canonical(text.slice(from, to)), words, trace, from);
       from = to;
     }
     asciiFrom = lineEnd;

@@ -4,16 +4,19 @@
  * upgrade is still found by its old keys, and is then keyed by the new ones (src/reputation). Version 1 is
  * rspamd's design (fingerprinting.md §1.1): for each of 32 seeded hash functions, the minimum over the word
  * 3-grams, compared position by position (17 of 32 equal); its exact key is the SHA-1 of all the words and the
- * subject, and it left out the lines quoting an earlier message (`> …`) when the rest had 24 words. Computed here
- * from the text of the current version: where version 1 read the same text they are the keys it wrote. It did
- * not where the current version reads the HTML alternative instead of the text/plain one and the two differ (on
- * 750 corpus messages: 611 of 635 MinHash vectors equal, 12 more with the 17 votes a match needs; 722 of 750 exact
- * digests equal). Pure: no I/O.
+ * subject, and it left out the lines quoting an earlier message (`> …`) when the rest had 24 words.
+ *
+ * The keys are those version 1 wrote for the same message, not an approximation: it read the text/plain
+ * alternative where the current version reads the HTML one, hidden HTML text too (the extractor gives that text
+ * as `previousText` when it differs, ./extract.ts), and it made text outside ASCII canonical its own way
+ * (./previous-canonical.ts). Checked against the fingerprints the build of version 1 computed for corpus
+ * messages (test/unit/fingerprint-previous-golden.test.ts). Pure: no I/O.
  */
 import { hash } from "node:crypto";
 import { isRepeat, lineTokens, traceComplete } from "./line-words.js";
 import { fmix32, hashWord, shingleHashes, wordHashes } from "./minhash.js";
-import { tokenise, type WordTrace } from "./normalise.js";
+import { tokenise, wordTrace, type WordTrace } from "./normalise.js";
+import { previousCanonicalText } from "./previous-canonical.js";
 
 /** The previous version's number. */
 export const PREVIOUS_VERSION = 1;
@@ -106,7 +109,7 @@ function wordsOfUnquotedText(
 ): { words: readonly string[]; hashes: Uint32Array } {
   const unquoted = text.replace(QUOTED_LINE, "");
   if (unquoted.length === text.length) return { words, hashes };
-  const own = tokenise(unquoted);
+  const own = tokenise(unquoted, undefined, previousCanonicalText);
   return own.length >= QUOTE_STRIP_MIN_WORDS ? { words: own, hashes: wordHashes(own) } : { words, hashes };
 }
 
@@ -187,4 +190,38 @@ export function previousAgreement(a: readonly number[], b: readonly number[]): n
   let votes = 0;
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] === b[i]) votes++;
   return votes;
+}
+
+/** What the current fingerprint read of a message, and what version 1 read where it differs. */
+export interface PreviousInput {
+  /** The text the current version read, its words (with their hashes, windows and trace). */
+  text: string;
+  words: readonly string[];
+  hashes: Uint32Array;
+  shingles: Uint32Array;
+  trace: WordTrace;
+  /** The text version 1 read, when it is not `text` (./extract.ts). */
+  previousText: string | undefined;
+  subject: string;
+  subjectWords: readonly string[];
+  minWords: number;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** The keys version 1 computed for a message. Its words are the current ones (their hashes and windows reused)
+ * unless it read another text or the text holds characters outside ASCII, which it made canonical its own way:
+ * then the text it read is tokenised as it did. */
+export function previousVersionKeys(input: PreviousInput): PreviousKeys {
+  const source = input.previousText ?? input.text;
+  const same = input.previousText === undefined && !NON_ASCII.test(source);
+  const trace = same ? input.trace : wordTrace();
+  const words = same ? input.words : tokenise(source, trace, previousCanonicalText);
+  const hashes = same ? input.hashes : wordHashes(words);
+  const own = previousWords(source, words, hashes, trace);
+  const subjectWords = NON_ASCII.test(input.subject)
+    ? tokenise(input.subject, undefined, previousCanonicalText)
+    : input.subjectWords;
+  const shingles = same && own.hashes === input.hashes ? input.shingles : undefined;
+  return previousKeys(own.words, own.hashes, subjectWords, input.minWords, shingles);
 }

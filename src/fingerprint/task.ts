@@ -83,6 +83,8 @@ export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false
     .join("\n");
   return {
     text: html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden, markHidden }) : (mail.text ?? ""),
+    // the previous fingerprint version read mailparser's text: the text/plain alternative where there is one
+    previousText: html ? (mail.text ?? "") : undefined,
     html,
     subject: mail.subject ?? "",
     attachments,
@@ -94,18 +96,27 @@ export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false
 /** What was parsed: the parts, the limit that stopped the parse, the bytes parsed and whether they were cut. */
 type Extracted = MessageParts & ParseSummary;
 
+/** What `extract` gives besides the text a fingerprint reads. */
+export interface ExtractOptions {
+  /** Write hidden HTML text too, between markers (never for a fingerprint). */
+  markHidden?: boolean;
+  /** Give the text the previous fingerprint version read, where it differs (`MessageParts.previousText`). */
+  previousText?: boolean;
+}
+
 /**
  * The parts of a message by the chosen extractor. "fast" reads the reduced top header block and the first
  * `parseBytes` of the body; "mailparser" the first `parseBytes` of the message. The raw body when the extractor
- * fails. `markHidden` writes hidden HTML text too, between markers (never for a fingerprint).
+ * fails.
  */
 export async function extract(
   message: Uint8Array,
   parseBytes: number,
   parser: ParserName,
   attachmentMinBytes: number,
-  markHidden = false,
+  options: ExtractOptions = {},
 ): Promise<Extracted> {
+  const { markHidden = false } = options;
   if (parser === "mailparser") {
     const { bytes, truncated } = parseWindow(message, parseBytes);
     const summary = { bytesParsed: bytes.byteLength, truncated };
@@ -118,7 +129,7 @@ export async function extract(
   const reduced = reduceHead(withoutMboxLine(message), parseBytes);
   const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
   try {
-    return { ...(await extractParts(reduced, attachmentMinBytes, { markHidden })), ...summary };
+    return { ...(await extractParts(reduced, attachmentMinBytes, options)), ...summary };
   } catch {
     return { ...rawParts(reduced), ...summary, limit: "error" };
   }
@@ -140,7 +151,10 @@ export async function runFingerprintBatch(batch: FingerprintBatch): Promise<Fing
 /** Extract the parts of the first `parseBytes` of a message and fingerprint them. Never rejects. */
 export async function runFingerprintTask(task: FingerprintTask): Promise<FingerprintTaskResult> {
   try {
-    const parts = await extract(task.message, task.parseBytes, task.parser ?? "fast", task.attachmentMinBytes);
+    const previousText = task.previousVersion;
+    const parts = await extract(task.message, task.parseBytes, task.parser ?? "fast", task.attachmentMinBytes, {
+      previousText,
+    });
     return { status: "ok", fingerprint: fingerprintParts(parts, task, parts) };
   } catch (err) {
     return { status: "skipped", reason: "unparsed", error: err instanceof Error ? err.message : String(err) };

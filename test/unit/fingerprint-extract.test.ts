@@ -207,6 +207,40 @@ void describe("extractParts", () => {
     assert.equal(result.fingerprint.hiddenShare, 0.725);
   });
 
+  void test("the text the previous fingerprint version read: the text/plain alternative, hidden HTML text", async () => {
+    const previous = (raw: Buffer) =>
+      extractParts({ ...reduceHead(raw), truncated: false }, 1024, { previousText: true });
+    const alternative = message([
+      "Subject: alt",
+      "Content-Type: multipart/alternative; boundary=b",
+      "",
+      "--b",
+      "Content-Type: text/plain",
+      "",
+      "plain words",
+      "--b",
+      "Content-Type: text/html",
+      "",
+      "<p>html words</p>",
+      "--b--",
+    ]);
+    const parts = await previous(alternative);
+    assert.equal(normaliseText(parts.text).join(" "), "html words");
+    assert.equal(normaliseText(parts.previousText ?? "").join(" "), "plain words");
+    assert.equal((await extractFrom(alternative)).previousText, undefined, "only when asked for");
+    const salted = message([
+      "Subject: salted",
+      "Content-Type: text/html",
+      "",
+      '<p>shown <a href="http://x.example.com/"><span hidden>salt</span></a></p>',
+    ]);
+    const hidden = await previous(salted);
+    assert.equal(normaliseText(hidden.text).join(" "), "shown urlhost_example.com");
+    assert.equal(normaliseText(hidden.previousText ?? "").join(" "), "shown salt urlhost_example.com");
+    const plain = message(["Subject: plain", "Content-Type: text/plain", "", "same words"]);
+    assert.equal((await previous(plain)).previousText, undefined, "the same text is not given twice");
+  });
+
   void test("attachments are decoded; small ones skipped; a truncated message loses its last one", async () => {
     const content = Buffer.alloc(3000, 7);
     const lines = [
