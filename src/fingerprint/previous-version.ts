@@ -15,7 +15,7 @@
 import { hash } from "node:crypto";
 import { isRepeat, lineTokens, traceComplete } from "./line-words.js";
 import { fmix32, hashWord, shingleHashes, wordHashes } from "./minhash.js";
-import { tokenise, wordTrace, type WordTrace } from "./normalise.js";
+import { canonicalText, tokenise, wordTrace, type WordTrace } from "./normalise.js";
 import { previousCanonicalText } from "./previous-canonical.js";
 
 /** The previous version's number. */
@@ -207,21 +207,55 @@ export interface PreviousInput {
   minWords: number;
 }
 
-const NON_ASCII = /[\u0080-\uffff]/;
-
 /** The keys version 1 computed for a message. Its words are the current ones (their hashes and windows reused)
- * unless it read another text or the text holds characters outside ASCII, which it made canonical its own way:
- * then the text it read is tokenised as it did. */
+ * unless it read another text or made a line of it canonical otherwise (./previous-canonical.ts): then the text it
+ * read is tokenised as it did. */
 export function previousVersionKeys(input: PreviousInput): PreviousKeys {
   const source = input.previousText ?? input.text;
-  const same = input.previousText === undefined && !NON_ASCII.test(source);
+  const same = input.previousText === undefined && sameCanonical(source);
   const trace = same ? input.trace : wordTrace();
   const words = same ? input.words : tokenise(source, trace, previousCanonicalText);
   const hashes = same ? input.hashes : wordHashes(words);
   const own = previousWords(source, words, hashes, trace);
-  const subjectWords = NON_ASCII.test(input.subject)
-    ? tokenise(input.subject, undefined, previousCanonicalText)
-    : input.subjectWords;
+  const subjectWords = sameCanonical(input.subject)
+    ? input.subjectWords
+    : tokenise(input.subject, undefined, previousCanonicalText);
   const shingles = same && own.hashes === input.hashes ? input.shingles : undefined;
   return previousKeys(own.words, own.hashes, subjectWords, input.minWords, shingles);
+}
+
+/** A UTF-16 unit outside ASCII (a surrogate alone is not the same alone: its line is compared). */
+const OUTSIDE_ASCII = /[\u0080-\uffff]/g;
+/** Letters, marks and modifier symbols: what the two versions may make canonical otherwise, alone or next to
+ * other characters (a mark joins the letter before it; a modifier decomposes into marks). */
+const MAY_DIFFER = /[\p{L}\p{M}\p{Sk}]/u;
+/** Characters outside ASCII found the same in both versions alone, and not of MAY_DIFFER (bounded: forgotten
+ * all at once when full). */
+const sameAlone = new Map<number, boolean>();
+const MAX_REMEMBERED = 4096;
+
+/** Whether both versions make every line of a text canonical alike (then they read the same words): a line
+ * holding only characters that are the same alone and cannot combine with their neighbours is; any other line
+ * outside ASCII is compared whole. Each line is looked at once. */
+function sameCanonical(text: string): boolean {
+  OUTSIDE_ASCII.lastIndex = 0;
+  for (let found = OUTSIDE_ASCII.exec(text); found !== null; found = OUTSIDE_ASCII.exec(text)) {
+    const c = found[0];
+    const code = c.charCodeAt(0);
+    let same = sameAlone.get(code);
+    if (same === undefined) {
+      const surrogate = code >= 0xd800 && code <= 0xdfff;
+      same = !surrogate && !MAY_DIFFER.test(c) && previousCanonicalText(c) === canonicalText(c);
+      if (sameAlone.size >= MAX_REMEMBERED) sameAlone.clear();
+      sameAlone.set(code, same);
+    }
+    if (same) continue;
+    const start = text.lastIndexOf("\n", found.index) + 1;
+    const newline = text.indexOf("\n", found.index);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end);
+    if (previousCanonicalText(line) !== canonicalText(line)) return false;
+    OUTSIDE_ASCII.lastIndex = end;
+  }
+  return true;
 }

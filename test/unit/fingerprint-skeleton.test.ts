@@ -105,6 +105,21 @@ void describe("the previous version's keys", () => {
     assert.equal(previousWords(onlyQuotes, few, wordHashes(few)).words, few);
   });
 
+  void test("from the text version 1 read, made canonical as it did outside ASCII", () => {
+    const v1 = (text: string, subject: string, previousText?: string) =>
+      fingerprintParts(
+        { text, previousText, html: "", subject, attachments: [] },
+        { ...options, previousVersion: true },
+        parse,
+      ).previous?.direct;
+    const digest = (words: string, subject: string) =>
+      createHash("sha1").update(words).update("\u0000").update(subject).digest("hex");
+    // version 1 kept accents and folded only its own Cyrillic and Greek letters; this version folds accents too
+    assert.equal(v1("Crème brûlée", "Ça"), digest("crème brûlée", "ça"));
+    assert.equal(v1("раураl “now” — 50%", "x"), digest("paypal now #", "x"));
+    assert.equal(v1("html words", "s", "plain words"), digest("plain words", "s"), "the text/plain alternative");
+  });
+
   void test("computed only when asked for", () => {
     const asked = fingerprintParts(
       { text, html: "", subject: "s", attachments: [] },
