@@ -28,6 +28,7 @@ import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
 import type { ParseLimit } from "./types.js";
 import type { ReducedMessage } from "./message-head.js";
+import { PreviousText } from "./previous-text.js";
 import { rawBodyText } from "./raw-body.js";
 import { TextBudget } from "./text-budget.js";
 
@@ -75,7 +76,7 @@ export async function extractParts(
   const withHtml = alternativesWithHtml(leaves);
   const text = new TextBudget(MAX_TEXT_CHARS);
   const html = new TextBudget(MAX_TEXT_CHARS);
-  const previous = options.previousText ? new PreviousText(leaves) : null;
+  const previous = options.previousText ? new PreviousText(previousReadsHtml(leaves)) : null;
   const attachments: Uint8Array[] = [];
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
   for (const leaf of leaves) {
@@ -110,62 +111,8 @@ export async function extractParts(
   if (message.truncated) attachments.pop();
   const recipients = decodeSubject(message.recipients);
   const previousText = previous?.differs ? previous.toString() : undefined;
-  return {
-    text: text.toString(),
-    previousText,
-    html: html.toString(),
-    subject,
-    attachments,
-    hidden,
-    limit,
-    recipients,
-  };
-}
-
-/**
- * The text the previous fingerprint version read, built beside the current one: every inline text/plain part,
- * and the text of an HTML part (hidden text included) unless it is an alternative to a text/plain part. It is
- * only kept when it differs from the current text (`differs`).
- */
-class PreviousText {
-  readonly #budget = new TextBudget(MAX_TEXT_CHARS);
-  readonly #withPlain: Set<MimeNode>;
-  differs = false;
-
-  constructor(leaves: readonly Leaf[]) {
-    this.#withPlain = alternativesWithPlain(leaves);
-  }
-
-  /** Whether it still reads a text part (version 1 skipped one when its text and its HTML were both full). */
-  reading(html: TextBudget): boolean {
-    return !(this.#budget.full && html.full);
-  }
-
-  /** A text part's content; `read`: whether the current text read it. */
-  addText(content: string, read: boolean): void {
-    this.differs ||= !read;
-    this.#budget.add(content);
-  }
-
-  /** An HTML part; `shown` is its text as the current version wrote it (null: not read), with the room it had and
-   * whether that is its whole text, none hidden (then version 1 wrote the same text, given the same room). */
-  addHtml(leaf: Leaf, content: string, shown: { text: string; room: number; whole: boolean } | null): void {
-    const alternative = alternativeOf(leaf.node);
-    if (alternative && this.#withPlain.has(alternative)) {
-      this.differs ||= shown !== null && shown.text !== "";
-      return;
-    }
-    if (this.#budget.full) return;
-    const room = this.#budget.room;
-    const reuse = shown !== null && shown.whole && shown.room === room;
-    const text = reuse ? shown.text : htmlToText(content, room, { keepHidden: true });
-    this.differs ||= !reuse;
-    this.#budget.add(text);
-  }
-
-  toString(): string {
-    return this.#budget.toString();
-  }
+  const parts = { text: text.toString(), previousText, html: html.toString(), subject, attachments, hidden };
+  return { ...parts, limit, recipients };
 }
 
 /** What mailsplit's errors of a limit say, and the limit each one is. */
@@ -332,14 +279,15 @@ function alternativesWithHtml(leaves: readonly Leaf[]): Set<MimeNode> {
   return found;
 }
 
-/** The multipart/alternative nodes that hold an inline text/plain part: the previous fingerprint version read
- * their text/plain part and not their HTML. */
-function alternativesWithPlain(leaves: readonly Leaf[]): Set<MimeNode> {
-  const found = new Set<MimeNode>();
+/** Whether fingerprint version 1 read an HTML part's text: not in an alternative with a text/plain part. */
+function previousReadsHtml(leaves: readonly Leaf[]): (leaf: Leaf) => boolean {
+  const withPlain = new Set<MimeNode>();
   for (const leaf of leaves) {
-    if (leaf.attachment || leaf.contentType !== "text/plain") continue;
-    const alternative = alternativeOf(leaf.node);
-    if (alternative) found.add(alternative);
+    const alternative = leaf.attachment || leaf.contentType !== "text/plain" ? null : alternativeOf(leaf.node);
+    if (alternative) withPlain.add(alternative);
   }
-  return found;
+  return (leaf) => {
+    const alternative = alternativeOf(leaf.node);
+    return !alternative || !withPlain.has(alternative);
+  };
 }
