@@ -8,6 +8,9 @@ import { CLI, runCli } from "./daemon.js";
 import { startTestRedis, type TestRedis } from "./redis.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 import type { Cleanups } from "./cleanups.js";
+import { freePort } from "../../src/util/tcp-port.js";
+import { pollUntil } from "./poll.js";
+import assert from "node:assert/strict";
 
 /** `floodgate worker` with the daemon's configuration, as an operator would start one; stopped with `cleanups`. */
 export function startWorkerCommand(configPath: string, redisUrl: string, cleanups: Cleanups): void {
@@ -72,4 +75,53 @@ export async function statusDocument(
 export async function floodgateStatus(metricsUrl: string): Promise<{ code: number | null; stdout: string }> {
   const r = await runCli(["status", "--url", metricsUrl]);
   return { code: r.code, stdout: r.stdout };
+}
+
+/** Where one scenario runs: its Redis, its webhook receiver, and the daemon's ports. */
+export interface Place {
+  redis: TestRedis;
+  hook: WebhookReceiver;
+  milterPort: number;
+  metricsPort: number;
+}
+
+/**
+ * A place for each of `keys`, every port taken before any scenario starts, for scenarios that run side by side: a
+ * Redis stopped for an outage frees its port, which a port taken later by a scenario beside it could otherwise be.
+ * Stopped with `cleanups`.
+ */
+export async function reservePlaces(keys: readonly string[], cleanups: Cleanups): Promise<Map<string, Place>> {
+  const places = new Map<string, Place>();
+  for (const key of keys) {
+    const { redis, hook } = await startRedisAndReceiver(cleanups);
+    places.set(key, { redis, hook, milterPort: await freePort(), metricsPort: await freePort() });
+  }
+  return places;
+}
+
+/** FloodgateRedisDown at the webhook within 30 s of `since` (on the defaults: 10 s unanswered, evaluated every 5 s). */
+export async function redisDownWithin30s(bodies: readonly unknown[], since: number, what: string): Promise<void> {
+  await pollUntil(
+    `FloodgateRedisDown at the webhook within 30 s of ${what}`,
+    () => received(bodies, "FloodgateRedisDown", "firing"),
+    Math.max(1000, since + 30_000 - Date.now()),
+  );
+  const [firing] = notificationsFor(bodies, "FloodgateRedisDown");
+  assert.equal(firing!.alerts[0]!.labels["severity"], "critical");
+  assert.match(firing!.alerts[0]!.annotations["summary"]!, /has not answered for \d+ s/);
+}
+
+/** Poll `floodgate status` until it exits with `code` (within `timeoutMs`); the last output in the failure message. */
+export async function statusExits(metricsUrl: string, code: number, timeoutMs = 60_000): Promise<void> {
+  let last = "";
+  await pollUntil(
+    `floodgate status to exit ${code}`,
+    async () => {
+      const s = await floodgateStatus(metricsUrl);
+      last = s.stdout;
+      return s.code === code;
+    },
+    timeoutMs,
+    1000,
+  ).catch((error: Error) => assert.fail(`${error.message}\n${last}`));
 }
