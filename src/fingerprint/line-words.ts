@@ -24,6 +24,22 @@ export function traceComplete(words: readonly string[]): boolean {
 /** The tokens of a text (its words and their trace), each with its line. */
 export function lineTokens(text: string, words: readonly string[], trace: WordTrace): LineTokens {
   const tokens: LineTokens = { words: [], lines: [], indices: [] };
+  forEachLineToken(text, words, trace, (word, line, index) => {
+    tokens.words.push(word);
+    tokens.lines.push(line);
+    tokens.indices.push(index);
+  });
+  return tokens;
+}
+
+/** Each token of a text (its words and their trace) in order, as `lineTokens` lists them, without the lists: the
+ * token, the offset of its line's start, its index among the words (-1 for a repeat left out of them). */
+export function forEachLineToken(
+  text: string,
+  words: readonly string[],
+  trace: WordTrace,
+  visit: (word: string, line: number, index: number) => void,
+): void {
   // offsets ascend, so the line of each is found by walking the line breaks once
   let lineStart = 0;
   let nextBreak = text.indexOf("\n");
@@ -39,16 +55,11 @@ export function lineTokens(text: string, words: readonly string[], trace: WordTr
   for (let i = 0; i <= words.length; i++) {
     for (; r < repeats.length && repeats[r]!.before === i; r++) {
       const repeat = repeats[r]!;
-      tokens.words.push(repeat.word);
-      tokens.lines.push(lineOf(repeat.offset));
-      tokens.indices.push(-1);
+      visit(repeat.word, lineOf(repeat.offset), -1);
     }
     if (i === words.length) break;
-    tokens.words.push(words[i]!);
-    tokens.lines.push(lineOf(offsets[i]!));
-    tokens.indices.push(i);
+    visit(words[i]!, lineOf(offsets[i]!), i);
   }
-  return tokens;
 }
 
 /** Whether a token repeats the one before it, as tokenising leaves out (a link shown as its own text). */

@@ -40,12 +40,16 @@ export const MAX_LINK_DOMAINS = 100;
  * MAX_LINK_DOMAINS of them. */
 export function linkDomains(text: string, html: string): string[] {
   const found = new Set<string>();
-  for (const match of text.matchAll(TEXT_URL)) {
+  // exec with lastIndex rather than matchAll: no iterator and no copy of the expression per call
+  TEXT_URL.lastIndex = 0;
+  for (let match = TEXT_URL.exec(text); match !== null; match = TEXT_URL.exec(text)) {
     if (found.size >= MAX_LINK_DOMAINS) break;
     const domain = urlDomain(match[0]);
     if (domain) found.add(domain);
   }
-  for (const match of html.matchAll(HREF)) {
+  if (html === "") return [...found].sort();
+  HREF.lastIndex = 0;
+  for (let match = HREF.exec(html); match !== null; match = HREF.exec(html)) {
     if (found.size >= MAX_LINK_DOMAINS) break;
     const href = (match[1] ?? match[2] ?? match[3] ?? "").replace(/&amp;/gi, "&");
     if (!LINK_SCHEME.test(href)) continue;

@@ -103,8 +103,15 @@ class RecipientFields {
   }
 }
 
-/** The lowercased name of the field whose line starts at `start`, or null when it cannot be a kept one. */
+/** The first letters of the names of the fields kept or read aside (subject, mime-version, content-*, to, cc),
+ * lowercased. */
+const FIRST_LETTERS = new Set([..."smctSMCT"].map((c) => c.charCodeAt(0)));
+
+/** The lowercased name of the field whose line starts at `start`, or null when it cannot be a kept one (nor a
+ * recipient field). Most fields (Received, From, Date, X-…) are told apart by their first letter, without reading
+ * their name: a character of latin1 outside ASCII never lowercases to an ASCII letter. */
 function fieldName(message: Buffer, start: number, end: number): string | null {
+  if (!FIRST_LETTERS.has(message[start]!)) return null;
   const limit = Math.min(end, start + LONGEST_KEPT + 1);
   for (let i = start; i < limit; i++) {
     const c = message[i]!;

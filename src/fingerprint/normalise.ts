@@ -104,7 +104,7 @@ export function tokenise(text: string, trace?: WordTrace, canonical = canonicalT
     }
     for (let from = lineStart; from < lineEnd && words.length < MAX_WORDS;) {
       const to = pieceEnd(text, from, lineEnd);
-      scan(canonical(text.slice(from, to)), words, trace, from);
+      scanPiece(text.slice(from, to), words, trace, from, canonical);
       from = to;
     }
     asciiFrom = lineEnd;
@@ -122,6 +122,29 @@ function pieceEnd(text: string, from: number, lineEnd: number): number {
   const cap = from + CANONICAL_PIECE_CHARS;
   const space = text.lastIndexOf(" ", cap);
   return space > from ? space : cap;
+}
+
+/** Characters other than ASCII and the no-break space. */
+const NOT_ASCII_OR_NBSP = /[\u0080-\u009f\u00a1-\uffff]/;
+const NBSP = /\u00a0/g;
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Append the normalised tokens of a piece of a line (at `offset`) that holds characters outside ASCII, made
+ * canonical by `canonical`, to `words`, up to MAX_WORDS. For the current version's canonical form: where the only
+ * such character is the no-break space (HTML's `&nbsp;`), the canonical text is the piece with spaces for it,
+ * lowercased (NFKC makes it a space; nothing else changes ASCII), and canonical text that is all ASCII is
+ * tokenised by the ASCII walk, which gives what the expression gives on lowercased ASCII. */
+function scanPiece(
+  piece: string,
+  words: string[],
+  trace: WordTrace | undefined,
+  offset: number,
+  canonical: (text: string) => string,
+): void {
+  if (canonical !== canonicalText) return scan(canonical(piece), words, trace, offset);
+  const text = NOT_ASCII_OR_NBSP.test(piece) ? canonicalText(piece) : piece.replace(NBSP, " ").toLowerCase();
+  if (NON_ASCII.test(text)) scan(text, words, trace, offset);
+  else scanAscii(text, (word) => add(words, word, trace, offset));
 }
 
 /** Append the normalised tokens of canonical text to `words`, up to MAX_WORDS. The canonical text is the piece of

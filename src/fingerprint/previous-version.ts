@@ -13,7 +13,7 @@
  * messages (test/unit/fingerprint-previous-golden.test.ts). Pure: no I/O.
  */
 import { hash } from "node:crypto";
-import { isRepeat, lineTokens, traceComplete } from "./line-words.js";
+import { forEachLineToken, isRepeat, traceComplete } from "./line-words.js";
 import { fmix32, hashWord, shingleHashes, wordHashes } from "./minhash.js";
 import { canonicalText, tokenise, wordTrace, type WordTrace } from "./normalise.js";
 import { previousCanonicalText } from "./previous-canonical.js";
@@ -52,26 +52,24 @@ export function previousWords(
   if (trace === undefined || !traceComplete(words) || OTHER_LINE_BREAK.test(text)) {
     return wordsOfUnquotedText(text, words, hashes);
   }
-  const tokens = lineTokens(text, words, trace);
   const own: string[] = [];
   const ownIndices: number[] = [];
   let changed = false;
   let line = -1;
   let quoted = false;
-  for (let k = 0; k < tokens.words.length; k++) {
-    if (tokens.lines[k] !== line) {
-      line = tokens.lines[k]!;
+  forEachLineToken(text, words, trace, (word, lineStart, index) => {
+    if (lineStart !== line) {
+      line = lineStart;
       quoted = isQuotedLine(text, line);
     }
-    const word = tokens.words[k]!;
     if (quoted || isRepeat(word, own[own.length - 1])) {
-      changed ||= tokens.indices[k]! >= 0;
-      continue;
+      changed ||= index >= 0;
+      return;
     }
-    changed ||= tokens.indices[k]! < 0;
+    changed ||= index < 0;
     own.push(word);
-    ownIndices.push(tokens.indices[k]!);
-  }
+    ownIndices.push(index);
+  });
   if (!changed || own.length < QUOTE_STRIP_MIN_WORDS) return { words, hashes };
   const ownHashes = new Uint32Array(own.length);
   for (let k = 0; k < own.length; k++) {
