@@ -21,11 +21,10 @@
  */
 import mailsplit from "@zone-eu/mailsplit";
 import libmime from "libmime";
-import { decode as decodeCharset } from "libmime/lib/charset.js";
 import { decode as decodeQuotedPrintable } from "libqp";
-import { isAscii } from "node:buffer";
 import type { Transform } from "node:stream";
 import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
+import { decodeText } from "./charset-text.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
 import type { ParseLimit } from "./types.js";
 import type { ReducedMessage } from "./message-head.js";
@@ -50,7 +49,6 @@ export interface ExtractedParts extends MessageParts {
 
 /** Content types whose inline parts are text of the message (mailparser's `textTypes`). */
 const TEXT_TYPES = new Set(["text/plain", "text/html", "message/delivery-status"]);
-const UTF8 = /^(?:utf-?8|us-?ascii|ascii)$/i;
 
 /** One leaf of the MIME tree and its raw (transfer-encoded) body. */
 interface Leaf {
@@ -251,42 +249,7 @@ function transferDecode(leaf: Leaf): Buffer {
 function textOf(leaf: Leaf): string {
   let body = transferDecode(leaf);
   if (leaf.node.flowed) body = Buffer.from(libmime.decodeFlowed(body.toString("binary"), leaf.node.delSp), "binary");
-  const charset = leaf.node.charset || "utf-8";
-  if (UTF8.test(charset)) return body.toString("utf8");
-  if (isAscii(body) && asciiAsItself(charset)) return body.toString("latin1");
-  try {
-    return decodeCharset(body, charset);
-  } catch {
-    return body.toString("utf8");
-  }
-}
-
-/** Charset names whose decoder may read ASCII bytes as something else (escape sequences, shift characters, two or
- * four bytes a character), whatever a probe shows: never taken for ASCII. */
-const NOT_ASCII_ITSELF = /jis|2022|jp|hz|utf-?(?:7|16|32)|ucs|unicode|ebcdic|ibm|cp0?[0-9]{3}$/i;
-/** Every ASCII byte, in order. */
-const ASCII_PROBE = Buffer.from(Array.from({ length: 128 }, (_, i) => i));
-/** Whether a charset's decoder reads each ASCII byte as that character (asked of the decoder once per name). */
-const asciiCharsets = new Map<string, boolean>();
-
-/** Whether text of only ASCII bytes in `charset` decodes to those characters, as the charset decoder itself
- * gives it: most mail names a latin1 or windows charset and writes ASCII, which is then read without the decoder. */
-function asciiAsItself(charset: string): boolean {
-  let known = asciiCharsets.get(charset);
-  if (known === undefined) {
-    known = !NOT_ASCII_ITSELF.test(charset) && probeAscii(charset);
-    if (asciiCharsets.size >= 256) asciiCharsets.clear();
-    asciiCharsets.set(charset, known);
-  }
-  return known;
-}
-
-function probeAscii(charset: string): boolean {
-  try {
-    return decodeCharset(ASCII_PROBE, charset) === ASCII_PROBE.toString("latin1");
-  } catch {
-    return false;
-  }
+  return decodeText(body, leaf.node.charset || "utf-8");
 }
 
 /** The nearest multipart/alternative above a node, if any. */
