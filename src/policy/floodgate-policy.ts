@@ -42,7 +42,8 @@ import {
 import type { Decision, Outcome } from "./decide.js";
 import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
 
-/** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it). */
+/** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it): it never rejects, and answers
+ * "timeout" as soon as `options.signal` aborts. */
 export interface FingerprintSource {
   fingerprint(message: Buffer, options?: { signal?: AbortSignal }): Promise<FingerprintOutcome>;
 }
@@ -161,13 +162,14 @@ class FloodgatePolicy implements MilterPolicy {
     return { action: "tempfail", reason: "bulk-hold" };
   }
 
-  /** The fingerprint, or the fail reason when the pool skipped the message, failed or missed the deadline. */
+  /** The fingerprint, or the fail reason when the pool skipped the message, failed or missed the deadline (the
+   * pool answers "timeout" at once when the deadline's signal aborts). */
   private async fingerprint(message: CapturedMessage, deadline: Deadline) {
     let outcome: FingerprintOutcome;
     try {
-      outcome = await deadline.race(this.deps.pool.fingerprint(message.raw, { signal: deadline.signal }));
-    } catch (err) {
-      return err instanceof DeadlineError ? "pool-timeout" : "pool-down";
+      outcome = await this.deps.pool.fingerprint(message.raw, { signal: deadline.signal });
+    } catch {
+      return "pool-down";
     }
     return outcome.status === "ok" ? outcome : SKIP_REASONS[outcome.reason];
   }

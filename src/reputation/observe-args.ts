@@ -51,13 +51,30 @@ export function limitsArg(c: Config["campaigns"]): string {
 /** The script arguments of a fingerprint's keys: the values' key prefix, the values and the previous version's
  * values each as one space-separated argument (lua/includes/readArgs.lua), and the previous version's exact digest. */
 export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
-  const previous = fp.previous?.minhash ?? [];
   return [
     keys.valuePrefix(fp.version),
-    (fp.minhash ?? []).join(" "),
-    previous.map((v) => v >>> 0).join(" "),
+    decimals(fp.minhash ?? []),
+    decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),
     fp.previous?.direct ?? "",
   ];
+}
+
+/** Integers from 0 to 2^53, in decimal, separated by spaces: as `join(" ")` writes them, in a quarter of the time
+ * (V8 writes a number past 2^31 as a double; its two halves under 10^9 are small integers). */
+export function decimals(values: readonly number[]): string {
+  let out = "";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let text: string;
+    if (v < 2 ** 31) text = `${v}`;
+    else {
+      const high = Math.floor(v / 1e9);
+      const low = `${v - high * 1e9}`;
+      text = `${high}${"000000000".slice(low.length)}${low}`;
+    }
+    out += i === 0 ? text : ` ${text}`;
+  }
+  return out;
 }
 
 /** The first MAX_OBSERVED_RECIPIENTS distinct recipients, trimmed and lowercased. */
