@@ -74,7 +74,6 @@ async function stepCosts(
       trace,
       previousText,
       subject: parts.subject,
-      subjectWords: subject,
       minWords,
     });
     totals.previous += performance.now() - t;

@@ -5,7 +5,7 @@
  * Linear: each character is walked over once by the words, and an address attempt reads at most a bounded stretch.
  * Pure: no I/O.
  */
-import { linkToken, MAX_TOKEN_LENGTH, MIXED_TOKEN_MIN_DROP, URL_START } from "./token-rules.js";
+import { linkToken, MAX_TOKEN_LENGTH, mixedToken, URL_START } from "./token-rules.js";
 
 // One token at one position: a URL, an e-mail address, or a word of ASCII letters and digits (./normalise.ts's
 // TOKEN where \p{L}\p{N} is [a-z0-9] and \p{M} and the CJK scripts are empty). Sticky: it never moves on.
@@ -36,10 +36,10 @@ function kindOf(c: number): number {
 
 /**
  * Each normalised token of lowercased ASCII text, in order, with its index: `emit` returns false to stop. Numbers
- * become `#`, tokens over MAX_TOKEN_LENGTH and mixed ones from MIXED_TOKEN_MIN_DROP on are dropped, addresses too,
+ * become `#`, tokens over MAX_TOKEN_LENGTH and mixed ones as `mixedToken` says are dropped, addresses too,
  * links become their domain's token.
  */
-export function scanAscii(s: string, emit: (word: string, index: number) => boolean): void {
+export function scanAscii(s: string, emit: (word: string, index: number, length: number) => boolean): void {
   const n = s.length;
   const noAddress = n + MAX_LOCAL_PART + 1;
   let at = s.indexOf("@"); // the first "@" at or after p
@@ -69,7 +69,7 @@ export function scanAscii(s: string, emit: (word: string, index: number) => bool
       // a word, unless an address may start here (then the expression decides)
       if (!addressReach || q === n || kindOf(s.charCodeAt(q)) !== ADDRESS) {
         const word = wordToken(s, p, q, digits, letters);
-        if (word !== null && !emit(word, p)) return;
+        if (word !== null && !emit(word, p, q - p)) return;
         p = q;
         continue;
       }
@@ -84,7 +84,7 @@ export function scanAscii(s: string, emit: (word: string, index: number) => bool
       continue;
     }
     const word = matchedToken(match[0]);
-    if (word !== null && !emit(word, p)) return;
+    if (word !== null && !emit(word, p, match[0].length)) return;
     p += match[0].length;
   }
 }
@@ -102,8 +102,7 @@ function wordToken(s: string, p: number, q: number, digits: boolean, letters: bo
   if (length > MAX_TOKEN_LENGTH) return null;
   if (!digits) return s.slice(p, q);
   if (!letters) return "#";
-  if (length >= MIXED_TOKEN_MIN_DROP) return null;
-  return s.slice(p, q).replace(ASCII_DIGITS, "#");
+  return mixedToken(length, s.slice(p, q).replace(ASCII_DIGITS, "#"));
 }
 
 /** The normalised form of a token TOKEN_AT matched, or null when it is dropped. */

@@ -74,7 +74,7 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     const previousText = parts.previousText === undefined ? undefined : capped(parts.previousText);
     const { subject } = parts;
     const { minWords } = options;
-    const input = { text, words, hashes, shingles, trace, previousText, subject, subjectWords, minWords };
+    const input = { text, words, hashes, shingles, trace, previousText, subject, minWords };
     fingerprint.previous = previousVersionKeys(input);
   }
   return fingerprint;

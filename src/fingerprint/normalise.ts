@@ -6,7 +6,14 @@
  */
 import { scanAscii } from "./ascii-words.js";
 import { mapConfusables } from "./confusables.js";
-import { linkToken, MAX_TOKEN_LENGTH, MIXED_TOKEN_MIN_DROP, URL_START, URL_TOKEN_PREFIX } from "./token-rules.js";
+import {
+  linkToken,
+  MAX_TOKEN_LENGTH,
+  MIXED_TOKEN_MIN_DROP,
+  mixedToken,
+  URL_START,
+  URL_TOKEN_PREFIX,
+} from "./token-rules.js";
 
 export { MAX_TOKEN_LENGTH, MIXED_TOKEN_MIN_DROP, URL_TOKEN_PREFIX } from "./token-rules.js";
 
@@ -50,8 +57,7 @@ export function normaliseToken(token: string): string | null {
   if (token.length > MAX_TOKEN_LENGTH) return null;
   if (!DIGIT.test(token)) return token;
   if (!LETTER.test(token)) return "#";
-  if (token.length >= MIXED_TOKEN_MIN_DROP) return null;
-  return token.replace(DIGITS, "#");
+  return mixedToken(token.length, token.replace(DIGITS, "#"));
 }
 
 /** Words of a text read at most: MinHash and the digest look at the first this many (a long message's head is its
@@ -76,11 +82,14 @@ export interface WordTrace {
   /** The link tokens left out as repeats of the word before them (`url [url]`), in order: each with how many words
    * came before it and its offset. The words of only some lines may keep them. */
   repeats: { before: number; word: string; offset: number }[];
+  /** The indices of the words that mixed letters and digits in MIXED_TOKEN_MIN_DROP characters or more: fingerprint
+   * version 1 dropped them. */
+  longMixed: number[];
 }
 
 /** An empty trace for `normaliseText`. */
 export function wordTrace(): WordTrace {
-  return { offsets: [], repeats: [] };
+  return { offsets: [], repeats: [], longMixed: [] };
 }
 
 /**
@@ -144,7 +153,7 @@ function scanPiece(
   if (canonical !== canonicalText) return scan(canonical(piece), words, trace, offset);
   const text = NOT_ASCII_OR_NBSP.test(piece) ? canonicalText(piece) : piece.replace(NBSP, " ").toLowerCase();
   if (NON_ASCII.test(text)) scan(text, words, trace, offset);
-  else scanAscii(text, (word) => add(words, word, trace, offset));
+  else scanAscii(text, (word, _index, length) => add(words, word, trace, offset, length));
 }
 
 /** Append the normalised tokens of canonical text to `words`, up to MAX_WORDS. The canonical text is the piece of
@@ -153,22 +162,27 @@ function scan(canonical: string, words: string[], trace: WordTrace | undefined, 
   TOKEN.lastIndex = 0;
   for (let match = TOKEN.exec(canonical); match !== null; match = TOKEN.exec(canonical)) {
     const word = normaliseToken(match[0]);
-    if (word !== null && !add(words, word, trace, offset)) return;
+    if (word !== null && !add(words, word, trace, offset, match[0].length)) return;
   }
 }
 
 /** Append the words of lowercased ASCII text at `offset` to `words`, up to MAX_WORDS (the text is as long as its
  * piece of the original, so a token's index in it gives its offset). */
 function scanAsciiInto(ascii: string, words: string[], trace: WordTrace | undefined, offset: number): void {
-  scanAscii(ascii, (word, index) => add(words, word, trace, offset + index));
+  scanAscii(ascii, (word, index, length) => add(words, word, trace, offset + index, length));
 }
 
-/** Append a word (a link repeating the word before is left out, as HTML rendered as text repeats a link shown as its
- * own anchor text, "url [url]", and traced); false when MAX_WORDS are reached. */
-function add(words: string[], word: string, trace: WordTrace | undefined, offset: number): boolean {
+/** Append a word, of a token `length` characters long (a link repeating the word before is left out, as HTML
+ * rendered as text repeats a link shown as its own anchor text, "url [url]", and traced); false when MAX_WORDS are
+ * reached. */
+function add(words: string[], word: string, trace: WordTrace | undefined, offset: number, length: number): boolean {
   if (words[words.length - 1] === word && word.startsWith(URL_TOKEN_PREFIX)) {
     trace?.repeats.push({ before: words.length, word, offset });
     return true;
+  }
+  // a long token kept with a "#" mixed letters and digits (links and addresses hold none)
+  if (trace && length >= MIXED_TOKEN_MIN_DROP && word.length > 1 && word.includes("#")) {
+    trace.longMixed.push(words.length);
   }
   words.push(word);
   trace?.offsets.push(offset);

@@ -9,14 +9,14 @@
  * The keys are those version 1 wrote for the same message, not an approximation: it read the text/plain
  * alternative where the current version reads the HTML one, hidden HTML text too (the extractor gives that text
  * as `previousText` when it differs, ./extract.ts), and it made text outside ASCII canonical its own way
- * (./previous-canonical.ts). Checked against the fingerprints the build of version 1 computed for corpus
+ * (./previous-tokens.ts). Checked against the fingerprints the build of version 1 computed for corpus
  * messages (test/unit/fingerprint-previous-golden.test.ts). Pure: no I/O.
  */
 import { hash } from "node:crypto";
 import { forEachLineToken, isRepeat, traceComplete } from "./line-words.js";
 import { fmix32, hashWord, shingleHashes, wordHashes } from "./minhash.js";
 import { canonicalText, tokenise, wordTrace, type WordTrace } from "./normalise.js";
-import { previousCanonicalText } from "./previous-canonical.js";
+import { previousCanonicalText, withoutLongMixed } from "./previous-tokens.js";
 
 /** The previous version's number. */
 export const PREVIOUS_VERSION = 1;
@@ -200,26 +200,27 @@ export interface PreviousInput {
   trace: WordTrace;
   /** The text version 1 read, when it is not `text` (./extract.ts). */
   previousText: string | undefined;
+  /** The decoded subject (version 1 read its words its own way). */
   subject: string;
-  subjectWords: readonly string[];
   minWords: number;
 }
 
 /** The keys version 1 computed for a message. Its words are the current ones (their hashes and windows reused)
- * unless it read another text or made a line of it canonical otherwise (./previous-canonical.ts): then the text it
- * read is tokenised as it did. */
+ * unless it read another text or made a line of it canonical otherwise (./previous-tokens.ts): then the text it
+ * read is tokenised as it did; either way without the long mixed tokens it dropped. */
 export function previousVersionKeys(input: PreviousInput): PreviousKeys {
   const source = input.previousText ?? input.text;
   const same = input.previousText === undefined && sameCanonical(source);
   const trace = same ? input.trace : wordTrace();
   const words = same ? input.words : tokenise(source, trace, previousCanonicalText);
-  const hashes = same ? input.hashes : wordHashes(words);
-  const own = previousWords(source, words, hashes, trace);
-  const subjectWords = sameCanonical(input.subject)
-    ? input.subjectWords
-    : tokenise(input.subject, undefined, previousCanonicalText);
-  const shingles = same && own.hashes === input.hashes ? input.shingles : undefined;
-  return previousKeys(own.words, own.hashes, subjectWords, input.minWords, shingles);
+  const read = withoutLongMixed(words, trace);
+  const hashes = same && read.words === words ? input.hashes : wordHashes(read.words);
+  const own = previousWords(source, read.words, hashes, read.trace);
+  const subjectTrace = wordTrace();
+  const subjectWords = tokenise(input.subject, subjectTrace, previousCanonicalText);
+  const subject = withoutLongMixed(subjectWords, subjectTrace).words;
+  const shingles = own.hashes === input.hashes ? input.shingles : undefined;
+  return previousKeys(own.words, own.hashes, subject, input.minWords, shingles);
 }
 
 /** A UTF-16 unit outside ASCII (a surrogate alone is not the same alone: its line is compared). */

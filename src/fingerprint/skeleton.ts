@@ -17,7 +17,8 @@ const MAX_RECIPIENT_CHARS = 4096;
 const SEPARATORS = /[\s<>,;:"()]+/;
 
 /** The recipient's name words (normalised like text) from the raw values of the To and Cc headers: the words of
- * the display names, and of the addresses' local parts ("mary.smith4" gives mary and smith), not their domains. */
+ * the display names, and of the addresses' local parts ("mary.smith4" gives mary and smith), not their domains;
+ * each also as the text writes it with a number after it ("mary#": "Dear mary4", "Dear user10"). */
 export function recipientNames(headers: string): Set<string> {
   const text = headers.length > MAX_RECIPIENT_CHARS ? headers.slice(0, MAX_RECIPIENT_CHARS) : headers;
   const pieces = text.split(SEPARATORS).map((piece) => {
@@ -26,8 +27,8 @@ export function recipientNames(headers: string): Set<string> {
   });
   const names = new Set<string>();
   for (const word of tokenise(pieces.join(" "))) {
-    if (word.length >= 2 && !word.startsWith(URL_TOKEN_PREFIX) && word !== "#") names.add(word);
-    if (names.size >= MAX_NAME_WORDS) break;
+    if (word.length >= 2 && !word.startsWith(URL_TOKEN_PREFIX) && word !== "#") names.add(word).add(`${word}#`);
+    if (names.size >= 2 * MAX_NAME_WORDS) break;
   }
   return names;
 }

@@ -8,8 +8,23 @@ import { urlDomain } from "./links.js";
 export const URL_TOKEN_PREFIX = "urlhost_";
 /** Tokens longer than this are dropped (encoded blobs, ids). */
 export const MAX_TOKEN_LENGTH = 20;
-/** Tokens mixing letters and digits are dropped from this length on (tracking ids, coupon codes). */
+/** Tokens mixing letters and digits are dropped from this length on (tracking ids, coupon codes), unless they are
+ * one word and one number (`mixedToken`). */
 export const MIXED_TOKEN_MIN_DROP = 6;
+
+/**
+ * A token mixing letters and digits, given with its digits folded to `#`: kept so when it is short, or when it is a
+ * word and a number side by side (`user10`, `ref20261204`, `1000mg`: one `#` at one end), whatever the number's
+ * length, so that "Dear user9" and "Dear user10" give one word; dropped otherwise from MIXED_TOKEN_MIN_DROP
+ * characters on (ids that interleave letters and digits). Fingerprint version 1 dropped every such token from that
+ * length on (./previous-tokens.ts).
+ */
+export function mixedToken(length: number, folded: string): string | null {
+  if (length < MIXED_TOKEN_MIN_DROP) return folded;
+  const hash = folded.indexOf("#");
+  const oneNumber = hash === folded.lastIndexOf("#") && (hash === 0 || hash === folded.length - 1);
+  return oneNumber ? folded : null;
+}
 /** How a link token starts. */
 export const URL_START = /^(?:(?:https?|ftp):\/\/|www\.)/;
 

@@ -14,8 +14,12 @@ import type { PreviousKeys } from "./previous-version.js";
  * 2: the text a reader sees (the HTML of an alternative), look-alike letters folded by the Unicode confusables,
  *    quoted lines kept, a bottom-128 MinHash compared as a share of the values, the exact key without the
  *    recipient's names (./skeleton.ts).
+ * 3: a word and a number side by side kept as the word and `#` at any length (`user10` as `user#`, as `user9`
+ *    already was; ./token-rules.ts), and a recipient's name followed by a number read as the name. Version 2 lived
+ *    only on main while this was worked on (2026-12-02): the previous version, whose keys are still computed, is
+ *    1, the version of the build before that work (f34d09b).
  */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 export interface Fingerprint {
   /** FINGERPRINT_VERSION of the algorithm that computed it. */

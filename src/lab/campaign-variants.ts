@@ -49,6 +49,9 @@ export interface VariantOptions {
   extras?: boolean;
   /** A spammer's trick applied to every copy on top of the personalisation (./evasion.ts). */
   evasion?: Evasion;
+  /** Send to numbered accounts (`user7@…`, `user5318@…`, no display name) greeted as such ("Dear user7,"), as a
+   * newsletter to a list of numbered users is. @defaultValue false */
+  numbered?: boolean;
   /** Distinct senders the copies come from in turn (a botnet's or a snowshoe spammer's addresses: the base's
    * local part numbered, at its domain); 1 sends every copy from the base's address. @defaultValue 1 */
   senders?: number;
@@ -101,11 +104,14 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     const sender = senders > 1 ? numberedSender(base.from, i % senders) : base.from;
     const first = pick(FIRST);
     const last = pick(LAST);
-    const address = `${ascii(first)}.${ascii(last)}${i}@${pick(DOMAINS)}`.toLowerCase();
+    const domain = pick(DOMAINS);
+    // 1 to 4 digits in turn: "user7" and "user5318" are one campaign's
+    const user = options.numbered ? `user${Math.floor(random() * 10 ** (1 + (i % 4)))}` : null;
+    const address = (user ? `${user}@${domain}` : `${ascii(first)}.${ascii(last)}${i}@${domain}`).toLowerCase();
     const track = (url: string) => personaliseUrl(url, hex(16), hex(24), random() < 0.5);
     const lines: string[] = [];
     const extras = options.extras !== false;
-    if (options.names !== false) lines.push(pick(GREETINGS)(first, last), "");
+    if (options.names !== false) lines.push(user ? `Dear ${user},` : pick(GREETINGS)(first, last), "");
     if (extras) lines.push(`Your reference number: ${digits(8 + Math.floor(random() * 3))}`, "");
     lines.push(base.text.replace(URL_IN_TEXT, track).trim(), "");
     if (extras) {
@@ -124,7 +130,7 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     const date = new Date(Date.UTC(2026, 0, 5, 9, 0, 0) + i * 37_000 + Math.floor(random() * 30_000));
     const headers = [
       `From: ${sender}`,
-      `To: ${first} ${last} <${address}>`,
+      user ? `To: ${address}` : `To: ${first} ${last} <${address}>`,
       `Subject: ${encodeHeader(base.subject)}`,
       `Date: ${date.toUTCString().replace("GMT", "+0000")}`,
       `Message-ID: <${hex(20)}.${i}@mailer.example.net>`,
@@ -132,7 +138,8 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     ];
     const body = renderBody(text, toHtml(paragraphs), layout, encoding, width, hex(12));
     const message = Buffer.from([...headers, ...body].join("\r\n") + "\r\n", "utf8");
-    variants.push({ message, sender, recipient: { name: `${first} ${last}`, address }, encoding, layout });
+    const name = user ? "" : `${first} ${last}`;
+    variants.push({ message, sender, recipient: { name, address }, encoding, layout });
   }
   return variants;
 }

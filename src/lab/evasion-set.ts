@@ -11,7 +11,8 @@ import { loadHam, loadSpam, type CorpusMessage } from "./corpus.js";
 import { bodyOf, distinctHam, type Mailing } from "./distinct-ham.js";
 import { combined, hiddenSalt, lookAlikes, saltPools, visibleSalt, type SaltPool } from "./evasion.js";
 
-/** The tricks, each alone, and all combined. "short" and "link-only" are messages under `minWords`. */
+/** The tricks, each alone, and all combined. "short", "link-only" and "numbered" (short, to numbered accounts
+ * greeted by them: "Dear user7") are messages under `minWords`. */
 export const TECHNIQUES = [
   "personalised",
   "look-alike",
@@ -20,7 +21,10 @@ export const TECHNIQUES = [
   "hidden-salt",
   "visible-salt",
   "combined",
+  "numbered",
 ] as const;
+/** The techniques whose messages are under `minWords`. */
+const SHORT: ReadonlySet<Technique> = new Set(["short", "link-only", "numbered"]);
 export type Technique = (typeof TECHNIQUES)[number];
 /** The techniques that add salt (held to a lower recall floor). */
 export const SALTED: ReadonlySet<Technique> = new Set(["hidden-salt", "visible-salt", "combined"]);
@@ -133,8 +137,8 @@ interface Plan {
 function plan(bases: readonly Base[], perTechnique: number): Plan[] {
   const long = bases.filter((b) => b.long);
   const withLink = bases.filter((b) => b.url !== null && words(b.base.text) >= 12);
-  const longTechniques = TECHNIQUES.filter((t) => t !== "short" && t !== "link-only");
-  if (long.length < perTechnique * longTechniques.length + 50 || withLink.length < 2 * perTechnique + 50) {
+  const longTechniques = TECHNIQUES.filter((t) => !SHORT.has(t));
+  if (long.length < perTechnique * longTechniques.length + 50 || withLink.length < SHORT.size * perTechnique + 50) {
     throw new Error(`evasion set: too few distinct spam bases (${long.length} long, ${withLink.length} with a link)`);
   }
   const used = new Set<CampaignBase>();
@@ -147,10 +151,10 @@ function plan(bases: readonly Base[], perTechnique: number): Plan[] {
   for (const technique of longTechniques) {
     for (let n = 0; n < perTechnique; n++) plans.push({ technique, base: take(long).base });
   }
-  for (const technique of ["short", "link-only"] as const) {
+  for (const technique of ["short", "link-only", "numbered"] as const) {
     for (let n = 0; n < perTechnique; n++) {
       const { base, url } = take(withLink);
-      plans.push({ technique, base: technique === "short" ? shortBase(base, url!) : { ...base, text: url! } });
+      plans.push({ technique, base: technique === "link-only" ? { ...base, text: url! } : shortBase(base, url!) });
     }
   }
   return plans;
@@ -172,7 +176,7 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
   const out: EvasionMessage[] = [];
   for (const [index, { technique, base }] of plans.entries()) {
     const campaign = `${technique}/${index % options.campaignsPerTechnique}`;
-    const short = technique === "short" || technique === "link-only";
+    const short = SHORT.has(technique);
     const variants = campaignVariants(base, options.copiesPerCampaign, {
       seed: options.seed * 1000 + index,
       extras: !short,
@@ -202,7 +206,7 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
   return shuffled(out, random);
 }
 
-function evasionOf(technique: Technique, pool: SaltPool | undefined): { evasion?: Evasion } {
+function evasionOf(technique: Technique, pool: SaltPool | undefined): { evasion?: Evasion; numbered?: boolean } {
   if (SALTED.has(technique) && !pool) throw new Error(`evasion set: no salt pool for ${technique}`);
   switch (technique) {
     case "look-alike":
@@ -213,6 +217,8 @@ function evasionOf(technique: Technique, pool: SaltPool | undefined): { evasion?
       return { evasion: visibleSalt(pool!) };
     case "combined":
       return { evasion: combined(pool!) };
+    case "numbered":
+      return { numbered: true };
     default:
       return {};
   }

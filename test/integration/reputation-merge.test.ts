@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { PREVIOUS_SIZE } from "../../src/fingerprint/previous-version.js";
-import type { Fingerprint } from "../../src/fingerprint/types.js";
+import { FINGERPRINT_VERSION, type Fingerprint } from "../../src/fingerprint/types.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
@@ -260,21 +260,21 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     const [a, b] = [values(50), values(51)];
     const first = await store.observe(copy(long(a), { now: t0 }));
     await store.observe(copy(long(b), { now: t0 }));
-    const valueKeys = await db.redis.keys(`${keys.base}${keys.valuePrefix(2)}[0-9]*`);
+    const valueKeys = await db.redis.keys(`${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}[0-9]*`);
     assert.deepEqual(valueKeys, [], "a campaign's first copy writes no key per value");
 
     const later = await store.observe(copy(long(a), { now: t0 + 2 * generation - 2000 }));
     assert.equal(later.id, first.id, "found in the generation before");
     assert.equal(later.foundBy, "minhash");
-    const pttl = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...a)));
+    const pttl = await db.redis.pttl(keys.base + keys.valuePrefix(FINGERPRINT_VERSION) + String(Math.min(...a)));
     assert.ok(pttl > 86_000_000, `the second copy gives the values keys with the ttl: ${pttl} ms`);
 
     const forgotten = await store.observe(copy(long(b), { now: t0 + 2 * generation + 1000 }));
     assert.equal(forgotten.created, true, "two generations on, the values of a campaign seen once are forgotten");
     const a2 = await store.observe(copy(long(a), { now: t0 + 2 * generation + 2000 }));
     assert.equal(a2.id, first.id, "the values of a campaign seen twice are not");
-    const firstGeneration = `${keys.base}${keys.valuePrefix(2)}g${(t0 - 1000) / 1000}:`;
-    const generations = await db.redis.keys(`${keys.base}${keys.valuePrefix(2)}g*`);
+    const firstGeneration = `${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}g${(t0 - 1000) / 1000}:`;
+    const generations = await db.redis.keys(`${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}g*`);
     assert.ok(generations.length > 0, "the values of the campaigns' first copies are in generation hashes");
     assert.deepEqual(
       generations.filter((k) => k.startsWith(firstGeneration)),
@@ -332,7 +332,7 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
 
     // The block keeps this version's keys of the re-keyed campaign alive as well as the old ones.
     await store.block(old, 7200);
-    const pttl = await db.redis.pttl(keys.base + keys.valuePrefix(2) + String(Math.min(...now2)));
+    const pttl = await db.redis.pttl(keys.base + keys.valuePrefix(FINGERPRINT_VERSION) + String(Math.min(...now2)));
     assert.ok(pttl > 7_000_000, `${pttl} ms`);
   });
 });

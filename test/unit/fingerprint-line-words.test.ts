@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { wordHashes } from "../../src/fingerprint/minhash.js";
 import { normaliseText, tokenise, wordTrace } from "../../src/fingerprint/normalise.js";
-import { previousCanonicalText } from "../../src/fingerprint/previous-canonical.js";
+import { previousCanonicalText } from "../../src/fingerprint/previous-tokens.js";
 import { previousWords } from "../../src/fingerprint/previous-version.js";
 import { skeletonOf } from "../../src/fingerprint/skeleton.js";
 

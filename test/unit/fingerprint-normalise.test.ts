@@ -29,6 +29,11 @@ void describe("normaliseText", () => {
     ["numbers → #", "call 555-1234 or 1 800 555 0199, save 70%", "call # # or # # # # save #"],
     ["short mixed tokens keep letters", "the 2nd and 3rd mp3", "the #nd and #rd mp#"],
     ["mixed letter+digit tokens of 6+ dropped", "order ID A1B2C3 ref x9y8z7w6 ok", "order id ref ok"],
+    [
+      "a word and a number side by side keep the word, whatever the number's length",
+      "Dear user9 user10 user5318 REF20261204 1000mg 12345abcdef",
+      "dear user# user# user# ref# #mg #abcdef",
+    ],
     ["tokens over 20 characters dropped", "a supercalifragilisticexpialidocious word", "a word"],
     ["a token of exactly 20 characters kept", "x abcdefghijklmnopqrst y", "x abcdefghijklmnopqrst y"],
     ["soft hyphen and zero-width space removed", "Vi\u00ADa\u200Bgra now", "viagra now"],

@@ -29,7 +29,8 @@ function fingerprintOf(text: string, recipients: string, subject = "Hello"): Fin
 void describe("recipientNames", () => {
   void test("display names and address local parts, not domains", () => {
     const names = recipientNames('"Smith, Mary" <mary.smith4@example.org>, bob@x.test, =?x?= (Jo Lee)');
-    assert.deepEqual([...names].sort(), ["bob", "jo", "lee", "mary", "smith"]);
+    const words = ["bob", "jo", "lee", "mary", "smith"];
+    assert.deepEqual([...names].sort(), [...words, ...words.map((w) => `${w}#`)].sort());
   });
 
   void test("bounded: a huge header yields at most 64 names", () => {
@@ -47,6 +48,17 @@ void describe("the exact key", () => {
     const ahmed = fingerprintOf(short("Ahmed"), "ahmed.haddad7@example.com");
     assert.equal(mary.minhash, null);
     assert.equal(mary.direct, ahmed.direct);
+  });
+
+  void test("a newsletter to numbered accounts greeting each by its name keeps one key", () => {
+    const copy = (n: number) => fingerprintOf(short(`user${n}`), `user${n}@example.org`);
+    const keys = new Set([9, 10, 11, 5318].map((n) => copy(n).direct));
+    assert.equal(keys.size, 1, "Dear user9 and Dear user10 are one campaign");
+    // without the address in To, the greeting's words are the same words too
+    const unaddressed = new Set([9, 10, 5318].map((n) => fingerprintOf(short(`user${n}`), "list@example.org").direct));
+    assert.equal(unaddressed.size, 1);
+    const named = fingerprintOf(short("bob7"), "bob7@example.org");
+    assert.equal(named.direct, copy(9).direct, "a name with a number is the recipient's name too");
   });
 
   void test("a name in the subject is left out too", () => {
