@@ -65,7 +65,7 @@ export async function explainMessage(message: Uint8Array, options: ExplainOption
   const names = recipientNames(parts.recipients ?? "");
   const short = words.length < options.minWords;
   const skeleton = skeletonOf(text, words, normaliseText(parts.subject), names, short);
-  return { fingerprint, markedText: marked, words, names: [...names], skeleton };
+  return { fingerprint, markedText: marked, words, names: [...names].filter((name) => !name.endsWith("#")), skeleton };
 }
 
 /** Two messages under the pairwise campaign rule. */
