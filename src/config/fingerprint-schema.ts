@@ -29,7 +29,7 @@ export const fingerprintSchema = z
     /** Compute the previous fingerprint version's keys too, so that campaigns blocked or given a verdict before an
      * upgrade keep matching until they expire (src/fingerprint/previous-version.ts). Turn it off once
      * floodgate_campaign_matches_total{by="previous"} has stayed at 0 for the campaign ttl (or the longest block made
-     * before the upgrade, if longer): it costs about one tenth of a fingerprint. @defaultValue true */
+     * before the upgrade, if longer): it costs about a fifth of a fingerprint. @defaultValue true */
     previousVersion: z.boolean().default(true),
     /** MIME extractor of the threads: "fast" (mailsplit + a tag stripper, src/fingerprint/extract.ts) or
      * "mailparser" (simpleParser, the slower reference). Fingerprints of the two differ for some HTML mail,
