@@ -7,7 +7,7 @@
  * compiles its rules first) and the warm-up's scans are done, so the run holds the flood's scans and nothing else.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { scanBacklogDrained, scanningWith, startFloodgate, type ConfigOverrides } from "./floodgate.js";
 import { runLoad, type LoadResult } from "./load.js";
@@ -46,6 +46,8 @@ export interface LatencyRun {
   /** CPU seconds used during the run by the daemon's own process, and by its scanning side (the scan worker
    * processes and the private spamd's processes). */
   cpuSeconds: { daemon: number; scanning: number };
+  /** The machine's 1-minute load average as the run started: what else wanted the CPUs. */
+  loadAverage: number;
 }
 
 /** The rounds, every run in the order it ran. */
@@ -92,6 +94,7 @@ async function runOnce(
     if (!(await scanBacklogDrained(d, 120_000))) progress(`latency: ${name}: the warm-up's scans did not drain`);
     const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
     const cpu0 = cpuOf(d.pid);
+    const loadAverage = loadavg()[0] ?? 0;
     const load = await runLoad({
       mode: "open",
       label: name,
@@ -109,6 +112,7 @@ async function runOnce(
       load,
       scanJobs: queued1 === null ? null : queued1 - queued0,
       cpuSeconds: { daemon: cpu1.daemon - cpu0.daemon, scanning: cpu1.scanning - cpu0.scanning },
+      loadAverage,
     };
   } finally {
     await d.stop();

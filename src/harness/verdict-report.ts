@@ -144,14 +144,14 @@ export function verdictsText(report: VerdictsBenchReport): string {
     lines.push(
       "## flood scenario: end of message with spamd and with the built-in rules (interleaved rounds)",
       "",
-      "| round | system | scanners | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs | CPU s: daemon / scanning |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| round | system | scanners | load | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs | CPU s: daemon / scanning |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const r of report.latency) {
       const t = r.load.tally;
       const e = r.load.eom;
       lines.push(
-        `| ${r.round} | ${r.system} | ${r.scanners} | ${t.messages} | ${(r.load.offeredRate ?? 0).toFixed(0)} | ` +
+        `| ${r.round} | ${r.system} | ${r.scanners} | ${r.loadAverage.toFixed(1)} | ${t.messages} | ${(r.load.offeredRate ?? 0).toFixed(0)} | ` +
           `${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} | ${ms(e.max)} | ${t.deadlineMisses} | ` +
           `${t.byKind.campaign.reject} of ${t.byKind.campaign.messages} | ${t.hamHeldOrRejected} | ${r.scanJobs ?? "?"} | ` +
           `${r.cpuSeconds ? `${r.cpuSeconds.daemon.toFixed(2)} / ${r.cpuSeconds.scanning.toFixed(2)}` : "?"} |`,
@@ -168,13 +168,24 @@ export function verdictsText(report: VerdictsBenchReport): string {
 /** Each round's spamd run over its built-in run, p50 and p99: how far the rounds agree. */
 function perRoundRatios(runs: readonly LatencyRun[]): string[] {
   const rounds = [...new Set(runs.map((r) => r.round))];
-  const ratios = (p: "p50" | "p99") =>
-    rounds
-      .map((round) => {
-        const spamd = runs.find((r) => r.round === round && r.system === "spamd")?.load.eom[p];
-        const builtin = runs.find((r) => r.round === round && r.system === "builtin")?.load.eom[p];
-        return spamd !== undefined && builtin ? (spamd / builtin).toFixed(2) : "-";
-      })
+  const of = (p: "p50" | "p99") =>
+    rounds.map((round) => {
+      const spamd = runs.find((r) => r.round === round && r.system === "spamd")?.load.eom[p];
+      const builtin = runs.find((r) => r.round === round && r.system === "builtin")?.load.eom[p];
+      return spamd !== undefined && builtin ? spamd / builtin : null;
+    });
+  const listed = (p: "p50" | "p99") =>
+    of(p)
+      .map((x) => (x === null ? "-" : x.toFixed(2)))
       .join(", ");
-  return [`Per round, spamd ÷ built-in rules: p50 ${ratios("p50")}; p99 ${ratios("p99")}`];
+  const median = (p: "p50" | "p99") => {
+    const xs = of(p)
+      .filter((x): x is number => x !== null)
+      .sort((a, b) => a - b);
+    return xs.length === 0 ? "-" : ((xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!) / 2).toFixed(2);
+  };
+  return [
+    `Per round, spamd ÷ built-in rules: p50 ${listed("p50")}; p99 ${listed("p99")}`,
+    `Median of the per-round ratios: p50 ${median("p50")}, p99 ${median("p99")}`,
+  ];
 }
