@@ -25,12 +25,18 @@ const OVERRIDES: Record<LatencySystem, ConfigOverrides> = {
   spamd: {},
 };
 
+/** `scanWorker.priority`'s values, for both systems' daemons. */
+export const SCANNING_PRIORITIES = ["idle", "low", "normal"] as const;
+export type ScanningPriority = (typeof SCANNING_PRIORITIES)[number];
+
 export interface VerdictLatencyOptions {
   rounds: number;
   /** Normal messages per second (the campaign adds 10×). */
   rate: number;
   durationSec: number;
   seed: number;
+  /** The scanning side's priority in both systems (the default: idle). */
+  priority?: ScanningPriority;
   /** Where the daemons' configurations and logs go. */
   dir: string;
 }
@@ -40,6 +46,8 @@ export interface LatencyRun {
   system: LatencySystem;
   round: number;
   scanners: string;
+  /** Its scanning side's `scanWorker.priority`. */
+  priority: ScanningPriority;
   load: LoadResult;
   /** Scan jobs queued during the run. */
   scanJobs: number | null;
@@ -66,7 +74,7 @@ export async function runVerdictLatency(options: VerdictLatencyOptions): Promise
     const order = round % 2 === 1 ? LATENCY_SYSTEMS : [...LATENCY_SYSTEMS].reverse();
     for (const system of order) {
       progress(`latency: round ${round}, ${system}: ${schedule.length} messages over ${options.durationSec}s`);
-      runs.push(await runOnce(system, round, schedule, options.dir));
+      runs.push(await runOnce(system, round, schedule, options.dir, options.priority ?? "idle"));
     }
   }
   return runs;
@@ -77,6 +85,7 @@ async function runOnce(
   round: number,
   schedule: ReturnType<typeof scenarioSchedule>,
   dir: string,
+  priority: ScanningPriority,
 ): Promise<LatencyRun> {
   // The private spamd runs as its own user, who must pass through to its directory in the state directory.
   const parent = mkdtempSync(join(tmpdir(), "fg-latency-"));
@@ -86,7 +95,12 @@ async function runOnce(
     redisUrl: null,
     dir,
     name,
-    overrides: { ...OVERRIDES[system], state: { dir: join(parent, "state") }, alerts: { enabled: false } },
+    overrides: {
+      ...OVERRIDES[system],
+      scanWorker: { ...OVERRIDES[system].scanWorker, priority },
+      state: { dir: join(parent, "state") },
+      alerts: { enabled: false },
+    },
   });
   try {
     const scanners = await scanningWith(join(dir, `${name}.daemon.log`), 180_000);
@@ -109,6 +123,7 @@ async function runOnce(
       system,
       round,
       scanners,
+      priority,
       load,
       scanJobs: queued1 === null ? null : queued1 - queued0,
       cpuSeconds: { daemon: cpu1.daemon - cpu0.daemon, scanning: cpu1.scanning - cpu0.scanning },

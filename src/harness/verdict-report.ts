@@ -144,14 +144,14 @@ export function verdictsText(report: VerdictsBenchReport): string {
     lines.push(
       "## flood scenario: end of message with spamd and with the built-in rules (interleaved rounds)",
       "",
-      "| round | system | scanners | load | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs | CPU s: daemon / scanning |",
+      "| round | system | scanners (priority) | load | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs | CPU s: daemon / scanning |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const r of report.latency) {
       const t = r.load.tally;
       const e = r.load.eom;
       lines.push(
-        `| ${r.round} | ${r.system} | ${r.scanners} | ${r.loadAverage.toFixed(1)} | ${t.messages} | ${(r.load.offeredRate ?? 0).toFixed(0)} | ` +
+        `| ${r.round} | ${r.system} | ${r.scanners} (${r.priority}) | ${r.loadAverage.toFixed(1)} | ${t.messages} | ${(r.load.offeredRate ?? 0).toFixed(0)} | ` +
           `${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} | ${ms(e.max)} | ${t.deadlineMisses} | ` +
           `${t.byKind.campaign.reject} of ${t.byKind.campaign.messages} | ${t.hamHeldOrRejected} | ${r.scanJobs ?? "?"} | ` +
           `${r.cpuSeconds ? `${r.cpuSeconds.daemon.toFixed(2)} / ${r.cpuSeconds.scanning.toFixed(2)}` : "?"} |`,

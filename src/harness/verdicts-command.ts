@@ -9,7 +9,7 @@ import { machineInfo } from "./machine.js";
 import { errText, progress, resultsDir, writeResults } from "./output.js";
 import { peerVersions } from "./targets.js";
 import { runVerdictFloors } from "./verdict-floors.js";
-import { runVerdictLatency } from "./verdict-latency.js";
+import { runVerdictLatency, SCANNING_PRIORITIES, type ScanningPriority } from "./verdict-latency.js";
 import { verdictFloors, verdictsText, type VerdictsBenchReport } from "./verdict-report.js";
 
 const USAGE = `usage: node dist/benchmarks/verdicts.js [options]
@@ -22,6 +22,7 @@ const USAGE = `usage: node dist/benchmarks/verdicts.js [options]
   --rate N        the flood's normal messages per second (campaign 10×) default 30
   --duration S    seconds of arrivals per flood run                     default 10
   --seed N        seed of the set and the arrivals                      default 20261202
+  --priority P    the flood daemons' scanWorker.priority (idle, low, normal) default idle
   --no-floors     skip the verdict floors
   --no-latency    skip the flood latency comparison
   --out DIR       where results go (default bench-results/<timestamp>)
@@ -38,6 +39,7 @@ const OPTIONS = {
   rate: { type: "string", default: "30" },
   duration: { type: "string", default: "10" },
   seed: { type: "string", default: "20261202" },
+  priority: { type: "string", default: "idle" },
   "no-floors": { type: "boolean", default: false },
   "no-latency": { type: "boolean", default: false },
   out: { type: "string" },
@@ -66,6 +68,10 @@ export async function verdictsCommand(argv: string[], out: NodeJS.WritableStream
   const bad = counts.find((name) => !(Number.isInteger(n(name)) && n(name) > 0));
   if (bad) {
     process.stderr.write(`verdicts: --${bad} must be a positive integer\n${USAGE}`);
+    return 64;
+  }
+  if (!(SCANNING_PRIORITIES as readonly string[]).includes(values.priority)) {
+    process.stderr.write(`verdicts: --priority must be one of ${SCANNING_PRIORITIES.join(", ")}\n${USAGE}`);
     return 64;
   }
   const dir = resultsDir(values.out);
@@ -102,6 +108,7 @@ export async function verdictsCommand(argv: string[], out: NodeJS.WritableStream
         rate: n("rate"),
         durationSec: n("duration"),
         seed: n("seed"),
+        priority: values.priority as ScanningPriority,
         dir,
       });
     } catch (error) {
