@@ -28,10 +28,11 @@ import { stopInOrder } from "../support/cleanups.js";
 
 const run = promisify(execFile);
 /**
- * The same for the daemon and the replay: a ttl long enough that nothing expires, in real time for the daemon nor
- * in the corpus's message time, and bulk at 10 copies, so the personalised campaigns (12 copies) turn bulk.
+ * The same for the daemon and the replay: a ttl and a window long enough that nothing expires, in real time for the
+ * daemon nor in the corpus's message time (the values of a campaign seen once live two windows), and bulk at 10
+ * copies, so the personalised campaigns (12 copies) turn bulk.
  */
-const CAMPAIGNS = { ttlSeconds: 1_000_000_000, bulk: { copies: 10 } };
+const CAMPAIGNS = { ttlSeconds: 1_000_000_000, windowSeconds: 1_000_000_000, bulk: { copies: 10 } };
 
 /** A message with its Date header set to `date`. */
 function dated(message: Buffer, date: Date): Buffer {
@@ -166,14 +167,16 @@ describe("floodgate replay", () => {
     const day = 86_400_000;
     const t0 = Date.UTC(2003, 0, 10);
     const copies = campaignVariants(base, 4, { seed: 9 });
-    // Half a day apart, then three days later: with a ttl of one day, the last copy starts the campaign again.
-    const when = [t0, t0 + day / 2, t0 + day / 2 + 3 * day, t0 + day / 2 + 3 * day + 1000];
+    // An hour apart (a campaign seen once keeps its values two windows of an hour), then three days later: with a
+    // ttl of one day, the last copy starts the campaign again.
+    const hour = day / 24;
+    const when = [t0, t0 + hour, t0 + hour + 3 * day, t0 + hour + 3 * day + 1000];
     const { folder } = writeCorpus(copies.map((c, i) => dated(c.message, new Date(when[i]!))));
     const short = await replayJson(folder, { campaigns: { ttlSeconds: 86_400 }, policy: { holdBulk: false } });
     const [a, b, c, d] = short.decisions.map((x) => x.campaign);
     assert.ok(
       a && a === b,
-      `the first two copies, half a day apart, are one campaign: ${JSON.stringify(short.decisions)}`,
+      `the first two copies, an hour apart, are one campaign: ${JSON.stringify(short.decisions)}`,
     );
     assert.ok(c && c === d, "the last two copies are one campaign");
     assert.notEqual(b, c, "three days unseen with a ttl of one day: the campaign was forgotten, a new one started");

@@ -92,7 +92,8 @@ local function writeGenerations(base, prefix, now, singleMs, values, lists)
   for shard, list in pairs(args) do
     local key = generationKey(base, prefix, current, singleMs, shard)
     redis.call("HSET", key, unpack(list))
-    redis.call("PEXPIREAT", key, expireAt)
+    -- Relative to `now`, not an instant: a replay's clock is the messages' dates, years behind Redis's own.
+    redis.call("PEXPIRE", key, expireAt - now)
   end
   local marker = base .. prefix .. "g"
   if (tonumber(redis.call("GET", marker) or "0") or 0) < current then
