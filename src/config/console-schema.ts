@@ -29,6 +29,10 @@ export const consoleSchema = z
           .min(60)
           .max(366 * 86_400)
           .default(604_800),
+        /** A copy is sampled only once its campaign has this many copies. Most mail is one message to one person:
+         * it is nobody's campaign, and keeping each for `retentionSeconds` would keep a week of private mail and fill
+         * Redis (and cost every distinct message a write). @defaultValue 2 */
+        fromCopies: z.number().int().min(1).max(1000).default(2),
         /** Copies of one campaign sampled per minute per Floodgate at most. @defaultValue 3 */
         perCampaignPerMinute: z.number().int().min(1).max(60).default(3),
         /** The sample message is kept to this many bytes. @defaultValue 262144 */

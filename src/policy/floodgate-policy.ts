@@ -128,6 +128,7 @@ class FloodgatePolicy implements MilterPolicy {
     let campaign = access.campaign;
     this.deps.samples?.offer({
       campaignId: campaign.id,
+      copies: campaign.copies,
       fingerprint: fingerprint.fingerprint,
       message: message.raw,
       sender: ctx.transaction?.sender.address ?? "",

@@ -4,6 +4,9 @@
  * expires `retentionSeconds` after the campaign's last sampled copy (7 days by default) and is read only by the
  * console, behind its login.
  *
+ * Only campaigns are sampled: a copy whose campaign has fewer than `fromCopies` copies (one-off mail, most of what a
+ * server receives) is not kept.
+ *
  * Off the mail path: `offer` never waits and never throws. It samples at most `perCampaignPerMinute` copies of a
  * campaign per minute in this process (an in-memory count over at most MAX_TRACKED campaigns), and writes them on
  * its own Redis connection, the samples of FLUSH_MS (at most MAX_PENDING of them) in one pipeline: most messages are
@@ -23,6 +26,8 @@ export type SampleSettings = Config["console"]["samples"];
 /** One sampled copy, as the policy hands it over after the campaign observed it. */
 export interface SampleOffer {
   campaignId: string;
+  /** The campaign's copies, this one included. */
+  copies: number;
   fingerprint: Fingerprint;
   message: Buffer;
   sender: string;
@@ -114,7 +119,7 @@ export class SampleStore {
   /** Sample this copy when its campaign's quota for the minute allows; returns at once. */
   offer(offer: SampleOffer): void {
     const s = this.settings();
-    if (!s.enabled || !CAMPAIGN_ID.test(offer.campaignId)) return;
+    if (!s.enabled || offer.copies < s.fromCopies || !CAMPAIGN_ID.test(offer.campaignId)) return;
     const now = offer.now ?? Date.now();
     if (!this.#take(offer.campaignId, Math.floor(now / 60_000), s.perCampaignPerMinute)) return;
     this.#pending.push({ offer, settings: s, now });

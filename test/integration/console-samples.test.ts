@@ -1,6 +1,6 @@
 // The console's samples and search on a real Redis: a campaign's samples are bounded lists of the newest values, the
 // sample message is capped and kept for the retention time, a campaign is sampled at most perCampaignPerMinute times
-// a minute, and a search finds campaigns by id or subject while looking at no more than its scan limit.
+// a minute, only from a campaign's fromCopies-th copy (one-off mail is not kept), and a search finds campaigns by id or subject while looking at no more than its scan limit.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
@@ -33,7 +33,7 @@ describe("console samples and search", () => {
     await server?.stop();
   });
 
-  test("bounded, capped, expiring samples, at most perCampaignPerMinute copies a minute", async () => {
+  test("bounded, capped, expiring samples of campaigns only, at most perCampaignPerMinute copies a minute", async () => {
     const prefix = uniquePrefix("samples");
     const settings: SampleSettings = {
       ...defaultConfig().console.samples,
@@ -44,10 +44,22 @@ describe("console samples and search", () => {
     };
     const samples = new SampleStore(redis, prefix, () => settings);
     const id = "0123456789ab";
+    const oneOff = "ba9876543210";
     const now = 60_000 * 1000;
+    const message = Buffer.from("Subject: one-off\r\n\r\nto one person");
+    samples.offer({
+      campaignId: oneOff,
+      copies: 1,
+      fingerprint: fingerprintOf(2),
+      message,
+      sender: "",
+      clientIp: null,
+      now,
+    });
     for (let i = 0; i < 8; i++) {
       samples.offer({
         campaignId: id,
+        copies: i + 2,
         fingerprint: fingerprintOf(1, `subject ${i}`, [`d${i}.example`]),
         message: Buffer.from(`Subject: first\r\n\r\n${"x".repeat(5000)}`),
         sender: `s@Sender${i}.example`,
@@ -68,9 +80,14 @@ describe("console samples and search", () => {
     assert.ok(ttl > 590 && ttl <= 600, `kept for the retention time (ttl ${ttl})`);
     const zset = await redis.zcard(`${prefix}:{${prefix}}:c:${id}:s:subj`);
     assert.equal(zset, 3, "a list never holds more than maxValues");
+    const notKept = await samples.read(oneOff);
+    assert.equal(notKept.message, null, "a message whose campaign has one copy is not kept");
+    assert.deepEqual(notKept.subjects, []);
+    assert.deepEqual(await redis.keys(`${prefix}:*${oneOff}*`), [], "nothing of it is written");
 
     samples.offer({
       campaignId: id,
+      copies: 10,
       fingerprint: fingerprintOf(1, "next minute"),
       message: Buffer.from("x"),
       sender: "",
