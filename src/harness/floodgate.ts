@@ -19,6 +19,8 @@ export type ConfigOverrides = Record<string, Record<string, unknown>>;
 export interface FloodgateDaemon {
   spec: string;
   metricsUrl: string;
+  /** The daemon's log (its stderr). */
+  logPath: string;
   pid: number;
   /** The daemon (its scan worker processes are its descendants). */
   cpuRoots: number[];
@@ -56,6 +58,10 @@ export async function scanningWith(logPath: string, timeoutMs: number): Promise<
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** How long a scenario waits for the daemon's scanner: a private spamd in the idle class starts in ~3 s on a quiet
+ * host and in tens of seconds on a busy one. */
+export const SCANNER_START_MS = 180_000;
 
 /** Whether `floodgate run` is built (the daemon entry exists). */
 export function daemonAvailable(): boolean {
@@ -100,7 +106,8 @@ export async function startFloodgate(options: {
     config[section] = { ...(config[section] ?? {}), ...values };
   const configPath = join(options.dir, `${options.name}.config.yaml`);
   writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n"); // JSON is YAML
-  const logFd = openSync(join(options.dir, `${options.name}.daemon.log`), "a");
+  const logPath = join(options.dir, `${options.name}.daemon.log`);
+  const logFd = openSync(logPath, "a");
   let child: Child;
   try {
     child = await spawnListening(
@@ -134,6 +141,7 @@ export async function startFloodgate(options: {
   return {
     spec: `inet:127.0.0.1:${port}`,
     metricsUrl,
+    logPath,
     pid: child.pid,
     cpuRoots: [child.pid],
     memory: new PeakMemory(child.pid),

@@ -6,7 +6,7 @@
  */
 import type { ScratchRedis } from "../redis/scratch-server.js";
 import type { BenchOptions, ScenarioName, ScenarioResult } from "./bench-report.js";
-import { daemonAvailable, withBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
+import { daemonAvailable, scanningWith, SCANNER_START_MS, withBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
 import { formatProgress, runLoad, type LoadCommon, type Sampler } from "./load.js";
 import { warmUpMessages, type BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
@@ -136,6 +136,8 @@ async function onDaemon(
   d: FloodgateDaemon,
   redis: ScratchRedis,
 ): Promise<ScenarioResult> {
+  // A flood is judged by the scanner: a run that starts before it does measures the scanner's start, not the flood.
+  progress(`scenario ${name}: scanning with ${await scanningWith(d.logPath, SCANNER_START_MS)}`);
   progress(`scenario ${name}: warming up`);
   await warmUp(d.spec, name);
   const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;

@@ -4,7 +4,14 @@
  * spamass-milter, both scanning with one spamd. A part that cannot run is reported with the reason.
  */
 import { startSpamd, type PrivateSpamd } from "../lab/spamd.js";
-import { daemonAvailable, startBenchDaemon, withBenchDaemon, type ConfigOverrides } from "./floodgate.js";
+import {
+  daemonAvailable,
+  scanningWith,
+  SCANNER_START_MS,
+  startBenchDaemon,
+  withBenchDaemon,
+  type ConfigOverrides,
+} from "./floodgate.js";
 import type { BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
 import { medianRun } from "./stats.js";
@@ -173,7 +180,10 @@ export async function runSmtpFloodPaths(
         const scanners: ConfigOverrides = spamd
           ? { scanWorker: { scanners: [{ type: "spamd", port: spamd.port }] } }
           : {};
-        await withBenchDaemon(options, "smtp-flood", scanners, (d) => through("postfix + floodgate", d.spec));
+        await withBenchDaemon(options, "smtp-flood", scanners, async (d) => {
+          progress(`smtp flood: floodgate scanning with ${await scanningWith(d.logPath, SCANNER_START_MS)}`);
+          await through("postfix + floodgate", d.spec);
+        });
       } catch (e) {
         out.push({ name: "postfix + floodgate", result: null, error: errText(e) });
       }
