@@ -45,6 +45,16 @@ export const queueSchema = z
      * its own verdict). @defaultValue 2
      */
     scanAtCopies: count(2, 1),
+    /**
+     * The scan budget: while this daemon's end-of-message rate (messages a second, over the last 10 s) is at least
+     * this, the mail path is busy and only bulk campaigns (past a `campaigns.bulk` threshold) are scanned; a smaller
+     * campaign's scan waits for one of its copies after the rate has fallen under 70 % of this (one with no later copy
+     * needs no verdict). Scans run in the idle class, yet a busy mail path's end of message still pays for those that
+     * run beside it (benchmarks/README.md): a flood's own campaign is scanned, the trickle of small campaigns beside it
+     * waits, and the bulk hold covers the campaigns that grow meanwhile. Counted in `floodgate_scan_jobs_shed_total{reason="busy"}`; the
+     * log says when the mail path turns busy and when it no longer is. 0: never busy. @defaultValue 100
+     */
+    busyRate: count(100, 0),
     /** Re-scan a campaign after this many new copies. @defaultValue 1000 */
     rescanAfterCopies: count(1000, 1),
     /** Re-scan a campaign after this many seconds. @defaultValue 3600 */

@@ -184,7 +184,7 @@ function queueMetrics(registry: Registry) {
     }),
     scanJobsShedTotal: new Counter({
       name: "floodgate_scan_jobs_shed_total",
-      help: "Heavy-scan jobs not queued, by reason (high-water, timeout, error)",
+      help: "Heavy-scan jobs not queued, by reason (high-water, timeout, error; busy: the scan budget, queue.busyRate)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),

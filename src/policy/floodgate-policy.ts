@@ -41,6 +41,7 @@ import {
 } from "./decide.js";
 import type { Decision, Outcome } from "./decide.js";
 import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
+import { MailPathLoad, noteEndOfMessage } from "./mail-path-load.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it): it never rejects, and answers
  * "timeout" as soon as `options.signal` aborts. */
@@ -67,6 +68,7 @@ export interface PolicyDeps {
     | "campaignDecisionsTotal"
     | "campaignMatchesTotal"
     | "campaignMergesTotal"
+    | "scanJobsShedTotal"
   >;
   /** Told of every campaign write's outcome, so the health sees a Redis that refuses writes as mail meets it. */
   writes?: RedisWrites;
@@ -74,6 +76,8 @@ export interface PolicyDeps {
   samples?: Pick<SampleStore, "offer">;
   /** The hold queue (`policy.holdMode: quarantine`): where held copies are recorded. */
   hold?: HoldCopyDeps;
+  /** The end-of-message rate and the busy state of the scan budget (`queue.busyRate`). @defaultValue a new one */
+  mailPathLoad?: MailPathLoad;
 }
 
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
@@ -108,8 +112,12 @@ class FloodgatePolicy implements MilterPolicy {
   private readonly allowlists = new WeakMap<object, Allowlist | null>();
   private readonly failLog: RateLimitedLog;
   private readonly campaigns: ReturnType<typeof campaignAccess>;
+  private readonly load: MailPathLoad;
+  /** Whether the mail path is busy (`queue.busyRate`), as of the last end of message. */
+  private busy = false;
 
   constructor(private readonly deps: PolicyDeps) {
+    this.load = deps.mailPathLoad ?? new MailPathLoad();
     this.failLog = createRateLimitedLog(deps.logger, "fail mode applied");
     this.campaigns = campaignAccess({
       store: deps.store,
@@ -121,6 +129,7 @@ class FloodgatePolicy implements MilterPolicy {
 
   async endOfMessage(ctx: SessionContext, message: CapturedMessage, deadline: Deadline): Promise<EndOfMessageResult> {
     const cfg = this.deps.config();
+    this.busy = noteEndOfMessage(this.load, cfg.queue.busyRate, this.deps.logger);
     const fingerprint = await this.fingerprint(message, deadline);
     if (typeof fingerprint === "string") return this.fail(ctx, cfg, fingerprint, {});
     const access = await this.observe(ctx, cfg, fingerprint, deadline);
@@ -244,6 +253,12 @@ class FloodgatePolicy implements MilterPolicy {
   ): Promise<boolean> {
     const reason = scanReason(campaign, cfg.queue, Date.now());
     if (!reason) return false;
+    // The scan budget: while the mail path is busy, a campaign under every bulk threshold is not scanned; one of its
+    // later copies queues the scan once the rate has fallen (a campaign with no later copy needs no verdict).
+    if (this.busy && campaign.bulkSince === null) {
+      this.deps.metrics.scanJobsShedTotal.inc({ reason: "busy" });
+      return false;
+    }
     const request = {
       campaignId: campaign.id,
       message: message.raw,

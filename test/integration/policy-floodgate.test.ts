@@ -14,6 +14,7 @@ import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import type { Fingerprint, FingerprintOutcome } from "../../src/fingerprint/types.js";
 import { createMetrics } from "../../src/metrics/metrics.js";
 import { createFloodgatePolicy, type FingerprintSource } from "../../src/policy/floodgate-policy.js";
+import { MailPathLoad, WINDOW_SECONDS } from "../../src/policy/mail-path-load.js";
 import type { EnqueueResult, ScanProducer, ScanRequest } from "../../src/queue/types.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
@@ -144,7 +145,11 @@ void describe("Floodgate policy (real Redis)", () => {
     await server.stop();
   });
 
-  function setup(edit: (c: Config) => void = () => undefined, pool: FingerprintSource = fakePool()) {
+  function setup(
+    edit: (c: Config) => void = () => undefined,
+    pool: FingerprintSource = fakePool(),
+    mailPathLoad?: MailPathLoad,
+  ) {
     const config = defaultConfig();
     edit(config);
     const store: RedisCampaignStore = createCampaignStore(redis, {
@@ -153,7 +158,15 @@ void describe("Floodgate policy (real Redis)", () => {
       closeConnection: false,
     });
     const producer = new FakeProducer();
-    const policy = createFloodgatePolicy({ config: () => config, pool, store, producer, logger, metrics });
+    const policy = createFloodgatePolicy({
+      config: () => config,
+      pool,
+      store,
+      producer,
+      logger,
+      metrics,
+      ...(mailPathLoad ? { mailPathLoad } : {}),
+    });
     return { config, store, producer, policy };
   }
 
@@ -181,6 +194,37 @@ void describe("Floodgate policy (real Redis)", () => {
     const r2 = await answer(policy, "one offer text", { recipients: ["c@rcpt.test"] });
     assert.equal(header(r2, "X-Floodgate-Campaign"), `${id}; copies=3; recipients=3`);
     assert.equal(producer.requests.length, 1, JSON.stringify(producer.requests.map((q) => [q.campaignId, q.reason])));
+  });
+
+  void test("the scan budget: while the mail path is busy only bulk campaigns are scanned; a smaller one's scan waits for a copy after the rate fell", async () => {
+    const clock = { now: 1_800_000_000_000 };
+    const { policy, producer } = setup(
+      (c) => {
+        c.queue.busyRate = 2;
+        c.campaigns.bulk.copies = 4;
+      },
+      fakePool(),
+      new MailPathLoad(() => clock.now),
+    );
+    const busyBefore = await counterValue(metrics.scanJobsShedTotal, { reason: "busy" });
+    // Twenty ends of message within the window: 2 a second, busy.
+    for (let i = 0; i < 2 * WINDOW_SECONDS - 2; i++) await answer(policy, `one-off ${i}`);
+    await answer(policy, "small campaign");
+    await answer(policy, "small campaign", { recipients: ["c@rcpt.test"] });
+    assert.equal(producer.requests.length, 0, "the small campaign's scan was due at its second copy, and waits");
+    assert.equal((await counterValue(metrics.scanJobsShedTotal, { reason: "busy" })) - busyBefore, 1);
+
+    for (let copy = 1; copy <= 4; copy++)
+      await answer(policy, "surging campaign", { recipients: [`s${copy}@rcpt.test`] });
+    assert.equal(producer.requests.length, 1, "the campaign that turned bulk is scanned while busy");
+    const bulkId = producer.requests[0]?.campaignId;
+
+    clock.now += WINDOW_SECONDS * 1000;
+    const later = await answer(policy, "small campaign", { recipients: ["d@rcpt.test"] });
+    assert.match(header(later, "X-Floodgate-Campaign") ?? "", /; copies=3;/);
+    assert.equal(producer.requests.length, 2, "the rate fell: the small campaign's next copy queues its scan");
+    assert.notEqual(producer.requests[1]?.campaignId, bulkId);
+    assert.equal(producer.requests[1]?.reason, "new");
   });
 
   void test("the policy gives the status and the campaign label, and writes no header itself", async () => {
