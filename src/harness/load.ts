@@ -129,6 +129,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const send = async (message: BenchMessage, scheduledAt: number): Promise<void> => {
     started++;
+    const about = { kind: message.kind, source: message.source, scheduledAt };
     let slot: Slot | null = null;
     try {
       slot = await pool.acquire();
@@ -146,8 +147,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const eomStep = result.steps.find((s) => s.command === "eom");
       recorder.record("transaction", finishedAt - scheduledAt);
       records.push({
-        kind: message.kind,
-        scheduledAt,
+        ...about,
         finishedAt,
         outcome: outcomeOf(result),
         status: result.eom ? statusHeaderOf(result.eom.modifications, statusHeader) : null,
@@ -157,8 +157,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     } catch (err) {
       const error = (err as Error).message;
       records.push({
-        kind: message.kind,
-        scheduledAt,
+        ...about,
         finishedAt: now(),
         outcome: "error",
         status: null,

@@ -153,6 +153,25 @@ export function threadSchedule(pid: number, tid = pid): { cpuSeconds: number; ru
   }
 }
 
+/** The sum of threadSchedule over every thread of `pid` now (0 when it is gone): CPU seconds and run-queue seconds. */
+export function processSchedule(pid: number): { cpuSeconds: number; runQueueSeconds: number } {
+  const sum = { cpuSeconds: 0, runQueueSeconds: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return sum;
+  }
+  for (const tid of tids) {
+    const t = threadSchedule(pid, Number(tid));
+    if (t) {
+      sum.cpuSeconds += t.cpuSeconds;
+      sum.runQueueSeconds += t.runQueueSeconds;
+    }
+  }
+  return sum;
+}
+
 /** CPU seconds (user + system, all threads) a process has used; null when it is gone. */
 export function cpuSeconds(pid: number): number | null {
   try {

@@ -14,6 +14,8 @@ export type Outcome = "pass" | "reject" | "tempfail" | "discard" | "error";
 /** One message's record. Times in ms from the start of the run. */
 export interface TransactionRecord {
   kind: MessageKind;
+  /** Where the message came from (BenchMessage.source), to name the ham a run held. */
+  source?: string;
   /** When it was due (open loop) or started (closed loop). */
   scheduledAt: number;
   finishedAt: number;
@@ -96,6 +98,8 @@ export interface Tally {
   byKind: Record<MessageKind, { messages: number } & Record<Outcome, number>>;
   /** Ham tempfailed or rejected. */
   hamHeldOrRejected: number;
+  /** The first ten of them: the message's source and the status header it got. */
+  hamHeldSamples: Array<{ source: string; status: string | null }>;
   /** Campaign copies passed (in completion order) before the first campaign copy refused or held; all when none was. */
   campaignPassedBeforeFirstRefusal: number;
   /** Campaign copies passed in all. */
@@ -123,6 +127,7 @@ export function tally(records: readonly TransactionRecord[], eomDeadlineMs: numb
       campaign: { messages: 0, ...zeroOutcomes() },
     },
     hamHeldOrRejected: 0,
+    hamHeldSamples: [],
     campaignPassedBeforeFirstRefusal: 0,
     campaignPassed: 0,
     campaignPassedBeforeVerdict: 0,
@@ -139,7 +144,10 @@ export function tally(records: readonly TransactionRecord[], eomDeadlineMs: numb
     const k = t.byKind[r.kind];
     k.messages++;
     k[r.outcome]++;
-    if (r.kind === "ham" && (r.outcome === "tempfail" || r.outcome === "reject")) t.hamHeldOrRejected++;
+    if (r.kind === "ham" && (r.outcome === "tempfail" || r.outcome === "reject")) {
+      t.hamHeldOrRejected++;
+      if (t.hamHeldSamples.length < 10) t.hamHeldSamples.push({ source: r.source ?? "?", status: r.status });
+    }
     if (r.error && t.errorSamples.length < 5 && !t.errorSamples.includes(r.error)) t.errorSamples.push(r.error);
   }
   const campaign = records.filter((r) => r.kind === "campaign").sort((a, b) => a.finishedAt - b.finishedAt);

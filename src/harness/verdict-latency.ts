@@ -13,16 +13,17 @@ import { scanBacklogDrained, scanningWith, startFloodgate, type ConfigOverrides 
 import { runLoad, type LoadResult } from "./load.js";
 import { campaignFlood, corpusMix } from "./messages.js";
 import { progress } from "./output.js";
-import { cmdline, cpuSeconds, descendants } from "./procs.js";
+import { cmdline, cpuSeconds, descendants, processSchedule } from "./procs.js";
 import { scenarioSchedule, warmUp } from "./scenario.js";
 
-/** The two systems compared. */
-export const LATENCY_SYSTEMS = ["builtin", "spamd"] as const;
+/** The two systems compared, and the contrast `--unbudgeted` adds: spamd without the scan budget. */
+export const LATENCY_SYSTEMS = ["builtin", "spamd", "spamd-unbudgeted"] as const;
 export type LatencySystem = (typeof LATENCY_SYSTEMS)[number];
 
 const OVERRIDES: Record<LatencySystem, ConfigOverrides> = {
   builtin: { scanWorker: { scanners: [{ type: "builtin" }] } },
   spamd: {},
+  "spamd-unbudgeted": { queue: { busyRate: 0 } },
 };
 
 /** `scanWorker.priority`'s values, for both systems' daemons. */
@@ -37,6 +38,8 @@ export interface VerdictLatencyOptions {
   seed: number;
   /** The scanning side's priority in both systems (the default: idle). */
   priority?: ScanningPriority;
+  /** Also run spamd with `queue.busyRate: 0` (every campaign scanned when due, busy or not) in each round. */
+  unbudgeted?: boolean;
   /** Where the daemons' configurations and logs go. */
   dir: string;
 }
@@ -51,9 +54,16 @@ export interface LatencyRun {
   load: LoadResult;
   /** Scan jobs queued during the run. */
   scanJobs: number | null;
+  /** Scans due but not queued during the run (`floodgate_scan_jobs_shed_total`: the scan budget's "busy", or shed). */
+  scanJobsShed: number | null;
   /** CPU seconds used during the run by the daemon's own process, and by its scanning side (the scan worker
    * processes and the private spamd's processes). */
   cpuSeconds: { daemon: number; scanning: number };
+  /** Seconds the mail path's threads were runnable but waited for a CPU during the run (/proc schedstat), summed
+   * over the daemon's threads and over the private Redis's: what the scanning side may take from the mail path. */
+  runQueueSeconds: { daemon: number; redis: number };
+  /** The scanning side's processes as the run ended (scan worker processes, spamd and its children). */
+  scanningProcesses: number;
   /** The machine's 1-minute load average as the run started: what else wanted the CPUs. */
   loadAverage: number;
 }
@@ -71,7 +81,9 @@ export async function runVerdictLatency(options: VerdictLatencyOptions): Promise
   );
   const runs: LatencyRun[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    const order = round % 2 === 1 ? LATENCY_SYSTEMS : [...LATENCY_SYSTEMS].reverse();
+    const systems = options.unbudgeted ? LATENCY_SYSTEMS : LATENCY_SYSTEMS.slice(0, 2);
+    // Each round starts one system later than the one before: every system runs first as often as the others.
+    const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!);
     for (const system of order) {
       progress(`latency: round ${round}, ${system}: ${schedule.length} messages over ${options.durationSec}s`);
       runs.push(await runOnce(system, round, schedule, options.dir, options.priority ?? "idle"));
@@ -91,13 +103,14 @@ async function runOnce(
   const parent = mkdtempSync(join(tmpdir(), "fg-latency-"));
   chmodSync(parent, 0o711);
   const name = `latency-${system}-${round}`;
+  const base = OVERRIDES[system];
   const d = await startFloodgate({
     redisUrl: null,
     dir,
     name,
     overrides: {
-      ...OVERRIDES[system],
-      scanWorker: { ...OVERRIDES[system].scanWorker, priority },
+      ...base,
+      scanWorker: { ...base.scanWorker, priority },
       state: { dir: join(parent, "state") },
       alerts: { enabled: false },
     },
@@ -107,7 +120,9 @@ async function runOnce(
     await warmUp(d.spec, name);
     if (!(await scanBacklogDrained(d, 120_000))) progress(`latency: ${name}: the warm-up's scans did not drain`);
     const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;
+    const shed0 = (await d.metric("floodgate_scan_jobs_shed_total")) ?? 0;
     const cpu0 = cpuOf(d.pid);
+    const wait0 = mailPathWait(d.pid);
     const loadAverage = loadavg()[0] ?? 0;
     const load = await runLoad({
       mode: "open",
@@ -118,7 +133,9 @@ async function runOnce(
       drainMs: 20_000,
     });
     const cpu1 = cpuOf(d.pid);
+    const wait1 = mailPathWait(d.pid);
     const queued1 = await d.metric("floodgate_scan_jobs_queued_total");
+    const shed1 = (await d.metric("floodgate_scan_jobs_shed_total")) ?? 0;
     return {
       system,
       round,
@@ -126,7 +143,10 @@ async function runOnce(
       priority,
       load,
       scanJobs: queued1 === null ? null : queued1 - queued0,
+      scanJobsShed: shed1 - shed0,
       cpuSeconds: { daemon: cpu1.daemon - cpu0.daemon, scanning: cpu1.scanning - cpu0.scanning },
+      runQueueSeconds: { daemon: wait1.daemon - wait0.daemon, redis: wait1.redis - wait0.redis },
+      scanningProcesses: cpu1.processes,
       loadAverage,
     };
   } finally {
@@ -135,9 +155,24 @@ async function runOnce(
   }
 }
 
-/** CPU seconds so far of the daemon's own process and of its scanning side (scan worker processes, spamd). */
-function cpuOf(pid: number): { daemon: number; scanning: number } {
+const SCANNING = /spamd|scan-worker|\bworker\b/;
+
+/** CPU seconds so far of the daemon's own process and of its scanning side (scan worker processes, spamd), and how
+ * many processes that side has. */
+function cpuOf(pid: number): { daemon: number; scanning: number; processes: number } {
   let scanning = 0;
-  for (const p of descendants(pid)) if (/spamd|scan-worker|\bworker\b/.test(cmdline(p))) scanning += cpuSeconds(p) ?? 0;
-  return { daemon: cpuSeconds(pid) ?? 0, scanning };
+  let processes = 0;
+  for (const p of descendants(pid)) {
+    if (!SCANNING.test(cmdline(p))) continue;
+    scanning += cpuSeconds(p) ?? 0;
+    processes++;
+  }
+  return { daemon: cpuSeconds(pid) ?? 0, scanning, processes };
+}
+
+/** Run-queue seconds so far of the daemon's threads and of its private Redis's. */
+function mailPathWait(pid: number): { daemon: number; redis: number } {
+  let redis = 0;
+  for (const p of descendants(pid)) if (/redis-server/.test(cmdline(p))) redis += processSchedule(p).runQueueSeconds;
+  return { daemon: processSchedule(pid).runQueueSeconds, redis };
 }

@@ -144,8 +144,8 @@ export function verdictsText(report: VerdictsBenchReport): string {
     lines.push(
       "## flood scenario: end of message with spamd and with the built-in rules (interleaved rounds)",
       "",
-      "| round | system | scanners (priority) | load | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs | CPU s: daemon / scanning |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| round | system | scanners (priority) | load | messages | offered msg/s | EOM p50 ms | p95 | p99 | max | deadline misses | campaign copies refused | ham held/refused | scan jobs (not queued) | CPU s: daemon / scanning | run queue s: daemon / Redis | scanning processes |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     for (const r of report.latency) {
       const t = r.load.tally;
@@ -153,11 +153,17 @@ export function verdictsText(report: VerdictsBenchReport): string {
       lines.push(
         `| ${r.round} | ${r.system} | ${r.scanners} (${r.priority}) | ${r.loadAverage.toFixed(1)} | ${t.messages} | ${(r.load.offeredRate ?? 0).toFixed(0)} | ` +
           `${ms(e.p50)} | ${ms(e.p95)} | ${ms(e.p99)} | ${ms(e.max)} | ${t.deadlineMisses} | ` +
-          `${t.byKind.campaign.reject} of ${t.byKind.campaign.messages} | ${t.hamHeldOrRejected} | ${r.scanJobs ?? "?"} | ` +
-          `${r.cpuSeconds ? `${r.cpuSeconds.daemon.toFixed(2)} / ${r.cpuSeconds.scanning.toFixed(2)}` : "?"} |`,
+          `${t.byKind.campaign.reject} of ${t.byKind.campaign.messages} | ${t.hamHeldOrRejected} | ${r.scanJobs ?? "?"} (${r.scanJobsShed ?? "?"}) | ` +
+          `${r.cpuSeconds ? `${r.cpuSeconds.daemon.toFixed(2)} / ${r.cpuSeconds.scanning.toFixed(2)}` : "?"} | ` +
+          `${r.runQueueSeconds ? `${r.runQueueSeconds.daemon.toFixed(2)} / ${r.runQueueSeconds.redis.toFixed(2)}` : "?"} | ` +
+          `${r.scanningProcesses ?? "?"} |`,
       );
     }
-    lines.push("", ...perRoundRatios(report.latency), "");
+    lines.push(...hamHeldLines(report.latency));
+    lines.push("", ...perRoundRatios(report.latency, "spamd"));
+    if (report.latency.some((r) => r.system === "spamd-unbudgeted"))
+      lines.push(...perRoundRatios(report.latency, "spamd-unbudgeted"));
+    lines.push("");
   } else if (report.latencyError) lines.push(`## flood latency: did not run: ${report.latencyError}`, "");
 
   lines.push("| floor | value | |", "|---|---|---|");
@@ -166,11 +172,20 @@ export function verdictsText(report: VerdictsBenchReport): string {
 }
 
 /** Each round's spamd run over its built-in run, p50 and p99: how far the rounds agree. */
-function perRoundRatios(runs: readonly LatencyRun[]): string[] {
+/** The ham each run held or refused, with the status header it got. */
+function hamHeldLines(runs: readonly LatencyRun[]): string[] {
+  return runs.flatMap((r) =>
+    r.load.tally.hamHeldSamples.map(
+      (h) => `- round ${r.round}, ${r.system}: ham ${h.source} held or refused: ${h.status ?? "no status header"}`,
+    ),
+  );
+}
+
+function perRoundRatios(runs: readonly LatencyRun[], system: LatencySystem): string[] {
   const rounds = [...new Set(runs.map((r) => r.round))];
   const of = (p: "p50" | "p99") =>
     rounds.map((round) => {
-      const spamd = runs.find((r) => r.round === round && r.system === "spamd")?.load.eom[p];
+      const spamd = runs.find((r) => r.round === round && r.system === system)?.load.eom[p];
       const builtin = runs.find((r) => r.round === round && r.system === "builtin")?.load.eom[p];
       return spamd !== undefined && builtin ? spamd / builtin : null;
     });
@@ -184,8 +199,13 @@ function perRoundRatios(runs: readonly LatencyRun[]): string[] {
       .sort((a, b) => a - b);
     return xs.length === 0 ? "-" : ((xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!) / 2).toFixed(2);
   };
+  const medians = latencyMedians(runs, system);
+  const builtin = latencyMedians(runs, "builtin");
+  const ofMedians = (p: "p50" | "p99") =>
+    medians && builtin ? `${ms(medians[p])} ÷ ${ms(builtin[p])} = ${(medians[p] / builtin[p]).toFixed(2)}` : "-";
   return [
-    `Per round, spamd ÷ built-in rules: p50 ${listed("p50")}; p99 ${listed("p99")}`,
-    `Median of the per-round ratios: p50 ${median("p50")}, p99 ${median("p99")}`,
+    `Per round, ${system} ÷ built-in rules: p50 ${listed("p50")}; p99 ${listed("p99")}`,
+    `Median of the per-round ratios: p50 ${median("p50")}, p99 ${median("p99")}; ` +
+      `medians of the rounds: p50 ${ofMedians("p50")}, p99 ${ofMedians("p99")}`,
   ];
 }

@@ -23,6 +23,7 @@ const USAGE = `usage: node dist/benchmarks/verdicts.js [options]
   --duration S    seconds of arrivals per flood run                     default 10
   --seed N        seed of the set and the arrivals                      default 20261202
   --priority P    the flood daemons' scanWorker.priority (idle, low, normal) default idle
+  --unbudgeted    also run spamd with queue.busyRate 0 (no scan budget) in each round
   --no-floors     skip the verdict floors
   --no-latency    skip the flood latency comparison
   --out DIR       where results go (default bench-results/<timestamp>)
@@ -40,6 +41,7 @@ const OPTIONS = {
   duration: { type: "string", default: "10" },
   seed: { type: "string", default: "20261202" },
   priority: { type: "string", default: "idle" },
+  unbudgeted: { type: "boolean", default: false },
   "no-floors": { type: "boolean", default: false },
   "no-latency": { type: "boolean", default: false },
   out: { type: "string" },
@@ -109,6 +111,7 @@ export async function verdictsCommand(argv: string[], out: NodeJS.WritableStream
         durationSec: n("duration"),
         seed: n("seed"),
         priority: values.priority as ScanningPriority,
+        unbudgeted: values.unbudgeted,
         dir,
       });
     } catch (error) {
