@@ -22,7 +22,8 @@ import { bottomValues, shingleHashes, wordHashes } from "../src/fingerprint/minh
 import { normaliseText, wordTrace } from "../src/fingerprint/normalise.js";
 import { FingerprintPool } from "../src/fingerprint/pool.js";
 import { previousVersionKeys } from "../src/fingerprint/previous-version.js";
-import { recipientNames, skeletonDigest, skeletonOf } from "../src/fingerprint/skeleton.js";
+import { versionTwoKeys } from "../src/fingerprint/version-two.js";
+import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "../src/fingerprint/skeleton.js";
 import { extract, runFingerprintTask, type FingerprintTask, type ParserName } from "../src/fingerprint/task.js";
 import { FINGERPRINT_VERSION } from "../src/fingerprint/types.js";
 import { projectRoot } from "../src/util/paths.js";
@@ -42,7 +43,7 @@ async function stepCosts(
   parseBytes: number,
   minWords: number,
 ): Promise<Record<string, number>> {
-  const totals = { extract: 0, normalise: 0, minhash: 0, keys: 0, previous: 0 };
+  const totals = { extract: 0, normalise: 0, minhash: 0, keys: 0, previous: 0, version2: 0 };
   for (const message of messages) {
     let t = performance.now();
     const parts = await extract(message, parseBytes, parser, 1024, { previousText: true });
@@ -50,17 +51,19 @@ async function stepCosts(
     t = performance.now();
     const trace = wordTrace();
     const words = normaliseText(parts.text, trace);
-    const subject = normaliseText(parts.subject);
+    const subjectTrace = wordTrace();
+    const subject = normaliseText(parts.subject, subjectTrace);
     totals.normalise += performance.now() - t;
     t = performance.now();
     const hashes = wordHashes(words);
     const shingles = shingleHashes(hashes);
-    if (words.length >= minWords) bottomValues(hashes, shingles);
+    const values = words.length >= minWords ? bottomValues(hashes, shingles) : null;
     totals.minhash += performance.now() - t;
     t = performance.now();
     const names = recipientNames(parts.recipients ?? "");
     const short = words.length < minWords;
-    skeletonDigest(FINGERPRINT_VERSION, skeletonOf(parts.text, words, subject, names, short, trace));
+    const key = skeletonKey(skeletonOf(parts.text, words, subject, names, short, trace));
+    keyDigest(FINGERPRINT_VERSION, key);
     attachmentDigests(parts.attachments, 1024);
     linkDomains(parts.text, parts.html);
     totals.keys += performance.now() - t;
@@ -77,6 +80,12 @@ async function stepCosts(
       minWords,
     });
     totals.previous += performance.now() - t;
+    t = performance.now();
+    const recipients = parts.recipients ?? "";
+    const subjectWords = subject;
+    const read = { text, words, trace, subjectWords, subjectTrace, names, key, minhash: values };
+    versionTwoKeys({ ...read, recipients, minWords });
+    totals.version2 += performance.now() - t;
   }
   const perMessage: Record<string, number> = {};
   for (const [step, ms] of Object.entries(totals)) perMessage[step] = (ms * 1000) / messages.length;
@@ -123,7 +132,7 @@ async function interleavedRound(
   return totals.map(({ cpu, wall }) => ({ cpu: cpu / messages.length, wall: wall / messages.length }));
 }
 
-/** This build (with and without the previous version's keys) against the build in `baselineDist`, on the same
+/** This build (with and without the earlier versions' keys) against the build in `baselineDist`, on the same
  * messages, `rounds` interleaved rounds; prints each round and the medians' ratios. */
 async function versusBaseline(messages: readonly Buffer[], baselineDist: string, rounds: number): Promise<void> {
   const module = (await import(join(baselineDist, "src/fingerprint/task.js"))) as {

@@ -26,8 +26,9 @@ export const fingerprintSchema = z
     minWords: count(64, 1),
     /** Attachments at least this large get a digest. @defaultValue 1024 */
     attachmentMinBytes: count(1024, 1),
-    /** Compute the previous fingerprint version's keys too, so that campaigns blocked or given a verdict before an
-     * upgrade keep matching until they expire (src/fingerprint/previous-version.ts). Turn it off once
+    /** Compute the earlier fingerprint versions' keys too (1 and 2), so that campaigns blocked or given a verdict
+     * before an upgrade keep matching until they expire (src/fingerprint/previous-version.ts, version-two.ts). Turn
+     * it off once
      * floodgate_campaign_matches_total{by="previous"} has stayed at 0 for the campaign ttl (or the longest block made
      * before the upgrade, if longer): it costs about a fifth of a fingerprint. @defaultValue true */
     previousVersion: z.boolean().default(true),

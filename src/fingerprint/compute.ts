@@ -9,8 +9,9 @@ import { linkDomains } from "./links.js";
 import { bottomValues, shingleHashes, wordHashes } from "./minhash.js";
 import { normaliseText, wordTrace } from "./normalise.js";
 import { previousVersionKeys } from "./previous-version.js";
-import { recipientNames, skeletonDigest, skeletonOf } from "./skeleton.js";
+import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
+import { versionTwoKeys } from "./version-two.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
 export const MAX_TEXT_CHARS = 256 * 1024;
@@ -39,7 +40,7 @@ export interface MessageParts {
 export interface FingerprintOptions {
   minWords: number;
   attachmentMinBytes: number;
-  /** Compute the previous version's keys too. @defaultValue false */
+  /** Compute the previous versions' keys too (1 and 2). @defaultValue false */
   previousVersion?: boolean;
 }
 
@@ -54,13 +55,15 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
   const words = normaliseText(text, trace);
   const hashes = wordHashes(words);
   const shingles = shingleHashes(hashes);
-  const subjectWords = normaliseText(parts.subject);
+  const subjectTrace = wordTrace();
+  const subjectWords = normaliseText(parts.subject, subjectTrace);
   const short = words.length < options.minWords;
   const names = recipientNames(parts.recipients ?? "");
+  const key = skeletonKey(skeletonOf(text, words, subjectWords, names, short, trace));
   const fingerprint: Fingerprint = {
     version: FINGERPRINT_VERSION,
     minhash: short || words.length === 0 ? null : bottomValues(hashes, shingles),
-    direct: skeletonDigest(FINGERPRINT_VERSION, skeletonOf(text, words, subjectWords, names, short, trace)),
+    direct: keyDigest(FINGERPRINT_VERSION, key),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
     words: words.length,
@@ -76,6 +79,10 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     const { minWords } = options;
     const input = { text, words, hashes, shingles, trace, previousText, subject, minWords };
     fingerprint.previous = previousVersionKeys(input);
+    const { minhash } = fingerprint;
+    const recipients = parts.recipients ?? "";
+    const read = { text, words, trace, subjectWords, subjectTrace, names, key, minhash };
+    fingerprint.version2 = versionTwoKeys({ ...read, recipients, minWords });
   }
   return fingerprint;
 }

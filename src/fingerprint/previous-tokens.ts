@@ -37,8 +37,8 @@ export function previousCanonicalText(text: string): string {
   return folded.replace(LOOK_ALIKE, (c) => MAP.get(c) ?? c);
 }
 
-/** Words and their trace without the words version 1 dropped as long mixed tokens (`WordTrace.longMixed`): a link
- * then next to the same link is a repeat, as version 1 left it out. The same objects when there are none. */
+/** Words and their trace without the words versions 1 and 2 dropped as long mixed tokens (`WordTrace.longMixed`):
+ * a link then next to the same link is a repeat, as they left it out. The same objects when there are none. */
 export function withoutLongMixed(
   words: readonly string[],
   trace: WordTrace,

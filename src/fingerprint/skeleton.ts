@@ -20,15 +20,31 @@ const SEPARATORS = /[\s<>,;:"()]+/;
  * the display names, and of the addresses' local parts ("mary.smith4" gives mary and smith), not their domains;
  * each also as the text writes it with a number after it ("mary#": "Dear mary4", "Dear user10"). */
 export function recipientNames(headers: string): Set<string> {
+  return nameSet(tokenise(recipientNameText(headers)), true);
+}
+
+/** The text of the recipient headers whose words are the names: the display names and the addresses' local parts,
+ * their dots, pluses, dashes and digits as spaces. */
+export function recipientNameText(headers: string): string {
   const text = headers.length > MAX_RECIPIENT_CHARS ? headers.slice(0, MAX_RECIPIENT_CHARS) : headers;
   const pieces = text.split(SEPARATORS).map((piece) => {
     const at = piece.indexOf("@");
     return (at < 0 ? piece : piece.slice(0, at)).replace(/[._+\-\d]+/g, " ");
   });
+  return pieces.join(" ");
+}
+
+/** The names among the words of `recipientNameText`: the first MAX_NAME_WORDS of two letters or more, each also
+ * followed by "#" when `numbered`. */
+export function nameSet(words: readonly string[], numbered: boolean): Set<string> {
   const names = new Set<string>();
-  for (const word of tokenise(pieces.join(" "))) {
-    if (word.length >= 2 && !word.startsWith(URL_TOKEN_PREFIX) && word !== "#") names.add(word).add(`${word}#`);
-    if (names.size >= 2 * MAX_NAME_WORDS) break;
+  const most = numbered ? 2 * MAX_NAME_WORDS : MAX_NAME_WORDS;
+  for (const word of words) {
+    if (word.length >= 2 && !word.startsWith(URL_TOKEN_PREFIX) && word !== "#") {
+      names.add(word);
+      if (numbered) names.add(`${word}#`);
+    }
+    if (names.size >= most) break;
   }
   return names;
 }
@@ -82,11 +98,20 @@ function withoutLinksAndNames(words: readonly string[], names: ReadonlySet<strin
 
 /** The exact key of a skeleton under a fingerprint version: hex SHA-1. */
 export function skeletonDigest(version: number, skeleton: Skeleton): string {
+  return keyDigest(version, skeletonKey(skeleton));
+}
+
+/** What the exact key hashes after the version: the parts of a skeleton in one string. */
+export function skeletonKey(skeleton: Skeleton): string {
   // Each word followed by a space; the parts joined in one string and hashed at once (an update per word cost more
   // than the rest of the key).
   const spaced = (words: readonly string[]) => (words.length === 0 ? "" : `${words.join(" ")} `);
-  const key = `v${version}\u0000${skeleton.links.join(" ")}\u0000${spaced(skeleton.words)}\u0000${spaced(skeleton.subject)}`;
-  return hash("sha1", key, "hex");
+  return `${skeleton.links.join(" ")}\u0000${spaced(skeleton.words)}\u0000${spaced(skeleton.subject)}`;
+}
+
+/** The exact key of a skeleton's `skeletonKey` under a fingerprint version: hex SHA-1. */
+export function keyDigest(version: number, key: string): string {
+  return hash("sha1", `v${version}\u0000${key}`, "hex");
 }
 
 /** The words of the lines of a text that hold no name, each line's as tokenising it alone gives them. */

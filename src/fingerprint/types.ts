@@ -4,20 +4,21 @@
  */
 
 import type { PreviousKeys } from "./previous-version.js";
+import type { VersionTwoKeys } from "./version-two.js";
 
 /**
  * The version of the fingerprint algorithm: what text is read, how it is normalised, the MinHash and the exact
- * key. A change that gives a message other values carries a new version; the campaign store keys each version's
- * values apart, so values of two versions are never compared, and finds campaigns of the previous version by the
- * previous keys while they may still be stored (./previous-version.ts).
+ * key. A change that gives a message other values carries a new version; the exact key carries it, and the store
+ * keys the values of version 1 apart from the later ones (src/reputation/keys.ts). Campaigns of the versions before
+ * are found by their keys, computed beside the current ones, while they may still be stored (./previous-version.ts
+ * for version 1, ./version-two.ts for 2).
  * 1: 32 MinHash functions compared by position (17 of 32), the exact digest of all the words and the subject.
  * 2: the text a reader sees (the HTML of an alternative), look-alike letters folded by the Unicode confusables,
  *    quoted lines kept, a bottom-128 MinHash compared as a share of the values, the exact key without the
- *    recipient's names (./skeleton.ts).
+ *    recipient's names (./skeleton.ts). Released at 3fadabd, after version 1 at f34d09b.
  * 3: a word and a number side by side kept as the word and `#` at any length (`user10` as `user#`, as `user9`
- *    already was; ./token-rules.ts), and a recipient's name followed by a number read as the name. Version 2 lived
- *    only on main while this was worked on (2026-12-02): the previous version, whose keys are still computed, is
- *    1, the version of the build before that work (f34d09b).
+ *    already was; ./token-rules.ts), and a recipient's name followed by a number read as the name. The same
+ *    MinHash of the words otherwise, so it shares version 2's value index.
  */
 export const FINGERPRINT_VERSION = 3;
 
@@ -29,8 +30,10 @@ export interface Fingerprint {
   minhash: number[] | null;
   /** Hex digest of the message's skeleton (./skeleton.ts): the key for short messages and exact copies. */
   direct: string;
-  /** The previous version's keys, when asked for (`fingerprint.previousVersion`). */
+  /** Version 1's keys, when asked for (`fingerprint.previousVersion`). */
   previous?: PreviousKeys;
+  /** Version 2's keys, when asked for (`fingerprint.previousVersion`). */
+  version2?: VersionTwoKeys;
   /** Hex digests of decoded attachments of at least `attachmentMinBytes`. */
   attachments: string[];
   /** Registrable domains of the links in the text and HTML, sorted, unique. */

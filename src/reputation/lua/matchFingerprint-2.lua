@@ -11,8 +11,7 @@
     ARGV[3] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[4] the MinHash values' key prefix, "m<version>:"
     ARGV[5] the MinHash values, space-separated ("" when none)
-    ARGV[6] the previous version's MinHash values (none or 32), space-separated
-    ARGV[7] the previous version's exact digest ("" when none)
+    ARGV[6..9] the earlier versions' keys (includes/findEarlier)
 
   Output: { id, how it was found ("minhash", "direct", "previous"), the ids of every campaign the values matched
   (an observation would merge them) }, or nil when nothing matches.
@@ -21,6 +20,7 @@
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
+--- @include "includes/findEarlier"
 --- @include "includes/matchWithoutWriting"
 
 local id, how, ids = matchWithoutWriting(KEYS[2], KEYS[1], 2, tonumber(ARGV[1]))

@@ -5,7 +5,7 @@
     KEYS[1] exact key            "<base>d<version>:<digest>"
     KEYS[2] recent campaigns     "<base>top" (sorted set: campaign id -> last seen, Unix ms)
     KEYS[3] key base             "<prefix>:{<prefix>}:" -- every other key (MinHash values m<version>:<value>,
-                                 the previous version's sh:<i>:<value> and d:<digest>, campaigns c:<id>, their
+                                 earlier versions' d2:<digest>, sh:<i>:<value> and d:<digest>, campaigns c:<id>, their
                                  buckets c:<id>:n, c:<id>:r|s|i:<bucket>, copies per campaign per bucket
                                  hot:<bucket>, the id sequence seq) is built from it and carries the same hash tag,
                                  so all of them live in KEYS[3]'s slot.
@@ -25,26 +25,27 @@
     ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[14] the MinHash values' key prefix, "m<version>:"
     ARGV[15] the MinHash values, space-separated ("" when none)
-    ARGV[16] the previous version's MinHash values (none or 32), space-separated
-    ARGV[17] the previous version's exact digest ("" when none)
-    ARGV[18] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
+    ARGV[16..19] the earlier versions' keys (includes/findEarlier)
+    ARGV[20] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
   Output: the campaign view (includes/campaignView.lua), then how the campaign was found ("minhash", "direct",
   "previous" or "new") and the number of campaigns merged into it by this copy.
 
   Matching (includes/findCampaign): the campaigns matchShare of the values that are not common point to; when
   several, they merge (includes/chooseCampaign); else the campaign of the exact key; else, while fingerprints carry
-  the previous version's keys, the campaign those point to (a campaign of before an upgrade, then keyed by this
-  version too); else a new campaign. Then the values and the exact key are pointed at the campaign: a value joins
-  its list of owners while the list has room and the campaign has claimed fewer than maxClaims values; values
-  already the campaign's are renewed once per bucket. The values a campaign's first copy claims where no key holds
-  them go to the current generation (includes/valueIndex: they live one to two singleMs); the rest have their own
-  keys, living singleMs while the campaign has one copy, else ttl (as the exact key), or as long as a block holds.
+  the earlier versions' keys, the campaign those point to (includes/findEarlier: a campaign of before an upgrade,
+  then keyed by this version too, and the keys a block keeps alive are this version's); else a new campaign. Then
+  the values and the exact key are pointed at the campaign: a value joins its list of owners while the list has
+  room and the campaign has claimed fewer than maxClaims values; values already the campaign's are renewed once per
+  bucket. The values a campaign's first copy claims where no key holds them go to the current generation
+  (includes/valueIndex: they live one to two singleMs); the rest have their own keys, living singleMs while the
+  campaign has one copy, else ttl (as the exact key), or as long as a block holds.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
+--- @include "includes/findEarlier"
 --- @include "includes/personDecision"
 --- @include "includes/mergeCampaigns"
 --- @include "includes/chooseCampaign"
@@ -63,9 +64,7 @@ local prefix = ARGV[14]
 
 local lists = argLists(15)
 local minhash = lists.words()
-local previous = lists.words()
-local previousDigest = ARGV[lists.at()]
-lists.skip(1)
+local earlier = readEarlier(lists)
 local recipients = lists.next()
 
 local bucketMs = math.floor(windowMs / buckets)
@@ -81,10 +80,10 @@ if not id then
   id, foundBy = findDirect(base, directKey, cache), "direct"
 end
 if not id then
-  id, foundBy = findPrevious(base, previous, previousVotes, cache), "previous"
-  if not id and previousDigest ~= "" then
-    id = findDirect(base, base .. "d:" .. previousDigest, cache)
+  local function vote(values)
+    return (voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, since))
   end
+  id, foundBy = findEarlier(base, earlier, vote, previousVotes, cache), "previous"
 end
 local created = false
 if not id then
@@ -107,9 +106,10 @@ elseif not resolved then
   resolveLists(base, lists, holders, cache, since, 1)
 end
 local ckey = base .. "c:" .. id
--- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version.
-if redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
-  redis.call("HSET", ckey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
+-- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version (of a
+-- campaign of an earlier version found by its keys, this copy's: they replace that version's).
+if foundBy == "previous" or redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
+  redis.call("HSET", ckey, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
 end
 
 -- Count this copy.

@@ -29,9 +29,6 @@
     fewer values have any owner than the fewest votes that could be needed, none can, whoever is alive. Most mail
     matches nothing, and its values' lists name campaigns of other mail that shares some of its text.
 
-  findPrevious(base, values, votes, cache) -> the campaign of the previous version (1) that `votes` of the 32
-    positional values "<base>sh:<i>:<value>" point to, or nil
-
   findDirect(base, key, cache) -> the live campaign an exact key points to, or nil
 ]]
 local NO_OWNERS = {}
@@ -146,33 +143,6 @@ local function voteCampaigns(base, prefix, values, share, minVotes, owners, cach
     return a[2] > b[2] or (a[2] == b[2] and a[1] < b[1])
   end)
   return candidates, keys, holders, lists, keyed, true
-end
-
-local function findPrevious(base, values, votes, cache)
-  if #values == 0 then
-    return nil
-  end
-  local keys = {}
-  for i = 1, #values do
-    keys[i] = base .. "sh:" .. (i - 1) .. ":" .. values[i]
-  end
-  local tally = {}
-  for _, raw in ipairs(redis.call("MGET", unpack(keys))) do
-    local id = raw and resolveCampaign(base, raw, cache)
-    if id then
-      tally[id] = (tally[id] or 0) + 1
-    end
-  end
-  local best, bestVotes = nil, 0
-  for id, n in pairs(tally) do
-    if n > bestVotes or (n == bestVotes and id < best) then
-      best, bestVotes = id, n
-    end
-  end
-  if bestVotes >= votes then
-    return best
-  end
-  return nil
 end
 
 local function findDirect(base, key, cache)

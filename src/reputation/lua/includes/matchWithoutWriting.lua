@@ -1,7 +1,7 @@
 --[[
   Shared by match and lookup: the campaign a fingerprint matches, without counting or merging anything, by the rule
-  observe applies (the values, then the exact key, then the previous version's keys). Needs includes/resolveCampaign,
-  includes/valueIndex, includes/findCampaign and includes/readArgs.
+  observe applies (the values, then the exact key, then the earlier versions' keys). Needs includes/resolveCampaign,
+  includes/valueIndex, includes/findCampaign, includes/findEarlier and includes/readArgs.
 
   matchWithoutWriting(base, directKey, from, now) -> id, how it was found ("minhash", "direct", "previous"), the ids of
   every campaign the values matched (an observation would merge them); nil when nothing matches.
@@ -11,8 +11,7 @@
             the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
             the MinHash values' key prefix, "m<version>:"
             the MinHash values, space-separated ("" when none)
-            the previous version's MinHash values (none or 32), space-separated
-            the previous version's exact digest ("" when none)
+            the earlier versions' keys, four arguments (includes/findEarlier)
 ]]
 local function matchWithoutWriting(base, directKey, from, now)
   local share = tonumber(ARGV[from])
@@ -21,11 +20,13 @@ local function matchWithoutWriting(base, directKey, from, now)
   local prefix = ARGV[from + 2]
   local lists = argLists(from + 3)
   local minhash = lists.words()
-  local previous = lists.words()
-  local previousDigest = ARGV[lists.at()]
+  local earlier = readEarlier(lists)
 
   local cache = {}
-  local candidates = voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, now - recentMs)
+  local function vote(values)
+    return (voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, now - recentMs))
+  end
+  local candidates = vote(minhash)
   if #candidates > 0 then
     local ids = {}
     for i, candidate in ipairs(candidates) do
@@ -37,10 +38,7 @@ local function matchWithoutWriting(base, directKey, from, now)
   if id then
     return id, "direct", { id }
   end
-  id = findPrevious(base, previous, previousVotes, cache)
-  if not id and previousDigest ~= "" then
-    id = findDirect(base, base .. "d:" .. previousDigest, cache)
-  end
+  id = findEarlier(base, earlier, vote, previousVotes, cache)
   if id then
     return id, "previous", { id }
   end

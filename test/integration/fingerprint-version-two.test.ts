@@ -1,0 +1,118 @@
+/**
+ * An upgrade from fingerprint version 2 (main at 3fadabd, the release before version 3), against what that build
+ * itself produced:
+ * - the version 2 keys this build computes for every SpamAssassin corpus message are the keys that build computed
+ *   (test/data/version-two-keys.json, made by test/data/previous-version-data.ts on that build): its exact digest,
+ *   and its MinHash values, which this build gives only where they are not its own (the two versions share the
+ *   store's value index);
+ * - campaigns that build blocked (`floodgate block --like`, its Redis keys in test/data/version-two-block.json, made
+ *   the same way) stop the copies this build's daemon receives on the same Redis: a short message (below minWords,
+ *   found by its exact key only, which carries the version), a long one whose words and numbers side by side
+ *   change a few of its values, and one (test/data/version-two-numbered.eml) where they change nearly all of them.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MilterClient } from "../../src/client/milter-client.js";
+import { rawToTestMessage } from "../../src/client/raw-message.js";
+import { runFingerprintTask } from "../../src/fingerprint/task.js";
+import { loadCorpus, type CorpusGroup } from "../../src/lab/corpus.js";
+import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import {
+  blockedId,
+  blockedMessage,
+  copyTo,
+  DATA,
+  floodgateHeaders,
+  keyDigest,
+  readFixture,
+  restoreBlock,
+  type GoldenKeys,
+} from "../support/earlier-version.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
+
+void describe("version 2 keys against the build of version 2", () => {
+  const golden = JSON.parse(readFileSync(join(DATA, "version-two-keys.json"), "utf8")) as GoldenKeys;
+
+  void test(`every corpus message's keys are the ones ${golden.build.commit} computed`, async () => {
+    const wrong: string[] = [];
+    let compared = 0;
+    let ownValues = 0;
+    for (const [group, digests] of Object.entries(golden.groups)) {
+      const expected = digests.split(" ");
+      const messages = loadCorpus([group as CorpusGroup]);
+      assert.equal(messages.length, expected.length, `${group}: the corpus has the messages the keys were made of`);
+      for (const [i, message] of messages.entries()) {
+        const options = { ...golden.build.options, parser: "fast" as const, previousVersion: true };
+        const result = await runFingerprintTask({ ...options, message: message.bytes });
+        assert.equal(result.status, "ok", message.file);
+        const fingerprint = result.status === "ok" ? result.fingerprint : undefined;
+        const keys = fingerprint?.version2;
+        assert.ok(fingerprint && keys, `${message.file}: version 2 keys computed`);
+        if (keys.minhash !== null) ownValues++;
+        // Its values are given where they differ; null: the current ones, or none (too few words).
+        const same = keyDigest(keys.direct, keys.minhash ?? fingerprint.minhash);
+        const none = keys.minhash === null ? keyDigest(keys.direct, null) : null;
+        if (expected[i] !== same && expected[i] !== none) wrong.push(message.file);
+        compared++;
+      }
+    }
+    assert.equal(compared, 6046);
+    assert.deepEqual(wrong, [], `${wrong.length} messages whose version 2 keys differ from version 2's`);
+    // Most messages share version 3's values; the ones with a word and a number side by side do not.
+    assert.ok(ownValues > 0 && ownValues < compared / 4, `${ownValues} messages with values of their own`);
+  });
+});
+
+void describe("blocks made by the build of version 2, after the upgrade, through the daemon on a real Redis", () => {
+  const fixture = readFixture("version-two-block.json");
+  let redis: TestRedis;
+  let daemon: DaemonProcess;
+
+  before(async () => {
+    redis = await startTestRedis();
+    const prefix = uniquePrefix("v2");
+    await restoreBlock(redis.url, prefix, fixture);
+    daemon = await startDaemonProcess({
+      redis: { url: redis.url, prefix, commandTimeoutMs: 5_000 },
+      queue: { enabled: false },
+      worker: { processes: 0 },
+      milter: { eomDeadlineMs: 10_000 },
+      fingerprint: { taskTimeoutMs: 10_000 },
+    });
+  });
+  after(async () => {
+    await daemon?.stop();
+    await redis?.stop();
+  });
+
+  void test(`copies of the messages ${fixture.commit} blocked are refused as their campaigns`, async () => {
+    assert.equal(fixture.blocks.length, 3);
+    const client = await MilterClient.connect(daemon.milter);
+    await client.open();
+    try {
+      for (const { message, block } of fixture.blocks) {
+        const blocked = blockedMessage(message);
+        const campaign = blockedId(block);
+        for (let n = 0; n < 3; n++) {
+          const copy = rawToTestMessage(copyTo(blocked, n), "desk@example.net", [`reader${n}@example.org`]);
+          const headers = floodgateHeaders(await client.transaction(copy));
+          const what = `${message}, copy ${n}`;
+          assert.equal(headers["X-Floodgate-Status"], "reject; campaign-blocked; by=operator", what);
+          assert.match(headers["X-Floodgate-Campaign"] ?? "", new RegExp(`^${campaign};`), what);
+        }
+      }
+      // Another campaign's message is not stopped by them.
+      const other = loadCorpus(["spam-1"], { limit: 1 })[0]!.bytes;
+      const result = await client.transaction(rawToTestMessage(other, "x@example.net", ["reader@example.org"]));
+      assert.equal(floodgateHeaders(result)["X-Floodgate-Status"], "continue; new");
+    } finally {
+      await client.quit();
+    }
+    // The short message by version 2's exact key, the numbered one by its values; the first copy of each (later
+    // ones find the campaign by this version's keys, with which it was keyed).
+    const previous = await metricValue(daemon.metricsUrl, "floodgate_campaign_matches_total", { by: "previous" });
+    assert.equal(previous, 2);
+  });
+});
