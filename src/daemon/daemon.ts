@@ -15,6 +15,7 @@ import { MailFlow } from "../ops/mail-flow.js";
 import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
 import type { Cluster, Redis } from "ioredis";
 import { RedisWrites } from "../redis/write-refusal.js";
+import { captureBudget } from "../session/capture-budget.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
 import { openStateDir, resolveStateDir, type StateDir } from "../state/state-dir.js";
@@ -50,7 +51,7 @@ export async function runDaemon(options: RunOptions): Promise<number> {
   }
   const logger = createLogger(loaded.config.log.level, "floodgate", { buffered: true });
   for (const warning of loaded.warnings) logger.warn({ path: options.configPath }, warning);
-  const metrics = createMetrics();
+  const metrics = daemonMetrics();
   const live = new LiveConfig(loaded.config, { path: options.configPath, env, logger, metrics });
   const daemon = await startDaemon(live, logger, options.configPath, metrics);
   const signal = await new Promise<string>((resolve) => {
@@ -74,12 +75,17 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The daemon's metrics, with the gauges read from this process's parts when scraped. */
+function daemonMetrics(): FloodgateMetrics {
+  return createMetrics({ captureHeld: () => captureBudget.held });
+}
+
 /** Start every part; on failure, stop what was started and rethrow. */
 export async function startDaemon(
   live: LiveConfig,
   logger: Logger,
   configPath: string | null,
-  metrics: FloodgateMetrics = createMetrics(),
+  metrics: FloodgateMetrics = daemonMetrics(),
 ): Promise<Daemon> {
   const stops = new StopStack(logger);
   const config = (): Config => live.current();

@@ -30,10 +30,7 @@ export async function startEngine(
 ): Promise<{ server: MilterServer; name: MilterEngine["name"] }> {
   const { config, logger, metrics } = deps;
   const engine = await selectEngine(config(), logger);
-  captureBudget.listen({
-    held: (bytes) => metrics.captureBytes.set(bytes),
-    cut: () => metrics.captureBudgetCutsTotal.inc(),
-  });
+  captureBudget.listen({ cut: () => metrics.captureBudgetCutsTotal.inc() });
   eventLoopLag.start();
   stops.push(() => eventLoopLag.stop());
   const milter = await engine.start({

@@ -8,10 +8,11 @@
 /** What each capture holds outside the budget: the store every message starts with. */
 export const INITIAL_CAPTURE_BYTES = 16 * 1024;
 
-/** Who hears of the budget (the composition root, for the metrics). */
+/**
+ * Who hears of the budget (the composition root, for the metrics). The bytes held are read when the metrics are
+ * scraped (`held`), not told at each change: a capture reserves at every header field, tens of times a message.
+ */
 export interface CaptureBudgetListener {
-  /** The bytes held changed. */
-  held(bytes: number): void;
   /** A message was captured short for want of budget. */
   cut(): void;
 }
@@ -33,10 +34,7 @@ export class CaptureBudget {
   /** Up to `wanted` more bytes, as many as `limit` leaves free: the bytes granted (0 when it is spent). */
   reserve(wanted: number, limit: number): number {
     const granted = Math.max(0, Math.min(wanted, limit - this.#held));
-    if (granted > 0) {
-      this.#held += granted;
-      this.#listener?.held(this.#held);
-    }
+    if (granted > 0) this.#held += granted;
     return granted;
   }
 
@@ -44,7 +42,6 @@ export class CaptureBudget {
   release(bytes: number): void {
     if (bytes <= 0) return;
     this.#held = Math.max(0, this.#held - bytes);
-    this.#listener?.held(this.#held);
   }
 
   /** A message was captured short for want of budget. */

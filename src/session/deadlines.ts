@@ -69,6 +69,8 @@ export function lateTimerMarginMs(deadlineMs: number, loopLagMs: number): number
 
 /** A deadline the engine started, stopped when the policy has answered. */
 export interface RunningDeadline extends Deadline {
+  /** End it now: its signal aborts (the engine's own deadline passed first). */
+  end(): void;
   /** Stop the timer. */
   dispose(): void;
 }
@@ -81,13 +83,14 @@ export function startDeadline(ms: number, parent?: AbortSignal): RunningDeadline
   const endsAt = performance.now() + ms;
   let controller: AbortController | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let ended = false;
   const onParent = () => controller?.abort(new DeadlineError());
   const arm = (): AbortSignal => {
     if (controller) return controller.signal;
     const armed = new AbortController();
     controller = armed;
     timer = setTimeout(() => armed.abort(new DeadlineError()), Math.max(0, endsAt - performance.now()));
-    if (parent?.aborted) onParent();
+    if (ended || parent?.aborted) onParent();
     else parent?.addEventListener("abort", onParent, { once: true });
     return armed.signal;
   };
@@ -116,6 +119,10 @@ export function startDeadline(ms: number, parent?: AbortSignal): RunningDeadline
           },
         );
       });
+    },
+    end() {
+      ended = true;
+      onParent();
     },
     dispose() {
       clearTimeout(timer);

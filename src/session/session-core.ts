@@ -10,12 +10,12 @@ import { stageBudgets, startDeadline } from "./deadlines.js";
 import { eventLoopLag } from "./loop-lag.js";
 import { labelModifications } from "./labels.js";
 import { negotiatedModifications } from "./modifications.js";
-import type { CapturedMessage, ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
+import type { ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
 import type { MilterPolicy, SessionContext, Transaction } from "../vocabulary/policy-api.js";
 import type { Stage } from "../vocabulary/stage.js";
 import { failModeVerdict, skippedStatus, stageFailReason, type FailMode } from "../vocabulary/fail-reasons.js";
-import { runWithDeadline, type StageOutcome } from "./stage-runner.js";
+import { runWithDeadline, settleWithin, type StageOutcome } from "./stage-runner.js";
 import { sendableVerdict } from "./sendable-verdict.js";
 import type {
   DeliverEndOfMessage,
@@ -27,7 +27,7 @@ import type {
 } from "./session-api.js";
 import { nextSessionId, openTransaction, transactionSummary, type TransactionState } from "./transaction.js";
 import { errorText } from "../util/error-text.js";
-import type { Logger } from "../util/logger.js";
+import { unredacted, type Logger } from "../util/logger.js";
 
 type Handler = (signal: AbortSignal) => Verdict | Promise<Verdict>;
 
@@ -198,15 +198,19 @@ export class SessionCore implements SessionContext {
     const progressDue = progress && settings.progressIntervalMs < settings.eomDeadlineMs;
     const timer = progressDue ? setInterval(progress, settings.progressIntervalMs) : undefined;
     let outcome: StageOutcome<EndOfMessageResult>;
+    const budgets = stageBudgets(settings, (this.options.loopLag ?? eventLoopLag).recentMaxMs());
+    const spent = performance.now() - started;
+    // The policy's deadline, ended by the engine's own (a little later) if the policy has not answered by then.
+    const deadline = startDeadline(budgets.policyEomMs - spent);
     try {
-      const budgets = stageBudgets(settings, (this.options.loopLag ?? eventLoopLag).recentMaxMs());
-      const spent = performance.now() - started;
-      outcome = await runWithDeadline(
-        (s) => this.policyEndOfMessage(message, budgets.policyEomMs - spent, s),
+      outcome = await settleWithin(
+        () => this.policy.endOfMessage(this, message, deadline),
         budgets.eomMs - spent,
+        () => deadline.end(),
       );
     } finally {
       clearInterval(timer);
+      deadline.dispose();
     }
     const result: EndOfMessageResult = outcome.ok
       ? outcome.value
@@ -222,23 +226,13 @@ export class SessionCore implements SessionContext {
     const seconds = (performance.now() - started) / 1000;
     const held = modifications.some((m) => m.kind === "quarantine");
     this.observer.messageDecided?.(result.verdict.kind, seconds, held);
-    this.logger.info(this.summary(txn, result.verdict, message.totalBytes, seconds), "message");
+    unredacted(this.logger).info(this.summary(txn, result.verdict, message.totalBytes, seconds), "message");
   }
 
   /** The fields of the one log line per message. */
   private summary(txn: TransactionState, verdict: Verdict, bytes: number, seconds: number): Record<string, unknown> {
     const client = this.connectInfo?.address ?? null;
     return { session: this.id, ...this.summaryFields, ...transactionSummary(txn, client, verdict, bytes, seconds) };
-  }
-
-  /** The policy at end of message, within the Deadline it is handed (ending with the engine's `signal` at the latest). */
-  private async policyEndOfMessage(message: CapturedMessage, ms: number, signal: AbortSignal) {
-    const deadline = startDeadline(ms, signal);
-    try {
-      return await this.policy.endOfMessage(this, message, deadline);
-    } finally {
-      deadline.dispose();
-    }
   }
 
   /** Floodgate's own headers for this answer: the policy's labels, then the status (`skipped; …` after a fail mode). */

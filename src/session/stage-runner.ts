@@ -14,16 +14,34 @@ export function runWithDeadline<T>(
   deadlineMs: number,
 ): StageOutcome<T> | Promise<StageOutcome<T>> {
   const controller = new AbortController();
+  return settleWithin(
+    () => handler(controller.signal),
+    deadlineMs,
+    () => controller.abort(new Error("deadline")),
+  );
+}
+
+/**
+ * Run `run` and settle its outcome, or "deadline" at `deadlineMs` after calling `onDeadline` (which stops whatever
+ * the run still does). No AbortController of its own: end of message, on every message, hands the policy a deadline
+ * of its own (deadlines.ts) that `onDeadline` ends, and a second controller only linked to it cost an allocation and
+ * a listener each time.
+ */
+export function settleWithin<T>(
+  run: () => T | Promise<T>,
+  deadlineMs: number,
+  onDeadline: () => void,
+): StageOutcome<T> | Promise<StageOutcome<T>> {
   let result: T | Promise<T>;
   try {
-    result = handler(controller.signal);
+    result = run();
   } catch (error) {
     return { ok: false, reason: "error", error };
   }
   if (!(result instanceof Promise)) return { ok: true, value: result };
   return new Promise<StageOutcome<T>>((resolve) => {
     const timer = setTimeout(() => {
-      controller.abort(new Error("deadline"));
+      onDeadline();
       resolve({ ok: false, reason: "deadline" });
     }, deadlineMs);
     result.then(

@@ -51,5 +51,21 @@ export function createLogger(level: string = "info", name = "floodgate", options
   );
 }
 
+const unredactedChildren = new WeakMap<Logger, Logger>();
+
+/**
+ * The same logger without redaction, for lines whose fields are fixed and hold no secret (the one summary line per
+ * message): redaction walks every line's object for its paths, about as dear as writing the line, on every message.
+ * Made once per logger.
+ */
+export function unredacted(logger: Logger): Logger {
+  let child = unredactedChildren.get(logger);
+  if (!child) {
+    child = logger.child({}, { redact: [] });
+    unredactedChildren.set(logger, child);
+  }
+  return child;
+}
+
 /** Hide the secrets of a URL (src/util/redact-url.ts) before it is logged. */
 export { redactUrl } from "./redact-url.js";

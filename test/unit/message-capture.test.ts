@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CaptureBudget, INITIAL_CAPTURE_BYTES } from "../../src/session/capture-budget.js";
 import { MessageCapture } from "../../src/session/message-capture.js";
+import { createMetrics } from "../../src/metrics/metrics.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
 
 type Piece = { header: [string, string] } | { eoh: true } | { body: Buffer };
@@ -154,4 +155,16 @@ test("header fields take at most half the cap; past it the MIME fields and Subje
   assert.ok(got.endsWith("\r\nSubject: the subject\r\nContent-Type: text/plain\r\n\r\nthe body after the flood"));
   assert.ok(!got.includes("a second subject"));
   assert.equal(c.headers.length, MessageCapture.MAX_LISTED_HEADERS);
+});
+
+test("the capture gauge reads the bytes held when scraped", async () => {
+  const budget = new CaptureBudget();
+  const metrics = createMetrics({ captureHeld: () => budget.held });
+  const capture = new MessageCapture(1024 * 1024, false, { budget, limit: 1_000_000 });
+  capture.addBody(Buffer.alloc(100_000, 0x61));
+  const held = budget.held;
+  assert.ok(held > 0);
+  assert.match(await metrics.registry.getSingleMetricAsString("floodgate_capture_bytes"), new RegExp(` ${held}\n?$`));
+  capture.release();
+  assert.match(await metrics.registry.getSingleMetricAsString("floodgate_capture_bytes"), / 0\n?$/);
 });

@@ -32,6 +32,18 @@ void describe("deadline", () => {
     await assert.rejects(dl.race(Promise.resolve(1)), DeadlineError);
     dl.dispose();
   });
+  void test("the engine ends it, before its signal is read and after", async () => {
+    const early = startDeadline(10_000);
+    early.end();
+    assert.equal(early.signal.aborted, true);
+    await assert.rejects(early.race(Promise.resolve(1)), DeadlineError);
+    early.dispose();
+    const late = startDeadline(10_000);
+    const pending = late.race(new Promise(() => undefined));
+    late.end();
+    await assert.rejects(pending, DeadlineError);
+    late.dispose();
+  });
   void test("its own timer ends it", async () => {
     const dl = startDeadline(1);
     await assert.rejects(dl.race(new Promise(() => undefined)), DeadlineError);
