@@ -6,8 +6,12 @@
  * main thread, the fingerprint thread (`fg-fingerprint`) and the process's other threads (V8's compiler and GC
  * helpers, libuv) apart. With `--curve`: a fresh pool of `--threads` threads, one message in flight, the corpus in
  * a seeded shuffled order, the CPU per message of each block of 500 (a daemon's first thousands of distinct
- * messages run code V8 has not optimised yet).
+ * messages run code V8 has not optimised yet). With `--warm-up A,B,…`: fresh pools of `--threads` threads, each
+ * warming up on A, B, … built-in messages (`fingerprint.warmUpMessages`), in interleaved rounds; the CPU of the
+ * warm-up itself, then per message of the next `--messages` distinct corpus messages (a new slice each round, the
+ * same for every variant of a round), one in flight, and their fingerprint time (p50).
  * Run: node dist/benchmarks/fingerprint-handoff.js [--messages N] (1,000) [--rounds N] (3) [--curve] [--threads N] (2)
+ *      [--warm-up A,B,…]
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -137,6 +141,73 @@ async function curve(threads: number): Promise<void> {
   await pool.close();
 }
 
+/** The process's CPU so far, µs. */
+const processMicros = () => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+
+/** Wait until the pool's threads have finished warming up: their CPU stops growing (less than 2 ms in 250 ms). */
+async function warmUpDone(): Promise<void> {
+  let last = cpuSplit().fingerprint;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = cpuSplit().fingerprint;
+    if (now - last < 2000) return;
+    last = now;
+  }
+}
+
+/** One fresh pool warming up on `warmUp` messages: its warm-up's CPU, then the messages' CPU and p50. */
+async function warmedPool(threads: number, warmUp: number, messages: readonly Buffer[]) {
+  const config = {
+    ...defaultConfig().fingerprint,
+    threads,
+    warmUpMessages: warmUp,
+    maxQueue: 10_000,
+    taskTimeoutMs: 600_000,
+  };
+  const started = processMicros();
+  const wall = performance.now();
+  const pool = new FingerprintPool(config);
+  await pool.ready();
+  await warmUpDone();
+  const warmCpu = (processMicros() - started) / 1000;
+  const warmWall = performance.now() - wall - 500;
+  const before = cpuSplit();
+  const times: number[] = [];
+  for (const message of messages) {
+    const t = performance.now();
+    await pool.fingerprint(message);
+    times.push(performance.now() - t);
+  }
+  const cpu = perMessage(before, cpuSplit(), messages.length);
+  await pool.close();
+  times.sort((a, b) => a - b);
+  return { warmCpu, warmWall, cpu, p50: times[Math.floor(times.length / 2)]! };
+}
+
+async function warmUpAb(threads: number, variants: number[], count: number, rounds: number): Promise<void> {
+  const all = sharedMessages("shuffled", Infinity);
+  console.log(
+    `warm-up A/B: fresh pools of ${threads} thread(s) warming up on ${variants.join(", ")} built-in messages, ` +
+      `then ${count} distinct corpus messages one in flight; CPU µs per message (ms for the warm-up)`,
+  );
+  for (let round = 1; round <= rounds; round++) {
+    const messages = all.slice((round - 1) * count, round * count);
+    const order = round % 2 === 1 ? variants : [...variants].reverse();
+    for (const warmUp of order) {
+      const load = loadavg()[0]!.toFixed(1);
+      const r = await warmedPool(threads, warmUp, messages);
+      const total = r.cpu.main + r.cpu.fingerprint + r.cpu.other;
+      console.log(
+        `round ${round} (load ${load}) warm-up ${warmUp}: warm-up CPU ${r.warmCpu.toFixed(0)} ms in ` +
+          `${(r.warmWall / 1000).toFixed(1)} s | per message ${show(r.cpu)}, all ${total.toFixed(0)}; p50 ${r.p50.toFixed(2)} ms`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -144,6 +215,7 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3" },
       curve: { type: "boolean", default: false },
       threads: { type: "string", default: "2" },
+      "warm-up": { type: "string" },
     },
   });
   console.log(
@@ -152,7 +224,10 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(" ")}; node ${process.version} ${process.execArgv.join(" ")}`,
   );
-  if (values.curve) await curve(Number(values.threads));
+  if (values["warm-up"] !== undefined) {
+    const variants = values["warm-up"].split(",").map(Number);
+    await warmUpAb(Number(values.threads), variants, Number(values.messages), Number(values.rounds));
+  } else if (values.curve) await curve(Number(values.threads));
   else await handoff(Number(values.messages), Number(values.rounds));
 }
 

@@ -20,6 +20,10 @@ export const fingerprintSchema = z
     taskTimeoutMs: ms(1500),
     /** Only the first this many KiB of a message are parsed. @defaultValue 256 */
     parseKiB: count(256, 1, 65536),
+    /** Built-in made-up messages each thread fingerprints when it starts, while it has no task, so that V8 has
+     * compiled the fingerprint code before real mail needs it (src/fingerprint/warm-up.ts; 0: none). Read when a
+     * thread starts, not on reload. @defaultValue 300 */
+    warmUpMessages: count(300, 0, 100_000),
     /** Heap limit of each thread, MiB. @defaultValue 128 */
     threadHeapMb: count(128, 16, 4096),
     /** Fewer words than this: only the exact digest is used. @defaultValue 64 */

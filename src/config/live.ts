@@ -21,6 +21,7 @@ export const RESTART_REQUIRED: readonly string[] = [
   "state",
   "fingerprint.threads",
   "fingerprint.threadHeapMb",
+  "fingerprint.warmUpMessages",
   "queue.name",
   "worker.processes",
   "metrics",

@@ -11,11 +11,17 @@ import type { Config } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
 import { errorText } from "../util/error-text.js";
 import { distRoot } from "../util/paths.js";
+import { taskOptions } from "./pool-messages.js";
 import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { SkipReason } from "./types.js";
 
 /** The compiled piscina task entry. */
 export const FINGERPRINT_TASK_FILE = join(distRoot, "workers/fingerprint-task.js");
+
+/** What each thread is started with: how many built-in messages it warms up on, with the pool's task options. */
+export interface ThreadData {
+  warmUp: { messages: number; options: FingerprintBatch["options"] } | null;
+}
 
 /** Heap bytes a parse may use per byte parsed, a generous estimate (decoded text, HTML-to-text, tokens). */
 const PARSE_HEAP_FACTOR = 64;
@@ -37,6 +43,7 @@ export function startThreads(
     // message at half of capacity (benchmarks/README.md, "Figures behind choices in the code").
     atomics: "disabled",
     resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb },
+    workerData: threadData(config),
     closeTimeout: Math.max(1000, config.taskTimeoutMs * 2),
   });
   // A thread that dies between tasks is replaced by piscina; without a listener the event would crash us.
@@ -52,6 +59,12 @@ export function startThreads(
     );
   }
   return piscina;
+}
+
+/** The data every thread starts with, from the `fingerprint` section as the pool starts (not reloaded). */
+function threadData(config: Config["fingerprint"]): ThreadData {
+  const messages = config.warmUpMessages;
+  return { warmUp: messages > 0 ? { messages, options: taskOptions(config) } : null };
 }
 
 /** Why a running pool's task ended without a result: the task file cannot load, or the thread died on a message. */
