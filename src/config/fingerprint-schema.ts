@@ -6,7 +6,9 @@ import { count, ms } from "./schema-fields.js";
 
 export const fingerprintSchema = z
   .object({
-    /** Threads in the pool; 0 means one per core. @defaultValue 0 */
+    /** Threads in the pool; 0 means one per core but one, the main thread's (at least one): on 2 cores one thread
+     * takes the messages that waited in batches, and the daemon used a fifth less CPU per distinct message at 20
+     * sessions than with two (benchmarks/README.md, "Fingerprint threads on 2 cores"). @defaultValue 0 */
     threads: count(0, 0, 64),
     /** Messages waiting for a thread before new ones are refused (skipped: pool-full). @defaultValue 256 */
     maxQueue: count(256, 1),

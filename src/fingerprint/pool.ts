@@ -93,13 +93,13 @@ export class FingerprintPool {
   #tasks = 0;
   #closed = false;
 
-  /** Start the threads (`threads`, 0 = one per core) with a heap limit of `threadHeapMb` each. */
+  /** Start the threads (`threads`, 0 = one per core but the main thread's) with a heap limit of `threadHeapMb` each. */
   constructor(config: Config["fingerprint"], logger?: Logger, options: PoolOptions = {}) {
     this.#internals = options;
     this.#config = config;
     this.#logger = logger;
     this.#metrics = options.metrics ?? null;
-    this.#threads = config.threads > 0 ? config.threads : availableParallelism();
+    this.#threads = config.threads > 0 ? config.threads : Math.max(1, availableParallelism() - 1);
     this.#options = taskOptions(config);
     this.#queue = new BatchQueue(batchLimits(config));
     this.#piscina = startThreads(config, this.#threads, options.taskFile ?? FINGERPRINT_TASK_FILE, logger);
