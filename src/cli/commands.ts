@@ -188,7 +188,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const { FingerprintPool } = await import("../fingerprint/pool.js");
       return withStore(values, async (ctx) => {
         const pool =
-          typeof like === "string" ? new FingerprintPool({ ...ctx.config.fingerprint, taskTimeoutMs: 60_000 }) : null;
+          typeof like === "string"
+            ? new FingerprintPool({ ...ctx.config.fingerprint, taskTimeoutMs: 60_000, warmUpMessages: 0 })
+            : null;
         try {
           const target = typeof like === "string" ? { likeFile: like } : { id: positionals[0]! };
           const ttlSeconds = parseDuration(String(values["ttl"]));

@@ -16,10 +16,12 @@ export type FingerprintLine =
 
 /** Fingerprint each file, in order; exit code 0, or 1 when any file could not be read. */
 export async function fingerprintCommand(files: string[], config: Config, out: NodeJS.WritableStream): Promise<number> {
-  // Files are fingerprinted one by one: no caller waits on a mail path here, so no deadline applies.
+  // Files are fingerprinted one by one: no caller waits on a mail path here, so no deadline applies; and a few files
+  // are no reason to warm the threads up first.
   const pool = new FingerprintPool({
     ...config.fingerprint,
     taskTimeoutMs: Math.max(config.fingerprint.taskTimeoutMs, 60_000),
+    warmUpMessages: 0,
   });
   let exitCode = 0;
   try {
