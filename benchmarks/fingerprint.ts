@@ -83,7 +83,7 @@ async function stepCosts(
     t = performance.now();
     const recipients = parts.recipients ?? "";
     const subjectWords = subject;
-    const read = { text, words, trace, subjectWords, subjectTrace, names, key, minhash: values };
+    const read = { text, words, hashes, trace, subjectWords, subjectTrace, names, key, minhash: values };
     versionTwoKeys({ ...read, recipients, minWords });
     totals.version2 += performance.now() - t;
   }

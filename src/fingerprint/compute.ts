@@ -81,7 +81,7 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     fingerprint.previous = previousVersionKeys(input);
     const { minhash } = fingerprint;
     const recipients = parts.recipients ?? "";
-    const read = { text, words, trace, subjectWords, subjectTrace, names, key, minhash };
+    const read = { text, words, hashes, trace, subjectWords, subjectTrace, names, key, minhash };
     fingerprint.version2 = versionTwoKeys({ ...read, recipients, minWords });
   }
   return fingerprint;

@@ -11,7 +11,7 @@
  * Checked against the fingerprints the build of version 2 (main at 3fadabd) computed for every corpus message
  * (test/integration/fingerprint-version-two.test.ts). Pure: no I/O.
  */
-import { bottomValues, wordHashes } from "./minhash.js";
+import { bottomValues, hashWord } from "./minhash.js";
 import { tokenise, wordTrace, type WordTrace } from "./normalise.js";
 import { withoutLongMixed } from "./previous-tokens.js";
 import { keyDigest, nameSet, recipientNameText, skeletonKey, skeletonOf } from "./skeleton.js";
@@ -30,9 +30,10 @@ export interface VersionTwoKeys {
 
 /** What the current version read of a message. */
 export interface VersionTwoInput {
-  /** The text read, its words and their trace (which words version 2 dropped: `WordTrace.longMixed`). */
+  /** The text read, its words, their hashes and their trace (which words version 2 dropped: `WordTrace.longMixed`). */
   text: string;
   words: readonly string[];
+  hashes: Uint32Array;
   trace: WordTrace;
   /** The subject's words and their trace. */
   subjectWords: readonly string[];
@@ -50,19 +51,21 @@ export interface VersionTwoInput {
 export function versionTwoKeys(input: VersionTwoInput): VersionTwoKeys {
   const read = withoutLongMixed(input.words, input.trace);
   const subject = withoutLongMixed(input.subjectWords, input.subjectTrace).words;
-  const names = namesOf(input.recipients);
+  const names = namesOf(input.recipients, input.names);
   const short = read.words.length < input.minWords;
   const same = read.words === input.words && subject === input.subjectWords && sameSkeleton(input, names);
   const key = same ? input.key : skeletonKey(skeletonOf(input.text, read.words, subject, names, short, read.trace));
   const direct = keyDigest(VERSION_TWO, key);
   if (short || read.words.length === 0 || read.words === input.words) return { direct, minhash: null };
-  const minhash = bottomValues(wordHashes(read.words));
+  const minhash = bottomValues(keptHashes(input.words, input.hashes, read.words));
   return { direct, minhash: sameValues(minhash, input.minhash) ? null : minhash };
 }
 
-/** Version 2's recipient names: without the numbered forms, of the words it read. */
-function namesOf(recipients: string): Set<string> {
+/** Version 2's recipient names: without the numbered forms, of the words it read. Headers of ASCII give words
+ * without digits (the name text has none), so version 2 read the same names: the current ones but the numbered. */
+function namesOf(recipients: string, current: ReadonlySet<string>): Set<string> {
   if (recipients === "") return new Set();
+  if (!NOT_ASCII.test(recipients)) return new Set([...current].filter((name) => !name.endsWith("#")));
   const trace = wordTrace();
   const words = tokenise(recipientNameText(recipients), trace);
   return nameSet(withoutLongMixed(words, trace).words, false);
@@ -77,6 +80,19 @@ function sameSkeleton(input: VersionTwoInput, names: ReadonlySet<string>): boole
   for (const name of names) if (!current.has(name) || !current.has(`${name}#`)) return false;
   const numbered = (word: string) => word.charCodeAt(word.length - 1) === 0x23 && current.has(word) && !names.has(word);
   return !input.words.some(numbered) && !input.subjectWords.some(numbered);
+}
+
+const NOT_ASCII = /[\u0080-\uffff]/;
+
+/** The hashes of `kept`, the words less the ones version 2 dropped (and the link repeats that then left), taken from
+ * the hashes of `words`: `kept` is a subsequence of `words`, so the first equal word found for each in order is
+ * there, and equal words have equal hashes. */
+function keptHashes(words: readonly string[], hashes: Uint32Array, kept: readonly string[]): Uint32Array {
+  const out = new Uint32Array(kept.length);
+  let k = 0;
+  for (let i = 0; i < words.length && k < kept.length; i++) if (words[i] === kept[k]) out[k++] = hashes[i]!;
+  for (; k < kept.length; k++) out[k] = hashWord(kept[k]!);
+  return out;
 }
 
 function sameValues(a: readonly number[], b: readonly number[] | null): boolean {
