@@ -6,8 +6,9 @@
  * Version 3 reads a message as version 2 did but for two rules: version 2 dropped a word and a number side by side
  * from 6 characters on (`user10`, as version 1 did: ./previous-tokens.ts), and did not read a recipient's name
  * followed by a number (`mary#`) as the name. Its exact key's digest carries its version, so it always differs from
- * the current one (the same skeleton is hashed again where the two read the same); its MinHash values are computed
- * only where it read other words, since the two versions share the store's value index (src/reputation/keys.ts).
+ * the current one (the same skeleton is hashed again where the two read the same); its MinHash values are the
+ * current ones where it read the same words, and computed again only where it read other words. They are looked up
+ * in version 2's own value index (`m2:`, src/reputation/keys.ts): each released version keeps the index it wrote.
  * Checked against the fingerprints the build of version 2 (main at 3fadabd) computed for every corpus message
  * (test/integration/fingerprint-version-two.test.ts). Pure: no I/O.
  */
@@ -23,8 +24,8 @@ export const VERSION_TWO = 2;
 export interface VersionTwoKeys {
   /** Hex digest of version 2's skeleton: its exact key. */
   direct: string;
-  /** Version 2's MinHash values where they are not the current ones; null when they are, or when it has none (fewer
-   * than `minWords` words). */
+  /** Version 2's MinHash values (the current ones where it read the same words); null when it has none (fewer than
+   * `minWords` words). */
   minhash: number[] | null;
 }
 
@@ -56,9 +57,9 @@ export function versionTwoKeys(input: VersionTwoInput): VersionTwoKeys {
   const same = read.words === input.words && subject === input.subjectWords && sameSkeleton(input, names);
   const key = same ? input.key : skeletonKey(skeletonOf(input.text, read.words, subject, names, short, read.trace));
   const direct = keyDigest(VERSION_TWO, key);
-  if (short || read.words.length === 0 || read.words === input.words) return { direct, minhash: null };
-  const minhash = bottomValues(keptHashes(input.words, input.hashes, read.words));
-  return { direct, minhash: sameValues(minhash, input.minhash) ? null : minhash };
+  if (short || read.words.length === 0) return { direct, minhash: null };
+  if (read.words === input.words) return { direct, minhash: input.minhash };
+  return { direct, minhash: bottomValues(keptHashes(input.words, input.hashes, read.words)) };
 }
 
 /** Version 2's recipient names: without the numbered forms, of the words it read. Headers of ASCII give words
@@ -93,10 +94,4 @@ function keptHashes(words: readonly string[], hashes: Uint32Array, kept: readonl
   for (let i = 0; i < words.length && k < kept.length; i++) if (words[i] === kept[k]) out[k++] = hashes[i]!;
   for (; k < kept.length; k++) out[k] = hashWord(kept[k]!);
   return out;
-}
-
-function sameValues(a: readonly number[], b: readonly number[] | null): boolean {
-  if (b === null || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -29,11 +29,11 @@ export interface CampaignKeys {
   readonly verdictChannel: string;
 }
 
-/** The value index of each fingerprint version. Versions 2 and 3 share one: the same MinHash of the words, which
- * version 3 reads a few of otherwise (src/fingerprint/version-two.ts), so a campaign version 2 keyed is found by
- * version 3's values wherever they are the same, and by version 2's where they are not. A version with another
- * MinHash gets an index of its own (`m<version>:`). */
-const VALUE_INDEX: Readonly<Record<number, string>> = { 1: "sh:", 2: "m2:", 3: "m2:" };
+/** The value index of each fingerprint version: version 1 keyed a value by its position (`sh:`), later versions
+ * by the value (`m<version>:`). Each released version keeps the index it wrote, so that a store written by any
+ * release is read by the next: an earlier version's campaigns are looked up in its own index with its own values
+ * (lua/includes/findEarlier.lua). */
+const VALUE_INDEX: Readonly<Record<number, string>> = { 1: "sh:" };
 
 /** Key names for a prefix such as "fg". */
 export function campaignKeys(prefix: string): CampaignKeys {

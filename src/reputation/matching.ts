@@ -1,6 +1,6 @@
 /**
  * Matching a fingerprint to its campaign. `observe` is the hot path: one atomic Lua script (observeMessage-3.lua),
- * one round trip. It looks the MinHash values up (their keys in the version's value index, `m2:<value>`, else the
+ * one round trip. It looks the MinHash values up (their keys in the version's value index, `m<version>:<value>`, else the
  * generation hashes a campaign's first copy writes them to: lua/includes/valueIndex.lua → the campaigns that hold
  * the value), joins the campaign that `campaigns.matchShare` of the values not common to many campaigns point to,
  * and merges the campaigns a copy matches together (never one carrying a person's decision); else the campaign of

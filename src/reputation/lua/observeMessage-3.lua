@@ -80,8 +80,8 @@ if not id then
   id, foundBy = findDirect(base, directKey, cache), "direct"
 end
 if not id then
-  local function vote(values)
-    return (voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, since))
+  local function vote(values, valuePrefix)
+    return (voteCampaigns(base, valuePrefix, values, share, minVotes, owners, cache, now, singleMs, since))
   end
   id, foundBy = findEarlier(base, earlier, vote, previousVotes, cache), "previous"
 end

@@ -5,17 +5,16 @@
   keys it by the current version from then on. Needs includes/readArgs and includes/findCampaign.
 
   readEarlier(lists) -> the earlier keys, read by an argLists reader from four arguments in this order:
-            version 2's MinHash values, space-separated (none when they are the current ones, or it has none)
+            version 2's MinHash values, space-separated (none when it has none)
             version 2's exact digest ("" when none)
             version 1's MinHash values (none or 32), space-separated
             version 1's exact digest ("" when none)
 
   findEarlier(base, earlier, vote, previousVotes, cache) -> the campaign id, or nil
-    vote           function(values) -> the candidates of includes/findCampaign's voteCampaigns for values of the
-                   current value index: versions 2 and 3 share it (src/reputation/keys.ts), so version 2's values
-                   are looked for only where they differ from the current ones
+    vote           function(values, prefix) -> the candidates of includes/findCampaign's voteCampaigns for values
+                   of the value index `prefix` (each version keeps its own: src/reputation/keys.ts)
     previousVotes  positions of version 1's 32 that must agree
-  In order: version 2's values (the campaign with most votes), its exact key "<base>d2:<digest>", version 1's
+  In order: version 2's values in its index "m2:" (the campaign with most votes), its exact key "<base>d2:<digest>", version 1's
   positional values "<base>sh:<i>:<value>" (`previousVotes` of them pointing at one campaign), its exact key
   "<base>d:<digest>".
 ]]
@@ -59,7 +58,7 @@ end
 
 local function findEarlier(base, earlier, vote, previousVotes, cache)
   if #earlier.values2 > 0 then
-    local candidates = vote(earlier.values2)
+    local candidates = vote(earlier.values2, "m2:")
     if #candidates > 0 then
       return candidates[1][1]
     end

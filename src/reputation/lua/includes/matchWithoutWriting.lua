@@ -23,10 +23,10 @@ local function matchWithoutWriting(base, directKey, from, now)
   local earlier = readEarlier(lists)
 
   local cache = {}
-  local function vote(values)
-    return (voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, now - recentMs))
+  local function vote(values, valuePrefix)
+    return (voteCampaigns(base, valuePrefix, values, share, minVotes, owners, cache, now, singleMs, now - recentMs))
   end
-  local candidates = vote(minhash)
+  local candidates = vote(minhash, prefix)
   if #candidates > 0 then
     local ids = {}
     for i, candidate in ipairs(candidates) do
