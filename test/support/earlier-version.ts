@@ -11,7 +11,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MilterClient } from "../../src/client/milter-client.js";
 import { defaultConfig } from "../../src/config/schema.js";
-import { corpusRoot, stripEnvelopeLine } from "../../src/lab/corpus.js";
+import { runFingerprintTask } from "../../src/fingerprint/task.js";
+import type { Fingerprint } from "../../src/fingerprint/types.js";
+import { corpusRoot, loadCorpus, stripEnvelopeLine, type CorpusGroup } from "../../src/lab/corpus.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { projectRoot } from "../../src/util/paths.js";
 
@@ -28,6 +30,39 @@ export interface GoldenKeys {
 export function keyDigest(direct: string, minhash: readonly number[] | null): string {
   const values = minhash === null ? "-" : minhash.join(",");
   return createHash("sha1").update(`${direct} ${values}`).digest("hex").slice(0, 8);
+}
+
+/** One version's keys of a fingerprint: an exact digest and MinHash values (null: none). */
+export interface VersionKeys {
+  direct: string;
+  minhash: readonly number[] | null;
+}
+
+/** Fingerprint every corpus message the golden keys were made of as that build's options say, with the earlier
+ * versions' keys; the files whose keys `keysOf` picks differ from the golden ones. `each` sees every fingerprint. */
+export async function corpusKeysDiffering(
+  golden: GoldenKeys,
+  keysOf: (fingerprint: Fingerprint) => VersionKeys | undefined,
+  each: (fingerprint: Fingerprint, keys: VersionKeys) => void = () => undefined,
+): Promise<{ wrong: string[]; compared: number }> {
+  const wrong: string[] = [];
+  let compared = 0;
+  for (const [group, digests] of Object.entries(golden.groups)) {
+    const expected = digests.split(" ");
+    const messages = loadCorpus([group as CorpusGroup]);
+    assert.equal(messages.length, expected.length, `${group}: the corpus has the messages the keys were made of`);
+    for (const [i, message] of messages.entries()) {
+      const options = { ...golden.build.options, parser: "fast" as const, previousVersion: true };
+      const result = await runFingerprintTask({ ...options, message: message.bytes });
+      assert.equal(result.status, "ok", message.file);
+      const keys = result.status === "ok" ? keysOf(result.fingerprint) : undefined;
+      assert.ok(result.status === "ok" && keys, `${message.file}: the earlier version's keys computed`);
+      each(result.fingerprint, keys);
+      if (keyDigest(keys.direct, keys.minhash) !== expected[i]) wrong.push(message.file);
+      compared++;
+    }
+  }
+  return { wrong, compared };
 }
 
 /** The Redis keys an earlier build's `floodgate block --like` wrote for each of its messages. */
