@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { MilterClient } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { loadCorpus } from "../../src/lab/corpus.js";
-import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { metricValue } from "../support/daemon.js";
 import {
   blockedId,
   blockedMessage,
@@ -23,10 +23,10 @@ import {
   DATA,
   floodgateHeaders,
   readFixture,
-  restoreBlock,
+  upgradedStore,
+  type UpgradedStore,
   type GoldenKeys,
 } from "../support/earlier-version.js";
-import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 void describe("previous-version keys against the build of version 1", () => {
   const golden = JSON.parse(readFileSync(join(DATA, "previous-version-keys.json"), "utf8")) as GoldenKeys;
@@ -43,28 +43,13 @@ void describe("a block made by the build of version 1, after the upgrade, throug
   const { message, block } = fixture.blocks[0]!;
   const blocked = blockedMessage(message);
   const campaign = blockedId(block);
-  let redis: TestRedis;
-  let daemon: DaemonProcess;
+  let store: UpgradedStore;
 
-  before(async () => {
-    redis = await startTestRedis();
-    const prefix = uniquePrefix("v1");
-    await restoreBlock(redis.url, prefix, fixture);
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url, prefix, commandTimeoutMs: 5_000 },
-      queue: { enabled: false },
-      worker: { processes: 0 },
-      milter: { eomDeadlineMs: 10_000 },
-      fingerprint: { taskTimeoutMs: 10_000 },
-    });
-  });
-  after(async () => {
-    await daemon?.stop();
-    await redis?.stop();
-  });
+  before(async () => (store = await upgradedStore(fixture, "v1")));
+  after(async () => await store?.stop());
 
   void test(`copies of the message ${fixture.commit} blocked are refused as that campaign`, async () => {
-    const client = await MilterClient.connect(daemon.milter);
+    const client = await MilterClient.connect(store.daemon.milter);
     await client.open();
     try {
       for (let n = 0; n < 3; n++) {
@@ -81,6 +66,8 @@ void describe("a block made by the build of version 1, after the upgrade, throug
     } finally {
       await client.quit();
     }
-    assert.ok((await metricValue(daemon.metricsUrl, "floodgate_campaign_matches_total", { by: "previous" })) >= 1);
+    assert.ok(
+      (await metricValue(store.daemon.metricsUrl, "floodgate_campaign_matches_total", { by: "previous" })) >= 1,
+    );
   });
 });

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { MilterClient } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { loadCorpus } from "../../src/lab/corpus.js";
-import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { metricValue } from "../support/daemon.js";
 import {
   blockedId,
   blockedMessage,
@@ -25,10 +25,10 @@ import {
   DATA,
   floodgateHeaders,
   readFixture,
-  restoreBlock,
+  upgradedStore,
+  type UpgradedStore,
   type GoldenKeys,
 } from "../support/earlier-version.js";
-import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 void describe("version 2 keys against the build of version 2", () => {
   const golden = JSON.parse(readFileSync(join(DATA, "version-two-keys.json"), "utf8")) as GoldenKeys;
@@ -51,29 +51,14 @@ void describe("version 2 keys against the build of version 2", () => {
 
 void describe("blocks made by the build of version 2, after the upgrade, through the daemon on a real Redis", () => {
   const fixture = readFixture("version-two-block.json");
-  let redis: TestRedis;
-  let daemon: DaemonProcess;
+  let store: UpgradedStore;
 
-  before(async () => {
-    redis = await startTestRedis();
-    const prefix = uniquePrefix("v2");
-    await restoreBlock(redis.url, prefix, fixture);
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url, prefix, commandTimeoutMs: 5_000 },
-      queue: { enabled: false },
-      worker: { processes: 0 },
-      milter: { eomDeadlineMs: 10_000 },
-      fingerprint: { taskTimeoutMs: 10_000 },
-    });
-  });
-  after(async () => {
-    await daemon?.stop();
-    await redis?.stop();
-  });
+  before(async () => (store = await upgradedStore(fixture, "v2")));
+  after(async () => await store?.stop());
 
   void test(`copies of the messages ${fixture.commit} blocked are refused as their campaigns`, async () => {
     assert.equal(fixture.blocks.length, 3);
-    const client = await MilterClient.connect(daemon.milter);
+    const client = await MilterClient.connect(store.daemon.milter);
     await client.open();
     try {
       for (const { message, block } of fixture.blocks) {
@@ -96,7 +81,7 @@ void describe("blocks made by the build of version 2, after the upgrade, through
     }
     // The first copy of each by version 2's keys (the short message by its exact key, the others by its values in
     // its own index); later ones find the campaign by this version's keys, with which it was keyed then.
-    const previous = await metricValue(daemon.metricsUrl, "floodgate_campaign_matches_total", { by: "previous" });
+    const previous = await metricValue(store.daemon.metricsUrl, "floodgate_campaign_matches_total", { by: "previous" });
     assert.equal(previous, 3);
   });
 });

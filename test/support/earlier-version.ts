@@ -16,6 +16,8 @@ import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { corpusRoot, loadCorpus, stripEnvelopeLine, type CorpusGroup } from "../../src/lab/corpus.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { projectRoot } from "../../src/util/paths.js";
+import { startDaemonProcess, type DaemonProcess } from "./daemon.js";
+import { startTestRedis, uniquePrefix, type TestRedis } from "./redis.js";
 
 export const DATA = join(projectRoot, "test/data");
 
@@ -114,6 +116,37 @@ export async function restoreBlock(url: string, prefix: string, fixture: BlockFi
     }
   } finally {
     redis.disconnect();
+  }
+}
+
+/** A real Redis holding the keys an earlier build's blocks wrote (under a prefix of its own), and this build's daemon
+ * on it, for the copies of the blocked messages to be sent to. */
+export interface UpgradedStore {
+  redis: TestRedis;
+  daemon: DaemonProcess;
+  stop(): Promise<void>;
+}
+
+export async function upgradedStore(fixture: BlockFixture, name: string): Promise<UpgradedStore> {
+  const redis = await startTestRedis();
+  try {
+    const prefix = uniquePrefix(name);
+    await restoreBlock(redis.url, prefix, fixture);
+    const daemon = await startDaemonProcess({
+      redis: { url: redis.url, prefix, commandTimeoutMs: 5_000 },
+      queue: { enabled: false },
+      worker: { processes: 0 },
+      milter: { eomDeadlineMs: 10_000 },
+      fingerprint: { taskTimeoutMs: 10_000 },
+    });
+    const stop = async () => {
+      await daemon.stop();
+      await redis.stop();
+    };
+    return { redis, daemon, stop };
+  } catch (e) {
+    await redis.stop();
+    throw e;
   }
 }
 
