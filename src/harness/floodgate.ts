@@ -63,6 +63,23 @@ export async function scanningWith(logPath: string, timeoutMs: number): Promise<
  * host and in tens of seconds on a busy one. */
 export const SCANNER_START_MS = 180_000;
 
+/** The scanner of `floodgate bench`'s scenarios: the built-in rules, which judge the bench's flood spam at once. The
+ * bench measures the milter's path; spamd with local tests only scores the flood's message 4.9 of 5 (unsure, so held,
+ * never refused), and its own cost in a flood is measured by `make verdicts`. */
+export const BENCH_SCANNERS: ConfigOverrides = { scanWorker: { scanners: [{ type: "builtin" }] } };
+
+/** Wait until the daemon's scan worker process has started (its log line), so a scan queued from now on runs: the
+ * daemon says what it scans with as it starts the process, which in the idle class may take seconds more. */
+export async function scanWorkerStarted(d: FloodgateDaemon, timeoutMs: number = SCANNER_START_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = existsSync(d.logPath) ? readFileSync(d.logPath, "utf8") : "";
+    if (log.includes('"msg":"scan worker started"')) return;
+    if (Date.now() > deadline) throw new Error(`the scan worker did not start within ${timeoutMs} ms:\n${log}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Whether `floodgate run` is built (the daemon entry exists). */
 export function daemonAvailable(): boolean {
   return existsSync(join(distRoot, "src/cli/main.js")) && existsSync(join(distRoot, "src/daemon/daemon.js"));

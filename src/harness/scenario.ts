@@ -6,7 +6,15 @@
  */
 import type { ScratchRedis } from "../redis/scratch-server.js";
 import type { BenchOptions, ScenarioName, ScenarioResult } from "./bench-report.js";
-import { daemonAvailable, scanningWith, SCANNER_START_MS, withBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
+import {
+  BENCH_SCANNERS,
+  daemonAvailable,
+  scanningWith,
+  scanWorkerStarted,
+  SCANNER_START_MS,
+  withBenchDaemon,
+  type FloodgateDaemon,
+} from "./floodgate.js";
 import { formatProgress, runLoad, type LoadCommon, type Sampler } from "./load.js";
 import { warmUpMessages, type BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
@@ -67,7 +75,7 @@ export async function runScenario(
   progress(`scenario ${name}: ${schedule.length} messages over ${options.durationSec}s`);
   try {
     if (!daemonAvailable()) return await onEngineAlone(name, options, schedule);
-    return await withBenchDaemon({ redisUrl: redis.url, dir: options.dir }, name, {}, (d) =>
+    return await withBenchDaemon({ redisUrl: redis.url, dir: options.dir }, name, BENCH_SCANNERS, (d) =>
       onDaemon(name, options, schedule, d, redis),
     );
   } catch (e) {
@@ -138,6 +146,7 @@ async function onDaemon(
 ): Promise<ScenarioResult> {
   // A flood is judged by the scanner: a run that starts before it does measures the scanner's start, not the flood.
   progress(`scenario ${name}: scanning with ${await scanningWith(d.logPath, SCANNER_START_MS)}`);
+  await scanWorkerStarted(d);
   progress(`scenario ${name}: warming up`);
   await warmUp(d.spec, name);
   const queued0 = (await d.metric("floodgate_scan_jobs_queued_total")) ?? 0;

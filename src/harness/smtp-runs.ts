@@ -5,8 +5,10 @@
  */
 import { startSpamd, type PrivateSpamd } from "../lab/spamd.js";
 import {
+  BENCH_SCANNERS,
   daemonAvailable,
   scanningWith,
+  scanWorkerStarted,
   SCANNER_START_MS,
   startBenchDaemon,
   withBenchDaemon,
@@ -179,9 +181,10 @@ export async function runSmtpFloodPaths(
         if (!daemonAvailable()) throw new Error("floodgate run is not built");
         const scanners: ConfigOverrides = spamd
           ? { scanWorker: { scanners: [{ type: "spamd", port: spamd.port }] } }
-          : {};
+          : BENCH_SCANNERS;
         await withBenchDaemon(options, "smtp-flood", scanners, async (d) => {
           progress(`smtp flood: floodgate scanning with ${await scanningWith(d.logPath, SCANNER_START_MS)}`);
+          await scanWorkerStarted(d);
           await through("postfix + floodgate", d.spec);
         });
       } catch (e) {
