@@ -63,9 +63,10 @@ export async function scanningWith(logPath: string, timeoutMs: number): Promise<
  * host and in tens of seconds on a busy one. */
 export const SCANNER_START_MS = 180_000;
 
-/** The scanner of `floodgate bench`'s scenarios: the built-in rules, which judge the bench's flood spam at once. The
- * bench measures the milter's path; spamd with local tests only scores the flood's message 4.9 of 5 (unsure, so held,
- * never refused), and its own cost in a flood is measured by `make verdicts`. */
+/** The scanner of `floodgate bench`'s scenarios: the built-in rules. The bench measures the milter's path, and its
+ * flood runs for seconds while keeping the cores busy, where an idle-class scan gets a CPU only in the gaps: the
+ * built-in rules judge the campaign in milliseconds of CPU, spamd in hundreds. spamd's own cost in a flood is
+ * measured by `make verdicts`. */
 export const BENCH_SCANNERS: ConfigOverrides = { scanWorker: { scanners: [{ type: "builtin" }] } };
 
 /** Wait until the daemon's scan worker process has started (its log line), so a scan queued from now on runs: the
