@@ -9,9 +9,10 @@ export interface CampaignKeys {
   readonly base: string;
   /** Exact key of a fingerprint version: digest → campaign id. Version 1's is `d:<digest>`. */
   direct(version: number, digest: string): string;
-  /** What a MinHash value's key is made of after the base: the prefix of the version's value index (VALUE_INDEX)
-   * then the value (→ the ids of the campaigns that hold it). Version 1 keyed a value by its position
-   * (`sh:<index>:<value>` → one campaign id). */
+  /** What a MinHash value's key is made of after the base: `m<version>:` then the value (→ the ids of the
+   * campaigns that hold it). Version 1 keyed a value by its position (`sh:<index>:<value>` → one campaign id). Each
+   * released version keeps the index it wrote, so a store written by any release is read by the next: an earlier
+   * version's campaigns are looked up in its own index with its own values (lua/includes/findEarlier.lua). */
   valuePrefix(version: number): string;
   /** The campaign hash (its fields: CAMPAIGN_FIELDS). */
   campaign(id: string): string;
@@ -29,19 +30,13 @@ export interface CampaignKeys {
   readonly verdictChannel: string;
 }
 
-/** The value index of each fingerprint version: version 1 keyed a value by its position (`sh:`), later versions
- * by the value (`m<version>:`). Each released version keeps the index it wrote, so that a store written by any
- * release is read by the next: an earlier version's campaigns are looked up in its own index with its own values
- * (lua/includes/findEarlier.lua). */
-const VALUE_INDEX: Readonly<Record<number, string>> = { 1: "sh:" };
-
 /** Key names for a prefix such as "fg". */
 export function campaignKeys(prefix: string): CampaignKeys {
   const base = `${prefix}:{${prefix}}:`;
   return {
     base,
     direct: (version, digest) => (version === 1 ? `${base}d:${digest}` : `${base}d${version}:${digest}`),
-    valuePrefix: (version) => VALUE_INDEX[version] ?? `m${version}:`,
+    valuePrefix: (version) => (version === 1 ? "sh:" : `m${version}:`),
     campaign: (id) => `${base}c:${id}`,
     history: (id) => `${base}c:${id}:h`,
     reports: (id) => `${base}c:${id}:rep`,

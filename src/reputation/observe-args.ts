@@ -50,12 +50,15 @@ export function limitsArg(c: Config["campaigns"]): string {
 
 /** The script arguments of a fingerprint's keys: the values' key prefix and the values, then the earlier versions'
  * keys (lua/includes/findEarlier.lua): version 2's values and exact digest, version 1's; values each as one
- * space-separated argument (lua/includes/readArgs.lua). */
+ * space-separated argument (lua/includes/readArgs.lua). Version 2's values are most often the current ones, the
+ * same array (structured cloning keeps that across the thread hand-off): written once. */
 export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
+  const values = decimals(fp.minhash ?? []);
+  const version2 = fp.version2?.minhash;
   return [
     keys.valuePrefix(fp.version),
-    decimals(fp.minhash ?? []),
-    decimals(fp.version2?.minhash ?? []),
+    values,
+    version2 === fp.minhash ? values : decimals(version2 ?? []),
     fp.version2?.direct ?? "",
     decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),
     fp.previous?.direct ?? "",
