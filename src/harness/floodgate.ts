@@ -197,7 +197,7 @@ function benchOverrides(tag: string, extra: ConfigOverrides = {}): ConfigOverrid
 
 /** A daemon of the bench's own (fresh keys and queue), named `tag`; the caller stops it. */
 export function startBenchDaemon(
-  where: { redisUrl: string; dir: string },
+  where: { redisUrl: string | null; dir: string },
   tag: string,
   extra: ConfigOverrides,
 ): Promise<FloodgateDaemon> {

@@ -4,13 +4,15 @@
  * end of message (`-d`); with the TypeScript engine and its no-op policy; with Floodgate, its scan worker processes
  * on another host (none started here: `scanWorker.processes: 0`); and with Floodgate on its defaults (scan worker process
  * and built-in scanner on this host). Each path knows how to read the CPU of everything it runs, per process and,
- * for Floodgate, per thread.
+ * for Floodgate, per thread. Each Floodgate runs as `make run` starts it: on its own private Redis (a unix socket in its
+ * state directory, a password, the append-only file), so the Redis CPU a path reports is its daemon's alone.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PostfixLab } from "../lab/postfix.js";
 import { THREAD_NAMES } from "../util/thread-name.js";
-import { startBenchDaemon, scanBacklogDrained, type FloodgateDaemon } from "./floodgate.js";
+import { scanBacklogDrained, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
+import { cmdline, descendants } from "./procs.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
@@ -81,11 +83,14 @@ async function postfixDrained(pf: PostfixLab, timeoutMs = 20_000): Promise<void>
   while (queuedFiles(pf) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** What the paths share: the Redis both Floodgates use (its pid, for its CPU), and where daemons keep their files. */
+/** What the paths share: where daemons keep their files. */
 export interface FlowPathDeps {
-  redisUrl: string;
-  redisPid: number | null;
   dir: string;
+}
+
+/** The daemon's private redis-server (a child of the daemon), or null when it has none. */
+function privateRedisPid(daemon: FloodgateDaemon): number | null {
+  return descendants(daemon.pid).find((pid) => /redis-server/.test(cmdline(pid))) ?? null;
 }
 
 /** Start one path: its milter (if any) and its own Postfix. */
@@ -96,8 +101,11 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
   else if (name === "+ c-noop at DATA and end of message") target = await startCNoop({ mode: "data-eom" });
   else if (name === "+ ts engine, no-op policy") target = await startTsNoop();
   else if (name === OFF_HOST_PATH)
-    daemon = await startBenchDaemon(deps, "flow-offhost", { scanWorker: { processes: 0 } });
-  else if (name === "+ floodgate on defaults") daemon = await startBenchDaemon(deps, "flow-defaults", {});
+    daemon = await startBenchDaemon({ redisUrl: null, dir: deps.dir }, "flow-offhost", {
+      scanWorker: { processes: 0 },
+    });
+  else if (name === "+ floodgate on defaults")
+    daemon = await startBenchDaemon({ redisUrl: null, dir: deps.dir }, "flow-defaults", {});
   const spec = target?.postfixSpec ?? daemon?.spec ?? null;
   let postfix: PostfixLab;
   try {
@@ -108,6 +116,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
     throw e;
   }
   const milterPid = target?.pid ?? daemon?.pid ?? null;
+  const redisPid = daemon ? privateRedisPid(daemon) : null;
   return {
     name,
     postfix,
@@ -129,7 +138,8 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       }
       if (daemon) {
         out.scanWorker = daemon.workerPids().reduce((sum, p) => sum + treeCpuMs(p), 0);
-        out.redis = deps.redisPid === null ? 0 : processCpuMs(deps.redisPid);
+        // A Redis that cannot be found has no figure, rather than a zero that reads as "free".
+        if (redisPid !== null) out.redis = processCpuMs(redisPid);
       }
       return out;
     },

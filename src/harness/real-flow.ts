@@ -8,7 +8,6 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startScratchRedis } from "../redis/scratch-server.js";
 import { mainThreadProfile, monotonicUs, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
 import { startFloodgate } from "./floodgate.js";
 import { flowSets, type FlowKind, type FlowRunSet } from "./flow-messages.js";
@@ -106,23 +105,14 @@ async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement
 }
 
 /** Where the off-host daemon's main thread spends a message: one distinct run at one session under --cpu-prof. */
-async function profileRun(
-  redisUrl: string,
-  dir: string,
-  set: FlowRunSet,
-  warm: readonly BenchMessage[],
-): Promise<ProfileSummary> {
+async function profileRun(dir: string, set: FlowRunSet, warm: readonly BenchMessage[]): Promise<ProfileSummary> {
   const profDir = join(dir, "cpu-profile");
   mkdirSync(profDir, { recursive: true });
   const daemon = await startFloodgate({
-    redisUrl,
+    redisUrl: null,
     dir,
     name: "flow-profile",
-    overrides: {
-      redis: { prefix: `fgb-flow-profile-${Date.now()}` },
-      queue: { name: `fgb-flow-profile-${Date.now()}` },
-      scanWorker: { processes: 0 },
-    },
+    overrides: { scanWorker: { processes: 0 } },
     nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
   });
   let stopped = false;
@@ -171,8 +161,7 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     failed: [],
     profile: null,
   };
-  const redis = await startScratchRedis();
-  const deps = { redisUrl: redis.url, redisPid: redis.process.pid ?? null, dir };
+  const deps = { dir };
   const paths: FlowPath[] = [];
   try {
     for (const name of FLOW_PATHS) {
@@ -208,13 +197,11 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     if (options.profile) {
       const set = sets.runs.find((s) => s.kind === "distinct" && s.sessions === Math.min(...options.sessions))!;
       progress(`real flow: profiling ${OFF_HOST_PATH} (one session, ${set.messages.length} distinct messages)`);
-      report.profile = await profileRun(redis.url, dir, set, sets.warmUp);
+      report.profile = await profileRun(dir, set, sets.warmUp);
     }
   } catch (e) {
     report.profileError = errText(e);
     progress(`real flow: the profile failed: ${errText(e)}`);
-  } finally {
-    await redis.stop();
   }
   report.finishedAt = new Date().toISOString();
   return report;

@@ -94,6 +94,8 @@ void describe("floodgate bench", () => {
           // Clock ticks are 10 ms: 20 messages through a cheap path may cost Postfix less than one tick, so one run
           // only proves the figure was read; the sum over every run below proves it counts.
           assert.ok((m.cpuMs.postfix ?? -1) >= 0, `real flow ${path}: Postfix's CPU was read`);
+          if (path.includes("floodgate"))
+            assert.ok((m.cpuMs.redis ?? -1) >= 0, `real flow ${path}: the daemon's private Redis was found`);
         }
       }
       const postfixCpu = flowRun.measurements.reduce((sum, m) => sum + (m.cpuMs.postfix ?? 0), 0);
