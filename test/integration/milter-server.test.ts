@@ -156,6 +156,20 @@ describe("listeners and limits", () => {
     await server.close(1000);
   });
 
+  test("a session that keeps talking outlives the idle timeout", async () => {
+    const server = await start({ idleTimeoutMs: 2000 });
+    const client = await MilterClient.connect(server.addresses[0]!);
+    await client.open();
+    // Seven transactions 500 ms apart: longer than the idle timeout in all, never idle as long as it.
+    for (let i = 0; i < 7; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await client.transaction(simpleMessage("a@b", ["c@d"], `talking ${i}`, "hi\n"));
+      assert.equal(r.eom?.action, "continue");
+    }
+    await client.quit();
+    await server.close(1000);
+  });
+
   test("graceful shutdown: no new connections, the session in flight finishes", async () => {
     const server = await start();
     const client = await MilterClient.connect(server.addresses[0]!);

@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { once } from "node:events";
 import { formatListenTarget, parseListenSpec, type ListenTarget } from "../../milter/listen-spec.js";
 import type { MilterServer, MilterServerOptions } from "../engine.js";
+import { IdleSweep } from "./idle-sweep.js";
 import { MilterSession } from "./protocol-session.js";
 
 /** Start the TypeScript engine on every listen spec. */
@@ -17,6 +18,7 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
   const addresses: string[] = [];
   const unixPaths: string[] = [];
   const { logger, observer = {} } = options;
+  const idle = new IdleSweep(() => options.settings().idleTimeoutMs);
 
   const onConnection = (socket: Socket) => {
     const settings = options.settings();
@@ -30,32 +32,7 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
     observer.sessionOpened?.();
     // TCP_NODELAY is set by the listener (noDelay below) as it accepts; keepalive here, as the settings say now.
     if (settings.keepAliveMs > 0) socket.setKeepAlive(true, settings.keepAliveMs);
-    socket.setTimeout(settings.idleTimeoutMs);
-    const session = new MilterSession(
-      options.policy,
-      options.settings,
-      {
-        write: (data) => {
-          if (!socket.destroyed) socket.write(data);
-        },
-        close: (error) => (error ? socket.destroy() : socket.end()),
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
-      },
-      logger,
-      observer,
-    );
-    socket.on("data", (data: Buffer) => session.receive(data));
-    socket.on("timeout", () => {
-      logger.info({ session: session.id }, "idle milter session closed");
-      socket.destroy();
-    });
-    socket.on("error", (err) => logger.debug({ session: session.id, err: err.message }, "milter socket error"));
-    socket.on("close", () => {
-      sockets.delete(socket);
-      session.end();
-      observer.sessionClosed?.();
-    });
+    serve(socket, options, idle, () => sockets.delete(socket));
   };
 
   try {
@@ -82,8 +59,51 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
       const deadline = Date.now() + graceMs;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       for (const socket of sockets) socket.destroy();
+      idle.stop();
     },
   };
+}
+
+/** One accepted connection: its session, fed what the socket reads, closed when idle, forgotten when closed. */
+function serve(socket: Socket, options: MilterServerOptions, idle: IdleSweep, forget: () => void): void {
+  const { logger, observer = {} } = options;
+  const connection = {
+    lastActive: performance.now(),
+    closeIdle: () => {
+      logger.info({ session: session.id }, "idle milter session closed");
+      socket.destroy();
+    },
+  };
+  const session = new MilterSession(
+    options.policy,
+    options.settings,
+    {
+      write: (data) => {
+        if (socket.destroyed) return;
+        connection.lastActive = performance.now();
+        socket.write(data);
+      },
+      // After QUIT nothing is left to say: a socket with nothing left to write is closed at once, without a
+      // shutdown and a wait for the peer's end (the MTA closes its side after QUIT in any case).
+      close: (error) => (error || socket.writableLength === 0 ? socket.destroy() : socket.end()),
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+    },
+    logger,
+    observer,
+  );
+  idle.add(connection);
+  socket.on("data", (data: Buffer) => {
+    connection.lastActive = performance.now();
+    session.receive(data);
+  });
+  socket.on("error", (err) => logger.debug({ session: session.id, err: err.message }, "milter socket error"));
+  socket.on("close", () => {
+    forget();
+    idle.delete(connection);
+    session.end();
+    observer.sessionClosed?.();
+  });
 }
 
 async function listen(server: Server, target: ListenTarget, socketMode: string): Promise<string> {

@@ -1,0 +1,67 @@
+/**
+ * Idle connections closed by one timer per server, not one per socket: a socket's own timeout is armed at accept,
+ * re-armed at every read and write and removed at close, and Postfix opens a connection per SMTP session, so that
+ * was timer work on every packet of every message. Here a connection only notes when it last read or wrote, and a
+ * sweep a few times per timeout (at most every second) closes those quiet for longer than the timeout: a connection is
+ * closed between `idleMs` and `idleMs` plus one sweep interval after its last activity.
+ */
+
+/** One connection as the sweep sees it. */
+export interface IdleConnection {
+  /** performance.now() of its last read or write. */
+  lastActive: number;
+  /** Close it: it has been idle too long. */
+  closeIdle(): void;
+}
+
+const MAX_SWEEP_MS = 1000;
+const MIN_SWEEP_MS = 10;
+
+/** The sweep's interval for a timeout: a quarter of it, within 10 ms and 1 s. */
+export function sweepIntervalMs(idleMs: number): number {
+  return Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, Math.floor(idleMs / 4)));
+}
+
+/** The idle connections of one server; `idleMs` is read at every sweep, so a reloaded setting applies. */
+export class IdleSweep {
+  readonly #connections = new Set<IdleConnection>();
+  readonly #idleMs: () => number;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(idleMs: () => number) {
+    this.#idleMs = idleMs;
+  }
+
+  add(connection: IdleConnection): void {
+    this.#connections.add(connection);
+    this.#schedule();
+  }
+
+  delete(connection: IdleConnection): void {
+    this.#connections.delete(connection);
+  }
+
+  /** Stop sweeping (the server is closing; its connections are closed by it). */
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => this.#sweep(), sweepIntervalMs(this.#idleMs()));
+    // A daemon with open connections and nothing else to do is still running: the sweep never holds it alive.
+    this.#timer.unref();
+  }
+
+  #sweep(): void {
+    this.#timer = null;
+    const oldest = performance.now() - this.#idleMs();
+    for (const connection of this.#connections)
+      if (connection.lastActive <= oldest) {
+        this.#connections.delete(connection);
+        connection.closeIdle();
+      }
+    if (this.#connections.size > 0) this.#schedule();
+  }
+}
