@@ -6,7 +6,9 @@
  * message once, ham: most real mail) and of a mix run (distinct ham and spam with a few campaigns of personalised
  * copies), sent one at a time as one session would. Per message: Redis's CPU (INFO's used_cpu_sys + used_cpu_user),
  * the commands the scripts ran (INFO commandstats, the script call itself not counted), the round trip's wall time;
- * and whether both builds put every message in the same campaign, found the same way, with the same counts.
+ * and whether both builds put every message in the same campaign, found the same way, with the same counts. A build
+ * whose store tells whether the earlier fingerprint versions' keys are needed gets fingerprints without them when
+ * they are not, as its daemon's threads would make them.
  * Run: node dist/benchmarks/observe-cost.js --baseline DIR [--messages N] [--warm-up N] [--rounds R]
  */
 import { cpus, loadavg } from "node:os";
@@ -25,7 +27,7 @@ import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
 type Observe = (o: Observation) => Promise<ObservedCampaign>;
 interface Build {
   name: string;
-  open(redis: Redis): { observe: Observe };
+  open(redis: Redis): { observe: Observe; earlierVersionsLive?: () => Promise<boolean> };
 }
 interface Figures {
   cpuMs: number;
@@ -36,6 +38,8 @@ interface Figures {
   byCommand: Map<string, { calls: number; usec: number }>;
   wallUs: number;
   outcomes: string[];
+  /** Whether the fingerprints carried the earlier versions' keys. */
+  earlier: boolean;
 }
 
 const { values: opts } = parseArgs({
@@ -73,6 +77,12 @@ async function fingerprints(messages: BenchMessage[]): Promise<Observation[]> {
   return out;
 }
 
+/** A fingerprint as the threads make it when the store needs no earlier version's keys. */
+function withoutEarlier(fingerprint: Fingerprint): Fingerprint {
+  const { previous: _previous, version2: _version2, ...current } = fingerprint;
+  return current;
+}
+
 function infoFields(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split("\r\n")) {
@@ -105,14 +115,19 @@ async function measure(build: Build, warm: Observation[], measured: Observation[
   const redis = new Redis(server.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
   try {
     const store = build.open(redis);
+    // As the daemon does at start (src/daemon/start-versions.ts): a build that asks its store whether the earlier
+    // versions' keys are needed gets fingerprints without them when they are not (its threads would not make them).
+    const earlier = (await store.earlierVersionsLive?.()) ?? true;
+    const keysOf = (o: Observation): Observation =>
+      earlier ? o : { ...o, fingerprint: withoutEarlier(o.fingerprint) };
     let now = t0;
-    for (const o of warm) await store.observe({ ...o, now: (now += 100) });
+    for (const o of warm) await store.observe({ ...keysOf(o), now: (now += 100) });
     await redis.config("RESETSTAT");
     const cpu = await redisCpuMs(redis);
     const outcomes: string[] = [];
     const wall = performance.now();
     for (const o of measured) {
-      const v = await store.observe({ ...o, now: (now += 100) });
+      const v = await store.observe({ ...keysOf(o), now: (now += 100) });
       outcomes.push(`${v.id} ${v.foundBy} ${v.created} ${v.totalCopies} ${v.state} ${v.mergedNow}`);
     }
     const wallUs = ((performance.now() - wall) * 1000) / measured.length;
@@ -139,6 +154,7 @@ async function measure(build: Build, warm: Observation[], measured: Observation[
       byCommand,
       wallUs,
       outcomes,
+      earlier,
     };
   } finally {
     redis.disconnect();
@@ -176,7 +192,10 @@ function report(kind: string, builds: Build[], rounds: Figures[][]): void {
     const n = last.outcomes.length;
     const top = [...last.byCommand].sort((x, y) => y[1].usec - x[1].usec).slice(0, 14);
     const shown = top.map(([name, c]) => `${name} ${f2(c.calls / n)} (${(c.usec / n).toFixed(0)} µs)`);
-    console.log(`${b.name}, commands per message (µs in Redis): ${shown.join(", ")}`);
+    const earlier = last.earlier ? "with" : "without";
+    console.log(
+      `${b.name}, ${earlier} the earlier versions' keys, commands per message (µs in Redis): ${shown.join(", ")}`,
+    );
   });
   const differ = rounds.map((r) => r[0]!.outcomes.filter((o, k) => o !== r[1]!.outcomes[k]).length);
   console.log(

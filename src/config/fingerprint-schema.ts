@@ -33,10 +33,10 @@ export const fingerprintSchema = z
     /** Attachments at least this large get a digest. @defaultValue 1024 */
     attachmentMinBytes: count(1024, 1),
     /** Compute the earlier fingerprint versions' keys too (1 and 2), so that campaigns blocked or given a verdict
-     * before an upgrade keep matching until they expire (src/fingerprint/previous-version.ts, version-two.ts). Turn
-     * it off once
-     * floodgate_campaign_matches_total{by="previous"} has stayed at 0 for the campaign ttl (or the longest block made
-     * before the upgrade, if longer): it costs about a fifth of a fingerprint. @defaultValue true */
+     * before an upgrade keep matching until they expire (src/fingerprint/previous-version.ts, version-two.ts): only
+     * while the campaign store may hold keys of those versions (src/reputation/versions.ts, asked at start and every
+     * five minutes), since they cost about a fifth of a fingerprint and of Redis's CPU for a new campaign. Off: never,
+     * whatever the store holds. @defaultValue true */
     previousVersion: z.boolean().default(true),
     /** MIME extractor of the threads: "fast" (mailsplit + a tag stripper, src/fingerprint/extract.ts) or
      * "mailparser" (simpleParser, the slower reference). Fingerprints of the two differ for some HTML mail,

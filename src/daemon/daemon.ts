@@ -29,6 +29,7 @@ import { startAlerting, type AlertingUnit } from "./start-alerting.js";
 import { startHealth, type HealthUnit } from "./start-health.js";
 import { startHold } from "./start-hold.js";
 import { startOps } from "./start-ops.js";
+import { startEarlierVersions } from "./start-versions.js";
 import { StopStack } from "./stops.js";
 
 export interface RunOptions {
@@ -97,6 +98,7 @@ export async function startDaemon(
     const redis = await startRedis(c, state, logger, stops);
     const store = startStore(redis.fast, config, metrics, logger);
     const pool = await startPool(live, logger, metrics, stops);
+    startEarlierVersions({ config, store, pool, logger }, stops);
     const scanQueue = startScanQueue({ config, configPath, redis, store, logger, metrics, state }, stops);
     const { producer, bullmq } = scanQueue;
     // The mail path and the health's probe report to one record of whether Redis takes writes.

@@ -24,12 +24,13 @@ export function shared(message: Buffer): Uint8Array {
   return view;
 }
 
-/** The options every task of the pool runs with. */
-export function taskOptions(config: Config["fingerprint"]): FingerprintBatch["options"] {
+/** The options every task of the pool runs with; the earlier versions' keys only while `earlier` (the store may
+ * hold keys of those versions: src/reputation/versions.ts) and `previousVersion` allows. */
+export function taskOptions(config: Config["fingerprint"], earlier = true): FingerprintBatch["options"] {
   return {
     parseBytes: config.parseKiB * 1024,
     minWords: config.minWords,
-    previousVersion: config.previousVersion,
+    previousVersion: config.previousVersion && earlier,
     attachmentMinBytes: config.attachmentMinBytes,
     parser: config.parser,
   };

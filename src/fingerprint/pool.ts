@@ -85,6 +85,8 @@ export class FingerprintPool {
   readonly #piscina: Piscina<FingerprintBatch, FingerprintTaskResult[]>;
   readonly #threads: number;
   #options: FingerprintBatch["options"];
+  /** Whether the store may hold keys of earlier fingerprint versions (until told otherwise: it may). */
+  #earlier = true;
   readonly #queue: BatchQueue<Request>;
   readonly #running = new Set<Batch>();
   readonly #metrics: PoolMetrics | null;
@@ -173,8 +175,17 @@ export class FingerprintPool {
    */
   reconfigure(config: Config["fingerprint"]): void {
     this.#config = config;
-    this.#options = taskOptions(config);
+    this.#options = taskOptions(config, this.#earlier);
     this.#queue.setLimits(batchLimits(config));
+  }
+
+  /**
+   * Whether the campaign store may hold keys of earlier fingerprint versions (src/reputation/versions.ts): while
+   * it may not, the next messages' fingerprints are made without them (`fingerprint.previousVersion` on or not).
+   */
+  setEarlierVersions(live: boolean): void {
+    this.#earlier = live;
+    this.#options = taskOptions(this.#config, live);
   }
 
   /** Stop taking messages (new calls get pool-down, waiting ones too), let running ones finish, stop the threads. */

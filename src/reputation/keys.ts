@@ -24,6 +24,10 @@ export interface CampaignKeys {
   reportRate(reporterDigest: string, hour: number): string;
   /** The sorted set of campaigns by last seen (Unix ms). */
   readonly top: string;
+  /** The fingerprint versions whose keys the store may hold: a hash of version → Unix ms until which that
+   * version's keys can live (0: none were found when last looked for). Written by the observations of each
+   * version, by blocks (which keep keys alive) and by earlierVersionsLive (./versions.ts). */
+  readonly versions: string;
   /** The sorted set of campaigns by copies in one time bucket (the busiest list is their union). */
   hot(bucket: number): string;
   /** The pub/sub channel of verdicts (a channel, not a key: no hash tag needed). */
@@ -42,6 +46,7 @@ export function campaignKeys(prefix: string): CampaignKeys {
     reports: (id) => `${base}c:${id}:rep`,
     reportRate: (digest, hour) => `${base}rl:${digest}:${hour}`,
     top: `${base}top`,
+    versions: `${base}versions`,
     hot: (bucket) => `${base}hot:${bucket}`,
     verdictChannel: `${prefix}:verdicts`,
   };

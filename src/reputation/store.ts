@@ -34,6 +34,7 @@ import { relabelOperations, type RelabelEvent } from "./relabels.js";
 import { runScript } from "./scripts.js";
 import { createStoreContext, scripts } from "./store-context.js";
 import type { CampaignStore, ScanVerdict } from "./types.js";
+import { earlierVersionsLive } from "./versions.js";
 
 export type { RelabelEvent } from "./relabels.js";
 
@@ -57,6 +58,9 @@ export interface RedisCampaignStore extends CampaignStore {
   countActive(now?: number): Promise<number>;
   /** One small write in the store's slot (a key that expires): rejects as Redis rejects the mail path's writes. */
   probeWrite(now?: number): Promise<void>;
+  /** Whether the store may still hold keys of an earlier fingerprint version (./versions.ts); it may look through
+   * the store's keys to tell, off the mail path. */
+  earlierVersionsLive(now?: number): Promise<boolean>;
 }
 
 /** The campaign store over a Redis connection (standalone, Sentinel or Cluster). */
@@ -73,6 +77,10 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
 
     async probeWrite(now = Date.now()): Promise<void> {
       await redis.set(`${keys.base}probe`, String(now), "PX", 60_000);
+    },
+
+    earlierVersionsLive(now = Date.now()): Promise<boolean> {
+      return earlierVersionsLive(redis, keys, ctx.settings().ttlSeconds * 1000, now);
     },
 
     async recordVerdict(id: string, verdict: ScanVerdict): Promise<void> {

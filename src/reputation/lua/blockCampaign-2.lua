@@ -16,10 +16,12 @@
   its first copy, of version 1 and of the version it was last keyed by, where they still point at it) are kept at
   least until the block ends, so a block longer than the campaign ttl still stops the copies that arrive after a
   quiet spell. A value its first copy left in a generation hash gets a key of its own, holding the same owners.
+  The store's record of the fingerprint versions it holds keys of says those versions' keys live until the block ends.
 ]]
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
+--- @include "includes/versionRecord"
 
 local base = KEYS[2]
 local now, untilMs = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -56,6 +58,13 @@ local function keepPointer(key)
   end
 end
 local f = redis.call("HMGET", ckey, "direct", "minhash", "direct2", "minhash2", "prefix2")
+-- The store's record of the versions it holds keys of (includes/versionRecord): those kept here live until untilMs.
+if f[1] or f[2] then
+  keepVersion(base, "1", untilMs, 0)
+end
+if versionOf(f[5]) then
+  keepVersion(base, versionOf(f[5]), untilMs, 0)
+end
 -- Version 1: "direct" holds the digest, "minhash" the 32 values by position.
 if f[1] then
   keepPointer(base .. "d:" .. f[1])

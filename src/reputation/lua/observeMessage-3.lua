@@ -39,7 +39,8 @@
   room and the campaign has claimed fewer than maxClaims values; values already the campaign's are renewed once per
   bucket. The values a campaign's first copy claims where no key holds them go to the current generation
   (includes/valueIndex: they live one to two singleMs); the rest have their own keys, living singleMs while the
-  campaign has one copy, else ttl (as the exact key), or as long as a block holds.
+  campaign has one copy, else ttl (as the exact key), or as long as a block holds. The store's record of the
+  versions it holds keys of (includes/versionRecord) is kept past the longest of them.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
@@ -50,6 +51,7 @@
 --- @include "includes/mergeCampaigns"
 --- @include "includes/chooseCampaign"
 --- @include "includes/campaignView"
+--- @include "includes/versionRecord"
 
 local directKey, topKey, base = KEYS[1], KEYS[2], KEYS[3]
 local now = tonumber(ARGV[1])
@@ -127,6 +129,11 @@ local keepMs = ttl * 1000
 local blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
 if blockUntil - now > keepMs then
   keepMs = blockUntil - now
+end
+-- This version's keys live until then at most (a generation hash may outlive a short ttl).
+local version = versionOf(prefix)
+if version then
+  keepVersion(base, version, now + math.max(keepMs, 3 * singleMs), ttl * 1000)
 end
 local valueMs = keepMs
 if total == 1 and singleMs < valueMs then
