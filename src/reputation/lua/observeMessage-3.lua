@@ -95,8 +95,9 @@ if not id then
     id = string.sub(redis.sha1hex(digest .. ":" .. redis.call("INCR", base .. "seq")), 1, 12)
   end
   created = true
-  redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 0, "since", 0, "scanAt", 0,
-    "subject", subject)
+  -- Written whole, with this copy counted and the keys a block keeps alive (below): nothing of it needs reading.
+  redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0,
+    "subject", subject, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
   -- Every owner list was read while it did not exist: it owns none of the values, whatever ids the lists name.
   -- A list as written (voteCampaigns) of fewer ids than `owners` has room whoever of them is alive; a full one is
   -- resolved to see.
@@ -108,17 +109,22 @@ elseif not resolved then
   resolveLists(base, lists, holders, cache, since, 1)
 end
 local ckey = base .. "c:" .. id
--- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version (of a
--- campaign of an earlier version found by its keys, this copy's: they replace that version's).
-if foundBy == "previous" or redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
-  redis.call("HSET", ckey, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
-end
-
--- Count this copy.
-local total = redis.call("HINCRBY", ckey, "total", 1)
-redis.call("HINCRBY", ckey, "since", 1)
-if tonumber(redis.call("HGET", ckey, "last") or "0") < now then
-  redis.call("HSET", ckey, "last", now)
+-- A new campaign has no block and has claimed no value yet.
+local total, blockUntil, claims = 1, 0, 0
+if not created then
+  -- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version (of a
+  -- campaign of an earlier version found by its keys, this copy's: they replace that version's).
+  if foundBy == "previous" or redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
+    redis.call("HSET", ckey, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
+  end
+  -- Count this copy.
+  total = redis.call("HINCRBY", ckey, "total", 1)
+  redis.call("HINCRBY", ckey, "since", 1)
+  if tonumber(redis.call("HGET", ckey, "last") or "0") < now then
+    redis.call("HSET", ckey, "last", now)
+  end
+  blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
+  claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
 end
 local nkey = ckey .. ":n"
 local copiesInBucket = redis.call("HINCRBY", nkey, bucket, 1)
@@ -126,7 +132,6 @@ local firstInBucket = copiesInBucket == 1
 
 -- Keep the campaign and its pointers for ttl after this copy, and at least as long as a block holds.
 local keepMs = ttl * 1000
-local blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
 if blockUntil - now > keepMs then
   keepMs = blockUntil - now
 end
@@ -144,7 +149,6 @@ end
 -- Values already the campaign's are renewed once per bucket, and when its second copy ends its first's short life.
 local renew = firstInBucket or total == 2
 local single = total == 1 and valueMs == singleMs
-local claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
 local genValues, genLists = {}, {}
 local function write(i, list)
   if single and not keyed[i] then
