@@ -1,161 +1,24 @@
 /**
- * Alarms that survive the outage they report: the real daemon with a real Redis process stopped, before the daemon
- * starts and in the middle of a flood, under both fail modes, on the default alert settings. Each time the ops server
- * answers, FloodgateRedisDown reaches a real webhook receiver within 30 s and resolves when Redis returns, `/readyz`
- * answers 503 (naming the failing checks) then 200, `floodgate status` exits 2 then 0, and every message is answered:
- * passed with `skipped; reason=redis-…` (continue) or tempfailed with 451 4.7.1 (tempfail) during the outage, filtered
- * again after it. In the flood FloodgateFailModeHigh fires too, and resolves once the outage's messages have left its
- * window (120 s, then 60 s below the low mark: minutes, so the four scenarios run side by side).
+ * The Redis outage scenarios in one process, so that they overlap: the alarms' floods (redis-outage-alarms.suite.ts)
+ * are over within a minute, then the scenarios wait minutes for FloodgateFailModeHigh's window on the default
+ * settings (120 s, then 60 s below the low mark), with nothing to do but read their webhook. The variants
+ * (redis-outage-variants.suite.ts) run in that wait, group after group, instead of after it (and not before it: an
+ * alarm is held to 30 s, which a crowd of daemons starting beside it must not eat into). Every place (Redis,
+ * webhook receiver, the daemons' ports) is taken before any scenario starts: a Redis stopped for an outage, or a
+ * receiver closed for one, frees its port, which a port taken later beside it could otherwise be.
  */
-import { before, describe, test } from "node:test";
-import assert from "node:assert/strict";
-import { startDaemonProcess } from "../support/daemon.js";
-import { pollUntil } from "../support/poll.js";
+import { before, describe } from "node:test";
 import { cleanupsAfter } from "../support/cleanups.js";
-import {
-  edgesOf,
-  floodgateStatus,
-  notificationsFor,
-  readyz,
-  received,
-  redisDownWithin30s,
-  reservePlaces,
-  statusExits,
-  type Place,
-} from "../support/alerts.js";
-import { sendMessages, startFlood, type Outcome } from "../support/mail-flood.js";
+import { reservePlaces, type Place } from "../support/alerts.js";
+import { alarmPlaceKeys, defineRedisDownAlarms } from "./redis-outage-alarms.suite.js";
+import { defineOutageVariants, variantPlaceKeys } from "./redis-outage-variants.suite.js";
 
-type FailMode = "continue" | "tempfail";
-
-/** How long a scenario may wait for its alerts to resolve after Redis returns (FloodgateFailModeHigh: about 3 min). */
-const RECOVERY_MS = 300_000;
-
-/** What a message gets from the fail mode while Redis is away. */
-function assertFailMode(outcomes: readonly Outcome[], failMode: FailMode): void {
-  assert.ok(outcomes.length > 0, "messages were sent during the outage");
-  for (const o of outcomes) {
-    if (failMode === "continue") {
-      assert.equal(o.action, "continue", JSON.stringify(o));
-      assert.match(o.status, /^skipped; reason=redis-(down|timeout)$/, "labelled, not passed silently");
-    } else {
-      assert.equal(o.action, "replyCode", JSON.stringify(o));
-      assert.match(o.reply, /^451 4\.7\.1 .*redis-(down|timeout)/);
-    }
-  }
-}
-
-/** Filtered by the policy: a campaign status, no fail mode. */
-function assertFiltered(outcomes: readonly Outcome[]): void {
-  assert.ok(outcomes.length > 0);
-  for (const o of outcomes) assert.doesNotMatch(o.status, /skipped/, JSON.stringify(o));
-}
-
-/**
- * Redis is back: the alert resolves, the daemon is ready, `floodgate status` is OK (once every critical alert has
- * resolved: on the defaults FloodgateFailModeHigh takes minutes, `RECOVERY_MS` bounds it).
- */
-async function assertRecovered(bodies: unknown[], metricsUrl: string): Promise<void> {
-  await pollUntil("FloodgateRedisDown resolved at the webhook", () =>
-    received(bodies, "FloodgateRedisDown", "resolved"),
-  );
-  await pollUntil("/readyz 200", async () => (await readyz(metricsUrl)).code === 200);
-  await statusExits(metricsUrl, 0, RECOVERY_MS);
-  assert.deepEqual(
-    notificationsFor(bodies, "FloodgateRedisDown").map((n) => n.status),
-    ["firing", "resolved"],
-    "one firing, one resolved: no flapping",
-  );
-}
-
-/** While Redis is down: 503 naming Redis, exit 2 naming the alert. */
-async function assertDownReported(metricsUrl: string): Promise<void> {
-  const ready = await readyz(metricsUrl);
-  assert.equal(ready.code, 503);
-  assert.match(String(ready.checks["redis"]), /^unreachable for \d+ s: /);
-  const status = await floodgateStatus(metricsUrl);
-  assert.equal(status.code, 2, status.stdout);
-  assert.match(status.stdout, /^FLOODGATE CRITICAL/);
-  assert.match(status.stdout, /CRITICAL FloodgateRedisDown/);
-}
-
-describe("Redis down: the alarms survive the outage they report", { concurrency: true }, () => {
+describe("Redis outages", { concurrency: true }, () => {
   const cleanups = cleanupsAfter();
-
   const places = new Map<string, Place>();
-  const placeOf = (failMode: FailMode, beforeStart: boolean) => `${failMode} ${beforeStart}`;
   before(async () => {
-    const keys = (["continue", "tempfail"] as const).flatMap((f) => [placeOf(f, true), placeOf(f, false)]);
-    for (const [k, v] of await reservePlaces(keys, cleanups)) places.set(k, v);
+    for (const [k, v] of await reservePlaces([...alarmPlaceKeys, ...variantPlaceKeys], cleanups)) places.set(k, v);
   });
 
-  /** The scenario's Redis (stopped before the daemon starts, or not), its receiver, and the daemon on the default alerts. */
-  async function setUp(failMode: FailMode, redisDownBeforeStart: boolean, extra: Record<string, unknown> = {}) {
-    const { redis, hook, milterPort, metricsPort } = places.get(placeOf(failMode, redisDownBeforeStart))!;
-    if (redisDownBeforeStart) await redis.pause();
-    const startedAt = Date.now();
-    const daemon = await startDaemonProcess(
-      {
-        redis: { url: redis.url },
-        policy: { dependencyFailMode: failMode },
-        alerts: { webhooks: [{ url: hook.url }] },
-        ...extra,
-      },
-      { waitFor: redisDownBeforeStart ? "alive" : "ready", milterPort, metricsPort },
-    );
-    cleanups.push(() => daemon.stop());
-    return { redis, hook, daemon, startedAt };
-  }
-
-  for (const failMode of ["continue", "tempfail"] as const) {
-    test(`stopped before start, failMode ${failMode}: FloodgateRedisDown within 30 s`, async () => {
-      // The first with every default, scan worker process and private spamd included.
-      const extra = failMode === "continue" ? {} : { scanWorker: { processes: 0 } };
-      const { redis, hook, daemon, startedAt } = await setUp(failMode, true, extra);
-      // The ops server answers from the start, and says what is wrong.
-      const ready = await readyz(daemon.metricsUrl);
-      assert.equal(ready.code, 503);
-      assert.match(String(ready.checks["redis"]), /^unreachable for \d+ s: not connected/);
-
-      assertFailMode(await sendMessages(daemon.milter, 5), failMode);
-      await redisDownWithin30s(hook.bodies, startedAt, "the start");
-      await assertDownReported(daemon.metricsUrl);
-
-      await redis.resume();
-      await assertRecovered(hook.bodies, daemon.metricsUrl);
-      assertFiltered(await sendMessages(daemon.milter, 5, 5));
-    });
-
-    test(`stopped in the middle of a flood, failMode ${failMode}`, { timeout: 480_000 }, async () => {
-      const { redis, hook, daemon } = await setUp(failMode, false, { scanWorker: { processes: 0 } });
-      const flood = startFlood(daemon.milter);
-      cleanups.push(() => flood.stop().catch(() => undefined));
-      await pollUntil("the flood to be filtered", () => flood.outcomes.length >= 60);
-      assertFiltered(flood.outcomes);
-      assert.equal(hook.bodies.length, 0, "no alert while all is well");
-
-      await redis.pause();
-      const down = Date.now();
-      // The flood goes on into the outage, then stops: 40 of about 100 messages, past the fail-mode share's high mark
-      // (25%) and under the tempfail ratio's (50%), so the alerts that fire are the outage's own.
-      await pollUntil("messages answered during the outage", () => flood.since(down + 1000).length >= 40);
-      await flood.stop();
-      // Messages answered once the outage was seen (a message in flight at the stop may have passed before it).
-      assertFailMode(flood.since(down + 1000), failMode);
-      await redisDownWithin30s(hook.bodies, down, "the stop");
-      await pollUntil("FloodgateFailModeHigh firing", () => received(hook.bodies, "FloodgateFailModeHigh", "firing"));
-      const [failModes] = notificationsFor(hook.bodies, "FloodgateFailModeHigh");
-      assert.match(failModes!.alerts[0]!.labels["reason"]!, /^redis-(down|timeout)$/);
-      assert.equal(failModes!.alerts[0]!.labels["severity"], "critical");
-      await assertDownReported(daemon.metricsUrl);
-
-      await redis.resume();
-      await pollUntil("filtering again", async () => {
-        const [o] = await sendMessages(daemon.milter, 1, 300);
-        return o && !o.status.includes("skipped");
-      });
-      await assertRecovered(hook.bodies, daemon.metricsUrl);
-      assert.deepEqual(edgesOf(hook.bodies, "FloodgateFailModeHigh"), ["firing", "resolved"]);
-      assertFiltered(await sendMessages(daemon.milter, 5, 301));
-    });
-  }
+  defineOutageVariants(places, defineRedisDownAlarms(places));
 });
