@@ -4,7 +4,7 @@
  * metrics and the mail-flow counters as the daemon wires them), this build's against another's (`--baseline DIR`,
  * a checkout with dist/ built). Each message is one session of Postfix's packets (option negotiation; connect to
  * DATA under the no-reply promises, DATA answered; 20 header fields, end of header, a 6 KiB body, end of message;
- * quit), fed in memory, and answered by a policy that reads its deadline's signal and waits twice, as Floodgate's
+ * quit), fed in memory, and answered by a policy that reads its deadline's time and waits twice, as Floodgate's
  * does around the pool and Redis. Through Postfix, per-message costs this small drown in the machine's noise
  * (daemon-ab.js, `floodgate bench real-flow`); here each round is a fresh process of one build, CPU time over
  * thousands of messages after a warm-up, the builds alternating. Prints µs of CPU per message, each round, medians,
@@ -58,8 +58,8 @@ async function child(root: string, messages: number, warmUp: number): Promise<nu
     name: "bench",
     decidesAt: new Set(["eom"]),
     actions: C["SMFIF_ADDHDRS"]! | C["SMFIF_CHGHDRS"]! | C["SMFIF_QUARANTINE"]!,
-    async endOfMessage(_ctx: unknown, message: { raw: Buffer }, deadline: { signal: AbortSignal; race: Fn }) {
-      if (deadline.signal.aborted) throw new Error("deadline");
+    async endOfMessage(_ctx: unknown, message: { raw: Buffer }, deadline: { remaining: () => number; race: Fn }) {
+      if (deadline.remaining() <= 0) throw new Error("deadline");
       await Promise.resolve(message.raw.length);
       await deadline.race(Promise.resolve(1));
       return {

@@ -112,10 +112,11 @@ export class FingerprintPool {
   /**
    * Fingerprint one message. Never rejects. The Buffer is shared with the thread, not copied, when it is backed
    * by a SharedArrayBuffer; otherwise it is copied once into one. It must not change until the promise settles.
-   * An abort of `options.signal` (the caller's deadline) ends the wait like the pool's own timeout; the message's
-   * batch may still read it until the batch ends, and what it computes for it is dropped.
+   * An abort of `options.signal`, or `options.withinMs` passing (the caller's deadline, when it has only a time:
+   * no AbortSignal to make per message), ends the wait like the pool's own timeout; the message's batch may still
+   * read it until the batch ends, and what it computes for it is dropped.
    */
-  fingerprint(message: Buffer, options: { signal?: AbortSignal } = {}): Promise<FingerprintOutcome> {
+  fingerprint(message: Buffer, options: { signal?: AbortSignal; withinMs?: number } = {}): Promise<FingerprintOutcome> {
     if (this.#closed) return Promise.resolve(this.#count({ status: "skipped", reason: "pool-down" }));
     if (this.#queue.length >= this.#config.maxQueue) {
       return Promise.resolve(this.#count({ status: "skipped", reason: "pool-full" }));
@@ -140,7 +141,7 @@ export class FingerprintPool {
         },
       };
       const onAbort = () => this.#abandon(request);
-      const timer = setTimeout(onAbort, this.#config.taskTimeoutMs);
+      const timer = setTimeout(onAbort, Math.min(this.#config.taskTimeoutMs, options.withinMs ?? Infinity));
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#queue.push(request);
       this.#dispatch();

@@ -44,9 +44,9 @@ import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
 import { MailPathLoad, noteEndOfMessage } from "./mail-path-load.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it): it never rejects, and answers
- * "timeout" as soon as `options.signal` aborts. */
+ * "timeout" as soon as `options.signal` aborts or `options.withinMs` has passed. */
 export interface FingerprintSource {
-  fingerprint(message: Buffer, options?: { signal?: AbortSignal }): Promise<FingerprintOutcome>;
+  fingerprint(message: Buffer, options?: { signal?: AbortSignal; withinMs?: number }): Promise<FingerprintOutcome>;
 }
 
 /** What the policy needs. */
@@ -173,11 +173,13 @@ class FloodgatePolicy implements MilterPolicy {
   }
 
   /** The fingerprint, or the fail reason when the pool skipped the message, failed or missed the deadline (the
-   * pool answers "timeout" at once when the deadline's signal aborts). */
+   * pool answers "timeout" when the deadline's time is up). Its time, not its signal: the engine ends the deadline
+   * early only after that time, and the signal, an AbortController, its timer and a listener on it, cost the main
+   * thread about 15 µs a message where the time costs none. */
   private async fingerprint(message: CapturedMessage, deadline: Deadline) {
     let outcome: FingerprintOutcome;
     try {
-      outcome = await this.deps.pool.fingerprint(message.raw, { signal: deadline.signal });
+      outcome = await this.deps.pool.fingerprint(message.raw, { withinMs: deadline.remaining() });
     } catch {
       return "pool-down";
     }

@@ -246,6 +246,12 @@ void describe("fingerprint pool", () => {
     await assertServes(p);
   });
 
+  void test("the caller's time (withinMs) ends a long parse as a timeout", async () => {
+    const p = await pool({ parseKiB: 65536, taskTimeoutMs: 600_000 });
+    assert.equal(reason(await p.fingerprint(textMessage(40 * 1024 * 1024), { withinMs: 1 })), "timeout");
+    await assertServes(p);
+  });
+
   void test("a tiny taskTimeoutMs yields timeout", async () => {
     const p = await pool({ taskTimeoutMs: 1, parseKiB: 65536 });
     assert.equal(reason(await p.fingerprint(textMessage(8 * 1024 * 1024))), "timeout");
