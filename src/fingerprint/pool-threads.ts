@@ -42,6 +42,9 @@ export function startThreads(
     // task once (the port's wake-up), not twice (the port's and Atomics.notify), which shortens the tail of end of
     // message at half of capacity (benchmarks/README.md, "Figures behind choices in the code").
     atomics: "disabled",
+    // The pool keeps its own figures (utilisation, queue, durations); piscina's histograms of every task's wait and
+    // run times are read by nothing.
+    recordTiming: false,
     resourceLimits: { maxOldGenerationSizeMb: config.threadHeapMb },
     workerData: threadData(config),
     closeTimeout: Math.max(1000, config.taskTimeoutMs * 2),

@@ -20,6 +20,7 @@ import type { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
+import { BatchAbort } from "./batch-abort.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";
 import { batchLimits, outcomeOf, shared, taskOptions } from "./pool-messages.js";
 import { failureReason, FINGERPRINT_TASK_FILE, startThreads } from "./pool-threads.js";
@@ -72,7 +73,7 @@ interface Request extends Waiting {
 /** Messages running in one task on one thread. */
 interface Batch {
   members: Request[];
-  controller: AbortController;
+  abort: BatchAbort;
   /** Set once nobody waits for the batch: it aborts the batch if it is still running then. */
   hangTimer: NodeJS.Timeout | null;
 }
@@ -214,16 +215,13 @@ export class FingerprintPool {
 
   /** Run one batch on a thread and settle its messages. */
   async #run(members: Request[]): Promise<void> {
-    const batch: Batch = { members, controller: new AbortController(), hangTimer: null };
+    const batch: Batch = { members, abort: new BatchAbort(), hangTimer: null };
     for (const request of members) request.batch = batch;
     this.#running.add(batch);
     this.#tasks++;
     try {
       const messages = members.map((request) => request.message);
-      const results = await this.#piscina.run(
-        { messages, options: this.#options },
-        { signal: batch.controller.signal },
-      );
+      const results = await this.#piscina.run({ messages, options: this.#options }, { signal: batch.abort });
       this.#completed += members.length;
       members.forEach((request, i) => request.settle(outcomeOf(results[i], this.#logger)));
     } catch (err) {
@@ -265,7 +263,7 @@ export class FingerprintPool {
     }
     if (batch.hangTimer || !batch.members.every((member) => member.settled)) return;
     const hangMs = this.#internals.hangMs ?? Math.max(HANG_MS, 4 * this.#config.taskTimeoutMs);
-    batch.hangTimer = setTimeout(() => batch.controller.abort(), hangMs);
+    batch.hangTimer = setTimeout(() => batch.abort.abort(), hangMs);
   }
 
   /** Why a batch's thread ended without a result. */
