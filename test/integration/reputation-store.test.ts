@@ -316,6 +316,22 @@ void describe("campaign store (real Redis)", () => {
     assert.notEqual(forgotten.id, quiet.id);
   });
 
+  // A new campaign's view is read from what the observation wrote when nothing of an earlier campaign of the same id
+  // can be left (observeMessage-3.lua): not so when a ttl shorter than a bucket's life lets its hash expire first.
+  void test("a campaign started again counts what its HyperLogLogs of the window still hold", async () => {
+    const s = store({ ttlSeconds: 1 });
+    const fp = fingerprint(null, "started-again-digest");
+    const copy = (recipient: string, now: number) =>
+      s.observe({ fingerprint: fp, sender: "a@x.test", recipients: [recipient], clientIp: null, now });
+    const first = await copy("1@y.test", T0 - 2 * 600_000);
+    await new Promise((r) => setTimeout(r, 1500)); // past the 1 s ttl of its hash and pointers
+    const again = await copy("2@y.test", T0);
+    assert.equal(again.created, true);
+    assert.equal(again.id, first.id);
+    assert.equal(again.copies, 1);
+    assert.equal(again.recipients, 2);
+  });
+
   void test("a verdict sets the state and is published on the verdict channel", async () => {
     const s = store();
     const fp = family(8, 0)(0);

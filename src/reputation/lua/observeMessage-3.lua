@@ -88,16 +88,25 @@ if not id then
   id, foundBy = findEarlier(base, earlier, vote, previousVotes, cache), "previous"
 end
 local created = false
+-- The fields of the view a new campaign's hash was written with, when nothing else of the campaign can exist (see
+-- campaignView: no other bucket, HyperLogLog or field).
+local fresh = nil
 if not id then
   foundBy = "new"
   id = string.sub(redis.sha1hex(digest), 1, 12)
-  if campaignExists(base, id) then
+  local unused = not campaignExists(base, id)
+  if not unused then
     id = string.sub(redis.sha1hex(digest .. ":" .. redis.call("INCR", base .. "seq")), 1, 12)
   end
   created = true
   -- Written whole, with this copy counted and the keys a block keeps alive (below): nothing of it needs reading.
   redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0,
     "subject", subject, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
+  -- Its hash did not exist, so neither do its counts: they expire with it (every copy renews both by keepMs), and
+  -- its HyperLogLogs before it when a bucket's life is no longer than the ttl, since each copy writes them.
+  if unused and bucketMs * (buckets + 1) <= ttl * 1000 then
+    fresh = { first = now, last = now, total = 1, since = 1, scanAt = 0, subject = subject }
+  end
   -- Every owner list was read while it did not exist: it owns none of the values, whatever ids the lists name.
   -- A list as written (voteCampaigns) of fewer ids than `owners` has room whoever of them is alive; a full one is
   -- resolved to see.
@@ -149,10 +158,11 @@ end
 -- Values already the campaign's are renewed once per bucket, and when its second copy ends its first's short life.
 local renew = firstInBucket or total == 2
 local single = total == 1 and valueMs == singleMs
-local genValues, genLists = {}, {}
+local genValues, genLists, generationWrites = {}, {}, 0
 local function write(i, list)
   if single and not keyed[i] then
-    genValues[#genValues + 1], genLists[#genLists + 1] = minhash[i], list
+    generationWrites = generationWrites + 1
+    genValues[generationWrites], genLists[generationWrites] = minhash[i], list
     return
   end
   local ms = valueMs
@@ -161,19 +171,23 @@ local function write(i, list)
   end
   redis.call("SET", valueKeys[i], list, "PX", ms)
 end
+local function canonical(ids)
+  return #ids == 1 and ids[1] or table.concat(ids, " ")
+end
 for i = 1, #valueKeys do
   local ids = holders[i]
+  local n = #ids
   local mine = false
-  for k = 1, created and 0 or #ids do
+  for k = 1, created and 0 or n do
     mine = mine or ids[k] == id
   end
-  local canonical = #ids == 1 and ids[1] or table.concat(ids, " ")
   if mine then
-    if renew or canonical ~= lists[i] then
-      write(i, canonical)
+    local list = canonical(ids)
+    if renew or list ~= lists[i] then
+      write(i, list)
     end
-  elseif #ids < owners and claims < maxClaims then
-    write(i, canonical == "" and id or canonical .. " " .. id)
+  elseif n < owners and claims < maxClaims then
+    write(i, n == 0 and id or canonical(ids) .. " " .. id)
     claims = claims + 1
   end
 end
@@ -235,7 +249,7 @@ if excess > 0 then
 end
 redis.call("PEXPIRE", hotKey, bucketTtlMs)
 
-local view = campaignView(base, id, now, bucketMs, buckets, bulk, created, true, changed)
+local view = campaignView(base, id, now, bucketMs, buckets, bulk, created, true, changed, fresh)
 view[#view + 1] = foundBy
 view[#view + 1] = #merged
 return view

@@ -13,6 +13,10 @@
   changed     on the write path, { r = bool, s = bool, i = bool }: whether this copy's PFADD changed that kind's
               HyperLogLog. A multi-key PFCOUNT merges the live buckets (up to ~200 us once they are dense), so an
               unchanged kind reuses the count cached for the same bucket: it cannot have moved.
+  fresh       for a campaign this observation created, the fields it wrote (else nil): nothing else of it can
+              exist, so they, one copy in the current bucket and that bucket's HyperLogLogs alone are its counts
+              (a one-key PFCOUNT counts the same registers as the union and keeps its count in the key). Most mail
+              is seen once, and a union of six buckets builds a full HyperLogLog for every kind.
 
   State: blocked while a block is in force; else a person's decision (d); else the scanner's verdict when it is spam
   or ham ("unsure" judges nothing); else bulk or new from the counts.
@@ -23,21 +27,7 @@
     verdictThreshold, verdictRules, decision, decisionHow, decisionBy, decisionWhy, decisionAt, reportsSpam,
     reportsHam, merged }
 ]]
-local function campaignView(base, id, now, bucketMs, buckets, bulk, created, update, changed)
-  local ckey = base .. "c:" .. id
-  local flat = redis.call("HGETALL", ckey)
-  if #flat == 0 then
-    return nil
-  end
-  local f = {}
-  for i = 1, #flat, 2 do
-    f[flat[i]] = flat[i + 1]
-  end
-
-  local current = math.floor(now / bucketMs)
-  local oldest = current - buckets + 1
-
-  local nkey = ckey .. ":n"
+local function copiesInWindow(nkey, oldest, update)
   local counts = redis.call("HGETALL", nkey)
   local copies = 0
   local stale = {}
@@ -51,6 +41,26 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
   if update and #stale > 0 then
     redis.call("HDEL", nkey, unpack(stale))
   end
+  return copies
+end
+
+local function campaignView(base, id, now, bucketMs, buckets, bulk, created, update, changed, fresh)
+  local ckey = base .. "c:" .. id
+  local f = fresh
+  if not f then
+    local flat = redis.call("HGETALL", ckey)
+    if #flat == 0 then
+      return nil
+    end
+    f = {}
+    for i = 1, #flat, 2 do
+      f[flat[i]] = flat[i + 1]
+    end
+  end
+
+  local current = math.floor(now / bucketMs)
+  local oldest = fresh and current or current - buckets + 1
+  local copies = fresh and 1 or copiesInWindow(ckey .. ":n", oldest, update)
 
   local cacheValid = update and tonumber(f.cb or "") == current
   local cache = {}

@@ -10,7 +10,7 @@
   readOwners(base, list, cache) -> the distinct live campaigns of a raw list (aliases followed), in order; the
     table is shared by every value holding the same list: the caller copies it before adding to it
 
-  rawOwners(list, cache) -> the distinct ids of a raw list as written (dead or merged ones too), shared likewise
+  rawOwners(list) -> the distinct ids of a raw list as written (dead or merged ones too), shared likewise
 
   resolveLists(base, lists, holders, cache, since, least): holders[i] (rawOwners of lists[i]) replaced by the live
     owners wherever it names at least `least` ids, the ids of all of them looked up at once first (resolveRecent)
@@ -32,55 +32,62 @@
   findDirect(base, key, cache) -> the live campaign an exact key points to, or nil
 ]]
 local NO_OWNERS = {}
+-- Per script run, by raw list (most values of a campaign hold the same list: each is read once): its ids as
+-- written, and its live owners (shared: never modify them).
+local idsOfList, ownersOfList = {}, {}
+
+local function rawOwners(list)
+  if not list then
+    return NO_OWNERS
+  end
+  local known = idsOfList[list]
+  if known then
+    return known
+  end
+  -- Most lists name one campaign.
+  local out = { list }
+  if list == "" or string.find(list, "%s") then
+    local seen = {}
+    out = {}
+    for id in string.gmatch(list, "%S+") do
+      if not seen[id] then
+        seen[id] = true
+        out[#out + 1] = id
+      end
+    end
+  end
+  idsOfList[list] = out
+  return out
+end
 
 local function readOwners(base, list, cache)
   if not list then
     return NO_OWNERS
   end
-  -- Most values of a campaign hold the same list: it is read once (the result is shared: never modify it).
-  local key = "\0" .. list
-  local known = cache[key]
+  local known = ownersOfList[list]
   if known then
     return known
   end
   local out = {}
   local seen = {}
-  for raw in string.gmatch(list, "%S+") do
+  for _, raw in ipairs(rawOwners(list)) do
     local id = resolveCampaign(base, raw, cache)
     if id and not seen[id] then
       seen[id] = true
       out[#out + 1] = id
     end
   end
-  cache[key] = out
-  return out
-end
-
-local function rawOwners(list, cache)
-  if not list then
-    return NO_OWNERS
-  end
-  local key = "\1" .. list
-  local known = cache[key]
-  if known then
-    return known
-  end
-  local out, seen = {}, {}
-  for id in string.gmatch(list, "%S+") do
-    if not seen[id] then
-      seen[id] = true
-      out[#out + 1] = id
-    end
-  end
-  cache[key] = out
+  ownersOfList[list] = out
   return out
 end
 
 local function resolveLists(base, lists, holders, cache, since, least)
   local ids, seen = {}, {}
   for i = 1, #holders do
-    if #holders[i] >= least then
-      for _, id in ipairs(holders[i]) do
+    local names = holders[i]
+    if #names >= least then
+      for k = 1, #names do
+        local id = names[k]
         if not seen[id] then
           seen[id] = true
           ids[#ids + 1] = id
@@ -107,7 +114,7 @@ local function voteCampaigns(base, prefix, values, share, minVotes, owners, cach
   -- as written has fewer live ones, so its value is not common and counts in the share whoever is alive.
   local named, uncommon = 0, 0
   for i = 1, #values do
-    local ids = rawOwners(lists[i], cache)
+    local ids = rawOwners(lists[i])
     holders[i] = ids
     if #ids > 0 then
       named = named + 1

@@ -12,6 +12,26 @@ local function readNumbers(text)
   return out
 end
 
+--- The words of a list written with single spaces (the callers' decimals()), as string.gmatch(text, "%S+") finds
+--- them in text of words and spaces: a plain find per word costs Redis half of what the pattern does, over a
+--- hundred values a message.
+local function splitWords(text)
+  local out, n, from = {}, 0, 1
+  local find, sub = string.find, string.sub
+  while true do
+    local space = find(text, " ", from, true)
+    local to = space and space - 1 or #text
+    if to >= from then
+      n = n + 1
+      out[n] = sub(text, from, to)
+    end
+    if not space then
+      return out
+    end
+    from = space + 1
+  end
+end
+
 --- A reader of lists starting at ARGV[from]: words() returns the next space-separated list, next() the next counted
 --- list, at() the next index, skip(n) passes n.
 local function argLists(from)
@@ -27,10 +47,7 @@ local function argLists(from)
     return out
   end
   function reader.words()
-    local out = {}
-    for word in string.gmatch(ARGV[at], "%S+") do
-      out[#out + 1] = word
-    end
+    local out = splitWords(ARGV[at])
     at = at + 1
     return out
   end
