@@ -31,18 +31,8 @@ local function generationKey(base, prefix, generation, singleMs, shard)
   return base .. prefix .. "g" .. math.floor(generation * singleMs / 1000) .. ":" .. shard
 end
 
--- A value's shard: the value mod VALUE_SHARDS. The values are decimal integers below 2^53 (the callers'
--- decimals()), and 100 is a multiple of VALUE_SHARDS, so their last two digits tell it without converting the
--- value, which cost Redis three times as much (twice per value of every message); anything else is converted.
-local DIGIT_0, DIGIT_9, LONGEST_EXACT = 48, 57, "9007199254740992"
-
 local function shardOf(value)
-  local tens, ones = string.byte(value, -2, -1)
-  if not ones or tens < DIGIT_0 or tens > DIGIT_9 or ones < DIGIT_0 or ones > DIGIT_9 or #value > 16
-      or (#value == 16 and value > LONGEST_EXACT) then
-    return (tonumber(value) or 0) % VALUE_SHARDS
-  end
-  return ((tens - DIGIT_0) * 10 + ones - DIGIT_0) % VALUE_SHARDS
+  return (tonumber(value) or 0) % VALUE_SHARDS
 end
 
 local function readValues(base, prefix, values, now, singleMs)
