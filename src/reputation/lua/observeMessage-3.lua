@@ -94,8 +94,8 @@ local fresh = nil
 if not id then
   foundBy = "new"
   id = string.sub(redis.sha1hex(digest), 1, 12)
-  local unused = not campaignExists(base, id)
-  if not unused then
+  local taken = campaignExists(base, id)
+  if taken then
     id = string.sub(redis.sha1hex(digest .. ":" .. redis.call("INCR", base .. "seq")), 1, 12)
   end
   created = true
@@ -104,7 +104,7 @@ if not id then
     "subject", subject, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
   -- Its hash did not exist, so neither do its counts: they expire with it (every copy renews both by keepMs), and
   -- its HyperLogLogs before it when a bucket's life is no longer than the ttl, since each copy writes them.
-  if unused and bucketMs * (buckets + 1) <= ttl * 1000 then
+  if not taken and bucketMs * (buckets + 1) <= ttl * 1000 then
     fresh = { first = now, last = now, total = 1, since = 1, scanAt = 0, subject = subject }
   end
   -- Every owner list was read while it did not exist: it owns none of the values, whatever ids the lists name.

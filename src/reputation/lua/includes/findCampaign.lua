@@ -10,7 +10,7 @@
   readOwners(base, list, cache) -> the distinct live campaigns of a raw list (aliases followed), in order; the
     table is shared by every value holding the same list: the caller copies it before adding to it
 
-  rawOwners(list) -> the distinct ids of a raw list as written (dead or merged ones too), shared likewise
+  rawOwners(list, cache) -> the distinct ids of a raw list as written (dead or merged ones too), shared likewise
 
   resolveLists(base, lists, holders, cache, since, least): holders[i] (rawOwners of lists[i]) replaced by the live
     owners wherever it names at least `least` ids, the ids of all of them looked up at once first (resolveRecent)
@@ -32,14 +32,24 @@
   findDirect(base, key, cache) -> the live campaign an exact key points to, or nil
 ]]
 local NO_OWNERS = {}
--- Per script run, by raw list (most values of a campaign hold the same list: each is read once): its ids as
--- written, and its live owners (shared: never modify them).
-local idsOfList, ownersOfList = {}, {}
+-- Each raw list is read once per script run (most values of a campaign hold the same list), into the run's cache
+-- (includes/resolveCampaign) beside the ids it resolves: cache[IDS_OF_LIST][list] its ids as written,
+-- cache[OWNERS_OF_LIST][list] its live owners (shared: never modify them). The keys are tables, so that no id (a
+-- string, perhaps the caller's) can be one.
+local IDS_OF_LIST, OWNERS_OF_LIST = {}, {}
 
-local function rawOwners(list)
+-- The run's lists of one kind (IDS_OF_LIST or OWNERS_OF_LIST), made at the first use.
+local function listsOf(cache, kind)
+  local byList = {}
+  cache[kind] = byList
+  return byList
+end
+
+local function rawOwners(list, cache)
   if not list then
     return NO_OWNERS
   end
+  local idsOfList = cache[IDS_OF_LIST] or listsOf(cache, IDS_OF_LIST)
   local known = idsOfList[list]
   if known then
     return known
@@ -64,13 +74,14 @@ local function readOwners(base, list, cache)
   if not list then
     return NO_OWNERS
   end
+  local ownersOfList = cache[OWNERS_OF_LIST] or listsOf(cache, OWNERS_OF_LIST)
   local known = ownersOfList[list]
   if known then
     return known
   end
   local out = {}
   local seen = {}
-  for _, raw in ipairs(rawOwners(list)) do
+  for _, raw in ipairs(rawOwners(list, cache)) do
     local id = resolveCampaign(base, raw, cache)
     if id and not seen[id] then
       seen[id] = true
@@ -114,7 +125,7 @@ local function voteCampaigns(base, prefix, values, share, minVotes, owners, cach
   -- as written has fewer live ones, so its value is not common and counts in the share whoever is alive.
   local named, uncommon = 0, 0
   for i = 1, #values do
-    local ids = rawOwners(lists[i])
+    local ids = rawOwners(lists[i], cache)
     holders[i] = ids
     if #ids > 0 then
       named = named + 1

@@ -8,7 +8,8 @@
   resolveCampaign(base, id, cache) -> the live id, or nil
     base   the key base "<prefix>:{<prefix>}:"
     id     a campaign id (any string; "" and nil give nil)
-    cache  a table the caller keeps for one script run: each id is looked up once
+    cache  a table the caller keeps for one script run: each id is looked up once (includes/findCampaign keeps the
+           owner lists it reads there too, under keys that are not strings)
 ]]
 local MAX_ALIAS_HOPS = 16
 
