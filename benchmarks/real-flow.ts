@@ -4,7 +4,8 @@
  * Floodgate (scan workers off-host) and with Floodgate on its defaults; distinct corpus messages and a mix with a few
  * campaigns, each message once per run, at 20 and 1 sessions, three interleaved rounds; CPU per message per process
  * and per thread of the daemon; the main thread's profile. The same as `floodgate bench real-flow`.
- * Run: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--no-profile] [--out DIR]
+ * Run: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--warm-up N] [--no-profile]
+ *      [--out DIR]
  */
 import { realFlowCommand } from "../src/harness/real-flow-command.js";
 

@@ -36,6 +36,12 @@ export const benchSpec: CommandSpec = {
       description: "real flow: distinct corpus messages per run, each sent once",
     },
     "flow-rounds": { type: "string", value: "N", default: "3", description: "real flow: interleaved rounds" },
+    "flow-warm-up": {
+      type: "string",
+      value: "N",
+      default: "6000",
+      description: "real flow: messages each Node milter handles before the first round",
+    },
     "flow-sessions": {
       type: "string",
       value: "LIST",
@@ -83,6 +89,7 @@ function flowOptions({ values }: ParsedArgs) {
   return {
     perRun: count("flow-messages", "400"),
     rounds: count("flow-rounds", "3"),
+    warmUp: count("flow-warm-up", "6000"),
     sessions,
     profile: values["no-profile"] !== true,
     ...(typeof values.out === "string" ? { out: values.out } : {}),
@@ -113,9 +120,10 @@ function benchOptions({ values }: ParsedArgs): BenchOptions {
     sessions: number("sessions", "100"),
     spamassSessions: 20,
     e2eMessages: number("messages", "1500"),
-    ...(({ perRun, rounds, sessions, profile }) => ({
+    ...(({ perRun, rounds, warmUp, sessions, profile }) => ({
       flowMessages: perRun,
       flowRounds: rounds,
+      flowWarmUp: warmUp,
       flowSessions: sessions,
       flowProfile: profile,
     }))(flowOptions({ values, positionals: [] })),

@@ -32,9 +32,11 @@ export interface BenchOptions {
   spamassSessions: number;
   /** smtp-source -m. */
   e2eMessages: number;
-  /** The real-mail-flow comparison (real-flow.ts): distinct messages per run, rounds, session counts, profile. */
+  /** The real-mail-flow comparison (real-flow.ts): distinct messages per run, rounds, warm-up messages, session counts,
+   * profile. */
   flowMessages: number;
   flowRounds: number;
+  flowWarmUp: number;
   flowSessions: number[];
   flowProfile: boolean;
   /** Run the peers (rspamd, spamass-milter). */

@@ -164,7 +164,10 @@ export function flowText(report: RealFlowReport): string {
       .map(([k, v]) => `${k} ${v ?? "absent"}`)
       .join(", ")}`,
   );
-  out.push(`${o.perRun} messages a run, each once; ${o.rounds} interleaved rounds; sessions ${o.sessions.join(", ")}`);
+  out.push(
+    `${o.perRun} messages a run, each once; ${o.rounds} interleaved rounds; sessions ${o.sessions.join(", ")}; ` +
+      `${o.warmUp ?? "?"} warm-up messages each Node milter`,
+  );
   for (const fail of report.failed) out.push(`NOT RUN ${fail.path}: ${fail.error}`);
   for (const kind of ["distinct", "mix"] as const) {
     for (const s of o.sessions) {

@@ -6,12 +6,13 @@
 import { parseArgs } from "node:util";
 import { flowFloors, flowRows, flowText } from "./flow-report.js";
 import { progress, resultsDir, writeResults } from "./output.js";
-import { runRealFlow } from "./real-flow.js";
+import { DEFAULT_WARM_UP, runRealFlow } from "./real-flow.js";
 
-const REAL_FLOW_USAGE = `usage: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--no-profile] [--out DIR]
+const REAL_FLOW_USAGE = `usage: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--warm-up N] [--no-profile] [--out DIR]
   --messages N   distinct corpus messages per run, each sent once             default 400
   --rounds R     interleaved rounds (every path once a round)                 default 3
   --sessions L   SMTP sessions at once, one run per count                     default 20,1
+  --warm-up N    messages each Node milter handles before round 1             default ${DEFAULT_WARM_UP}
   --no-profile   skip the profiled run of the daemon's main thread
 `;
 
@@ -25,6 +26,7 @@ export async function realFlowCommand(argv: string[], out: NodeJS.WritableStream
         messages: { type: "string", default: "400" },
         rounds: { type: "string", default: "3" },
         sessions: { type: "string", default: "20,1" },
+        "warm-up": { type: "string", default: String(DEFAULT_WARM_UP) },
         "no-profile": { type: "boolean", default: false },
         out: { type: "string" },
         help: { type: "boolean", default: false },
@@ -42,19 +44,20 @@ export async function realFlowCommand(argv: string[], out: NodeJS.WritableStream
   const perRun = Number(values.messages);
   const rounds = Number(values.rounds);
   const sessions = values.sessions.split(",").map(Number);
-  if (![perRun, rounds, ...sessions].every((n) => Number.isInteger(n) && n > 0)) {
+  const warmUp = Number(values["warm-up"]);
+  if (![perRun, rounds, warmUp, ...sessions].every((n) => Number.isInteger(n) && n > 0)) {
     process.stderr.write(`real-flow: counts must be positive integers\n${REAL_FLOW_USAGE}`);
     return 64;
   }
   return realFlowMain(
-    { perRun, rounds, sessions, profile: !values["no-profile"], ...(values.out ? { out: values.out } : {}) },
+    { perRun, rounds, sessions, warmUp, profile: !values["no-profile"], ...(values.out ? { out: values.out } : {}) },
     out,
   );
 }
 
 /** Run the comparison, print it, write real-flow.json; 0 when every path ran and every floor held, else 1. */
 export async function realFlowMain(
-  options: { perRun: number; rounds: number; sessions: number[]; profile: boolean; out?: string },
+  options: { perRun: number; rounds: number; sessions: number[]; warmUp: number; profile: boolean; out?: string },
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const dir = resultsDir(options.out);

@@ -65,6 +65,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       report.realFlow = await runRealFlow({
         perRun: options.flowMessages,
         rounds: options.flowRounds,
+        warmUp: options.flowWarmUp,
         sessions: options.flowSessions,
         dir: options.dir,
         profile: options.flowProfile,

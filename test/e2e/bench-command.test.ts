@@ -39,7 +39,8 @@ void describe("floodgate bench", () => {
   void test("a short run measures every part and writes bench.json and bench.html", async () => {
     const out = mkdtempSync(join(tmpdir(), "floodgate-bench-test-"));
     try {
-      const flow = ["--flow-messages", "20", "--flow-rounds", "1", "--flow-sessions", "2", "--no-profile"];
+      const flow = ["--flow-messages", "20", "--flow-rounds", "1", "--flow-sessions", "2", "--flow-warm-up", "300"];
+      flow.push("--no-profile");
       const args = ["--duration", "2", "--messages", "200", "--sessions", "20", "--no-peers", ...flow, "--out", out];
       const { code, stderr } = await bench(args);
       const tail = stderr.split("\n").slice(-15).join("\n");
