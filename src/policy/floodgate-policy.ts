@@ -271,9 +271,12 @@ class FloodgatePolicy implements MilterPolicy {
     };
     const result = await deadline.race(producer.enqueue(request)).catch(() => "shed" as const);
     if (result === "shed") return false;
-    this.deps.store
-      .markScanQueued(campaign.id)
-      .catch((err: Error) => this.deps.logger.debug({ err: err.message }, "markScanQueued failed"));
+    // The producer marks a job it queued; a copy whose scan was already pending is marked here (a Redis round trip
+    // and a script each, so not twice).
+    if (result === "deduplicated")
+      this.deps.store
+        .markScanQueued(campaign.id)
+        .catch((err: Error) => this.deps.logger.debug({ err: err.message }, "markScanQueued failed"));
     return true;
   }
 

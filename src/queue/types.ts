@@ -22,7 +22,8 @@ export interface ScanRequest {
 export type EnqueueResult = "queued" | "deduplicated" | "shed";
 
 export interface ScanProducer {
-  /** Queue a scan with a bounded wait; never throws, never blocks the mail path past `queue.enqueueTimeoutMs`. */
+  /** Queue a scan with a bounded wait; never throws, never blocks the mail path past `queue.enqueueTimeoutMs`. A job
+   * it queued is marked in the campaign store (`markScanQueued`); a deduplicated one is left to the caller. */
   enqueue(request: ScanRequest): Promise<EnqueueResult>;
   /** Wait up to `ms` for a campaign's verdict (pub/sub); null if none arrived. */
   waitForVerdict(campaignId: string, ms: number, signal?: AbortSignal): Promise<ScanVerdict | null>;

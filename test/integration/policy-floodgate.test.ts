@@ -51,15 +51,18 @@ function fakePool(fixed?: FingerprintOutcome): FingerprintSource {
   };
 }
 
-/** A producer that records requests and answers a configured verdict to waiters. */
+/** A producer that records requests, marks a job it queued in the store as the real one does, and answers a
+ * configured verdict to waiters. */
 class FakeProducer implements ScanProducer {
   readonly requests: ScanRequest[] = [];
   waits = 0;
   verdict: ScanVerdict | null = null;
   isHealthy = true;
   result: EnqueueResult = "queued";
+  constructor(private readonly store: Pick<RedisCampaignStore, "markScanQueued">) {}
   async enqueue(request: ScanRequest) {
     this.requests.push(request);
+    if (this.result === "queued") void this.store.markScanQueued(request.campaignId).catch(() => undefined);
     return this.result;
   }
   async waitForVerdict() {
@@ -157,7 +160,7 @@ void describe("Floodgate policy (real Redis)", () => {
       campaigns: () => config.campaigns,
       closeConnection: false,
     });
-    const producer = new FakeProducer();
+    const producer = new FakeProducer(store);
     const policy = createFloodgatePolicy({
       config: () => config,
       pool,
