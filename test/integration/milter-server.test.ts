@@ -1,7 +1,7 @@
 /**
  * The milter server on port 0 (and a unix socket) driven by src/client in Postfix and Sendmail styles: several
  * transactions per session, 1,000 concurrent sessions, a 10 MB body, the session limit, a malformed session beside
- * healthy ones, idle timeout and graceful shutdown.
+ * healthy ones, idle timeout and graceful shutdown: the sessions open get the grace, and no longer.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { defaultConfig } from "../../src/config/schema.js";
+import { encodeCommand } from "../../src/milter/commands.js";
 import * as C from "../../src/milter/constants.js";
 import { startMilterServer } from "../../src/engine/typescript/server.js";
 import type { MilterServer } from "../../src/engine/engine.js";
@@ -39,9 +40,41 @@ function digestPolicy(): MilterPolicy {
   };
 }
 
-function start(overrides: Partial<ReturnType<typeof defaultConfig>["milter"]> = {}, listen = ["inet:127.0.0.1:0"]) {
+function start(
+  overrides: Partial<ReturnType<typeof defaultConfig>["milter"]> = {},
+  listen = ["inet:127.0.0.1:0"],
+  policy = digestPolicy(),
+) {
   const settings = { ...defaultConfig().milter, messageCaptureBytes: 16 * 1024 * 1024, ...overrides };
-  return startMilterServer({ listen, policy: digestPolicy(), settings: () => settings, logger });
+  return startMilterServer({ listen, policy, settings: () => settings, logger });
+}
+
+/** A policy whose end of message answers `accept` only once the test releases it; `reached` when it is waiting. */
+function heldPolicy(): { policy: MilterPolicy; reached: Promise<void>; release: () => void } {
+  let entered = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((resolve) => (entered = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const policy: MilterPolicy = {
+    name: "held",
+    decidesAt: new Set(["eom"]),
+    actions: 0,
+    endOfMessage: async () => {
+      entered();
+      await released;
+      return { verdict: { kind: "accept" } };
+    },
+  };
+  return { policy, reached, release };
+}
+
+/** "stopped" if `stopping` resolves within `ms`: a generous bound that only tells a stop from a hang. */
+function settledWithin(stopping: Promise<void>, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>(
+    (resolve) => (timer = setTimeout(() => resolve(`still stopping after ${ms} ms`), ms)),
+  );
+  return Promise.race([stopping.then(() => "stopped"), late]).finally(() => clearTimeout(timer));
 }
 
 const header = (mods: { kind: string; name?: string; value?: string }[], name: string) =>
@@ -185,6 +218,47 @@ describe("listeners and limits", () => {
     assert.equal(r.eom?.action, "continue");
     await client.quit();
     await closing;
+    assert.equal(server.sessionCount(), 0);
+  });
+});
+
+describe("shutdown grace", () => {
+  test("an idle open session does not hold the stop past the grace: it is closed, and the stop resolves", async () => {
+    const server = await start();
+    const client = await MilterClient.connect(server.addresses[0]!);
+    await client.open();
+    const r = await client.transaction(simpleMessage("a@b", ["c@d"], "before the stop", "hi\n"));
+    assert.equal(r.eom?.action, "continue");
+    // The MTA keeps the session open between messages, as for the rest of its SMTP session.
+    assert.equal(await settledWithin(server.close(500), 5000), "stopped");
+    await assert.rejects(client.readResponse(5000), /closed/);
+    assert.equal(server.sessionCount(), 0);
+  });
+
+  test("a message at end of message when the stop begins gets its answer within the grace", async () => {
+    const held = heldPolicy();
+    const server = await start({}, undefined, held.policy);
+    const client = await MilterClient.connect(server.addresses[0]!);
+    await client.open();
+    const answer = client.transaction(simpleMessage("a@b", ["c@d"], "in flight", "hi\n"));
+    await held.reached;
+    const stopping = server.close(30_000);
+    held.release();
+    assert.equal((await answer).eom?.action, "accept");
+    await client.quit();
+    assert.equal(await settledWithin(stopping, 30_000), "stopped");
+    assert.equal(server.sessionCount(), 0);
+  });
+
+  test("a session still inside a message after the grace is closed, and the stop resolves", async () => {
+    const server = await start();
+    const client = await MilterClient.connect(server.addresses[0]!);
+    await client.open();
+    // MAIL and RCPT sent, the rest of the message not (yet): the MTA is inside a transaction.
+    await client.step("mail", C.SMFIC_MAIL, encodeCommand.mail("a@b"), null, C.SMFIP_NOMAIL, C.SMFIP_NR_MAIL);
+    await client.step("rcpt", C.SMFIC_RCPT, encodeCommand.rcpt("c@d"), null, C.SMFIP_NORCPT, C.SMFIP_NR_RCPT);
+    assert.equal(await settledWithin(server.close(500), 5000), "stopped");
+    await assert.rejects(client.readResponse(5000), /closed/);
     assert.equal(server.sessionCount(), 0);
   });
 });

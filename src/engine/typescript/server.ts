@@ -1,7 +1,8 @@
 /**
  * The TypeScript engine's listeners: TCP (v4, v6) and unix sockets, several at once. A session limit refuses new connections at
  * accept and never disturbs the sessions already open; idle sessions are closed; TCP keepalive reaps dead peers;
- * TCP_NODELAY avoids the 40 ms Nagle trap (real-mta-lab.md); shutdown stops accepting and lets sessions finish.
+ * TCP_NODELAY avoids the 40 ms Nagle trap (real-mta-lab.md); shutdown stops accepting at once, lets the sessions open
+ * go on for the grace and then closes what is left.
  */
 import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -54,12 +55,24 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
     addresses,
     sessionCount: () => sockets.size,
     async close(graceMs = 30_000) {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      // Stop accepting now. Node calls server.close back only once every connection has ended, so that wait comes
+      // last: awaited first, an MTA's open session held the stop until the MTA quit, whatever the grace.
+      const listenersClosed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       for (const path of unixPaths) if (existsSync(path)) unlinkSync(path);
+      // The sessions open go on for the grace (a message in flight gets its answer, the MTA may quit or send more).
       const deadline = Date.now() + graceMs;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // Then what is left is closed, between messages or inside one, with no answer: the session core has answered
+      // every end of message within milter.eomDeadlineMs, so a session still inside a message is one whose MTA is
+      // still sending it, and no response is owed (an unasked one would desync the stream; SMFIR_SHUTDOWN is
+      // Postfix-only, milter-protocol.md §1.4). The MTA then applies its own default for a milter that went away
+      // (Postfix milter_default_action, Sendmail's F= flags, §1.10), as after a restart; the libmilter engine does so:
+      // libmilter abandons the sessions still open when it stops, and the exit of `floodgate run` closes them.
+      const closed = [...sockets].map((socket) => new Promise((resolve) => socket.once("close", resolve)));
       for (const socket of sockets) socket.destroy();
       idle.stop();
+      // Each session's close handler has run (the session ended, the policy told) when the stop resolves.
+      await Promise.all([...closed, listenersClosed]);
     },
   };
 }
