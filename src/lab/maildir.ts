@@ -57,18 +57,32 @@ export function readMaildir(dir: string): DeliveredMessage[] {
 }
 
 /**
- * The messages smtp-sink dumped (`-d DIR/%H%M%S.`). Each dump file holds the envelope lines smtp-sink writes
- * (`X-Client-Addr:`, `X-Helo-Args:`, `X-Mail-Args:`, `X-Rcpt-Args:`…) followed by the message; the envelope is kept
- * as the first header fields.
+ * The complete messages smtp-sink dumped (`-d DIR/%H%M%S.`), `heldOpen()` giving the files it holds open (from
+ * /proc/<pid>/fd). Each dump file holds the envelope lines smtp-sink writes (`X-Client-Addr:`, `X-Helo-Args:`,
+ * `X-Mail-Args:`, `X-Rcpt-Args:`…) followed by the message; the envelope is kept as the first header fields.
+ *
+ * smtp-sink creates a dump (O_EXCL) at MAIL and holds it open until the transaction ends: closed after the final dot
+ * (complete), or unlinked and then closed (aborted). So the directory is listed first and the open files are asked
+ * for after it: a listed file that is not open then is complete, or gone if it was aborted. In the other order a dump
+ * created between the two reads passed as closed while smtp-sink was still writing it: a 10 MB message was found with
+ * its header only, then counted as no copy once the next read saw the file open.
  */
-export function readSinkDir(dir: string): DeliveredMessage[] {
+export function readSinkDir(dir: string, heldOpen: () => ReadonlySet<string>): DeliveredMessage[] {
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir)
-    .map((f) => join(dir, f))
-    .filter((p) => statSync(p).isFile())
-    .map((p) => ({ path: p, mtime: statSync(p).mtimeMs }))
-    .sort((a, b) => a.mtime - b.mtime || a.path.localeCompare(b.path));
-  return files.map((f) => parseMessage(f.path, readFileSync(f.path)));
+  const listed = readdirSync(dir).map((f) => join(dir, f));
+  const open = heldOpen();
+  const files: { path: string; mtime: number; raw: Buffer }[] = [];
+  for (const path of listed) {
+    if (open.has(path)) continue;
+    try {
+      const stat = statSync(path);
+      if (stat.isFile()) files.push({ path, mtime: stat.mtimeMs, raw: readFileSync(path) });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error; // an aborted transaction's dump
+    }
+  }
+  files.sort((a, b) => a.mtime - b.mtime || a.path.localeCompare(b.path));
+  return files.map((f) => parseMessage(f.path, f.raw));
 }
 
 /**

@@ -168,11 +168,8 @@ export async function startSendmail(options: SendmailOptions): Promise<SendmailL
     `hostname ${HOSTNAME} && LD_LIBRARY_PATH=${LIB_DIR} exec ${bin} -C ${join(dir, "lab.cf")} "$@"`,
     "sendmail",
   ];
-  const relayed = () => {
-    // smtp-sink keeps a dump open until the transaction ends: a file it holds may be cut anywhere.
-    const writing = openFiles(sink.pid);
-    return readSinkDir(sinkDir).filter((m) => !writing.has(m.file));
-  };
+  // smtp-sink keeps a dump open until the transaction ends: a file it holds may be cut anywhere (readSinkDir).
+  const relayed = () => readSinkDir(sinkDir, () => openFiles(sink.pid));
   return { dir, smtpPort, sinkDir, relayed, diagnostics, queueCommand, sendmailCommand, queueDir: queue, stop };
 }
 
@@ -224,7 +221,7 @@ function labMc(dir: string, smtpPort: number, sinkPort: number, options: Sendmai
 }
 
 /** The files process `pid` holds open (none when it is gone). */
-function openFiles(pid: number | undefined): Set<string> {
+export function openFiles(pid: number | undefined): Set<string> {
   const fdDir = `/proc/${pid}/fd`;
   const files = new Set<string>();
   if (pid === undefined || !existsSync(fdDir)) return files;
