@@ -21,6 +21,11 @@ export const benchSpec: CommandSpec = {
     },
     quick: { type: "boolean", description: "the default: about 10 s per scenario and 4 s per baseline" },
     duration: { type: "string", value: "S", description: "seconds of arrivals per scenario (and of the SMTP flood)" },
+    "baseline-duration": {
+      type: "string",
+      value: "S",
+      description: "seconds of each milter baseline (default: half of --duration, 4 to 10)",
+    },
     rate: { type: "string", value: "N", default: "30", description: "normal messages per second (the flood adds 10×)" },
     sessions: {
       type: "string",
@@ -116,7 +121,11 @@ function benchOptions({ values }: ParsedArgs): BenchOptions {
     durationSec: duration,
     rate: number("rate", "30"),
     arrivals: values["fixed"] === true ? "fixed" : "poisson",
-    baselineSec: text("duration") ? Math.min(10, Math.max(4, duration / 2)) : 4,
+    baselineSec: text("baseline-duration")
+      ? number("baseline-duration", "4")
+      : text("duration")
+        ? Math.min(10, Math.max(4, duration / 2))
+        : 4,
     sessions: number("sessions", "100"),
     spamassSessions: 20,
     e2eMessages: number("messages", "1500"),
