@@ -126,12 +126,13 @@ export async function startDaemon(
     stops.push(() => health.stop());
     let alerting: AlertingUnit | null = null;
     const alerts = () => alerting?.alerts ?? null;
+    const milter = milterReadiness();
     const opsDeps = { live, logger, health: health.health, alerts, mailFlow, store, queue: producer !== null };
-    const stateDir = state.path;
     const reports = { fingerprint: (m: Buffer) => pool.fingerprint(m), learnQueue: producer?.queue ?? null, state };
     const ops = await startOps({
       ...opsDeps,
-      stateDir,
+      milter: milter.check,
+      stateDir: state.path,
       registry: metrics.registry,
       console: consoleStores,
       hold: () => hold.status(),
@@ -144,6 +145,8 @@ export async function startDaemon(
     // What startup logged is written before the MTA (or a test) can connect.
     logger.flush();
     const engine = await startEngine({ config, policy, logger, metrics, mailFlow }, stops);
+    // Every listener accepts once the engine has started; the stops run last pushed first, so this before its close.
+    stops.push(milter.listening());
     stops.push(live.watchSignal("SIGHUP"));
     logger.info(
       {
@@ -163,6 +166,22 @@ export async function startDaemon(
     await stops.stopAll();
     throw error;
   }
+}
+
+/**
+ * `/readyz`'s check of the milter: not ready until the engine listens, nor once the daemon stops. Whatever waits on
+ * readiness and then connects (an MTA's start order, orchestration) must find the milter taking sessions.
+ */
+function milterReadiness(): { check: () => true | string; listening: () => () => void } {
+  let state: true | string = "the milter is not listening yet";
+  return {
+    check: () => state,
+    /** The engine listens: ready; returns the stop that makes it not ready again. */
+    listening: () => {
+      state = true;
+      return () => (state = "stopping: no new sessions");
+    },
+  };
 }
 
 /** Alerting over the daemon's health, its notifications spooled in the state directory. */

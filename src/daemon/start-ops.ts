@@ -12,7 +12,7 @@ import { startOpsServer } from "../ops/http.js";
 import { consoleRoutes } from "../ops/console/router.js";
 import type { HeldCopies } from "../ops/console/types.js";
 import type { ConsoleStores } from "./start-console.js";
-import { readinessFromChecks } from "../ops/readiness.js";
+import { readinessFromChecks, type ReadinessCheck } from "../ops/readiness.js";
 import type { MailFlow } from "../ops/mail-flow.js";
 import type { HoldStatus, QueueStatus } from "../ops/status.js";
 import type { CampaignStore } from "../reputation/types.js";
@@ -28,6 +28,8 @@ export interface OpsUnitDeps {
   /** The state directory, where the admin token is generated when none is configured. */
   stateDir: string;
   health: DaemonHealth;
+  /** `/readyz`'s check that the milter takes sessions: every listener accepts, and the daemon is not stopping. */
+  milter: ReadinessCheck;
   /** The alert manager, once started (the status shows no alerts before). */
   alerts: () => AlertManager | null;
   mailFlow: MailFlow;
@@ -86,7 +88,7 @@ export async function startOps(deps: OpsUnitDeps): Promise<OpsUnit | null> {
     registry: deps.registry,
     live: deps.live,
     logger: deps.logger,
-    readiness: readinessFromChecks(health.readinessChecks()),
+    readiness: readinessFromChecks({ ...health.readinessChecks(), milter: deps.milter }),
     reporterToken: daemonReporterToken(c.reports, deps.reports.state),
     reportLimits: { captureBytes: c.milter.messageCaptureBytes, maxBytes: c.milter.maxPacketBytes },
     report: (request) => applyReport(request, reportDeps),

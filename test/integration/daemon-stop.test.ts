@@ -1,8 +1,8 @@
 /**
  * `floodgate run` stopped by SIGTERM while an MTA keeps a session open, as it does for the whole of its SMTP session
- * (and a Sendmail session can be long), with each engine: new sessions are refused at once, a message sent within
- * `milter.shutdownGraceSeconds` is answered, and after the grace the session left open is closed and the daemon
- * exits cleanly instead of waiting for the MTA to quit.
+ * (and a Sendmail session can be long), with each engine: new sessions are refused at once and `/readyz` says the
+ * daemon is stopping, a message sent within `milter.shutdownGraceSeconds` is answered, and after the grace the session
+ * left open is closed and the daemon exits cleanly instead of waiting for the MTA to quit.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,13 +50,16 @@ describe("floodgate run: SIGTERM with a session open", () => {
       const exited = once(daemon.process, "exit") as Promise<[number | null, string | null]>;
       let client: MilterClient | undefined;
       try {
-        // Until /readyz waits for the milter: the libmilter engine listens a little after /readyz answers.
-        client = await pollUntil("the milter to accept", () => MilterClient.connect(daemon.milter).catch(() => null));
+        client = await MilterClient.connect(daemon.milter);
         await client.open();
         const first = await client.transaction(simpleMessage("a@b", ["c@d"], "before the stop", "hi\n"));
         assert.equal(first.eom?.action, "continue");
         daemon.process.kill("SIGTERM");
         await pollUntil("new sessions to be refused after SIGTERM", () => refused(daemon.milter), 30_000, 50);
+        const readyz = await fetch(`${daemon.metricsUrl}/readyz`);
+        const checks = ((await readyz.json()) as { checks: Record<string, unknown> }).checks;
+        assert.equal(readyz.status, 503, "not ready while stopping");
+        assert.match(String(checks["milter"]), /stopping/);
         const during = await client.transaction(simpleMessage("a@b", ["c@d"], "during the grace", "hi\n"));
         assert.equal(during.eom?.action, "continue", "a message sent within the grace is answered");
         // The session stays open, as between two messages of one SMTP session: the grace ends it, not the MTA.
