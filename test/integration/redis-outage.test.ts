@@ -13,7 +13,9 @@ import { reservePlaces, type Place } from "../support/alerts.js";
 import { alarmPlaceKeys, defineRedisDownAlarms } from "./redis-outage-alarms.suite.js";
 import { defineOutageVariants, variantPlaceKeys } from "./redis-outage-variants.suite.js";
 
-describe("Redis outages", { concurrency: true }, () => {
+// The suite is one test of the runner: its scenarios' bounded waits (about 3 min for the default alert windows, the
+// variants inside them) take 4.5-5 min together, over `make test`'s 300 s default for a test, more on a busy host.
+describe("Redis outages", { concurrency: true, timeout: 600_000 }, () => {
   const cleanups = cleanupsAfter();
   const places = new Map<string, Place>();
   before(async () => {
