@@ -47,6 +47,8 @@ export interface StartOptions {
   metricsPort?: number;
   /** Extra environment for the daemon. */
   env?: NodeJS.ProcessEnv;
+  /** Between two probes, ms (100 by default; 0 probes again as soon as one is answered). */
+  probeIntervalMs?: number;
 }
 
 /** Start `floodgate run`; resolves once the milter answers and the metrics port is up. */
@@ -94,7 +96,7 @@ export async function startDaemonProcess(
       child.kill("SIGKILL");
       throw new Error(`floodgate run did not answer ${probe} with 200 within 30 s:\n${output}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, options.probeIntervalMs ?? 100));
   }
   return {
     milter: `inet:127.0.0.1:${milterPort}`,
