@@ -63,7 +63,16 @@ export const milterSchema = z
       .max(120)
       .regex(/^[\x21-\x39\x3b-\x7e]+$/)
       .default("X-Floodgate-Status"),
-    /** Seconds a graceful shutdown waits for sessions in flight. @defaultValue 30 */
+    /**
+     * Seconds a graceful shutdown gives the open sessions: new ones are refused at once, a message in flight is
+     * answered, and what is still open at the end is closed (the MTA then applies its default for a milter that went
+     * away). At least `eomDeadlineMs`, so a message at its end when the stop begins always gets its answer.
+     * @defaultValue 30
+     */
     shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
   })
-  .strict();
+  .strict()
+  .refine((m) => m.shutdownGraceSeconds * 1000 >= m.eomDeadlineMs, {
+    message: "must be at least eomDeadlineMs, or a message at its end when the stop begins is closed unanswered",
+    path: ["shutdownGraceSeconds"],
+  });

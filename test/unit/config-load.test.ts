@@ -58,6 +58,15 @@ void describe("loadConfig", () => {
     ]);
   });
 
+  void test("a shutdown grace shorter than the end-of-message deadline is refused", () => {
+    const lines = formatConfigErrors(errorsOf("milter:\n  eomDeadlineMs: 5000\n  shutdownGraceSeconds: 2\n"));
+    assert.deepEqual(lines.split("\n"), [
+      "milter.shutdownGraceSeconds (line 3): must be at least eomDeadlineMs, or a message at its end when the stop " +
+        "begins is closed unanswered",
+    ]);
+    assert.ok(parseConfigText("milter:\n  eomDeadlineMs: 2000\n  shutdownGraceSeconds: 2\n", {}).ok);
+  });
+
   void test("unknown keys are refused at every level, with a suggestion when one is close", () => {
     const errors = errorsOf(
       "milter:\n  maxSesions: 10\nredis:\n  url: null\nmetrix: {}\nalerts:\n  watchdog:\n    bogus: 1\n",
