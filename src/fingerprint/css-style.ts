@@ -197,15 +197,66 @@ export function parseDeclarations(block: string, out: Declarations): Declaration
 }
 
 export function emptyDeclarations(): Declarations {
-  return { normal: {}, important: {} };
+  return { normal: new DeclaredStyle(), important: new DeclaredStyle() };
+}
+
+/**
+ * StyleDecls with every field present from the start (undefined: not declared), in one order, so that all of them
+ * share one hidden class. Fields added in the order a style names them make a hidden class per order and subset of
+ * properties met, and the code reading them (visibilityOf, isGone) deoptimises ("wrong map") and is compiled again
+ * as distinct mail brings new ones (benchmarks/README.md, "What V8 keeps compiling").
+ */
+class DeclaredStyle implements StyleDecls {
+  displayNone: boolean | undefined = undefined;
+  visibilityHidden: boolean | undefined = undefined;
+  opacity: number | undefined = undefined;
+  fontSize: number | undefined = undefined;
+  fontAbsolute: boolean | undefined = undefined;
+  color: number | undefined = undefined;
+  background: number | undefined = undefined;
+  overflowHidden: boolean | undefined = undefined;
+  heightTiny: boolean | undefined = undefined;
+  maxHeightTiny: boolean | undefined = undefined;
+  widthTiny: boolean | undefined = undefined;
+  maxWidthTiny: boolean | undefined = undefined;
+  positioned: boolean | undefined = undefined;
+  leftFar: boolean | undefined = undefined;
+  topFar: boolean | undefined = undefined;
+  indentFar: boolean | undefined = undefined;
+  marginFar: boolean | undefined = undefined;
+  clipped: boolean | undefined = undefined;
+  scaledAway: boolean | undefined = undefined;
+}
+
+/** `from`'s declared fields over `out`'s (what Object.assign did when an undeclared field was absent). */
+function overlay(out: StyleDecls, from: StyleDecls): void {
+  if (from.displayNone !== undefined) out.displayNone = from.displayNone;
+  if (from.visibilityHidden !== undefined) out.visibilityHidden = from.visibilityHidden;
+  if (from.opacity !== undefined) out.opacity = from.opacity;
+  if (from.fontSize !== undefined) out.fontSize = from.fontSize;
+  if (from.fontAbsolute !== undefined) out.fontAbsolute = from.fontAbsolute;
+  if (from.color !== undefined) out.color = from.color;
+  if (from.background !== undefined) out.background = from.background;
+  if (from.overflowHidden !== undefined) out.overflowHidden = from.overflowHidden;
+  if (from.heightTiny !== undefined) out.heightTiny = from.heightTiny;
+  if (from.maxHeightTiny !== undefined) out.maxHeightTiny = from.maxHeightTiny;
+  if (from.widthTiny !== undefined) out.widthTiny = from.widthTiny;
+  if (from.maxWidthTiny !== undefined) out.maxWidthTiny = from.maxWidthTiny;
+  if (from.positioned !== undefined) out.positioned = from.positioned;
+  if (from.leftFar !== undefined) out.leftFar = from.leftFar;
+  if (from.topFar !== undefined) out.topFar = from.topFar;
+  if (from.indentFar !== undefined) out.indentFar = from.indentFar;
+  if (from.marginFar !== undefined) out.marginFar = from.marginFar;
+  if (from.clipped !== undefined) out.clipped = from.clipped;
+  if (from.scaledAway !== undefined) out.scaledAway = from.scaledAway;
 }
 
 /** The declarations that apply to an element: its rules, then its style attribute, `!important` after both. */
 export function cascade(rules: readonly Declarations[], inline: Declarations | null): StyleDecls {
-  const out: StyleDecls = {};
-  for (const rule of rules) Object.assign(out, rule.normal);
-  if (inline) Object.assign(out, inline.normal);
-  for (const rule of rules) Object.assign(out, rule.important);
-  if (inline) Object.assign(out, inline.important);
+  const out = new DeclaredStyle();
+  for (const rule of rules) overlay(out, rule.normal);
+  if (inline) overlay(out, inline.normal);
+  for (const rule of rules) overlay(out, rule.important);
+  if (inline) overlay(out, inline.important);
   return out;
 }

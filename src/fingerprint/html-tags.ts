@@ -78,13 +78,36 @@ export function stylesElement(a: TagAttributes): boolean {
   );
 }
 
-const NO_ATTRIBUTES: TagAttributes = Object.freeze({});
+/**
+ * A tag's attributes with every field present from the start, in one order, so that all of them share one hidden
+ * class. Fields added in the order a tag names them (`style` then `class` in one tag, `class` then `id` in another)
+ * make a hidden class per order and subset met, and the code reading them (visibilityOf, stylesElement) deoptimises
+ * ("wrong map") and is compiled again as distinct mail brings new ones (benchmarks/README.md, "What V8 keeps
+ * compiling").
+ */
+class FoundAttributes implements TagAttributes {
+  style: string | undefined = undefined;
+  class: string | undefined = undefined;
+  id: string | undefined = undefined;
+  hidden: boolean | undefined = undefined;
+  color: string | undefined = undefined;
+  text: string | undefined = undefined;
+  bgcolor: string | undefined = undefined;
+  background: boolean | undefined = undefined;
+  href: string | undefined = undefined;
+  alt: string | undefined = undefined;
+  src: string | undefined = undefined;
+}
+
+/** Every tag without attributes. Shared and not frozen (freezing gives an object a hidden class of its own);
+ * Readonly keeps callers from writing to it. */
+const NO_ATTRIBUTES: Readonly<TagAttributes> = new FoundAttributes();
 
 /** The attributes of the tag between `from` and `end` that TagAttributes names (the first of a name wins), read
  * in one scan of the tag without a regular expression; at most MAX_ATTRIBUTES attributes are looked at. */
-export function attributes(html: string, from: number, end: number): TagAttributes {
+export function attributes(html: string, from: number, end: number): Readonly<TagAttributes> {
   if (end - from < 2) return NO_ATTRIBUTES;
-  const found: TagAttributes = {};
+  const found = new FoundAttributes();
   let i = from;
   for (let seen = 0; i < end && seen < MAX_ATTRIBUTES; seen++) {
     while (i < end && (isSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 0x2f)) i++;
