@@ -109,13 +109,21 @@ export function parseCommand(frame: Frame): Command {
 
 /** `D`: a command code, then name/value pairs; zero pairs and an odd count are accepted (§1.7). */
 function parseMacro(payload: Buffer): Command {
-  if (payload.length === 0) return { type: "macro", forCode: 0, pairs: [] };
-  const strings = splitCStrings(payload, 1);
+  return { type: "macro", forCode: payload[0] ?? 0, pairs: macroPairs(payload) };
+}
+
+/**
+ * The name/value pairs of a `D` payload (after its command code): a pair with an empty name and a name without a
+ * value are skipped, zero pairs are none (§1.7).
+ */
+export function macroPairs(payload: Buffer): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
+  if (payload.length === 0) return pairs;
+  const strings = splitCStrings(payload, 1);
   for (let i = 0; i + 1 < strings.length; i += 2) {
     if (strings[i] !== "") pairs.push([strings[i]!, strings[i + 1]!]);
   }
-  return { type: "macro", forCode: payload[0]!, pairs };
+  return pairs;
 }
 
 /** `C`: hostname, family, then port and address for families other than `U` (§1.8). */

@@ -10,6 +10,9 @@ export interface Frame {
   payload: Buffer;
 }
 
+/** The payload of a packet that has none (most commands but headers, body and macros): never written to. */
+const EMPTY = Buffer.alloc(0);
+
 export type FrameError = { kind: "bad-length"; length: number } | { kind: "too-large"; length: number; limit: number };
 
 export class FrameDecoder {
@@ -48,8 +51,10 @@ export class FrameDecoder {
       if (length > this.maxPacketBytes) return this.fail({ kind: "too-large", length, limit: this.maxPacketBytes });
       if (this.buffered < MILTER_LEN_BYTES + length) break;
       this.skip(MILTER_LEN_BYTES);
-      const packet = this.take(length);
-      frames.push({ code: packet[0]!, payload: packet.subarray(1) });
+      // The code is read where it lies and the payload taken after it: one view (or copy) a packet, not two.
+      const code = this.chunks[0]![this.head]!;
+      this.skip(1);
+      frames.push({ code, payload: this.take(length - 1) });
     }
     return frames;
   }
@@ -93,6 +98,7 @@ export class FrameDecoder {
 
   /** Remove `count` bytes; a view when they lie in one chunk, one copy when they span several. */
   private take(count: number): Buffer {
+    if (count === 0) return EMPTY;
     const first = this.chunks[0]!;
     if (first.length - this.head >= count) {
       const view = first.subarray(this.head, this.head + count);

@@ -108,7 +108,7 @@ describe("macros with stage scoping (§1.7)", () => {
     m.endCommand();
     assert.equal(m.get("i"), undefined);
   });
-  test("the same pairs again share one map, still replace their stage and clear later ones, and count drops", () => {
+  test("the same pairs again still replace their stage and clear later ones, and count drops", () => {
     const m = new MacroStore(2);
     const mail: Array<[string, string]> = [
       ["{mail_addr}", "a@b"],
@@ -132,6 +132,54 @@ describe("macros with stage scoping (§1.7)", () => {
       m.endCommand();
       assert.equal(m.get("i"), undefined);
     }
+  });
+});
+
+describe("macros kept as their packets, parsed at the first lookup (§1.7)", () => {
+  /** A `D` packet's payload as the decoder hands it over: the command code, then the pairs. */
+  const payload = (code: number, strings: string[]) =>
+    Buffer.concat([Buffer.of(code), ...strings.map((x) => Buffer.from(`${x}\0`))]);
+
+  test("the same lookups as the parsed pairs: scoping, x and {x}, transient codes, odd counts, empty names", () => {
+    const m = new MacroStore();
+    m.definePacket(payload(C.SMFIC_CONNECT, ["j", "mx", "{daemon_name}", "d", "", "no name", "{odd}"]));
+    m.definePacket(payload(C.SMFIC_MAIL, ["{mail_addr}", "a@b"]));
+    m.definePacket(payload(C.SMFIC_RCPT, ["{rcpt_addr}", "c@d"]));
+    assert.equal(m.get("{j}"), "mx");
+    assert.equal(m.get("daemon_name"), "d");
+    assert.equal(m.get(""), undefined, "a pair with an empty name is skipped");
+    assert.equal(m.get("odd"), undefined, "a name without its value is skipped");
+    assert.equal(m.get("rcpt_addr"), "c@d");
+    m.definePacket(payload(C.SMFIC_MAIL, ["{mail_addr}", "e@f"]));
+    assert.equal(m.get("rcpt_addr"), undefined, "a new MAIL clears RCPT macros");
+    assert.equal(m.get("mail_addr"), "e@f");
+    m.definePacket(payload(C.SMFIC_HEADER, ["i", "Q1"]));
+    assert.equal(m.get("i"), "Q1");
+    m.endCommand();
+    assert.equal(m.get("i"), undefined);
+    m.definePacket(payload(C.SMFIC_HELO, []));
+    assert.equal(m.get("j"), "mx", "zero pairs (Postfix's D before HELO) replace the HELO stage only");
+    m.definePacket(Buffer.alloc(0));
+    assert.equal(m.get("j"), "mx", "an empty payload is a transient stage of no values");
+  });
+
+  test("a stage's packet is copied: the bytes it came in may be reused after the command", () => {
+    const m = new MacroStore();
+    const bytes = payload(C.SMFIC_CONNECT, ["{client_addr}", "192.0.2.7"]);
+    m.definePacket(bytes);
+    bytes.fill(0x41);
+    assert.equal(m.get("client_addr"), "192.0.2.7");
+  });
+
+  test("values over the per-stage limit are dropped and counted when the stage is parsed", () => {
+    const m = new MacroStore(2);
+    m.definePacket(payload(C.SMFIC_MAIL, ["{mail_addr}", "a@b", "{mail_host}", "b", "{mail_mailer}", "smtp"]));
+    assert.equal(m.dropped, 0, "nothing is parsed before a lookup");
+    assert.equal(m.get("mail_addr"), "a@b");
+    assert.equal(m.get("mail_mailer"), undefined);
+    assert.equal(m.dropped, 1);
+    assert.equal(m.get("mail_host"), "b");
+    assert.equal(m.dropped, 1, "a stage is parsed once");
   });
 });
 

@@ -52,8 +52,6 @@ const FRAMES_PER_TURN = 256;
  * by default, times every session) before it has shown it speaks the protocol.
  */
 export const PRE_NEGOTIATION_MAX_PACKET_BYTES = 1024;
-/** Macro packets up to this size are remembered, so that the same packet again reuses its parse. */
-const REMEMBERED_MACRO_BYTES = 1024;
 
 /** One session of the TypeScript engine: frames in, responses out, the policy driven through a SessionCore. */
 export class MilterSession {
@@ -69,8 +67,6 @@ export class MilterSession {
   private yielded = false;
   private paused = false;
   private closed = false;
-  /** The last macro packet (a copy) and its parse: Postfix sends the same `{i}` packet before every header. */
-  private lastMacro: { bytes: Buffer; command: Command } | null = null;
   /** Writes a stage's verdict as its response. */
   private readonly writeVerdict: Respond = (verdict) => this.write(encodeVerdict(verdict));
 
@@ -186,23 +182,14 @@ export class MilterSession {
   }
 
   private handle(frame: Frame): void | Promise<void> {
-    const command = frame.code === SMFIC_MACRO ? this.parseMacro(frame) : parseCommand(frame);
-    if (command.type !== "macro") {
-      const pending = this.dispatch(command);
-      if (pending instanceof Promise) return pending.finally(() => this.macros.endCommand());
-      this.macros.endCommand();
-      return pending;
+    if (frame.code === SMFIC_MACRO) {
+      this.macros.definePacket(frame.payload);
+      return;
     }
-    this.macros.define(command.forCode, command.pairs);
-  }
-
-  /** A macro packet identical to the last one gives the same (unchanged) parse, and the store reuses its map. */
-  private parseMacro(frame: Frame): Command {
-    const last = this.lastMacro;
-    if (last && last.bytes.equals(frame.payload)) return last.command;
-    const command = parseCommand(frame);
-    if (frame.payload.length <= REMEMBERED_MACRO_BYTES) this.lastMacro = { bytes: Buffer.from(frame.payload), command };
-    return command;
+    const pending = this.dispatch(parseCommand(frame));
+    if (pending instanceof Promise) return pending.finally(() => this.macros.endCommand());
+    this.macros.endCommand();
+    return pending;
   }
 
   private dispatch(command: Command): void | Promise<void> {
