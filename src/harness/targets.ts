@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../util/tcp-port.js";
 import { distRoot, projectRoot } from "../util/paths.js";
+import { DAEMON_NODE_FLAGS } from "../util/node-flags.js";
 import { startSpamd, type PrivateSpamd } from "../lab/spamd.js";
 import { PeakMemory, spawnListening, type Child } from "./procs.js";
 
@@ -30,11 +31,14 @@ export interface MilterTarget {
 
 const inet = (port: number) => `inet:127.0.0.1:${port}`;
 
-/** The TypeScript engine with the no-op policy, in its own node process (dist/src/harness/noop-daemon.js). */
+/**
+ * The TypeScript engine with the no-op policy, in its own node process (dist/src/harness/noop-daemon.js), with the
+ * daemon's V8 flags, so it is the engine Floodgate runs.
+ */
 export async function startTsNoop(logLevel = "warn"): Promise<MilterTarget> {
   const port = await freePort();
   const entry = join(distRoot, "src/harness/noop-daemon.js");
-  const child = await spawnListening(process.execPath, [entry, inet(port), logLevel], port, {
+  const child = await spawnListening(process.execPath, [...DAEMON_NODE_FLAGS, entry, inet(port), logLevel], port, {
     what: "the TypeScript no-op milter",
     stdio: ["pipe", "pipe", "pipe"],
   });
