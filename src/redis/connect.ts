@@ -3,8 +3,8 @@
  * (standalone, Cluster, Sentinel) and for each role.
  *
  * - `fastpath`: the mail path's connection. It fails fast so the policy can apply its fail mode inside the
- *   end-of-message deadline: a command timeout, no offline queue, one retry, and reconnection forever with a
- *   capped backoff (the next message simply tries again).
+ *   end-of-message deadline: a command timeout (judged after the loop has read the reply: ./command-timeout.ts), no
+ *   offline queue, one retry, and reconnection forever with a capped backoff (the next message simply tries again).
  * - `bullmq`: BullMQ's connections, which must wait out outages (`maxRetriesPerRequest: null`).
  * - `subscriber`: pub/sub (verdict waiters); resubscribes after a reconnect, never times commands out.
  * Every role reconnects when Redis answers READONLY (reconnectOnReadonly).
@@ -16,6 +16,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../util/logger.js";
 import { redactUrl, redactUrlsIn } from "../util/redact-url.js";
+import { judgeCommandTimeoutsAfterReading } from "./command-timeout.js";
 
 /** What a connection is used for; it sets the timeouts and retry behaviour. */
 export type RedisRole = "fastpath" | "bullmq" | "subscriber" | "console";
@@ -126,6 +127,7 @@ export function reconnectOnReadonly(role: RedisRole, clock: () => number = Date.
  * The connection starts at once; attach nothing else to it before use: an `error` listener is already there.
  */
 export function createRedis(config: Config["redis"], url: string, role: RedisRole, logger?: Logger): Redis | Cluster {
+  judgeCommandTimeoutsAfterReading();
   const options: RedisOptions = { ...roleOptions(config, role), reconnectOnError: reconnectOnReadonly(role) };
   let client: Redis | Cluster;
   if (config.mode === "cluster") {
