@@ -125,7 +125,9 @@ local function voteCampaigns(base, prefix, values, share, minVotes, owners, cach
   -- as written has fewer live ones, so its value is not common and counts in the share whoever is alive.
   local named, uncommon = 0, 0
   for i = 1, #values do
-    local ids = rawOwners(lists[i], cache)
+    -- Most values of distinct mail have no list: no call for those.
+    local list = lists[i]
+    local ids = list and rawOwners(list, cache) or NO_OWNERS
     holders[i] = ids
     if #ids > 0 then
       named = named + 1
