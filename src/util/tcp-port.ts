@@ -1,9 +1,9 @@
 /**
- * Free ports and waiting for a TCP listener: a child server (redis-server, smtp-sink, a milter) is ready when its port accepts a
+ * Free ports (reserved: port-reservation.ts) and waiting for a TCP listener: a child server (redis-server, smtp-sink, a milter) is ready when its port accepts a
  * connection.
  */
-import { once } from "node:events";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
+import { reservePort } from "./port-reservation.js";
 
 /** True when something accepts TCP connections on host:port. */
 export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -40,14 +40,10 @@ export async function waitForPort(
   }
 }
 
-/** A free TCP port on 127.0.0.1, as the kernel hands it out. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  server.close();
-  await once(server, "close");
-  return port;
+/**
+ * A free TCP port for a child server to bind, reserved for this process until it exits (port-reservation.ts): no other
+ * process using this function is handed it meanwhile, and the kernel never picks it for a listen on 0 or a connection.
+ */
+export function freePort(): Promise<number> {
+  return reservePort();
 }
