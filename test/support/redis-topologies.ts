@@ -59,7 +59,17 @@ export async function startRedisCluster(options: { replicas?: number } = {}): Pr
     for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
     for (const port of ports) {
       const common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"];
-      const cluster = ["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`];
+      // The cluster bus port is reserved too: by default Redis takes port + 10000, which lies in the kernel's
+      // ephemeral range, where another process's outgoing connection may hold it.
+      const busPort = String(await freePort());
+      const cluster = [
+        "--cluster-enabled",
+        "yes",
+        "--cluster-port",
+        busPort,
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+      ];
       children.push(await startServer(["--port", String(port), ...common, ...cluster], dir, "cluster node"));
     }
     const nodes = ports.map((p) => `127.0.0.1:${p}`);
