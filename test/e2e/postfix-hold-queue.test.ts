@@ -117,6 +117,15 @@ describe("the hold queue through Postfix", () => {
 
   const verdict = (id: string, label: "spam" | "ham") => recordVerdict(hold.campaigns, id, label);
 
+  /**
+   * The sweep writes the campaign's history last, after the MTA has acted on the copies (and may have delivered them
+   * already), so the entry is waited for, not read once.
+   */
+  const loggedInHistory = (campaign: string, action: string, why: string) =>
+    pollUntil(`"${action}" (${why}) in the campaign's history`, async () =>
+      (await hold.campaigns.history(campaign)).some((h) => h.action === action && h.why.startsWith(why)),
+    );
+
   test("a spam verdict deletes the held copies: the next hop never sees them, a sample is kept", async () => {
     const { campaign, heldIds } = await floodCampaign();
     assert.ok(
@@ -152,11 +161,7 @@ describe("the hold queue through Postfix", () => {
       await metricValue(daemon.metricsUrl, "floodgate_hold_actions_total", { outcome: "deleted", reason: "spam" }),
       heldIds.length,
     );
-    const history = await hold.campaigns.history(campaign);
-    assert.ok(
-      history.some((h) => h.action === "delete-held" && h.why.startsWith("spam")),
-      JSON.stringify(history),
-    );
+    await loggedInHistory(campaign, "delete-held", "spam");
   });
 
   test("a ham verdict releases the held copies: the next hop receives exactly them", async () => {
@@ -196,11 +201,7 @@ describe("the hold queue through Postfix", () => {
     daemon = await startDaemon(2);
     await pollUntil("the released copies at the next hop", () => heldIds.every((id) => delivered().includes(id)));
     assert.deepEqual(await holdQueue(), []);
-    const history = await hold.campaigns.history(campaign);
-    assert.ok(
-      history.some((h) => h.action === "release-held" && h.why.startsWith("hold-ended")),
-      JSON.stringify(history),
-    );
+    await loggedInHistory(campaign, "release-held", "hold-ended");
     // Restore the long hold for what follows.
     await daemon.stop();
     daemon = await startDaemon();
