@@ -110,7 +110,7 @@ function leftOver(file: string): boolean {
 }
 
 /** Nothing listens on the port, on any address (a listener on 127.0.0.2 or 0.0.0.0 makes this bind fail). */
-async function bindable(port: number): Promise<boolean> {
+export async function bindable(port: number): Promise<boolean> {
   const server = createServer();
   try {
     server.listen({ port, host: "0.0.0.0", exclusive: true });

@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultRange, reservePort } from "../../src/util/port-reservation.js";
+import { bindable, defaultRange, reservePort } from "../../src/util/port-reservation.js";
 
 const MODULE = fileURLToPath(new URL("../../src/util/port-reservation.js", import.meta.url));
 
@@ -50,20 +50,6 @@ async function end(child: ChildProcess, how: "exit" | "kill"): Promise<void> {
   if (how === "kill") child.kill("SIGKILL");
   else child.stdin!.end();
   await exited;
-}
-
-/** Whether nothing listens on `port` now. */
-async function bindable(port: number): Promise<boolean> {
-  const server = createServer();
-  try {
-    server.listen(port, "0.0.0.0");
-    await once(server, "listening");
-  } catch {
-    return false;
-  }
-  server.close();
-  await once(server, "close");
-  return true;
 }
 
 /**
