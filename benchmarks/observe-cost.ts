@@ -17,10 +17,8 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { defaultConfig } from "../src/config/schema.js";
-import { runFingerprintTask } from "../src/fingerprint/task.js";
-import type { Fingerprint } from "../src/fingerprint/types.js";
 import { flowSets } from "../src/harness/flow-messages.js";
-import type { BenchMessage } from "../src/harness/messages.js";
+import { observationsOf, withoutEarlier } from "../src/harness/observations.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
 
@@ -57,30 +55,6 @@ async function storeBuild(name: string, root: string): Promise<Build> {
   };
   const campaigns = defaultConfig().campaigns;
   return { name, open: (redis) => module.createCampaignStore(redis, { prefix: "fg", campaigns }) };
-}
-
-async function fingerprints(messages: BenchMessage[]): Promise<Observation[]> {
-  const c = defaultConfig().fingerprint;
-  const out: Observation[] = [];
-  for (const m of messages) {
-    const r = await runFingerprintTask({
-      message: m.raw,
-      parseBytes: c.parseKiB * 1024,
-      minWords: c.minWords,
-      attachmentMinBytes: 1024,
-      previousVersion: c.previousVersion,
-    });
-    if (r.status !== "ok") continue;
-    const fingerprint: Fingerprint = r.fingerprint;
-    out.push({ fingerprint, sender: m.message.sender, recipients: m.message.recipients, clientIp: "192.0.2.7" });
-  }
-  return out;
-}
-
-/** A fingerprint as the threads make it when the store needs no earlier version's keys. */
-function withoutEarlier(fingerprint: Fingerprint): Fingerprint {
-  const { previous: _previous, version2: _version2, ...current } = fingerprint;
-  return current;
 }
 
 function infoFields(text: string): Map<string, string> {
@@ -207,9 +181,9 @@ async function main(): Promise<void> {
   if (!opts.baseline) throw new Error("--baseline DIR (a checkout with dist/ built) is required");
   const perRun = Number(opts.messages);
   const { runs, warmUp } = await flowSets({ perRun, rounds: 1, sessions: [1], warmUp: Number(opts["warm-up"]) });
-  const warm = await fingerprints(warmUp);
+  const warm = await observationsOf(warmUp);
   const kinds = await Promise.all(
-    runs.map(async (r) => ({ kind: r.kind, observations: await fingerprints(r.messages) })),
+    runs.map(async (r) => ({ kind: r.kind, observations: await observationsOf(r.messages) })),
   );
   const builds = [
     await storeBuild("baseline", opts.baseline),

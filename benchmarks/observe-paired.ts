@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { defaultConfig } from "../src/config/schema.js";
-import { runFingerprintTask } from "../src/fingerprint/task.js";
 import { flowSets } from "../src/harness/flow-messages.js";
+import { observationsOf, withoutEarlier } from "../src/harness/observations.js";
 import type { BenchMessage } from "../src/harness/messages.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
@@ -33,21 +33,7 @@ const { values: opts } = parseArgs({
 
 /** Fingerprints without the earlier versions' keys, as the threads make them for a store that holds none. */
 async function fingerprints(messages: BenchMessage[]): Promise<Observation[]> {
-  const c = defaultConfig().fingerprint;
-  const out: Observation[] = [];
-  for (const m of messages) {
-    const r = await runFingerprintTask({
-      message: m.raw,
-      parseBytes: c.parseKiB * 1024,
-      minWords: c.minWords,
-      attachmentMinBytes: 1024,
-      previousVersion: c.previousVersion,
-    });
-    if (r.status !== "ok") continue;
-    const { previous: _previous, version2: _version2, ...fingerprint } = r.fingerprint;
-    out.push({ fingerprint, sender: m.message.sender, recipients: m.message.recipients, clientIp: "192.0.2.7" });
-  }
-  return out;
+  return (await observationsOf(messages)).map((o) => ({ ...o, fingerprint: withoutEarlier(o.fingerprint) }));
 }
 
 async function openStore(root: string, redis: Redis, prefix: string): Promise<Store> {

@@ -1,0 +1,38 @@
+/**
+ * Observations for the campaign store's benchmarks: each message fingerprinted on the calling thread with the default
+ * settings, as the daemon's threads would, with its sender and recipients.
+ */
+import { defaultConfig } from "../config/schema.js";
+import { runFingerprintTask } from "../fingerprint/task.js";
+import type { Fingerprint } from "../fingerprint/types.js";
+import type { Observation } from "../reputation/types.js";
+import type { BenchMessage } from "./messages.js";
+
+/** The observations of `messages` (a message the fingerprint refuses is left out). */
+export async function observationsOf(messages: readonly BenchMessage[]): Promise<Observation[]> {
+  const c = defaultConfig().fingerprint;
+  const out: Observation[] = [];
+  for (const m of messages) {
+    const r = await runFingerprintTask({
+      message: m.raw,
+      parseBytes: c.parseKiB * 1024,
+      minWords: c.minWords,
+      attachmentMinBytes: 1024,
+      previousVersion: c.previousVersion,
+    });
+    if (r.status !== "ok") continue;
+    out.push({
+      fingerprint: r.fingerprint,
+      sender: m.message.sender,
+      recipients: m.message.recipients,
+      clientIp: "192.0.2.7",
+    });
+  }
+  return out;
+}
+
+/** A fingerprint as the threads make it when the store needs no earlier version's keys. */
+export function withoutEarlier(fingerprint: Fingerprint): Fingerprint {
+  const { previous: _previous, version2: _version2, ...current } = fingerprint;
+  return current;
+}
