@@ -9,6 +9,7 @@ import type { Config } from "../config/schema.js";
 import { compareMessages, explainMessage, explainOptions } from "../fingerprint/explain.js";
 import { HIDDEN_CLOSE, HIDDEN_OPEN } from "../fingerprint/html-text.js";
 import { FingerprintPool } from "../fingerprint/pool.js";
+import type { Fingerprint } from "../fingerprint/types.js";
 
 /** One output line. `status` is "ok", "skipped" (with the pool's reason) or "error" (the file was not read). */
 export type FingerprintLine =
@@ -32,7 +33,7 @@ export async function fingerprintCommand(files: string[], config: Config, out: N
         const outcome = await pool.fingerprint(message);
         line =
           outcome.status === "ok"
-            ? { file, status: "ok", fingerprint: outcome.fingerprint }
+            ? { file, status: "ok", fingerprint: printed(outcome.fingerprint) }
             : { file, status: "skipped", reason: outcome.reason };
       } catch (err) {
         exitCode = 1;
@@ -44,6 +45,12 @@ export async function fingerprintCommand(files: string[], config: Config, out: N
     await pool.close();
   }
   return exitCode;
+}
+
+/** A fingerprint as printed: without the values' text for the store, which repeats `minhash`. */
+function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashText"> {
+  const { minhashText: _text, ...shown } = fingerprint;
+  return shown;
 }
 
 function write(out: NodeJS.WritableStream, text: string): Promise<void> {

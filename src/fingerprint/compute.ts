@@ -11,6 +11,7 @@ import { normaliseText, wordTrace } from "./normalise.js";
 import { previousVersionKeys } from "./previous-version.js";
 import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
+import { decimals } from "./value-text.js";
 import { versionTwoKeys } from "./version-two.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
@@ -42,6 +43,8 @@ export interface FingerprintOptions {
   attachmentMinBytes: number;
   /** Compute the previous versions' keys too (1 and 2). @defaultValue false */
   previousVersion?: boolean;
+  /** Write the MinHash values as the campaign store reads them too (`Fingerprint.minhashText`). @defaultValue false */
+  minhashText?: boolean;
 }
 
 /** What the parse that produced the parts saw: bytes parsed, cut at the parse cap, stopped at a limit. */
@@ -73,6 +76,7 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     truncated: parse.truncated,
     limit: parse.limit,
   };
+  if (options.minhashText && fingerprint.minhash) fingerprint.minhashText = decimals(fingerprint.minhash);
   if (options.previousVersion) {
     const previousText = parts.previousText === undefined ? undefined : capped(parts.previousText);
     const { subject } = parts;

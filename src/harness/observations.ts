@@ -19,6 +19,7 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
       minWords: c.minWords,
       attachmentMinBytes: 1024,
       previousVersion: c.previousVersion,
+      minhashText: true,
     });
     if (r.status !== "ok") continue;
     out.push({

@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.js";
 import { MIN_VOTES } from "../fingerprint/minhash.js";
 import { PREVIOUS_VOTES } from "../fingerprint/previous-version.js";
 import type { Fingerprint } from "../fingerprint/types.js";
+import { decimals } from "../fingerprint/value-text.js";
 import type { CampaignKeys } from "./keys.js";
 
 /** Campaigns a MinHash value's key names at most; a value held by this many is common text (a list's footer, a
@@ -43,17 +44,26 @@ export function recentMs(c: Config["campaigns"]): number {
   return Math.max(0, c.ttlSeconds * 1000 - CLOCK_MARGIN_MS);
 }
 
-/** The store's limits in one argument (observeMessage-3.lua ARGV[13]). */
+/** The limits argument of each settings object met (a reload makes a new one). */
+const limitsOf = new WeakMap<Config["campaigns"], string>();
+
+/** The store's limits in one argument (observeMessage-3.lua ARGV[13]), joined once per settings object. */
 export function limitsArg(c: Config["campaigns"]): string {
-  return [MIN_VOTES, VALUE_OWNERS, MAX_CLAIMS, MAX_MERGES, PREVIOUS_VOTES, singleMs(c), recentMs(c)].join(" ");
+  let limits = limitsOf.get(c);
+  if (limits === undefined) {
+    limits = [MIN_VOTES, VALUE_OWNERS, MAX_CLAIMS, MAX_MERGES, PREVIOUS_VOTES, singleMs(c), recentMs(c)].join(" ");
+    limitsOf.set(c, limits);
+  }
+  return limits;
 }
 
 /** The script arguments of a fingerprint's keys: the values' key prefix and the values, then the earlier versions'
  * keys (lua/includes/findEarlier.lua): version 2's values and exact digest, version 1's; values each as one
- * space-separated argument (lua/includes/readArgs.lua). Version 2's values are most often the current ones, the
- * same array (structured cloning keeps that across the thread hand-off): written once. */
+ * space-separated argument (lua/includes/readArgs.lua), the current ones as the thread that made the fingerprint
+ * wrote them when it did. Version 2's values are most often the current ones, the same array (structured cloning
+ * keeps that across the thread hand-off): written once. */
 export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
-  const values = decimals(fp.minhash ?? []);
+  const values = fp.minhashText ?? decimals(fp.minhash ?? []);
   const version2 = fp.version2?.minhash;
   return [
     keys.valuePrefix(fp.version),
@@ -63,24 +73,6 @@ export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
     decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),
     fp.previous?.direct ?? "",
   ];
-}
-
-/** Integers from 0 to 2^53, in decimal, separated by spaces: as `join(" ")` writes them, in a quarter of the time
- * (V8 writes a number past 2^31 as a double; its two halves under 10^9 are small integers). */
-export function decimals(values: readonly number[]): string {
-  let out = "";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    let text: string;
-    if (v < 2 ** 31) text = `${v}`;
-    else {
-      const high = Math.floor(v / 1e9);
-      const low = `${v - high * 1e9}`;
-      text = `${high}${"000000000".slice(low.length)}${low}`;
-    }
-    out += i === 0 ? text : ` ${text}`;
-  }
-  return out;
 }
 
 /** The first MAX_OBSERVED_RECIPIENTS distinct recipients, trimmed and lowercased. */

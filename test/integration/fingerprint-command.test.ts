@@ -57,6 +57,7 @@ void describe("fingerprint command", () => {
     assert.equal(b?.status, "ok");
     assert.equal(a?.fingerprint.direct, b?.fingerprint.direct);
     assert.deepEqual(a?.fingerprint.minhash, b?.fingerprint.minhash);
+    assert.ok(!("minhashText" in (a?.fingerprint ?? {})), "the values are printed once, not again as the store's text");
   });
 
   void test("an unreadable file gives an error line and exit code 1; the others are still done", async () => {

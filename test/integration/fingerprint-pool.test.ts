@@ -11,6 +11,7 @@ import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH } from "../../src/fingerprint/extract.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { FingerprintPool, type PoolOptions } from "../../src/fingerprint/pool.js";
+import { taskOptions } from "../../src/fingerprint/pool-messages.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
 import { createMetrics } from "../../src/metrics/metrics.js";
@@ -78,6 +79,9 @@ void describe("fingerprint pool", () => {
     const outcome = await p.fingerprint(message);
     assert.equal(outcome.status, "ok");
     assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === MINHASH_SIZE);
+    // The values come with their text for the campaign store, written on the thread.
+    const fingerprint = outcome.status === "ok" ? outcome.fingerprint : null;
+    assert.equal(fingerprint?.minhashText, fingerprint?.minhash?.join(" "));
     assert.ok(message.equals(spam.bytes), "the shared message must not be modified");
     // A plain (non-shared) Buffer gives the same fingerprint.
     const copy = await p.fingerprint(Buffer.from(spam.bytes));
@@ -97,7 +101,7 @@ void describe("fingerprint pool", () => {
     assert.ok(tasks < spam.length, `expected batches: ${tasks} tasks for ${spam.length} messages`);
     assert.ok(tasks >= Math.ceil((spam.length - 1) / 8) + 1, `no batch holds more than batchMax: ${tasks} tasks`);
     for (const [i, bytes] of spam.entries()) {
-      const alone = await runFingerprintTask({ ...config, parseBytes: config.parseKiB * 1024, message: bytes });
+      const alone = await runFingerprintTask({ ...taskOptions(config), message: bytes });
       assert.equal(alone.status, "ok");
       assert.deepEqual(outcomes[i], { status: "ok", fingerprint: alone.status === "ok" ? alone.fingerprint : null });
     }

@@ -4,7 +4,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { decimals } from "../../src/reputation/observe-args.js";
+import { decimals } from "../../src/fingerprint/value-text.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
 
 void describe("decimals", () => {
