@@ -16,10 +16,10 @@ import type { Redis } from "ioredis";
 import type { Config } from "../src/config/schema.js";
 import { MIN_VOTES, MINHASH_SIZE } from "../src/fingerprint/minhash.js";
 import { PREVIOUS_VOTES } from "../src/fingerprint/previous-version.js";
+import { decimals } from "../src/fingerprint/value-text.js";
 import { campaignKeys } from "../src/reputation/keys.js";
 import {
   cleanSubject,
-  decimals,
   distinctRecipients,
   MAX_CLAIMS,
   MAX_MERGES,
