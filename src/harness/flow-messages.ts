@@ -3,7 +3,7 @@
  * run of every round sends messages the daemon has never seen (each one a new campaign, as most real mail is) while
  * every path of one run sends the same ones. Two kinds of run: "distinct" (ham only, every message once) and "mix"
  * (mostly distinct ham and spam, with a few campaigns of personalised copies, new in each run). What is left over
- * warms the daemons up.
+ * warms the paths up, in runs of the same two kinds and session counts with campaigns of their own.
  */
 import { campaignBase, campaignVariants, type CampaignBase } from "../lab/campaign-variants.js";
 import { loadHam, loadSpam, type CorpusMessage } from "../lab/corpus.js";
@@ -41,7 +41,25 @@ export interface FlowSetOptions {
    * @defaultValue 1500
    */
   warmUp?: number;
+  /**
+   * Messages of the warm-up runs (`warmUpRuns`): runs shaped like the measured ones, none of their messages
+   * measured. @defaultValue 0
+   */
+  warmUpRuns?: number;
   seed?: number;
+}
+
+/** What flowSets cuts: the measured runs, the leftover distinct messages, and the warm-up runs made of them. */
+export interface FlowSets {
+  runs: FlowRunSet[];
+  /** Leftover distinct corpus messages (at most `warmUp`), in no measured run. */
+  warmUp: BenchMessage[];
+  /**
+   * Runs like the measured ones, in their order (each session count, distinct then mix, `perRun` messages each,
+   * numbered in rounds), until `warmUpRuns` messages: the leftover messages (again and again when more are asked)
+   * and campaigns of their own, so a warm-up message is neither a measured message nor a copy of a measured campaign.
+   */
+  warmUpRuns: FlowRunSet[];
 }
 
 /** The recipient of message `i`: a few users of a domain Postfix relays to its sink. */
@@ -73,8 +91,58 @@ async function campaignBases(spam: CorpusMessage[], count: number): Promise<Arra
   return out;
 }
 
+/** A mix run's messages: `distinct` corpus messages and `copies` personalised copies of each base, shuffled. */
+function mixMessages(
+  distinct: readonly CorpusMessage[],
+  bases: ReadonlyArray<CampaignBase & { file: string }>,
+  copies: number,
+  seed: number,
+  random: () => number,
+): BenchMessage[] {
+  const mix = distinct.map((m, i) => toBench(m.group.startsWith("spam") ? "spam" : "ham", m.file, m.bytes, i));
+  bases.forEach((base, c) =>
+    campaignVariants(base, copies, { seed: seed + c }).forEach((v, i) =>
+      mix.push(toBench("campaign", `campaign:${base.file}:${i}`, v.message, i, base.from)),
+    ),
+  );
+  return shuffle(mix, random);
+}
+
+/** The warm-up runs (FlowSets.warmUpRuns): `shape.campaigns` bases of its own for each session count. */
+function warmUpRuns(
+  count: number,
+  left: readonly CorpusMessage[],
+  bases: ReadonlyArray<CampaignBase & { file: string }>,
+  shape: { perRun: number; sessions: readonly number[]; campaigns: number; perCampaign: number },
+  random: () => number,
+): FlowRunSet[] {
+  if (count > 0 && left.length === 0) throw new Error("no corpus messages left over for the warm-up");
+  const { perRun, sessions, campaigns, perCampaign } = shape;
+  let cursor = 0;
+  const next = (n: number) => Array.from({ length: n }, () => left[cursor++ % left.length]!);
+  const runs: FlowRunSet[] = [];
+  for (let i = 0, sent = 0; sent < count; i++) {
+    const slot = i % (2 * sessions.length);
+    const s = sessions[Math.floor(slot / 2)]!;
+    const size = Math.min(perRun, count - sent);
+    const round = Math.floor(i / (2 * sessions.length)) + 1;
+    const own = bases.slice(Math.floor(slot / 2) * campaigns, (Math.floor(slot / 2) + 1) * campaigns);
+    const messages =
+      slot % 2 === 0
+        ? next(size).map((m, j) => toBench("ham", m.file, m.bytes, j))
+        : mixMessages(next(perRun - campaigns * perCampaign), own, perCampaign, 1000 + i * campaigns, random).slice(
+            0,
+            size,
+          );
+    const campaignCopies = messages.filter((m) => m.kind === "campaign").length;
+    runs.push({ round, kind: slot % 2 === 0 ? "distinct" : "mix", sessions: s, messages, campaignCopies });
+    sent += size;
+  }
+  return runs;
+}
+
 /** Every run's messages and the warm-up, or an error saying how many messages were missing. */
-export async function flowSets(options: FlowSetOptions): Promise<{ runs: FlowRunSet[]; warmUp: BenchMessage[] }> {
+export async function flowSets(options: FlowSetOptions): Promise<FlowSets> {
   const random = seededRandom(options.seed ?? 11);
   const campaigns = options.campaigns ?? 3;
   const copies = options.copiesPerCampaign ?? 20;
@@ -105,28 +173,28 @@ export async function flowSets(options: FlowSetOptions): Promise<{ runs: FlowRun
         .slice(run * options.perRun, (run + 1) * options.perRun)
         .map((m, i) => toBench("ham", m.file, m.bytes, i));
       runs.push({ round, kind: "distinct", sessions, messages: distinct, campaignCopies: 0 });
-      const mix: BenchMessage[] = mixPool
-        .slice(run * mixDistinct, (run + 1) * mixDistinct)
-        .map((m, i) => toBench(m.group.startsWith("spam") ? "spam" : "ham", m.file, m.bytes, i));
-      for (let c = 0; c < campaigns; c++) {
-        const base = bases[run * campaigns + c]!;
-        campaignVariants(base, perCampaign, { seed: 100 + run * campaigns + c }).forEach((v, i) =>
-          mix.push(toBench("campaign", `campaign:${base.file}:${i}`, v.message, i, base.from)),
-        );
-      }
-      runs.push({
-        round,
-        kind: "mix",
-        sessions,
-        messages: shuffle(mix, random),
-        campaignCopies: perCampaign * campaigns,
-      });
+      const mix = mixMessages(
+        mixPool.slice(run * mixDistinct, (run + 1) * mixDistinct),
+        bases.slice(run * campaigns, (run + 1) * campaigns),
+        perCampaign,
+        100 + run * campaigns,
+        random,
+      );
+      runs.push({ round, kind: "mix", sessions, messages: mix, campaignCopies: perCampaign * campaigns });
       run++;
     }
   }
-  const warmUp = mixPool
-    .slice(runsPerKind * mixDistinct)
-    .slice(0, options.warmUp ?? 1500)
-    .map((m, i) => toBench("ham", m.file, m.bytes, i));
-  return { runs, warmUp };
+  let left = mixPool.slice(runsPerKind * mixDistinct);
+  const warmUp = left.slice(0, options.warmUp ?? 1500).map((m, i) => toBench("ham", m.file, m.bytes, i));
+  if (!options.warmUpRuns) return { runs, warmUp, warmUpRuns: [] };
+  // The warm-up's campaigns from leftover spam (the measured runs the same whatever the warm-up), their bases no
+  // longer sent as distinct messages.
+  const warmBases = await campaignBases(
+    left.filter((m) => m.group.startsWith("spam")),
+    options.sessions.length * campaigns,
+  );
+  const warmBaseFiles = new Set(warmBases.map((b) => b.file));
+  left = left.filter((m) => !warmBaseFiles.has(m.file));
+  const shape = { perRun: options.perRun, sessions: options.sessions, campaigns, perCampaign };
+  return { runs, warmUp, warmUpRuns: warmUpRuns(options.warmUpRuns, left, warmBases, shape, random) };
 }

@@ -38,8 +38,6 @@ export interface FlowPath {
   postfix: PostfixLab;
   /** The milter's listen spec; null for Postfix alone. */
   spec: string | null;
-  /** Whether the milter is a Node process that should be warmed up (JIT) before it is measured. */
-  warmUp: boolean;
   /** The milter's process, when there is one (its CPU: all threads). */
   milterPid: number | null;
   daemon: FloodgateDaemon | null;
@@ -78,7 +76,8 @@ function queuedFiles(pf: PostfixLab): number {
   return n;
 }
 
-async function postfixDrained(pf: PostfixLab, timeoutMs = 20_000): Promise<void> {
+/** Wait (at most `timeoutMs`) until Postfix has delivered everything it accepted. */
+export async function postfixDrained(pf: PostfixLab, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (queuedFiles(pf) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
@@ -121,7 +120,6 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
     name,
     postfix,
     spec,
-    warmUp: daemon !== null || target?.name === "floodgate-ts-noop",
     milterPid,
     daemon,
     cpu: () => {

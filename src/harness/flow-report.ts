@@ -166,7 +166,7 @@ export function flowText(report: RealFlowReport): string {
   );
   out.push(
     `${o.perRun} messages a run, each once; ${o.rounds} interleaved rounds; sessions ${o.sessions.join(", ")}; ` +
-      `${o.warmUp ?? "?"} warm-up messages each Node milter`,
+      `${o.warmUp ?? "?"} warm-up messages each path (unmeasured rounds through its Postfix)`,
   );
   for (const fail of report.failed) out.push(`NOT RUN ${fail.path}: ${fail.error}`);
   for (const kind of ["distinct", "mix"] as const) {

@@ -12,7 +12,7 @@ const REAL_FLOW_USAGE = `usage: node dist/benchmarks/real-flow.js [--messages N]
   --messages N   distinct corpus messages per run, each sent once             default 400
   --rounds R     interleaved rounds (every path once a round)                 default 3
   --sessions L   SMTP sessions at once, one run per count                     default 20,1
-  --warm-up N    messages each Node milter handles before round 1             default ${DEFAULT_WARM_UP}
+  --warm-up N    messages every path is sent in unmeasured rounds first       default ${DEFAULT_WARM_UP}
   --no-profile   skip the profiled run of the daemon's main thread
 `;
 

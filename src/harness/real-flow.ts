@@ -11,10 +11,15 @@ import { join } from "node:path";
 import { mainThreadProfile, monotonicUs, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
 import { startFloodgate } from "./floodgate.js";
 import { flowSets, type FlowKind, type FlowRunSet } from "./flow-messages.js";
-import { FLOW_PATHS, OFF_HOST_PATH, startFlowPath, type FlowPath, type FlowPathName } from "./flow-paths.js";
-import { runLoad } from "./load.js";
+import {
+  FLOW_PATHS,
+  OFF_HOST_PATH,
+  postfixDrained,
+  startFlowPath,
+  type FlowPath,
+  type FlowPathName,
+} from "./flow-paths.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
-import type { BenchMessage } from "./messages.js";
 import { errText, progress } from "./output.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { sendEachOnce, type SmtpSendResult } from "./smtp-send.js";
@@ -31,18 +36,20 @@ export interface RealFlowOptions {
   dir: string;
   /** Profile the off-host daemon's main thread in a run of its own. */
   profile: boolean;
-  /** Messages each Node milter handles before the first round (the corpus's leftover distinct messages, again and
-   * again when more are asked). @defaultValue DEFAULT_WARM_UP */
+  /** Messages every path is sent before the first round, in unmeasured runs shaped like the measured ones (through
+   * its Postfix, the same client, each session count, distinct and mix), none of them a measured message or a copy
+   * of a measured campaign (flow-messages.ts). @defaultValue DEFAULT_WARM_UP */
   warmUp?: number;
   seed?: number;
 }
 
 /**
- * The JIT's compiles go on for thousands of messages: after 1,500 distinct ones the daemon's other threads (V8's
- * background compiles) still took 0.63 ms a message, after 4,500 0.23 and after 9,000 0.10 (benchmarks/README), and a
- * daemon that has run a while is past them.
+ * As many messages as the measured rounds send each path at the default sizes (3 rounds × 2 session counts × 2 kinds
+ * × 400): V8's compiles of the daemon's code fall to about ten per 400 messages within 3,000–4,000 (benchmarks/README,
+ * "What V8 keeps compiling"), and every path through Postfix at both session counts keeps the whole run within about
+ * ten minutes on this machine.
  */
-export const DEFAULT_WARM_UP = 6000;
+export const DEFAULT_WARM_UP = 4800;
 
 /** One run of one path. */
 export interface FlowMeasurement {
@@ -80,25 +87,6 @@ const clientCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-/** Warm a milter up with messages no round sends, straight over the milter protocol (10 sessions). */
-async function warmUp(spec: string, messages: readonly BenchMessage[]): Promise<void> {
-  await runLoad({
-    mode: "closed",
-    label: "warm-up",
-    target: spec,
-    concurrency: 10,
-    messages,
-    maxMessages: messages.length,
-    durationMs: 600_000,
-  });
-}
-
-/** `count` warm-up messages: the distinct ones, then the same again as often as needed. */
-function warmUpMessages(distinct: readonly BenchMessage[], count: number): BenchMessage[] {
-  if (distinct.length === 0) return [];
-  return Array.from({ length: count }, (_, i) => distinct[i % distinct.length]!);
-}
-
 async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement> {
   const queued = async () => (path.daemon ? await path.daemon.metric("floodgate_scan_jobs_queued_total") : null);
   const jobs0 = await queued();
@@ -121,7 +109,7 @@ async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement
 }
 
 /** Where the off-host daemon's main thread spends a message: one distinct run at one session under --cpu-prof. */
-async function profileRun(dir: string, set: FlowRunSet, warm: readonly BenchMessage[]): Promise<ProfileSummary> {
+async function profileRun(dir: string, set: FlowRunSet, warm: readonly FlowRunSet[]): Promise<ProfileSummary> {
   const profDir = join(dir, "cpu-profile");
   mkdirSync(profDir, { recursive: true });
   const daemon = await startFloodgate({
@@ -137,7 +125,10 @@ async function profileRun(dir: string, set: FlowRunSet, warm: readonly BenchMess
     let window: { fromUs: number; toUs: number };
     let answered: number;
     try {
-      await warmUp(daemon.spec, warm);
+      for (const w of warm) {
+        await sendEachOnce(pf.smtpPort, w.messages, w.sessions);
+        await postfixDrained(pf);
+      }
       const fromUs = monotonicUs();
       const r = await sendEachOnce(pf.smtpPort, set.messages, 1);
       window = { fromUs, toUs: monotonicUs() };
@@ -165,8 +156,9 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     rounds: options.rounds,
     sessions: options.sessions,
     seed: options.seed ?? 11,
+    warmUp: 0,
+    warmUpRuns: options.warmUp ?? DEFAULT_WARM_UP,
   });
-  const warm = warmUpMessages(sets.warmUp, options.warmUp ?? DEFAULT_WARM_UP);
   const report: RealFlowReport = {
     kind: "floodgate-real-flow",
     startedAt,
@@ -190,13 +182,17 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
         progress(`real flow: ${name} failed to start: ${errText(e)}`);
       }
     }
-    for (const p of paths) {
-      // Each path once through its Postfix with the warm-up messages (smtpd processes started, the daemon's JIT warm).
-      progress(`real flow: warming up ${p.name}`);
-      if (p.warmUp && p.spec) await warmUp(p.spec, warm);
-      await sendEachOnce(p.postfix.smtpPort, sets.warmUp.slice(0, 100), 10);
-      // The warm-up's repeated messages are campaigns at their second copy: their scans end before round 1.
-      await p.settle();
+    // Warm-up rounds as the measured ones run, unmeasured: what V8 compiles for Postfix's sessions, each session
+    // count and each kind of mail is compiled before round 1, on every path alike.
+    for (const set of sets.warmUpRuns) {
+      for (const p of set.round % 2 === 1 ? paths : [...paths].reverse()) {
+        const r = await sendEachOnce(p.postfix.smtpPort, set.messages, set.sessions);
+        await p.settle();
+        progress(
+          `warm-up ${set.round} ${set.kind} ×${set.sessions} ${p.name}: ${r.messagesPerSecond.toFixed(1)} msg/s, ` +
+            `${r.sent} sent, errors ${r.errors}`,
+        );
+      }
     }
     for (const set of sets.runs) {
       const order = set.round % 2 === 1 ? paths : [...paths].reverse();
@@ -217,7 +213,7 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     if (options.profile) {
       const set = sets.runs.find((s) => s.kind === "distinct" && s.sessions === Math.min(...options.sessions))!;
       progress(`real flow: profiling ${OFF_HOST_PATH} (one session, ${set.messages.length} distinct messages)`);
-      report.profile = await profileRun(dir, set, warm);
+      report.profile = await profileRun(dir, set, sets.warmUpRuns);
     }
   } catch (e) {
     report.profileError = errText(e);

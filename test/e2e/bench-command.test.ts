@@ -39,7 +39,7 @@ void describe("floodgate bench", () => {
   void test("a short run measures every part and writes bench.json and bench.html", async () => {
     const out = mkdtempSync(join(tmpdir(), "floodgate-bench-test-"));
     try {
-      const flow = ["--flow-messages", "20", "--flow-rounds", "1", "--flow-sessions", "2", "--flow-warm-up", "300"];
+      const flow = ["--flow-messages", "20", "--flow-rounds", "1", "--flow-sessions", "2", "--flow-warm-up", "40"];
       flow.push("--no-profile");
       // Sizes as small as what is asserted allows: every part runs, answers and is counted, not measured well.
       const sizes = ["--duration", "2", "--baseline-duration", "1", "--messages", "50", "--sessions", "20"];
