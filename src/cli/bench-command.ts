@@ -44,7 +44,7 @@ export const benchSpec: CommandSpec = {
     "flow-warm-up": {
       type: "string",
       value: "N",
-      default: "4800",
+      default: "3200",
       description: "real flow: messages every path is sent in unmeasured rounds before the first",
     },
     "flow-sessions": {
@@ -94,7 +94,7 @@ function flowOptions({ values }: ParsedArgs) {
   return {
     perRun: count("flow-messages", "400"),
     rounds: count("flow-rounds", "3"),
-    warmUp: count("flow-warm-up", "4800"),
+    warmUp: count("flow-warm-up", "3200"),
     sessions,
     profile: values["no-profile"] !== true,
     ...(typeof values.out === "string" ? { out: values.out } : {}),

@@ -44,12 +44,11 @@ export interface RealFlowOptions {
 }
 
 /**
- * As many messages as the measured rounds send each path at the default sizes (3 rounds × 2 session counts × 2 kinds
- * × 400): V8's compiles of the daemon's code fall to about ten per 400 messages within 3,000–4,000 (benchmarks/README,
- * "What V8 keeps compiling"), and every path through Postfix at both session counts keeps the whole run within about
- * ten minutes on this machine.
+ * Two warm-up rounds at the default sizes (2 × 2 session counts × 2 kinds × 400): V8's compiles of the daemon's code
+ * fall to about ten per 400 messages within 3,000–4,000 (benchmarks/README, "What V8 keeps compiling"), and every
+ * path is sent these through its Postfix, which at this size keeps the whole run near ten minutes on this machine.
  */
-export const DEFAULT_WARM_UP = 4800;
+export const DEFAULT_WARM_UP = 3200;
 
 /** One run of one path. */
 export interface FlowMeasurement {
