@@ -89,7 +89,8 @@ const SHARED = ["miltertest", "miltertest-libmilter", "miltertest-libmilter-unix
   .map((f) => `e2e/${f}`)
   .concat(
     [
-      ...["campaign-listing", "console-http", "daemon-alerts", "daemon-hostile", "daemon-state", "fingerprint-command"],
+      ...["campaign-listing", "console-http", "daemon-alerts", "daemon-hostile", "daemon-ready", "daemon-state"],
+      ...["daemon-stop", "fingerprint-command"],
       ...["fingerprint-golden", "fingerprint-pool", "fingerprint-previous-version", "fingerprint-version-two"],
       ...["fingerprint-warm-up", "libmilter-backpressure", "libmilter-engine", "milter-server", "noop-milter"],
       ...["replay", "scanner-spamd"],
