@@ -433,6 +433,36 @@ void describe("the alerts for the ways filtering stops silently", () => {
     assert.equal(recorder.seen.length, 2);
   });
 
+  void test("FloodgateFailModeHigh on the defaults: over 120 s, fires once 25% is held 30 s, resolves once 5% is held 60 s", async () => {
+    const a = defaultConfig().alerts.failModes;
+    assert.deepEqual(
+      { ...a },
+      { enabled: true, high: 0.25, low: 0.05, forSeconds: 30, clearForSeconds: 60, windowSeconds: 120, minEvents: 10 },
+    );
+    const { recorder, step } = one("FloodgateFailModeHigh");
+    const share = (failed: number): Samples => ({
+      ...queueSamples(0),
+      failModes: { seconds: 120, total: 100, byKey: { "redis-down": failed } },
+    });
+    assert.deepEqual(await step(share(25)), [], "at the high mark: held for forSeconds first");
+    assert.deepEqual(await step(share(60), 25), [], "25 s held");
+    assert.deepEqual(
+      (await step(share(40), 5)).map((n) => n.status),
+      ["firing"],
+      "30 s held",
+    );
+    assert.deepEqual(await step(share(5)), [], "at the low mark: held for clearForSeconds first");
+    assert.deepEqual(await step(share(6), 30), [], "above the low mark again: the clear timer restarts");
+    assert.deepEqual(await step(share(0)), []);
+    assert.deepEqual(await step(share(0), 55), [], "55 s held");
+    assert.deepEqual(
+      (await step(share(0), 5)).map((n) => n.status),
+      ["resolved"],
+      "60 s held",
+    );
+    assert.equal(recorder.seen.length, 2);
+  });
+
   void test("FloodgatePoolSaturated: refusals and timeouts of the pool over the window", async () => {
     const { step } = one("FloodgatePoolSaturated", (a) => {
       a.poolSaturated = { ...a.poolSaturated, forSeconds: 0 };
