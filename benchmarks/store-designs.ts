@@ -6,7 +6,8 @@
  * that everything else it does (generations, owner lists and common values, claims, merges, counts, the view) stays
  * the present store's: the values it looks up and claims are the design's index values; the candidates they vote
  * for are verified; the campaign keeps the whole sketch (`minhash2`, which the present store writes already, and
- * optionally its second copy's, `minhash2b`).
+ * optionally its second copy's, `minhash2b`). The verification leaves out common text as `IndexRule.common` says
+ * (with `known`, a fourth change: an index value's owner list that fills adds to the set of values known common).
  * Benchmark code only: the product's store and fingerprint are unchanged.
  */
 import { createHash } from "node:crypto";
@@ -45,6 +46,12 @@ export interface IndexRule {
   perMessage: number;
   /** Sketches a campaign keeps to verify against: its first copy's, and with 2 its second copy's too. */
   kept: 1 | 2;
+  /** How the verification leaves out common text beyond the index values it knows to be common (full owner lists):
+   * `known`, values in a set of values known common, filled when an index value's owner list fills (the values of
+   * at least `threshold` of its owners' kept sketches) and read with one SMISMEMBER of the sketch only when a
+   * candidate exists; `estimate`, each common index value the two sketches share taken to stand for `scale` more
+   * common values among those the index does not see (subtracted from the agreement and the live count). */
+  common?: { kind: "known"; threshold: number } | { kind: "estimate"; scale: number };
 }
 
 export interface Design {
@@ -56,13 +63,20 @@ export interface Design {
 }
 
 /** Design 1: the sketch's values that are 0 modulo `modulus` (the same values in every copy that has them). */
-export function sampled(modulus: number, gate: number, kept: 1 | 2 = 1, gateShare = 0): IndexRule {
+export function sampled(
+  modulus: number,
+  gate: number,
+  kept: 1 | 2 = 1,
+  gateShare = 0,
+  common?: IndexRule["common"],
+): IndexRule {
   return {
     values: (s) => s.filter((v) => v % modulus === 0),
     gate,
     gateShare,
     perMessage: MINHASH_SIZE / modulus,
     kept,
+    ...(common ? { common } : {}),
   };
 }
 
@@ -125,7 +139,8 @@ export function prototypeScript(): LuaScript {
     source,
     "local recipients = lists.next()\n",
     "local recipients = lists.next()\nlocal sketchText = ARGV[lists.at()]\nlocal sketch = splitWords(sketchText)\n" +
-      "local verifyShare, verifyVotes, verifyLimit, keptSketches = unpack(readNumbers(ARGV[lists.at() + 1]))\n",
+      "local verifyShare, verifyVotes, verifyLimit, keptSketches, commonScale, commonFill =\n" +
+      "  unpack(readNumbers(ARGV[lists.at() + 1]))\n",
     1,
   );
   source = patched(
@@ -133,10 +148,19 @@ export function prototypeScript(): LuaScript {
     "  voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)\n",
     "  voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)\n" +
       "candidates = verifyCandidates(base, candidates, sketch, commonValues(minhash, holders, owners), verifyShare, " +
-      "verifyVotes, verifyLimit, keptSketches)\n",
+      "verifyVotes, verifyLimit, keptSketches, commonScale, commonFill > 0 and base .. 'common' or nil)\n",
     1,
   );
   source = patched(source, `"minhash2", table.concat(minhash, " ")`, `"minhash2", sketchText`, 2);
+  source = patched(
+    source,
+    '    write(i, n == 0 and id or canonical(ids) .. " " .. id)\n',
+    '    write(i, n == 0 and id or canonical(ids) .. " " .. id)\n' +
+      "    if commonFill > 0 and n + 1 == owners then\n" +
+      "      fillCommon(base, base .. 'common', ids, id, commonFill, ttl * 1000)\n" +
+      "    end\n",
+    1,
+  );
   source = patched(
     source,
     'local nkey = ckey .. ":n"\n',
@@ -189,7 +213,14 @@ export function observerOf(design: Design, redis: Redis, c: Config["campaigns"],
         recipients.length,
         ...recipients,
         decimals(sketch),
-        `${c.matchShare} ${MIN_VOTES} ${VERIFY_LIMIT} ${rule.kept}`,
+        [
+          c.matchShare,
+          MIN_VOTES,
+          VERIFY_LIMIT,
+          rule.kept,
+          rule.common?.kind === "estimate" ? rule.common.scale : 0,
+          rule.common?.kind === "known" ? rule.common.threshold : 0,
+        ].join(" "),
       ],
     );
     return parseObserved(raw);

@@ -10,7 +10,7 @@
  *   back (the first rotating), the script's own time per call from SLOWLOG; per round, each design's mean and the
  *   median of its per-message ratios to the present store.
  * Run: node dist/benchmarks/store-index.js [--part recognition|cost|both] [--seed N] [--campaigns N] [--ham N]
- *   [--messages N] [--warm-up N] [--rounds N]
+ *   [--messages N] [--warm-up N] [--rounds N] [--designs sp,s4,...] (the designs' key prefixes; all by default)
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -37,10 +37,11 @@ const { values: opts } = parseArgs({
     messages: { type: "string", default: "400" },
     "warm-up": { type: "string", default: "1500" },
     rounds: { type: "string", default: "3" },
+    designs: { type: "string", default: "" },
   },
 });
 
-const DESIGNS: Design[] = [
+const ALL_DESIGNS: Design[] = [
   { name: "present (128 values)", prefix: "sp", rule: null },
   { name: "sampled value%4==0 (~32 values), gate 2, first copy's sketch", prefix: "s4", rule: sampled(4, 2) },
   { name: "sampled value%4==0, gate 2, first and second copies' sketches", prefix: "t4", rule: sampled(4, 2, 2) },
@@ -54,6 +55,36 @@ const DESIGNS: Design[] = [
     prefix: "h4",
     rule: sampled(4, 2, 1, 0.25),
   },
+  {
+    name: "sampled value%4==0, gate 2, first copy's sketch, known common values (3 of a full list's owners)",
+    prefix: "k3",
+    rule: sampled(4, 2, 1, 0, { kind: "known", threshold: 3 }),
+  },
+  {
+    name: "sampled value%4==0, gate 2, first copy's sketch, known common values (2 of a full list's owners)",
+    prefix: "k2",
+    rule: sampled(4, 2, 1, 0, { kind: "known", threshold: 2 }),
+  },
+  {
+    name: "sampled value%4==0, gate 2, first copy's sketch, known common values (4 of a full list's owners)",
+    prefix: "k4",
+    rule: sampled(4, 2, 1, 0, { kind: "known", threshold: 4 }),
+  },
+  {
+    name: "sampled value%4==0, gate 2, first copy's sketch, a shared common value standing for 3 unseen",
+    prefix: "e3",
+    rule: sampled(4, 2, 1, 0, { kind: "estimate", scale: 3 }),
+  },
+  {
+    name: "sampled value%4==0, gate 2, first copy's sketch, a shared common value standing for 2 unseen",
+    prefix: "e2",
+    rule: sampled(4, 2, 1, 0, { kind: "estimate", scale: 2 }),
+  },
+  {
+    name: "sampled value%4==0, gate 2, first copy's sketch, a shared common value standing for 4 unseen",
+    prefix: "e4",
+    rule: sampled(4, 2, 1, 0, { kind: "estimate", scale: 4 }),
+  },
   { name: "LSH 32 bins x 1 row (32 bands), gate 1, first copy's sketch", prefix: "b1", rule: bands(32, 1, 1) },
   { name: "LSH 32 bins x 2 rows (16 bands), gate 1, first copy's sketch", prefix: "b2", rule: bands(32, 2, 1) },
   { name: "LSH 32 bins x 2 rows, gate 1, first and second copies' sketches", prefix: "u2", rule: bands(32, 2, 1, 2) },
@@ -64,6 +95,10 @@ const DESIGNS: Design[] = [
     rule: { values: () => [], gate: 1, gateShare: 0, perMessage: 0, kept: 1 },
   },
 ];
+
+/** The designs run: `--designs` names prefixes (the present store's, `sp`, always first), else all. */
+const chosen = opts.designs.split(",").filter((p) => p !== "");
+const DESIGNS = ALL_DESIGNS.filter((d, i) => i === 0 || chosen.length === 0 || chosen.includes(d.prefix));
 
 const c = defaultConfig().campaigns;
 
