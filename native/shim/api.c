@@ -25,6 +25,12 @@ static pthread_t main_thread;
 static void *run_main(void *arg)
 {
 	(void) arg;
+	/*
+	 * Named for `ps -L`, `top -H` and the benchmarks' per-thread CPU (Node names every thread `node`): libmilter's
+	 * threads (listener, signal thread, pool controller, workers) are all created from this one and inherit it.
+	 * The name is mirrored in src/util/thread-name.ts.
+	 */
+	pthread_setname_np(pthread_self(), "fg-libmilter");
 	int r = smfi_main();
 	builder b;
 	b_start(&b);

@@ -53,6 +53,14 @@ export const benchSpec: CommandSpec = {
       default: "20,1",
       description: "real flow: SMTP sessions at once, a run per count",
     },
+    "flow-paths": {
+      type: "string",
+      value: "LIST",
+      default: "default",
+      description:
+        "floodgate bench real-flow: the paths, by short name (postfix, c-noop, c-noop-data, ts-noop, libmilter-noop, off-host, " +
+        "libmilter-off-host, defaults; default: all but the libmilter two; all)",
+    },
     "no-profile": { type: "boolean", description: "real flow: skip the profiled run of the daemon's main thread" },
     "no-peers": { type: "boolean", description: "skip rspamd and spamass-milter" },
     "no-e2e": { type: "boolean", description: "skip the Postfix runs" },
@@ -76,7 +84,14 @@ export const benchSpec: CommandSpec = {
     if (args.positionals[0] === undefined) return benchCommand(benchOptions(args), process.stdout);
     if (args.positionals[0] !== "real-flow") throw new UsageError(`unknown part ${args.positionals[0]}`);
     const { realFlowMain } = await import("../harness/real-flow-command.js");
-    return realFlowMain(flowOptions(args), process.stdout);
+    const { parseFlowPaths } = await import("../harness/flow-paths.js");
+    let paths;
+    try {
+      paths = parseFlowPaths(String(args.values["flow-paths"] ?? "default"));
+    } catch (err) {
+      throw new UsageError(`--flow-paths: ${(err as Error).message}`);
+    }
+    return realFlowMain({ ...flowOptions(args), paths }, process.stdout);
   },
 };
 

@@ -3,9 +3,11 @@
  * Postfix alone; with the C no-op milter reading the whole message (`-r`, the reference); with the C no-op at DATA and
  * end of message (`-d`); with the TypeScript engine and its no-op policy; with Floodgate, its scan worker processes
  * on another host (none started here: `scanWorker.processes: 0`); and with Floodgate on its defaults (scan worker process
- * and built-in scanner on this host). Each path knows how to read the CPU of everything it runs, per process and,
- * for Floodgate, per thread. Each Floodgate runs as `make run` starts it: on its own private Redis (a unix socket in its
- * state directory, a password, the append-only file), so the Redis CPU a path reports is its daemon's alone.
+ * and built-in scanner on this host). Asked for by name only (`--paths`): the libmilter engine with the no-op
+ * policy, and Floodgate on the libmilter engine with its scan workers off-host. Each path knows how to read the CPU
+ * of everything it runs, per process and, for a Node milter, per thread (the libmilter engine's C threads apart).
+ * Each Floodgate runs as `make run` starts it: on its own private Redis (a unix socket in its state directory, a
+ * password, the append-only file), so the Redis CPU a path reports is its daemon's alone.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,13 +19,15 @@ import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
 
-/** The paths, in the order they run in odd rounds (even rounds run them backwards). */
+/** Every path, in the order they run in odd rounds (even rounds run them backwards). */
 export const FLOW_PATHS = [
   "postfix alone",
   "+ c-noop reading the message",
   "+ c-noop at DATA and end of message",
   "+ ts engine, no-op policy",
+  "+ libmilter engine, no-op policy",
   "+ floodgate, scan workers off-host",
+  "+ floodgate on libmilter, scan workers off-host",
   "+ floodgate on defaults",
 ] as const;
 export type FlowPathName = (typeof FLOW_PATHS)[number];
@@ -31,6 +35,49 @@ export type FlowPathName = (typeof FLOW_PATHS)[number];
 /** The path every other is compared with, and the one the floors are about. */
 export const REFERENCE_PATH: FlowPathName = "+ c-noop reading the message";
 export const OFF_HOST_PATH: FlowPathName = "+ floodgate, scan workers off-host";
+const LIBMILTER_NOOP_PATH: FlowPathName = "+ libmilter engine, no-op policy";
+const LIBMILTER_OFF_HOST_PATH: FlowPathName = "+ floodgate on libmilter, scan workers off-host";
+
+/** Each path's short name on the command line (`--paths`). */
+export const FLOW_PATH_KEYS: Readonly<Record<string, FlowPathName>> = {
+  postfix: "postfix alone",
+  "c-noop": REFERENCE_PATH,
+  "c-noop-data": "+ c-noop at DATA and end of message",
+  "ts-noop": "+ ts engine, no-op policy",
+  "libmilter-noop": LIBMILTER_NOOP_PATH,
+  "off-host": OFF_HOST_PATH,
+  "libmilter-off-host": LIBMILTER_OFF_HOST_PATH,
+  defaults: "+ floodgate on defaults",
+};
+
+/** The paths run when none are named: every path but the libmilter engine's two, which add a third to the run. */
+export const DEFAULT_FLOW_PATHS: readonly FlowPathName[] = FLOW_PATHS.filter(
+  (p) => p !== LIBMILTER_NOOP_PATH && p !== LIBMILTER_OFF_HOST_PATH,
+);
+
+/**
+ * The paths a comma-separated list of short names asks for (`default` for the default ones, `all` for every one),
+ * in the order of FLOW_PATHS; throws on a name it does not know.
+ */
+export function parseFlowPaths(list: string): FlowPathName[] {
+  const wanted = new Set<FlowPathName>();
+  for (const key of list.split(",").map((k) => k.trim())) {
+    if (key === "default") DEFAULT_FLOW_PATHS.forEach((p) => wanted.add(p));
+    else if (key === "all") FLOW_PATHS.forEach((p) => wanted.add(p));
+    else if (FLOW_PATH_KEYS[key]) wanted.add(FLOW_PATH_KEYS[key]);
+    else
+      throw new Error(
+        `unknown path ${JSON.stringify(key)} (${[...Object.keys(FLOW_PATH_KEYS), "default", "all"].join(", ")})`,
+      );
+  }
+  return FLOW_PATHS.filter((p) => wanted.has(p));
+}
+
+/** Paths on the libmilter engine. */
+const LIBMILTER_PATHS: readonly FlowPathName[] = [LIBMILTER_NOOP_PATH, LIBMILTER_OFF_HOST_PATH];
+
+/** Paths whose scan workers are on another host: nothing to wait for after a run but Postfix. */
+const OFF_HOST_PATHS: readonly FlowPathName[] = [OFF_HOST_PATH, LIBMILTER_OFF_HOST_PATH];
 
 /** A path ready to measure. */
 export interface FlowPath {
@@ -92,19 +139,49 @@ function privateRedisPid(daemon: FloodgateDaemon): number | null {
   return descendants(daemon.pid).find((pid) => /redis-server/.test(cmdline(pid))) ?? null;
 }
 
+/** Whether the log at `path` comes to hold `text` within `timeoutMs`. */
+async function logSays(path: string, text: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(path) && readFileSync(path, "utf8").includes(text)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The milter of a path: a no-op target or a Floodgate daemon (neither for Postfix alone). */
+async function startMilter(
+  name: FlowPathName,
+  deps: FlowPathDeps,
+): Promise<{ target: MilterTarget | null; daemon: FloodgateDaemon | null }> {
+  const where = { redisUrl: null, dir: deps.dir };
+  if (name === REFERENCE_PATH) return { target: await startCNoop({ mode: "read" }), daemon: null };
+  if (name === "+ c-noop at DATA and end of message")
+    return { target: await startCNoop({ mode: "data-eom" }), daemon: null };
+  if (name === "+ ts engine, no-op policy") return { target: await startTsNoop(), daemon: null };
+  if (name === LIBMILTER_NOOP_PATH) return { target: await startTsNoop("warn", "libmilter"), daemon: null };
+  if (name === OFF_HOST_PATH)
+    return { target: null, daemon: await startBenchDaemon(where, "flow-offhost", { scanWorker: { processes: 0 } }) };
+  if (name === LIBMILTER_OFF_HOST_PATH) {
+    const daemon = await startBenchDaemon(where, "flow-libmilter-offhost", {
+      scanWorker: { processes: 0 },
+      milter: { engine: "libmilter" },
+    });
+    // floodgate run falls back to the TypeScript engine, with a log line, when libmilter cannot load: not this path.
+    if (!(await logSays(daemon.logPath, '"engine":"libmilter"', 10_000))) {
+      await daemon.stop();
+      throw new Error(`the daemon did not start the libmilter engine (see ${daemon.logPath})`);
+    }
+    return { target: null, daemon };
+  }
+  if (name === "+ floodgate on defaults")
+    return { target: null, daemon: await startBenchDaemon(where, "flow-defaults", {}) };
+  return { target: null, daemon: null };
+}
+
 /** Start one path: its milter (if any) and its own Postfix. */
 export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Promise<FlowPath> {
-  let target: MilterTarget | null = null;
-  let daemon: FloodgateDaemon | null = null;
-  if (name === REFERENCE_PATH) target = await startCNoop({ mode: "read" });
-  else if (name === "+ c-noop at DATA and end of message") target = await startCNoop({ mode: "data-eom" });
-  else if (name === "+ ts engine, no-op policy") target = await startTsNoop();
-  else if (name === OFF_HOST_PATH)
-    daemon = await startBenchDaemon({ redisUrl: null, dir: deps.dir }, "flow-offhost", {
-      scanWorker: { processes: 0 },
-    });
-  else if (name === "+ floodgate on defaults")
-    daemon = await startBenchDaemon({ redisUrl: null, dir: deps.dir }, "flow-defaults", {});
+  const { target, daemon } = await startMilter(name, deps);
   const spec = target?.postfixSpec ?? daemon?.spec ?? null;
   let postfix: PostfixLab;
   try {
@@ -128,11 +205,14 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       const master = masterPid(postfix);
       if (master !== null) out.postfix = treeCpuMs(master);
       if (milterPid !== null) out.milter = processCpuMs(milterPid);
-      if (daemon || target?.name === "floodgate-ts-noop") {
-        const t = daemonThreadsCpu(milterPid!, THREAD_NAMES.fingerprint);
+      if (daemon || target?.name.startsWith("floodgate-")) {
+        const t = daemonThreadsCpu(milterPid!, THREAD_NAMES.fingerprint, [THREAD_NAMES.libmilter]);
         out.main = t.main;
         out.fingerprint = t.named;
         out.others = t.others;
+        // libmilter's worker pool ends idle threads, whose CPU stays in the process's but leaves the threads' sum:
+        // on its engine, what Node's threads do not account for is libmilter's (its live threads and ended ones).
+        if (LIBMILTER_PATHS.includes(name)) out.libmilter = out.milter! - t.main - t.named - t.others;
       }
       if (daemon) {
         out.scanWorker = daemon.workerPids().reduce((sum, p) => sum + treeCpuMs(p), 0);
@@ -145,7 +225,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       milterPid === null ? 0 : daemonThreadsCpu(milterPid, THREAD_NAMES.fingerprint).namedThreads,
     settle: async () => {
       await postfixDrained(postfix);
-      if (daemon && name !== OFF_HOST_PATH) await scanBacklogDrained(daemon, 30_000);
+      if (daemon && !OFF_HOST_PATHS.includes(name)) await scanBacklogDrained(daemon, 30_000);
     },
     stop: async () => {
       await postfix.stop();

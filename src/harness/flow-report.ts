@@ -145,6 +145,7 @@ const CPU_PARTS: Array<[string, string]> = [
   ["milter", "milter process"],
   ["main", "main thread"],
   ["fingerprint", "fingerprint threads"],
+  ["libmilter", "libmilter threads"],
   ["others", "other threads"],
   ["scanWorker", "scan worker"],
   ["redis", "redis"],

@@ -4,15 +4,18 @@
  * with each daemon's configuration, log and the main thread's profile beside it.
  */
 import { parseArgs } from "node:util";
+import { FLOW_PATH_KEYS, parseFlowPaths, type FlowPathName } from "./flow-paths.js";
 import { flowFloors, flowRows, flowText } from "./flow-report.js";
 import { progress, resultsDir, writeResults } from "./output.js";
 import { DEFAULT_WARM_UP, runRealFlow } from "./real-flow.js";
 
-const REAL_FLOW_USAGE = `usage: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--warm-up N] [--no-profile] [--out DIR]
+const REAL_FLOW_USAGE = `usage: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--warm-up N] [--paths L] [--no-profile] [--out DIR]
   --messages N   distinct corpus messages per run, each sent once             default 400
   --rounds R     interleaved rounds (every path once a round)                 default 3
   --sessions L   SMTP sessions at once, one run per count                     default 20,1
   --warm-up N    messages every path is sent in unmeasured rounds first       default ${DEFAULT_WARM_UP}
+  --paths L      the paths to run, by short name: ${Object.keys(FLOW_PATH_KEYS).join(", ")};
+                 default (every one but libmilter-noop and libmilter-off-host), all    default default
   --no-profile   skip the profiled run of the daemon's main thread
 `;
 
@@ -27,6 +30,7 @@ export async function realFlowCommand(argv: string[], out: NodeJS.WritableStream
         rounds: { type: "string", default: "3" },
         sessions: { type: "string", default: "20,1" },
         "warm-up": { type: "string", default: String(DEFAULT_WARM_UP) },
+        paths: { type: "string", default: "default" },
         "no-profile": { type: "boolean", default: false },
         out: { type: "string" },
         help: { type: "boolean", default: false },
@@ -49,15 +53,31 @@ export async function realFlowCommand(argv: string[], out: NodeJS.WritableStream
     process.stderr.write(`real-flow: counts must be positive integers\n${REAL_FLOW_USAGE}`);
     return 64;
   }
+  let paths: FlowPathName[];
+  try {
+    paths = parseFlowPaths(values.paths);
+  } catch (err) {
+    process.stderr.write(`real-flow: --paths: ${(err as Error).message}\n${REAL_FLOW_USAGE}`);
+    return 64;
+  }
+  const profile = !values["no-profile"];
   return realFlowMain(
-    { perRun, rounds, sessions, warmUp, profile: !values["no-profile"], ...(values.out ? { out: values.out } : {}) },
+    { perRun, rounds, sessions, warmUp, paths, profile, ...(values.out ? { out: values.out } : {}) },
     out,
   );
 }
 
 /** Run the comparison, print it, write real-flow.json; 0 when every path ran and every floor held, else 1. */
 export async function realFlowMain(
-  options: { perRun: number; rounds: number; sessions: number[]; warmUp: number; profile: boolean; out?: string },
+  options: {
+    perRun: number;
+    rounds: number;
+    sessions: number[];
+    warmUp: number;
+    profile: boolean;
+    paths?: readonly FlowPathName[];
+    out?: string;
+  },
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const dir = resultsDir(options.out);

@@ -1,5 +1,5 @@
 /**
- * Real mail flow through Postfix: every path of flow-paths.ts driven by the same SMTP client with the same distinct
+ * Real mail flow through Postfix: the paths of flow-paths.ts asked for (its defaults unless named) driven by the same SMTP client with the same distinct
  * corpus messages (flow-messages.ts), each message once per run, in interleaved rounds (odd rounds in path order, even
  * rounds backwards, so a slow moment of the shared machine lands on different paths), at each session count; the
  * CPU of every process and of the daemon's threads per message; then, when asked, one more run of Floodgate (scan
@@ -12,7 +12,7 @@ import { mainThreadProfile, monotonicUs, summarizeProfile, type ProfileSummary }
 import { startFloodgate } from "./floodgate.js";
 import { flowSets, type FlowKind, type FlowRunSet } from "./flow-messages.js";
 import {
-  FLOW_PATHS,
+  DEFAULT_FLOW_PATHS,
   OFF_HOST_PATH,
   postfixDrained,
   startFlowPath,
@@ -36,6 +36,8 @@ export interface RealFlowOptions {
   dir: string;
   /** Profile the off-host daemon's main thread in a run of its own. */
   profile: boolean;
+  /** The paths to run, in FLOW_PATHS's order. @defaultValue DEFAULT_FLOW_PATHS */
+  paths?: readonly FlowPathName[];
   /** Messages every path is sent before the first round, in unmeasured runs shaped like the measured ones (through
    * its Postfix, the same client, each session count, distinct and mix), none of them a measured message or a copy
    * of a measured campaign (flow-messages.ts). @defaultValue DEFAULT_WARM_UP */
@@ -58,7 +60,7 @@ export interface FlowMeasurement {
   sessions: number;
   campaignCopies: number;
   result: SmtpSendResult;
-  /** CPU per message, ms, by part (milter, main, fingerprint, others, scanWorker, redis, postfix, client). */
+  /** CPU per message, ms, by part (milter, main, fingerprint, libmilter, others, scanWorker, redis, postfix, client). */
   cpuMs: Record<string, number>;
   /** Scan jobs queued during the run (Floodgate only). */
   scanJobs: number | null;
@@ -172,7 +174,7 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
   const deps = { dir };
   const paths: FlowPath[] = [];
   try {
-    for (const name of FLOW_PATHS) {
+    for (const name of options.paths ?? DEFAULT_FLOW_PATHS) {
       progress(`real flow: starting ${name}`);
       try {
         paths.push(await startFlowPath(name, deps));

@@ -32,17 +32,22 @@ export interface MilterTarget {
 const inet = (port: number) => `inet:127.0.0.1:${port}`;
 
 /**
- * The TypeScript engine with the no-op policy, in its own node process (dist/src/harness/noop-daemon.js), with the
- * daemon's V8 flags, so it is the engine Floodgate runs.
+ * A Floodgate engine with the no-op policy, in its own node process (dist/src/harness/noop-daemon.js), with the
+ * daemon's V8 flags, so it is the engine Floodgate runs: the TypeScript engine, or the libmilter engine (Debian's
+ * libmilter through the shim in native/; it throws, with the reason, where that cannot load).
  */
-export async function startTsNoop(logLevel = "warn"): Promise<MilterTarget> {
+export async function startTsNoop(
+  logLevel = "warn",
+  engine: "typescript" | "libmilter" = "typescript",
+): Promise<MilterTarget> {
   const port = await freePort();
   const entry = join(distRoot, "src/harness/noop-daemon.js");
-  const child = await spawnListening(process.execPath, [...DAEMON_NODE_FLAGS, entry, inet(port), logLevel], port, {
-    what: "the TypeScript no-op milter",
+  const args = [...DAEMON_NODE_FLAGS, entry, inet(port), logLevel, engine];
+  const child = await spawnListening(process.execPath, args, port, {
+    what: engine === "typescript" ? "the TypeScript no-op milter" : "the libmilter engine's no-op milter",
     stdio: ["pipe", "pipe", "pipe"],
   });
-  return target("floodgate-ts-noop", port, child);
+  return target(engine === "typescript" ? "floodgate-ts-noop" : "floodgate-libmilter-noop", port, child);
 }
 
 /**

@@ -65,24 +65,35 @@ export function processCpuMs(pid: number): number {
   return cpuMsOf(`/proc/${pid}/stat`, false) ?? 0;
 }
 
-/** A daemon's CPU split by thread: the main thread (tid = pid), the threads named `named`, the rest together. */
+/** A daemon's CPU split by thread: the main thread (tid = pid), the threads named `named`, those named in `apart`
+ * (by name), the rest together. */
 export interface DaemonThreadsCpu {
   main: number;
   named: number;
   namedThreads: number;
+  /** CPU of the threads of each name asked for apart, ms (0 when none has that name). */
+  apart: Record<string, number>;
   others: number;
   otherThreads: number;
 }
 
-/** The CPU of `pid`'s threads, the main thread, those named `name` and the others, in ms. */
-export function daemonThreadsCpu(pid: number, name: string): DaemonThreadsCpu {
-  const out: DaemonThreadsCpu = { main: 0, named: 0, namedThreads: 0, others: 0, otherThreads: 0 };
+/** The CPU of `pid`'s threads: the main thread, those named `name`, those named in `apart`, the others, in ms. */
+export function daemonThreadsCpu(pid: number, name: string, apart: readonly string[] = []): DaemonThreadsCpu {
+  const out: DaemonThreadsCpu = {
+    main: 0,
+    named: 0,
+    namedThreads: 0,
+    apart: Object.fromEntries(apart.map((n) => [n, 0])),
+    others: 0,
+    otherThreads: 0,
+  };
   for (const t of threadsOf(pid)) {
     if (t.tid === pid) out.main += t.cpuMs;
     else if (t.name === name) {
       out.named += t.cpuMs;
       out.namedThreads++;
-    } else {
+    } else if (apart.includes(t.name)) out.apart[t.name]! += t.cpuMs;
+    else {
       out.others += t.cpuMs;
       out.otherThreads++;
     }

@@ -4,8 +4,9 @@
  */
 import { readlinkSync, writeFileSync } from "node:fs";
 
-/** The names Floodgate gives its threads (the main thread keeps the process's). */
-export const THREAD_NAMES = { fingerprint: "fg-fingerprint" } as const;
+/** The names Floodgate gives its threads (the main thread keeps the process's); `libmilter` is set by the libmilter
+ * engine's shim in C (native/shim/api.c) on its libmilter thread, whose threads inherit it. */
+export const THREAD_NAMES = { fingerprint: "fg-fingerprint", libmilter: "fg-libmilter" } as const;
 
 /** Set this thread's name; returns its thread id (Linux tid), or null where /proc/thread-self is not available. */
 export function nameThisThread(name: string): number | null {

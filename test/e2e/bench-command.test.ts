@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { BenchReport } from "../../src/harness/bench-report.js";
 import { SMTP_SOURCE_ROUNDS } from "../../src/harness/smtp-runs.js";
 import { CLI } from "../support/daemon.js";
-import { FLOW_PATHS, OFF_HOST_PATH } from "../../src/harness/flow-paths.js";
+import { DEFAULT_FLOW_PATHS, OFF_HOST_PATH } from "../../src/harness/flow-paths.js";
 import type { FlowMeasurement } from "../../src/harness/real-flow.js";
 
 /** Run `floodgate bench` with `args`; its exit code and the tail of its progress output. */
@@ -84,7 +84,7 @@ void describe("floodgate bench", () => {
       const flowRun = report.realFlow;
       assert.ok(flowRun, "the real mail flow did not run");
       assert.deepEqual(flowRun.failed, [], "every path of the real flow started");
-      for (const path of FLOW_PATHS) {
+      for (const path of DEFAULT_FLOW_PATHS) {
         const runs: FlowMeasurement[] = flowRun.measurements.filter((m) => m.path === path);
         assert.deepEqual(
           runs.map((m) => m.kind),

@@ -16,7 +16,9 @@ import { startMilterServer } from "../../src/engine/typescript/server.js";
 import type { MilterServer } from "../../src/engine/engine.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
 import type { SessionSettings } from "../../src/session/session-api.js";
+import { threadsOf } from "../../src/harness/thread-cpu.js";
 import { createLogger } from "../../src/util/logger.js";
+import { THREAD_NAMES } from "../../src/util/thread-name.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import * as S from "../support/scripted-policy.js";
 
@@ -116,6 +118,20 @@ void describe("libmilter engine", () => {
     await libPolicy?.settled();
     await lib?.close(2000);
     await ts?.close(1000);
+  });
+
+  void test("libmilter's threads carry the shim's name, apart from Node's (ps -L, top -H, per-thread CPU)", () => {
+    const names = threadsOf(process.pid).map((t) => t.name);
+    // The smfi_main thread, libmilter's signal thread and its worker pool's, all made from the one the shim names.
+    assert.ok(
+      names.filter((n) => n === THREAD_NAMES.libmilter).length >= 2,
+      `threads named ${THREAD_NAMES.libmilter}: ${names.join(", ")}`,
+    );
+    assert.equal(
+      threadsOf(process.pid).find((t) => t.tid === process.pid)?.name,
+      "node",
+      "the main thread keeps its name",
+    );
   });
 
   const offers: Array<[string, ClientOptions]> = [

@@ -6,6 +6,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { placeOf, summarizeProfile, type CpuProfile } from "../../src/harness/cpu-profile.js";
+import { DEFAULT_FLOW_PATHS, FLOW_PATHS, parseFlowPaths } from "../../src/harness/flow-paths.js";
 import { flowFloors, type FlowRow } from "../../src/harness/flow-report.js";
 import { daemonThreadsCpu, perMessage } from "../../src/harness/thread-cpu.js";
 
@@ -66,6 +67,11 @@ void describe("per-thread CPU", () => {
       assert.equal(cpu.namedThreads, 1);
       assert.ok(cpu.named >= 150, `the named thread's 150 ms of CPU shows: ${cpu.named} ms`);
       assert.ok(cpu.otherThreads >= 1);
+      // Asked for apart (as the libmilter engine's C threads are), the same thread counts there and not as "others".
+      const apart = daemonThreadsCpu(process.pid, "fg-none", ["fg-unit-test", "fg-absent"]);
+      assert.ok(apart.apart["fg-unit-test"]! >= 150, `apart: ${apart.apart["fg-unit-test"]} ms`);
+      assert.equal(apart.apart["fg-absent"], 0);
+      assert.equal(apart.otherThreads, cpu.otherThreads);
     } finally {
       await worker.terminate();
     }
@@ -112,5 +118,28 @@ void describe("real-flow floors", () => {
         [1.2, true],
       ],
     );
+  });
+});
+
+void describe("real-flow paths", () => {
+  void test("by default every path but the libmilter engine's two; named ones in the run's order", () => {
+    assert.deepEqual(parseFlowPaths("default"), DEFAULT_FLOW_PATHS);
+    assert.equal(DEFAULT_FLOW_PATHS.length, 6);
+    assert.ok(!DEFAULT_FLOW_PATHS.some((p) => p.includes("libmilter")));
+    assert.deepEqual(parseFlowPaths("all"), FLOW_PATHS);
+    assert.deepEqual(parseFlowPaths("libmilter-off-host,c-noop,off-host,libmilter-noop"), [
+      "+ c-noop reading the message",
+      "+ libmilter engine, no-op policy",
+      "+ floodgate, scan workers off-host",
+      "+ floodgate on libmilter, scan workers off-host",
+    ]);
+    assert.deepEqual(
+      parseFlowPaths("default,libmilter-noop"),
+      [...FLOW_PATHS].filter((p) => !p.includes("floodgate on libmilter")),
+    );
+  });
+
+  void test("an unknown name is refused with the names it knows", () => {
+    assert.throws(() => parseFlowPaths("c-noop,libmilter"), /unknown path "libmilter" \(postfix, c-noop/);
   });
 });
