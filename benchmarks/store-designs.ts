@@ -1,6 +1,7 @@
 /**
- * Campaign store designs for benchmarks/store-index.ts: the present store (every value of the bottom-128 sketch
- * looked up and claimed, src/reputation/lua/observeMessage-3.lua), and prototypes that index a few values per
+ * Campaign store designs for benchmarks/store-index.ts: the store that indexes every value (every value of the
+ * bottom-128 sketch looked up and claimed: observeMessage-3.lua of a checkout before the sampled index, main at
+ * 9733156 or earlier, loaded from it with `--present DIR`), and prototypes that index a few values per
  * message and verify what the index finds against the campaign's kept sketch with the offline rule
  * (lua/verifyCandidates.lua). A prototype is the present script with three changes, made to its source here so
  * that everything else it does (generations, owner lists and common values, claims, merges, counts, the view) stays
@@ -8,7 +9,8 @@
  * for are verified; the campaign keeps the whole sketch (`minhash2`, which the present store writes already, and
  * optionally its second copy's, `minhash2b`). The verification leaves out common text as `IndexRule.common` says
  * (with `known`, a fourth change: an index value's owner list that fills adds to the set of values known common).
- * Benchmark code only: the product's store and fingerprint are unchanged.
+ * Benchmark code only. The product's store is now design 1 with the estimate (src/reputation/lua/includes/
+ * sampledIndex.lua).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -22,17 +24,39 @@ import { campaignKeys } from "../src/reputation/keys.js";
 import {
   cleanSubject,
   distinctRecipients,
-  MAX_CLAIMS,
   MAX_MERGES,
   recentMs,
   singleMs,
   VALUE_OWNERS,
 } from "../src/reputation/observe-args.js";
 import { parseObserved } from "../src/reputation/replies.js";
-import { loadScript, runScript, type LuaScript } from "../src/reputation/scripts.js";
+import { type loadScript, runScript, type LuaScript } from "../src/reputation/scripts.js";
 import { createCampaignStore } from "../src/reputation/store.js";
 import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
 import { projectRoot } from "../src/util/paths.js";
+
+/** What the designs take from the checkout of the store that indexes every value (`--present DIR`). */
+export interface Present {
+  /** Its observation script, includes resolved. */
+  script: LuaScript;
+  createCampaignStore: typeof createCampaignStore;
+  /** Its MAX_CLAIMS (values of 128 a message). */
+  maxClaims: number;
+}
+
+/** The present store's parts from a checkout with dist/ built. */
+export async function loadPresent(root: string): Promise<Present> {
+  const scripts = (await import(join(root, "dist/src/reputation/scripts.js"))) as { loadScript: typeof loadScript };
+  const store = (await import(join(root, "dist/src/reputation/store.js"))) as {
+    createCampaignStore: typeof createCampaignStore;
+  };
+  const args = (await import(join(root, "dist/src/reputation/observe-args.js"))) as { MAX_CLAIMS: number };
+  const script = scripts.loadScript("observeMessage-3.lua");
+  if (script.source.includes("sampledValues(")) {
+    throw new Error(`--present ${root}: its store is the sampled index already; give a checkout of main at 9733156`);
+  }
+  return { script, createCampaignStore: store.createCampaignStore, maxClaims: args.MAX_CLAIMS };
+}
 
 /** How a prototype indexes a message: the values it looks up and claims, from the whole sketch (ascending). */
 export interface IndexRule {
@@ -126,8 +150,7 @@ function patched(source: string, find: string, replace: string, count: number): 
 }
 
 /** The prototype observation script: the present one with the three changes of the header. */
-export function prototypeScript(): LuaScript {
-  const present = loadScript("observeMessage-3.lua");
+export function prototypeScript(present: LuaScript): LuaScript {
   const verify = readFileSync(join(projectRoot, "benchmarks/lua/verifyCandidates.lua"), "utf8");
   let source = patched(
     present.source,
@@ -173,14 +196,20 @@ export function prototypeScript(): LuaScript {
 export type Observe = (o: Observation) => Promise<ObservedCampaign>;
 
 /** A design's observation on `redis`, with the default campaign settings (`c`) and 6 buckets, as the daemon's. */
-export function observerOf(design: Design, redis: Redis, c: Config["campaigns"], script: LuaScript): Observe {
+export function observerOf(
+  design: Design,
+  redis: Redis,
+  c: Config["campaigns"],
+  script: LuaScript,
+  present: Present,
+): Observe {
   if (!design.rule) {
-    const store = createCampaignStore(redis, { prefix: design.prefix, campaigns: c, closeConnection: false });
+    const store = present.createCampaignStore(redis, { prefix: design.prefix, campaigns: c, closeConnection: false });
     return (o) => store.observe(o);
   }
   const rule = design.rule;
   const keys = campaignKeys(design.prefix);
-  const claims = Math.round((MAX_CLAIMS * rule.perMessage) / MINHASH_SIZE);
+  const claims = Math.round((present.maxClaims * rule.perMessage) / MINHASH_SIZE);
   const limits = [rule.gate, VALUE_OWNERS, claims, MAX_MERGES, PREVIOUS_VOTES, singleMs(c), recentMs(c)].join(" ");
   return async (o) => {
     const fp = o.fingerprint;

@@ -9,7 +9,9 @@
  * - cost: distinct ham and the mix (flow-messages.ts) after a warm-up, each message observed by every design back to
  *   back (the first rotating), the script's own time per call from SLOWLOG; per round, each design's mean and the
  *   median of its per-message ratios to the present store.
- * Run: node dist/benchmarks/store-index.js [--part recognition|cost|both] [--seed N] [--campaigns N] [--ham N]
+ * The store that indexes every value comes from a checkout before the sampled index (main at 9733156 or earlier,
+ * dist/ built): `--present DIR`.
+ * Run: node dist/benchmarks/store-index.js --present DIR [--part recognition|cost|both] [--seed N] [--campaigns N] [--ham N]
  *   [--messages N] [--warm-up N] [--rounds N] [--designs sp,s4,...] (the designs' key prefixes; all by default)
  */
 import { cpus, loadavg } from "node:os";
@@ -25,7 +27,15 @@ import { formatScore, offlineIds, scoreIds } from "../src/lab/evasion-score.js";
 import { evasionSet } from "../src/lab/evasion-set.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import type { Observation } from "../src/reputation/types.js";
-import { bands, observerOf, prototypeScript, sampled, type Design, type Observe } from "./store-designs.js";
+import {
+  bands,
+  loadPresent,
+  observerOf,
+  prototypeScript,
+  sampled,
+  type Design,
+  type Observe,
+} from "./store-designs.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -38,6 +48,7 @@ const { values: opts } = parseArgs({
     "warm-up": { type: "string", default: "1500" },
     rounds: { type: "string", default: "3" },
     designs: { type: "string", default: "" },
+    present: { type: "string" },
   },
 });
 
@@ -264,8 +275,11 @@ async function main(): Promise<void> {
   const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
   try {
     await redis.config("SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "100000");
-    const script = prototypeScript();
-    const observers = DESIGNS.map((d) => observerOf(d, redis, c, script));
+    if (!opts.present)
+      throw new Error("--present DIR (a checkout of main at 9733156 or earlier, dist/ built) is required");
+    const present = await loadPresent(opts.present);
+    const script = prototypeScript(present.script);
+    const observers = DESIGNS.map((d) => observerOf(d, redis, c, script, present));
     if (opts.part !== "cost") await recognition(redis, observers);
     if (opts.part !== "recognition") {
       await redis.flushall();

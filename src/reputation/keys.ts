@@ -75,6 +75,9 @@ export const CAMPAIGN_FIELDS = {
   directKey: "direct2",
   values: "minhash2",
   valuePrefix: "prefix2",
+  /** The kept sketches of campaigns merged into it (and its own earlier one of this version), verified on beside
+   * its own (lua/includes/sampledIndex.lua). */
+  mergedValues: ["minhash2m1", "minhash2m2", "minhash2m3"],
   /** MinHash values whose owner lists it joined (capped: campaigns.maxClaims). */
   claims: "claims",
   /** Campaigns merged into it; on a campaign merged into another, the id of that one (all it keeps). */

@@ -1,9 +1,10 @@
 /**
  * Matching a fingerprint to its campaign. `observe` is the hot path: one atomic Lua script (observeMessage-3.lua),
- * one round trip. It looks the MinHash values up (their keys in the version's value index, `m<version>:<value>`, else the
- * generation hashes a campaign's first copy writes them to: lua/includes/valueIndex.lua → the campaigns that hold
- * the value), joins the campaign that `campaigns.matchShare` of the values not common to many campaigns point to,
- * and merges the campaigns a copy matches together (never one carrying a person's decision); else the campaign of
+ * one round trip. It looks the sampled MinHash values up (a quarter of them, lua/includes/sampledIndex.lua: their
+ * keys in the version's value index, `m<version>:<value>`, else the generation hashes a campaign's first copy
+ * writes them to: lua/includes/valueIndex.lua → the campaigns that hold the value), joins a campaign two of them
+ * name when the whole sketch and the campaign's kept sketches share `campaigns.matchShare` of the values not common
+ * to many campaigns, and merges the campaigns a copy matches together (never one carrying a person's decision); else the campaign of
  * the exact key (`d<version>:<digest>`); else the one the earlier fingerprint versions' keys point to (while
  * fingerprints carry them: a campaign of before an upgrade, keyed by this version from then on); else it starts a
  * new campaign (id: the first 12 hex of SHA-1 of the digest). Then it points the values and the exact key at the

@@ -13,9 +13,10 @@ import type { CampaignKeys } from "./keys.js";
 /** Campaigns a MinHash value's key names at most; a value held by this many is common text (a list's footer, a
  * template) and counts for none. */
 export const VALUE_OWNERS = 8;
-/** Values one campaign claims at most (eight copies' worth): salted copies bring new values with every copy, and
- * the campaign's own text is claimed by its first copies. */
-export const MAX_CLAIMS = 1024;
+/** Index values one campaign claims at most (eight copies' worth: the index holds a quarter of each sketch,
+ * lua/includes/sampledIndex.lua): salted copies bring new values with every copy, and the campaign's own text is
+ * claimed by its first copies. */
+export const MAX_CLAIMS = 256;
 /** Campaigns one copy merges at most. */
 export const MAX_MERGES = 4;
 /** A campaign seen once keeps its MinHash values this many windows, up to twice as long (a second copy gives them

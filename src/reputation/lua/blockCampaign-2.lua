@@ -18,9 +18,11 @@
   quiet spell. A value its first copy left in a generation hash gets a key of its own, holding the same owners.
   The store's record of the fingerprint versions it holds keys of says those versions' keys live until the block ends.
 ]]
+--- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
+--- @include "includes/sampledIndex"
 --- @include "includes/versionRecord"
 
 local base = KEYS[2]
@@ -78,9 +80,12 @@ end
 if f[3] then
   keepPointer(f[3])
 end
+-- The index holds only the sampled values (includes/sampledIndex).
 local values = {}
 for value in string.gmatch(f[4] or "", "%S+") do
-  values[#values + 1] = value
+  if isSampled(value) then
+    values[#values + 1] = value
+  end
 end
 local keys, lists, keyed = readValues(base, f[5] or "", values, now, tonumber(ARGV[4]))
 for k = 1, #values do

@@ -20,6 +20,7 @@
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
+--- @include "includes/sampledIndex"
 --- @include "includes/findEarlier"
 --- @include "includes/matchWithoutWriting"
 --- @include "includes/campaignView"

@@ -31,11 +31,11 @@
   Output: the campaign view (includes/campaignView.lua), then how the campaign was found ("minhash", "direct",
   "previous" or "new") and the number of campaigns merged into it by this copy.
 
-  Matching (includes/findCampaign): the campaigns matchShare of the values that are not common point to; when
-  several, they merge (includes/chooseCampaign); else the campaign of the exact key; else, while fingerprints carry
+  Matching (includes/findCampaign, includes/sampledIndex): the campaigns the sampled values name that pass the
+  verification on the whole sketch (matchShare of the values that are not common); when several, they merge (includes/chooseCampaign); else the campaign of the exact key; else, while fingerprints carry
   the earlier versions' keys, the campaign those point to (includes/findEarlier: a campaign of before an upgrade,
   then keyed by this version too, and the keys a block keeps alive are this version's); else a new campaign. Then
-  the values and the exact key are pointed at the campaign: a value joins its list of owners while the list has
+  the values and the exact key are pointed at the campaign: a sampled value joins its list of owners while the list has
   room and the campaign has claimed fewer than maxClaims values; values already the campaign's are renewed once per
   bucket. The values a campaign's first copy claims where no key holds them go to the current generation
   (includes/valueIndex: they live one to two singleMs); the rest have their own keys, living singleMs while the
@@ -46,6 +46,7 @@
 --- @include "includes/resolveCampaign"
 --- @include "includes/valueIndex"
 --- @include "includes/findCampaign"
+--- @include "includes/sampledIndex"
 --- @include "includes/findEarlier"
 --- @include "includes/personDecision"
 --- @include "includes/mergeCampaigns"
@@ -66,6 +67,7 @@ local prefix = ARGV[14]
 
 local lists = argLists(15)
 local minhash = lists.words()
+local sampled = sampledValues(minhash)
 local earlier = readEarlier(lists)
 local recipients = lists.next()
 
@@ -74,8 +76,10 @@ local bucket = math.floor(now / bucketMs)
 local cache = {}
 
 local since = now - recentMs
+-- The sampled values vote (includes/sampledIndex); the campaigns they name are verified on the whole sketch.
 local candidates, valueKeys, holders, lists, keyed, resolved =
-  voteCampaigns(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)
+  voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since)
+candidates = verifyCandidates(base, candidates, minhash, commonValues(sampled, holders, owners), share, minVotes)
 local id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
 local foundBy = "minhash"
 if not id then
@@ -124,6 +128,11 @@ if not created then
   -- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version (of a
   -- campaign of an earlier version found by its keys, this copy's: they replace that version's).
   if foundBy == "previous" or redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
+    -- A sketch of this version it had is still verified on (includes/sampledIndex).
+    local kept = redis.call("HMGET", ckey, "minhash2", "prefix2")
+    if kept[1] and kept[2] == prefix then
+      keepOtherSketches(ckey, { kept[1] })
+    end
     redis.call("HSET", ckey, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
   end
   -- Count this copy.
@@ -162,7 +171,7 @@ local genValues, genLists, generationWrites = {}, {}, 0
 local function write(i, list)
   if single and not keyed[i] then
     generationWrites = generationWrites + 1
-    genValues[generationWrites], genLists[generationWrites] = minhash[i], list
+    genValues[generationWrites], genLists[generationWrites] = sampled[i], list
     return
   end
   local ms = valueMs

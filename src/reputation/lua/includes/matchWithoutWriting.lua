@@ -1,7 +1,7 @@
 --[[
   Shared by match and lookup: the campaign a fingerprint matches, without counting or merging anything, by the rule
   observe applies (the values, then the exact key, then the earlier versions' keys). Needs includes/resolveCampaign,
-  includes/valueIndex, includes/findCampaign, includes/findEarlier and includes/readArgs.
+  includes/valueIndex, includes/findCampaign, includes/sampledIndex, includes/findEarlier and includes/readArgs.
 
   matchWithoutWriting(base, directKey, from, now) -> id, how it was found ("minhash", "direct", "previous"), the ids of
   every campaign the values matched (an observation would merge them); nil when nothing matches.
@@ -26,7 +26,11 @@ local function matchWithoutWriting(base, directKey, from, now)
   local function vote(values, valuePrefix)
     return (voteCampaigns(base, valuePrefix, values, share, minVotes, owners, cache, now, singleMs, now - recentMs))
   end
-  local candidates = vote(minhash, prefix)
+  local sampled = sampledValues(minhash)
+  local candidates, _, holders =
+    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, now - recentMs)
+  local common = commonValues(sampled, holders, owners)
+  candidates = verifyCandidates(base, candidates, minhash, common, share, minVotes)
   if #candidates > 0 then
     local ids = {}
     for i, candidate in ipairs(candidates) do

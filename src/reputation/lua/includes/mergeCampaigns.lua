@@ -1,5 +1,5 @@
 --[[
-  Shared by observe: merge one campaign into another, so that a campaign split in two (its first copies matched
+  Shared by observe (needs includes/sampledIndex): merge one campaign into another, so that a campaign split in two (its first copies matched
   nothing, a later one matched both) counts as one from then on.
 
   mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
@@ -7,7 +7,9 @@
     buckets, merged), the copies since the last scan and the busiest-list scores move to `into`; the first and last
     sighting widen; a scanner's verdict moves when `into` has none (a spam verdict wins over a ham or unsure one). `from`
     then keeps only `alias` (= into) and `first` for the campaign ttl, longer than any pointer written to it can
-    live, so every pointer, header or job naming it finds `into`. Neither may carry a person's decision
+    live, so every pointer, header or job naming it finds `into`. `into` keeps `from`'s kept sketches beside its own
+    (includes/sampledIndex keepOtherSketches), so that copies of `from`'s text, found through values that now name
+    `into`, still pass the verification. Neither may carry a person's decision
     (includes/personDecision): the caller checks. The caller renews `into`'s expiry after (it counts a copy).
 ]]
 local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
@@ -71,6 +73,11 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
       redis.call("ZREM", hot, from)
     end
   end
+  local sketches = { f.minhash2 or false }
+  for k, field in ipairs(MERGED_SKETCHES) do
+    sketches[k + 1] = f[field] or false
+  end
+  keepOtherSketches(ikey, sketches)
   redis.call("HDEL", ikey, "cb")
   redis.call("ZREM", base .. "top", from)
   redis.call("ZADD", base .. "top", "GT", math.max(last, i.last), into)

@@ -4,12 +4,16 @@
   A value's owners (the ids of the campaigns whose copies had it, separated by spaces) live in one of two places:
   - its own key "<base><prefix><value>" (prefix "m<version>:"), with an expiry of its own: the values of campaigns
     seen more than once (the campaign ttl, renewed once per bucket) and those a block keeps;
-  - a field of a generation hash "<base><prefix>g<start>:<shard>": the values a campaign's first copy claims where no
+  - a field of a generation hash "<base><prefix>h<start>:<shard>": the values a campaign's first copy claims where no
     key holds them. Most mail is seen once, so most values are these: one HSET per shard for all of a message's
     values instead of a SET with an expiry per value. A generation is `singleMs` long (start: its first second,
     Unix ms / 1000) and is read during that generation and the next, so such a value lives between one and two
     `singleMs`. A generation is split in VALUE_SHARDS hashes by value, so that no hash holds more than a share of a
-    generation's values (a hash is freed in one piece).
+    generation's values (a hash is freed in one piece). The index holds only values that are 0 modulo 4
+    (includes/sampledIndex), so the shard is the value's next two bits: its remainder by 16, divided by 4.
+  The generations of the layout before the sample ("<base><prefix>g<start>:<shard>", the shard the value's remainder
+  by 4, so every sampled value in shard 0) are read as well while their marker lives (a host of the earlier release
+  writing to the same store keeps it alive; else it expires with them, three `singleMs` after the last write).
   A key, when there is one, holds every live owner a generation holds: a generation field is written only where no
   key is, and whoever writes a key writes every owner it read. So the generations are read only for the values
   that have no key.
@@ -27,8 +31,8 @@
 ]]
 local VALUE_SHARDS = 4
 
-local function generationKey(base, prefix, generation, singleMs, shard)
-  return base .. prefix .. "g" .. math.floor(generation * singleMs / 1000) .. ":" .. shard
+local function generationKey(base, prefix, generation, singleMs, shard, layout)
+  return base .. prefix .. (layout or "h") .. math.floor(generation * singleMs / 1000) .. ":" .. shard
 end
 
 -- A value's shard is the remainder of the number it writes by VALUE_SHARDS. The values are integers up to 2^53 in
@@ -45,34 +49,26 @@ local function shardOf(value)
   return (2 * (tens - ZERO) + ones - ZERO) % VALUE_SHARDS
 end
 
-local function readValues(base, prefix, values, now, singleMs)
-  local keys, keyed = {}, {}
-  for i = 1, #values do
-    keys[i] = base .. prefix .. values[i]
+-- A sampled value's shard: the remainder by 16 (read from the last four digits, as 10,000 is a multiple of 16:
+-- 1000a + 100b + 10c + d leaves the remainder of 8a + 4b + 10c + d), divided by 4; values of fewer digits read 0
+-- for the missing ones.
+local SAMPLED_WEIGHTS = { 8, 4, 10, 1 }
+local function sampledShardOf(value)
+  local length = #value
+  local sum = 0
+  for k = math.max(1, length - 3), length do
+    sum = sum + SAMPLED_WEIGHTS[k - length + 4] * (byte(value, k) - ZERO)
   end
-  if #values == 0 then
-    return keys, {}, keyed
-  end
-  local lists = redis.call("MGET", unpack(keys))
-  local fields, at = {}, {}
-  for i = 1, #values do
-    if lists[i] then
-      keyed[i] = true
-    else
-      local shard = shardOf(values[i])
-      local names = fields[shard]
-      if not names then
-        names = {}
-        fields[shard], at[shard] = names, {}
-      end
-      local n = #names + 1
-      names[n], at[shard][n] = values[i], i
-    end
-  end
+  return math.floor((sum % 16) / 4) % VALUE_SHARDS
+end
+
+-- Reads the fields of `fields[shard]` (values without a key) from the two generations read of one layout, joining
+-- what it finds to lists[i].
+local function readGenerations(base, prefix, now, singleMs, fields, at, lists, layout)
   local current = math.floor(now / singleMs)
   for generation = current, current - 1, -1 do
     for shard, names in pairs(fields) do
-      local got = redis.call("HMGET", generationKey(base, prefix, generation, singleMs, shard), unpack(names))
+      local got = redis.call("HMGET", generationKey(base, prefix, generation, singleMs, shard, layout), unpack(names))
       for k = 1, #names do
         local raw = got[k]
         if raw then
@@ -84,6 +80,47 @@ local function readValues(base, prefix, values, now, singleMs)
       end
     end
   end
+end
+
+-- The values without a key, by shard: names[shard] the values, at[shard] their indexes.
+local function byShard(values, lists, shardOfValue)
+  local fields, at = {}, {}
+  for i = 1, #values do
+    if not lists[i] then
+      local shard = shardOfValue(values[i])
+      local names = fields[shard]
+      if not names then
+        names = {}
+        fields[shard], at[shard] = names, {}
+      end
+      local n = #names + 1
+      names[n], at[shard][n] = values[i], i
+    end
+  end
+  return fields, at
+end
+
+local function readValues(base, prefix, values, now, singleMs)
+  local keys, keyed = {}, {}
+  for i = 1, #values do
+    keys[i] = base .. prefix .. values[i]
+  end
+  if #values == 0 then
+    return keys, {}, keyed
+  end
+  local lists = redis.call("MGET", unpack(keys))
+  for i = 1, #values do
+    keyed[i] = lists[i] and true or nil
+  end
+  local fields, at = byShard(values, lists, sampledShardOf)
+  local earlier, earlierAt = nil, nil
+  if redis.call("EXISTS", base .. prefix .. "g") == 1 then
+    earlier, earlierAt = byShard(values, lists, shardOf)
+  end
+  readGenerations(base, prefix, now, singleMs, fields, at, lists)
+  if earlier then
+    readGenerations(base, prefix, now, singleMs, earlier, earlierAt, lists, "g")
+  end
   return keys, lists, keyed
 end
 
@@ -93,7 +130,7 @@ local function writeGenerations(base, prefix, now, singleMs, values, lists)
   end
   local args = {}
   for k = 1, #values do
-    local shard = shardOf(values[k])
+    local shard = sampledShardOf(values[k])
     local list = args[shard] or {}
     args[shard] = list
     list[#list + 1] = values[k]
@@ -107,7 +144,7 @@ local function writeGenerations(base, prefix, now, singleMs, values, lists)
     -- Relative to `now`, not an instant: a replay's clock is the messages' dates, years behind Redis's own.
     redis.call("PEXPIRE", key, expireAt - now)
   end
-  local marker = base .. prefix .. "g"
+  local marker = base .. prefix .. "h"
   if (tonumber(redis.call("GET", marker) or "0") or 0) < current then
     redis.call("SET", marker, current, "PX", 3 * singleMs)
     for shard = 0, VALUE_SHARDS - 1 do

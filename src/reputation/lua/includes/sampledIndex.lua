@@ -1,0 +1,117 @@
+--[[
+  The value index holds a sample of each message's MinHash values, and what it finds is verified on the whole
+  sketches. Needs includes/readArgs (splitWords) and includes/findCampaign (votesNeeded).
+
+  Only the values that are 0 modulo SAMPLE_MODULUS are looked up and claimed: a quarter of the bottom-128 sketch,
+  chosen by value, so the same values in every copy that has them. A campaign named by at least INDEX_GATE of them
+  (not common) is a candidate, and is joined only when the message's whole sketch and the sketch the campaign keeps
+  (field minhash2 of its hash: the values of its first copy of this version) share `share` of their values, at
+  least minVotes (the offline rule, src/fingerprint/minhash.ts sameCampaign), common text left out: the index values
+  whose owner list is full, and for each such value the two sketches share, COMMON_SCALE more of the values the index
+  never sees (it sees one in SAMPLE_MODULUS). The index costs Redis a quarter of the lookups and claims of indexing
+  every value; see benchmarks/README, "The sampled index's false merges mended", for the figures.
+
+  sampledValues(values) -> the values of the sample, in order
+  isSampled(value) -> whether a value (decimal text) is in the sample
+  commonValues(values, holders, owners) -> the index values whose owner list is full, as a set
+  verifyCandidates(base, candidates, sketch, common, share, minVotes) -> the candidates (most votes first, at most
+    VERIFY_LIMIT of them looked at) whose kept sketch passes the rule, or one of the sketches of the campaigns merged
+    into it, which it keeps (MERGED_SKETCHES, includes/mergeCampaigns)
+  keepOtherSketches(ckey, texts) -> the sketches of `texts` (a table of up to four, false or nil where none) kept in
+    the free MERGED_SKETCHES fields of a campaign's hash, in order, as many as are free: those of campaigns merged
+    into it, and its own earlier one when a copy found by the earlier versions' keys replaces it
+]]
+local SAMPLE_MODULUS = 4
+local INDEX_GATE = 2
+local VERIFY_LIMIT = 8
+local COMMON_SCALE = SAMPLE_MODULUS - 1
+-- The fields of a campaign's hash that keep the sketches of campaigns merged into it (includes/mergeCampaigns).
+local MERGED_SKETCHES = { "minhash2m1", "minhash2m2", "minhash2m3" }
+
+-- The values are integers up to 2^53 in decimal (the callers' decimals()), and 100 is a multiple of 4: the last two
+-- digits' remainder is the number's (as includes/valueIndex reads a shard), without tonumber's strtod.
+local SAMPLE_ZERO, sampleByte = string.byte("0"), string.byte
+local function isSampled(value)
+  local tens, ones = sampleByte(value, -2, -1)
+  if not ones then
+    return ((tens or SAMPLE_ZERO) - SAMPLE_ZERO) % SAMPLE_MODULUS == 0
+  end
+  return (2 * (tens - SAMPLE_ZERO) + ones - SAMPLE_ZERO) % SAMPLE_MODULUS == 0
+end
+
+local function sampledValues(values)
+  local out, n = {}, 0
+  for i = 1, #values do
+    if isSampled(values[i]) then
+      n = n + 1
+      out[n] = values[i]
+    end
+  end
+  return out
+end
+
+local function commonValues(values, holders, owners)
+  local common = {}
+  for i = 1, #values do
+    if #holders[i] >= owners then
+      common[values[i]] = true
+    end
+  end
+  return common
+end
+
+local function passes(text, mine, commonMine, size, common, share, minVotes)
+  local theirs = splitWords(text)
+  local agree, commonTheirs = 0, 0
+  for _, value in ipairs(theirs) do
+    if common[value] then
+      commonTheirs = commonTheirs + 1
+    elseif mine[value] then
+      agree = agree + 1
+    end
+  end
+  agree = agree - COMMON_SCALE * commonTheirs
+  local live = math.min(size - (1 + COMMON_SCALE) * commonMine, #theirs - (1 + COMMON_SCALE) * commonTheirs)
+  return live > 0 and agree >= votesNeeded(live, share, minVotes)
+end
+
+local function keepOtherSketches(ckey, texts)
+  local held = redis.call("HMGET", ckey, unpack(MERGED_SKETCHES))
+  local args, next = {}, 1
+  for k = 1, #MERGED_SKETCHES do
+    while texts[next] == false do
+      next = next + 1
+    end
+    if not held[k] and texts[next] then
+      args[#args + 1], args[#args + 2] = MERGED_SKETCHES[k], texts[next]
+      next = next + 1
+    end
+  end
+  if #args > 0 then
+    redis.call("HSET", ckey, unpack(args))
+  end
+end
+
+local function verifyCandidates(base, candidates, sketch, common, share, minVotes)
+  if #candidates == 0 then
+    return candidates
+  end
+  local mine, commonMine = {}, 0
+  for i = 1, #sketch do
+    mine[sketch[i]] = true
+    if common[sketch[i]] then
+      commonMine = commonMine + 1
+    end
+  end
+  local out = {}
+  for k = 1, math.min(#candidates, VERIFY_LIMIT) do
+    local texts = redis.call("HMGET", base .. "c:" .. candidates[k][1], "minhash2", unpack(MERGED_SKETCHES))
+    for s = 1, #texts do
+      if texts[s] and passes(texts[s], mine, commonMine, #sketch, common, share, minVotes) then
+        out[#out + 1] = candidates[k]
+        break
+      end
+    end
+  end
+  return out
+end

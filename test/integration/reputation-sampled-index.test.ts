@@ -1,0 +1,126 @@
+/**
+ * The campaign store's sampled value index against a real redis-server (src/reputation/lua/includes/sampledIndex.lua
+ * and valueIndex.lua): only the values 0 modulo 4 are claimed, spread over a generation's four shards by their next
+ * two bits; a campaign they name is joined only when the whole sketches agree; and the generations of the layout
+ * before the sample are read while their marker lives.
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+
+import { type Config } from "../../src/config/schema.js";
+import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
+import { FINGERPRINT_VERSION, type Fingerprint } from "../../src/fingerprint/types.js";
+import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
+import { campaignKeys } from "../../src/reputation/keys.js";
+import { createCampaignStore } from "../../src/reputation/store.js";
+import type { Observation } from "../../src/reputation/types.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
+import { uniquePrefix, useStoreRedis } from "../support/redis.js";
+
+/** Distinct pseudo-random MinHash values (53-bit), from a seed. */
+function values(seed: number, n = MINHASH_SIZE): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, () => Math.floor(random() * 2 ** 21) * 2 ** 32 + Math.floor(random() * 2 ** 32));
+}
+
+const sampled = (vs: number[]) => vs.filter((v) => v % 4 === 0);
+
+function long(minhash: number[], digest = `d${Math.random()}`): Fingerprint {
+  return syntheticFingerprint({ minhash: [...minhash].sort((a, b) => a - b), direct: digest, words: 300 });
+}
+
+/** The length of a generation with a window of 60 s (two windows), and an instant 1 s into one. */
+const GENERATION = 120_000;
+const start = () => Math.floor(Date.now() / GENERATION) * GENERATION + 1000;
+
+void describe("campaign store: the sampled value index (real Redis)", () => {
+  const db = useStoreRedis();
+  const open = (campaigns: Partial<Config["campaigns"]> = {}) => {
+    const prefix = uniquePrefix();
+    const store = createCampaignStore(db.redis, {
+      prefix,
+      campaigns: { ...db.config.campaigns, windowSeconds: 60, ttlSeconds: 86400, ...campaigns },
+      closeConnection: false,
+    });
+    const keys = campaignKeys(prefix);
+    return { store, keys, index: keys.base + keys.valuePrefix(FINGERPRINT_VERSION) };
+  };
+  const copy = (fingerprint: Fingerprint, now: number): Observation => ({
+    fingerprint,
+    sender: "s@example.net",
+    recipients: [`r${Math.random()}@example.org`],
+    clientIp: "192.0.2.1",
+    now,
+  });
+
+  void test("a first copy claims only its values that are 0 modulo 4, each in the shard of its next two bits", async () => {
+    const { store, index } = open();
+    const t0 = start();
+    const a = values(70);
+    const first = await store.observe(copy(long(a), t0));
+    const generation = (t0 - 1000) / 1000;
+    const held = new Map<number, number>();
+    for (let shard = 0; shard < 4; shard++) {
+      const fields = await db.redis.hgetall(`${index}h${generation}:${shard}`);
+      assert.ok(Object.keys(fields).length > 0, `shard ${shard} holds some of the values`);
+      for (const [value, list] of Object.entries(fields)) {
+        assert.equal(list, first.id);
+        assert.equal(Math.floor((Number(value) % 16) / 4), shard, `${value} in shard ${shard}`);
+        held.set(Number(value), shard);
+      }
+    }
+    assert.deepEqual(
+      [...held.keys()].sort((x, y) => x - y),
+      sampled(a).sort((x, y) => x - y),
+      "the sampled values, and only those",
+    );
+  });
+
+  void test("a campaign the sampled values name is joined only when the whole sketches agree", async () => {
+    const { store } = open();
+    const t0 = start();
+    const a = values(71);
+    const first = await store.observe(copy(long(a), t0));
+    // Every sampled value of the campaign, but fewer of its other values than the share (0.35 of 128: 45).
+    const others = a.filter((v) => v % 4 !== 0).slice(0, 10);
+    const few = [...sampled(a), ...others];
+    const fresh = values(72).filter((v) => v % 4 !== 0);
+    const near = await store.observe(copy(long([...few, ...fresh].slice(0, MINHASH_SIZE)), t0 + 1000));
+    assert.ok(sampled(a).length + others.length < 45, "the test's premise");
+    assert.notEqual(near.id, first.id, "named by every sampled value, but the sketches share too little");
+    // Half of the campaign's values: the sketches agree.
+    const half = await store.observe(copy(long([...a.slice(0, 64), ...values(73, 64)]), t0 + 2000));
+    assert.equal(half.id, first.id);
+    assert.equal(half.foundBy, "minhash");
+  });
+
+  void test("the generations of the layout before the sample are read while their marker lives", async () => {
+    const { store, index } = open();
+    const t0 = start();
+    const generation = (t0 - 1000) / 1000;
+    const a = values(74);
+    const first = await store.observe(copy(long(a), t0));
+    // Move the campaign's values to the earlier layout: every value in shard value % 4 (0 for the sampled ones).
+    for (let shard = 0; shard < 4; shard++) {
+      const key = `${index}h${generation}:${shard}`;
+      const fields = await db.redis.hgetall(key);
+      await db.redis.hset(`${index}g${generation}:0`, fields);
+      await db.redis.del(key);
+    }
+    await db.redis.set(`${index}g`, String((t0 - 1000) / GENERATION), "PX", 3 * GENERATION);
+    const found = await store.observe(copy(long(a), t0 + 1000));
+    assert.equal(found.id, first.id, "found in the earlier layout's generation");
+    assert.equal(found.foundBy, "minhash");
+
+    const b = values(75);
+    const other = await store.observe(copy(long(b), t0 + 2000));
+    for (let shard = 0; shard < 4; shard++) {
+      const key = `${index}h${generation}:${shard}`;
+      await db.redis.hset(`${index}g${generation}:0`, await db.redis.hgetall(key));
+      await db.redis.hdel(key, ...sampled(b).map(String));
+    }
+    await db.redis.del(`${index}g`);
+    const after = await store.observe(copy(long(b), t0 + 3000));
+    assert.notEqual(after.id, other.id, "without the marker, the earlier layout is not read");
+  });
+});
