@@ -32,11 +32,12 @@
   "previous" or "new") and the number of campaigns merged into it by this copy.
 
   Matching (includes/findCampaign, includes/sampledIndex): the campaigns the sampled values name that pass the
-  verification on the whole sketch (matchShare of the values that are not common); when several, they merge (includes/chooseCampaign); else the campaign of the exact key; else, while fingerprints carry
-  the earlier versions' keys, the campaign those point to (includes/findEarlier: a campaign of before an upgrade,
-  then keyed by this version too, and the keys a block keeps alive are this version's); else a new campaign. Then
-  the values and the exact key are pointed at the campaign: a sampled value joins its list of owners while the list has
-  room and the campaign has claimed fewer than maxClaims values; values already the campaign's are renewed once per
+  verification on the whole sketch (matchShare of the values that are not common); when several, they merge
+  (includes/chooseCampaign); else the campaign of the exact key; else, while fingerprints carry the earlier
+  versions' keys, the campaign those point to (includes/findEarlier: a campaign of before an upgrade, then keyed by
+  this version too, and the keys a block keeps alive are this version's); else a new campaign. Then the values and
+  the exact key are pointed at the campaign: a sampled value joins its list of owners while the list has room and
+  the campaign has claimed fewer than maxClaims values; values already the campaign's are renewed once per
   bucket. The values a campaign's first copy claims where no key holds them go to the current generation
   (includes/valueIndex: they live one to two singleMs); the rest have their own keys, living singleMs while the
   campaign has one copy, else ttl (as the exact key), or as long as a block holds. The store's record of the

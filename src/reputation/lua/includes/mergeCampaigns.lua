@@ -1,6 +1,6 @@
 --[[
-  Shared by observe (needs includes/sampledIndex): merge one campaign into another, so that a campaign split in two (its first copies matched
-  nothing, a later one matched both) counts as one from then on.
+  Shared by observe (needs includes/sampledIndex): merge one campaign into another, so that a campaign split in
+  two (its first copies matched nothing, a later one matched both) counts as one from then on.
 
   mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
     The copies (all and per bucket), distinct recipients, senders and client IPs (the HyperLogLogs of the live
