@@ -68,7 +68,6 @@ local prefix = ARGV[14]
 
 local lists = argLists(15)
 local minhash = lists.words()
-local sampled = sampledValues(minhash)
 local earlier = readEarlier(lists)
 local recipients = lists.next()
 
@@ -78,9 +77,8 @@ local cache = {}
 
 local since = now - recentMs
 -- The sampled values vote (includes/sampledIndex); the campaigns they name are verified on the whole sketch.
-local candidates, valueKeys, holders, lists, keyed, resolved =
-  voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since)
-candidates = verifyCandidates(base, candidates, minhash, commonValues(sampled, holders, owners), share, minVotes)
+local sampled, candidates, valueKeys, holders, lists, keyed, resolved =
+  findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)
 local id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
 local foundBy = "minhash"
 if not id then

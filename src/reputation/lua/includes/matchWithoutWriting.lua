@@ -26,11 +26,8 @@ local function matchWithoutWriting(base, directKey, from, now)
   local function vote(values, valuePrefix)
     return (voteCampaigns(base, valuePrefix, values, share, minVotes, owners, cache, now, singleMs, now - recentMs))
   end
-  local sampled = sampledValues(minhash)
-  local candidates, _, holders =
-    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, now - recentMs)
-  local common = commonValues(sampled, holders, owners)
-  candidates = verifyCandidates(base, candidates, minhash, common, share, minVotes)
+  local _, candidates =
+    findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, now - recentMs)
   if #candidates > 0 then
     local ids = {}
     for i, candidate in ipairs(candidates) do

@@ -1,6 +1,7 @@
 --[[
   The value index holds a sample of each message's MinHash values, and what it finds is verified on the whole
-  sketches. Needs includes/readArgs (splitWords) and includes/findCampaign (votesNeeded).
+  sketches. Needs includes/readArgs (splitWords) and includes/findCampaign (votesNeeded,
+  voteCampaigns).
 
   Only the values that are 0 modulo SAMPLE_MODULUS are looked up and claimed: a quarter of the bottom-128 sketch,
   chosen by value, so the same values in every copy that has them. A campaign named by at least INDEX_GATE of them
@@ -17,6 +18,9 @@
   verifyCandidates(base, candidates, sketch, common, share, minVotes) -> the candidates (most votes first, at most
     VERIFY_LIMIT of them looked at) whose kept sketch passes the rule, or one of the sketches of the campaigns merged
     into it, which it keeps (MERGED_SKETCHES, includes/mergeCampaigns)
+  findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since) -> the sampled values,
+    then includes/findCampaign's voteCampaigns results for them (candidates, keys, holders, lists, keyed, resolved),
+    the candidates narrowed to those verifyCandidates passes: the one rule observe, match and lookup apply
   keepOtherSketches(ckey, texts) -> the sketches of `texts` (a table of up to four, false or nil where none) kept in
     the free MERGED_SKETCHES fields of a campaign's hash, in order, as many as are free: those of campaigns merged
     into it, and its own earlier one when a copy found by the earlier versions' keys replaces it
@@ -114,4 +118,12 @@ local function verifyCandidates(base, candidates, sketch, common, share, minVote
     end
   end
   return out
+end
+
+local function findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)
+  local sampled = sampledValues(minhash)
+  local candidates, keys, holders, lists, keyed, resolved =
+    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since)
+  candidates = verifyCandidates(base, candidates, minhash, commonValues(sampled, holders, owners), share, minVotes)
+  return sampled, candidates, keys, holders, lists, keyed, resolved
 end
