@@ -120,13 +120,16 @@ void describe("libmilter engine", () => {
     await ts?.close(1000);
   });
 
-  void test("libmilter's threads carry the shim's name, apart from Node's (ps -L, top -H, per-thread CPU)", () => {
-    const names = threadsOf(process.pid).map((t) => t.name);
+  void test("libmilter's threads carry the shim's name, apart from Node's (ps -L, top -H, per-thread CPU)", async () => {
     // The smfi_main thread, libmilter's signal thread and its worker pool's, all made from the one the shim names.
-    assert.ok(
-      names.filter((n) => n === THREAD_NAMES.libmilter).length >= 2,
-      `threads named ${THREAD_NAMES.libmilter}: ${names.join(", ")}`,
-    );
+    // They start after the engine's start returns, so on a loaded host they may not exist yet: wait up to 10 s.
+    const named = (names: string[]) => names.filter((n) => n === THREAD_NAMES.libmilter).length;
+    let names = threadsOf(process.pid).map((t) => t.name);
+    for (const until = Date.now() + 10_000; named(names) < 2 && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 50));
+      names = threadsOf(process.pid).map((t) => t.name);
+    }
+    assert.ok(named(names) >= 2, `threads named ${THREAD_NAMES.libmilter}: ${names.join(", ")}`);
     assert.equal(
       threadsOf(process.pid).find((t) => t.tid === process.pid)?.name,
       "node",
