@@ -58,8 +58,8 @@ export const benchSpec: CommandSpec = {
       value: "LIST",
       default: "default",
       description:
-        "floodgate bench real-flow: the paths, by short name (postfix, c-noop, c-noop-data, ts-noop, libmilter-noop, off-host, " +
-        "libmilter-off-host, defaults; default: all but the libmilter two; all)",
+        "floodgate bench real-flow: the paths, by short name (postfix, c-noop, c-noop-data, ts-noop, ts-fingerprint, " +
+        "libmilter-noop, off-host, libmilter-off-host, defaults; default: all but the libmilter two; all)",
     },
     "no-profile": { type: "boolean", description: "real flow: skip the profiled run of the daemon's main thread" },
     "no-peers": { type: "boolean", description: "skip rspamd and spamass-milter" },

@@ -1,7 +1,9 @@
 /**
  * The ways through Postfix the real-mail-flow comparison measures, each with its own private Postfix started once:
  * Postfix alone; with the C no-op milter reading the whole message (`-r`, the reference); with the C no-op at DATA and
- * end of message (`-d`); with the TypeScript engine and its no-op policy; with Floodgate, its scan worker processes
+ * end of message (`-d`); with the TypeScript engine and its no-op policy; with the TypeScript engine whose policy only
+ * fingerprints the message with Floodgate's pool (src/harness/fingerprint-only-policy.ts: no Redis, no store), so that
+ * the fingerprint's share of Floodgate's cost shows between the two; with Floodgate, its scan worker processes
  * on another host (none started here: `scanWorker.processes: 0`); and with Floodgate on its defaults (scan worker process
  * and built-in scanner on this host). Asked for by name only (`--paths`): the libmilter engine with the no-op
  * policy, and Floodgate on the libmilter engine with its scan workers off-host. Each path knows how to read the CPU
@@ -16,7 +18,7 @@ import { THREAD_NAMES } from "../util/thread-name.js";
 import { scanBacklogDrained, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
 import { cmdline, descendants } from "./procs.js";
 import { startBenchPostfix } from "./smtp-path.js";
-import { startCNoop, startTsNoop, type MilterTarget } from "./targets.js";
+import { startCNoop, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
 
 /** Every path, in the order they run in odd rounds (even rounds run them backwards). */
@@ -25,6 +27,7 @@ export const FLOW_PATHS = [
   "+ c-noop reading the message",
   "+ c-noop at DATA and end of message",
   "+ ts engine, no-op policy",
+  "+ ts engine, fingerprint only",
   "+ libmilter engine, no-op policy",
   "+ floodgate, scan workers off-host",
   "+ floodgate on libmilter, scan workers off-host",
@@ -44,6 +47,7 @@ export const FLOW_PATH_KEYS: Readonly<Record<string, FlowPathName>> = {
   "c-noop": REFERENCE_PATH,
   "c-noop-data": "+ c-noop at DATA and end of message",
   "ts-noop": "+ ts engine, no-op policy",
+  "ts-fingerprint": "+ ts engine, fingerprint only",
   "libmilter-noop": LIBMILTER_NOOP_PATH,
   "off-host": OFF_HOST_PATH,
   "libmilter-off-host": LIBMILTER_OFF_HOST_PATH,
@@ -159,6 +163,7 @@ async function startMilter(
   if (name === "+ c-noop at DATA and end of message")
     return { target: await startCNoop({ mode: "data-eom" }), daemon: null };
   if (name === "+ ts engine, no-op policy") return { target: await startTsNoop(), daemon: null };
+  if (name === "+ ts engine, fingerprint only") return { target: await startTsFingerprintOnly(), daemon: null };
   if (name === LIBMILTER_NOOP_PATH) return { target: await startTsNoop("warn", "libmilter"), daemon: null };
   if (name === OFF_HOST_PATH)
     return { target: null, daemon: await startBenchDaemon(where, "flow-offhost", { scanWorker: { processes: 0 } }) };

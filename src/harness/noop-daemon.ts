@@ -10,21 +10,10 @@ import { startLibmilterServer } from "../engine/libmilter/engine.js";
 import { startMilterServer } from "../engine/typescript/server.js";
 import { noopPolicy } from "../policy/noop-policy.js";
 import { createLogger } from "../util/logger.js";
+import { serveUntilStopped } from "./bench-milter-process.js";
 
 const spec = process.argv[2] ?? "inet:127.0.0.1:0";
 const logger = createLogger(process.argv[3] ?? "warn", "floodgate-noop");
 const settings = defaultConfig().milter;
 const start = process.argv[4] === "libmilter" ? startLibmilterServer : startMilterServer;
-const server = await start({ listen: [spec], policy: noopPolicy(), settings: () => settings, logger });
-process.stdout.write(`listening ${server.addresses[0]}\n`);
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void server.close(1000).then(() => process.exit(0));
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-process.stdin.on("close", stop);
-process.stdin.resume();
+serveUntilStopped(await start({ listen: [spec], policy: noopPolicy(), settings: () => settings, logger }));

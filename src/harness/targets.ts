@@ -1,6 +1,6 @@
 /**
  * The milters a benchmark measures, each started as its own process on a free loopback port and stopped by the
- * harness: the TypeScript engine with the no-op policy, the C no-op milter on libmilter, rspamd's milter proxy
+ * harness: the TypeScript engine with the no-op policy (or with the fingerprint-only policy), the C no-op milter on libmilter, rspamd's milter proxy
  * (self-scan, network checks off) and spamass-milter with a private spamd. A peer that cannot start is reported with
  * the reason, never replaced by a figure.
  */
@@ -40,14 +40,37 @@ export async function startTsNoop(
   logLevel = "warn",
   engine: "typescript" | "libmilter" = "typescript",
 ): Promise<MilterTarget> {
+  const typescript = engine === "typescript";
+  return startNodeMilter("noop-daemon.js", [logLevel, engine], {
+    name: typescript ? "floodgate-ts-noop" : "floodgate-libmilter-noop",
+    what: typescript ? "the TypeScript no-op milter" : "the libmilter engine's no-op milter",
+  });
+}
+
+/**
+ * The TypeScript engine with the fingerprint-only policy and Floodgate's fingerprint pool on its defaults, in its own
+ * node process (dist/src/harness/fingerprint-only-daemon.js) with the daemon's V8 flags.
+ */
+export function startTsFingerprintOnly(logLevel = "warn"): Promise<MilterTarget> {
+  return startNodeMilter("fingerprint-only-daemon.js", [logLevel], {
+    name: "floodgate-ts-fingerprint",
+    what: "the TypeScript engine with the fingerprint-only policy",
+  });
+}
+
+/** A process entry of dist/src/harness, given the listen spec then `args`, run with the daemon's V8 flags. */
+async function startNodeMilter(
+  entry: string,
+  args: string[],
+  label: { name: string; what: string },
+): Promise<MilterTarget> {
   const port = await freePort();
-  const entry = join(distRoot, "src/harness/noop-daemon.js");
-  const args = [...DAEMON_NODE_FLAGS, entry, inet(port), logLevel, engine];
-  const child = await spawnListening(process.execPath, args, port, {
-    what: engine === "typescript" ? "the TypeScript no-op milter" : "the libmilter engine's no-op milter",
+  const argv = [...DAEMON_NODE_FLAGS, join(distRoot, "src/harness", entry), inet(port), ...args];
+  const child = await spawnListening(process.execPath, argv, port, {
+    what: label.what,
     stdio: ["pipe", "pipe", "pipe"],
   });
-  return target(engine === "typescript" ? "floodgate-ts-noop" : "floodgate-libmilter-noop", port, child);
+  return target(label.name, port, child);
 }
 
 /**

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { placeOf, summarizeProfile, type CpuProfile } from "../../src/harness/cpu-profile.js";
 import { DEFAULT_FLOW_PATHS, FLOW_PATHS, parseFlowPaths } from "../../src/harness/flow-paths.js";
-import { flowFloors, type FlowRow } from "../../src/harness/flow-report.js";
+import { flowFloors, flowText, type FlowRow } from "../../src/harness/flow-report.js";
+import type { FlowMeasurement, RealFlowReport } from "../../src/harness/real-flow.js";
+import { emptySmtpResult } from "../../src/harness/smtp-path.js";
 import { daemonThreadsCpu, perMessage } from "../../src/harness/thread-cpu.js";
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
@@ -124,7 +126,7 @@ void describe("real-flow floors", () => {
 void describe("real-flow paths", () => {
   void test("by default every path but the libmilter engine's two; named ones in the run's order", () => {
     assert.deepEqual(parseFlowPaths("default"), DEFAULT_FLOW_PATHS);
-    assert.equal(DEFAULT_FLOW_PATHS.length, 6);
+    assert.equal(DEFAULT_FLOW_PATHS.length, 7);
     assert.ok(!DEFAULT_FLOW_PATHS.some((p) => p.includes("libmilter")));
     assert.deepEqual(parseFlowPaths("all"), FLOW_PATHS);
     assert.deepEqual(parseFlowPaths("libmilter-off-host,c-noop,off-host,libmilter-noop"), [
@@ -139,7 +141,74 @@ void describe("real-flow paths", () => {
     );
   });
 
+  void test("the fingerprint-only engine runs by default, right after the no-op engine, and by its short name", () => {
+    const noop = DEFAULT_FLOW_PATHS.indexOf("+ ts engine, no-op policy");
+    assert.ok(noop >= 0);
+    assert.equal(DEFAULT_FLOW_PATHS[noop + 1], "+ ts engine, fingerprint only");
+    assert.equal(FLOW_PATHS[FLOW_PATHS.indexOf("+ ts engine, no-op policy") + 1], "+ ts engine, fingerprint only");
+    assert.deepEqual(parseFlowPaths("off-host,ts-fingerprint,ts-noop"), [
+      "+ ts engine, no-op policy",
+      "+ ts engine, fingerprint only",
+      "+ floodgate, scan workers off-host",
+    ]);
+  });
+
   void test("an unknown name is refused with the names it knows", () => {
     assert.throws(() => parseFlowPaths("c-noop,libmilter"), /unknown path "libmilter" \(postfix, c-noop/);
+  });
+});
+
+void describe("real-flow report", () => {
+  const measurement = (path: FlowMeasurement["path"], cpuMs: Record<string, number>): FlowMeasurement => ({
+    path,
+    round: 1,
+    kind: "distinct",
+    sessions: 1,
+    campaignCopies: 0,
+    result: { ...emptySmtpResult(1), sent: 10, accepted: 10, messagesPerSecond: 50 },
+    cpuMs,
+    scanJobs: null,
+    fingerprintThreads: path === "+ ts engine, fingerprint only" ? 1 : 0,
+  });
+  const report: RealFlowReport = {
+    kind: "floodgate-real-flow",
+    startedAt: "2026-12-04T16:00:00.000Z",
+    finishedAt: "2026-12-04T16:01:00.000Z",
+    machine: {
+      cpuModel: "test",
+      cores: 2,
+      memoryMiB: 1,
+      kernel: "k",
+      node: "v20",
+      floodgate: "f",
+      postfix: null,
+      redis: null,
+      loadAverage: null,
+    },
+    versions: {},
+    options: { perRun: 10, rounds: 1, sessions: [1], profile: false, warmUp: 10 },
+    measurements: [
+      measurement("+ c-noop reading the message", { milter: 0.5, postfix: 3 }),
+      measurement("+ ts engine, no-op policy", { milter: 0.7, main: 0.6, fingerprint: 0, others: 0.1, postfix: 3 }),
+      measurement("+ ts engine, fingerprint only", {
+        milter: 1.5,
+        main: 0.8,
+        fingerprint: 0.6,
+        others: 0.1,
+        postfix: 3,
+      }),
+    ],
+    failed: [],
+    profile: null,
+  };
+
+  void test("the fingerprint-only engine has its row in the CPU table, its fingerprint threads apart", () => {
+    const text = flowText(report);
+    const cpuTable = text.slice(text.indexOf("CPU per message"));
+    const rows = cpuTable.split("\n").filter((l) => l.startsWith("| + ts engine"));
+    assert.deepEqual(rows, [
+      "| + ts engine, no-op policy | 0.70 | 0.60 | 0.00 | – | 0.10 | – | – | 3.00 | – | – |",
+      "| + ts engine, fingerprint only | 1.50 | 0.80 | 0.60 | – | 0.10 | – | – | 3.00 | – | – |",
+    ]);
   });
 });
