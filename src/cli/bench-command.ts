@@ -4,6 +4,13 @@
  */
 import type { BenchOptions, ScenarioName } from "../harness/bench-report.js";
 import { SCENARIOS } from "../harness/bench-report.js";
+import {
+  DEFAULT_FLOW_MESSAGES,
+  DEFAULT_FLOW_ROUNDS,
+  DEFAULT_FLOW_SESSIONS,
+  DEFAULT_PATHS_WORD,
+  DEFAULT_WARM_UP,
+} from "../harness/real-flow-defaults.js";
 import type { CommandSpec, ParsedArgs } from "./command-spec.js";
 import { UsageError } from "./usage-error.js";
 
@@ -37,26 +44,31 @@ export const benchSpec: CommandSpec = {
     "flow-messages": {
       type: "string",
       value: "N",
-      default: "400",
+      default: String(DEFAULT_FLOW_MESSAGES),
       description: "real flow: distinct corpus messages per run, each sent once",
     },
-    "flow-rounds": { type: "string", value: "N", default: "3", description: "real flow: interleaved rounds" },
+    "flow-rounds": {
+      type: "string",
+      value: "N",
+      default: String(DEFAULT_FLOW_ROUNDS),
+      description: "real flow: interleaved rounds",
+    },
     "flow-warm-up": {
       type: "string",
       value: "N",
-      default: "3200",
+      default: String(DEFAULT_WARM_UP),
       description: "real flow: messages every path is sent in unmeasured rounds before the first",
     },
     "flow-sessions": {
       type: "string",
       value: "LIST",
-      default: "20,1",
+      default: DEFAULT_FLOW_SESSIONS.join(","),
       description: "real flow: SMTP sessions at once, a run per count",
     },
     "flow-paths": {
       type: "string",
       value: "LIST",
-      default: "default",
+      default: DEFAULT_PATHS_WORD,
       description:
         "floodgate bench real-flow: the paths, by short name (postfix, c-noop, c-noop-data, ts-noop, ts-fingerprint, " +
         "libmilter-noop, off-host, libmilter-off-host, defaults; default: all but the libmilter two; all)",
@@ -87,7 +99,7 @@ export const benchSpec: CommandSpec = {
     const { parseFlowPaths } = await import("../harness/flow-paths.js");
     let paths;
     try {
-      paths = parseFlowPaths(String(args.values["flow-paths"] ?? "default"));
+      paths = parseFlowPaths(String(args.values["flow-paths"] ?? DEFAULT_PATHS_WORD));
     } catch (err) {
       throw new UsageError(`--flow-paths: ${(err as Error).message}`);
     }
@@ -97,19 +109,19 @@ export const benchSpec: CommandSpec = {
 
 /** The real flow's options from the command line. */
 function flowOptions({ values }: ParsedArgs) {
-  const count = (name: string, fallback: string) => {
-    const value = Number(typeof values[name] === "string" ? values[name] : fallback);
+  const count = (name: string, fallback: number) => {
+    const value = typeof values[name] === "string" ? Number(values[name]) : fallback;
     if (!(Number.isInteger(value) && value > 0)) throw new UsageError(`--${name} must be a positive integer`);
     return value;
   };
-  const sessions = String(values["flow-sessions"] ?? "20,1")
+  const sessions = String(values["flow-sessions"] ?? DEFAULT_FLOW_SESSIONS.join(","))
     .split(",")
     .map(Number);
   if (!sessions.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError("--flow-sessions: positive integers");
   return {
-    perRun: count("flow-messages", "400"),
-    rounds: count("flow-rounds", "3"),
-    warmUp: count("flow-warm-up", "3200"),
+    perRun: count("flow-messages", DEFAULT_FLOW_MESSAGES),
+    rounds: count("flow-rounds", DEFAULT_FLOW_ROUNDS),
+    warmUp: count("flow-warm-up", DEFAULT_WARM_UP),
     sessions,
     profile: values["no-profile"] !== true,
     ...(typeof values.out === "string" ? { out: values.out } : {}),

@@ -17,6 +17,7 @@ import type { PostfixLab } from "../lab/postfix.js";
 import { THREAD_NAMES } from "../util/thread-name.js";
 import { scanBacklogDrained, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
 import { cmdline, descendants } from "./procs.js";
+import { DEFAULT_PATHS_WORD } from "./real-flow-defaults.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
@@ -60,18 +61,18 @@ export const DEFAULT_FLOW_PATHS: readonly FlowPathName[] = FLOW_PATHS.filter(
 );
 
 /**
- * The paths a comma-separated list of short names asks for (`default` for the default ones, `all` for every one),
- * in the order of FLOW_PATHS; throws on a name it does not know.
+ * The paths a comma-separated list of short names asks for (DEFAULT_PATHS_WORD for the default ones, `all` for every
+ * one), in the order of FLOW_PATHS; throws on a name it does not know.
  */
 export function parseFlowPaths(list: string): FlowPathName[] {
   const wanted = new Set<FlowPathName>();
   for (const key of list.split(",").map((k) => k.trim())) {
-    if (key === "default") DEFAULT_FLOW_PATHS.forEach((p) => wanted.add(p));
+    if (key === DEFAULT_PATHS_WORD) DEFAULT_FLOW_PATHS.forEach((p) => wanted.add(p));
     else if (key === "all") FLOW_PATHS.forEach((p) => wanted.add(p));
     else if (FLOW_PATH_KEYS[key]) wanted.add(FLOW_PATH_KEYS[key]);
     else
       throw new Error(
-        `unknown path ${JSON.stringify(key)} (${[...Object.keys(FLOW_PATH_KEYS), "default", "all"].join(", ")})`,
+        `unknown path ${JSON.stringify(key)} (${[...Object.keys(FLOW_PATH_KEYS), DEFAULT_PATHS_WORD, "all"].join(", ")})`,
       );
   }
   return FLOW_PATHS.filter((p) => wanted.has(p));

@@ -7,15 +7,22 @@ import { parseArgs } from "node:util";
 import { FLOW_PATH_KEYS, parseFlowPaths, type FlowPathName } from "./flow-paths.js";
 import { flowFloors, flowRows, flowText } from "./flow-report.js";
 import { progress, resultsDir, writeResults } from "./output.js";
-import { DEFAULT_WARM_UP, runRealFlow } from "./real-flow.js";
+import { runRealFlow } from "./real-flow.js";
+import {
+  DEFAULT_FLOW_MESSAGES,
+  DEFAULT_FLOW_ROUNDS,
+  DEFAULT_FLOW_SESSIONS,
+  DEFAULT_PATHS_WORD,
+  DEFAULT_WARM_UP,
+} from "./real-flow-defaults.js";
 
 const REAL_FLOW_USAGE = `usage: node dist/benchmarks/real-flow.js [--messages N] [--rounds R] [--sessions 20,1] [--warm-up N] [--paths L] [--no-profile] [--out DIR]
-  --messages N   distinct corpus messages per run, each sent once             default 400
-  --rounds R     interleaved rounds (every path once a round)                 default 3
-  --sessions L   SMTP sessions at once, one run per count                     default 20,1
+  --messages N   distinct corpus messages per run, each sent once             default ${DEFAULT_FLOW_MESSAGES}
+  --rounds R     interleaved rounds (every path once a round)                 default ${DEFAULT_FLOW_ROUNDS}
+  --sessions L   SMTP sessions at once, one run per count                     default ${DEFAULT_FLOW_SESSIONS.join(",")}
   --warm-up N    messages every path is sent in unmeasured rounds first       default ${DEFAULT_WARM_UP}
   --paths L      the paths to run, by short name: ${Object.keys(FLOW_PATH_KEYS).join(", ")};
-                 default (every one but libmilter-noop and libmilter-off-host), all    default default
+                 ${DEFAULT_PATHS_WORD} (every one but libmilter-noop and libmilter-off-host), all    default ${DEFAULT_PATHS_WORD}
   --no-profile   skip the profiled run of the daemon's main thread
 `;
 
@@ -26,11 +33,11 @@ export async function realFlowCommand(argv: string[], out: NodeJS.WritableStream
     ({ values } = parseArgs({
       args: argv,
       options: {
-        messages: { type: "string", default: "400" },
-        rounds: { type: "string", default: "3" },
-        sessions: { type: "string", default: "20,1" },
+        messages: { type: "string", default: String(DEFAULT_FLOW_MESSAGES) },
+        rounds: { type: "string", default: String(DEFAULT_FLOW_ROUNDS) },
+        sessions: { type: "string", default: DEFAULT_FLOW_SESSIONS.join(",") },
         "warm-up": { type: "string", default: String(DEFAULT_WARM_UP) },
-        paths: { type: "string", default: "default" },
+        paths: { type: "string", default: DEFAULT_PATHS_WORD },
         "no-profile": { type: "boolean", default: false },
         out: { type: "string" },
         help: { type: "boolean", default: false },

@@ -21,6 +21,7 @@ import {
 } from "./flow-paths.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
 import { errText, progress } from "./output.js";
+import { DEFAULT_WARM_UP } from "./real-flow-defaults.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { sendEachOnce, type SmtpSendResult } from "./smtp-send.js";
 import { peerVersions } from "./targets.js";
@@ -44,13 +45,6 @@ export interface RealFlowOptions {
   warmUp?: number;
   seed?: number;
 }
-
-/**
- * Two warm-up rounds at the default sizes (2 × 2 session counts × 2 kinds × 400): V8's compiles of the daemon's code
- * fall to about ten per 400 messages within 3,000–4,000 (benchmarks/README, "What V8 keeps compiling"), and every
- * path is sent these through its Postfix, which at this size keeps the whole run near ten minutes on this machine.
- */
-export const DEFAULT_WARM_UP = 3200;
 
 /** One run of one path. */
 export interface FlowMeasurement {
