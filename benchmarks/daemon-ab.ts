@@ -13,10 +13,10 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { MilterClient } from "../src/client/milter-client.js";
 import type { TestMessage } from "../src/client/client-types.js";
 import { flowSets } from "../src/harness/flow-messages.js";
 import type { FloodgateDaemon, startFloodgate } from "../src/harness/floodgate.js";
+import { sendEachInOwnSession } from "../src/harness/session-per-message.js";
 import { daemonThreadsCpu } from "../src/harness/thread-cpu.js";
 import { startScratchRedis, type ScratchRedis } from "../src/redis/scratch-server.js";
 
@@ -52,28 +52,6 @@ async function startSide(name: string, root: string, dir: string): Promise<Side>
   return { name, daemon, redis, client: new Redis(redis.url) };
 }
 
-/** Send each message in its own session, `sessions` at once; the end-of-message reply times, ms. */
-async function send(spec: string, messages: TestMessage[], sessions: number): Promise<number[]> {
-  const times: number[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < messages.length) {
-      const message = messages[next++]!;
-      const client = await MilterClient.connect(spec, { style: "postfix", timeoutMs: 10_000 });
-      try {
-        await client.open();
-        const result = await client.transaction(message);
-        const eom = result.steps.find((s) => s.command === "eom");
-        if (eom) times.push(eom.ms);
-      } finally {
-        await client.quit().catch(() => undefined);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: sessions }, lane));
-  return times;
-}
-
 async function redisCpuMs(client: Redis): Promise<number> {
   const info = await client.info("cpu");
   const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
@@ -92,7 +70,7 @@ async function run(side: Side, messages: TestMessage[], sessions: number): Promi
   const threads = () => daemonThreadsCpu(side.daemon.pid, "fg-fingerprint");
   await side.client.config("RESETSTAT");
   const [t0, r0] = [threads(), await redisCpuMs(side.client)];
-  const times = await send(side.daemon.spec, messages, sessions);
+  const times = await sendEachInOwnSession(side.daemon.spec, messages, sessions);
   const [t1, r1] = [threads(), await redisCpuMs(side.client)];
   const n = messages.length;
   const sorted = times.sort((a, b) => a - b);
@@ -151,7 +129,7 @@ async function main(): Promise<void> {
       `baseline ${opts.baseline}; ${sessions} session(s); ${distinct[0]?.length} messages a round; warm-up ${sets.warmUp.length}; CPU in ms per message, p50 of the end-of-message reply in ms\n`,
     );
     for (const s of sides)
-      await send(
+      await sendEachInOwnSession(
         s.daemon.spec,
         sets.warmUp.map((m) => m.message),
         sessions,

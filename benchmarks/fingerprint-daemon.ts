@@ -17,12 +17,12 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { MilterClient } from "../src/client/milter-client.js";
 import type { TestMessage } from "../src/client/client-types.js";
 import { defaultConfig } from "../src/config/schema.js";
 import { FingerprintPool } from "../src/fingerprint/pool.js";
 import { flowSets } from "../src/harness/flow-messages.js";
 import { startFloodgate, type FloodgateDaemon } from "../src/harness/floodgate.js";
+import { sendEachInOwnSession } from "../src/harness/session-per-message.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import { THREAD_NAMES } from "../src/util/thread-name.js";
 
@@ -87,23 +87,6 @@ function asShared(raw: Buffer): Buffer {
   return shared;
 }
 
-async function sendToDaemon(spec: string, messages: TestMessage[], sessions: number): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < messages.length) {
-      const message = messages[next++]!;
-      const client = await MilterClient.connect(spec, { style: "postfix", timeoutMs: 10_000 });
-      try {
-        await client.open();
-        await client.transaction(message);
-      } finally {
-        await client.quit().catch(() => undefined);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: sessions }, lane));
-}
-
 async function viaPool(pool: FingerprintPool, messages: Buffer[], inFlight: number, pauseMs: number): Promise<void> {
   let next = 0;
   const lane = async () => {
@@ -116,8 +99,11 @@ async function viaPool(pool: FingerprintPool, messages: Buffer[], inFlight: numb
 }
 
 /** `perf record -g` of the threads `tids` while `run` runs. */
-async function profiled(file: string | null, tids: number[], run: () => Promise<void>): Promise<void> {
-  if (file === null) return run();
+async function profiled(file: string | null, tids: number[], run: () => Promise<unknown>): Promise<void> {
+  if (file === null) {
+    await run();
+    return;
+  }
   const perf = spawn("perf", ["record", "-F", "1999", "-g", "-t", tids.join(","), "-o", file], { stdio: "ignore" });
   await new Promise((resolve) => setTimeout(resolve, 500));
   await run();
@@ -134,7 +120,7 @@ function variants(daemon: FloodgateDaemon, pool: FingerprintPool, rounds: Round[
   const pauseMs = Number(opts["pause-ms"]);
   const daemonTids = fingerprintTids(daemon.pid);
   const poolTids = fingerprintTids("self");
-  const measure = async (pid: number | "self", tids: number[], profile: string | null, run: () => Promise<void>) => {
+  const measure = async (pid: number | "self", tids: number[], profile: string | null, run: () => Promise<unknown>) => {
     const before = cpuOf(pid, tids);
     await profiled(profile, tids, run);
     return cpuOf(pid, tids) - before;
@@ -148,7 +134,7 @@ function variants(daemon: FloodgateDaemon, pool: FingerprintPool, rounds: Round[
     {
       name: `daemon's fingerprint thread, ${sessions} session(s)`,
       run: (r, profile) =>
-        measure(daemon.pid, daemonTids, profile, () => sendToDaemon(daemon.spec, rounds[r]!.tests, sessions)),
+        measure(daemon.pid, daemonTids, profile, () => sendEachInOwnSession(daemon.spec, rounds[r]!.tests, sessions)),
     },
     bare(`bare pool, the daemon's bytes, ${sessions} in flight`, (r) => rounds[r]!.captured, sessions, 0),
     bare(`bare pool, the corpus files, ${sessions} in flight`, (r) => rounds[r]!.files, sessions, 0),
@@ -202,7 +188,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(" ")}; ${count} distinct messages a run; warm-up ${sets.warmUp.length}; CPU µs per message`,
     );
-    await sendToDaemon(
+    await sendEachInOwnSession(
       daemon.spec,
       sets.warmUp.map((m) => m.message),
       sessions,
