@@ -18,8 +18,9 @@ const spec = process.argv[2] ?? "inet:127.0.0.1:0";
 const logger = createLogger(process.argv[3] ?? "warn", "floodgate-fingerprint-only");
 const config = defaultConfig();
 const pool = new FingerprintPool(config.fingerprint, logger);
-// The daemon's store tells its pool whether fingerprints need the earlier versions' keys (src/daemon/start-versions.ts);
-// the benchmark daemons' stores are new and hold none, so their fingerprints are made without them: these too.
+// The daemon's store tells its pool whether fingerprints need the earlier versions' keys
+// (src/daemon/start-versions.ts); the benchmark daemons' stores are new and hold none, so their fingerprints are made
+// without them: these too.
 pool.setEarlierVersions(false);
 await pool.ready();
 const server = await startMilterServer({

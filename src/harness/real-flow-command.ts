@@ -1,7 +1,8 @@
 /**
  * `node dist/benchmarks/real-flow.js` (and, through the bench command's spec, `floodgate bench real-flow`): the
- * real-mail-flow comparison from the command line. Progress goes to stderr, the tables to `out`, the JSON result to bench-results/<timestamp>/real-flow.json
- * with each daemon's configuration, log and the main thread's profile beside it.
+ * real-mail-flow comparison from the command line. Progress goes to stderr, the tables to `out`, the JSON result to
+ * bench-results/<timestamp>/real-flow.json with each daemon's configuration, log and the main thread's profile beside
+ * it.
  */
 import { parseArgs } from "node:util";
 import { FLOW_PATH_KEYS, parseFlowPaths, type FlowPathName } from "./flow-paths.js";

@@ -1,8 +1,8 @@
 /**
  * The milters a benchmark measures, each started as its own process on a free loopback port and stopped by the
- * harness: the TypeScript engine with the no-op policy (or with the fingerprint-only policy), the C no-op milter on libmilter, rspamd's milter proxy
- * (self-scan, network checks off) and spamass-milter with a private spamd. A peer that cannot start is reported with
- * the reason, never replaced by a figure.
+ * harness: the TypeScript engine with the no-op policy (or with the fingerprint-only policy), the C no-op milter on
+ * libmilter, rspamd's milter proxy (self-scan, network checks off) and spamass-milter with a private spamd. A peer
+ * that cannot start is reported with the reason, never replaced by a figure.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
