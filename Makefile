@@ -36,11 +36,12 @@ run:
 
 # The build and the lint side by side (-j2, each output in one piece): the lint reads only the sources, and each
 # keeps one core busy. Then every test file in two lanes (test/runner/lanes.ts says which may run beside which), each
-# in its own process within 300 s as `node --test --test-timeout=300000 --test-force-exit` runs it, one TAP stream.
+# in its own process within 300 s as `node --test --test-timeout=300000 --test-force-exit` runs it, one TAP stream;
+# each process reports through a blocking stdout (test/runner/blocking-stdout.ts says why).
 test:
 	scripts/install-deps.sh test --no-build
 	$(MAKE) --no-print-directory -j2 --output-sync=target build lint
-	$(NODE) dist/test/runner/lanes.js $$(find dist/test -name '*.test.js' | sort)
+	$(NODE) --import ./dist/test/runner/blocking-stdout.js dist/test/runner/lanes.js $$(find dist/test -name '*.test.js' | sort)
 
 test-unit: build
 	$(NODE) --test $$(find dist/test/unit -name '*.test.js' | sort)

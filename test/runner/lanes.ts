@@ -155,6 +155,14 @@ async function runLanes(files: readonly string[], merged: MergedTap): Promise<vo
   await Promise.all([lane(0), lane(1)]);
 }
 
+// Every file's process must report through a blocking stdout, or with forceExit its last results can be lost
+// without an error (./blocking-stdout.ts); node:test passes this process's --import on to them.
+if (!process.execArgv.some((arg) => arg.endsWith("blocking-stdout.js"))) {
+  throw new Error(
+    "run the lanes as node --import ./dist/test/runner/blocking-stdout.js dist/test/runner/lanes.js FILES",
+  );
+}
+
 const merged = new MergedTap({ timeoutMs: 300_000 });
 const output = (async () => {
   for await (const line of tap(merged.events())) process.stdout.write(line);
