@@ -47,9 +47,9 @@ export async function fingerprintCommand(files: string[], config: Config, out: N
   return exitCode;
 }
 
-/** A fingerprint as printed: without the values' text for the store, which repeats `minhash`. */
-function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashText"> {
-  const { minhashText: _text, ...shown } = fingerprint;
+/** A fingerprint as printed: without the values' text and sample for the store, which repeat `minhash`. */
+function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashText" | "sampleText"> {
+  const { minhashText: _text, sampleText: _sample, ...shown } = fingerprint;
   return shown;
 }
 

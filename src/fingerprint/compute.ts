@@ -11,6 +11,7 @@ import { normaliseText, wordTrace } from "./normalise.js";
 import { previousVersionKeys } from "./previous-version.js";
 import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
+import { sampleText } from "./value-sample.js";
 import { decimals } from "./value-text.js";
 import { versionTwoKeys } from "./version-two.js";
 
@@ -43,7 +44,8 @@ export interface FingerprintOptions {
   attachmentMinBytes: number;
   /** Compute the previous versions' keys too (1 and 2). @defaultValue false */
   previousVersion?: boolean;
-  /** Write the MinHash values as the campaign store reads them too (`Fingerprint.minhashText`). @defaultValue false */
+  /** Write the MinHash values and their sample as the campaign store reads them too (`Fingerprint.minhashText`,
+   * `sampleText`). @defaultValue false */
   minhashText?: boolean;
 }
 
@@ -76,7 +78,10 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     truncated: parse.truncated,
     limit: parse.limit,
   };
-  if (options.minhashText && fingerprint.minhash) fingerprint.minhashText = decimals(fingerprint.minhash);
+  if (options.minhashText && fingerprint.minhash) {
+    fingerprint.minhashText = decimals(fingerprint.minhash);
+    fingerprint.sampleText = sampleText(fingerprint.minhash);
+  }
   if (options.previousVersion) {
     const previousText = parts.previousText === undefined ? undefined : capped(parts.previousText);
     const { subject } = parts;

@@ -58,6 +58,7 @@ void describe("fingerprint command", () => {
     assert.equal(a?.fingerprint.direct, b?.fingerprint.direct);
     assert.deepEqual(a?.fingerprint.minhash, b?.fingerprint.minhash);
     assert.ok(!("minhashText" in (a?.fingerprint ?? {})), "the values are printed once, not again as the store's text");
+    assert.ok(!("sampleText" in (a?.fingerprint ?? {})), "nor as the store's sample");
   });
 
   void test("an unreadable file gives an error line and exit code 1; the others are still done", async () => {

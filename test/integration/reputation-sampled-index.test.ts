@@ -1,17 +1,23 @@
 /**
  * The campaign store's sampled value index against a real redis-server (src/reputation/lua/includes/sampledIndex.lua
  * and valueIndex.lua): only the values 0 modulo 4 are claimed, spread over a generation's four shards by their next
- * two bits; a campaign they name is joined only when the whole sketches agree; and the generations of the layout
- * before the sample are read while their marker lives.
+ * two bits; the sample and shards the callers pass (src/fingerprint/value-sample.ts) are those the scripts work out
+ * for the sketches they read; a campaign they name is joined only when the whole sketches agree; and the generations
+ * of the layout before the sample are read while their marker lives.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 
 import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "../../src/fingerprint/types.js";
+import { isSampled, sampledShard } from "../../src/fingerprint/value-sample.js";
+import { decimals } from "../../src/fingerprint/value-text.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
+import { luaDir } from "../../src/reputation/scripts.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
 import type { Observation } from "../../src/reputation/types.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
@@ -51,6 +57,31 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     recipients: [`r${Math.random()}@example.org`],
     clientIp: "192.0.2.1",
     now,
+  });
+
+  void test("the sample and shards the callers pick are those the scripts work out from a value's text", async () => {
+    // The scripts' own rule (isSampled, sampledShardOf), for the sketches only they read, run on the values' text.
+    const source = ["readArgs", "valueIndex", "sampledIndex"]
+      .map((name) => readFileSync(join(luaDir, `includes/${name}.lua`), "utf8"))
+      .join("\n");
+    const rule = `${source}
+      local out = {}
+      for i, value in ipairs(splitWords(ARGV[1])) do
+        out[i] = isSampled(value) and sampledShardOf(value) or -1
+      end
+      return out`;
+    const edges = [0, 1, 2, 3, 4, 5, 8, 12, 16, 60, 64, 100, 996, 1000, 1004, 9996, 10_000, 10_012, 2 ** 32, 2 ** 52];
+    const top = [2 ** 53, 2 ** 53 - 1, 2 ** 53 - 4, 2 ** 53 - 8, 2 ** 53 - 12, 2 ** 53 - 16];
+    const random = seededRandom(76);
+    const short = Array.from({ length: 2_000 }, () => Math.floor(random() * 10 ** (1 + Math.floor(random() * 8))));
+    const all = [...edges, ...top, ...short, ...values(77, 20_000)];
+    const scripts = (await db.redis.eval(rule, 0, decimals(all))) as number[];
+    const callers = all.map((v) => (isSampled(v) ? sampledShard(v) : -1));
+    assert.equal(scripts.length, all.length);
+    for (let i = 0; i < all.length; i++) {
+      assert.equal(scripts[i], callers[i], `${all[i]}: the scripts' sample and shard, and the callers'`);
+    }
+    assert.ok(callers.filter((shard) => shard >= 0).length > 5_000, "the test's premise: many values sampled");
   });
 
   void test("a first copy claims only its values that are 0 modulo 4, each in the shard of its next two bits", async () => {

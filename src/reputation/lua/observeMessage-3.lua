@@ -24,9 +24,11 @@
     ARGV[12] client IP ("" when unknown)
     ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[14] the MinHash values' key prefix, "m<version>:"
-    ARGV[15] the MinHash values, space-separated ("" when none)
-    ARGV[16..19] the earlier versions' keys (includes/findEarlier)
-    ARGV[20] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
+    ARGV[15] the MinHash values, space-separated ("" when none): the sketch a new campaign keeps, as written
+    ARGV[16] the sampled ones (the caller picks them: includes/sampledIndex), likewise
+    ARGV[17] their generation shards, one digit a value (includes/valueIndex)
+    ARGV[18..21] the earlier versions' keys (includes/findEarlier)
+    ARGV[22] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
   Output: the campaign view (includes/campaignView.lua), then how the campaign was found ("minhash", "direct",
   "previous" or "new") and the number of campaigns merged into it by this copy.
@@ -67,7 +69,7 @@ local minVotes, owners, maxClaims, maxMerges, previousVotes, singleMs, recentMs 
 local prefix = ARGV[14]
 
 local lists = argLists(15)
-local minhash = lists.words()
+local sketch = readSketch(lists)
 local earlier = readEarlier(lists)
 local recipients = lists.next()
 
@@ -77,8 +79,9 @@ local cache = {}
 
 local since = now - recentMs
 -- The sampled values vote (includes/sampledIndex); the campaigns they name are verified on the whole sketch.
-local sampled, candidates, valueKeys, holders, lists, keyed, resolved =
-  findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)
+local candidates, valueKeys, holders, lists, keyed, resolved =
+  findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since)
+local sampled = sketch.sampled
 local id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
 local foundBy = "minhash"
 if not id then
@@ -104,7 +107,7 @@ if not id then
   created = true
   -- Written whole, with this copy counted and the keys a block keeps alive (below): nothing of it needs reading.
   redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0,
-    "subject", subject, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
+    "subject", subject, "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
   -- Its hash did not exist, so neither do its counts: they expire with it (every copy renews both by keepMs), and
   -- its HyperLogLogs before it when a bucket's life is no longer than the ttl, since each copy writes them.
   if not taken and bucketMs * (buckets + 1) <= ttl * 1000 then
@@ -132,7 +135,7 @@ if not created then
     if kept[1] and kept[2] == prefix then
       keepOtherSketches(ckey, { kept[1] })
     end
-    redis.call("HSET", ckey, "direct2", directKey, "minhash2", table.concat(minhash, " "), "prefix2", prefix)
+    redis.call("HSET", ckey, "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
   end
   -- Count this copy.
   total = redis.call("HINCRBY", ckey, "total", 1)
@@ -166,11 +169,12 @@ end
 -- Values already the campaign's are renewed once per bucket, and when its second copy ends its first's short life.
 local renew = firstInBucket or total == 2
 local single = total == 1 and valueMs == singleMs
-local genValues, genLists, generationWrites = {}, {}, 0
+local genValues, genLists, genShards, generationWrites = {}, {}, {}, 0
 local function write(i, list)
   if single and not keyed[i] then
     generationWrites = generationWrites + 1
     genValues[generationWrites], genLists[generationWrites] = sampled[i], list
+    genShards[generationWrites] = shardAt(sketch.shards, i)
     return
   end
   local ms = valueMs
@@ -199,7 +203,7 @@ for i = 1, #valueKeys do
     claims = claims + 1
   end
 end
-writeGenerations(base, prefix, now, singleMs, genValues, genLists)
+writeGenerations(base, prefix, now, singleMs, genValues, genLists, genShards)
 redis.call("HSET", ckey, "claims", claims)
 -- The exact key: ours, renewed once per bucket, or taken when nobody live holds it.
 local holder = redis.call("GET", directKey)

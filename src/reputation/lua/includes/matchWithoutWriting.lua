@@ -10,7 +10,8 @@
             the MinHash values' share that must point at one campaign (campaigns.matchShare)
             the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
             the MinHash values' key prefix, "m<version>:"
-            the MinHash values, space-separated ("" when none)
+            the MinHash values, space-separated ("" when none); the sampled ones; their shards
+              (includes/sampledIndex readSketch)
             the earlier versions' keys, four arguments (includes/findEarlier)
 ]]
 local function matchWithoutWriting(base, directKey, from, now)
@@ -19,15 +20,14 @@ local function matchWithoutWriting(base, directKey, from, now)
   local minVotes, owners, previousVotes, singleMs, recentMs = limit[1], limit[2], limit[5], limit[6], limit[7]
   local prefix = ARGV[from + 2]
   local lists = argLists(from + 3)
-  local minhash = lists.words()
+  local sketch = readSketch(lists)
   local earlier = readEarlier(lists)
 
   local cache = {}
   local function vote(values, valuePrefix)
     return (voteCampaigns(base, valuePrefix, values, share, minVotes, owners, cache, now, singleMs, now - recentMs))
   end
-  local _, candidates =
-    findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, now - recentMs)
+  local candidates = findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, now - recentMs)
   if #candidates > 0 then
     local ids = {}
     for i, candidate in ipairs(candidates) do

@@ -12,15 +12,22 @@
   never sees (it sees one in SAMPLE_MODULUS). The index costs Redis a quarter of the lookups and claims of indexing
   every value; see benchmarks/README, "The sampled index's false merges mended", for the figures.
 
-  sampledValues(values) -> the values of the sample, in order
+  The sample is picked by the caller (src/fingerprint/value-sample.ts owns the rule, and passes each sampled value's
+  generation shard with it): a script splits only the sampled values, and the whole sketch only to verify a
+  candidate; a new campaign keeps it as the caller wrote it. isSampled is the same rule, for the sketches a campaign
+  keeps (a block keeps their sampled values alive), which only the scripts read; a test checks that both agree.
+
+  readSketch(lists) -> the message's sketch from an argLists reader's next three arguments (the values,
+    space-separated; the sampled ones, likewise; their shards, one digit each): { text = the values as written,
+    sampled = the sampled values (strings, in order), shards = their shards (includes/valueIndex.readValues) }
   isSampled(value) -> whether a value (decimal text) is in the sample
   commonValues(values, holders, owners) -> the index values whose owner list is full, as a set
-  verifyCandidates(base, candidates, sketch, common, share, minVotes) -> the candidates (most votes first, at most
+  verifyCandidates(base, candidates, text, common, share, minVotes) -> the candidates (most votes first, at most
     VERIFY_LIMIT of them looked at) whose kept sketch passes the rule, or one of the sketches of the campaigns merged
     into it, which it keeps (MERGED_SKETCHES, includes/mergeCampaigns)
-  findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since) -> the sampled values,
-    then includes/findCampaign's voteCampaigns results for them (candidates, keys, holders, lists, keyed, resolved),
-    the candidates narrowed to those verifyCandidates passes: the one rule observe, match and lookup apply
+  findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since) -> includes/findCampaign's
+    voteCampaigns results for the sketch's sampled values (candidates, keys, holders, lists, keyed, resolved), the
+    candidates narrowed to those verifyCandidates passes: the one rule observe, match and lookup apply
   keepOtherSketches(ckey, texts) -> the sketches of `texts` (a table of up to four, false or nil where none) kept in
     the free MERGED_SKETCHES fields of a campaign's hash, in order, as many as are free: those of campaigns merged
     into it, and its own earlier one when a copy found by the earlier versions' keys replaces it
@@ -32,8 +39,9 @@ local COMMON_SCALE = SAMPLE_MODULUS - 1
 -- The fields of a campaign's hash that keep the sketches of campaigns merged into it (includes/mergeCampaigns).
 local MERGED_SKETCHES = { "minhash2m1", "minhash2m2", "minhash2m3" }
 
--- The values are integers up to 2^53 in decimal (the callers' decimals()), and 100 is a multiple of 4: the last two
--- digits' remainder is the number's (as includes/valueIndex reads a shard), without tonumber's strtod.
+-- src/fingerprint/value-sample.ts isSampled, on text: the values are integers up to 2^53 in decimal (the callers'
+-- decimals()), and 100 is a multiple of 4: the last two digits' remainder is the number's (as includes/valueIndex
+-- reads a shard), without tonumber's strtod.
 local SAMPLE_ZERO, sampleByte = string.byte("0"), string.byte
 local function isSampled(value)
   local tens, ones = sampleByte(value, -2, -1)
@@ -43,15 +51,16 @@ local function isSampled(value)
   return (2 * (tens - SAMPLE_ZERO) + ones - SAMPLE_ZERO) % SAMPLE_MODULUS == 0
 end
 
-local function sampledValues(values)
-  local out, n = {}, 0
-  for i = 1, #values do
-    if isSampled(values[i]) then
-      n = n + 1
-      out[n] = values[i]
-    end
+local function readSketch(lists)
+  local text = ARGV[lists.at()]
+  lists.skip(1)
+  local sampled = lists.words()
+  local shards = ARGV[lists.at()]
+  lists.skip(1)
+  if #shards ~= #sampled then
+    error("the sampled values' shards (" .. #shards .. ") are not one a value (" .. #sampled .. ")")
   end
-  return out
+  return { text = text, sampled = sampled, shards = shards }
 end
 
 local function commonValues(values, holders, owners)
@@ -96,10 +105,11 @@ local function keepOtherSketches(ckey, texts)
   end
 end
 
-local function verifyCandidates(base, candidates, sketch, common, share, minVotes)
+local function verifyCandidates(base, candidates, text, common, share, minVotes)
   if #candidates == 0 then
     return candidates
   end
+  local sketch = splitWords(text)
   local mine, commonMine = {}, 0
   for i = 1, #sketch do
     mine[sketch[i]] = true
@@ -120,10 +130,11 @@ local function verifyCandidates(base, candidates, sketch, common, share, minVote
   return out
 end
 
-local function findSampled(base, prefix, minhash, share, minVotes, owners, cache, now, singleMs, since)
-  local sampled = sampledValues(minhash)
+local function findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since)
+  local sampled = sketch.sampled
   local candidates, keys, holders, lists, keyed, resolved =
-    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since)
-  candidates = verifyCandidates(base, candidates, minhash, commonValues(sampled, holders, owners), share, minVotes)
-  return sampled, candidates, keys, holders, lists, keyed, resolved
+    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since, sketch.shards)
+  local common = commonValues(sampled, holders, owners)
+  candidates = verifyCandidates(base, candidates, sketch.text, common, share, minVotes)
+  return candidates, keys, holders, lists, keyed, resolved
 end

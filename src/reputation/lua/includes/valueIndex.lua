@@ -10,7 +10,10 @@
     Unix ms / 1000) and is read during that generation and the next, so such a value lives between one and two
     `singleMs`. A generation is split in VALUE_SHARDS hashes by value, so that no hash holds more than a share of a
     generation's values (a hash is freed in one piece). The index holds only values that are 0 modulo 4
-    (includes/sampledIndex), so the shard is the value's next two bits: its remainder by 16, divided by 4.
+    (includes/sampledIndex), so the shard is the value's next two bits: its remainder by 16, divided by 4. The
+    observation, match and lookup take each sampled value's shard from their caller, which picks the sample
+    (src/fingerprint/value-sample.ts owns the rule); sampledShardOf is the same rule, for the values no caller
+    passes (the sketches a campaign keeps, the earlier versions' values), and a test checks that both agree.
   The generations of the layout before the sample ("<base><prefix>g<start>:<shard>", the shard the value's remainder
   by 4, so every sampled value in shard 0) are read as well while their marker lives (a host of the earlier release
   writing to the same store keeps it alive; else it expires with them, three `singleMs` after the last write).
@@ -18,16 +21,20 @@
   key is, and whoever writes a key writes every owner it read. So the generations are read only for the values
   that have no key.
 
-  readValues(base, prefix, values, now, singleMs) -> keys, lists, keyed
+  readValues(base, prefix, values, now, singleMs, shards) -> keys, lists, keyed
+    shards   the values' shards, one digit each, as the caller picked them with the sample
+             (src/fingerprint/value-sample.ts); nil: worked out here (sampledShardOf)
     keys     keys[i] the own key of values[i]
     lists    lists[i] the raw owner list of values[i] (false when none): its key's, else its generations'
     keyed    keyed[i] true when lists[i] is its key's
 
-  writeGenerations(base, prefix, now, singleMs, values, lists)
-    Sets field values[k] to lists[k] in the current generation (one HSET per shard), which expires a generation
-    after it stops being read. The first write of a generation unlinks the one before the previous: UNLINK frees a
-    large hash off Redis's main thread, where an expiry would free it on it. The expiry is a backstop for a store
-    that stops receiving mail.
+  shardAt(shards, i) -> the shard of the i-th value of a caller's shards (readValues)
+
+  writeGenerations(base, prefix, now, singleMs, values, lists, shards)
+    Sets field values[k] to lists[k] in the current generation's shard shards[k] (a number; one HSET per shard),
+    which expires a generation after it stops being read. The first write of a generation unlinks the one before
+    the previous: UNLINK frees a large hash off Redis's main thread, where an expiry would free it on it. The expiry
+    is a backstop for a store that stops receiving mail.
 ]]
 local VALUE_SHARDS = 4
 
@@ -49,7 +56,7 @@ local function shardOf(value)
   return (2 * (tens - ZERO) + ones - ZERO) % VALUE_SHARDS
 end
 
--- A sampled value's shard: the remainder by 16 (read from the last four digits, as 10,000 is a multiple of 16:
+-- A sampled value's shard (the rule of src/fingerprint/value-sample.ts sampledShard): the remainder by 16 (read from the last four digits, as 10,000 is a multiple of 16:
 -- 1000a + 100b + 10c + d leaves the remainder of 8a + 4b + 10c + d), divided by 4; values of fewer digits read 0
 -- for the missing ones.
 local SAMPLED_WEIGHTS = { 8, 4, 10, 1 }
@@ -60,6 +67,10 @@ local function sampledShardOf(value)
     sum = sum + SAMPLED_WEIGHTS[k - length + 4] * (byte(value, k) - ZERO)
   end
   return math.floor((sum % 16) / 4) % VALUE_SHARDS
+end
+
+local function shardAt(shards, i)
+  return byte(shards, i) - ZERO
 end
 
 -- Reads the fields of `fields[shard]` (values without a key) from the two generations read of one layout, joining
@@ -82,12 +93,13 @@ local function readGenerations(base, prefix, now, singleMs, fields, at, lists, l
   end
 end
 
--- The values without a key, by shard: names[shard] the values, at[shard] their indexes.
-local function byShard(values, lists, shardOfValue)
+-- The values without a key, by shard: names[shard] the values, at[shard] their indexes; the shard the caller's
+-- (`shards`, as readValues takes them) when given, else shardOfValue's.
+local function byShard(values, lists, shardOfValue, shards)
   local fields, at = {}, {}
   for i = 1, #values do
     if not lists[i] then
-      local shard = shardOfValue(values[i])
+      local shard = shards and byte(shards, i) - ZERO or shardOfValue(values[i])
       local names = fields[shard]
       if not names then
         names = {}
@@ -100,7 +112,7 @@ local function byShard(values, lists, shardOfValue)
   return fields, at
 end
 
-local function readValues(base, prefix, values, now, singleMs)
+local function readValues(base, prefix, values, now, singleMs, shards)
   local keys, keyed = {}, {}
   for i = 1, #values do
     keys[i] = base .. prefix .. values[i]
@@ -112,7 +124,7 @@ local function readValues(base, prefix, values, now, singleMs)
   for i = 1, #values do
     keyed[i] = lists[i] and true or nil
   end
-  local fields, at = byShard(values, lists, sampledShardOf)
+  local fields, at = byShard(values, lists, sampledShardOf, shards)
   local earlier, earlierAt = nil, nil
   if redis.call("EXISTS", base .. prefix .. "g") == 1 then
     earlier, earlierAt = byShard(values, lists, shardOf)
@@ -124,13 +136,13 @@ local function readValues(base, prefix, values, now, singleMs)
   return keys, lists, keyed
 end
 
-local function writeGenerations(base, prefix, now, singleMs, values, lists)
+local function writeGenerations(base, prefix, now, singleMs, values, lists, shards)
   if #values == 0 then
     return
   end
   local args = {}
   for k = 1, #values do
-    local shard = sampledShardOf(values[k])
+    local shard = shards[k]
     local list = args[shard] or {}
     args[shard] = list
     list[#list + 1] = values[k]
