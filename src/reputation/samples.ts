@@ -9,8 +9,8 @@
  *
  * Off the mail path: `offer` never waits and never throws. It samples at most `perCampaignPerMinute` copies of a
  * campaign per minute in this process (an in-memory count over at most MAX_TRACKED campaigns), and writes them on
- * its own Redis connection, the samples of FLUSH_MS (at most MAX_PENDING of them) in one pipeline: most messages are
- * new campaigns, each sampled, and a write of its own per message cost the main thread a round trip each. A failed
+ * its own Redis connection, the samples of FLUSH_MS (at most MAX_PENDING of them) in one pipeline, one script each
+ * (lua/writeSample-6.lua): a write of its own per sample cost the main thread a round trip each. A failed
  * write is dropped (a sample is no evidence, only a view), and so are the samples still waiting when the process ends.
  * Lists are sorted sets scored by when a value was last seen, cut to the newest `maxValues` at each write, so each
  * write is bounded whatever the campaign's size. Debian's Redis has no RedisBloom; none is needed for this.
@@ -19,9 +19,19 @@ import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
+import { loadScript } from "./scripts.js";
 
 /** The sample settings (`console.samples`). */
 export type SampleSettings = Config["console"]["samples"];
+
+/** One sample's writes: its message (a SET of its own), then writeSample-6.lua's keys and arguments. */
+interface SampleWrite {
+  messageKey: string;
+  message: Buffer;
+  ttl: number;
+  keys: string[];
+  args: (string | number)[];
+}
 
 /** One sampled copy, as the policy hands it over after the campaign observed it. */
 export interface SampleOffer {
@@ -59,6 +69,10 @@ export function noSamples(): CampaignSamples {
     clientNetworks: [],
   };
 }
+
+/** A sample's writes but its message's in one script: as a dozen-odd commands each paid ioredis's work per command
+ * on the main thread (its figures: benchmarks/README.md). */
+const WRITE_SAMPLE = loadScript("writeSample-6.lua");
 
 /** Campaigns whose per-minute sample count is tracked in memory at most. */
 const MAX_TRACKED = 10_000;
@@ -130,15 +144,28 @@ export class SampleStore {
     }
   }
 
-  /** Write the waiting samples in one pipeline. */
+  /** Write the waiting samples in one pipeline, a SET of the message and a script each; the scripts Redis did not
+   * know (after a restart or a failover) again with their source. */
   #flush(): void {
     if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
     this.#flushTimer = null;
-    const pending = this.#pending;
+    const writes = this.#pending.map(({ offer, settings, now }) => this.#sampleArgs(offer, settings, now));
     this.#pending = [];
     const pipeline = this.redis.pipeline();
-    for (const { offer, settings, now } of pending) this.#write(pipeline, offer, settings, now);
-    pipeline.exec().catch(() => undefined);
+    for (const { messageKey, message, ttl, keys, args } of writes) {
+      pipeline.set(messageKey, message, "EX", ttl, "NX");
+      pipeline.evalsha(WRITE_SAMPLE.sha, WRITE_SAMPLE.numKeys, ...keys, ...args);
+    }
+    pipeline
+      .exec()
+      .then((results) => {
+        const unknown = writes.filter((_, i) => /NOSCRIPT/.test(results?.[2 * i + 1]?.[0]?.message ?? ""));
+        if (unknown.length === 0) return;
+        const again = this.redis.pipeline();
+        for (const { keys, args } of unknown) again.eval(WRITE_SAMPLE.source, WRITE_SAMPLE.numKeys, ...keys, ...args);
+        return again.exec();
+      })
+      .catch(() => undefined);
   }
 
   /** Count one sample against the campaign's quota of the minute; false when the quota is spent. */
@@ -158,12 +185,8 @@ export class SampleStore {
     return true;
   }
 
-  #write(
-    pipeline: ReturnType<(Redis | Cluster)["pipeline"]>,
-    offer: SampleOffer,
-    s: SampleSettings,
-    now: number,
-  ): void {
+  /** One sample's writes: its message's SET, and writeSample-6.lua's keys and arguments. */
+  #sampleArgs(offer: SampleOffer, s: SampleSettings, now: number): SampleWrite {
     const id = offer.campaignId;
     const fp = offer.fingerprint;
     const values: Record<ListName, string[]> = {
@@ -173,18 +196,14 @@ export class SampleStore {
       senderDomains: [senderDomain(offer.sender)],
       clientNetworks: offer.clientIp ? [clientNetwork(offer.clientIp)] : [],
     };
-    const ttl = s.retentionSeconds;
     const message = offer.message.subarray(0, s.maxMessageBytes);
-    pipeline.set(this.#key(id, "msg"), message, "EX", ttl, "NX");
-    pipeline.set(this.#key(id, "msgAt"), String(now), "EX", ttl, "NX");
+    const keys = [this.#key(id, "msgAt")];
+    const args: (string | number)[] = [s.retentionSeconds, s.maxValues, now];
     for (const list of LISTS) {
-      const key = this.#key(id, SUFFIX[list]);
-      if (values[list].length > 0) {
-        pipeline.zadd(key, ...values[list].flatMap((v) => [now, v]));
-        pipeline.zremrangebyrank(key, 0, -(s.maxValues + 1));
-      }
-      pipeline.expire(key, ttl);
+      keys.push(this.#key(id, SUFFIX[list]));
+      args.push(values[list].length, ...values[list]);
     }
+    return { messageKey: this.#key(id, "msg"), message, ttl: s.retentionSeconds, keys, args };
   }
 
   /** What is kept of a campaign (an empty sample when nothing is). */
