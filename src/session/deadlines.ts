@@ -81,63 +81,92 @@ export interface RunningDeadline extends Deadline {
  * AbortController (with a listener on it, about 15 µs of the main thread a message on this machine's 2 cores).
  */
 export function startDeadline(ms: number, parent?: AbortSignal): RunningDeadline {
-  const endsAt = performance.now() + ms;
-  let controller: AbortController | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  let armed = false;
-  let ended = false;
+  return new PolicyDeadline(performance.now() + ms, parent);
+}
+
+/** The timer's callback: a function of the module, so that arming a deadline makes no closure. */
+function endDeadline(deadline: PolicyDeadline): void {
+  deadline.end();
+}
+
+/**
+ * A class, not an object of closures: one is made at every end of message, and its methods are shared, where the
+ * closures (six of them, and an object with a getter) were made afresh for each message.
+ */
+class PolicyDeadline implements RunningDeadline {
+  #controller: AbortController | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #armed = false;
+  #ended = false;
   /** The races still waiting: each rejects when the deadline ends. */
-  const waiting = new Set<() => void>();
-  const finish = () => {
-    if (ended) return;
-    ended = true;
-    controller?.abort(new DeadlineError());
-    for (const reject of waiting) reject();
-    waiting.clear();
-  };
-  const arm = () => {
-    if (armed) return;
-    armed = true;
-    if (ended) return;
-    timer = setTimeout(finish, Math.max(0, endsAt - performance.now()));
-    if (parent?.aborted) finish();
-    else parent?.addEventListener("abort", finish, { once: true });
-  };
-  return {
-    get signal() {
-      arm();
-      if (!controller) {
-        controller = new AbortController();
-        if (ended) controller.abort(new DeadlineError());
-      }
-      return controller.signal;
-    },
-    remaining: () => Math.max(0, endsAt - performance.now()),
-    race<T>(promise: Promise<T>): Promise<T> {
-      arm();
-      if (ended) {
-        promise.catch(() => undefined);
-        return Promise.reject(new DeadlineError());
-      }
-      return new Promise<T>((resolve, reject) => {
-        const onEnd = () => reject(new DeadlineError());
-        waiting.add(onEnd);
-        promise.then(
-          (value) => {
-            waiting.delete(onEnd);
-            resolve(value);
-          },
-          (error: unknown) => {
-            waiting.delete(onEnd);
-            reject(error instanceof Error ? error : new Error(String(error)));
-          },
-        );
-      });
-    },
-    end: finish,
-    dispose() {
-      clearTimeout(timer);
-      parent?.removeEventListener("abort", finish);
-    },
-  };
+  readonly #waiting = new Set<() => void>();
+  /** The listener on `parent`, made when armed. */
+  #onParentAbort: (() => void) | null = null;
+
+  constructor(
+    private readonly endsAt: number,
+    private readonly parent: AbortSignal | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.#arm();
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort(new DeadlineError());
+    }
+    return this.#controller.signal;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.endsAt - performance.now());
+  }
+
+  race<T>(promise: Promise<T>): Promise<T> {
+    this.#arm();
+    if (this.#ended) {
+      promise.catch(() => undefined);
+      return Promise.reject(new DeadlineError());
+    }
+    const waiting = this.#waiting;
+    return new Promise<T>((resolve, reject) => {
+      const onEnd = () => reject(new DeadlineError());
+      waiting.add(onEnd);
+      promise.then(
+        (value) => {
+          waiting.delete(onEnd);
+          resolve(value);
+        },
+        (error: unknown) => {
+          waiting.delete(onEnd);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#controller?.abort(new DeadlineError());
+    for (const reject of this.#waiting) reject();
+    this.#waiting.clear();
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    if (this.#onParentAbort) this.parent?.removeEventListener("abort", this.#onParentAbort);
+  }
+
+  #arm(): void {
+    if (this.#armed) return;
+    this.#armed = true;
+    if (this.#ended) return;
+    this.#timer = setTimeout(endDeadline, Math.max(0, this.endsAt - performance.now()), this);
+    if (!this.parent) return;
+    if (this.parent.aborted) this.end();
+    else {
+      this.#onParentAbort = () => this.end();
+      this.parent.addEventListener("abort", this.#onParentAbort, { once: true });
+    }
+  }
 }
