@@ -9,7 +9,14 @@
  * messages got the fail mode as redis-timeout with Redis up and answering (and FloodgateFailModeHigh blamed Redis).
  * Here the timer's expiry looks once more after the loop's next poll (setImmediate runs right after it): a reply that
  * is there settles the command first; a Redis that has not answered still fails the command at the timeout, one turn
- * of the loop later. No cost while commands answer in time: the same one timer a command, cleared when it settles.
+ * of the loop later.
+ *
+ * One timer per timeout length, not one per command: the commands of one length time out in the order they were
+ * sent, so they wait in a queue and one timer, set for the oldest unsettled one, judges them. A settled command is
+ * not taken out (ioredis's clearTimeout of the marker does nothing); the timer drops it when it comes to it. A timer,
+ * its closure and Node's timer-list work per command cost the main thread more than anything else per message in
+ * the timers (benchmarks/README.md, issue 19). The timer does not keep the process alive: a command with a timeout
+ * is never queued offline (src/redis/connect.ts), so its connection's socket does.
  */
 import { Command } from "ioredis";
 
@@ -17,8 +24,77 @@ import { Command } from "ioredis";
 interface TimedCommand {
   isSettled: boolean;
   reject: (err: Error) => void;
-  _commandTimeoutTimer?: NodeJS.Timeout | undefined;
+  _commandTimeoutTimer?: unknown;
 }
+
+/** What `_commandTimeoutTimer` holds: the command is in a lane. Not a Timeout, so ioredis's clearTimeout of it does
+ * nothing. */
+const IN_LANE = Object.freeze({ lane: true });
+
+/** A timer that fires this early (Node counts whole milliseconds of the loop's clock) has still come. */
+const EARLY_MS = 1;
+
+/** Drop the judged commands from the front of a lane's arrays once this many have gathered there. */
+const COMPACT_AT = 1024;
+
+function rejectIfUnsettled(command: TimedCommand): void {
+  if (!command.isSettled) command.reject(new Error("Command timed out"));
+}
+
+function judgeLane(lane: TimeoutLane): void {
+  lane.judge();
+}
+
+/** The commands in flight with one timeout length, oldest first, and the one timer for the oldest. */
+class TimeoutLane {
+  private readonly commands: (TimedCommand | null)[] = [];
+  /** When each command's timeout ends, performance.now() ms. */
+  private readonly ends: number[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly ms: number) {}
+
+  add(command: TimedCommand): void {
+    this.commands.push(command);
+    this.ends.push(performance.now() + this.ms);
+    if (this.timer === null) this.arm(this.ms);
+  }
+
+  /** Every command whose timeout has ended and that is still unsettled is rejected after the next poll. */
+  judge(): void {
+    this.timer = null;
+    const now = performance.now();
+    while (this.head < this.commands.length) {
+      const command = this.commands[this.head]!;
+      if (!command.isSettled) {
+        if (this.ends[this.head]! > now + EARLY_MS) break;
+        setImmediate(rejectIfUnsettled, command);
+      }
+      this.commands[this.head] = null;
+      this.head++;
+    }
+    if (this.head === this.commands.length) {
+      this.commands.length = 0;
+      this.ends.length = 0;
+      this.head = 0;
+      return;
+    }
+    if (this.head >= COMPACT_AT) {
+      this.commands.splice(0, this.head);
+      this.ends.splice(0, this.head);
+      this.head = 0;
+    }
+    this.arm(this.ends[this.head]! - now);
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(judgeLane, Math.max(1, ms), this);
+    this.timer.unref();
+  }
+}
+
+const lanes = new Map<number, TimeoutLane>();
 
 let installed = false;
 
@@ -29,11 +105,12 @@ export function judgeCommandTimeoutsAfterReading(): void {
   Command.prototype.setTimeout = function (this: Command, ms: number): void {
     const command = this as unknown as TimedCommand;
     if (command._commandTimeoutTimer) return;
-    command._commandTimeoutTimer = setTimeout(() => {
-      if (command.isSettled) return;
-      setImmediate(() => {
-        if (!command.isSettled) command.reject(new Error("Command timed out"));
-      });
-    }, ms);
+    command._commandTimeoutTimer = IN_LANE;
+    let lane = lanes.get(ms);
+    if (!lane) {
+      lane = new TimeoutLane(ms);
+      lanes.set(ms, lane);
+    }
+    lane.add(command);
   };
 }
