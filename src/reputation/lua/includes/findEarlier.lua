@@ -21,11 +21,9 @@
 local function readEarlier(lists)
   local earlier = {}
   earlier.values2 = lists.words()
-  earlier.digest2 = ARGV[lists.at()]
-  lists.skip(1)
+  earlier.digest2 = lists.one()
   earlier.values1 = lists.words()
-  earlier.digest1 = ARGV[lists.at()]
-  lists.skip(1)
+  earlier.digest1 = lists.one()
   return earlier
 end
 

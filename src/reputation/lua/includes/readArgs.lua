@@ -33,7 +33,7 @@ local function splitWords(text)
 end
 
 --- A reader of lists starting at ARGV[from]: words() returns the next space-separated list, next() the next counted
---- list, at() the next index, skip(n) passes n.
+--- list, one() the next argument as it is.
 local function argLists(from)
   local at = from
   local reader = {}
@@ -51,11 +51,9 @@ local function argLists(from)
     at = at + 1
     return out
   end
-  function reader.at()
-    return at
-  end
-  function reader.skip(n)
-    at = at + n
+  function reader.one()
+    at = at + 1
+    return ARGV[at - 1]
   end
   return reader
 end

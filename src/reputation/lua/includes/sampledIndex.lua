@@ -52,11 +52,9 @@ local function isSampled(value)
 end
 
 local function readSketch(lists)
-  local text = ARGV[lists.at()]
-  lists.skip(1)
+  local text = lists.one()
   local sampled = lists.words()
-  local shards = ARGV[lists.at()]
-  lists.skip(1)
+  local shards = lists.one()
   if #shards ~= #sampled then
     error("the sampled values' shards (" .. #shards .. ") are not one a value (" .. #sampled .. ")")
   end

@@ -56,9 +56,9 @@ local function shardOf(value)
   return (2 * (tens - ZERO) + ones - ZERO) % VALUE_SHARDS
 end
 
--- A sampled value's shard (the rule of src/fingerprint/value-sample.ts sampledShard): the remainder by 16 (read from the last four digits, as 10,000 is a multiple of 16:
--- 1000a + 100b + 10c + d leaves the remainder of 8a + 4b + 10c + d), divided by 4; values of fewer digits read 0
--- for the missing ones.
+-- A sampled value's shard (the rule of src/fingerprint/value-sample.ts sampledShard): the remainder by 16 (read from
+-- the last four digits, as 10,000 is a multiple of 16: 1000a + 100b + 10c + d leaves the remainder of
+-- 8a + 4b + 10c + d), divided by 4; values of fewer digits read 0 for the missing ones.
 local SAMPLED_WEIGHTS = { 8, 4, 10, 1 }
 local function sampledShardOf(value)
   local length = #value
@@ -99,7 +99,7 @@ local function byShard(values, lists, shardOfValue, shards)
   local fields, at = {}, {}
   for i = 1, #values do
     if not lists[i] then
-      local shard = shards and byte(shards, i) - ZERO or shardOfValue(values[i])
+      local shard = shards and shardAt(shards, i) or shardOfValue(values[i])
       local names = fields[shard]
       if not names then
         names = {}
