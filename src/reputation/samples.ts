@@ -19,7 +19,7 @@ import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { campaignKeys, CAMPAIGN_ID } from "./keys.js";
-import { loadScript } from "./scripts.js";
+import { isNoScript, loadScript } from "./scripts.js";
 
 /** The sample settings (`console.samples`). */
 export type SampleSettings = Config["console"]["samples"];
@@ -159,7 +159,7 @@ export class SampleStore {
     pipeline
       .exec()
       .then((results) => {
-        const unknown = writes.filter((_, i) => /NOSCRIPT/.test(results?.[2 * i + 1]?.[0]?.message ?? ""));
+        const unknown = writes.filter((_, i) => isNoScript(results?.[2 * i + 1]?.[0]));
         if (unknown.length === 0) return;
         const again = this.redis.pipeline();
         for (const { keys, args } of unknown) again.eval(WRITE_SAMPLE.source, WRITE_SAMPLE.numKeys, ...keys, ...args);

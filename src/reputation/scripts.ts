@@ -40,6 +40,12 @@ export function loadScript(file: string): LuaScript {
   return { name: m[1] as string, source, sha: createHash("sha1").update(source).digest("hex"), numKeys: Number(m[2]) };
 }
 
+/** Whether a reply error says the server does not know a script's SHA (after a restart or a failover): it is then
+ * sent again with its source. */
+export function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.includes("NOSCRIPT");
+}
+
 /** Run a script: EVALSHA, then EVAL if the server answers NOSCRIPT. */
 export async function runScript(
   redis: Redis | Cluster,
@@ -53,7 +59,7 @@ export async function runScript(
   try {
     return await redis.evalsha(script.sha, script.numKeys, ...keys, ...args);
   } catch (err) {
-    if (!(err instanceof Error) || !err.message.includes("NOSCRIPT")) throw err;
+    if (!isNoScript(err)) throw err;
     return await redis.eval(script.source, script.numKeys, ...keys, ...args);
   }
 }
