@@ -25,7 +25,13 @@ import type {
   SessionObserver,
   SessionSettings,
 } from "./session-api.js";
-import { nextSessionId, openTransaction, transactionSummary, type TransactionState } from "./transaction.js";
+import {
+  nextSessionId,
+  openTransaction,
+  transactionSummary,
+  type DecidedMessage,
+  type TransactionState,
+} from "./transaction.js";
 import { errorText } from "../util/error-text.js";
 import { unredacted, type Logger } from "../util/logger.js";
 
@@ -215,7 +221,8 @@ export class SessionCore implements SessionContext {
     const result: EndOfMessageResult = outcome.ok
       ? outcome.value
       : { verdict: this.verdictOf("eom", outcome), modifications: [] };
-    const labels = labelModifications(txn.ownHeaders, this.labelsOf(result, txn.skipReasons));
+    const status = result.status ?? (txn.skipReasons.length > 0 ? skippedStatus(txn.skipReasons) : null);
+    const labels = labelModifications(txn.ownHeaders, this.labelsOf(result.labels ?? [], status));
     const labelled = [...labels, ...(result.modifications ?? [])];
     const modifications = negotiatedModifications(labelled, this.actions, (mod) =>
       this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped"),
@@ -226,19 +233,18 @@ export class SessionCore implements SessionContext {
     const seconds = (performance.now() - started) / 1000;
     const held = modifications.some((m) => m.kind === "quarantine");
     this.observer.messageDecided?.(result.verdict.kind, seconds, held);
-    unredacted(this.logger).info(this.summary(txn, result.verdict, message.totalBytes, seconds), "message");
+    const decided = { verdict: result.verdict, status, bytes: message.totalBytes, seconds };
+    unredacted(this.logger).info(this.summary(txn, decided), "message");
   }
 
   /** The fields of the one log line per message. */
-  private summary(txn: TransactionState, verdict: Verdict, bytes: number, seconds: number): Record<string, unknown> {
+  private summary(txn: TransactionState, decided: DecidedMessage): Record<string, unknown> {
     const client = this.connectInfo?.address ?? null;
-    return { session: this.id, ...this.summaryFields, ...transactionSummary(txn, client, verdict, bytes, seconds) };
+    return { session: this.id, ...this.summaryFields, ...transactionSummary(txn, client, decided) };
   }
 
   /** Floodgate's own headers for this answer: the policy's labels, then the status (`skipped; …` after a fail mode). */
-  private labelsOf(result: EndOfMessageResult, reasons: readonly string[]): Header[] {
-    const status = result.status ?? (reasons.length > 0 ? skippedStatus(reasons) : null);
-    const labels = result.labels ?? [];
+  private labelsOf(labels: Header[], status: string | null): Header[] {
     return status === null ? labels : [...labels, { name: this.settings().statusHeader, value: status }];
   }
 

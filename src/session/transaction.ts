@@ -60,22 +60,30 @@ export function openTransaction(
   );
 }
 
-/** What the one log line per message says of its transaction, after the session's own fields. */
+/** How a message was decided: the verdict, the status header written (null: none), its size and the time taken. */
+export interface DecidedMessage {
+  verdict: Verdict;
+  status: string | null;
+  bytes: number;
+  seconds: number;
+}
+
+/** What the one log line per message says of its transaction, after the session's own fields: the status too, so
+ * that the log says why a message was refused or held, as its header does. */
 export function transactionSummary(
   txn: TransactionState,
   client: string | null,
-  verdict: Verdict,
-  bytes: number,
-  seconds: number,
+  decided: DecidedMessage,
 ): Record<string, unknown> {
   return {
     queueId: txn.queueId ?? null,
     client,
     sender: txn.sender.address,
     recipients: txn.recipients.length,
-    bytes,
-    verdict: verdict.kind,
+    bytes: decided.bytes,
+    verdict: decided.verdict.kind,
+    status: decided.status ?? undefined,
     skipped: txn.skipReasons.length > 0 ? txn.skipReasons : undefined,
-    ms: Math.round(seconds * 10000) / 10,
+    ms: Math.round(decided.seconds * 10000) / 10,
   };
 }

@@ -172,9 +172,11 @@ void describe("session core", () => {
       "recipients",
       "bytes",
       "verdict",
+      "status",
       "skipped",
       "ms",
     ]);
+    assert.equal(summary.status, "skipped; reason=data-error", "the status header's value, in the log too");
     assert.equal(summary.engine, "libmilter");
     assert.equal(summary.recipients, 1);
     assert.deepEqual(summary.skipped, ["data-error"]);
