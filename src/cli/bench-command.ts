@@ -13,6 +13,7 @@ import {
 } from "../harness/real-flow-defaults.js";
 import type { CommandSpec, ParsedArgs } from "./command-spec.js";
 import { UsageError } from "./usage-error.js";
+import { FLOW_PATH_KEYS, parseFlowPaths } from "../harness/flow-path-names.js";
 
 export const benchSpec: CommandSpec = {
   summary:
@@ -70,8 +71,8 @@ export const benchSpec: CommandSpec = {
       value: "LIST",
       default: DEFAULT_PATHS_WORD,
       description:
-        "floodgate bench real-flow: the paths, by short name (postfix, c-noop, c-noop-data, ts-noop, ts-fingerprint, " +
-        "libmilter-noop, off-host, libmilter-off-host, defaults; default: all but the libmilter two; all)",
+        `floodgate bench real-flow: the paths, by short name (${Object.keys(FLOW_PATH_KEYS).join(", ")}; ` +
+        "default: all but the libmilter two; all)",
     },
     "no-profile": { type: "boolean", description: "real flow: skip the profiled run of the daemon's main thread" },
     "no-peers": { type: "boolean", description: "skip rspamd and spamass-milter" },
@@ -96,7 +97,6 @@ export const benchSpec: CommandSpec = {
     if (args.positionals[0] === undefined) return benchCommand(benchOptions(args), process.stdout);
     if (args.positionals[0] !== "real-flow") throw new UsageError(`unknown part ${args.positionals[0]}`);
     const { realFlowMain } = await import("../harness/real-flow-command.js");
-    const { parseFlowPaths } = await import("../harness/flow-paths.js");
     let paths;
     try {
       paths = parseFlowPaths(String(args.values["flow-paths"] ?? DEFAULT_PATHS_WORD));

@@ -16,67 +16,17 @@ import { join } from "node:path";
 import type { PostfixLab } from "../lab/postfix.js";
 import { THREAD_NAMES } from "../util/thread-name.js";
 import { scanBacklogDrained, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
+import {
+  LIBMILTER_NOOP_PATH,
+  LIBMILTER_OFF_HOST_PATH,
+  OFF_HOST_PATH,
+  REFERENCE_PATH,
+  type FlowPathName,
+} from "./flow-path-names.js";
 import { cmdline, descendants } from "./procs.js";
-import { DEFAULT_PATHS_WORD } from "./real-flow-defaults.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
-
-/** Every path, in the order they run in odd rounds (even rounds run them backwards). */
-export const FLOW_PATHS = [
-  "postfix alone",
-  "+ c-noop reading the message",
-  "+ c-noop at DATA and end of message",
-  "+ ts engine, no-op policy",
-  "+ ts engine, fingerprint only",
-  "+ libmilter engine, no-op policy",
-  "+ floodgate, scan workers off-host",
-  "+ floodgate on libmilter, scan workers off-host",
-  "+ floodgate on defaults",
-] as const;
-export type FlowPathName = (typeof FLOW_PATHS)[number];
-
-/** The path every other is compared with, and the one the floors are about. */
-export const REFERENCE_PATH: FlowPathName = "+ c-noop reading the message";
-export const OFF_HOST_PATH: FlowPathName = "+ floodgate, scan workers off-host";
-const LIBMILTER_NOOP_PATH: FlowPathName = "+ libmilter engine, no-op policy";
-const LIBMILTER_OFF_HOST_PATH: FlowPathName = "+ floodgate on libmilter, scan workers off-host";
-
-/** Each path's short name on the command line (`--paths`). */
-export const FLOW_PATH_KEYS: Readonly<Record<string, FlowPathName>> = {
-  postfix: "postfix alone",
-  "c-noop": REFERENCE_PATH,
-  "c-noop-data": "+ c-noop at DATA and end of message",
-  "ts-noop": "+ ts engine, no-op policy",
-  "ts-fingerprint": "+ ts engine, fingerprint only",
-  "libmilter-noop": LIBMILTER_NOOP_PATH,
-  "off-host": OFF_HOST_PATH,
-  "libmilter-off-host": LIBMILTER_OFF_HOST_PATH,
-  defaults: "+ floodgate on defaults",
-};
-
-/** The paths run when none are named: every path but the libmilter engine's two, which add a third to the run. */
-export const DEFAULT_FLOW_PATHS: readonly FlowPathName[] = FLOW_PATHS.filter(
-  (p) => p !== LIBMILTER_NOOP_PATH && p !== LIBMILTER_OFF_HOST_PATH,
-);
-
-/**
- * The paths a comma-separated list of short names asks for (DEFAULT_PATHS_WORD for the default ones, `all` for every
- * one), in the order of FLOW_PATHS; throws on a name it does not know.
- */
-export function parseFlowPaths(list: string): FlowPathName[] {
-  const wanted = new Set<FlowPathName>();
-  for (const key of list.split(",").map((k) => k.trim())) {
-    if (key === DEFAULT_PATHS_WORD) DEFAULT_FLOW_PATHS.forEach((p) => wanted.add(p));
-    else if (key === "all") FLOW_PATHS.forEach((p) => wanted.add(p));
-    else if (FLOW_PATH_KEYS[key]) wanted.add(FLOW_PATH_KEYS[key]);
-    else
-      throw new Error(
-        `unknown path ${JSON.stringify(key)} (${[...Object.keys(FLOW_PATH_KEYS), DEFAULT_PATHS_WORD, "all"].join(", ")})`,
-      );
-  }
-  return FLOW_PATHS.filter((p) => wanted.has(p));
-}
 
 /** Paths on the libmilter engine. */
 const LIBMILTER_PATHS: readonly FlowPathName[] = [LIBMILTER_NOOP_PATH, LIBMILTER_OFF_HOST_PATH];

@@ -5,7 +5,7 @@
  */
 import { formatMachine } from "./machine.js";
 import type { FlowKind } from "./flow-messages.js";
-import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-paths.js";
+import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-path-names.js";
 import type { FlowMeasurement, RealFlowReport } from "./real-flow.js";
 
 /** One path in one kind of run at one session count, over its rounds. */

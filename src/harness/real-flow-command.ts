@@ -5,7 +5,7 @@
  * it.
  */
 import { parseArgs } from "node:util";
-import { FLOW_PATH_KEYS, parseFlowPaths, type FlowPathName } from "./flow-paths.js";
+import { FLOW_PATH_KEYS, parseFlowPaths, type FlowPathName } from "./flow-path-names.js";
 import { flowFloors, flowRows, flowText } from "./flow-report.js";
 import { progress, resultsDir, writeResults } from "./output.js";
 import { runRealFlow } from "./real-flow.js";

@@ -1,8 +1,8 @@
 /**
  * What the real-mail-flow comparison runs when not told otherwise, in one place for its two command lines
  * (`node dist/benchmarks/real-flow.js`: ./real-flow-command.ts; `floodgate bench`: src/cli/bench-command.ts, whose
- * help prints them) and for ./real-flow.ts and ./flow-paths.ts. It imports nothing, so the CLI's option table can
- * read it without loading the harness.
+ * help prints them) and for ./real-flow.ts and ./flow-path-names.ts. It imports nothing, so the CLI's option table
+ * can read it without loading the harness.
  */
 
 /** Distinct corpus messages a run, each sent once. */
@@ -21,5 +21,5 @@ export const DEFAULT_FLOW_SESSIONS: readonly number[] = [20, 1];
  */
 export const DEFAULT_WARM_UP = 3200;
 
-/** The paths' list when none is given: the word that stands for ./flow-paths.ts's DEFAULT_FLOW_PATHS in a list. */
+/** The paths' list when none is given: the word that stands for DEFAULT_FLOW_PATHS (./flow-path-names.ts) in a list. */
 export const DEFAULT_PATHS_WORD = "default";

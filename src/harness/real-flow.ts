@@ -11,14 +11,8 @@ import { join } from "node:path";
 import { mainThreadProfile, monotonicUs, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
 import { startFloodgate } from "./floodgate.js";
 import { flowSets, type FlowKind, type FlowRunSet } from "./flow-messages.js";
-import {
-  DEFAULT_FLOW_PATHS,
-  OFF_HOST_PATH,
-  postfixDrained,
-  startFlowPath,
-  type FlowPath,
-  type FlowPathName,
-} from "./flow-paths.js";
+import { DEFAULT_FLOW_PATHS, OFF_HOST_PATH, type FlowPathName } from "./flow-path-names.js";
+import { postfixDrained, startFlowPath, type FlowPath } from "./flow-paths.js";
 import { machineInfo, type MachineInfo } from "./machine.js";
 import { errText, progress } from "./output.js";
 import { DEFAULT_WARM_UP } from "./real-flow-defaults.js";

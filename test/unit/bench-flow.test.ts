@@ -6,7 +6,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { placeOf, summarizeProfile, type CpuProfile } from "../../src/harness/cpu-profile.js";
-import { DEFAULT_FLOW_PATHS, FLOW_PATHS, parseFlowPaths } from "../../src/harness/flow-paths.js";
+import { DEFAULT_FLOW_PATHS, FLOW_PATHS, parseFlowPaths } from "../../src/harness/flow-path-names.js";
 import { flowFloors, flowText, type FlowRow } from "../../src/harness/flow-report.js";
 import type { FlowMeasurement, RealFlowReport } from "../../src/harness/real-flow.js";
 import { emptySmtpResult } from "../../src/harness/smtp-path.js";
