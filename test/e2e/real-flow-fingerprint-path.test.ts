@@ -14,20 +14,10 @@ import { FINGERPRINT_ONLY_HEADER } from "../../src/harness/fingerprint-only-poli
 import { flowSets } from "../../src/harness/flow-messages.js";
 import { startFlowPath } from "../../src/harness/flow-paths.js";
 import { sendEachOnce } from "../../src/harness/smtp-send.js";
-import { headerValues, readSinkDir, type DeliveredMessage } from "../../src/lab/maildir.js";
+import { headerValues, readSinkDir } from "../../src/lab/maildir.js";
+import { pollUntil } from "../support/poll.js";
 
 const SESSIONS = 2;
-
-/** The dumps of the sink once `count` are there (Postfix has delivered them all by the time the path has settled,
- * and smtp-sink closes a dump at the final dot), or what is there after 30 s. */
-async function delivered(sinkDir: string, count: number): Promise<DeliveredMessage[]> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const dumps = readSinkDir(sinkDir, () => new Set());
-    if (dumps.length >= count || Date.now() > until) return dumps;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 void describe("real flow: + ts engine, fingerprint only", () => {
   void test("through Postfix, each message is fingerprinted, answered continue with one header, delivered", async () => {
@@ -41,7 +31,15 @@ void describe("real flow: + ts engine, fingerprint only", () => {
       assert.equal(result.errors, 0, result.errorSamples.join("; "));
       assert.equal(result.accepted, messages.length, `accepted ${result.accepted} of ${messages.length}`);
 
-      const dumps = await delivered(path.postfix.sinkDir, messages.length);
+      // Postfix has handed every message on once the path has settled; the sink may still be writing the last dumps.
+      const dumps = await pollUntil(
+        `the ${messages.length} messages at the sink`,
+        () => {
+          const found = readSinkDir(path.postfix.sinkDir, () => new Set());
+          return found.length >= messages.length && found;
+        },
+        30_000,
+      );
       assert.equal(dumps.length, messages.length, `delivered ${dumps.length} of ${messages.length}`);
       for (const m of dumps)
         assert.deepEqual(headerValues(m, FINGERPRINT_ONLY_HEADER), ["ok"], `${m.file}: one header, a fingerprint made`);
