@@ -27,6 +27,8 @@ export interface FlowRow {
   cpuMs: Record<string, number>;
   scanJobs: number | null;
   outcomes: { accepted: number; tempfailed: number; rejected: number; errors: number };
+  /** Floodgate's answers by status over the rounds, from its log; null for the other milters. */
+  answers: Record<string, number> | null;
 }
 
 /** A floor and whether it held. */
@@ -101,7 +103,18 @@ function row(
       rejected: sum("rejected"),
       errors: sum("errors"),
     },
+    answers: sumAnswers(ms),
   };
+}
+
+/** The rounds' answers by status added up, most frequent first; null when no round has them. */
+function sumAnswers(ms: readonly FlowMeasurement[]): Record<string, number> | null {
+  const logged = ms.map((m) => m.answers).filter((a): a is Record<string, number> => a !== null && a !== undefined);
+  if (logged.length === 0) return null;
+  const total: Record<string, number> = {};
+  for (const answers of logged)
+    for (const [status, n] of Object.entries(answers)) total[status] = (total[status] ?? 0) + n;
+  return Object.fromEntries(Object.entries(total).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 /** The floors, on the distinct runs. */
@@ -190,6 +203,14 @@ export function flowText(report: RealFlowReport): string {
             `${f(r.p50Median)} (${r.p50.map((x) => f(x)).join(", ")}) | ${f(r.addedP50)} | ${f(r.p99Median)} | ` +
             `${o2.accepted}/${o2.tempfailed}/${o2.rejected}/${o2.errors} |`,
         );
+      }
+      const answered = group.filter((r) => r.answers !== null);
+      if (answered.length > 0) {
+        out.push("", "Floodgate's answers by status (its log, the rounds together):", "");
+        for (const r of answered) {
+          const statuses = Object.entries(r.answers!).map(([status, n]) => `${status} ${n}`);
+          out.push(`- ${r.path}: ${statuses.length ? statuses.join(", ") : "no message lines logged"}`);
+        }
       }
       out.push("", "CPU per message, ms (median of the rounds):", "");
       out.push(`| path | ${CPU_PARTS.map(([, l]) => l).join(" | ")} | scan jobs a run |`);

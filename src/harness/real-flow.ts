@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { answersSince, logOffset } from "./daemon-answers.js";
 import { mainThreadProfile, monotonicUs, summarizeProfile, type ProfileSummary } from "./cpu-profile.js";
 import { startFloodgate } from "./floodgate.js";
 import { flowSets, type FlowKind, type FlowRunSet } from "./flow-messages.js";
@@ -54,6 +55,8 @@ export interface FlowMeasurement {
   scanJobs: number | null;
   /** The milter's threads found by the fingerprint threads' name (0 for the C and TS no-op milters). */
   fingerprintThreads: number;
+  /** Floodgate's answers to the run's messages by status, from its log (daemon-answers.ts); null for other milters. */
+  answers: Record<string, number> | null;
 }
 
 /** Everything the comparison measured. */
@@ -79,11 +82,13 @@ const clientCpuMs = () => {
 async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement> {
   const queued = async () => (path.daemon ? await path.daemon.metric("floodgate_scan_jobs_queued_total") : null);
   const jobs0 = await queued();
+  const log = path.daemon ? { path: path.daemon.logPath, from: logOffset(path.daemon.logPath) } : null;
   const cpu0 = { ...path.cpu(), client: clientCpuMs() };
   const result = await sendEachOnce(path.postfix.smtpPort, set.messages, set.sessions);
   await path.settle();
   const cpu1 = { ...path.cpu(), client: clientCpuMs() };
   const jobs1 = await queued();
+  const answered = result.sent - result.errors;
   return {
     path: path.name,
     round: set.round,
@@ -91,9 +96,10 @@ async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement
     sessions: set.sessions,
     campaignCopies: set.campaignCopies,
     result,
-    cpuMs: perMessage(cpu0, cpu1, result.sent - result.errors),
+    cpuMs: perMessage(cpu0, cpu1, answered),
     scanJobs: jobs0 === null || jobs1 === null ? null : jobs1 - jobs0,
     fingerprintThreads: path.fingerprintThreads(),
+    answers: log ? await answersSince(log.path, log.from, answered) : null,
   };
 }
 

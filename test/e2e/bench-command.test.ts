@@ -97,8 +97,14 @@ void describe("floodgate bench", () => {
           // Clock ticks are 10 ms: 20 messages through a cheap path may cost Postfix less than one tick, so one run
           // only proves the figure was read; the sum over every run below proves it counts.
           assert.ok((m.cpuMs.postfix ?? -1) >= 0, `real flow ${path}: Postfix's CPU was read`);
-          if (path.includes("floodgate"))
+          if (path.includes("floodgate")) {
             assert.ok((m.cpuMs.redis ?? -1) >= 0, `real flow ${path}: the daemon's private Redis was found`);
+            // Every answer of the run is in the daemon's log with its status, and only this run's.
+            const logged = Object.values(m.answers ?? {}).reduce((a, n) => a + n, 0);
+            assert.equal(logged, m.result.sent, `real flow ${path} ${m.kind}: answers ${JSON.stringify(m.answers)}`);
+          } else {
+            assert.equal(m.answers, null, `real flow ${path}: answers from a log only for Floodgate`);
+          }
         }
       }
       const postfixCpu = flowRun.measurements.reduce((sum, m) => sum + (m.cpuMs.postfix ?? 0), 0);

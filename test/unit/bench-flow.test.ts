@@ -101,6 +101,7 @@ void describe("real-flow floors", () => {
       cpuMs: { milter },
       scanJobs: null,
       outcomes: { accepted: 0, tempfailed: 0, rejected: 0, errors: 0 },
+      answers: null,
     }) satisfies FlowRow;
 
   void test("throughput and CPU against the C no-op reading the message at each session count, p50 at one", () => {
@@ -169,6 +170,7 @@ void describe("real-flow report", () => {
     cpuMs,
     scanJobs: null,
     fingerprintThreads: path === "+ ts engine, fingerprint only" ? 1 : 0,
+    answers: null,
   });
   const report: RealFlowReport = {
     kind: "floodgate-real-flow",
@@ -210,5 +212,24 @@ void describe("real-flow report", () => {
       "| + ts engine, no-op policy | 0.70 | 0.60 | 0.00 | – | 0.10 | – | – | 3.00 | – | – |",
       "| + ts engine, fingerprint only | 1.50 | 0.80 | 0.60 | – | 0.10 | – | – | 3.00 | – | – |",
     ]);
+  });
+
+  void test("Floodgate's answers by status are listed under its table, the rounds added up", () => {
+    const fg = (round: number, answers: Record<string, number>): FlowMeasurement => ({
+      ...measurement("+ floodgate, scan workers off-host", { milter: 1, postfix: 3 }),
+      round,
+      answers,
+    });
+    const text = flowText({
+      ...report,
+      options: { ...report.options, rounds: 2 },
+      measurements: [
+        ...report.measurements,
+        fg(1, { "continue; new": 9, "tempfail; bulk-hold": 1 }),
+        fg(2, { "continue; new": 8, "tempfail; bulk-hold": 2 }),
+      ],
+    });
+    const listed = text.split("\n").filter((l) => l.startsWith("- + "));
+    assert.deepEqual(listed, ["- + floodgate, scan workers off-host: continue; new 17, tempfail; bulk-hold 3"]);
   });
 });
