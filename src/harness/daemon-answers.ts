@@ -1,9 +1,10 @@
 /**
- * What a Floodgate daemon answered the messages of one run, by status, from its log: each message's line carries the
- * status its header carries (`continue; new`, `tempfail; bulk-hold`, `reject; campaign-blocked; by=operator`, …), so
- * a run's tempfails and rejects can be told apart in a report (a copy of a campaign of the corpus itself held at its
- * bulk threshold is not an error of the path). The log is read from where it stood before the run; its writer
- * buffers lines for a moment, so the reader waits for as many message lines as the run had answers.
+ * What a Floodgate daemon answered the messages of one run, by kind of status, from its log: each message's line
+ * carries the status its header carries (`continue; new`, `tempfail; bulk-hold`, `reject; campaign-blocked;
+ * by=operator`, …), so a run's tempfails and rejects can be told apart in a report (a copy of a campaign of the
+ * corpus itself held at its bulk threshold is not an error of the path). The log is read from where it stood before
+ * the run; its writer buffers lines for a moment, so the reader waits for as many message lines as the run had
+ * answers.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,7 +21,28 @@ export function logOffset(logPath: string): number {
   }
 }
 
-/** The statuses of the message lines in `text` (JSON lines; other lines and a line not yet complete left out). */
+/** A figure of a status (`score=12.9`, `threshold=5`), left out of its kind. */
+const FIGURE = /^[\w.-]+=-?\d+(?:\.\d+)?$/;
+
+/**
+ * A status without its figures: `reject; campaign-spam; scanner=spamd score=12.9 threshold=5` is of the kind
+ * `reject; campaign-spam; scanner=spamd`, so a run's answers are a few kinds whatever the scanner's scores.
+ */
+export function statusKind(status: string): string {
+  return status
+    .split("; ")
+    .map((part) =>
+      part
+        .split(" ")
+        .filter((word) => !FIGURE.test(word))
+        .join(" "),
+    )
+    .filter((part) => part !== "")
+    .join("; ");
+}
+
+/** The kinds of status (statusKind) of the message lines in `text` (JSON lines; other lines and a line not yet
+ * complete left out). */
 export function countStatuses(text: string): { statuses: Record<string, number>; messages: number } {
   const statuses: Record<string, number> = {};
   let messages = 0;
@@ -34,7 +56,8 @@ export function countStatuses(text: string): { statuses: Record<string, number>;
       continue;
     }
     if (typeof status !== "string") continue;
-    statuses[status] = (statuses[status] ?? 0) + 1;
+    const kind = statusKind(status);
+    statuses[kind] = (statuses[kind] ?? 0) + 1;
     messages++;
   }
   return { statuses, messages };

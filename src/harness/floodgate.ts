@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { freePort } from "../util/tcp-port.js";
 import { DAEMON_NODE_FLAGS } from "../util/node-flags.js";
 import { distRoot } from "../util/paths.js";
-import { cmdline, descendants, PeakMemory, spawnListening, type Child } from "./procs.js";
+import { cmdline, descendants, parentPid, PeakMemory, spawnListening, type Child } from "./procs.js";
 
 /** Configuration overrides, merged over the bench defaults (same shape as floodgate.yaml). */
 export type ConfigOverrides = Record<string, Record<string, unknown>>;
@@ -27,6 +27,8 @@ export interface FloodgateDaemon {
   memory: PeakMemory;
   /** The daemon's scan worker processes now. */
   workerPids(): number[];
+  /** Its private spamd's processes whose parent is not a spamd (their trees hold its CPU once); none without it. */
+  scannerPids(): number[];
   /** Sum of the counters of a metric (all label sets) in /metrics now; null when it cannot be read. */
   metric(name: string): Promise<number | null>;
   /** The whole /metrics text now; null when it cannot be read. */
@@ -34,6 +36,12 @@ export interface FloodgateDaemon {
   /** Queue backlog from /status; null when unknown. */
   backlog(): Promise<number | null>;
   stop(): Promise<void>;
+}
+
+/** A daemon's private spamd processes whose parent is not a spamd (its children are in their trees). */
+function spamdRoots(daemonPid: number): number[] {
+  const spamd = descendants(daemonPid).filter((p) => /\bspamd\b/.test(cmdline(p)));
+  return spamd.filter((p) => !spamd.includes(parentPid(p) ?? -1));
 }
 
 /** Wait until the daemon's scan backlog is empty, so the next run does not pay for earlier scans; false when it
@@ -99,6 +107,27 @@ export function sumMetric(text: string, name: string): number | null {
   return sum;
 }
 
+/** The daemon's config file (its sections over the bench's: state, listen, metrics, log), written; its path. */
+function writeDaemonConfig(
+  options: { redisUrl: string | null; overrides?: ConfigOverrides; dir: string; name: string },
+  port: number,
+  metricsPort: number,
+): string {
+  const config: ConfigOverrides = {
+    state: { dir: join(options.dir, `${options.name}.state`) },
+    milter: { listen: [`inet:127.0.0.1:${port}`] },
+    ...(options.redisUrl === null ? {} : { redis: { url: options.redisUrl } }),
+    metrics: { enabled: true, host: "127.0.0.1", port: metricsPort },
+    alerts: { enabled: false },
+    log: { level: "info" },
+  };
+  for (const [section, values] of Object.entries(options.overrides ?? {}))
+    config[section] = { ...(config[section] ?? {}), ...values };
+  const configPath = join(options.dir, `${options.name}.config.yaml`);
+  writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n"); // JSON is YAML
+  return configPath;
+}
+
 /** Start the daemon; `logPath` receives its stderr. */
 export async function startFloodgate(options: {
   /** The Redis to use; null: the daemon's private one in its state directory, as `make run` starts it. */
@@ -111,19 +140,7 @@ export async function startFloodgate(options: {
 }): Promise<FloodgateDaemon> {
   if (!daemonAvailable()) throw new Error("floodgate run is not built (dist/src/daemon/daemon.js missing)");
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const base: ConfigOverrides = {
-    state: { dir: join(options.dir, `${options.name}.state`) },
-    milter: { listen: [`inet:127.0.0.1:${port}`] },
-    ...(options.redisUrl === null ? {} : { redis: { url: options.redisUrl } }),
-    metrics: { enabled: true, host: "127.0.0.1", port: metricsPort },
-    alerts: { enabled: false },
-    log: { level: "info" },
-  };
-  const config: ConfigOverrides = { ...base };
-  for (const [section, values] of Object.entries(options.overrides ?? {}))
-    config[section] = { ...(config[section] ?? {}), ...values };
-  const configPath = join(options.dir, `${options.name}.config.yaml`);
-  writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n"); // JSON is YAML
+  const configPath = writeDaemonConfig(options, port, metricsPort);
   const logPath = join(options.dir, `${options.name}.daemon.log`);
   const logFd = openSync(logPath, "a");
   let child: Child;
@@ -164,6 +181,7 @@ export async function startFloodgate(options: {
     cpuRoots: [child.pid],
     memory: new PeakMemory(child.pid),
     workerPids: () => descendants(child.pid).filter((p) => /scan-worker|\bworker\b/.test(cmdline(p))),
+    scannerPids: () => spamdRoots(child.pid),
     metric: async (name) => {
       const text = await get("/metrics");
       return text === null ? null : sumMetric(text, name);

@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PostfixLab } from "../lab/postfix.js";
 import { THREAD_NAMES } from "../util/thread-name.js";
-import { scanBacklogDrained, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
+import { scanBacklogDrained, scanWorkerStarted, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
 import {
   LIBMILTER_NOOP_PATH,
   LIBMILTER_OFF_HOST_PATH,
@@ -43,7 +43,7 @@ export interface FlowPath {
   /** The milter's process, when there is one (its CPU: all threads). */
   milterPid: number | null;
   daemon: FloodgateDaemon | null;
-  /** CPU so far, ms, by part: milter, main, fingerprint, other threads, scan worker, redis, postfix. */
+  /** CPU so far, ms, by part: milter, main, fingerprint, other threads, scan worker, scanner, redis, postfix. */
   cpu(): Record<string, number>;
   /** The milter's threads named as fingerprint threads now (0 for a milter without them). */
   fingerprintThreads(): number;
@@ -130,8 +130,15 @@ async function startMilter(
     }
     return { target: null, daemon };
   }
-  if (name === "+ floodgate on defaults")
-    return { target: null, daemon: await startBenchDaemon(where, "flow-defaults", {}) };
+  if (name === "+ floodgate on defaults") {
+    const daemon = await startBenchDaemon(where, "flow-defaults", {});
+    // Its scanner (the private spamd) in every run, the first one too: the worker processes start once it answers.
+    await scanWorkerStarted(daemon).catch(async (e: unknown) => {
+      await daemon.stop();
+      throw e;
+    });
+    return { target: null, daemon };
+  }
   return { target: null, daemon: null };
 }
 
@@ -171,7 +178,12 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
         if (LIBMILTER_PATHS.includes(name)) out.libmilter = out.milter! - t.main - t.named - t.others;
       }
       if (daemon) {
-        out.scanWorker = daemon.workerPids().reduce((sum, p) => sum + treeCpuMs(p), 0);
+        // With scan workers on another host there is no scan worker's figure here, rather than a zero.
+        if (!OFF_HOST_PATHS.includes(name))
+          out.scanWorker = daemon.workerPids().reduce((sum, p) => sum + treeCpuMs(p), 0);
+        // The private spamd (on defaults) is the scanner's own cost, apart from the worker processes that ask it.
+        const scanner = daemon.scannerPids();
+        if (scanner.length > 0) out.scanner = scanner.reduce((sum, p) => sum + treeCpuMs(p), 0);
         // A Redis that cannot be found has no figure, rather than a zero that reads as "free".
         if (redisPid !== null) out.redis = processCpuMs(redisPid);
       }

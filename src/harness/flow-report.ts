@@ -26,6 +26,11 @@ export interface FlowRow {
   /** Median CPU per message by part, ms. */
   cpuMs: Record<string, number>;
   scanJobs: number | null;
+  /**
+   * The scan worker processes' and the scanner's CPU over a run per scan job queued in it, ms (their idle time
+   * included: the scans were waited for before the run ended), the median of the rounds that queued any; null without.
+   */
+  scanCpuPerScanMs: number | null;
   outcomes: { accepted: number; tempfailed: number; rejected: number; errors: number };
   /** Floodgate's answers by status over the rounds, from its log; null for the other milters. */
   answers: Record<string, number> | null;
@@ -97,6 +102,7 @@ function row(
     addedP50: Number.isFinite(refP50) ? p50Median - refP50 : null,
     cpuMs: Object.fromEntries(parts.map((k) => [k, median(ms.map((m) => m.cpuMs[k] ?? 0))])),
     scanJobs: jobs.length ? median(jobs) : null,
+    scanCpuPerScanMs: scanCpuPerScan(ms),
     outcomes: {
       accepted: sum("accepted"),
       tempfailed: sum("tempfailed"),
@@ -105,6 +111,15 @@ function row(
     },
     answers: sumAnswers(ms),
   };
+}
+
+function scanCpuPerScan(ms: readonly FlowMeasurement[]): number | null {
+  const perScan = ms.flatMap((m) => {
+    if (!m.scanJobs || m.cpuMs.scanWorker === undefined) return [];
+    const answered = m.result.sent - m.result.errors;
+    return [((m.cpuMs.scanWorker + (m.cpuMs.scanner ?? 0)) * answered) / m.scanJobs];
+  });
+  return perScan.length ? median(perScan) : null;
 }
 
 /** The rounds' answers by status added up, most frequent first; null when no round has them. */
@@ -161,6 +176,7 @@ const CPU_PARTS: Array<[string, string]> = [
   ["libmilter", "libmilter threads"],
   ["others", "other threads"],
   ["scanWorker", "scan worker"],
+  ["scanner", "scanner (spamd)"],
   ["redis", "redis"],
   ["postfix", "postfix"],
   ["client", "client"],
@@ -206,17 +222,19 @@ export function flowText(report: RealFlowReport): string {
       }
       const answered = group.filter((r) => r.answers !== null);
       if (answered.length > 0) {
-        out.push("", "Floodgate's answers by status (its log, the rounds together):", "");
+        out.push("", "Floodgate's answers by kind of status, scores left out (its log, the rounds together):", "");
         for (const r of answered) {
           const statuses = Object.entries(r.answers!).map(([status, n]) => `${status} ${n}`);
           out.push(`- ${r.path}: ${statuses.length ? statuses.join(", ") : "no message lines logged"}`);
         }
       }
-      out.push("", "CPU per message, ms (median of the rounds):", "");
-      out.push(`| path | ${CPU_PARTS.map(([, l]) => l).join(" | ")} | scan jobs a run |`);
-      out.push(`|---|${CPU_PARTS.map(() => "---").join("|")}|---|`);
-      for (const r of group)
-        out.push(`| ${r.path} | ${CPU_PARTS.map(([k]) => f(r.cpuMs[k])).join(" | ")} | ${r.scanJobs ?? "–"} |`);
+      out.push("", "CPU per message, ms (median of the rounds); the last column per scan queued in the run:", "");
+      out.push(`| path | ${CPU_PARTS.map(([, l]) => l).join(" | ")} | scan jobs a run | scans' CPU a scan |`);
+      out.push(`|---|${CPU_PARTS.map(() => "---").join("|")}|---|---|`);
+      for (const r of group) {
+        const parts = CPU_PARTS.map(([k]) => f(r.cpuMs[k])).join(" | ");
+        out.push(`| ${r.path} | ${parts} | ${r.scanJobs ?? "–"} | ${f(r.scanCpuPerScanMs)} |`);
+      }
     }
   }
   out.push("", "## Floors (distinct ham)", "");

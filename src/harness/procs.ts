@@ -70,6 +70,16 @@ export async function stopProcess(proc: ChildProcess, graceMs = 5000): Promise<v
   clearTimeout(timer);
 }
 
+/** The parent of `pid` (field 4 of its stat), or null when it has ended. */
+export function parentPid(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
 /** The pids of `pid`'s descendants (children, grandchildren…), from /proc. */
 export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();

@@ -55,7 +55,8 @@ export interface FlowMeasurement {
   scanJobs: number | null;
   /** The milter's threads found by the fingerprint threads' name (0 for the C and TS no-op milters). */
   fingerprintThreads: number;
-  /** Floodgate's answers to the run's messages by status, from its log (daemon-answers.ts); null for other milters. */
+  /** Floodgate's answers to the run's messages by kind of status, from its log (daemon-answers.ts); null for the
+   * other milters. */
   answers: Record<string, number> | null;
 }
 

@@ -104,7 +104,8 @@ export function daemonThreadsCpu(pid: number, name: string, apart: readonly stri
 /**
  * The difference of two readings of named CPU figures (ms), divided by `messages`: CPU per message in ms. A thread
  * that ended between the readings is missing from the second: its CPU is lost, so readings are taken around runs of
- * a process whose threads live as long as it does.
+ * a process whose threads live as long as it does. A part missing from the first reading (a process that started
+ * between them, such as a scanner still starting) has no figure: what it used since its start is not the run's.
  */
 export function perMessage(
   before: Record<string, number>,
@@ -112,6 +113,9 @@ export function perMessage(
   messages: number,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after)) out[k] = messages > 0 ? (v - (before[k] ?? 0)) / messages : 0;
+  for (const [k, v] of Object.entries(after)) {
+    const was = before[k];
+    if (was !== undefined) out[k] = messages > 0 ? (v - was) / messages : 0;
+  }
   return out;
 }

@@ -102,6 +102,12 @@ void describe("floodgate bench", () => {
             // Every answer of the run is in the daemon's log with its status, and only this run's.
             const logged = Object.values(m.answers ?? {}).reduce((a, n) => a + n, 0);
             assert.equal(logged, m.result.sent, `real flow ${path} ${m.kind}: answers ${JSON.stringify(m.answers)}`);
+            if (path === OFF_HOST_PATH) assert.equal(m.cpuMs.scanWorker, undefined, "no scan worker on this host");
+            else {
+              assert.ok((m.cpuMs.scanWorker ?? -1) >= 0, `real flow ${path}: its scan worker's CPU was read`);
+              // make run's defaults scan with a private spamd, whose CPU is the scanner's: read from the first run.
+              assert.ok((m.cpuMs.scanner ?? -1) >= 0, `real flow ${path}: the private spamd's CPU was read`);
+            }
           } else {
             assert.equal(m.answers, null, `real flow ${path}: answers from a log only for Floodgate`);
           }

@@ -81,6 +81,11 @@ void describe("per-thread CPU", () => {
 
   void test("per message: the difference of two readings over the messages", () => {
     assert.deepEqual(perMessage({ main: 100, redis: 10 }, { main: 300, redis: 30 }, 100), { main: 2, redis: 0.2 });
+    assert.deepEqual(
+      perMessage({ main: 100 }, { main: 300, scanner: 5000 }, 100),
+      { main: 2 },
+      "a process that started during the run has no figure, not its CPU since its start",
+    );
   });
 });
 
@@ -100,6 +105,7 @@ void describe("real-flow floors", () => {
       addedP50,
       cpuMs: { milter },
       scanJobs: null,
+      scanCpuPerScanMs: null,
       outcomes: { accepted: 0, tempfailed: 0, rejected: 0, errors: 0 },
       answers: null,
     }) satisfies FlowRow;
@@ -209,8 +215,8 @@ void describe("real-flow report", () => {
     const cpuTable = text.slice(text.indexOf("CPU per message"));
     const rows = cpuTable.split("\n").filter((l) => l.startsWith("| + ts engine"));
     assert.deepEqual(rows, [
-      "| + ts engine, no-op policy | 0.70 | 0.60 | 0.00 | – | 0.10 | – | – | 3.00 | – | – |",
-      "| + ts engine, fingerprint only | 1.50 | 0.80 | 0.60 | – | 0.10 | – | – | 3.00 | – | – |",
+      "| + ts engine, no-op policy | 0.70 | 0.60 | 0.00 | – | 0.10 | – | – | – | 3.00 | – | – | – |",
+      "| + ts engine, fingerprint only | 1.50 | 0.80 | 0.60 | – | 0.10 | – | – | – | 3.00 | – | – | – |",
     ]);
   });
 
@@ -231,5 +237,26 @@ void describe("real-flow report", () => {
     });
     const listed = text.split("\n").filter((l) => l.startsWith("- + "));
     assert.deepEqual(listed, ["- + floodgate, scan workers off-host: continue; new 17, tempfail; bulk-hold 3"]);
+  });
+
+  void test("the scans' CPU a scan: scan workers and scanner over the run's answers, per scan queued, median", () => {
+    const defaults = (round: number, scanWorker: number, scanner: number, scanJobs: number): FlowMeasurement => ({
+      ...measurement("+ floodgate on defaults", { milter: 1, scanWorker, scanner, postfix: 3 }),
+      round,
+      scanJobs,
+    });
+    const text = flowText({
+      ...report,
+      options: { ...report.options, rounds: 3 },
+      // 10 answers a run: (0.2 + 0.8) × 10 / 2 = 5 ms, (0.1 + 0.5) × 10 / 1 = 6, and a run with no scan left out.
+      measurements: [
+        ...report.measurements,
+        defaults(1, 0.2, 0.8, 2),
+        defaults(2, 0.1, 0.5, 1),
+        defaults(3, 0.1, 0, 0),
+      ],
+    });
+    const row = text.split("\n").find((l) => l.startsWith("| + floodgate on defaults | 1.00"));
+    assert.equal(row, "| + floodgate on defaults | 1.00 | – | – | – | – | 0.10 | 0.50 | – | 3.00 | – | 1 | 5.50 |");
   });
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { answersSince, countStatuses, logOffset } from "../../src/harness/daemon-answers.js";
+import { answersSince, countStatuses, logOffset, statusKind } from "../../src/harness/daemon-answers.js";
 
 const line = (status: string, msg = "message") => JSON.stringify({ level: 30, verdict: "x", status, msg }) + "\n";
 
@@ -24,6 +24,24 @@ void describe("daemon answers from its log", () => {
       statuses: { "continue; new": 2, "tempfail; bulk-hold": 1 },
       messages: 3,
     });
+  });
+
+  void test("a status's kind leaves its figures out and keeps its words and named reasons", () => {
+    assert.equal(
+      statusKind("reject; campaign-spam; scanner=spamd score=12.9 threshold=5"),
+      "reject; campaign-spam; scanner=spamd",
+    );
+    assert.equal(statusKind("continue; ham; scanner=spamd score=-1 threshold=5"), "continue; ham; scanner=spamd");
+    assert.equal(statusKind("skipped; reason=redis-timeout"), "skipped; reason=redis-timeout");
+    assert.equal(statusKind("reject; campaign-blocked; by=operator"), "reject; campaign-blocked; by=operator");
+    assert.equal(statusKind("tempfail; bulk-hold"), "tempfail; bulk-hold");
+    assert.deepEqual(
+      countStatuses(
+        line("reject; campaign-spam; scanner=spamd score=10.1 threshold=5") +
+          line("reject; campaign-spam; scanner=spamd score=7 threshold=5"),
+      ),
+      { statuses: { "reject; campaign-spam; scanner=spamd": 2 }, messages: 2 },
+    );
   });
 
   void test("only what was logged after the offset, waiting for lines written late", async () => {
