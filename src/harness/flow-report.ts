@@ -32,7 +32,7 @@ export interface FlowRow {
    */
   scanCpuPerScanMs: number | null;
   outcomes: { accepted: number; tempfailed: number; rejected: number; errors: number };
-  /** Floodgate's answers by status over the rounds, from its log; null for the other milters. */
+  /** Floodgate's answers by kind of status over the rounds, from its log; null for the other milters. */
   answers: Record<string, number> | null;
 }
 
@@ -113,6 +113,7 @@ function row(
   };
 }
 
+/** FlowRow.scanCpuPerScanMs: the rounds' scan workers' and scanner's CPU, per message times answers, per scan. */
 function scanCpuPerScan(ms: readonly FlowMeasurement[]): number | null {
   const perScan = ms.flatMap((m) => {
     if (!m.scanJobs || m.cpuMs.scanWorker === undefined) return [];
@@ -122,7 +123,7 @@ function scanCpuPerScan(ms: readonly FlowMeasurement[]): number | null {
   return perScan.length ? median(perScan) : null;
 }
 
-/** The rounds' answers by status added up, most frequent first; null when no round has them. */
+/** The rounds' answers by kind of status added up, most frequent first; null when no round has them. */
 function sumAnswers(ms: readonly FlowMeasurement[]): Record<string, number> | null {
   const logged = ms.map((m) => m.answers).filter((a): a is Record<string, number> => a !== null && a !== undefined);
   if (logged.length === 0) return null;
