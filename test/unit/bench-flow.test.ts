@@ -220,21 +220,24 @@ void describe("real-flow report", () => {
     ]);
   });
 
-  void test("Floodgate's answers by status are listed under its table, the rounds added up", () => {
+  /** The report with `extra` runs (rounds numbered by the caller) beside the no-op ones, as text. */
+  const textWith = (extra: FlowMeasurement[]) =>
+    flowText({
+      ...report,
+      options: { ...report.options, rounds: Math.max(...extra.map((m) => m.round)) },
+      measurements: [...report.measurements, ...extra],
+    });
+
+  void test("Floodgate's answers by kind of status are listed under its table, the rounds added up", () => {
     const fg = (round: number, answers: Record<string, number>): FlowMeasurement => ({
       ...measurement("+ floodgate, scan workers off-host", { milter: 1, postfix: 3 }),
       round,
       answers,
     });
-    const text = flowText({
-      ...report,
-      options: { ...report.options, rounds: 2 },
-      measurements: [
-        ...report.measurements,
-        fg(1, { "continue; new": 9, "tempfail; bulk-hold": 1 }),
-        fg(2, { "continue; new": 8, "tempfail; bulk-hold": 2 }),
-      ],
-    });
+    const text = textWith([
+      fg(1, { "continue; new": 9, "tempfail; bulk-hold": 1 }),
+      fg(2, { "continue; new": 8, "tempfail; bulk-hold": 2 }),
+    ]);
     const listed = text.split("\n").filter((l) => l.startsWith("- + "));
     assert.deepEqual(listed, ["- + floodgate, scan workers off-host: continue; new 17, tempfail; bulk-hold 3"]);
   });
@@ -245,17 +248,8 @@ void describe("real-flow report", () => {
       round,
       scanJobs,
     });
-    const text = flowText({
-      ...report,
-      options: { ...report.options, rounds: 3 },
-      // 10 answers a run: (0.2 + 0.8) × 10 / 2 = 5 ms, (0.1 + 0.5) × 10 / 1 = 6, and a run with no scan left out.
-      measurements: [
-        ...report.measurements,
-        defaults(1, 0.2, 0.8, 2),
-        defaults(2, 0.1, 0.5, 1),
-        defaults(3, 0.1, 0, 0),
-      ],
-    });
+    // 10 answers a run: (0.2 + 0.8) × 10 / 2 = 5 ms, (0.1 + 0.5) × 10 / 1 = 6, and a run with no scan left out.
+    const text = textWith([defaults(1, 0.2, 0.8, 2), defaults(2, 0.1, 0.5, 1), defaults(3, 0.1, 0, 0)]);
     const row = text.split("\n").find((l) => l.startsWith("| + floodgate on defaults | 1.00"));
     assert.equal(row, "| + floodgate on defaults | 1.00 | – | – | – | – | 0.10 | 0.50 | – | 3.00 | – | 1 | 5.50 |");
   });
