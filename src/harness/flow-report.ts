@@ -125,7 +125,7 @@ function scanCpuPerScan(ms: readonly FlowMeasurement[]): number | null {
 
 /** The rounds' answers by kind of status added up, most frequent first; null when no round has them. */
 function sumAnswers(ms: readonly FlowMeasurement[]): Record<string, number> | null {
-  const logged = ms.map((m) => m.answers).filter((a): a is Record<string, number> => a !== null && a !== undefined);
+  const logged = ms.map((m) => m.answers).filter((a): a is Record<string, number> => a !== null);
   if (logged.length === 0) return null;
   const total: Record<string, number> = {};
   for (const answers of logged)

@@ -74,6 +74,7 @@ export async function stopProcess(proc: ChildProcess, graceMs = 5000): Promise<v
 export function parentPid(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name is in parentheses and may contain spaces: the fields after the last ")".
     return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
   } catch {
     return null;
@@ -85,14 +86,9 @@ export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name is in parentheses and may contain spaces: the fields after the last ")".
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parentOf.set(Number(entry), Number(fields[1]));
-    } catch {
-      // the process ended meanwhile
-    }
+    // null: the process ended meanwhile.
+    const parent = parentPid(Number(entry));
+    if (parent !== null) parentOf.set(Number(entry), parent);
   }
   const out: number[] = [];
   const queue = [pid];
