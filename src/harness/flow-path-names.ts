@@ -11,6 +11,7 @@ export const FLOW_PATHS = [
   "+ c-noop reading the message",
   "+ c-noop at DATA and end of message",
   "+ ts engine, no-op policy",
+  "+ ts engine, crossings only",
   "+ ts engine, fingerprint only",
   "+ libmilter engine, no-op policy",
   "+ floodgate, scan workers off-host",
@@ -22,6 +23,8 @@ export type FlowPathName = (typeof FLOW_PATHS)[number];
 /** The path every other is compared with, and the one the floors are about. */
 export const REFERENCE_PATH: FlowPathName = "+ c-noop reading the message";
 export const OFF_HOST_PATH: FlowPathName = "+ floodgate, scan workers off-host";
+/** The design's crossings alone: the pool's hand-off (its task not reading the message) and one Redis lookup. */
+export const CROSSINGS_PATH: FlowPathName = "+ ts engine, crossings only";
 export const LIBMILTER_NOOP_PATH: FlowPathName = "+ libmilter engine, no-op policy";
 export const LIBMILTER_OFF_HOST_PATH: FlowPathName = "+ floodgate on libmilter, scan workers off-host";
 
@@ -31,6 +34,7 @@ export const FLOW_PATH_KEYS: Readonly<Record<string, FlowPathName>> = {
   "c-noop": REFERENCE_PATH,
   "c-noop-data": "+ c-noop at DATA and end of message",
   "ts-noop": "+ ts engine, no-op policy",
+  "ts-crossings": CROSSINGS_PATH,
   "ts-fingerprint": "+ ts engine, fingerprint only",
   "libmilter-noop": LIBMILTER_NOOP_PATH,
   "off-host": OFF_HOST_PATH,

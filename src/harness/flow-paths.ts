@@ -17,6 +17,7 @@ import type { PostfixLab } from "../lab/postfix.js";
 import { THREAD_NAMES } from "../util/thread-name.js";
 import { scanBacklogDrained, scanWorkerStarted, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
 import {
+  CROSSINGS_PATH,
   LIBMILTER_NOOP_PATH,
   LIBMILTER_OFF_HOST_PATH,
   OFF_HOST_PATH,
@@ -25,7 +26,7 @@ import {
 } from "./flow-path-names.js";
 import { cmdline, descendants } from "./procs.js";
 import { startBenchPostfix } from "./smtp-path.js";
-import { startCNoop, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
+import { startCNoop, startTsCrossings, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
 
 /** Paths on the libmilter engine. */
@@ -89,9 +90,9 @@ export interface FlowPathDeps {
   dir: string;
 }
 
-/** The daemon's private redis-server (a child of the daemon), or null when it has none. */
-function privateRedisPid(daemon: FloodgateDaemon): number | null {
-  return descendants(daemon.pid).find((pid) => /redis-server/.test(cmdline(pid))) ?? null;
+/** The private redis-server of a milter process (its child), or null when it has none. */
+function privateRedisPid(milterPid: number): number | null {
+  return descendants(milterPid).find((pid) => /redis-server/.test(cmdline(pid))) ?? null;
 }
 
 /** Whether the log at `path` comes to hold `text` within `timeoutMs`. */
@@ -114,6 +115,7 @@ async function startMilter(
   if (name === "+ c-noop at DATA and end of message")
     return { target: await startCNoop({ mode: "data-eom" }), daemon: null };
   if (name === "+ ts engine, no-op policy") return { target: await startTsNoop(), daemon: null };
+  if (name === CROSSINGS_PATH) return { target: await startTsCrossings(), daemon: null };
   if (name === "+ ts engine, fingerprint only") return { target: await startTsFingerprintOnly(), daemon: null };
   if (name === LIBMILTER_NOOP_PATH) return { target: await startTsNoop("warn", "libmilter"), daemon: null };
   if (name === OFF_HOST_PATH)
@@ -155,7 +157,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
     throw e;
   }
   const milterPid = target?.pid ?? daemon?.pid ?? null;
-  const redisPid = daemon ? privateRedisPid(daemon) : null;
+  const redisPid = milterPid === null ? null : privateRedisPid(milterPid);
   return {
     name,
     postfix,
@@ -184,9 +186,9 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
         // The private spamd (on defaults) is the scanner's own cost, apart from the worker processes that ask it.
         const scanner = daemon.scannerPids();
         if (scanner.length > 0) out.scanner = scanner.reduce((sum, p) => sum + treeCpuMs(p), 0);
-        // A Redis that cannot be found has no figure, rather than a zero that reads as "free".
-        if (redisPid !== null) out.redis = processCpuMs(redisPid);
       }
+      // A Redis that cannot be found has no figure, rather than a zero that reads as "free".
+      if (redisPid !== null) out.redis = processCpuMs(redisPid);
       return out;
     },
     fingerprintThreads: () =>

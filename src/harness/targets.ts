@@ -58,6 +58,26 @@ export function startTsFingerprintOnly(logLevel = "warn"): Promise<MilterTarget>
   });
 }
 
+/**
+ * The TypeScript engine with the crossings-only policy (dist/src/harness/crossings-daemon.js): the fingerprint pool's
+ * hand-off with a task that does not read the message, and one GET on a private Redis of its own (in a new folder
+ * under the system's temporary one), with the daemon's V8 flags.
+ */
+export async function startTsCrossings(logLevel = "warn"): Promise<MilterTarget> {
+  const stateDir = mkdtempSync(join(tmpdir(), "fg-crossings-"));
+  const milter = await startNodeMilter("crossings-daemon.js", [stateDir, logLevel], {
+    name: "floodgate-ts-crossings",
+    what: "the TypeScript engine with the crossings-only policy",
+  });
+  return {
+    ...milter,
+    stop: async () => {
+      await milter.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A process entry of dist/src/harness, given the listen spec then `args`, run with the daemon's V8 flags. */
 async function startNodeMilter(
   entry: string,

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { BenchReport } from "../../src/harness/bench-report.js";
 import { SMTP_SOURCE_ROUNDS } from "../../src/harness/smtp-runs.js";
 import { CLI } from "../support/daemon.js";
-import { DEFAULT_FLOW_PATHS, OFF_HOST_PATH } from "../../src/harness/flow-path-names.js";
+import { CROSSINGS_PATH, DEFAULT_FLOW_PATHS, OFF_HOST_PATH } from "../../src/harness/flow-path-names.js";
 import type { FlowMeasurement } from "../../src/harness/real-flow.js";
 
 /** Run `floodgate bench` with `args`; its exit code and the tail of its progress output. */
@@ -115,6 +115,8 @@ void describe("floodgate bench", () => {
             }
           } else {
             assert.equal(m.answers, null, `real flow ${path}: answers from a log only for Floodgate`);
+            if (path === CROSSINGS_PATH)
+              assert.ok((m.cpuMs.redis ?? -1) >= 0, `real flow ${path}: its private Redis was found`);
           }
         }
       }

@@ -79,7 +79,7 @@ const LIGHT = [
 const MTA = [
   ...["mta-scenarios", "mta-scenarios-libmilter-postfix", "mta-scenarios-libmilter-postfix-unix"],
   ...["mta-scenarios-libmilter-sendmail", "postfix-flood", "postfix-hold-queue", "postfix-mta-queue"],
-  ...["postfix-own-headers", "real-flow-fingerprint-path", "sendmail-hold-queue", "sendmail-mta-queue"],
+  ...["postfix-own-headers", "real-flow-engine-paths", "sendmail-hold-queue", "sendmail-mta-queue"],
 ]
   .map((f) => `e2e/${f}`)
   .concat(["integration/hostile-soak"]);

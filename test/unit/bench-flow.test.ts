@@ -133,7 +133,7 @@ void describe("real-flow floors", () => {
 void describe("real-flow paths", () => {
   void test("by default every path but the libmilter engine's two; named ones in the run's order", () => {
     assert.deepEqual(parseFlowPaths("default"), DEFAULT_FLOW_PATHS);
-    assert.equal(DEFAULT_FLOW_PATHS.length, 7);
+    assert.equal(DEFAULT_FLOW_PATHS.length, 8);
     assert.ok(!DEFAULT_FLOW_PATHS.some((p) => p.includes("libmilter")));
     assert.deepEqual(parseFlowPaths("all"), FLOW_PATHS);
     assert.deepEqual(parseFlowPaths("libmilter-off-host,c-noop,off-host,libmilter-noop"), [
@@ -148,13 +148,16 @@ void describe("real-flow paths", () => {
     );
   });
 
-  void test("the fingerprint-only engine runs by default, right after the no-op engine, and by its short name", () => {
+  void test("the crossings-only and fingerprint-only engines run by default, in that order after the no-op one", () => {
     const noop = DEFAULT_FLOW_PATHS.indexOf("+ ts engine, no-op policy");
     assert.ok(noop >= 0);
-    assert.equal(DEFAULT_FLOW_PATHS[noop + 1], "+ ts engine, fingerprint only");
-    assert.equal(FLOW_PATHS[FLOW_PATHS.indexOf("+ ts engine, no-op policy") + 1], "+ ts engine, fingerprint only");
-    assert.deepEqual(parseFlowPaths("off-host,ts-fingerprint,ts-noop"), [
+    assert.deepEqual(DEFAULT_FLOW_PATHS.slice(noop + 1, noop + 3), [
+      "+ ts engine, crossings only",
+      "+ ts engine, fingerprint only",
+    ]);
+    assert.deepEqual(parseFlowPaths("off-host,ts-fingerprint,ts-crossings,ts-noop"), [
       "+ ts engine, no-op policy",
+      "+ ts engine, crossings only",
       "+ ts engine, fingerprint only",
       "+ floodgate, scan workers off-host",
     ]);
@@ -252,5 +255,36 @@ void describe("real-flow report", () => {
     const text = textWith([defaults(1, 0.2, 0.8, 2), defaults(2, 0.1, 0.5, 1), defaults(3, 0.1, 0, 0)]);
     const row = text.split("\n").find((l) => l.startsWith("| + floodgate on defaults | 1.00"));
     assert.equal(row, "| + floodgate on defaults | 1.00 | – | – | – | – | 0.10 | 0.50 | – | 3.00 | – | 1 | 5.50 |");
+  });
+
+  void test("a part a round has no figure for is left out of that part's median, not counted as free", () => {
+    const fg = (round: number, cpuMs: Record<string, number>): FlowMeasurement => ({
+      ...measurement("+ floodgate, scan workers off-host", cpuMs),
+      round,
+    });
+    const text = textWith([
+      fg(1, { milter: 1, redis: 0.6, postfix: 3 }),
+      fg(2, { milter: 1, postfix: 3 }),
+      fg(3, { milter: 1, redis: 0.8, postfix: 3 }),
+    ]);
+    const row = text.split("\n").find((l) => l.startsWith("| + floodgate, scan workers off-host | 1.00"));
+    assert.equal(
+      row,
+      "| + floodgate, scan workers off-host | 1.00 | – | – | – | – | – | – | 0.70 | 3.00 | – | – | – |",
+    );
+  });
+
+  void test("what the floors leave after the crossings: their rate and CPU against the limits, the work above", () => {
+    const crossings: FlowMeasurement = {
+      ...measurement("+ ts engine, crossings only", { milter: 0.8, main: 0.7, redis: 0.05, postfix: 3 }),
+      result: { ...emptySmtpResult(1), sent: 10, accepted: 10, messagesPerSecond: 47 },
+    };
+    const fg = measurement("+ floodgate, scan workers off-host", { milter: 1.4, redis: 0.65, postfix: 3 });
+    const text = textWith([crossings, fg]);
+    const budget = text.slice(text.indexOf("## What the floors leave"));
+    const rows = budget.split("\n").filter((l) => /^\| \d/.test(l));
+    // Rate 47 ÷ 50 = 0.94 (0.04 above 0.9); CPU allowed 2 × 0.5 = 1.00, 0.20 left; Floodgate 0.60 and 0.60 above.
+    assert.deepEqual(rows, ["| 1 | 0.94 | 0.04 | 0.80 | 1.00 | 0.20 | 0.60 | 0.60 |"]);
+    assert.ok(!flowText(report).includes("## What the floors leave"), "no crossings-only run, no budget");
   });
 });
