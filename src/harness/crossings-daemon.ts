@@ -25,7 +25,8 @@ const logger = createLogger(process.argv[4] ?? "warn", "floodgate-crossings");
 const config = defaultConfig();
 const redisServer = await startPrivateRedis(openStateDir(stateDir), config.redis.private, logger);
 const redis = createRedis(config.redis, redisServer.url, "fastpath", logger);
-const pool = new FingerprintPool(config.fingerprint, logger, {
+// No logger for the pool: it logs each message its task made no fingerprint of, which here is every one.
+const pool = new FingerprintPool(config.fingerprint, undefined, {
   taskFile: join(import.meta.dirname, "crossing-task.js"),
 });
 await pool.ready();
