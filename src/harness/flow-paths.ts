@@ -1,9 +1,11 @@
 /**
  * The ways through Postfix the real-mail-flow comparison measures, each with its own private Postfix started once:
  * Postfix alone; with the C no-op milter reading the whole message (`-r`, the reference); with the C no-op at DATA and
- * end of message (`-d`); with the TypeScript engine and its no-op policy; with the TypeScript engine whose policy only
- * fingerprints the message with Floodgate's pool (src/harness/fingerprint-only-policy.ts: no Redis, no store), so that
- * the fingerprint's share of Floodgate's cost shows between the two; with Floodgate, its scan worker processes
+ * end of message (`-d`); with the TypeScript engine and its no-op policy; with the TypeScript engine paying only the
+ * design's two crossings (src/harness/crossings-policy.ts: the pool's hand-off with a task that does not read the
+ * message, one GET on a private Redis of its own), what any build of the design pays first; with the TypeScript engine
+ * whose policy only fingerprints the message with Floodgate's pool (src/harness/fingerprint-only-policy.ts: no Redis,
+ * no store), so that the fingerprint's share of Floodgate's cost shows; with Floodgate, its scan worker processes
  * on another host (none started here: `scanWorker.processes: 0`); and with Floodgate on its defaults (scan worker process
  * and built-in scanner on this host). Asked for by name only (`--paths`): the libmilter engine with the no-op
  * policy, and Floodgate on the libmilter engine with its scan workers off-host. Each path knows how to read the CPU

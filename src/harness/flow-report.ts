@@ -101,8 +101,8 @@ function row(
     ofPostfix: Number.isFinite(base) ? mpsMedian / base : null,
     ofReference: Number.isFinite(refMps) ? mpsMedian / refMps : null,
     addedP50: Number.isFinite(refP50) ? p50Median - refP50 : null,
-    // A part a round has no figure for (a process that started during it) is left out of that round's median,
-    // not counted as free.
+    // A round with no figure for a part (a process that started during it) is left out of that part's median, not
+    // counted as free.
     cpuMs: Object.fromEntries(
       parts.map((k) => [k, median(ms.flatMap((m) => (m.cpuMs[k] === undefined ? [] : [m.cpuMs[k]])))]),
     ),
