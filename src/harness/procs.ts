@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readProcStat } from "../util/proc-stat.js";
 import { portOpen } from "../util/tcp-port.js";
 
 /** A child process with its output kept (the last 16 KiB) for error messages. */
@@ -72,13 +73,8 @@ export async function stopProcess(proc: ChildProcess, graceMs = 5000): Promise<v
 
 /** The parent of `pid` (field 4 of its stat), or null when it has ended. */
 export function parentPid(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name is in parentheses and may contain spaces: the fields after the last ")".
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return null;
-  }
+  const stat = readProcStat(`/proc/${pid}/stat`);
+  return stat ? Number(stat.fields[1]) : null;
 }
 
 /** The pids of `pid`'s descendants (children, grandchildren…), from /proc. */
@@ -180,14 +176,9 @@ export function processSchedule(pid: number): { cpuSeconds: number; runQueueSeco
 
 /** CPU seconds (user + system, all threads) a process has used; null when it is gone. */
 export function cpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // After the command: state(0) ppid(1) … utime(11) stime(12), in clock ticks (100 a second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
+  const stat = readProcStat(`/proc/${pid}/stat`);
+  // utime and stime, in clock ticks (100 a second on Linux).
+  return stat ? (Number(stat.fields[11]) + Number(stat.fields[12])) / 100 : null;
 }
 
 /** CPU seconds used by the processes `roots` and their descendants now. */

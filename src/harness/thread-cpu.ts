@@ -4,26 +4,15 @@
  * what the exited ones left in their parents' `cutime + cstime`, so a child that exits during a run is counted once.
  * Clock ticks are 10 ms on Linux: a figure per message is only as good as the messages a run has.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readProcStat } from "../util/proc-stat.js";
 import { descendants } from "./procs.js";
 
 const TICK_MS = 10;
 
-/** The fields after the command name of a stat line (the name is in parentheses and may hold spaces). */
-function statFields(path: string): { comm: string; fields: string[] } | null {
-  try {
-    const stat = readFileSync(path, "utf8");
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    return { comm: stat.slice(open + 1, close), fields: stat.slice(close + 2).split(" ") };
-  } catch {
-    return null;
-  }
-}
-
 /** utime + stime (fields 14 and 15 of stat), and with `children` also cutime + cstime (16, 17), in ms. */
 function cpuMsOf(path: string, children: boolean): number | null {
-  const s = statFields(path);
+  const s = readProcStat(path);
   if (!s) return null;
   const n = (i: number) => Number(s.fields[i] ?? 0);
   return (n(11) + n(12) + (children ? n(13) + n(14) : 0)) * TICK_MS;
@@ -46,7 +35,7 @@ export function threadsOf(pid: number): ThreadCpu[] {
   }
   const out: ThreadCpu[] = [];
   for (const t of tids) {
-    const s = statFields(`/proc/${pid}/task/${t}/stat`);
+    const s = readProcStat(`/proc/${pid}/task/${t}/stat`);
     if (!s) continue;
     out.push({ tid: Number(t), name: s.comm, cpuMs: (Number(s.fields[11]) + Number(s.fields[12])) * TICK_MS });
   }

@@ -7,7 +7,8 @@
  * Two uses: the instance lock (one `floodgate run` per state directory) and the pidfile of each private service the
  * daemon starts (private-service.ts), which the next start stops when a killed daemon left it behind.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { readProcStat } from "../util/proc-stat.js";
 import { readPrivateFile, writePrivateFile } from "./secret-file.js";
 
 /** A process, identified beyond its pid. */
@@ -18,16 +19,9 @@ export interface ProcessRecord {
 
 /** The start time of process `pid`, or null when no such process runs (a zombie counts as gone). */
 export function processStartTime(pid: number): string | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return null;
-  }
-  // The command name (field 2) is in parentheses and may hold spaces or parentheses: count from the last ")".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  if (fields[0] === "Z" || fields[0] === "X") return null;
-  return fields[19] ?? null;
+  const stat = readProcStat(`/proc/${pid}/stat`);
+  if (!stat || stat.fields[0] === "Z" || stat.fields[0] === "X") return null;
+  return stat.fields[19] ?? null;
 }
 
 /** The record of a running process. */
