@@ -32,10 +32,18 @@ export interface FlowBudget {
   workRedisMs: number | null;
 }
 
+/** The row of `path` in the distinct runs at `sessions`, if the report has one. */
+export function distinctRow<R extends BudgetRow>(
+  rows: readonly R[],
+  sessions: number,
+  path: FlowPathName,
+): R | undefined {
+  return rows.find((r) => r.kind === "distinct" && r.sessions === sessions && r.path === path);
+}
+
 /** The budgets of the distinct runs, one per session count with both the crossings' and the reference's rows. */
 export function flowBudgets(rows: readonly BudgetRow[]): FlowBudget[] {
-  const find = (sessions: number, path: FlowPathName) =>
-    rows.find((r) => r.kind === "distinct" && r.sessions === sessions && r.path === path);
+  const find = (sessions: number, path: FlowPathName) => distinctRow(rows, sessions, path);
   const budgets: FlowBudget[] = [];
   for (const sessions of [...new Set(rows.map((r) => r.sessions))]) {
     const [crossings, ref, fg] = [

@@ -3,7 +3,7 @@
  * round beside it), the ratios to Postfix alone and to the C no-op reading the message, the CPU per message of each
  * part, the floors, and the main thread's profile; as text for the terminal and benchmarks/README.md.
  */
-import { budgetText, CPU_CEILING, RATE_FLOOR } from "./flow-budget.js";
+import { budgetText, CPU_CEILING, distinctRow, RATE_FLOOR } from "./flow-budget.js";
 import { formatMachine } from "./machine.js";
 import type { FlowKind } from "./flow-messages.js";
 import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-path-names.js";
@@ -140,8 +140,7 @@ function sumAnswers(ms: readonly FlowMeasurement[]): Record<string, number> | nu
 
 /** The floors, on the distinct runs. */
 export function flowFloors(rows: readonly FlowRow[]): FlowFloor[] {
-  const find = (sessions: number, path: FlowPathName) =>
-    rows.find((r) => r.kind === "distinct" && r.sessions === sessions && r.path === path);
+  const find = (sessions: number, path: FlowPathName) => distinctRow(rows, sessions, path);
   const floors: FlowFloor[] = [];
   const check = (name: string, value: number | null | undefined, limit: number, atMost = false) =>
     floors.push({
