@@ -113,7 +113,8 @@ function mailMetrics(registry: Registry, sources: MetricSources) {
     campaignMatchesTotal: new Counter({
       name: "floodgate_campaign_matches_total",
       help:
-        "Messages by how their campaign was found: minhash, direct (the exact key), previous (the previous " +
+        "Messages by how their campaign was found: minhash, direct (the exact key: the index named none, or " +
+        "the copy repeats the campaign's own), previous (the previous " +
         "fingerprint version's keys: a campaign of before an upgrade) or new",
       labelNames: ["by"] as const,
       registers: [registry],

@@ -44,6 +44,13 @@
   (includes/valueIndex: they live one to two singleMs); the rest have their own keys, living singleMs while the
   campaign has one copy, else ttl (as the exact key), or as long as a block holds. The store's record of the
   versions it holds keys of (includes/versionRecord) is kept past the longest of them.
+
+  A repeat (exactCampaign): a copy whose exact key points at a live campaign that keeps this very sketch, and whose vote
+  found that campaign alone earlier in the same bucket (field `alone`), is that campaign without a vote: the vote
+  would name it, its own sketch passes, and its values are not due (the bucket's first copy and the second copy
+  renew them; the voted copy claimed those it could). Most copies of a flood are repeats, and the vote is most of what a known copy costs Redis. A
+  campaign that a repeat's vote would merge it with, made since the vote, merges at the next bucket's first copy
+  or at the first copy that differs.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
@@ -56,6 +63,19 @@
 --- @include "includes/chooseCampaign"
 --- @include "includes/campaignView"
 --- @include "includes/versionRecord"
+
+-- What a copy's exact key says of it (see the header, "A repeat"): the live campaign the key points at (nil when
+-- none), whether that campaign keeps this very sketch of this version, and whether a vote found it alone in this
+-- bucket.
+local function exactCampaign(base, holder, cache, text, prefix, bucket)
+  local id = resolveCampaign(base, holder, cache)
+  if not id then
+    return nil, false, false
+  end
+  local kept = redis.call("HMGET", base .. "c:" .. id, "minhash2", "prefix2", "alone")
+  local ownSketch = kept[1] == text and kept[2] == prefix
+  return id, ownSketch, ownSketch and tonumber(kept[3]) == bucket
+end
 
 local directKey, topKey, base = KEYS[1], KEYS[2], KEYS[3]
 local now = tonumber(ARGV[1])
@@ -78,15 +98,24 @@ local bucket = math.floor(now / bucketMs)
 local cache = {}
 
 local since = now - recentMs
--- The sampled values vote (includes/sampledIndex); the campaigns they name are verified on the whole sketch.
-local candidates, valueKeys, holders, lists, keyed, resolved =
-  findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since)
-local sampled = sketch.sampled
-local id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
-local foundBy = "minhash"
-if not id then
-  id, foundBy = findDirect(base, directKey, cache), "direct"
+local exactId, ownSketch, repeated =
+  exactCampaign(base, redis.call("GET", directKey), cache, sketch.text, prefix, bucket)
+local candidates, valueKeys, holders, lists, keyed, resolved, merged
+local id, foundBy = nil, "direct"
+if repeated then
+  id = exactId
+  candidates, valueKeys, holders, lists, keyed, resolved, merged = {}, {}, {}, {}, {}, true, {}
+else
+  -- The sampled values vote (includes/sampledIndex); the campaigns they name are verified on the whole sketch.
+  candidates, valueKeys, holders, lists, keyed, resolved =
+    findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since)
+  id, merged = chooseCampaign(base, candidates, now, bucketMs, buckets, ttl, maxMerges)
+  foundBy = "minhash"
+  if not id then
+    id, foundBy = exactId, "direct"
+  end
 end
+local sampled = sketch.sampled
 if not id then
   local function vote(values, valuePrefix)
     return (voteCampaigns(base, valuePrefix, values, share, minVotes, owners, cache, now, singleMs, since))
@@ -136,6 +165,7 @@ if not created then
       keepOtherSketches(ckey, { kept[1] })
     end
     redis.call("HSET", ckey, "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
+    redis.call("HDEL", ckey, "alone")
   end
   -- Count this copy.
   total = redis.call("HINCRBY", ckey, "total", 1)
@@ -145,6 +175,10 @@ if not created then
   end
   blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
   claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
+end
+-- The vote found the exact key's campaign alone, on the sketch it keeps: its repeats skip the vote in this bucket.
+if foundBy == "minhash" and ownSketch and id == exactId and #candidates == 1 then
+  redis.call("HSET", ckey, "alone", bucket)
 end
 local nkey = ckey .. ":n"
 local copiesInBucket = redis.call("HINCRBY", nkey, bucket, 1)
