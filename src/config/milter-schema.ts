@@ -37,6 +37,13 @@ export const milterSchema = z
      * @defaultValue 256 MiB
      */
     captureBudgetBytes: count(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
+    /**
+     * Bytes the TypeScript engine's sessions hold at most in packet buffers (packets partly read or not yet handled,
+     * macro packets kept), beyond 128 KiB each, more than real MTAs make a session hold: a session that would pass it
+     * is closed, counted in floodgate_protocol_errors_total{kind="packet-budget"}. At least `maxPacketBytes`.
+     * @defaultValue 256 MiB
+     */
+    packetBudgetBytes: count(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
     /** Deadline for a policy handler before end of message. @defaultValue 1000 */
     commandDeadlineMs: ms(1000),
     /** Deadline for the end-of-message decision. @defaultValue 2000 */
@@ -72,6 +79,10 @@ export const milterSchema = z
     shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
   })
   .strict()
+  .refine((m) => m.packetBudgetBytes >= m.maxPacketBytes, {
+    message: "must be at least maxPacketBytes, or a session sending a packet of that size may be closed",
+    path: ["packetBudgetBytes"],
+  })
   .refine((m) => m.shutdownGraceSeconds * 1000 >= m.eomDeadlineMs, {
     message: "must be at least eomDeadlineMs, or a message at its end when the stop begins is closed unanswered",
     path: ["shutdownGraceSeconds"],

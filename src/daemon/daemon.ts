@@ -16,6 +16,7 @@ import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
 import type { Cluster, Redis } from "ioredis";
 import { RedisWrites } from "../redis/write-refusal.js";
 import { captureBudget } from "../session/capture-budget.js";
+import { packetBudget } from "../engine/typescript/packet-budget.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { acquireInstanceLock } from "../state/instance-lock.js";
 import { openStateDir, resolveStateDir, type StateDir } from "../state/state-dir.js";
@@ -78,7 +79,7 @@ export interface Daemon {
 
 /** The daemon's metrics, with the gauges read from this process's parts when scraped. */
 function daemonMetrics(): FloodgateMetrics {
-  return createMetrics({ captureHeld: () => captureBudget.held });
+  return createMetrics({ captureHeld: () => captureBudget.held, packetHeld: () => packetBudget.held });
 }
 
 /** Start every part; on failure, stop what was started and rethrow. */

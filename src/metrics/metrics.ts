@@ -13,6 +13,8 @@ import { holdMetrics } from "./hold-metrics.js";
 export interface MetricSources {
   /** Bytes the message captures of all sessions hold now. */
   captureHeld?: () => number;
+  /** Bytes the TypeScript engine's sessions hold in packet buffers beyond their free share. */
+  packetHeld?: () => number;
 }
 
 /** A fresh registry with every Floodgate metric (and the process's default metrics) in it. */
@@ -22,7 +24,7 @@ export function createMetrics(sources: MetricSources = {}) {
   return {
     registry,
     ...mailMetrics(registry, sources),
-    ...sessionMetrics(registry),
+    ...sessionMetrics(registry, sources),
     ...fingerprintMetrics(registry),
     ...queueMetrics(registry),
     ...healthMetrics(registry),
@@ -128,7 +130,7 @@ function mailMetrics(registry: Registry, sources: MetricSources) {
 }
 
 /** Milter sessions. */
-function sessionMetrics(registry: Registry) {
+function sessionMetrics(registry: Registry, sources: MetricSources) {
   return {
     sessionsActive: new Gauge({
       name: "floodgate_sessions_active",
@@ -150,6 +152,16 @@ function sessionMetrics(registry: Registry) {
       help: "Sessions closed for a protocol error, by kind",
       labelNames: ["kind"] as const,
       registers: [registry],
+    }),
+    /** Bytes the sessions' packet buffers hold beyond their free share, against `milter.packetBudgetBytes`. */
+    // Read when scraped: sessions hold and give back bytes at every read.
+    packetBufferBytes: new Gauge({
+      name: "floodgate_packet_buffer_bytes",
+      help: "Bytes held by the packet buffers of all sessions beyond 128 KiB each, against milter.packetBudgetBytes",
+      registers: [registry],
+      collect() {
+        if (sources.packetHeld) this.set(sources.packetHeld());
+      },
     }),
   };
 }

@@ -117,13 +117,27 @@ function parseMacro(payload: Buffer): Command {
  * value are skipped, zero pairs are none (§1.7).
  */
 export function macroPairs(payload: Buffer): Array<[string, string]> {
+  return readMacroPairs(payload, Infinity).pairs;
+}
+
+/**
+ * At most `maxPairs` pairs of a `D` payload, as macroPairs reads them, and whether more followed (`cut`). The scan
+ * stops at the limit: what lies past it is neither read nor decoded, so a packet costs what its kept pairs cost.
+ */
+export function readMacroPairs(payload: Buffer, maxPairs: number): { pairs: Array<[string, string]>; cut: boolean } {
   const pairs: Array<[string, string]> = [];
-  if (payload.length === 0) return pairs;
-  const strings = splitCStrings(payload, 1);
-  for (let i = 0; i + 1 < strings.length; i += 2) {
-    if (strings[i] !== "") pairs.push([strings[i]!, strings[i + 1]!]);
+  let from = 1;
+  for (let read = 0; from < payload.length; read++) {
+    if (read >= maxPairs) return { pairs, cut: true };
+    const nameEnd = payload.indexOf(0, from);
+    if (nameEnd < 0 || nameEnd + 1 >= payload.length) break; // a name without its value
+    let valueEnd = payload.indexOf(0, nameEnd + 1);
+    if (valueEnd < 0) valueEnd = payload.length;
+    if (nameEnd > from)
+      pairs.push([payload.toString("utf8", from, nameEnd), payload.toString("utf8", nameEnd + 1, valueEnd)]);
+    from = valueEnd + 1;
   }
-  return pairs;
+  return { pairs, cut: false };
 }
 
 /** `C`: hostname, family, then port and address for families other than `U` (§1.8). */

@@ -2,7 +2,7 @@
  * The incremental frame decoder: bytes in, whole packets out, in O(n) whatever the split of the stream.
  * Chunks are kept in a list and copied once, only when a packet spans them (milter-protocol.md §1.2, §5.1).
  */
-import { MILTER_LEN_BYTES } from "./constants.js";
+import { codeName, MILTER_LEN_BYTES } from "./constants.js";
 
 /** One packet: the command (or response) code and its payload. */
 export interface Frame {
@@ -13,7 +13,15 @@ export interface Frame {
 /** The payload of a packet that has none (most commands but headers, body and macros): never written to. */
 const EMPTY = Buffer.alloc(0);
 
-export type FrameError = { kind: "bad-length"; length: number } | { kind: "too-large"; length: number; limit: number };
+export type FrameError =
+  { kind: "bad-length"; length: number } | { kind: "too-large"; length: number; limit: number; code?: number };
+
+/** What a FrameError says in a log line. */
+export function frameErrorText(error: FrameError): string {
+  if (error.kind === "bad-length") return `packet length ${error.length}`;
+  const what = error.code === undefined ? "packet" : `${codeName(error.code)} packet`;
+  return `${what} length ${error.length} > ${error.limit}`;
+}
 
 export class FrameDecoder {
   private readonly chunks: Buffer[] = [];
@@ -21,8 +29,15 @@ export class FrameDecoder {
   private buffered = 0;
   private failed = false;
 
-  /** @param maxPacketBytes the largest packet (code plus payload) accepted; larger ones are an error. */
-  constructor(private maxPacketBytes: number) {}
+  /**
+   * @param maxPacketBytes the largest packet (code plus payload) accepted; larger ones are an error.
+   * @param maxPacketBytesOf smaller limits for some codes, checked as soon as a packet's code is in, before its
+   * payload is buffered.
+   */
+  constructor(
+    private maxPacketBytes: number,
+    private readonly maxPacketBytesOf: ReadonlyMap<number, number> = new Map(),
+  ) {}
 
   /** Accept packets up to `bytes` from now on (a session raises its limit once option negotiation is done). */
   setMaxPacketBytes(bytes: number): void {
@@ -49,11 +64,13 @@ export class FrameDecoder {
       const length = this.peekLength();
       if (length < 1) return this.fail({ kind: "bad-length", length });
       if (length > this.maxPacketBytes) return this.fail({ kind: "too-large", length, limit: this.maxPacketBytes });
+      if (this.buffered === MILTER_LEN_BYTES) break;
+      const code = this.peekByte(MILTER_LEN_BYTES);
+      const limit = this.maxPacketBytesOf.get(code);
+      if (limit !== undefined && length > limit) return this.fail({ kind: "too-large", length, limit, code });
       if (this.buffered < MILTER_LEN_BYTES + length) break;
-      this.skip(MILTER_LEN_BYTES);
-      // The code is read where it lies and the payload taken after it: one view (or copy) a packet, not two.
-      const code = this.chunks[0]![this.head]!;
-      this.skip(1);
+      // The payload is taken after the length and code: one view (or copy) a packet, not two.
+      this.skip(MILTER_LEN_BYTES + 1);
       frames.push({ code, payload: this.take(length - 1) });
     }
     return frames;
@@ -78,6 +95,16 @@ export class FrameDecoder {
       if (needed === 0) break;
     }
     return value;
+  }
+
+  /** The byte `offset` bytes past the read position; the caller knows that many are buffered. */
+  private peekByte(offset: number): number {
+    let at = this.head + offset;
+    for (const chunk of this.chunks) {
+      if (at < chunk.length) return chunk[at]!;
+      at -= chunk.length;
+    }
+    return 0;
   }
 
   private skip(count: number): void {

@@ -2,9 +2,10 @@
  * Macros with libmilter's stage scoping (milter-protocol.md §1.7): values sent for a stage replace that stage's
  * and clear all later stages'; lookups search from the latest stage back; `x` and `{x}` match each other.
  * Macros sent with codes that have no stage (Postfix's `L`, `B`, `U`) live until the next command. A packet's values
- * are parsed only when a lookup needs them.
+ * are parsed only when a lookup needs them, once, and only up to the per-stage limit.
  */
 import {
+  MILTER_MAX_DATA_SIZE,
   SMFIC_BODYEOB,
   SMFIC_CONNECT,
   SMFIC_DATA,
@@ -20,7 +21,7 @@ import {
   SMFIM_ENVRCPT,
   SMFIM_HELO,
 } from "./constants.js";
-import { macroPairs } from "./commands.js";
+import { readMacroPairs } from "./commands.js";
 
 const STAGE_OF_COMMAND = new Map<number, number>([
   [SMFIC_CONNECT, SMFIM_CONNECT],
@@ -32,6 +33,13 @@ const STAGE_OF_COMMAND = new Map<number, number>([
   [SMFIC_EOH, SMFIM_EOH],
 ]);
 const STAGES = 7;
+
+/**
+ * The largest `D` packet accepted (its length: the code, then the payload), a protocol violation past it. libmilter
+ * drops any packet whose payload is over 65535 bytes (MILTER_MAX_DATA_SIZE, milter-protocol.md §1.2), so no MTA
+ * that works with libmilter milters sends a larger one; Sendmail asks for at most 50 macros a stage (§1.6).
+ */
+export const MAX_MACRO_PACKET_BYTES = MILTER_MAX_DATA_SIZE + 1;
 
 /** Strip the braces of a long macro name: `{client_addr}` → `client_addr`. */
 function key(name: string): string {
@@ -49,8 +57,14 @@ type StageValues = Map<string, string> | Buffer;
 
 export class MacroStore {
   private readonly stages: Array<StageValues | undefined> = new Array<StageValues | undefined>(STAGES);
+  /** The bytes each stage's packet came in, counted against the session's buffers as long as the stage is kept. */
+  private readonly stageBytes: number[] = new Array<number>(STAGES).fill(0);
   private transient: StageValues | undefined;
-  /** Values dropped because a stage held more than the limit (counted when the stage's values are made). */
+  private transientBytes = 0;
+  /**
+   * Stages whose packet held more than the limit of pairs, counted when the stage's values are made: those past the
+   * limit are not read.
+   */
   dropped = 0;
 
   constructor(private readonly maxPerStage = 256) {}
@@ -67,17 +81,26 @@ export class MacroStore {
    */
   definePacket(payload: Buffer): void {
     const forCode = payload[0] ?? 0;
-    this.put(forCode, STAGE_OF_COMMAND.has(forCode) ? Buffer.from(payload) : payload);
+    this.put(forCode, STAGE_OF_COMMAND.has(forCode) ? Buffer.from(payload) : payload, payload.length);
   }
 
-  private put(forCode: number, values: StageValues): void {
+  /** Bytes of the packets the stages kept and the transient one came in. */
+  get retainedBytes(): number {
+    let bytes = this.transientBytes;
+    for (const b of this.stageBytes) bytes += b;
+    return bytes;
+  }
+
+  private put(forCode: number, values: StageValues, bytes = 0): void {
     const stage = STAGE_OF_COMMAND.get(forCode);
     if (stage === undefined) {
       this.transient = values;
+      this.transientBytes = bytes;
       return;
     }
     this.stages[stage] = values;
-    for (let i = stage + 1; i < STAGES; i++) this.stages[i] = undefined;
+    this.stageBytes[stage] = bytes;
+    this.clearFrom(stage + 1);
   }
 
   private mapOf(pairs: MacroPairs): Map<string, string> {
@@ -92,19 +115,26 @@ export class MacroStore {
     return map;
   }
 
-  /** The map of `values`, made from its packet the first time. */
+  /** The map of `values`, made from its packet the first time, from at most the limit's pairs. */
   private made(values: StageValues): Map<string, string> {
-    return values instanceof Map ? values : this.mapOf(macroPairs(values));
+    if (values instanceof Map) return values;
+    const { pairs, cut } = readMacroPairs(values, this.maxPerStage);
+    if (cut) this.dropped++;
+    return this.mapOf(pairs);
   }
 
   /** Called after each command: transient macros do not outlive it. */
   endCommand(): void {
     this.transient = undefined;
+    this.transientBytes = 0;
   }
 
   /** Forget the stages of a transaction (from ENVFROM on), as at a new MAIL or ABORT. */
   clearFrom(stage: number): void {
-    for (let i = stage; i < STAGES; i++) this.stages[i] = undefined;
+    for (let i = stage; i < STAGES; i++) {
+      this.stages[i] = undefined;
+      this.stageBytes[i] = 0;
+    }
   }
 
   get(name: string): string | undefined {

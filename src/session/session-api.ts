@@ -15,6 +15,7 @@ export interface SessionSettings {
   maxPacketBytes: number;
   messageCaptureBytes: number;
   captureBudgetBytes: number;
+  packetBudgetBytes: number;
   commandDeadlineMs: number;
   eomDeadlineMs: number;
   progressIntervalMs: number;

@@ -17,6 +17,8 @@ export class SessionHarness {
   private readonly decoder = new FrameDecoder(1 << 30);
   readonly failModes: string[] = [];
   readonly decided: string[] = [];
+  /** The kind of each protocol error the session closed for. */
+  readonly protocolErrors: string[] = [];
 
   constructor(policy: MilterPolicy, overrides: Partial<SessionSettings> = {}) {
     // The tests count replies: they pin the no-reply stages to header and body unless they say otherwise.
@@ -24,6 +26,7 @@ export class SessionHarness {
     const observer: SessionObserver = {
       failMode: (reason) => this.failModes.push(reason),
       messageDecided: (verdict) => this.decided.push(verdict),
+      protocolError: (kind) => this.protocolErrors.push(kind),
     };
     this.session = new MilterSession(
       policy,

@@ -6,8 +6,8 @@
  */
 import { codeName, SMFIC_BODYEOB, SMFIC_MACRO, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../../milter/constants.js";
 import { CommandError, parseCommand, type Command } from "../../milter/commands.js";
-import { FrameDecoder, type Frame } from "../../milter/decoder.js";
-import { MacroStore } from "../../milter/macros.js";
+import { FrameDecoder, frameErrorText, type Frame } from "../../milter/decoder.js";
+import { MacroStore, MAX_MACRO_PACKET_BYTES } from "../../milter/macros.js";
 import { negotiate, NegotiationError, NO_REPLY_FLAG, type Negotiated } from "../../milter/negotiate.js";
 import { encodeResponse } from "../../milter/responses.js";
 import type { MilterPolicy } from "../../vocabulary/policy-api.js";
@@ -17,6 +17,7 @@ import { SessionCore } from "../../session/session-core.js";
 import type { Respond, SendableVerdict, SessionObserver, SessionSettings } from "../../session/session-api.js";
 import type { Logger } from "../../util/logger.js";
 import { encodeEndOfMessage, encodeVerdict } from "./verdict-encoding.js";
+import { PacketAllowance } from "./packet-budget.js";
 
 /** Where a session's bytes go. */
 export interface Transport {
@@ -39,6 +40,8 @@ export class ProtocolError extends Error {
 }
 
 const MAX_QUEUED_FRAMES = 256;
+/** The bytes of frames queued past which the session stops reading, whatever their number. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
 /**
  * Frames one session handles in one turn of the event loop before it lets the others and the timers run: a message
  * of 60,000 header fields is 120,000 frames, and a hundred sessions streaming such messages would otherwise hold the
@@ -60,6 +63,9 @@ export class MilterSession {
   private readonly decoder: FrameDecoder;
   private negotiated: Negotiated | null = null;
   private readonly queue: Frame[] = [];
+  private queuedBytes = 0;
+  /** The session's share of the process's packet budget (./packet-budget.ts). */
+  private readonly buffers = new PacketAllowance(() => this.settings().packetBudgetBytes);
   /** When each end of message in the queue was read, oldest first: its deadline counts from then. */
   private readonly endOfMessageReadAt: number[] = [];
   private busy = false;
@@ -77,7 +83,10 @@ export class MilterSession {
     private readonly logger: Logger,
     private readonly observer: SessionObserver = {},
   ) {
-    this.decoder = new FrameDecoder(Math.min(PRE_NEGOTIATION_MAX_PACKET_BYTES, settings().maxPacketBytes));
+    this.decoder = new FrameDecoder(
+      Math.min(PRE_NEGOTIATION_MAX_PACKET_BYTES, settings().maxPacketBytes),
+      new Map([[SMFIC_MACRO, MAX_MACRO_PACKET_BYTES]]),
+    );
     this.core = new SessionCore({
       engine: "typescript",
       policy,
@@ -98,13 +107,13 @@ export class MilterSession {
     if (this.closed) return;
     const frames = this.decoder.push(data);
     if (!Array.isArray(frames)) {
-      const detail = frames.kind === "too-large" ? `${frames.length} > ${frames.limit}` : String(frames.length);
-      this.fail(new ProtocolError(frames.kind, `packet length ${detail}`));
+      this.fail(new ProtocolError(frames.kind, frameErrorText(frames)));
       return;
     }
     for (const frame of frames) {
       if (frame.code === SMFIC_BODYEOB) this.endOfMessageReadAt.push(performance.now());
       this.queue.push(frame);
+      this.queuedBytes += frame.payload.length;
     }
     this.pump();
   }
@@ -114,6 +123,8 @@ export class MilterSession {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.buffers.release();
     this.endOfMessageReadAt.length = 0;
     this.core.onClose();
   }
@@ -130,6 +141,7 @@ export class MilterSession {
         break;
       }
       const frame = this.queue.shift()!;
+      this.queuedBytes -= frame.payload.length;
       let pending: void | Promise<void>;
       try {
         pending = this.handle(frame);
@@ -152,8 +164,12 @@ export class MilterSession {
     this.applyBackpressure();
   }
 
+  /** Pause reading while the queue is full; close the session when what it buffers passes the packet budget. */
   private applyBackpressure(): void {
-    const full = this.queue.length >= MAX_QUEUED_FRAMES;
+    if (this.closed) return;
+    const refused = this.buffers.hold(this.decoder.pending + this.queuedBytes + this.macros.retainedBytes);
+    if (refused !== null) return this.fail(new ProtocolError("packet-budget", refused));
+    const full = this.queue.length >= MAX_QUEUED_FRAMES || this.queuedBytes >= MAX_QUEUED_BYTES;
     if (full && !this.paused) this.transport.pause?.();
     if (!full && this.paused) this.transport.resume?.();
     this.paused = full;

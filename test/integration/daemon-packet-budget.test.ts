@@ -1,0 +1,121 @@
+/**
+ * `floodgate run` against peers that make sessions buffer: a 16 MiB macro packet, and sessions each holding most of
+ * a 16 MiB header packet. The macro packet closes its session at once (no MTA sends one over 64 KiB,
+ * milter-protocol.md §1.2); the partial packets spend `milter.packetBudgetBytes` and the sessions past it are closed
+ * with a warning; a well-behaved session is answered as usual throughout, and the daemon's buffers go back to none.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { encodeCommand } from "../../src/milter/commands.js";
+import * as C from "../../src/milter/constants.js";
+import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
+import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+
+const MiB = 1024 * 1024;
+const HELD_PER_SESSION = 15 * MiB;
+
+/** The first `bytes` bytes of a packet announcing `length` (code and payload). */
+function packetStart(code: number, length: number, bytes: number): Buffer {
+  const out = Buffer.alloc(bytes, 0x61);
+  out.writeUInt32BE(length, 0);
+  out[4] = code;
+  return out;
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("floodgate run: the packet budget and the macro packet cap", () => {
+  let redis: TestRedis;
+  let daemon: DaemonProcess;
+  const hostile: MilterClient[] = [];
+
+  before(async () => {
+    redis = await startTestRedis();
+    daemon = await startDaemonProcess({
+      redis: { url: redis.url },
+      policy: { holdBulk: false },
+      queue: { enabled: false },
+      scanWorker: { processes: 0 },
+      milter: { maxPacketBytes: 16 * MiB, packetBudgetBytes: 32 * MiB },
+    });
+  });
+
+  after(async () => {
+    for (const c of hostile) c.destroy();
+    const code = await daemon?.stop();
+    await redis?.stop();
+    assert.equal(code, 0, `floodgate run exited cleanly on SIGTERM:\n${daemon?.logs().slice(-3000)}`);
+  });
+
+  /** One ordinary message in its own session: answered with continue and a status header. */
+  async function wellBehaved(subject: string): Promise<void> {
+    const client = await MilterClient.connect(daemon.milter);
+    try {
+      await client.open();
+      const result = await client.transaction(
+        simpleMessage("a@example.org", ["b@example.net"], subject, `An ordinary message ${Math.random()}.\n`),
+      );
+      assert.equal(result.eom?.action, "continue");
+      const status = result.eom?.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status");
+      assert.ok(status, `no status header: ${JSON.stringify(result.eom)}`);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Whether the daemon logged the warning of a session closed, with `text` in it. */
+  const warned = (text: string) =>
+    daemon
+      .logs()
+      .split("\n")
+      .some((line) => line.includes('"closing milter session"') && line.includes(text));
+  const metric = (name: string, labels: Record<string, string> = {}) => metricValue(daemon.metricsUrl, name, labels);
+
+  test("a 16 MiB macro packet closes its session at its first bytes; the next session is served", async () => {
+    const client = await MilterClient.connect(daemon.milter);
+    hostile.push(client);
+    await client.open();
+    client.sendRaw(Buffer.concat([encodeCommand.mail("a@example.org"), encodeCommand.rcpt("b@example.net")]));
+    client.sendRaw(packetStart(C.SMFIC_MACRO, 16 * MiB - 15, 64 * 1024));
+    await until("the session closed", () => client.closed);
+    assert.ok((await metric("floodgate_protocol_errors_total", { kind: "too-large" })) >= 1);
+    assert.ok(warned("'D' packet length 16777201 > 65536"), daemon.logs().slice(-3000));
+    await wellBehaved("after a large macro packet");
+  });
+
+  test("sessions holding partial packets spend the budget; those past it are closed, a small session still served", async () => {
+    const sessions: MilterClient[] = [];
+    for (let i = 0; i < 4; i++) {
+      const client = await MilterClient.connect(daemon.milter);
+      hostile.push(client);
+      sessions.push(client);
+      await client.open();
+      const before = await metric("floodgate_packet_buffer_bytes");
+      client.sendRaw(packetStart(C.SMFIC_HEADER, 16 * MiB, HELD_PER_SESSION));
+      // Read whole (the budget grew by nearly the packet) or closed.
+      await until(
+        `session ${i} read or closed`,
+        async () => client.closed || (await metric("floodgate_packet_buffer_bytes")) >= before + HELD_PER_SESSION - MiB,
+      );
+    }
+    // 32 MiB holds two sessions' 15 MiB beyond their free 128 KiB, not three.
+    assert.deepEqual(
+      sessions.map((c) => c.closed),
+      [false, false, true, true],
+    );
+    assert.ok((await metric("floodgate_packet_buffer_bytes")) <= 32 * MiB);
+    assert.equal(await metric("floodgate_protocol_errors_total", { kind: "packet-budget" }), 2);
+    assert.ok(warned('"kind":"packet-budget"'), daemon.logs().slice(-3000));
+    await wellBehaved("while the budget is spent");
+    for (const c of sessions) c.destroy();
+    await until("the buffers given back", async () => (await metric("floodgate_packet_buffer_bytes")) === 0);
+    await wellBehaved("after the hostile sessions");
+  });
+});
