@@ -3,8 +3,8 @@
  * packets partly read, packets read and not yet handled, and the macro packets their stages keep. Each session holds
  * its first SESSION_FREE_PACKET_BYTES outside the budget, and past them only what the budget grants; a session the
  * budget refuses is closed with a warning (floodgate_protocol_errors_total{kind="packet-budget"}). However many
- * sessions hold large packets at once, they hold at most the budget between them beyond their free bytes, where
- * `maxPacketBytes` alone allowed every session its 16 MiB.
+ * sessions hold large packets at once, they hold at most the budget between them beyond their free bytes:
+ * `maxPacketBytes` bounds what one session buffers, not what all of them do.
  */
 import { CaptureBudget } from "../../session/capture-budget.js";
 
