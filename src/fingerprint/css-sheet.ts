@@ -1,9 +1,11 @@
 /**
  * The simple rules of a document's `<style>` blocks (`tag`, `.class`, `#id`, `tag.class`, `tag#id`, at top level
  * or under `@media screen|all`), by element name, class and id, for ./html-visibility.ts. No cascade engine: rules
- * apply by specificity tier (tag, class, id) and in stylesheet order inside a tier. Pure: no I/O. A stylesheet is
- * read in one pass up to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
+ * apply by specificity tier (tag, class, id) and in stylesheet order inside a tier. The rules of one selector are
+ * folded as they are read (./css-fold.ts), so an element costs the selectors it matches, not the rules they have.
+ * Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
  */
+import { FoldedRules, MatchedRules } from "./css-fold.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
 
 /** Characters of `<style>` text read at most per document. */
@@ -11,13 +13,13 @@ export const MAX_CSS_CHARS = 64 * 1024;
 /** Rules kept at most per document. */
 export const MAX_RULES = 1024;
 
-/** One rule of a stylesheet for one simple selector. */
-interface Rule {
-  /** The element name the selector requires, or "" for any. */
-  tag: string;
-  order: number;
-  decls: Declarations;
-}
+/** The rules of one selector key (an element name, a class or an id), by the element name they require ("": any). */
+type ByTag = Map<string, FoldedRules>;
+
+/** A rule of a higher tier (tag, class, id) wins over one of a lower tier whatever their order. */
+const TAG_TIER = 0;
+const CLASS_TIER = MAX_RULES;
+const ID_TIER = 2 * MAX_RULES;
 
 const SIMPLE_SELECTOR = /^([a-z][a-z0-9]*)?(?:([.#])([a-z0-9_-]+))?$/i;
 /** At-rules whose content is applied: media that every mail client matches. */
@@ -25,15 +27,21 @@ const ALWAYS_MEDIA = /^@media(?:\s+(?:all|screen|only\s+screen))?\s*$/i;
 
 /** The simple rules of a document's `<style>` blocks: by element name, class and id. */
 export class StyleSheet {
-  readonly #tags = new Map<string, Rule[]>();
-  readonly #classes = new Map<string, Rule[]>();
-  readonly #ids = new Map<string, Rule[]>();
+  readonly #tags = new Map<string, ByTag>();
+  readonly #classes = new Map<string, ByTag>();
+  readonly #ids = new Map<string, ByTag>();
   #rules = 0;
   #chars = 0;
+  #merges = 0;
 
   /** Whether any rule was kept. */
   get empty(): boolean {
     return this.#rules === 0;
+  }
+
+  /** Rules folded and folds combined so far: the work of the cascade, for tests to bound. */
+  get merges(): number {
+    return this.#merges;
   }
 
   /** Read the rules of one `<style>` block's text. */
@@ -45,9 +53,12 @@ export class StyleSheet {
     let i = 0;
     let skipDepth = 0; // inside an at-rule block whose content is not applied
     let mediaDepth = 0; // inside applied @media blocks
+    // The next "{" and "}" at or after i, found again only once i has passed them: one pass over the text.
+    let open = -2;
+    let close = -2;
     while (i < text.length && this.#rules < MAX_RULES) {
-      const open = text.indexOf("{", i);
-      const close = text.indexOf("}", i);
+      if (open !== -1 && open < i) open = text.indexOf("{", i);
+      if (close !== -1 && close < i) close = text.indexOf("}", i);
       if (close >= 0 && (open < 0 || close < open)) {
         if (skipDepth > 0) skipDepth--;
         else if (mediaDepth > 0) mediaDepth--;
@@ -75,24 +86,37 @@ export class StyleSheet {
     const m = SIMPLE_SELECTOR.exec(selector);
     if (!m || this.#rules >= MAX_RULES) return;
     const [, tag = "", kind, name] = m;
-    const rule: Rule = { tag, order: this.#rules++, decls };
+    const order = this.#rules++;
     const map = kind === "." ? this.#classes : kind === "#" ? this.#ids : this.#tags;
     const key = kind ? name! : tag;
     if (!key) return;
-    const list = map.get(key);
-    if (list) list.push(rule);
-    else map.set(key, [rule]);
+    let byTag = map.get(key);
+    if (!byTag) map.set(key, (byTag = new Map<string, FoldedRules>()));
+    let folded = byTag.get(tag);
+    if (!folded) byTag.set(tag, (folded = new FoldedRules()));
+    folded.add(decls, order);
+    this.#merges++;
   }
 
-  /** The declarations of the rules matching an element, in the order they apply (lowest precedence first). */
-  matching(tag: string, classes: readonly string[], id: string | null): Declarations[] {
-    const tiers: Rule[][] = [this.#tags.get(tag) ?? [], [], id ? (this.#ids.get(id) ?? []) : []];
-    for (const name of classes) tiers[1]!.push(...(this.#classes.get(name) ?? []));
-    const out: Declarations[] = [];
-    for (const tier of tiers) {
-      if (tier.length > 1) tier.sort((a, b) => a.order - b.order);
-      for (const rule of tier) if (rule.tag === "" || rule.tag === tag) out.push(rule.decls);
+  /** The rules matching an element combined into one rule (./css-style.ts, cascade), or null when none matches. */
+  matching(tag: string, classes: readonly string[], id: string | null): Declarations | null {
+    let matched = this.#combine(null, this.#tags.get(tag), tag, TAG_TIER);
+    for (const name of classes) matched = this.#combine(matched, this.#classes.get(name), tag, CLASS_TIER);
+    if (id) matched = this.#combine(matched, this.#ids.get(id), tag, ID_TIER);
+    return matched?.declarations ?? null;
+  }
+
+  /** `into` with a selector key's rules for any element and for this element name combined at `tier`. */
+  #combine(into: MatchedRules | null, byTag: ByTag | undefined, tag: string, tier: number): MatchedRules | null {
+    const forAny = byTag?.get("");
+    const forTag = tag === "" ? undefined : byTag?.get(tag);
+    if (!forAny && !forTag) return into;
+    into ??= new MatchedRules();
+    for (const folded of [forAny, forTag]) {
+      if (!folded) continue;
+      folded.combineInto(into, tier);
+      this.#merges++;
     }
-    return out;
+    return into;
   }
 }

@@ -251,12 +251,15 @@ function overlay(out: StyleDecls, from: StyleDecls): void {
   if (from.scaledAway !== undefined) out.scaledAway = from.scaledAway;
 }
 
-/** The declarations that apply to an element: its rules, then its style attribute, `!important` after both. */
-export function cascade(rules: readonly Declarations[], inline: Declarations | null): StyleDecls {
+/**
+ * The declarations that apply to an element: its rules (combined into one by ./css-sheet.ts), then its style
+ * attribute, `!important` after both.
+ */
+export function cascade(rules: Declarations | null, inline: Declarations | null): StyleDecls {
   const out = new DeclaredStyle();
-  for (const rule of rules) overlay(out, rule.normal);
+  if (rules) overlay(out, rules.normal);
   if (inline) overlay(out, inline.normal);
-  for (const rule of rules) overlay(out, rule.important);
+  if (rules) overlay(out, rules.important);
   if (inline) overlay(out, inline.important);
   return out;
 }

@@ -51,8 +51,10 @@ export function visibilityOf(parent: Visibility, name: string, attrs: TagAttribu
     attrs,
     attrs.style ? parseDeclarations(attrs.style, emptyDeclarations()) : null,
   );
-  const rules = sheet.empty ? [] : sheet.matching(name, classesOf(attrs.class), attrs.id?.trim().toLowerCase() ?? null);
-  if (rules.length === 0 && inline === null && !attrs.hidden) return parent;
+  const rules = sheet.empty
+    ? null
+    : sheet.matching(name, classesOf(attrs.class), attrs.id?.trim().toLowerCase() ?? null);
+  if (rules === null && inline === null && !attrs.hidden) return parent;
   const d = cascade(rules, inline);
   return {
     gone: parent.gone || attrs.hidden === true || isGone(d),
@@ -94,13 +96,14 @@ function presentationalHints(name: string, attrs: TagAttributes, inline: Declara
   return hinted;
 }
 
+/** The first MAX_CLASSES class names of an element, each once (a repeated name adds nothing to the cascade). */
 function classesOf(value: string | undefined): string[] {
   if (!value) return [];
   const classes = value
     .toLowerCase()
     .split(/\s+/)
     .filter((c) => c !== "");
-  return classes.length > MAX_CLASSES ? classes.slice(0, MAX_CLASSES) : classes;
+  return [...new Set(classes.length > MAX_CLASSES ? classes.slice(0, MAX_CLASSES) : classes)];
 }
 
 /** The rules of every `<style>` block of the document (outside comments and scripts), in order. */

@@ -75,6 +75,17 @@ describe("floodgate run: hostile messages", () => {
     assert.ok(added(next, "X-Floodgate-Campaign"));
   });
 
+  // Finding: a stylesheet of 1,024 rules for one class, named 16 times on each of 5,400 elements, made one fingerprint
+  // task outlast the pool's task timeout: the message (and any blocked campaign's copy carrying it as an extra part)
+  // went out as `skipped; reason=pool-timeout`.
+  test("1,024 rules for a class named 16 times on 5,400 elements: fingerprinted on the default pool", async () => {
+    const css = ".a{color:red}".repeat(1024);
+    const html = `<html><style>${css}</style>` + `<b class="${"a ".repeat(16)}">`.repeat(5400) + "hello world</html>";
+    const result = await send(htmlMessage(html));
+    assert.equal(result.eom?.action, "continue");
+    assert.ok(added(result, "X-Floodgate-Campaign"), `no campaign: ${added(result, "X-Floodgate-Status")}`);
+  });
+
   /** Send a message twice: both copies must be counted in one campaign, whatever its shape. */
   async function assertCounted(message: TestMessage): Promise<void> {
     const first = await send(message);

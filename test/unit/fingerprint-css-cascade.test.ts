@@ -1,0 +1,161 @@
+/**
+ * The rules of a document's `<style>` blocks applied to its elements (src/fingerprint/css-sheet.ts, css-fold.ts):
+ * the same declarations as applying every matching rule in turn, and work that grows with the elements and the rules,
+ * never with their product (a stylesheet of 1,024 rules for one class named on every element once took 16 s).
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { MAX_RULES, StyleSheet } from "../../src/fingerprint/css-sheet.js";
+import { cascade, emptyDeclarations, parseDeclarations, type StyleDecls } from "../../src/fingerprint/css-style.js";
+import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN } from "../../src/fingerprint/html-text.js";
+import { attributes } from "../../src/fingerprint/html-tags.js";
+import { readStyleSheet, ROOT, visibilityOf } from "../../src/fingerprint/html-visibility.js";
+
+/** Every start tag of a document given to visibilityOf as html-text does (as children of the root); their count. */
+function visitElements(html: string, sheet: StyleSheet): number {
+  let elements = 0;
+  for (const m of html.matchAll(/<([a-z]+)(\s[^>]*)?>/g)) {
+    const nameEnd = m.index + 1 + m[1]!.length;
+    visibilityOf(ROOT, m[1]!, attributes(html, nameEnd, m.index + m[0].length - 1), sheet);
+    elements++;
+  }
+  return elements;
+}
+
+const classBomb = (rule: string, rules = MAX_RULES) =>
+  `<style>${`.a{${rule}}`.repeat(rules)}</style>` + `<b class="${"a ".repeat(16)}">w</b>`.repeat(5400) + "hello";
+const tagBomb = (rule: string, rules = MAX_RULES) =>
+  `<style>${`b{${rule}}`.repeat(rules)}</style>` + "<b>w".repeat(80_000);
+
+void describe("a stylesheet with many rules for one selector", () => {
+  test("1,024 rules for a class named 16 times on 5,400 elements: the text of one rule", () => {
+    for (const rule of ["color:red", "display:none", "font-size:0"]) {
+      assert.equal(htmlToText(classBomb(rule)), htmlToText(classBomb(rule, 1)), rule);
+    }
+  });
+
+  test("1,024 rules for a tag on 80,000 elements: the text of one rule", () => {
+    for (const rule of ["color:red", "display:none", "visibility:hidden !important"]) {
+      assert.equal(htmlToText(tagBomb(rule), Infinity), htmlToText(tagBomb(rule, 1), Infinity), rule);
+    }
+  });
+
+  test("the last of the rules wins, as one rule alone would", () => {
+    const css = ".a{display:none}".repeat(1023) + ".a{display:inline}";
+    const html = `<style>${css}</style>` + `<b class="a a a">shown</b>`.repeat(100);
+    assert.equal(
+      htmlToText(html),
+      htmlToText(`<style>.a{display:inline}</style>` + `<b class=a>shown</b>`.repeat(100)),
+    );
+  });
+
+  test("the cascade's work stays within the elements and the rules", () => {
+    for (const html of [classBomb("color:red"), tagBomb("color:red")]) {
+      const sheet = readStyleSheet(html);
+      const elements = visitElements(html, sheet);
+      assert.ok(sheet.merges <= MAX_RULES + 2 * elements, `${sheet.merges} merges for ${elements} elements`);
+    }
+  });
+
+  test("an element's work does not grow with the rules its selectors have", () => {
+    const perElement = (rules: number) => {
+      const css = Array.from({ length: 16 }, (_, i) => `.c${i}, b.c${i}, #x{color:red}`.repeat(rules)).join("");
+      const names = Array.from({ length: 16 }, (_, i) => `c${i}`).join(" ");
+      const html = `<style>${css}</style>` + `<b class="${names}" id=x>w</b>`.repeat(100);
+      const sheet = readStyleSheet(html);
+      const folded = sheet.merges;
+      visitElements(html, sheet);
+      return (sheet.merges - folded) / 100;
+    };
+    assert.equal(perElement(21), perElement(1));
+    assert.ok(perElement(1) <= 1 + 2 * 16 + 2);
+  });
+});
+
+/** A rule as the property test writes it: a selector list and a declaration block. */
+type TestRule = { selectors: string[]; block: string };
+
+/** The declarations of an element by the rule of css-sheet: by tier (tag, class, id), in order inside a tier, each
+ * rule's declarations over the ones before, `!important` over all normal ones. */
+function reference(rules: TestRule[], tag: string, classes: string[], id: string | null): StyleDecls | null {
+  const tiers: { order: number; block: string }[][] = [[], [], []];
+  let order = 0;
+  for (const { selectors, block } of rules) {
+    for (const selector of selectors) {
+      const m = /^([a-z]+)?(?:([.#])([a-z]+))?$/.exec(selector)!;
+      const [, ruleTag = "", kind, name] = m;
+      const at = order++;
+      if (ruleTag !== "" && ruleTag !== tag) continue;
+      if (kind === "." ? classes.includes(name!) : kind === "#" ? name === id : ruleTag === tag) {
+        tiers[kind === "." ? 1 : kind === "#" ? 2 : 0]!.push({ order: at, block });
+      }
+    }
+  }
+  const matched = tiers.flatMap((tier) => tier.sort((a, b) => a.order - b.order));
+  if (matched.length === 0) return null;
+  const out: Record<string, unknown> = {};
+  for (const level of ["normal", "important"] as const) {
+    for (const { block } of matched) {
+      const decls = parseDeclarations(block, emptyDeclarations())[level];
+      for (const [property, value] of Object.entries(decls)) if (value !== undefined) out[property] = value;
+    }
+  }
+  return out;
+}
+
+const declared = (d: StyleDecls) => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
+
+void describe("the folded cascade gives what applying each matching rule gives", () => {
+  const tagName = fc.constantFrom("b", "p", "div");
+  const className = fc.constantFrom("a", "b", "c");
+  const idName = fc.constantFrom("x", "y");
+  const selector = fc.oneof(
+    tagName,
+    className.map((c) => `.${c}`),
+    fc.tuple(tagName, className).map(([t, c]) => `${t}.${c}`),
+    idName.map((i) => `#${i}`),
+    fc.tuple(tagName, idName).map(([t, i]) => `${t}#${i}`),
+  );
+  const declaration = fc.constantFrom(
+    ...["display:none", "display:block", "color:red", "color:#fff", "font-size:0", "font:12px a", "opacity:0"],
+    ...["visibility:hidden", "visibility:visible", "position:absolute", "left:-900px", "left:0", "width:1px"],
+    ...["overflow:hidden", "background:#fff", "unknown:x"],
+  );
+  const block = fc
+    .array(fc.tuple(declaration, fc.boolean()), { minLength: 0, maxLength: 4 })
+    .map((ds) => ds.map(([d, important]) => (important ? `${d} !important` : d)).join(";"));
+  const rule = fc.record({ selectors: fc.array(selector, { minLength: 1, maxLength: 3 }), block });
+  const element = fc.record({
+    tag: tagName,
+    classes: fc.uniqueArray(className, { maxLength: 3 }),
+    id: fc.option(idName, { nil: null }),
+  });
+
+  test("on random stylesheets and elements", () => {
+    fc.assert(
+      fc.property(
+        fc.array(rule, { maxLength: 40 }),
+        fc.array(element, { minLength: 1, maxLength: 8 }),
+        (rules, els) => {
+          const sheet = new StyleSheet();
+          sheet.add(rules.map((r) => `${r.selectors.join(",")}{${r.block}}`).join("\n"));
+          for (const { tag, classes, id } of els) {
+            const expected = reference(rules, tag, classes, id);
+            const got = sheet.matching(tag, classes, id);
+            assert.equal(got === null, expected === null);
+            if (got && expected) assert.deepEqual(declared(cascade(got, null)), declared(expected));
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("a repeated class name is one class name, and names after the sixteenth are not read", () => {
+    const html = (names: string) => `<style>.a{color:red}.z{display:none}</style><b class="${names}">salt</b>`;
+    const marked = (names: string) => htmlToText(html(names), Infinity, { markHidden: true });
+    assert.equal(marked("a ".repeat(16) + "z"), marked("a"));
+    assert.equal(marked("a ".repeat(15) + "z"), `${HIDDEN_OPEN}salt${HIDDEN_CLOSE}`);
+  });
+});
