@@ -105,12 +105,23 @@ void describe("the campaign of a copy while the connection is made again", () =>
     assert.equal(calls.observe, 3);
   });
 
-  void test("past the grace the copy gets redis-down", async () => {
-    const { store: s, calls } = store([NOT_SENT]);
-    const out = await observeCopy(s, 100);
+  void test("tried every 25 ms while a next try is still inside the grace, then redis-down", async () => {
+    // The injected clock moves only by the 25 ms wait between tries (src/policy/campaign-access.ts,
+    // RECONNECT_POLL_MS): each try is made at a known time, whatever the machine's speed.
+    let now = 0;
+    const tries: number[] = [];
+    const { store: s } = store([
+      () => {
+        if (tries.length > 0) now += 25;
+        tries.push(now);
+        return NOT_SENT();
+      },
+    ]);
+    const access = campaignAccess({ store: s, failReason: redisFailReason, metrics, clock: () => now });
+    const out = await access.observe(OBSERVATION, startDeadline(5000), 100);
     assert.ok("reason" in out);
     assert.equal(out.reason, "redis-down");
-    assert.ok(calls.observe >= 2 && calls.observe <= 5, `${calls.observe} tries in 100 ms`);
+    assert.deepEqual(tries, [0, 25, 50, 75], "no try at 100, where the 100 ms grace ends");
   });
 
   void test("once the connection has been down for seconds, Redis is down: no copy waits any more", async () => {
