@@ -3,6 +3,8 @@
  * go out a top-level test at a time, so that two files' tests never interleave inside one, and the top-level tests are
  * numbered in the order they go out. The counts every run ends with (tests, pass, fail, ...) are added up into one
  * summary at the end, with one plan; each file's own time (its process included) is a diagnostic line after its tests.
+ * A skipped or todo test fails the run as a failed one does: a test that did not check its behaviour is a defect, and
+ * the summary names each one.
  */
 import { run } from "node:test";
 import type { TestEvent } from "node:test/reporters";
@@ -25,8 +27,10 @@ export class MergedTap {
   private topLevel = 0;
   private readonly counts = new Map<Count, number>(COUNTS.map((c) => [c, 0]));
   private readonly startedAt = Date.now();
-  /** Whether a test failed (or was cancelled, or a file did not load): the exit code. */
+  /** Whether a test failed (or was cancelled, skipped or todo, or a file did not load): the exit code. */
   failed = false;
+  /** The skipped and todo tests, as `file: name (skipped: reason)`, for the summary. */
+  private readonly notRun: string[] = [];
 
   constructor(private readonly options: FileRunOptions) {}
 
@@ -38,6 +42,7 @@ export class MergedTap {
     for await (const event of stream as AsyncIterable<TestEvent>) {
       if (this.isSummary(event)) continue;
       if (event.type === "test:fail") this.failed = true;
+      if (event.type === "test:pass" || event.type === "test:fail") this.noteNotRun(file, event.data);
       chunk.push(event);
       if ((event.type === "test:pass" || event.type === "test:fail") && event.data.nesting === 0) {
         event.data.testNumber = ++this.topLevel;
@@ -53,8 +58,10 @@ export class MergedTap {
   /** No more files: the plan and the summary end the stream. */
   close(): void {
     const summary = COUNTS.map((c) => diagnostic(`${c} ${this.counts.get(c)}`));
+    const notRun = this.notRun.map((t) => diagnostic(`not run, which fails the run: ${t}`));
     this.push([
       { type: "test:plan", data: { nesting: 0, count: this.topLevel } },
+      ...notRun,
       ...summary,
       diagnostic(`duration_ms ${Date.now() - this.startedAt}`),
     ] as TestEvent[]);
@@ -72,6 +79,16 @@ export class MergedTap {
     }
   }
 
+  /** A skipped or todo test fails the run; it is listed in the summary. */
+  private noteNotRun(file: string, data: { name: string; skip?: string | boolean; todo?: string | boolean }): void {
+    const mark =
+      data.skip !== undefined ? ["skipped", data.skip] : data.todo !== undefined ? ["todo", data.todo] : null;
+    if (mark === null) return;
+    this.failed = true;
+    const [what, reason] = mark;
+    this.notRun.push(`${file}: ${data.name} (${what}${typeof reason === "string" ? `: ${reason}` : ""})`);
+  }
+
   private push(events: TestEvent[]): void {
     this.out.push(...events);
     this.wake?.();
@@ -85,7 +102,8 @@ export class MergedTap {
     if (!m) return false;
     const count = m[1] as Count | "duration_ms";
     if (count !== "duration_ms") this.counts.set(count, this.counts.get(count)! + Number(m[2]));
-    if ((count === "fail" || count === "cancelled") && Number(m[2]) > 0) this.failed = true;
+    // Skipped and todo count as failures too, should a file's run count one this stream saw no event of.
+    if (["fail", "cancelled", "skipped", "todo"].includes(count) && Number(m[2]) > 0) this.failed = true;
     return true;
   }
 }
