@@ -8,9 +8,25 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { findOnPath } from "../../src/state/find-on-path.js";
 import { freePort } from "../../src/util/tcp-port.js";
 
 const run = promisify(execFile);
+
+/** Debian's package of each program used here. */
+const PACKAGES = { "redis-server": "redis-server", "redis-cli": "redis-tools" } as const;
+
+/**
+ * Both programs on PATH, or an error saying which to install: without the check a missing redis-cli reads as a
+ * server that "did not answer PING", and a missing redis-server as a bare spawn ENOENT.
+ */
+function requirePrograms(): void {
+  const missing = Object.entries(PACKAGES).filter(([program]) => findOnPath(program) === null);
+  if (missing.length === 0) return;
+  const programs = missing.map(([program]) => program).join(" and ");
+  const hint = `apt-get install -y ${missing.map(([, pkg]) => pkg).join(" ")}`;
+  throw new Error(`${programs} not on PATH, needed for the Redis topologies (install: ${hint})`);
+}
 
 export interface RedisTopology {
   /** host:port of every node (Cluster) or of the Sentinel. */
@@ -19,13 +35,17 @@ export interface RedisTopology {
 }
 
 async function startServer(args: string[], dir: string, name: string): Promise<ChildProcess> {
+  requirePrograms();
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
+  let spawnError: Error | null = null;
+  child.once("error", (e) => (spawnError = e));
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const port = args[args.indexOf("--port") + 1] ?? "";
   const deadline = Date.now() + 10_000;
   for (;;) {
+    if (spawnError) throw new Error(`${name} on port ${port} could not start: ${(spawnError as Error).message}`);
     if (child.exitCode !== null) throw new Error(`${name} on port ${port} exited: ${output.trim()}`);
     try {
       const { stdout } = await run("redis-cli", ["-p", port, "ping"]);
