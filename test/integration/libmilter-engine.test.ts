@@ -230,7 +230,7 @@ void describe("libmilter engine", () => {
     assert.equal(header(results[0]!.eom.modifications, S.TAG_HEADER), S.TAG_VALUE);
   });
 
-  void test("the shim's safety timeout at end of message removes forged Floodgate headers after any padding", async () => {
+  void test("the shim's safety timeout at end of message removes forged Floodgate headers after any padding (§1.4)", async () => {
     const plain = message(STALL_SUBJECT);
     const forged: TestMessage = {
       ...plain,

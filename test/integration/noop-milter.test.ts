@@ -80,7 +80,7 @@ void describe("the C no-op milter (benchmark baseline)", () => {
     assert.equal(action, "continue");
   });
 
-  void test("with -r reads the whole message under no-reply promises, answers DATA and adds one header", async () => {
+  void test("with -r reads the whole message under no-reply promises, answers DATA and adds one header (§1.5)", async () => {
     const { protocol, action, modifications } = await converse("read");
     assert.equal(protocol & ENVELOPE_STAGES, ENVELOPE_STAGES, `skips the envelope: 0x${protocol.toString(16)}`);
     assert.equal(protocol & CONTENT_STAGES, 0, `reads headers, body and DATA: 0x${protocol.toString(16)}`);

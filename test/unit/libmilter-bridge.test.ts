@@ -120,7 +120,7 @@ void describe("answers for the shim", () => {
     assert.equal(statusOf({ kind: "reject", reply }), SMFIS_REJECT);
   });
 
-  void test("a default enhanced code, no reply for other verdicts, and invalid replies throw", () => {
+  void test("a default enhanced code, no reply for other verdicts, and invalid replies throw (§1.9)", () => {
     assert.deepEqual(
       encodeReply({ kind: "tempfail", reply: { code: 451, text: "later" } })
         .toString()
@@ -132,7 +132,7 @@ void describe("answers for the shim", () => {
     assert.throws(() => encodeReply({ kind: "reject", reply: { code: 451, text: "x" } }), /does not match/);
   });
 
-  void test("modification records: kind, index, two NUL-terminated fields; leading space when negotiated", () => {
+  void test("modification records: kind, index, two NUL-terminated fields; leading space when negotiated (HDR_LEADSPC, §1.4)", () => {
     const buf = encodeModifications(
       [
         { kind: "addHeader", name: "X-A", value: "one\r\n two" },

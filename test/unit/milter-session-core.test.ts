@@ -61,7 +61,7 @@ void describe("modifications", () => {
   const quarantine: Modification = { kind: "quarantine", reason: "q" };
   const change: Modification = { kind: "changeHeader", index: 1, name: "Subject", value: "s" };
 
-  void test("body replacement contiguous, quarantine last, the rest in the policy's order", () => {
+  void test("body replacement contiguous, quarantine last, the rest in the policy's order (§1.4)", () => {
     const all = C.SMFIF_ADDHDRS | C.SMFIF_CHGHDRS | C.SMFIF_CHGBODY | C.SMFIF_QUARANTINE;
     const out = negotiatedModifications([quarantine, body, header, body, change], all, () =>
       assert.fail("none dropped"),
@@ -69,7 +69,7 @@ void describe("modifications", () => {
     assert.deepEqual(out, [header, change, body, body, quarantine]);
   });
 
-  void test("what the negotiation does not allow is dropped and reported", () => {
+  void test("what the negotiation does not allow is dropped and reported (§1.4, §1.5)", () => {
     const dropped: string[] = [];
     const withArgs: Modification = { kind: "addRecipient", address: "c@x", args: ["NOTIFY=NEVER"] };
     const plain: Modification = { kind: "addRecipient", address: "d@x" };
@@ -105,7 +105,7 @@ void describe("session core", () => {
     assert.ok(logs.some((l) => l.msg === "policy handler failed" && l.err === "boom"));
   });
 
-  void test("with no reply owed, a verdict other than continue is dropped with a warning", async () => {
+  void test("with no reply owed, a verdict other than continue is dropped with a warning (§1.5, NR_* is a hard promise)", async () => {
     const policy: MilterPolicy = { ...noopPolicy(), helo: () => ({ kind: "reject" }) };
     const { core, logs } = coreFor(policy);
     await core.onHelo("mx.example", null);
@@ -115,7 +115,7 @@ void describe("session core", () => {
     assert.equal(warning?.verdict, "reject");
   });
 
-  void test("an invalid SMTP reply gives way to the plain verdict", async () => {
+  void test("an invalid SMTP reply gives way to the plain verdict (§1.9)", async () => {
     const policy: MilterPolicy = {
       ...noopPolicy(),
       mailFrom: () => ({ kind: "reject", reply: { code: 451, text: "x" } }),

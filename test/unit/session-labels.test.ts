@@ -1,7 +1,8 @@
 /**
  * The one writer of Floodgate's own headers: every incoming header of those names (X-Floodgate-*, the configured
  * status header) is counted, however many headers came before it, and at end of message each label replaces the first
- * of its name and every other one is deleted, highest index first.
+ * of its name and every other one is deleted, highest index first: milter-protocol.md §1.4, SMFIR_CHGHEADER's index
+ * counts the headers of that name from 1, an empty value deletes, and Postfix shifts the indexes after a deleted one.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,7 +33,7 @@ void describe("Floodgate's own headers", () => {
     );
   });
 
-  void test("forged headers of a label's name: the first changed, the others deleted from the last", () => {
+  void test("forged headers of a label's name: the first changed, the others deleted from the last (§1.4)", () => {
     const incoming = counted("X-Floodgate-Status", [
       "x-floodgate-status",
       "Subject",
@@ -46,7 +47,7 @@ void describe("Floodgate's own headers", () => {
     ]);
   });
 
-  void test("forged headers with no label this time are deleted: a fail mode leaves no forged campaign", () => {
+  void test("forged headers with no label this time are deleted: a fail mode leaves no forged campaign (§1.4)", () => {
     const incoming = counted("X-Floodgate-Status", [
       "X-Floodgate-Campaign",
       "X-Floodgate-Verdict",
@@ -71,7 +72,7 @@ void describe("Floodgate's own headers", () => {
     ]);
   });
 
-  void test("the count is right after any number of headers: 5,000 padding headers, then 3 forged", () => {
+  void test("the count is right after any number of headers: 5,000 padding headers, then 3 forged (§1.4)", () => {
     const names = [
       ...Array.from({ length: 5000 }, (_, i) => `X-Pad-${i}`),
       ...Array.from({ length: 3 }, () => "X-Floodgate-Campaign"),

@@ -12,7 +12,7 @@ run("verdicts", function()
   step(conn, mt.rcptto(conn, "<alice@box.lab>"), SMFIR_CONTINUE, "rcptto alice")
   message(conn, "reject")
   step(conn, mt.eom(conn), SMFIR_REPLYCODE, "eom reject")
-  -- MT_SMTPREPLY compares the whole reply, which is multi-line here (pinned exactly in postfix.test.ts).
+  -- MT_SMTPREPLY compares the whole reply, which is multi-line here (pinned exactly in test/e2e/mta-scenarios/reject-message.ts).
   check(not mt.eom_check(conn, MT_HDRADD), "a header was added to a rejected message")
 
   ok(mt.mailfrom(conn, "<sender@client.lab.local>"), "mailfrom 2")
