@@ -78,5 +78,7 @@ void describe("libmilter engine: a bounded event queue", () => {
     console.log(`peak bytes queued for JavaScript: ${peak}`);
     // One event over the limit at most: the check happens before each event is queued.
     assert.ok(peak <= QUEUE_LIMIT + 128 * 1024, `the shim queued ${peak} bytes at once, over its bound`);
+    // And the queue did fill while JavaScript was busy: a peak far below the bound would leave the bound untested.
+    assert.ok(peak >= QUEUE_LIMIT / 2, `the shim queued at most ${peak} bytes: the busy loop never filled its queue`);
   });
 });
