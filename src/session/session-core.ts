@@ -8,7 +8,7 @@
  */
 import { stageBudgets, startDeadline } from "./deadlines.js";
 import { eventLoopLag } from "./loop-lag.js";
-import { labelModifications } from "./labels.js";
+import { forgedHeadersAnswer, labelModifications } from "./labels.js";
 import { negotiatedModifications } from "./modifications.js";
 import type { ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
@@ -208,12 +208,15 @@ export class SessionCore implements SessionContext {
     const spent = performance.now() - started;
     // The policy's deadline, ended by the engine's own (a little later) if the policy has not answered by then.
     const deadline = startDeadline(budgets.policyEomMs - spent);
+    const forged = forgedHeadersAnswer(txn.ownHeaders);
     try {
-      outcome = await settleWithin(
-        () => this.policy.endOfMessage(this, message, deadline),
-        budgets.eomMs - spent,
-        () => deadline.end(),
-      );
+      outcome = forged
+        ? { ok: true, value: forged }
+        : await settleWithin(
+            () => this.policy.endOfMessage(this, message, deadline),
+            budgets.eomMs - spent,
+            () => deadline.end(),
+          );
     } finally {
       clearInterval(timer);
       deadline.dispose();
@@ -222,7 +225,8 @@ export class SessionCore implements SessionContext {
       ? outcome.value
       : { verdict: this.verdictOf("eom", outcome), modifications: [] };
     const status = result.status ?? (txn.skipReasons.length > 0 ? skippedStatus(txn.skipReasons) : null);
-    const labels = labelModifications(txn.ownHeaders, this.labelsOf(result.labels ?? [], status));
+    // A refused forgery is not cleaned: its headers are what would cost the MTA (./labels.ts).
+    const labels = forged ? [] : labelModifications(txn.ownHeaders, this.labelsOf(result.labels ?? [], status));
     const labelled = [...labels, ...(result.modifications ?? [])];
     const modifications = negotiatedModifications(labelled, this.actions, (mod) =>
       this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped"),

@@ -2,7 +2,8 @@
  * Floodgate's own headers cannot be forged, through a real Postfix in front of `floodgate run` on each engine: a
  * message carrying X-Floodgate-* headers of its own is delivered with exactly Floodgate's, after 1,100 padding
  * headers (past the 1,000 the capture lists for the policy), and under the fail mode with Redis stopped (no campaign
- * then, and no forged campaign either).
+ * then, and no forged campaign either); a message carrying more than 100 of them is refused (src/session/labels.ts:
+ * Postfix's cost of deleting headers grows as their number squared).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -67,6 +68,20 @@ for (const engine of ["typescript", "libmilter"] as const) {
       assert.match(got.campaign[0]!, /^[0-9a-f]{12}; copies=1; recipients=1$/);
       assert.doesNotMatch(got.campaign[0]!, /^000000000000/);
       assert.deepEqual(got.verdict, []);
+    });
+
+    void test("100 forged headers are removed; a message with 101 is refused, not cleaned", async () => {
+      const forged = (n: number) => Array.from({ length: n }, (_, i) => `X-Floodgate-Status: forged ${i}`);
+      const got = await deliver("carol", "a hundred forged", forged(100));
+      assert.deepEqual(got.status, ["continue; new"]);
+      const m = buildMessage({ from: FROM, to: ["dave@box.lab"], subject: "a forged flood", extra: forged(101) });
+      const sent = await sendMail({ port: lab.smtpPort, from: FROM, to: ["dave@box.lab"], data: m.data });
+      assert.equal(sent.accepted, false);
+      assert.equal(sent.finalCode, 550, sent.finalLines.join("\n"));
+      assert.match(
+        sent.finalLines.join("\n"),
+        /5\.7\.1 Message refused: it carries 101 headers named as Floodgate's own/,
+      );
     });
 
     void test("under the fail mode (Redis stopped), the forged campaign is removed and the status says why", async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { labelModifications, OwnHeaderCount } from "../../src/session/labels.js";
+import { forgedHeadersAnswer, labelModifications, OwnHeaderCount } from "../../src/session/labels.js";
 import { isOwnHeader } from "../../src/vocabulary/own-headers.js";
 
 function counted(statusHeader: string, names: string[]): OwnHeaderCount {
@@ -84,5 +84,18 @@ void describe("Floodgate's own headers", () => {
       mods.map((m) => ("index" in m ? m.index : 0)),
       [3, 2, 1],
     );
+  });
+
+  void test("up to 100 own headers are cleaned; more are refused with 550 5.7.1, whatever their names", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? "X-Floodgate-Campaign" : "x-spam-gate"));
+    assert.equal(forgedHeadersAnswer(counted("X-Spam-Gate", names(100))), null);
+    const refused = forgedHeadersAnswer(counted("X-Spam-Gate", [...names(101), "Subject"]));
+    assert.deepEqual(refused, {
+      verdict: {
+        kind: "reject",
+        reply: { code: 550, xcode: "5.7.1", text: "Message refused: it carries 101 headers named as Floodgate's own" },
+      },
+      status: "reject; forged-headers",
+    });
   });
 });
