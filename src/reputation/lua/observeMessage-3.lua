@@ -98,8 +98,9 @@ local bucket = math.floor(now / bucketMs)
 local cache = {}
 
 local since = now - recentMs
-local exactId, ownSketch, repeated =
-  exactCampaign(base, redis.call("GET", directKey), cache, sketch.text, prefix, bucket)
+-- Read once: nothing but the write at the end of the script sets the exact key.
+local holder = redis.call("GET", directKey)
+local exactId, ownSketch, repeated = exactCampaign(base, holder, cache, sketch.text, prefix, bucket)
 local candidates, valueKeys, holders, lists, keyed, resolved, merged
 local id, foundBy = nil, "direct"
 if repeated then
@@ -240,7 +241,6 @@ end
 writeGenerations(base, prefix, now, singleMs, genValues, genLists, genShards)
 redis.call("HSET", ckey, "claims", claims)
 -- The exact key: ours, renewed once per bucket, or taken when nobody live holds it.
-local holder = redis.call("GET", directKey)
 local owner = resolveCampaign(base, holder, cache)
 if owner == nil or (owner == id and (firstInBucket or holder ~= id)) then
   redis.call("SET", directKey, id, "PX", keepMs)
