@@ -21,7 +21,6 @@ export const MAX_OWN_HEADERS_REMOVED = 100;
 /** Incoming headers of Floodgate's names, counted per name (case-insensitive). */
 export class OwnHeaderCount {
   private readonly counts = new Map<string, { name: string; count: number }>();
-  private all = 0;
 
   /** @param statusHeader the configured status header name, one of Floodgate's own. */
   constructor(private readonly statusHeader: string) {}
@@ -29,7 +28,6 @@ export class OwnHeaderCount {
   /** An incoming header: counted when it is one of Floodgate's. */
   see(name: string): void {
     if (!isOwnHeader(name, this.statusHeader)) return;
-    this.all++;
     const key = name.toLowerCase();
     const entry = this.counts.get(key);
     if (entry) entry.count++;
@@ -43,7 +41,9 @@ export class OwnHeaderCount {
 
   /** How many incoming headers have one of Floodgate's names. */
   total(): number {
-    return this.all;
+    let total = 0;
+    for (const { count } of this.counts.values()) total += count;
+    return total;
   }
 
   /** Each name seen (as first spelled) with its count. */
