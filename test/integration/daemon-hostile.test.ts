@@ -5,9 +5,9 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MilterClient, type TestMessage, type TransactionResult } from "../../src/client/milter-client.js";
+import type { TestMessage, TransactionResult } from "../../src/client/milter-client.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
-import { startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
 
 /** The value of a header the daemon added, if any. */
 function added(result: TransactionResult, name: string): string | undefined {
@@ -54,12 +54,9 @@ describe("floodgate run: hostile messages", () => {
 
   /** Send one message in a session of its own; the daemon must be alive afterwards. */
   async function send(message: TestMessage): Promise<TransactionResult> {
-    const client = await MilterClient.connect(daemon.milter);
     try {
-      await client.open();
-      return await client.transaction(message);
+      return await transactionInOwnSession(daemon.milter, message);
     } finally {
-      client.destroy();
       assert.equal(daemon.process.exitCode, null, `the daemon died:\n${daemon.logs().slice(-3000)}`);
     }
   }

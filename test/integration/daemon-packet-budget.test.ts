@@ -10,7 +10,8 @@ import { encodeCommand } from "../../src/milter/commands.js";
 import * as C from "../../src/milter/constants.js";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
-import { metricValue, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { metricValue, startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
+import { pollUntil } from "../support/poll.js";
 
 const MiB = 1024 * 1024;
 const HELD_PER_SESSION = 15 * MiB;
@@ -21,14 +22,6 @@ function packetStart(code: number, length: number, bytes: number): Buffer {
   out.writeUInt32BE(length, 0);
   out[4] = code;
   return out;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("floodgate run: the packet budget and the macro packet cap", () => {
@@ -56,18 +49,13 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
 
   /** One ordinary message in its own session: answered with continue and a status header. */
   async function wellBehaved(subject: string): Promise<void> {
-    const client = await MilterClient.connect(daemon.milter);
-    try {
-      await client.open();
-      const result = await client.transaction(
-        simpleMessage("a@example.org", ["b@example.net"], subject, `An ordinary message ${Math.random()}.\n`),
-      );
-      assert.equal(result.eom?.action, "continue");
-      const status = result.eom?.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status");
-      assert.ok(status, `no status header: ${JSON.stringify(result.eom)}`);
-    } finally {
-      client.destroy();
-    }
+    const result = await transactionInOwnSession(
+      daemon.milter,
+      simpleMessage("a@example.org", ["b@example.net"], subject, `An ordinary message ${Math.random()}.\n`),
+    );
+    assert.equal(result.eom?.action, "continue");
+    const status = result.eom?.modifications.find((m) => "name" in m && m.name === "X-Floodgate-Status");
+    assert.ok(status, `no status header: ${JSON.stringify(result.eom)}`);
   }
 
   /** Whether the daemon logged the warning of a session closed, with `text` in it. */
@@ -84,7 +72,7 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
     await client.open();
     client.sendRaw(Buffer.concat([encodeCommand.mail("a@example.org"), encodeCommand.rcpt("b@example.net")]));
     client.sendRaw(packetStart(C.SMFIC_MACRO, 16 * MiB - 15, 64 * 1024));
-    await until("the session closed", () => client.closed);
+    await pollUntil("the session closed", () => client.closed, 20_000, 50);
     assert.ok((await metric("floodgate_protocol_errors_total", { kind: "too-large" })) >= 1);
     assert.ok(warned("'D' packet length 16777201 > 65536"), daemon.logs().slice(-3000));
     await wellBehaved("after a large macro packet");
@@ -100,9 +88,11 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
       const before = await metric("floodgate_packet_buffer_bytes");
       client.sendRaw(packetStart(C.SMFIC_HEADER, 16 * MiB, HELD_PER_SESSION));
       // Read whole (the budget grew by nearly the packet) or closed.
-      await until(
+      await pollUntil(
         `session ${i} read or closed`,
         async () => client.closed || (await metric("floodgate_packet_buffer_bytes")) >= before + HELD_PER_SESSION - MiB,
+        20_000,
+        50,
       );
     }
     // 32 MiB holds two sessions' 15 MiB beyond their free 128 KiB, not three.
@@ -115,7 +105,12 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
     assert.ok(warned('"kind":"packet-budget"'), daemon.logs().slice(-3000));
     await wellBehaved("while the budget is spent");
     for (const c of sessions) c.destroy();
-    await until("the buffers given back", async () => (await metric("floodgate_packet_buffer_bytes")) === 0);
+    await pollUntil(
+      "the buffers given back",
+      async () => (await metric("floodgate_packet_buffer_bytes")) === 0,
+      20_000,
+      50,
+    );
     await wellBehaved("after the hostile sessions");
   });
 });

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { MilterClient, type TestMessage, type TransactionResult } from "../../src/client/milter-client.js";
 import { DAEMON_NODE_FLAGS } from "../../src/util/node-flags.js";
 import { freePort } from "../../src/util/tcp-port.js";
 import { distRoot } from "../../src/util/paths.js";
@@ -152,4 +153,15 @@ export async function metricValue(
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[3]);
   }
   return sum;
+}
+
+/** One transaction in a milter session of its own (as Postfix opens one per SMTP session), closed after. */
+export async function transactionInOwnSession(milter: string, message: TestMessage): Promise<TransactionResult> {
+  const client = await MilterClient.connect(milter);
+  try {
+    await client.open();
+    return await client.transaction(message);
+  } finally {
+    client.destroy();
+  }
 }
