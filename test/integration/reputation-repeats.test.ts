@@ -1,8 +1,8 @@
 /**
- * The campaign store against a real redis-server: a repeat (a copy with a campaign's exact key and the very sketch
- * it keeps, after a vote found that campaign alone in the same bucket) is counted without a vote, exactly as a
- * voted copy would be; the vote runs again at each bucket's first copy, for a copy that differs, and for a
- * campaign merged away (observeMessage-3.lua, "A repeat").
+ * The campaign store against a real redis-server: a repeat (a copy with a campaign's exact key and a sketch whose
+ * vote found that campaign alone earlier in the same bucket) is counted without a vote, exactly as a voted copy
+ * would be; the vote runs again at each bucket's first copy, for a copy that differs, and for a campaign merged
+ * away; the votes remembered per campaign and bucket are bounded (observeMessage-3.lua, "A repeat").
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
@@ -105,6 +105,38 @@ void describe("campaign store: repeats of a campaign's own copy (real Redis)", (
     assert.equal((await store.observe(copy(long(a, "exact-c"), t0 + 3))).foundBy, "direct");
   });
 
+  void test("each of a campaign's distinct messages repeats once its own vote found the campaign alone", async () => {
+    const t0 = bucketStart();
+    const store = open();
+    const a = values(19);
+    const near = [...a.slice(0, MINHASH_SIZE - 4), ...values(20).slice(0, 4)];
+    await store.observe(copy(long(a, "exact-h"), t0));
+    const found: string[] = [];
+    for (let i = 1; i <= 4; i++) found.push((await store.observe(copy(long(near, "exact-h2"), t0 + i))).foundBy);
+    // Its first copy is found by the vote and takes the exact key; its second, voted again, is found alone.
+    assert.deepEqual(found, ["minhash", "minhash", "direct", "direct"]);
+    assert.equal((await store.observe(copy(long(a, "exact-h"), t0 + 5))).foundBy, "minhash", "a's own vote");
+    assert.equal((await store.observe(copy(long(a, "exact-h"), t0 + 6))).foundBy, "direct");
+  });
+
+  void test("a campaign remembers the votes of at most 256 sketches a bucket", async () => {
+    const t0 = bucketStart();
+    const prefix = uniquePrefix();
+    const store = createCampaignStore(db.redis, { prefix, campaigns: db.config.campaigns, closeConnection: false });
+    const a = values(21);
+    const first = await store.observe(copy(long(a, "exact-k"), t0));
+    // A personalised flood: one skeleton (one exact key), a sketch of its own every copy, each copy twice.
+    for (let i = 0; i < 300; i++) {
+      const own = [...a.slice(0, MINHASH_SIZE - 2), ...values(1000 + i).slice(0, 2)];
+      for (let k = 0; k < 2; k++) await store.observe(copy(long(own, "exact-k"), t0 + 1 + i));
+    }
+    const bucket = Math.floor(t0 / bucketMs());
+    const key = `${prefix}:{${prefix}}:c:${first.id}:v:${bucket}`;
+    assert.equal(await db.redis.hlen(key), 256);
+    const ttl = await db.redis.pttl(key);
+    assert.ok(ttl > 0 && ttl <= bucketMs(), `the record goes with its bucket (pttl ${ttl})`);
+  });
+
   void test("a repeat of a campaign another was merged into counts in the survivor", async () => {
     const t0 = bucketStart();
     const store = open();
@@ -132,7 +164,7 @@ void describe("campaign store: repeats of a campaign's own copy (real Redis)", (
     assert.equal(bridge.mergedNow, 1);
     const next = await store.observe(copy(long(a, "exact-f"), t0 + 9));
     assert.equal(next.id, bridge.id, "the larger campaign survives; the exact key's alias leads to it");
-    assert.equal(next.foundBy, "minhash", "the survivor keeps another sketch: no repeat");
+    assert.equal(next.foundBy, "minhash", "no vote of this sketch found the survivor: no repeat");
     assert.equal(next.copies, 10);
   });
 });

@@ -45,12 +45,14 @@
   campaign has one copy, else ttl (as the exact key), or as long as a block holds. The store's record of the
   versions it holds keys of (includes/versionRecord) is kept past the longest of them.
 
-  A repeat (exactCampaign): a copy whose exact key points at a live campaign that keeps this very sketch, and whose vote
-  found that campaign alone earlier in the same bucket (field `alone`), is that campaign without a vote: the vote
-  would name it, its own sketch passes, and its values are not due (the bucket's first copy and the second copy
-  renew them; the voted copy claimed those it could). Most copies of a flood are repeats, and the vote is most of what a known copy costs Redis. A
-  campaign that a repeat's vote would merge it with, made since the vote, merges at the next bucket's first copy
-  or at the first copy that differs.
+  A repeat (exactCampaign): a copy whose exact key points at a live campaign, and whose very sketch a vote found
+  that campaign alone for earlier in the same bucket, is that campaign without a vote: the vote would name it again,
+  and its values are not due (the bucket's first copy and the second copy renew them; the voted copy claimed those it
+  could). The votes of a bucket are remembered per campaign, by the sketch's digest (`c:<id>:v:<bucket>`, at most
+  VOTES_REMEMBERED sketches, gone with the bucket), so each of a campaign's distinct messages repeats, not only the
+  one whose sketch it keeps. Most copies of a flood are repeats, and the vote is most of what a known copy costs
+  Redis. A campaign that a repeat's vote would merge it with, made since the vote, merges at the next bucket's first
+  copy or at the first copy that differs.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
@@ -65,17 +67,18 @@
 --- @include "includes/versionRecord"
 
 -- What a copy's exact key says of it (see the header, "A repeat"): the live campaign the key points at (nil when
--- none), whether that campaign keeps this very sketch of this version, and whether a vote found it alone in this
--- bucket.
-local function exactCampaign(base, holder, cache, text, prefix, bucket)
+-- none), and whether a vote of this very sketch found that campaign alone in this bucket.
+local function exactCampaign(base, holder, cache, votesKey, sketchDigest)
   local id = resolveCampaign(base, holder, cache)
   if not id then
-    return nil, false, false
+    return nil, false
   end
-  local kept = redis.call("HMGET", base .. "c:" .. id, "minhash2", "prefix2", "alone")
-  local ownSketch = kept[1] == text and kept[2] == prefix
-  return id, ownSketch, ownSketch and tonumber(kept[3]) == bucket
+  return id, redis.call("HEXISTS", votesKey(id), sketchDigest) == 1
 end
+
+-- Sketches whose vote is remembered per campaign and bucket at most: a personalised flood gives every copy a sketch
+-- of its own, which a vote is needed for anyway, and must not grow the record without bound.
+local VOTES_REMEMBERED = 256
 
 local directKey, topKey, base = KEYS[1], KEYS[2], KEYS[3]
 local now = tonumber(ARGV[1])
@@ -100,7 +103,16 @@ local cache = {}
 local since = now - recentMs
 -- Read once: nothing but the write at the end of the script sets the exact key.
 local holder = redis.call("GET", directKey)
-local exactId, ownSketch, repeated = exactCampaign(base, holder, cache, sketch.text, prefix, bucket)
+local function votesKey(id)
+  return base .. "c:" .. id .. ":v:" .. bucket
+end
+local sketchDigest = sketch.text ~= "" and string.sub(redis.sha1hex(prefix .. sketch.text), 1, 16) or nil
+local exactId, repeated = nil, false
+if sketchDigest then
+  exactId, repeated = exactCampaign(base, holder, cache, votesKey, sketchDigest)
+else
+  exactId = resolveCampaign(base, holder, cache)
+end
 local candidates, valueKeys, holders, lists, keyed, resolved, merged
 local id, foundBy = nil, "direct"
 if repeated then
@@ -166,7 +178,6 @@ if not created then
       keepOtherSketches(ckey, { kept[1] })
     end
     redis.call("HSET", ckey, "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
-    redis.call("HDEL", ckey, "alone")
   end
   -- Count this copy.
   total = redis.call("HINCRBY", ckey, "total", 1)
@@ -177,9 +188,13 @@ if not created then
   blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
   claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
 end
--- The vote found the exact key's campaign alone, on the sketch it keeps: its repeats skip the vote in this bucket.
-if foundBy == "minhash" and ownSketch and id == exactId and #candidates == 1 then
-  redis.call("HSET", ckey, "alone", bucket)
+-- The vote found the exact key's campaign alone: this sketch's repeats skip the vote in this bucket.
+if foundBy == "minhash" and sketchDigest and id == exactId and #candidates == 1 then
+  local votes = votesKey(id)
+  if redis.call("HLEN", votes) < VOTES_REMEMBERED then
+    redis.call("HSET", votes, sketchDigest, 1)
+    redis.call("PEXPIRE", votes, (bucket + 1) * bucketMs - now)
+  end
 end
 local nkey = ckey .. ":n"
 local copiesInBucket = redis.call("HINCRBY", nkey, bucket, 1)
