@@ -4,20 +4,64 @@
  * (`Fingerprint.minhashText`), so the main thread only passes the text on to Redis.
  */
 
-/** Integers from 0 to 2^53, in decimal, separated by spaces: as `join(" ")` writes them, in a quarter of the time
- * (V8 writes a number past 2^31 as a double; its two halves under 10^9 are small integers). */
-export function decimals(values: readonly number[]): string {
-  let out = "";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    let text: string;
-    if (v < 2 ** 31) text = `${v}`;
-    else {
-      const high = Math.floor(v / 1e9);
-      const low = `${v - high * 1e9}`;
-      text = `${high}${"000000000".slice(low.length)}${low}`;
-    }
-    out += i === 0 ? text : ` ${text}`;
+/** The two ASCII digits of each number below 100, at 2n and 2n + 1. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let n = 0; n < 100; n++) {
+  DIGIT_PAIRS[2 * n] = 0x30 + Math.floor(n / 10);
+  DIGIT_PAIRS[2 * n + 1] = 0x30 + (n % 10);
+}
+const ZERO = 0x30;
+const SPACE = 0x20;
+/** Digits of a value up to 2^53, and its separator. */
+const MAX_BYTES_PER_VALUE = 17;
+
+/** Reused by every call (they are synchronous), grown when a call needs more. */
+let scratch = Buffer.allocUnsafe(128 * MAX_BYTES_PER_VALUE);
+
+/** Digits of a small integer (below 2^31). */
+function digitCount(n: number): number {
+  let digits = 1;
+  for (let limit = 10; n >= limit && digits < 10; limit *= 10) digits++;
+  return digits;
+}
+
+/** Writes the small integer `n` as the digits scratch[start, end), zero-padded on the left; two digits a division. */
+function writeDigits(n: number, start: number, end: number): void {
+  let at = end;
+  while (at - 2 >= start) {
+    const rest = Math.floor(n / 100);
+    const pair = 2 * (n - rest * 100);
+    scratch[at - 1] = DIGIT_PAIRS[pair + 1]!;
+    scratch[at - 2] = DIGIT_PAIRS[pair]!;
+    n = rest;
+    at -= 2;
   }
-  return out;
+  if (at > start) scratch[at - 1] = ZERO + n;
+}
+
+/** Integers from 0 to 2^53, in decimal, separated by spaces: as `join(" ")` writes them, in a sixth of the time
+ * (V8 writes a number past 2^31 as a double; its two halves under 10^9 are small integers, written two digits at a
+ * time into bytes). */
+export function decimals(values: readonly number[]): string {
+  if (scratch.length < values.length * MAX_BYTES_PER_VALUE) {
+    scratch = Buffer.allocUnsafe(values.length * MAX_BYTES_PER_VALUE);
+  }
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) scratch[at++] = SPACE;
+    const v = values[i]!;
+    const high = v < 2 ** 31 ? 0 : Math.floor(v / 1e9);
+    const low = v - high * 1e9;
+    if (high > 0) {
+      const highDigits = digitCount(high);
+      writeDigits(high, at, at + highDigits);
+      writeDigits(low, at + highDigits, at + highDigits + 9);
+      at += highDigits + 9;
+    } else {
+      const lowDigits = digitCount(low);
+      writeDigits(low, at, at + lowDigits);
+      at += lowDigits;
+    }
+  }
+  return scratch.toString("latin1", 0, at);
 }

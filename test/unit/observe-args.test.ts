@@ -17,6 +17,15 @@ void describe("decimals", () => {
     assert.equal(decimals(edges), edges.join(" "));
   });
 
+  void test("every count of digits, and more values than one call's buffer held before", () => {
+    const powers = Array.from({ length: 16 }, (_, k) => 10 ** k);
+    const values = powers.flatMap((p) => [p - 1, p, p + 1, 2 * p + 99]).filter((v) => v >= 0);
+    assert.equal(decimals(values), values.join(" "));
+    const many = Array.from({ length: 1000 }, (_, i) => i * 9_007_199_254_740 + i);
+    assert.equal(decimals(many), many.join(" "));
+    assert.equal(decimals([42, 7]), "42 7", "a shorter call after a longer one writes only its own values");
+  });
+
   void test("random 53-bit values, as join writes them", () => {
     const random = seededRandom(7);
     for (let m = 0; m < 200; m++) {
