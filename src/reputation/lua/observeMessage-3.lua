@@ -52,7 +52,7 @@
   VOTES_REMEMBERED sketches, gone with the bucket), so each of a campaign's distinct messages repeats, not only the
   one whose sketch it keeps. Most copies of a flood are repeats, and the vote is most of what a known copy costs
   Redis. A campaign that a repeat's vote would merge it with, made since the vote, merges at the next bucket's first
-  copy or at the first copy that differs.
+  copy or at the first copy that differs, if the index still names both then.
 ]]
 --- @include "includes/readArgs"
 --- @include "includes/resolveCampaign"
