@@ -5,6 +5,7 @@
  */
 import { isAscii } from "node:buffer";
 import { decode as decodeCharset } from "libmime/lib/charset.js";
+import { detachedString } from "../util/detached-string.js";
 
 const UTF8 = /^(?:utf-?8|us-?ascii|ascii)$/i;
 
@@ -34,7 +35,8 @@ function asciiAsItself(charset: string): boolean {
   if (known === undefined) {
     known = !NOT_ASCII_ITSELF.test(charset) && probeAscii(charset);
     if (asciiCharsets.size >= 256) asciiCharsets.clear();
-    asciiCharsets.set(charset, known);
+    // The name may be a view into the message's head (../util/detached-string.ts), which the entry would keep alive.
+    asciiCharsets.set(detachedString(charset), known);
   }
   return known;
 }

@@ -3,6 +3,7 @@
  * and in the HTML `href` attributes of a message. Pure: no I/O.
  */
 import { getDomain, getHostname } from "tldts";
+import { detachedString } from "../util/detached-string.js";
 
 const TEXT_URL = /(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`()[\]{}|\\^]+/gi;
 const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
@@ -16,7 +17,8 @@ export function urlDomain(url: string): string | null {
   if (domain === undefined) {
     domain = readDomain(url);
     if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-    remembered.set(url, domain);
+    // Both may be views into the message's text (../util/detached-string.ts), which the entry would keep alive.
+    remembered.set(detachedString(url), domain === null ? null : detachedString(domain));
   }
   return domain;
 }
