@@ -67,13 +67,15 @@
 --- @include "includes/versionRecord"
 
 -- What a copy's exact key says of it (see the header, "A repeat"): the live campaign the key points at (nil when
--- none), and whether a vote of this very sketch found that campaign alone in this bucket.
-local function exactCampaign(base, holder, cache, votesKey, sketchDigest)
+-- none), and the digest of the copy's sketch (nil when it has none, or no campaign) and whether a vote of this very
+-- sketch found that campaign alone in this bucket. Most mail has no campaign: no digest is made for it.
+local function exactCampaign(base, holder, cache, sketchText, prefix, votesKey)
   local id = resolveCampaign(base, holder, cache)
-  if not id then
-    return nil, false
+  if not id or sketchText == "" then
+    return id, nil, false
   end
-  return id, redis.call("HEXISTS", votesKey(id), sketchDigest) == 1
+  local digest = string.sub(redis.sha1hex(prefix .. sketchText), 1, 16)
+  return id, digest, redis.call("HEXISTS", votesKey(id), digest) == 1
 end
 
 -- Sketches whose vote is remembered per campaign and bucket at most: a personalised flood gives every copy a sketch
@@ -106,13 +108,7 @@ local holder = redis.call("GET", directKey)
 local function votesKey(id)
   return base .. "c:" .. id .. ":v:" .. bucket
 end
-local sketchDigest = sketch.text ~= "" and string.sub(redis.sha1hex(prefix .. sketch.text), 1, 16) or nil
-local exactId, repeated = nil, false
-if sketchDigest then
-  exactId, repeated = exactCampaign(base, holder, cache, votesKey, sketchDigest)
-else
-  exactId = resolveCampaign(base, holder, cache)
-end
+local exactId, sketchDigest, repeated = exactCampaign(base, holder, cache, sketch.text, prefix, votesKey)
 local candidates, valueKeys, holders, lists, keyed, resolved, merged
 local id, foundBy = nil, "direct"
 if repeated then
