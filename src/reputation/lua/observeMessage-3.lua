@@ -46,7 +46,7 @@
   versions it holds keys of (includes/versionRecord) is kept past the longest of them.
 
   A repeat (exactCampaign): a copy whose exact key points at a live campaign, and whose very sketch a vote found
-  that campaign alone for earlier in the same bucket, is that campaign without a vote: the vote would name it again,
+  that campaign alone earlier in the same bucket, is that campaign without a vote: the vote would name it again,
   and its values are not due (the bucket's first copy and the second copy renew them; the voted copy claimed those it
   could). The votes of a bucket are remembered per campaign, by the sketch's digest (`c:<id>:v:<bucket>`, at most
   VOTES_REMEMBERED sketches, gone with the bucket), so each of a campaign's distinct messages repeats, not only the
