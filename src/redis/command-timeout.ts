@@ -12,10 +12,13 @@
  * of the loop later.
  *
  * One timer per timeout length, not one per command: the commands of one length time out in the order they were
- * sent, so they wait in a queue and one timer, set for the oldest unsettled one, judges them. A settled command is
- * not taken out (ioredis's clearTimeout of the marker does nothing); the timer drops it when it comes to it. A timer,
- * its closure and Node's timer-list work per command cost the main thread more than anything else per message in
- * the timers (benchmarks/README.md, issue 19). The timer does not keep the process alive: a command with a timeout
+ * sent, so they wait in a queue and one timer, set for the oldest unsettled one, judges them. ioredis's clearTimeout
+ * of the marker does nothing, so a settled command is taken out by the next command of its lane, with the settled
+ * ones before it (a connection answers in order), or else by the timer: kept until the timer, a command kept its
+ * arguments alive for its whole timeout (2.5 s on the console's connection, whose writes carry message samples), long
+ * enough to be copied by the young generation's collections and promoted. A timer, its closure and Node's timer-list
+ * work per command cost the main thread more than anything else per message in the timers (benchmarks/README.md,
+ * issue 19). The timer does not keep the process alive: a command with a timeout
  * is never queued offline (src/redis/connect.ts), so its connection's socket does.
  */
 import { Command } from "ioredis";
@@ -56,6 +59,8 @@ class TimeoutLane {
   constructor(private readonly ms: number) {}
 
   add(command: TimedCommand): void {
+    while (this.head < this.commands.length && this.commands[this.head]!.isSettled) this.commands[this.head++] = null;
+    this.compact();
     this.commands.push(command);
     this.ends.push(performance.now() + this.ms);
     if (this.timer === null) this.arm(this.ms);
@@ -74,18 +79,24 @@ class TimeoutLane {
       this.commands[this.head] = null;
       this.head++;
     }
+    if (this.compact()) this.arm(this.ends[this.head]! - now);
+  }
+
+  /** Drop what was taken out at the front: all of it once nothing is left, else once COMPACT_AT have gathered.
+   * Returns whether commands are left. */
+  private compact(): boolean {
     if (this.head === this.commands.length) {
       this.commands.length = 0;
       this.ends.length = 0;
       this.head = 0;
-      return;
+      return false;
     }
     if (this.head >= COMPACT_AT) {
       this.commands.splice(0, this.head);
       this.ends.splice(0, this.head);
       this.head = 0;
     }
-    this.arm(this.ends[this.head]! - now);
+    return true;
   }
 
   private arm(ms: number): void {

@@ -1,11 +1,14 @@
 /**
  * The mail path's Redis command timeout (`redis.commandTimeoutMs`) with a real redis-server: a reply that came while
  * the process was off the CPU for longer than the timeout answers the command (it is read before the timeout is
- * judged), and a Redis that does not answer still fails the command with a timeout while it is stopped.
+ * judged), and a Redis that does not answer still fails the command with a timeout while it is stopped; a settled
+ * command is let go by the next command of its timeout, not kept with its arguments for the whole timeout.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Cluster, Redis } from "ioredis";
 import { defaultConfig } from "../../src/config/schema.js";
 import { createRedis } from "../../src/redis/connect.js";
@@ -13,6 +16,16 @@ import { classifyRedisError } from "../../src/redis/errors.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
 
 const TIMEOUT_MS = defaultConfig().redis.commandTimeoutMs;
+
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as () => void;
+
+/** Writes a 1 MiB sample and returns a weak reference to it: nothing of this frame outlives the call. */
+async function setSample(redis: Redis | Cluster, i: number): Promise<WeakRef<Buffer>> {
+  const sample = Buffer.alloc(1 << 20, i);
+  assert.equal(await redis.set(`sample-${i}`, sample, "EX", 60), "OK");
+  return new WeakRef(sample);
+}
 
 /** The main thread asleep for `ms`, as a process the scheduler keeps off the CPU: no timer, no socket read. */
 function offTheCpu(ms: number): void {
@@ -58,5 +71,23 @@ describe("the mail path's Redis command timeout", () => {
       server.process.kill("SIGCONT");
     }
     assert.equal(await redis.ping(), "PONG", "answers again once Redis runs");
+  });
+
+  test("a settled command's arguments are let go at the next command, not kept for its timeout", async () => {
+    // The console's connection: a 2.5 s timeout, and writes that carry whole message samples.
+    const consoleRedis = createRedis(defaultConfig().redis, server.url, "console");
+    try {
+      if (consoleRedis.status !== "ready") await once(consoleRedis, "ready");
+      const sent: WeakRef<Buffer>[] = [];
+      for (let i = 0; i < 8; i++) sent.push(await setSample(consoleRedis, i));
+      assert.equal(await consoleRedis.ping(), "PONG");
+      await new Promise((resolve) => setImmediate(resolve));
+      collect();
+      collect();
+      const kept = sent.filter((ref) => ref.deref() !== undefined).length;
+      assert.equal(kept, 0, `${kept} of 8 answered 1 MiB arguments still held, long before their 2.5 s timeout`);
+    } finally {
+      consoleRedis.disconnect();
+    }
   });
 });
