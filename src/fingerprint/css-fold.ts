@@ -39,7 +39,11 @@ class RankedStyle {
   }
 }
 
-/** The rules of one selector folded in the order they come: what they declare together, by rank. */
+/**
+ * Rules folded by rank: what they declare together, per precedence level. A selector's rules are folded as the
+ * stylesheet is read (`add`); the rules an element matches are those folds combined into one (`combineInto`), which
+ * css-style's cascade takes as one rule (`declarations`).
+ */
 export class FoldedRules {
   readonly #normal: RankedStyle;
   readonly #important: RankedStyle;
@@ -57,24 +61,12 @@ export class FoldedRules {
   }
 
   /** Fold these rules into an element's, `tier` above their order (a rule of a higher tier wins whatever its order). */
-  combineInto(into: MatchedRules, tier: number): void {
-    into.normal.combine(this.#normal, tier);
-    into.important.combine(this.#important, tier);
-  }
-}
-
-/** The rules an element matches, combined: what css-style's cascade takes as one rule. */
-export class MatchedRules {
-  readonly normal: RankedStyle;
-  readonly important: RankedStyle;
-
-  constructor() {
-    const empty = emptyDeclarations();
-    this.normal = new RankedStyle(empty.normal);
-    this.important = new RankedStyle(empty.important);
+  combineInto(into: FoldedRules, tier: number): void {
+    into.#normal.combine(this.#normal, tier);
+    into.#important.combine(this.#important, tier);
   }
 
   get declarations(): Declarations {
-    return { normal: this.normal.style, important: this.important.style };
+    return { normal: this.#normal.style, important: this.#important.style };
   }
 }

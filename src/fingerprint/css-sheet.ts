@@ -5,7 +5,7 @@
  * folded as they are read (./css-fold.ts), so an element costs the selectors it matches, not the rules they have.
  * Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
  */
-import { FoldedRules, MatchedRules } from "./css-fold.js";
+import { FoldedRules } from "./css-fold.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
 
 /** Characters of `<style>` text read at most per document. */
@@ -107,11 +107,11 @@ export class StyleSheet {
   }
 
   /** `into` with a selector key's rules for any element and for this element name combined at `tier`. */
-  #combine(into: MatchedRules | null, byTag: ByTag | undefined, tag: string, tier: number): MatchedRules | null {
+  #combine(into: FoldedRules | null, byTag: ByTag | undefined, tag: string, tier: number): FoldedRules | null {
     const forAny = byTag?.get("");
     const forTag = tag === "" ? undefined : byTag?.get(tag);
     if (!forAny && !forTag) return into;
-    into ??= new MatchedRules();
+    into ??= new FoldedRules();
     for (const folded of [forAny, forTag]) {
       if (!folded) continue;
       folded.combineInto(into, tier);

@@ -39,9 +39,9 @@ function writeDigits(n: number, start: number, end: number): void {
   if (at > start) scratch[at - 1] = ZERO + n;
 }
 
-/** Integers from 0 to 2^53, in decimal, separated by spaces: as `join(" ")` writes them, in a sixth of the time
- * (V8 writes a number past 2^31 as a double; its two halves under 10^9 are small integers, written two digits at a
- * time into bytes). */
+/** Integers from 0 to 2^53, in decimal, separated by spaces, as `join(" ")` writes them: V8 writes a number past 2^31
+ * as a double, so each is split in two halves under 10^9, small integers written two digits at a time into bytes
+ * (half the time of a string per half: benchmarks/README.md, "The existing floors, a third time"). */
 export function decimals(values: readonly number[]): string {
   if (scratch.length < values.length * MAX_BYTES_PER_VALUE) {
     scratch = Buffer.allocUnsafe(values.length * MAX_BYTES_PER_VALUE);

@@ -18,8 +18,8 @@
  * arguments alive for its whole timeout (2.5 s on the console's connection, whose writes carry message samples), long
  * enough to be copied by the young generation's collections and promoted. A timer, its closure and Node's timer-list
  * work per command cost the main thread more than anything else per message in the timers (benchmarks/README.md,
- * issue 19). The timer does not keep the process alive: a command with a timeout
- * is never queued offline (src/redis/connect.ts), so its connection's socket does.
+ * issue 19). The timer does not keep the process alive: a command with a timeout is never queued offline
+ * (src/redis/connect.ts), so its connection's socket does.
  */
 import { Command } from "ioredis";
 
