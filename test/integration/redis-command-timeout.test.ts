@@ -7,18 +7,14 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { Cluster, Redis } from "ioredis";
 import { defaultConfig } from "../../src/config/schema.js";
 import { createRedis } from "../../src/redis/connect.js";
 import { classifyRedisError } from "../../src/redis/errors.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { collectGarbage } from "../support/gc.js";
 
 const TIMEOUT_MS = defaultConfig().redis.commandTimeoutMs;
-
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
 
 /** Writes a 1 MiB sample and returns a weak reference to it: nothing of this frame outlives the call. */
 async function setSample(redis: Redis | Cluster, i: number): Promise<WeakRef<Buffer>> {
@@ -82,8 +78,7 @@ describe("the mail path's Redis command timeout", () => {
       for (let i = 0; i < 8; i++) sent.push(await setSample(consoleRedis, i));
       assert.equal(await consoleRedis.ping(), "PONG");
       await new Promise((resolve) => setImmediate(resolve));
-      collect();
-      collect();
+      collectGarbage();
       const kept = sent.filter((ref) => ref.deref() !== undefined).length;
       assert.equal(kept, 0, `${kept} of 8 answered 1 MiB arguments still held, long before their 2.5 s timeout`);
     } finally {

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
+import { campaignKeys } from "../../src/reputation/keys.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
 import type { ObservedCampaign, Observation } from "../../src/reputation/types.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
@@ -131,7 +132,7 @@ void describe("campaign store: repeats of a campaign's own copy (real Redis)", (
       for (let k = 0; k < 2; k++) await store.observe(copy(long(own, "exact-k"), t0 + 1 + i));
     }
     const bucket = Math.floor(t0 / bucketMs());
-    const key = `${prefix}:{${prefix}}:c:${first.id}:v:${bucket}`;
+    const key = `${campaignKeys(prefix).campaign(first.id)}:v:${bucket}`;
     assert.equal(await db.redis.hlen(key), 256);
     const ttl = await db.redis.pttl(key);
     assert.ok(ttl > 0 && ttl <= bucketMs(), `the record goes with its bucket (pttl ${ttl})`);

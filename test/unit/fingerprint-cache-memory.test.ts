@@ -5,18 +5,13 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { linkDomains } from "../../src/fingerprint/links.js";
 import { detachedString } from "../../src/util/detached-string.js";
-
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
+import { collectGarbage } from "../support/gc.js";
 
 /** Heap used after full collections, MiB. */
 function heapMiB(): number {
-  collect();
-  collect();
+  collectGarbage();
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
