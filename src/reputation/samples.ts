@@ -14,6 +14,12 @@
  * write is dropped (a sample is no evidence, only a view), and so are the samples still waiting when the process ends.
  * Lists are sorted sets scored by when a value was last seen, cut to the newest `maxValues` at each write, so each
  * write is bounded whatever the campaign's size. Debian's Redis has no RedisBloom; none is needed for this.
+ *
+ * The message is kept from the first sample on (`SET NX`, for `retentionSeconds`), so it is sent with a campaign's
+ * first sample in this process and then only once every MESSAGE_RESEND_MS (or sooner when its write failed): a copy
+ * of up to `maxMessageBytes` sent with every sample, `perCampaignPerMinute` times a minute for each active campaign,
+ * reached Redis only to be refused. A message gone since (expired, deleted) is written again within that time; its
+ * time (`msgAt`) is written with it, so the two always agree.
  */
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
@@ -24,13 +30,23 @@ import { isNoScript, loadScript } from "./scripts.js";
 /** The sample settings (`console.samples`). */
 export type SampleSettings = Config["console"]["samples"];
 
-/** One sample's writes: its message (a SET of its own), then writeSample-6.lua's keys and arguments. */
+/** One sample's writes: its message (a SET of its own; null when this process sent it lately), then
+ * writeSample-6.lua's keys and arguments. */
 interface SampleWrite {
+  campaignId: string;
   messageKey: string;
-  message: Buffer;
+  message: Buffer | null;
   ttl: number;
   keys: string[];
   args: (string | number)[];
+}
+
+/** A campaign's samples in this process: the minute counted, the samples taken in it, and when its message was last
+ * sent (-Infinity: not yet, or its write failed). */
+interface Tracked {
+  minute: number;
+  taken: number;
+  messageSentAt: number;
 }
 
 /** One sampled copy, as the policy hands it over after the campaign observed it. */
@@ -80,6 +96,8 @@ const MAX_TRACKED = 10_000;
 const FLUSH_MS = 100;
 /** Samples written in one pipeline at most: this many waiting are written at once. */
 const MAX_PENDING = 64;
+/** How often at most a campaign's message is sent again, while the process tracks the campaign. */
+export const MESSAGE_RESEND_MS = 10 * 60_000;
 
 const LISTS = ["subjects", "linkDomains", "attachments", "senderDomains", "clientNetworks"] as const;
 type ListName = (typeof LISTS)[number];
@@ -112,10 +130,10 @@ export function senderDomain(sender: string): string {
 /** The sample store of one key prefix. */
 export class SampleStore {
   readonly #keys: ReturnType<typeof campaignKeys>;
-  /** campaign id → [minute, copies sampled in it] */
-  readonly #recent = new Map<string, [number, number]>();
+  /** The campaigns sampled lately, oldest first. */
+  readonly #recent = new Map<string, Tracked>();
   /** Samples taken and not yet written. */
-  #pending: Array<{ offer: SampleOffer; settings: SampleSettings; now: number }> = [];
+  #pending: SampleWrite[] = [];
   #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -135,8 +153,11 @@ export class SampleStore {
     const s = this.settings();
     if (!s.enabled || offer.copies < s.fromCopies || !CAMPAIGN_ID.test(offer.campaignId)) return;
     const now = offer.now ?? Date.now();
-    if (!this.#take(offer.campaignId, Math.floor(now / 60_000), s.perCampaignPerMinute)) return;
-    this.#pending.push({ offer, settings: s, now });
+    const tracked = this.#take(offer.campaignId, Math.floor(now / 60_000), s.perCampaignPerMinute);
+    if (!tracked) return;
+    const sendMessage = now - tracked.messageSentAt >= Math.min(MESSAGE_RESEND_MS, s.retentionSeconds * 1000);
+    if (sendMessage) tracked.messageSentAt = now;
+    this.#pending.push(this.#sampleArgs(offer, s, now, sendMessage));
     if (this.#pending.length >= MAX_PENDING) this.#flush();
     else if (this.#flushTimer === null) {
       this.#flushTimer = setTimeout(() => this.#flush(), FLUSH_MS);
@@ -149,44 +170,64 @@ export class SampleStore {
   #flush(): void {
     if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
     this.#flushTimer = null;
-    const writes = this.#pending.map(({ offer, settings, now }) => this.#sampleArgs(offer, settings, now));
+    const writes = this.#pending;
     this.#pending = [];
     const pipeline = this.redis.pipeline();
+    // Where each write's commands sit in the pipeline's results: its message's SET (-1: none), then its script.
+    const at: Array<{ set: number; script: number }> = [];
+    let n = 0;
     for (const { messageKey, message, ttl, keys, args } of writes) {
-      pipeline.set(messageKey, message, "EX", ttl, "NX");
+      const set = message === null ? -1 : n++;
+      if (message !== null) pipeline.set(messageKey, message, "EX", ttl, "NX");
       pipeline.evalsha(WRITE_SAMPLE.sha, WRITE_SAMPLE.numKeys, ...keys, ...args);
+      at.push({ set, script: n++ });
     }
     pipeline
       .exec()
       .then((results) => {
-        const unknown = writes.filter((_, i) => isNoScript(results?.[2 * i + 1]?.[0]));
+        writes.forEach((write, i) => {
+          const { set } = at[i]!;
+          if (set >= 0 && results?.[set]?.[0]) this.#messageNotSent(write.campaignId);
+        });
+        const unknown = writes.filter((_, i) => isNoScript(results?.[at[i]!.script]?.[0]));
         if (unknown.length === 0) return;
         const again = this.redis.pipeline();
         for (const { keys, args } of unknown) again.eval(WRITE_SAMPLE.source, WRITE_SAMPLE.numKeys, ...keys, ...args);
         return again.exec();
       })
-      .catch(() => undefined);
+      .catch(() => {
+        for (const write of writes) if (write.message !== null) this.#messageNotSent(write.campaignId);
+      });
   }
 
-  /** Count one sample against the campaign's quota of the minute; false when the quota is spent. */
-  #take(id: string, minute: number, perMinute: number): boolean {
+  /** A message whose write failed is sent with the campaign's next sample. */
+  #messageNotSent(id: string): void {
+    const tracked = this.#recent.get(id);
+    if (tracked) tracked.messageSentAt = -Infinity;
+  }
+
+  /** Count one sample against the campaign's quota of the minute: its record, or null when the quota is spent. */
+  #take(id: string, minute: number, perMinute: number): Tracked | null {
     const seen = this.#recent.get(id);
-    if (seen && seen[0] === minute) {
-      if (seen[1] >= perMinute) return false;
-      seen[1]++;
-      return true;
+    if (seen && seen.minute === minute) {
+      if (seen.taken >= perMinute) return null;
+      seen.taken++;
+      return seen;
     }
+    // A new minute moves the campaign to the newest end; the one tracked longest makes room.
     this.#recent.delete(id);
     if (this.#recent.size >= MAX_TRACKED) {
       const oldest = this.#recent.keys().next().value;
       if (oldest !== undefined) this.#recent.delete(oldest);
     }
-    this.#recent.set(id, [minute, 1]);
-    return true;
+    const tracked = { minute, taken: 1, messageSentAt: seen?.messageSentAt ?? -Infinity };
+    this.#recent.set(id, tracked);
+    return tracked;
   }
 
-  /** One sample's writes: its message's SET, and writeSample-6.lua's keys and arguments. */
-  #sampleArgs(offer: SampleOffer, s: SampleSettings, now: number): SampleWrite {
+  /** One sample's writes: its message's SET when `sendMessage`, and writeSample-6.lua's keys and arguments (made
+   * at once, so that a waiting sample holds only what it writes, not the copy's fingerprint and message). */
+  #sampleArgs(offer: SampleOffer, s: SampleSettings, now: number, sendMessage: boolean): SampleWrite {
     const id = offer.campaignId;
     const fp = offer.fingerprint;
     const values: Record<ListName, string[]> = {
@@ -196,14 +237,14 @@ export class SampleStore {
       senderDomains: [senderDomain(offer.sender)],
       clientNetworks: offer.clientIp ? [clientNetwork(offer.clientIp)] : [],
     };
-    const message = offer.message.subarray(0, s.maxMessageBytes);
+    const message = sendMessage ? offer.message.subarray(0, s.maxMessageBytes) : null;
     const keys = [this.#key(id, "msgAt")];
-    const args: (string | number)[] = [s.retentionSeconds, s.maxValues, now];
+    const args: (string | number)[] = [s.retentionSeconds, s.maxValues, now, sendMessage ? 1 : 0];
     for (const list of LISTS) {
       keys.push(this.#key(id, SUFFIX[list]));
       args.push(values[list].length, ...values[list]);
     }
-    return { messageKey: this.#key(id, "msg"), message, ttl: s.retentionSeconds, keys, args };
+    return { campaignId: id, messageKey: this.#key(id, "msg"), message, ttl: s.retentionSeconds, keys, args };
   }
 
   /** What is kept of a campaign (an empty sample when nothing is). */

@@ -1,11 +1,13 @@
 // The console's samples and search on a real Redis: a campaign's samples are bounded lists of the newest values, the
 // sample message is capped and kept for the retention time, a campaign is sampled at most perCampaignPerMinute times
-// a minute, only from a campaign's fromCopies-th copy (one-off mail is not kept), and a search finds campaigns by id or subject while looking at no more than its scan limit.
+// a minute, only from a campaign's fromCopies-th copy (one-off mail is not kept), its message is sent with its first
+// sample and then once every MESSAGE_RESEND_MS (sooner after a failed write), and a search finds campaigns by id or
+// subject while looking at no more than its scan limit.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { defaultConfig } from "../../src/config/schema.js";
-import { SampleStore, type SampleSettings } from "../../src/reputation/samples.js";
+import { MESSAGE_RESEND_MS, SampleStore, type SampleSettings } from "../../src/reputation/samples.js";
 import { searchCampaigns } from "../../src/reputation/search.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
@@ -96,6 +98,76 @@ describe("console samples and search", () => {
     });
     await pollUntil("the next minute's sample", async () => (await samples.read(id)).subjects[0] === "next minute");
     assert.deepEqual((await samples.read("not-an-id")).subjects, []);
+  });
+
+  test("the message is sent with a campaign's first sample, then once every MESSAGE_RESEND_MS or after a failed write", async () => {
+    const prefix = uniquePrefix("resend");
+    const settings: SampleSettings = {
+      ...defaultConfig().console.samples,
+      perCampaignPerMinute: 10,
+      retentionSeconds: 86_400,
+    };
+    const samples = new SampleStore(redis, prefix, () => settings);
+    const id = "00112233aabb";
+    const msgKey = `${prefix}:{${prefix}}:c:${id}:s:msg`;
+    const atKey = `${prefix}:{${prefix}}:c:${id}:s:msgAt`;
+    const start = 60_000 * 2000;
+    const offer = (subject: string, now: number) =>
+      samples.offer({
+        campaignId: id,
+        copies: 5,
+        fingerprint: fingerprintOf(3, subject),
+        message: Buffer.from(`Subject: ${subject}\r\n\r\nbody`),
+        sender: "a@b.example",
+        clientIp: null,
+        now,
+      });
+    const written = (subject: string) =>
+      pollUntil(`the sample "${subject}"`, async () =>
+        (await samples.read(id)).subjects[0] === subject ? true : null,
+      );
+
+    offer("first", start);
+    await written("first");
+    assert.match((await redis.get(msgKey)) ?? "", /Subject: first/, "the first sample's message is kept");
+    assert.equal(await redis.get(atKey), String(start));
+
+    // Gone since (expired or deleted): the next samples, within MESSAGE_RESEND_MS, do not send it again.
+    await redis.del(msgKey, atKey);
+    offer("second", start + 1);
+    await written("second");
+    offer("third, a minute on", start + 60_000);
+    await written("third, a minute on");
+    assert.equal(await redis.get(msgKey), null, "the message is not sent with every sample");
+    assert.equal(await redis.get(atKey), null, "nor its time without it");
+
+    offer("after the resend time", start + MESSAGE_RESEND_MS);
+    await written("after the resend time");
+    assert.match(
+      (await redis.get(msgKey)) ?? "",
+      /Subject: after the resend time/,
+      "sent again after MESSAGE_RESEND_MS",
+    );
+    assert.equal(await redis.get(atKey), String(start + MESSAGE_RESEND_MS));
+
+    // A write Redis refuses (out of memory) is sent again with the next sample, however soon.
+    await redis.del(msgKey, atKey);
+    const later = start + 2 * MESSAGE_RESEND_MS;
+    await redis.config("SET", "maxmemory", "1");
+    try {
+      offer("refused", later);
+      await pollUntil("the refused write to be answered", async () => {
+        const info = await redis.info("errorstats");
+        return /errorstat_OOM:count=\d+/.test(info) ? true : null;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await redis.config("SET", "maxmemory", "0");
+    }
+    assert.equal(await redis.get(msgKey), null, "nothing was written while Redis refused writes");
+    offer("after the refusal", later + 1);
+    await written("after the refusal");
+    assert.match((await redis.get(msgKey)) ?? "", /Subject: after the refusal/, "the refused message is sent again");
   });
 
   test("search by id prefix or subject, newest first, looking at no more than the scan limit", async () => {
