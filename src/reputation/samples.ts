@@ -173,23 +173,20 @@ export class SampleStore {
     const writes = this.#pending;
     this.#pending = [];
     const pipeline = this.redis.pipeline();
-    // Where each write's commands sit in the pipeline's results: its message's SET (-1: none), then its script.
-    const at: Array<{ set: number; script: number }> = [];
-    let n = 0;
+    // Where each write's script sits in the pipeline's results; its message's SET, when sent, just before it.
+    const scriptAt: number[] = [];
     for (const { messageKey, message, ttl, keys, args } of writes) {
-      const set = message === null ? -1 : n++;
       if (message !== null) pipeline.set(messageKey, message, "EX", ttl, "NX");
       pipeline.evalsha(WRITE_SAMPLE.sha, WRITE_SAMPLE.numKeys, ...keys, ...args);
-      at.push({ set, script: n++ });
+      scriptAt.push(pipeline.length - 1);
     }
     pipeline
       .exec()
       .then((results) => {
         writes.forEach((write, i) => {
-          const { set } = at[i]!;
-          if (set >= 0 && results?.[set]?.[0]) this.#messageNotSent(write.campaignId);
+          if (write.message !== null && results?.[scriptAt[i]! - 1]?.[0]) this.#messageNotSent(write.campaignId);
         });
-        const unknown = writes.filter((_, i) => isNoScript(results?.[at[i]!.script]?.[0]));
+        const unknown = writes.filter((_, i) => isNoScript(results?.[scriptAt[i]!]?.[0]));
         if (unknown.length === 0) return;
         const again = this.redis.pipeline();
         for (const { keys, args } of unknown) again.eval(WRITE_SAMPLE.source, WRITE_SAMPLE.numKeys, ...keys, ...args);
