@@ -9,6 +9,7 @@
  (fullwidth and mathematical letters become ASCII there). Pure: no I/O.
  */
 import { createRequire } from "node:module";
+import { cutMarkRuns } from "./mark-runs.js";
 
 const prototypes = createRequire(import.meta.url)("unhomoglyph/data.json") as Record<string, string>;
 
@@ -28,9 +29,11 @@ const ACCENTS = /[\u0300-\u036f]+/g;
 
 /** The canonical form of a text: look-alikes replaced by their prototype (before NFKC, which would turn some of
  * them into letters the data does not map, such as the lunate sigma into a final sigma), then NFKC, lowercase,
- * accents dropped. */
+ * accents dropped. Runs of marks are cut first (./mark-runs.ts), so that the normalisations stay linear. */
 export function mapConfusables(text: string): string {
   if (!NON_ASCII.test(text)) return text.toLowerCase();
-  const mapped = text.normalize("NFD").replace(MAPPED, (c) => CONFUSABLES.get(c) ?? c);
+  const mapped = cutMarkRuns(text)
+    .normalize("NFD")
+    .replace(MAPPED, (c) => CONFUSABLES.get(c) ?? c);
   return mapped.normalize("NFKC").toLowerCase().normalize("NFD").replace(ACCENTS, "").normalize("NFC");
 }

@@ -10,6 +10,7 @@
  */
 import type { WordTrace } from "./normalise.js";
 import { URL_TOKEN_PREFIX } from "./token-rules.js";
+import { cutMarkRuns } from "./mark-runs.js";
 
 // Position i of FROM is drawn like position i of TO.
 const CYRILLIC_FROM = "авсԁеёһіїјкӏмнорԛѕтуԝхүьɡ";
@@ -31,9 +32,10 @@ const MAP: ReadonlyMap<string, string> = new Map([
 const LOOK_ALIKE = new RegExp(`[${[...MAP.keys()].join("")}]`, "gu");
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 
-/** A piece of text as version 1 made it canonical before tokenising. */
+/** A piece of text as version 1 made it canonical before tokenising (runs of marks cut first, as version 3 does:
+ * ./mark-runs.ts). */
 export function previousCanonicalText(text: string): string {
-  const folded = text.replace(INVISIBLE, "").normalize("NFKC").toLowerCase();
+  const folded = cutMarkRuns(text.replace(INVISIBLE, "")).normalize("NFKC").toLowerCase();
   return folded.replace(LOOK_ALIKE, (c) => MAP.get(c) ?? c);
 }
 

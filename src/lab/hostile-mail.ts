@@ -137,6 +137,8 @@ function contentOf(recipe: HostileRecipe, words: (n: number) => string, random: 
     }
     case "regex-trap":
       return regexTrap(recipe.trap, recipe.length, words);
+    case "unicode-trap":
+      return unicodeTrap(recipe.trap, recipe.marks, words);
   }
 }
 
@@ -217,6 +219,43 @@ function regexTrap(trap: string, length: number, words: (n: number) => string): 
       return text(`${"a".repeat(length)}@`);
     default:
       return text("http://".repeat(length / 7));
+  }
+}
+
+/** Combining marks of four classes in descending order (10, 103, 220, 230), none of them the accents fingerprints
+ * drop, so that every run must be put in canonical order. */
+const MIXED_MARKS = "\u20d0\u1dca\u0e38\u05b0";
+
+/** UTF-8 text in base64 lines: decoded, it has no line breaks, so a run of marks stays one run. */
+function base64Utf8(text: string): string {
+  return lines(Buffer.from(text, "utf8").toString("base64"));
+}
+
+function unicodeTrap(trap: string, marks: number, words: (n: number) => string): Content {
+  const run = MIXED_MARKS.repeat(Math.ceil(marks / MIXED_MARKS.length)).slice(0, marks);
+  const utf8 = (type: string, text: string): Content => ({
+    headers: [
+      ["Content-Type", `${type}; charset=utf-8`],
+      ["Content-Transfer-Encoding", "base64"],
+    ],
+    body: base64Utf8(text),
+  });
+  switch (trap) {
+    case "mark-run":
+      return utf8("text/plain", `${words(20)} a${run} ${words(20)}`);
+    case "mark-references": {
+      const references = [...run].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join("");
+      return utf8("text/html", `<p>${words(20)} a${references} ${words(20)}</p>`);
+    }
+    case "halfwidth-voiced":
+      return utf8("text/plain", `${words(20)} \uff76${"\uff9e\u0301".repeat(Math.ceil(marks / 2))} ${words(20)}`);
+    default: {
+      // Encoded words of 30 marks each, folded; adjacent encoded words join without a space (RFC 2047).
+      const pieces: string[] = [];
+      for (let i = 0; i < Math.min(run.length, 16_000); i += 30)
+        pieces.push(`=?utf-8?b?${Buffer.from(run.slice(i, i + 30), "utf8").toString("base64")}?=`);
+      return { headers: [["Subject", `${words(3)} a${pieces.join("\n ")}`]], body: words(60) };
+    }
   }
 }
 

@@ -42,6 +42,10 @@ export const REGEX_TRAPS = [
   "dots", "email-runs", "url-runs",
 ] as const; // prettier-ignore
 
+/** Text that makes Unicode normalisation work hard: long runs of combining marks of mixed classes, in the body, as
+ * HTML character references, as halfwidth voiced sound marks (marks only after NFKC) and in the subject. */
+export const UNICODE_TRAPS = ["mark-run", "mark-references", "halfwidth-voiced", "subject-marks"] as const;
+
 const FORGED_NAMES = ["X-Floodgate-Campaign", "X-Floodgate-Status", "x-floodgate-status", "X-FLOODGATE-Verdict"];
 
 /** Forged Floodgate headers: which names, and whether they come after a thousand ordinary ones. */
@@ -113,6 +117,12 @@ export const hostileRecipe = fc.oneof(
     family: fc.constant("regex-trap" as const),
     trap: fc.constantFrom(...REGEX_TRAPS),
     length: size([1_000, 50_000], [200_000, 400_000]),
+    ...common,
+  }),
+  fc.record({
+    family: fc.constant("unicode-trap" as const),
+    trap: fc.constantFrom(...UNICODE_TRAPS),
+    marks: size([100, 20_000], [100_000, 250_000]),
     ...common,
   }),
 );

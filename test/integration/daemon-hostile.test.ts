@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { TestMessage, TransactionResult } from "../../src/client/milter-client.js";
-import { startTestRedis, type TestRedis } from "../support/redis.js";
+import { startTestRedis, storeConnection, type TestRedis } from "../support/redis.js";
 import { startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
 
 /** The value of a header the daemon added, if any. */
@@ -137,5 +137,74 @@ describe("floodgate run: hostile messages", () => {
   test("a message to 9,000 recipients is counted", async () => {
     const recipients = Array.from({ length: 9000 }, (_, i) => `user${i}@victim.example`);
     await assertCounted(mime([], "one message for very many\n", recipients));
+  });
+});
+
+/** A UTF-8 text part in base64: decoded, it has no line breaks, so a run of marks stays one run. */
+function base64Utf8(type: string, text: string): TestMessage {
+  const body =
+    Buffer.from(text, "utf8")
+      .toString("base64")
+      .replace(/(.{76})/g, "$1\r\n") + "\r\n";
+  return {
+    sender: "sender@hostile.example",
+    recipients: ["rcpt@victim.example"],
+    headers: [
+      ["From", "<sender@hostile.example>"],
+      ["Subject", "hostile unicode"],
+      ["Content-Type", `${type}; charset=utf-8`],
+      ["Content-Transfer-Encoding", "base64"],
+    ],
+    body,
+  };
+}
+
+// Finding: ICU puts a run of combining marks in canonical order by insertion, so its cost grows with the square of
+// the run. Where the store holds an earlier fingerprint version's keys (after an upgrade), fingerprints compare the
+// versions' canonical forms of each line whole: one 190 KB line of marks kept the fingerprint thread busy for
+// seconds, so the message and the messages behind it went out as `skipped; reason=pool-timeout`
+// (src/fingerprint/mark-runs.ts).
+describe("floodgate run: runs of combining marks, with a store that holds an earlier version's keys", () => {
+  let redis: TestRedis;
+  let daemon: DaemonProcess;
+
+  before(async () => {
+    redis = await startTestRedis();
+    const store = await storeConnection(redis.url);
+    // A version 1 exact key, as a release before the upgrade left it: the daemon finds it and keeps earlier keys.
+    await store.set("fg:{fg}:d:0123456789abcdef0123456789abcdef01234567", "c-old", "EX", 86_400);
+    store.disconnect();
+    daemon = await startDaemonProcess({
+      redis: { url: redis.url },
+      policy: { holdBulk: false },
+      queue: { enabled: false },
+      scanWorker: { processes: 0 },
+    });
+  });
+
+  after(async () => {
+    const code = await daemon?.stop();
+    await redis?.stop();
+    assert.equal(code, 0, `floodgate run exited cleanly on SIGTERM:\n${daemon?.logs().slice(-3000)}`);
+  });
+
+  test("runs of 200,000 marks as text, as HTML references and as halfwidth marks: each fingerprinted, and the next message too", async () => {
+    const marks = "\u20d0\u1dca\u0e38\u05b0".repeat(50_000); // classes 230, 220, 103, 10: every run needs ordering
+    const references = [...marks.slice(0, 100_000)].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join("");
+    const messages = [
+      base64Utf8("text/plain", `cheap pills today a${marks} order now`),
+      base64Utf8("text/html", `<p>cheap pills today a${references} order now</p>`),
+      base64Utf8("text/plain", `cheap pills today \uff76${"\uff9e\u0301".repeat(100_000)} order now`),
+      htmlMessage("<p>an ordinary message after them</p>"),
+    ];
+    for (const message of messages) {
+      const result = await transactionInOwnSession(daemon.milter, message);
+      assert.equal(daemon.process.exitCode, null, `the daemon died:\n${daemon.logs().slice(-3000)}`);
+      assert.ok(added(result, "X-Floodgate-Campaign"), `no campaign: ${added(result, "X-Floodgate-Status")}`);
+    }
+    const store = await storeConnection(redis.url);
+    const until = Number(await store.hget("fg:{fg}:versions", "1"));
+    store.disconnect();
+    assert.ok(until > Date.now(), "the daemon took the store to hold version 1's keys, so fingerprints carried them");
   });
 });
