@@ -160,7 +160,10 @@ describe("console samples and search", () => {
         const info = await redis.info("errorstats");
         return /errorstat_OOM:count=\d+/.test(info) ? true : null;
       });
-      await new Promise((r) => setTimeout(r, 200));
+      // The store writes on this connection, whose replies come in order: once this PING is answered the refusals
+      // have been read, and one turn of the event loop later the store has handled them.
+      await redis.ping();
+      await new Promise((r) => setImmediate(r));
     } finally {
       await redis.config("SET", "maxmemory", "0");
     }
