@@ -17,19 +17,40 @@ function added(result: TransactionResult, name: string): string | undefined {
   return undefined;
 }
 
-function htmlMessage(html: string): TestMessage {
-  // Lines of 76 characters, as an MTA would carry them.
-  const body = html.replace(/(.{76})/g, "$1\r\n") + "\r\n";
+/** A message from the hostile sender, its body in lines of 76 characters as an MTA would carry them. */
+function hostileMessage(subject: string, headers: Array<[string, string]>, text: string): TestMessage {
   return {
     sender: "sender@hostile.example",
     recipients: ["rcpt@victim.example"],
-    headers: [
-      ["From", "<sender@hostile.example>"],
-      ["Subject", "hostile html"],
-      ["Content-Type", "text/html; charset=utf-8"],
-    ],
-    body,
+    headers: [["From", "<sender@hostile.example>"], ["Subject", subject], ...headers],
+    body: text.replace(/(.{76})/g, "$1\r\n") + "\r\n",
   };
+}
+
+function htmlMessage(html: string): TestMessage {
+  return hostileMessage("hostile html", [["Content-Type", "text/html; charset=utf-8"]], html);
+}
+
+/** A UTF-8 text part in base64: decoded, it has no line breaks, so a run of marks stays one run. */
+function base64Utf8(type: string, text: string): TestMessage {
+  return hostileMessage(
+    "hostile unicode",
+    [
+      ["Content-Type", `${type}; charset=utf-8`],
+      ["Content-Transfer-Encoding", "base64"],
+    ],
+    Buffer.from(text, "utf8").toString("base64"),
+  );
+}
+
+/** `floodgate run` on a test Redis with scan workers off-host and no bulk holds: every message gets a campaign. */
+function startHostileDaemon(redisUrl: string): Promise<DaemonProcess> {
+  return startDaemonProcess({
+    redis: { url: redisUrl },
+    policy: { holdBulk: false },
+    queue: { enabled: false },
+    scanWorker: { processes: 0 },
+  });
 }
 
 describe("floodgate run: hostile messages", () => {
@@ -38,12 +59,7 @@ describe("floodgate run: hostile messages", () => {
 
   before(async () => {
     redis = await startTestRedis();
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url },
-      policy: { holdBulk: false },
-      queue: { enabled: false },
-      scanWorker: { processes: 0 },
-    });
+    daemon = await startHostileDaemon(redis.url);
   });
 
   after(async () => {
@@ -140,25 +156,6 @@ describe("floodgate run: hostile messages", () => {
   });
 });
 
-/** A UTF-8 text part in base64: decoded, it has no line breaks, so a run of marks stays one run. */
-function base64Utf8(type: string, text: string): TestMessage {
-  const body =
-    Buffer.from(text, "utf8")
-      .toString("base64")
-      .replace(/(.{76})/g, "$1\r\n") + "\r\n";
-  return {
-    sender: "sender@hostile.example",
-    recipients: ["rcpt@victim.example"],
-    headers: [
-      ["From", "<sender@hostile.example>"],
-      ["Subject", "hostile unicode"],
-      ["Content-Type", `${type}; charset=utf-8`],
-      ["Content-Transfer-Encoding", "base64"],
-    ],
-    body,
-  };
-}
-
 // Finding: ICU puts a run of combining marks in canonical order by insertion, so its cost grows with the square of
 // the run. Where the store holds an earlier fingerprint version's keys (after an upgrade), fingerprints compare the
 // versions' canonical forms of each line whole: one 190 KB line of marks kept the fingerprint thread busy for
@@ -174,12 +171,7 @@ describe("floodgate run: runs of combining marks, with a store that holds an ear
     // A version 1 exact key, as a release before the upgrade left it: the daemon finds it and keeps earlier keys.
     await store.set("fg:{fg}:d:0123456789abcdef0123456789abcdef01234567", "c-old", "EX", 86_400);
     store.disconnect();
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url },
-      policy: { holdBulk: false },
-      queue: { enabled: false },
-      scanWorker: { processes: 0 },
-    });
+    daemon = await startHostileDaemon(redis.url);
   });
 
   after(async () => {
