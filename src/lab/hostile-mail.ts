@@ -222,7 +222,7 @@ function regexTrap(trap: string, length: number, words: (n: number) => string): 
   }
 }
 
-/** Combining marks of four classes in descending order (10, 103, 220, 230), none of them the accents fingerprints
+/** Combining marks of four classes in descending order (230, 220, 103, 10), none of them the accents fingerprints
  * drop, so that every run must be put in canonical order. */
 const MIXED_MARKS = "\u20d0\u1dca\u0e38\u05b0";
 
