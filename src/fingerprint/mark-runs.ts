@@ -17,17 +17,12 @@ export const MAX_MARK_RUN = 30;
  * adds another such character fails it.
  */
 const RUN_CHARACTER = String.raw`[\p{M}\uFF9E\uFF9F]`;
-const LONG_RUN = new RegExp(`${RUN_CHARACTER}{${MAX_MARK_RUN + 1},}`, "gu");
-
-/** The first `count` code points of `run`. */
-function firstCodePoints(run: string, count: number): string {
-  let end = 0;
-  for (let i = 0; i < count && end < run.length; i++) end += run.codePointAt(end)! > 0xffff ? 2 : 1;
-  return run.slice(0, end);
-}
+/** A run longer than MAX_MARK_RUN, its first MAX_MARK_RUN characters captured (the `u` flag counts code points, so a
+ * mark beyond the BMP is one and never split). */
+const LONG_RUN = new RegExp(`(${RUN_CHARACTER}{${MAX_MARK_RUN}})${RUN_CHARACTER}+`, "gu");
 
 /** `text` with every run of more than MAX_MARK_RUN marks cut to its first MAX_MARK_RUN; the same string when it has
  * none. The scan is linear: a failed match gives up after at most MAX_MARK_RUN + 1 characters. */
 export function cutMarkRuns(text: string): string {
-  return text.replace(LONG_RUN, (run) => firstCodePoints(run, MAX_MARK_RUN));
+  return text.replace(LONG_RUN, "$1");
 }

@@ -6,6 +6,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { TestMessage, TransactionResult } from "../../src/client/milter-client.js";
+import { defaultConfig } from "../../src/config/schema.js";
+import { campaignKeys } from "../../src/reputation/keys.js";
 import { startTestRedis, storeConnection, type TestRedis } from "../support/redis.js";
 import { startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
 
@@ -162,6 +164,7 @@ describe("floodgate run: hostile messages", () => {
 // seconds, so the message and the messages behind it went out as `skipped; reason=pool-timeout`
 // (src/fingerprint/mark-runs.ts).
 describe("floodgate run: runs of combining marks, with a store that holds an earlier version's keys", () => {
+  const keys = campaignKeys(defaultConfig().redis.prefix);
   let redis: TestRedis;
   let daemon: DaemonProcess;
 
@@ -169,7 +172,7 @@ describe("floodgate run: runs of combining marks, with a store that holds an ear
     redis = await startTestRedis();
     const store = await storeConnection(redis.url);
     // A version 1 exact key, as a release before the upgrade left it: the daemon finds it and keeps earlier keys.
-    await store.set("fg:{fg}:d:0123456789abcdef0123456789abcdef01234567", "c-old", "EX", 86_400);
+    await store.set(keys.direct(1, "0123456789abcdef0123456789abcdef01234567"), "c-old", "EX", 86_400);
     store.disconnect();
     daemon = await startHostileDaemon(redis.url);
   });
@@ -195,7 +198,7 @@ describe("floodgate run: runs of combining marks, with a store that holds an ear
       assert.ok(added(result, "X-Floodgate-Campaign"), `no campaign: ${added(result, "X-Floodgate-Status")}`);
     }
     const store = await storeConnection(redis.url);
-    const until = Number(await store.hget("fg:{fg}:versions", "1"));
+    const until = Number(await store.hget(keys.versions, "1"));
     store.disconnect();
     assert.ok(until > Date.now(), "the daemon took the store to hold version 1's keys, so fingerprints carried them");
   });
