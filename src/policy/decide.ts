@@ -3,6 +3,7 @@
  * policy settings) to an action and a reason; from a decision to the verdict sent and the status header; and
  * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
  */
+import { scansDespite, standingDecision } from "../reputation/decision-standing.js";
 import type { CampaignView, ScanVerdict } from "../reputation/types.js";
 import type { Verdict } from "../vocabulary/verdict.js";
 import { failModeVerdict, failReply, skippedStatus, type FailReason } from "../vocabulary/fail-reasons.js";
@@ -69,22 +70,23 @@ export function decide(input: DecisionInput): Decision {
 }
 
 /**
- * The campaign as it is once a verdict arrived for it: a block and a person's decision still win, and an "unsure"
- * verdict judges nothing.
+ * The campaign as it is once a verdict arrived for it: a block and a standing decision still win (users' ham gives
+ * way to a spam verdict, as in the store), and an "unsure" verdict judges nothing.
  */
 export function withVerdict<T extends Pick<CampaignView, "state" | "verdict" | "decision">>(
   campaign: T,
   verdict: ScanVerdict,
 ): T {
-  if (campaign.state === "blocked" || campaign.decision !== null || verdict.verdict === "unsure")
-    return { ...campaign, verdict };
-  return { ...campaign, verdict, state: verdict.verdict };
+  const judged = { ...campaign, verdict };
+  if (campaign.state === "blocked" || verdict.verdict === "unsure" || standingDecision(judged) !== null) return judged;
+  return { ...judged, state: verdict.verdict };
 }
 
 /** Who judged the campaign: a person (operator, pin, reporters), the scanner of its verdict, or none. */
 export function judgedBy(campaign: Pick<CampaignView, "state" | "verdict" | "decision">): string {
   if (campaign.state === "blocked") return "operator";
-  if (campaign.decision !== null) return campaign.decision.how === "report" ? "operator" : campaign.decision.how;
+  const decision = standingDecision(campaign);
+  if (decision !== null) return decision.how === "report" ? "operator" : decision.how;
   if (campaign.verdict !== null && campaign.verdict.verdict !== "unsure") return campaign.verdict.scanner;
   return "none";
 }
@@ -95,7 +97,8 @@ export function judgedBy(campaign: Pick<CampaignView, "state" | "verdict" | "dec
  * (an unsure one too); nothing when neither is known.
  */
 export function statusDetails(campaign: Pick<CampaignView, "state" | "verdict" | "decision">): string {
-  const { decision, verdict } = campaign;
+  const { verdict } = campaign;
+  const decision = standingDecision(campaign);
   if (campaign.state === "blocked") return "by=operator";
   if (decision !== null) return `by=${decision.how === "report" ? "operator" : decision.how}`;
   if (verdict === null) return "";
@@ -164,14 +167,16 @@ export interface ScanSettings {
 /**
  * Whether to queue a heavy scan for this campaign now: "new" when it never had one, has no verdict and has reached
  * `scanAtCopies` copies; "rescan" after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never
- * for a blocked campaign nor for one a person decided (no scan may override that).
+ * for a blocked campaign nor for one a person decided (no scan may override that), except mailbox users' ham, which a
+ * scanner's spam verdict outranks.
  */
 export function scanReason(
   campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "copies" | "copiesSinceScan" | "lastScanQueuedAt">,
   settings: ScanSettings,
   now: number,
 ): "new" | "rescan" | null {
-  if (campaign.state === "blocked" || campaign.decision !== null) return null;
+  if (campaign.state === "blocked") return null;
+  if (campaign.decision !== null && !scansDespite(campaign.decision)) return null;
   if (campaign.lastScanQueuedAt === 0 && campaign.verdict === null)
     return campaign.copies >= settings.scanAtCopies ? "new" : null;
   if (campaign.copiesSinceScan >= settings.rescanAfterCopies) return "rescan";

@@ -39,7 +39,7 @@ export function holdActionOf(
     case "blocked":
       return { action: "delete", reason: "blocked" };
     case "spam":
-      return { action: "delete", reason: campaign.decision ? "reported" : "spam" };
+      return { action: "delete", reason: campaign.decision?.label === "spam" ? "reported" : "spam" };
     case "ham":
       return { action: "release", reason: campaign.decision?.how === "pin" ? "pinned" : "ham" };
     case "new":

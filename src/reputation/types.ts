@@ -30,8 +30,9 @@ export const MAX_VERDICT_RULES = MAX_SCAN_RULES;
 export type DecisionHow = "report" | "pin" | "reporters";
 
 /**
- * A person's decision on a campaign: it outranks every scan (a re-scan never overrides it) and keeps the campaign
- * out of merges (reputation/lua/includes/personDecision.lua).
+ * A person's decision on a campaign: it keeps the campaign out of merges (reputation/lua/includes/personDecision.lua)
+ * and outranks every scan (a re-scan never overrides it), except that mailbox users' ham gives way to a scanner's
+ * spam verdict (reputation/decision-standing.ts).
  */
 export interface PersonDecision {
   label: "spam" | "ham";
@@ -110,7 +111,8 @@ export interface CampaignView {
   lastSeen: number;
   subject: string;
   verdict: ScanVerdict | null;
-  /** A person's decision (an operator's report or pin, or enough users' reports); it outranks the verdict. */
+  /** A person's decision (an operator's report or pin, or enough users' reports); it outranks the verdict, but for
+   * users' ham beside a scanner's spam (reputation/decision-standing.ts). */
   decision: PersonDecision | null;
   /** Distinct mailbox users whose report on this campaign stands, per label. */
   reports: { spam: number; ham: number };

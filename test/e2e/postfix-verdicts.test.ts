@@ -3,7 +3,8 @@
  * private Redis and its private spamd): copies of a campaign are refused once spamd judges it spam; a campaign the
  * operator reports (`floodgate report spam` of a delivered copy) is refused on its next copy; mailbox users' reports
  * through the Dovecot IMAPSieve pipe script of deploy/dovecot, run as another user with the report-only token, decide
- * once enough distinct users report; a pinned campaign (`floodgate allow`) is never held; every relabel is in the
+ * once enough distinct users report, but their ham, even reported before the first copy, never clears a campaign
+ * spamd judges spam; a pinned campaign (`floodgate allow`) is never held; every relabel is in the
  * campaign's history. With the built-in rules as the scanner, a campaign they score low stays unjudged (held when
  * bulk), never ham.
  */
@@ -42,6 +43,9 @@ const TEXTS: Record<string, string> = {
     "Join our free webinar on migrating a small office to the cloud. We will cover choosing a provider, moving " +
     "mail and shared folders, and keeping backups you can restore. Seats are limited, so register today and bring " +
     "your questions: our engineers answer them live at the end of the session.",
+  prize:
+    "Good news from the rewards desk: a gift card worth five hundred is reserved in your name, waiting only for " +
+    `you to confirm the delivery address.\n\n${GTUBE}`,
   lottery:
     "Your ticket number was drawn in the international online sweepstakes. To release the funds to your account, " +
     "reply with your full name, date of birth and bank details. The processing fee is deducted from your winnings, " +
@@ -88,6 +92,24 @@ void describe("verdicts through Postfix with the private spamd", () => {
     );
   const campaignId = (m: DeliveredMessage) =>
     /^([0-9a-f]+);/.exec(headerValues(m, "x-floodgate-campaign")[0] ?? "")?.[1];
+  /** Run deploy/dovecot/floodgate-report.sh as Dovecot would: another user, the message on standard input. */
+  const pipeReport = (label: "spam" | "ham", user: string, message: string | Buffer) => {
+    const nobody = findUser("nobody");
+    const nogroup = findGroupId("nogroup");
+    assert.ok(nobody && nogroup !== null, "the nobody user and the nogroup group exist");
+    return spawnSync(PIPE_SCRIPT, [label, user], {
+      input: message,
+      encoding: "utf8",
+      uid: nobody.uid,
+      gid: nogroup,
+      env: {
+        PATH: process.env["PATH"],
+        FLOODGATE: `${process.execPath} ${CLI}`,
+        FLOODGATE_TOKEN_FILE: join(stateDir, "reporter", "token"),
+        FLOODGATE_OPS: daemon.metricsUrl,
+      },
+    });
+  };
 
   before(async () => {
     const parent = mkdtempSync(join(tmpdir(), "fg-verdicts-"));
@@ -156,20 +178,7 @@ void describe("verdicts through Postfix with the private spamd", () => {
     assert.ok(nobody && nogroup !== null, "the nobody user and the nogroup group exist");
     assert.ok((await send("lottery")).accepted);
     const copy = await deliveredCopy("lottery");
-    /** Run deploy/dovecot/floodgate-report.sh as Dovecot would: another user, the message on standard input. */
-    const pipe = (user: string) =>
-      spawnSync(PIPE_SCRIPT, ["spam", user], {
-        input: copy.raw,
-        encoding: "utf8",
-        uid: nobody.uid,
-        gid: nogroup,
-        env: {
-          PATH: process.env["PATH"],
-          FLOODGATE: `${process.execPath} ${CLI}`,
-          FLOODGATE_TOKEN_FILE: join(stateDir, "reporter", "token"),
-          FLOODGATE_OPS: daemon.metricsUrl,
-        },
-      });
+    const pipe = (user: string) => pipeReport("spam", user, copy.raw);
     const first = pipe("user1@box.lab");
     assert.equal(first.status, 0, first.stderr);
     assert.match(
@@ -197,6 +206,29 @@ void describe("verdicts through Postfix with the private spamd", () => {
     for (let k = 0; k < 3; k++) pipe("user3@box.lab");
     const limited = pipe("user3@box.lab");
     assert.match(limited.stdout, /: rate-limited; /, limited.stdout + limited.stderr);
+  });
+
+  void test("a sender's own mailboxes reporting ham do not clear a campaign spamd judges spam", async () => {
+    // The sender holds reports.reporters (2) mailboxes on the platform and marks its campaign ham before sending it.
+    const unsent = copyOf("prize", 0).data;
+    assert.equal(pipeReport("ham", "owner1@box.lab", unsent).status, 0);
+    const second = pipeReport("ham", "owner2@box.lab", unsent);
+    assert.match(second.stdout, /: counted; state ham; reports spam=0 ham=2;/, second.stdout + second.stderr);
+    let last: SendMailResult | null = null;
+    await pollUntil(
+      "a copy refused on spamd's verdict despite the users' ham",
+      async () => {
+        last = await send("prize");
+        return last.finalCode === 550;
+      },
+      120_000,
+      250,
+    );
+    assert.match(`${last!.finalCode} ${last!.finalText}`, /^550 5\.7\.1 .*was found to be spam/);
+    const view = (await campaigns()).find((c) => c.state === "spam" && c.decision?.how === "reporters");
+    assert.equal(view?.verdict?.scanner, "spamd", "spamd's verdict judges it; the users' decision is kept beside");
+    const passed = delivered("prize").map((m) => headerValues(m, "x-floodgate-status")[0]);
+    for (const status of passed) assert.match(String(status), /^continue; ham; by=reporters$/);
   });
 
   void test("a pinned campaign is never held, whatever the scanner says; unpinning is in its history", async () => {

@@ -126,6 +126,29 @@ void describe("relabelling campaigns (real Redis)", () => {
     assert.equal(await store.unreport(id, carol, settings), false, "nothing left to take back");
   });
 
+  void test("users' ham gives way to a scanner's spam verdict; their spam outranks a ham verdict", async () => {
+    const { store, observe } = setup();
+    const { id } = await observe("u");
+    const users = ["a", "b", "c"].map((who) => ({ actor: `${who}@x.org`, reason: "not junk" }));
+    for (const user of users) await store.report(id, "ham", user, settings);
+    assert.equal((await observe("u")).state, "ham", "before any scan, users' ham decides");
+    await store.recordVerdict(id, spamVerdict(9));
+    const outranked = await observe("u");
+    assert.equal(outranked.state, "spam", "the spam verdict outranks the senders' own mailboxes");
+    assert.equal(outranked.decision?.label, "ham", "their decision is kept beside it");
+    assert.equal((await store.get(id))?.state, "spam");
+    await store.recordVerdict(id, spamVerdict(1));
+    assert.equal((await observe("u")).state, "ham", "a ham verdict leaves users' ham in force");
+
+    const other = (await observe("w")).id;
+    for (const user of users) await store.report(other, "spam", user, settings);
+    await store.recordVerdict(other, spamVerdict(1));
+    assert.equal((await observe("w")).state, "spam", "users' spam outranks a scanner's ham");
+    await store.decide(other, "ham", "report", operator);
+    await store.recordVerdict(other, spamVerdict(9));
+    assert.equal((await observe("w")).state, "ham", "an operator's ham outranks a spam verdict");
+  });
+
   void test("users' reports never override an operator's decision", async () => {
     const { store, observe } = setup();
     const { id } = await observe("d");

@@ -11,6 +11,7 @@ import type { CampaignView, PersonDecision } from "../../src/reputation/types.js
 const NOW = 1_800_000_000_000;
 const pin: PersonDecision = { label: "ham", how: "pin", by: "operator:a", why: "", at: NOW };
 const report: PersonDecision = { label: "spam", how: "report", by: "operator:a", why: "", at: NOW };
+const usersHam: PersonDecision = { label: "ham", how: "reporters", by: "reporters", why: "", at: NOW };
 
 void describe("holdActionOf", () => {
   type Row = [string, Pick<CampaignView, "state" | "decision" | "bulkSince"> | null, HoldAction | null];
@@ -21,6 +22,11 @@ void describe("holdActionOf", () => {
       "reported spam: delete",
       { state: "spam", decision: report, bulkSince: NOW },
       { action: "delete", reason: "reported" },
+    ],
+    [
+      "the scanner's spam over users' ham: delete as spam",
+      { state: "spam", decision: usersHam, bulkSince: NOW },
+      { action: "delete", reason: "spam" },
     ],
     ["scanner's ham: release", { state: "ham", decision: null, bulkSince: NOW }, { action: "release", reason: "ham" }],
     ["pinned: release", { state: "ham", decision: pin, bulkSince: NOW }, { action: "release", reason: "pinned" }],

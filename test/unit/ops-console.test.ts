@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import { parseAction, runAction, type ActionRequest } from "../../src/ops/console/actions.js";
 import type { ConsoleDeps } from "../../src/ops/console/types.js";
 import { timeline } from "../../src/ops/console/campaign-detail.js";
+import { campaignRows } from "../../src/ops/console/campaign-rows.js";
 import { FlowHistory, MINUTES } from "../../src/ops/console/flow-history.js";
 import { ConsoleSessions, operatorName, sessionCookie, setCookie } from "../../src/ops/console/session.js";
 import { SparkTracker, SPARK_MINUTES } from "../../src/ops/console/spark.js";
@@ -108,6 +109,23 @@ void describe("sparklines", () => {
       s.series("a", t0 + (SPARK_MINUTES + 2) * 60_000).every((v) => v === 0),
       "forgotten once not shown",
     );
+  });
+});
+
+void describe("the campaigns table's rows", () => {
+  void test("a row shows the decision that judges the campaign: users' ham beside spamd's spam shows the verdict", () => {
+    const spam = { verdict: "spam", score: 12, scanner: "spamd", threshold: 5, rules: [], at: 3000 };
+    const usersHam = { label: "ham", how: "reporters", by: "reporters", why: "ham by 3 reporters", at: 2000 };
+    const view = (state: string, verdict: unknown, decision: unknown) =>
+      ({ id: "0123456789ab", state, totalCopies: 5, verdict, decision }) as unknown as CampaignView;
+    const [outranked, standing] = campaignRows(
+      [view("spam", spam, usersHam), view("ham", { ...spam, verdict: "ham", score: 0.4 }, usersHam)],
+      new SparkTracker(),
+      10_000,
+    );
+    assert.equal(outranked!.decision, null);
+    assert.equal(outranked!.verdict?.verdict, "spam");
+    assert.deepEqual(standing!.decision, { label: "ham", how: "reporters", by: "reporters" });
   });
 });
 

@@ -7,8 +7,10 @@ import {
   campaignHeaderValue,
   decide,
   failOutcome,
+  judgedBy,
   outcomeOf,
   scanReason,
+  statusDetails,
   withVerdict,
   type Decision,
   type DecisionInput,
@@ -175,6 +177,22 @@ void describe("scanReason", () => {
     };
     assert.equal(scanReason(campaign, settings, NOW), null);
   });
+  void test("mailbox users' ham is still scanned, since a spam verdict outranks it; their spam is not", () => {
+    const decision = { label: "ham" as const, how: "reporters" as const, by: "reporters", why: "", at: NOW };
+    const campaign = {
+      state: "ham" as const,
+      verdict: null,
+      decision,
+      copies: 2,
+      copiesSinceScan: 2,
+      lastScanQueuedAt: 0,
+    };
+    assert.equal(scanReason(campaign, settings, NOW), "new", "reported ham before any scan");
+    const scanned = { ...campaign, verdict: { ...spam, verdict: "ham" as const }, lastScanQueuedAt: NOW - 3_600_000 };
+    assert.equal(scanReason(scanned, settings, NOW), "rescan", "and on schedule after");
+    const usersSpam = { ...campaign, state: "spam" as const, decision: { ...decision, label: "spam" as const } };
+    assert.equal(scanReason(usersSpam, settings, NOW), null);
+  });
 });
 
 void describe("withVerdict", () => {
@@ -191,6 +209,27 @@ void describe("withVerdict", () => {
     const after = withVerdict({ state: "ham", verdict: null, decision: pinned }, v);
     assert.equal(after.state, "ham");
     assert.equal(after.verdict, v);
+  });
+  void test("mailbox users' ham gives way to a spam verdict; their spam and an operator's ham do not", () => {
+    const usersHam = { ...pinned, how: "reporters" as const, by: "reporters" };
+    const outranked = withVerdict({ state: "ham", verdict: null, decision: usersHam }, v);
+    assert.equal(outranked.state, "spam");
+    assert.equal(judgedBy(outranked), "spamd");
+    assert.equal(statusDetails(outranked), "scanner=spamd score=9 threshold=5");
+    const confirmed = withVerdict({ state: "ham", verdict: null, decision: usersHam }, { ...v, verdict: "ham" });
+    assert.equal(confirmed.state, "ham");
+    assert.equal(statusDetails(confirmed), "by=reporters");
+    const usersSpam = { ...usersHam, label: "spam" as const };
+    assert.equal(
+      withVerdict({ state: "spam", verdict: null, decision: usersSpam }, { ...v, verdict: "ham" }).state,
+      "spam",
+    );
+    const operatorHam = withVerdict(
+      { state: "ham", verdict: null, decision: { ...pinned, how: "report" as const } },
+      v,
+    );
+    assert.equal(operatorHam.state, "ham");
+    assert.equal(statusDetails(operatorHam), "by=operator");
   });
   void test("an unsure verdict judges nothing", () => {
     assert.equal(

@@ -2,6 +2,7 @@
  * The Campaigns table's rows: the busiest campaigns from the store's `top(limit)` (whose cost follows `limit`, not the
  * number of campaigns), each with its copies per minute (spark.ts) and its growth over the last minute.
  */
+import { standingDecision } from "../../reputation/decision-standing.js";
 import type { CampaignView } from "../../reputation/types.js";
 import type { Row } from "./client/row.js";
 import type { SparkTracker } from "./spark.js";
@@ -32,10 +33,17 @@ export function campaignRows(views: readonly CampaignView[], spark: SparkTracker
             threshold: v.verdict.threshold,
           }
         : null,
-      decision: v.decision ? { label: v.decision.label, how: v.decision.how, by: v.decision.by } : null,
+      decision: decisionShown(v),
       blockedUntil: v.blockedUntil,
       spark: spark.series(v.id, now),
       growth: spark.growth(v.id, now),
     };
   });
+}
+
+/** The decision the row shows in place of the verdict: the one that judges the campaign (a scanner's spam verdict
+ * outranks users' ham, and the row then shows the verdict). */
+function decisionShown(v: CampaignView): Row["decision"] {
+  const decision = standingDecision(v);
+  return decision ? { label: decision.label, how: decision.how, by: decision.by } : null;
 }

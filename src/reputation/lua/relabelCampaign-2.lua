@@ -33,6 +33,7 @@
     decided by this call, or ""; id: the campaign relabelled.
 ]]
 --- @include "includes/resolveCampaign"
+--- @include "includes/judgedState"
 
 local base = KEYS[2]
 local named = string.sub(KEYS[1], #base + 3)
@@ -79,15 +80,8 @@ local function applyReporters()
 end
 
 local function state()
-  local f = redis.call("HMGET", ckey, "blockUntil", "d", "v")
-  if (tonumber(f[1] or "0") or 0) > now then
-    return "blocked"
-  elseif f[2] == "spam" or f[2] == "ham" then
-    return f[2]
-  elseif f[3] == "spam" or f[3] == "ham" then
-    return f[3]
-  end
-  return "unjudged"
+  local f = redis.call("HMGET", ckey, "blockUntil", "d", "dHow", "v")
+  return judgedState(f[1], f[2], f[3], f[4], now) or "unjudged"
 end
 
 local function reply(status, decided)

@@ -18,8 +18,8 @@
               (a one-key PFCOUNT counts the same registers as the union and keeps its count in the key). Most mail
               is seen once, and a union of six buckets builds a full HyperLogLog for every kind.
 
-  State: blocked while a block is in force; else a person's decision (d); else the scanner's verdict when it is spam
-  or ham ("unsure" judges nothing); else bulk or new from the counts.
+  State: who judged it (includes/judgedState.lua: a block, an operator, a scanner's spam, users' reports, a scanner's
+  ham; "unsure" judges nothing); else bulk or new from the counts.
 
   Returns nil for a campaign that does not exist, else the flat view array:
   { id, created, state, copies, recipients, senders, clientIps, totalCopies, firstSeen, lastSeen, subject,
@@ -27,6 +27,8 @@
     verdictThreshold, verdictRules, decision, decisionHow, decisionBy, decisionWhy, decisionAt, reportsSpam,
     reportsHam, merged }
 ]]
+--- @include "includes/judgedState"
+
 local function copiesInWindow(nkey, oldest, update)
   local counts = redis.call("HGETALL", nkey)
   local copies = 0
@@ -97,18 +99,7 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
   end
 
   local blockedUntil = tonumber(f.blockUntil or "0") or 0
-  local state
-  if blockedUntil > now then
-    state = "blocked"
-  elseif f.d == "spam" or f.d == "ham" then
-    state = f.d
-  elseif f.v == "spam" or f.v == "ham" then
-    state = f.v
-  elseif isBulk then
-    state = "bulk"
-  else
-    state = "new"
-  end
+  local state = judgedState(f.blockUntil, f.d, f.dHow, f.v, now) or (isBulk and "bulk" or "new")
 
   return {
     id, created and 1 or 0, state, copies, recipients, senders, clientIps,
