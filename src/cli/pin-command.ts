@@ -3,7 +3,7 @@
  * refused, and no scan overrides it, until `floodgate unpin <id>`. `floodgate history <id>` prints who relabelled a
  * campaign, when and why (the store keeps its last lines).
  */
-import type { Actor, CampaignStore, HistoryEntry } from "../reputation/types.js";
+import type { Actor, CampaignStore, DecidingReporters, HistoryEntry } from "../reputation/types.js";
 import { printable, type Output } from "./campaigns-command.js";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -26,7 +26,7 @@ export async function unpinCommand(
   store: CampaignStore,
   id: string,
   by: Actor,
-  reporters: number,
+  reporters: DecidingReporters,
   out: Output,
 ): Promise<number> {
   const done = await store.undecide(clean(id), "pin", { ...by, reason: by.reason || "unpinned" }, reporters);

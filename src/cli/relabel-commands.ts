@@ -101,7 +101,7 @@ function pinSpec(which: "allow" | "unpin"): CommandSpec {
       try {
         return which === "allow"
           ? await allowCommand(ctx.store, positionals[0]!, by, process.stdout)
-          : await unpinCommand(ctx.store, positionals[0]!, by, ctx.config.reports.reporters, process.stdout);
+          : await unpinCommand(ctx.store, positionals[0]!, by, ctx.config.reports, process.stdout);
       } finally {
         await ctx.close();
       }

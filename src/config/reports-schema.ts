@@ -11,6 +11,12 @@ export const reportsSchema = z
      * (the admin token) decides alone. @defaultValue 3
      */
     reporters: count(3, 1, 1000),
+    /**
+     * Copies a campaign may have had per deciding user: past `reporters` × this many copies, one more distinct user is
+     * needed per this many, so that a few complaints among thousands of readers do not refuse a newsletter to all of
+     * them, and a few of a sender's own mailboxes do not release a flood held as bulk. @defaultValue 1000
+     */
+    copiesPerReporter: count(1000, 1, 100_000_000),
     /** Reports one reporter may make per hour; past it they are refused (counted, not applied). @defaultValue 30 */
     perReporterPerHour: count(30, 1, 100_000),
     /** Teach the scanners (spamd's Bayes, rspamd) every report that decides or is counted. @defaultValue true */

@@ -75,13 +75,14 @@ export async function applyReport(request: ReportRequest, deps: ReportDeps): Pro
     actor: request.reporter ?? `operator:${request.operator}`,
     reason: request.reason,
   };
-  const settings = { reporters: config.reports.reporters, perReporterPerHour: config.reports.perReporterPerHour };
+  const { reporters, copiesPerReporter, perReporterPerHour } = config.reports;
+  const settings = { reporters, copiesPerReporter, perReporterPerHour };
   let result: string;
   if (request.reporter === null && !request.undo) {
     await deps.store.decide(id, request.label, "report", actor);
     result = "decided";
   } else if (request.reporter === null) {
-    result = (await deps.store.undecide(id, "report", actor, settings.reporters)) ? "undecided" : "not-reported";
+    result = (await deps.store.undecide(id, "report", actor, settings)) ? "undecided" : "not-reported";
   } else if (!request.undo) {
     result = (await deps.store.report(id, request.label, actor, settings)).outcome;
   } else {

@@ -14,6 +14,7 @@ import {
   type Actor,
   type CampaignStore,
   type CampaignView,
+  type DecidingReporters,
   type HistoryEntry,
   type ReportOutcome,
   type ReportSettings,
@@ -43,6 +44,7 @@ interface RelabelArgs {
   label?: string;
   how?: string;
   reporters?: number;
+  copiesPerReporter?: number;
   perReporterPerHour?: number;
 }
 
@@ -72,6 +74,7 @@ async function relabel(
       reporterDigest(by.actor),
       CAMPAIGN_HISTORY_LENGTH,
       ctx.settings().ttlSeconds * 1000,
+      args.copiesPerReporter ?? 0,
     ],
   );
   const done = parseRelabelled(raw);
@@ -124,8 +127,9 @@ export function relabelOperations(ctx: StoreContext, onRelabel?: (event: Relabel
       return view;
     },
 
-    async undecide(id, how, by, reporters): Promise<boolean> {
-      return (await relabelExisting(id, "undecide", by, { how, reporters })).status === "ok";
+    async undecide(id, how, by, settings: DecidingReporters): Promise<boolean> {
+      const { reporters, copiesPerReporter } = settings;
+      return (await relabelExisting(id, "undecide", by, { how, reporters, copiesPerReporter })).status === "ok";
     },
 
     async report(id, label, by, settings: ReportSettings): Promise<ReportOutcome> {

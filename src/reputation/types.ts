@@ -77,11 +77,18 @@ export interface ReportOutcome {
 }
 
 /** The settings of mailbox users' reports. */
-export interface ReportSettings {
-  /** Distinct reporters that decide a campaign. */
-  reporters: number;
+export interface ReportSettings extends DecidingReporters {
   /** Reports one reporter may make per hour. */
   perReporterPerHour: number;
+}
+
+/** How many distinct mailbox users decide a campaign: `reporters`, and one per `copiesPerReporter` copies it has had
+ * (copies ever counted), whichever is more. */
+export interface DecidingReporters {
+  /** Distinct reporters that decide a campaign, at the least. */
+  reporters: number;
+  /** Copies the campaign may have had per deciding reporter. */
+  copiesPerReporter: number;
 }
 
 /** One message seen at end of message. */
@@ -169,10 +176,10 @@ export interface CampaignStore {
   decide(id: string, label: "spam" | "ham", how: "report" | "pin", by: Actor): Promise<CampaignView>;
   /**
    * Take an operator's decision back (`how`: only a decision made that way; a pin is taken back by "pin"). Where
-   * users' reports reach `reporters`, their decision applies again. Resolves with false when there was none.
+   * users' reports are enough (`settings`), their decision applies again. Resolves with false when there was none.
    */
-  undecide(id: string, how: "report" | "pin", by: Actor, reporters: number): Promise<boolean>;
-  /** A mailbox user's report (`by.actor` is the reporter), counted towards `settings.reporters`. */
+  undecide(id: string, how: "report" | "pin", by: Actor, settings: DecidingReporters): Promise<boolean>;
+  /** A mailbox user's report (`by.actor` is the reporter), counted towards the users that decide (`settings`). */
   report(id: string, label: "spam" | "ham", by: Actor, settings: ReportSettings): Promise<ReportOutcome>;
   /** Take a user's report back; resolves with false when the reporter had none on this campaign. */
   unreport(id: string, by: Actor, settings: ReportSettings): Promise<boolean>;

@@ -159,7 +159,12 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     [
       "a user's report",
       (s: RedisCampaignStore, _k: ReturnType<typeof campaignKeys>, id: string) =>
-        s.report(id, "spam", { actor: "user@example.org", reason: "" }, { reporters: 3, perReporterPerHour: 10 }),
+        s.report(
+          id,
+          "spam",
+          { actor: "user@example.org", reason: "" },
+          { reporters: 3, copiesPerReporter: 1000, perReporterPerHour: 10 },
+        ),
     ],
   ] as const) {
     void test(`a campaign carrying ${decision} is never merged: the copy joins the one with more votes`, async () => {

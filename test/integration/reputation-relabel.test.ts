@@ -14,7 +14,7 @@ import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 import { startTestRedis, storeConnection, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 const operator = { actor: "operator:root", reason: "seen in the queue" };
-const settings = { reporters: 3, perReporterPerHour: 5 };
+const settings = { reporters: 3, copiesPerReporter: 1000, perReporterPerHour: 5 };
 const spamVerdict = (score: number): ScanVerdict => ({
   verdict: score >= 5 ? "spam" : score <= 2.5 ? "ham" : "unsure",
   score,
@@ -72,8 +72,8 @@ void describe("relabelling campaigns (real Redis)", () => {
     const rescanned = await observe("a");
     assert.equal(rescanned.state, "spam", "a re-scan never overrides a person's decision");
     assert.equal(rescanned.verdict?.score, 0.1, "the scan is kept beside it");
-    assert.equal(await store.undecide(id, "pin", operator, settings.reporters), false, "a report is no pin");
-    assert.equal(await store.undecide(id, "report", operator, settings.reporters), true);
+    assert.equal(await store.undecide(id, "pin", operator, settings), false, "a report is no pin");
+    assert.equal(await store.undecide(id, "report", operator, settings), true);
     assert.equal((await observe("a")).state, "ham", "the scanner's verdict applies again");
   });
 
@@ -87,7 +87,7 @@ void describe("relabelling campaigns (real Redis)", () => {
     const pinned = await observe("b");
     assert.equal(pinned.state, "ham");
     assert.equal(pinned.blockedUntil, null);
-    assert.equal(await store.undecide(id, "pin", operator, settings.reporters), true);
+    assert.equal(await store.undecide(id, "pin", operator, settings), true);
     assert.equal((await observe("b")).state, "spam");
     await store.decide(id, "ham", "pin", operator);
     await store.block(id, 60, operator);
@@ -149,6 +149,20 @@ void describe("relabelling campaigns (real Redis)", () => {
     assert.equal((await observe("w")).state, "ham", "an operator's ham outranks a spam verdict");
   });
 
+  void test("a campaign of many copies needs one reporter per copiesPerReporter copies it has had", async () => {
+    const { store, observe } = setup();
+    let id = "";
+    for (let i = 0; i < 45; i++) ({ id } = await observe("m"));
+    const perTen = { ...settings, copiesPerReporter: 10 };
+    const users = ["a", "b", "c", "d", "e"].map((who) => ({ actor: `${who}@x.org`, reason: "junk button" }));
+    for (const user of users.slice(0, 4)) assert.equal((await store.report(id, "spam", user, perTen)).decided, null);
+    assert.equal((await store.get(id))?.decision, null, "4 reporters of 45 copies, one needed per 10: not yet");
+    assert.equal((await store.report(id, "spam", users[4]!, perTen)).decided, "spam", "the fifth decides");
+    assert.equal((await store.get(id))?.state, "spam");
+    assert.equal(await store.unreport(id, users[4]!, perTen), true);
+    assert.equal((await store.get(id))?.decision, null, "back under five: no decision");
+  });
+
   void test("users' reports never override an operator's decision", async () => {
     const { store, observe } = setup();
     const { id } = await observe("d");
@@ -158,7 +172,7 @@ void describe("relabelling campaigns (real Redis)", () => {
     const view = await observe("d");
     assert.equal(view.state, "ham");
     assert.deepEqual(view.reports, { spam: 4, ham: 0 });
-    await store.undecide(id, "pin", operator, settings.reporters);
+    await store.undecide(id, "pin", operator, settings);
     assert.equal((await observe("d")).state, "spam", "with the pin gone, the reporters' count decides");
   });
 

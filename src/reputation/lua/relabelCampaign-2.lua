@@ -21,11 +21,12 @@
     ARGV[4]  why
     ARGV[5]  label, "spam" or "ham" ("" when none)
     ARGV[6]  how, "report" or "pin" ("" when none)
-    ARGV[7]  distinct reporters that decide a campaign
+    ARGV[7]  distinct reporters that decide a campaign, at the least
     ARGV[8]  reports one reporter may make per hour
     ARGV[9]  the reporter's digest (for the rate key)
     ARGV[10] history lines kept
     ARGV[11] the least time the history and reports are kept, ms (the campaign ttl)
+    ARGV[12] copies the campaign may have had per deciding reporter (0: no more than ARGV[7] are needed)
 
   Output: { status, state, reportsSpam, reportsHam, decidedByReporters, id }
     status: "ok", "missing" (no such campaign), "absent" (nothing to take back), "duplicate" (the reporter already
@@ -41,6 +42,7 @@ local op, now, actor, why = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local label, how = ARGV[5], ARGV[6]
 local needed, perHour, digest = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local historyLength, keepMin = tonumber(ARGV[10]), tonumber(ARGV[11])
+local copiesPerReporter = tonumber(ARGV[12]) or 0
 
 local id = resolveCampaign(base, named, {})
 if not id then
@@ -54,17 +56,22 @@ local function count(field)
   return tonumber(redis.call("HGET", ckey, field) or "0") or 0
 end
 
--- Users' reports decide when `needed` of them agree and outnumber the others, unless an operator decided.
+-- Users' reports decide when enough of them agree and outnumber the others, unless an operator decided: `needed`,
+-- and one per `copiesPerReporter` copies the campaign has had.
 local function applyReporters()
   local d, dHow = unpack(redis.call("HMGET", ckey, "d", "dHow"))
   if d and dHow ~= "reporters" then
     return ""
   end
+  local enough = needed
+  if copiesPerReporter > 0 then
+    enough = math.max(needed, math.ceil(count("total") / copiesPerReporter))
+  end
   local spam, ham = count("rSpam"), count("rHam")
   local wins = nil
-  if spam >= needed and spam > ham then
+  if spam >= enough and spam > ham then
     wins = "spam"
-  elseif ham >= needed and ham > spam then
+  elseif ham >= enough and ham > spam then
     wins = "ham"
   end
   if wins and wins ~= d then
