@@ -4,7 +4,9 @@
  * relabelled. An operator's report (the admin token) decides the campaign; a mailbox user's report (the report-only
  * token, with the reporter's address) counts towards `reports.reporters` distinct reporters, rate-limited per
  * reporter by the store. Every report that decides or counts is taught to the scanners (a learn job, run where the
- * scanners are); taking one back teaches them to forget it.
+ * scanners are), but a mailbox user's ham only while the campaign stands ham: a sender holding a few mailboxes on the
+ * platform could otherwise teach spamd's Bayes its spam as ham, 30 messages an hour a mailbox. Taking a report back
+ * teaches them to forget it.
  */
 import type { Queue } from "bullmq";
 import type { Config } from "../config/schema.js";
@@ -35,8 +37,9 @@ export interface ReportAnswer {
   outcome: string;
   state: CampaignState | null;
   reports: { spam: number; ham: number };
-  /** queued: the scanners will learn it; off: `reports.learn` is off or there is no queue; none: nothing to teach. */
-  learn: "queued" | "off" | "none" | "failed";
+  /** queued: the scanners will learn it; off: `reports.learn` is off or there is no queue; none: nothing to teach;
+   * withheld: a mailbox user's ham on a campaign that does not stand ham (counted, not taught). */
+  learn: "queued" | "off" | "none" | "withheld" | "failed";
 }
 
 export interface ReportDeps {
@@ -88,9 +91,12 @@ export async function applyReport(request: ReportRequest, deps: ReportDeps): Pro
   } else {
     result = (await deps.store.unreport(id, actor, settings)) ? "unreported" : "not-reported";
   }
-  const teach = ["decided", "counted", "undecided", "unreported"].includes(result);
-  const learn = teach ? await learnFrom(request, id, deps, config) : "none";
   const view = await deps.store.get(id);
+  const teach = ["decided", "counted", "undecided", "unreported"].includes(result);
+  const usersHam = request.reporter !== null && request.label === "ham" && !request.undo;
+  let learn: ReportAnswer["learn"] = "none";
+  if (teach && usersHam && view?.state !== "ham") learn = "withheld";
+  else if (teach) learn = await learnFrom(request, id, deps, config);
   return {
     campaign: id,
     created,
