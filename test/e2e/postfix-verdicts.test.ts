@@ -77,6 +77,20 @@ void describe("verdicts through Postfix with the private spamd", () => {
     const copy = copyOf(campaign, (sent[campaign] = (sent[campaign] ?? 0) + 1));
     return sendMail({ port: postfix.smtpPort, from: copy.from, to: [copy.to], data: copy.data });
   };
+  /** Send copies of a campaign until one is refused (550), within two minutes; the refusal. */
+  const sendUntilRefused = async (campaign: string, what: string): Promise<SendMailResult> => {
+    let last: SendMailResult | null = null;
+    await pollUntil(
+      what,
+      async () => {
+        last = await send(campaign);
+        return last.finalCode === 550;
+      },
+      120_000,
+      250,
+    );
+    return last!;
+  };
   const cli = (...args: string[]) => runCli([...args, "--config", daemon.configPath]);
   const campaigns = async (): Promise<View[]> => JSON.parse((await cli("campaigns", "--json")).stdout) as View[];
   /** The delivered copies of a campaign. */
@@ -134,17 +148,8 @@ void describe("verdicts through Postfix with the private spamd", () => {
   after(() => stopInOrder(postfix, daemon));
 
   void test("copies of a campaign are refused once spamd judges it spam", async () => {
-    let last: SendMailResult | null = null;
-    await pollUntil(
-      "a copy refused on spamd's verdict",
-      async () => {
-        last = await send("gtube");
-        return last.finalCode === 550;
-      },
-      120_000,
-      250,
-    );
-    assert.match(`${last!.finalCode} ${last!.finalText}`, /^550 5\.7\.1 .*[0-9a-f]{6,}/);
+    const last = await sendUntilRefused("gtube", "a copy refused on spamd's verdict");
+    assert.match(`${last.finalCode} ${last.finalText}`, /^550 5\.7\.1 .*[0-9a-f]{6,}/);
     for (let k = 0; k < 5; k++) assert.equal((await send("gtube")).finalCode, 550, "every further copy");
     const view = (await campaigns()).find((c) => c.verdict?.scanner === "spamd" && c.state === "spam");
     assert.ok(view, "floodgate campaigns shows the campaign judged spam by spamd");
@@ -223,17 +228,8 @@ void describe("verdicts through Postfix with the private spamd", () => {
       /: counted; state ham; reports spam=0 ham=2; learn queued/,
       second.stdout + second.stderr,
     );
-    let last: SendMailResult | null = null;
-    await pollUntil(
-      "a copy refused on spamd's verdict despite the users' ham",
-      async () => {
-        last = await send("prize");
-        return last.finalCode === 550;
-      },
-      120_000,
-      250,
-    );
-    assert.match(`${last!.finalCode} ${last!.finalText}`, /^550 5\.7\.1 .*was found to be spam/);
+    const last = await sendUntilRefused("prize", "a copy refused on spamd's verdict despite the users' ham");
+    assert.match(`${last.finalCode} ${last.finalText}`, /^550 5\.7\.1 .*was found to be spam/);
     const view = (await campaigns()).find((c) => c.state === "spam" && c.decision?.how === "reporters");
     assert.equal(view?.verdict?.scanner, "spamd", "spamd's verdict judges it; the users' decision is kept beside");
     const passed = delivered("prize").map((m) => headerValues(m, "x-floodgate-status")[0]);

@@ -15,7 +15,7 @@ import {
   type Decision,
   type DecisionInput,
 } from "../../src/policy/decide.js";
-import type { CampaignState } from "../../src/reputation/types.js";
+import type { CampaignState, DecisionHow } from "../../src/reputation/types.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
 
 const NOW = 1_800_000_000_000;
@@ -165,33 +165,25 @@ void describe("scanReason", () => {
     };
     assert.equal(scanReason(campaign, { ...settings, scanAtCopies: 1 }, NOW), "new");
   });
-  void test("a person's decision is never re-scanned", () => {
-    const decision = { label: "ham" as const, how: "pin" as const, by: "operator:root", why: "", at: NOW };
-    const campaign = {
-      state: "ham" as const,
+  void test("a person's decision is never re-scanned, but for mailbox users' ham, which a spam verdict outranks", () => {
+    const decided = (how: DecisionHow, label: "spam" | "ham") => ({
+      state: label,
       verdict: null,
-      decision,
+      decision: { label, how, by: "someone", why: "", at: NOW },
       copies: 5000,
       copiesSinceScan: 5000,
       lastScanQueuedAt: 0,
+    });
+    assert.equal(scanReason(decided("pin", "ham"), settings, NOW), null);
+    assert.equal(scanReason(decided("report", "ham"), settings, NOW), null);
+    assert.equal(scanReason(decided("reporters", "spam"), settings, NOW), null);
+    assert.equal(scanReason(decided("reporters", "ham"), settings, NOW), "new", "reported ham before any scan");
+    const scanned = {
+      ...decided("reporters", "ham"),
+      verdict: { ...spam, verdict: "ham" as const },
+      lastScanQueuedAt: 1,
     };
-    assert.equal(scanReason(campaign, settings, NOW), null);
-  });
-  void test("mailbox users' ham is still scanned, since a spam verdict outranks it; their spam is not", () => {
-    const decision = { label: "ham" as const, how: "reporters" as const, by: "reporters", why: "", at: NOW };
-    const campaign = {
-      state: "ham" as const,
-      verdict: null,
-      decision,
-      copies: 2,
-      copiesSinceScan: 2,
-      lastScanQueuedAt: 0,
-    };
-    assert.equal(scanReason(campaign, settings, NOW), "new", "reported ham before any scan");
-    const scanned = { ...campaign, verdict: { ...spam, verdict: "ham" as const }, lastScanQueuedAt: NOW - 3_600_000 };
     assert.equal(scanReason(scanned, settings, NOW), "rescan", "and on schedule after");
-    const usersSpam = { ...campaign, state: "spam" as const, decision: { ...decision, label: "spam" as const } };
-    assert.equal(scanReason(usersSpam, settings, NOW), null);
   });
 });
 
