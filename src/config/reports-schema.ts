@@ -7,8 +7,8 @@ import { count } from "./schema-fields.js";
 export const reportsSchema = z
   .object({
     /**
-     * Distinct mailbox users whose reports decide a campaign (`floodgate report --reporter`); an operator's report
-     * (the admin token) decides alone. @defaultValue 3
+     * Distinct mailbox users whose reports decide a campaign (`floodgate report --reporter`), at the least (more past
+     * `copiesPerReporter`); an operator's report (the admin token) decides alone. @defaultValue 3
      */
     reporters: count(3, 1, 1000),
     /**
@@ -19,7 +19,10 @@ export const reportsSchema = z
     copiesPerReporter: count(1000, 1, 100_000_000),
     /** Reports one reporter may make per hour; past it they are refused (counted, not applied). @defaultValue 30 */
     perReporterPerHour: count(30, 1, 100_000),
-    /** Teach the scanners (spamd's Bayes, rspamd) every report that decides or is counted. @defaultValue true */
+    /**
+     * Teach the scanners (spamd's Bayes, rspamd) every report that decides or is counted, but a mailbox user's ham only
+     * while the campaign stands ham. @defaultValue true
+     */
     learn: z.boolean().default(true),
     /**
      * The report-only token's file, which can report and nothing else; null: `<state.dir>/reporter/token`,
