@@ -20,7 +20,9 @@ export const fingerprintSchema = z
     batchKiB: count(32, 1, 65536),
     /** A message not fingerprinted by then, waiting included, yields skipped: timeout. @defaultValue 1500 */
     taskTimeoutMs: ms(1500),
-    /** Only the first this many KiB of a message are parsed. @defaultValue 256 */
+    /** Only the first this many KiB of a message are parsed; when they were cut short and mostly not text (less than
+     * one character a reader sees per 16 bytes: padding ahead of the text), up to four times as many
+     * (src/fingerprint/task.ts). @defaultValue 256 */
     parseKiB: count(256, 1, 65536),
     /** Built-in made-up messages each thread fingerprints when it starts, while it has no task, so that V8 has
      * compiled the fingerprint code before real mail needs it (src/fingerprint/warm-up.ts; 0: none). Read when a

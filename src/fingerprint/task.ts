@@ -104,10 +104,21 @@ export interface ExtractOptions {
   previousText?: boolean;
 }
 
+/** A further look reads at most this many times `parseBytes`. */
+export const FURTHER_LOOK_FACTOR = 4;
+/** A window is mostly not text when it gave less than one character a reader sees for this many of its bytes. */
+const BYTES_PER_TEXT_CHAR = 16;
+
 /**
  * The parts of a message by the chosen extractor. "fast" reads the reduced top header block and the first
  * `parseBytes` of the body; "mailparser" the first `parseBytes` of the message. The raw body when the extractor
  * fails.
+ *
+ * A window cut short that was mostly not text (an attachment, markup, hidden or commented-out padding ahead of the
+ * text) is looked at again, up to FURTHER_LOOK_FACTOR times as far: else a sender pads each copy with a few hundred
+ * KiB of its own salt ahead of the text, every copy is a campaign of its own, and none reaches the bulk thresholds.
+ * The attachments stay those of the first window, whose digests do not change. Past the further look (1 MiB on the
+ * defaults, the whole capture) nothing is read: such padding costs the sender a megabyte a copy.
  */
 export async function extract(
   message: Uint8Array,
@@ -115,6 +126,28 @@ export async function extract(
   parser: ParserName,
   attachmentMinBytes: number,
   options: ExtractOptions = {},
+): Promise<Extracted> {
+  // The window is chosen from the text a reader sees, so `markHidden` (for a person) reads what a fingerprint reads.
+  const first = await extractWindow(message, parseBytes, parser, attachmentMinBytes, { ...options, markHidden: false });
+  const further = Math.min(message.byteLength, parseBytes * FURTHER_LOOK_FACTOR);
+  const looksFurther = first.truncated && further > parseBytes && mostlyNotText(first);
+  if (!looksFurther && !options.markHidden) return first;
+  const parts = await extractWindow(message, looksFurther ? further : parseBytes, parser, attachmentMinBytes, options);
+  return looksFurther ? { ...parts, attachments: first.attachments } : parts;
+}
+
+/** Whether a window gave less than one character a reader sees per BYTES_PER_TEXT_CHAR of its bytes. */
+function mostlyNotText(parts: Extracted): boolean {
+  return parts.text.length * BYTES_PER_TEXT_CHAR < parts.bytesParsed;
+}
+
+/** The parts of the first `parseBytes` of a message (extract's single look). */
+async function extractWindow(
+  message: Uint8Array,
+  parseBytes: number,
+  parser: ParserName,
+  attachmentMinBytes: number,
+  options: ExtractOptions,
 ): Promise<Extracted> {
   const { markHidden = false } = options;
   if (parser === "mailparser") {
