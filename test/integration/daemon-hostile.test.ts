@@ -151,6 +151,22 @@ describe("floodgate run: hostile messages", () => {
     assert.notEqual(await campaignOf(words("loans")), pills, "another body behind the same flood is another campaign");
   });
 
+  // Finding: a sender padding each copy with a few hundred KB of its own salt ahead of the text made every copy a
+  // campaign of its own: the fingerprint read only the first 256 KiB, all salt (src/fingerprint/task.ts).
+  test("copies padded with 300 KB of their own hidden salt ahead of the text are one campaign", async () => {
+    const offer = Array.from({ length: 90 }, (_, i) => ["cheap", "pills", "shipped", "today", "order", "now"][i % 6]);
+    const copy = async (seed: number, subject: string) => {
+      const salt = Array.from({ length: 40_000 }, (_, i) => ((seed * 1_000_003 + i) * 2_654_435_761).toString(36));
+      const html = `<div style="display:none">${salt.join(" ")}</div><p>${offer.join(" ")}</p>`;
+      const result = await send(hostileMessage(subject, [["Content-Type", "text/html; charset=utf-8"]], html));
+      return added(result, "X-Floodgate-Campaign") ?? `not counted: ${added(result, "X-Floodgate-Status")}`;
+    };
+    const first = await copy(1, "your weekly parcel");
+    const second = await copy(2, "delivery notice");
+    assert.equal(second.split(";")[0], first.split(";")[0], `one campaign: ${first} / ${second}`);
+    assert.match(second, /copies=2/);
+  });
+
   // Finding: a message to more than about 8,000 recipients failed the Lua script (`unpack`): redis-error.
   test("a message to 9,000 recipients is counted", async () => {
     const recipients = Array.from({ length: 9000 }, (_, i) => `user${i}@victim.example`);
