@@ -4,7 +4,7 @@
  * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
  */
 import { scansDespite, standingDecision } from "../reputation/decision-standing.js";
-import type { CampaignView, ScanVerdict } from "../reputation/types.js";
+import type { CampaignView, PersonDecision, ScanVerdict } from "../reputation/types.js";
 import type { Verdict } from "../vocabulary/verdict.js";
 import { failModeVerdict, failReply, skippedStatus, type FailReason } from "../vocabulary/fail-reasons.js";
 
@@ -82,11 +82,16 @@ export function withVerdict<T extends Pick<CampaignView, "state" | "verdict" | "
   return { ...judged, state: verdict.verdict };
 }
 
+/** Who made a person's decision: "operator" for an operator's report, else how it was made (pin, reporters). */
+function deciderOf(decision: PersonDecision): string {
+  return decision.how === "report" ? "operator" : decision.how;
+}
+
 /** Who judged the campaign: a person (operator, pin, reporters), the scanner of its verdict, or none. */
 export function judgedBy(campaign: Pick<CampaignView, "state" | "verdict" | "decision">): string {
   if (campaign.state === "blocked") return "operator";
   const decision = standingDecision(campaign);
-  if (decision !== null) return decision.how === "report" ? "operator" : decision.how;
+  if (decision !== null) return deciderOf(decision);
   if (campaign.verdict !== null && campaign.verdict.verdict !== "unsure") return campaign.verdict.scanner;
   return "none";
 }
@@ -100,7 +105,7 @@ export function statusDetails(campaign: Pick<CampaignView, "state" | "verdict" |
   const { verdict } = campaign;
   const decision = standingDecision(campaign);
   if (campaign.state === "blocked") return "by=operator";
-  if (decision !== null) return `by=${decision.how === "report" ? "operator" : decision.how}`;
+  if (decision !== null) return `by=${deciderOf(decision)}`;
   if (verdict === null) return "";
   const tenth = (n: number) => String(Math.round(n * 10) / 10);
   const threshold = verdict.threshold === null ? "" : ` threshold=${tenth(verdict.threshold)}`;

@@ -10,12 +10,11 @@ import type { CampaignView, PersonDecision } from "./types.js";
 export function standingDecision(campaign: Pick<CampaignView, "decision" | "verdict">): PersonDecision | null {
   const { decision, verdict } = campaign;
   if (decision === null) return null;
-  if (decision.how === "reporters" && decision.label === "ham" && verdict?.verdict === "spam") return null;
-  return decision;
+  return scansDespite(decision) && verdict?.verdict === "spam" ? null : decision;
 }
 
-/** Whether scans still run for a campaign with this decision: only users' ham is scanned, since a scanner's spam
- * verdict outranks it. */
+/** Whether scans still run for a campaign with this decision: only for mailbox users' ham, the one decision a
+ * scanner's spam verdict outranks. */
 export function scansDespite(decision: PersonDecision): boolean {
   return decision.how === "reporters" && decision.label === "ham";
 }

@@ -11,6 +11,7 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { markedText } from "../../src/fingerprint/explain.js";
 import { FURTHER_LOOK_FACTOR, runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
 
 const WINDOW = 8 * 1024;
 const options = {
@@ -25,17 +26,6 @@ const OFFER =
   "stock: act now, before the offer expires and the prices go back up for everyone on the list. Every parcel is " +
   "packed without a label that says what is inside, and our pharmacists answer questions by mail within a day. " +
   "Returning customers get a further tenth off, and a friend you bring gets the same welcome discount as you.";
-
-/** A deterministic PRNG (mulberry32), so that each copy's salt is its own and the test the same every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random lowercase words, about `bytes` long. */
 function salt(random: () => number, bytes: number): string {
@@ -55,7 +45,7 @@ type Padding = "hidden text" | "a comment" | "a style block" | "an attachment";
 /** A copy of the offer with `bytes` of the copy's own salt ahead of it, in the way `padding` says, and its own
  * subject. */
 function paddedCopy(padding: Padding, seed: number, bytes: number): Buffer {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pad = salt(random, bytes);
   const head = `From: a${seed}@sender.example\r\nTo: b@example.org\r\nSubject: ${salt(random, 20)}\r\nMIME-Version: 1.0\r\n`;
   const html = (before: string, inHead = "") =>
@@ -96,7 +86,7 @@ void describe("the further look past a window that was mostly not text", () => {
   });
 
   void test("a window that gave text is not read further", async () => {
-    const text = `${"From: a@x.example\r\nSubject: news\r\n\r\n"}${salt(prng(3), 3 * WINDOW)}\r\n`;
+    const text = `${"From: a@x.example\r\nSubject: news\r\n\r\n"}${salt(seededRandom(3), 3 * WINDOW)}\r\n`;
     const fingerprint = await fingerprintOf(Buffer.from(text));
     assert.ok(fingerprint.bytesParsed <= WINDOW + 1024, `${fingerprint.bytesParsed} bytes read`);
     assert.equal(fingerprint.truncated, true);
