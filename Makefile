@@ -10,7 +10,7 @@ help:
 	@echo "make test    install what is missing, build, lint, run the whole test suite"
 	@echo "make bench   run the benchmark harness"
 	@echo "make soak    100,000 hostile messages through floodgate run and a sample through Postfix"
-	@echo "make evasion the full evasion suite (112 campaigns; make test runs 42)"
+	@echo "make evasion the full evasion suite (144 campaigns; make test runs 54)"
 	@echo "make verdicts reports that stop campaigns on make run defaults, and spamd's cost in a flood"
 
 # dist/ is rebuilt whole, so a moved or deleted source leaves no stale module behind.

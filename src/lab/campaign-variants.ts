@@ -66,6 +66,8 @@ export interface Evasion {
   layouts?: readonly VariantLayout[];
   /** The copy's paragraphs rewritten; `random` is the copy's share of the generator's seeded PRNG. */
   rewrite(paragraphs: string[], random: () => number): Paragraph[];
+  /** The copy's subject rewritten (after its paragraphs), when the trick salts it too. */
+  subject?(subject: string, random: () => number): string;
 }
 
 const FIRST = (
@@ -121,6 +123,7 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     const paragraphs: Paragraph[] = options.evasion
       ? options.evasion.rewrite(lines.join("\n").split(/\n\s*\n/), random)
       : [lines.join("\n")];
+    const subject = options.evasion?.subject ? options.evasion.subject(base.subject, random) : base.subject;
     const text = paragraphs.filter((p) => typeof p === "string").join("\n\n");
     const layouts = options.evasion?.layouts;
     const roll = random();
@@ -131,7 +134,7 @@ export function campaignVariants(base: CampaignBase, count: number, options: Var
     const headers = [
       `From: ${sender}`,
       user ? `To: ${address}` : `To: ${first} ${last} <${address}>`,
-      `Subject: ${encodeHeader(base.subject)}`,
+      `Subject: ${encodeHeader(subject)}`,
       `Date: ${date.toUTCString().replace("GMT", "+0000")}`,
       `Message-ID: <${hex(20)}.${i}@mailer.example.net>`,
       "MIME-Version: 1.0",

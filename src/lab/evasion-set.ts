@@ -9,10 +9,12 @@ import { seededRandom } from "../util/seeded-random.js";
 import { campaignBase, campaignVariants, type CampaignBase, type Evasion } from "./campaign-variants.js";
 import { loadHam, loadSpam, type CorpusMessage } from "./corpus.js";
 import { bodyOf, distinctHam, type Mailing } from "./distinct-ham.js";
-import { combined, hiddenSalt, lookAlikes, saltPools, visibleSalt, type SaltPool } from "./evasion.js";
+import { combined, hiddenSalt, lookAlikes, padding, saltPools, visibleSalt, type SaltPool } from "./evasion.js";
 
 /** The tricks, each alone, and all combined. "short", "link-only" and "numbered" (short, to numbered accounts
- * greeted by them: "Dear user7") are messages under `minWords`. */
+ * greeted by them: "Dear user7") are messages under `minWords`; "padded" copies carry a few hundred KB of hidden
+ * words ahead of the text. Planned in this order, so that a technique added last leaves the others' campaigns as
+ * they were for a seed. */
 export const TECHNIQUES = [
   "personalised",
   "look-alike",
@@ -22,12 +24,15 @@ export const TECHNIQUES = [
   "visible-salt",
   "combined",
   "numbered",
+  "padded",
 ] as const;
 /** The techniques whose messages are under `minWords`. */
 const SHORT: ReadonlySet<Technique> = new Set(["short", "link-only", "numbered"]);
 export type Technique = (typeof TECHNIQUES)[number];
 /** The techniques that add salt (held to a lower recall floor). */
-export const SALTED: ReadonlySet<Technique> = new Set(["hidden-salt", "visible-salt", "combined"]);
+export const SALTED: ReadonlySet<Technique> = new Set(["hidden-salt", "visible-salt", "combined", "padded"]);
+/** The salted techniques whose salt is drawn from a pool of their own (padding is words of the whole vocabulary). */
+const POOLED: ReadonlySet<Technique> = new Set(["hidden-salt", "visible-salt", "combined"]);
 
 /** One message of the set with its envelope; `campaign` is null for ham. */
 export interface EvasionMessage {
@@ -137,8 +142,11 @@ interface Plan {
 function plan(bases: readonly Base[], perTechnique: number): Plan[] {
   const long = bases.filter((b) => b.long);
   const withLink = bases.filter((b) => b.url !== null && words(b.base.text) >= 12);
-  const longTechniques = TECHNIQUES.filter((t) => !SHORT.has(t));
-  if (long.length < perTechnique * longTechniques.length + 50 || withLink.length < SHORT.size * perTechnique + 50) {
+  const longTechniques = TECHNIQUES.filter((t) => !SHORT.has(t) && t !== "padded");
+  if (
+    long.length < perTechnique * (longTechniques.length + 1) + 50 ||
+    withLink.length < SHORT.size * perTechnique + 50
+  ) {
     throw new Error(`evasion set: too few distinct spam bases (${long.length} long, ${withLink.length} with a link)`);
   }
   const used = new Set<CampaignBase>();
@@ -157,6 +165,7 @@ function plan(bases: readonly Base[], perTechnique: number): Plan[] {
       plans.push({ technique, base: technique === "link-only" ? { ...base, text: url! } : shortBase(base, url!) });
     }
   }
+  for (let n = 0; n < perTechnique; n++) plans.push({ technique: "padded", base: take(long).base });
   return plans;
 }
 
@@ -168,7 +177,7 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
   const allHam = shuffled(loadHam(), random);
   const ham = distinctHam(allHam, options.ham);
   const inSet = new Set(ham.map((m) => m.bytes));
-  const salted = plans.filter((p) => SALTED.has(p.technique));
+  const salted = plans.filter((p) => POOLED.has(p.technique));
   const pools = saltPools(
     allHam.filter((m) => !inSet.has(m.bytes)).map((m) => bodyOf(m.bytes)),
     salted.length,
@@ -180,7 +189,7 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
     const variants = campaignVariants(base, options.copiesPerCampaign, {
       seed: options.seed * 1000 + index,
       extras: !short,
-      ...evasionOf(technique, pools[salted.indexOf(plans[index]!)]),
+      ...evasionOf(technique, pools[salted.indexOf(plans[index]!)], pools[0]!.words),
     });
     for (const v of variants) {
       out.push({
@@ -206,8 +215,12 @@ export async function evasionSet(options: EvasionSetOptions): Promise<EvasionMes
   return shuffled(out, random);
 }
 
-function evasionOf(technique: Technique, pool: SaltPool | undefined): { evasion?: Evasion; numbered?: boolean } {
-  if (SALTED.has(technique) && !pool) throw new Error(`evasion set: no salt pool for ${technique}`);
+function evasionOf(
+  technique: Technique,
+  pool: SaltPool | undefined,
+  words: readonly string[],
+): { evasion?: Evasion; numbered?: boolean } {
+  if (POOLED.has(technique) && !pool) throw new Error(`evasion set: no salt pool for ${technique}`);
   switch (technique) {
     case "look-alike":
       return { evasion: lookAlikes() };
@@ -219,6 +232,8 @@ function evasionOf(technique: Technique, pool: SaltPool | undefined): { evasion?
       return { evasion: combined(pool!) };
     case "numbered":
       return { numbered: true };
+    case "padded":
+      return { evasion: padding(words) };
     default:
       return {};
   }

@@ -5,7 +5,8 @@
  * declared background, clipping and off-screen boxes, the hidden attribute, class and id rules of a <style>
  * block), hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a half of the
  * text), look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and mathematical forms,
- * accents, zero-width characters inside words), and all of them combined. Deterministic: every choice is drawn
+ * accents, zero-width characters inside words), all of them combined, and padding: a few hundred KB of hidden
+ * words ahead of the text, past the parse window. Deterministic: every choice is drawn
  * from the PRNG the generator passes.
  */
 import { escapeHtml, type Evasion, type Paragraph } from "./campaign-variants.js";
@@ -142,6 +143,46 @@ export function hiddenSalt(pool: SaltPool): Evasion {
       if (rules.length > 0) out.unshift({ html: `<style type="text/css">\n${rules.join("\n")}\n</style>` });
       return out;
     },
+  };
+}
+
+/** Padding runs from just past the default parse window (`fingerprint.parseKiB`, 256 KiB) to where, base64-encoded
+ * with the copy's text after it, it still ends inside the further look's four windows (src/fingerprint/task.ts). */
+const PADDING_MIN_BYTES = 280_000;
+const PADDING_MAX_BYTES = 560_000;
+
+/** Ways of keeping padding from the reader, each a whole block ahead of the text. */
+const PADDING_HIDING: readonly ((lines: string) => string)[] = [
+  (h) => `<div style="display:none">\n${h}\n</div>`,
+  (h) => `<!--\n${h}\n-->`,
+  (h) => `<style type="text/css">\n/*\n${h}\n*/\n</style>`,
+  (h) => `<div style="font-size:0;line-height:0;color:transparent">\n${h}\n</div>`,
+];
+
+/** About `bytes` of random words, ten to a line. */
+function paddingLines(words: readonly string[], bytes: number, random: Random): string {
+  const lines: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const line = Array.from({ length: 10 }, () => pick(random, words)).join(" ");
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join("\n");
+}
+
+/** Padding ahead of the text: a few hundred KB of random words of the copy's own, hidden (a display:none block, an
+ * HTML comment, a comment in a style block, text of no size), before the first paragraph, so that the first parse
+ * window holds nothing a reader sees, and two random words after the subject, so that a window without text is
+ * no key the copies share; HTML-only copies. */
+export function padding(words: readonly string[]): Evasion {
+  return {
+    layouts: ["html"],
+    rewrite(paragraphs, random) {
+      const bytes = PADDING_MIN_BYTES + Math.floor(random() * (PADDING_MAX_BYTES - PADDING_MIN_BYTES));
+      return [{ html: pick(random, PADDING_HIDING)(paddingLines(words, bytes, random)) }, ...paragraphs];
+    },
+    subject: (subject, random) => `${subject} ${pick(random, words)} ${pick(random, words)}`,
   };
 }
 
