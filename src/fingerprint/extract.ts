@@ -45,6 +45,8 @@ export const MAX_DEPTH = 64;
 /** The parts of a message, and the limit that stopped its parse, if one did. */
 export interface ExtractedParts extends MessageParts {
   limit: ParseLimit | null;
+  /** The body cut inside an attachment: the boundaries that can end its part (./cut-attachment.ts); else null. */
+  cutAttachment: Buffer[] | null;
 }
 
 /** Content types whose inline parts are text of the message (mailparser's `textTypes`). */
@@ -61,7 +63,7 @@ interface Leaf {
 
 /**
  * The parts of a message whose top header block is reduced (./message-head.ts). When its body was cut at the bytes
- * to parse, the last attachment is left out (it is likely cut). Attachments smaller than `attachmentMinBytes`
+ * to parse, the last attachment is left out (it is likely cut), and not decoded. Attachments smaller than `attachmentMinBytes`
  * encoded are not decoded. Never rejects for the message's sake: a parse stopped at a limit, or failed, adds the
  * raw body to the text (./raw-body.ts). `markHidden` writes hidden HTML text too, between markers (for a person
  * reading it: `floodgate fingerprint --explain`).
@@ -78,10 +80,12 @@ export async function extractParts(
   const previous = options.previousText ? new PreviousText(previousReadsHtml(leaves)) : null;
   const attachments: Uint8Array[] = [];
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
-  for (const leaf of leaves) {
+  // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
+  const kept = (leaf: Leaf) => leaf.attachment && leaf.bytes >= attachmentMinBytes;
+  const leftOut = message.truncated ? leaves.findLastIndex(kept) : -1;
+  for (const [i, leaf] of leaves.entries()) {
     if (leaf.attachment) {
-      // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
-      if (leaf.bytes >= attachmentMinBytes) attachments.push(transferDecode(leaf));
+      if (kept(leaf) && i !== leftOut) attachments.push(transferDecode(leaf));
       continue;
     }
     const reading = !(text.full && html.full);
@@ -107,11 +111,21 @@ export async function extractParts(
     previous?.addHtml(leaf, content, { text: visible, room, whole });
   }
   if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
-  if (message.truncated) attachments.pop();
   const recipients = decodeSubject(message.recipients);
   const previousText = previous?.differs ? previous.toString() : undefined;
   const parts = { text: text.toString(), previousText, html: html.toString(), subject, attachments, hidden };
-  return { ...parts, limit, recipients };
+  const last = leaves.at(-1);
+  const cutAttachment = message.truncated && limit === null && last?.attachment ? endingBoundaries(last.node) : null;
+  return { ...parts, limit, recipients, cutAttachment };
+}
+
+/** The boundaries whose delimiter lines can end a part: its parent's, then the other open multiparts' outwards. */
+function endingBoundaries(node: MimeNode): Buffer[] | null {
+  const out: Buffer[] = [];
+  for (let owner = node._parentBoundaryOwner; owner; owner = owner._parentBoundaryOwner) {
+    if (owner._boundary) out.push(owner._boundary);
+  }
+  return out.length > 0 ? out : null;
 }
 
 /** What mailsplit's errors of a limit say, and the limit each one is. */

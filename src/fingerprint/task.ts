@@ -17,6 +17,7 @@ import {
   type MessageParts,
   type ParseSummary,
 } from "./compute.js";
+import { withoutCutAttachment } from "./cut-attachment.js";
 import { extractParts } from "./extract.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
 import { MAX_RECIPIENT_BYTES, reduceHead, type ReducedMessage } from "./message-head.js";
@@ -93,8 +94,9 @@ export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false
   };
 }
 
-/** What was parsed: the parts, the limit that stopped the parse, the bytes parsed and whether they were cut. */
-type Extracted = MessageParts & ParseSummary;
+/** What was parsed: the parts, the limit that stopped the parse, the bytes parsed and whether they were cut; for the
+ * fast extractor, the boundaries that can end an attachment the parse was cut in. */
+type Extracted = MessageParts & ParseSummary & { cutAttachment?: Buffer[] | null };
 
 /** What `extract` gives besides the text a fingerprint reads. */
 export interface ExtractOptions {
@@ -118,7 +120,8 @@ const BYTES_PER_TEXT_CHAR = 16;
  * text) is looked at again, up to FURTHER_LOOK_FACTOR times as far: else a sender pads each copy with a few hundred
  * KiB of its own salt ahead of the text, every copy is a campaign of its own, and none reaches the bulk thresholds.
  * The attachments stay those of the first window, whose digests do not change. Past the further look (1 MiB on the
- * defaults, the whole capture) nothing is read: such padding costs the sender a megabyte a copy.
+ * defaults, the whole capture) nothing is read: such padding costs the sender a megabyte a copy. Where the first
+ * window ended inside an attachment, the further look skips the rest of it (./cut-attachment.ts).
  */
 export async function extract(
   message: Uint8Array,
@@ -132,8 +135,42 @@ export async function extract(
   const further = Math.min(message.byteLength, parseBytes * FURTHER_LOOK_FACTOR);
   const looksFurther = first.truncated && further > parseBytes && mostlyNotText(first);
   if (!looksFurther && !options.markHidden) return first;
-  const parts = await extractWindow(message, looksFurther ? further : parseBytes, parser, attachmentMinBytes, options);
-  return looksFurther ? { ...parts, attachments: first.attachments } : parts;
+  if (!looksFurther) return extractWindow(message, parseBytes, parser, attachmentMinBytes, options);
+  const parts =
+    parser === "fast" && first.cutAttachment
+      ? await lookPastAttachment(message, first, parseBytes, further, attachmentMinBytes, options)
+      : await extractWindow(message, further, parser, attachmentMinBytes, options);
+  return { ...parts, attachments: first.attachments };
+}
+
+/**
+ * The further look of the fast extractor when the first window ended inside an attachment: the body up to
+ * `further` without that attachment's part is parsed; when no delimiter follows it within reach, nothing past the
+ * first window is text, and the first window's parts stand.
+ */
+async function lookPastAttachment(
+  message: Uint8Array,
+  first: Extracted,
+  parseBytes: number,
+  further: number,
+  attachmentMinBytes: number,
+  options: ExtractOptions,
+): Promise<Extracted> {
+  const reduced = reduceHead(withoutMboxLine(message), further);
+  const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
+  const rest = withoutCutAttachment(reduced.body, parseBytes, first.cutAttachment!);
+  switch (rest.kind) {
+    case "runs-past": {
+      const parts = options.markHidden
+        ? await extractWindow(message, parseBytes, "fast", attachmentMinBytes, options)
+        : first;
+      return { ...parts, ...summary };
+    }
+    case "cut":
+      return extractReduced({ ...reduced, body: rest.body }, summary, attachmentMinBytes, options);
+    case "unknown":
+      return extractReduced(reduced, summary, attachmentMinBytes, options);
+  }
 }
 
 /** Whether a window gave less than one character a reader sees per BYTES_PER_TEXT_CHAR of its bytes. */
@@ -161,6 +198,16 @@ async function extractWindow(
   }
   const reduced = reduceHead(withoutMboxLine(message), parseBytes);
   const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
+  return extractReduced(reduced, summary, attachmentMinBytes, options);
+}
+
+/** The fast extractor's parts of a reduced message; its raw body when the extractor fails. */
+async function extractReduced(
+  reduced: ReducedMessage,
+  summary: { bytesParsed: number; truncated: boolean },
+  attachmentMinBytes: number,
+  options: ExtractOptions,
+): Promise<Extracted> {
   try {
     return { ...(await extractParts(reduced, attachmentMinBytes, options)), ...summary };
   } catch {
