@@ -5,6 +5,7 @@
  * further, from its delimiter line to the next delimiter line of a boundary that can end it (the delimiters
  * recognised as mailsplit recognises them), and only the rest is parsed again. Pure: no I/O.
  */
+import type mailsplit from "@zone-eu/mailsplit";
 
 /** Boundaries that can end a part (its parent's first, then the other open multiparts' outwards), at most this
  * many: a part nested deeper is read again whole. */
@@ -20,6 +21,17 @@ export type FurtherBody =
   | { kind: "runs-past" }
   /** The attachment's own delimiter line was not found: the body is to be parsed whole. */
   | { kind: "unknown" };
+
+/** The boundaries whose delimiter lines can end a part: its parent's, then the other open multiparts' outwards;
+ * null for a part mailsplit may split itself (one naming a boundary of its own, an embedded message). */
+export function endingBoundaries(node: mailsplit.MimeNode): Buffer[] | null {
+  if (node._boundary || node.contentType === "message/rfc822") return null;
+  const out: Buffer[] = [];
+  for (let owner = node._parentBoundaryOwner; owner; owner = owner._parentBoundaryOwner) {
+    if (owner._boundary) out.push(owner._boundary);
+  }
+  return out.length > 0 ? out : null;
+}
 
 const LF = 0x0a;
 const CR = 0x0d;

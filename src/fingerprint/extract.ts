@@ -25,6 +25,7 @@ import { decode as decodeQuotedPrintable } from "libqp";
 import type { Transform } from "node:stream";
 import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
 import { decodeText } from "./charset-text.js";
+import { endingBoundaries } from "./cut-attachment.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
 import type { ParseLimit } from "./types.js";
 import type { ReducedMessage } from "./message-head.js";
@@ -117,15 +118,6 @@ export async function extractParts(
   const last = leaves.at(-1);
   const cutAttachment = message.truncated && limit === null && last?.attachment ? endingBoundaries(last.node) : null;
   return { ...parts, limit, recipients, cutAttachment };
-}
-
-/** The boundaries whose delimiter lines can end a part: its parent's, then the other open multiparts' outwards. */
-function endingBoundaries(node: MimeNode): Buffer[] | null {
-  const out: Buffer[] = [];
-  for (let owner = node._parentBoundaryOwner; owner; owner = owner._parentBoundaryOwner) {
-    if (owner._boundary) out.push(owner._boundary);
-  }
-  return out.length > 0 ? out : null;
 }
 
 /** What mailsplit's errors of a limit say, and the limit each one is. */

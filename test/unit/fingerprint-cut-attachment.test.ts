@@ -174,6 +174,19 @@ void describe("the further look past an attachment reads what a whole further lo
     assert.ok(exercised >= 150, `${exercised} of 300 messages were read further`);
   });
 
+  void test("an attachment that names a boundary of its own is read whole: the text of a part inside it is read", async () => {
+    const random = seededRandom(11);
+    const data = attachmentLines(random, WINDOW * 2, "x", true).join("\r\n");
+    const message = Buffer.from(
+      `Subject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n` +
+        `Content-Type: application/octet-stream; boundary="x"\r\nContent-Disposition: attachment\r\n\r\n${data}\r\n` +
+        `--x\r\nContent-Type: text/plain\r\n\r\nthe offer inside the attachment\r\n--x--\r\n--b--\r\n`,
+    );
+    const whole = await extract(message, WINDOW * FURTHER_LOOK_FACTOR, "fast", 64);
+    assert.equal(whole.text.trim(), "the offer inside the attachment", "mailsplit splits a part that names a boundary");
+    assert.equal((await extract(message, WINDOW, "fast", 64)).text, whole.text);
+  });
+
   void test("a short note with an attachment that runs past the further look keeps the first window's parts", async () => {
     const random = seededRandom(7);
     const note = words(random, 300);
