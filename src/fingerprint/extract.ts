@@ -64,10 +64,10 @@ interface Leaf {
 
 /**
  * The parts of a message whose top header block is reduced (./message-head.ts). When its body was cut at the bytes
- * to parse, the last attachment is left out (it is likely cut), and not decoded. Attachments smaller than `attachmentMinBytes`
- * encoded are not decoded. Never rejects for the message's sake: a parse stopped at a limit, or failed, adds the
- * raw body to the text (./raw-body.ts). `markHidden` writes hidden HTML text too, between markers (for a person
- * reading it: `floodgate fingerprint --explain`).
+ * to parse, the last attachment is left out (it is likely cut), and not decoded. Attachments smaller than
+ * `attachmentMinBytes` encoded are not decoded. Never rejects for the message's sake: a parse stopped at a limit, or
+ * failed, adds the raw body to the text (./raw-body.ts). `markHidden` writes hidden HTML text too, between markers
+ * (for a person reading it: `floodgate fingerprint --explain`).
  */
 export async function extractParts(
   message: ReducedMessage,
