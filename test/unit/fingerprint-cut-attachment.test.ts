@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { withoutCutAttachment } from "../../src/fingerprint/cut-attachment.js";
 import { extract, FURTHER_LOOK_FACTOR } from "../../src/fingerprint/task.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
+import { randomWords } from "../support/random-words.js";
 
 const WINDOW = 8 * 1024;
 const B = Buffer.from("b1");
@@ -86,19 +87,6 @@ void describe("cutting the attachment a window ended in out of the body read fur
   });
 });
 
-/** Random lowercase words, about `bytes` long. */
-function words(random: () => number, bytes: number): string {
-  const out: string[] = [];
-  for (let n = 0; n < bytes;) {
-    const word = Array.from({ length: 3 + Math.floor(random() * 7) }, () =>
-      String.fromCharCode(97 + Math.floor(random() * 26)),
-    ).join("");
-    out.push(word);
-    n += word.length + 1;
-  }
-  return out.join(" ");
-}
-
 /** Attachment content: base64 lines, or 8-bit lines among which, past the first window's worth, some look like
  * delimiters and are not (past it, so that the attachment's own delimiter line is the last one before the window's
  * end, and a look-alike taken for the next one would put the attachment's bytes into the text). */
@@ -106,7 +94,7 @@ function attachmentLines(random: () => number, bytes: number, boundary: string, 
   const lines: string[] = [];
   for (let n = 0; n < bytes; n += 77) {
     if (base64 || n < WINDOW || random() < 0.9) {
-      lines.push(Buffer.from(words(random, 57)).toString("base64").slice(0, 76));
+      lines.push(Buffer.from(randomWords(random, 57)).toString("base64").slice(0, 76));
       continue;
     }
     lines.push(
@@ -134,13 +122,13 @@ function messageWithAttachment(seed: number): Buffer {
     "",
     ...attachmentLines(random, size, nested ? inner : outer, base64),
   ];
-  const note = random() < 0.7 ? ["Content-Type: text/plain", "", words(random, 60)] : null;
+  const note = random() < 0.7 ? ["Content-Type: text/plain", "", randomWords(random, 60)] : null;
   const after = [
-    ["Content-Type: text/plain; charset=utf-8", "", words(random, 400)],
-    ["Content-Type: text/html", "", `<html><body><p>${words(random, 400)}</p></body></html>`],
-    ["Content-Type: application/octet-stream", "Content-Disposition: attachment", "", words(random, 200)],
+    ["Content-Type: text/plain; charset=utf-8", "", randomWords(random, 400)],
+    ["Content-Type: text/html", "", `<html><body><p>${randomWords(random, 400)}</p></body></html>`],
+    ["Content-Type: application/octet-stream", "Content-Disposition: attachment", "", randomWords(random, 200)],
   ].filter(() => random() < 0.7);
-  if (after.length === 0) after.push(["Content-Type: text/plain", "", words(random, 300)]);
+  if (after.length === 0) after.push(["Content-Type: text/plain", "", randomWords(random, 300)]);
   const lines = ["From: a@sender.example", "Subject: files", "MIME-Version: 1.0"];
   lines.push(`Content-Type: multipart/mixed; boundary="${outer}"`, "", "preamble");
   if (note) lines.push(`--${outer}`, ...note);
@@ -189,7 +177,7 @@ void describe("the further look past an attachment reads what a whole further lo
 
   void test("a short note with an attachment that runs past the further look keeps the first window's parts", async () => {
     const random = seededRandom(7);
-    const note = words(random, 300);
+    const note = randomWords(random, 300);
     const data = attachmentLines(random, WINDOW * (FURTHER_LOOK_FACTOR + 2), "z", true).join("\r\n");
     const message = Buffer.from(
       `Subject: report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="z"\r\n\r\n--z\r\n` +

@@ -12,6 +12,7 @@ import { markedText } from "../../src/fingerprint/explain.js";
 import { FURTHER_LOOK_FACTOR, runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { seededRandom } from "../../src/util/seeded-random.js";
+import { randomWords } from "../support/random-words.js";
 
 const WINDOW = 8 * 1024;
 const options = {
@@ -27,27 +28,14 @@ const OFFER =
   "packed without a label that says what is inside, and our pharmacists answer questions by mail within a day. " +
   "Returning customers get a further tenth off, and a friend you bring gets the same welcome discount as you.";
 
-/** Random lowercase words, about `bytes` long. */
-function salt(random: () => number, bytes: number): string {
-  const words: string[] = [];
-  for (let n = 0; n < bytes;) {
-    const word = Array.from({ length: 3 + Math.floor(random() * 7) }, () =>
-      String.fromCharCode(97 + Math.floor(random() * 26)),
-    ).join("");
-    words.push(word);
-    n += word.length + 1;
-  }
-  return words.join(" ");
-}
-
 type Padding = "hidden text" | "a comment" | "a style block" | "an attachment";
 
 /** A copy of the offer with `bytes` of the copy's own salt ahead of it, in the way `padding` says, and its own
  * subject. */
 function paddedCopy(padding: Padding, seed: number, bytes: number): Buffer {
   const random = seededRandom(seed);
-  const pad = salt(random, bytes);
-  const head = `From: a${seed}@sender.example\r\nTo: b@example.org\r\nSubject: ${salt(random, 20)}\r\nMIME-Version: 1.0\r\n`;
+  const pad = randomWords(random, bytes);
+  const head = `From: a${seed}@sender.example\r\nTo: b@example.org\r\nSubject: ${randomWords(random, 20)}\r\nMIME-Version: 1.0\r\n`;
   const html = (before: string, inHead = "") =>
     `${head}Content-Type: text/html; charset=utf-8\r\n\r\n<html><head>${inHead}</head><body>${before}<p>${OFFER}</p></body></html>\r\n`;
   if (padding === "hidden text") return Buffer.from(html(`<div style="display:none">${pad}</div>`));
@@ -86,7 +74,7 @@ void describe("the further look past a window that was mostly not text", () => {
   });
 
   void test("a window that gave text is not read further", async () => {
-    const text = `${"From: a@x.example\r\nSubject: news\r\n\r\n"}${salt(seededRandom(3), 3 * WINDOW)}\r\n`;
+    const text = `${"From: a@x.example\r\nSubject: news\r\n\r\n"}${randomWords(seededRandom(3), 3 * WINDOW)}\r\n`;
     const fingerprint = await fingerprintOf(Buffer.from(text));
     assert.ok(fingerprint.bytesParsed <= WINDOW + 1024, `${fingerprint.bytesParsed} bytes read`);
     assert.equal(fingerprint.truncated, true);
