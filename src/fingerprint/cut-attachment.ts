@@ -47,8 +47,8 @@ export function withoutCutAttachment(body: Buffer, windowEnd: number, boundaries
   const opening = lastDelimiter(body, needles[0]!, windowEnd);
   if (opening < 0) return { kind: "unknown" };
   const longest = Math.max(...needles.map((n) => n.length));
-  // a delimiter may straddle the window's end
-  const from = Math.max(opening + 1, windowEnd - longest - 4);
+  // past the attachment's own delimiter (a carriage return may stand in front of it); one may straddle the window's end
+  const from = Math.max(opening + 1 + needles[0]!.length, windowEnd - longest - 4);
   let next = -1;
   for (const needle of needles) {
     const at = firstDelimiter(body, needle, from);

@@ -80,6 +80,13 @@ void describe("cutting the attachment a window ended in out of the body read fur
     );
   });
 
+  void test("the attachment's own delimiter is not taken for the next one when the window ends right after it", () => {
+    const body = crlf("--b1", "", "note", "\r--b1", "", "QQQQ", "--b1", "", "after", "--b1--", "");
+    const windowEnd = body.indexOf("QQQQ");
+    const rest = withoutCutAttachment(body, windowEnd, [B]);
+    assert.equal((rest as { body: Buffer }).body.toString(), "--b1\r\n\r\nnote\r\n--b1\r\n\r\nafter\r\n--b1--\r\n");
+  });
+
   void test("a delimiter straddling the window's end is found", () => {
     const body = crlf(...before, "QUJD", "--b1", "Content-Type: text/plain", "", "after");
     const cutInside = crlf(...before, "QUJD").length + 4; // inside "--b1"
