@@ -63,7 +63,8 @@ export function withoutCutAttachment(body: Buffer, windowEnd: number, boundaries
 function lastDelimiter(body: Buffer, needle: Buffer, end: number): number {
   let at = body.lastIndexOf(needle, end - needle.length);
   for (let tries = 0; at >= 0 && tries < MAX_FALSE_DELIMITERS; tries++) {
-    if (isDelimiterLine(body, at, needle.length)) return lineStart(body, at);
+    const start = delimiterLineStart(body, at, needle.length);
+    if (start >= 0) return start;
     at = at === 0 ? -1 : body.lastIndexOf(needle, at - 1);
   }
   return -1;
@@ -75,34 +76,30 @@ function firstDelimiter(body: Buffer, needle: Buffer, from: number): number | nu
   let at = body.indexOf(needle, from);
   for (let tries = 0; at >= 0; tries++) {
     if (tries >= MAX_FALSE_DELIMITERS) return null;
-    if (isDelimiterLine(body, at, needle.length)) return lineStart(body, at);
+    const start = delimiterLineStart(body, at, needle.length);
+    if (start >= 0) return start;
     at = body.indexOf(needle, at + 1);
   }
   return -1;
 }
 
-/** The start of the line of a delimiter at `at`: a carriage return in front of it belongs to it. */
-function lineStart(body: Buffer, at: number): number {
-  return at > 0 && body[at - 1] === CR ? at - 1 : at;
-}
-
 /**
- * Whether `--boundary` at `at` is a delimiter line as mailsplit reads one (`checkBoundary`, `compareBoundary`): at
- * the start of a line (after a line feed, a carriage return allowed in front), then `--` or nothing, blanks, carriage
- * returns and a line feed; the closing delimiter may also end the body.
+ * Where the line of `--boundary` at `at` starts when it is a delimiter line as mailsplit reads one (`checkBoundary`,
+ * `compareBoundary`), else -1: at the start of a line (after a line feed; a carriage return in front of it belongs to
+ * it), then `--` or nothing, blanks, carriage returns and a line feed; the closing delimiter may also end the body.
  */
-function isDelimiterLine(body: Buffer, at: number, length: number): boolean {
-  const start = lineStart(body, at);
-  if (start > 0 && body[start - 1] !== LF) return false;
+function delimiterLineStart(body: Buffer, at: number, length: number): number {
+  const start = at > 0 && body[at - 1] === CR ? at - 1 : at;
+  if (start > 0 && body[start - 1] !== LF) return -1;
   let i = at + length;
   let closing = false;
   if (body[i] === DASH) {
-    if (body[i + 1] !== DASH) return false;
+    if (body[i + 1] !== DASH) return -1;
     closing = true;
     i += 2;
   }
   while (i < body.length && (body[i] === 0x20 || body[i] === 0x09)) i++;
-  if (i === body.length) return closing;
+  if (i === body.length) return closing ? start : -1;
   while (i < body.length && body[i] === CR) i++;
-  return body[i] === LF;
+  return body[i] === LF ? start : -1;
 }

@@ -136,10 +136,10 @@ export async function extract(
   const looksFurther = first.truncated && further > parseBytes && mostlyNotText(first);
   if (!looksFurther && !options.markHidden) return first;
   if (!looksFurther) return extractWindow(message, parseBytes, parser, attachmentMinBytes, options);
-  const parts =
-    parser === "fast" && first.cutAttachment
-      ? await lookPastAttachment(message, first, parseBytes, further, attachmentMinBytes, options)
-      : await extractWindow(message, further, parser, attachmentMinBytes, options);
+  const boundaries = parser === "fast" ? first.cutAttachment : null;
+  const parts = boundaries
+    ? await lookPastAttachment(message, first, boundaries, parseBytes, further, attachmentMinBytes, options)
+    : await extractWindow(message, further, parser, attachmentMinBytes, options);
   return { ...parts, attachments: first.attachments };
 }
 
@@ -151,6 +151,7 @@ export async function extract(
 async function lookPastAttachment(
   message: Uint8Array,
   first: Extracted,
+  boundaries: readonly Buffer[],
   parseBytes: number,
   further: number,
   attachmentMinBytes: number,
@@ -158,7 +159,7 @@ async function lookPastAttachment(
 ): Promise<Extracted> {
   const reduced = reduceHead(withoutMboxLine(message), further);
   const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
-  const rest = withoutCutAttachment(reduced.body, parseBytes, first.cutAttachment!);
+  const rest = withoutCutAttachment(reduced.body, parseBytes, boundaries);
   switch (rest.kind) {
     case "runs-past": {
       const parts = options.markHidden

@@ -13,8 +13,7 @@ import { combined, hiddenSalt, lookAlikes, padding, saltPools, visibleSalt, type
 
 /** The tricks, each alone, and all combined. "short", "link-only" and "numbered" (short, to numbered accounts
  * greeted by them: "Dear user7") are messages under `minWords`; "padded" copies carry a few hundred KB of hidden
- * words ahead of the text. Planned in this order, so that a technique added last leaves the others' campaigns as
- * they were for a seed. */
+ * words ahead of the text. */
 export const TECHNIQUES = [
   "personalised",
   "look-alike",
@@ -28,6 +27,8 @@ export const TECHNIQUES = [
 ] as const;
 /** The techniques whose messages are under `minWords`. */
 const SHORT: ReadonlySet<Technique> = new Set(["short", "link-only", "numbered"]);
+/** Long techniques planned after every other one (added later: the others' campaigns stay as they were for a seed). */
+const PLANNED_LAST: ReadonlySet<Technique> = new Set(["padded"]);
 export type Technique = (typeof TECHNIQUES)[number];
 /** The techniques that add salt (held to a lower recall floor). */
 export const SALTED: ReadonlySet<Technique> = new Set(["hidden-salt", "visible-salt", "combined", "padded"]);
@@ -142,11 +143,8 @@ interface Plan {
 function plan(bases: readonly Base[], perTechnique: number): Plan[] {
   const long = bases.filter((b) => b.long);
   const withLink = bases.filter((b) => b.url !== null && words(b.base.text) >= 12);
-  const longTechniques = TECHNIQUES.filter((t) => !SHORT.has(t) && t !== "padded");
-  if (
-    long.length < perTechnique * (longTechniques.length + 1) + 50 ||
-    withLink.length < SHORT.size * perTechnique + 50
-  ) {
+  const longTechniques = TECHNIQUES.filter((t) => !SHORT.has(t));
+  if (long.length < perTechnique * longTechniques.length + 50 || withLink.length < SHORT.size * perTechnique + 50) {
     throw new Error(`evasion set: too few distinct spam bases (${long.length} long, ${withLink.length} with a link)`);
   }
   const used = new Set<CampaignBase>();
@@ -156,7 +154,7 @@ function plan(bases: readonly Base[], perTechnique: number): Plan[] {
     return found;
   };
   const plans: Plan[] = [];
-  for (const technique of longTechniques) {
+  for (const technique of longTechniques.filter((t) => !PLANNED_LAST.has(t))) {
     for (let n = 0; n < perTechnique; n++) plans.push({ technique, base: take(long).base });
   }
   for (const technique of ["short", "link-only", "numbered"] as const) {
@@ -165,7 +163,9 @@ function plan(bases: readonly Base[], perTechnique: number): Plan[] {
       plans.push({ technique, base: technique === "link-only" ? { ...base, text: url! } : shortBase(base, url!) });
     }
   }
-  for (let n = 0; n < perTechnique; n++) plans.push({ technique: "padded", base: take(long).base });
+  for (const technique of PLANNED_LAST) {
+    for (let n = 0; n < perTechnique; n++) plans.push({ technique, base: take(long).base });
+  }
   return plans;
 }
 
