@@ -4,9 +4,11 @@
  * numbered in the order they go out. The counts every run ends with (tests, pass, fail, ...) are added up into one
  * summary at the end, with one plan; each file's own time (its process included) is a diagnostic line after its tests.
  * A skipped or todo test fails the run as a failed one does: a test that did not check its behaviour is a defect, and
- * the summary names each one.
+ * the summary names each one. It names each failed test too, with the first line of its error: a CI log may keep only
+ * the end of the stream.
  */
 import { run } from "node:test";
+import { inspect } from "node:util";
 import type { TestEvent } from "node:test/reporters";
 
 /** The counts each run reports at its end, in the order the TAP summary prints them. */
@@ -31,6 +33,8 @@ export class MergedTap {
   failed = false;
   /** The skipped and todo tests, as `file: name (skipped: reason)`, for the summary. */
   private readonly notRun: string[] = [];
+  /** The failed tests, as `file: name: first line of the error`, for the summary. */
+  private readonly failures: string[] = [];
 
   constructor(private readonly options: FileRunOptions) {}
 
@@ -41,7 +45,7 @@ export class MergedTap {
     let chunk: TestEvent[] = [];
     for await (const event of stream as AsyncIterable<TestEvent>) {
       if (this.isSummary(event)) continue;
-      if (event.type === "test:fail") this.failed = true;
+      if (event.type === "test:fail") this.noteFailure(file, event.data);
       if (event.type === "test:pass" || event.type === "test:fail") this.noteNotRun(file, event.data);
       chunk.push(event);
       if ((event.type === "test:pass" || event.type === "test:fail") && event.data.nesting === 0) {
@@ -59,8 +63,10 @@ export class MergedTap {
   close(): void {
     const summary = COUNTS.map((c) => diagnostic(`${c} ${this.counts.get(c)}`));
     const notRun = this.notRun.map((t) => diagnostic(`not run, which fails the run: ${t}`));
+    const failures = this.failures.map((t) => diagnostic(`failed: ${t}`));
     this.push([
       { type: "test:plan", data: { nesting: 0, count: this.topLevel } },
+      ...failures,
       ...notRun,
       ...summary,
       diagnostic(`duration_ms ${Date.now() - this.startedAt}`),
@@ -77,6 +83,19 @@ export class MergedTap {
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
+  }
+
+  /**
+   * A failed test fails the run; it is listed in the summary, but for a suite or test that failed only because a
+   * test inside it did (that one is listed).
+   */
+  private noteFailure(file: string, data: { name: string; details: { error: unknown } }): void {
+    this.failed = true;
+    const error = data.details.error as { failureType?: string; cause?: unknown } | undefined;
+    if (error?.failureType === "subtestsFailed") return;
+    const cause = error?.cause ?? error;
+    const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : inspect(cause);
+    this.failures.push(`${file}: ${data.name}: ${message.split("\n")[0]!.slice(0, 300)}`);
   }
 
   /** A skipped or todo test fails the run; it is listed in the summary. */
