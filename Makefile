@@ -1,7 +1,7 @@
 # Floodgate: build, run, test, benchmark. `make help` lists the targets.
 NODE ?= node
 # V8 flags of the floodgate processes (src/util/node-flags.ts says why; the command's shebang has the same).
-NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32
+NODE_FLAGS ?= --single-threaded-gc --max-semi-space-size=32 --no-memory-reducer
 
 .PHONY: help build native console run test test-unit test-integration test-e2e lint bench soak evasion verdicts clean deps
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=32
+#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=32 --no-memory-reducer
 /**
  * The `floodgate` command: one entry, the commands declared in commands.ts (each answers `--help` with its options and
  * an example), each command's modules loaded only when it runs.

@@ -13,6 +13,18 @@
  * stops for a scavenge half as often. What survives a scavenge is the state of the sessions in flight, about the
  * same whatever the size, so each stop costs about the same, and the peak RSS does not grow with it.
  *
- * The runs behind both choices: benchmarks/README.md, "Figures behind choices in the code".
+ * `--no-memory-reducer`: after some seconds of little allocation V8's memory reducer runs full collections that
+ * shrink the heap and the young generation back to their smallest. Mail comes in bursts with quiet seconds between
+ * them, and each burst after one paid for that again: more scavenges and full collections on the main thread, and
+ * code compiled again on V8's threads, nearly twice the CPU per distinct message for the first hundreds of
+ * messages after a pause. Without it the heap keeps its working size through a pause, and still shrinks as the
+ * collections during mail find less alive.
+ *
+ * The runs behind these choices: benchmarks/README.md, "Figures behind choices in the code" and "The quiet seconds
+ * between bursts".
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ["--single-threaded-gc", "--max-semi-space-size=32"];
+export const DAEMON_NODE_FLAGS: readonly string[] = [
+  "--single-threaded-gc",
+  "--max-semi-space-size=32",
+  "--no-memory-reducer",
+];
