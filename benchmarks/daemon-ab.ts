@@ -6,11 +6,15 @@
  * that goes first alternates), each round a new slice of the corpus. Per message: the daemon's CPU by thread (main,
  * fingerprint threads, the others), its Redis's CPU (INFO used_cpu_sys + used_cpu_user) and the commands its
  * scripts ran, the end-of-message reply time (p50). Medians of the rounds and the ratios this build ÷ baseline.
+ * `--pause SECONDS` leaves both daemons idle that long before each round, so a round measures the messages that
+ * come after a quiet spell, as mail comes in bursts.
  * Run: node dist/benchmarks/daemon-ab.js --baseline DIR [--messages N] [--rounds R] [--warm-up N] [--sessions S]
+ *   [--pause SECONDS]
  */
 import { mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import type { TestMessage } from "../src/client/client-types.js";
@@ -27,6 +31,7 @@ const { values: opts } = parseArgs({
     rounds: { type: "string", default: "3" },
     "warm-up": { type: "string", default: "1000" },
     sessions: { type: "string", default: "1" },
+    pause: { type: "string", default: "0" },
   },
 });
 
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
   if (!opts.baseline) throw new Error("--baseline DIR (a checkout with dist/ built) is required");
   const rounds = Number(opts.rounds);
   const sessions = Number(opts.sessions);
+  const pauseMs = Number(opts.pause) * 1000;
   const sets = await flowSets({
     perRun: Number(opts.messages),
     rounds,
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
         .join(" ")}`,
     );
     console.log(
-      `baseline ${opts.baseline}; ${sessions} session(s); ${distinct[0]?.length} messages a round; warm-up ${sets.warmUp.length}; CPU in ms per message, p50 of the end-of-message reply in ms\n`,
+      `baseline ${opts.baseline}; ${sessions} session(s); ${distinct[0]?.length} messages a round; warm-up ${sets.warmUp.length}; ${pauseMs / 1000} s idle before each round; CPU in ms per message, p50 of the end-of-message reply in ms\n`,
     );
     for (const s of sides)
       await sendEachInOwnSession(
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       const row: Figures[] = [];
+      await setTimeout(pauseMs);
       for (const i of order) row[i] = await run(sides[i]!, distinct[r]!, sessions);
       figures.push(row);
     }
