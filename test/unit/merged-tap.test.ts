@@ -1,6 +1,7 @@
 /**
  * make test's merged TAP stream (test/runner/merged-tap.ts) on real test files run by node:test: a skipped or todo
- * test fails the run as a failed one does, and the summary names it; a file of passing tests does not.
+ * test fails the run as a failed one does, and the summary names it (a failed test too); a file of passing tests
+ * does not.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -80,4 +81,21 @@ void test("a todo test fails the run, passing or not, and is named", async () =>
     diagnostics.some((d) => d.endsWith(": broken later (todo: issue 3)")),
     diagnostics.join("\n"),
   );
+});
+
+void test("a failed test fails the run and is named with the first line of its error, not the suite around it", async () => {
+  const { failed, diagnostics } = await runMerged(
+    [
+      `import { describe } from "node:test";`,
+      `describe("a suite", () => {`,
+      `  test("fine", () => {});`,
+      `  test("wrong", () => { throw new Error("one is not two\\nsecond line"); });`,
+      `});`,
+    ].join("\n"),
+  );
+  assert.equal(failed, true);
+  assert.ok(diagnostics.includes("fail 1"), diagnostics.join("\n"));
+  const named = diagnostics.filter((d) => d.startsWith("failed: "));
+  assert.equal(named.length, 1, diagnostics.join("\n"));
+  assert.match(named[0]!, /^failed: .*fixture\.test\.mjs: wrong: one is not two$/);
 });
