@@ -158,7 +158,7 @@ async function lookPastAttachment(
   options: ExtractOptions,
 ): Promise<Extracted> {
   const reduced = reduceHead(withoutMboxLine(message), further);
-  const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
+  const summary = windowSummary(reduced);
   const rest = withoutCutAttachment(reduced.body, parseBytes, boundaries);
   switch (rest.kind) {
     case "runs-past": {
@@ -198,14 +198,24 @@ async function extractWindow(
     }
   }
   const reduced = reduceHead(withoutMboxLine(message), parseBytes);
-  const summary = { bytesParsed: reduced.head.byteLength + reduced.body.byteLength, truncated: reduced.truncated };
+  const summary = windowSummary(reduced);
   return extractReduced(reduced, summary, attachmentMinBytes, options);
 }
 
-/** The fast extractor's parts of a reduced message; its raw body when the extractor fails. */
+/** The bytes a window of the fast extractor parsed, and whether the message went on past them. */
+type WindowSummary = Omit<ParseSummary, "limit">;
+
+function windowSummary(window: ReducedMessage): WindowSummary {
+  return { bytesParsed: window.head.byteLength + window.body.byteLength, truncated: window.truncated };
+}
+
+/**
+ * The fast extractor's parts of a reduced message; its raw body when the extractor fails. `summary` is the window's
+ * (a further look past an attachment parses less than its window).
+ */
 async function extractReduced(
   reduced: ReducedMessage,
-  summary: { bytesParsed: number; truncated: boolean },
+  summary: WindowSummary,
   attachmentMinBytes: number,
   options: ExtractOptions,
 ): Promise<Extracted> {
