@@ -6,8 +6,9 @@
  * Pure: no I/O.
  */
 import { linkToken, MAX_TOKEN_LENGTH, mixedToken, URL_START } from "./token-rules.js";
+import { MAX_LOCAL_PART } from "./unicode-tokens.js";
 
-// One token at one position: a URL, an e-mail address, or a word of ASCII letters and digits (./normalise.ts's
+// One token at one position: a URL, an e-mail address, or a word of ASCII letters and digits (./unicode-tokens.ts's
 // TOKEN where \p{L}\p{N} is [a-z0-9] and \p{M} and the CJK scripts are empty). Sticky: it never moves on.
 const TOKEN_AT = new RegExp(
   [
@@ -19,8 +20,6 @@ const TOKEN_AT = new RegExp(
   "y",
 );
 const ASCII_DIGITS = /[0-9]+/g;
-/** The local part of an address is at most this long (TOKEN_AT's third alternative). */
-const MAX_LOCAL_PART = 64;
 
 const ALNUM = 1;
 /** Characters that may carry an address's local part on after a word: . _ % + - @ */

@@ -6,6 +6,7 @@
  */
 import { scanAscii } from "./ascii-words.js";
 import { mapConfusables } from "./confusables.js";
+import { eachUnicodeToken } from "./unicode-tokens.js";
 import {
   linkToken,
   MAX_TOKEN_LENGTH,
@@ -21,25 +22,6 @@ export { MAX_TOKEN_LENGTH, MIXED_TOKEN_MIN_DROP, URL_TOKEN_PREFIX } from "./toke
 // embeddings, variation selectors, Mongolian vowel separator…
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 
-// One token: a URL, an e-mail address, one ideograph or kana (those scripts write no spaces), or a word of
-// letters, digits and combining marks. Bounded repeats in the address keep the scan linear on hostile text.
-// The second alternative is only a shortcut: a word followed by a character that can neither continue it nor
-// an address is what the last alternative would give after the address one failed, found without trying that.
-// The scan is linear although a failed attempt of the second alternative walks back over its word: the last one
-// then matches that whole word, so no character is walked over twice by failed attempts (the lint rule against
-// super-linear moves cannot see that one alternative always succeeds where another failed).
-const CJK = String.raw`\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}`;
-const TOKEN = new RegExp(
-  // eslint-disable-next-line regexp/no-super-linear-move -- linear: the last alternative takes any word
-  [
-    String.raw`(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'\x60\(\)\[\]\{\}\|\\\^]+`,
-    String.raw`[[\p{L}\p{N}\p{M}]--[${CJK}]]+(?![\p{L}\p{N}\p{M}._%+\-@])`,
-    String.raw`[\p{L}\p{N}._%+\-]{1,64}@[\p{L}\p{N}\-]{1,63}(?:\.[\p{L}\p{N}\-]{1,63}){1,8}`,
-    `[${CJK}]`,
-    String.raw`[[\p{L}\p{N}\p{M}]--[${CJK}]]+`,
-  ].join("|"),
-  "gv",
-);
 const NON_ASCII_ANYWHERE = /[\u0080-\uffff]/g;
 const DIGIT = /\p{Nd}/u;
 const DIGITS = /\p{Nd}+/gu;
@@ -159,11 +141,10 @@ function scanPiece(
 /** Append the normalised tokens of canonical text to `words`, up to MAX_WORDS. The canonical text is the piece of
  * the text at `offset`, all on one line: that offset stands for each token's. */
 function scan(canonical: string, words: string[], trace: WordTrace | undefined, offset: number): void {
-  TOKEN.lastIndex = 0;
-  for (let match = TOKEN.exec(canonical); match !== null; match = TOKEN.exec(canonical)) {
-    const word = normaliseToken(match[0]);
-    if (word !== null && !add(words, word, trace, offset, match[0].length)) return;
-  }
+  eachUnicodeToken(canonical, (token) => {
+    const word = normaliseToken(token);
+    return word === null || add(words, word, trace, offset, token.length);
+  });
 }
 
 /** Append the words of lowercased ASCII text at `offset` to `words`, up to MAX_WORDS (the text is as long as its
