@@ -22,7 +22,12 @@ export const CONFUSABLES: ReadonlyMap<string, string> = new Map(
 );
 
 const NON_ASCII = /[\u0080-\u{10ffff}]/u;
-const MAPPED = /[\u0080-\u{10ffff}]/gu;
+/** The letters CONFUSABLES maps, as one class: the text is walked by the expression, and only the letters it finds
+ * are looked up (most non-ASCII text, ideographs and accented letters among it, has none of them). */
+const MAPPED = new RegExp(
+  `[${[...CONFUSABLES.keys()].map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join("")}]`,
+  "gu",
+);
 /** The combining diacritical marks (accents on Latin, Greek and Cyrillic letters), not the marks of other
  * scripts, which are part of their letters (kana voicing, Indic vowel signs). */
 const ACCENTS = /[\u0300-\u036f]+/g;
@@ -34,6 +39,6 @@ export function mapConfusables(text: string): string {
   if (!NON_ASCII.test(text)) return text.toLowerCase();
   const mapped = cutMarkRuns(text)
     .normalize("NFD")
-    .replace(MAPPED, (c) => CONFUSABLES.get(c) ?? c);
+    .replace(MAPPED, (c) => CONFUSABLES.get(c)!);
   return mapped.normalize("NFKC").toLowerCase().normalize("NFD").replace(ACCENTS, "").normalize("NFC");
 }

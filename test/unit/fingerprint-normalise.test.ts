@@ -106,6 +106,28 @@ void describe("look-alikes", () => {
       assert.equal(CONFUSABLES.get(from!), to, `${from} maps to ${to}`);
     }
   });
+
+  void test("every code point is mapped as a lookup of each character in the table maps it", () => {
+    // The definition: each non-ASCII character of the decomposed text looked up in the table, between the same
+    // normalisations (the code finds the table's letters with one expression instead of looking up each character).
+    // Every code point stands alone in the blocks, so no run of marks is there to cut.
+    const lookedUp = (text: string) =>
+      text
+        .normalize("NFD")
+        .replace(/[\u0080-\u{10ffff}]/gu, (c) => CONFUSABLES.get(c) ?? c)
+        .normalize("NFKC")
+        .toLowerCase()
+        .normalize("NFD")
+        .replace(/[\u0300-\u036f]+/g, "")
+        .normalize("NFC");
+    for (let from = 0x80; from <= 0x10ffff; from += 0x1000) {
+      let block = "";
+      for (let c = from; c < Math.min(from + 0x1000, 0x110000); c++) {
+        if (c < 0xd800 || c > 0xdfff) block += `${String.fromCodePoint(c)} `;
+      }
+      assert.equal(mapConfusables(block), lookedUp(block), `the block from U+${from.toString(16)}`);
+    }
+  });
 });
 
 void describe("link domains", () => {
