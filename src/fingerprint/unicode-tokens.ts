@@ -36,6 +36,8 @@ export const TOKEN = new RegExp([LINK, WORD_NOT_ADDRESS, ADDRESS, IDEOGRAPH, WOR
 const TOKEN_WITHOUT_ADDRESS = new RegExp([LINK, WORD_NOT_ADDRESS, IDEOGRAPH, WORD].join("|"), "gv");
 const LOCAL_PART_CODE_POINT = new RegExp(`^${LOCAL_PART_CHAR}$`, "v");
 const DOMAIN_AT = new RegExp(DOMAIN, "vy");
+const IDEOGRAPH_AT = new RegExp(`^${IDEOGRAPH}$`, "v");
+const IDEOGRAPH_RUN_AT = new RegExp(`[${CJK}]+`, "vy");
 
 /**
  * Each match of TOKEN in `text`, in order, with its index; `emit` returns false to stop.
@@ -53,7 +55,35 @@ export function eachUnicodeToken(text: string, emit: (token: string, index: numb
     }
     if (match === null || !emit(match[0], match.index)) return;
     from = match.index + match[0].length;
+    if (start < 0 && IDEOGRAPH_AT.test(match[0])) {
+      from = eachIdeograph(text, from, addresses, emit);
+      if (from < 0) return;
+    }
   }
+}
+
+/**
+ * The ideographs and kana of the run that goes on at `from`, each a token of its own (TOKEN's only match there: no
+ * link or word starts with one), up to where an address can start; where the walk stopped, or -1 when `emit` said
+ * to stop. One expression a run instead of one a character.
+ */
+function eachIdeograph(
+  text: string,
+  from: number,
+  addresses: AddressStarts,
+  emit: (token: string, index: number) => boolean,
+): number {
+  IDEOGRAPH_RUN_AT.lastIndex = from;
+  if (!IDEOGRAPH_RUN_AT.test(text)) return from;
+  const address = addresses.firstFrom(from, IDEOGRAPH_RUN_AT.lastIndex);
+  const end = address < 0 ? IDEOGRAPH_RUN_AT.lastIndex : address;
+  let at = from;
+  while (at < end) {
+    const width = isHighSurrogate(text.charCodeAt(at)) ? 2 : 1;
+    if (!emit(text.slice(at, at + width), at)) return -1;
+    at += width;
+  }
+  return at;
 }
 
 /** Where addresses can start in a text: walked forward, "@" by "@". */
