@@ -107,12 +107,14 @@ export function tokenise(text: string, trace?: WordTrace, canonical = canonicalT
 }
 
 /** Where the piece of a line that starts at `from` ends: at the line's end, or before the last space within
- * CANONICAL_PIECE_CHARS (a piece with no space is one token, dropped as too long, and ends at the cap). */
+ * CANONICAL_PIECE_CHARS (a piece with no space is one token, dropped as too long, and ends at the cap). The space is
+ * looked for in the piece only: searching back from the cap through the whole text costs a line without spaces
+ * the square of its length. */
 function pieceEnd(text: string, from: number, lineEnd: number): number {
   if (lineEnd - from <= CANONICAL_PIECE_CHARS) return lineEnd;
   const cap = from + CANONICAL_PIECE_CHARS;
-  const space = text.lastIndexOf(" ", cap);
-  return space > from ? space : cap;
+  const space = text.slice(from, cap + 1).lastIndexOf(" ");
+  return space > 0 ? from + space : cap;
 }
 
 /** Characters other than ASCII and the no-break space. */

@@ -63,6 +63,19 @@ void describe("normaliseText", () => {
     const words = normaliseText("a.".repeat(50_000) + " " + "@a".repeat(50_000));
     assert.ok(Array.isArray(words));
   });
+
+  void test("a long line of another script is cut at spaces: its words are those read one by one", () => {
+    // Word lengths that walk the spaces across the 4,096-character cuts (a space at a cut, just before, just after).
+    for (let shift = 0; shift < 7; shift++) {
+      const words = Array.from({ length: 1_700 }, (_, i) => "ж".repeat(1 + ((i + shift) % 5)) + "é");
+      const line = words.join(" ");
+      assert.deepEqual(
+        normaliseText(line),
+        words.flatMap((w) => normaliseText(w)),
+        `shift ${shift}`,
+      );
+    }
+  });
 });
 
 void describe("normaliseSubject", () => {
