@@ -37,7 +37,6 @@ export const TOKEN = new RegExp([LINK, WORD_NOT_ADDRESS, ADDRESS, IDEOGRAPH, WOR
 const TOKEN_WITHOUT_ADDRESS = new RegExp([LINK, WORD_NOT_ADDRESS, IDEOGRAPH, WORD].join("|"), "gv");
 const LOCAL_PART_CODE_POINT = new RegExp(`^${LOCAL_PART_CHAR}$`, "v");
 const DOMAIN_AT = new RegExp(DOMAIN, "vy");
-const IDEOGRAPH_AT = new RegExp(`^${IDEOGRAPH}$`, "v");
 const IDEOGRAPH_RUN_AT = new RegExp(`[${CJK}]+`, "vy");
 
 /**
@@ -46,6 +45,8 @@ const IDEOGRAPH_RUN_AT = new RegExp(`[${CJK}]+`, "vy");
 export function eachUnicodeToken(text: string, emit: (token: string, index: number) => boolean): void {
   const addresses = new AddressStarts(text);
   for (let from = 0; from < text.length;) {
+    from = eachIdeograph(text, from, addresses, emit);
+    if (from < 0) return;
     TOKEN_WITHOUT_ADDRESS.lastIndex = from;
     let match = TOKEN_WITHOUT_ADDRESS.exec(text);
     const start = addresses.firstFrom(from, match === null ? text.length : match.index);
@@ -56,17 +57,13 @@ export function eachUnicodeToken(text: string, emit: (token: string, index: numb
     }
     if (match === null || !emit(match[0], match.index)) return;
     from = match.index + match[0].length;
-    if (start < 0 && IDEOGRAPH_AT.test(match[0])) {
-      from = eachIdeograph(text, from, addresses, emit);
-      if (from < 0) return;
-    }
   }
 }
 
 /**
- * The ideographs and kana of the run that goes on at `from`, each a token of its own (TOKEN's only match there: no
- * link or word starts with one), up to where an address can start; where the walk stopped, or -1 when `emit` said
- * to stop. One expression a run instead of one a character.
+ * The ideographs and kana of the run that starts at `from` (none when `from` is not one), each a token of its own
+ * (TOKEN's only match there: no link or word starts with one), up to where an address can start; where the walk
+ * stopped, or -1 when `emit` said to stop. One expression a run instead of one a character.
  */
 function eachIdeograph(
   text: string,
