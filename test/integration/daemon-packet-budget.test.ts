@@ -58,12 +58,20 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
     assert.ok(status, `no status header: ${JSON.stringify(result.eom)}`);
   }
 
-  /** Whether the daemon logged the warning of a session closed, with `text` in it. */
-  const warned = (text: string) =>
-    daemon
-      .logs()
-      .split("\n")
-      .some((line) => line.includes('"closing milter session"') && line.includes(text));
+  /**
+   * Wait for the daemon's warning of a session closed, with `text` in it. The warning comes over the daemon's stdout
+   * pipe, which this process may read after it has seen the session's socket close, so it is waited for.
+   */
+  async function warned(text: string): Promise<void> {
+    const logged = () =>
+      daemon
+        .logs()
+        .split("\n")
+        .some((line) => line.includes('"closing milter session"') && line.includes(text));
+    await pollUntil(`the warning with ${text}`, logged, 20_000, 50).catch(() => {
+      assert.fail(`no "closing milter session" warning with ${text}; the log ends:\n${daemon.logs().slice(-3000)}`);
+    });
+  }
   const metric = (name: string, labels: Record<string, string> = {}) => metricValue(daemon.metricsUrl, name, labels);
 
   test("a 16 MiB macro packet closes its session at its first bytes; the next session is served", async () => {
@@ -74,7 +82,7 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
     client.sendRaw(packetStart(C.SMFIC_MACRO, 16 * MiB - 15, 64 * 1024));
     await pollUntil("the session closed", () => client.closed, 20_000, 50);
     assert.ok((await metric("floodgate_protocol_errors_total", { kind: "too-large" })) >= 1);
-    assert.ok(warned("'D' packet length 16777201 > 65536"), daemon.logs().slice(-3000));
+    await warned("'D' packet length 16777201 > 65536");
     await wellBehaved("after a large macro packet");
   });
 
@@ -102,7 +110,7 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
     );
     assert.ok((await metric("floodgate_packet_buffer_bytes")) <= 32 * MiB);
     assert.equal(await metric("floodgate_protocol_errors_total", { kind: "packet-budget" }), 2);
-    assert.ok(warned('"kind":"packet-budget"'), daemon.logs().slice(-3000));
+    await warned('"kind":"packet-budget"');
     await wellBehaved("while the budget is spent");
     for (const c of sessions) c.destroy();
     await pollUntil(
