@@ -26,6 +26,7 @@ import {
   REFERENCE_PATH,
   type FlowPathName,
 } from "./flow-path-names.js";
+import { CpuGroup } from "./cpu-group.js";
 import { cmdline, descendants } from "./procs.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsCrossings, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
@@ -48,6 +49,8 @@ export interface FlowPath {
   daemon: FloodgateDaemon | null;
   /** CPU so far, ms, by part: milter, main, fingerprint, other threads, scan worker, scanner, redis, postfix. */
   cpu(): Record<string, number>;
+  /** The parts whose CPU a control group counts (µs; ./cpu-group.ts); the others are /proc's clock ticks. */
+  groupCounted: readonly string[];
   /** The milter's threads named as fingerprint threads now (0 for a milter without them). */
   fingerprintThreads(): number;
   /** Wait until Postfix has delivered what it accepted and, with scan workers here, the scans are done. */
@@ -146,6 +149,23 @@ async function startMilter(
   return { target: null, daemon: null };
 }
 
+/**
+ * A control group counting the CPU of `pid` (all its threads, and what it forks from now on) and, with `tree`, of its
+ * descendants now; null when the host cannot make one or the process cannot be moved.
+ */
+function countedGroup(part: string, pid: number | null, tree: boolean): CpuGroup | null {
+  if (pid === null) return null;
+  const group = CpuGroup.create(part);
+  if (group && !group.adopt(pid)) {
+    void group.remove();
+    return null;
+  }
+  // Listed after the root moved, so a child it forks meanwhile is born in the group or listed here; one that ended
+  // meanwhile cannot move and needs not.
+  if (group && tree) for (const child of descendants(pid)) group.adopt(child);
+  return group;
+}
+
 /** Start one path: its milter (if any) and its own Postfix. */
 export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Promise<FlowPath> {
   const { target, daemon } = await startMilter(name, deps);
@@ -160,18 +180,33 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
   }
   const milterPid = target?.pid ?? daemon?.pid ?? null;
   const redisPid = milterPid === null ? null : privateRedisPid(milterPid);
+  // The milter alone: a daemon's private Redis, scan workers and scanner started before it moved, and stay apart.
+  const groups = {
+    milter: countedGroup("milter", milterPid, false),
+    redis: countedGroup("redis", redisPid, false),
+    postfix: countedGroup("postfix", masterPid(postfix), true),
+  };
+  /** A part's CPU from its group, when it has one: no figure when the group cannot be read, never /proc's instead. */
+  const counted = (out: Record<string, number>, part: keyof typeof groups, fromProc: () => number | null) => {
+    const group = groups[part];
+    const ms = group ? group.usageMs() : fromProc();
+    if (ms !== null) out[part] = ms;
+  };
   return {
     name,
     postfix,
     spec,
     milterPid,
     daemon,
+    groupCounted: Object.entries(groups).flatMap(([part, group]) => (group ? [part] : [])),
     cpu: () => {
       const out: Record<string, number> = {};
       // A Postfix whose master cannot be found has no figure, rather than a zero that reads as "free".
-      const master = masterPid(postfix);
-      if (master !== null) out.postfix = treeCpuMs(master);
-      if (milterPid !== null) out.milter = processCpuMs(milterPid);
+      counted(out, "postfix", () => {
+        const master = masterPid(postfix);
+        return master === null ? null : treeCpuMs(master);
+      });
+      if (milterPid !== null) counted(out, "milter", () => processCpuMs(milterPid));
       if (daemon || target?.name.startsWith("floodgate-")) {
         const t = daemonThreadsCpu(milterPid!, THREAD_NAMES.fingerprint, [THREAD_NAMES.libmilter]);
         out.main = t.main;
@@ -179,7 +214,8 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
         out.others = t.others;
         // libmilter's worker pool ends idle threads, whose CPU stays in the process's but leaves the threads' sum:
         // on its engine, what Node's threads do not account for is libmilter's (its live threads and ended ones).
-        if (LIBMILTER_PATHS.includes(name)) out.libmilter = out.milter! - t.main - t.named - t.others;
+        if (LIBMILTER_PATHS.includes(name) && out.milter !== undefined)
+          out.libmilter = out.milter - t.main - t.named - t.others;
       }
       if (daemon) {
         // With scan workers on another host there is no scan worker's figure here, rather than a zero.
@@ -190,7 +226,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
         if (scanner.length > 0) out.scanner = scanner.reduce((sum, p) => sum + treeCpuMs(p), 0);
       }
       // A Redis that cannot be found has no figure, rather than a zero that reads as "free".
-      if (redisPid !== null) out.redis = processCpuMs(redisPid);
+      if (redisPid !== null) counted(out, "redis", () => processCpuMs(redisPid));
       return out;
     },
     fingerprintThreads: () =>
@@ -203,6 +239,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       await postfix.stop();
       await target?.stop();
       await daemon?.stop();
+      await Promise.all(Object.values(groups).flatMap((g) => (g ? [g.remove()] : [])));
     },
   };
 }

@@ -187,6 +187,15 @@ const CPU_PARTS: Array<[string, string]> = [
   ["client", "client"],
 ];
 
+/** Which clock each CPU figure came from: a control group's (µs) or /proc's ticks (10 ms, each reading rounded). */
+function cpuClockLine(report: RealFlowReport): string {
+  const counted = Object.entries(report.groupCounted).filter(([, parts]) => parts.length > 0);
+  const threads = "CPU: threads by the scheduler's count (ns); processes";
+  if (counted.length === 0) return `${threads} by /proc's clock ticks (10 ms)`;
+  const groups = counted.map(([path, parts]) => `${path}: ${parts.join(", ")}`).join("; ");
+  return `${threads} by a control group each (µs): ${groups}; any other by /proc's clock ticks (10 ms)`;
+}
+
 /** The report as text: machine, every table, the floors, the profile. */
 export function flowText(report: RealFlowReport): string {
   const rows = flowRows(report);
@@ -203,6 +212,7 @@ export function flowText(report: RealFlowReport): string {
     `${o.perRun} messages a run, each once; ${o.rounds} interleaved rounds; sessions ${o.sessions.join(", ")}; ` +
       `${o.warmUp ?? "?"} warm-up messages each path (unmeasured rounds through its Postfix)`,
   );
+  out.push(cpuClockLine(report));
   for (const fail of report.failed) out.push(`NOT RUN ${fail.path}: ${fail.error}`);
   for (const kind of ["distinct", "mix"] as const) {
     for (const s of o.sessions) {

@@ -73,6 +73,8 @@ export interface RealFlowReport {
   failed: Array<{ path: FlowPathName; error: string }>;
   profile: ProfileSummary | null;
   profileError?: string;
+  /** Each path's parts whose CPU a control group counted (the others: /proc's clock ticks). */
+  groupCounted: Partial<Record<FlowPathName, readonly string[]>>;
 }
 
 const clientCpuMs = () => {
@@ -165,6 +167,7 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     measurements: [],
     failed: [],
     profile: null,
+    groupCounted: {},
   };
   const deps = { dir };
   const paths: FlowPath[] = [];
@@ -172,7 +175,9 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     for (const name of options.paths ?? DEFAULT_FLOW_PATHS) {
       progress(`real flow: starting ${name}`);
       try {
-        paths.push(await startFlowPath(name, deps));
+        const path = await startFlowPath(name, deps);
+        paths.push(path);
+        report.groupCounted[name] = path.groupCounted;
       } catch (e) {
         report.failed.push({ path: name, error: errText(e) });
         progress(`real flow: ${name} failed to start: ${errText(e)}`);

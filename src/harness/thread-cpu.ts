@@ -1,12 +1,15 @@
 /**
- * CPU time per process and per thread, from /proc: `utime + stime` of /proc/PID/task/TID/stat for each thread, and
- * for a process tree whose children come and go (Postfix's smtpd, cleanup, smtp…) the CPU of its live members plus
- * what the exited ones left in their parents' `cutime + cstime`, so a child that exits during a run is counted once.
- * Clock ticks are 10 ms on Linux: a figure per message is only as good as the messages a run has.
+ * CPU time per process and per thread, from /proc. A thread's is the scheduler's count in nanoseconds
+ * (/proc/PID/task/TID/schedstat), or `utime + stime` of its stat where that is missing. A process's is `utime + stime`
+ * of /proc/PID/stat, which keeps the time of its ended threads; for a process tree whose children come and go
+ * (Postfix's smtpd, cleanup, smtp…) the CPU of its live members plus what the exited ones left in their parents'
+ * `cutime + cstime`, so a child that exits during a run is counted once. Those are clock ticks of 10 ms: a figure per
+ * message is only as good as the messages a run has, so where the host allows it the harness counts a process by
+ * its control group instead (./cpu-group.ts).
  */
 import { readdirSync } from "node:fs";
 import { readProcStat } from "../util/proc-stat.js";
-import { descendants } from "./procs.js";
+import { descendants, threadSchedule } from "./procs.js";
 
 const TICK_MS = 10;
 
@@ -37,7 +40,9 @@ export function threadsOf(pid: number): ThreadCpu[] {
   for (const t of tids) {
     const s = readProcStat(`/proc/${pid}/task/${t}/stat`);
     if (!s) continue;
-    out.push({ tid: Number(t), name: s.comm, cpuMs: (Number(s.fields[11]) + Number(s.fields[12])) * TICK_MS });
+    const scheduled = threadSchedule(pid, Number(t));
+    const cpuMs = scheduled ? scheduled.cpuSeconds * 1000 : (Number(s.fields[11]) + Number(s.fields[12])) * TICK_MS;
+    out.push({ tid: Number(t), name: s.comm, cpuMs });
   }
   return out;
 }

@@ -96,8 +96,8 @@ void describe("floodgate bench", () => {
         for (const m of runs) {
           assert.equal(m.result.sent, 20, `real flow ${path} ${m.kind}: each message once`);
           assert.equal(m.result.errors, 0, `real flow ${path} ${m.kind}: ${m.result.errorSamples.join("; ")}`);
-          // Clock ticks are 10 ms: 20 messages through a cheap path may cost Postfix less than one tick, so one run
-          // only proves the figure was read; the sum over every run below proves it counts.
+          // On a host without control groups the figure is /proc's clock ticks of 10 ms: 20 messages through a cheap
+          // path may cost Postfix less than one, so one run only proves the figure was read; the sum below, that it counts.
           assert.ok((m.cpuMs.postfix ?? -1) >= 0, `real flow ${path}: Postfix's CPU was read`);
           if (path.includes("floodgate")) {
             assert.ok((m.cpuMs.redis ?? -1) >= 0, `real flow ${path}: the daemon's private Redis was found`);

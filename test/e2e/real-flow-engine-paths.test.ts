@@ -7,7 +7,8 @@
  *   header saying a fingerprint was made.
  * Every message is accepted and delivered with that header; the path reads the CPU of the engine's main thread, of
  * its fingerprint threads (found by name) and of the other threads apart, and of the private Redis where there is
- * one, as the real flow reports them. Figures are the benchmark's, not judged here.
+ * one, as the real flow reports them, each process by a control group of its own (src/harness/cpu-group.ts), which
+ * over a run counts what the engine's threads count. Figures are the benchmark's, not judged here.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,18 +26,20 @@ import { pollUntil } from "../support/poll.js";
 
 const SESSIONS = 2;
 
-const CASES: Array<{ path: FlowPathName; header: string; value: string; parts: string[] }> = [
+const CASES: Array<{ path: FlowPathName; header: string; value: string; parts: string[]; grouped: string[] }> = [
   {
     path: CROSSINGS_PATH,
     header: CROSSINGS_HEADER,
     value: "ok; ok",
     parts: ["milter", "main", "fingerprint", "others", "redis", "postfix"],
+    grouped: ["milter", "redis", "postfix"],
   },
   {
     path: "+ ts engine, fingerprint only",
     header: FINGERPRINT_ONLY_HEADER,
     value: "ok",
     parts: ["milter", "main", "fingerprint", "others", "postfix"],
+    grouped: ["milter", "postfix"],
   },
 ];
 
@@ -48,6 +51,9 @@ for (const c of CASES) {
       const messages = sets.runs.find((r) => r.kind === "distinct")!.messages;
       const path = await startFlowPath(c.path, { dir });
       try {
+        // Root on a cgroup v2 hierarchy, as make test runs: every process of the path counted by a group of its own.
+        assert.deepEqual(path.groupCounted, c.grouped, "the parts a control group counts");
+        const before = path.cpu();
         const result = await sendEachOnce(path.postfix.smtpPort, messages, SESSIONS);
         await path.settle();
         assert.equal(result.errors, 0, result.errorSamples.join("; "));
@@ -68,6 +74,13 @@ for (const c of CASES) {
         const cpu = path.cpu();
         for (const part of c.parts)
           assert.ok((cpu[part] ?? -1) >= 0, `the ${part} CPU was read: ${JSON.stringify(cpu)}`);
+        // The engine's threads live as long as it does: its group counts over the run what their own counts add up to.
+        const delta = (part: string) => cpu[part]! - before[part]!;
+        const threads = delta("main") + delta("fingerprint") + delta("others");
+        assert.ok(
+          Math.abs(delta("milter") - threads) <= 1 + 0.02 * threads,
+          `the group counted ${delta("milter")} ms, the threads ${threads} ms`,
+        );
         assert.ok(path.fingerprintThreads() >= 1, "the engine's fingerprint threads were found by name");
       } finally {
         await path.stop();

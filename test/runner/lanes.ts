@@ -53,6 +53,7 @@ const HEAVY = ["integration/fingerprint-corpus"];
 /** Integration files that take little CPU (a real Redis, a receiver, promtool; or mostly waiting, as failovers do). */
 const LIGHT = [
   "console-samples",
+  "cpu-group",
   "fingerprint-earlier-keys",
   "held-store",
   "libmilter-limits",

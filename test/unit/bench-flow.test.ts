@@ -211,7 +211,22 @@ void describe("real-flow report", () => {
     ],
     failed: [],
     profile: null,
+    groupCounted: { "+ c-noop reading the message": ["milter", "postfix"], "+ ts engine, no-op policy": [] },
   };
+
+  void test("the report says which CPU figures a control group counted and which are /proc's ticks", () => {
+    assert.ok(
+      flowText(report).includes(
+        "CPU: threads by the scheduler's count (ns); processes by a control group each (µs): " +
+          "+ c-noop reading the message: milter, postfix; any other by /proc's clock ticks (10 ms)",
+      ),
+    );
+    assert.ok(
+      flowText({ ...report, groupCounted: {} }).includes(
+        "CPU: threads by the scheduler's count (ns); processes by /proc's clock ticks (10 ms)",
+      ),
+    );
+  });
 
   void test("the fingerprint-only engine has its row in the CPU table, its fingerprint threads apart", () => {
     const text = flowText(report);
