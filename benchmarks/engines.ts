@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import { startLibmilterServer } from "../src/engine/libmilter/engine.js";
 import { loadShim } from "../src/engine/libmilter/native.js";
 import { startMilterServer } from "../src/engine/typescript/server.js";
 import type { MilterServer } from "../src/engine/engine.js";
+import { processCpuMs } from "../src/harness/thread-cpu.js";
 import { noopPolicy } from "../src/policy/noop-policy.js";
 import { createLogger } from "../src/util/logger.js";
 import { projectRoot } from "../src/util/paths.js";
@@ -133,14 +134,6 @@ interface Target {
   stop: () => Promise<void>;
 }
 
-/** A child's CPU time (utime + stime) from /proc, in ms. */
-function childCpuMs(child: ChildProcess): number {
-  const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
 function fmt(n: number, digits = 2): string {
   return n.toFixed(digits);
 }
@@ -181,14 +174,14 @@ async function main(): Promise<void> {
   targets.push({
     name: "C no-op, TCP_NODELAY",
     spec: cNoDelay.spec,
-    cpuMs: () => childCpuMs(cNoDelay.child),
+    cpuMs: () => processCpuMs(cNoDelay.child.pid!),
     stop: async () => void cNoDelay.child.kill(),
   });
   const cStock = await startCMilter(false);
   targets.push({
     name: "C no-op, stock Nagle",
     spec: cStock.spec,
-    cpuMs: () => childCpuMs(cStock.child),
+    cpuMs: () => processCpuMs(cStock.child.pid!),
     stop: async () => void cStock.child.kill(),
   });
   const ts: MilterServer = await startMilterServer({
