@@ -5,8 +5,8 @@
  * 12 ticks, each reading rounded, so a ratio against it moved by about a tenth on rounding alone.
  *
  * Needs root and a cgroup v2 hierarchy (a pure one, or the `unified` mount of a hybrid one). Without either, `create`
- * gives null and the caller reads /proc. A group the harness could not remove (a process still in it) stays behind
- * empty of any limit: it only counts.
+ * gives null and the caller reads /proc. A group the harness could not remove (a process still in it) stays behind;
+ * it sets no limit on anything, it only counts.
  */
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
