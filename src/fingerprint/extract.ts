@@ -10,8 +10,8 @@
  *
  * Bounded, and never refusing: the caller passes at most `parseBytes`; the top header block is first reduced to
  * the fields read (./message-head.ts), so a header flood costs one pass over it. Where the MIME tree goes past a
- * limit (a part's header block over MAX_HEADER_BYTES, more than MAX_PARTS parts, nesting deeper than MAX_DEPTH)
- * parsing stops there, not the message: the parts read so far and the raw body, decoded as UTF-8, make the text
+ * limit of its split (./mime-split.ts: a part's header block, the number of parts, the depth) parsing stops there,
+ * not the message: the parts read so far and the raw body, decoded as UTF-8, make the text
  * (`limit` says which one stopped it). Any other parser error leaves the raw body alone.
  *
  * Which text is used: the text a reader sees. Every inline text/html part's visible text (./html-text.ts); every
@@ -19,47 +19,24 @@
  * mailparser's text differs: it reads the text/plain alternative, drops the text of an HTML part that is neither
  * the root nor next to a text/plain part, and html-to-text runs adjacent table cells together into one word.
  */
-import mailsplit from "@zone-eu/mailsplit";
 import libmime from "libmime";
 import { decode as decodeQuotedPrintable } from "libqp";
-import type { Transform } from "node:stream";
 import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
 import { decodeText } from "./charset-text.js";
 import { endingBoundaries } from "./cut-attachment.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
+import { decodeSubject, splitMime, type Leaf, type MimeNode } from "./mime-split.js";
 import type { ParseLimit } from "./types.js";
 import type { ReducedMessage } from "./message-head.js";
 import { PreviousText } from "./previous-text.js";
 import { rawBodyText } from "./raw-body.js";
 import { TextBudget } from "./text-budget.js";
 
-type MimeNode = mailsplit.MimeNode;
-
-/** A part's header block larger than this (in mailsplit's count, at least 64 per line) stops the parse. */
-export const MAX_HEADER_BYTES = 256 * 1024;
-/** More MIME parts than this stop the parse (mailsplit's own default). */
-export const MAX_PARTS = 1000;
-/** MIME nesting deeper than this (multiparts and embedded messages) stops the parse: mailsplit compares every line
- * that starts with "--" against the boundary of each open level, so depth multiplies its work. */
-export const MAX_DEPTH = 64;
-
 /** The parts of a message, and the limit that stopped its parse, if one did. */
 export interface ExtractedParts extends MessageParts {
   limit: ParseLimit | null;
   /** The body cut inside an attachment: the boundaries that can end its part (./cut-attachment.ts); else null. */
   cutAttachment: Buffer[] | null;
-}
-
-/** Content types whose inline parts are text of the message (mailparser's `textTypes`). */
-const TEXT_TYPES = new Set(["text/plain", "text/html", "message/delivery-status"]);
-
-/** One leaf of the MIME tree and its raw (transfer-encoded) body. */
-interface Leaf {
-  node: MimeNode;
-  contentType: string;
-  attachment: boolean;
-  chunks: Buffer[];
-  bytes: number;
 }
 
 /**
@@ -74,7 +51,7 @@ export async function extractParts(
   attachmentMinBytes: number,
   options: { markHidden?: boolean; previousText?: boolean } = {},
 ): Promise<ExtractedParts> {
-  const { leaves, subject, limit } = await split(message);
+  const { leaves, subject, limit } = await splitMime(message);
   const withHtml = alternativesWithHtml(leaves);
   const text = new TextBudget(MAX_TEXT_CHARS);
   const html = new TextBudget(MAX_TEXT_CHARS);
@@ -118,124 +95,6 @@ export async function extractParts(
   const last = leaves.at(-1);
   const cutAttachment = message.truncated && limit === null && last?.attachment ? endingBoundaries(last.node) : null;
   return { ...parts, limit, recipients, cutAttachment };
-}
-
-/** What mailsplit's errors of a limit say, and the limit each one is. */
-const LIMIT_MESSAGES: ReadonlyArray<[RegExp, ParseLimit]> = [
-  [/header size/i, "header"],
-  [/child nodes/i, "parts"],
-];
-
-/** The leaves of a message in order, with their raw bodies, its decoded subject, and the limit that stopped the
- * split, if one did. */
-interface Split {
-  leaves: Leaf[];
-  subject: string;
-  limit: ParseLimit | null;
-}
-
-const SPLITTER_OPTIONS = { maxHeadSize: MAX_HEADER_BYTES, maxChildNodes: MAX_PARTS };
-
-/**
- * The split of a message whose top node is a leaf (most mail: one text part), as mailsplit gives it, without
- * streaming the body through it line by line: the top header block read by mailsplit's own MimeNode, as its
- * Splitter reads it, and the body as the leaf's one chunk (mailsplit passes a top leaf's body on unchanged: only a
- * child's body loses the line break before a delimiter). Null when the Splitter must run: a multipart, an
- * embedded message, a boundary parameter (mailsplit splits any node that names one at its delimiter lines), or a
- * header block past the limit.
- */
-function singlePart(message: ReducedMessage): Split | null {
-  const node = new mailsplit.MimeNode(false, SPLITTER_OPTIONS);
-  const head = message.head;
-  for (let start = 0; start < head.length;) {
-    const lf = head.indexOf(LF, start);
-    const end = lf < 0 ? head.length : lf + 1;
-    // the block ends at its first empty line, as in the Splitter (the reduced head has exactly one, at its end)
-    if (node.addHeaderChunk(head.subarray(start, end))) break;
-    start = end;
-  }
-  if (node.headerCost() > MAX_HEADER_BYTES) return null;
-  node.parseHeaders();
-  if (node.multipart || node._boundary || node.contentType === "message/rfc822") return null;
-  const body = message.body;
-  const leaf = leafOf(node);
-  if (body.byteLength > 0) {
-    leaf.chunks.push(body);
-    leaf.bytes = body.byteLength;
-  }
-  const subject = node.headers ? decodeSubject(node.headers.getFirst("subject")) : "";
-  return { leaves: [leaf], subject, limit: null };
-}
-
-const LF = 0x0a;
-
-/** A leaf of the MIME tree with no body read yet. */
-function leafOf(node: MimeNode): Leaf {
-  const contentType = node.contentType || "text/plain";
-  const disposition = node.disposition;
-  const inline = TEXT_TYPES.has(contentType) && (!disposition || disposition === "inline");
-  return { node, contentType, attachment: !inline, chunks: [], bytes: 0 };
-}
-
-/**
- * Split the MIME tree with mailsplit: the leaves in order, with their raw bodies, and the decoded subject; at a
- * limit, the leaves before it and the limit.
- */
-function split(message: ReducedMessage): Promise<Split> {
-  const single = singlePart(message);
-  if (single !== null) return Promise.resolve(single);
-  return new Promise((resolve) => {
-    const splitter = new mailsplit.Splitter(SPLITTER_OPTIONS);
-    const leaves: Leaf[] = [];
-    const depths = new Map<MimeNode, number>();
-    let subject = "";
-    let current: Leaf | null = null;
-    let done = false;
-    const finish = (limit: ParseLimit | null) => {
-      if (done) return;
-      done = true;
-      if (limit !== null) splitter.destroy();
-      resolve({ leaves, subject, limit });
-    };
-    splitter.on("data", (data: mailsplit.SplitterChunk) => {
-      if (done) return;
-      if (data.type === "body") {
-        if (current) {
-          current.chunks.push(data.value);
-          current.bytes += data.value.byteLength;
-        }
-        return;
-      }
-      if (data.type !== "node") return;
-      const node = data;
-      const depth = node.parentNode ? (depths.get(node.parentNode) ?? 0) + 1 : 0;
-      if (depth > MAX_DEPTH) return finish("depth");
-      depths.set(node, depth);
-      if (node.root && node.headers) subject = decodeSubject(node.headers.getFirst("subject"));
-      current = null;
-      // a multipart's children, and an embedded message's own tree, follow as nodes of their own
-      if (node.multipart || (node.contentType === "message/rfc822" && node.messageNode)) return;
-      current = leafOf(node);
-      leaves.push(current);
-    });
-    // mailsplit's typings declare only "data"; the Splitter is a Transform stream and emits the others too
-    const stream = splitter as unknown as Transform;
-    stream.once("end", () => finish(null));
-    stream.once("error", (err: Error) => {
-      finish(LIMIT_MESSAGES.find(([pattern]) => pattern.test(err.message))?.[1] ?? "error");
-    });
-    splitter.write(message.head);
-    splitter.end(message.body);
-  });
-}
-
-/** A header value (the Subject, the recipient fields), encoded words decoded (mailsplit has already read 8-bit bytes as UTF-8 when valid). */
-function decodeSubject(value: string): string {
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
 }
 
 /** The body of a leaf without its transfer encoding. */

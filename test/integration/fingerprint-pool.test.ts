@@ -8,7 +8,7 @@ import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
-import { MAX_DEPTH } from "../../src/fingerprint/extract.js";
+import { MAX_DEPTH } from "../../src/fingerprint/mime-split.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { FingerprintPool, type PoolOptions } from "../../src/fingerprint/pool.js";
 import { taskOptions } from "../../src/fingerprint/pool-messages.js";
