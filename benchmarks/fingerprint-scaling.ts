@@ -1,0 +1,171 @@
+/**
+ * Whether the fingerprint task stays linear in what a sender writes: hostile constructions (nested MIME, markup and
+ * style sheets, encodings, runs of the characters the tokens and links look for, other scripts) built at n and at 4n
+ * repetitions, each fingerprinted by the task with the pool's options (the earlier version's text too): the CPU of a
+ * run, over ten runs and a pause after them, once every construction ran once; the growth between the two. Linear
+ * work grows about 4×; past GROWTH_FLAG the line is marked, and such a construction should be looked at, at larger
+ * n too (a window's cap bounds the growth of what it cuts). Not a gate: the machine's noise moves small figures, so
+ * read the marked lines again. `--baseline DIR` (another checkout's dist/) runs the same messages through that
+ * build's task as well, the two taking turns at going first, and prints its figures and this build's ÷ its.
+ * Run: node dist/benchmarks/fingerprint-scaling.js [--n N] (default 8192) [--only TEXT] (constructions whose name
+ * has it) [--baseline DIR]
+ */
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { setTimeout } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { defaultConfig } from "../src/config/schema.js";
+import { taskOptions } from "../src/fingerprint/pool-messages.js";
+import { runFingerprintTask } from "../src/fingerprint/task.js";
+import { formatMachine, machineInfo } from "../src/harness/machine.js";
+
+const GROWTH_FLAG = 7;
+/** Runs of each message by each build, and the pause after them (ms) before the CPU is read. */
+const RUNS = 10;
+const SETTLE_MS = 50;
+/** Below this a figure is mostly the clock's and the task's fixed cost: growth is read against it at least. */
+const FLOOR_MS = 0.05;
+
+const head = (extra: string, type: string) =>
+  `From: a@b.example\r\nTo: c@d.example\r\nSubject: hi\r\nMessage-ID: <x@y.example>\r\n${extra}` +
+  `MIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\n`;
+const text = (body: string, extra = "") => head(extra, "text/plain; charset=utf-8") + body;
+const html = (body: string) => head("", "text/html; charset=utf-8") + body;
+const mixed = (body: string) => head("", "multipart/mixed; boundary=b") + body;
+const qp = "Content-Transfer-Encoding: quoted-printable\r\n";
+
+function nestedMultipart(n: number): string {
+  let body = "x\r\n";
+  for (let i = n - 1; i >= 0; i--)
+    body = `--b${i}\r\nContent-Type: multipart/mixed; boundary=b${i + 1}\r\n\r\n${body}\r\n--b${i}--\r\n`;
+  return head("", "multipart/mixed; boundary=b0") + body;
+}
+
+/** Each construction with n repetitions of its unit. */
+const CONSTRUCTIONS: Record<string, (n: number) => string> = {
+  "nested multipart": nestedMultipart,
+  "many parts": (n) => mixed("--b\r\nContent-Type: text/plain\r\n\r\nword\r\n".repeat(n) + "--b--\r\n"),
+  "boundary look-alikes": (n) => mixed("--b\r\n".repeat(n) + "--b--\r\n"),
+  "many header fields": (n) => text("words of a body\r\n", "X-A: b\r\n".repeat(n)),
+  "one folded field": (n) => text("body\r\n", `X-A: ${"a\r\n ".repeat(n)}\r\n`),
+  "encoded words in the subject": (n) =>
+    text("body\r\n").replace("Subject: hi", `Subject: ${"=?utf-8?Q?a=C3=A9?= ".repeat(n)}`),
+  "broken encoded words": (n) => text("body\r\n").replace("Subject: hi", `Subject: ${"=?utf-8?".repeat(n)}`),
+  "content-type parameters": (n) => head("", `text/plain; ${"a=b; ".repeat(n)}`) + "x\r\n",
+  "RFC 2231 parameter parts": (n) =>
+    text("x\r\n", `Content-Disposition: attachment; ${"filename*0=a; ".repeat(n)}\r\n`),
+  "quoted-printable soft breaks": (n) => text("=\r\n".repeat(n) + "x", qp),
+  "quoted-printable equals": (n) => text("=".repeat(n), qp),
+  "base64 of junk": (n) => text("!@#$".repeat(n), "Content-Transfer-Encoding: base64\r\n"),
+  "unclosed divs": (n) => html("<div>".repeat(n) + "text"),
+  "nested tables": (n) => html("<table><tr><td>".repeat(n) + "x"),
+  "nested font colours": (n) => html('<font color="#fff">'.repeat(n) + "text"),
+  "an unclosed comment": (n) => html("<p>a</p><!--" + "- ".repeat(n)),
+  "many comments": (n) => html("<!-- x -->w ".repeat(n)),
+  "runs of <": (n) => html("<".repeat(n) + "a"),
+  "runs of <a": (n) => html("<a ".repeat(n) + "a"),
+  "quotes in an attribute": (n) => html(`<p title="${"'".repeat(n)}">x</p>`),
+  "runs of &#": (n) => html("&#".repeat(n)),
+  entities: (n) => html("&amp;".repeat(n)),
+  "table cells": (n) => html(`<table><tr>${"<td>c</td>".repeat(n)}</tr></table>`),
+  links: (n) => html('<a href="http://x.example/a">l</a>'.repeat(n)),
+  images: (n) => html('<img src="cid:x">'.repeat(n)),
+  "hidden cells": (n) => html('<td style="display:none">s</td>'.repeat(n)),
+  "salt near the background": (n) => html('<span style="color:#fefefe">s</span>'.repeat(n)),
+  "an unclosed script": (n) => html("<script>" + "a<".repeat(n)),
+  "style rules": (n) => html(`<style>${".c{color:#fff}".repeat(n)}</style><p class=c>x</p>`),
+  "a selector list": (n) => html(`<style>${".c,".repeat(n)}.d{display:none}</style><p class=c>x</p>`),
+  "unclosed braces": (n) => html("<style>" + "{".repeat(n)),
+  "an unclosed CSS comment": (n) => html("<style>/*" + "*".repeat(n)),
+  "unclosed CSS strings": (n) => html(`<style>${'a{content:"'.repeat(n)}</style>`),
+  "nested @media": (n) => html(`<style>${"@media all{".repeat(n)}</style>`),
+  "declarations in a style attribute": (n) => html(`<p style="${"color:red;".repeat(n)}">x</p>`),
+  "classes of one element": (n) => html(`<style>.a{display:none}</style><p class='${"a ".repeat(n)}'>x</p>`),
+  "tags in a text part": (n) => text("<b>".repeat(n)),
+  "links without spaces": (n) => text("http://a.b/".repeat(n)),
+  "runs of www.": (n) => text("www.".repeat(n)),
+  "runs of a@": (n) => text("a@".repeat(n)),
+  "runs of a.": (n) => text("a.".repeat(n)),
+  "one long word": (n) => text("a".repeat(4 * n)),
+  "words on one line": (n) => text("word ".repeat(n)),
+  numbers: (n) => text("1 ".repeat(n)),
+  "Latin and Cyrillic alternating": (n) => text("aа".repeat(n)),
+  "a run of combining marks": (n) => text("a" + "\u0301".repeat(n)),
+  "zero-width spaces": (n) => text("a\u200b".repeat(n)),
+  ideographs: (n) => text("中文字".repeat(n)),
+  emoji: (n) => text("😀".repeat(n)),
+  "CR line ends": (n) => text("word\r".repeat(n)),
+  "empty LF lines": (n) => text("\n".repeat(n) + "x"),
+};
+
+/** One build's fingerprint task with the pool's options, as a function of the message's bytes. */
+type Task = (message: Buffer) => Promise<unknown>;
+
+const options = taskOptions(defaultConfig().fingerprint, true);
+const thisBuild: Task = (message) => runFingerprintTask({ ...options, message });
+
+/** The task of the build whose dist/ is `dir`, with that build's own defaults. */
+async function buildAt(dir: string): Promise<Task> {
+  const load = (path: string) => import(pathToFileURL(join(resolve(dir), path)).href);
+  const config = (await load("src/config/schema.js")) as typeof import("../src/config/schema.js");
+  const pool = (await load("src/fingerprint/pool-messages.js")) as typeof import("../src/fingerprint/pool-messages.js");
+  const task = (await load("src/fingerprint/task.js")) as typeof import("../src/fingerprint/task.js");
+  const options = pool.taskOptions(config.defaultConfig().fingerprint, true);
+  return (message) => task.runFingerprintTask({ ...options, message });
+}
+
+/**
+ * Each build's CPU per run of `message`, ms: RUNS runs back to back, then a pause, the builds taking turns at going
+ * first. CPU time, and the pause counted, because a parser can go on after the task has answered (work scheduled on
+ * the event loop): what it does then is the message's too, not the next one's.
+ */
+async function cpuOf(builds: readonly Task[], message: Buffer, turn: number): Promise<number[]> {
+  const cpu = builds.map(() => 0);
+  const order = turn % 2 === 0 ? [...builds.keys()] : [...builds.keys()].reverse();
+  for (const b of order) {
+    const before = process.cpuUsage();
+    for (let run = 0; run < RUNS; run++) await builds[b]!(message);
+    await setTimeout(SETTLE_MS);
+    const used = process.cpuUsage(before);
+    cpu[b] = (used.user + used.system) / 1000 / RUNS;
+  }
+  return cpu;
+}
+
+const growthOf = (small: number, large: number) => Math.max(large, FLOOR_MS) / Math.max(small, FLOOR_MS);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { n: { type: "string", default: "8192" }, only: { type: "string" }, baseline: { type: "string" } },
+  });
+  const n = Number(values.n);
+  const baseline = values.baseline ? await buildAt(values.baseline) : null;
+  console.log(`Fingerprint task on hostile constructions at n = ${n} and 4n, ${new Date().toISOString()}`);
+  console.log(`machine: ${formatMachine(machineInfo())}`);
+  if (values.baseline) console.log(`baseline: ${values.baseline}, the two builds taking turns at going first`);
+  const apart = baseline ? " | baseline: n, CPU ms | 4n, CPU ms | growth | this ÷ baseline at 4n" : "";
+  console.log(`| construction | n: KiB | CPU ms | 4n: KiB | CPU ms | growth${apart} |`);
+  console.log(`|---|---|---|---|---|---${baseline ? "|---|---|---|---" : ""}|`);
+  const kib = (b: Buffer) => (b.byteLength / 1024).toFixed(0);
+  const chosen = Object.entries(CONSTRUCTIONS).filter(([name]) => !values.only || name.includes(values.only));
+  const builds = baseline ? [thisBuild, baseline] : [thisBuild];
+  // Every construction once before any is measured: the code each one reaches is compiled by then.
+  for (const [, build] of chosen) for (const task of builds) await task(Buffer.from(build(n)));
+  let turn = 0;
+  for (const [name, build] of chosen) {
+    const [small, large] = [Buffer.from(build(n)), Buffer.from(build(4 * n))];
+    const [oursSmall, theirsSmall] = await cpuOf(builds, small, turn);
+    const [oursLarge, theirsLarge] = await cpuOf(builds, large, turn++);
+    const growth = growthOf(oursSmall!, oursLarge!);
+    const cells = [kib(small), oursSmall!.toFixed(2), kib(large), oursLarge!.toFixed(2), growth.toFixed(1)];
+    if (theirsSmall !== undefined && theirsLarge !== undefined) {
+      const ratio = Math.max(oursLarge!, FLOOR_MS) / Math.max(theirsLarge, FLOOR_MS);
+      cells.push(theirsSmall.toFixed(2), theirsLarge.toFixed(2), growthOf(theirsSmall, theirsLarge).toFixed(1));
+      cells.push(ratio.toFixed(2));
+    }
+    const mark = growth > GROWTH_FLAG ? " **look again**" : "";
+    console.log(`| ${name}${mark} | ${cells.join(" | ")} |`);
+  }
+}
+
+await main();
