@@ -132,7 +132,8 @@ async function cpuOf(builds: readonly Task[], message: Buffer, turn: number): Pr
   return cpu;
 }
 
-const growthOf = (small: number, large: number) => Math.max(large, FLOOR_MS) / Math.max(small, FLOOR_MS);
+/** `a` ÷ `b`, each read as at least FLOOR_MS. */
+const ratio = (a: number, b: number) => Math.max(a, FLOOR_MS) / Math.max(b, FLOOR_MS);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -156,12 +157,11 @@ async function main(): Promise<void> {
     const [small, large] = [Buffer.from(build(n)), Buffer.from(build(4 * n))];
     const [oursSmall, theirsSmall] = await cpuOf(builds, small, turn);
     const [oursLarge, theirsLarge] = await cpuOf(builds, large, turn++);
-    const growth = growthOf(oursSmall!, oursLarge!);
+    const growth = ratio(oursLarge!, oursSmall!);
     const cells = [kib(small), oursSmall!.toFixed(2), kib(large), oursLarge!.toFixed(2), growth.toFixed(1)];
     if (theirsSmall !== undefined && theirsLarge !== undefined) {
-      const ratio = Math.max(oursLarge!, FLOOR_MS) / Math.max(theirsLarge, FLOOR_MS);
-      cells.push(theirsSmall.toFixed(2), theirsLarge.toFixed(2), growthOf(theirsSmall, theirsLarge).toFixed(1));
-      cells.push(ratio.toFixed(2));
+      cells.push(theirsSmall.toFixed(2), theirsLarge.toFixed(2), ratio(theirsLarge, theirsSmall).toFixed(1));
+      cells.push(ratio(oursLarge!, theirsLarge).toFixed(2));
     }
     const mark = growth > GROWTH_FLAG ? " **look again**" : "";
     console.log(`| ${name}${mark} | ${cells.join(" | ")} |`);

@@ -14,7 +14,7 @@ const TOKEN_AT = new RegExp(
   [
     String.raw`(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'\x60\(\)\[\]\{\}\|\\\^]+`,
     String.raw`[a-z0-9]+(?![a-z0-9._%+\-@])`,
-    String.raw`[a-z0-9._%+\-]{1,64}@[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,8}`,
+    String.raw`[a-z0-9._%+\-]{1,${MAX_LOCAL_PART}}@[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,8}`,
     String.raw`[a-z0-9]+`,
   ].join("|"),
   "y",

@@ -156,9 +156,10 @@ export function feed(stream: Transform, body: Buffer, stopped: () => boolean): v
   const next = (err?: Error | null) => {
     // A parse error reaches the stream's "error" listener; nothing more is written to a stream that failed.
     if (err || stopped()) return;
-    if (at >= body.byteLength) return void stream.end();
     const piece = body.subarray(at, (at += FEED_BYTES));
-    stream.write(piece, next);
+    // The last piece ends the stream with it: nothing is left to stop.
+    if (at >= body.byteLength) stream.end(piece);
+    else stream.write(piece, next);
   };
   next();
 }
