@@ -5,18 +5,17 @@
  * run, over ten runs and a pause after them, once every construction ran once; the growth between the two. Linear
  * work grows about 4×; past GROWTH_FLAG the line is marked, and such a construction should be looked at, at larger
  * n too (a window's cap bounds the growth of what it cuts). Not a gate: the machine's noise moves small figures, so
- * read the marked lines again. `--baseline DIR` (another checkout's dist/) runs the same messages through that
- * build's task as well, the two taking turns at going first, and prints its figures and this build's ÷ its.
+ * read the marked lines again. Each build's task runs in a process of its own. `--baseline DIR` (another build's
+ * dist/) runs the same messages through that build's task as well, in its own process, the two taking turns at going
+ * first, and prints its figures and this build's ÷ its.
  * Run: node dist/benchmarks/fingerprint-scaling.js [--n N] (default 8192) [--only TEXT] (constructions whose name
  * has it) [--baseline DIR]
  */
+import { fork } from "node:child_process";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { defaultConfig } from "../src/config/schema.js";
-import { taskOptions } from "../src/fingerprint/pool-messages.js";
-import { runFingerprintTask } from "../src/fingerprint/task.js";
 import { formatMachine, machineInfo } from "../src/harness/machine.js";
 
 const GROWTH_FLAG = 7;
@@ -98,14 +97,8 @@ const CONSTRUCTIONS: Record<string, (n: number) => string> = {
   "empty LF lines": (n) => text("\n".repeat(n) + "x"),
 };
 
-/** One build's fingerprint task with the pool's options, as a function of the message's bytes. */
-type Task = (message: Buffer) => Promise<unknown>;
-
-const options = taskOptions(defaultConfig().fingerprint, true);
-const thisBuild: Task = (message) => runFingerprintTask({ ...options, message });
-
-/** The task of the build whose dist/ is `dir`, with that build's own defaults. */
-async function buildAt(dir: string): Promise<Task> {
+/** One build's fingerprint task with the pool's options and that build's own defaults; `dir` is its dist/. */
+async function taskAt(dir: string): Promise<(message: Buffer) => Promise<unknown>> {
   const load = (path: string) => import(pathToFileURL(join(resolve(dir), path)).href);
   const config = (await load("src/config/schema.js")) as typeof import("../src/config/schema.js");
   const pool = (await load("src/fingerprint/pool-messages.js")) as typeof import("../src/fingerprint/pool-messages.js");
@@ -114,22 +107,73 @@ async function buildAt(dir: string): Promise<Task> {
   return (message) => task.runFingerprintTask({ ...options, message });
 }
 
+/** What the parent asks a build's process: run every chosen construction once at n (`warm`), or measure one. */
+type Request = { warm: string[]; n: number } | { measure: string; n: number };
+
 /**
- * Each build's CPU per run of `message`, ms: RUNS runs back to back, then a pause, the builds taking turns at going
- * first. CPU time, and the pause counted, because a parser can go on after the task has answered (work scheduled on
- * the event loop): what it does then is the message's too, not the next one's.
+ * A build's process (this script with `--build DIR`): it loads that build's task and answers the parent's requests.
+ * Each build has a process of its own, so what one build's parser leaves running after its task has answered is
+ * counted in its own process, never in the other build's figures, and neither build's compiled code shapes the
+ * other's.
  */
-async function cpuOf(builds: readonly Task[], message: Buffer, turn: number): Promise<number[]> {
-  const cpu = builds.map(() => 0);
+async function serveBuild(dir: string): Promise<void> {
+  const task = await taskAt(dir);
+  process.on("message", (request: Request) => {
+    void (async () => {
+      if ("warm" in request) {
+        for (const name of request.warm) await task(Buffer.from(CONSTRUCTIONS[name]!(request.n)));
+        process.send!({ done: true });
+        return;
+      }
+      // CPU time, and the pause counted: a parser can go on after the task has answered (work scheduled on the
+      // event loop), and what it does then is the message's too, not the next one's.
+      const message = Buffer.from(CONSTRUCTIONS[request.measure]!(request.n));
+      const before = process.cpuUsage();
+      for (let run = 0; run < RUNS; run++) await task(message);
+      await setTimeout(SETTLE_MS);
+      const used = process.cpuUsage(before);
+      process.send!({ ms: (used.user + used.system) / 1000 / RUNS, bytes: message.byteLength });
+    })();
+  });
+  process.send!({ ready: true });
+}
+
+/** The parent's handle on a build's process. */
+interface Build {
+  ask(request: Request): Promise<{ ms: number; bytes: number }>;
+  stop(): void;
+}
+
+async function startBuild(dir: string): Promise<Build> {
+  const child = fork(fileURLToPath(import.meta.url), ["--build", dir], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const next = () =>
+    new Promise<{ ms: number; bytes: number; ready?: boolean }>((done, fail) => {
+      const onExit = (code: number | null) => fail(new Error(`the process of the build at ${dir} ended (${code})`));
+      child.once("exit", onExit);
+      child.once("message", (reply: { ms: number; bytes: number }) => {
+        child.off("exit", onExit);
+        done(reply);
+      });
+    });
+  await next();
+  return {
+    ask: (request) => {
+      const reply = next();
+      child.send(request);
+      return reply;
+    },
+    stop: () => child.kill(),
+  };
+}
+
+/** Each build's CPU per run of a construction, ms, and its size: the builds take turns at going first. */
+async function cpuOf(builds: readonly Build[], name: string, n: number, turn: number) {
+  const figures: { ms: number; bytes: number }[] = [];
   const order = turn % 2 === 0 ? [...builds.keys()] : [...builds.keys()].reverse();
-  for (const b of order) {
-    const before = process.cpuUsage();
-    for (let run = 0; run < RUNS; run++) await builds[b]!(message);
-    await setTimeout(SETTLE_MS);
-    const used = process.cpuUsage(before);
-    cpu[b] = (used.user + used.system) / 1000 / RUNS;
-  }
-  return cpu;
+  for (const b of order) figures[b] = await builds[b]!.ask({ measure: name, n });
+  return figures;
 }
 
 /** `a` ÷ `b`, each read as at least FLOOR_MS. */
@@ -140,32 +184,41 @@ async function main(): Promise<void> {
     options: { n: { type: "string", default: "8192" }, only: { type: "string" }, baseline: { type: "string" } },
   });
   const n = Number(values.n);
-  const baseline = values.baseline ? await buildAt(values.baseline) : null;
+  const builds = [await startBuild(join(import.meta.dirname, ".."))];
+  if (values.baseline) builds.push(await startBuild(values.baseline));
+  const baseline = values.baseline !== undefined;
   console.log(`Fingerprint task on hostile constructions at n = ${n} and 4n, ${new Date().toISOString()}`);
   console.log(`machine: ${formatMachine(machineInfo())}`);
-  if (values.baseline) console.log(`baseline: ${values.baseline}, the two builds taking turns at going first`);
+  if (baseline) {
+    console.log(`baseline: ${values.baseline}, each build in a process of its own, taking turns at going first`);
+  }
   const apart = baseline ? " | baseline: n, CPU ms | 4n, CPU ms | growth | this ÷ baseline at 4n" : "";
   console.log(`| construction | n: KiB | CPU ms | 4n: KiB | CPU ms | growth${apart} |`);
   console.log(`|---|---|---|---|---|---${baseline ? "|---|---|---|---" : ""}|`);
-  const kib = (b: Buffer) => (b.byteLength / 1024).toFixed(0);
-  const chosen = Object.entries(CONSTRUCTIONS).filter(([name]) => !values.only || name.includes(values.only));
-  const builds = baseline ? [thisBuild, baseline] : [thisBuild];
-  // Every construction once before any is measured: the code each one reaches is compiled by then.
-  for (const [, build] of chosen) for (const task of builds) await task(Buffer.from(build(n)));
-  let turn = 0;
-  for (const [name, build] of chosen) {
-    const [small, large] = [Buffer.from(build(n)), Buffer.from(build(4 * n))];
-    const [oursSmall, theirsSmall] = await cpuOf(builds, small, turn);
-    const [oursLarge, theirsLarge] = await cpuOf(builds, large, turn++);
-    const growth = ratio(oursLarge!, oursSmall!);
-    const cells = [kib(small), oursSmall!.toFixed(2), kib(large), oursLarge!.toFixed(2), growth.toFixed(1)];
-    if (theirsSmall !== undefined && theirsLarge !== undefined) {
-      cells.push(theirsSmall.toFixed(2), theirsLarge.toFixed(2), ratio(theirsLarge, theirsSmall).toFixed(1));
-      cells.push(ratio(oursLarge!, theirsLarge).toFixed(2));
+  const kib = (bytes: number) => (bytes / 1024).toFixed(0);
+  const chosen = Object.keys(CONSTRUCTIONS).filter((name) => !values.only || name.includes(values.only));
+  try {
+    // Every construction once before any is measured: the code each one reaches is compiled by then.
+    for (const build of builds) await build.ask({ warm: chosen, n });
+    let turn = 0;
+    for (const name of chosen) {
+      const [ours, theirs] = await cpuOf(builds, name, n, turn);
+      const [oursLarge, theirsLarge] = await cpuOf(builds, name, 4 * n, turn++);
+      const growth = ratio(oursLarge!.ms, ours!.ms);
+      const cells = [kib(ours!.bytes), ours!.ms.toFixed(2), kib(oursLarge!.bytes), oursLarge!.ms.toFixed(2)];
+      cells.push(growth.toFixed(1));
+      if (theirs && theirsLarge) {
+        cells.push(theirs.ms.toFixed(2), theirsLarge.ms.toFixed(2), ratio(theirsLarge.ms, theirs.ms).toFixed(1));
+        cells.push(ratio(oursLarge!.ms, theirsLarge.ms).toFixed(2));
+      }
+      const mark = growth > GROWTH_FLAG ? " **look again**" : "";
+      console.log(`| ${name}${mark} | ${cells.join(" | ")} |`);
     }
-    const mark = growth > GROWTH_FLAG ? " **look again**" : "";
-    console.log(`| ${name}${mark} | ${cells.join(" | ")} |`);
+  } finally {
+    for (const build of builds) build.stop();
   }
 }
 
-await main();
+const served = parseArgs({ options: { build: { type: "string" } }, strict: false }).values.build;
+if (typeof served === "string") await serveBuild(served);
+else await main();

@@ -60,6 +60,16 @@ export class CpuGroup {
     }
   }
 
+  /** Whether `pid` is in the group now (its v2 line in /proc/PID/cgroup); false when it is gone. */
+  holds(pid: number): boolean {
+    try {
+      const path = /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, "utf8"))?.[1];
+      return path !== undefined && join(this.root, path) === this.dir;
+    } catch {
+      return false;
+    }
+  }
+
   /** CPU used by everything in the group since it was made, ms; null when it cannot be read. */
   usageMs(): number | null {
     try {

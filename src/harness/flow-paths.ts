@@ -28,6 +28,7 @@ import {
 } from "./flow-path-names.js";
 import { CpuGroup } from "./cpu-group.js";
 import { cmdline, descendants } from "./procs.js";
+import { ScanCpuGroups } from "./scan-cpu-groups.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsCrossings, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
@@ -180,12 +181,14 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
   }
   const milterPid = target?.pid ?? daemon?.pid ?? null;
   const redisPid = milterPid === null ? null : privateRedisPid(milterPid);
-  // The milter alone: a daemon's private Redis, scan workers and scanner started before it moved, and stay apart.
+  // The milter alone: a daemon's private Redis, scan workers and scanner started before it moved, and stay apart (the
+  // scan processes on defaults in groups of their own: ./scan-cpu-groups.ts).
   const groups = {
     milter: countedGroup("milter", milterPid, false),
     redis: countedGroup("redis", redisPid, false),
     postfix: countedGroup("postfix", masterPid(postfix), true),
   };
+  const scan = daemon && !OFF_HOST_PATHS.includes(name) ? ScanCpuGroups.start(daemon, groups.milter) : null;
   /** A part's CPU from its group, when it has one: no figure when the group cannot be read, never /proc's instead. */
   const counted = (out: Record<string, number>, part: keyof typeof groups, fromProc: () => number | null) => {
     const group = groups[part];
@@ -198,15 +201,18 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
     spec,
     milterPid,
     daemon,
-    groupCounted: Object.entries(groups).flatMap(([part, group]) => (group ? [part] : [])),
+    groupCounted: [...Object.entries(groups).flatMap(([part, group]) => (group ? [part] : [])), ...(scan?.parts ?? [])],
     cpu: () => {
       const out: Record<string, number> = {};
+      // Before the milter's group is read: a scan worker the daemon forked again moves out of it, with its CPU.
+      const movedMs = scan?.claim() ?? 0;
       // A Postfix whose master cannot be found has no figure, rather than a zero that reads as "free".
       counted(out, "postfix", () => {
         const master = masterPid(postfix);
         return master === null ? null : treeCpuMs(master);
       });
       if (milterPid !== null) counted(out, "milter", () => processCpuMs(milterPid));
+      if (out.milter !== undefined) out.milter -= movedMs;
       if (daemon || target?.name.startsWith("floodgate-")) {
         const t = daemonThreadsCpu(milterPid!, THREAD_NAMES.fingerprint, [THREAD_NAMES.libmilter]);
         out.main = t.main;
@@ -219,11 +225,18 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       }
       if (daemon) {
         // With scan workers on another host there is no scan worker's figure here, rather than a zero.
-        if (!OFF_HOST_PATHS.includes(name))
-          out.scanWorker = daemon.workerPids().reduce((sum, p) => sum + treeCpuMs(p), 0);
+        if (!OFF_HOST_PATHS.includes(name)) {
+          const ms = scan ? scan.workersMs() : daemon.workerPids().reduce((sum, p) => sum + treeCpuMs(p), 0);
+          if (ms !== null) out.scanWorker = ms;
+        }
         // The private spamd (on defaults) is the scanner's own cost, apart from the worker processes that ask it.
-        const scanner = daemon.scannerPids();
-        if (scanner.length > 0) out.scanner = scanner.reduce((sum, p) => sum + treeCpuMs(p), 0);
+        const spamd = daemon.scannerPids();
+        const ms = scan?.parts.includes("scanner")
+          ? scan.scannerMs()
+          : spamd.length > 0
+            ? spamd.reduce((sum, p) => sum + treeCpuMs(p), 0)
+            : null;
+        if (ms !== null) out.scanner = ms;
       }
       // A Redis that cannot be found has no figure, rather than a zero that reads as "free".
       if (redisPid !== null) counted(out, "redis", () => processCpuMs(redisPid));
@@ -239,7 +252,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       await postfix.stop();
       await target?.stop();
       await daemon?.stop();
-      await Promise.all(Object.values(groups).flatMap((g) => (g ? [g.remove()] : [])));
+      await Promise.all([...Object.values(groups).flatMap((g) => (g ? [g.remove()] : [])), scan?.remove()]);
     },
   };
 }

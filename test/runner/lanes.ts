@@ -73,6 +73,7 @@ const LIGHT = [
   "reputation-relabel",
   "reputation-store",
   "reputation-versions",
+  "scan-cpu-groups",
   "sink-dumps",
 ].map((f) => `integration/${f}`);
 
