@@ -1,7 +1,8 @@
 #!/bin/sh
 # Called by report-spam.sieve and report-ham.sieve with the message on standard input: floodgate-report.sh LABEL USER.
 # Runs as the mail system's user: it needs only the report-only token (readable through reports.group) and the ops
-X
+# server's address. Exit codes are floodgate report's (75: Floodgate busy or unreachable, send it again later).
+# From the environment:
 #   FLOODGATE             the command (default /usr/bin/floodgate)
 #   FLOODGATE_TOKEN_FILE  the report-only token (default /var/lib/floodgate/reporter/token)
 #   FLOODGATE_OPS         the ops server: http://HOST:PORT, or a unix socket path (default http://127.0.0.1:9464)

@@ -41,7 +41,8 @@ function safeUserName(): string {
   }
 }
 
-/** Report each message; returns the exit code (0 all applied, 1 any refused or failed, 75 Floodgate unreachable). */
+/** Report each message; returns the exit code (0 all applied, 1 any refused or failed, 75 Floodgate unreachable or
+ * busy with other reports: this one and those after it were not sent, send them again later). */
 export async function reportCommand(options: ReportCommandOptions, out: Output, err: Output): Promise<number> {
   if (options.token === null) {
     err.write(
@@ -70,6 +71,10 @@ export async function reportCommand(options: ReportCommandOptions, out: Output, 
       return 75;
     }
     const body = answer.body as ReportAnswer & { error?: string };
+    if (answer.status === 503) {
+      err.write(`floodgate report: ${source}: Floodgate is busy with other reports: ${body.error ?? ""}\n`);
+      return 75;
+    }
     if (answer.status !== 200) {
       err.write(`floodgate report: ${source}: refused (${answer.status}): ${body.error ?? JSON.stringify(body)}\n`);
       code = 1;

@@ -17,7 +17,8 @@ import type { Logger } from "../util/logger.js";
 import { adminGuard, type AdminRefusal } from "./admin-guard.js";
 import type { ConsoleRoutes } from "./console/router.js";
 import type { Readiness } from "./readiness.js";
-import { reportRoute, type ReportRole, type RouteAnswer } from "./report-route.js";
+import { Turns } from "../util/turns.js";
+import { MAX_WAITING_REPORTS, reportRoute, type ReportRole, type RouteAnswer } from "./report-route.js";
 import { buildStatus, type StatusProviders } from "./status.js";
 import { UnreportableMessageError, type ReportAnswer, type ReportRequest } from "../policy/report.js";
 
@@ -66,6 +67,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     ? adminGuard({ token: options.reporterToken, allowedHosts: metrics.allowedHosts })
     : null;
   const lastRefusal = { at: 0 };
+  const reportTurns = new Turns(MAX_WAITING_REPORTS);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       logger?.error({ err, url: req.url }, "ops endpoint failed");
@@ -108,13 +110,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       }
       case "/shadow":
         return shadow(live, req, res, url, method);
-      case "/report": {
-        if (method !== "POST") return methodNotAllowed(res, "POST");
-        if (!options.report) return send(res, 501, { error: "reports are not available here" });
-        const limits = options.reportLimits ?? { captureBytes: 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
-        const answer = await reportRoute(req, url, role, limits, options.report).catch(reportFailure);
-        return send(res, answer.status, answer.body);
-      }
+      case "/report":
+        return answerReport({ req, res, url, role }, options, reportTurns);
       default:
         return send(res, 404, { error: "not found", endpoints: endpointsOf(options) });
     }
@@ -198,6 +195,25 @@ async function boundedReadiness(readiness: () => Promise<Readiness>, timeoutMs: 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `POST /report`, in its turn (./report-route.ts). */
+async function answerReport(
+  request: { req: IncomingMessage; res: ServerResponse; url: URL; role: ReportRole },
+  options: OpsServerOptions,
+  turns: Turns,
+): Promise<void> {
+  const { req, res, url, role } = request;
+  if (req.method !== "POST") return methodNotAllowed(res, "POST");
+  const { report } = options;
+  if (!report) return send(res, 501, { error: "reports are not available here" });
+  const limits = options.reportLimits ?? { captureBytes: 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
+  const answer = await turns.run(() => reportRoute(req, url, role, limits, report).catch(reportFailure));
+  if (answer === null) {
+    res.setHeader("retry-after", "1");
+    return send(res, 503, { error: `${MAX_WAITING_REPORTS} reports are waiting already: send it again later` });
+  }
+  send(res, answer.status, answer.body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -5,6 +5,11 @@
  * counts towards the distinct reporters. The body is read up to what end of message captures of a message
  * (`milter.messageCaptureBytes`, the part the fingerprint sees), the rest up to `milter.maxPacketBytes` discarded;
  * past that the request is refused (413).
+ *
+ * Reports are applied one at a time, and at most MAX_WAITING_REPORTS wait for their turn (past that: 503 and
+ * Retry-After), their bodies unread meanwhile. Each report's message is fingerprinted by the mail path's own pool, so
+ * a burst of reports takes one place in the pool's queue, never the places mail needs (a full queue fails mail with
+ * pool-full), and holds one body in memory at a time.
  */
 import type { IncomingMessage } from "node:http";
 import type { ReportAnswer, ReportRequest } from "../policy/report.js";
@@ -24,6 +29,9 @@ const isName = (text: string) =>
 /** Control characters become spaces. */
 const oneLine = (text: string) => [...text].map((ch) => (ch < " " || ch === "\x7f" ? " " : ch)).join("");
 const MAX_REASON = 500;
+
+/** Reports waiting for their turn at most. */
+export const MAX_WAITING_REPORTS = 64;
 
 /** Parse and run one report request. */
 export async function reportRoute(

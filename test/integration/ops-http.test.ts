@@ -1,7 +1,8 @@
 // The ops HTTP server against real parts: /metrics parses as Prometheus text, /readyz follows a real Redis going down
 // and up, /status feeds `floodgate status` (exit codes), and the shadow switch flips the live configuration, for a
 // request with the admin token only, from this server's own origin and Host (not a cross-site POST nor a rebound DNS
-// name), over TCP or the ops socket.
+// name), over TCP or the ops socket; reports are let in one at a time, a bounded line of them waiting, and `floodgate
+// report` exits 75 when the line is full.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -12,6 +13,8 @@ import { freePort } from "../../src/util/tcp-port.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { LiveConfig } from "../../src/config/live.js";
 import { isLoopback, startOpsServer, type OpsServer } from "../../src/ops/http.js";
+import { MAX_WAITING_REPORTS } from "../../src/ops/report-route.js";
+import { pollUntil } from "../support/poll.js";
 import { readinessFromChecks } from "../../src/ops/readiness.js";
 import { createMetrics } from "../../src/metrics/metrics.js";
 
@@ -26,6 +29,7 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { opsRequest, shadowCommand } from "../../src/cli/shadow-command.js";
+import { reportCommand } from "../../src/cli/report-command.js";
 
 const TOKEN = "0123456789abcdef-test-admin-token";
 const bearer = { authorization: `Bearer ${TOKEN}` };
@@ -307,6 +311,71 @@ void describe("ops HTTP server", () => {
       assert.equal(live.current().policy.shadow, false);
     } finally {
       await bare.close();
+    }
+  });
+
+  void test("reports are applied one at a time, and past the line's bound one is refused with 503", async () => {
+    const config = defaultConfig();
+    config.metrics.port = 0;
+    let running = 0;
+    let most = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const reports = await startOpsServer({
+      config,
+      adminToken: TOKEN,
+      registry: metrics.registry,
+      readiness: async () => ({ ready: true, checks: {} }),
+      // The report's own work is the policy's (tested with it); here only how the endpoint lets reports in.
+      report: async (request) => {
+        most = Math.max(most, ++running);
+        await held;
+        running--;
+        const reports = { spam: request.label === "spam" ? 1 : 0, ham: 0 };
+        return { campaign: "c1", created: false, outcome: "counted", state: null, reports, learn: "off" };
+      },
+    });
+    const send = () =>
+      fetch(`http://127.0.0.1:${reports.port}/report?label=spam`, {
+        method: "POST",
+        headers: bearer,
+        body: "Subject: offer\r\n\r\nbuy now\r\n",
+      });
+    try {
+      // One applied and MAX_WAITING_REPORTS waiting: the line is full, the next is refused at once.
+      const admitted = Array.from({ length: 1 + MAX_WAITING_REPORTS }, send);
+      await pollUntil("the first report running", () => running === 1, 10_000);
+      const refused = await send();
+      assert.equal(refused.status, 503, await refused.text());
+      assert.equal(refused.headers.get("retry-after"), "1");
+      // `floodgate report` says so and exits 75, a temporary failure its caller sends again later.
+      const err = sink();
+      const code = await reportCommand(
+        {
+          target: { url: `http://127.0.0.1:${reports.port}` },
+          label: "spam",
+          files: [],
+          undo: false,
+          reporter: null,
+          token: TOKEN,
+          reason: null,
+          stdin: async () => Buffer.from("Subject: offer\r\n\r\nbuy now\r\n"),
+        },
+        sink(),
+        err,
+      );
+      assert.equal(code, 75, err.text);
+      assert.match(err.text, /busy with other reports/);
+      release();
+      const answers = await Promise.all(admitted);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        admitted.map(() => 200),
+      );
+      assert.equal(most, 1, "never two reports at once");
+      assert.equal((await send()).status, 200, "with the line empty again, a report is applied");
+    } finally {
+      await reports.close();
     }
   });
 
