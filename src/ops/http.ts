@@ -18,7 +18,7 @@ import { adminGuard, type AdminRefusal } from "./admin-guard.js";
 import type { ConsoleRoutes } from "./console/router.js";
 import type { Readiness } from "./readiness.js";
 import { Turns } from "../util/turns.js";
-import { MAX_WAITING_REPORTS, reportRoute, type ReportRole, type RouteAnswer } from "./report-route.js";
+import { MAX_REPORTS_IN_HAND, reportRoute, type ReportRole, type RouteAnswer } from "./report-route.js";
 import { buildStatus, type StatusProviders } from "./status.js";
 import { UnreportableMessageError, type ReportAnswer, type ReportRequest } from "../policy/report.js";
 
@@ -67,7 +67,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     ? adminGuard({ token: options.reporterToken, allowedHosts: metrics.allowedHosts })
     : null;
   const lastRefusal = { at: 0 };
-  const reportTurns = new Turns(MAX_WAITING_REPORTS);
+  const reportTurns = new Turns(MAX_REPORTS_IN_HAND);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       logger?.error({ err, url: req.url }, "ops endpoint failed");
@@ -208,11 +208,8 @@ async function answerReport(
   const { report } = options;
   if (!report) return send(res, 501, { error: "reports are not available here" });
   const limits = options.reportLimits ?? { captureBytes: 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
-  const answer = await turns.run(() => reportRoute(req, url, role, limits, report).catch(reportFailure));
-  if (answer === null) {
-    res.setHeader("retry-after", "1");
-    return send(res, 503, { error: `${MAX_WAITING_REPORTS} reports are waiting already: send it again later` });
-  }
+  const answer = await reportRoute(req, url, role, limits, report, turns).catch(reportFailure);
+  if (answer.status === 503) res.setHeader("retry-after", "1");
   send(res, answer.status, answer.body);
 }
 

@@ -6,13 +6,14 @@
  * (`milter.messageCaptureBytes`, the part the fingerprint sees), the rest up to `milter.maxPacketBytes` discarded;
  * past that the request is refused (413).
  *
- * Reports are applied one at a time, and at most MAX_WAITING_REPORTS wait for their turn (past that: 503 and
- * Retry-After), their bodies unread meanwhile. Each report's message is fingerprinted by the mail path's own pool, so
- * a burst of reports takes one place in the pool's queue, never the places mail needs (a full queue fails mail with
- * pool-full), and holds one body in memory at a time.
+ * Reports are applied one at a time, and at most MAX_REPORTS_IN_HAND are in hand at once, their bodies read or being
+ * read (past that: 503 and Retry-After, before the body is read). Each report's message is fingerprinted by the mail
+ * path's own pool, so a burst of reports takes one place in the pool's queue, never the places mail needs (a full
+ * queue fails mail with pool-full); a sender slow with its body holds its own place in hand, not the others' turns.
  */
 import type { IncomingMessage } from "node:http";
 import type { ReportAnswer, ReportRequest } from "../policy/report.js";
+import type { Turns } from "../util/turns.js";
 
 /** Who sent the request: the admin token's holder, or the report-only token's. */
 export type ReportRole = "operator" | "reporter";
@@ -30,16 +31,17 @@ const isName = (text: string) =>
 const oneLine = (text: string) => [...text].map((ch) => (ch < " " || ch === "\x7f" ? " " : ch)).join("");
 const MAX_REASON = 500;
 
-/** Reports waiting for their turn at most. */
-export const MAX_WAITING_REPORTS = 64;
+/** Reports in hand at most: their bodies read or being read, waiting for their turn, or applied. */
+export const MAX_REPORTS_IN_HAND = 64;
 
-/** Parse and run one report request. */
+/** Parse and run one report request, in its turn among `turns` (a Turns of MAX_REPORTS_IN_HAND places). */
 export async function reportRoute(
   req: IncomingMessage,
   url: URL,
   role: ReportRole,
   limits: { captureBytes: number; maxBytes: number },
   report: (request: ReportRequest) => Promise<ReportAnswer>,
+  turns: Turns,
 ): Promise<RouteAnswer> {
   const label = url.searchParams.get("label");
   if (label !== "spam" && label !== "ham") return bad("label must be spam or ham");
@@ -50,18 +52,26 @@ export async function reportRoute(
   const by = url.searchParams.get("by") ?? "operator";
   if (!isName(by)) return bad("by must be a name without spaces");
   const reason = oneLine(url.searchParams.get("reason") ?? "").slice(0, MAX_REASON);
-  const message = await readCapped(req, limits.captureBytes, limits.maxBytes);
-  if (message === null) return { status: 413, body: { error: `the message is over ${limits.maxBytes} bytes` } };
-  if (message.length === 0) return bad("the body must be the message");
-  const answer = await report({
-    message,
-    label,
-    undo: /^(1|true|yes)$/i.test(url.searchParams.get("undo") ?? ""),
-    reporter: reporter === null ? null : reporter.toLowerCase(),
-    operator: by,
-    reason: reason || (reporter === null ? `reported ${label} by the operator` : `reported ${label} by a mailbox user`),
-  });
-  return { status: 200, body: answer };
+  const place = turns.admit();
+  if (!place)
+    return { status: 503, body: { error: `${MAX_REPORTS_IN_HAND} reports are in hand: send it again later` } };
+  try {
+    const message = await readCapped(req, limits.captureBytes, limits.maxBytes);
+    if (message === null) return { status: 413, body: { error: `the message is over ${limits.maxBytes} bytes` } };
+    if (message.length === 0) return bad("the body must be the message");
+    const request: ReportRequest = {
+      message,
+      label,
+      undo: /^(1|true|yes)$/i.test(url.searchParams.get("undo") ?? ""),
+      reporter: reporter === null ? null : reporter.toLowerCase(),
+      operator: by,
+      reason:
+        reason || (reporter === null ? `reported ${label} by the operator` : `reported ${label} by a mailbox user`),
+    };
+    return { status: 200, body: await place.turn(() => report(request)) };
+  } finally {
+    place.leave();
+  }
 }
 
 function bad(error: string): RouteAnswer {

@@ -1,11 +1,12 @@
 // The ops HTTP server against real parts: /metrics parses as Prometheus text, /readyz follows a real Redis going down
 // and up, /status feeds `floodgate status` (exit codes), and the shadow switch flips the live configuration, for a
 // request with the admin token only, from this server's own origin and Host (not a cross-site POST nor a rebound DNS
-// name), over TCP or the ops socket; reports are let in one at a time, a bounded line of them waiting, and `floodgate
-// report` exits 75 when the line is full.
+// name), over TCP or the ops socket; reports are applied one at a time, a bounded number of them in hand, and
+// `floodgate report` exits 75 when no more are taken.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { request } from "node:http";
 import { createRequire } from "node:module";
 import { Redis } from "ioredis";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
@@ -13,7 +14,7 @@ import { freePort } from "../../src/util/tcp-port.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { LiveConfig } from "../../src/config/live.js";
 import { isLoopback, startOpsServer, type OpsServer } from "../../src/ops/http.js";
-import { MAX_WAITING_REPORTS } from "../../src/ops/report-route.js";
+import { MAX_REPORTS_IN_HAND } from "../../src/ops/report-route.js";
 import { pollUntil } from "../support/poll.js";
 import { readinessFromChecks } from "../../src/ops/readiness.js";
 import { createMetrics } from "../../src/metrics/metrics.js";
@@ -314,7 +315,7 @@ void describe("ops HTTP server", () => {
     }
   });
 
-  void test("reports are applied one at a time, and past the line's bound one is refused with 503", async () => {
+  void test("reports are applied one at a time, and past the reports in hand one is refused with 503", async () => {
     const config = defaultConfig();
     config.metrics.port = 0;
     let running = 0;
@@ -335,19 +336,23 @@ void describe("ops HTTP server", () => {
         return { campaign: "c1", created: false, outcome: "counted", state: null, reports, learn: "off" };
       },
     });
-    const send = () =>
-      fetch(`http://127.0.0.1:${reports.port}/report?label=spam`, {
-        method: "POST",
-        headers: bearer,
-        body: "Subject: offer\r\n\r\nbuy now\r\n",
-      });
+    const url = `http://127.0.0.1:${reports.port}/report?label=spam`;
+    const message = "Subject: offer\r\n\r\nbuy now\r\n";
+    const send = () => fetch(url, { method: "POST", headers: bearer, body: message });
     try {
-      // One applied and MAX_WAITING_REPORTS waiting: the line is full, the next is refused at once.
-      const admitted = Array.from({ length: 1 + MAX_WAITING_REPORTS }, send);
-      await pollUntil("the first report running", () => running === 1, 10_000);
-      const refused = await send();
-      assert.equal(refused.status, 503, await refused.text());
-      assert.equal(refused.headers.get("retry-after"), "1");
+      // While the first is applied nothing ends, so of 8 more than the places, 8 are refused at once.
+      const answers = Array.from({ length: MAX_REPORTS_IN_HAND + 8 }, () => send());
+      const settled: Response[] = [];
+      for (const a of answers) void a.then((r) => settled.push(r));
+      await pollUntil("8 reports refused", () => settled.length >= 8, 10_000);
+      assert.equal(running, 1, "one report applied");
+      assert.deepEqual(
+        settled.map((r) => r.status),
+        Array.from({ length: 8 }, () => 503),
+      );
+      assert.equal(settled[0]!.headers.get("retry-after"), "1");
+      assert.match(await settled[0]!.text(), /reports are in hand/);
+
       // `floodgate report` says so and exits 75, a temporary failure its caller sends again later.
       const err = sink();
       const code = await reportCommand(
@@ -359,21 +364,26 @@ void describe("ops HTTP server", () => {
           reporter: null,
           token: TOKEN,
           reason: null,
-          stdin: async () => Buffer.from("Subject: offer\r\n\r\nbuy now\r\n"),
+          stdin: async () => Buffer.from(message),
         },
         sink(),
         err,
       );
       assert.equal(code, 75, err.text);
       assert.match(err.text, /busy with other reports/);
+
       release();
-      const answers = await Promise.all(admitted);
-      assert.deepEqual(
-        answers.map((a) => a.status),
-        admitted.map(() => 200),
-      );
+      const statuses = (await Promise.all(answers)).map((r) => r.status);
+      assert.equal(statuses.filter((s) => s === 200).length, MAX_REPORTS_IN_HAND, statuses.join(" "));
       assert.equal(most, 1, "never two reports at once");
-      assert.equal((await send()).status, 200, "with the line empty again, a report is applied");
+
+      // A report whose sender is slow with its body holds its own place, not the others' turns.
+      const slow = request(url, { method: "POST", headers: { ...bearer, "content-length": String(message.length) } });
+      slow.on("error", () => undefined);
+      slow.write(message.slice(0, 5));
+      const quick = await send();
+      assert.equal(quick.status, 200, "a whole report is applied while another's body is still coming");
+      slow.destroy();
     } finally {
       await reports.close();
     }

@@ -1,12 +1,13 @@
 /**
- * One piece of work at a time with a bounded line (src/util/turns.ts): the order of arrival, the refusal past the
- * line's bound, and a turn passed on after work that fails.
+ * One piece of work at a time behind a bounded line (src/util/turns.ts): turns in the order they are asked for, the
+ * refusal past the line's places, places left by work that ends, fails or is given up, and a turn passed on after
+ * work that fails.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Turns } from "../../src/util/turns.js";
+import { Turns, type Place } from "../../src/util/turns.js";
 
-/** Work that ends when `release` is called, noting when it started. */
+/** Work that ends when `release` is called, noting when it started and ended. */
 function held(log: string[], name: string) {
   let release!: () => void;
   const ended = new Promise<void>((r) => (release = r));
@@ -21,39 +22,55 @@ function held(log: string[], name: string) {
   };
 }
 
-void test("work runs one piece at a time, in the order it came, and past the line's bound is refused", async () => {
-  const turns = new Turns(2);
+const admitted = (turns: Turns): Place => {
+  const place = turns.admit();
+  assert.ok(place, "a place in the line");
+  return place;
+};
+
+void test("work runs one piece at a time, in the order the turns were asked for; past the places none is given", async () => {
+  const turns = new Turns(3);
   const log: string[] = [];
   const [a, b, c] = [held(log, "a"), held(log, "b"), held(log, "c")];
-  const runs = [turns.run(a.work), turns.run(b.work), turns.run(c.work)];
-  assert.equal(await turns.run(async () => "d"), null, "a fourth caller finds the line full: not run");
-  assert.equal(turns.waiting, 2);
+  const places = [admitted(turns), admitted(turns), admitted(turns)];
+  assert.equal(turns.admit(), null, "a fourth caller finds the line full");
+  // c asks for its turn before b: the order of asking, not of admission.
+  const runs = [places[0]!.turn(a.work), places[2]!.turn(c.work), places[1]!.turn(b.work)];
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(log, ["start a"], "b and c wait while a runs");
   a.release();
   await runs[0];
+  assert.equal(turns.admitted, 2, "a's place is left once its work ended");
+  const d = admitted(turns);
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(log, ["start a", "end a", "start b"]);
-  // A caller that comes now waits behind c: the turn went from a to b without anyone cutting in.
-  const e = turns.run(async () => {
-    log.push("e");
-    return "e";
+  assert.deepEqual(log, ["start a", "end a", "start c"]);
+  // d asks now: it waits behind b, which asked before it, though the turn went from a to c meanwhile.
+  const e = d.turn(async () => {
+    log.push("d");
+    return "d";
   });
-  b.release();
   c.release();
-  assert.deepEqual(await Promise.all([...runs, e]), ["a", "b", "c", "e"]);
-  assert.deepEqual(log, ["start a", "end a", "start b", "end b", "start c", "end c", "e"]);
-  assert.equal(turns.waiting, 0);
-  assert.equal(await turns.run(async () => "f"), "f", "an idle line runs work at once");
+  b.release();
+  assert.deepEqual(await Promise.all([...runs, e]), ["a", "c", "b", "d"]);
+  assert.deepEqual(log, ["start a", "end a", "start c", "end c", "start b", "end b", "d"]);
+  assert.equal(turns.admitted, 0);
+  assert.equal(await admitted(turns).turn(async () => "f"), "f", "an idle line runs work at once");
 });
 
-void test("work that fails passes the turn on", async () => {
-  const turns = new Turns(1);
-  const failing = turns.run(async () => {
+void test("a place given up is left once; work that fails passes the turn on and leaves its place", async () => {
+  const turns = new Turns(2);
+  const gone = admitted(turns);
+  gone.leave();
+  gone.leave();
+  assert.equal(turns.admitted, 0, "leaving twice frees one place");
+  const [first, second] = [admitted(turns), admitted(turns)];
+  const failing = first.turn(async () => {
     await new Promise((r) => setImmediate(r));
     throw new Error("broken");
   });
-  const next = turns.run(async () => "next");
+  const next = second.turn(async () => "next");
   await assert.rejects(failing, /broken/);
   assert.equal(await next, "next");
+  first.leave();
+  assert.equal(turns.admitted, 0, "both places left; a leave after the work changes nothing");
 });
