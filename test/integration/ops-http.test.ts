@@ -2,7 +2,7 @@
 // and up, /status feeds `floodgate status` (exit codes), and the shadow switch flips the live configuration, for a
 // request with the admin token only, from this server's own origin and Host (not a cross-site POST nor a rebound DNS
 // name), over TCP or the ops socket; reports are applied one at a time, a bounded number of them in hand, and
-// `floodgate report` exits 75 when no more are taken.
+// `floodgate report` exits 75 when no more are taken; a sender that goes away leaves its place.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -384,6 +384,20 @@ void describe("ops HTTP server", () => {
       const quick = await send();
       assert.equal(quick.status, 200, "a whole report is applied while another's body is still coming");
       slow.destroy();
+
+      // A sender that goes away before its body has come leaves its place: as many as there are places, then a report.
+      for (let i = 0; i < MAX_REPORTS_IN_HAND; i++) {
+        const gone = request(url, { method: "POST", headers: { ...bearer, "content-length": "100" } });
+        gone.on("error", () => undefined);
+        gone.write(message.slice(0, 5));
+        await new Promise((r) => setTimeout(r, 2));
+        gone.destroy();
+      }
+      await pollUntil(
+        "a report applied after the senders that went away",
+        async () => (await send()).status === 200,
+        10_000,
+      );
     } finally {
       await reports.close();
     }
