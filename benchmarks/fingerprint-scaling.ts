@@ -138,9 +138,16 @@ async function serveBuild(dir: string): Promise<void> {
   process.send!({ ready: true });
 }
 
+/** A build's figures for one construction: CPU per run and the message's size. */
+interface Measured {
+  ms: number;
+  bytes: number;
+}
+
 /** The parent's handle on a build's process. */
 interface Build {
-  ask(request: Request): Promise<{ ms: number; bytes: number }>;
+  warm(names: string[], n: number): Promise<void>;
+  measure(name: string, n: number): Promise<Measured>;
   stop(): void;
 }
 
@@ -148,31 +155,34 @@ async function startBuild(dir: string): Promise<Build> {
   const child = fork(fileURLToPath(import.meta.url), ["--build", dir], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  /** The process's next message (its answer to the last request, or that it is ready). */
   const next = () =>
-    new Promise<{ ms: number; bytes: number; ready?: boolean }>((done, fail) => {
+    new Promise<unknown>((done, fail) => {
       const onExit = (code: number | null) => fail(new Error(`the process of the build at ${dir} ended (${code})`));
       child.once("exit", onExit);
-      child.once("message", (reply: { ms: number; bytes: number }) => {
+      child.once("message", (reply) => {
         child.off("exit", onExit);
         done(reply);
       });
     });
+  const ask = (request: Request) => {
+    const reply = next();
+    child.send(request);
+    return reply;
+  };
   await next();
   return {
-    ask: (request) => {
-      const reply = next();
-      child.send(request);
-      return reply;
-    },
+    warm: async (names, n) => void (await ask({ warm: names, n })),
+    measure: async (name, n) => (await ask({ measure: name, n })) as Measured,
     stop: () => child.kill(),
   };
 }
 
 /** Each build's CPU per run of a construction, ms, and its size: the builds take turns at going first. */
 async function cpuOf(builds: readonly Build[], name: string, n: number, turn: number) {
-  const figures: { ms: number; bytes: number }[] = [];
+  const figures: Measured[] = [];
   const order = turn % 2 === 0 ? [...builds.keys()] : [...builds.keys()].reverse();
-  for (const b of order) figures[b] = await builds[b]!.ask({ measure: name, n });
+  for (const b of order) figures[b] = await builds[b]!.measure(name, n);
   return figures;
 }
 
@@ -199,7 +209,7 @@ async function main(): Promise<void> {
   const chosen = Object.keys(CONSTRUCTIONS).filter((name) => !values.only || name.includes(values.only));
   try {
     // Every construction once before any is measured: the code each one reaches is compiled by then.
-    for (const build of builds) await build.ask({ warm: chosen, n });
+    for (const build of builds) await build.warm(chosen, n);
     let turn = 0;
     for (const name of chosen) {
       const [ours, theirs] = await cpuOf(builds, name, n, turn);

@@ -231,11 +231,8 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
         }
         // The private spamd (on defaults) is the scanner's own cost, apart from the worker processes that ask it.
         const spamd = daemon.scannerPids();
-        const ms = scan?.parts.includes("scanner")
-          ? scan.scannerMs()
-          : spamd.length > 0
-            ? spamd.reduce((sum, p) => sum + treeCpuMs(p), 0)
-            : null;
+        const fromProc = () => (spamd.length > 0 ? spamd.reduce((sum, p) => sum + treeCpuMs(p), 0) : null);
+        const ms = scan?.countsScanner ? scan.scannerMs() : fromProc();
         if (ms !== null) out.scanner = ms;
       }
       // A Redis that cannot be found has no figure, rather than a zero that reads as "free".

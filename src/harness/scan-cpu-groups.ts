@@ -38,9 +38,14 @@ export class ScanCpuGroups {
     return groups;
   }
 
+  /** Whether a group counts the private spamd (the daemon has one). */
+  get countsScanner(): boolean {
+    return this.scanner !== null;
+  }
+
   /** The parts the groups count, as the report names them. */
   get parts(): string[] {
-    return this.scanner ? ["scan worker", "scanner"] : ["scan worker"];
+    return this.countsScanner ? ["scan worker", "scanner"] : ["scan worker"];
   }
 
   /**
