@@ -53,7 +53,7 @@ export interface AnswerJudgement {
 }
 
 const CAMPAIGN_VALUE = /^[0-9a-f]{12}; copies=\d+; recipients=\d+$/;
-const SKIPPED_VALUE = /^skipped; reason=([a-z0-9,-]+)$/;
+const SKIPPED_VALUE = /^skipped; reason=([a-z0-9,-]+)(?:; [a-z0-9=., -]+)?$/;
 const REPLY_CAMPAIGN = /campaign [0-9a-f]{12}/;
 const REPLY_REASON = /Floodgate(?: cannot read it \(|: )([a-z0-9-]+)/;
 

@@ -179,6 +179,15 @@ function fingerprintMetrics(registry: Registry) {
       help: "Fingerprint tasks waiting for a thread",
       registers: [registry],
     }),
+    /** Mail whose MIME parse stopped at a limit: nesting past 64 levels, over 1,000 parts, a part's header block over
+     * its cap, or a parser error. The raw body past that point was read as text; no mail client builds such a message,
+     * so the status header says it too (`parse=<limit>`). Counted by the policy: reports are not mail. */
+    parseLimitsTotal: new Counter({
+      name: "floodgate_parse_limits_total",
+      help: "Messages whose MIME parse stopped at a limit, by limit (depth, parts, header, error)",
+      labelNames: ["limit"] as const,
+      registers: [registry],
+    }),
     fingerprintsTotal: new Counter({
       name: "floodgate_fingerprints_total",
       help: "Fingerprint tasks by outcome (ok, skipped reason)",

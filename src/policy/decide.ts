@@ -4,8 +4,10 @@
  * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
  */
 import { scansDespite, standingDecision } from "../reputation/decision-standing.js";
+import type { ParseLimit } from "../fingerprint/types.js";
 import type { CampaignView, PersonDecision, ScanVerdict } from "../reputation/types.js";
-import type { Verdict } from "../vocabulary/verdict.js";
+import { CAMPAIGN_HEADER } from "../vocabulary/own-headers.js";
+import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
 import { failModeVerdict, failReply, skippedStatus, type FailReason } from "../vocabulary/fail-reasons.js";
 
 /** What the policy would do to the message: "quarantine" accepts it into the MTA's hold queue. */
@@ -112,6 +114,19 @@ export function statusDetails(campaign: Pick<CampaignView, "state" | "verdict" |
   return `scanner=${verdict.scanner} score=${tenth(verdict.score)}${threshold}`;
 }
 
+/**
+ * The status header's detail for a message whose MIME parse stopped at a limit (`parse=depth`, `parts`, `header` or
+ * `error`): no mail client builds one, so a downstream filter may weigh it; nothing for any other message.
+ */
+export function parseDetail(limit: ParseLimit | null): string {
+  return limit === null ? "" : `parse=${limit}`;
+}
+
+/** Details of the status header joined as its grammar has them: space-separated, the empty ones left out. */
+export function joinDetails(...details: string[]): string {
+  return details.filter((detail) => detail !== "").join(" ");
+}
+
 /** The verdict sent to the MTA and the status header value, with the quarantine reason when the copy is held. */
 export interface Outcome {
   verdict: Verdict;
@@ -154,9 +169,10 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
   };
 }
 
-/** The fail mode's outcome: `skipped; reason=…` and continue, or tempfail or reject (never in shadow mode). */
-export function failOutcome(reason: FailReason, mode: FailAction, shadow: boolean): Outcome {
-  const status = skippedStatus([reason]);
+/** The fail mode's outcome: `skipped; reason=…` (and `; DETAILS` when given) and continue, or tempfail or reject
+ * (never in shadow mode). */
+export function failOutcome(reason: FailReason, mode: FailAction, shadow: boolean, details = ""): Outcome {
+  const status = details === "" ? skippedStatus([reason]) : `${skippedStatus([reason])}; ${details}`;
   if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };
   if (mode === "reject") return { verdict: { kind: "reject", reply: failReply(reason, "reject") }, status };
   return { verdict: failModeVerdict("tempfail", reason), status };
@@ -193,4 +209,14 @@ export function scanReason(
 /** The X-Floodgate-Campaign header value. */
 export function campaignHeaderValue(campaign: Pick<CampaignView, "id" | "copies" | "recipients">): string {
   return `${campaign.id}; copies=${campaign.copies}; recipients=${campaign.recipients}`;
+}
+
+/**
+ * The answer for the engine: the verdict, the status, the campaign label when the message joined a campaign, and the
+ * quarantine when the copy is held in the MTA's hold queue.
+ */
+export function answer(outcome: Outcome, campaign: CampaignView | null): EndOfMessageResult {
+  const labels = campaign ? [{ name: CAMPAIGN_HEADER, value: campaignHeaderValue(campaign) }] : [];
+  const modifications = outcome.quarantine ? [{ kind: "quarantine" as const, reason: outcome.quarantine }] : [];
+  return { verdict: outcome.verdict, status: outcome.status, labels, modifications };
 }

@@ -11,7 +11,7 @@
  */
 import type { SampleStore } from "../reputation/samples.js";
 import type { Config } from "../config/schema.js";
-import type { FingerprintOutcome, SkipReason } from "../fingerprint/types.js";
+import type { FingerprintOutcome, ParseLimit, SkipReason } from "../fingerprint/types.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { SMFIF_ADDHDRS, SMFIF_CHGHDRS, SMFIF_QUARANTINE } from "../milter/constants.js";
 import type { ScanProducer } from "../queue/types.js";
@@ -23,23 +23,24 @@ import type { Logger } from "../util/logger.js";
 import { DeadlineError, type Deadline } from "../vocabulary/deadline.js";
 import { isUnparsed, type FailReason } from "../vocabulary/fail-reasons.js";
 import type { CapturedMessage } from "../vocabulary/mail.js";
-import { CAMPAIGN_HEADER } from "../vocabulary/own-headers.js";
 import type { MilterPolicy, SessionContext } from "../vocabulary/policy-api.js";
 import type { Stage } from "../vocabulary/stage.js";
 import type { EndOfMessageResult } from "../vocabulary/verdict.js";
 import { compileAllowlist, type Allowlist } from "./allowlist.js";
 import { campaignAccess } from "./campaign-access.js";
 import {
-  campaignHeaderValue,
+  answer,
   decide,
   failOutcome,
+  joinDetails,
   outcomeOf,
+  parseDetail,
   scanReason,
   judgedBy,
   statusDetails,
   withVerdict,
 } from "./decide.js";
-import type { Decision, Outcome } from "./decide.js";
+import type { Decision } from "./decide.js";
 import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
 import { MailPathLoad, noteEndOfMessage } from "./mail-path-load.js";
 
@@ -63,6 +64,7 @@ export interface PolicyDeps {
   metrics: Pick<
     FloodgateMetrics,
     | "failModeTotal"
+    | "parseLimitsTotal"
     | "redisDuration"
     | "redisWriteRefusalsTotal"
     | "campaignDecisionsTotal"
@@ -132,8 +134,9 @@ class FloodgatePolicy implements MilterPolicy {
     this.busy = noteEndOfMessage(this.load, cfg.queue.busyRate, this.deps.logger);
     const fingerprint = await this.fingerprint(message, deadline);
     if (typeof fingerprint === "string") return this.fail(ctx, cfg, fingerprint, {});
+    const parse = this.parseLimit(fingerprint.fingerprint.limit);
     const access = await this.observe(ctx, cfg, fingerprint, deadline);
-    if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message });
+    if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message }, parse);
     let campaign = access.campaign;
     this.deps.samples?.offer({
       campaignId: campaign.id,
@@ -159,7 +162,8 @@ class FloodgatePolicy implements MilterPolicy {
       "decided",
     );
     this.deps.metrics.campaignDecisionsTotal.inc({ by: judgedBy(campaign), state: campaign.state });
-    return answer(outcomeOf(decision, campaign.id, cfg.policy.shadow, statusDetails(campaign)), campaign);
+    const details = joinDetails(statusDetails(campaign), parse);
+    return answer(outcomeOf(decision, campaign.id, cfg.policy.shadow, details), campaign);
   }
 
   /** Record the copy as held (hold-copy.ts); when it cannot be, it is tempfailed instead, as with holdMode tempfail. */
@@ -280,20 +284,16 @@ class FloodgatePolicy implements MilterPolicy {
     return true;
   }
 
-  private fail(ctx: SessionContext, cfg: Config, reason: FailReason, detail: Record<string, unknown>) {
+  /** The status header's detail of a message whose MIME parse stopped at a limit, counted (decide.ts, parseDetail). */
+  private parseLimit(limit: ParseLimit | null): string {
+    if (limit !== null) this.deps.metrics.parseLimitsTotal.inc({ limit });
+    return parseDetail(limit);
+  }
+
+  private fail(ctx: SessionContext, cfg: Config, reason: FailReason, log: Record<string, unknown>, details = "") {
     const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.dependencyFailMode;
     this.deps.metrics.failModeTotal.inc({ reason, mode });
-    this.failLog(reason, { session: ctx.id, ...detail });
-    return answer(failOutcome(reason, mode, cfg.policy.shadow), null);
+    this.failLog(reason, { session: ctx.id, ...log });
+    return answer(failOutcome(reason, mode, cfg.policy.shadow, details), null);
   }
-}
-
-/**
- * The answer for the engine: the verdict, the status, the campaign label when the message joined a campaign, and the
- * quarantine when the copy is held in the MTA's hold queue.
- */
-function answer(outcome: Outcome, campaign: CampaignView | null): EndOfMessageResult {
-  const labels = campaign ? [{ name: CAMPAIGN_HEADER, value: campaignHeaderValue(campaign) }] : [];
-  const modifications = outcome.quarantine ? [{ kind: "quarantine" as const, reason: outcome.quarantine }] : [];
-  return { verdict: outcome.verdict, status: outcome.status, labels, modifications };
 }

@@ -9,7 +9,7 @@ import type { TestMessage, TransactionResult } from "../../src/client/milter-cli
 import { defaultConfig } from "../../src/config/schema.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
 import { startTestRedis, storeConnection, type TestRedis } from "../support/redis.js";
-import { startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
+import { metricValue, startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
 
 /** The value of a header the daemon added, if any. */
 function added(result: TransactionResult, name: string): string | undefined {
@@ -101,8 +101,14 @@ describe("floodgate run: hostile messages", () => {
     assert.ok(added(result, "X-Floodgate-Campaign"), `no campaign: ${added(result, "X-Floodgate-Status")}`);
   });
 
-  /** Send a message twice: both copies must be counted in one campaign, whatever its shape. */
-  async function assertCounted(message: TestMessage): Promise<void> {
+  /**
+   * Send a message twice: both copies must be counted in one campaign, whatever its shape. `limit`: the MIME limit its
+   * parse stops at, which each copy's status header names and floodgate_parse_limits_total counts (README, "The
+   * status header"); null: a message parsed through, whose status names none.
+   */
+  async function assertCounted(message: TestMessage, limit: string | null): Promise<void> {
+    const limits = () => metricValue(daemon.metricsUrl, "floodgate_parse_limits_total", limit ? { limit } : {});
+    const before = await limits();
     const first = await send(message);
     const campaign = added(first, "X-Floodgate-Campaign");
     assert.ok(campaign, `not counted: ${added(first, "X-Floodgate-Status")}`);
@@ -110,6 +116,12 @@ describe("floodgate run: hostile messages", () => {
     const again = added(second, "X-Floodgate-Campaign");
     assert.equal(again?.split(";")[0], campaign.split(";")[0], "the second copy joins the first one's campaign");
     assert.match(again ?? "", /copies=2/);
+    for (const result of [first, second]) {
+      const status = added(result, "X-Floodgate-Status") ?? "";
+      if (limit) assert.match(status, new RegExp(`^continue; (new|bulk); (.* )?parse=${limit}$`));
+      else assert.doesNotMatch(status, /parse=/);
+    }
+    assert.equal(await limits(), before + (limit ? 2 : 0), "each copy counted by its limit");
   }
 
   const mime = (headers: Array<[string, string]>, body: string, recipients = ["rcpt@victim.example"]) => ({
@@ -124,18 +136,25 @@ describe("floodgate run: hostile messages", () => {
     let body = "";
     for (let i = 1; i <= 80; i++) body += `--b${i - 1}\nContent-Type: multipart/mixed; boundary=b${i}\n\n`;
     body += "--b80\nContent-Type: text/plain\n\nthe offer at the bottom of eighty levels\n";
-    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b0"]], body));
+    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b0"]], body), "depth");
   });
 
   test("more than 1,000 MIME parts are counted", async () => {
     let body = "";
     for (let i = 0; i < 1200; i++) body += `--b\nContent-Type: text/plain\n\npart ${i}\n`;
-    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b"]], body + "--b--\n"));
+    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b"]], body + "--b--\n"), "parts");
   });
 
   test("a header block over 256 KB is counted", async () => {
     const flood = Array.from({ length: 40_000 }, (_, i) => ["X-Pad", `padding ${i}`] as [string, string]);
-    await assertCounted(mime(flood, "the words of the message after the flood\n"));
+    // The top header block is cut to what a fingerprint reads before the parse (src/fingerprint/message-head.ts).
+    await assertCounted(mime(flood, "the words of the message after the flood\n"), null);
+  });
+
+  test("a part's header block over 256 KB is counted", async () => {
+    const pad = Array.from({ length: 40_000 }, (_, i) => `X-Pad: padding ${i}`).join("\n");
+    const body = `--b\n${pad}\n\nthe words of the part after its flood\n--b--\n`;
+    await assertCounted(mime([["Content-Type", "multipart/mixed; boundary=b"]], body), "header");
   });
 
   test("a header block larger than the capture does not hide the body", async () => {
@@ -170,7 +189,7 @@ describe("floodgate run: hostile messages", () => {
   // Finding: a message to more than about 8,000 recipients failed the Lua script (`unpack`): redis-error.
   test("a message to 9,000 recipients is counted", async () => {
     const recipients = Array.from({ length: 9000 }, (_, i) => `user${i}@victim.example`);
-    await assertCounted(mime([], "one message for very many\n", recipients));
+    await assertCounted(mime([], "one message for very many\n", recipients), null);
   });
 });
 

@@ -139,7 +139,10 @@ function header(result: EndOfMessageResult, name: string): string | undefined {
   return result.labels?.find((h) => h.name === name)?.value;
 }
 
-async function counterValue(counter: typeof metrics.failModeTotal, labels: Record<string, string>): Promise<number> {
+async function counterValue(
+  counter: typeof metrics.failModeTotal | typeof metrics.parseLimitsTotal,
+  labels: Record<string, string>,
+): Promise<number> {
   const data = await counter.get();
   const values = data.values as Array<{ value: number; labels: Record<string, string | number | undefined> }>;
   return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
@@ -418,6 +421,31 @@ void describe("Floodgate policy (real Redis)", () => {
     assert.equal(header(again, "X-Floodgate-Status"), "continue; new");
     assert.equal(header(again, "X-Floodgate-Campaign"), `${id}; copies=1; recipients=2`);
     assert.equal(header(await answer(policy, "outage text"), "X-Floodgate-Campaign"), `${id}; copies=2; recipients=2`);
+  });
+
+  // README, "The status header": a message whose MIME parse stopped at a limit says so whatever was decided.
+  void test("a parse stopped at a limit: named in the status after a decision and after a fail mode, counted", async () => {
+    const limited: FingerprintSource = {
+      fingerprint: async (raw) => ({
+        status: "ok",
+        fingerprint: { ...fingerprintOf(raw.toString("utf8")), limit: "depth" },
+      }),
+    };
+    const { policy } = setup(() => undefined, limited);
+    const count = () => counterValue(metrics.parseLimitsTotal, { limit: "depth" });
+    const before = await count();
+    assert.equal(header(await answer(policy, "nested text"), "X-Floodgate-Status"), "continue; new; parse=depth");
+    server.process.kill("SIGSTOP");
+    try {
+      const r = await answer(policy, "nested text", {}, SHORT_DEADLINE_MS);
+      assert.equal(header(r, "X-Floodgate-Status"), "skipped; reason=redis-timeout; parse=depth");
+    } finally {
+      server.process.kill("SIGCONT");
+    }
+    assert.equal(await count(), before + 2);
+    const plain = setup().policy;
+    assert.equal(header(await answer(plain, "plain text"), "X-Floodgate-Status"), "continue; new");
+    assert.equal(await count(), before + 2, "a message parsed through is not counted");
   });
 
   void test("Redis stalled: redis-timeout within the deadline", async () => {

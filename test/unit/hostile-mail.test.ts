@@ -105,5 +105,9 @@ void describe("soak checks", () => {
     assert.equal(tempfail.label, "reason:thread-died");
     const bare = judgeAnswer([], { action: "continue", progress: 0, modifications: [] }, options);
     assert.equal(bare.label, null);
+    // README, "The status header": details may follow a fail mode's reason (a parse stopped at a limit).
+    const status = "skipped; reason=redis-down; parse=depth";
+    const detailed = judgeAnswer([], { action: "continue", progress: 0, modifications: [{ kind: "addHeader", name: "X-Floodgate-Status", value: status }] }, options); // prettier-ignore
+    assert.equal(detailed.label, "reason:redis-down");
   });
 });

@@ -7,8 +7,10 @@ import {
   campaignHeaderValue,
   decide,
   failOutcome,
+  joinDetails,
   judgedBy,
   outcomeOf,
+  parseDetail,
   scanReason,
   statusDetails,
   withVerdict,
@@ -130,6 +132,37 @@ void describe("failOutcome", () => {
       verdict: { kind: "continue" },
       status: "skipped; reason=pool-full",
     });
+  });
+  void test("details follow the reason, as after a decision's reason", () => {
+    assert.equal(
+      failOutcome("redis-down", "tempfail", false, "parse=depth").status,
+      "skipped; reason=redis-down; parse=depth",
+    );
+  });
+});
+
+// README, "The status header": a message whose MIME parse stopped at a limit says so, after who decided.
+void describe("the parse limit's detail", () => {
+  void test("each limit is named; a message parsed through has none", () => {
+    assert.deepEqual(
+      (["depth", "parts", "header", "error"] as const).map((limit) => parseDetail(limit)),
+      ["parse=depth", "parse=parts", "parse=header", "parse=error"],
+    );
+    assert.equal(parseDetail(null), "");
+  });
+  void test("joined after the scanner's detail, space-separated; alone, or nothing, when the other is empty", () => {
+    const spam = { action: "reject", reason: "campaign-spam" } as const;
+    const scanner = "scanner=spamd score=14.2 threshold=5";
+    assert.equal(
+      outcomeOf(spam, "0123456789ab", false, joinDetails(scanner, parseDetail("parts"))).status,
+      "reject; campaign-spam; scanner=spamd score=14.2 threshold=5 parse=parts",
+    );
+    const fresh = { action: "continue", reason: "new" } as const;
+    assert.equal(
+      outcomeOf(fresh, "0123456789ab", false, joinDetails("", parseDetail("depth"))).status,
+      "continue; new; parse=depth",
+    );
+    assert.equal(outcomeOf(fresh, "0123456789ab", false, joinDetails("", parseDetail(null))).status, "continue; new");
   });
 });
 
