@@ -10,6 +10,7 @@ import { formatConfigErrors, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { MilterServer } from "../engine/engine.js";
 import { FingerprintPool } from "../fingerprint/pool.js";
+import type { FingerprintOutcome } from "../fingerprint/types.js";
 import { createMetrics, type FloodgateMetrics } from "../metrics/metrics.js";
 import { MailFlow } from "../ops/mail-flow.js";
 import { createFloodgatePolicy } from "../policy/floodgate-policy.js";
@@ -82,6 +83,11 @@ function daemonMetrics(): FloodgateMetrics {
   return createMetrics({ captureHeld: () => captureBudget.held, packetHeld: () => packetBudget.held });
 }
 
+/** The pool as reports use it: their messages counted apart from mail's in the pool's metrics. */
+function reportFingerprints(pool: FingerprintPool): (message: Buffer) => Promise<FingerprintOutcome> {
+  return (message) => pool.fingerprint(message, { source: "report" });
+}
+
 /** Start every part; on failure, stop what was started and rethrow. */
 export async function startDaemon(
   live: LiveConfig,
@@ -129,7 +135,7 @@ export async function startDaemon(
     const alerts = () => alerting?.alerts ?? null;
     const milter = milterReadiness();
     const opsDeps = { live, logger, health: health.health, alerts, mailFlow, store, queue: producer !== null };
-    const reports = { fingerprint: (m: Buffer) => pool.fingerprint(m), learnQueue: producer?.queue ?? null, state };
+    const reports = { fingerprint: reportFingerprints(pool), learnQueue: producer?.queue ?? null, state };
     const ops = await startOps({
       ...opsDeps,
       milter: milter.check,

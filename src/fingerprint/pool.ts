@@ -61,9 +61,13 @@ export interface PoolOptions {
 /** How long a batch nobody waits for may still run before its thread is replaced (at least 4 × taskTimeoutMs). */
 export const HANG_MS = 10_000;
 
+/** Whose message it is: mail on the milter path, or a person's report (the ops server): counted apart. */
+export type FingerprintSourceLabel = "mail" | "report";
+
 /** One message from its call to its outcome. `alone`: its batch's thread died, so it runs in a task of its own. */
 interface Request extends Waiting {
   message: Uint8Array;
+  source: FingerprintSourceLabel;
   /** The batch running it; null while it waits. */
   batch: Batch | null;
   settled: boolean;
@@ -117,17 +121,21 @@ export class FingerprintPool {
    * no AbortSignal to make per message), ends the wait like the pool's own timeout; the message's batch may still
    * read it until the batch ends, and what it computes for it is dropped.
    */
-  fingerprint(message: Buffer, options: { signal?: AbortSignal; withinMs?: number } = {}): Promise<FingerprintOutcome> {
-    if (this.#closed) return Promise.resolve(this.#count({ status: "skipped", reason: "pool-down" }));
+  fingerprint(
+    message: Buffer,
+    options: { signal?: AbortSignal; withinMs?: number; source?: FingerprintSourceLabel } = {},
+  ): Promise<FingerprintOutcome> {
+    const { signal, source = "mail" } = options;
+    if (this.#closed) return Promise.resolve(this.#count({ status: "skipped", reason: "pool-down" }, source));
     if (this.#queue.length >= this.#config.maxQueue) {
-      return Promise.resolve(this.#count({ status: "skipped", reason: "pool-full" }));
+      return Promise.resolve(this.#count({ status: "skipped", reason: "pool-full" }, source));
     }
-    const { signal } = options;
-    if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }));
+    if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }, source));
     const started = performance.now();
     return new Promise((resolve) => {
       const request: Request = {
         message: shared(message),
+        source,
         parseBytes: Math.min(message.byteLength, this.#options.parseBytes),
         alone: false,
         batch: null,
@@ -137,8 +145,8 @@ export class FingerprintPool {
           request.settled = true;
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
-          this.#metrics?.fingerprintDuration.observe((performance.now() - started) / 1000);
-          resolve(this.#count(outcome));
+          this.#metrics?.fingerprintDuration.observe({ source }, (performance.now() - started) / 1000);
+          resolve(this.#count(outcome, source));
         },
       };
       const onAbort = () => this.#abandon(request);
@@ -271,8 +279,8 @@ export class FingerprintPool {
     return this.#closed ? "pool-down" : failureReason(err, this.#logger);
   }
 
-  #count(outcome: FingerprintOutcome): FingerprintOutcome {
-    this.#metrics?.fingerprintsTotal.inc({ outcome: outcome.status === "ok" ? "ok" : outcome.reason });
+  #count(outcome: FingerprintOutcome, source: FingerprintSourceLabel): FingerprintOutcome {
+    this.#metrics?.fingerprintsTotal.inc({ outcome: outcome.status === "ok" ? "ok" : outcome.reason, source });
     return outcome;
   }
 

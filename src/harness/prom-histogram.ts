@@ -4,7 +4,8 @@
  * time goes inside the daemon (the fingerprint pool, the Redis round trip) beside what the load generator measured.
  */
 
-/** Cumulative bucket counts of one unlabelled histogram: upper bound (seconds, `+Inf` as Infinity) → count. */
+/** Cumulative bucket counts of one histogram, its label sets summed: upper bound (seconds, `+Inf` as Infinity) →
+ * count. */
 export type BucketCounts = Map<number, number>;
 
 /** The `<name>_bucket{le="…"}` samples of `text`; an empty map when the histogram is absent. */

@@ -188,10 +188,12 @@ function fingerprintMetrics(registry: Registry) {
       labelNames: ["limit"] as const,
       registers: [registry],
     }),
+    /** Mail and reports (the ops server's `POST /report`) share the pool: `source` tells them apart, and the pool's
+     * saturation (the FloodgatePoolSaturated alert, the readiness check) counts both, since both fill it. */
     fingerprintsTotal: new Counter({
       name: "floodgate_fingerprints_total",
-      help: "Fingerprint tasks by outcome (ok, skipped reason)",
-      labelNames: ["outcome"] as const,
+      help: "Fingerprint tasks by outcome (ok, skipped reason) and source (mail, report)",
+      labelNames: ["outcome", "source"] as const,
       registers: [registry],
     }),
     /** Time a message spends in the fingerprint pool: waiting for a thread, parsing, and the hand-back. A message the
@@ -199,7 +201,8 @@ function fingerprintMetrics(registry: Registry) {
      * floodgate_fingerprints_total. */
     fingerprintDuration: new Histogram({
       name: "floodgate_fingerprint_duration_seconds",
-      help: "Time from handing a message to the fingerprint pool to its outcome, queue wait included",
+      help: "Time from handing a message to the fingerprint pool to its outcome, queue wait included, by source",
+      labelNames: ["source"] as const,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),

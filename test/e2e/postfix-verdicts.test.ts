@@ -19,7 +19,7 @@ import { headerValues, readMaildir, waitForMessage, type DeliveredMessage } from
 import { buildMessage, sendMail, type SendMailResult } from "../../src/lab/smtp.js";
 import { findUser, findGroupId } from "../../src/state/service-user.js";
 import { projectRoot } from "../../src/util/paths.js";
-import { CLI, runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
+import { CLI, metricValue, runCli, startDaemonProcess, type DaemonProcess } from "../support/daemon.js";
 import { pollUntil } from "../support/poll.js";
 import { stopInOrder } from "../support/cleanups.js";
 
@@ -158,9 +158,14 @@ void describe("verdicts through Postfix with the private spamd", () => {
   void test("a campaign the operator reports is refused on its next copy; the report is in its history", async () => {
     assert.ok((await send("catalogue")).accepted, "the first copy is delivered");
     const copy = await deliveredCopy("catalogue");
+    const fingerprinted = (source: string) =>
+      metricValue(daemon.metricsUrl, "floodgate_fingerprints_total", { outcome: "ok", source });
+    const [mail, reports] = [await fingerprinted("mail"), await fingerprinted("report")];
     const report = await cli("report", "spam", copy.file, "--reason", "customers complain");
     assert.equal(report.code, 0, report.stderr);
     assert.match(report.stdout, /: decided; state spam; .*learn queued/);
+    assert.equal(await fingerprinted("report"), reports + 1, "the report's message counted as a report's");
+    assert.equal(await fingerprinted("mail"), mail, "and not as mail");
     const next = await send("catalogue");
     assert.equal(next.finalCode, 550, `${next.finalCode} ${next.finalText}`);
     const id = campaignId(copy)!;

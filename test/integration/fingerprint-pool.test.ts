@@ -292,6 +292,24 @@ void describe("fingerprint pool", () => {
     await p.close();
   });
 
+  void test("a report's message is counted apart from mail: outcomes and time by source", async () => {
+    const p = await pool();
+    const counted = async (source: string) => {
+      const outcomes = (await metrics.fingerprintsTotal.get()).values;
+      const times = (await metrics.fingerprintDuration.get()).values;
+      const ok = outcomes.find((v) => v.labels.outcome === "ok" && v.labels.source === source)?.value ?? 0;
+      const timed = times.find((v) => v.metricName?.endsWith("_count") && v.labels.source === source)?.value ?? 0;
+      return { ok, timed };
+    };
+    const [mail, report] = [await counted("mail"), await counted("report")];
+    assert.equal(reason(await p.fingerprint(SMALL, { source: "report" })), "ok");
+    assert.deepEqual(await counted("report"), { ok: report.ok + 1, timed: report.timed + 1 });
+    assert.deepEqual(await counted("mail"), mail, "mail's figures leave the report out");
+    assert.equal(reason(await p.fingerprint(SMALL)), "ok");
+    assert.deepEqual(await counted("mail"), { ok: mail.ok + 1, timed: mail.timed + 1 }, "mail by default");
+    await p.close();
+  });
+
   void test("a closed pool answers pool-down; outcomes are counted in the metrics", async () => {
     const p = await pool();
     await assertServes(p);
