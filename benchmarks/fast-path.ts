@@ -34,6 +34,7 @@ import { formatMachine, machineInfo } from "../src/harness/machine.js";
 import { corpusMix, type BenchMessage } from "../src/harness/messages.js";
 import { cpuSeconds, treeCpuSeconds } from "../src/harness/procs.js";
 import { arrivalOffsets, seededRandom } from "../src/harness/schedule.js";
+import { gcPauses, gcPausesText } from "../src/harness/gc-pauses.js";
 import { sharesAbove } from "../src/harness/prom-histogram.js";
 import { medianRun } from "../src/harness/stats.js";
 import { startTsNoop } from "../src/harness/targets.js";
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     });
     console.log(`\nopen loop (Poisson arrivals, ${seconds} s a step), rates relative to the steady-state capacity`);
     console.log("× capacity  offered/s  msg/s  eom p50  eom p99  eom max  later than deadline  fail mode");
-    const atHalf: Array<{ p99: number; inside: string[]; engineP99: number }> = [];
+    const atHalf: Array<{ p99: number; inside: string[]; engineP99: number; gc: string }> = [];
     let lateInAll = 0;
     const random = seededRandom(11);
     for (const factor of LADDER.flatMap((f) => (f === 0.5 ? Array<number>(rounds).fill(f) : [f]))) {
@@ -199,7 +200,8 @@ async function main(): Promise<void> {
       if (factor === 0.5) {
         const after = await daemon.metricsText();
         const engine = await open(engineAlone.spec);
-        atHalf.push({ p99: r.eom.p99, inside: insideTheDaemon(before, after), engineP99: engine.eom.p99 });
+        const gc = before && after ? gcPausesText(gcPauses(before, after)) : "(not read)";
+        atHalf.push({ p99: r.eom.p99, inside: insideTheDaemon(before, after), engineP99: engine.eom.p99, gc });
       }
       lateInAll += r.tally.deadlineMisses;
       console.log(
@@ -226,6 +228,8 @@ async function main(): Promise<void> {
       `\ninside the daemon at half of capacity, the counted round: share of messages over ${SHARE_BOUNDS_MS.join(" / ")} ms`,
     );
     for (const line of counted.inside) console.log(line);
+    console.log("the daemon's main thread, garbage collection in each round at half of capacity (its p99):");
+    for (const h of atHalf) console.log(`  ${h.gc}  (p99 ${fmt(h.p99)} ms)`);
     const engineP99 = medianRun(atHalf, (h) => h.engineP99)!.engineP99;
     console.log(
       `the same arrivals against the protocol engine alone (TypeScript no-op milter): p99 ${fmt(engineP99)} ms, ` +
