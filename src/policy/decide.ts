@@ -3,8 +3,8 @@
  * policy settings) to an action and a reason; from a decision to the verdict sent and the status header; and
  * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
  */
-import { scansDespite, standingDecision } from "../reputation/decision-standing.js";
 import type { ParseLimit } from "../fingerprint/types.js";
+import { scansDespite, standingDecision } from "../reputation/decision-standing.js";
 import type { CampaignView, PersonDecision, ScanVerdict } from "../reputation/types.js";
 import { CAMPAIGN_HEADER } from "../vocabulary/own-headers.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
