@@ -71,11 +71,36 @@ function rgbColour(value: string): number | null {
   return (r << 16) | (g << 8) | b;
 }
 
-/** Whether two colours look the same to a reader: every channel within a few steps. */
-export function sameColour(a: number, b: number): boolean {
+/**
+ * Whether text of one colour on another is lost to a reader: every channel within a few steps, or a luminance
+ * contrast under MIN_CONTRAST (WCAG's ratio) that no difference of hue makes up for (the channels' differences
+ * summed under MIN_HUE_DIFFERENCE): yellow or cyan on white, a pale grey on white, white on pale cyan. A band on each
+ * channel alone let saturated colours through: pure yellow on white differs by 255 in blue, yet reads at 1.07 to 1.
+ * Red on grey, as dim by luminance, stays text: its hue shows it.
+ */
+export function invisibleOn(a: number, b: number): boolean {
   if (a < 0 || b < 0) return false;
-  const near = (shift: number) => Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff)) <= 12;
-  return near(16) && near(8) && near(0);
+  const difference = (shift: number) => Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff));
+  const [red, green, blue] = [difference(16), difference(8), difference(0)];
+  if (red <= 12 && green <= 12 && blue <= 12) return true;
+  if (red + green + blue >= MIN_HUE_DIFFERENCE) return false;
+  const [la, lb] = [luminance(a), luminance(b)];
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05) < MIN_CONTRAST;
+}
+
+/** Contrast ratios under this show no text (WCAG asks 4.5 of body text, 3 of large text). */
+export const MIN_CONTRAST = 1.3;
+/** Channels' differences summed from this up make text visible by its hue whatever its luminance (W3C's older
+ * colour-visibility measure asks 500 for good legibility; red on grey sums 383). */
+export const MIN_HUE_DIFFERENCE = 300;
+
+/** WCAG 2's relative luminance of 0xRRGGBB, 0 (black) to 1 (white). */
+function luminance(colour: number): number {
+  const linear = (shift: number) => {
+    const c = ((colour >> shift) & 0xff) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * linear(16) + 0.7152 * linear(8) + 0.0722 * linear(0);
 }
 
 /** The values of a shorthand, split at spaces outside parentheses. */

@@ -7,11 +7,11 @@
  *
  * Text a mail client would not show is left out and counted (`HtmlTextStats`): hidden salting puts random words or
  * another message's text in elements styled out of sight, and a message that hides much of its text is itself a
- * signal. Hidden means: the `hidden` attribute; display:none, visibility:hidden, opacity near 0, a font size of at
- * most 1px (`font: 0/0 a`), a colour equal to the declared background or transparent, a box of at most 1px that
- * clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale; from
- * the style attribute, `<font color>`, `bgcolor`, or the simple rules of the document's `<style>` blocks
- * (./html-visibility.ts). Which text an element covers follows the browser's open elements (./open-elements.ts).
+ * signal. Hidden means: the `hidden` attribute; display:none, visibility:hidden, opacity near 0, a font size
+ * under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background or transparent, a box
+ * of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero
+ * clip or scale; from the style attribute, `<font color>`, `bgcolor`, or the simple rules of the document's `<style>`
+ * blocks (./html-visibility.ts). Which text an element covers follows the browser's open elements (./open-elements.ts).
  *
  * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, the
  * stylesheet is read once up to a cap, and the output is capped as it is written (`maxChars`): once it is full the

@@ -2,13 +2,13 @@
  * Whether a mail client shows an element's text: its visibility, inherited as CSS inherits each property, from the
  * `hidden` attribute, the style attribute, `<font color>`, `bgcolor` and the simple rules of the document's `<style>`
  * blocks (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
- * size of at most 1px (`font: 0/0 a`), a colour equal to the declared background or transparent, a box of at most
- * 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero clip or
- * scale. Pure: no I/O.
+ * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background (./css-values.ts,
+ * invisibleOn) or transparent, a box of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a
+ * position far off the page, a zero clip or scale. Pure: no I/O.
  */
 import { StyleSheet } from "./css-sheet.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
-import { parseColour, sameColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+import { parseColour, invisibleOn, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
 
 /** Classes of one element looked up at most. */
@@ -17,6 +17,8 @@ const MAX_CLASSES = 16;
 const INVISIBLE_OPACITY = 0.05;
 /** A relative font size at most this (of any parent) shows nothing readable. */
 const TINY_FONT_FACTOR = 0.1;
+/** Text under this many px is a row of dots to a reader: salt at 2 px ahead of padding read as text before. */
+const TINY_FONT_PX = 5;
 
 /** How an element shows its text, inherited as CSS inherits each property. */
 export interface Visibility {
@@ -35,7 +37,7 @@ export const ROOT: Visibility = { gone: false, visibilityHidden: false, fontZero
 /** Whether text in an element with this visibility shows. */
 export function shows(v: Visibility): boolean {
   if (v.gone || v.visibilityHidden || v.fontZero || v.colour === TRANSPARENT) return false;
-  return !sameColour(v.colour, v.background);
+  return !invisibleOn(v.colour, v.background);
 }
 
 /** Whether an image or a link target shows: its box is there (text colour and size do not hide a picture). */
@@ -75,7 +77,7 @@ function isGone(d: StyleDecls): boolean {
 
 function fontZero(d: StyleDecls, parentZero: boolean): boolean {
   if (d.fontSize === undefined) return parentZero;
-  if (d.fontAbsolute) return d.fontSize <= 1;
+  if (d.fontAbsolute) return d.fontSize < TINY_FONT_PX;
   return parentZero || d.fontSize <= TINY_FONT_FACTOR;
 }
 

@@ -170,21 +170,30 @@ describe("floodgate run: hostile messages", () => {
     assert.notEqual(await campaignOf(words("loans")), pills, "another body behind the same flood is another campaign");
   });
 
-  // Finding: a sender padding each copy with a few hundred KB of its own salt ahead of the text made every copy a
-  // campaign of its own: the fingerprint read only the first 256 KiB, all salt (src/fingerprint/task.ts).
-  test("copies padded with 300 KB of their own hidden salt ahead of the text are one campaign", async () => {
-    const offer = Array.from({ length: 90 }, (_, i) => ["cheap", "pills", "shipped", "today", "order", "now"][i % 6]);
-    const copy = async (seed: number, subject: string) => {
-      const salt = Array.from({ length: 40_000 }, (_, i) => ((seed * 1_000_003 + i) * 2_654_435_761).toString(36));
-      const html = `<div style="display:none">${salt.join(" ")}</div><p>${offer.join(" ")}</p>`;
-      const result = await send(hostileMessage(subject, [["Content-Type", "text/html; charset=utf-8"]], html));
-      return added(result, "X-Floodgate-Campaign") ?? `not counted: ${added(result, "X-Floodgate-Status")}`;
-    };
-    const first = await copy(1, "your weekly parcel");
-    const second = await copy(2, "delivery notice");
-    assert.equal(second.split(";")[0], first.split(";")[0], `one campaign: ${first} / ${second}`);
-    assert.match(second, /copies=2/);
-  });
+  // Findings: a sender padding each copy with a few hundred KB of its own salt ahead of the text made every copy a
+  // campaign of its own: the fingerprint read only the first 256 KiB, all salt (src/fingerprint/task.ts). Then salt a
+  // reader cannot make out, which the visibility rule still counted as text, did it again: yellow on white (blue
+  // differs by 255, src/fingerprint/css-values.ts invisibleOn) and a 2 px font (src/fingerprint/html-visibility.ts).
+  const paddings: Array<[string, (salt: string) => string, string[]]> = [
+    ["hidden", (salt) => `<div style="display:none">${salt}</div>`, ["cheap", "pills", "shipped", "today", "order"]],
+    ["yellow-on-white", (salt) => `<body bgcolor="#ffffff"><font color="#ffff00">${salt}</font>`, ["replica", "watches", "discount", "luxury", "buy"]],
+    ["2 px", (salt) => `<span style="font-size:2px">${salt}</span>`, ["instant", "loans", "approved", "credit", "apply"]],
+  ]; // prettier-ignore
+  for (const [k, [how, pad, words]] of paddings.entries()) {
+    test(`copies padded with 300 KB of their own ${how} salt ahead of the text are one campaign`, async () => {
+      const offer = Array.from({ length: 90 }, (_, i) => words[i % words.length]);
+      const copy = async (seed: number, subject: string) => {
+        const salt = Array.from({ length: 40_000 }, (_, i) => ((seed * 1_000_003 + i) * 2_654_435_761).toString(36));
+        const html = `${pad(salt.join(" "))}<p>${offer.join(" ")}</p>`;
+        const result = await send(hostileMessage(subject, [["Content-Type", "text/html; charset=utf-8"]], html));
+        return added(result, "X-Floodgate-Campaign") ?? `not counted: ${added(result, "X-Floodgate-Status")}`;
+      };
+      const first = await copy(2 * k + 1, "your weekly parcel");
+      const second = await copy(2 * k + 2, "delivery notice");
+      assert.equal(second.split(";")[0], first.split(";")[0], `one campaign: ${first} / ${second}`);
+      assert.match(second, /copies=2/);
+    });
+  }
 
   // Finding: a message to more than about 8,000 recipients failed the Lua script (`unpack`): redis-error.
   test("a message to 9,000 recipients is counted", async () => {

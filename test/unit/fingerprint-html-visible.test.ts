@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
-import { parseColour, sameColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
+import { parseColour, invisibleOn, TRANSPARENT } from "../../src/fingerprint/css-values.js";
 
 const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
 
@@ -17,9 +17,16 @@ void describe("htmlToText: hidden text is left out", () => {
     ["font-size:0", '<span style="font-size:0">salt</span>'],
     ["font-size:0px in a font shorthand", '<span style="font:0/0 a">salt</span>'],
     ["font-size:1px", '<span style="font-size:1px">salt</span>'],
+    ["font-size:2px", '<span style="font-size:2px">salt</span>'],
+    ["font-size:4.9px", '<span style="font-size:4.9px">salt</span>'],
+    ["font-size:3pt (4px)", '<span style="font-size:3pt">salt</span>'],
     ["opacity:0", '<span style="opacity:0">salt</span>'],
     ["colour equal to a declared background", '<div style="background:#fff"><span style="color:#FFFFFF">salt</span></div>'],
     ["near-white on white", '<td bgcolor="white"><font color="#fdfdfd">salt</font></td>'],
+    ["yellow on white (contrast 1.07 to 1)", '<body bgcolor="#ffffff"><span style="color:#ffff00">salt</span></body>'],
+    ["cyan on white (1.25 to 1)", '<div style="background:white"><font color="aqua">salt</font></div>'],
+    ["a pale grey on white (1.16 to 1)", '<td bgcolor="#fff"><span style="color:#eeeeee">salt</span></td>'],
+    ["white on a pale cyan (1.19 to 1)", '<table bgcolor="#80ffff"><tr><td><font color="#ffffff">salt</font></td></tr></table>'],
     ["transparent text", '<span style="color:rgba(0,0,0,0)">salt</span>'],
     ["max-height:0 with overflow:hidden", '<div style="max-height:0;overflow:hidden">salt</div>'],
     ["a 1px box that clips", '<div style="width:1px;height:1px;overflow:hidden">salt</div>'],
@@ -50,8 +57,12 @@ void describe("htmlToText: what a reader sees stays", () => {
   const shown: [string, string, string][] = [
     ["visibility:visible inside visibility:hidden", '<div style="visibility:hidden">x <b style="visibility:visible">shown</b></div>', "shown"],
     ["a font size reset inside font-size:0", '<div style="font-size:0">x<span style="font-size:14px">shown</span></div>', "shown"],
+    ["font-size:5px", '<span style="font-size:5px">shown</span>', "shown"],
     ["a colour reset inside white on white", '<td bgcolor=#fff><font color=#fff>x<span style="color:#333">shown</span></font></td>', "shown"],
     ["white text without a declared background", '<span style="color:#ffffff">shown</span>', "shown"],
+    ["red on grey: as dim by luminance, shown by its hue", '<td bgcolor="#808080"><font color="red">shown</font></td>', "shown"],
+    ["red on green: likewise", '<td bgcolor="#008000"><font color="#ff0000">shown</font></td>', "shown"],
+    ["a light grey footer on white (1.6 to 1)", '<td bgcolor="#ffffff"><span style="color:#cccccc">shown</span></td>', "shown"],
     ["white on a background image", '<td background="x.jpg" style="color:#fff">shown</td>', "shown"],
     ["a zero height that does not clip", '<div style="height:0">shown</div>', "shown"],
     ["an absolute position on the page", '<div style="position:absolute;left:10px">shown</div>', "shown"],
@@ -100,10 +111,17 @@ void describe("colours", () => {
   ] as const) {
     void test(`${value}`, () => assert.equal(parseColour(value), expected));
   }
-  void test("near colours are the same to a reader, others are not", () => {
-    assert.ok(sameColour(0xffffff, 0xf4f4f4));
-    assert.ok(!sameColour(0xffffff, 0xeeeeee));
-    assert.ok(!sameColour(0xffffff, -1));
+  void test("text lost on its background: channels within a few steps, or a contrast under 1.3 no hue makes up for", () => {
+    assert.ok(invisibleOn(0xffffff, 0xf4f4f4));
+    assert.ok(invisibleOn(0xeeeeee, 0xffffff), "1.16 to 1");
+    assert.ok(invisibleOn(0xffff00, 0xffffff), "yellow on white, 1.07 to 1: blue differs by 255");
+    assert.ok(invisibleOn(0x0c0c0c, 0x000000), "near-black on black");
+    assert.ok(invisibleOn(0xe2e2e2, 0xffffff), "1.296 to 1");
+    assert.ok(!invisibleOn(0xe1e1e1, 0xffffff), "1.307 to 1");
+    assert.ok(!invisibleOn(0xff0000, 0x008000), "red on green, 1.29 to 1, sums 383");
+    assert.ok(!invisibleOn(0xff0000, 0x808080), "red on grey, 1.01 to 1, sums 383: its hue shows it");
+    assert.ok(!invisibleOn(0x333333, 0xffffff));
+    assert.ok(!invisibleOn(0xffffff, -1), "no declared background: not compared");
   });
 });
 
