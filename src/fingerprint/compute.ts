@@ -7,7 +7,7 @@ import { attachmentDigests } from "./digest.js";
 import type { HtmlTextStats } from "./html-text.js";
 import { linkDomains } from "./links.js";
 import { bottomValues, shingleHashes, wordHashes } from "./minhash.js";
-import { normaliseText, wordTrace } from "./normalise.js";
+import { normaliseText, wordTrace, type WordTrace } from "./normalise.js";
 import { previousVersionKeys } from "./previous-version.js";
 import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
@@ -27,6 +27,9 @@ export interface MessageParts {
   /** The text the previous fingerprint version read, when it differs from `text` (absent: the same): the
    * text/plain alternative of an HTML part, hidden HTML text included (./previous-version.ts). */
   previousText?: string;
+  /** The text fingerprint version 2 read, when it differs from `text` (absent: the same): HTML text the current
+   * visibility rules hide and its did not (./version-two-text.ts). */
+  versionTwoText?: string;
   /** The raw HTML, if any ("" when none): only its links are used. */
   html: string;
   subject: string;
@@ -90,10 +93,30 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     fingerprint.previous = previousVersionKeys(input);
     const { minhash } = fingerprint;
     const recipients = parts.recipients ?? "";
-    const read = { text, words, hashes, trace, subjectWords, subjectTrace, names, key, minhash };
+    const subjects = { subjectWords, subjectTrace, names };
+    const read =
+      parts.versionTwoText === undefined
+        ? { text, words, hashes, trace, ...subjects, key, minhash }
+        : readAgain(capped(parts.versionTwoText), subjects, minWords);
     fingerprint.version2 = versionTwoKeys({ ...read, recipients, minWords });
   }
   return fingerprint;
+}
+
+/** What the current version reads of a text version 2 read otherwise (MessageParts.versionTwoText): its words,
+ * hashes, exact key and MinHash values, made as fingerprintParts makes them. */
+function readAgain(
+  text: string,
+  subjects: { subjectWords: string[]; subjectTrace: WordTrace; names: ReturnType<typeof recipientNames> },
+  minWords: number,
+) {
+  const trace = wordTrace();
+  const words = normaliseText(text, trace);
+  const hashes = wordHashes(words);
+  const short = words.length < minWords;
+  const key = skeletonKey(skeletonOf(text, words, subjects.subjectWords, subjects.names, short, trace));
+  const minhash = short || words.length === 0 ? null : bottomValues(hashes, shingleHashes(hashes));
+  return { text, words, hashes, trace, ...subjects, key, minhash };
 }
 
 function capped(text: string): string {

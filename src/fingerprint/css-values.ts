@@ -82,10 +82,20 @@ export function invisibleOn(a: number, b: number): boolean {
   if (a < 0 || b < 0) return false;
   const difference = (shift: number) => Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff));
   const [red, green, blue] = [difference(16), difference(8), difference(0)];
-  if (red <= 12 && green <= 12 && blue <= 12) return true;
+  if (red <= NEAR_STEPS && green <= NEAR_STEPS && blue <= NEAR_STEPS) return true;
   if (red + green + blue >= MIN_HUE_DIFFERENCE) return false;
   const [la, lb] = [luminance(a), luminance(b)];
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05) < MIN_CONTRAST;
+}
+
+/** Text whose every channel is within this many steps of its background's is lost. */
+const NEAR_STEPS = 12;
+
+/** The rule fingerprint version 2 hid text by (./version-two.ts): every channel within NEAR_STEPS. */
+export function nearColour(a: number, b: number): boolean {
+  if (a < 0 || b < 0) return false;
+  const near = (shift: number) => Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff)) <= NEAR_STEPS;
+  return near(16) && near(8) && near(0);
 }
 
 /** Contrast ratios under this show no text (WCAG asks 4.5 of body text, 3 of large text). */

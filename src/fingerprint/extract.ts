@@ -31,6 +31,7 @@ import type { ReducedMessage } from "./message-head.js";
 import { PreviousText } from "./previous-text.js";
 import { rawBodyText } from "./raw-body.js";
 import { TextBudget } from "./text-budget.js";
+import { VersionTwoText } from "./version-two-text.js";
 
 /** The parts of a message, and the limit that stopped its parse, if one did. */
 export interface ExtractedParts extends MessageParts {
@@ -56,6 +57,7 @@ export async function extractParts(
   const text = new TextBudget(MAX_TEXT_CHARS);
   const html = new TextBudget(MAX_TEXT_CHARS);
   const previous = options.previousText ? new PreviousText(previousReadsHtml(leaves)) : null;
+  const versionTwo = options.previousText ? new VersionTwoText(MAX_TEXT_CHARS) : null;
   const attachments: Uint8Array[] = [];
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
   // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
@@ -73,6 +75,7 @@ export async function extractParts(
       const alternative = alternativeOf(leaf.node);
       const read = reading && (!alternative || !withHtml.has(alternative));
       if (read) text.add(content);
+      if (read) versionTwo?.add(content);
       previous?.addText(content, read);
       continue;
     }
@@ -85,13 +88,26 @@ export async function extractParts(
     const room = text.room;
     const visible = htmlToText(content, room, { stats: hidden, markHidden: options.markHidden });
     text.add(visible);
+    versionTwo?.addHtml(content, { text: visible, room, hidSome: hidden.hiddenChars > hiddenBefore });
     const whole = hidden.hiddenChars === hiddenBefore && !options.markHidden;
     previous?.addHtml(leaf, content, { text: visible, room, whole });
   }
-  if (limit !== null) text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
+  if (limit !== null) {
+    text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
+    versionTwo?.add(rawBodyText(message.body, versionTwo.room, message.head.toString("latin1")));
+  }
   const recipients = decodeSubject(message.recipients);
   const previousText = previous?.differs ? previous.toString() : undefined;
-  const parts = { text: text.toString(), previousText, html: html.toString(), subject, attachments, hidden };
+  const versionTwoText = versionTwo?.differs ? versionTwo.toString() : undefined;
+  const parts = {
+    text: text.toString(),
+    previousText,
+    versionTwoText,
+    html: html.toString(),
+    subject,
+    attachments,
+    hidden,
+  };
   const last = leaves.at(-1);
   const cutAttachment = message.truncated && limit === null && last?.attachment ? endingBoundaries(last.node) : null;
   return { ...parts, limit, recipients, cutAttachment };

@@ -29,6 +29,8 @@ export interface HtmlTextOptions {
   markHidden?: boolean;
   /** Write hidden text as if it were shown: the text the previous fingerprint version read (./previous-version.ts). */
   keepHidden?: boolean;
+  /** Hide only what fingerprint version 2 hid (./html-visibility.ts, showedToVersionTwo): the text its keys read. */
+  versionTwoRules?: boolean;
 }
 
 /** Whether a text's whitespace is already collapsed: single spaces only (most text between two tags, read

@@ -22,7 +22,15 @@ import { decodeHTML } from "entities";
 import type { StyleSheet } from "./css-sheet.js";
 import { findTagEnd, attributes, isLetter, isNameChar, linkTarget, rawTextEnd } from "./html-tags.js";
 import { TextBuilder, type HtmlTextOptions } from "./html-text-builder.js";
-import { boxShows, readStyleSheet, ROOT, shows, visibilityOf, type Visibility } from "./html-visibility.js";
+import {
+  boxShows,
+  readStyleSheet,
+  ROOT,
+  showedToVersionTwo,
+  shows,
+  visibilityOf,
+  type Visibility,
+} from "./html-visibility.js";
 import { OpenElements, VOID } from "./open-elements.js";
 
 export {
@@ -54,7 +62,8 @@ export const MAX_HTML_TEXT_CHARS = 256 * 1024;
 
 /** The text of an HTML document or fragment, at most `maxChars` characters of it. */
 export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options: HtmlTextOptions = {}): string {
-  return new HtmlReader(html, new TextBuilder(maxChars, options)).read();
+  const textShows = options.versionTwoRules ? showedToVersionTwo : shows;
+  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows).read();
 }
 
 /** One pass over a document: text between tags goes to the output as its element shows it, tags open and close
@@ -72,6 +81,7 @@ class HtmlReader {
   constructor(
     readonly html: string,
     readonly out: TextBuilder,
+    readonly shows: (v: Visibility) => boolean,
   ) {
     this.#sheet = readStyleSheet(html);
   }
@@ -94,7 +104,7 @@ class HtmlReader {
   #text(text: string): void {
     // Text in <head> opens the body, as in a browser: a missing <body> does not hide the message.
     if (this.#inHead && NOT_BLANK.test(text)) this.#inHead = false;
-    if (!this.#inHead) this.out.text(text, shows(this.#open.top));
+    if (!this.#inHead) this.out.text(text, this.shows(this.#open.top));
   }
 
   /** Read the markup at `lt` (a "<"); where reading goes on, or -1 when the rest of the input is swallowed. */
@@ -113,7 +123,7 @@ class HtmlReader {
     while (nameEnd < html.length && isNameChar(html.charCodeAt(nameEnd))) nameEnd++;
     if (nameEnd === nameStart || !isLetter(html.charCodeAt(nameStart))) {
       // not a tag: "<" is text
-      if (!this.#inHead) this.out.text("<", shows(this.#open.top));
+      if (!this.#inHead) this.out.text("<", this.shows(this.#open.top));
       return lt + 1;
     }
     const tagEnd = findTagEnd(html, nameEnd);

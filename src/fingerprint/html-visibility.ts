@@ -8,7 +8,7 @@
  */
 import { StyleSheet } from "./css-sheet.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
-import { parseColour, invisibleOn, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+import { invisibleOn, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
 
 /** Classes of one element looked up at most. */
@@ -25,19 +25,37 @@ export interface Visibility {
   /** Hidden whatever a descendant declares (display:none, opacity, a clipping box, off the page…). */
   gone: boolean;
   visibilityHidden: boolean;
+  /** A font of at most 1px, or at most TINY_FONT_FACTOR of its parent's: hidden by every version. */
   fontZero: boolean;
+  /** The font size in px where an absolute size set it (relative ones scale it); null when not known. */
+  fontPx: number | null;
   /** Text colour, 0xRRGGBB; -1 when unknown; TRANSPARENT. */
   colour: number;
   /** The nearest declared background, 0xRRGGBB; -1 when none; UNKNOWN_BACKGROUND. */
   background: number;
 }
 
-export const ROOT: Visibility = { gone: false, visibilityHidden: false, fontZero: false, colour: -1, background: -1 };
+export const ROOT: Visibility = {
+  gone: false,
+  visibilityHidden: false,
+  fontZero: false,
+  fontPx: null,
+  colour: -1,
+  background: -1,
+};
 
 /** Whether text in an element with this visibility shows. */
 export function shows(v: Visibility): boolean {
   if (v.gone || v.visibilityHidden || v.fontZero || v.colour === TRANSPARENT) return false;
+  if (v.fontPx !== null && v.fontPx < TINY_FONT_PX) return false;
   return !invisibleOn(v.colour, v.background);
+}
+
+/** Whether text showed to fingerprint version 2 (./version-two.ts), which hid fonts of at most 1px only and colours
+ * only within a few steps of the background's: its keys are made from the text it read. */
+export function showedToVersionTwo(v: Visibility): boolean {
+  if (v.gone || v.visibilityHidden || v.fontZero || v.colour === TRANSPARENT) return false;
+  return !nearColour(v.colour, v.background);
 }
 
 /** Whether an image or a link target shows: its box is there (text colour and size do not hide a picture). */
@@ -62,6 +80,7 @@ export function visibilityOf(parent: Visibility, name: string, attrs: TagAttribu
     gone: parent.gone || attrs.hidden === true || isGone(d),
     visibilityHidden: d.visibilityHidden ?? parent.visibilityHidden,
     fontZero: fontZero(d, parent.fontZero),
+    fontPx: fontPx(d, parent.fontPx),
     colour: d.color ?? parent.colour,
     background: d.background === undefined || d.background === TRANSPARENT ? parent.background : d.background,
   };
@@ -77,8 +96,14 @@ function isGone(d: StyleDecls): boolean {
 
 function fontZero(d: StyleDecls, parentZero: boolean): boolean {
   if (d.fontSize === undefined) return parentZero;
-  if (d.fontAbsolute) return d.fontSize < TINY_FONT_PX;
+  if (d.fontAbsolute) return d.fontSize <= 1;
   return parentZero || d.fontSize <= TINY_FONT_FACTOR;
+}
+
+function fontPx(d: StyleDecls, parentPx: number | null): number | null {
+  if (d.fontSize === undefined) return parentPx;
+  if (d.fontAbsolute) return d.fontSize;
+  return parentPx === null ? null : parentPx * d.fontSize;
 }
 
 /** Old attributes that style an element (`<font color>`, `bgcolor`, `<body text>`), weaker than any CSS. */

@@ -72,8 +72,9 @@ function parseWindow(message: Uint8Array, parseBytes: number): { bytes: Buffer; 
 }
 
 /** The parts fingerprinting uses, from mailparser's result: the visible text of its HTML where there is HTML (what
- * a reader sees), else its text. A truncated message loses its last attachment, which is likely cut. */
-export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false): MessageParts {
+ * a reader sees), else its text. A truncated message loses its last attachment, which is likely cut. `earlier`:
+ * with the text version 2 read where it differs (MessageParts.versionTwoText). */
+export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false, earlier = false): MessageParts {
   const attachments = mail.attachments.map((a) => a.content as Uint8Array);
   if (truncated) attachments.pop();
   const html = typeof mail.html === "string" ? mail.html : "";
@@ -82,8 +83,12 @@ export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false
     .filter((h) => h.key === "to" || h.key === "cc")
     .map((h) => h.line.replace(/^[^:]*:/, ""))
     .join("\n");
+  const text = html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden, markHidden }) : (mail.text ?? "");
+  const versionTwoText =
+    earlier && hidden.hiddenChars > 0 ? htmlToText(html, MAX_TEXT_CHARS, { versionTwoRules: true }) : text;
   return {
-    text: html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden, markHidden }) : (mail.text ?? ""),
+    text,
+    ...(versionTwoText !== text ? { versionTwoText } : {}),
     // the previous fingerprint version read mailparser's text: the text/plain alternative where there is one
     previousText: html ? (mail.text ?? "") : undefined,
     html,
@@ -192,7 +197,8 @@ async function extractWindow(
     const { bytes, truncated } = parseWindow(message, parseBytes);
     const summary = { bytesParsed: bytes.byteLength, truncated };
     try {
-      return { ...partsOf(await simpleParser(bytes, PARSER_OPTIONS), truncated, markHidden), ...summary, limit: null };
+      const parsed = await simpleParser(bytes, PARSER_OPTIONS);
+      return { ...partsOf(parsed, truncated, markHidden, options.previousText), ...summary, limit: null };
     } catch {
       return { ...rawParts(reduceHead(bytes)), ...summary, limit: "error" };
     }
