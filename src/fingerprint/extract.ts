@@ -59,7 +59,11 @@ export async function extractParts(
   const previous = options.previousText ? new PreviousText(previousReadsHtml(leaves)) : null;
   const versionTwo = options.previousText ? new VersionTwoText(MAX_TEXT_CHARS) : null;
   const attachments: Uint8Array[] = [];
-  const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
+  const hidden: HtmlTextStats = {
+    visibleChars: 0,
+    hiddenChars: 0,
+    ...(versionTwo ? { hiddenSinceVersionTwo: 0 } : {}),
+  };
   // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
   const kept = (leaf: Leaf) => leaf.attachment && leaf.bytes >= attachmentMinBytes;
   const leftOut = message.truncated ? leaves.findLastIndex(kept) : -1;
@@ -85,10 +89,12 @@ export async function extractParts(
       continue;
     }
     const hiddenBefore = hidden.hiddenChars;
+    const sinceVersionTwoBefore = hidden.hiddenSinceVersionTwo ?? 0;
     const room = text.room;
     const visible = htmlToText(content, room, { stats: hidden, markHidden: options.markHidden });
     text.add(visible);
-    versionTwo?.addHtml(content, { text: visible, room, hidSome: hidden.hiddenChars > hiddenBefore });
+    const hidSome = (hidden.hiddenSinceVersionTwo ?? 0) > sinceVersionTwoBefore;
+    versionTwo?.addHtml(content, { text: visible, room, hidSome });
     const whole = hidden.hiddenChars === hiddenBefore && !options.markHidden;
     previous?.addHtml(leaf, content, { text: visible, room, whole });
   }

@@ -20,6 +20,9 @@ export const HIDDEN_CLOSE = "⟧";
 export interface HtmlTextStats {
   visibleChars: number;
   hiddenChars: number;
+  /** Of the hidden characters, those fingerprint version 2 showed (./html-visibility.ts, showedToVersionTwo): its
+   * keys read them (./version-two-text.ts). Counted only where asked for (absent: not counted). */
+  hiddenSinceVersionTwo?: number;
 }
 
 export interface HtmlTextOptions {

@@ -21,7 +21,7 @@
 import { decodeHTML } from "entities";
 import type { StyleSheet } from "./css-sheet.js";
 import { findTagEnd, attributes, isLetter, isNameChar, linkTarget, rawTextEnd } from "./html-tags.js";
-import { TextBuilder, type HtmlTextOptions } from "./html-text-builder.js";
+import { TextBuilder, type HtmlTextOptions, type HtmlTextStats } from "./html-text-builder.js";
 import {
   boxShows,
   readStyleSheet,
@@ -63,7 +63,8 @@ export const MAX_HTML_TEXT_CHARS = 256 * 1024;
 /** The text of an HTML document or fragment, at most `maxChars` characters of it. */
 export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options: HtmlTextOptions = {}): string {
   const textShows = options.versionTwoRules ? showedToVersionTwo : shows;
-  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows).read();
+  const stats = options.stats?.hiddenSinceVersionTwo === undefined ? null : options.stats;
+  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows, stats).read();
 }
 
 /** One pass over a document: text between tags goes to the output as its element shows it, tags open and close
@@ -82,6 +83,8 @@ class HtmlReader {
     readonly html: string,
     readonly out: TextBuilder,
     readonly shows: (v: Visibility) => boolean,
+    /** Where text the current rules hide and version 2's showed is counted; null: not counted. */
+    readonly sinceVersionTwo: HtmlTextStats | null,
   ) {
     this.#sheet = readStyleSheet(html);
   }
@@ -104,7 +107,15 @@ class HtmlReader {
   #text(text: string): void {
     // Text in <head> opens the body, as in a browser: a missing <body> does not hide the message.
     if (this.#inHead && NOT_BLANK.test(text)) this.#inHead = false;
-    if (!this.#inHead) this.out.text(text, this.shows(this.#open.top));
+    if (!this.#inHead) this.#write(text);
+  }
+
+  #write(text: string): void {
+    const shown = this.shows(this.#open.top);
+    const stats = this.sinceVersionTwo;
+    if (!shown && stats && showedToVersionTwo(this.#open.top))
+      stats.hiddenSinceVersionTwo = (stats.hiddenSinceVersionTwo ?? 0) + text.length;
+    this.out.text(text, shown);
   }
 
   /** Read the markup at `lt` (a "<"); where reading goes on, or -1 when the rest of the input is swallowed. */
@@ -123,7 +134,7 @@ class HtmlReader {
     while (nameEnd < html.length && isNameChar(html.charCodeAt(nameEnd))) nameEnd++;
     if (nameEnd === nameStart || !isLetter(html.charCodeAt(nameStart))) {
       // not a tag: "<" is text
-      if (!this.#inHead) this.out.text("<", this.shows(this.#open.top));
+      if (!this.#inHead) this.#write("<");
       return lt + 1;
     }
     const tagEnd = findTagEnd(html, nameEnd);

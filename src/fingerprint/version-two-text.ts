@@ -2,8 +2,8 @@
  * The text fingerprint version 2 read, kept beside the current text while its keys are computed
  * (`fingerprint.previousVersion`, ./version-two.ts): the current visibility rules hide text version 2 read (a colour
  * of low contrast, a font under 5px: ./html-visibility.ts), and version 2's keys must be the ones it made. An HTML
- * part is read again by version 2's rules only where the current ones hid some of it; any other part is the same
- * text. Pure: no I/O.
+ * part is read again by version 2's rules only where the current ones hid text version 2's showed
+ * (`HtmlTextStats.hiddenSinceVersionTwo`); any other part is the same text. Pure: no I/O.
  */
 import { htmlToText } from "./html-text.js";
 import { TextBudget } from "./text-budget.js";
@@ -26,7 +26,8 @@ export class VersionTwoText {
     this.#budget.add(text);
   }
 
-  /** An HTML part: its current text, the room it was written in, and whether the current rules hid any of it. */
+  /** An HTML part: its current text, the room it was written in, and whether the current rules hid text of it that
+   * version 2's showed. */
   addHtml(content: string, current: { text: string; room: number; hidSome: boolean }): void {
     if (this.#budget.full) return;
     const room = this.#budget.room;
