@@ -59,18 +59,14 @@ export type ParseSummary = Pick<Fingerprint, "bytesParsed" | "truncated" | "limi
 export function fingerprintParts(parts: MessageParts, options: FingerprintOptions, parse: ParseSummary): Fingerprint {
   const text = capped(parts.text);
   const html = parts.html.length > MAX_TEXT_CHARS ? parts.html.slice(0, MAX_TEXT_CHARS) : parts.html;
-  const trace = wordTrace();
-  const words = normaliseText(text, trace);
-  const hashes = wordHashes(words);
-  const shingles = shingleHashes(hashes);
   const subjectTrace = wordTrace();
   const subjectWords = normaliseText(parts.subject, subjectTrace);
-  const short = words.length < options.minWords;
-  const names = recipientNames(parts.recipients ?? "");
-  const key = skeletonKey(skeletonOf(text, words, subjectWords, names, short, trace));
+  const subjects: SubjectRead = { subjectWords, subjectTrace, names: recipientNames(parts.recipients ?? "") };
+  const body = readBody(text, subjects, options.minWords);
+  const { words, hashes, shingles, trace, key } = body;
   const fingerprint: Fingerprint = {
     version: FINGERPRINT_VERSION,
-    minhash: short || words.length === 0 ? null : bottomValues(hashes, shingles),
+    minhash: body.minhash,
     direct: keyDigest(FINGERPRINT_VERSION, key),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
     linkDomains: linkDomains(text, html),
@@ -91,32 +87,33 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     const { minWords } = options;
     const input = { text, words, hashes, shingles, trace, previousText, subject, minWords };
     fingerprint.previous = previousVersionKeys(input);
-    const { minhash } = fingerprint;
     const recipients = parts.recipients ?? "";
-    const subjects = { subjectWords, subjectTrace, names };
-    const read =
-      parts.versionTwoText === undefined
-        ? { text, words, hashes, trace, ...subjects, key, minhash }
-        : readAgain(capped(parts.versionTwoText), subjects, minWords);
-    fingerprint.version2 = versionTwoKeys({ ...read, recipients, minWords });
+    // Version 2's keys are made from the text it read (./version-two-text.ts), read as this version reads text.
+    const read = parts.versionTwoText === undefined ? body : readBody(capped(parts.versionTwoText), subjects, minWords);
+    fingerprint.version2 = versionTwoKeys({ ...read, ...subjects, recipients, minWords });
   }
   return fingerprint;
 }
 
-/** What the current version reads of a text version 2 read otherwise (MessageParts.versionTwoText): its words,
- * hashes, exact key and MinHash values, made as fingerprintParts makes them. */
-function readAgain(
-  text: string,
-  subjects: { subjectWords: string[]; subjectTrace: WordTrace; names: ReturnType<typeof recipientNames> },
-  minWords: number,
-) {
+/** The subject's words and trace, and the recipients' names: what the exact key reads besides the body. */
+interface SubjectRead {
+  subjectWords: string[];
+  subjectTrace: WordTrace;
+  names: ReturnType<typeof recipientNames>;
+}
+
+/** What a fingerprint reads of a body's text: its words and their trace, their hashes and 3-word shingles, the
+ * exact key (its skeleton with the subject and the recipients' names) and the MinHash values (none under `minWords`
+ * words). */
+function readBody(text: string, subjects: SubjectRead, minWords: number) {
   const trace = wordTrace();
   const words = normaliseText(text, trace);
   const hashes = wordHashes(words);
+  const shingles = shingleHashes(hashes);
   const short = words.length < minWords;
   const key = skeletonKey(skeletonOf(text, words, subjects.subjectWords, subjects.names, short, trace));
-  const minhash = short || words.length === 0 ? null : bottomValues(hashes, shingleHashes(hashes));
-  return { text, words, hashes, trace, ...subjects, key, minhash };
+  const minhash = short || words.length === 0 ? null : bottomValues(hashes, shingles);
+  return { text, words, hashes, shingles, trace, key, minhash };
 }
 
 function capped(text: string): string {

@@ -79,11 +79,14 @@ function rgbColour(value: string): number | null {
  * Red on grey, as dim by luminance, stays text: its hue shows it.
  */
 export function invisibleOn(a: number, b: number): boolean {
+  return nearColour(a, b) || lowContrast(a, b);
+}
+
+/** A luminance contrast under MIN_CONTRAST that no difference of hue makes up for (see invisibleOn). */
+export function lowContrast(a: number, b: number): boolean {
   if (a < 0 || b < 0) return false;
   const difference = (shift: number) => Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff));
-  const [red, green, blue] = [difference(16), difference(8), difference(0)];
-  if (red <= NEAR_STEPS && green <= NEAR_STEPS && blue <= NEAR_STEPS) return true;
-  if (red + green + blue >= MIN_HUE_DIFFERENCE) return false;
+  if (difference(16) + difference(8) + difference(0) >= MIN_HUE_DIFFERENCE) return false;
   const [la, lb] = [luminance(a), luminance(b)];
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05) < MIN_CONTRAST;
 }
@@ -99,10 +102,10 @@ export function nearColour(a: number, b: number): boolean {
 }
 
 /** Contrast ratios under this show no text (WCAG asks 4.5 of body text, 3 of large text). */
-export const MIN_CONTRAST = 1.3;
+const MIN_CONTRAST = 1.3;
 /** Channels' differences summed from this up make text visible by its hue whatever its luminance (W3C's older
  * colour-visibility measure asks 500 for good legibility; red on grey sums 383). */
-export const MIN_HUE_DIFFERENCE = 300;
+const MIN_HUE_DIFFERENCE = 300;
 
 /** WCAG 2's relative luminance of 0xRRGGBB, 0 (black) to 1 (white). */
 function luminance(colour: number): number {

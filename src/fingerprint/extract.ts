@@ -59,11 +59,7 @@ export async function extractParts(
   const previous = options.previousText ? new PreviousText(previousReadsHtml(leaves)) : null;
   const versionTwo = options.previousText ? new VersionTwoText(MAX_TEXT_CHARS) : null;
   const attachments: Uint8Array[] = [];
-  const hidden: HtmlTextStats = {
-    visibleChars: 0,
-    hiddenChars: 0,
-    ...(versionTwo ? { hiddenSinceVersionTwo: 0 } : {}),
-  };
+  const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
   // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
   const kept = (leaf: Leaf) => leaf.attachment && leaf.bytes >= attachmentMinBytes;
   const leftOut = message.truncated ? leaves.findLastIndex(kept) : -1;
@@ -78,8 +74,10 @@ export async function extractParts(
     if (leaf.contentType !== "text/html") {
       const alternative = alternativeOf(leaf.node);
       const read = reading && (!alternative || !withHtml.has(alternative));
-      if (read) text.add(content);
-      if (read) versionTwo?.add(content);
+      if (read) {
+        text.add(content);
+        versionTwo?.add(content);
+      }
       previous?.addText(content, read);
       continue;
     }
@@ -89,18 +87,22 @@ export async function extractParts(
       continue;
     }
     const hiddenBefore = hidden.hiddenChars;
-    const sinceVersionTwoBefore = hidden.hiddenSinceVersionTwo ?? 0;
+    const sinceVersionTwoBefore = hidden.hiddenSinceVersionTwo;
     const room = text.room;
     const visible = htmlToText(content, room, { stats: hidden, markHidden: options.markHidden });
     text.add(visible);
-    const hidSome = (hidden.hiddenSinceVersionTwo ?? 0) > sinceVersionTwoBefore;
+    const hidSome = hidden.hiddenSinceVersionTwo > sinceVersionTwoBefore;
     versionTwo?.addHtml(content, { text: visible, room, hidSome });
     const whole = hidden.hiddenChars === hiddenBefore && !options.markHidden;
     previous?.addHtml(leaf, content, { text: visible, room, whole });
   }
   if (limit !== null) {
-    text.add(rawBodyText(message.body, text.room, message.head.toString("latin1")));
-    versionTwo?.add(rawBodyText(message.body, versionTwo.room, message.head.toString("latin1")));
+    const head = message.head.toString("latin1");
+    const room = text.room;
+    const raw = rawBodyText(message.body, room, head);
+    text.add(raw);
+    // Version 2's text has the same room unless it already differs: then the raw body is cut to its own.
+    versionTwo?.add(versionTwo.room === room ? raw : rawBodyText(message.body, versionTwo.room, head));
   }
   const recipients = decodeSubject(message.recipients);
   const previousText = previous?.differs ? previous.toString() : undefined;

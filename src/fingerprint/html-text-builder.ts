@@ -21,8 +21,8 @@ export interface HtmlTextStats {
   visibleChars: number;
   hiddenChars: number;
   /** Of the hidden characters, those fingerprint version 2 showed (./html-visibility.ts, showedToVersionTwo): its
-   * keys read them (./version-two-text.ts). Counted only where asked for (absent: not counted). */
-  hiddenSinceVersionTwo?: number;
+   * keys read them (./version-two-text.ts). */
+  hiddenSinceVersionTwo: number;
 }
 
 export interface HtmlTextOptions {
@@ -82,7 +82,7 @@ export class TextBuilder {
     readonly maxChars: number,
     options: HtmlTextOptions,
   ) {
-    this.#stats = options.stats ?? { visibleChars: 0, hiddenChars: 0 };
+    this.#stats = options.stats ?? { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
     this.#markHidden = options.markHidden ?? false;
     this.#keepHidden = options.keepHidden ?? false;
   }
@@ -106,6 +106,11 @@ export class TextBuilder {
       return;
     }
     this.#add(text, shown);
+  }
+
+  /** Text the current rules hide and version 2's showed, `chars` long: counted, not written. */
+  hiddenSinceVersionTwo(chars: number): void {
+    this.#stats.hiddenSinceVersionTwo += chars;
   }
 
   /** Text written as is (an href or a source: no entity decoding again). */

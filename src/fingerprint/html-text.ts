@@ -21,7 +21,7 @@
 import { decodeHTML } from "entities";
 import type { StyleSheet } from "./css-sheet.js";
 import { findTagEnd, attributes, isLetter, isNameChar, linkTarget, rawTextEnd } from "./html-tags.js";
-import { TextBuilder, type HtmlTextOptions, type HtmlTextStats } from "./html-text-builder.js";
+import { TextBuilder, type HtmlTextOptions } from "./html-text-builder.js";
 import {
   boxShows,
   readStyleSheet,
@@ -63,8 +63,7 @@ export const MAX_HTML_TEXT_CHARS = 256 * 1024;
 /** The text of an HTML document or fragment, at most `maxChars` characters of it. */
 export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options: HtmlTextOptions = {}): string {
   const textShows = options.versionTwoRules ? showedToVersionTwo : shows;
-  const stats = options.stats?.hiddenSinceVersionTwo === undefined ? null : options.stats;
-  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows, stats).read();
+  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows).read();
 }
 
 /** One pass over a document: text between tags goes to the output as its element shows it, tags open and close
@@ -83,8 +82,6 @@ class HtmlReader {
     readonly html: string,
     readonly out: TextBuilder,
     readonly shows: (v: Visibility) => boolean,
-    /** Where text the current rules hide and version 2's showed is counted; null: not counted. */
-    readonly sinceVersionTwo: HtmlTextStats | null,
   ) {
     this.#sheet = readStyleSheet(html);
   }
@@ -112,9 +109,7 @@ class HtmlReader {
 
   #write(text: string): void {
     const shown = this.shows(this.#open.top);
-    const stats = this.sinceVersionTwo;
-    if (!shown && stats && showedToVersionTwo(this.#open.top))
-      stats.hiddenSinceVersionTwo = (stats.hiddenSinceVersionTwo ?? 0) + text.length;
+    if (!shown && showedToVersionTwo(this.#open.top)) this.out.hiddenSinceVersionTwo(text.length);
     this.out.text(text, shown);
   }
 

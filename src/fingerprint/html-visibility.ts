@@ -8,7 +8,7 @@
  */
 import { StyleSheet } from "./css-sheet.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
-import { invisibleOn, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+import { lowContrast, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
 
 /** Classes of one element looked up at most. */
@@ -44,11 +44,11 @@ export const ROOT: Visibility = {
   background: -1,
 };
 
-/** Whether text in an element with this visibility shows. */
+/** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
+ * TINY_FONT_PX or its colour of too low a contrast on the background (./css-values.ts, invisibleOn). */
 export function shows(v: Visibility): boolean {
-  if (v.gone || v.visibilityHidden || v.fontZero || v.colour === TRANSPARENT) return false;
-  if (v.fontPx !== null && v.fontPx < TINY_FONT_PX) return false;
-  return !invisibleOn(v.colour, v.background);
+  if (!showedToVersionTwo(v)) return false;
+  return !(v.fontPx !== null && v.fontPx < TINY_FONT_PX) && !lowContrast(v.colour, v.background);
 }
 
 /** Whether text showed to fingerprint version 2 (./version-two.ts), which hid fonts of at most 1px only and colours

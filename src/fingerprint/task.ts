@@ -78,14 +78,14 @@ export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false
   const attachments = mail.attachments.map((a) => a.content as Uint8Array);
   if (truncated) attachments.pop();
   const html = typeof mail.html === "string" ? mail.html : "";
-  const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, ...(earlier ? { hiddenSinceVersionTwo: 0 } : {}) };
+  const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
   const recipients = mail.headerLines
     .filter((h) => h.key === "to" || h.key === "cc")
     .map((h) => h.line.replace(/^[^:]*:/, ""))
     .join("\n");
   const text = html ? htmlToText(html, MAX_TEXT_CHARS, { stats: hidden, markHidden }) : (mail.text ?? "");
   const versionTwoText =
-    (hidden.hiddenSinceVersionTwo ?? 0) > 0 ? htmlToText(html, MAX_TEXT_CHARS, { versionTwoRules: true }) : text;
+    earlier && hidden.hiddenSinceVersionTwo > 0 ? htmlToText(html, MAX_TEXT_CHARS, { versionTwoRules: true }) : text;
   return {
     text,
     ...(versionTwoText !== text ? { versionTwoText } : {}),

@@ -45,7 +45,7 @@ void describe("htmlToText: hidden text is left out", () => {
   ]; // prettier-ignore
   for (const [name, html] of hidden) {
     void test(name, () => {
-      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
+      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
       const text = htmlToText(`<p>seen before</p>${html}<p>seen after</p>`, undefined, { stats });
       assert.equal(words(text), "seen before seen after");
       assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
@@ -85,9 +85,12 @@ void describe("htmlToText: what a reader sees stays", () => {
   });
 
   void test("stats count what was shown and what was hidden", () => {
-    const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0 };
+    const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
     htmlToText('<p>12345</p><p style="display:none">abcdefghij</p>', undefined, { stats });
-    assert.deepEqual(stats, { visibleChars: 5, hiddenChars: 10 });
+    assert.deepEqual(stats, { visibleChars: 5, hiddenChars: 10, hiddenSinceVersionTwo: 0 });
+    // Text only the current rules hide (yellow on white) is counted apart: version 2's keys read it.
+    htmlToText('<body bgcolor="#ffffff"><font color="#ffff00">klmno</font></body>', undefined, { stats });
+    assert.deepEqual(stats, { visibleChars: 5, hiddenChars: 15, hiddenSinceVersionTwo: 5 });
   });
 
   void test("markHidden writes hidden text between markers", () => {
