@@ -60,6 +60,12 @@ export const queueSchema = z
     /** Re-scan a campaign after this many seconds. @defaultValue 3600 */
     rescanAfterSeconds: count(3600, 1),
     /**
+     * A ham verdict covers the links (the domains linked to) of the copies it judged: a copy carrying another is
+     * judged as a copy of an unjudged campaign, and scanned at most once each this many seconds for its campaign
+     * (README, "What a ham verdict covers"). 0: a ham verdict covers every copy. @defaultValue 60
+     */
+    rescanNewLinksSeconds: count(60, 0),
+    /**
      * Finished scan jobs kept in Redis (each with its message), by count and age: the newest `count` of those younger
      * than `ageSeconds`. Completed jobs are only kept for inspection; failed ones a day, for diagnosis.
      * @defaultValue completed: 100 for 1 h; failed: 1,000 for 24 h

@@ -183,21 +183,25 @@ export interface ScanSettings {
   scanAtCopies: number;
   rescanAfterCopies: number;
   rescanAfterSeconds: number;
+  rescanNewLinksSeconds: number;
 }
 
 /**
  * Whether to queue a heavy scan for this campaign now: "new" when it never had one, has no verdict and has reached
- * `scanAtCopies` copies; "rescan" after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one; never
- * for a blocked campaign nor for one a person decided (no scan may override that), except mailbox users' ham, which a
- * scanner's spam verdict outranks.
+ * `scanAtCopies` copies; "rescan" after `rescanAfterCopies` copies or `rescanAfterSeconds` since the last one, or
+ * for a copy carrying links its ham verdict did not cover (`unscannedLinks`, ./link-cover.ts) `rescanNewLinksSeconds`
+ * after it; never for a blocked campaign nor for one a person decided (no scan may override that), except mailbox
+ * users' ham, which a scanner's spam verdict outranks.
  */
 export function scanReason(
   campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "copies" | "copiesSinceScan" | "lastScanQueuedAt">,
   settings: ScanSettings,
   now: number,
+  unscannedLinks = false,
 ): "new" | "rescan" | null {
   if (campaign.state === "blocked") return null;
   if (campaign.decision !== null && !scansDespite(campaign.decision)) return null;
+  if (unscannedLinks && now - campaign.lastScanQueuedAt >= settings.rescanNewLinksSeconds * 1000) return "rescan";
   if (campaign.lastScanQueuedAt === 0 && campaign.verdict === null)
     return campaign.copies >= settings.scanAtCopies ? "new" : null;
   if (campaign.copiesSinceScan >= settings.rescanAfterCopies) return "rescan";

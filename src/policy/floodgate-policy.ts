@@ -17,7 +17,8 @@ import { SMFIF_ADDHDRS, SMFIF_CHGHDRS, SMFIF_QUARANTINE } from "../milter/consta
 import type { ScanProducer } from "../queue/types.js";
 import { classifyRedisError, type RedisFailure } from "../redis/errors.js";
 import type { RedisWrites } from "../redis/write-refusal.js";
-import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
+import type { CampaignStore, CampaignView } from "../reputation/types.js";
+import { copyLinks } from "../reputation/verdict-links.js";
 import { createRateLimitedLog, type RateLimitedLog } from "../util/rate-limited-log.js";
 import type { Logger } from "../util/logger.js";
 import { DeadlineError, type Deadline } from "../vocabulary/deadline.js";
@@ -35,14 +36,15 @@ import {
   joinDetails,
   outcomeOf,
   parseDetail,
-  scanReason,
   judgedBy,
   statusDetails,
   withVerdict,
 } from "./decide.js";
 import type { Decision } from "./decide.js";
 import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
+import { copyView, linkStanding, linksDetail } from "./link-cover.js";
 import { MailPathLoad, noteEndOfMessage } from "./mail-path-load.js";
+import { scanCopy } from "./scan-request.js";
 
 /** The fingerprint pool as the policy uses it (src/fingerprint/pool.ts implements it): it never rejects, and answers
  * "timeout" as soon as `options.signal` aborts or `options.withinMs` has passed. */
@@ -137,7 +139,9 @@ class FloodgatePolicy implements MilterPolicy {
     const parse = this.parseLimit(fingerprint.fingerprint.limit);
     const access = await this.observe(ctx, cfg, fingerprint, deadline);
     if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message }, parse);
-    let campaign = access.campaign;
+    const links = copyLinks(fingerprint.fingerprint);
+    const standing = linkStanding(access.campaign, links, cfg.queue.rescanNewLinksSeconds > 0);
+    let campaign = copyView(access.campaign, standing);
     this.deps.samples?.offer({
       campaignId: campaign.id,
       copies: campaign.copies,
@@ -149,7 +153,10 @@ class FloodgatePolicy implements MilterPolicy {
     let decision = this.decision(ctx, cfg, campaign);
     // A copy Redis would not count is not queued for a scan either: the queue lives in the same Redis.
     if (decision.action !== "reject" && access.counted) {
-      const verdict = await this.scan(ctx, cfg, message, campaign, deadline);
+      const queueId = ctx.transaction?.queueId;
+      const unscannedLinks = standing === "unscanned";
+      const copy = { cfg, message, campaign, links, unscannedLinks, busy: this.busy, queueId, deadline };
+      const verdict = await scanCopy(this.deps, copy);
       if (verdict) {
         campaign = withVerdict(campaign, verdict);
         decision = this.decision(ctx, cfg, campaign);
@@ -162,7 +169,7 @@ class FloodgatePolicy implements MilterPolicy {
       "decided",
     );
     this.deps.metrics.campaignDecisionsTotal.inc({ by: judgedBy(campaign), state: campaign.state });
-    const details = joinDetails(statusDetails(campaign), parse);
+    const details = joinDetails(statusDetails(campaign), linksDetail(standing), parse);
     return answer(outcomeOf(decision, campaign.id, cfg.policy.shadow, details), campaign);
   }
 
@@ -228,60 +235,6 @@ class FloodgatePolicy implements MilterPolicy {
       }
     }
     return this.allowlists.get(section) ?? null;
-  }
-
-  /** Queue a scan when one is due; then, when configured, wait for the verdict. Returns the verdict if one came. */
-  private async scan(
-    ctx: SessionContext,
-    cfg: Config,
-    message: CapturedMessage,
-    campaign: CampaignView,
-    deadline: Deadline,
-  ): Promise<ScanVerdict | null> {
-    const producer = this.deps.producer;
-    if (!producer || !cfg.queue.enabled) return null;
-    const queued = await this.queueScan(producer, ctx, cfg, message, campaign, deadline);
-    const pending = queued || campaign.lastScanQueuedAt > 0;
-    if (campaign.verdict !== null || !pending || cfg.queue.verdictWaitMs <= 0 || !producer.healthy()) return null;
-    const wait = Math.min(cfg.queue.verdictWaitMs, deadline.remaining());
-    if (wait <= 0) return null;
-    return producer.waitForVerdict(campaign.id, wait, deadline.signal).catch(() => null);
-  }
-
-  /** Queue a heavy scan if one is due (`scanReason`); true when it was queued or already was. */
-  private async queueScan(
-    producer: ScanProducer,
-    ctx: SessionContext,
-    cfg: Config,
-    message: CapturedMessage,
-    campaign: CampaignView,
-    deadline: Deadline,
-  ): Promise<boolean> {
-    const reason = scanReason(campaign, cfg.queue, Date.now());
-    if (!reason) return false;
-    // The scan budget: while the mail path is busy, a campaign under every bulk threshold is not scanned; one of its
-    // later copies queues the scan once the rate has fallen (a campaign with no later copy needs no verdict).
-    if (this.busy && campaign.bulkSince === null) {
-      this.deps.metrics.scanJobsShedTotal.inc({ reason: "busy" });
-      return false;
-    }
-    const request = {
-      campaignId: campaign.id,
-      message: message.raw,
-      truncated: message.truncated,
-      reason,
-      ...(reason === "rescan" ? { generation: campaign.lastScanQueuedAt } : {}),
-      ...(ctx.transaction?.queueId !== undefined ? { queueId: ctx.transaction.queueId } : {}),
-    };
-    const result = await deadline.race(producer.enqueue(request)).catch(() => "shed" as const);
-    if (result === "shed") return false;
-    // The producer marks a job it queued; a copy whose scan was already pending is marked here (a Redis round trip
-    // and a script each, so not twice).
-    if (result === "deduplicated")
-      this.deps.store
-        .markScanQueued(campaign.id)
-        .catch((err: Error) => this.deps.logger.debug({ err: err.message }, "markScanQueued failed"));
-    return true;
   }
 
   /** The status header's detail of a message whose MIME parse stopped at a limit, counted (decide.ts, parseDetail). */

@@ -133,6 +133,7 @@ async function scanJobData(request: ScanRequest, cfg: Config): Promise<ScanJobDa
     reason: request.reason,
     queuedAt: Date.now(),
     ...(request.queueId !== undefined ? { queueId: request.queueId } : {}),
+    ...(request.links !== undefined ? { links: request.links } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { createRedis } from "../redis/connect.js";
 import { createCampaignStore } from "../reputation/store.js";
 import { MAX_VERDICT_RULES, type CampaignStore, type ScanVerdict } from "../reputation/types.js";
+import type { CopyLinks } from "../reputation/verdict-links.js";
 import { judgeScan } from "./judge.js";
 import { LEARN_JOB_NAME, processLearnJob, type LearnJobData, type LearnResult } from "./learn.js";
 import { privateSpamdSocket } from "../scanners/private-spamd.js";
@@ -98,12 +99,20 @@ export async function processScanJob(
     rules: result.rules.slice(0, MAX_VERDICT_RULES),
     at: Date.now(),
   };
-  await store.recordVerdict(data.campaignId, verdict);
+  await store.recordVerdict(data.campaignId, verdict, jobLinks(data.links));
   logger.info(
     { campaignId: data.campaignId, ...verdict, said: result.verdict, reason: data.reason, queueId: data.queueId },
     "scan verdict",
   );
   return verdict;
+}
+
+/** A job's links as the store takes them: a job is data from Redis, so anything but a list of words is not known. */
+function jobLinks(links: unknown): CopyLinks | undefined {
+  if (typeof links !== "object" || links === null) return undefined;
+  const { links: list, complete } = links as Partial<CopyLinks>;
+  if (!Array.isArray(list) || !list.every((link) => typeof link === "string" && /^\S+$/.test(link))) return undefined;
+  return { links: list, complete: complete === true };
 }
 
 /** Start a worker in this process. */

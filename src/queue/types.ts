@@ -2,6 +2,7 @@
  * The heavy-scan queue's contract: what the policy hands the producer, and the job the scan worker receives.
  */
 import type { ScanVerdict } from "../reputation/types.js";
+import type { CopyLinks } from "../reputation/verdict-links.js";
 
 export interface ScanRequest {
   campaignId: string;
@@ -17,6 +18,8 @@ export interface ScanRequest {
   generation?: number;
   /** The MTA's queue id, for logs. */
   queueId?: string;
+  /** The copy's links, recorded with its verdict (what a ham verdict covers); absent: the verdict covers every copy. */
+  links?: CopyLinks;
 }
 
 export type EnqueueResult = "queued" | "deduplicated" | "shed";
@@ -41,4 +44,6 @@ export interface ScanJobData {
   reason: "new" | "rescan";
   queuedAt: number;
   queueId?: string;
+  /** The scanned copy's links (ScanRequest.links); absent in a job queued without them. */
+  links?: CopyLinks;
 }

@@ -16,7 +16,7 @@ import type {
 const STATES: ReadonlySet<string> = new Set<CampaignState>(["new", "bulk", "spam", "ham", "blocked"]);
 
 /** The view array's length (includes/campaignView.lua). */
-const VIEW_LENGTH = 29;
+const VIEW_LENGTH = 31;
 
 const VERDICTS: ReadonlySet<string> = new Set(["spam", "ham", "unsure"]);
 const HOWS: ReadonlySet<string> = new Set<DecisionHow>(["report", "pin", "reporters"]);
@@ -53,7 +53,13 @@ export function parseView(raw: unknown): CampaignView {
     lastScanQueuedAt: num(17),
     bulkSince: num(18) > 0 ? num(18) : null,
     merged: num(28),
+    links: { ham: typeof a[29] === "string" ? words(a[29]) : null, spam: words(str(30)) },
   };
+}
+
+/** A list the store keeps as space-separated words. */
+function words(text: string): string[] {
+  return text === "" ? [] : text.split(" ");
 }
 
 function parseVerdict(

@@ -34,6 +34,7 @@ import { relabelOperations, type RelabelEvent } from "./relabels.js";
 import { runScript } from "./scripts.js";
 import { createStoreContext, scripts } from "./store-context.js";
 import type { CampaignStore, ScanVerdict } from "./types.js";
+import { LINKS_KEPT, type CopyLinks } from "./verdict-links.js";
 import { earlierVersionsLive } from "./versions.js";
 
 export type { RelabelEvent } from "./relabels.js";
@@ -83,7 +84,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
       return earlierVersionsLive(redis, keys, ctx.settings().ttlSeconds * 1000, now);
     },
 
-    async recordVerdict(id: string, verdict: ScanVerdict): Promise<void> {
+    async recordVerdict(id: string, verdict: ScanVerdict, links?: CopyLinks): Promise<void> {
       await runScript(
         redis,
         scripts.verdict,
@@ -98,6 +99,8 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
           verdict.threshold === null ? "" : String(verdict.threshold),
           verdict.rules.join(","),
           id,
+          links === undefined ? "" : links.complete ? "complete" : "partial",
+          links === undefined ? "" : links.links.slice(0, LINKS_KEPT).join(" "),
         ],
       );
     },

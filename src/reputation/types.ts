@@ -3,6 +3,7 @@
  */
 import type { Fingerprint } from "../fingerprint/types.js";
 import { MAX_SCAN_RULES } from "../scanners/types.js";
+import type { CopyLinks } from "./verdict-links.js";
 
 export type CampaignState = "new" | "bulk" | "spam" | "ham" | "blocked";
 
@@ -132,6 +133,10 @@ export interface CampaignView {
   bulkSince: number | null;
   /** Campaigns merged into this one (a later copy matched both); their ids now stand for this one. */
   merged: number;
+  /** While its state is ham: the links its scanner's ham verdict covers (./verdict-links.ts), null when it covers
+   * every copy (a verdict recorded without them); and links a scan of a copy that added them called spam. In any other
+   * state, null and none. */
+  links: { ham: readonly string[] | null; spam: readonly string[] };
 }
 
 /** How an observation found its campaign: by its MinHash values, by its exact key, by an earlier fingerprint
@@ -188,8 +193,8 @@ export interface CampaignStore {
   /** The campaign's history, newest first. */
   history(id: string): Promise<HistoryEntry[]>;
   /** Store a scan's verdict and publish it to waiters (`verdictChannel`), under the id named and the one it was
-   * merged into. */
-  recordVerdict(id: string, verdict: ScanVerdict): Promise<void>;
+   * merged into. `links`: the scanned copy's (./verdict-links.ts); without them the verdict covers every copy. */
+  recordVerdict(id: string, verdict: ScanVerdict, links?: CopyLinks): Promise<void>;
   /** Mark that a scan was queued for this campaign now (resets copiesSinceScan). */
   markScanQueued(id: string, now?: number): Promise<void>;
   /** The pub/sub channel carrying `{id, verdict}` JSON messages. */

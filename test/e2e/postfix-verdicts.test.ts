@@ -5,8 +5,9 @@
  * through the Dovecot IMAPSieve pipe script of deploy/dovecot, run as another user with the report-only token, decide
  * once enough distinct users report, but their ham, even reported before the first copy, never clears a campaign
  * spamd judges spam; a pinned campaign (`floodgate allow`) is never held; every relabel is in the
- * campaign's history. With the built-in rules as the scanner, a campaign they score low stays unjudged (held when
- * bulk), never ham.
+ * campaign's history; a copy linking where the campaign's ham verdict did not is scanned on its own, and refused once
+ * that scan says spam while the copies the verdict covered still pass. With the built-in rules as the scanner, a
+ * campaign they score low stays unjudged (held when bulk), never ham.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -46,6 +47,11 @@ const TEXTS: Record<string, string> = {
   prize:
     "Good news from the rewards desk: a gift card worth five hundred is reserved in your name, waiting only for " +
     `you to confirm the delivery address.\n\n${GTUBE}`,
+  garden:
+    "The garden centre opens its glasshouse again this weekend. Seedlings raised by local growers are ready for " +
+    "planting once the nights stay mild: tomatoes, peppers, three kinds of basil and the heritage beans that sold " +
+    "out last season. Bring your own trays and we fill them at the old prices; our staff answer questions about " +
+    "pests, poor soil and balconies that only get the morning sun.",
   lottery:
     "Your ticket number was drawn in the international online sweepstakes. To release the funds to your account, " +
     "reply with your full name, date of birth and bank details. The processing fee is deducted from your winnings, " +
@@ -133,6 +139,7 @@ void describe("verdicts through Postfix with the private spamd", () => {
       {
         campaigns: { bulk: { copies: 4, recipients: 4, senders: 1000 } },
         policy: { holdBulk: true, holdSeconds: 600 },
+        queue: { rescanNewLinksSeconds: 1 },
         reports: { reporters: 2, perReporterPerHour: 3, group: "nogroup" },
       },
       { stateDir },
@@ -262,6 +269,50 @@ void describe("verdicts through Postfix with the private spamd", () => {
     const history = (await cli("history", id)).stdout;
     assert.match(history, /operator:\S+ {2}undecide ham -> \w+ {2}unpinned/);
     assert.match(history, /decide ham -> ham {2}the association's newsletter/);
+  });
+
+  // README, "What a ham verdict covers".
+  void test("a ham verdict covers its links: the same text linking elsewhere is scanned, and refused once spam", async () => {
+    const links = { bait: "https://www.garden-shop.example/spring", switched: "https://www.prize-desk.example/claim" };
+    let n = 0;
+    const sendGarden = (kind: "bait" | "switched") => {
+      const user = USERS[n++ % USERS.length]!;
+      const body =
+        `Dear ${user},\n\n${TEXTS["garden"]}` +
+        `\n\nSee it all at ${links[kind]}\n${kind === "switched" ? `\n${GTUBE}\n` : ""}`;
+      const from = "news@garden-shop.example";
+      const data = buildMessage({ from, to: [`${user}@box.lab`], subject: "About the garden centre", body }).data;
+      return sendMail({ port: postfix.smtpPort, from, to: [`${user}@box.lab`], data });
+    };
+    const garden = () =>
+      USERS.flatMap((u) => readMaildir(postfix.mailbox(u))).filter((m) =>
+        headerValues(m, "subject").includes("About the garden centre"),
+      );
+    const statusOf = (m: DeliveredMessage) => headerValues(m, "x-floodgate-status")[0] ?? "";
+    assert.ok((await sendGarden("bait")).accepted);
+    assert.ok((await sendGarden("bait")).accepted, "the second copy queues the campaign's scan");
+    const id = campaignId(await waitForMessage(garden, () => true, { describe: () => postfix.maillog() }))!;
+    const judged = await pollUntil("spamd's ham verdict on the campaign", async () => {
+      const view = (await campaigns()).find((c) => c.id === id);
+      return view?.verdict ? view : null;
+    });
+    assert.equal(judged.verdict?.verdict, "ham", "spamd calls the catalogue ham");
+    await new Promise((r) => setTimeout(r, 1100)); // queue.rescanNewLinksSeconds since that scan
+
+    const switched = await sendGarden("switched");
+    assert.ok(switched.accepted, "the first copy linking elsewhere is not refused on the ham verdict");
+    await pollUntil("the switched copy delivered", () => garden().some((m) => /links=unscanned/.test(statusOf(m))));
+    const refused = await pollUntil("a switched copy refused on its own scan", async () => {
+      const r = await sendGarden("switched");
+      return r.finalCode === 550 ? r : null;
+    });
+    assert.match(`${refused.finalCode} ${refused.finalText}`, new RegExp(`^550 5\\.7\\.1 .*${id}`));
+    const before = garden().length;
+    assert.ok((await sendGarden("bait")).accepted, "copies linking where the verdict covers still pass");
+    await pollUntil("the bait copy delivered", () => garden().length > before);
+    assert.match(statusOf(garden().at(-1)!), /^continue; ham; scanner=spamd /);
+    const view = (await campaigns()).find((c) => c.id === id);
+    assert.equal(view?.state, "ham", "the switched copy's verdict judged its link, not the campaign");
   });
 });
 

@@ -149,6 +149,30 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     assert.equal(bridge.verdict?.scanner, "spamd");
   });
 
+  void test("the links a ham verdict covers move with it; both ham, the survivor covers what either covered", async () => {
+    const { store } = open();
+    const ham = { verdict: "ham" as const, score: 0, scanner: "spamd", at: 1, threshold: 5, rules: [] };
+    const a = values(11);
+    const b = values(12);
+    const c = values(13);
+    const big = await store.observe(copy(long(a)));
+    await store.observe(copy(long(a)));
+    const small = await store.observe(copy(long(b)));
+    await store.recordVerdict(small.id, ham, { links: ["b.example"], complete: true });
+    assert.equal((await store.observe(copy(long(half(a, b))))).id, big.id);
+    assert.deepEqual((await store.get(big.id))?.links, { ham: ["b.example"], spam: [] }, "moved with the verdict");
+
+    const other = await store.observe(copy(long(c)));
+    await store.recordVerdict(other.id, ham, { links: ["c.example"], complete: true });
+    await store.recordVerdict(
+      other.id,
+      { ...ham, verdict: "spam" },
+      { links: ["c.example", "x.example"], complete: true },
+    );
+    assert.equal((await store.observe(copy(long(half(a, c))))).id, big.id);
+    assert.deepEqual((await store.get(big.id))?.links, { ham: ["b.example", "c.example"], spam: ["x.example"] });
+  });
+
   for (const [decision, set] of [
     ["a block", (s: RedisCampaignStore, _k: ReturnType<typeof campaignKeys>, id: string) => s.block(id, 600)],
     [

@@ -167,7 +167,7 @@ void describe("the parse limit's detail", () => {
 });
 
 void describe("scanReason", () => {
-  const settings = { scanAtCopies: 2, rescanAfterCopies: 1000, rescanAfterSeconds: 3600 };
+  const settings = { scanAtCopies: 2, rescanAfterCopies: 1000, rescanAfterSeconds: 3600, rescanNewLinksSeconds: 60 };
   const spam = { verdict: "spam" as const, score: 9, scanner: "spamd", threshold: 5, rules: [], at: NOW };
   const rows: Array<[string, CampaignState, typeof spam | null, number, number, number, "new" | "rescan" | null]> = [
     ["one copy: not yet (one-off mail is the downstream filter's)", "new", null, 1, 1, 0, null],

@@ -38,6 +38,7 @@ function view(id: string, over: Partial<CampaignView> = {}): CampaignView {
     lastScanQueuedAt: 0,
     bulkSince: null,
     merged: 0,
+    links: { ham: null, spam: [] },
     ...over,
   };
 }

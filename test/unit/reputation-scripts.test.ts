@@ -86,6 +86,8 @@ void describe("parseView", () => {
     2,
     0,
     2,
+    "example.com cdn.example",
+    "",
   ];
   void test("a full view", () => {
     assert.deepEqual(parseView(raw), {
@@ -115,7 +117,12 @@ void describe("parseView", () => {
       lastScanQueuedAt: 1200,
       bulkSince: 1100,
       merged: 2,
+      links: { ham: ["example.com", "cdn.example"], spam: [] },
     });
+  });
+  void test("a ham verdict's links: null (a nil reply) when it covers every copy", () => {
+    const view = parseView([...raw.slice(0, 29), null, "bad.example"]);
+    assert.deepEqual(view.links, { ham: null, spam: ["bad.example"] });
   });
   void test("an observation: the view, how its campaign was found and what it merged", () => {
     const observed = parseObserved([...raw, "minhash", 1]);
@@ -126,7 +133,7 @@ void describe("parseView", () => {
   void test("no verdict, blocked", () => {
     const v = parseView([
       ...["0123456789ab", 0, "blocked", 1, 1, 1, 0, 1, 1, 1, "", "", "", "", 0, 9999, 1, 0, 0],
-      ...["", "", "", "", "", "", 0, 0, 0, 0],
+      ...["", "", "", "", "", "", 0, 0, 0, 0, null, ""],
     ]);
     assert.equal(v.verdict, null);
     assert.equal(v.decision, null);

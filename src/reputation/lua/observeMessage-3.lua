@@ -61,6 +61,7 @@
 --- @include "includes/sampledIndex"
 --- @include "includes/findEarlier"
 --- @include "includes/personDecision"
+--- @include "includes/verdictLinks"
 --- @include "includes/mergeCampaigns"
 --- @include "includes/chooseCampaign"
 --- @include "includes/campaignView"

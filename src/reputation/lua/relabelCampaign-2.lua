@@ -146,7 +146,7 @@ elseif op == "unreport" then
   redis.call("HINCRBY", ckey, previous == "spam" and "rSpam" or "rHam", -1)
   decided = applyReporters()
 elseif op == "rescan" then
-  redis.call("HDEL", ckey, "v", "vScore", "vScanner", "vAt", "vThreshold", "vRules")
+  redis.call("HDEL", ckey, "v", "vScore", "vScanner", "vAt", "vThreshold", "vRules", "vLinks")
   redis.call("HSET", ckey, "scanAt", 0, "since", 0)
 else
   return redis.error_reply("unknown relabel operation " .. op)

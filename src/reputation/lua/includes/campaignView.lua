@@ -25,7 +25,10 @@
   { id, created, state, copies, recipients, senders, clientIps, totalCopies, firstSeen, lastSeen, subject,
     verdict, verdictScore, verdictScanner, verdictAt, blockedUntil, copiesSinceScan, lastScanQueuedAt, bulkSince,
     verdictThreshold, verdictRules, decision, decisionHow, decisionBy, decisionWhy, decisionAt, reportsSpam,
-    reportsHam, merged }
+    reportsHam, merged, hamLinks, spamLinks }
+  hamLinks and spamLinks only while the state is ham, the one state they bear on (includes/verdictLinks.lua):
+  hamLinks is false (a nil reply) when the ham verdict covers every copy; a flood's copies of a blocked or spam
+  campaign do not carry them to the mail path.
 ]]
 --- @include "includes/judgedState"
 
@@ -100,6 +103,10 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
 
   local blockedUntil = tonumber(f.blockUntil or "0") or 0
   local state = judgedState(f.blockUntil, f.d, f.dHow, f.v, now) or (isBulk and "bulk" or "new")
+  local hamLinks, spamLinks = false, ""
+  if state == "ham" then
+    hamLinks, spamLinks = f.vLinks or false, f.spamLinks or ""
+  end
 
   return {
     id, created and 1 or 0, state, copies, recipients, senders, clientIps,
@@ -108,6 +115,6 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
     blockedUntil, tonumber(f.since or "0") or 0, tonumber(f.scanAt or "0") or 0, bulkSince,
     f.vThreshold or "", f.vRules or "", f.d or "", f.dHow or "", f.dBy or "", f.dWhy or "",
     tonumber(f.dAt or "0") or 0, tonumber(f.rSpam or "0") or 0, tonumber(f.rHam or "0") or 0,
-    tonumber(f.merged or "0") or 0,
+    tonumber(f.merged or "0") or 0, hamLinks, spamLinks,
   }
 end

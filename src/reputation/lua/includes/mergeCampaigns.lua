@@ -5,7 +5,8 @@
   mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
     The copies (all and per bucket), distinct recipients, senders and client IPs (the HyperLogLogs of the live
     buckets, merged), the copies since the last scan and the busiest-list scores move to `into`; the first and last
-    sighting widen; a scanner's verdict moves when `into` has none (a spam verdict wins over a ham or unsure one). `from`
+    sighting widen; a scanner's verdict moves when `into` has none (a spam verdict wins over a ham or unsure one), with
+    the links it covers (includes/verdictLinks); `from`
     then keeps only `alias` (= into) and `first` for the campaign ttl, longer than any pointer written to it can
     live, so every pointer, header or job naming it finds `into`. `into` keeps `from`'s kept sketches beside its own
     (includes/sampledIndex keepOtherSketches), so that copies of `from`'s text, found through values that now name
@@ -20,8 +21,9 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
     f[flat[i]] = flat[i + 1]
   end
   local i = {}
-  local mine = redis.call("HMGET", ikey, "first", "last", "v", "bulkSince")
+  local mine = redis.call("HMGET", ikey, "first", "last", "v", "bulkSince", "vLinks", "spamLinks")
   i.first, i.last, i.v, i.bulkSince = tonumber(mine[1] or "0"), tonumber(mine[2] or "0"), mine[3], mine[4]
+  i.vLinks, i.spamLinks = mine[5], mine[6]
 
   redis.call("HINCRBY", ikey, "total", tonumber(f.total or "0"))
   redis.call("HINCRBY", ikey, "since", tonumber(f.since or "0"))
@@ -38,10 +40,12 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
   if fBulk > 0 and (not i.bulkSince or fBulk < tonumber(i.bulkSince)) then
     redis.call("HSET", ikey, "bulkSince", fBulk)
   end
-  if f.v and (not i.v or (f.v == "spam" and i.v ~= "spam")) then
+  local moved = f.v and (not i.v or (f.v == "spam" and i.v ~= "spam"))
+  if moved then
     redis.call("HSET", ikey, "v", f.v, "vScore", f.vScore or "", "vScanner", f.vScanner or "", "vAt", f.vAt or "0",
       "vThreshold", f.vThreshold or "", "vRules", f.vRules or "")
   end
+  mergeLinks(ikey, f, i, moved)
 
   -- Windowed counts: copies per bucket, the HyperLogLogs of the live buckets, the busiest lists.
   local current = math.floor(now / bucketMs)

@@ -1,0 +1,80 @@
+/**
+ * The policy's heavy scan of one copy: queue a scan when one is due (decide.ts scanReason) within the scan budget,
+ * and, when configured, wait for the campaign's verdict. Never throws and never waits past the deadline.
+ */
+import type { Config } from "../config/schema.js";
+import type { FloodgateMetrics } from "../metrics/metrics.js";
+import type { ScanProducer } from "../queue/types.js";
+import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
+import type { CopyLinks } from "../reputation/verdict-links.js";
+import type { Logger } from "../util/logger.js";
+import type { Deadline } from "../vocabulary/deadline.js";
+import type { CapturedMessage } from "../vocabulary/mail.js";
+import { scanReason } from "./decide.js";
+
+/** What a scan request needs of the policy's dependencies. */
+export interface ScanDeps {
+  producer: ScanProducer | null;
+  store: Pick<CampaignStore, "markScanQueued">;
+  metrics: Pick<FloodgateMetrics, "scanJobsShedTotal">;
+  logger: Logger;
+}
+
+/** One copy's scan: the copy, its campaign as the copy stands in it, and the copy's links. */
+export interface CopyScan {
+  cfg: Config;
+  message: CapturedMessage;
+  campaign: CampaignView;
+  /** The copy's links (src/reputation/verdict-links.ts), sent with the job so its verdict knows what it judged. */
+  links: CopyLinks;
+  /** Whether the copy carries links its campaign's ham verdict did not cover (./link-cover.ts). */
+  unscannedLinks: boolean;
+  /** Whether the mail path is busy (`queue.busyRate`): then only bulk campaigns are scanned. */
+  busy: boolean;
+  queueId: string | undefined;
+  deadline: Deadline;
+}
+
+/** Queue a scan when one is due; then, when configured, wait for the verdict. Returns the verdict if one came. */
+export async function scanCopy(deps: ScanDeps, copy: CopyScan): Promise<ScanVerdict | null> {
+  const { producer } = deps;
+  const { cfg, campaign, deadline } = copy;
+  if (!producer || !cfg.queue.enabled) return null;
+  const queued = await queueScan(deps, producer, copy);
+  const pending = queued || campaign.lastScanQueuedAt > 0;
+  if (campaign.verdict !== null || !pending || cfg.queue.verdictWaitMs <= 0 || !producer.healthy()) return null;
+  const wait = Math.min(cfg.queue.verdictWaitMs, deadline.remaining());
+  if (wait <= 0) return null;
+  return producer.waitForVerdict(campaign.id, wait, deadline.signal).catch(() => null);
+}
+
+/** Queue a heavy scan if one is due (`scanReason`); true when it was queued or already was. */
+async function queueScan(deps: ScanDeps, producer: ScanProducer, copy: CopyScan): Promise<boolean> {
+  const { cfg, campaign } = copy;
+  const reason = scanReason(campaign, cfg.queue, Date.now(), copy.unscannedLinks);
+  if (!reason) return false;
+  // The scan budget: while the mail path is busy, a campaign under every bulk threshold is not scanned; one of its
+  // later copies queues the scan once the rate has fallen (a campaign with no later copy needs no verdict).
+  if (copy.busy && campaign.bulkSince === null) {
+    deps.metrics.scanJobsShedTotal.inc({ reason: "busy" });
+    return false;
+  }
+  const request = {
+    campaignId: campaign.id,
+    message: copy.message.raw,
+    truncated: copy.message.truncated,
+    reason,
+    ...(cfg.queue.rescanNewLinksSeconds > 0 ? { links: copy.links } : {}),
+    ...(reason === "rescan" ? { generation: campaign.lastScanQueuedAt } : {}),
+    ...(copy.queueId !== undefined ? { queueId: copy.queueId } : {}),
+  };
+  const result = await copy.deadline.race(producer.enqueue(request)).catch(() => "shed" as const);
+  if (result === "shed") return false;
+  // The producer marks a job it queued; a copy whose scan was already pending is marked here (a Redis round trip
+  // and a script each, so not twice).
+  if (result === "deduplicated")
+    deps.store
+      .markScanQueued(campaign.id)
+      .catch((err: Error) => deps.logger.debug({ err: err.message }, "markScanQueued failed"));
+  return true;
+}

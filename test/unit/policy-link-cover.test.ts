@@ -1,0 +1,90 @@
+/**
+ * What a scanner's ham verdict says of one copy by its links (src/policy/link-cover.ts), and a fingerprint's links
+ * (src/reputation/verdict-links.ts).
+ */
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { copyView, linkStanding, linksDetail } from "../../src/policy/link-cover.js";
+import { MAX_LINK_DOMAINS } from "../../src/fingerprint/links.js";
+import type { CampaignView, PersonDecision, ScanVerdict } from "../../src/reputation/types.js";
+import { copyLinks } from "../../src/reputation/verdict-links.js";
+import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
+
+const HAM: ScanVerdict = { verdict: "ham", score: 0.1, scanner: "spamd", threshold: 5, rules: [], at: 1 };
+
+function campaign(over: Partial<CampaignView> = {}): CampaignView {
+  return {
+    id: "0123456789ab",
+    created: false,
+    state: "ham",
+    copies: 40,
+    recipients: 40,
+    senders: 1,
+    clientIps: 1,
+    totalCopies: 40,
+    firstSeen: 1,
+    lastSeen: 2,
+    subject: "Spring",
+    verdict: HAM,
+    decision: null,
+    reports: { spam: 0, ham: 0 },
+    blockedUntil: null,
+    copiesSinceScan: 3,
+    lastScanQueuedAt: 1,
+    bulkSince: 1,
+    merged: 0,
+    links: { ham: ["shop.example", "cdn.example"], spam: ["bad.example"] },
+    ...over,
+  };
+}
+
+const copy = (...links: string[]) => ({ links, complete: true });
+
+void describe("linkStanding", () => {
+  void test("a copy whose links the verdict covers (or none) stands as the campaign", () => {
+    assert.equal(linkStanding(campaign(), copy("shop.example"), true), null);
+    assert.equal(linkStanding(campaign(), copy("cdn.example", "shop.example"), true), null);
+    assert.equal(linkStanding(campaign(), copy(), true), null);
+  });
+  void test("a link none covered, or links not all known, make it unscanned", () => {
+    assert.equal(linkStanding(campaign(), copy("shop.example", "other.example"), true), "unscanned");
+    assert.equal(linkStanding(campaign(), { links: ["shop.example"], complete: false }, true), "unscanned");
+  });
+  void test("a link a variant's scan called spam outranks the rest", () => {
+    assert.equal(linkStanding(campaign(), copy("shop.example", "bad.example"), true), "spam");
+  });
+  void test("no scoping: switched off, a verdict of unknown links, not ham, or a person's decision", () => {
+    const decision: PersonDecision = { label: "ham", how: "pin", by: "operator:root", why: "", at: 1 };
+    assert.equal(linkStanding(campaign(), copy("other.example"), false), null);
+    assert.equal(linkStanding(campaign({ links: { ham: null, spam: [] } }), copy("other.example"), true), null);
+    const spam = { ...HAM, verdict: "spam" as const };
+    assert.equal(linkStanding(campaign({ state: "spam", verdict: spam }), copy("other.example"), true), null);
+    assert.equal(linkStanding(campaign({ decision }), copy("bad.example"), true), null);
+    const reporters: PersonDecision = { ...decision, how: "reporters" };
+    assert.equal(linkStanding(campaign({ decision: reporters }), copy("other.example"), true), null);
+  });
+});
+
+void describe("copyView and linksDetail", () => {
+  void test("unscanned: bulk or new by the counts, no verdict; spam: refused; else the campaign", () => {
+    const c = campaign();
+    assert.equal(copyView(c, null), c);
+    assert.deepEqual([copyView(c, "unscanned").state, copyView(c, "unscanned").verdict], ["bulk", null]);
+    assert.equal(copyView(campaign({ bulkSince: null }), "unscanned").state, "new");
+    assert.deepEqual([copyView(c, "spam").state, copyView(c, "spam").verdict], ["spam", null]);
+    assert.deepEqual(
+      [linksDetail(null), linksDetail("spam"), linksDetail("unscanned")],
+      ["", "links=spam", "links=unscanned"],
+    );
+  });
+});
+
+void describe("copyLinks", () => {
+  void test("the link domains, not the attachments; complete under the fingerprint's cap", () => {
+    const fp = syntheticFingerprint({ linkDomains: ["a.example", "b.example"], attachments: ["ff00"] });
+    assert.deepEqual(copyLinks(fp), { links: ["a.example", "b.example"], complete: true });
+    const many = Array.from({ length: MAX_LINK_DOMAINS }, (_, i) => `d${i}.example`);
+    assert.equal(copyLinks(syntheticFingerprint({ linkDomains: many.slice(1) })).complete, true);
+    assert.equal(copyLinks(syntheticFingerprint({ linkDomains: many })).complete, false);
+  });
+});
