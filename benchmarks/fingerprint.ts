@@ -2,8 +2,8 @@
  * Fingerprint benchmark: the per-step cost on the main thread (extract, normalise, MinHash, keys) of both
  * extractors (`fingerprint.parser`: "fast" and the "mailparser" baseline) in the same run; with `--baseline DIR`,
  * the whole task of this build against another build's (DIR: that checkout's dist/, e.g. the build before a
- * change to fingerprints) on the same messages, interleaved by chunks of messages in rounds, the CPU and wall time
- * of each, their medians and ratios; then
+ * change to fingerprints) on the same messages, each with the earlier versions' keys off and on, interleaved by
+ * chunks of messages in rounds, the CPU and wall time of each, their medians and ratios; then
  * fingerprints per second over the SpamAssassin corpus through the thread pool with 1 and 2 threads (64 in flight)
  * for each extractor. Prints the machine, the versions and the ratios.
  * Run: node dist/benchmarks/fingerprint.js [--limit N] (N messages per corpus group; default all 6,046)
@@ -102,6 +102,9 @@ interface Build {
 /** Messages each build fingerprints in turn: small enough that the builds meet the machine in the same state. */
 const CHUNK = 64;
 
+/** Mean µs per message of a build in a round: CPU time of the process and wall-clock time. */
+type Cost = { cpu: number; wall: number };
+
 /** CPU time of this process (user and system), in µs. */
 function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
@@ -112,10 +115,7 @@ function cpuMicros(): number {
  * build that goes first changes from chunk to chunk (the first to read a message pays for bringing it into the
  * cache). Mean microseconds per message of each build: CPU time of the process (the task runs on this thread) and
  * wall-clock time. */
-async function interleavedRound(
-  builds: readonly Build[],
-  messages: readonly Buffer[],
-): Promise<{ cpu: number; wall: number }[]> {
+async function interleavedRound(builds: readonly Build[], messages: readonly Buffer[]): Promise<Cost[]> {
   const totals = builds.map(() => ({ cpu: 0, wall: 0 }));
   for (let start = 0, chunk = 0; start < messages.length; start += CHUNK, chunk++) {
     const slice = messages.slice(start, start + CHUNK);
@@ -132,35 +132,42 @@ async function interleavedRound(
   return totals.map(({ cpu, wall }) => ({ cpu: cpu / messages.length, wall: wall / messages.length }));
 }
 
-/** This build (with and without the earlier versions' keys) against the build in `baselineDist`, on the same
- * messages, `rounds` interleaved rounds; prints each round and the medians' ratios. */
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+/** This build's cost over the baseline's, CPU (wall), with the earlier versions' keys off and on. */
+function ratios([baseOff, off, baseOn, on]: Cost[]): string {
+  return (
+    `this build / baseline: previousVersion off ${ratio(off!.cpu, baseOff!.cpu)} CPU ` +
+    `(${ratio(off!.wall, baseOff!.wall)} wall), on ${ratio(on!.cpu, baseOn!.cpu)} (${ratio(on!.wall, baseOn!.wall)})`
+  );
+}
+
+/** This build against the build in `baselineDist` on the same messages, `rounds` interleaved rounds, each build with
+ * the earlier versions' keys (`previousVersion`) off and on (a baseline from before the option ignores it); prints
+ * each round and the medians' ratios. Both builds run in as many turns, and each turn follows one of the other
+ * build's: the build whose code runs in more of the turns reads cheaper (two turns of three against one: about
+ * 0.98× a copy of itself; benchmarks/README.md). */
 async function versusBaseline(messages: readonly Buffer[], baselineDist: string, rounds: number): Promise<void> {
   const module = (await import(join(baselineDist, "src/fingerprint/task.js"))) as {
     runFingerprintTask: Build["run"];
   };
   const config = defaultConfig().fingerprint;
   const common = { parseBytes: config.parseKiB * 1024, minWords: config.minWords, attachmentMinBytes: 1024 };
+  const off = { ...common, parser: "fast" as const, previousVersion: false };
+  const on = { ...common, parser: "fast" as const, previousVersion: true };
   const builds: Build[] = [
-    { name: "baseline", run: module.runFingerprintTask, options: { ...common, parser: "fast" } },
-    {
-      name: "this build",
-      run: runFingerprintTask,
-      options: { ...common, parser: "fast", previousVersion: config.previousVersion },
-    },
-    {
-      name: "previousVersion off",
-      run: runFingerprintTask,
-      options: { ...common, parser: "fast", previousVersion: false },
-    },
+    { name: "baseline off", run: module.runFingerprintTask, options: off },
+    { name: "this build off", run: runFingerprintTask, options: off },
+    { name: "baseline on", run: module.runFingerprintTask, options: on },
+    { name: "this build on", run: runFingerprintTask, options: on },
   ];
-  console.log(`A/B: baseline ${baselineDist}; this build with fingerprint.previousVersion ${config.previousVersion}`);
+  console.log(`A/B: baseline ${baselineDist}; each build with fingerprint.previousVersion off and on`);
   // a round not counted: every build's code compiled on every kind of message first
   const warm = await interleavedRound(builds, messages);
   console.log(
     `A/B warm-up round (not counted): ${warm.map((r, i) => `${builds[i]!.name} ${r.cpu.toFixed(1)}`).join(", ")}`,
   );
   const costs = builds.map(() => ({ cpu: [] as number[], wall: [] as number[] }));
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   for (let round = 1; round <= rounds; round++) {
     const load = loadavg()[0]!.toFixed(1);
     const results = await interleavedRound(builds, messages);
@@ -168,28 +175,18 @@ async function versusBaseline(messages: readonly Buffer[], baselineDist: string,
       costs[i]!.cpu.push(r.cpu);
       costs[i]!.wall.push(r.wall);
     }
-    const [base, current, off] = results as [
-      { cpu: number; wall: number },
-      { cpu: number; wall: number },
-      { cpu: number; wall: number },
-    ];
     console.log(
       `A/B round ${round} (load ${load}), µs/message CPU (wall): ` +
         results.map((r, i) => `${builds[i]!.name} ${r.cpu.toFixed(1)} (${r.wall.toFixed(1)})`).join(", ") +
-        `; this build ${ratio(current.cpu, base.cpu)} CPU (${ratio(current.wall, base.wall)} wall), ` +
-        `previousVersion off ${ratio(off.cpu, base.cpu)} (${ratio(off.wall, base.wall)})`,
+        `; ${ratios(results)}`,
     );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const [base, current, off] = costs.map((c) => ({ cpu: median(c.cpu), wall: median(c.wall) })) as [
-    { cpu: number; wall: number },
-    { cpu: number; wall: number },
-    { cpu: number; wall: number },
-  ];
+  const medians = costs.map((c) => ({ cpu: median(c.cpu), wall: median(c.wall) }));
   console.log(
-    `A/B medians (whole task, one core, µs/message CPU): baseline ${base.cpu.toFixed(1)}, this build ` +
-      `${current.cpu.toFixed(1)} (${ratio(current.cpu, base.cpu)} the baseline; wall ${ratio(current.wall, base.wall)}), ` +
-      `previousVersion off ${off.cpu.toFixed(1)} (${ratio(off.cpu, base.cpu)}; wall ${ratio(off.wall, base.wall)})`,
+    `A/B medians (whole task, one core), µs/message CPU: ` +
+      medians.map((m, i) => `${builds[i]!.name} ${m.cpu.toFixed(1)}`).join(", ") +
+      `; ${ratios(medians)}; the earlier keys cost this build ${ratio(medians[3]!.cpu, medians[1]!.cpu)}`,
   );
 }
 
