@@ -39,6 +39,10 @@ export interface DecisionInput {
   campaign: Pick<CampaignView, "state" | "bulkSince">;
   /** Whether the message matched the allowlist (only bulk holds look at it). */
   allowlisted: boolean;
+  /** Whether the campaign has a scanner's ham verdict that does not cover this copy's links (./link-cover.ts): its
+   * bulk is not held. The copy is scanned at once; holding copies of what a scanner judged ham held legitimate mail
+   * (a newsletter's next issue joining its campaign). @defaultValue false */
+  unscannedLinks?: boolean;
   /** Unix ms. */
   now: number;
   settings: DecisionSettings;
@@ -47,11 +51,12 @@ export interface DecisionInput {
 /**
  * The decision table:
  * blocked → reject; spam verdict → reject; ham verdict → continue; bulk and allowlisted → continue;
- * bulk within `holdSeconds` of turning bulk with `holdBulk` → tempfail, or quarantine with `holdMode: quarantine`;
+ * bulk within `holdSeconds` of turning bulk with `holdBulk` → tempfail, or quarantine with `holdMode: quarantine`,
+ * unless its campaign's ham verdict does not cover the copy's links (`unscannedLinks`);
  * other bulk → continue; new → continue.
  */
 export function decide(input: DecisionInput): Decision {
-  const { campaign, allowlisted, now, settings } = input;
+  const { campaign, allowlisted, now, settings, unscannedLinks = false } = input;
   switch (campaign.state) {
     case "blocked":
       return { action: "reject", reason: "campaign-blocked" };
@@ -62,7 +67,8 @@ export function decide(input: DecisionInput): Decision {
     case "bulk": {
       if (allowlisted) return { action: "continue", reason: "bulk-allowlisted" };
       const since = campaign.bulkSince ?? now;
-      const held = settings.holdBulk && settings.holdSeconds > 0 && now < since + settings.holdSeconds * 1000;
+      const held =
+        settings.holdBulk && !unscannedLinks && settings.holdSeconds > 0 && now < since + settings.holdSeconds * 1000;
       if (!held) return { action: "continue", reason: "bulk" };
       return { action: settings.holdMode === "quarantine" ? "quarantine" : "tempfail", reason: "bulk-hold" };
     }

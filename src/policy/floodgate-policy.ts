@@ -150,16 +150,16 @@ class FloodgatePolicy implements MilterPolicy {
       sender: ctx.transaction?.sender.address ?? "",
       clientIp: ctx.connect?.address ?? null,
     });
-    let decision = this.decision(ctx, cfg, campaign);
+    const unscannedLinks = standing === "unscanned";
+    let decision = this.decision(ctx, cfg, campaign, unscannedLinks);
     // A copy Redis would not count is not queued for a scan either: the queue lives in the same Redis.
     if (decision.action !== "reject" && access.counted) {
       const queueId = ctx.transaction?.queueId;
-      const unscannedLinks = standing === "unscanned";
       const copy = { cfg, message, campaign, links, unscannedLinks, busy: this.busy, queueId, deadline };
       const verdict = await scanCopy(this.deps, copy);
       if (verdict) {
         campaign = withVerdict(campaign, verdict);
-        decision = this.decision(ctx, cfg, campaign);
+        decision = this.decision(ctx, cfg, campaign, unscannedLinks);
       }
     }
     if (decision.action === "quarantine" && !cfg.policy.shadow)
@@ -213,7 +213,7 @@ class FloodgatePolicy implements MilterPolicy {
     return this.campaigns.observe(observation, dl, 4 * cfg.redis.commandTimeoutMs);
   }
 
-  private decision(ctx: SessionContext, cfg: Config, campaign: CampaignView): Decision {
+  private decision(ctx: SessionContext, cfg: Config, campaign: CampaignView, unscannedLinks: boolean): Decision {
     const allowlisted =
       campaign.state === "bulk" &&
       this.allowlistOf(cfg)?.match({
@@ -221,7 +221,7 @@ class FloodgatePolicy implements MilterPolicy {
         headers: ctx.transaction?.headers ?? [],
         clientAddress: ctx.connect?.address ?? null,
       }) != null;
-    return decide({ campaign, allowlisted, now: Date.now(), settings: cfg.policy });
+    return decide({ campaign, allowlisted, now: Date.now(), settings: cfg.policy, unscannedLinks });
   }
 
   private allowlistOf(cfg: Config): Allowlist | null {

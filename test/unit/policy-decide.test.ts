@@ -72,6 +72,16 @@ void describe("decide", () => {
       assert.deepEqual(decide(input), expected);
     });
   }
+  void test("a copy linking where its campaign's ham verdict did not is not held: it is scanned instead", () => {
+    const input: DecisionInput = {
+      campaign: { state: "bulk", bulkSince: NOW },
+      allowlisted: false,
+      now: NOW,
+      settings: HOLD,
+    };
+    assert.deepEqual(decide({ ...input, unscannedLinks: true }), { action: "continue", reason: "bulk" });
+    assert.deepEqual(decide({ ...input, unscannedLinks: false }), { action: "tempfail", reason: "bulk-hold" });
+  });
 });
 
 void describe("outcomeOf", () => {
