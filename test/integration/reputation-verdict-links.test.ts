@@ -3,15 +3,14 @@
  * against a real redis-server: a ham verdict covers its copy's links; a variant's verdict (a copy carrying links the
  * ham verdict did not cover) judges only what it added; any other verdict is the campaign's.
  */
-import { test, describe, before, after } from "node:test";
+import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import type { Cluster, Redis } from "ioredis";
 import { defaultConfig } from "../../src/config/schema.js";
 import { createCampaignStore } from "../../src/reputation/store.js";
 import type { ScanVerdict } from "../../src/reputation/types.js";
 import { LINKS_KEPT } from "../../src/reputation/verdict-links.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
-import { startTestRedis, storeConnection, uniquePrefix, type TestRedis } from "../support/redis.js";
+import { uniquePrefix, useStoreRedis } from "../support/redis.js";
 
 const verdict = (kind: ScanVerdict["verdict"]): ScanVerdict => ({
   verdict: kind,
@@ -24,19 +23,10 @@ const verdict = (kind: ScanVerdict["verdict"]): ScanVerdict => ({
 const complete = (...links: string[]) => ({ links, complete: true });
 
 void describe("the links a verdict covers (real Redis)", () => {
-  let server: TestRedis;
-  let redis: Redis | Cluster;
-  before(async () => {
-    server = await startTestRedis();
-    redis = await storeConnection(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useStoreRedis();
 
   const campaign = async () => {
-    const store = createCampaignStore(redis, {
+    const store = createCampaignStore(db.redis, {
       prefix: uniquePrefix(),
       campaigns: defaultConfig().campaigns,
       closeConnection: false,
