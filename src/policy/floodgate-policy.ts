@@ -18,7 +18,6 @@ import type { ScanProducer } from "../queue/types.js";
 import { classifyRedisError, type RedisFailure } from "../redis/errors.js";
 import type { RedisWrites } from "../redis/write-refusal.js";
 import type { CampaignStore, CampaignView } from "../reputation/types.js";
-import { copyLinks } from "../reputation/verdict-links.js";
 import { createRateLimitedLog, type RateLimitedLog } from "../util/rate-limited-log.js";
 import type { Logger } from "../util/logger.js";
 import { DeadlineError, type Deadline } from "../vocabulary/deadline.js";
@@ -139,8 +138,7 @@ class FloodgatePolicy implements MilterPolicy {
     const parse = this.parseLimit(fingerprint.fingerprint.limit);
     const access = await this.observe(ctx, cfg, fingerprint, deadline);
     if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message }, parse);
-    const links = copyLinks(fingerprint.fingerprint);
-    const standing = linkStanding(access.campaign, links, cfg.queue.rescanNewLinksSeconds > 0);
+    const standing = linkStanding(access.campaign, fingerprint.fingerprint, cfg.queue.rescanNewLinksSeconds > 0);
     let campaign = copyView(access.campaign, standing);
     this.deps.samples?.offer({
       campaignId: campaign.id,
@@ -154,9 +152,16 @@ class FloodgatePolicy implements MilterPolicy {
     let decision = this.decision(ctx, cfg, campaign, unscannedLinks);
     // A copy Redis would not count is not queued for a scan either: the queue lives in the same Redis.
     if (decision.action !== "reject" && access.counted) {
-      const queueId = ctx.transaction?.queueId;
-      const copy = { cfg, message, campaign, links, unscannedLinks, busy: this.busy, queueId, deadline };
-      const verdict = await scanCopy(this.deps, copy);
+      const verdict = await scanCopy(this.deps, {
+        cfg,
+        message,
+        fingerprint: fingerprint.fingerprint,
+        campaign,
+        unscannedLinks,
+        busy: this.busy,
+        queueId: ctx.transaction?.queueId,
+        deadline,
+      });
       if (verdict) {
         campaign = withVerdict(campaign, verdict);
         decision = this.decision(ctx, cfg, campaign, unscannedLinks);

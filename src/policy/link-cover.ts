@@ -10,21 +10,24 @@
  */
 import { standingDecision } from "../reputation/decision-standing.js";
 import type { CampaignView } from "../reputation/types.js";
-import type { CopyLinks } from "../reputation/verdict-links.js";
+import type { Fingerprint } from "../fingerprint/types.js";
+import { copyLinks } from "../reputation/verdict-links.js";
 
 /** How a copy stands to its campaign's ham verdict: it carries a link a scan called spam, or one none covered. */
 export type LinkStanding = "spam" | "unscanned";
 
 /** The copy's standing, or null when the campaign's state holds for it as it is (no scanner's ham verdict, one
- * covering every copy, a person's decision, `enabled` false, or every link of the copy covered). */
+ * covering every copy, a person's decision, `enabled` false, or every link of the copy covered). The copy's links
+ * are read only for a campaign a scanner judged ham: most mail has none. */
 export function linkStanding(
   campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "links">,
-  copy: CopyLinks,
+  fingerprint: Pick<Fingerprint, "linkDomains">,
   enabled: boolean,
 ): LinkStanding | null {
   const covered = campaign.links.ham;
   if (!enabled || campaign.state !== "ham" || covered === null || campaign.verdict?.verdict !== "ham") return null;
   if (standingDecision(campaign) !== null) return null;
+  const copy = copyLinks(fingerprint);
   const spam = new Set(campaign.links.spam);
   if (copy.links.some((link) => spam.has(link))) return "spam";
   const coveredSet = new Set(covered);

@@ -6,7 +6,8 @@ import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { ScanProducer } from "../queue/types.js";
 import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
-import type { CopyLinks } from "../reputation/verdict-links.js";
+import type { Fingerprint } from "../fingerprint/types.js";
+import { copyLinks } from "../reputation/verdict-links.js";
 import type { Logger } from "../util/logger.js";
 import type { Deadline } from "../vocabulary/deadline.js";
 import type { CapturedMessage } from "../vocabulary/mail.js";
@@ -20,13 +21,13 @@ export interface ScanDeps {
   logger: Logger;
 }
 
-/** One copy's scan: the copy, its campaign as the copy stands in it, and the copy's links. */
+/** One copy's scan: the copy, its fingerprint's links, and its campaign as the copy stands in it. */
 export interface CopyScan {
   cfg: Config;
   message: CapturedMessage;
   campaign: CampaignView;
-  /** The copy's links (src/reputation/verdict-links.ts), sent with the job so its verdict knows what it judged. */
-  links: CopyLinks;
+  /** The copy's link domains: sent with a job (src/reputation/verdict-links.ts), so its verdict knows what it judged. */
+  fingerprint: Pick<Fingerprint, "linkDomains">;
   /** Whether the copy carries links its campaign's ham verdict did not cover (./link-cover.ts). */
   unscannedLinks: boolean;
   /** Whether the mail path is busy (`queue.busyRate`): then only bulk campaigns are scanned. */
@@ -64,7 +65,7 @@ async function queueScan(deps: ScanDeps, producer: ScanProducer, copy: CopyScan)
     message: copy.message.raw,
     truncated: copy.message.truncated,
     reason,
-    ...(cfg.queue.rescanNewLinksSeconds > 0 ? { links: copy.links } : {}),
+    ...(cfg.queue.rescanNewLinksSeconds > 0 ? { links: copyLinks(copy.fingerprint) } : {}),
     ...(reason === "rescan" ? { generation: campaign.lastScanQueuedAt } : {}),
     ...(copy.queueId !== undefined ? { queueId: copy.queueId } : {}),
   };

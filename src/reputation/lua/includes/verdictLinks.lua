@@ -23,7 +23,10 @@ end
 
 local function addLinks(text, links)
   local words = text and splitWords(text) or {}
-  local have = linkSet(text)
+  local have = {}
+  for _, link in ipairs(words) do
+    have[link] = true
+  end
   for _, link in ipairs(links) do
     if #words >= LINKS_KEPT then
       break
