@@ -101,7 +101,12 @@ export async function startRedisCluster(options: { replicas?: number } = {}): Pr
         ports.map(async (p) => (await run("redis-cli", ["-p", String(p), "info", "replication"])).stdout),
       );
       const replicasUp = synced.every((info) => info.includes("role:master") || info.includes("master_link_status:up"));
-      if (stdout.includes("cluster_state:ok") && replicasUp) break;
+      // The first node learns the other shards' replicas by gossip, after their links are up: a test reading the
+      // topology from it (CLUSTER NODES) must find every replica with its master.
+      const known = (await run("redis-cli", ["-p", String(ports[0]), "cluster", "nodes"])).stdout.trim().split("\n");
+      const replicasKnown = known.filter((line) => /[ ,](slave|replica) [0-9a-f]{40} /.test(line)).length;
+      const everyNodeKnown = known.length === ports.length && replicasKnown === 3 * replicas;
+      if (stdout.includes("cluster_state:ok") && replicasUp && everyNodeKnown) break;
       if (Date.now() > deadline) throw new Error(`the cluster did not become ok:\n${stdout}`);
       await new Promise((r) => setTimeout(r, 100));
     }
