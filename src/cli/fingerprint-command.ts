@@ -109,6 +109,7 @@ export async function explainCommand(file: string, config: Config, out: Output):
           "only the exact key matches",
       `link domains (text and HTML links): ${fp.linkDomains.join(" ") || "(none)"}`,
       `attachments: ${fp.attachments.length === 0 ? "(none)" : fp.attachments.join(" ")}`,
+      `attachment kinds: ${fp.attachmentKinds.join(" ") || "(none)"}`,
       fp.limit ? `the MIME parse stopped at a limit (${fp.limit}): the raw body joined the text` : "",
     ]
       .filter((line) => line !== "")

@@ -60,9 +60,9 @@ export const queueSchema = z
     /** Re-scan a campaign after this many seconds. @defaultValue 3600 */
     rescanAfterSeconds: count(3600, 1),
     /**
-     * A ham verdict covers the links (the domains linked to) of the copies it judged: a copy carrying another is
-     * judged as a copy of an unjudged campaign, and scanned at most once each this many seconds for its campaign
-     * (README, "What a ham verdict covers"). 0: a ham verdict covers every copy. @defaultValue 60
+     * A ham verdict covers the links (the domains linked to, the kinds of files attached) of the copies it judged: a
+     * copy carrying another is judged as a copy of an unjudged campaign, and scanned at most once each this many
+     * seconds for its campaign (README, "What a ham verdict covers"). 0: a ham verdict covers every copy. @defaultValue 60
      */
     rescanNewLinksSeconds: count(60, 0),
     /**

@@ -35,6 +35,8 @@ export interface MessageParts {
   subject: string;
   /** Decoded attachment contents. */
   attachments: Uint8Array[];
+  /** The kinds of every attachment, sorted (./attachment-kinds.ts; absent: none read). */
+  attachmentKinds?: string[];
   /** Characters of HTML text shown and left out as hidden (absent: not measured). */
   hidden?: HtmlTextStats;
   /** The raw values of the To and Cc headers: whose names personalise the text (absent: none read). */
@@ -69,6 +71,7 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     minhash: body.minhash,
     direct: keyDigest(FINGERPRINT_VERSION, key),
     attachments: attachmentDigests(parts.attachments, options.attachmentMinBytes),
+    attachmentKinds: parts.attachmentKinds ?? [],
     linkDomains: linkDomains(text, html),
     words: words.length,
     ...hiddenText(parts.hidden),

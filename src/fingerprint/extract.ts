@@ -21,6 +21,7 @@
  */
 import libmime from "libmime";
 import { decode as decodeQuotedPrintable } from "libqp";
+import { AttachmentKinds } from "./attachment-kinds.js";
 import { MAX_TEXT_CHARS, type MessageParts } from "./compute.js";
 import { decodeText } from "./charset-text.js";
 import { endingBoundaries } from "./cut-attachment.js";
@@ -59,12 +60,14 @@ export async function extractParts(
   const previous = options.previousText ? new PreviousText(previousReadsHtml(leaves)) : null;
   const versionTwo = options.previousText ? new VersionTwoText(MAX_TEXT_CHARS) : null;
   const attachments: Uint8Array[] = [];
+  const attachmentKinds = new AttachmentKinds();
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
   // decoding only shrinks (base64, quoted-printable): a part already too small encoded is skipped
   const kept = (leaf: Leaf) => leaf.attachment && leaf.bytes >= attachmentMinBytes;
   const leftOut = message.truncated ? leaves.findLastIndex(kept) : -1;
   for (const [i, leaf] of leaves.entries()) {
     if (leaf.attachment) {
+      attachmentKinds.add(leaf.node.filename, leaf.contentType);
       if (kept(leaf) && i !== leftOut) attachments.push(transferDecode(leaf));
       continue;
     }
@@ -114,6 +117,7 @@ export async function extractParts(
     html: html.toString(),
     subject,
     attachments,
+    attachmentKinds: attachmentKinds.list(),
     hidden,
   };
   const last = leaves.at(-1);

@@ -17,6 +17,7 @@ import {
   type MessageParts,
   type ParseSummary,
 } from "./compute.js";
+import { AttachmentKinds } from "./attachment-kinds.js";
 import { withoutCutAttachment } from "./cut-attachment.js";
 import { extractParts } from "./extract.js";
 import { htmlToText, type HtmlTextStats } from "./html-text.js";
@@ -77,6 +78,8 @@ function parseWindow(message: Uint8Array, parseBytes: number): { bytes: Buffer; 
 export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false, earlier = false): MessageParts {
   const attachments = mail.attachments.map((a) => a.content as Uint8Array);
   if (truncated) attachments.pop();
+  const attachmentKinds = new AttachmentKinds();
+  for (const a of mail.attachments) attachmentKinds.add(a.filename, a.contentType);
   const html = typeof mail.html === "string" ? mail.html : "";
   const hidden: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
   const recipients = mail.headerLines
@@ -94,6 +97,7 @@ export function partsOf(mail: ParsedMail, truncated: boolean, markHidden = false
     html,
     subject: mail.subject ?? "",
     attachments,
+    attachmentKinds: attachmentKinds.list(),
     hidden,
     recipients: recipients.slice(0, MAX_RECIPIENT_BYTES),
   };
@@ -145,7 +149,9 @@ export async function extract(
   const parts = boundaries
     ? await lookPastAttachment(message, first, boundaries, parseBytes, further, attachmentMinBytes, options)
     : await extractWindow(message, further, parser, attachmentMinBytes, options);
-  return { ...parts, attachments: first.attachments };
+  // The attachments stay the first window's; a kind either window saw is kept (a further look past an attachment
+  // does not read that attachment's header again).
+  return { ...parts, attachments: first.attachments, attachmentKinds: unionOfKinds(first, parts) };
 }
 
 /**
@@ -177,6 +183,14 @@ async function lookPastAttachment(
     case "unknown":
       return extractReduced(reduced, summary, attachmentMinBytes, options);
   }
+}
+
+/** The attachment kinds of both looks at a message. */
+function unionOfKinds(first: MessageParts, further: MessageParts): string[] {
+  const kinds = new AttachmentKinds();
+  kinds.addAll(first.attachmentKinds ?? []);
+  kinds.addAll(further.attachmentKinds ?? []);
+  return kinds.list();
 }
 
 /** Whether a window gave less than one character a reader sees per BYTES_PER_TEXT_CHAR of its bytes. */

@@ -49,6 +49,9 @@ export interface Fingerprint {
   version2?: VersionTwoKeys;
   /** Hex digests of decoded attachments of at least `attachmentMinBytes`. */
   attachments: string[];
+  /** The kinds of its attachments whatever their size (`.pdf`, or a content type where the name has no extension),
+   * sorted, unique, at most MAX_ATTACHMENT_KINDS (./attachment-kinds.ts). */
+  attachmentKinds: string[];
   /** Registrable domains of the links in the text and HTML, sorted, unique. */
   linkDomains: string[];
   /** Words in the normalised text. */

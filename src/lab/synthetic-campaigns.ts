@@ -15,6 +15,7 @@ export function syntheticFingerprint(fields: Partial<Fingerprint> = {}): Fingerp
     minhash: null,
     direct: randomBytes(20).toString("hex"),
     attachments: [],
+    attachmentKinds: [],
     linkDomains: [],
     words: 3,
     hiddenChars: 0,

@@ -1,17 +1,17 @@
 /**
  * What a scanner's ham verdict says of one copy (README, "What a ham verdict covers"). A campaign's copies share a
  * text, but what a recipient is led to can change from copy to copy: a sender gets a ham verdict on copies linking to
- * something harmless, then sends the same text linking elsewhere. So a ham verdict covers the links (the registrable
- * domains linked to: src/reputation/verdict-links.ts) of the copies it judged. A copy carrying a link it did not cover
- * stands as a copy of an unjudged campaign (bulk or new by the counts) and is scanned, at most once each
- * `queue.rescanNewLinksSeconds` for the campaign; that scan's verdict judges only what the copy added. A copy carrying
- * a link such a scan called spam is refused. A person's decision, and a verdict recorded without links, cover every
- * copy.
+ * something harmless, then sends the same text linking elsewhere, or with another kind of file attached. So a ham
+ * verdict covers the links (the registrable domains linked to, and the kinds of the files attached:
+ * src/reputation/verdict-links.ts) of the copies it judged. A copy carrying a link it did not cover, or one whose
+ * parse stopped short of its end, stands as a copy of an unjudged campaign (bulk or new by the counts) and is scanned,
+ * at most once each `queue.rescanNewLinksSeconds` for the campaign; that scan's verdict judges only what the copy
+ * added. A copy carrying a link such a scan called spam is refused. A person's decision, and a verdict recorded
+ * without links, cover every copy.
  */
 import { standingDecision } from "../reputation/decision-standing.js";
 import type { CampaignView } from "../reputation/types.js";
-import type { Fingerprint } from "../fingerprint/types.js";
-import { copyLinks } from "../reputation/verdict-links.js";
+import { copyLinks, type LinkSource } from "../reputation/verdict-links.js";
 
 /** How a copy stands to its campaign's ham verdict: it carries a link a scan called spam, or one none covered. */
 export type LinkStanding = "spam" | "unscanned";
@@ -21,7 +21,7 @@ export type LinkStanding = "spam" | "unscanned";
  * are read only for a campaign a scanner judged ham: most mail has none. */
 export function linkStanding(
   campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "links">,
-  fingerprint: Pick<Fingerprint, "linkDomains">,
+  fingerprint: LinkSource,
   enabled: boolean,
 ): LinkStanding | null {
   const covered = campaign.links.ham;

@@ -6,8 +6,7 @@ import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { ScanProducer } from "../queue/types.js";
 import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
-import type { Fingerprint } from "../fingerprint/types.js";
-import { copyLinks } from "../reputation/verdict-links.js";
+import { copyLinks, type LinkSource } from "../reputation/verdict-links.js";
 import type { Logger } from "../util/logger.js";
 import type { Deadline } from "../vocabulary/deadline.js";
 import type { CapturedMessage } from "../vocabulary/mail.js";
@@ -26,8 +25,9 @@ export interface CopyScan {
   cfg: Config;
   message: CapturedMessage;
   campaign: CampaignView;
-  /** The copy's link domains: sent with a job (src/reputation/verdict-links.ts), so its verdict knows what it judged. */
-  fingerprint: Pick<Fingerprint, "linkDomains">;
+  /** What the copy links to and attaches: sent with a job (src/reputation/verdict-links.ts), so its verdict knows what
+   * it judged. */
+  fingerprint: LinkSource;
   /** Whether the copy carries links its campaign's ham verdict did not cover (./link-cover.ts). */
   unscannedLinks: boolean;
   /** Whether the mail path is busy (`queue.busyRate`): then only bulk campaigns are scanned. */

@@ -52,6 +52,10 @@ const TEXTS: Record<string, string> = {
     "planting once the nights stay mild: tomatoes, peppers, three kinds of basil and the heritage beans that sold " +
     "out last season. Bring your own trays and we fill them at the old prices; our staff answer questions about " +
     "pests, poor soil and balconies that only get the morning sun.",
+  statement:
+    "Your account statement for the month is attached as a PDF. It lists every payment, the interest earned on " +
+    "your savings and the standing orders that will run next month. If a payment looks unfamiliar, call the number " +
+    "on the back of your card; we never ask for your password or a code by mail.",
   lottery:
     "Your ticket number was drawn in the international online sweepstakes. To release the funds to your account, " +
     "reply with your full name, date of birth and bank details. The processing fee is deducted from your winnings, " +
@@ -313,6 +317,54 @@ void describe("verdicts through Postfix with the private spamd", () => {
     assert.match(statusOf(garden().at(-1)!), /^continue; ham; scanner=spamd /);
     const view = (await campaigns()).find((c) => c.id === id);
     assert.equal(view?.state, "ham", "the switched copy's verdict judged its link, not the campaign");
+  });
+
+  // README, "What a ham verdict covers": the kinds of the files attached are covered as its links are.
+  void test("a ham verdict covers its attachments' kinds: the same statement with a web page attached is scanned", async () => {
+    let n = 0;
+    const pdf = Buffer.from("%PDF-1.4\n% statement of account\n").toString("base64");
+    const sendStatement = (kind: "pdf" | "page") => {
+      const user = USERS[n++ % USERS.length]!;
+      const file =
+        kind === "pdf"
+          ? `Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="statement-${n}.pdf"\r\n` +
+            `Content-Transfer-Encoding: base64\r\n\r\n${pdf}`
+          : `Content-Type: text/html\r\nContent-Disposition: attachment; filename="statement-${n}.pdf.html"\r\n\r\n` +
+            `<html><body><p>Sign in to view your statement.</p><p>${GTUBE}</p></body></html>`;
+      const body =
+        `--part\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDear ${user},\r\n\r\n${TEXTS["statement"]}\r\n` +
+        `--part\r\n${file}\r\n--part--`;
+      const from = "statements@bank.example";
+      const extra = ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=part"];
+      const data = buildMessage({ from, to: [`${user}@box.lab`], subject: "Your statement", body, extra }).data;
+      return sendMail({ port: postfix.smtpPort, from, to: [`${user}@box.lab`], data });
+    };
+    const statements = () =>
+      USERS.flatMap((u) => readMaildir(postfix.mailbox(u))).filter((m) =>
+        headerValues(m, "subject").includes("Your statement"),
+      );
+    const statusOf = (m: DeliveredMessage) => headerValues(m, "x-floodgate-status")[0] ?? "";
+    assert.ok((await sendStatement("pdf")).accepted);
+    assert.ok((await sendStatement("pdf")).accepted, "the second copy queues the campaign's scan");
+    const id = campaignId(await waitForMessage(statements, () => true, { describe: () => postfix.maillog() }))!;
+    const judged = await pollUntil("spamd's ham verdict on the statements", async () => {
+      const view = (await campaigns()).find((c) => c.id === id);
+      return view?.verdict ? view : null;
+    });
+    assert.equal(judged.verdict?.verdict, "ham", "spamd calls the statement ham");
+    await new Promise((r) => setTimeout(r, 1100)); // queue.rescanNewLinksSeconds since that scan
+
+    assert.ok((await sendStatement("page")).accepted, "the first copy attaching a web page is not refused");
+    await pollUntil("the web page copy delivered", () => statements().some((m) => /links=unscanned/.test(statusOf(m))));
+    const refused = await pollUntil("a web page copy refused on its own scan", async () => {
+      const r = await sendStatement("page");
+      return r.finalCode === 550 ? r : null;
+    });
+    assert.match(`${refused.finalCode} ${refused.finalText}`, new RegExp(`^550 5\\.7\\.1 .*${id}`));
+    const before = statements().length;
+    assert.ok((await sendStatement("pdf")).accepted, "copies with a PDF attached still pass");
+    await pollUntil("the PDF copy delivered", () => statements().length > before);
+    assert.match(statusOf(statements().at(-1)!), /^continue; ham; scanner=spamd /);
   });
 });
 

@@ -6,7 +6,8 @@
  *
  * A sender gets a ham verdict on copies linking to shop.example, then sends the same text linking to bad.example:
  * that copy is not the ham verdict's, it is scanned, and copies carrying bad.example are refused while those of the
- * first link still pass. A variant whose scan says ham is covered from then on.
+ * first link still pass. A variant whose scan says ham is covered from then on. The kinds of the files attached are
+ * covered the same way: a statement's PDF, then a web page.
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -36,12 +37,24 @@ const TEXT = [
   "swap a full card for a bag of compost at any of our stores before the end of June.",
 ].join("\r\n");
 
-/** A copy of the campaign linking to `link` (an attachment too when given). */
-function copy(link: string, n: number): Buffer {
-  return Buffer.from(
+/** A file attached to a copy: its name and its content. */
+interface Attached {
+  name: string;
+  content: string;
+}
+
+/** A copy of the campaign linking to `link`, with a file attached when one is given. */
+function copy(link: string, n: number, attached?: Attached): Buffer {
+  const head =
     `From: Garden Shop <news@shop.example>\r\nTo: reader${n}@rcpt.test\r\nSubject: Spring seedlings are here\r\n` +
-      `Message-ID: <${n}.${link}@shop.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n` +
-      `${TEXT}\r\n\r\nOrder now: https://www.${link}/spring?r=${n}\r\n`,
+    `Message-ID: <${n}.${link}@shop.example>\r\nMIME-Version: 1.0\r\n`;
+  const text = `${TEXT}\r\n\r\nOrder now: https://www.${link}/spring?r=${n}\r\n`;
+  if (!attached) return Buffer.from(`${head}Content-Type: text/plain; charset=utf-8\r\n\r\n${text}`);
+  return Buffer.from(
+    `${head}Content-Type: multipart/mixed; boundary=part\r\n\r\n--part\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\n\r\n${text}--part\r\n` +
+      `Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="${attached.name}"\r\n\r\n` +
+      `${attached.content}\r\n--part--\r\n`,
   );
 }
 
@@ -126,9 +139,9 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
     });
     let n = 0;
     /** One copy linking to `link` through the policy: its status header and campaign id. */
-    const send = async (link: string) => {
+    const send = async (link: string, attached?: Attached) => {
       n++;
-      const raw = copy(link, n);
+      const raw = copy(link, n, attached);
       const budgets = stageBudgets({ commandDeadlineMs: 30_000, eomDeadlineMs: 30_000 });
       const deadline = startDeadline(budgets.policyEomMs, new AbortController().signal);
       try {
@@ -210,5 +223,34 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
     await pollUntil("the ham verdict", async () => (await off.view(second.id)).verdict);
     assert.deepEqual((await off.view(second.id)).links.ham, null, "a verdict recorded without links");
     assert.match((await off.send("bad.example")).status, /^continue; ham; scanner=test/);
+  });
+
+  void test("a copy attaching another kind of file is scanned; a kind its scan called spam is refused", async () => {
+    const { send, view, scanner } = await setup(1);
+    const statement = { name: "Statement December.PDF", content: "%PDF-1.4 statement" };
+    await send("shop.example", statement);
+    const { id } = await send("shop.example", statement);
+    await pollUntil("the ham verdict", async () => (await view(id)).verdict);
+    assert.deepEqual((await view(id)).links.ham, ["shop.example", "attachment:.pdf"]);
+    const next = { name: "Statement January.pdf", content: "%PDF-1.4 another statement" };
+    assert.match((await send("shop.example", next)).status, /^continue; ham; scanner=test/, "another PDF is covered");
+
+    await new Promise((r) => setTimeout(r, 1100));
+    // The same text and link: only the attached file is of another kind, and the scanner finds it bad.
+    const page = { name: "statement.pdf.html", content: "<a href='https://bad.example/login'>sign in</a>" };
+    const switched = await send("shop.example", page);
+    assert.equal(switched.id, id);
+    assert.match(switched.status, /^continue; (new|bulk); links=unscanned$/);
+    const judged = await pollUntil("the variant's verdict", async () => {
+      const v = await view(id);
+      return v.links.spam.length > 0 ? v : null;
+    });
+    assert.deepEqual(judged.links, { ham: ["shop.example", "attachment:.pdf"], spam: ["attachment:.html"] });
+    assert.equal(
+      (await send("shop.example", { ...page, name: "other.HTML" })).status,
+      "reject; campaign-spam; links=spam",
+    );
+    assert.match((await send("shop.example", next)).status, /^continue; ham; scanner=test/);
+    assert.deepEqual(scanner.scans, ["other", "bad"]);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * What a scanner's ham verdict says of one copy by its links (src/policy/link-cover.ts), and a fingerprint's links
- * (src/reputation/verdict-links.ts).
+ * What a scanner's ham verdict says of one copy by its links and attachment kinds (src/policy/link-cover.ts), and a
+ * fingerprint's links (src/reputation/verdict-links.ts).
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { copyView, linkStanding, linksDetail } from "../../src/policy/link-cover.js";
+import { MAX_ATTACHMENT_KINDS } from "../../src/fingerprint/attachment-kinds.js";
 import { MAX_LINK_DOMAINS } from "../../src/fingerprint/links.js";
 import type { CampaignView, PersonDecision, ScanVerdict } from "../../src/reputation/types.js";
 import { copyLinks } from "../../src/reputation/verdict-links.js";
@@ -33,12 +34,14 @@ function campaign(over: Partial<CampaignView> = {}): CampaignView {
     lastScanQueuedAt: 1,
     bulkSince: 1,
     merged: 0,
-    links: { ham: ["shop.example", "cdn.example"], spam: ["bad.example"] },
+    links: { ham: ["shop.example", "cdn.example", "attachment:.pdf"], spam: ["bad.example", "attachment:.exe"] },
     ...over,
   };
 }
 
-const copy = (...linkDomains: string[]) => ({ linkDomains });
+const copy = (...linkDomains: string[]) => syntheticFingerprint({ linkDomains });
+const attaching = (kinds: string[], ...linkDomains: string[]) =>
+  syntheticFingerprint({ linkDomains, attachmentKinds: kinds });
 
 void describe("linkStanding", () => {
   void test("a copy whose links the verdict covers (or none) stands as the campaign", () => {
@@ -54,6 +57,18 @@ void describe("linkStanding", () => {
   });
   void test("a link a variant's scan called spam outranks the rest", () => {
     assert.equal(linkStanding(campaign(), copy("shop.example", "bad.example"), true), "spam");
+  });
+  void test("attachment kinds count as links: a covered kind stands, another is unscanned, a spam one refused", () => {
+    assert.equal(linkStanding(campaign(), attaching([".pdf"], "shop.example"), true), null);
+    assert.equal(linkStanding(campaign(), attaching([".pdf", ".zip"], "shop.example"), true), "unscanned");
+    assert.equal(linkStanding(campaign(), attaching(["application/pdf"]), true), "unscanned");
+    assert.equal(linkStanding(campaign(), attaching([".exe"]), true), "spam");
+  });
+  void test("a copy whose parse stopped short may carry anything past it: unscanned", () => {
+    const cut = syntheticFingerprint({ linkDomains: ["shop.example"], truncated: true });
+    assert.equal(linkStanding(campaign(), cut, true), "unscanned");
+    const stopped = syntheticFingerprint({ linkDomains: ["shop.example"], limit: "parts" });
+    assert.equal(linkStanding(campaign(), stopped, true), "unscanned");
   });
   void test("no scoping: switched off, a verdict of unknown links, not ham, or a person's decision", () => {
     const decision: PersonDecision = { label: "ham", how: "pin", by: "operator:root", why: "", at: 1 };
@@ -82,11 +97,23 @@ void describe("copyView and linksDetail", () => {
 });
 
 void describe("copyLinks", () => {
-  void test("the link domains, not the attachments; complete under the fingerprint's cap", () => {
-    const fp = syntheticFingerprint({ linkDomains: ["a.example", "b.example"], attachments: ["ff00"] });
-    assert.deepEqual(copyLinks(fp), { links: ["a.example", "b.example"], complete: true });
+  void test("the link domains and attachment kinds, not the attachments; complete under the fingerprint's caps", () => {
+    const fp = syntheticFingerprint({
+      linkDomains: ["a.example", "b.example"],
+      attachments: ["ff00"],
+      attachmentKinds: [".pdf", "text/calendar"],
+    });
+    const links = ["a.example", "b.example", "attachment:.pdf", "attachment:text/calendar"];
+    assert.deepEqual(copyLinks(fp), { links, complete: true });
     const many = Array.from({ length: MAX_LINK_DOMAINS }, (_, i) => `d${i}.example`);
     assert.equal(copyLinks(syntheticFingerprint({ linkDomains: many.slice(1) })).complete, true);
     assert.equal(copyLinks(syntheticFingerprint({ linkDomains: many })).complete, false);
+    const kinds = Array.from({ length: MAX_ATTACHMENT_KINDS }, (_, i) => `.k${i}`);
+    assert.equal(copyLinks(syntheticFingerprint({ attachmentKinds: kinds.slice(1) })).complete, true);
+    assert.equal(copyLinks(syntheticFingerprint({ attachmentKinds: kinds })).complete, false);
+  });
+  void test("not complete when the parse was cut at the bytes parsed or stopped at a limit", () => {
+    assert.equal(copyLinks(syntheticFingerprint({ truncated: true })).complete, false);
+    assert.equal(copyLinks(syntheticFingerprint({ limit: "depth" })).complete, false);
   });
 });
