@@ -10,20 +10,36 @@
  *
  * The allowlist applies as in the daemon, but for client networks (a stored message keeps no client address).
  * Scans (unless off) use the configured scanners on the copy that would have queued one, and the verdict applies
- * from that copy on, as if every scan finished before the next copy arrived.
+ * from that copy on, as if every scan finished before the next copy arrived. What a ham verdict covers applies as in
+ * the daemon (src/policy/link-cover.ts): a verdict is recorded with its copy's links, and a copy linking to a domain
+ * none covered is decided as unjudged and scanned (at most once each `queue.rescanNewLinksSeconds` of message time);
+ * that scan judges only the links the copy added, as the scan worker records it. Scheduled re-scans
+ * (`queue.rescanAfterCopies`, `rescanAfterSeconds`) are not replayed.
  */
 import { randomBytes } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { FingerprintPool } from "../fingerprint/pool.js";
 import { compileAllowlist, type Allowlist } from "../policy/allowlist.js";
-import { decide, outcomeOf, scanReason, withVerdict } from "../policy/decide.js";
+import {
+  decide,
+  joinDetails,
+  outcomeOf,
+  parseDetail,
+  scanReason,
+  statusDetails,
+  withVerdict,
+  type Decision,
+} from "../policy/decide.js";
+import { copyView, linkStanding, linksDetail } from "../policy/link-cover.js";
 import { judgeScan } from "../queue/judge.js";
 import { createRedis } from "../redis/connect.js";
 import { startScratchRedis } from "../redis/scratch-server.js";
 import { campaignKeys } from "../reputation/keys.js";
 import { createCampaignStore, type RedisCampaignStore } from "../reputation/store.js";
 import type { CampaignView, ScanVerdict } from "../reputation/types.js";
+import { copyLinks } from "../reputation/verdict-links.js";
+import type { Fingerprint } from "../fingerprint/types.js";
 import { createScanners, runScanners, type Scanner } from "../scanners/index.js";
 import { headerFields, inDateOrder, readReplayMessages, sourceKind, type ReplayMessage } from "./mail-source.js";
 import { CampaignTally, type CampaignReport, type ReplayedMessage } from "./tally.js";
@@ -36,6 +52,8 @@ export interface ReplayOptions {
   scan: boolean;
   /** Messages read at most. */
   limit: number;
+  /** The scanners, when `scan`; by default `createScanners(config.scanWorker.scanners)`. */
+  scanners?: Scanner[];
 }
 
 /** What would have happened. */
@@ -57,6 +75,8 @@ export interface ReplayReport {
     holdBulk: boolean;
     holdMode: Config["policy"]["holdMode"];
     scanners: string[];
+    /** `queue.rescanNewLinksSeconds`: 0 lets a ham verdict cover every copy, whatever it links to. */
+    rescanNewLinksSeconds: number;
   };
   campaigns: CampaignReport[];
   decisions: ReplayedMessage[];
@@ -126,7 +146,7 @@ export async function replay(path: string, options: ReplayOptions): Promise<Repl
     taskTimeoutMs: Math.max(config.fingerprint.taskTimeoutMs, 60_000),
   });
   const place = await throwawayRedis(options);
-  const scanners = options.scan ? createScanners(config.scanWorker.scanners) : [];
+  const scanners = options.scan ? (options.scanners ?? createScanners(config.scanWorker.scanners)) : [];
   const tally = new CampaignTally();
   try {
     await pool.ready();
@@ -152,6 +172,7 @@ export async function replay(path: string, options: ReplayOptions): Promise<Repl
       holdBulk: config.policy.holdBulk,
       holdMode: config.policy.holdMode,
       scanners: scanners.map((s) => s.name),
+      rescanNewLinksSeconds: config.queue.rescanNewLinksSeconds,
     },
     campaigns: tally.campaigns(),
     decisions: tally.decisions,
@@ -174,7 +195,40 @@ function allowlisted(ctx: ReplayContext, m: ReplayMessage, campaign: CampaignVie
   return ctx.allowlist.match({ sender: m.sender, headers, clientAddress: null }) !== null;
 }
 
-/** One message: expire by its date, fingerprint, count, scan when one would be queued, decide. */
+/** The decision table on the campaign as the copy stands in it, as the policy calls it. */
+function decideCopy(ctx: ReplayContext, m: ReplayMessage, campaign: CampaignView, now: number, unscanned: boolean) {
+  const settings = ctx.config.policy;
+  return decide({ campaign, allowlisted: allowlisted(ctx, m, campaign), now, settings, unscannedLinks: unscanned });
+}
+
+/**
+ * Scan the copy when the policy would queue its scan (src/policy/scan-request.ts): the campaign's first, or one for
+ * links its ham verdict did not cover. The verdict is recorded as the scan worker records a job's
+ * (src/queue/scan-processor.ts): with the copy's links when `queue.rescanNewLinksSeconds` is on, so the store
+ * keeps what a ham verdict covers and takes a variant's verdict for the links it added only.
+ */
+async function scanIfDue(
+  ctx: ReplayContext,
+  m: ReplayMessage,
+  copy: { campaign: CampaignView; fingerprint: Fingerprint; unscannedLinks: boolean },
+  now: number,
+): Promise<ScanVerdict | null> {
+  const { config, place } = ctx;
+  const { campaign, unscannedLinks } = copy;
+  if (ctx.scanners.length === 0) return null;
+  const reason = scanReason(campaign, config.queue, now, unscannedLinks);
+  if (reason !== "new" && !(reason === "rescan" && unscannedLinks)) return null;
+  await place.store.markScanQueued(campaign.id, now);
+  const verdict = await scanCopy(ctx.scanners, config, m, now);
+  const links = config.queue.rescanNewLinksSeconds > 0 ? copyLinks(copy.fingerprint) : undefined;
+  if (verdict) await place.store.recordVerdict(campaign.id, verdict, links);
+  return verdict;
+}
+
+/**
+ * One message: expire by its date, fingerprint, count, decide as the policy does (src/policy/floodgate-policy.ts:
+ * the copy's links against its campaign's ham verdict first), scan when one would be queued, decide again.
+ */
 async function replayOne(m: ReplayMessage, ctx: ReplayContext): Promise<void> {
   const { config, place, tally } = ctx;
   const now = m.date!;
@@ -184,22 +238,29 @@ async function replayOne(m: ReplayMessage, ctx: ReplayContext): Promise<void> {
     tally.unparsedMessage(m, now, config.policy.unparsedAction);
     return;
   }
-  let campaign: CampaignView = await place.store.observe({
-    fingerprint: outcome.fingerprint,
+  const { fingerprint } = outcome;
+  // The campaign as the store keeps it (for the tally), and as this copy stands in it (for the decision).
+  let stored: CampaignView = await place.store.observe({
+    fingerprint,
     sender: m.sender,
     recipients: m.recipients,
     clientIp: null,
     now,
   });
-  if (ctx.scanners.length > 0 && scanReason(campaign, config.queue, now) === "new") {
-    await place.store.markScanQueued(campaign.id, now);
-    const verdict = await scanCopy(ctx.scanners, config, m, now);
+  const standing = linkStanding(stored, fingerprint, config.queue.rescanNewLinksSeconds > 0);
+  let campaign = copyView(stored, standing);
+  const unscannedLinks = standing === "unscanned";
+  let decision: Decision = decideCopy(ctx, m, campaign, now, unscannedLinks);
+  if (decision.action !== "reject") {
+    const verdict = await scanIfDue(ctx, m, { campaign, fingerprint, unscannedLinks }, now);
     if (verdict) {
-      await place.store.recordVerdict(campaign.id, verdict);
       campaign = withVerdict(campaign, verdict);
+      // A scan of a copy with unscanned links judges the links it added, not the campaign (as the store took it).
+      if (standing === null) stored = withVerdict(stored, verdict);
+      decision = decideCopy(ctx, m, campaign, now, unscannedLinks);
     }
   }
-  const decision = decide({ campaign, allowlisted: allowlisted(ctx, m, campaign), now, settings: config.policy });
-  const { status } = outcomeOf(decision, campaign.id, false);
-  tally.decided(m, now, campaign, decision, status);
+  const details = joinDetails(statusDetails(campaign), linksDetail(standing), parseDetail(fingerprint.limit));
+  const { status } = outcomeOf(decision, campaign.id, false, details);
+  tally.decided(m, now, { campaign: stored, decision, status, links: standing });
 }

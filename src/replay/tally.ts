@@ -1,9 +1,10 @@
 /**
  * What a replay records: each message's decision, and per campaign its copies, dates, when it turned bulk, the copies
- * held and rejected, and its verdict. A campaign forgotten (its ttl passed in message time) and started again from
+ * held and rejected, the copies its ham verdict did not cover (`links=`), and its verdict. A campaign forgotten (its ttl passed in message time) and started again from
  * the same digest gets the same id: it is counted as a new campaign, `id#2`.
  */
 import type { Decision, FailAction } from "../policy/decide.js";
+import type { LinkStanding } from "../policy/link-cover.js";
 import type { CampaignView } from "../reputation/types.js";
 import type { ReplayMessage } from "./mail-source.js";
 
@@ -33,9 +34,22 @@ export interface CampaignReport {
   held: number;
   rejected: number;
   passed: number;
+  /** Copies its scanner's ham verdict did not cover (src/policy/link-cover.ts), by their status's `links=`: linking
+   * to a domain no scan of the campaign saw, or to one a scan called spam. */
+  links: Record<LinkStanding, number>;
   verdict: { verdict: string; scanner: string; score: number } | null;
   /** A few of its messages, for the operator to look at. */
   sample: string[];
+}
+
+/** A copy as the replay decided it. */
+export interface DecidedCopy {
+  /** The campaign as the store keeps it (its verdict, not the copy's standing in it). */
+  campaign: CampaignView;
+  decision: Decision;
+  status: string;
+  /** How the copy stands to its campaign's ham verdict; null when the campaign's state holds for it. */
+  links: LinkStanding | null;
 }
 
 const SAMPLE_FILES = 3;
@@ -59,7 +73,9 @@ export class CampaignTally {
     });
   }
 
-  decided(m: ReplayMessage, now: number, campaign: CampaignView, decision: Decision, status: string): void {
+  /** A decided copy: its campaign as the store keeps it, the copy's decision and status, and its `links=` standing. */
+  decided(m: ReplayMessage, now: number, copy: DecidedCopy): void {
+    const { campaign, decision, status } = copy;
     const key = this.keyOf(campaign);
     let report = this.byKey.get(key);
     if (!report) {
@@ -74,6 +90,7 @@ export class CampaignTally {
         held: 0,
         rejected: 0,
         passed: 0,
+        links: { unscanned: 0, spam: 0 },
         verdict: null,
         sample: [],
       };
@@ -88,6 +105,7 @@ export class CampaignTally {
     if (decision.action === "reject") report.rejected++;
     else if (decision.action === "continue") report.passed++;
     else report.held++;
+    if (copy.links !== null) report.links[copy.links]++;
     const v = campaign.verdict;
     if (v) report.verdict = { verdict: v.verdict, scanner: v.scanner, score: v.score };
     if (report.sample.length < SAMPLE_FILES) report.sample.push(m.file);
