@@ -87,7 +87,7 @@ const MTA = [
   .concat(["integration/hostile-soak"]);
 
 /** The rest of the daemon and fingerprint files, miltertest, and the one unit file that runs the whole corpus. */
-const SHARED = ["miltertest", "miltertest-libmilter", "miltertest-libmilter-unix"]
+const SHARED = ["console-verdict-cover", "miltertest", "miltertest-libmilter", "miltertest-libmilter-unix"]
   .map((f) => `e2e/${f}`)
   .concat(
     [
@@ -95,7 +95,7 @@ const SHARED = ["miltertest", "miltertest-libmilter", "miltertest-libmilter-unix
       ...["daemon-stop", "fingerprint-command"],
       ...["fingerprint-golden", "fingerprint-pool", "fingerprint-previous-version", "fingerprint-version-two"],
       ...["fingerprint-warm-up", "libmilter-backpressure", "libmilter-engine", "milter-server", "noop-milter"],
-      ...["replay", "scanner-spamd"],
+      ...["replay", "replay-links", "scanner-spamd"],
     ].map((f) => `integration/${f}`),
   )
   .concat(["unit/scanner-builtin"]);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { parseAction, runAction, type ActionRequest } from "../../src/ops/console/actions.js";
 import type { ConsoleDeps } from "../../src/ops/console/types.js";
-import { timeline } from "../../src/ops/console/campaign-detail.js";
+import { timeline, verdictCover } from "../../src/ops/console/campaign-detail.js";
 import { campaignRows } from "../../src/ops/console/campaign-rows.js";
 import { FlowHistory, MINUTES } from "../../src/ops/console/flow-history.js";
 import { ConsoleSessions, operatorName, sessionCookie, setCookie } from "../../src/ops/console/session.js";
@@ -152,6 +152,32 @@ void describe("a campaign's timeline", () => {
     );
     assert.equal(t[0]!.detail, "flood → blocked");
     assert.equal(t[1]!.detail, "score 12 / 5 (GTUBE)");
+  });
+});
+
+void describe("what a campaign's ham verdict covers", () => {
+  const ham = { verdict: "ham", score: 0, scanner: "spamd", threshold: 5, rules: [], at: 1 };
+  const view = (fields: Partial<CampaignView>) =>
+    ({ state: "ham", verdict: ham, decision: null, links: { ham: [], spam: [] }, ...fields }) as CampaignView;
+
+  void test("a scanner's ham: at most 20 of each list, with how many more; entries as they are", () => {
+    const covered = ["attachment:pdf", ...Array.from({ length: 24 }, (_, i) => `d${i}.example`)];
+    const cover = verdictCover(view({ links: { ham: covered, spam: ["bad.example"] } }), true);
+    assert.deepEqual(cover, {
+      covered: { shown: covered.slice(0, 20), more: 5 },
+      refused: { shown: ["bad.example"], more: 0 },
+    });
+  });
+
+  void test("every copy: a verdict without links, a person's decision, the rule off; nothing unless ham", () => {
+    const all = { covered: null, refused: { shown: [], more: 0 } };
+    const scoped = { ham: ["shop.example"], spam: ["bad.example"] };
+    assert.deepEqual(verdictCover(view({ links: { ham: null, spam: [] } }), true), all);
+    const pin = { label: "ham", how: "pin", by: "operator:alice", why: "", at: 1 } as CampaignView["decision"];
+    assert.deepEqual(verdictCover(view({ links: scoped, decision: pin }), true), all);
+    assert.deepEqual(verdictCover(view({ links: scoped }), false), all);
+    assert.equal(verdictCover(view({ state: "bulk", verdict: null }), true), null);
+    assert.equal(verdictCover(view({ state: "spam" }), true), null);
   });
 });
 

@@ -1,9 +1,10 @@
 /**
- * A campaign's page: the campaign, its samples (the sample message's visible text, subjects, link domains,
- * attachment digests, sender domains, client networks), its timeline (first seen, bulk, scans, verdicts, reports,
- * blocks, who did what, from the store's bounded history) and its copies per minute.
+ * A campaign's page: the campaign, what its ham verdict covers, its samples (the sample message's visible text,
+ * subjects, link domains, attachment digests, sender domains, client networks), its timeline (first seen, bulk, scans,
+ * verdicts, reports, blocks, who did what, from the store's bounded history) and its copies per minute.
  */
 import { explainOptions } from "../../fingerprint/explain.js";
+import { standingDecision } from "../../reputation/decision-standing.js";
 import { noSamples, type CampaignSamples } from "../../reputation/samples.js";
 import type { CampaignView, HistoryEntry } from "../../reputation/types.js";
 import { sampleText, type SampleText } from "./sample-text.js";
@@ -19,8 +20,31 @@ export interface TimelineEntry {
   detail: string;
 }
 
+/** Entries of a list the page shows at most: a verdict keeps up to 256 of each. */
+export const COVER_SHOWN = 20;
+
+/** The first entries of a list, and how many more it holds. */
+export interface BoundedList {
+  shown: string[];
+  more: number;
+}
+
+/**
+ * What a ham campaign's verdict covers (README, "What a ham verdict covers"), as the policy applies it
+ * (src/policy/link-cover.ts): `covered` null when it covers every copy (a person's decision, a verdict recorded
+ * without links, the rule off); else the entries its copies' scans covered and those a scan called spam, whose
+ * copies are refused. Entries are opaque (registrable domains, and other kinds may join): the page shows them as
+ * they are.
+ */
+export interface VerdictCover {
+  covered: BoundedList | null;
+  refused: BoundedList;
+}
+
 export interface CampaignDetail {
   campaign: CampaignView;
+  /** Null unless the campaign is ham. */
+  cover: VerdictCover | null;
   samples: Omit<CampaignSamples, "message"> & { message: SampleText | null; messageError?: string };
   timeline: TimelineEntry[];
   spark: number[];
@@ -52,6 +76,24 @@ export function timeline(view: CampaignView, history: readonly HistoryEntry[]): 
   return entries.sort((a, b) => b.at - a.at);
 }
 
+const bounded = (list: readonly string[]): BoundedList => ({
+  shown: list.slice(0, COVER_SHOWN),
+  more: Math.max(0, list.length - COVER_SHOWN),
+});
+
+/** What the campaign's ham verdict covers; null unless it is ham. `enabled`: `queue.rescanNewLinksSeconds` > 0. */
+export function verdictCover(
+  view: Pick<CampaignView, "state" | "verdict" | "decision" | "links">,
+  enabled: boolean,
+): VerdictCover | null {
+  if (view.state !== "ham") return null;
+  const covered = view.links.ham;
+  const everyCopy = !enabled || covered === null || view.verdict?.verdict !== "ham" || standingDecision(view) !== null;
+  return everyCopy
+    ? { covered: null, refused: bounded([]) }
+    : { covered: bounded(covered), refused: bounded(view.links.spam) };
+}
+
 /** Everything the campaign page shows; null when there is no such campaign. */
 export async function campaignDetail(
   deps: ConsoleDeps,
@@ -78,6 +120,7 @@ export async function campaignDetail(
   }
   return {
     campaign: view,
+    cover: verdictCover(view, deps.config().queue.rescanNewLinksSeconds > 0),
     samples: { ...lists, message: text, ...(messageError ? { messageError } : {}) },
     timeline: timeline(view, history),
     spark: spark.series(id, now),

@@ -1,11 +1,12 @@
 /**
- * A campaign's page: what it is (state, counts, verdict, decision), its actions, the sample message's visible text
+ * A campaign's page: what it is (state, counts, verdict, decision, what a ham verdict covers), its actions, the
+ * sample message's visible text
  * with the hidden parts marked, its subjects, link domains, attachment digests, sender domains and client networks,
  * its timeline (who did what) and its copies per minute.
  */
 import { actionButtons } from "./actions.js";
 import { api, fill, h, time } from "./dom.js";
-import type { DetailData } from "./types.js";
+import type { BoundedList, DetailData } from "./types.js";
 
 /** What the server writes around hidden text (src/fingerprint/html-text-builder.ts). */
 const HIDDEN_OPEN = "⟦";
@@ -51,6 +52,7 @@ export class CampaignPage {
       facts(d),
       actionButtons(c.id, holdQueue, this.#status, () => void this.refresh(holdQueue)),
       this.#status,
+      cover(d),
       h("h3", {}, "Sample message"),
       sample(d),
       h(
@@ -106,6 +108,50 @@ function facts(d: DetailData): HTMLElement {
     ["Held copies", d.held === null ? "no hold queue" : String(d.held)],
   ];
   return h("table", { class: "facts" }, ...rows.map(([k, val]) => h("tr", {}, h("th", {}, k), h("td", {}, val))));
+}
+
+/** What a ham verdict covers: the entries its scans covered and those refused, each set as text as it came (the
+ * entries are what senders linked to, and not only domains); nothing unless the campaign is ham. */
+function cover(d: DetailData): HTMLElement | null {
+  const c = d.cover;
+  if (!c) return null;
+  const title = h("h3", {}, "What the ham verdict covers");
+  if (!c.covered)
+    return h(
+      "div",
+      { id: "verdict-cover" },
+      title,
+      h(
+        "p",
+        { id: "verdict-covers-all" },
+        "Every copy, whatever it links to: a person's decision, a verdict recorded without links, " +
+          "or the rule off (queue.rescanNewLinksSeconds 0).",
+      ),
+    );
+  return h(
+    "div",
+    { id: "verdict-cover" },
+    title,
+    h(
+      "div",
+      { class: "lists" },
+      bounded("Covered: a copy linking only to these passes as ham", "verdict-covered", c.covered),
+      bounded("Refused: a copy linking to one of these is rejected", "verdict-refused", c.refused),
+    ),
+  );
+}
+
+/** A list of at most the entries the server sent, and how many it left out. */
+function bounded(title: string, id: string, items: BoundedList): HTMLElement {
+  const more = items.more > 0 ? h("li", { class: "muted" }, `and ${items.more} more`) : null;
+  return h(
+    "div",
+    { id },
+    h("h4", {}, title),
+    items.shown.length
+      ? h("ul", {}, ...items.shown.map((i) => h("li", {}, i)), more)
+      : h("p", { class: "muted" }, "none"),
+  );
 }
 
 /** The sample's text, hidden parts in <mark class="hidden">, built as text nodes only. */

@@ -33,7 +33,16 @@ export interface CampaignsData {
   error?: string | null;
 }
 
+/** The first entries of a list and how many more it holds (campaign-detail.ts BoundedList). */
+export interface BoundedList {
+  shown: string[];
+  more: number;
+}
+
 export interface DetailData {
+  /** What the campaign's ham verdict covers (campaign-detail.ts VerdictCover); null unless it is ham. `covered` null:
+   * every copy. */
+  cover: { covered: BoundedList | null; refused: BoundedList } | null;
   campaign: Row & {
     verdict: {
       verdict: string;
