@@ -9,7 +9,8 @@
  * - `spamd.pid`, by which the next start stops a spamd that a killed daemon left behind.
  *
  * Under root it runs as an unprivileged user (debian-spamd, else nobody) who owns that subdirectory; under another user
- * it runs as that user. Its configuration is the system's rules plus our lines (`--cf`), never a file of /etc changed.
+ * it runs as that user. Its configuration is the system's rules plus our lines (`--cf`), never a file of /etc changed:
+ * Bayes in its directory, and a rule for a program or a script attached (./spamd-attachment-rules.ts).
  * Network tests are off unless `private.networkTests`: without DNS each message would wait on blocklist time-outs.
  * It runs at the scanning side's priority (`scanWorker.priority`, src/state/background-priority.ts; by default the
  * idle class), it and the children it forks: on a host where both want the CPU, a scan waits and the mail path does not.
@@ -17,6 +18,7 @@
 import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
 import { pingSpamd } from "./spamd.js";
+import { ATTACHMENT_RULES } from "./spamd-attachment-rules.js";
 import type { PriorityPrefix } from "../state/background-priority.js";
 import { startPrivateService, type PrivateService } from "../state/private-service.js";
 import { firstUser } from "../state/service-user.js";
@@ -50,7 +52,7 @@ export function privateSpamdSocket(stateDir: string): string {
   return join(stateDir, PRIVATE_SPAMD_SUBDIR, "spamd.sock");
 }
 
-/** spamd's arguments: a unix socket only, learning on, Bayes in `dir`. */
+/** spamd's arguments: a unix socket only, learning on, Bayes in `dir`, the attachment rule. */
 export function privateSpamdArgs(dir: string, settings: PrivateSpamdSettings): string[] {
   return [
     `--socketpath=${join(dir, "spamd.sock")}`,
@@ -65,6 +67,7 @@ export function privateSpamdArgs(dir: string, settings: PrivateSpamdSettings): s
     "--cf=bayes_file_mode 0600",
     "--cf=use_bayes 1",
     "--cf=lock_method flock",
+    ...ATTACHMENT_RULES.map((line) => `--cf=${line}`),
     ...(settings.networkTests ? [] : ["--local"]),
   ];
 }

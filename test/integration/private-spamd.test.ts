@@ -18,6 +18,7 @@ import { startPrivateSpamd, type PrivateSpamd } from "../../src/scanners/private
 import { cmdline, descendants } from "../../src/harness/procs.js";
 import { priorityPrefix } from "../../src/state/background-priority.js";
 import { pingSpamd } from "../../src/scanners/spamd.js";
+import { PROGRAM_ATTACHED_RULE } from "../../src/scanners/spamd-attachment-rules.js";
 import { isRunning, readRecord, recordOf } from "../../src/state/pidfile.js";
 import { findUser } from "../../src/state/service-user.js";
 import { openStateDir } from "../../src/state/state-dir.js";
@@ -85,6 +86,61 @@ void describe("the private spamd", () => {
     const result = await scanner.scan(gtube);
     assert.equal(result.verdict, "spam");
     assert.ok(result.rules.includes("GTUBE"), `GTUBE among ${result.rules.join(",")}`);
+  });
+
+  // README, "What a ham verdict covers": a copy attaching a kind of file its campaign's scans did not see is scanned,
+  // and the private spamd weighs a program or a script attached (src/scanners/spamd-attachment-rules.ts).
+  void test("scores a program or a script attached as spam, by its name or its content; not a PDF or a text file", async () => {
+    const state = openStateDir(mkdtempSync(join(tmpdir(), "fg-ps-")));
+    const spamd = await startPrivateSpamd(state, settings);
+    started.push(spamd);
+    const scanner = createScanners(defaultConfig().scanWorker.scanners, spamd.socket)[0]!;
+    const windowsProgram = Buffer.concat([Buffer.from("MZ\x90\x00\x03", "latin1"), Buffer.alloc(300)]);
+    const attached: Record<string, [string, string]> = {
+      "a Windows program named as a PDF": [
+        'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="statement.pdf"\r\n' +
+          "Content-Transfer-Encoding: base64",
+        windowsProgram.toString("base64"),
+      ],
+      "a script behind a PDF's name": [
+        'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="statement.pdf.js"',
+        "WScript.Echo(1)",
+      ],
+      "a shortcut named in RFC 2231's encoding": [
+        "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=utf-8''statement%2Elnk",
+        "x",
+      ],
+      "a disk image whose name ends in a dot and a space": [
+        'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="statement.iso. "',
+        "x",
+      ],
+      "an HTML application named in the content type": ['Content-Type: application/hta; name="Statement.HTA"', "x"],
+    };
+    const harmless: Record<string, [string, string]> = {
+      "a PDF": [
+        'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="statement.pdf"',
+        "%PDF-1.4",
+      ],
+      "a text file": ['Content-Type: text/plain\r\nContent-Disposition: attachment; filename="notes.js.txt"', "notes"],
+    };
+    const withFile = ([headers, content]: [string, string]) =>
+      Buffer.from(
+        "From: a@bank.example\r\nTo: b@box.example\r\nSubject: Your statement\r\nMessage-ID: <s@bank.example>\r\n" +
+          "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=part\r\n\r\n--part\r\n" +
+          "Content-Type: text/plain\r\n\r\nYour statement is attached.\r\n" +
+          `--part\r\n${headers}\r\n\r\n${content}\r\n--part--\r\n`,
+        "latin1",
+      );
+    for (const [what, file] of Object.entries(attached)) {
+      const result = await scanner.scan(withFile(file));
+      assert.ok(result.rules.includes(PROGRAM_ATTACHED_RULE), `${what}: ${result.rules.join(",")}`);
+      assert.equal(result.verdict, "spam", what);
+    }
+    for (const [what, file] of Object.entries(harmless)) {
+      const result = await scanner.scan(withFile(file));
+      assert.ok(!result.rules.includes(PROGRAM_ATTACHED_RULE), `${what}: ${result.rules.join(",")}`);
+      assert.notEqual(result.verdict, "spam", `${what} scores ${result.score}`);
+    }
   });
 
   void test("another local user cannot reach its socket", async () => {

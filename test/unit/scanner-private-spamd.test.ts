@@ -12,6 +12,7 @@ import { defaultConfig } from "../../src/config/schema.js";
 import { privateSpamdSocketOf, PRIVATE_SPAMD_ENV } from "../../src/queue/scan-processor.js";
 import { createScanners } from "../../src/scanners/index.js";
 import { privateSpamdArgs, privateSpamdSocket } from "../../src/scanners/private-spamd.js";
+import { ATTACHMENT_RULES } from "../../src/scanners/spamd-attachment-rules.js";
 import { findGroupId, findUser, firstUser } from "../../src/state/service-user.js";
 
 const settings = { binary: "spamd", children: 2, networkTests: false, user: null };
@@ -27,6 +28,7 @@ void describe("the private spamd", () => {
     assert.ok(args.includes("--cf=use_bayes 1"));
     assert.ok(args.includes("--nouser-config"));
     assert.ok(args.includes("--local"), "no DNS blocklists by default");
+    for (const line of ATTACHMENT_RULES) assert.ok(args.includes(`--cf=${line}`), `the attachment rule: ${line}`);
     assert.ok(!privateSpamdArgs("/d", { ...settings, networkTests: true }).includes("--local"));
     assert.ok(privateSpamdArgs("/d", { ...settings, children: 5 }).includes("--max-children=5"));
     assert.equal(privateSpamdSocket("/var/lib/floodgate"), "/var/lib/floodgate/spamd/spamd.sock");
