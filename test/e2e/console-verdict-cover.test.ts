@@ -35,7 +35,7 @@ const verdict = (kind: ScanVerdict["verdict"]): ScanVerdict => ({
 /** Entries a sender wrote, which the page must show as text: markup, and an entry that is not a domain. */
 const MARKUP = "<b>bold.example</b>";
 const SCRIPTED = "<img/src=x/onerror=window.pwned=1>";
-const COVERED = [MARKUP, "attachment:pdf", "shop.example", ...Array.from({ length: 24 }, (_, i) => `d${i}.example`)];
+const COVERED = [MARKUP, "attachment:.pdf", "shop.example", ...Array.from({ length: 24 }, (_, i) => `d${i}.example`)];
 
 describe("the console shows what a ham verdict covers (Chromium, real store)", () => {
   let redis: TestRedis;

@@ -161,7 +161,7 @@ void describe("what a campaign's ham verdict covers", () => {
     ({ state: "ham", verdict: ham, decision: null, links: { ham: [], spam: [] }, ...fields }) as CampaignView;
 
   void test("a scanner's ham: at most 20 of each list, with how many more; entries as they are", () => {
-    const covered = ["attachment:pdf", ...Array.from({ length: 24 }, (_, i) => `d${i}.example`)];
+    const covered = ["attachment:.pdf", ...Array.from({ length: 24 }, (_, i) => `d${i}.example`)];
     const cover = verdictCover(view({ links: { ham: covered, spam: ["bad.example"] } }), true);
     assert.deepEqual(cover, {
       covered: { shown: covered.slice(0, 20), more: 5 },

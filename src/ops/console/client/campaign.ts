@@ -1,8 +1,7 @@
 /**
  * A campaign's page: what it is (state, counts, verdict, decision, what a ham verdict covers), its actions, the
- * sample message's visible text
- * with the hidden parts marked, its subjects, link domains, attachment digests, sender domains and client networks,
- * its timeline (who did what) and its copies per minute.
+ * sample message's visible text with the hidden parts marked, its subjects, link domains, attachment digests, sender
+ * domains and client networks, its timeline (who did what) and its copies per minute.
  */
 import { actionButtons } from "./actions.js";
 import { api, fill, h, time } from "./dom.js";
@@ -124,7 +123,7 @@ function cover(d: DetailData): HTMLElement | null {
       h(
         "p",
         { id: "verdict-covers-all" },
-        "Every copy, whatever it links to: a person's decision, a verdict recorded without links, " +
+        "Every copy, whatever it links to or attaches: a person's decision, a verdict recorded without links, " +
           "or the rule off (queue.rescanNewLinksSeconds 0).",
       ),
     );
@@ -135,8 +134,8 @@ function cover(d: DetailData): HTMLElement | null {
     h(
       "div",
       { class: "lists" },
-      bounded("Covered: a copy linking only to these passes as ham", "verdict-covered", c.covered),
-      bounded("Refused: a copy linking to one of these is rejected", "verdict-refused", c.refused),
+      bounded("Covered: a copy linking to and attaching only these passes as ham", "verdict-covered", c.covered),
+      bounded("Refused: a copy linking to or attaching one of these is rejected", "verdict-refused", c.refused),
     ),
   );
 }
