@@ -5,13 +5,11 @@
  * ticket), of the same kind every time, while a campaign whose text passed and that then sends an archive, a program
  * or a web page changes the kind. Pure: no I/O.
  */
+import { openedExtension } from "../util/file-extension.js";
 
 /** Distinct kinds kept at most: a copy with this many may carry others. */
 export const MAX_ATTACHMENT_KINDS = 16;
 
-/** Characters of a name looked at, from its end: an extension is at the end, and a name costs no more than this. */
-const NAME_TAIL_CHARS = 64;
-const EXTENSION = /\.([a-z0-9]{1,10})$/;
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9.+-]{0,63}\/[a-z0-9][a-z0-9.+-]{0,63}$/;
 
 /**
@@ -22,20 +20,10 @@ export function attachmentKind(
   filename: string | false | null | undefined,
   contentType: string | false | undefined,
 ): string {
-  if (typeof filename === "string" && filename !== "") {
-    const extension = EXTENSION.exec(withoutTrailingDotsAndSpaces(filename).slice(-NAME_TAIL_CHARS).toLowerCase());
-    if (extension) return `.${extension[1]}`;
-  }
+  const extension = typeof filename === "string" ? openedExtension(filename) : null;
+  if (extension !== null) return `.${extension}`;
   const type = typeof contentType === "string" ? contentType.trim().toLowerCase() : "";
   return CONTENT_TYPE.test(type) ? type : "unknown";
-}
-
-/** A name without the dots and white space it ends with: Windows drops them, so `invoice.exe. ` opens as
- * `invoice.exe`. */
-function withoutTrailingDotsAndSpaces(name: string): string {
-  let end = name.length;
-  while (end > 0 && (name[end - 1] === "." || /\s/.test(name[end - 1]!))) end--;
-  return name.slice(0, end);
 }
 
 /** The kinds of a message's attachments, as they are found: unique, at most MAX_ATTACHMENT_KINDS. */

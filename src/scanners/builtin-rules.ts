@@ -5,6 +5,7 @@
  * failed attempt would rescan from each start, such as the attributes of a tag, is bounded), and the scanner
  * hands the rules at most MAX_RULE_CHARS of each part (./builtin.ts).
  */
+import { isProgramName, isWindowsProgram } from "./program-files.js";
 
 /** What the rules look at, decoded. */
 export interface RuleInput {
@@ -17,6 +18,8 @@ export interface RuleInput {
   html: string;
   /** Lower-case names of the header fields present. */
   headerNames: ReadonlySet<string>;
+  /** The attached files: each one's name ("" when none) and its decoded content. */
+  attachments: readonly { name: string; content: Uint8Array }[];
 }
 
 export interface BuiltinRule {
@@ -254,5 +257,11 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
     score: 0.5,
     description: "HTML with no plain-text alternative",
     test: (i) => i.html.length > 0 && !/^content-type:[ \t]*text\/plain/im.test(i.raw),
+  },
+  {
+    name: "PROGRAM_ATTACHED",
+    score: 6,
+    description: "A program or a script attached, by its name or its content (spam alone: malware in bulk mail)",
+    test: (i) => i.attachments.some((a) => isProgramName(a.name) || isWindowsProgram(a.content)),
   },
 ];

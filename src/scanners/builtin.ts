@@ -36,6 +36,7 @@ export async function ruleInput(message: Buffer): Promise<RuleInput> {
     text: (parsed.text ?? "").slice(0, MAX_RULE_CHARS),
     html: html.slice(0, MAX_RULE_CHARS),
     headerNames: new Set([...parsed.headers.keys()].map((k) => k.toLowerCase())),
+    attachments: parsed.attachments.map((a) => ({ name: a.filename ?? "", content: a.content })),
   };
 }
 

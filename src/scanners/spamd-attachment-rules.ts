@@ -3,19 +3,11 @@
  * script attached. SpamAssassin reads a message's text, and its own check for Windows programs (the AntiVirus plugin)
  * is off by default and scores 0.1. Floodgate needs a scanner to judge what a copy attaches: a campaign whose text was
  * judged ham and whose later copies attach a kind of file no scan of it saw is scanned again (README, "What a ham
- * verdict covers"), and only a scanner that weighs the file can refuse it. Bulk mail that attaches a program is
- * malware: mail providers refuse such attachments outright, and software is sent as a link. So the rule scores spam on
- * its own. Archives are not opened (SpamAssassin cannot): ClamAV reads them.
+ * verdict covers"), and only a scanner that weighs the file can refuse it. A program attached (./program-files.ts) is
+ * malware in bulk mail, so the rule scores spam on its own. Archives are not opened (SpamAssassin cannot): ClamAV
+ * reads them.
  */
-
-/** Extensions Windows runs, mounts or opens as a program (its own list of unsafe file types, and the disk images and
- * shortcuts malware mail has moved to). Not SVG or HTML: newsletters attach or inline those, and spamd reads them.
- * Not Internet shortcuts (`.url`): people attach a link that way (one ham of the corpus does). */
-const PROGRAM_EXTENSIONS = [
-  "ade", "adp", "appx", "appxbundle", "bat", "cab", "chm", "cmd", "com", "cpl", "dll", "exe", "gadget", "hta", "img",
-  "inf", "ins", "iso", "isp", "jar", "js", "jse", "lnk", "msc", "msi", "msix", "msp", "mst", "pif", "ps1", "psm1",
-  "reg", "scf", "scr", "sct", "shb", "shs", "vb", "vbe", "vbs", "vhd", "vhdx", "wsc", "wsf", "wsh", "xll",
-]; // prettier-ignore
+import { PROGRAM_EXTENSIONS } from "./program-files.js";
 
 /** The rule's score: over SpamAssassin's threshold of 5 alone. */
 const PROGRAM_ATTACHED_SCORE = 6;

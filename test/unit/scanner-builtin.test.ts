@@ -18,6 +18,14 @@ const plain = (subject: string, body: string, extra = "") =>
 const html = (subject: string, body: string) =>
   Buffer.from(`${HEAD}Subject: ${subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n${body}\r\n`);
 const clean = plain("Minutes of the Tuesday meeting", "Hi all, the minutes are attached. See you next week.");
+/** The clean message with one file attached: its part's own header lines and its (already encoded) content. */
+const attaching = (headers: string, content: string) =>
+  Buffer.from(
+    `${HEAD}Subject: Minutes\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=part\r\n\r\n` +
+      "--part\r\nContent-Type: text/plain\r\n\r\nHi all, the minutes are attached.\r\n" +
+      `--part\r\n${headers}\r\n\r\n${content}\r\n--part--\r\n`,
+  );
+const WINDOWS_PROGRAM = Buffer.concat([Buffer.from("MZ\x90\x00\x03", "latin1"), Buffer.alloc(300)]).toString("base64");
 
 const cases: Record<string, Buffer> = {
   GTUBE: plain("test", `This is the GTUBE, the\r\n${GTUBE}\r\n`),
@@ -45,6 +53,10 @@ const cases: Record<string, Buffer> = {
   NUMERIC_HTTP_ADDR: plain("hello", "Visit http://192.0.2.15/offer.html today"),
   ADV_SUBJECT: plain("ADV: Lowest rates of the year", "hello"),
   HTML_FONT_BIG: html("hello", '<html><body><font size="+4">HUGE SAVINGS</font></body></html>'),
+  PROGRAM_ATTACHED: attaching(
+    'Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="minutes.pdf.js"',
+    "WScript.Echo(1)",
+  ),
 };
 
 void describe("builtin rules table", () => {
@@ -65,6 +77,31 @@ void describe("builtin rules table", () => {
   }
   void test("a plain business message hits nothing", async () => {
     assert.deepEqual(scoreRules(await ruleInput(clean)), { score: 0, hits: [] });
+  });
+  void test("a program attached is spam alone, by its name in any encoding or by its content; a PDF is not", async () => {
+    const programs = {
+      "a Windows program named as a PDF": attaching(
+        "Content-Type: application/pdf; name=minutes.pdf\r\nContent-Transfer-Encoding: base64",
+        WINDOWS_PROGRAM,
+      ),
+      "an RFC 2231 name": attaching(
+        "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=utf-8''minutes%2Elnk",
+        "x",
+      ),
+      "a name ending in a dot and a space": attaching(
+        'Content-Type: application/x-iso9660-image; name="disk.ISO. "',
+        "x",
+      ),
+    };
+    const scanner = createBuiltinScanner({ threshold: 5 });
+    for (const [what, message] of Object.entries(programs)) {
+      const result = await scanner.scan(message);
+      assert.ok(result.rules.includes("PROGRAM_ATTACHED"), `${what}: ${result.rules.join(",")}`);
+      assert.equal(result.verdict, "spam", what);
+    }
+    const pdf = attaching('Content-Type: application/pdf; name="minutes.pdf"', "%PDF-1.4 minutes");
+    const text = attaching('Content-Type: text/plain; name="notes.js.txt"', "notes");
+    for (const harmless of [pdf, text]) assert.deepEqual(scoreRules(await ruleInput(harmless)).hits, []);
   });
 });
 
