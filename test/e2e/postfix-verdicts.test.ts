@@ -275,11 +275,45 @@ void describe("verdicts through Postfix with the private spamd", () => {
     assert.match(history, /decide ham -> ham {2}the association's newsletter/);
   });
 
-  // README, "What a ham verdict covers".
+  /**
+   * A bait and switch (README, "What a ham verdict covers"): two bait copies of a campaign, spamd's ham verdict on it,
+   * then switched copies, the first delivered labelled `links=unscanned`, a later one refused on its own scan, while
+   * bait copies still arrive as ham. `send` sends one copy of either kind; the copies' subject is `subject`. Returns
+   * the campaign's id.
+   */
+  const baitAndSwitch = async (subject: string, send: (kind: "bait" | "switched") => Promise<SendMailResult>) => {
+    const copies = () =>
+      USERS.flatMap((u) => readMaildir(postfix.mailbox(u))).filter((m) => headerValues(m, "subject").includes(subject));
+    const statusOf = (m: DeliveredMessage) => headerValues(m, "x-floodgate-status")[0] ?? "";
+    assert.ok((await send("bait")).accepted);
+    assert.ok((await send("bait")).accepted, "the second copy queues the campaign's scan");
+    const id = campaignId(await waitForMessage(copies, () => true, { describe: () => postfix.maillog() }))!;
+    const judged = await pollUntil(`spamd's ham verdict on ${subject}`, async () => {
+      const view = (await campaigns()).find((c) => c.id === id);
+      return view?.verdict ? view : null;
+    });
+    assert.equal(judged.verdict?.verdict, "ham", `spamd calls ${subject} ham`);
+    await new Promise((r) => setTimeout(r, 1100)); // queue.rescanNewLinksSeconds since that scan
+
+    assert.ok((await send("switched")).accepted, "the first switched copy is not refused on the ham verdict");
+    await pollUntil("the switched copy delivered", () => copies().some((m) => /links=unscanned/.test(statusOf(m))));
+    const refused = await pollUntil("a switched copy refused on its own scan", async () => {
+      const r = await send("switched");
+      return r.finalCode === 550 ? r : null;
+    });
+    assert.match(`${refused.finalCode} ${refused.finalText}`, new RegExp(`^550 5\\.7\\.1 .*${id}`));
+    const before = copies().length;
+    assert.ok((await send("bait")).accepted, "bait copies, which the verdict covers, still pass");
+    await pollUntil("the bait copy delivered", () => copies().length > before);
+    assert.match(statusOf(copies().at(-1)!), /^continue; ham; scanner=spamd /);
+    const view = (await campaigns()).find((c) => c.id === id);
+    assert.equal(view?.state, "ham", "the switched copy's verdict judged what it added, not the campaign");
+  };
+
   void test("a ham verdict covers its links: the same text linking elsewhere is scanned, and refused once spam", async () => {
     const links = { bait: "https://www.garden-shop.example/spring", switched: "https://www.prize-desk.example/claim" };
     let n = 0;
-    const sendGarden = (kind: "bait" | "switched") => {
+    await baitAndSwitch("About the garden centre", (kind) => {
       const user = USERS[n++ % USERS.length]!;
       const body =
         `Dear ${user},\n\n${TEXTS["garden"]}` +
@@ -287,88 +321,27 @@ void describe("verdicts through Postfix with the private spamd", () => {
       const from = "news@garden-shop.example";
       const data = buildMessage({ from, to: [`${user}@box.lab`], subject: "About the garden centre", body }).data;
       return sendMail({ port: postfix.smtpPort, from, to: [`${user}@box.lab`], data });
-    };
-    const garden = () =>
-      USERS.flatMap((u) => readMaildir(postfix.mailbox(u))).filter((m) =>
-        headerValues(m, "subject").includes("About the garden centre"),
-      );
-    const statusOf = (m: DeliveredMessage) => headerValues(m, "x-floodgate-status")[0] ?? "";
-    assert.ok((await sendGarden("bait")).accepted);
-    assert.ok((await sendGarden("bait")).accepted, "the second copy queues the campaign's scan");
-    const id = campaignId(await waitForMessage(garden, () => true, { describe: () => postfix.maillog() }))!;
-    const judged = await pollUntil("spamd's ham verdict on the campaign", async () => {
-      const view = (await campaigns()).find((c) => c.id === id);
-      return view?.verdict ? view : null;
     });
-    assert.equal(judged.verdict?.verdict, "ham", "spamd calls the catalogue ham");
-    await new Promise((r) => setTimeout(r, 1100)); // queue.rescanNewLinksSeconds since that scan
-
-    const switched = await sendGarden("switched");
-    assert.ok(switched.accepted, "the first copy linking elsewhere is not refused on the ham verdict");
-    await pollUntil("the switched copy delivered", () => garden().some((m) => /links=unscanned/.test(statusOf(m))));
-    const refused = await pollUntil("a switched copy refused on its own scan", async () => {
-      const r = await sendGarden("switched");
-      return r.finalCode === 550 ? r : null;
-    });
-    assert.match(`${refused.finalCode} ${refused.finalText}`, new RegExp(`^550 5\\.7\\.1 .*${id}`));
-    const before = garden().length;
-    assert.ok((await sendGarden("bait")).accepted, "copies linking where the verdict covers still pass");
-    await pollUntil("the bait copy delivered", () => garden().length > before);
-    assert.match(statusOf(garden().at(-1)!), /^continue; ham; scanner=spamd /);
-    const view = (await campaigns()).find((c) => c.id === id);
-    assert.equal(view?.state, "ham", "the switched copy's verdict judged its link, not the campaign");
   });
 
-  // README, "What a ham verdict covers": the kinds of the files attached are covered as its links are.
+  // The kinds of the files attached are covered as the links are; spamd weighs a program (spamd-attachment-rules.ts).
   void test("a ham verdict covers its attachments' kinds: the same statement with a program attached is refused", async () => {
     let n = 0;
     const pdf = Buffer.from("%PDF-1.4\n% statement of account\n").toString("base64");
     const program = Buffer.concat([Buffer.from("MZ\x90\x00\x03", "latin1"), Buffer.alloc(300)]).toString("base64");
-    const sendStatement = (kind: "pdf" | "program") => {
+    await baitAndSwitch("Your statement", (kind) => {
       const user = USERS[n++ % USERS.length]!;
-      const file =
-        kind === "pdf"
-          ? `Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="statement-${n}.pdf"\r\n` +
-            `Content-Transfer-Encoding: base64\r\n\r\n${pdf}`
-          : `Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="statement-${n}.pdf.exe"\r\n` +
-            `Content-Transfer-Encoding: base64\r\n\r\n${program}`;
+      // The same text from the same sender; only the file differs.
+      const [name, content] = kind === "bait" ? [`statement-${n}.pdf`, pdf] : [`statement-${n}.pdf.exe`, program];
       const body =
         `--part\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDear ${user},\r\n\r\n${TEXTS["statement"]}\r\n` +
-        `--part\r\n${file}\r\n--part--`;
+        `--part\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="${name}"\r\n` +
+        `Content-Transfer-Encoding: base64\r\n\r\n${content}\r\n--part--`;
       const from = "statements@bank.example";
       const extra = ["MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=part"];
       const data = buildMessage({ from, to: [`${user}@box.lab`], subject: "Your statement", body, extra }).data;
       return sendMail({ port: postfix.smtpPort, from, to: [`${user}@box.lab`], data });
-    };
-    const statements = () =>
-      USERS.flatMap((u) => readMaildir(postfix.mailbox(u))).filter((m) =>
-        headerValues(m, "subject").includes("Your statement"),
-      );
-    const statusOf = (m: DeliveredMessage) => headerValues(m, "x-floodgate-status")[0] ?? "";
-    assert.ok((await sendStatement("pdf")).accepted);
-    assert.ok((await sendStatement("pdf")).accepted, "the second copy queues the campaign's scan");
-    const id = campaignId(await waitForMessage(statements, () => true, { describe: () => postfix.maillog() }))!;
-    const judged = await pollUntil("spamd's ham verdict on the statements", async () => {
-      const view = (await campaigns()).find((c) => c.id === id);
-      return view?.verdict ? view : null;
     });
-    assert.equal(judged.verdict?.verdict, "ham", "spamd calls the statement ham");
-    await new Promise((r) => setTimeout(r, 1100)); // queue.rescanNewLinksSeconds since that scan
-
-    // The same text from the same sender; only the file differs (spamd weighs it: spamd-attachment-rules.ts).
-    assert.ok((await sendStatement("program")).accepted, "the first copy attaching a program is not refused");
-    await pollUntil("the program's copy delivered", () =>
-      statements().some((m) => /links=unscanned/.test(statusOf(m))),
-    );
-    const refused = await pollUntil("a copy with a program refused on its own scan", async () => {
-      const r = await sendStatement("program");
-      return r.finalCode === 550 ? r : null;
-    });
-    assert.match(`${refused.finalCode} ${refused.finalText}`, new RegExp(`^550 5\\.7\\.1 .*${id}`));
-    const before = statements().length;
-    assert.ok((await sendStatement("pdf")).accepted, "copies with a PDF attached still pass");
-    await pollUntil("the PDF copy delivered", () => statements().length > before);
-    assert.match(statusOf(statements().at(-1)!), /^continue; ham; scanner=spamd /);
   });
 });
 

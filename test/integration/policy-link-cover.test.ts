@@ -18,45 +18,15 @@ import { connectScanProducer } from "../../src/lab/scan-queue.js";
 import { createFloodgatePolicy } from "../../src/policy/floodgate-policy.js";
 import { startScanWorker } from "../../src/queue/scan-processor.js";
 import type { CampaignView } from "../../src/reputation/types.js";
-import type { Scanner } from "../../src/scanners/types.js";
 import { stageBudgets, startDeadline } from "../../src/session/deadlines.js";
 import { createLogger } from "../../src/util/logger.js";
 import type { SessionContext } from "../../src/vocabulary/policy-api.js";
 import { pollUntil } from "../support/poll.js";
+import { badLinkScanner, gardenCopy, type AttachedFile } from "../support/garden-copies.js";
 import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.js";
 
 const logger = createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent");
 const metrics = createMetrics();
-
-const TEXT = [
-  "Our spring garden collection has arrived, with seedlings raised in small batches by growers we have known",
-  "for years. Tomatoes, peppers and three kinds of basil are ready for planting once the nights stay mild, and",
-  "the heritage beans that sold out last season are back in limited numbers. Every order ships in recycled",
-  "trays with a printed guide to watering, spacing and the first feed, and our helpline answers questions about",
-  "pests, poor soil or a balcony that gets only morning sun. Members collect a stamp with each purchase and",
-  "swap a full card for a bag of compost at any of our stores before the end of June.",
-].join("\r\n");
-
-/** A file attached to a copy: its name and its content. */
-interface Attached {
-  name: string;
-  content: string;
-}
-
-/** A copy of the campaign linking to `link`, with a file attached when one is given. */
-function copy(link: string, n: number, attached?: Attached): Buffer {
-  const head =
-    `From: Garden Shop <news@shop.example>\r\nTo: reader${n}@rcpt.test\r\nSubject: Spring seedlings are here\r\n` +
-    `Message-ID: <${n}.${link}@shop.example>\r\nMIME-Version: 1.0\r\n`;
-  const text = `${TEXT}\r\n\r\nOrder now: https://www.${link}/spring?r=${n}\r\n`;
-  if (!attached) return Buffer.from(`${head}Content-Type: text/plain; charset=utf-8\r\n\r\n${text}`);
-  return Buffer.from(
-    `${head}Content-Type: multipart/mixed; boundary=part\r\n\r\n--part\r\n` +
-      `Content-Type: text/plain; charset=utf-8\r\n\r\n${text}--part\r\n` +
-      `Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="${attached.name}"\r\n\r\n` +
-      `${attached.content}\r\n--part--\r\n`,
-  );
-}
 
 function context(n: number): SessionContext {
   return {
@@ -73,23 +43,6 @@ function context(n: number): SessionContext {
       skipReasons: [],
     },
     store: new Map(),
-  };
-}
-
-/** Calls spam what links to bad.example, ham anything else; counts its scans. */
-function linkScanner(): Scanner & { scans: string[] } {
-  const scans: string[] = [];
-  return {
-    name: "test",
-    saysHam: true,
-    scans,
-    scan: async (message) => {
-      const bad = message.toString("latin1").includes("bad.example");
-      scans.push(bad ? "bad" : "other");
-      return bad
-        ? { verdict: "spam", score: 12, threshold: 5, rules: ["BAD_LINK"] }
-        : { verdict: "ham", score: 0, threshold: 5, rules: [] };
-    },
   };
 }
 
@@ -120,7 +73,7 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
     const client = connectScanProducer(config, redis.url, logger, metrics);
     closers.push(() => client.close());
     await pollUntil("the producer's Redis connection", async () => client.connection.status === "ready");
-    const scanner = linkScanner();
+    const scanner = badLinkScanner();
     const worker = await startScanWorker({
       config,
       redisUrl: redis.url,
@@ -139,9 +92,9 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
     });
     let n = 0;
     /** One copy linking to `link` through the policy: its status header and campaign id. */
-    const send = async (link: string, attached?: Attached) => {
+    const send = async (link: string, attached?: AttachedFile) => {
       n++;
-      const raw = copy(link, n, attached);
+      const raw = gardenCopy(link, n, { attached });
       const budgets = stageBudgets({ commandDeadlineMs: 30_000, eomDeadlineMs: 30_000 });
       const deadline = startDeadline(budgets.policyEomMs, new AbortController().signal);
       try {
@@ -188,7 +141,7 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
     assert.equal(refused.kind, "reject");
     assert.equal(refused.status, "reject; campaign-spam; links=spam");
     assert.match((await send("shop.example")).status, /^continue; ham; scanner=test/);
-    assert.deepEqual(scanner.scans, ["other", "bad"], "one scan for the campaign, one for the variant");
+    assert.deepEqual(scanner.scans, ["shop.example ham", "bad.example spam"], "the campaign's scan, the variant's");
   });
 
   void test("a variant whose scan says ham is covered from then on", async () => {
@@ -215,7 +168,7 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
       assert.deepEqual([r.kind, r.status], ["continue", "continue; bulk; links=unscanned"]);
     }
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(scanner.scans, ["other"], "no scan within the period");
+    assert.deepEqual(scanner.scans, ["shop.example ham"], "no scan within the period");
 
     const off = await setup(0);
     await off.send("shop.example");
@@ -251,6 +204,6 @@ void describe("what a ham verdict covers (real Redis, pool, queue and worker)", 
       "reject; campaign-spam; links=spam",
     );
     assert.match((await send("shop.example", next)).status, /^continue; ham; scanner=test/);
-    assert.deepEqual(scanner.scans, ["other", "bad"]);
+    assert.deepEqual(scanner.scans, ["shop.example ham", "shop.example spam"]);
   });
 });

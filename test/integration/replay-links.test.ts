@@ -16,61 +16,28 @@ import { join } from "node:path";
 import { configSchema } from "../../src/config/schema.js";
 import { replay, type ReplayReport } from "../../src/replay/replay.js";
 import { formatReplay } from "../../src/replay/report.js";
-import type { Scanner } from "../../src/scanners/types.js";
+import { badLinkScanner, gardenCopy } from "../support/garden-copies.js";
 import { useStoreRedis } from "../support/redis.js";
 
-const TEXT = [
-  "Our spring garden collection has arrived, with seedlings raised in small batches by growers we have known",
-  "for years. Tomatoes, peppers and three kinds of basil are ready for planting once the nights stay mild, and",
-  "the heritage beans that sold out last season are back in limited numbers. Every order ships in recycled",
-  "trays with a printed guide to watering, spacing and the first feed, and our helpline answers questions about",
-  "pests, poor soil or a balcony that gets only morning sun. Members collect a stamp with each purchase and",
-  "swap a full card for a bag of compost at any of our stores before the end of June.",
-].join("\r\n");
-
 const T0 = Date.UTC(2024, 3, 2, 9, 0, 0);
-
-/** A copy of the campaign linking to `link`, dated `seconds` after T0. */
-function copy(link: string, n: number, seconds: number): Buffer {
-  return Buffer.from(
-    `Date: ${new Date(T0 + seconds * 1000).toUTCString()}\r\nFrom: Garden Shop <news@shop.example>\r\n` +
-      `To: reader${n}@rcpt.test\r\nSubject: Spring seedlings are here\r\nMessage-ID: <${n}.${link}@shop.example>\r\n` +
-      `MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n` +
-      `${TEXT}\r\n\r\nOrder now: https://www.${link}/spring?r=${n}\r\n`,
-  );
-}
 
 /** A folder of .eml files, one per [link, seconds after T0]. */
 function folderOf(copies: Array<[string, number]>): string {
   const dir = mkdtempSync(join(tmpdir(), "fg-replay-links-"));
   copies.forEach(([link, seconds], i) =>
-    writeFileSync(join(dir, `${String(i).padStart(3, "0")}.eml`), copy(link, i, seconds)),
+    writeFileSync(
+      join(dir, `${String(i).padStart(3, "0")}.eml`),
+      gardenCopy(link, i, { date: new Date(T0 + seconds * 1000) }),
+    ),
   );
   return dir;
-}
-
-/** Calls spam what links to bad.example, ham anything else; records the link of each copy it scanned. */
-function linkScanner(): Scanner & { scans: string[] } {
-  const scans: string[] = [];
-  return {
-    name: "test",
-    saysHam: true,
-    scans,
-    scan: async (message) => {
-      const link = /https:\/\/www\.([^/]+)\//.exec(message.toString("latin1"))?.[1] ?? "none";
-      scans.push(link);
-      return link === "bad.example"
-        ? { verdict: "spam", score: 12, threshold: 5, rules: ["BAD_LINK"] }
-        : { verdict: "ham", score: 0, threshold: 5, rules: [] };
-    },
-  };
 }
 
 void describe("floodgate replay: what a ham verdict covers (real Redis and pool)", () => {
   const db = useStoreRedis();
 
   async function replayed(copies: Array<[string, number]>, rescanNewLinksSeconds: number) {
-    const scanner = linkScanner();
+    const scanner = badLinkScanner();
     const config = configSchema.parse({
       fingerprint: { threads: 1 },
       queue: { rescanNewLinksSeconds },
@@ -114,7 +81,7 @@ void describe("floodgate replay: what a ham verdict covers (real Redis and pool)
       ham,
     ]);
     assert.equal(new Set(report.decisions.map((d) => d.campaign)).size, 1, "the same text is one campaign");
-    assert.deepEqual(scanner.scans, ["shop.example", "bad.example", "other.example"]);
+    assert.deepEqual(scanner.scans, ["shop.example ham", "bad.example spam", "other.example ham"]);
     const [campaign] = report.campaigns;
     assert.ok(campaign);
     assert.deepEqual(
@@ -138,7 +105,7 @@ void describe("floodgate replay: what a ham verdict covers (real Redis and pool)
       0,
     );
     assert.deepEqual(statuses.slice(1), Array(3).fill("continue; ham; scanner=test score=0 threshold=5"));
-    assert.deepEqual(scanner.scans, ["shop.example"]);
+    assert.deepEqual(scanner.scans, ["shop.example ham"]);
     assert.deepEqual(report.campaigns[0]?.links, { unscanned: 0, spam: 0 });
     assert.doesNotMatch(formatReplay(report, { all: true }), /links outside/);
   });
