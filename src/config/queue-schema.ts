@@ -62,7 +62,8 @@ export const queueSchema = z
     /**
      * A ham verdict covers the links (the domains linked to, the kinds of files attached) of the copies it judged: a
      * copy carrying another is judged as a copy of an unjudged campaign, and scanned at most once each this many
-     * seconds for its campaign (README, "What a ham verdict covers"). 0: a ham verdict covers every copy. @defaultValue 60
+     * seconds for its campaign (README, "What a ham verdict covers"). 0: a ham verdict covers every copy.
+     * @defaultValue 60
      */
     rescanNewLinksSeconds: count(60, 0),
     /**

@@ -12,8 +12,8 @@ export function formatReplay(r: ReplayReport, options: { all: boolean }): string
     `holds: ${t.holdBulk ? `${t.holdMode} for ${t.holdSeconds} s after a campaign turns bulk` : "off"}; scanners: ` +
       (t.scanners.length > 0 ? t.scanners.join(", ") : "none (no verdicts, no rejects)") +
       (t.rescanNewLinksSeconds > 0
-        ? `; a ham verdict covers its copies' links, a copy linking elsewhere is scanned at most once each ` +
-          `${t.rescanNewLinksSeconds} s`
+        ? `; a ham verdict covers its copies' links and attached kinds, a copy carrying others is scanned at most ` +
+          `once each ${t.rescanNewLinksSeconds} s`
         : "; a ham verdict covers every copy"),
   ];
   const bulk = r.campaigns.filter((c) => c.bulkAt !== null);

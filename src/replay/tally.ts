@@ -1,7 +1,8 @@
 /**
  * What a replay records: each message's decision, and per campaign its copies, dates, when it turned bulk, the copies
- * held and rejected, the copies its ham verdict did not cover (`links=`), and its verdict. A campaign forgotten (its ttl passed in message time) and started again from
- * the same digest gets the same id: it is counted as a new campaign, `id#2`.
+ * held and rejected, the copies its ham verdict did not cover (`links=`), and its verdict. A campaign forgotten (its
+ * ttl passed in message time) and started again from the same digest gets the same id: it is counted as a new
+ * campaign, `id#2`.
  */
 import type { Decision, FailAction } from "../policy/decide.js";
 import type { LinkStanding } from "../policy/link-cover.js";
@@ -35,7 +36,7 @@ export interface CampaignReport {
   rejected: number;
   passed: number;
   /** Copies its scanner's ham verdict did not cover (src/policy/link-cover.ts), by their status's `links=`: linking
-   * to a domain no scan of the campaign saw, or to one a scan called spam. */
+   * to a domain or attaching a kind of file no scan of the campaign saw, or one a scan called spam. */
   links: Record<LinkStanding, number>;
   verdict: { verdict: string; scanner: string; score: number } | null;
   /** A few of its messages, for the operator to look at. */

@@ -91,7 +91,7 @@ void describe("floodgate replay: what a ham verdict covers (real Redis and pool)
     assert.equal(campaign.verdict?.verdict, "ham", "the variant's spam verdict judged its link, not the campaign");
     const text = formatReplay(report, { all: true });
     assert.match(text, /links outside the ham verdict: unscanned 3, spam 1/);
-    assert.match(text, /a copy linking elsewhere is scanned at most once each 60 s/);
+    assert.match(text, /a copy carrying others is scanned at most once each 60 s/);
   });
 
   void test("rescanNewLinksSeconds 0: the replayed ham verdict covers every copy", async () => {
