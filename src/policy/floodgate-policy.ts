@@ -41,7 +41,7 @@ import {
 } from "./decide.js";
 import type { Decision } from "./decide.js";
 import { recordHeldCopy, type HoldCopyDeps } from "./hold-copy.js";
-import { copyView, linkStanding, linksDetail } from "./link-cover.js";
+import { copyView, linkStanding, linksDetail, linksRuleOn } from "./link-cover.js";
 import { MailPathLoad, noteEndOfMessage } from "./mail-path-load.js";
 import { scanCopy } from "./scan-request.js";
 
@@ -138,7 +138,7 @@ class FloodgatePolicy implements MilterPolicy {
     const parse = this.parseLimit(fingerprint.fingerprint.limit);
     const access = await this.observe(ctx, cfg, fingerprint, deadline);
     if ("reason" in access) return this.fail(ctx, cfg, access.reason, { err: access.error.message }, parse);
-    const standing = linkStanding(access.campaign, fingerprint.fingerprint, cfg.queue.rescanNewLinksSeconds > 0);
+    const standing = linkStanding(access.campaign, fingerprint.fingerprint, linksRuleOn(cfg.queue));
     let campaign = copyView(access.campaign, standing);
     this.deps.samples?.offer({
       campaignId: campaign.id,

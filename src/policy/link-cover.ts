@@ -9,9 +9,36 @@
  * added. A copy carrying a link such a scan called spam is refused. A person's decision, and a verdict recorded
  * without links, cover every copy.
  */
+import type { Config } from "../config/schema.js";
 import { standingDecision } from "../reputation/decision-standing.js";
 import type { CampaignView } from "../reputation/types.js";
-import { copyLinks, type LinkSource } from "../reputation/verdict-links.js";
+import { copyLinks, type CopyLinks, type LinkSource } from "../reputation/verdict-links.js";
+
+/** Whether a ham verdict covers only its copies' links (`queue.rescanNewLinksSeconds` above 0), else every copy. */
+export function linksRuleOn(queue: Pick<Config["queue"], "rescanNewLinksSeconds">): boolean {
+  return queue.rescanNewLinksSeconds > 0;
+}
+
+/** The links a scan of this copy records with its verdict, so the store knows what it judged: none with the rule off
+ * (the verdict then covers every copy). */
+export function scannedLinks(
+  queue: Pick<Config["queue"], "rescanNewLinksSeconds">,
+  fp: LinkSource,
+): CopyLinks | undefined {
+  return linksRuleOn(queue) ? copyLinks(fp) : undefined;
+}
+
+/** What a campaign's ham verdict covers and what its scans refused, or null when its state holds for every copy: no
+ * scanner's ham verdict, one recorded without links, a person's decision, or `enabled` false. */
+export function verdictScope(
+  campaign: Pick<CampaignView, "state" | "verdict" | "decision" | "links">,
+  enabled: boolean,
+): { covered: readonly string[]; refused: readonly string[] } | null {
+  const covered = campaign.links.ham;
+  if (!enabled || campaign.state !== "ham" || covered === null || campaign.verdict?.verdict !== "ham") return null;
+  if (standingDecision(campaign) !== null) return null;
+  return { covered, refused: campaign.links.spam };
+}
 
 /** How a copy stands to its campaign's ham verdict: it carries a link a scan called spam, or one none covered. */
 export type LinkStanding = "spam" | "unscanned";
@@ -24,13 +51,12 @@ export function linkStanding(
   fingerprint: LinkSource,
   enabled: boolean,
 ): LinkStanding | null {
-  const covered = campaign.links.ham;
-  if (!enabled || campaign.state !== "ham" || covered === null || campaign.verdict?.verdict !== "ham") return null;
-  if (standingDecision(campaign) !== null) return null;
+  const scope = verdictScope(campaign, enabled);
+  if (scope === null) return null;
   const copy = copyLinks(fingerprint);
-  const spam = new Set(campaign.links.spam);
+  const spam = new Set(scope.refused);
   if (copy.links.some((link) => spam.has(link))) return "spam";
-  const coveredSet = new Set(covered);
+  const coveredSet = new Set(scope.covered);
   return copy.complete && copy.links.every((link) => coveredSet.has(link)) ? null : "unscanned";
 }
 

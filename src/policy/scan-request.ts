@@ -6,11 +6,12 @@ import type { Config } from "../config/schema.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { ScanProducer } from "../queue/types.js";
 import type { CampaignStore, CampaignView, ScanVerdict } from "../reputation/types.js";
-import { copyLinks, type LinkSource } from "../reputation/verdict-links.js";
+import type { LinkSource } from "../reputation/verdict-links.js";
 import type { Logger } from "../util/logger.js";
 import type { Deadline } from "../vocabulary/deadline.js";
 import type { CapturedMessage } from "../vocabulary/mail.js";
 import { scanReason } from "./decide.js";
+import { scannedLinks } from "./link-cover.js";
 
 /** What a scan request needs of the policy's dependencies. */
 export interface ScanDeps {
@@ -60,12 +61,13 @@ async function queueScan(deps: ScanDeps, producer: ScanProducer, copy: CopyScan)
     deps.metrics.scanJobsShedTotal.inc({ reason: "busy" });
     return false;
   }
+  const links = scannedLinks(cfg.queue, copy.fingerprint);
   const request = {
     campaignId: campaign.id,
     message: copy.message.raw,
     truncated: copy.message.truncated,
     reason,
-    ...(cfg.queue.rescanNewLinksSeconds > 0 ? { links: copyLinks(copy.fingerprint) } : {}),
+    ...(links ? { links } : {}),
     ...(reason === "rescan" ? { generation: campaign.lastScanQueuedAt } : {}),
     ...(copy.queueId !== undefined ? { queueId: copy.queueId } : {}),
   };

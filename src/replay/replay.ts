@@ -31,14 +31,13 @@ import {
   withVerdict,
   type Decision,
 } from "../policy/decide.js";
-import { copyView, linkStanding, linksDetail } from "../policy/link-cover.js";
+import { copyView, linkStanding, linksDetail, linksRuleOn, scannedLinks } from "../policy/link-cover.js";
 import { judgeScan } from "../queue/judge.js";
 import { createRedis } from "../redis/connect.js";
 import { startScratchRedis } from "../redis/scratch-server.js";
 import { campaignKeys } from "../reputation/keys.js";
 import { createCampaignStore, type RedisCampaignStore } from "../reputation/store.js";
 import type { CampaignView, ScanVerdict } from "../reputation/types.js";
-import { copyLinks } from "../reputation/verdict-links.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { createScanners, runScanners, type Scanner } from "../scanners/index.js";
 import { headerFields, inDateOrder, readReplayMessages, sourceKind, type ReplayMessage } from "./mail-source.js";
@@ -220,8 +219,7 @@ async function scanIfDue(
   if (reason !== "new" && !(reason === "rescan" && unscannedLinks)) return null;
   await place.store.markScanQueued(campaign.id, now);
   const verdict = await scanCopy(ctx.scanners, config, m, now);
-  const links = config.queue.rescanNewLinksSeconds > 0 ? copyLinks(copy.fingerprint) : undefined;
-  if (verdict) await place.store.recordVerdict(campaign.id, verdict, links);
+  if (verdict) await place.store.recordVerdict(campaign.id, verdict, scannedLinks(config.queue, copy.fingerprint));
   return verdict;
 }
 
@@ -247,7 +245,7 @@ async function replayOne(m: ReplayMessage, ctx: ReplayContext): Promise<void> {
     clientIp: null,
     now,
   });
-  const standing = linkStanding(stored, fingerprint, config.queue.rescanNewLinksSeconds > 0);
+  const standing = linkStanding(stored, fingerprint, linksRuleOn(config.queue));
   let campaign = copyView(stored, standing);
   const unscannedLinks = standing === "unscanned";
   let decision: Decision = decideCopy(ctx, m, campaign, now, unscannedLinks);

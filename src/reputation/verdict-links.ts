@@ -34,7 +34,8 @@ export const ATTACHMENT_LINK_PREFIX = "attachment:";
  */
 export function copyLinks(fp: LinkSource): CopyLinks {
   const links = fp.linkDomains.map((domain) => domain.replace(/\s+/g, ""));
-  for (const kind of fp.attachmentKinds) links.push(ATTACHMENT_LINK_PREFIX + kind.replace(/\s+/g, ""));
+  // A kind never holds a space (src/fingerprint/attachment-kinds.ts).
+  for (const kind of fp.attachmentKinds) links.push(ATTACHMENT_LINK_PREFIX + kind);
   const complete =
     fp.linkDomains.length < MAX_LINK_DOMAINS &&
     fp.attachmentKinds.length < MAX_ATTACHMENT_KINDS &&

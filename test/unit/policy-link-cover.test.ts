@@ -4,7 +4,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { copyView, linkStanding, linksDetail } from "../../src/policy/link-cover.js";
+import { copyView, linkStanding, linksDetail, scannedLinks, verdictScope } from "../../src/policy/link-cover.js";
 import { MAX_ATTACHMENT_KINDS } from "../../src/fingerprint/attachment-kinds.js";
 import { MAX_LINK_DOMAINS } from "../../src/fingerprint/links.js";
 import type { CampaignView, PersonDecision, ScanVerdict } from "../../src/reputation/types.js";
@@ -79,6 +79,18 @@ void describe("linkStanding", () => {
     assert.equal(linkStanding(campaign({ decision }), copy("bad.example"), true), null);
     const reporters: PersonDecision = { ...decision, how: "reporters" };
     assert.equal(linkStanding(campaign({ decision: reporters }), copy("other.example"), true), null);
+  });
+});
+
+void describe("verdictScope and scannedLinks", () => {
+  void test("the scope linkStanding and the console read; links recorded with a verdict only with the rule on", () => {
+    const c = campaign();
+    assert.deepEqual(verdictScope(c, true), { covered: c.links.ham, refused: c.links.spam });
+    assert.equal(verdictScope(c, false), null);
+    assert.equal(verdictScope(campaign({ links: { ham: null, spam: [] } }), true), null);
+    const fp = syntheticFingerprint({ linkDomains: ["a.example"] });
+    assert.deepEqual(scannedLinks({ rescanNewLinksSeconds: 60 }, fp), { links: ["a.example"], complete: true });
+    assert.equal(scannedLinks({ rescanNewLinksSeconds: 0 }, fp), undefined);
   });
 });
 

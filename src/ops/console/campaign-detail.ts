@@ -4,7 +4,7 @@
  * verdicts, reports, blocks, who did what, from the store's bounded history) and its copies per minute.
  */
 import { explainOptions } from "../../fingerprint/explain.js";
-import { standingDecision } from "../../reputation/decision-standing.js";
+import { linksRuleOn, verdictScope } from "../../policy/link-cover.js";
 import { noSamples, type CampaignSamples } from "../../reputation/samples.js";
 import type { CampaignView, HistoryEntry } from "../../reputation/types.js";
 import { sampleText, type SampleText } from "./sample-text.js";
@@ -81,17 +81,17 @@ const bounded = (list: readonly string[]): BoundedList => ({
   more: Math.max(0, list.length - COVER_SHOWN),
 });
 
-/** What the campaign's ham verdict covers; null unless it is ham. `enabled`: `queue.rescanNewLinksSeconds` > 0. */
+/** What the campaign's ham verdict covers (../../policy/link-cover.ts `verdictScope`); null unless it is ham.
+ * `enabled`: the links rule is on (`linksRuleOn`). */
 export function verdictCover(
   view: Pick<CampaignView, "state" | "verdict" | "decision" | "links">,
   enabled: boolean,
 ): VerdictCover | null {
   if (view.state !== "ham") return null;
-  const covered = view.links.ham;
-  const everyCopy = !enabled || covered === null || view.verdict?.verdict !== "ham" || standingDecision(view) !== null;
-  return everyCopy
+  const scope = verdictScope(view, enabled);
+  return scope === null
     ? { covered: null, refused: bounded([]) }
-    : { covered: bounded(covered), refused: bounded(view.links.spam) };
+    : { covered: bounded(scope.covered), refused: bounded(scope.refused) };
 }
 
 /** Everything the campaign page shows; null when there is no such campaign. */
@@ -120,7 +120,7 @@ export async function campaignDetail(
   }
   return {
     campaign: view,
-    cover: verdictCover(view, deps.config().queue.rescanNewLinksSeconds > 0),
+    cover: verdictCover(view, linksRuleOn(deps.config().queue)),
     samples: { ...lists, message: text, ...(messageError ? { messageError } : {}) },
     timeline: timeline(view, history),
     spark: spark.series(id, now),
