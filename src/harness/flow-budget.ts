@@ -5,7 +5,13 @@
  * Its rate and CPU against the floors' limits, in the same run, tell how much of each floor is left for the
  * fingerprint and the store, and Floodgate's figures above it how much they took.
  */
-import { CROSSINGS_PATH, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-path-names.js";
+import {
+  CROSSINGS_PATH,
+  LEAST_WORK_PATH,
+  OFF_HOST_PATH,
+  REFERENCE_PATH,
+  type FlowPathName,
+} from "./flow-path-names.js";
 
 /** The figures of a report row (./flow-report.ts's FlowRow) the budget reads. */
 export interface BudgetRow {
@@ -88,4 +94,37 @@ export function budgetText(rows: readonly BudgetRow[]): string[] {
         `${f(b.cpuLimitMs)} | ${f(b.cpuLimitMs - b.crossingsCpuMs)} | ${f(b.workCpuMs)} | ${f(b.workRedisMs)} |`,
     );
   return out;
+}
+
+/**
+ * The design's least work done in C (native/least-work-milter.c) beside Floodgate, per session count: each one's rate
+ * of the reference's, its milter's CPU and that ÷ the reference's, and its Redis's CPU. Where the least work alone
+ * misses a floor, no implementation of the design meets it on this machine in this run; where it meets it, the
+ * margin is what the floors leave an implementation that fingerprints real mail and keeps a real store.
+ */
+export function leastWorkText(rows: readonly BudgetRow[]): string[] {
+  const lines: string[] = [];
+  for (const sessions of [...new Set(rows.map((r) => r.sessions))]) {
+    const ref = distinctRow(rows, sessions, REFERENCE_PATH);
+    const refCpu = ref?.cpuMs.milter;
+    if (!refCpu) continue;
+    for (const path of [LEAST_WORK_PATH, OFF_HOST_PATH]) {
+      const row = distinctRow(rows, sessions, path);
+      if (!row) continue;
+      const cpu = row.cpuMs.milter ?? null;
+      lines.push(
+        `| ${sessions} | ${path} | ${f(row.ofReference)} | ${f(cpu)} | ${f(cpu === null ? null : cpu / refCpu)} | ` +
+          `${f(row.cpuMs.redis ?? null)} |`,
+      );
+    }
+  }
+  if (!lines.some((l) => l.includes(LEAST_WORK_PATH))) return [];
+  return [
+    "",
+    `## The design's least work, in C, beside Floodgate (distinct ham; floors: rate ≥ ${RATE_FLOOR}, CPU ≤ ${CPU_CEILING}×)`,
+    "",
+    "| sessions | path | of c-noop's rate | milter CPU ms | ÷ c-noop's | its redis ms |",
+    "|---|---|---|---|---|---|",
+    ...lines,
+  ];
 }

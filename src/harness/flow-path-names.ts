@@ -10,6 +10,7 @@ export const FLOW_PATHS = [
   "postfix alone",
   "+ c-noop reading the message",
   "+ c-noop at DATA and end of message",
+  "+ c milter, the design's least work",
   "+ ts engine, no-op policy",
   "+ ts engine, crossings only",
   "+ ts engine, fingerprint only",
@@ -23,6 +24,8 @@ export type FlowPathName = (typeof FLOW_PATHS)[number];
 /** The path every other is compared with, and the one the floors are about. */
 export const REFERENCE_PATH: FlowPathName = "+ c-noop reading the message";
 export const OFF_HOST_PATH: FlowPathName = "+ floodgate, scan workers off-host";
+/** The design's least work, in C (native/least-work-milter.c): what any implementation pays at least. */
+export const LEAST_WORK_PATH: FlowPathName = "+ c milter, the design's least work";
 /** The design's crossings alone: the pool's hand-off (its task not reading the message) and one Redis lookup. */
 export const CROSSINGS_PATH: FlowPathName = "+ ts engine, crossings only";
 export const LIBMILTER_NOOP_PATH: FlowPathName = "+ libmilter engine, no-op policy";
@@ -33,6 +36,7 @@ export const FLOW_PATH_KEYS: Readonly<Record<string, FlowPathName>> = {
   postfix: "postfix alone",
   "c-noop": REFERENCE_PATH,
   "c-noop-data": "+ c-noop at DATA and end of message",
+  "c-least-work": LEAST_WORK_PATH,
   "ts-noop": "+ ts engine, no-op policy",
   "ts-crossings": CROSSINGS_PATH,
   "ts-fingerprint": "+ ts engine, fingerprint only",

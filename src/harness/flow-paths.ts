@@ -1,7 +1,8 @@
 /**
  * The ways through Postfix the real-mail-flow comparison measures, each with its own private Postfix started once:
  * Postfix alone; with the C no-op milter reading the whole message (`-r`, the reference); with the C no-op at DATA and
- * end of message (`-d`); with the TypeScript engine and its no-op policy; with the TypeScript engine paying only the
+ * end of message (`-d`); with the C milter that does the design's least work (./least-work-target.ts, its own
+ * Redis); with the TypeScript engine and its no-op policy; with the TypeScript engine paying only the
  * design's two crossings (src/harness/crossings-policy.ts: the pool's hand-off with a task that does not read the
  * message, one GET on a private Redis of its own), what any build of the design pays first; with the TypeScript engine
  * whose policy only fingerprints the message with Floodgate's pool (src/harness/fingerprint-only-policy.ts: no Redis,
@@ -20,6 +21,7 @@ import { THREAD_NAMES } from "../util/thread-name.js";
 import { scanBacklogDrained, scanWorkerStarted, startBenchDaemon, type FloodgateDaemon } from "./floodgate.js";
 import {
   CROSSINGS_PATH,
+  LEAST_WORK_PATH,
   LIBMILTER_NOOP_PATH,
   LIBMILTER_OFF_HOST_PATH,
   OFF_HOST_PATH,
@@ -29,6 +31,7 @@ import {
 import { CpuGroup } from "./cpu-group.js";
 import { cmdline, descendants } from "./procs.js";
 import { ScanCpuGroups } from "./scan-cpu-groups.js";
+import { startCLeastWork } from "./least-work-target.js";
 import { startBenchPostfix } from "./smtp-path.js";
 import { startCNoop, startTsCrossings, startTsFingerprintOnly, startTsNoop, type MilterTarget } from "./targets.js";
 import { daemonThreadsCpu, processCpuMs, treeCpuMs } from "./thread-cpu.js";
@@ -120,6 +123,7 @@ async function startMilter(
   if (name === REFERENCE_PATH) return { target: await startCNoop({ mode: "read" }), daemon: null };
   if (name === "+ c-noop at DATA and end of message")
     return { target: await startCNoop({ mode: "data-eom" }), daemon: null };
+  if (name === LEAST_WORK_PATH) return { target: await startCLeastWork(), daemon: null };
   if (name === "+ ts engine, no-op policy") return { target: await startTsNoop(), daemon: null };
   if (name === CROSSINGS_PATH) return { target: await startTsCrossings(), daemon: null };
   if (name === "+ ts engine, fingerprint only") return { target: await startTsFingerprintOnly(), daemon: null };
@@ -180,7 +184,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
     throw e;
   }
   const milterPid = target?.pid ?? daemon?.pid ?? null;
-  const redisPid = milterPid === null ? null : privateRedisPid(milterPid);
+  const redisPid = target?.redisPid ?? (milterPid === null ? null : privateRedisPid(milterPid));
   // The milter alone: a daemon's private Redis, scan workers and scanner started before it moved, and stay apart (the
   // scan processes on defaults in groups of their own: ./scan-cpu-groups.ts).
   const groups = {

@@ -3,7 +3,7 @@
  * round beside it), the ratios to Postfix alone and to the C no-op reading the message, the CPU per message of each
  * part, the floors, and the main thread's profile; as text for the terminal and benchmarks/README.md.
  */
-import { budgetText, CPU_CEILING, distinctRow, RATE_FLOOR } from "./flow-budget.js";
+import { budgetText, CPU_CEILING, distinctRow, leastWorkText, RATE_FLOOR } from "./flow-budget.js";
 import { formatMachine } from "./machine.js";
 import type { FlowKind } from "./flow-messages.js";
 import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-path-names.js";
@@ -256,6 +256,7 @@ export function flowText(report: RealFlowReport): string {
   for (const fl of flowFloors(rows))
     out.push(`${fl.pass ? "PASS" : "FAIL"} ${fl.name}: ${f(fl.value)} (${fl.atMost ? "≤" : "≥"} ${fl.limit})`);
   out.push(...budgetText(rows));
+  out.push(...leastWorkText(rows));
   out.push(...profileText(report));
   return out.join("\n") + "\n";
 }

@@ -25,6 +25,8 @@ export interface MilterTarget {
   pid: number;
   /** The processes whose trees do the work (CPU accounting): the main one, and spamd for spamass-milter. */
   cpuRoots: number[];
+  /** Its Redis, when it has one that is not its child (a daemon's private Redis is: found among its children). */
+  redisPid?: number;
   memory: PeakMemory;
   stop(): Promise<void>;
 }

@@ -14,7 +14,12 @@ import { join } from "node:path";
 import type { BenchReport } from "../../src/harness/bench-report.js";
 import { SMTP_SOURCE_ROUNDS } from "../../src/harness/smtp-runs.js";
 import { CLI } from "../support/daemon.js";
-import { CROSSINGS_PATH, DEFAULT_FLOW_PATHS, OFF_HOST_PATH } from "../../src/harness/flow-path-names.js";
+import {
+  CROSSINGS_PATH,
+  DEFAULT_FLOW_PATHS,
+  LEAST_WORK_PATH,
+  OFF_HOST_PATH,
+} from "../../src/harness/flow-path-names.js";
 import type { FlowMeasurement } from "../../src/harness/real-flow.js";
 
 /** Run `floodgate bench` with `args`; its exit code and the tail of its progress output. */
@@ -99,6 +104,8 @@ void describe("floodgate bench", () => {
           // On a host without control groups the figure is /proc's clock ticks of 10 ms: 20 messages through a cheap
           // path may cost Postfix less than one, so one run only proves the figure was read; the sum below, that it counts.
           assert.ok((m.cpuMs.postfix ?? -1) >= 0, `real flow ${path}: Postfix's CPU was read`);
+          if (path === LEAST_WORK_PATH)
+            assert.ok((m.cpuMs.redis ?? -1) >= 0, `real flow ${path}: its private Redis was found`);
           if (path.includes("floodgate")) {
             assert.ok((m.cpuMs.redis ?? -1) >= 0, `real flow ${path}: the daemon's private Redis was found`);
             // Every answer of the run is in the daemon's log with its status, and only this run's.

@@ -94,7 +94,8 @@ const SHARED = ["console-verdict-cover", "miltertest", "miltertest-libmilter", "
       ...["campaign-listing", "console-http", "daemon-alerts", "daemon-hostile", "daemon-ready", "daemon-state"],
       ...["daemon-stop", "fingerprint-command"],
       ...["fingerprint-golden", "fingerprint-pool", "fingerprint-previous-version", "fingerprint-version-two"],
-      ...["fingerprint-warm-up", "libmilter-backpressure", "libmilter-engine", "milter-server", "noop-milter"],
+      ...["fingerprint-warm-up", "libmilter-backpressure", "libmilter-engine", "least-work-milter", "milter-server"],
+      ...["noop-milter"],
       ...["replay", "replay-links", "scanner-spamd"],
     ].map((f) => `integration/${f}`),
   )

@@ -133,7 +133,7 @@ void describe("real-flow floors", () => {
 void describe("real-flow paths", () => {
   void test("by default every path but the libmilter engine's two; named ones in the run's order", () => {
     assert.deepEqual(parseFlowPaths("default"), DEFAULT_FLOW_PATHS);
-    assert.equal(DEFAULT_FLOW_PATHS.length, 8);
+    assert.equal(DEFAULT_FLOW_PATHS.length, 9);
     assert.ok(!DEFAULT_FLOW_PATHS.some((p) => p.includes("libmilter")));
     assert.deepEqual(parseFlowPaths("all"), FLOW_PATHS);
     assert.deepEqual(parseFlowPaths("libmilter-off-host,c-noop,off-host,libmilter-noop"), [
@@ -159,6 +159,15 @@ void describe("real-flow paths", () => {
       "+ ts engine, no-op policy",
       "+ ts engine, crossings only",
       "+ ts engine, fingerprint only",
+      "+ floodgate, scan workers off-host",
+    ]);
+  });
+
+  void test("the design's least work in C runs by default, after the C no-op's two modes", () => {
+    const data = DEFAULT_FLOW_PATHS.indexOf("+ c-noop at DATA and end of message");
+    assert.equal(DEFAULT_FLOW_PATHS[data + 1], "+ c milter, the design's least work");
+    assert.deepEqual(parseFlowPaths("off-host,c-least-work"), [
+      "+ c milter, the design's least work",
       "+ floodgate, scan workers off-host",
     ]);
   });
@@ -301,5 +310,25 @@ void describe("real-flow report", () => {
     // Rate 47 ÷ 50 = 0.94 (0.04 above 0.9); CPU allowed 2 × 0.5 = 1.00, 0.20 left; Floodgate 0.60 and 0.60 above.
     assert.deepEqual(rows, ["| 1 | 0.94 | 0.04 | 0.80 | 1.00 | 0.20 | 0.60 | 0.60 |"]);
     assert.ok(!flowText(report).includes("## What the floors leave"), "no crossings-only run, no budget");
+  });
+
+  void test("the design's least work in C beside Floodgate: rate and CPU of the C no-op's, and each one's Redis", () => {
+    const least: FlowMeasurement = {
+      ...measurement("+ c milter, the design's least work", { milter: 0.6, redis: 0.07, postfix: 3 }),
+      result: { ...emptySmtpResult(1), sent: 10, accepted: 10, messagesPerSecond: 48 },
+    };
+    const fg: FlowMeasurement = {
+      ...measurement("+ floodgate, scan workers off-host", { milter: 2, redis: 0.5, postfix: 3 }),
+      result: { ...emptySmtpResult(1), sent: 10, accepted: 10, messagesPerSecond: 30 },
+    };
+    const text = textWith([least, fg]);
+    const section = text.slice(text.indexOf("## The design's least work"));
+    const rows = section.split("\n").filter((l) => /^\| \d/.test(l));
+    // Of the C no-op's 50 msg/s and 0.5 ms: 48 → 0.96 and 0.6 → 1.20×; 30 → 0.60 and 2 → 4.00×.
+    assert.deepEqual(rows, [
+      "| 1 | + c milter, the design's least work | 0.96 | 0.60 | 1.20 | 0.07 |",
+      "| 1 | + floodgate, scan workers off-host | 0.60 | 2.00 | 4.00 | 0.50 |",
+    ]);
+    assert.ok(!textWith([fg]).includes("## The design's least work"), "no least-work run, no section");
   });
 });
