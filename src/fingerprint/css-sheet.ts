@@ -33,10 +33,19 @@ export class StyleSheet {
   #rules = 0;
   #chars = 0;
   #merges = 0;
+  #unfollowedBackground = false;
 
   /** Whether any rule was kept. */
   get empty(): boolean {
     return this.#rules === 0;
+  }
+
+  /**
+   * Whether a rule this sheet cannot apply (a selector that is not simple) declares a background: text with no
+   * background it can see may then stand on that one, so the page's white is not assumed (./html-visibility.ts).
+   */
+  get unfollowedBackground(): boolean {
+    return this.#unfollowedBackground;
   }
 
   /** Rules folded and folds combined so far: the work of the cascade, for tests to bound. */
@@ -84,6 +93,8 @@ export class StyleSheet {
 
   #addRule(selector: string, decls: Declarations): void {
     const m = SIMPLE_SELECTOR.exec(selector);
+    if (!m && (decls.normal.background !== undefined || decls.important.background !== undefined))
+      this.#unfollowedBackground = true;
     if (!m || this.#rules >= MAX_RULES) return;
     const [, tag = "", kind, name] = m;
     const order = this.#rules++;

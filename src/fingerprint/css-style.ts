@@ -48,7 +48,14 @@ export interface Declarations {
   important: StyleDecls;
 }
 
-/** The colour of a `background` shorthand: its colour part, UNKNOWN_BACKGROUND for an image or gradient. */
+/** Values that leave an element the background it would have without them: its parent's, or none. */
+const CSS_WIDE = new Set(["inherit", "initial", "unset", "revert", "revert-layer"]);
+
+/**
+ * The colour of a `background` shorthand: its colour part; UNKNOWN_BACKGROUND for an image, a gradient, or a function
+ * this reader does not work out (`var()`, `hsl()`), so that text on it is judged on no colour rather than on the
+ * page's white (./html-visibility.ts, CLIENT_BACKGROUND).
+ */
 function backgroundColour(value: string): number | null {
   if (value === "none") return TRANSPARENT;
   let colour: number | null = null;
@@ -56,7 +63,12 @@ function backgroundColour(value: string): number | null {
     if (part.startsWith("url(") || part.includes("gradient(")) return UNKNOWN_BACKGROUND;
     colour ??= parseColour(part);
   }
-  return colour;
+  return colour ?? (value.includes("(") ? UNKNOWN_BACKGROUND : null);
+}
+
+/** A `background-color`: its colour, or UNKNOWN_BACKGROUND for one this reader cannot read (see backgroundColour). */
+function backgroundColorValue(value: string): number | null {
+  return parseColour(value) ?? (CSS_WIDE.has(value) ? null : UNKNOWN_BACKGROUND);
 }
 
 /** The size of a `font` shorthand (`font: 0/0 a`, `bold 12px Arial`), as `font-size` reads it. */
@@ -119,7 +131,7 @@ function declare(property: string, value: string, into: StyleDecls): void {
     case "background":
     case "background-color":
     case "background-image": {
-      const c = property === "background-color" ? parseColour(value) : backgroundColour(value);
+      const c = property === "background-color" ? backgroundColorValue(value) : backgroundColour(value);
       if (c !== null) into.background = c;
       return;
     }

@@ -26,6 +26,7 @@ import {
   boxShows,
   readStyleSheet,
   ROOT,
+  pageBackground,
   showedToVersionTwo,
   shows,
   visibilityOf,
@@ -70,7 +71,12 @@ export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options
  * elements. */
 class HtmlReader {
   readonly #sheet: StyleSheet;
+  /** The background text with none declared stands on (./html-visibility.ts, pageBackground). */
+  readonly #page: number;
   #open = new OpenElements<Visibility>(ROOT);
+  /** Whether a `<body>` or `<html>` met inside other elements already restyled them (a browser moves its attributes
+   * to the document's body, once). */
+  #lateBodyStyled = false;
   /** Inside <head>, which ends at </head>, at <body> or at the first element or text of the body. */
   #inHead = false;
   /** The href of the open link, whether its text shows, and the output's size when it opened. */
@@ -81,9 +87,10 @@ class HtmlReader {
   constructor(
     readonly html: string,
     readonly out: TextBuilder,
-    readonly shows: (v: Visibility) => boolean,
+    readonly shows: (v: Visibility, page: number) => boolean,
   ) {
     this.#sheet = readStyleSheet(html);
+    this.#page = pageBackground(this.#sheet);
   }
 
   read(): string {
@@ -108,7 +115,7 @@ class HtmlReader {
   }
 
   #write(text: string): void {
-    const shown = this.shows(this.#open.top);
+    const shown = this.shows(this.#open.top, this.#page);
     if (!shown && showedToVersionTwo(this.#open.top)) this.out.hiddenSinceVersionTwo(text.length);
     this.out.text(text, shown);
   }
@@ -153,6 +160,13 @@ class HtmlReader {
       if (!closing && name !== "head" && this.#open.depth === 0) {
         const attrs = attributes(this.html, nameEnd, tagEnd);
         this.#open = new OpenElements(visibilityOf(this.#open.root, name, attrs, this.#sheet));
+      } else if (!closing && name !== "head" && !this.#lateBodyStyled) {
+        // `<pre><body bgcolor=black>`: a browser styles the whole body with it, so what is open inherits it too.
+        const root = visibilityOf(this.#open.root, name, attributes(this.html, nameEnd, tagEnd), this.#sheet);
+        if (root !== this.#open.root) {
+          this.#open = this.#open.rebased(root);
+          this.#lateBodyStyled = true;
+        }
       }
       return true;
     }

@@ -2,9 +2,9 @@
  * Whether a mail client shows an element's text: its visibility, inherited as CSS inherits each property, from the
  * `hidden` attribute, the style attribute, `<font color>`, `bgcolor` and the simple rules of the document's `<style>`
  * blocks (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
- * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background (./css-values.ts,
- * invisibleOn) or transparent, a box of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a
- * position far off the page, a zero clip or scale. Pure: no I/O.
+ * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
+ * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
+ * (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale. Pure: no I/O.
  */
 import { StyleSheet } from "./css-sheet.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
@@ -19,6 +19,16 @@ const INVISIBLE_OPACITY = 0.05;
 const TINY_FONT_FACTOR = 0.1;
 /** Text under this many px is a row of dots to a reader: salt at 2 px ahead of padding read as text before. */
 const TINY_FONT_PX = 5;
+
+/** The page behind text with no background declared: mail clients show a message on white unless it says otherwise,
+ * so near-white salt with no background of its own is as lost to a reader as on a declared white one. */
+export const CLIENT_BACKGROUND = 0xffffff;
+
+/** The background assumed where none is declared: CLIENT_BACKGROUND, unless the style sheet declares one on elements
+ * it cannot tell (then none, as before: text is not hidden on a page colour that may not be the one it stands on). */
+export function pageBackground(sheet: StyleSheet): number {
+  return sheet.unfollowedBackground ? UNKNOWN_BACKGROUND : CLIENT_BACKGROUND;
+}
 
 /** How an element shows its text, inherited as CSS inherits each property. */
 export interface Visibility {
@@ -45,10 +55,12 @@ export const ROOT: Visibility = {
 };
 
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
- * TINY_FONT_PX or its colour of too low a contrast on the background (./css-values.ts, invisibleOn). */
-export function shows(v: Visibility): boolean {
+ * TINY_FONT_PX or its colour of too low a contrast on the background, `page` where none is declared (pageBackground;
+ * ./css-values.ts, lowContrast). */
+export function shows(v: Visibility, page = CLIENT_BACKGROUND): boolean {
   if (!showedToVersionTwo(v)) return false;
-  return !(v.fontPx !== null && v.fontPx < TINY_FONT_PX) && !lowContrast(v.colour, v.background);
+  const background = v.background === ROOT.background ? page : v.background;
+  return !(v.fontPx !== null && v.fontPx < TINY_FONT_PX) && !lowContrast(v.colour, background);
 }
 
 /** Whether text showed to fingerprint version 2 (./version-two.ts), which hid fonts of at most 1px only and colours

@@ -115,6 +115,19 @@ export class OpenElements<T> {
     return lowest;
   }
 
+  /**
+   * The same open elements under a new root: those that took the old root's value unchanged (they declare nothing of
+   * their own) take `root`'s; the others keep theirs. Linear in the depth: callers bound how often they rebase.
+   */
+  rebased(root: T): OpenElements<T> {
+    const out = new OpenElements(root);
+    for (let i = 0; i < this.#names.length; i++) {
+      const value = this.#values[i]!;
+      out.push(this.#names[i]!, value === this.root ? root : value);
+    }
+    return out;
+  }
+
   /** Close the element at `index` and every element opened inside it. */
   #popTo(index: number): void {
     while (this.#names.length > index) {
