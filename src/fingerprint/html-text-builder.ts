@@ -5,7 +5,9 @@
  */
 import { decodeHTML } from "entities";
 
-const WHITESPACE = /\s+/g;
+/** White space to collapse: what `\s` matches but U+FEFF, a zero-width no-break space that a reader does not see
+ * (normalising removes it, so a word it is slipped into stays one word). */
+const WHITESPACE = /[^\S\ufeff]+/g;
 /** Quote levels marked at most: a deeper line is still a quoted line (`> > > …`), its prefix stops growing. */
 export const MAX_QUOTE_PREFIX = 8;
 /** A line break followed by the quote prefix, for each quote depth up to MAX_QUOTE_PREFIX. */

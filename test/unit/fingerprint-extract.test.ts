@@ -63,6 +63,12 @@ void describe("htmlToText", () => {
       "q urlhost_example.com",
     ],
     ["an unterminated tag drops the rest", "before <a href='x", "before"],
+    // \s matches U+FEFF: collapsed as white space it split each word it was slipped into, a word of salt per copy.
+    [
+      "a zero-width no-break space inside a word leaves it whole",
+      "ship\ufeffped to\ufeffday \ufeffnow",
+      "shipped today now",
+    ],
   ];
   for (const [name, html, expected] of table) {
     void test(name, () => assert.equal(words(html), expected));
