@@ -2,12 +2,12 @@
  * Spammers' tricks against campaign recognition, as Evasions for campaignVariants (./campaign-variants.ts), for
  * the evasion suite: hidden text salting (random words or another message's text in elements a mail client does
  * not show, by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a
- * declared background, clipping and off-screen boxes, the hidden attribute, class and id rules of a <style>
- * block), hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a half of the
- * text), look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and mathematical forms,
- * accents, zero-width characters inside words), all of them combined, and padding: a few hundred KB of hidden
- * words ahead of the text, past the parse window. Deterministic: every choice is drawn
- * from the PRNG the generator passes.
+ * declared background or near-white on none, clipping and off-screen boxes, the hidden attribute, class and id rules
+ * of a <style> block), hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a
+ * half of the text), look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and
+ * mathematical forms, accents, zero-width characters inside words), all of them combined, and padding: a few hundred
+ * KB of hidden words ahead of the text, past the parse window. Deterministic: every choice is drawn from the PRNG the
+ * generator passes.
  */
 import { escapeHtml, type Evasion, type Paragraph } from "./campaign-variants.js";
 
@@ -110,6 +110,7 @@ const HIDING: readonly ((html: string, random: Random) => { html: string; css?: 
   (h) => ({ html: `<div style="opacity:0">${h}</div>` }),
   (h) => ({ html: `<div style="background-color:#ffffff"><span style="color:#FFFFFF">${h}</span></div>` }),
   (h) => ({ html: `<table bgcolor="#fafafa"><tr><td><font color="#fbfbfb">${h}</font></td></tr></table>` }),
+  (h) => ({ html: `<font color="#fdfdfd">${h}</font>` }),
   (h) => ({ html: `<div style="max-height:0;overflow:hidden">${h}</div>` }),
   (h) => ({ html: `<div style="width:0;height:0;overflow:hidden">${h}</div>` }),
   (h) => ({ html: `<div style="position:absolute;left:-9999px;top:-9999px">${h}</div>` }),
@@ -208,7 +209,7 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = {
   g: "ɡ",
 };
 const ACCENTED: Readonly<Record<string, string>> = { a: "àáâä", e: "éèêë", i: "ìíîï", o: "òóôö", u: "ùúûü" };
-const ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"];
+const ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"];
 const URL = /(?:https?|ftp):\/\/\S+/g;
 
 /** One paragraph with a share of its letters swapped for look-alikes and zero-width characters in some words;
