@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../config/schema.js";
-import { startPrivateRedis } from "../redis/private-server.js";
+import { startPrivateRedis, type PrivateRedis } from "../redis/private-server.js";
 import { openStateDir } from "../state/state-dir.js";
 import { projectRoot } from "../util/paths.js";
 import { freePort } from "../util/tcp-port.js";
@@ -21,12 +21,13 @@ export async function startCLeastWork(): Promise<MilterTarget> {
   const binary = join(projectRoot, "native/build/least-work-milter");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run make native (needs libmilter-dev)`);
   const stateDir = mkdtempSync(join(tmpdir(), "fg-least-work-"));
-  const redis = await startPrivateRedis(openStateDir(stateDir), defaultConfig().redis.private);
+  let redis: PrivateRedis | null = null;
   const dropAll = async () => {
-    await redis.stop();
+    await redis?.stop();
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
+    redis = await startPrivateRedis(openStateDir(stateDir), defaultConfig().redis.private);
     const port = await freePort();
     const password = new URL(redis.url).searchParams.get("password") ?? "";
     const child = await spawnListening(binary, ["-n", "-s", redis.socket, `inet:${port}@127.0.0.1`], port, {
@@ -38,7 +39,7 @@ export async function startCLeastWork(): Promise<MilterTarget> {
       spec: `inet:127.0.0.1:${port}`,
       postfixSpec: `inet:127.0.0.1:${port}`,
       pid: child.pid,
-      redisPid: redis.service.process.pid ?? -1,
+      ...(redis.service.process.pid === undefined ? {} : { redisPid: redis.service.process.pid }),
       cpuRoots: [child.pid],
       memory: new PeakMemory(child.pid),
       stop: async () => {
