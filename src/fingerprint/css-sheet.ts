@@ -1,17 +1,23 @@
 /**
- * The simple rules of a document's `<style>` blocks (`tag`, `.class`, `#id`, `tag.class`, `tag#id`, at top level
- * or under `@media screen|all`), by element name, class and id, for ./html-visibility.ts. No cascade engine: rules
- * apply by specificity tier (tag, class, id) and in stylesheet order inside a tier. The rules of one selector are
- * folded as they are read (./css-fold.ts), so an element costs the selectors it matches, not the rules they have.
- * Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
+ * The rules of a document's `<style>` blocks (at top level or under `@media screen|all`), by element name, class and
+ * id, for ./html-visibility.ts: the simple ones (`tag`, `.class`, `#id`, `tag.class`, `tag#id`), and at most
+ * MAX_COMPLEX others that are compounds or chains of them under descendant and child combinators (./css-selectors.ts:
+ * matched against the open elements). No cascade engine: rules apply by specificity tier (tag, class, id) and in
+ * stylesheet order inside a tier. The rules of one simple selector are folded as they are read (./css-fold.ts), so an
+ * element costs the selectors it matches, not the rules they have. Pure: no I/O. A stylesheet is read in one pass up
+ * to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
  */
 import { FoldedRules } from "./css-fold.js";
+import { Ancestors, parseComplex, type ComplexSelector } from "./css-selectors.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
 
 /** Characters of `<style>` text read at most per document. */
 export const MAX_CSS_CHARS = 64 * 1024;
 /** Rules kept at most per document. */
 export const MAX_RULES = 1024;
+/** Selectors beyond the simple ones (./css-selectors.ts) kept at most per document: an element is checked against
+ * those filed under its name, classes and id, so this bounds what each element costs. */
+export const MAX_COMPLEX = 64;
 
 /** The rules of one selector key (an element name, a class or an id), by the element name they require ("": any). */
 type ByTag = Map<string, FoldedRules>;
@@ -34,6 +40,9 @@ export class StyleSheet {
   #chars = 0;
   #merges = 0;
   #unfollowedBackground = false;
+  /** The selectors beyond the simple ones, by the key they are filed under (ComplexSelector.key). */
+  readonly #complex = new Map<string, { selector: ComplexSelector; folded: FoldedRules; tier: number }[]>();
+  #complexCount = 0;
 
   /** Whether any rule was kept. */
   get empty(): boolean {
@@ -46,6 +55,11 @@ export class StyleSheet {
    */
   get unfollowedBackground(): boolean {
     return this.#unfollowedBackground;
+  }
+
+  /** Whether any selector beyond the simple ones was kept: only then do elements need their ancestors (Ancestors). */
+  get hasComplex(): boolean {
+    return this.#complexCount > 0;
   }
 
   /** Rules folded and folds combined so far: the work of the cascade, for tests to bound. */
@@ -93,9 +107,8 @@ export class StyleSheet {
 
   #addRule(selector: string, decls: Declarations): void {
     const m = SIMPLE_SELECTOR.exec(selector);
-    if (!m && (decls.normal.background !== undefined || decls.important.background !== undefined))
-      this.#unfollowedBackground = true;
-    if (!m || this.#rules >= MAX_RULES) return;
+    if (!m) return this.#addComplex(selector, decls);
+    if (this.#rules >= MAX_RULES) return;
     const [, tag = "", kind, name] = m;
     const order = this.#rules++;
     const map = kind === "." ? this.#classes : kind === "#" ? this.#ids : this.#tags;
@@ -109,12 +122,59 @@ export class StyleSheet {
     this.#merges++;
   }
 
-  /** The rules matching an element combined into one rule (./css-style.ts, cascade), or null when none matches. */
-  matching(tag: string, classes: readonly string[], id: string | null): Declarations | null {
+  /** A rule whose selector is not simple: kept when it is a chain this reader applies (./css-selectors.ts). */
+  #addComplex(selector: string, decls: Declarations): void {
+    const parsed = this.#rules < MAX_RULES && this.#complexCount < MAX_COMPLEX ? parseComplex(selector) : null;
+    if (!parsed) {
+      if (decls.normal.background !== undefined || decls.important.background !== undefined)
+        this.#unfollowedBackground = true;
+      return;
+    }
+    const folded = new FoldedRules();
+    folded.add(decls, this.#rules++);
+    const tier = parsed.tier === "id" ? ID_TIER : parsed.tier === "class" ? CLASS_TIER : TAG_TIER;
+    const filed = this.#complex.get(parsed.key);
+    const entry = { selector: parsed, folded, tier };
+    if (filed) filed.push(entry);
+    else this.#complex.set(parsed.key, [entry]);
+    this.#complexCount++;
+    this.#merges++;
+  }
+
+  /**
+   * The rules matching an element combined into one rule (./css-style.ts, cascade), or null when none matches. The
+   * selectors beyond the simple ones are matched against `ancestors`, the elements open around it (none: only those
+   * without an ancestor part can match).
+   */
+  matching(tag: string, classes: readonly string[], id: string | null, ancestors?: Ancestors): Declarations | null {
     let matched = this.#combine(null, this.#tags.get(tag), tag, TAG_TIER);
     for (const name of classes) matched = this.#combine(matched, this.#classes.get(name), tag, CLASS_TIER);
     if (id) matched = this.#combine(matched, this.#ids.get(id), tag, ID_TIER);
+    if (this.#complexCount > 0) {
+      const context = ancestors ?? new Ancestors();
+      matched = this.#combineComplex(matched, `t:${tag}`, tag, classes, id, context);
+      for (const name of classes) matched = this.#combineComplex(matched, `c:${name}`, tag, classes, id, context);
+      if (id) matched = this.#combineComplex(matched, `i:${id}`, tag, classes, id, context);
+    }
     return matched?.declarations ?? null;
+  }
+
+  /** `into` with the selectors filed under `key` that the element matches among `ancestors`. */
+  #combineComplex(
+    into: FoldedRules | null,
+    key: string,
+    tag: string,
+    classes: readonly string[],
+    id: string | null,
+    ancestors: Ancestors,
+  ): FoldedRules | null {
+    for (const { selector, folded, tier } of this.#complex.get(key) ?? []) {
+      if (!ancestors.matches(selector, tag, classes, id)) continue;
+      into ??= new FoldedRules();
+      folded.combineInto(into, tier);
+      this.#merges++;
+    }
+    return into;
   }
 
   /** `into` with a selector key's rules for any element and for this element name combined at `tier`. */

@@ -24,6 +24,8 @@ import { findTagEnd, attributes, isLetter, isNameChar, linkTarget, rawTextEnd } 
 import { TextBuilder, type HtmlTextOptions } from "./html-text-builder.js";
 import {
   boxShows,
+  classesOf,
+  idOf,
   readStyleSheet,
   ROOT,
   pageBackground,
@@ -32,6 +34,7 @@ import {
   visibilityOf,
   type Visibility,
 } from "./html-visibility.js";
+import { Ancestors, elementKeys } from "./css-selectors.js";
 import { OpenElements, VOID } from "./open-elements.js";
 
 export {
@@ -73,7 +76,10 @@ class HtmlReader {
   readonly #sheet: StyleSheet;
   /** The background text with none declared stands on (./html-visibility.ts, pageBackground). */
   readonly #page: number;
-  #open = new OpenElements<Visibility>(ROOT);
+  /** The open elements' names, classes and ids, kept only when the style sheet has rules that ask for them. */
+  readonly #ancestors: Ancestors | null;
+  readonly #closed = () => this.#ancestors?.pop();
+  #open = new OpenElements<Visibility>(ROOT, this.#closed);
   /** Whether a `<body>` or `<html>` met inside other elements already restyled them (a browser moves its attributes
    * to the document's body, once). */
   #lateBodyStyled = false;
@@ -91,6 +97,7 @@ class HtmlReader {
   ) {
     this.#sheet = readStyleSheet(html);
     this.#page = pageBackground(this.#sheet);
+    this.#ancestors = this.#sheet.hasComplex ? new Ancestors() : null;
   }
 
   read(): string {
@@ -159,7 +166,7 @@ class HtmlReader {
       // the body's and the document's colours and styles are the root of every other element's
       if (!closing && name !== "head" && this.#open.depth === 0) {
         const attrs = attributes(this.html, nameEnd, tagEnd);
-        this.#open = new OpenElements(visibilityOf(this.#open.root, name, attrs, this.#sheet));
+        this.#open = new OpenElements(visibilityOf(this.#open.root, name, attrs, this.#sheet), this.#closed);
       } else if (!closing && name !== "head" && !this.#lateBodyStyled) {
         // `<pre><body bgcolor=black>`: a browser styles the whole body with it, so what is open inherits it too.
         const root = visibilityOf(this.#open.root, name, attributes(this.html, nameEnd, tagEnd), this.#sheet);
@@ -191,8 +198,12 @@ class HtmlReader {
     const out = this.out;
     this.#open.beforeStart(name);
     const attrs = attributes(this.html, nameEnd, tagEnd);
-    const visibility = visibilityOf(this.#open.top, name, attrs, this.#sheet);
-    if (!VOID.has(name)) this.#open.push(name, visibility);
+    const ancestors = this.#ancestors ?? undefined;
+    const visibility = visibilityOf(this.#open.top, name, attrs, this.#sheet, ancestors);
+    if (!VOID.has(name)) {
+      this.#open.push(name, visibility);
+      ancestors?.push(elementKeys(name, classesOf(attrs.class), idOf(attrs)));
+    }
     const shown = boxShows(visibility);
     if (name === "a") {
       const target = attrs.href;

@@ -7,6 +7,7 @@
  * (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale. Pure: no I/O.
  */
 import { StyleSheet } from "./css-sheet.js";
+import type { Ancestors } from "./css-selectors.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
 import { lowContrast, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
@@ -76,16 +77,20 @@ export function boxShows(v: Visibility): boolean {
 }
 
 /** How an element shows its text: its parent's visibility with the element's own declarations applied. */
-export function visibilityOf(parent: Visibility, name: string, attrs: TagAttributes, sheet: StyleSheet): Visibility {
+export function visibilityOf(
+  parent: Visibility,
+  name: string,
+  attrs: TagAttributes,
+  sheet: StyleSheet,
+  ancestors?: Ancestors,
+): Visibility {
   if (sheet.empty && !stylesElement(attrs)) return parent;
   const inline = presentationalHints(
     name,
     attrs,
     attrs.style ? parseDeclarations(attrs.style, emptyDeclarations()) : null,
   );
-  const rules = sheet.empty
-    ? null
-    : sheet.matching(name, classesOf(attrs.class), attrs.id?.trim().toLowerCase() ?? null);
+  const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors);
   if (rules === null && inline === null && !attrs.hidden) return parent;
   const d = cascade(rules, inline);
   return {
@@ -136,13 +141,18 @@ function presentationalHints(name: string, attrs: TagAttributes, inline: Declara
 }
 
 /** The first MAX_CLASSES class names of an element, each once (a repeated name adds nothing to the cascade). */
-function classesOf(value: string | undefined): string[] {
+export function classesOf(value: string | undefined): string[] {
   if (!value) return [];
   const classes = value
     .toLowerCase()
     .split(/\s+/)
     .filter((c) => c !== "");
   return [...new Set(classes.length > MAX_CLASSES ? classes.slice(0, MAX_CLASSES) : classes)];
+}
+
+/** An element's id as style rules name it (lowercase), or null. */
+export function idOf(attrs: TagAttributes): string | null {
+  return attrs.id?.trim().toLowerCase() ?? null;
 }
 
 /** The rules of every `<style>` block of the document (outside comments and scripts), in order. */

@@ -31,7 +31,11 @@ export class OpenElements<T> {
   readonly #values: T[] = [];
   readonly #positions = new Map<string, number[]>();
 
-  constructor(readonly root: T) {}
+  /** `onPop` is told of each element closed, in order, innermost first. */
+  constructor(
+    readonly root: T,
+    readonly onPop?: () => void,
+  ) {}
 
   get depth(): number {
     return this.#names.length;
@@ -120,7 +124,7 @@ export class OpenElements<T> {
    * their own) take `root`'s; the others keep theirs. Linear in the depth: callers bound how often they rebase.
    */
   rebased(root: T): OpenElements<T> {
-    const out = new OpenElements(root);
+    const out = new OpenElements(root, this.onPop);
     for (let i = 0; i < this.#names.length; i++) {
       const value = this.#values[i]!;
       out.push(this.#names[i]!, value === this.root ? root : value);
@@ -134,6 +138,7 @@ export class OpenElements<T> {
       const name = this.#names.pop()!;
       this.#values.pop();
       this.#positions.get(name)?.pop();
+      this.onPop?.();
     }
   }
 }

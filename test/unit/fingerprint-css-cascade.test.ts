@@ -6,7 +6,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MAX_RULES, StyleSheet } from "../../src/fingerprint/css-sheet.js";
+import { MAX_COMPLEX, MAX_RULES, StyleSheet } from "../../src/fingerprint/css-sheet.js";
+import { Ancestors, elementKeys } from "../../src/fingerprint/css-selectors.js";
 import { cascade, emptyDeclarations, parseDeclarations, type StyleDecls } from "../../src/fingerprint/css-style.js";
 import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN } from "../../src/fingerprint/html-text.js";
 import { attributes } from "../../src/fingerprint/html-tags.js";
@@ -48,6 +49,22 @@ void describe("a stylesheet with many rules for one selector", () => {
       htmlToText(html),
       htmlToText(`<style>.a{display:inline}</style>` + `<b class=a>shown</b>`.repeat(100)),
     );
+  });
+
+  test(`rules with descendant selectors: the first ${MAX_COMPLEX} are kept, so an element costs at most those`, () => {
+    const rules = (n: number, rule: string) => `<style>${`div b{${rule}}`.repeat(n)}</style>`;
+    const body = "<div>" + "<b>w</b>".repeat(20_000) + "</div>";
+    const sheet = readStyleSheet(rules(MAX_RULES, "color:red"));
+    assert.equal(sheet.hasComplex, true);
+    const inDiv = new Ancestors();
+    inDiv.push(elementKeys("div", [], null));
+    for (let i = 0; i < 1000; i++) sheet.matching("b", [], null, inDiv);
+    // One fold a kept rule as it is read, then one a kept rule for each element it matches.
+    assert.equal(sheet.merges, MAX_COMPLEX + MAX_COMPLEX * 1000);
+    // The rule past the kept ones is not applied; the same rule among them is.
+    const late = rules(MAX_COMPLEX, "color:red") + "<style>div b{display:none}</style>" + body;
+    assert.match(htmlToText(late), /w/);
+    assert.doesNotMatch(htmlToText(rules(1, "display:none") + body), /w/);
   });
 
   test("the cascade's work stays within the elements and the rules", () => {
