@@ -19,7 +19,8 @@ export interface Compound {
 /** A chain: the compound the element itself must match, and those an ancestor (" ") or its parent (">") must. */
 export interface ComplexSelector {
   subject: Compound;
-  ancestors: readonly { compound: Compound; combinator: " " | ">" }[];
+  /** Each with the keys (elementKeys' form) an ancestor, or the parent, must carry. */
+  ancestors: readonly { compound: Compound; combinator: " " | ">"; keys: readonly string[] }[];
   /** Its specificity tier: "id" with any id in it, else "class" with any class, else "tag". */
   tier: "tag" | "class" | "id";
   /** The key it is looked up by: the subject's id, else its first class, else its name (elementKeys' form). */
@@ -87,9 +88,11 @@ export function parseComplex(selector: string): ComplexSelector | null {
   const subject = compounds[compounds.length - 1]!;
   // Only the subject's own parent is checked as a parent; a child combinator further up is read as a descendant one.
   const last = compounds.length - 2;
-  const ancestors = compounds
-    .slice(0, -1)
-    .map((compound, i) => ({ compound, combinator: i === last ? combinators[i]! : (" " as const) }));
+  const ancestors = compounds.slice(0, -1).map((compound, i) => ({
+    compound,
+    combinator: i === last ? combinators[i]! : (" " as const),
+    keys: compoundKeys(compound),
+  }));
   const tier = compounds.some((c) => c.id !== null)
     ? "id"
     : compounds.some((c) => c.classes.length > 0)
@@ -138,8 +141,8 @@ export class Ancestors {
     if (subject.id !== null && subject.id !== id) return false;
     for (const c of subject.classes) if (!classes.includes(c)) return false;
     const parent = this.#stack[this.#stack.length - 1] ?? [];
-    for (const { compound, combinator } of s.ancestors) {
-      for (const k of compoundKeys(compound)) {
+    for (const { combinator, keys } of s.ancestors) {
+      for (const k of keys) {
         if (combinator === ">" ? !parent.includes(k) : !this.#counts.has(k)) return false;
       }
     }
