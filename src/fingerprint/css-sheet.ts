@@ -50,8 +50,9 @@ export class StyleSheet {
   }
 
   /**
-   * Whether a rule this sheet cannot apply (a selector that is not simple) declares a background: text with no
-   * background it can see may then stand on that one, so the page's white is not assumed (./html-visibility.ts).
+   * Whether a rule this sheet does not apply (an attribute selector, a pseudo-class, past MAX_COMPLEX) declares a
+   * background: text with no background it can see may then stand on that one, so the page's white is not assumed
+   * (./html-visibility.ts).
    */
   get unfollowedBackground(): boolean {
     return this.#unfollowedBackground;
@@ -122,7 +123,7 @@ export class StyleSheet {
     this.#merges++;
   }
 
-  /** A rule whose selector is not simple: kept when it is a chain this reader applies (./css-selectors.ts). */
+  /** A rule whose selector is not a simple one: kept when it is a chain this reader applies (./css-selectors.ts). */
   #addComplex(selector: string, decls: Declarations): void {
     const parsed = this.#rules < MAX_RULES && this.#complexCount < MAX_COMPLEX ? parseComplex(selector) : null;
     if (!parsed) {
