@@ -20,7 +20,7 @@ export interface Compound {
 export interface ComplexSelector {
   subject: Compound;
   /** Each with the keys (elementKeys' form) an ancestor, or the parent, must carry. */
-  ancestors: readonly { compound: Compound; combinator: " " | ">"; keys: readonly string[] }[];
+  ancestors: readonly { combinator: " " | ">"; keys: readonly string[] }[];
   /** Its specificity tier: "id" with any id in it, else "class" with any class, else "tag". */
   tier: "tag" | "class" | "id";
   /** The key it is looked up by: the subject's id, else its first class, else its name (elementKeys' form). */
@@ -89,7 +89,6 @@ export function parseComplex(selector: string): ComplexSelector | null {
   // Only the subject's own parent is checked as a parent; a child combinator further up is read as a descendant one.
   const last = compounds.length - 2;
   const ancestors = compounds.slice(0, -1).map((compound, i) => ({
-    compound,
     combinator: i === last ? combinators[i]! : (" " as const),
     keys: compoundKeys(compound),
   }));

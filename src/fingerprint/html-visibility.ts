@@ -23,7 +23,7 @@ const TINY_FONT_PX = 5;
 
 /** The page behind text with no background declared: mail clients show a message on white unless it says otherwise,
  * so near-white salt with no background of its own is as lost to a reader as on a declared white one. */
-export const CLIENT_BACKGROUND = 0xffffff;
+const CLIENT_BACKGROUND = 0xffffff;
 
 /** The background assumed where none is declared: CLIENT_BACKGROUND, unless the style sheet declares one on elements
  * it cannot tell (then none, as before: text is not hidden on a page colour that may not be the one it stands on). */
@@ -58,7 +58,7 @@ export const ROOT: Visibility = {
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
  * TINY_FONT_PX or its colour of too low a contrast on the background, `page` where none is declared (pageBackground;
  * ./css-values.ts, lowContrast). */
-export function shows(v: Visibility, page = CLIENT_BACKGROUND): boolean {
+export function shows(v: Visibility, page: number): boolean {
   if (!showedToVersionTwo(v)) return false;
   const background = v.background === ROOT.background ? page : v.background;
   return !(v.fontPx !== null && v.fontPx < TINY_FONT_PX) && !lowContrast(v.colour, background);

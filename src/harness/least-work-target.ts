@@ -13,8 +13,8 @@ import { startPrivateRedis, type PrivateRedis } from "../redis/private-server.js
 import { openStateDir } from "../state/state-dir.js";
 import { projectRoot } from "../util/paths.js";
 import { freePort } from "../util/tcp-port.js";
-import { PeakMemory, spawnListening } from "./procs.js";
-import type { MilterTarget } from "./targets.js";
+import { spawnListening } from "./procs.js";
+import { target, type MilterTarget } from "./targets.js";
 
 /** Start it with TCP_NODELAY on its sessions (as the C no-op is started) and one fingerprint thread. */
 export async function startCLeastWork(): Promise<MilterTarget> {
@@ -34,20 +34,10 @@ export async function startCLeastWork(): Promise<MilterTarget> {
       what: "the C milter of the design's least work",
       env: { ...process.env, FG_REDIS_PASSWORD: password },
     });
-    return {
-      name: "c-least-work",
-      spec: `inet:127.0.0.1:${port}`,
-      postfixSpec: `inet:127.0.0.1:${port}`,
-      pid: child.pid,
-      ...(redis.service.process.pid === undefined ? {} : { redisPid: redis.service.process.pid }),
-      cpuRoots: [child.pid],
-      memory: new PeakMemory(child.pid),
-      stop: async () => {
-        // Killed at once, as the C no-op is: libmilter sees a stop only at its listening socket's next poll (5 s).
-        await child.stop(0);
-        await dropAll();
-      },
-    };
+    // Killed at once, as the C no-op is: libmilter sees a stop only at its listening socket's next poll (5 s).
+    const milter = target("c-least-work", port, { ...child, stop: () => child.stop(0) }, dropAll);
+    const redisPid = redis.service.process.pid;
+    return redisPid === undefined ? milter : { ...milter, redisPid };
   } catch (e) {
     await dropAll();
     throw e;

@@ -118,7 +118,8 @@ export async function startCNoop(options: { nagle?: boolean; mode?: CNoopMode } 
   return target(name, port, { ...child, stop: () => child.stop(0) });
 }
 
-function target(
+/** A target for a milter `child` listening on `port`; `extra` runs after it stopped (a helper's own stop). */
+export function target(
   name: string,
   port: number,
   child: Child,
