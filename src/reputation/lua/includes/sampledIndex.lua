@@ -71,18 +71,39 @@ local function commonValues(values, holders, owners)
   return common
 end
 
-local function passes(text, mine, commonMine, size, common, share, minVotes)
-  local theirs = splitWords(text)
-  local agree, commonTheirs = 0, 0
-  for _, value in ipairs(theirs) do
-    if common[value] then
-      commonTheirs = commonTheirs + 1
-    elseif mine[value] then
-      agree = agree + 1
+-- Of the words of a sketch's text (single spaces between them, as splitWords reads it), without a list of them: how
+-- many there are, how many are in `common`, and how many of the others are in `mine` (nil: none counted); each word
+-- is also set in `into` when given. Verifying walks the message's sketch and the candidates' kept ones, a hundred
+-- values and more each, and a list of them would only be garbage.
+local function tallyWords(text, common, mine, into)
+  local count, inCommon, inMine, from = 0, 0, 0, 1
+  local find, sub = string.find, string.sub
+  while true do
+    local space = find(text, " ", from, true)
+    local to = space and space - 1 or #text
+    if to >= from then
+      count = count + 1
+      local value = sub(text, from, to)
+      if into then
+        into[value] = true
+      end
+      if common[value] then
+        inCommon = inCommon + 1
+      elseif mine and mine[value] then
+        inMine = inMine + 1
+      end
     end
+    if not space then
+      return count, inCommon, inMine
+    end
+    from = space + 1
   end
+end
+
+local function passes(text, mine, commonMine, size, common, share, minVotes)
+  local count, commonTheirs, agree = tallyWords(text, common, mine)
   agree = agree - COMMON_SCALE * commonTheirs
-  local live = math.min(size - (1 + COMMON_SCALE) * commonMine, #theirs - (1 + COMMON_SCALE) * commonTheirs)
+  local live = math.min(size - (1 + COMMON_SCALE) * commonMine, count - (1 + COMMON_SCALE) * commonTheirs)
   return live > 0 and agree >= votesNeeded(live, share, minVotes)
 end
 
@@ -107,19 +128,13 @@ local function verifyCandidates(base, candidates, text, common, share, minVotes)
   if #candidates == 0 then
     return candidates
   end
-  local sketch = splitWords(text)
-  local mine, commonMine = {}, 0
-  for i = 1, #sketch do
-    mine[sketch[i]] = true
-    if common[sketch[i]] then
-      commonMine = commonMine + 1
-    end
-  end
+  local mine = {}
+  local size, commonMine = tallyWords(text, common, nil, mine)
   local out = {}
   for k = 1, math.min(#candidates, VERIFY_LIMIT) do
     local texts = redis.call("HMGET", base .. "c:" .. candidates[k][1], "minhash2", unpack(MERGED_SKETCHES))
     for s = 1, #texts do
-      if texts[s] and passes(texts[s], mine, commonMine, #sketch, common, share, minVotes) then
+      if texts[s] and passes(texts[s], mine, commonMine, size, common, share, minVotes) then
         out[#out + 1] = candidates[k]
         break
       end
