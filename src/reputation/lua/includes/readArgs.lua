@@ -32,6 +32,35 @@ local function splitWords(text)
   end
 end
 
+--- splitWords' walk, counting instead of listing: of the words of `text`, how many there are, how many are in
+--- `common`, and how many of the others are in `mine` (nil: none counted); each word is also set in `into` when
+--- given. A candidate's verification (includes/sampledIndex) walks sketches of a hundred values and more, of which a
+--- list would only be garbage; a call per word, to share the walk with splitWords, would cost what that saves.
+local function tallyWords(text, common, mine, into)
+  local count, inCommon, inMine, from = 0, 0, 0, 1
+  local find, sub = string.find, string.sub
+  while true do
+    local space = find(text, " ", from, true)
+    local to = space and space - 1 or #text
+    if to >= from then
+      count = count + 1
+      local value = sub(text, from, to)
+      if into then
+        into[value] = true
+      end
+      if common[value] then
+        inCommon = inCommon + 1
+      elseif mine and mine[value] then
+        inMine = inMine + 1
+      end
+    end
+    if not space then
+      return count, inCommon, inMine
+    end
+    from = space + 1
+  end
+end
+
 --- A reader of lists starting at ARGV[from]: words() returns the next space-separated list, next() the next counted
 --- list, one() the next argument as it is.
 local function argLists(from)

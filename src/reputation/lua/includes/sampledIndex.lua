@@ -1,6 +1,6 @@
 --[[
   The value index holds a sample of each message's MinHash values, and what it finds is verified on the whole
-  sketches. Needs includes/readArgs (splitWords) and includes/findCampaign (votesNeeded,
+  sketches. Needs includes/readArgs (splitWords, tallyWords) and includes/findCampaign (votesNeeded,
   voteCampaigns).
 
   Only the values that are 0 modulo SAMPLE_MODULUS are looked up and claimed: a quarter of the bottom-128 sketch,
@@ -69,35 +69,6 @@ local function commonValues(values, holders, owners)
     end
   end
   return common
-end
-
--- Of the words of a sketch's text (single spaces between them, as splitWords reads it), without a list of them: how
--- many there are, how many are in `common`, and how many of the others are in `mine` (nil: none counted); each word
--- is also set in `into` when given. Verifying walks the message's sketch and the candidates' kept ones, a hundred
--- values and more each, and a list of them would only be garbage.
-local function tallyWords(text, common, mine, into)
-  local count, inCommon, inMine, from = 0, 0, 0, 1
-  local find, sub = string.find, string.sub
-  while true do
-    local space = find(text, " ", from, true)
-    local to = space and space - 1 or #text
-    if to >= from then
-      count = count + 1
-      local value = sub(text, from, to)
-      if into then
-        into[value] = true
-      end
-      if common[value] then
-        inCommon = inCommon + 1
-      elseif mine and mine[value] then
-        inMine = inMine + 1
-      end
-    end
-    if not space then
-      return count, inCommon, inMine
-    end
-    from = space + 1
-  end
 end
 
 local function passes(text, mine, commonMine, size, common, share, minVotes)
