@@ -111,6 +111,18 @@ function insideTheDaemon(before: string | null, after: string | null): string[] 
   });
 }
 
+/** The engine alone's steady-state rounds, by session count: the median and every round. */
+function engineAloneLine(bySessions: ReadonlyArray<[number, number[]]>): string {
+  const each = bySessions.map(([sessions, rates]) => {
+    const median = medianRun(rates, (r) => r)!;
+    return `steady, ${sessions}: ${fmt(median, 0)} msg/s (${rates.map((r) => fmt(r, 0)).join(" / ")})`;
+  });
+  return (
+    "the protocol engine alone (TypeScript no-op milter), the same client and corpus, a round after each of " +
+    `Floodgate's: ${each.join("; ")}`
+  );
+}
+
 async function main(): Promise<void> {
   const eomDeadlineMs = defaultConfig().milter.eomDeadlineMs;
   // The whole corpus: 4,150 ham and 1,896 spam, shuffled, each to one of a few recipients.
@@ -198,18 +210,7 @@ async function main(): Promise<void> {
           `${fmt(m.result.eom.p99).padStart(7)}  ${fmt(m.daemonMs, 2).padStart(17)}  ${fmt(m.redisMs, 2).padStart(5)}  ` +
           `${fmt(m.clientMs, 2).padStart(14)}  ${each.map((r) => fmt(r, 0)).join(" / ")}`,
       );
-    console.log(
-      "the protocol engine alone (TypeScript no-op milter), the same client and corpus, a round after each of " +
-        `Floodgate's: ${engineSteady
-          .map(
-            ([n, r]) =>
-              `steady, ${n}: ${fmt(
-                medianRun(r, (x) => x)!,
-                0,
-              )} msg/s (${r.map((x) => fmt(x, 0)).join(" / ")})`,
-          )
-          .join("; ")}`,
-    );
+    console.log(engineAloneLine(engineSteady));
     console.log(`\nopen loop (Poisson arrivals, ${seconds} s a step), rates relative to the steady-state capacity`);
     console.log("× capacity  offered/s  msg/s  eom p50  eom p99  eom max  later than deadline  fail mode");
     const atHalf: Array<{ p99: number; inside: string[]; engineP99: number; gc: string }> = [];
