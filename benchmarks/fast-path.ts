@@ -111,12 +111,15 @@ function insideTheDaemon(before: string | null, after: string | null): string[] 
   });
 }
 
+/** The engine alone's steady-state rounds at one session count: every round's msg/s and their median. */
+type EngineSteady = { sessions: number; rates: number[]; median: number };
+
 /** The engine alone's steady-state rounds, by session count: the median and every round. */
-function engineAloneLine(bySessions: ReadonlyArray<[number, number[]]>): string {
-  const each = bySessions.map(([sessions, rates]) => {
-    const median = medianRun(rates, (r) => r)!;
-    return `steady, ${sessions}: ${fmt(median, 0)} msg/s (${rates.map((r) => fmt(r, 0)).join(" / ")})`;
-  });
+function engineAloneLine(bySessions: readonly EngineSteady[]): string {
+  const each = bySessions.map(
+    ({ sessions, median, rates }) =>
+      `steady, ${sessions}: ${fmt(median, 0)} msg/s (${rates.map((r) => fmt(r, 0)).join(" / ")})`,
+  );
   return (
     "the protocol engine alone (TypeScript no-op milter), the same client and corpus, a round after each of " +
     `Floodgate's: ${each.join("; ")}`
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
       durationMs: 60_000,
     });
     const steady: Array<[string, Awaited<ReturnType<typeof closed>>, number[]]> = [];
-    const engineSteady: Array<[number, number[]]> = [];
+    const engineSteady: EngineSteady[] = [];
     for (const sessions of sessionCounts) {
       const runs: Array<Awaited<ReturnType<typeof closed>>> = [];
       const engineRates: number[] = [];
@@ -194,10 +197,10 @@ async function main(): Promise<void> {
       }
       const counted = medianRun(runs, (m) => m.result.messagesPerSecond)!;
       steady.push([`steady, ${sessions}`, counted, runs.map((m) => m.result.messagesPerSecond)]);
-      engineSteady.push([sessions, engineRates]);
+      engineSteady.push({ sessions, rates: engineRates, median: medianRun(engineRates, (r) => r)! });
     }
     const capacity = Math.max(...steady.map(([, m]) => m.result.messagesPerSecond));
-    const engineCapacity = Math.max(...engineSteady.map(([, rates]) => medianRun(rates, (r) => r)!));
+    const engineCapacity = Math.max(...engineSteady.map((e) => e.median));
     console.log(
       `\nclosed loop (first pass: ${sessionCounts[0]} sessions; steady state: sessions as named, the median of ${rounds} rounds)`,
     );

@@ -8,7 +8,7 @@
  * to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
  */
 import { FoldedRules } from "./css-fold.js";
-import { Ancestors, parseComplex, type ComplexSelector } from "./css-selectors.js";
+import { Ancestors, elementKeys, parseComplex, type ComplexSelector } from "./css-selectors.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
 
 /** Characters of `<style>` text read at most per document. */
@@ -153,9 +153,8 @@ export class StyleSheet {
     if (id) matched = this.#combine(matched, this.#ids.get(id), tag, ID_TIER);
     if (this.#complexCount > 0) {
       const context = ancestors ?? new Ancestors();
-      matched = this.#combineComplex(matched, `t:${tag}`, tag, classes, id, context);
-      for (const name of classes) matched = this.#combineComplex(matched, `c:${name}`, tag, classes, id, context);
-      if (id) matched = this.#combineComplex(matched, `i:${id}`, tag, classes, id, context);
+      for (const key of elementKeys(tag, classes, id))
+        matched = this.#combineComplex(matched, key, tag, classes, id, context);
     }
     return matched?.declarations ?? null;
   }
