@@ -1,15 +1,20 @@
 /**
  * The rules of a document's `<style>` blocks (at top level or under `@media screen|all`), by element name, class and
  * id, for ./html-visibility.ts: the simple ones (`tag`, `.class`, `#id`, `tag.class`, `tag#id`), and at most
- * MAX_COMPLEX others that are compounds or chains of them under descendant and child combinators (./css-selectors.ts:
- * matched against the open elements). No cascade engine: rules apply by specificity tier (tag, class, id) and in
- * stylesheet order inside a tier. The rules of one simple selector are folded as they are read (./css-fold.ts), so an
- * element costs the selectors it matches, not the rules they have. Pure: no I/O. A stylesheet is read in one pass up
- * to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
+ * MAX_COMPLEX others: compounds with attribute selectors and pseudo-classes, `*`, and chains of them under descendant,
+ * child and sibling combinators (./css-selectors.ts; matched against the elements around, ./css-context.ts), each filed
+ * under one key of the element it is for, at most MAX_UNIVERSAL under none (`*`, `:first-child`). No cascade engine:
+ * rules apply by specificity tier (tag, class, id) and in stylesheet order inside a tier. The rules of one simple
+ * selector are folded as they are read (./css-fold.ts), so an element costs the selectors it matches, not the rules
+ * they have. Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
  */
 import { FoldedRules } from "./css-fold.js";
-import { Ancestors, elementKeys, parseComplex, type ComplexSelector } from "./css-selectors.js";
+import { attributeValue } from "./css-attributes.js";
+import { Ancestors, SelectorNeeds } from "./css-context.js";
+import { elementKeys, parseComplex, splitList, type ComplexSelector } from "./css-selectors.js";
+import type { ElementFacts } from "./css-compound.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
+import type { TagAttributes } from "./html-tags.js";
 
 /** Characters of `<style>` text read at most per document. */
 export const MAX_CSS_CHARS = 64 * 1024;
@@ -18,6 +23,9 @@ export const MAX_RULES = 1024;
 /** Selectors beyond the simple ones (./css-selectors.ts) kept at most per document: an element is checked against
  * those filed under its name, classes and id, so this bounds what each element costs. */
 export const MAX_COMPLEX = 64;
+/** Of those, the ones filed under no key of the element (`*`, `:first-child`, `:not(.x)`) at most: every element is
+ * checked against them. */
+export const MAX_UNIVERSAL = 16;
 
 /** The rules of one selector key (an element name, a class or an id), by the element name they require ("": any). */
 type ByTag = Map<string, FoldedRules>;
@@ -28,10 +36,11 @@ const CLASS_TIER = MAX_RULES;
 const ID_TIER = 2 * MAX_RULES;
 
 const SIMPLE_SELECTOR = /^([a-z][a-z0-9]*)?(?:([.#])([a-z0-9_-]+))?$/i;
+const NO_ATTRIBUTES: Readonly<TagAttributes> = {};
 /** At-rules whose content is applied: media that every mail client matches. */
 const ALWAYS_MEDIA = /^@media(?:\s+(?:all|screen|only\s+screen))?\s*$/i;
 
-/** The simple rules of a document's `<style>` blocks: by element name, class and id. */
+/** The rules of a document's `<style>` blocks: the simple ones by element name, class and id, the others by key. */
 export class StyleSheet {
   readonly #tags = new Map<string, ByTag>();
   readonly #classes = new Map<string, ByTag>();
@@ -39,10 +48,14 @@ export class StyleSheet {
   #rules = 0;
   #chars = 0;
   #merges = 0;
+  #checks = 0;
   #unfollowedBackground = false;
   /** The selectors beyond the simple ones, by the key they are filed under (ComplexSelector.key). */
   readonly #complex = new Map<string, { selector: ComplexSelector; folded: FoldedRules; tier: number }[]>();
   #complexCount = 0;
+  /** Attribute names selectors are filed under (`a:` keys), and what the elements around must keep for them. */
+  readonly #attributeKeys: string[] = [];
+  readonly needs = new SelectorNeeds();
 
   /** Whether any rule was kept. */
   get empty(): boolean {
@@ -50,7 +63,7 @@ export class StyleSheet {
   }
 
   /**
-   * Whether a rule this sheet does not apply (an attribute selector, a pseudo-class, past MAX_COMPLEX) declares a
+   * Whether a rule this sheet does not apply (a dynamic pseudo-class, a pseudo-element, past MAX_COMPLEX) declares a
    * background: text with no background it can see may then stand on that one, so the page's white is not assumed
    * (./html-visibility.ts).
    */
@@ -63,9 +76,19 @@ export class StyleSheet {
     return this.#complexCount > 0;
   }
 
+  /** The attribute names the kept selectors test, for ./html-tags.ts to keep; null when none. */
+  get attributeNames(): ReadonlySet<string> | null {
+    return this.needs.attributes.size > 0 ? this.needs.attributes : null;
+  }
+
   /** Rules folded and folds combined so far: the work of the cascade, for tests to bound. */
   get merges(): number {
     return this.#merges;
+  }
+
+  /** Selectors beyond the simple ones checked against an element so far: the work of matching, for tests to bound. */
+  get checks(): number {
+    return this.#checks;
   }
 
   /** Read the rules of one `<style>` block's text. */
@@ -100,7 +123,7 @@ export class StyleSheet {
       const end = close < 0 ? text.length : close;
       const decls = parseDeclarations(text.slice(open + 1, end), emptyDeclarations());
       if (Object.keys(decls.normal).length > 0 || Object.keys(decls.important).length > 0) {
-        for (const selector of prelude.split(",")) this.#addRule(selector.trim().toLowerCase(), decls);
+        for (const selector of splitList(prelude)) this.#addRule(selector.trim(), decls);
       }
       i = end + 1;
     }
@@ -110,7 +133,7 @@ export class StyleSheet {
     const m = SIMPLE_SELECTOR.exec(selector);
     if (!m) return this.#addComplex(selector, decls);
     if (this.#rules >= MAX_RULES) return;
-    const [, tag = "", kind, name] = m;
+    const [, tag = "", kind, name] = m.map((part) => part?.toLowerCase());
     const order = this.#rules++;
     const map = kind === "." ? this.#classes : kind === "#" ? this.#ids : this.#tags;
     const key = kind ? name! : tag;
@@ -123,9 +146,12 @@ export class StyleSheet {
     this.#merges++;
   }
 
-  /** A rule whose selector is not a simple one: kept when it is a chain this reader applies (./css-selectors.ts). */
+  /** A rule whose selector is not a simple one: kept when it is one this reader applies (./css-selectors.ts) and
+   * fits the bounds. */
   #addComplex(selector: string, decls: Declarations): void {
-    const parsed = this.#rules < MAX_RULES && this.#complexCount < MAX_COMPLEX ? parseComplex(selector) : null;
+    let parsed = this.#rules < MAX_RULES && this.#complexCount < MAX_COMPLEX ? parseComplex(selector) : null;
+    if (parsed?.key === "*" && (this.#complex.get("*")?.length ?? 0) >= MAX_UNIVERSAL) parsed = null;
+    if (parsed && !this.needs.admit(parsed)) parsed = null;
     if (!parsed) {
       if (decls.normal.background !== undefined || decls.important.background !== undefined)
         this.#unfollowedBackground = true;
@@ -138,23 +164,35 @@ export class StyleSheet {
     const entry = { selector: parsed, folded, tier };
     if (filed) filed.push(entry);
     else this.#complex.set(parsed.key, [entry]);
+    if (!filed && parsed.key.startsWith("a:")) this.#attributeKeys.push(parsed.key.slice(2));
     this.#complexCount++;
     this.#merges++;
   }
 
   /**
    * The rules matching an element combined into one rule (./css-style.ts, cascade), or null when none matches. The
-   * selectors beyond the simple ones are matched against `ancestors`, the elements open around it (none: only those
-   * without an ancestor part can match).
+   * selectors beyond the simple ones are matched against the element's attributes and against `ancestors`, the
+   * elements open around it and before it (none: only those without such parts can match).
    */
-  matching(tag: string, classes: readonly string[], id: string | null, ancestors?: Ancestors): Declarations | null {
+  matching(
+    tag: string,
+    classes: readonly string[],
+    id: string | null,
+    ancestors?: Ancestors,
+    attrs: Readonly<TagAttributes> = NO_ATTRIBUTES,
+  ): Declarations | null {
     let matched = this.#combine(null, this.#tags.get(tag), tag, TAG_TIER);
     for (const name of classes) matched = this.#combine(matched, this.#classes.get(name), tag, CLASS_TIER);
     if (id) matched = this.#combine(matched, this.#ids.get(id), tag, ID_TIER);
     if (this.#complexCount > 0) {
-      const context = ancestors ?? new Ancestors();
-      for (const key of elementKeys(tag, classes, id))
-        matched = this.#combineComplex(matched, key, tag, classes, id, context);
+      const context = ancestors ?? new Ancestors(this.needs);
+      const element = context.facts(tag, classes, id, attrs);
+      for (const key of elementKeys(tag, classes, id)) matched = this.#combineComplex(matched, key, element, context);
+      for (const name of this.#attributeKeys) {
+        if (attributeValue(attrs, name) !== undefined)
+          matched = this.#combineComplex(matched, `a:${name}`, element, context);
+      }
+      matched = this.#combineComplex(matched, "*", element, context);
     }
     return matched?.declarations ?? null;
   }
@@ -163,13 +201,12 @@ export class StyleSheet {
   #combineComplex(
     into: FoldedRules | null,
     key: string,
-    tag: string,
-    classes: readonly string[],
-    id: string | null,
+    element: ElementFacts,
     ancestors: Ancestors,
   ): FoldedRules | null {
     for (const { selector, folded, tier } of this.#complex.get(key) ?? []) {
-      if (!ancestors.matches(selector, tag, classes, id)) continue;
+      this.#checks++;
+      if (!ancestors.matches(selector, element)) continue;
       into ??= new FoldedRules();
       folded.combineInto(into, tier);
       this.#merges++;

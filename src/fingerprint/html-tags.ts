@@ -1,6 +1,7 @@
 /**
  * Reading HTML tags without a DOM, for ./html-text.ts: where a tag ends (quotes respected), its attributes (the
- * ones visibility, links and images depend on, in one scan, no regular expression), where a raw-text element's
+ * ones visibility, links and images depend on, and those a style sheet's attribute selectors name, in one scan, no
+ * regular expression), where a raw-text element's
  * content ends, and a link's target as html-to-text shows it. Pure: no I/O; each is one pass over the part of the
  * input it is given.
  */
@@ -8,6 +9,10 @@ import { decodeHTML } from "entities";
 
 /** Attributes read per tag at most; the rest of a tag's attributes are ignored. */
 const MAX_ATTRIBUTES = 32;
+/** Characters of an attribute name kept for a style sheet's attribute selectors (TagAttributes.extra). */
+const MAX_EXTRA_NAME = 64;
+/** Characters of such an attribute's value kept: what a selector's test reads of it (./css-attributes.ts). */
+export const MAX_ATTRIBUTE_VALUE = 256;
 
 /** Where the content of a raw-text element (`<script>`…) that starts at `from` ends: after its end tag, or at
  * the end of the input when it has none. */
@@ -62,6 +67,8 @@ export interface TagAttributes {
   href?: string;
   alt?: string;
   src?: string;
+  /** Other attributes a style sheet's selectors name (lowercase name, value entity-decoded), only when asked. */
+  extra?: ReadonlyMap<string, string>;
 }
 
 /** Whether any attribute that styles an element was found. */
@@ -97,6 +104,7 @@ class FoundAttributes implements TagAttributes {
   href: string | undefined = undefined;
   alt: string | undefined = undefined;
   src: string | undefined = undefined;
+  extra: Map<string, string> | undefined = undefined;
 }
 
 /** Every tag without attributes. Shared and not frozen (freezing gives an object a hidden class of its own);
@@ -104,8 +112,14 @@ class FoundAttributes implements TagAttributes {
 const NO_ATTRIBUTES: Readonly<TagAttributes> = new FoundAttributes();
 
 /** The attributes of the tag between `from` and `end` that TagAttributes names (the first of a name wins), read
- * in one scan of the tag without a regular expression; at most MAX_ATTRIBUTES attributes are looked at. */
-export function attributes(html: string, from: number, end: number): Readonly<TagAttributes> {
+ * in one scan of the tag without a regular expression; at most MAX_ATTRIBUTES attributes are looked at. Those named
+ * in `wanted` (lowercase) go to `extra` too: at most its size, each value cut at MAX_ATTRIBUTE_VALUE. */
+export function attributes(
+  html: string,
+  from: number,
+  end: number,
+  wanted?: ReadonlySet<string> | null,
+): Readonly<TagAttributes> {
   if (end - from < 2) return NO_ATTRIBUTES;
   const found = new FoundAttributes();
   let i = from;
@@ -135,12 +149,24 @@ export function attributes(html: string, from: number, end: number): Readonly<Ta
         value = html.slice(valueStart, i);
       }
     }
-    if (nameEnd - nameStart <= 10) assign(found, html.slice(nameStart, nameEnd).toLowerCase(), value ?? "");
+    const known = nameEnd - nameStart <= 10 && assign(found, html.slice(nameStart, nameEnd).toLowerCase(), value ?? "");
+    if (wanted && !known && nameEnd - nameStart <= MAX_EXTRA_NAME)
+      keep(found, html.slice(nameStart, nameEnd), value, wanted);
   }
   return found;
 }
 
-function assign(found: TagAttributes, name: string, value: string): void {
+/** An attribute a style sheet's selectors name, kept in `extra` (the first of a name wins). */
+function keep(found: FoundAttributes, raw: string, value: string | undefined, wanted: ReadonlySet<string>): void {
+  const name = raw.toLowerCase();
+  if (!wanted.has(name) || found.extra?.has(name)) return;
+  const cut =
+    value === undefined ? "" : value.length > MAX_ATTRIBUTE_VALUE ? value.slice(0, MAX_ATTRIBUTE_VALUE) : value;
+  (found.extra ??= new Map()).set(name, cut.includes("&") ? decodeHTML(cut) : cut);
+}
+
+/** Set a field of TagAttributes from an attribute of its name (the first wins); false when it names none. */
+function assign(found: TagAttributes, name: string, value: string): boolean {
   switch (name) {
     case "style":
     case "class":
@@ -152,10 +178,13 @@ function assign(found: TagAttributes, name: string, value: string): void {
     case "alt":
     case "src":
       found[name] ??= value;
-      return;
+      return true;
     case "hidden":
     case "background":
       found[name] = true;
+      return true;
+    default:
+      return false;
   }
 }
 

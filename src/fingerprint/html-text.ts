@@ -10,8 +10,9 @@
  * signal. Hidden means: the `hidden` attribute; display:none, visibility:hidden, opacity near 0, a font size
  * under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background or transparent, a box
  * of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero
- * clip or scale; from the style attribute, `<font color>`, `bgcolor`, or the simple rules of the document's `<style>`
- * blocks (./html-visibility.ts). Which text an element covers follows the browser's open elements (./open-elements.ts).
+ * clip or scale; from the style attribute, `<font color>`, `bgcolor`, or the rules of the document's `<style>` blocks
+ * it applies (./html-visibility.ts, ./css-sheet.ts). Which text an element covers follows the browser's open elements
+ * (./open-elements.ts).
  *
  * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, the
  * stylesheet is read once up to a cap, and the output is capped as it is written (`maxChars`): once it is full the
@@ -34,7 +35,7 @@ import {
   visibilityOf,
   type Visibility,
 } from "./html-visibility.js";
-import { Ancestors, elementKeys } from "./css-selectors.js";
+import { Ancestors } from "./css-context.js";
 import { OpenElements, VOID } from "./open-elements.js";
 
 export {
@@ -76,8 +77,11 @@ class HtmlReader {
   readonly #sheet: StyleSheet;
   /** The background text with none declared stands on (./html-visibility.ts, pageBackground). */
   readonly #page: number;
-  /** The open elements' names, classes and ids, kept only when the style sheet has rules that ask for them. */
+  /** The open elements' names, classes and ids, and what they held, kept only when the style sheet's rules ask for
+   * them (./css-context.ts). */
   readonly #ancestors: Ancestors | null;
+  /** The attributes the style sheet's selectors test, kept of each tag beside the usual ones; null when none. */
+  readonly #wanted: ReadonlySet<string> | null;
   readonly #closed = () => this.#ancestors?.pop();
   #open = new OpenElements<Visibility>(ROOT, this.#closed);
   /** Whether a `<body>` or `<html>` met inside other elements already restyled them (a browser moves its attributes
@@ -97,7 +101,8 @@ class HtmlReader {
   ) {
     this.#sheet = readStyleSheet(html);
     this.#page = pageBackground(this.#sheet);
-    this.#ancestors = this.#sheet.hasComplex ? new Ancestors() : null;
+    this.#ancestors = this.#sheet.hasComplex ? new Ancestors(this.#sheet.needs) : null;
+    this.#wanted = this.#sheet.attributeNames;
   }
 
   read(): string {
@@ -165,11 +170,16 @@ class HtmlReader {
       if (name !== "html") this.#inHead = name === "head" && !closing;
       // the body's and the document's colours and styles are the root of every other element's
       if (!closing && name !== "head" && this.#open.depth === 0) {
-        const attrs = attributes(this.html, nameEnd, tagEnd);
+        const attrs = attributes(this.html, nameEnd, tagEnd, this.#wanted);
         this.#open = new OpenElements(visibilityOf(this.#open.root, name, attrs, this.#sheet), this.#closed);
       } else if (!closing && name !== "head" && !this.#lateBodyStyled) {
         // `<pre><body bgcolor=black>`: a browser styles the whole body with it, so what is open inherits it too.
-        const root = visibilityOf(this.#open.root, name, attributes(this.html, nameEnd, tagEnd), this.#sheet);
+        const root = visibilityOf(
+          this.#open.root,
+          name,
+          attributes(this.html, nameEnd, tagEnd, this.#wanted),
+          this.#sheet,
+        );
         if (root !== this.#open.root) {
           this.#open = this.#open.rebased(root);
           this.#lateBodyStyled = true;
@@ -197,13 +207,13 @@ class HtmlReader {
   #start(name: string, nameEnd: number, tagEnd: number): void {
     const out = this.out;
     this.#open.beforeStart(name);
-    const attrs = attributes(this.html, nameEnd, tagEnd);
+    const attrs = attributes(this.html, nameEnd, tagEnd, this.#wanted);
     const ancestors = this.#ancestors ?? undefined;
     const visibility = visibilityOf(this.#open.top, name, attrs, this.#sheet, ancestors);
-    if (!VOID.has(name)) {
-      this.#open.push(name, visibility);
-      ancestors?.push(elementKeys(name, classesOf(attrs.class), idOf(attrs)));
-    }
+    const isVoid = VOID.has(name);
+    // Recorded before it opens in #open: a void element is a sibling too (:nth-child, `+`), never an ancestor.
+    ancestors?.opened(ancestors.facts(name, classesOf(attrs.class), idOf(attrs), attrs), isVoid);
+    if (!isVoid) this.#open.push(name, visibility);
     const shown = boxShows(visibility);
     if (name === "a") {
       const target = attrs.href;

@@ -1,13 +1,13 @@
 /**
  * Whether a mail client shows an element's text: its visibility, inherited as CSS inherits each property, from the
- * `hidden` attribute, the style attribute, `<font color>`, `bgcolor` and the simple rules of the document's `<style>`
- * blocks (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
+ * `hidden` attribute, the style attribute, `<font color>`, `bgcolor` and the rules of the document's `<style>` blocks
+ * it applies (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
  * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
  * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
  * (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale. Pure: no I/O.
  */
 import { StyleSheet } from "./css-sheet.js";
-import type { Ancestors } from "./css-selectors.js";
+import type { Ancestors } from "./css-context.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
 import { lowContrast, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
@@ -90,7 +90,7 @@ export function visibilityOf(
     attrs,
     attrs.style ? parseDeclarations(attrs.style, emptyDeclarations()) : null,
   );
-  const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors);
+  const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors, attrs);
   if (rules === null && inline === null && !attrs.hidden) return parent;
   const d = cascade(rules, inline);
   return {

@@ -6,11 +6,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MAX_COMPLEX, MAX_RULES, StyleSheet } from "../../src/fingerprint/css-sheet.js";
-import { Ancestors, elementKeys } from "../../src/fingerprint/css-selectors.js";
+import { MAX_COMPLEX, MAX_RULES, MAX_UNIVERSAL, StyleSheet } from "../../src/fingerprint/css-sheet.js";
+import { Ancestors } from "../../src/fingerprint/css-context.js";
+import { elementKeys } from "../../src/fingerprint/css-selectors.js";
 import { cascade, emptyDeclarations, parseDeclarations, type StyleDecls } from "../../src/fingerprint/css-style.js";
 import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN } from "../../src/fingerprint/html-text.js";
-import { attributes } from "../../src/fingerprint/html-tags.js";
+import { attributes, MAX_ATTRIBUTE_VALUE } from "../../src/fingerprint/html-tags.js";
 import { readStyleSheet, ROOT, visibilityOf } from "../../src/fingerprint/html-visibility.js";
 
 /** Every start tag of a document given to visibilityOf as html-text does (as children of the root); their count. */
@@ -67,6 +68,48 @@ void describe("a stylesheet with many rules for one selector", () => {
     assert.doesNotMatch(htmlToText(rules(1, "display:none") + body), /w/);
   });
 
+  test(`1,024 rules of attribute selectors, pseudo-classes, * and siblings: an element checks at most ${MAX_COMPLEX}`, () => {
+    const kinds = ["b[data-a]", "[data-a^=x]", "b:nth-child(n)", "i + b", "i ~ b:not(.z)", ".w > b:first-of-type"];
+    const css = Array.from({ length: MAX_RULES }, (_, i) => `${kinds[i % kinds.length]}{color:red}`).join("");
+    const sheet = readStyleSheet(`<style>${css}</style>`);
+    const ancestors = new Ancestors(sheet.needs);
+    const open = (tag: string, tagText: string, isVoid: boolean) => {
+      const attrs = attributes(tagText, 0, tagText.length, sheet.attributeNames);
+      const classes = attrs.class ? [attrs.class] : [];
+      sheet.matching(tag, classes, null, ancestors, attrs);
+      ancestors.opened(ancestors.facts(tag, classes, null, attrs), isVoid);
+    };
+    open("div", " class=w", false);
+    const [checks, merges] = [sheet.checks, sheet.merges];
+    for (let i = 0; i < 1000; i++) {
+      open("i", "", true);
+      open("b", " data-a=x1", true);
+    }
+    // Every kept selector is filed under a key of <b> (its name or data-a), none under <i>'s: each <b> checks all
+    // of them and matches all (the first child of its type only once), each <i> checks none.
+    assert.equal(sheet.checks - checks, MAX_COMPLEX * 1000);
+    assert.ok(sheet.merges - merges <= MAX_COMPLEX * 1000, `${sheet.merges - merges} merges`);
+    assert.ok(sheet.merges - merges >= (MAX_COMPLEX - 16) * 1000, `${sheet.merges - merges} merges`);
+  });
+
+  test(`selectors filed under no key of the element (*, :first-child): ${MAX_UNIVERSAL} kept`, () => {
+    for (const selector of ["*", ":first-child", "*:not(.z)", ".w *"]) {
+      const sheet = readStyleSheet(`<style>${`${selector}{color:red}`.repeat(MAX_RULES)}</style>`);
+      const ancestors = new Ancestors(sheet.needs);
+      ancestors.push(elementKeys("div", ["w"], null));
+      const checks = sheet.checks;
+      for (let i = 0; i < 100; i++) sheet.matching("u", [], null, ancestors);
+      assert.equal(sheet.checks - checks, MAX_UNIVERSAL * 100, selector);
+    }
+    // Past them a rule is not applied, and the page's white is not assumed if it declares a background.
+    const late = `<style>${"*{color:red}".repeat(MAX_UNIVERSAL)}:first-child{display:none}</style><p>shown</p>`;
+    assert.match(htmlToText(late), /shown/);
+    assert.equal(
+      readStyleSheet(`<style>${"*{color:red}".repeat(MAX_UNIVERSAL)}*{background:#000}</style>`).unfollowedBackground,
+      true,
+    );
+  });
+
   test("the cascade's work stays within the elements and the rules", () => {
     for (const html of [classBomb("color:red"), tagBomb("color:red")]) {
       const sheet = readStyleSheet(html);
@@ -87,6 +130,29 @@ void describe("a stylesheet with many rules for one selector", () => {
     };
     assert.equal(perElement(21), perElement(1));
     assert.ok(perElement(1) <= 1 + 2 * 16 + 2);
+  });
+});
+
+void describe("what attribute selectors and pseudo-classes make the reader keep", () => {
+  test("a tag's other attributes only when a rule names them, each value cut", () => {
+    const tag = ` data-s="${"x".repeat(1000)}" title=t data-s=second`;
+    assert.equal(attributes(tag, 0, tag.length).extra, undefined);
+    const kept = attributes(tag, 0, tag.length, readStyleSheet("<style>[data-s]{color:red}</style>").attributeNames);
+    assert.equal(kept.extra?.get("data-s"), "x".repeat(MAX_ATTRIBUTE_VALUE));
+    assert.equal(kept.extra?.has("title"), false);
+  });
+
+  test("children are counted only when a rule needs positions or siblings", () => {
+    for (const [css, positions, siblings] of [
+      [".w span{color:red}", false, false],
+      ["span[data-s]{color:red}", false, false],
+      ["li:nth-child(2n) b{color:red}", true, false],
+      ["p ~ b{color:red}", false, true],
+      ["a:hover, p:last-child{color:red}", false, false],
+    ] as const) {
+      const { needs } = readStyleSheet(`<style>${css}</style>`);
+      assert.deepEqual([needs.positions, needs.siblings], [positions, siblings], css);
+    }
   });
 });
 

@@ -1,0 +1,153 @@
+/**
+ * What a chained selector (./css-selectors.ts) is matched against besides the element itself: the open elements and
+ * the elements their parent opened before it, for ./css-sheet.ts and ./html-text.ts, kept only as far as the style
+ * sheet's selectors need them (SelectorNeeds) and in a bounded form, so a check costs the selector's parts, never
+ * the depth or the number of siblings:
+ * - the open elements' keys (names, classes, ids, and `x:` keys of the tests of the sheet's other compounds that an
+ *   element passed as it opened), counted: a compound an ancestor must match is taken as matched when every part of
+ *   it is on some open element, not necessarily one, and the chain's order is not checked; the parent's own keys for
+ *   a child combinator next to the subject (or its siblings);
+ * - for each open element (and the body), how many elements it holds so far and of each name (for `:nth-child()`
+ *   and `:nth-of-type()`), the previous one's keys (for `+`, exact) and the keys of all earlier ones as one set
+ *   (for `~` and a `+` further from the subject: the parts may be on different earlier siblings), each filtered to
+ *   the keys the sheet's sibling compounds name.
+ * The approximations can hide more than a browser would, only where a document's own rules hide something of
+ * another element. Pure: no I/O.
+ */
+import {
+  allTests,
+  compoundMatches,
+  elementKeys,
+  testMatches,
+  type ElementFacts,
+  type SimpleTest,
+} from "./css-compound.js";
+import type { ComplexSelector } from "./css-selectors.js";
+import type { TagAttributes } from "./html-tags.js";
+
+/** Tests of the compounds around subjects each opening element is tried on at most; a rule needing more is not
+ * applied. */
+export const MAX_CONTEXT_TESTS = 16;
+/** Attribute names the selectors of a document test at most (each element keeps at most these of its own). */
+export const MAX_ATTRIBUTE_NAMES = 16;
+
+/** What the open elements must keep for a style sheet's selectors, gathered as the sheet reads them. */
+export class SelectorNeeds {
+  /** Tests of the compounds around subjects, by key: each opening element is tried on each. */
+  readonly tests = new Map<string, SimpleTest>();
+  /** Keys the sibling compounds name: only these are kept of a parent's children. */
+  readonly siblingKeys = new Set<string>();
+  /** Attribute names the selectors test (./html-tags.ts keeps them when it reads a tag). */
+  readonly attributes = new Set<string>();
+  /** Whether a selector tests a position or names a sibling: only then are a parent's children counted. */
+  positions = false;
+  siblings = false;
+
+  /** Whether a selector fits the bounds; when it does, what it needs is added. */
+  admit(s: ComplexSelector): boolean {
+    const around = s.around.flatMap((c) => c.tests).filter(({ key }) => !this.tests.has(key));
+    if (new Set(around.map(({ key }) => key)).size + this.tests.size > MAX_CONTEXT_TESTS) return false;
+    const tests = [s.subject, ...s.around].flatMap(allTests);
+    const names = new Set(
+      tests.flatMap((t) => (t.kind === "attribute" && !this.attributes.has(t.name) ? [t.name] : [])),
+    );
+    if (names.size + this.attributes.size > MAX_ATTRIBUTE_NAMES) return false;
+    for (const { key, test } of around) this.tests.set(key, test);
+    for (const name of names) this.attributes.add(name);
+    this.positions ||= tests.some((t) => t.kind === "nth");
+    this.siblings ||= s.siblings.length > 0;
+    for (const { keys } of s.siblings) for (const k of keys) this.siblingKeys.add(k);
+    return true;
+  }
+}
+
+/** What one open element (or the body) has held so far. */
+interface Frame {
+  children: number;
+  byTag: Map<string, number> | null;
+  /** The previous child's keys and all earlier children's, filtered to SelectorNeeds.siblingKeys. */
+  previous: readonly string[];
+  earlier: Set<string> | null;
+}
+
+const NOTHING: readonly string[] = [];
+
+/** The open elements' keys, counted, their parent's, and what each open element has held (see the header). */
+export class Ancestors {
+  readonly #counts = new Map<string, number>();
+  readonly #stack: string[][] = [];
+  /** One an open element, above the body's; kept only when the sheet needs positions or siblings. */
+  readonly #frames: Frame[] = [];
+  readonly #tracks: boolean;
+
+  constructor(readonly needs: SelectorNeeds = new SelectorNeeds()) {
+    this.#tracks = needs.positions || needs.siblings;
+    if (this.#tracks) this.#frames.push(this.#frame());
+  }
+
+  #frame(): Frame {
+    const siblings = this.needs.siblings;
+    return {
+      children: 0,
+      byTag: this.needs.positions ? new Map() : null,
+      previous: NOTHING,
+      earlier: siblings ? new Set() : null,
+    };
+  }
+
+  /** The element about to open as selectors see it: with its position among what its parent opened before it. */
+  facts(tag: string, classes: readonly string[], id: string | null, attrs: Readonly<TagAttributes>): ElementFacts {
+    const frame = this.#frames[this.#frames.length - 1];
+    const index = frame ? frame.children + 1 : 0;
+    const typeIndex = frame?.byTag ? (frame.byTag.get(tag) ?? 0) + 1 : 0;
+    return { tag, classes, id, attrs, index, typeIndex };
+  }
+
+  /** Record an element that opened: a child of its parent and, unless it is void, open. */
+  opened(e: ElementFacts, isVoid: boolean): void {
+    const keys = elementKeys(e.tag, e.classes, e.id);
+    for (const [key, test] of this.needs.tests) if (testMatches(test, e)) keys.push(key);
+    const frame = this.#frames[this.#frames.length - 1];
+    if (frame) {
+      frame.children++;
+      frame.byTag?.set(e.tag, e.typeIndex);
+      if (frame.earlier) {
+        frame.previous = keys.filter((k) => this.needs.siblingKeys.has(k));
+        for (const k of frame.previous) frame.earlier.add(k);
+      }
+    }
+    if (!isVoid) this.push(keys);
+  }
+
+  push(keys: string[]): void {
+    this.#stack.push(keys);
+    for (const k of keys) this.#counts.set(k, (this.#counts.get(k) ?? 0) + 1);
+    if (this.#tracks) this.#frames.push(this.#frame());
+  }
+
+  pop(): void {
+    for (const k of this.#stack.pop() ?? []) {
+      const n = this.#counts.get(k)! - 1;
+      if (n === 0) this.#counts.delete(k);
+      else this.#counts.set(k, n);
+    }
+    if (this.#frames.length > 1) this.#frames.pop();
+  }
+
+  /** Whether the element matches `s` among these open elements and its earlier siblings. */
+  matches(s: ComplexSelector, e: ElementFacts): boolean {
+    if (!compoundMatches(s.subject, e)) return false;
+    const frame = this.#frames[this.#frames.length - 1];
+    for (const { combinator, keys } of s.siblings) {
+      if (!frame || frame.children === 0) return false;
+      for (const k of keys) if (combinator === "+" ? !frame.previous.includes(k) : !frame.earlier!.has(k)) return false;
+    }
+    const parent = this.#stack[this.#stack.length - 1] ?? NOTHING;
+    for (const { combinator, keys } of s.ancestors) {
+      for (const k of keys) {
+        if (combinator === ">" ? !parent.includes(k) : !this.#counts.has(k)) return false;
+      }
+    }
+    return true;
+  }
+}
