@@ -1,13 +1,13 @@
 /**
- * Spammers' tricks against campaign recognition, as Evasions for campaignVariants (./campaign-variants.ts), for
- * the evasion suite: hidden text salting (random words or another message's text in elements a mail client does
- * not show, by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a
- * declared background or near-white on none, clipping and off-screen boxes, the hidden attribute, class, id and
- * descendant rules of a <style> block), hash-busting salt (blocks of random words or sentences between the
- * paragraphs, a third to a half of the text), look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions,
- * fullwidth and mathematical forms, accents, zero-width characters inside words), all of them combined, and padding:
- * a few hundred KB of hidden words ahead of the text, past the parse window. Deterministic: every choice is drawn
- * from the PRNG the generator passes.
+ * Spammers' tricks against campaign recognition, as Evasions for campaignVariants (./campaign-variants.ts), for the
+ * evasion suite: hidden text salting (random words or another message's text in elements a mail client does not show,
+ * by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a declared
+ * background or near-white on none, clipping and off-screen boxes, the hidden attribute, class, id, descendant,
+ * attribute, nth-child and sibling rules of a <style> block), hash-busting salt (blocks of random words or sentences
+ * between the paragraphs, a third to a half of the text), look-alike letters (from Cyrillic, Greek, Armenian, Latin
+ * extensions, fullwidth and mathematical forms, accents, zero-width characters inside words), all of them combined, and
+ * padding: a few hundred KB of hidden words ahead of the text, past the parse window. Deterministic: every choice is
+ * drawn from the PRNG the generator passes.
  */
 import { escapeHtml, type Evasion, type Paragraph } from "./campaign-variants.js";
 
@@ -127,6 +127,21 @@ const HIDING: readonly ((html: string, random: Random) => { html: string; css?: 
   (h, random) => {
     const name = `w${Math.floor(random() * 1e6).toString(36)}`;
     return { html: `<div class="${name}"><p><span>${h}</span></p></div>`, css: `.${name} p > span{display:none}` };
+  },
+  (h, random) => {
+    const value = Math.floor(random() * 1e6).toString(36);
+    return { html: `<span data-h="${value}">${h}</span>`, css: `span[data-h="${value}"]{display:none}` };
+  },
+  (h, random) => {
+    const name = `n${Math.floor(random() * 1e6).toString(36)}`;
+    return {
+      html: `<div class="${name}"><b></b><span>${h}</span></div>`,
+      css: `.${name} > :nth-child(2n){font-size:0}`,
+    };
+  },
+  (h, random) => {
+    const name = `b${Math.floor(random() * 1e6).toString(36)}`;
+    return { html: `<div><i class="${name}"></i><p>${h}</p></div>`, css: `.${name} + p{display:none}` };
   },
 ];
 
