@@ -21,7 +21,7 @@ export const MAX_CSS_CHARS = 64 * 1024;
 /** Rules kept at most per document. */
 export const MAX_RULES = 1024;
 /** Selectors beyond the simple ones (./css-selectors.ts) kept at most per document: an element is checked against
- * those filed under its name, classes and id, so this bounds what each element costs. */
+ * those filed under its name, classes, id and attributes and those filed under none, so this bounds what it costs. */
 export const MAX_COMPLEX = 64;
 /** Of those, the ones filed under no key of the element (`*`, `:first-child`, `:not(.x)`) at most: every element is
  * checked against them. */
