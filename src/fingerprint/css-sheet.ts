@@ -9,6 +9,7 @@
  */
 import { FoldedRules } from "./css-fold.js";
 import { Ancestors, elementKeys, parseComplex, type ComplexSelector } from "./css-selectors.js";
+import { unescapeCss } from "./css-escapes.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
 
 /** Characters of `<style>` text read at most per document. */
@@ -100,7 +101,8 @@ export class StyleSheet {
       const end = close < 0 ? text.length : close;
       const decls = parseDeclarations(text.slice(open + 1, end), emptyDeclarations());
       if (Object.keys(decls.normal).length > 0 || Object.keys(decls.important).length > 0) {
-        for (const selector of prelude.split(",")) this.#addRule(selector.trim().toLowerCase(), decls);
+        for (const selector of unescapeCss(prelude, true).split(","))
+          this.#addRule(selector.trim().toLowerCase(), decls);
       }
       i = end + 1;
     }

@@ -177,12 +177,16 @@ describe("floodgate run: hostile messages", () => {
   // And near-white with no background declared at all: mail clients show it on white (html-visibility.ts,
   // CLIENT_BACKGROUND), yet it counted as text while no element declared the white it stands on. And salt a style
   // rule with a descendant selector hides (src/fingerprint/css-selectors.ts): only simple selectors were applied.
+  // And salt hidden by a style written with a character reference and a CSS escape (`display&#58;n\6f ne`), or
+  // painted with a transparent `-webkit-text-fill-color`: the reader did not decode them, nor read the fill.
   const paddings: Array<[string, (salt: string) => string, string[]]> = [
     ["hidden", (salt) => `<div style="display:none">${salt}</div>`, ["cheap", "pills", "shipped", "today", "order"]],
     ["yellow-on-white", (salt) => `<body bgcolor="#ffffff"><font color="#ffff00">${salt}</font>`, ["replica", "watches", "discount", "luxury", "buy"]],
     ["2 px", (salt) => `<span style="font-size:2px">${salt}</span>`, ["instant", "loans", "approved", "credit", "apply"]],
     ["near-white, no background declared", (salt) => `<font color="#fcfcfc">${salt}</font>`, ["bitcoin", "doubled", "wallet", "profit", "invest"]],
     ["descendant-rule", (salt) => `<style>.pad p{display:none}</style><div class=pad><p>${salt}</p></div>`, ["casino", "bonus", "spins", "free", "play"]],
+    ["reference- and escape-written", (salt) => `<div style="display&#58;n\\6f ne">${salt}</div>`, ["diet", "slim", "fast", "weight", "lose"]],
+    ["transparent-fill", (salt) => `<div style="-webkit-text-fill-color:transparent">${salt}</div>`, ["crypto", "mining", "returns", "daily", "join"]],
   ]; // prettier-ignore
   for (const [k, [how, pad, words]] of paddings.entries()) {
     test(`copies padded with 300 KB of their own ${how} salt ahead of the text are one campaign`, async () => {
