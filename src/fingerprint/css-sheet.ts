@@ -11,6 +11,7 @@
 import { FoldedRules } from "./css-fold.js";
 import { attributeValue } from "./css-attributes.js";
 import { Ancestors, SelectorNeeds } from "./css-context.js";
+import { unescapeCss } from "./css-escapes.js";
 import { elementKeys, parseComplex, splitList, type ComplexSelector } from "./css-selectors.js";
 import type { ElementFacts } from "./css-compound.js";
 import { emptyDeclarations, parseDeclarations, type Declarations } from "./css-style.js";
@@ -123,7 +124,7 @@ export class StyleSheet {
       const end = close < 0 ? text.length : close;
       const decls = parseDeclarations(text.slice(open + 1, end), emptyDeclarations());
       if (Object.keys(decls.normal).length > 0 || Object.keys(decls.important).length > 0) {
-        for (const selector of splitList(prelude)) this.#addRule(selector.trim(), decls);
+        for (const selector of splitList(unescapeCss(prelude, true))) this.#addRule(selector.trim(), decls);
       }
       i = end + 1;
     }

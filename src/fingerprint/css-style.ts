@@ -1,10 +1,13 @@
 /**
  * CSS declarations as far as fingerprints need them: those that decide whether a mail client shows an element's
  * text (display, visibility, opacity, font size, colour and background, a zero-size box that clips, an off-screen
- * position, a clip, a scale of zero), read from a `style` attribute or a rule of a `<style>` block
- * (./css-sheet.ts), and the cascade of one element's rules and style attribute (`!important` after all of them).
- * Pure: no I/O. Every step is one pass over its input.
+ * position, a clip, and ./css-effects.ts's transforms, filters and fill), read from a `style` attribute or a rule of
+ * a `<style>` block (./css-sheet.ts) with its CSS escapes decoded (./css-escapes.ts), and the cascade of one
+ * element's rules and style attribute (`!important` after all of them). Pure: no I/O. Every step is one pass.
  */
+import { CURRENT_COLOUR } from "./css-colours.js";
+import { declareEffect, type EffectDecls } from "./css-effects.js";
+import { unescapeCss } from "./css-escapes.js";
 import { LENGTH, lengthPx, parseColour, shorthandParts, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 
 /** Lengths at most this many px make a box too small to show text. */
@@ -13,7 +16,7 @@ const TINY_PX = 1;
 const FAR_PX = 500;
 
 /** What the visibility-related declarations of one element say; an absent field was not declared. */
-export interface StyleDecls {
+export interface StyleDecls extends EffectDecls {
   displayNone?: boolean;
   visibilityHidden?: boolean;
   opacity?: number;
@@ -22,7 +25,7 @@ export interface StyleDecls {
   fontAbsolute?: boolean;
   /** 0xRRGGBB, or TRANSPARENT. */
   color?: number;
-  /** 0xRRGGBB, TRANSPARENT (shows the parent's) or UNKNOWN_BACKGROUND. */
+  /** 0xRRGGBB, TRANSPARENT (shows the parent's), CURRENT_COLOUR (the text's colour) or UNKNOWN_BACKGROUND. */
   background?: number;
   overflowHidden?: boolean;
   /** height, max-height, width, max-width at most 1px (each its own property). */
@@ -39,7 +42,6 @@ export interface StyleDecls {
   indentFar?: boolean;
   marginFar?: boolean;
   clipped?: boolean;
-  scaledAway?: boolean;
 }
 
 /** One element's declarations, normal and `!important`. */
@@ -61,13 +63,14 @@ function backgroundColour(value: string): number | null {
   let colour: number | null = null;
   for (const part of shorthandParts(value)) {
     if (part.startsWith("url(") || part.includes("gradient(")) return UNKNOWN_BACKGROUND;
-    colour ??= parseColour(part);
+    colour ??= part === "currentcolor" ? CURRENT_COLOUR : parseColour(part);
   }
   return colour ?? (value.includes("(") ? UNKNOWN_BACKGROUND : null);
 }
 
 /** A `background-color`: its colour, or UNKNOWN_BACKGROUND for one this reader cannot read (see backgroundColour). */
 function backgroundColorValue(value: string): number | null {
+  if (value === "currentcolor") return CURRENT_COLOUR;
   return parseColour(value) ?? (CSS_WIDE.has(value) ? null : UNKNOWN_BACKGROUND);
 }
 
@@ -176,14 +179,14 @@ function declare(property: string, value: string, into: StyleDecls): void {
     case "clip-path":
       into.clipped = /inset\(\s*(?:50|[6-9]\d|100)%/.test(value) || /circle\(\s*0/.test(value);
       return;
-    case "transform":
-      into.scaledAway = /scale[xy]?\(\s*0(?:\.0*)?\s*[,)]/.test(value);
-      return;
+    default:
+      return declareEffect(property, value, into, FAR_PX);
   }
 }
 
 /** Parse a declaration block (`a: b; c: d !important`) into `out`; later declarations win. */
-export function parseDeclarations(block: string, out: Declarations): Declarations {
+export function parseDeclarations(escaped: string, out: Declarations): Declarations {
+  const block = unescapeCss(escaped);
   let start = 0;
   while (start < block.length) {
     let end = block.indexOf(";", start);
@@ -238,6 +241,9 @@ class DeclaredStyle implements StyleDecls {
   marginFar: boolean | undefined = undefined;
   clipped: boolean | undefined = undefined;
   scaledAway: boolean | undefined = undefined;
+  filterOpacity: number | undefined = undefined;
+  contentHidden: boolean | undefined = undefined;
+  textFill: number | undefined = undefined;
 }
 
 /** `from`'s declared fields over `out`'s (what Object.assign did when an undeclared field was absent). */
@@ -261,6 +267,9 @@ function overlay(out: StyleDecls, from: StyleDecls): void {
   if (from.marginFar !== undefined) out.marginFar = from.marginFar;
   if (from.clipped !== undefined) out.clipped = from.clipped;
   if (from.scaledAway !== undefined) out.scaledAway = from.scaledAway;
+  if (from.filterOpacity !== undefined) out.filterOpacity = from.filterOpacity;
+  if (from.contentHidden !== undefined) out.contentHidden = from.contentHidden;
+  if (from.textFill !== undefined) out.textFill = from.textFill;
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
- * CSS values as fingerprints read them: lengths in px and colours (hex, rgb(a), named, transparent), and the parts
- * of a shorthand. Pure: no I/O; each is one pass over a short value.
+ * CSS values as fingerprints read them: lengths in px and colours (hex, rgb(a), named, transparent; hsl() and hwb()
+ * by ./css-colours.ts), and the parts of a shorthand. Pure: no I/O; each is one pass over a short value.
  */
 import colourNames from "color-name";
+import { colourFunction, TRANSPARENT } from "./css-colours.js";
 
-/** A colour that shows nothing (`transparent`, an alpha of zero). */
-export const TRANSPARENT = -2;
+export { TRANSPARENT };
 /** A background that is declared but not a plain colour (an image, a gradient): text on it is not compared. */
 export const UNKNOWN_BACKGROUND = -3;
 
@@ -25,12 +25,13 @@ export function lengthPx(value: string): number | null {
   return null;
 }
 
-/** A colour: 0xRRGGBB, TRANSPARENT, or null when it is not one this reads (hsl, currentcolor, inherit…). */
+/** A colour: 0xRRGGBB, TRANSPARENT, or null when it is not one this reads (currentcolor, inherit, lab()…). */
 export function parseColour(raw: string): number | null {
   const value = raw.trim().toLowerCase();
   if (value.startsWith("#")) return hexColour(value.slice(1));
   if (value === "transparent") return TRANSPARENT;
   if (value.startsWith("rgb")) return rgbColour(value);
+  if (value.startsWith("hsl") || value.startsWith("hwb")) return colourFunction(value);
   const named = (colourNames as Record<string, readonly number[] | undefined>)[value];
   return named ? (named[0]! << 16) | (named[1]! << 8) | named[2]! : null;
 }

@@ -6,6 +6,7 @@
  * input it is given.
  */
 import { decodeHTML } from "entities";
+import { attributeValue } from "./html-attribute-entities.js";
 
 /** Attributes read per tag at most; the rest of a tag's attributes are ignored. */
 const MAX_ATTRIBUTES = 32;
@@ -53,7 +54,8 @@ function isAttributeValueStart(html: string, i: number): boolean {
   return html.charCodeAt(j) === 0x3d; /* = */
 }
 
-/** The attributes of a tag that its visibility, a link or an image depend on (raw values). */
+/** The attributes of a tag that its visibility, a link or an image depend on (those that style it with their
+ * character references decoded, the others raw). */
 export interface TagAttributes {
   style?: string;
   class?: string;
@@ -174,6 +176,9 @@ function assign(found: TagAttributes, name: string, value: string): boolean {
     case "color":
     case "text":
     case "bgcolor":
+      found[name] ??= attributeValue(value);
+      return;
+    // Decoded where they are written (./html-text.ts), once.
     case "href":
     case "alt":
     case "src":

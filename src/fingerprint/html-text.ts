@@ -10,9 +10,11 @@
  * signal. Hidden means: the `hidden` attribute; display:none, visibility:hidden, opacity near 0, a font size
  * under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background or transparent, a box
  * of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero
- * clip or scale; from the style attribute, `<font color>`, `bgcolor`, or the rules of the document's `<style>` blocks
- * it applies (./html-visibility.ts, ./css-sheet.ts). Which text an element covers follows the browser's open elements
- * (./open-elements.ts).
+ * clip, a transform, filter, content-visibility or text fill that paints it out of sight; from the style attribute,
+ * `<font color>`, `bgcolor`, or the rules of the document's `<style>` blocks it applies, character references and
+ * CSS escapes decoded (./html-visibility.ts, ./css-sheet.ts). Which text an element covers follows the browser's open
+ * elements (./open-elements.ts).
+ * A closed `<details>` and a `<select>`'s other options stay text: a click shows them, and most clients show them.
  *
  * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, the
  * stylesheet is read once up to a cap, and the output is capped as it is written (`maxChars`): once it is full the

@@ -4,11 +4,13 @@
  * it applies (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
  * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
  * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
- * (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale. Pure: no I/O.
+ * (max-height:0 with overflow:hidden), a position far off the page, a zero clip, a transform, filter,
+ * content-visibility or text fill colour that paints it out of sight (./css-effects.ts). Pure: no I/O.
  */
 import { StyleSheet } from "./css-sheet.js";
 import type { Ancestors } from "./css-context.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
+import { CURRENT_COLOUR } from "./css-colours.js";
 import { lowContrast, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
 
@@ -44,6 +46,8 @@ export interface Visibility {
   colour: number;
   /** The nearest declared background, 0xRRGGBB; -1 when none; UNKNOWN_BACKGROUND. */
   background: number;
+  /** The colour text is painted with (`-webkit-text-fill-color`): CURRENT_COLOUR (`colour`), 0xRRGGBB, TRANSPARENT. */
+  fill: number;
 }
 
 export const ROOT: Visibility = {
@@ -53,15 +57,19 @@ export const ROOT: Visibility = {
   fontPx: null,
   colour: -1,
   background: -1,
+  fill: CURRENT_COLOUR,
 };
 
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
- * TINY_FONT_PX or its colour of too low a contrast on the background, `page` where none is declared (pageBackground;
- * ./css-values.ts, lowContrast). */
+ * TINY_FONT_PX or the colour it is painted with (its fill, else its colour) transparent or of too low a contrast on
+ * the background, `page` where none is declared (pageBackground; ./css-values.ts, lowContrast). A fill that contrasts
+ * does not show text whose colour version 2 hid: the re-read by version 2's rules must cover what these hide. */
 export function shows(v: Visibility, page: number): boolean {
   if (!showedToVersionTwo(v)) return false;
+  const paint = v.fill === CURRENT_COLOUR ? v.colour : v.fill;
   const background = v.background === ROOT.background ? page : v.background;
-  return !(v.fontPx !== null && v.fontPx < TINY_FONT_PX) && !lowContrast(v.colour, background);
+  if (paint === TRANSPARENT || (v.fontPx !== null && v.fontPx < TINY_FONT_PX)) return false;
+  return !lowContrast(paint, background);
 }
 
 /** Whether text showed to fingerprint version 2 (./version-two.ts), which hid fonts of at most 1px only and colours
@@ -93,20 +101,30 @@ export function visibilityOf(
   const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors, attrs);
   if (rules === null && inline === null && !attrs.hidden) return parent;
   const d = cascade(rules, inline);
+  const colour = d.color ?? parent.colour;
   return {
     gone: parent.gone || attrs.hidden === true || isGone(d),
     visibilityHidden: d.visibilityHidden ?? parent.visibilityHidden,
     fontZero: fontZero(d, parent.fontZero),
     fontPx: fontPx(d, parent.fontPx),
-    colour: d.color ?? parent.colour,
-    background: d.background === undefined || d.background === TRANSPARENT ? parent.background : d.background,
+    colour,
+    background: backgroundOf(d.background, colour, parent.background),
+    fill: d.textFill ?? parent.fill,
   };
+}
+
+/** The background an element's text stands on: its own, its parent's where it declares none or a transparent one;
+ * `currentcolor` is its text colour where that is known (an unknown one is not compared, as a colour not declared). */
+function backgroundOf(declared: number | undefined, colour: number, parent: number): number {
+  if (declared === undefined || declared === TRANSPARENT) return parent;
+  if (declared !== CURRENT_COLOUR) return declared;
+  return colour >= 0 ? colour : colour === TRANSPARENT ? parent : UNKNOWN_BACKGROUND;
 }
 
 /** Whether declarations hide an element and all it holds, whatever its descendants declare. */
 function isGone(d: StyleDecls): boolean {
-  if (d.displayNone || d.clipped || d.scaledAway || d.indentFar || d.marginFar) return true;
-  if (d.opacity !== undefined && d.opacity <= INVISIBLE_OPACITY) return true;
+  if (d.displayNone || d.clipped || d.scaledAway || d.indentFar || d.marginFar || d.contentHidden) return true;
+  if (Math.min(d.opacity ?? 1, 1) * (d.filterOpacity ?? 1) <= INVISIBLE_OPACITY) return true;
   if (d.overflowHidden && (d.heightTiny || d.maxHeightTiny || d.widthTiny || d.maxWidthTiny)) return true;
   return d.positioned === true && (d.leftFar === true || d.topFar === true);
 }

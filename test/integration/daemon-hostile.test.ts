@@ -178,6 +178,8 @@ describe("floodgate run: hostile messages", () => {
   // CLIENT_BACKGROUND), yet it counted as text while no element declared the white it stands on. And salt a style
   // rule with a descendant selector hides (src/fingerprint/css-selectors.ts): only simple selectors were applied. And
   // salt a rule with an attribute selector or a structural pseudo-class hides (src/fingerprint/css-compound.ts).
+  // And salt hidden by a style written with a character reference and a CSS escape (`display&#58;n\6f ne`), or
+  // painted with a transparent `-webkit-text-fill-color`: the reader did not decode them, nor read the fill.
   const paddings: Array<[string, (salt: string) => string, string[]]> = [
     ["hidden", (salt) => `<div style="display:none">${salt}</div>`, ["cheap", "pills", "shipped", "today", "order"]],
     ["yellow-on-white", (salt) => `<body bgcolor="#ffffff"><font color="#ffff00">${salt}</font>`, ["replica", "watches", "discount", "luxury", "buy"]],
@@ -186,6 +188,8 @@ describe("floodgate run: hostile messages", () => {
     ["descendant-rule", (salt) => `<style>.pad p{display:none}</style><div class=pad><p>${salt}</p></div>`, ["casino", "bonus", "spins", "free", "play"]],
     ["attribute-rule", (salt) => `<style>span[data-s]{display:none}</style><span data-s=1>${salt}</span>`, ["herbal", "remedy", "natural", "cure", "trial"]],
     ["nth-child-rule", (salt) => `<style>.w span:nth-child(2n){display:none}</style><div class=w><b>x</b><span>${salt}</span></div>`, ["lottery", "winner", "claim", "prize", "notice"]],
+    ["reference- and escape-written", (salt) => `<div style="display&#58;n\\6f ne">${salt}</div>`, ["diet", "slim", "fast", "weight", "lose"]],
+    ["transparent-fill", (salt) => `<div style="-webkit-text-fill-color:transparent">${salt}</div>`, ["crypto", "mining", "returns", "daily", "join"]],
   ]; // prettier-ignore
   for (const [k, [how, pad, words]] of paddings.entries()) {
     test(`copies padded with 300 KB of their own ${how} salt ahead of the text are one campaign`, async () => {

@@ -173,7 +173,7 @@ void describe("colours", () => {
     ["rgba(1,2,3,0)", TRANSPARENT],
     ["#0000", TRANSPARENT],
     ["transparent", TRANSPARENT],
-    ["hsl(0, 0%, 100%)", null],
+    ["hsl(0, 0%, 100%)", 0xffffff],
     ["currentcolor", null],
   ] as const) {
     void test(`${value}`, () => assert.equal(parseColour(value), expected));

@@ -1,0 +1,236 @@
+/**
+ * htmlToText and the ways of writing a hidden style that a mail client reads and a plain reading of the markup does
+ * not: character references in attribute values, CSS escapes in declarations and selectors, a transform that moves
+ * or shrinks text out of sight, `filter: opacity()`, `-webkit-text-fill-color`, `hsl()` and the other colour
+ * notations, `content-visibility: hidden`. And what a reader still sees: escapes and references that spell a showing
+ * value, an escaped delimiter (no declaration), small moves, a fill colour that contrasts, `<details>` and `<select>`.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { unescapeCss } from "../../src/fingerprint/css-escapes.js";
+import { MAX_CSS_CHARS } from "../../src/fingerprint/css-sheet.js";
+import { parseColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
+import { attributeValue } from "../../src/fingerprint/html-attribute-entities.js";
+import { htmlToText, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
+
+const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
+
+void describe("htmlToText: hidden text written in other ways is left out", () => {
+  const hidden: [string, string][] = [
+    ["&#58; in a style attribute", '<span style="display&#58;none">salt</span>'],
+    ["&colon; in a style attribute", '<span style="display&colon;none">salt</span>'],
+    ["&#x3a; in an unquoted style attribute", "<span style=display&#x3a;none>salt</span>"],
+    ["a reference inside the keyword", '<span style="display:n&#111;ne">salt</span>'],
+    ["a reference in a class name", "<style>.salt{display:none}</style><span class='s&#97;lt'>salt</span>"],
+    ["a reference in an id", "<style>#pad{font-size:0}</style><p id='p&#x61;d'>salt</p>"],
+    ["a reference in a font colour", '<font color="&#35;ffffff">salt</font>'],
+    ["a CSS escape in a style attribute's value", '<span style="display:n\\6f ne">salt</span>'],
+    ["a CSS escape of six digits", '<span style="display:n\\00006fne">salt</span>'],
+    ["a CSS escape in a property name", '<span style="\\64isplay:none">salt</span>'],
+    ["a CSS escape of a letter that is not a hex digit", '<span style="d\\isplay:none">salt</span>'],
+    ["a CSS escape in a rule's value", "<style>.e1{display:n\\6f ne}</style><span class=e1>salt</span>"],
+    ["a CSS escape in a selector's class name", "<style>.s\\61lt{display:none}</style><span class=salt>salt</span>"],
+    ["a CSS escape in !important", "<style>.q{display:none!\\69mportant}</style><p class=q style=display:block>salt</p>"],
+    ["a CSS escape in a length's unit", '<div style="position:absolute;left:-9999p\\78">salt</div>'],
+    ["transform: translateX far to the left", '<span style="transform:translateX(-9999px)">salt</span>'],
+    ["transform: translate far to the left", '<span style="transform:translate(-9999px, 0)">salt</span>'],
+    ["transform: translate far to the top", '<span style="transform:translate(0,-2000px)">salt</span>'],
+    ["transform: translateY far to the top", '<span style="transform:translateY(-50em)">salt</span>'],
+    ["transform: translate3d far to the left", '<span style="transform:translate3d(-9999px,0,0)">salt</span>'],
+    ["transform: a translation after another function", '<span style="transform:rotate(0deg) translateX(-9999px)">salt</span>'],
+    ["transform: matrix with a far translation", '<span style="transform:matrix(1,0,0,1,-9999,0)">salt</span>'],
+    ["transform: scale(0.01)", '<span style="transform:scale(0.01)">salt</span>'],
+    ["transform: scaleY(0.02)", '<span style="display:inline-block;transform:scaleY(0.02)">salt</span>'],
+    ["transform: scale(.01, 1)", '<span style="transform:scale(.01, 1)">salt</span>'],
+    ["filter: opacity(0)", '<span style="filter:opacity(0)">salt</span>'],
+    ["filter: opacity(0%)", '<span style="filter:opacity(0%)">salt</span>'],
+    ["filter: opacity among other functions", '<span style="filter:blur(0) opacity(0.01) contrast(1)">salt</span>'],
+    ["-webkit-filter: opacity(0)", '<span style="-webkit-filter:opacity(0)">salt</span>'],
+    ["filter: opacity(0) in a rule", "<style>.f{filter:opacity(0)}</style><p class=f>salt</p>"],
+    ["-webkit-text-fill-color: transparent", '<span style="-webkit-text-fill-color:transparent">salt</span>'],
+    ["a transparent fill inherited over a colour", '<div style="-webkit-text-fill-color:transparent"><span style="color:#000">salt</span></div>'],
+    ["a white fill on no background over a black colour", '<span style="color:#000;-webkit-text-fill-color:#fff">salt</span>'],
+    ["a fill the colour of a declared background", '<td bgcolor="#336699"><span style="-webkit-text-fill-color:#336699">salt</span></td>'],
+    ["hsl() white", '<span style="color:hsl(0,0%,100%)">salt</span>'],
+    ["hsla() white", '<span style="color:hsla(0, 0%, 100%, 1)">salt</span>'],
+    ["hsl() white, space syntax", '<span style="color:hsl(0 0% 100%)">salt</span>'],
+    ["hsl() white, space syntax with / alpha", '<span style="color:hsl(0deg 0% 100% / 1)">salt</span>'],
+    ["hsl() with a turn hue: yellow", '<span style="color:hsl(0.1667turn 100% 50%)">salt</span>'],
+    ["hsl() with a rad hue: yellow", '<span style="color:hsl(1.0472rad, 100%, 50%)">salt</span>'],
+    ["hsl() of alpha 0", '<span style="color:hsl(0 100% 30% / 0)">salt</span>'],
+    ["hsla() of alpha 0%", '<span style="color:hsla(0,100%,30%,0%)">salt</span>'],
+    ["hsl() on a declared hsl() background", '<div style="background:hsl(210,50%,40%)"><span style="color:hsl(210,50%,41%)">salt</span></div>'],
+    ["rgb() of space syntax and alpha 0", '<span style="color:rgb(255 255 255 / 0)">salt</span>'],
+    ["rgb() of alpha 0%", '<span style="color:rgb(0 0 0 / 0%)">salt</span>'],
+    ["a pale named colour: ghostwhite", '<span style="color:ghostwhite">salt</span>'],
+    ["a pale named colour: lightgoldenrodyellow", '<font color="LightGoldenrodYellow">salt</font>'],
+    ["a background of currentcolor", '<span style="color:#336699;background-color:currentcolor">salt</span>'],
+    ["a background shorthand of currentColor", '<span style="color:#c00;background:currentColor">salt</span>'],
+    ["content-visibility: hidden", '<div style="content-visibility:hidden">salt</div>'],
+    ["content-visibility: hidden, shown inside", '<div style="content-visibility:hidden"><p style="content-visibility:visible">salt</p></div>'],
+  ]; // prettier-ignore
+  for (const [name, html] of hidden) {
+    void test(name, () => {
+      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
+      const text = htmlToText(`<p>seen before</p>${html}<p>seen after</p>`, undefined, { stats });
+      assert.equal(words(text), "seen before seen after");
+      assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
+    });
+  }
+});
+
+void describe("htmlToText: what a reader sees stays", () => {
+  const shown: [string, string, string][] = [
+    ["a CSS escape that spells block", "<style>.h{display:none}</style><p class=h style='display:bl\\6f ck'>shown</p>", "shown"],
+    ["a reference that spells block", "<style>.h{display:none}</style><p class=h style='display&#58;block'>shown</p>", "shown"],
+    ["an escaped colon: one identifier, no declaration", '<span style="display\\:none">shown</span>', "shown"],
+    ["an escaped semicolon ends no value", '<span style="display:none\\;">shown</span>', "shown"],
+    ["an escaped space ends no value", '<span style="display:none\\20">shown</span>', "shown"],
+    ["an escaped minus starts an identifier, not a length", '<p style="text-indent:\\2d 9999px">shown</p>', "shown"],
+    ["an escaped digit starts an identifier, not a number", '<p style="opacity:\\30">shown</p>', "shown"],
+    ["a reference is not decoded in a style block (raw text)", "<style>.e{display&#58;none}</style><p class=e>shown</p>", "shown"],
+    ["an escape in a selector that names another class", "<style>.s\\62lt{display:none}</style><span class=salt>shown</span>", "shown"],
+    ["transform: translateX(10px)", '<span style="transform:translateX(10px)">shown</span>', "shown"],
+    ["transform: translate(-100px, 20px), on the page", '<span style="transform:translate(-100px, 20px)">shown</span>', "shown"],
+    ["transform: translateX far to the right (as left:9999px: not read as off the page)", '<span style="transform:translateX(9999px)">shown</span>', "shown"],
+    ["transform: scale(0.5)", '<span style="transform:scale(0.5)">shown</span>', "shown"],
+    ["transform: scale(1.5) rotate(3deg)", '<span style="transform:scale(1.5) rotate(3deg)">shown</span>', "shown"],
+    ["transform: none after a far translation", "<style>.t{transform:translateX(-9999px)}</style><p class=t style='transform:none'>shown</p>", "shown"],
+    ["filter: opacity(1)", '<span style="filter:opacity(1)">shown</span>', "shown"],
+    ["filter: opacity(50%) blur(1px)", '<span style="filter:opacity(50%) blur(1px)">shown</span>', "shown"],
+    ["filter: opacity() (1 by default)", '<span style="filter:opacity()">shown</span>', "shown"],
+    ["filter: none after opacity(0)", "<style>.f{filter:opacity(0)}</style><p class=f style='filter:none'>shown</p>", "shown"],
+    ["hsl() black on white", '<body bgcolor="#ffffff"><span style="color:hsl(0,0%,0%)">shown</span></body>', "shown"],
+    ["hsl() red, space syntax", '<span style="color:hsl(0 100% 50%)">shown</span>', "shown"],
+    ["hsl() white on an hsl() black", '<div style="background-color:hsl(0 0% 0%)"><span style="color:hsl(0,0%,100%)">shown</span></div>', "shown"],
+    ["a fill that contrasts with no background", '<span style="-webkit-text-fill-color:#000">shown</span>', "shown"],
+    ["a black fill over a white colour, no background declared", '<span style="color:#fff;-webkit-text-fill-color:#000">shown</span>', "shown"],
+    ["a fill of currentcolor inside a transparent fill", '<div style="-webkit-text-fill-color:transparent"><b style="-webkit-text-fill-color:currentcolor">shown</b></div>', "shown"],
+    ["a colour of its own on a currentcolor background", '<span style="color:#336699;background:currentcolor"><b style="color:#fff">shown</b></span>', "shown"],
+    ["content-visibility: auto", '<div style="content-visibility:auto">shown</div>', "shown"],
+    // Browsers show a closed <details>'s summary and open the rest on a click; Gmail, Outlook and Outlook.com show it
+    // all: it stays text (see benchmarks/README.md).
+    ["<details> without open: its summary and its content", "<details><summary>summary</summary> content</details>", "summary content"],
+    // A closed <select> shows its selected option and the rest on a click; clients that drop form controls keep the
+    // options' text or drop all of it: every option stays text.
+    ["<select>: every option", "<select><option>first</option> <option selected>second</option> <option>third</option></select>", "first second third"],
+  ]; // prettier-ignore
+  for (const [name, html, expected] of shown) {
+    void test(name, () => assert.equal(words(html), expected));
+  }
+});
+
+void describe("CSS escapes", () => {
+  const R = "\ufffd";
+  const cases: [string, string, boolean?][] = [
+    ["display:n\\6f ne", "display:none"],
+    ["display:n\\6fne", "display:none"],
+    ["display:n\\6f  ne", "display:no ne"],
+    ["display:n\\6f\r\nne", "display:none"],
+    ["display:n\\00006fne", "display:none"],
+    ["\\44 isplay:\\4E ONE", "Display:NONE"],
+    ["d\\isplay", "display"],
+    ["a\\31 b", "a1b"],
+    ["left:-9999p\\78", "left:-9999px"],
+    ["display\\:none", `display${R}none`],
+    ["display:none\\;", `display:none${R}`],
+    ["display:none\\20", `display:none${R}`],
+    ["text-indent:\\2d 9999px", `text-indent:${R}9999px`],
+    ["opacity:\\30", `opacity:${R}`],
+    ["opacity:0\\30", `opacity:0${R}`],
+    ["x:\\0 \\110000 \\d800", `x:${R}${R}${R}`],
+    ["x:a\\\ny", `x:a${R}\ny`],
+    ["x:a\\", `x:a${R}`],
+    ["x:\\😀", "x:😀"],
+    [".s\\61lt", ".salt", true],
+    [".\\31 a", ".1a", true],
+    [".a\\.b", `.a${R}b`, true],
+  ];
+  for (const [text, expected, selector] of cases) {
+    void test(`${JSON.stringify(text)}${selector ? " in a selector" : ""}`, () =>
+      assert.equal(unescapeCss(text, selector), expected));
+  }
+
+  void test("a text without a backslash is returned as it is", () => {
+    const text = "display:none;color:red";
+    assert.equal(unescapeCss(text), text);
+  });
+
+  void test("the text written is never longer than the text read", () => {
+    const unit = fc.constantFrom("\\", "6", "f", "F", "0", " ", "\r", "\n", "a", ":", "-", "😀", "\ud800", "g");
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 64 }), fc.boolean(), (units, selector) => {
+        const text = units.join("");
+        assert.ok(unescapeCss(text, selector).length <= text.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  void test("a megabyte of escapes in a style attribute, and a style block's worth, are read in one pass", () => {
+    for (const [unit, times] of [
+      ["\\\\", 1 << 19],
+      ["\\6f ", 1 << 18],
+      ["a\\31", 1 << 18],
+    ] as const) {
+      const escapes = unit.repeat(times);
+      assert.equal(words(`<p style="${escapes};display:none">salt</p><p>shown</p>`), "shown");
+      // a style block is read up to MAX_CSS_CHARS
+      const rule = `.x{${unit.repeat(Math.floor((MAX_CSS_CHARS - 100) / unit.length))};display:none}`;
+      assert.equal(words(`<style>${rule}</style><p class=x>salt</p><p>shown</p>`), "shown");
+    }
+  });
+});
+
+void describe("colour notations", () => {
+  for (const [value, expected] of [
+    ["hsl(0, 0%, 100%)", 0xffffff],
+    ["hsl(0 0% 0%)", 0x000000],
+    ["hsl(0, 100%, 50%)", 0xff0000],
+    ["hsl(120deg 100% 25%)", 0x008000],
+    ["hsl(240 100 50)", 0x0000ff],
+    ["hsl(0.5turn 100% 50%)", 0x00ffff],
+    ["hsl(200grad 100% 50%)", 0x00ffff],
+    ["hsl(3.14159rad 100% 50%)", 0x00ffff],
+    ["hsl(-120, 100%, 50%)", 0x0000ff],
+    ["hsla(60, 100%, 50%, 0.5)", 0xffff00],
+    ["hsl(60 100% 50% / 0)", TRANSPARENT],
+    ["hsla(60, 100%, 50%, 4%)", TRANSPARENT],
+    ["hsl(none 0% 100%)", 0xffffff],
+    ["hwb(0 100% 0%)", 0xffffff],
+    ["hwb(120 0% 0%)", 0x00ff00],
+    ["hwb(0 60% 60%)", 0x808080],
+    ["rgb(255 255 255 / 0)", TRANSPARENT],
+    ["ghostwhite", 0xf8f8ff],
+    ["rebeccapurple", 0x663399],
+    ["hsl(white)", null],
+    ["hsl()", null],
+    ["hsl(1, 2, 3, 4, 5)", null],
+    ["hsl(0, 0%", null],
+  ] as const) {
+    void test(value, () => assert.equal(parseColour(value), expected));
+  }
+});
+
+void describe("character references in attribute values", () => {
+  for (const [raw, expected] of [
+    ["display&#58;none", "display:none"],
+    ["display&colon;none", "display:none"],
+    ["display&#x3A;none", "display:none"],
+    ["a&not;b", "a\u00acb"],
+    ["a&notb", "a&notb"],
+    ["a&amp=b", "a&amp=b"],
+    ["&#0;", "\ufffd"],
+  ] as const) {
+    void test(`${raw}`, () => assert.equal(attributeValue(raw), expected));
+  }
+
+  void test("a value without & is returned as it is", () => {
+    assert.equal(attributeValue("display:none"), "display:none");
+  });
+
+  void test("an href is decoded once: where it is written", () => {
+    assert.equal(words('<a href="http://x.example/?a=1&amp;amp;b=2">go</a>'), "go [http://x.example/?a=1&amp;b=2]");
+  });
+});
