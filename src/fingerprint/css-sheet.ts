@@ -1,13 +1,15 @@
 /**
- * The rules of a document's `<style>` blocks (at top level or under `@media screen|all`), by element name, class and
- * id, for ./html-visibility.ts: the simple ones (`tag`, `.class`, `#id`, `tag.class`, `tag#id`), and at most
- * MAX_COMPLEX others: compounds with attribute selectors and pseudo-classes, `*`, and chains of them under descendant,
- * child and sibling combinators (./css-selectors.ts; matched against the elements around, ./css-context.ts), each filed
- * under one key of the element it is for, at most MAX_UNIVERSAL under none (`*`, `:first-child`). No cascade engine:
- * rules apply by specificity tier (tag, class, id) and in stylesheet order inside a tier. The rules of one simple
- * selector are folded as they are read (./css-fold.ts), so an element costs the selectors it matches, not the rules
- * they have. Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS and MAX_RULES rules, the rest ignored.
+ * The rules of a document's `<style>` blocks (at top level or in at-rules that apply, ./css-at-rules.ts), by element
+ * name, class and id, for ./html-visibility.ts: the simple ones (`tag`, `.class`, `#id`, `tag.class`, `tag#id`), and
+ * at most MAX_COMPLEX others: compounds with attribute selectors and pseudo-classes, `*`, and chains of them under
+ * descendant, child and sibling combinators (./css-selectors.ts; matched against the elements around,
+ * ./css-context.ts), each filed under one key of the element it is for, at most MAX_UNIVERSAL under none (`*`,
+ * `:first-child`). No cascade engine: rules apply by specificity tier (tag, class, id) and in stylesheet order inside a
+ * tier. The rules of one simple selector are folded as they are read (./css-fold.ts), so an element costs the
+ * selectors it matches, not the rules they have. Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS
+ * and MAX_RULES rules, the rest ignored.
  */
+import { afterStatements, atRuleApplies, MAX_AT_DEPTH } from "./css-at-rules.js";
 import { FoldedRules } from "./css-fold.js";
 import { attributeValue } from "./css-attributes.js";
 import { Ancestors, SelectorNeeds } from "./css-context.js";
@@ -38,8 +40,6 @@ const ID_TIER = 2 * MAX_RULES;
 
 const SIMPLE_SELECTOR = /^([a-z][a-z0-9]*)?(?:([.#])([a-z0-9_-]+))?$/i;
 const NO_ATTRIBUTES: Readonly<TagAttributes> = {};
-/** At-rules whose content is applied: media that every mail client matches. */
-const ALWAYS_MEDIA = /^@media(?:\s+(?:all|screen|only\s+screen))?\s*$/i;
 
 /** The rules of a document's `<style>` blocks: the simple ones by element name, class and id, the others by key. */
 export class StyleSheet {
@@ -100,7 +100,7 @@ export class StyleSheet {
     this.#chars += Math.min(css.length, room);
     let i = 0;
     let skipDepth = 0; // inside an at-rule block whose content is not applied
-    let mediaDepth = 0; // inside applied @media blocks
+    let appliedDepth = 0; // inside applied at-rule blocks (@media, @supports, @layer)
     // The next "{" and "}" at or after i, found again only once i has passed them: one pass over the text.
     let open = -2;
     let close = -2;
@@ -109,14 +109,15 @@ export class StyleSheet {
       if (close !== -1 && close < i) close = text.indexOf("}", i);
       if (close >= 0 && (open < 0 || close < open)) {
         if (skipDepth > 0) skipDepth--;
-        else if (mediaDepth > 0) mediaDepth--;
+        else if (appliedDepth > 0) appliedDepth--;
         i = close + 1;
         continue;
       }
       if (open < 0) break;
-      const prelude = text.slice(i, open).trim();
+      let prelude = text.slice(i, open).trim();
+      if (skipDepth === 0 && prelude.startsWith("@")) prelude = afterStatements(prelude);
       if (skipDepth > 0 || prelude.startsWith("@")) {
-        if (skipDepth === 0 && ALWAYS_MEDIA.test(prelude)) mediaDepth++;
+        if (skipDepth === 0 && appliedDepth < MAX_AT_DEPTH && atRuleApplies(prelude)) appliedDepth++;
         else skipDepth++;
         i = open + 1;
         continue;
