@@ -164,7 +164,7 @@ function keep(found: FoundAttributes, raw: string, value: string | undefined, wa
   if (!wanted.has(name) || found.extra?.has(name)) return;
   const cut =
     value === undefined ? "" : value.length > MAX_ATTRIBUTE_VALUE ? value.slice(0, MAX_ATTRIBUTE_VALUE) : value;
-  (found.extra ??= new Map()).set(name, cut.includes("&") ? decodeHTML(cut) : cut);
+  (found.extra ??= new Map()).set(name, attributeValue(cut));
 }
 
 /** Set a field of TagAttributes from an attribute of its name (the first wins); false when it names none. */
@@ -177,7 +177,7 @@ function assign(found: TagAttributes, name: string, value: string): boolean {
     case "text":
     case "bgcolor":
       found[name] ??= attributeValue(value);
-      return;
+      return true;
     // Decoded where they are written (./html-text.ts), once.
     case "href":
     case "alt":
