@@ -3,7 +3,7 @@
  * transform that moves it far off the page or shrinks it to nothing (`translateX(-9999px)`, `translate3d(…)`,
  * `matrix(…)`, `scale(0.01)`, `rotateX(90deg)`), the opacity a filter gives it (`opacity(0)`, among other functions),
  * `content-visibility: hidden`, and `-webkit-text-fill-color`, which WebKit and Blink paint text with instead of
- * `color`. The functions of a list are combined without the geometry between them (a rotation does not turn a later
+ * `color` (and through which a background clipped to the text shows: gradient text). The functions of a list are combined without the geometry between them (a rotation does not turn a later
  * translation): translations add up, scales multiply. Pure: no I/O; one pass over a value, at most MAX_FUNCTIONS
  * functions read.
  */
@@ -19,6 +19,8 @@ export interface EffectDecls {
   contentHidden?: boolean;
   /** The colour text is painted with: 0xRRGGBB, TRANSPARENT, or CURRENT_COLOUR (its `color`). */
   textFill?: number;
+  /** `background-clip: text`: the background shows through the text's fill (gradient text). */
+  clipText?: boolean;
 }
 
 /** Apply one declaration (property and value lowercased and trimmed) of those EffectDecls names to `into`; `farPx`:
@@ -35,6 +37,10 @@ export function declareEffect(property: string, value: string, into: EffectDecls
       return;
     case "content-visibility":
       into.contentHidden = value === "hidden";
+      return;
+    case "background-clip":
+    case "-webkit-background-clip":
+      into.clipText = value.includes("text");
       return;
     case "-webkit-text-fill-color": {
       const c = value === "currentcolor" || value === "initial" ? CURRENT_COLOUR : parseColour(value);

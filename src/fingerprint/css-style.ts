@@ -244,6 +244,7 @@ class DeclaredStyle implements StyleDecls {
   filterOpacity: number | undefined = undefined;
   contentHidden: boolean | undefined = undefined;
   textFill: number | undefined = undefined;
+  clipText: boolean | undefined = undefined;
 }
 
 /** `from`'s declared fields over `out`'s (what Object.assign did when an undeclared field was absent). */
@@ -270,6 +271,7 @@ function overlay(out: StyleDecls, from: StyleDecls): void {
   if (from.filterOpacity !== undefined) out.filterOpacity = from.filterOpacity;
   if (from.contentHidden !== undefined) out.contentHidden = from.contentHidden;
   if (from.textFill !== undefined) out.textFill = from.textFill;
+  if (from.clipText !== undefined) out.clipText = from.clipText;
 }
 
 /**

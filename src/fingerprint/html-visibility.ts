@@ -46,7 +46,8 @@ export interface Visibility {
   colour: number;
   /** The nearest declared background, 0xRRGGBB; -1 when none; UNKNOWN_BACKGROUND. */
   background: number;
-  /** The colour text is painted with (`-webkit-text-fill-color`): CURRENT_COLOUR (`colour`), 0xRRGGBB, TRANSPARENT. */
+  /** The colour text is painted with (`-webkit-text-fill-color`): CURRENT_COLOUR (`colour`), 0xRRGGBB, TRANSPARENT,
+   * or UNKNOWN_BACKGROUND where a background clipped to the text shows through it (gradient text: not judged). */
   fill: number;
 }
 
@@ -109,7 +110,7 @@ export function visibilityOf(
     fontPx: fontPx(d, parent.fontPx),
     colour,
     background: backgroundOf(d.background, colour, parent.background),
-    fill: d.textFill ?? parent.fill,
+    fill: d.clipText ? UNKNOWN_BACKGROUND : (d.textFill ?? parent.fill),
   };
 }
 

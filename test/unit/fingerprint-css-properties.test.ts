@@ -108,6 +108,7 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["a black fill over a white colour, no background declared", '<span style="color:#fff;-webkit-text-fill-color:#000">shown</span>', "shown"],
     ["a fill of currentcolor inside a transparent fill", '<div style="-webkit-text-fill-color:transparent"><b style="-webkit-text-fill-color:currentcolor">shown</b></div>', "shown"],
     ["a colour of its own on a currentcolor background", '<span style="color:#336699;background:currentcolor"><b style="color:#fff">shown</b></span>', "shown"],
+    ["gradient text: a transparent fill over a background clipped to the text", '<h1 style="background:linear-gradient(#f00,#00f);-webkit-background-clip:text;-webkit-text-fill-color:transparent">shown</h1>', "shown"],
     ["content-visibility: auto", '<div style="content-visibility:auto">shown</div>', "shown"],
     // Browsers show a closed <details>'s summary and open the rest on a click; Gmail, Outlook and Outlook.com show it
     // all: it stays text (see benchmarks/README.md).
