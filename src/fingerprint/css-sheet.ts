@@ -187,7 +187,8 @@ export class StyleSheet {
     for (const name of classes) matched = this.#combine(matched, this.#classes.get(name), tag, CLASS_TIER);
     if (id) matched = this.#combine(matched, this.#ids.get(id), tag, ID_TIER);
     if (this.#complexCount > 0) {
-      const context = ancestors ?? new Ancestors(this.needs);
+      // Without the elements around (the body, the document), its position is not known: no position test passes.
+      const context = ancestors ?? new Ancestors();
       const element = context.facts(tag, classes, id, attrs);
       for (const key of elementKeys(tag, classes, id)) matched = this.#combineComplex(matched, key, element, context);
       for (const name of this.#attributeKeys) {

@@ -23,7 +23,15 @@
  */
 import { decodeHTML } from "entities";
 import type { StyleSheet } from "./css-sheet.js";
-import { findTagEnd, attributes, isLetter, isNameChar, linkTarget, rawTextEnd } from "./html-tags.js";
+import {
+  findTagEnd,
+  attributes,
+  isLetter,
+  isNameChar,
+  linkTarget,
+  rawTextEnd,
+  type TagAttributes,
+} from "./html-tags.js";
 import { TextBuilder, type HtmlTextOptions } from "./html-text-builder.js";
 import {
   boxShows,
@@ -157,6 +165,9 @@ class HtmlReader {
     if (tagEnd < 0) return -1; // an unterminated tag swallows the rest, as in a browser
     const name = html.slice(nameStart, nameEnd).toLowerCase();
     if (!closing && RAW_TEXT.has(name)) {
+      // In the body it is an element among its siblings all the same (`:first-child`, `+`).
+      if (this.#ancestors && !this.#inHead)
+        this.#opened(this.#ancestors, name, attributes(html, nameEnd, tagEnd, this.#wanted));
       const selfClosing = html.charCodeAt(tagEnd - 1) === 0x2f;
       return selfClosing ? tagEnd + 1 : rawTextEnd(html, name, tagEnd + 1);
     }
@@ -195,6 +206,11 @@ class HtmlReader {
     return false;
   }
 
+  /** Tell the elements around that an element opened (void: it holds nothing and closes at once). */
+  #opened(ancestors: Ancestors, name: string, attrs: TagAttributes, isVoid = true): void {
+    ancestors.opened(ancestors.facts(name, classesOf(attrs.class), idOf(attrs), attrs), isVoid);
+  }
+
   #end(name: string): void {
     const out = this.out;
     if (!VOID.has(name)) this.#open.end(name);
@@ -213,8 +229,8 @@ class HtmlReader {
     const ancestors = this.#ancestors ?? undefined;
     const visibility = visibilityOf(this.#open.top, name, attrs, this.#sheet, ancestors);
     const isVoid = VOID.has(name);
-    // Recorded before it opens in #open: a void element is a sibling too (:nth-child, `+`), never an ancestor.
-    ancestors?.opened(ancestors.facts(name, classesOf(attrs.class), idOf(attrs), attrs), isVoid);
+    // A void element is a sibling too (:nth-child, `+`), never an ancestor.
+    if (ancestors) this.#opened(ancestors, name, attrs, isVoid);
     if (!isVoid) this.#open.push(name, visibility);
     const shown = boxShows(visibility);
     if (name === "a") {

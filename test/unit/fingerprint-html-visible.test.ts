@@ -132,6 +132,8 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["an attribute rule on an ancestor the element is not in", "<style>[data-w] span{display:none}</style><div data-w></div><span>shown</span>", "shown"],
     ["the universal selector under a class the element is not in", "<style>.w *{display:none}</style><div class=v><p>shown</p></div>", "shown"],
     [":not() of a list on an element of the list", "<style>span:not(.a, .b){display:none}</style><span class=b>shown</span>", "shown"],
+    [":first-child after a script: it is a child too", "<style>div > p:first-child{display:none}</style><div><script>1</script><p>shown</p></div>", "shown"],
+    ["the body's position is not known: a position rule is not applied to it", "<html><body><style>body:first-child{display:none}</style><p>shown</p></body></html>", "shown"],
     [":first-child on a second child", "<style>span:first-child{display:none}</style><div><b></b><span>shown</span></div>", "shown"],
     [":nth-child(2n) on an odd child", "<style>.w span:nth-child(2n){display:none}</style><div class=w><span>shown</span></div>", "shown"],
     [":nth-of-type(2) on the first of its type", "<style>span:nth-of-type(2){display:none}</style><div><b></b><b></b><span>shown</span></div>", "shown"],
