@@ -96,7 +96,9 @@ export class StyleSheet {
   add(css: string): void {
     const room = MAX_CSS_CHARS - this.#chars;
     if (room <= 0) return;
-    const text = (css.length > room ? css.slice(0, room) : css).replace(/\/\*[\s\S]*?(?:\*\/|$)/g, " ");
+    // Comments, and the `<!--` and `-->` old mail wraps a sheet in (CSS ignores them at the top level, so the first
+    // rule's selector is not `<!-- .a`), read as white space.
+    const text = (css.length > room ? css.slice(0, room) : css).replace(/\/\*[\s\S]*?(?:\*\/|$)|<!--|-->/g, " ");
     this.#chars += Math.min(css.length, room);
     let i = 0;
     let skipDepth = 0; // inside an at-rule block whose content is not applied

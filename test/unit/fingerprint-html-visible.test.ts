@@ -83,6 +83,9 @@ void describe("htmlToText: hidden text is left out", () => {
     ["a rule under a desktop-width range query", "<style>@media (600px <= width <= 1000px) { .r{display:none} }</style><p class=r>salt</p>"],
     ["@media inside @supports inside @layer", "<style>@layer a { @supports (color:red) { @media screen { .n{display:none} } } }</style><b class=n>salt</b>"],
     ["a rule after an @import statement", "<style>@import url(x.css); .i{display:none}</style><b class=i>salt</b>"],
+    // Old mail wraps its style sheet in <!-- -->, which CSS ignores at the top level (CDO and CDC tokens).
+    ["the first rule of a sheet wrapped in <!-- -->", "<style><!-- .i{display:none} --></style><b class=i>salt</b>"],
+    ["a rule after <!-- and -->", "<style><!-- p{color:red} --> <!-- .i{display:none} --></style><b class=i>salt</b>"],
     ["a rule in a style block after the text", "<span class=late>salt</span><style>.late{visibility:hidden}</style>"],
     ["an !important rule beats the style attribute", "<style>.q{display:none!important}</style><p class=q style='display:block'>salt</p>"],
     ["nested inside a hidden element", '<div style="display:none"><p><b>deep</b> salt</p></div>'],
