@@ -10,8 +10,9 @@
  * signal. Hidden means: the `hidden` attribute; display:none, visibility:hidden, opacity near 0, a font size
  * under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background or transparent, a box
  * of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero
- * clip or scale; from the style attribute, `<font color>`, `bgcolor`, or the simple rules of the document's `<style>`
- * blocks (./html-visibility.ts). Which text an element covers follows the browser's open elements (./open-elements.ts).
+ * clip or scale; from the style attribute, `<font color>`, `bgcolor`, or the rules of the document's `<style>` blocks,
+ * through custom properties and var() and calc(), min(), max() and clamp() too (./html-visibility.ts). Which text an
+ * element covers follows the browser's open elements (./open-elements.ts).
  *
  * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, the
  * stylesheet is read once up to a cap, and the output is capped as it is written (`maxChars`): once it is full the
@@ -28,6 +29,7 @@ import {
   idOf,
   readStyleSheet,
   ROOT,
+  rootVisibility,
   pageBackground,
   showedToVersionTwo,
   shows,
@@ -97,6 +99,8 @@ class HtmlReader {
   ) {
     this.#sheet = readStyleSheet(html);
     this.#page = pageBackground(this.#sheet);
+    const root = rootVisibility(this.#sheet);
+    if (root !== ROOT) this.#open = new OpenElements<Visibility>(root, this.#closed);
     this.#ancestors = this.#sheet.hasComplex ? new Ancestors() : null;
   }
 

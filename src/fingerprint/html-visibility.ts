@@ -4,8 +4,10 @@
  * blocks (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
  * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
  * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
- * (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale. Pure: no I/O.
+ * (max-height:0 with overflow:hidden), a position far off the page, a zero clip or scale; values may come through
+ * custom properties and var() (./css-custom-properties.ts) and math functions (./css-calc.ts). Pure: no I/O.
  */
+import { elementProperties, hasDeferred, substituter, type CustomProperties } from "./css-custom-properties.js";
 import { StyleSheet } from "./css-sheet.js";
 import type { Ancestors } from "./css-selectors.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
@@ -44,6 +46,8 @@ export interface Visibility {
   colour: number;
   /** The nearest declared background, 0xRRGGBB; -1 when none; UNKNOWN_BACKGROUND. */
   background: number;
+  /** The custom properties it has (./css-custom-properties.ts); null when none is declared around it. */
+  customs: CustomProperties | null;
 }
 
 export const ROOT: Visibility = {
@@ -53,7 +57,15 @@ export const ROOT: Visibility = {
   fontPx: null,
   colour: -1,
   background: -1,
+  customs: null,
 };
+
+/** The root's visibility: ROOT with the custom properties of the rules for `html` (and `:root`), which a browser
+ * applies whether or not the document writes the tag. */
+export function rootVisibility(sheet: StyleSheet): Visibility {
+  const rules = sheet.empty ? null : sheet.matching("html", [], null);
+  return hasDeferred(rules) ? { ...ROOT, customs: elementProperties(null, rules, null) } : ROOT;
+}
 
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
  * TINY_FONT_PX or its colour of too low a contrast on the background, `page` where none is declared (pageBackground;
@@ -92,7 +104,12 @@ export function visibilityOf(
   );
   const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors);
   if (rules === null && inline === null && !attrs.hidden) return parent;
-  const d = cascade(rules, inline);
+  let customs = parent.customs;
+  let d: StyleDecls;
+  if (hasDeferred(rules) || hasDeferred(inline)) {
+    customs = elementProperties(customs, rules, inline);
+    d = cascade(rules, inline, substituter(customs));
+  } else d = cascade(rules, inline);
   return {
     gone: parent.gone || attrs.hidden === true || isGone(d),
     visibilityHidden: d.visibilityHidden ?? parent.visibilityHidden,
@@ -100,6 +117,7 @@ export function visibilityOf(
     fontPx: fontPx(d, parent.fontPx),
     colour: d.color ?? parent.colour,
     background: d.background === undefined || d.background === TRANSPARENT ? parent.background : d.background,
+    customs,
   };
 }
 

@@ -176,13 +176,16 @@ describe("floodgate run: hostile messages", () => {
   // differs by 255, src/fingerprint/css-values.ts invisibleOn) and a 2 px font (src/fingerprint/html-visibility.ts).
   // And near-white with no background declared at all: mail clients show it on white (html-visibility.ts,
   // CLIENT_BACKGROUND), yet it counted as text while no element declared the white it stands on. And salt a style
-  // rule with a descendant selector hides (src/fingerprint/css-selectors.ts): only simple selectors were applied.
+  // rule with a descendant selector hides (src/fingerprint/css-selectors.ts): only simple selectors were applied. And
+  // salt hidden by `display:var(--h)` with `--h: none` on `:root`: custom properties were not read
+  // (src/fingerprint/css-custom-properties.ts).
   const paddings: Array<[string, (salt: string) => string, string[]]> = [
     ["hidden", (salt) => `<div style="display:none">${salt}</div>`, ["cheap", "pills", "shipped", "today", "order"]],
     ["yellow-on-white", (salt) => `<body bgcolor="#ffffff"><font color="#ffff00">${salt}</font>`, ["replica", "watches", "discount", "luxury", "buy"]],
     ["2 px", (salt) => `<span style="font-size:2px">${salt}</span>`, ["instant", "loans", "approved", "credit", "apply"]],
     ["near-white, no background declared", (salt) => `<font color="#fcfcfc">${salt}</font>`, ["bitcoin", "doubled", "wallet", "profit", "invest"]],
     ["descendant-rule", (salt) => `<style>.pad p{display:none}</style><div class=pad><p>${salt}</p></div>`, ["casino", "bonus", "spins", "free", "play"]],
+    ["var()", (salt) => `<style>:root{--h:none}</style><div style="display:var(--h)">${salt}</div>`, ["miracle", "diet", "pounds", "lose", "week"]],
   ]; // prettier-ignore
   for (const [k, [how, pad, words]] of paddings.entries()) {
     test(`copies padded with 300 KB of their own ${how} salt ahead of the text are one campaign`, async () => {
