@@ -57,61 +57,80 @@ export function elementProperties(
     rules?.deferredImportant,
     inline?.deferredImportant,
   ]) {
+    // prettier-ignore
     if (!level) continue;
     truncated ||= level.truncated;
     for (const [name, decl] of level.custom) own.set(name, decl.value);
   }
   if (own.size === 0 && truncated === (parent?.truncated ?? false)) return parent;
   const values = new Map<string, Resolved>(parent?.values);
-  const inherited = (name: string): Resolved => (parent ? parent.get(name) : truncated ? undefined : null);
-  let work = values.size;
-  const computing = new Set<string>();
-  const cyclic = new Set<string>();
-  const compute = (name: string, depth: number): Resolved => {
-    if (computing.has(name)) {
-      // a reference cycle: every property on it has no value (CSS Variables, "dependency cycles")
-      let on = false;
-      for (const n of computing) if ((on ||= n === name)) cyclic.add(n);
-      return null;
-    }
-    const raw = own.get(name)!;
-    const keyword = raw.toLowerCase();
-    if (keyword === "initial") return null;
-    if (keyword === "inherit" || keyword === "unset" || keyword === "revert" || keyword === "revert-layer")
-      return inherited(name);
-    if (raw.length > MAX_VALUE_CHARS || depth > MAX_VAR_DEPTH) return undefined;
-    computing.add(name);
-    const lookup = (n: string): Resolved => {
-      work++;
-      return own.has(n) ? computed(n, depth + 1) : inherited(n);
-    };
-    const value = substituteVars(raw, lookup);
-    computing.delete(name);
-    return cyclic.has(name) ? null : value;
-  };
-  const done = new Map<string, Resolved>();
-  const computed = (name: string, depth: number): Resolved => {
-    // A value that met a name still being computed is on the cycle found: either way it is final once computed.
-    if (done.has(name)) return done.get(name);
-    work++;
-    const value = compute(name, depth);
-    done.set(name, value);
-    return value;
-  };
+  const computation = new OwnComputation(own, parent, truncated);
   for (const name of own.keys()) {
-    const value = computed(name, 0);
+    const value = computation.computed(name, 0);
     if (values.has(name) || values.size < MAX_CUSTOM_PROPERTIES) values.set(name, value);
     else truncated = true;
   }
-  return new CustomProperties(values, truncated, work);
+  return new CustomProperties(values, truncated, values.size + computation.work);
+}
+
+/** The computed values of one element's own custom properties: each once, var() substituted against its own others
+ * and what it inherits; on a reference cycle, none. */
+class OwnComputation {
+  work = 0;
+  readonly #done = new Map<string, Resolved>();
+  /** The names being computed, outermost first, and those found on a cycle. */
+  readonly #computing = new Set<string>();
+  readonly #cyclic = new Set<string>();
+
+  constructor(
+    readonly own: ReadonlyMap<string, string>,
+    readonly parent: CustomProperties | null,
+    readonly truncated: boolean,
+  ) {}
+
+  #inherited(name: string): Resolved {
+    return this.parent ? this.parent.get(name) : this.truncated ? undefined : null;
+  }
+
+  /** A value that met a name still being computed is on the cycle found: either way it is final once computed. */
+  computed(name: string, depth: number): Resolved {
+    if (this.#done.has(name)) return this.#done.get(name);
+    this.work++;
+    const value = this.#compute(name, depth);
+    this.#done.set(name, value);
+    return value;
+  }
+
+  #compute(name: string, depth: number): Resolved {
+    if (this.#computing.has(name)) {
+      // a reference cycle: every property on it has no value (CSS Variables, "dependency cycles")
+      let on = false;
+      for (const n of this.#computing) if ((on ||= n === name)) this.#cyclic.add(n);
+      return null;
+    }
+    const raw = this.own.get(name)!;
+    if (raw.length <= 12) {
+      const keyword = raw.toLowerCase();
+      if (keyword === "initial") return null;
+      if (keyword === "inherit" || keyword === "unset" || keyword === "revert" || keyword === "revert-layer")
+        return this.#inherited(name);
+    }
+    if (raw.length > MAX_VALUE_CHARS || depth > MAX_VAR_DEPTH) return undefined;
+    if (varAt(raw, 0) < 0) return raw;
+    this.#computing.add(name);
+    const value = substituteVars(raw, (n) => {
+      this.work++;
+      return this.own.has(n) ? this.computed(n, depth + 1) : this.#inherited(n);
+    });
+    this.#computing.delete(name);
+    return this.#cyclic.has(name) ? null : value;
+  }
 }
 
 /** The substitution of an element's declarations with var(): against `properties` (null: none declared). */
 export function substituter(properties: CustomProperties | null): (value: string) => Resolved {
   return (value) => substituteVars(value, (name) => (properties ? properties.get(name) : null));
 }
-
-const VAR = /var\(/gi;
 
 /**
  * `value` with each var() replaced by the value `lookup` gives its name, or its fallback (itself substituted) when
@@ -122,9 +141,8 @@ export function substituteVars(value: string, lookup: (name: string) => Resolved
   if (depth > MAX_VAR_DEPTH) return undefined;
   let out = "";
   let from = 0;
-  const find = new RegExp(VAR);
-  for (let m = find.exec(value); m !== null; m = find.exec(value)) {
-    const open = m.index + m[0].length;
+  for (let at = varAt(value, 0); at >= 0; at = varAt(value, from)) {
+    const open = at + 4;
     const close = closing(value, open);
     if (close < 0) return undefined;
     const inner = value.slice(open, close);
@@ -134,13 +152,24 @@ export function substituteVars(value: string, lookup: (name: string) => Resolved
     let found = lookup(name);
     if (found === null && comma >= 0) found = substituteVars(inner.slice(comma + 1), lookup, depth + 1);
     if (found === null || found === undefined) return found;
-    out += value.slice(from, m.index) + found;
+    out += value.slice(from, at) + found;
     if (out.length > MAX_VALUE_CHARS) return undefined;
     from = close + 1;
-    find.lastIndex = from;
   }
+  if (from === 0) return value.length > MAX_VALUE_CHARS ? undefined : value;
   out += value.slice(from);
   return out.length > MAX_VALUE_CHARS ? undefined : out;
+}
+
+/** Where the next `var(` (in any case) at or after `from` starts, or -1. */
+export function varAt(value: string, from: number): number {
+  for (let open = value.indexOf("(", from); open >= 0; open = value.indexOf("(", open + 1)) {
+    if (open - 3 >= from && (value.charCodeAt(open - 3) | 0x20) === 0x76 /* v */) {
+      const [a, r] = [value.charCodeAt(open - 2) | 0x20, value.charCodeAt(open - 1) | 0x20];
+      if (a === 0x61 /* a */ && r === 0x72 /* r */) return open - 3;
+    }
+  }
+  return -1;
 }
 
 /** The index of the ")" that closes the parenthesis opened just before `open`, or -1. */

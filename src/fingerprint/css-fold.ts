@@ -45,19 +45,22 @@ class RankedStyle {
    */
   #defer(from: DeferredLevel | null, base: number, shift: boolean): void {
     const into = (this.deferred ??= new DeferredLevel());
-    for (const [group, decl] of into.pending) if (this.#plainRank(decl) > decl.rank) into.pending.delete(group);
+    for (const [group, decl] of into.pending) {
+      if (this.#plainRank(decl) > into.pendingRanks.get(group)!) into.deletePending(group);
+    }
     if (from === null) return;
-    const at = (decl: DeferredDecl) => ({ ...decl, rank: shift ? base + decl.rank : base });
-    for (const [group, decl] of from.pending)
-      if (this.#plainRank(at(decl)) <= at(decl).rank) into.setPending(group, at(decl));
+    for (const [group, decl] of from.pending) {
+      const rank = shift ? base + from.pendingRanks.get(group)! : base;
+      if (this.#plainRank(decl) <= rank) into.setPending(group, decl, rank);
+    }
     into.truncated ||= from.truncated;
-    for (const decl of from.custom.values()) {
+    for (const [name, decl] of from.custom) {
       if (shift && into.taken >= MAX_CUSTOM_TAKEN) {
         into.truncated = true;
         return;
       }
       if (shift) into.taken++;
-      into.setCustom(at(decl));
+      into.setCustom(decl, shift ? base + from.customRanks.get(name)! : base);
     }
   }
 

@@ -190,7 +190,7 @@ export function parseDeclarations(block: string, out: Declarations): Declaration
         raw = raw.slice(0, bang).trim();
         important = true;
       }
-      if (name.startsWith("--")) deferredLevel(out, important).setCustom({ property: name, value: raw, rank: 0 });
+      if (name.startsWith("--")) deferredLevel(out, important).setCustom({ property: name, value: raw }, 0);
       else declareOne(name.toLowerCase(), raw, important, out);
     }
     start = end + 1;
@@ -206,8 +206,8 @@ function declareOne(property: string, raw: string, important: boolean, out: Decl
   if (fields === undefined) return;
   const group = fields[0]!;
   if (value.includes("var(") && raw.length <= MAX_DEFERRED_CHARS)
-    deferredLevel(out, important).setPending(group, { property, value: raw, rank: 0 });
-  else (important ? out.deferredImportant : out.deferredNormal)?.pending.delete(group);
+    deferredLevel(out, important).setPending(group, { property, value: raw }, 0);
+  else (important ? out.deferredImportant : out.deferredNormal)?.deletePending(group);
 }
 
 function deferredLevel(out: Declarations, important: boolean): DeferredLevel {
