@@ -134,7 +134,7 @@ export class StyleSheet {
   }
 
   #addRule(selector: string, decls: Declarations): void {
-    const m = SIMPLE_SELECTOR.exec(selector);
+    const m = SIMPLE_SELECTOR.exec(selector === ":root" ? "html" : selector);
     if (!m) return this.#addComplex(selector, decls);
     if (this.#rules >= MAX_RULES) return;
     const [, tag = "", kind, name] = m.map((part) => part?.toLowerCase());

@@ -5,50 +5,23 @@
  * a `<style>` block (./css-sheet.ts) with its CSS escapes decoded (./css-escapes.ts), and the cascade of one
  * element's rules and style attribute (`!important` after all of them). Pure: no I/O. Every step is one pass.
  */
+import { fontSizeOf, lengthOrMathPx, opacityOf, startsNumeric } from "./css-calc.js";
 import { CURRENT_COLOUR } from "./css-colours.js";
-import { declareEffect, type EffectDecls } from "./css-effects.js";
+import { DeclaredStyle, overlay, type Declarations, type StyleDecls } from "./css-decls.js";
+import { DeferredLevel } from "./css-deferred.js";
+import { declareEffect } from "./css-effects.js";
 import { unescapeCss } from "./css-escapes.js";
-import { LENGTH, lengthPx, parseColour, shorthandParts, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+import { parseColour, shorthandParts, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+
+export { emptyDeclarations, type Declarations, type StyleDecls } from "./css-decls.js";
 
 /** Lengths at most this many px make a box too small to show text. */
 const TINY_PX = 1;
 /** An offset at least this far to the left or top puts a box off the page. */
 const FAR_PX = 500;
-
-/** What the visibility-related declarations of one element say; an absent field was not declared. */
-export interface StyleDecls extends EffectDecls {
-  displayNone?: boolean;
-  visibilityHidden?: boolean;
-  opacity?: number;
-  /** Font size: px when `fontAbsolute`, else a factor of the parent's (em, %, smaller…). */
-  fontSize?: number;
-  fontAbsolute?: boolean;
-  /** 0xRRGGBB, or TRANSPARENT. */
-  color?: number;
-  /** 0xRRGGBB, TRANSPARENT (shows the parent's), CURRENT_COLOUR (the text's colour) or UNKNOWN_BACKGROUND. */
-  background?: number;
-  overflowHidden?: boolean;
-  /** height, max-height, width, max-width at most 1px (each its own property). */
-  heightTiny?: boolean;
-  maxHeightTiny?: boolean;
-  widthTiny?: boolean;
-  maxWidthTiny?: boolean;
-  /** position absolute or fixed. */
-  positioned?: boolean;
-  /** left or top far off the page (each its own property). */
-  leftFar?: boolean;
-  topFar?: boolean;
-  /** text-indent or a margin far off the page. */
-  indentFar?: boolean;
-  marginFar?: boolean;
-  clipped?: boolean;
-}
-
-/** One element's declarations, normal and `!important`. */
-export interface Declarations {
-  normal: StyleDecls;
-  important: StyleDecls;
-}
+/** Characters of a declaration's value with var() kept for its element at most; a longer one is read as written. */
+const MAX_DEFERRED_CHARS = 1024;
+const IMPORTANT = /^\s*important\s*$/i;
 
 /** Values that leave an element the background it would have without them: its parent's, or none. */
 const CSS_WIDE = new Set(["inherit", "initial", "unset", "revert", "revert-layer"]);
@@ -78,38 +51,58 @@ function backgroundColorValue(value: string): number | null {
 function fontShorthandSize(value: string, into: StyleDecls): void {
   for (const part of shorthandParts(value)) {
     const size = part.split("/")[0]!;
-    if (/^[+-]?[\d.]/.test(size)) return fontSize(size, into);
+    if (startsNumeric(size)) return fontSize(size, into);
   }
 }
 
 function fontSize(value: string, into: StyleDecls): void {
-  if (value.endsWith("%")) {
-    const n = parseFloat(value);
-    if (Number.isFinite(n)) [into.fontSize, into.fontAbsolute] = [n / 100, false];
-    return;
-  }
-  const m = LENGTH.exec(value);
-  if (m && (m[2] === "em" || m[2] === "ex" || m[2] === "ch")) {
-    [into.fontSize, into.fontAbsolute] = [Number(m[1]), false];
-    return;
-  }
-  const px = lengthPx(value);
-  if (px !== null) [into.fontSize, into.fontAbsolute] = [px, true];
-  else if (/^(?:xx?-small|small|medium|x{0,3}-?large|larger)$/.test(value))
-    [into.fontSize, into.fontAbsolute] = [16, true];
+  const font = fontSizeOf(value);
+  if (font !== null) [into.fontSize, into.fontAbsolute] = [font.size, font.absolute];
 }
 
 const isTiny = (value: string) => {
-  const px = lengthPx(value);
+  const px = lengthOrMathPx(value);
   return px !== null && px <= TINY_PX;
 };
 const isFar = (value: string) => {
-  const px = lengthPx(value);
+  const px = lengthOrMathPx(value);
   return px !== null && px <= -FAR_PX;
 };
 
+/** The StyleDecls fields each property the reader reads sets (`declare`): a declaration whose value has var() stands
+ * for them all until its element resolves it (./css-custom-properties.ts). */
+const FIELDS = new Map<string, readonly (keyof StyleDecls)[]>([
+  ["display", ["displayNone"]],
+  ["visibility", ["visibilityHidden"]],
+  ["opacity", ["opacity"]],
+  ...(["font-size", "font"] as const).map((p) => [p, ["fontSize", "fontAbsolute"]] as const),
+  ["color", ["color"]],
+  ...(["background", "background-color", "background-image"] as const).map((p) => [p, ["background"]] as const),
+  ...(["overflow", "overflow-x", "overflow-y"] as const).map((p) => [p, ["overflowHidden"]] as const),
+  ["height", ["heightTiny"]],
+  ["max-height", ["maxHeightTiny"]],
+  ["width", ["widthTiny"]],
+  ["max-width", ["maxWidthTiny"]],
+  ["position", ["positioned"]],
+  ["left", ["leftFar"]],
+  ["top", ["topFar"]],
+  ["text-indent", ["indentFar"]],
+  ...(["margin-left", "margin-top", "margin"] as const).map((p) => [p, ["marginFar"]] as const),
+  ...(["clip", "clip-path"] as const).map((p) => [p, ["clipped"]] as const),
+  ...(["transform", "-webkit-transform"] as const).map((p) => [p, ["scaledAway"]] as const),
+  ...(["filter", "-webkit-filter"] as const).map((p) => [p, ["filterOpacity"]] as const),
+  ["content-visibility", ["contentHidden"]],
+  ...(["background-clip", "-webkit-background-clip"] as const).map((p) => [p, ["clipText"]] as const),
+  ["-webkit-text-fill-color", ["textFill"]],
+]);
+
+/** The fields `declare` sets for a property (lowercase), or undefined for a property it does not read. */
+export function fieldsOf(property: string): readonly (keyof StyleDecls)[] | undefined {
+  return FIELDS.get(property);
+}
+
 /** Apply one declaration (property and value already lowercased and trimmed) to `into`. */
-function declare(property: string, value: string, into: StyleDecls): void {
+export function declare(property: string, value: string, into: StyleDecls): void {
   switch (property) {
     case "display":
       into.displayNone = value === "none";
@@ -118,8 +111,8 @@ function declare(property: string, value: string, into: StyleDecls): void {
       into.visibilityHidden = value === "hidden" || value === "collapse";
       return;
     case "opacity": {
-      const n = parseFloat(value);
-      if (Number.isFinite(n)) into.opacity = value.endsWith("%") ? n / 100 : n;
+      const n = opacityOf(value);
+      if (n !== null) into.opacity = n;
       return;
     }
     case "font-size":
@@ -184,7 +177,11 @@ function declare(property: string, value: string, into: StyleDecls): void {
   }
 }
 
-/** Parse a declaration block (`a: b; c: d !important`) into `out`; later declarations win. */
+/**
+ * Parse a declaration block (`a: b; c: d !important`) into `out`; later declarations win. Custom properties, and
+ * declarations of a property `declare` reads whose value has var(), are also kept as written (`deferred*`), for the
+ * element to resolve; the latter are read as written too, which stands where a var() cannot be resolved.
+ */
 export function parseDeclarations(escaped: string, out: Declarations): Declarations {
   const block = unescapeCss(escaped);
   let start = 0;
@@ -193,96 +190,67 @@ export function parseDeclarations(escaped: string, out: Declarations): Declarati
     if (end < 0) end = block.length;
     const colon = block.indexOf(":", start);
     if (colon > start && colon < end) {
-      const property = block.slice(start, colon).trim().toLowerCase();
-      let value = block
-        .slice(colon + 1, end)
-        .trim()
-        .toLowerCase();
-      let into = out.normal;
-      const bang = value.lastIndexOf("!");
-      if (bang >= 0 && value.slice(bang + 1).trim() === "important") {
-        value = value.slice(0, bang).trim();
-        into = out.important;
+      const name = block.slice(start, colon).trim();
+      let raw = block.slice(colon + 1, end).trim();
+      let important = false;
+      const bang = raw.lastIndexOf("!");
+      if (bang >= 0 && IMPORTANT.test(raw.slice(bang + 1))) {
+        raw = raw.slice(0, bang).trim();
+        important = true;
       }
-      declare(property, value, into);
+      if (name.startsWith("--")) deferredLevel(out, important).setCustom({ property: name, value: raw }, 0);
+      else declareOne(name.toLowerCase(), raw, important, out);
     }
     start = end + 1;
   }
   return out;
 }
 
-export function emptyDeclarations(): Declarations {
-  return { normal: new DeclaredStyle(), important: new DeclaredStyle() };
+/** One declaration of a property other than a custom one (`property` lowercase, `raw` as written). */
+function declareOne(property: string, raw: string, important: boolean, out: Declarations): void {
+  const value = raw.toLowerCase();
+  declare(property, value, important ? out.important : out.normal);
+  const fields = FIELDS.get(property);
+  if (fields === undefined) return;
+  const group = fields[0]!;
+  if (value.includes("var(") && raw.length <= MAX_DEFERRED_CHARS)
+    deferredLevel(out, important).setPending(group, { property, value: raw }, 0);
+  else (important ? out.deferredImportant : out.deferredNormal)?.deletePending(group);
+}
+
+function deferredLevel(out: Declarations, important: boolean): DeferredLevel {
+  if (important) return (out.deferredImportant ??= new DeferredLevel());
+  return (out.deferredNormal ??= new DeferredLevel());
 }
 
 /**
- * StyleDecls with every field present from the start (undefined: not declared), in one order, so that all of them
- * share one hidden class. Fields added in the order a style names them make a hidden class per order and subset of
- * properties met, and the code reading them (visibilityOf, isGone) deoptimises ("wrong map") and is compiled again
- * as distinct mail brings new ones (benchmarks/README.md, "What V8 keeps compiling").
+ * What a var() in a declaration's value gives at its element (./css-custom-properties.ts): the value with it
+ * substituted; null when the declaration is invalid at computed-value time (the property then takes its inherited or
+ * initial value, as `unset`); undefined when the reader cannot tell (the value is read as written, as before).
  */
-class DeclaredStyle implements StyleDecls {
-  displayNone: boolean | undefined = undefined;
-  visibilityHidden: boolean | undefined = undefined;
-  opacity: number | undefined = undefined;
-  fontSize: number | undefined = undefined;
-  fontAbsolute: boolean | undefined = undefined;
-  color: number | undefined = undefined;
-  background: number | undefined = undefined;
-  overflowHidden: boolean | undefined = undefined;
-  heightTiny: boolean | undefined = undefined;
-  maxHeightTiny: boolean | undefined = undefined;
-  widthTiny: boolean | undefined = undefined;
-  maxWidthTiny: boolean | undefined = undefined;
-  positioned: boolean | undefined = undefined;
-  leftFar: boolean | undefined = undefined;
-  topFar: boolean | undefined = undefined;
-  indentFar: boolean | undefined = undefined;
-  marginFar: boolean | undefined = undefined;
-  clipped: boolean | undefined = undefined;
-  scaledAway: boolean | undefined = undefined;
-  filterOpacity: number | undefined = undefined;
-  contentHidden: boolean | undefined = undefined;
-  textFill: number | undefined = undefined;
-  clipText: boolean | undefined = undefined;
-}
-
-/** `from`'s declared fields over `out`'s (what Object.assign did when an undeclared field was absent). */
-function overlay(out: StyleDecls, from: StyleDecls): void {
-  if (from.displayNone !== undefined) out.displayNone = from.displayNone;
-  if (from.visibilityHidden !== undefined) out.visibilityHidden = from.visibilityHidden;
-  if (from.opacity !== undefined) out.opacity = from.opacity;
-  if (from.fontSize !== undefined) out.fontSize = from.fontSize;
-  if (from.fontAbsolute !== undefined) out.fontAbsolute = from.fontAbsolute;
-  if (from.color !== undefined) out.color = from.color;
-  if (from.background !== undefined) out.background = from.background;
-  if (from.overflowHidden !== undefined) out.overflowHidden = from.overflowHidden;
-  if (from.heightTiny !== undefined) out.heightTiny = from.heightTiny;
-  if (from.maxHeightTiny !== undefined) out.maxHeightTiny = from.maxHeightTiny;
-  if (from.widthTiny !== undefined) out.widthTiny = from.widthTiny;
-  if (from.maxWidthTiny !== undefined) out.maxWidthTiny = from.maxWidthTiny;
-  if (from.positioned !== undefined) out.positioned = from.positioned;
-  if (from.leftFar !== undefined) out.leftFar = from.leftFar;
-  if (from.topFar !== undefined) out.topFar = from.topFar;
-  if (from.indentFar !== undefined) out.indentFar = from.indentFar;
-  if (from.marginFar !== undefined) out.marginFar = from.marginFar;
-  if (from.clipped !== undefined) out.clipped = from.clipped;
-  if (from.scaledAway !== undefined) out.scaledAway = from.scaledAway;
-  if (from.filterOpacity !== undefined) out.filterOpacity = from.filterOpacity;
-  if (from.contentHidden !== undefined) out.contentHidden = from.contentHidden;
-  if (from.textFill !== undefined) out.textFill = from.textFill;
-  if (from.clipText !== undefined) out.clipText = from.clipText;
-}
+export type Substitute = (value: string) => string | null | undefined;
 
 /**
  * The declarations that apply to an element: its rules (combined into one by ./css-sheet.ts), then its style
- * attribute, `!important` after both.
+ * attribute, `!important` after both; in each, the declarations with var() that won their field group, resolved by
+ * `substitute` (none: read as written).
  */
-export function cascade(rules: Declarations | null, inline: Declarations | null): StyleDecls {
+export function cascade(rules: Declarations | null, inline: Declarations | null, substitute?: Substitute): StyleDecls {
   const out = new DeclaredStyle();
-  if (rules) overlay(out, rules.normal);
-  if (inline) overlay(out, inline.normal);
-  if (rules) overlay(out, rules.important);
-  if (inline) overlay(out, inline.important);
+  if (rules) layer(out, rules.normal, rules.deferredNormal, substitute);
+  if (inline) layer(out, inline.normal, inline.deferredNormal, substitute);
+  if (rules) layer(out, rules.important, rules.deferredImportant, substitute);
+  if (inline) layer(out, inline.important, inline.deferredImportant, substitute);
   return out;
+}
+
+function layer(out: StyleDecls, style: StyleDecls, deferred: DeferredLevel | null, substitute?: Substitute): void {
+  overlay(out, style);
+  if (deferred === null || substitute === undefined) return;
+  for (const { property, value } of deferred.pending.values()) {
+    const resolved = substitute(value);
+    if (resolved === undefined) continue;
+    for (const field of FIELDS.get(property)!) (out as Record<keyof StyleDecls, unknown>)[field] = undefined;
+    if (resolved !== null) declare(property, resolved.trim().toLowerCase(), out);
+  }
 }

@@ -12,8 +12,9 @@
  * of at most 1px that clips its overflow (max-height:0 with overflow:hidden), a position far off the page, a zero
  * clip, a transform, filter, content-visibility or text fill that paints it out of sight; from the style attribute,
  * `<font color>`, `bgcolor`, or the rules of the document's `<style>` blocks it applies, character references and
- * CSS escapes decoded (./html-visibility.ts, ./css-sheet.ts). Which text an element covers follows the browser's open
- * elements (./open-elements.ts).
+ * CSS escapes decoded, through custom properties and var() and calc(), min(), max() and clamp() too
+ * (./html-visibility.ts, ./css-sheet.ts). Which text an element covers follows the browser's open elements
+ * (./open-elements.ts).
  * A closed `<details>` and a `<select>`'s other options stay text: a click shows them, and most clients show them.
  *
  * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, the
@@ -39,6 +40,7 @@ import {
   idOf,
   readStyleSheet,
   ROOT,
+  rootVisibility,
   pageBackground,
   showedToVersionTwo,
   shows,
@@ -111,6 +113,8 @@ class HtmlReader {
   ) {
     this.#sheet = readStyleSheet(html);
     this.#page = pageBackground(this.#sheet);
+    const root = rootVisibility(this.#sheet);
+    if (root !== ROOT) this.#open = new OpenElements<Visibility>(root, this.#closed);
     this.#ancestors = this.#sheet.hasComplex ? new Ancestors(this.#sheet.needs) : null;
     this.#wanted = this.#sheet.attributeNames;
   }

@@ -5,8 +5,10 @@
  * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
  * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
  * (max-height:0 with overflow:hidden), a position far off the page, a zero clip, a transform, filter,
- * content-visibility or text fill colour that paints it out of sight (./css-effects.ts). Pure: no I/O.
+ * content-visibility or text fill colour that paints it out of sight (./css-effects.ts); values may come through
+ * custom properties and var() (./css-custom-properties.ts) and math functions (./css-calc.ts). Pure: no I/O.
  */
+import { elementProperties, hasDeferred, substituter, type CustomProperties } from "./css-custom-properties.js";
 import { StyleSheet } from "./css-sheet.js";
 import type { Ancestors } from "./css-context.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
@@ -49,6 +51,8 @@ export interface Visibility {
   /** The colour text is painted with (`-webkit-text-fill-color`): CURRENT_COLOUR (`colour`), 0xRRGGBB, TRANSPARENT,
    * or UNKNOWN_BACKGROUND where a background clipped to the text shows through it (gradient text: not judged). */
   fill: number;
+  /** The custom properties it has (./css-custom-properties.ts); null when none is declared around it. */
+  customs: CustomProperties | null;
 }
 
 export const ROOT: Visibility = {
@@ -59,7 +63,15 @@ export const ROOT: Visibility = {
   colour: -1,
   background: -1,
   fill: CURRENT_COLOUR,
+  customs: null,
 };
+
+/** The root's visibility: ROOT with the custom properties of the rules for `html` (and `:root`), which a browser
+ * applies whether or not the document writes the tag. */
+export function rootVisibility(sheet: StyleSheet): Visibility {
+  const rules = sheet.empty ? null : sheet.matching("html", [], null);
+  return hasDeferred(rules) ? { ...ROOT, customs: elementProperties(null, rules, null) } : ROOT;
+}
 
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
  * TINY_FONT_PX or the colour it is painted with (its fill, else its colour) transparent or of too low a contrast on
@@ -101,7 +113,12 @@ export function visibilityOf(
   );
   const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors, attrs);
   if (rules === null && inline === null && !attrs.hidden) return parent;
-  const d = cascade(rules, inline);
+  let customs = parent.customs;
+  let d: StyleDecls;
+  if (hasDeferred(rules) || hasDeferred(inline)) {
+    customs = elementProperties(customs, rules, inline);
+    d = cascade(rules, inline, substituter(customs));
+  } else d = cascade(rules, inline);
   const colour = d.color ?? parent.colour;
   return {
     gone: parent.gone || attrs.hidden === true || isGone(d),
@@ -111,6 +128,7 @@ export function visibilityOf(
     colour,
     background: backgroundOf(d.background, colour, parent.background),
     fill: d.clipText ? UNKNOWN_BACKGROUND : (d.textFill ?? parent.fill),
+    customs,
   };
 }
 

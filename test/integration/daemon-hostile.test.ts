@@ -182,6 +182,8 @@ describe("floodgate run: hostile messages", () => {
   // painted with a transparent `-webkit-text-fill-color`: the reader did not decode them, nor read the fill.
   // And salt a rule inside `@supports` or `@media (min-width:1px)` hides: only `@media screen|all` blocks were applied
   // (src/fingerprint/css-at-rules.ts).
+  // And salt hidden by `display:var(--h)` with `--h: none` on `:root`: custom properties were not read
+  // (src/fingerprint/css-custom-properties.ts).
   const paddings: Array<[string, (salt: string) => string, string[]]> = [
     ["hidden", (salt) => `<div style="display:none">${salt}</div>`, ["cheap", "pills", "shipped", "today", "order"]],
     ["yellow-on-white", (salt) => `<body bgcolor="#ffffff"><font color="#ffff00">${salt}</font>`, ["replica", "watches", "discount", "luxury", "buy"]],
@@ -193,6 +195,7 @@ describe("floodgate run: hostile messages", () => {
     ["reference- and escape-written", (salt) => `<div style="display&#58;n\\6f ne">${salt}</div>`, ["diet", "slim", "fast", "weight", "lose"]],
     ["transparent-fill", (salt) => `<div style="-webkit-text-fill-color:transparent">${salt}</div>`, ["crypto", "mining", "returns", "daily", "join"]],
     ["at-rule", (salt) => `<style>\n@supports (display:none) {\n@media (min-width:1px) {\n.pad{display:none}}}\n</style><div class=pad>${salt}</div>`, ["mortgage", "rates", "lowest", "refinance", "quote"]],
+    ["var()", (salt) => `<style>:root{--h:none}</style><div style="display:var(--h)">${salt}</div>`, ["miracle", "tonic", "pounds", "burn", "week"]],
   ]; // prettier-ignore
   for (const [k, [how, pad, words]] of paddings.entries()) {
     test(`copies padded with 300 KB of their own ${how} salt ahead of the text are one campaign`, async () => {
