@@ -3,11 +3,12 @@
  * evasion suite: hidden text salting (random words or another message's text in elements a mail client does not show,
  * by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a declared
  * background or near-white on none, clipping and off-screen boxes, the hidden attribute, class, id, descendant,
- * attribute, nth-child and sibling rules of a <style> block), hash-busting salt (blocks of random words or sentences
- * between the paragraphs, a third to a half of the text), look-alike letters (from Cyrillic, Greek, Armenian, Latin
- * extensions, fullwidth and mathematical forms, accents, zero-width characters inside words), all of them combined, and
- * padding: a few hundred KB of hidden words ahead of the text, past the parse window. Deterministic: every choice is
- * drawn from the PRNG the generator passes.
+ * attribute, nth-child and sibling rules of a <style> block, rules inside @media and @supports, custom properties,
+ * calc(), a transform off the page, a transparent text fill, a style written with a reference and a CSS escape),
+ * hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a half of the text),
+ * look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and mathematical forms, accents,
+ * zero-width characters inside words), all of them combined, and padding: a few hundred KB of hidden words ahead of
+ * the text, past the parse window. Deterministic: every choice is drawn from the PRNG the generator passes.
  */
 import { escapeHtml, type Evasion, type Paragraph } from "./campaign-variants.js";
 
@@ -143,6 +144,19 @@ const HIDING: readonly ((html: string, random: Random) => { html: string; css?: 
     const name = `b${Math.floor(random() * 1e6).toString(36)}`;
     return { html: `<div><i class="${name}"></i><p>${h}</p></div>`, css: `.${name} + p{display:none}` };
   },
+  (h) => ({ html: `<span style="display&#58;n\\6f ne">${h}</span>` }),
+  (h) => ({ html: `<span style="-webkit-text-fill-color:transparent">${h}</span>` }),
+  (h) => ({ html: `<div style="transform:translateX(-9999px)">${h}</div>` }),
+  (h, random) => {
+    const name = `m${Math.floor(random() * 1e6).toString(36)}`;
+    const query = pick(random, ["@media (min-width:1px)", "@media not print", "@supports (display:none)"]);
+    return { html: `<div class="${name}">${h}</div>`, css: `${query} {\n.${name}{display:none}\n}` };
+  },
+  (h, random) => {
+    const name = `v${Math.floor(random() * 1e6).toString(36)}`;
+    return { html: `<div class="${name}">${h}</div>`, css: `:root{--${name}:none}\n.${name}{display:var(--${name})}` };
+  },
+  (h) => ({ html: `<span style="font-size:calc(1px - 1px)">${h}</span>` }),
 ];
 
 /** Hidden text salting: random words, sentences or another message's text in hidden elements between the
