@@ -12,9 +12,7 @@ import { unescapeCss } from "../../src/fingerprint/css-escapes.js";
 import { MAX_CSS_CHARS } from "../../src/fingerprint/css-sheet.js";
 import { parseColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
 import { attributeValue } from "../../src/fingerprint/html-attribute-entities.js";
-import { htmlToText, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
-
-const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
+import { testHiddenCases, visibleWords } from "../support/visible-words.js";
 
 void describe("htmlToText: hidden text written in other ways is left out", () => {
   const hidden: [string, string][] = [
@@ -70,14 +68,7 @@ void describe("htmlToText: hidden text written in other ways is left out", () =>
     ["content-visibility: hidden", '<div style="content-visibility:hidden">salt</div>'],
     ["content-visibility: hidden, shown inside", '<div style="content-visibility:hidden"><p style="content-visibility:visible">salt</p></div>'],
   ]; // prettier-ignore
-  for (const [name, html] of hidden) {
-    void test(name, () => {
-      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
-      const text = htmlToText(`<p>seen before</p>${html}<p>seen after</p>`, undefined, { stats });
-      assert.equal(words(text), "seen before seen after");
-      assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
-    });
-  }
+  testHiddenCases(hidden);
 });
 
 void describe("htmlToText: what a reader sees stays", () => {
@@ -118,7 +109,7 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["<select>: every option", "<select><option>first</option> <option selected>second</option> <option>third</option></select>", "first second third"],
   ]; // prettier-ignore
   for (const [name, html, expected] of shown) {
-    void test(name, () => assert.equal(words(html), expected));
+    void test(name, () => assert.equal(visibleWords(html), expected));
   }
 });
 
@@ -176,10 +167,10 @@ void describe("CSS escapes", () => {
       ["a\\31", 1 << 18],
     ] as const) {
       const escapes = unit.repeat(times);
-      assert.equal(words(`<p style="${escapes};display:none">salt</p><p>shown</p>`), "shown");
+      assert.equal(visibleWords(`<p style="${escapes};display:none">salt</p><p>shown</p>`), "shown");
       // a style block is read up to MAX_CSS_CHARS
       const rule = `.x{${unit.repeat(Math.floor((MAX_CSS_CHARS - 100) / unit.length))};display:none}`;
-      assert.equal(words(`<style>${rule}</style><p class=x>salt</p><p>shown</p>`), "shown");
+      assert.equal(visibleWords(`<style>${rule}</style><p class=x>salt</p><p>shown</p>`), "shown");
     }
   });
 });
@@ -232,6 +223,9 @@ void describe("character references in attribute values", () => {
   });
 
   void test("an href is decoded once: where it is written", () => {
-    assert.equal(words('<a href="http://x.example/?a=1&amp;amp;b=2">go</a>'), "go [http://x.example/?a=1&amp;b=2]");
+    assert.equal(
+      visibleWords('<a href="http://x.example/?a=1&amp;amp;b=2">go</a>'),
+      "go [http://x.example/?a=1&amp;b=2]",
+    );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { htmlToText, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
+import { testHiddenCases, visibleWords } from "../support/visible-words.js";
 import { MAX_CALC_CHARS, MAX_CALC_DEPTH, mathValue } from "../../src/fingerprint/css-calc.js";
 import {
   elementProperties,
@@ -22,7 +22,6 @@ import {
 } from "../../src/fingerprint/css-style.js";
 import { readStyleSheet } from "../../src/fingerprint/html-visibility.js";
 
-const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
 const ROOT_SHEET = "<style>:root{--h:none} .q{display:var(--h)}</style>";
 
 void describe("htmlToText: salt hidden through var() and calc() is left out", () => {
@@ -50,14 +49,7 @@ void describe("htmlToText: salt hidden through var() and calc() is left out", ()
     ["calc() nested in calc() with a var()", '<div style="--k:0"><span style="font-size:calc((var(--k) * 1px) + calc(1px / 2))">salt</span></div>'],
     ["a margin of calc() inside the shorthand", '<p style="margin:calc(-50em - 10000px) 0 0">salt</p>'],
   ]; // prettier-ignore
-  for (const [name, html] of hidden) {
-    void test(name, () => {
-      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
-      const text = htmlToText(`<p>seen before</p>${html}<p>seen after</p>`, undefined, { stats });
-      assert.equal(words(text), "seen before seen after");
-      assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
-    });
-  }
+  testHiddenCases(hidden);
 });
 
 void describe("htmlToText: what var() and calc() leave shown stays", () => {
@@ -82,7 +74,7 @@ void describe("htmlToText: what var() and calc() leave shown stays", () => {
     ["white on a background of var() falls back to black", '<div style="background:var(--bg, #000)"><span style="color:#fff">shown</span></div>'],
   ]; // prettier-ignore
   for (const [name, html] of shown) {
-    void test(name, () => assert.match(words(html), /\bshown\b/));
+    void test(name, () => assert.match(visibleWords(html), /\bshown\b/));
   }
 });
 
@@ -101,9 +93,9 @@ void describe("custom properties and math functions cost bounded work", () => {
     assert.equal(properties.values.size, MAX_CUSTOM_PROPERTIES);
     assert.ok(properties.work <= 2 * MAX_CUSTOM_PROPERTIES, `${properties.work} steps`);
     const style = many(10_000, () => "none");
-    assert.equal(words(`<span style="${style};display:var(--p1)">salt</span>shown`), "shown");
-    assert.equal(words(`<span style="${style};display:var(--p9999)">shown</span>`), "shown");
-    assert.equal(words(`<span style="${style};display:var(--p9999, none)">shown</span>`), "shown");
+    assert.equal(visibleWords(`<span style="${style};display:var(--p1)">salt</span>shown`), "shown");
+    assert.equal(visibleWords(`<span style="${style};display:var(--p9999)">shown</span>`), "shown");
+    assert.equal(visibleWords(`<span style="${style};display:var(--p9999, none)">shown</span>`), "shown");
   });
 
   void test("10,000 custom properties in rules for the 16 classes of 5,000 elements: each takes a bounded number", () => {
@@ -142,7 +134,7 @@ void describe("custom properties and math functions cost bounded work", () => {
       (_, i) => `<div style="--${i % 2 ? "a" : "b"}:var(--${i % 2 ? "b" : "a"}, none)">`,
     );
     const html = `${open.join("")}<span style="display:var(--b)">salt</span>${"</div>".repeat(1000)}shown`;
-    assert.equal(words(html), "shown");
+    assert.equal(visibleWords(html), "shown");
     let parent: CustomProperties | null = null;
     let work = 0;
     for (let i = 0; i < 1000; i++) {
@@ -166,14 +158,17 @@ void describe("custom properties and math functions cost bounded work", () => {
     const sum = mathValue(`calc(${Array.from({ length: 40 }, () => "1px").join(" + ")})`, work);
     assert.equal(sum?.px, 40);
     assert.ok(work.steps <= 41 && MAX_CALC_CHARS >= 200, `${work.steps} steps`);
-    assert.equal(words(`<span style="font-size:${"calc(".repeat(1000)}0px${")".repeat(1000)}">shown</span>`), "shown");
+    assert.equal(
+      visibleWords(`<span style="font-size:${"calc(".repeat(1000)}0px${")".repeat(1000)}">shown</span>`),
+      "shown",
+    );
   });
 
   void test("var() nested 1,000 deep in fallbacks, and one value doubling through 1,000 elements: unknown, read as before", () => {
     const fallbacks = `${"var(--x, ".repeat(1000)}none${")".repeat(1000)}`;
-    assert.equal(words(`<span style="display:${fallbacks}">shown</span>`), "shown");
+    assert.equal(visibleWords(`<span style="display:${fallbacks}">shown</span>`), "shown");
     const doubling = '<div style="--d:none">' + '<div style="--d:var(--d) var(--d)">'.repeat(1000);
-    assert.equal(words(`${doubling}<span style="font:var(--d)">shown</span>`), "shown");
+    assert.equal(visibleWords(`${doubling}<span style="font:var(--d)">shown</span>`), "shown");
   });
 });
 

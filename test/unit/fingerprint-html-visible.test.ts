@@ -5,9 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
+import { testHiddenCases, visibleWords } from "../support/visible-words.js";
 import { parseColour, invisibleOn, TRANSPARENT } from "../../src/fingerprint/css-values.js";
-
-const words = (html: string) => htmlToText(html).split(/\s+/).filter(Boolean).join(" ");
 
 void describe("htmlToText: hidden text is left out", () => {
   const hidden: [string, string][] = [
@@ -91,14 +90,7 @@ void describe("htmlToText: hidden text is left out", () => {
     ["nested inside a hidden element", '<div style="display:none"><p><b>deep</b> salt</p></div>'],
     ["hidden image alt and link", '<div hidden><img alt="salt" src="http://i.example.com/x.gif"><a href="http://s.example.org">salt</a></div>'],
   ]; // prettier-ignore
-  for (const [name, html] of hidden) {
-    void test(name, () => {
-      const stats: HtmlTextStats = { visibleChars: 0, hiddenChars: 0, hiddenSinceVersionTwo: 0 };
-      const text = htmlToText(`<p>seen before</p>${html}<p>seen after</p>`, undefined, { stats });
-      assert.equal(words(text), "seen before seen after");
-      assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
-    });
-  }
+  testHiddenCases(hidden);
 });
 
 void describe("htmlToText: what a reader sees stays", () => {
@@ -159,11 +151,14 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["an end tag does not close through a cell", '<div style="display:none"><table><tr><td></div>x</td></tr></table></div>shown', "shown"],
   ]; // prettier-ignore
   for (const [name, html, expected] of shown) {
-    void test(name, () => assert.equal(words(html), expected));
+    void test(name, () => assert.equal(visibleWords(html), expected));
   }
 
   void test("the body's colours are every element's", () => {
-    assert.equal(words('<body bgcolor="#000000" text="#000000">salt <p style="color:#ff0">shown</p></body>'), "shown");
+    assert.equal(
+      visibleWords('<body bgcolor="#000000" text="#000000">salt <p style="color:#ff0">shown</p></body>'),
+      "shown",
+    );
   });
 
   void test("stats count what was shown and what was hidden", () => {
