@@ -1,6 +1,7 @@
 /**
  * The visibility tests' shared reading (test/unit/fingerprint-html-visible, -css-properties, -css-variables): the
- * words a reader sees of some HTML, and the check that salt a reader does not see is left out and counted as hidden.
+ * words a reader sees of some HTML, the check that salt a reader does not see is left out and counted as hidden, and
+ * the check that what a reader sees stays.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,5 +19,12 @@ export function testHiddenCases(cases: readonly (readonly [name: string, html: s
       assert.equal(visibleWords(text), "seen before seen after");
       assert.ok(stats.hiddenChars >= 4, `hidden text counted (${stats.hiddenChars})`);
     });
+  }
+}
+
+/** A test per case: a reader sees exactly `expected` of `html`. */
+export function testShownCases(cases: readonly (readonly [name: string, html: string, expected: string])[]): void {
+  for (const [name, html, expected] of cases) {
+    void test(name, () => assert.equal(visibleWords(html), expected));
   }
 }

@@ -12,7 +12,7 @@ import { unescapeCss } from "../../src/fingerprint/css-escapes.js";
 import { MAX_CSS_CHARS } from "../../src/fingerprint/css-sheet.js";
 import { parseColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
 import { attributeValue } from "../../src/fingerprint/html-attribute-entities.js";
-import { testHiddenCases, visibleWords } from "../support/visible-words.js";
+import { testHiddenCases, testShownCases, visibleWords } from "../support/visible-words.js";
 
 void describe("htmlToText: hidden text written in other ways is left out", () => {
   const hidden: [string, string][] = [
@@ -108,9 +108,7 @@ void describe("htmlToText: what a reader sees stays", () => {
     // options' text or drop all of it: every option stays text.
     ["<select>: every option", "<select><option>first</option> <option selected>second</option> <option>third</option></select>", "first second third"],
   ]; // prettier-ignore
-  for (const [name, html, expected] of shown) {
-    void test(name, () => assert.equal(visibleWords(html), expected));
-  }
+  testShownCases(shown);
 });
 
 void describe("CSS escapes", () => {

@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { htmlToText, HIDDEN_CLOSE, HIDDEN_OPEN, type HtmlTextStats } from "../../src/fingerprint/html-text.js";
-import { testHiddenCases, visibleWords } from "../support/visible-words.js";
+import { testHiddenCases, testShownCases, visibleWords } from "../support/visible-words.js";
 import { parseColour, invisibleOn, TRANSPARENT } from "../../src/fingerprint/css-values.js";
 
 void describe("htmlToText: hidden text is left out", () => {
@@ -150,9 +150,7 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["an end tag closes what was opened inside", '<div><span style="display:none">x</div>shown', "shown"],
     ["an end tag does not close through a cell", '<div style="display:none"><table><tr><td></div>x</td></tr></table></div>shown', "shown"],
   ]; // prettier-ignore
-  for (const [name, html, expected] of shown) {
-    void test(name, () => assert.equal(visibleWords(html), expected));
-  }
+  testShownCases(shown);
 
   void test("the body's colours are every element's", () => {
     assert.equal(
