@@ -1,10 +1,12 @@
 /**
  * Whether the rules inside an at-rule's block apply to the reference reader, a desktop mail client
- * (./css-media.ts), for ./css-sheet.ts: `@media` when its query list matches that reader, `@supports` when its
- * condition holds in a modern browser, `@layer` always. Every other at-rule's block is not applied: `@container`
- * (it depends on a box's size), `@scope`, `@starting-style`, `@page`, `@font-face`, `@keyframes`, `@document`, and
- * the unknown ones. Each answer is linear in the prelude, read up to MAX_PRELUDE_CHARS. Pure: no I/O.
+ * (./css-media.ts), for ./css-sheet.ts: `@media` when its query list matches that reader, `@container` when its
+ * size condition holds for a container as wide as that reader (./css-container.ts), `@supports` when its condition
+ * holds in a modern browser, `@layer` always. Every other at-rule's block is not applied: `@scope`,
+ * `@starting-style`, `@page`, `@font-face`, `@keyframes`, `@document`, and the unknown ones. Each answer is linear
+ * in the prelude, read up to MAX_PRELUDE_CHARS. Pure: no I/O.
  */
+import { containerMatches } from "./css-container.js";
 import { mediaMatches } from "./css-media.js";
 import { readName, tokenize, type Token, type Work } from "./css-prelude-tokens.js";
 
@@ -24,6 +26,7 @@ export function atRuleApplies(prelude: string, work?: Work): boolean {
   const [name, end] = readName(prelude, 1);
   const rest = prelude.slice(end);
   if (name === "media") return mediaMatches(rest, work);
+  if (name === "container") return containerMatches(rest, work);
   if (name === "supports") return supportsHolds(rest, work);
   if (name === "layer") return isLayerName(rest, work);
   return false;

@@ -12,12 +12,20 @@ import { tokenize, type Token, type Work } from "./css-prelude-tokens.js";
  * breakpoints at which newsletters switch to their phone layout (max-width 480–767px) and at or above the widths
  * from which they show the desktop one (min-width 600–768px), so the reader sees the layout a desktop reader sees.
  */
-const VIEWPORT_WIDTH = 800;
+export const VIEWPORT_WIDTH = 800;
 const VIEWPORT_HEIGHT = 600;
 /** The font size em and rem stand for in a media query: the initial one. */
 const EM_PX = 16;
 
-type RangeType = "length" | "ratio" | "resolution" | "integer" | "number";
+export type RangeType = "length" | "ratio" | "resolution" | "integer" | "number";
+
+/** The features a query may test and the reader's value of each (./css-container.ts has its own). */
+export interface Features {
+  /** Range features (these take min-/max- prefixes and the range syntax): their type and the reader's value. */
+  range: ReadonlyMap<string, [RangeType, number]>;
+  /** Discrete features: the reader's value (first) and the others the feature takes. */
+  discrete: ReadonlyMap<string, readonly string[]>;
+}
 
 /** The reader's value of each range feature (these take min-/max- prefixes and the range syntax). */
 const RANGE = new Map<string, [RangeType, number]>([
@@ -60,6 +68,8 @@ const DISCRETE = new Map<string, readonly string[]>([
   ["grid", ["0", "1"]],
   ["-webkit-transform-3d", ["1", "0"]],
 ]);
+
+const MEDIA: Features = { range: RANGE, discrete: DISCRETE };
 
 /** Values of a discrete feature that are false in a boolean context (`(scripting)`, `(prefers-contrast)`). */
 const FALSE_IN_BOOLEAN = new Set(["none", "no-preference", "0"]);
@@ -108,7 +118,7 @@ export function mediaMatches(text: string, work?: Work): boolean {
   const tokens = tokenize(text, work);
   if (!tokens) return false;
   if (tokens.length === 0) return true;
-  const parser = new MediaParser(tokens, work);
+  const parser = new MediaParser(tokens, MEDIA, work);
   let start = 0;
   for (let i = 0; i <= tokens.length;) {
     const t = tokens[i];
@@ -122,11 +132,23 @@ export function mediaMatches(text: string, work?: Work): boolean {
   return false;
 }
 
-class MediaParser {
+export class MediaParser {
   constructor(
     private readonly t: readonly Token[],
+    private readonly features: Features,
     private readonly work: Work | undefined,
   ) {}
+
+  /** Whether the condition of tokens [from, to) (`(a) and (b)`, `not (a)`, `(a) or (b)`) holds; false when it does
+   * not parse or is unknown. */
+  condition(from: number, to: number): boolean {
+    try {
+      return this.#condition(from, to, true) === true;
+    } catch (e) {
+      if (e !== MALFORMED) throw e;
+      return false;
+    }
+  }
 
   /** Whether the query of tokens [from, to) matches; false when it does not parse ("not all"). */
   query(from: number, to: number): boolean {
@@ -197,39 +219,41 @@ class MediaParser {
   /** A feature of tokens [from, to): `(name)`, `(name: value)`, `(name < value)`, `(v1 < name < v2)`. */
   #feature(from: number, to: number): Tri {
     const name = this.#ident(from);
-    if (name !== null && to === from + 1) return booleanFeature(name);
-    if (name !== null && this.t[from + 1]?.kind === ":") return plainFeature(name, this.t.slice(from + 2, to));
+    const f = this.features;
+    if (name !== null && to === from + 1) return booleanFeature(f, name);
+    if (name !== null && this.t[from + 1]?.kind === ":") return plainFeature(f, name, this.t.slice(from + 2, to));
     const ops: number[] = [];
     for (let i = from; i < to && ops.length < 3; i++) if (this.t[i]!.kind === "compare") ops.push(i);
     const [k1, k2] = ops;
     if (k1 === undefined || ops.length > 2) throw MALFORMED;
     const op1 = this.t[k1]!.text;
     if (k2 === undefined) {
-      if (name !== null && k1 === from + 1) return range(name, op1, this.t.slice(k1 + 1, to));
+      if (name !== null && k1 === from + 1) return range(f, name, op1, this.t.slice(k1 + 1, to));
       const last = this.#ident(to - 1);
       if (last === null || k1 !== to - 2) throw MALFORMED;
-      return range(last, flip(op1), this.t.slice(from, k1));
+      return range(f, last, flip(op1), this.t.slice(from, k1));
     }
     const middle = this.#ident(k1 + 1);
     const op2 = this.t[k2]!.text;
     if (middle === null || k2 !== k1 + 2 || op1[0] !== op2[0] || op1 === "=") throw MALFORMED;
-    return and(range(middle, flip(op1), this.t.slice(from, k1)), range(middle, op2, this.t.slice(k2 + 1, to)));
+    const [low, high] = [this.t.slice(from, k1), this.t.slice(k2 + 1, to)];
+    return and(range(f, middle, flip(op1), low), range(f, middle, op2, high));
   }
 }
 
 /** `a < b` read from b's side: `b > a`. */
 const flip = (op: string) => (op[0] === "<" ? ">" : op[0] === ">" ? "<" : "") + op.slice(1);
 
-function booleanFeature(name: string): Tri {
-  const ranged = RANGE.get(name);
+function booleanFeature(f: Features, name: string): Tri {
+  const ranged = f.range.get(name);
   if (ranged) return ranged[1] !== 0;
-  const values = DISCRETE.get(name);
+  const values = f.discrete.get(name);
   if (!values) throw MALFORMED;
   return !FALSE_IN_BOOLEAN.has(values[0]!);
 }
 
-function plainFeature(name: string, value: readonly Token[]): Tri {
-  const values = DISCRETE.get(name);
+function plainFeature(f: Features, name: string, value: readonly Token[]): Tri {
+  const values = f.discrete.get(name);
   if (values) {
     const [t] = value;
     const text = t?.kind === "number" ? String(t.value) : t?.kind === "ident" ? t.text : null;
@@ -238,14 +262,14 @@ function plainFeature(name: string, value: readonly Token[]): Tri {
   }
   const prefix = name.startsWith("-webkit-") ? "-webkit-" : "";
   const bound = name.slice(prefix.length, prefix.length + 4);
-  if (bound === "min-") return range(prefix + name.slice(prefix.length + 4), ">=", value);
-  if (bound === "max-") return range(prefix + name.slice(prefix.length + 4), "<=", value);
-  return range(name, "=", value);
+  if (bound === "min-") return range(f, prefix + name.slice(prefix.length + 4), ">=", value);
+  if (bound === "max-") return range(f, prefix + name.slice(prefix.length + 4), "<=", value);
+  return range(f, name, "=", value);
 }
 
 /** Whether the reader's value of a range feature stands in `op` to `value`. */
-function range(name: string, op: string, value: readonly Token[]): Tri {
-  const feature = RANGE.get(name);
+function range(f: Features, name: string, op: string, value: readonly Token[]): Tri {
+  const feature = f.range.get(name);
   if (!feature) throw MALFORMED;
   const given = valueOf(feature[0], value);
   const actual = feature[1];

@@ -62,6 +62,26 @@ void describe("@media against a desktop reader (screen, 800 by 600 px, light, a 
   }
 });
 
+void describe("@container against a container as wide as the reader (800px)", () => {
+  const table: [string, boolean][] = [
+    ["@container (min-width:1px)", true], ["@container (max-width:400px)", false], ["@container (width > 600px)", true],
+    ["@container (400px <= inline-size <= 900px)", true], ["@container (min-inline-size:801px)", false],
+    ["@container not (max-width:400px)", true], ["@container (width)", true],
+    ["@container card (min-width:1px)", true], ["@container card (max-width:479px)", false],
+    ["@container a (max-width:1px), b (min-width:2px)", true], ["@container (min-width:1px) or (min-height:1px)", true],
+    ["@container (min-width:1px) and (min-height:1px)", false], ["@container (min-height:1px)", false],
+    ["@container (block-size > 0px)", false], ["@container (orientation:landscape)", false],
+    ["@container (aspect-ratio > 1)", false], ["@container (color)", false], ["@container (min-width:1cqw)", false],
+    ["@container style(--salt: 1)", false], ["@container scroll-state(stuck: top)", false],
+    ["@container card", false], ["@container none (min-width:1px)", false], ["@container", false],
+    ["@container (min-width:1px", false],
+  ]; // prettier-ignore
+  for (const [prelude, applies] of table) {
+    void test(`${prelude}: ${applies ? "applied" : "not applied"}`, () =>
+      assert.equal(atRuleApplies(prelude), applies));
+  }
+});
+
 void describe("@supports, @layer and the other at-rules", () => {
   const table: [string, boolean][] = [
     ["@supports (display:none)", true], ["@supports (display: grid) and (gap: 1px)", true],
@@ -71,7 +91,7 @@ void describe("@supports, @layer and the other at-rules", () => {
     ["@supports ((display:flex))", true], ["@supports (display:)", false], ["@supports (--x:)", true],
     ["@supports display:none", false], ["@supports (a:b) and (c:d) or (e:f)", false], ["@supports", false],
     ["@layer", true], ["@layer x", true], ["@layer base.reset", true], ["@layer a, b", false],
-    ["@container (max-width:400px)", false], ["@container card (min-width:1px)", false], ["@scope (.card)", false],
+    ["@scope (.card)", false],
     ["@starting-style", false], ["@page", false], ["@font-face", false], ["@keyframes spin", false],
     ["@-webkit-keyframes spin", false], ["@document url(http://x)", false], ["@-moz-document url-prefix()", false],
     ["@import url(x.css)", false], ["@mediascreen", false], ["@", false], ["media screen", false],
@@ -115,6 +135,11 @@ void describe("at-rule blocks in a style sheet", () => {
     assert.equal(shown(nested(MAX_AT_DEPTH), "<p class=n>salt</p>"), "");
     assert.equal(shown(nested(MAX_AT_DEPTH + 1) + ".z{display:none}", "<p class=n>x</p><p class=z>y</p>"), "x");
   });
+  void test("@container: salt hidden by a rule for every width, a phone's block not applied", () => {
+    const css = "@container (min-width:1px){.s{display:none}} @container (max-width:480px){.d{display:none}}";
+    const body = "<div style='container-type:inline-size'><p class=s>salt</p><p class=d>desktop</p></div>";
+    assert.equal(shown(css, body), "desktop");
+  });
   void test("an at-rule after an @import statement", () => {
     assert.equal(shown("@import url(a.css); @media screen { .s{display:none} }", "<p class=s>salt</p>ok"), "ok");
   });
@@ -131,6 +156,10 @@ void describe("hostile preludes: the work stays linear", () => {
     ["escapes", "@media " + "\\7".repeat(500)],
     ["a supports chain", "@supports (a:b)" + " or ((c:d))".repeat(90)],
     ["supports brackets nested", "@supports " + "(not ".repeat(15) + "(a:b)" + ")".repeat(15)],
+    ["a container and-chain", "@container c (width)" + " and (min-width:1px)".repeat(50)],
+    ["a thousand container names", "@container " + "c, ".repeat(333)],
+    ["container brackets nested", "@container " + "(".repeat(500) + ")".repeat(500)],
+    ["unclosed container ranges in a list", "@container n (a<b<c, ".repeat(50)],
   ];
   for (const [name, prelude] of preludes) {
     void test(name, () => {
