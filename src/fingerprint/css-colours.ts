@@ -11,7 +11,7 @@ export const TRANSPARENT = -2;
  * (./html-visibility.ts). */
 export const CURRENT_COLOUR = -4;
 /** An alpha at most this shows nothing. */
-const INVISIBLE_ALPHA = 0.05;
+export const INVISIBLE_ALPHA = 0.05;
 /** Arguments a colour function has at most (three channels and an alpha). */
 const MAX_ARGUMENTS = 4;
 
@@ -28,8 +28,8 @@ export function colourFunction(value: string): number | null {
   return hsl ? hslRgb(hue, a, b) : hwbRgb(hue, a, b);
 }
 
-/** The arguments of a function (`f(a, b, c / d)`, `f(a b c)`), or null when there is no `(…)` or too many. */
-function argumentsOf(value: string): string[] | null {
+/** The arguments of a function (`f(a, b, c / d)`, `f(a b c)`), or null when there is no `(…)` or more than `max`. */
+export function argumentsOf(value: string, max = MAX_ARGUMENTS): string[] | null {
   const open = value.indexOf("(");
   const close = value.lastIndexOf(")");
   if (open < 0 || close < open) return null;
@@ -43,7 +43,7 @@ function argumentsOf(value: string): string[] | null {
       continue;
     }
     if (start < 0) continue;
-    if (args.length === MAX_ARGUMENTS) return null;
+    if (args.length === max) return null;
     args.push(value.slice(start, i));
     start = -1;
   }
@@ -51,7 +51,7 @@ function argumentsOf(value: string): string[] | null {
 }
 
 /** A hue in degrees (a plain number is degrees; `none` is 0); NaN when it is not one. */
-function hueDegrees(arg: string): number {
+export function hueDegrees(arg: string): number {
   if (arg === "none") return 0;
   const n = parseFloat(arg);
   if (arg.endsWith("turn")) return n * 360;
@@ -68,7 +68,7 @@ function fraction(arg: string): number {
 }
 
 /** An alpha as 0 to 1 (`0.5`, `50%`); 1 when it is not one. */
-function alpha(arg: string): number {
+export function alpha(arg: string): number {
   const n = parseFloat(arg);
   if (!Number.isFinite(n)) return 1;
   return arg.endsWith("%") ? n / 100 : n;
@@ -96,7 +96,8 @@ function hwbRgb(hue: number, white: number, black: number): number {
   return rgb(mix(16), mix(8), mix(0));
 }
 
-function rgb(r: number, g: number, b: number): number {
+/** 0xRRGGBB of sRGB channels 0 to 1 (each clipped to that range). */
+export function rgb(r: number, g: number, b: number): number {
   const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x * 255)));
   return (byte(r) << 16) | (byte(g) << 8) | byte(b);
 }

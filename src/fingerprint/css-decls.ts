@@ -74,7 +74,10 @@ export class DeclaredStyle implements StyleDecls {
   marginFar: boolean | undefined = undefined;
   clipped: boolean | undefined = undefined;
   scaledAway: boolean | undefined = undefined;
+  translateFar: boolean | undefined = undefined;
+  scaleTiny: boolean | undefined = undefined;
   filterOpacity: number | undefined = undefined;
+  filterBlur: number | undefined = undefined;
   contentHidden: boolean | undefined = undefined;
   textFill: number | undefined = undefined;
   clipText: boolean | undefined = undefined;
@@ -101,7 +104,10 @@ export function overlay(out: StyleDecls, from: StyleDecls): void {
   if (from.marginFar !== undefined) out.marginFar = from.marginFar;
   if (from.clipped !== undefined) out.clipped = from.clipped;
   if (from.scaledAway !== undefined) out.scaledAway = from.scaledAway;
+  if (from.translateFar !== undefined) out.translateFar = from.translateFar;
+  if (from.scaleTiny !== undefined) out.scaleTiny = from.scaleTiny;
   if (from.filterOpacity !== undefined) out.filterOpacity = from.filterOpacity;
+  if (from.filterBlur !== undefined) out.filterBlur = from.filterBlur;
   if (from.contentHidden !== undefined) out.contentHidden = from.contentHidden;
   if (from.textFill !== undefined) out.textFill = from.textFill;
   if (from.clipText !== undefined) out.clipText = from.clipText;

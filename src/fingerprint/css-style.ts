@@ -1,9 +1,10 @@
 /**
  * CSS declarations as far as fingerprints need them: those that decide whether a mail client shows an element's
  * text (display, visibility, opacity, font size, colour and background, a zero-size box that clips, an off-screen
- * position, a clip, and ./css-effects.ts's transforms, filters and fill), read from a `style` attribute or a rule of
- * a `<style>` block (./css-sheet.ts) with its CSS escapes decoded (./css-escapes.ts), and the cascade of one
- * element's rules and style attribute (`!important` after all of them). Pure: no I/O. Every step is one pass.
+ * position, a clip, and ./css-effects.ts's transforms, translations, scales, filters and fill), read from a `style`
+ * attribute or a rule of a `<style>` block (./css-sheet.ts) with its CSS escapes decoded (./css-escapes.ts), and the
+ * cascade of one element's rules and style attribute (`!important` after all of them). Pure: no I/O. Every step is
+ * one pass.
  */
 import { fontSizeOf, lengthOrMathPx, opacityOf, startsNumeric } from "./css-calc.js";
 import { CURRENT_COLOUR } from "./css-colours.js";
@@ -90,7 +91,9 @@ const FIELDS = new Map<string, readonly (keyof StyleDecls)[]>([
   ...(["margin-left", "margin-top", "margin"] as const).map((p) => [p, ["marginFar"]] as const),
   ...(["clip", "clip-path"] as const).map((p) => [p, ["clipped"]] as const),
   ...(["transform", "-webkit-transform"] as const).map((p) => [p, ["scaledAway"]] as const),
-  ...(["filter", "-webkit-filter"] as const).map((p) => [p, ["filterOpacity"]] as const),
+  ["translate", ["translateFar"]],
+  ["scale", ["scaleTiny"]],
+  ...(["filter", "-webkit-filter"] as const).map((p) => [p, ["filterOpacity", "filterBlur"]] as const),
   ["content-visibility", ["contentHidden"]],
   ...(["background-clip", "-webkit-background-clip"] as const).map((p) => [p, ["clipText"]] as const),
   ["-webkit-text-fill-color", ["textFill"]],

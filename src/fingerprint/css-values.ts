@@ -1,8 +1,10 @@
 /**
  * CSS values as fingerprints read them: lengths in px and colours (hex, rgb(a), named, transparent; hsl() and hwb()
- * by ./css-colours.ts), and the parts of a shorthand. Pure: no I/O; each is one pass over a short value.
+ * by ./css-colours.ts; lab(), lch(), oklab(), oklch() and color() by ./css-colour-spaces.ts), and the parts of a
+ * shorthand. Pure: no I/O; each is one pass over a short value.
  */
 import colourNames from "color-name";
+import { spaceColour } from "./css-colour-spaces.js";
 import { colourFunction, TRANSPARENT } from "./css-colours.js";
 
 export { TRANSPARENT };
@@ -25,13 +27,15 @@ export function lengthPx(value: string): number | null {
   return null;
 }
 
-/** A colour: 0xRRGGBB, TRANSPARENT, or null when it is not one this reads (currentcolor, inherit, lab()…). */
+/** A colour: 0xRRGGBB, TRANSPARENT, or null when it is not one this reads (currentcolor, inherit, color-mix()…). */
 export function parseColour(raw: string): number | null {
   const value = raw.trim().toLowerCase();
   if (value.startsWith("#")) return hexColour(value.slice(1));
   if (value === "transparent") return TRANSPARENT;
   if (value.startsWith("rgb")) return rgbColour(value);
   if (value.startsWith("hsl") || value.startsWith("hwb")) return colourFunction(value);
+  if (value.startsWith("lab") || value.startsWith("lch") || value.startsWith("ok") || value.startsWith("color("))
+    return spaceColour(value);
   const named = (colourNames as Record<string, readonly number[] | undefined>)[value];
   return named ? (named[0]! << 16) | (named[1]! << 8) | named[2]! : null;
 }

@@ -4,16 +4,17 @@
  * it applies (./css-sheet.ts, ./css-style.ts). Hidden means: display:none, visibility:hidden, opacity near 0, a font
  * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
  * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
- * (max-height:0 with overflow:hidden), a position far off the page, a zero clip, a transform, filter,
- * content-visibility or text fill colour that paints it out of sight (./css-effects.ts); values may come through
- * custom properties and var() (./css-custom-properties.ts) and math functions (./css-calc.ts). Pure: no I/O.
+ * (max-height:0 with overflow:hidden), a position far off the page, a zero clip, a transform, translate, scale,
+ * filter (its opacity, a blur wide for the font: blurredAway), content-visibility or text fill colour that paints it
+ * out of sight (./css-effects.ts); values may come through custom properties and var() (./css-custom-properties.ts)
+ * and math functions (./css-calc.ts). Pure: no I/O.
  */
 import { elementProperties, hasDeferred, substituter, type CustomProperties } from "./css-custom-properties.js";
 import { StyleSheet } from "./css-sheet.js";
 import type { Ancestors } from "./css-context.js";
 import { cascade, emptyDeclarations, parseDeclarations, type Declarations, type StyleDecls } from "./css-style.js";
 import { CURRENT_COLOUR } from "./css-colours.js";
-import { lowContrast, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
+import { FONT_EM, lowContrast, nearColour, parseColour, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 import { findTagEnd, rawTextEnd, stylesElement, type TagAttributes } from "./html-tags.js";
 
 /** Classes of one element looked up at most. */
@@ -24,6 +25,8 @@ const INVISIBLE_OPACITY = 0.05;
 const TINY_FONT_FACTOR = 0.1;
 /** Text under this many px is a row of dots to a reader: salt at 2 px ahead of padding read as text before. */
 const TINY_FONT_PX = 5;
+/** A blur of at least this much of the font size leaves no word readable (blurredAway). */
+const BLUR_FACTOR = 0.25;
 
 /** The page behind text with no background declared: mail clients show a message on white unless it says otherwise,
  * so near-white salt with no background of its own is as lost to a reader as on a declared white one. */
@@ -120,11 +123,12 @@ export function visibilityOf(
     d = cascade(rules, inline, substituter(customs));
   } else d = cascade(rules, inline);
   const colour = d.color ?? parent.colour;
+  const px = fontPx(d, parent.fontPx);
   return {
-    gone: parent.gone || attrs.hidden === true || isGone(d),
+    gone: parent.gone || attrs.hidden === true || isGone(d) || blurredAway(d.filterBlur, px),
     visibilityHidden: d.visibilityHidden ?? parent.visibilityHidden,
     fontZero: fontZero(d, parent.fontZero),
-    fontPx: fontPx(d, parent.fontPx),
+    fontPx: px,
     colour,
     background: backgroundOf(d.background, colour, parent.background),
     fill: d.clipText ? UNKNOWN_BACKGROUND : (d.textFill ?? parent.fill),
@@ -143,9 +147,21 @@ function backgroundOf(declared: number | undefined, colour: number, parent: numb
 /** Whether declarations hide an element and all it holds, whatever its descendants declare. */
 function isGone(d: StyleDecls): boolean {
   if (d.displayNone || d.clipped || d.scaledAway || d.indentFar || d.marginFar || d.contentHidden) return true;
+  if (d.translateFar || d.scaleTiny) return true;
   if (Math.min(d.opacity ?? 1, 1) * (d.filterOpacity ?? 1) <= INVISIBLE_OPACITY) return true;
   if (d.overflowHidden && (d.heightTiny || d.maxHeightTiny || d.widthTiny || d.maxWidthTiny)) return true;
   return d.positioned === true && (d.leftFar === true || d.topFar === true);
+}
+
+/**
+ * Whether a filter's blur leaves the text unreadable: a radius (the Gaussian's standard deviation) of at least
+ * BLUR_FACTOR of the font size, FONT_EM where the size is not known. A stroke of text is some 0.1 em wide and the
+ * space inside and between letters some 0.25 em: a blur that wide spreads each stroke across the gaps that tell the
+ * letters apart, and the words become grey smudges (4px on 16px text), while 1–2 px on the same text is a soft focus
+ * that still reads. The element's own size judges it: a much larger font inside it is judged hidden too.
+ */
+function blurredAway(radius: number | undefined, fontPx: number | null): boolean {
+  return radius !== undefined && radius >= BLUR_FACTOR * (fontPx ?? FONT_EM);
 }
 
 function fontZero(d: StyleDecls, parentZero: boolean): boolean {

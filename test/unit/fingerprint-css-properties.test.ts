@@ -8,6 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { valueParts } from "../../src/fingerprint/css-effects.js";
 import { unescapeCss } from "../../src/fingerprint/css-escapes.js";
 import { MAX_CSS_CHARS } from "../../src/fingerprint/css-sheet.js";
 import { parseColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
@@ -67,6 +68,39 @@ void describe("htmlToText: hidden text written in other ways is left out", () =>
     ["a background shorthand of currentColor", '<span style="color:#c00;background:currentColor">salt</span>'],
     ["content-visibility: hidden", '<div style="content-visibility:hidden">salt</div>'],
     ["content-visibility: hidden, shown inside", '<div style="content-visibility:hidden"><p style="content-visibility:visible">salt</p></div>'],
+    ["translate: far to the left", '<div style="translate:-9999px">salt</div>'],
+    ["translate: far to the top", '<div style="translate:0 -10000px">salt</div>'],
+    ["translate: three values, far to the left", '<div style="translate:-50em 0 0">salt</div>'],
+    ["translate: a math function far to the left", '<div style="translate:calc(-5000px - 5000px) 0">salt</div>'],
+    ["translate: in a rule", "<style>.t{translate:-9999px}</style><p class=t>salt</p>"],
+    ["translate: through a custom property", '<div style="--far:-9999px"><p style="translate:var(--far)">salt</p></div>'],
+    ["scale: 0", '<span style="display:inline-block;scale:0">salt</span>'],
+    ["scale: 0 0", '<div style="scale:0 0">salt</div>'],
+    ["scale: 1 0 (flat on one axis)", '<div style="scale:1 0">salt</div>'],
+    ["scale: 5%", '<div style="scale:5%">salt</div>'],
+    ["scale: 0 in a rule", "<style>.z{scale:0}</style><p class=z>salt</p>"],
+    ["filter: blur(8px)", '<div style="filter:blur(8px)">salt</div>'],
+    ["filter: blur(4px) on text of the default size (16px)", '<div style="filter:blur(4px)">salt</div>'],
+    ["filter: blur(0.5em)", '<div style="filter:blur(0.5em)">salt</div>'],
+    ["filter: blur(3px) on 12px text", '<div style="font-size:12px;filter:blur(3px)">salt</div>'],
+    ["filter: blur among other functions", '<div style="filter:brightness(1.1) blur(6px) contrast(1)">salt</div>'],
+    ["filter: two blurs that add up (3px and 3px: 4.2px)", '<div style="filter:blur(3px) blur(3px)">salt</div>'],
+    ["-webkit-filter: blur(10px)", '<div style="-webkit-filter:blur(10px)">salt</div>'],
+    ["filter: blur in a rule", "<style>.b{filter:blur(12px)}</style><p class=b>salt</p>"],
+    ["lab() white", '<span style="color:lab(100 0 0)">salt</span>'],
+    ["lab() white, percentage", '<span style="color:lab(100% 0 0)">salt</span>'],
+    ["lch() white", '<span style="color:lch(100 0 0)">salt</span>'],
+    ["oklab() white", '<span style="color:oklab(1 0 0)">salt</span>'],
+    ["oklch() white", '<span style="color:oklch(100% 0 0)">salt</span>'],
+    ["oklch() near-white, a hint of yellow", '<span style="color:oklch(0.99 0.01 90)">salt</span>'],
+    ["oklch() white on a declared white", '<td bgcolor="#ffffff"><span style="color:oklch(1 0 0deg)">salt</span></td>'],
+    ["oklch() of alpha 0", '<span style="color:oklch(40% 0.1 30 / 0)">salt</span>'],
+    ["lab() on a declared lab() background", '<div style="background:lab(30 20 -40)"><span style="color:lab(31 20 -40)">salt</span></div>'],
+    ["oklch() on a declared oklch() background-color", '<div style="background-color:oklch(50% 0.1 200)"><span style="color:oklch(50.5% 0.1 200)">salt</span></div>'],
+    ["color(srgb) white", '<span style="color:color(srgb 1 1 1)">salt</span>'],
+    ["color(display-p3) white", '<span style="color:color(display-p3 100% 100% 100%)">salt</span>'],
+    ["an oklch() white text fill", '<span style="color:#000;-webkit-text-fill-color:oklch(1 0 0)">salt</span>'],
+    ["an oklch() white through a custom property", "<style>:root{--w:oklch(100% 0 0)}</style><p style='color:var(--w)'>salt</p>"],
   ]; // prettier-ignore
   testHiddenCases(hidden);
 });
@@ -101,6 +135,33 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["a colour of its own on a currentcolor background", '<span style="color:#336699;background:currentcolor"><b style="color:#fff">shown</b></span>', "shown"],
     ["gradient text: a transparent fill over a background clipped to the text", '<h1 style="background:linear-gradient(#f00,#00f);-webkit-background-clip:text;-webkit-text-fill-color:transparent">shown</h1>', "shown"],
     ["content-visibility: auto", '<div style="content-visibility:auto">shown</div>', "shown"],
+    ["translate: 10px", '<span style="translate:10px">shown</span>', "shown"],
+    ["translate: -100px 20px, on the page", '<span style="translate:-100px 20px">shown</span>', "shown"],
+    ["translate: far to the right (as left:9999px: not read as off the page)", '<span style="translate:9999px">shown</span>', "shown"],
+    ["translate: -50% (of its own size)", '<span style="translate:-50% 0">shown</span>', "shown"],
+    ["translate: -9999 without a unit (invalid)", '<span style="translate:-9999">shown</span>', "shown"],
+    ["translate: four values (invalid)", '<span style="translate:-9999px 0 0 0">shown</span>', "shown"],
+    ["translate: none after a far translation", "<style>.t{translate:-9999px}</style><p class=t style='translate:none'>shown</p>", "shown"],
+    ["scale: 1.2", '<span style="scale:1.2">shown</span>', "shown"],
+    ["scale: 0.5", '<span style="scale:0.5">shown</span>', "shown"],
+    ["scale: -1 (mirrored)", '<span style="scale:-1">shown</span>', "shown"],
+    ["scale: 1 1 0 (depth only)", '<span style="scale:1 1 0">shown</span>', "shown"],
+    ["scale: none after scale: 0", "<style>.z{scale:0}</style><p class=z style='scale:none'>shown</p>", "shown"],
+    ["filter: blur(0.3px)", '<span style="filter:blur(0.3px)">shown</span>', "shown"],
+    ["filter: blur(2px) on text of the default size", '<span style="filter:blur(2px)">shown</span>', "shown"],
+    ["filter: blur(3.9px) on text of the default size", '<span style="filter:blur(3.9px)">shown</span>', "shown"],
+    ["filter: blur(5px) on 40px text", '<h1 style="font-size:40px;filter:blur(5px)">shown</h1>', "shown"],
+    ["filter: blur(-8px) (invalid)", '<span style="filter:blur(-8px)">shown</span>', "shown"],
+    ["filter: blur(8) without a unit (invalid)", '<span style="filter:blur(8)">shown</span>', "shown"],
+    ["filter: none after a blur", "<style>.b{filter:blur(12px)}</style><p class=b style='filter:none'>shown</p>", "shown"],
+    ["oklch() dark blue on white", '<body bgcolor="#ffffff"><span style="color:oklch(20% 0.05 250)">shown</span></body>', "shown"],
+    ["oklch() red", '<span style="color:oklch(0.628 0.2577 29.23)">shown</span>', "shown"],
+    ["lab() black", '<span style="color:lab(0 0 0)">shown</span>', "shown"],
+    ["lch() mid grey", '<span style="color:lch(50 0 0)">shown</span>', "shown"],
+    ["oklch() white on an oklch() black", '<div style="background:oklch(0 0 0)"><span style="color:oklch(1 0 0)">shown</span></div>', "shown"],
+    ["color(srgb) black", '<span style="color:color(srgb 0 0 0)">shown</span>', "shown"],
+    ["a colour space not read: color(rec2020) white", '<span style="color:color(rec2020 1 1 1)">shown</span>', "shown"],
+    ["a relative colour not read: oklch(from white l c h)", '<span style="color:oklch(from white l c h)">shown</span>', "shown"],
     // Browsers show a closed <details>'s summary and open the rest on a click; Gmail, Outlook and Outlook.com show it
     // all: it stays text (see benchmarks/README.md).
     ["<details> without open: its summary and its content", "<details><summary>summary</summary> content</details>", "summary content"],
@@ -173,6 +234,40 @@ void describe("CSS escapes", () => {
   });
 });
 
+void describe("translate, scale and filter values: one pass, however hostile", () => {
+  const values: [string, string][] = [
+    ["a megabyte of open brackets", "(".repeat(1 << 20)],
+    ["a megabyte of brackets and spaces", "( ) ".repeat(1 << 18)],
+    ["a megabyte of close brackets", ")".repeat(1 << 20)],
+    ["a megabyte of parts", "-9999px ".repeat(1 << 17)],
+    ["a megabyte of spaces, then a part", " ".repeat(1 << 20) + "-9999px"],
+  ];
+  for (const [name, value] of values) {
+    void test(`${name}: each character looked at once at most`, () => {
+      const work = { steps: 0 };
+      const parts = valueParts(value, 3, work);
+      assert.ok(parts === null || parts.length <= 3);
+      assert.ok(work.steps <= value.length + 1, `${work.steps} steps for ${value.length} characters`);
+    });
+  }
+  void test("a part past the third ends the reading", () => {
+    const work = { steps: 0 };
+    assert.equal(valueParts("a b c d" + " e".repeat(1 << 18), 3, work), null);
+    assert.ok(work.steps <= 8, `${work.steps} steps`);
+  });
+  void test("megabyte values in a style attribute and in a rule are read", () => {
+    const space = " ".repeat(1 << 20);
+    assert.equal(visibleWords(`<p style="translate:${space}-9999px">salt</p><p>shown</p>`), "shown");
+    // a style block is read up to MAX_CSS_CHARS
+    const rule = `.s{scale:${" ".repeat(MAX_CSS_CHARS - 100)}0}`;
+    assert.equal(visibleWords(`<style>${rule}</style><p class=s>salt</p><p>shown</p>`), "shown");
+    assert.equal(visibleWords(`<p style="scale:${"(".repeat(1 << 20)}0">shown</p>`), "shown");
+    // 16 functions are read at most (16 blurs of 1px: a 4px blur, enough to hide 16px text)
+    assert.equal(visibleWords(`<p style="filter:${"blur(1px) ".repeat(1 << 17)}">salt</p><p>shown</p>`), "shown");
+    assert.equal(visibleWords(`<p style="filter:${"blur(0.5px) ".repeat(1 << 17)}">shown</p>`), "shown");
+  });
+});
+
 void describe("colour notations", () => {
   for (const [value, expected] of [
     ["hsl(0, 0%, 100%)", 0xffffff],
@@ -194,6 +289,36 @@ void describe("colour notations", () => {
     ["rgb(255 255 255 / 0)", TRANSPARENT],
     ["ghostwhite", 0xf8f8ff],
     ["rebeccapurple", 0x663399],
+    ["lab(100 0 0)", 0xffffff],
+    ["lab(54.29 80.8 69.89)", 0xff0000],
+    ["lab(50 0 0)", 0x777777],
+    ["lab(none none none)", 0x000000],
+    ["lch(54.29 106.84 40.85)", 0xff0000],
+    ["lch(100% 0% 0)", 0xffffff],
+    ["oklab(1 0 0)", 0xffffff],
+    ["oklab(62.8% 0.225 0.126)", 0xff0000],
+    ["oklab(0.628 56.25% 31.5%)", 0xff0000],
+    ["oklch(100% 0 0)", 0xffffff],
+    ["oklch(0.628 0.2577 29.23)", 0xff0000],
+    ["oklch(0.452 0.313 264.05deg)", 0x0000ff],
+    ["oklch(0.5 0 0)", 0x636363],
+    ["oklch(1.2 0 0)", 0xffffff],
+    ["oklch(0.5 0.1 0.5turn / 4%)", TRANSPARENT],
+    ["lab(50 0 0 / 0)", TRANSPARENT],
+    ["color(srgb 1 1 1)", 0xffffff],
+    ["color(srgb 100% 50% 0%)", 0xff8000],
+    ["color(srgb 0 0 0 / 0)", TRANSPARENT],
+    ["color(srgb-linear 1 1 1)", 0xffffff],
+    ["color(display-p3 1 1 1)", 0xffffff],
+    ["color(display-p3 1 0 0)", 0xff0000],
+    ["color(rec2020 1 1 1)", null],
+    ["color(srgb 1 1)", null],
+    ["color(srgb 1 1 1 / 1 2)", null],
+    ["oklch(from white l c h)", null],
+    ["lab(calc(50) 0 0)", null],
+    ["oklch(1px 0 0)", null],
+    ["lch(50 20 red)", null],
+    ["oklab()", null],
     ["hsl(white)", null],
     ["hsl()", null],
     ["hsl(1, 2, 3, 4, 5)", null],
