@@ -4,7 +4,8 @@
  * by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a declared
  * background or near-white on none, clipping and off-screen boxes, the hidden attribute, class, id, descendant,
  * attribute, nth-child and sibling rules of a <style> block, rules inside @media and @supports, custom properties,
- * calc(), a transform off the page, a transparent text fill, a style written with a reference and a CSS escape),
+ * calc(), a transform off the page, a transparent text fill, a style written with a reference and a CSS escape,
+ * a `translate` off the page, an oklch() white, a blur, a rule inside @container),
  * hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a half of the text),
  * look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and mathematical forms, accents,
  * zero-width characters inside words), all of them combined, and padding: a few hundred KB of hidden words ahead of
@@ -157,6 +158,14 @@ const HIDING: readonly ((html: string, random: Random) => { html: string; css?: 
     return { html: `<div class="${name}">${h}</div>`, css: `:root{--${name}:none}\n.${name}{display:var(--${name})}` };
   },
   (h) => ({ html: `<span style="font-size:calc(1px - 1px)">${h}</span>` }),
+  (h) => ({ html: `<div style="translate:-9999px">${h}</div>` }),
+  (h) => ({ html: `<span style="color:oklch(100% 0 0)">${h}</span>` }),
+  (h) => ({ html: `<div style="filter:blur(8px)">${h}</div>` }),
+  (h, random) => {
+    const name = `q${Math.floor(random() * 1e6).toString(36)}`;
+    const css = `@container (min-width:1px) {\n.${name}{display:none}\n}`;
+    return { html: `<div style="container-type:inline-size"><div class="${name}">${h}</div></div>`, css };
+  },
 ];
 
 /** Hidden text salting: random words, sentences or another message's text in hidden elements between the
