@@ -5,9 +5,9 @@
  * size under 5px (`font: 0/0 a`, 2px), a colour a reader cannot make out on the declared background, or on white
  * where none is declared (./css-values.ts, invisibleOn), or transparent, a box of at most 1px that clips its overflow
  * (max-height:0 with overflow:hidden), a position far off the page, a zero clip, a transform, translate, scale,
- * filter (its opacity, a blur wide for the font: blurredAway), content-visibility or text fill colour that paints it
- * out of sight (./css-effects.ts); values may come through custom properties and var() (./css-custom-properties.ts)
- * and math functions (./css-calc.ts). Pure: no I/O.
+ * filter opacity, content-visibility or text fill colour that paints it out of sight, a filter's blur a quarter of the
+ * font size wide (./css-effects.ts, BLUR_FACTOR); values may come through custom properties and var()
+ * (./css-custom-properties.ts) and math functions (./css-calc.ts). Pure: no I/O.
  */
 import { elementProperties, hasDeferred, substituter, type CustomProperties } from "./css-custom-properties.js";
 import { StyleSheet } from "./css-sheet.js";
@@ -25,7 +25,12 @@ const INVISIBLE_OPACITY = 0.05;
 const TINY_FONT_FACTOR = 0.1;
 /** Text under this many px is a row of dots to a reader: salt at 2 px ahead of padding read as text before. */
 const TINY_FONT_PX = 5;
-/** A blur of at least this much of the font size leaves no word readable (blurredAway). */
+/**
+ * A filter's blur (the Gaussian's standard deviation) of at least this much of the font size leaves no word readable
+ * (FONT_EM where the size is not known). A stroke of text is some 0.1 em wide and the space inside and between
+ * letters some 0.25 em: a blur that wide spreads each stroke across the gaps that tell letters apart, and the words
+ * become grey smudges (4px on 16px text), while 1–2px on the same text is a soft focus that still reads.
+ */
 const BLUR_FACTOR = 0.25;
 
 /** The page behind text with no background declared: mail clients show a message on white unless it says otherwise,
@@ -54,6 +59,9 @@ export interface Visibility {
   /** The colour text is painted with (`-webkit-text-fill-color`): CURRENT_COLOUR (`colour`), 0xRRGGBB, TRANSPARENT,
    * or UNKNOWN_BACKGROUND where a background clipped to the text shows through it (gradient text: not judged). */
   fill: number;
+  /** The radius, in px, of the blur the filters of it and its ancestors give its text (0: none; blurs nested add up
+   * as the variances of Gaussians do). */
+  blur: number;
   /** The custom properties it has (./css-custom-properties.ts); null when none is declared around it. */
   customs: CustomProperties | null;
 }
@@ -66,6 +74,7 @@ export const ROOT: Visibility = {
   colour: -1,
   background: -1,
   fill: CURRENT_COLOUR,
+  blur: 0,
   customs: null,
 };
 
@@ -77,14 +86,16 @@ export function rootVisibility(sheet: StyleSheet): Visibility {
 }
 
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
- * TINY_FONT_PX or the colour it is painted with (its fill, else its colour) transparent or of too low a contrast on
- * the background, `page` where none is declared (pageBackground; ./css-values.ts, lowContrast). A fill that contrasts
- * does not show text whose colour version 2 hid: the re-read by version 2's rules must cover what these hide. */
+ * TINY_FONT_PX, blurred by BLUR_FACTOR of its size or more, or the colour it is painted with (its fill, else its
+ * colour) transparent or of too low a contrast on the background, `page` where none is declared (pageBackground;
+ * ./css-values.ts, lowContrast). A fill that contrasts does not show text whose colour version 2 hid: the re-read
+ * by version 2's rules must cover what these hide (a blur, not read by version 2, is not hidden by them). */
 export function shows(v: Visibility, page: number): boolean {
   if (!showedToVersionTwo(v)) return false;
   const paint = v.fill === CURRENT_COLOUR ? v.colour : v.fill;
   const background = v.background === ROOT.background ? page : v.background;
   if (paint === TRANSPARENT || (v.fontPx !== null && v.fontPx < TINY_FONT_PX)) return false;
+  if (v.blur >= BLUR_FACTOR * (v.fontPx ?? FONT_EM)) return false;
   return !lowContrast(paint, background);
 }
 
@@ -123,15 +134,15 @@ export function visibilityOf(
     d = cascade(rules, inline, substituter(customs));
   } else d = cascade(rules, inline);
   const colour = d.color ?? parent.colour;
-  const px = fontPx(d, parent.fontPx);
   return {
-    gone: parent.gone || attrs.hidden === true || isGone(d) || blurredAway(d.filterBlur, px),
+    gone: parent.gone || attrs.hidden === true || isGone(d),
     visibilityHidden: d.visibilityHidden ?? parent.visibilityHidden,
     fontZero: fontZero(d, parent.fontZero),
-    fontPx: px,
+    fontPx: fontPx(d, parent.fontPx),
     colour,
     background: backgroundOf(d.background, colour, parent.background),
     fill: d.clipText ? UNKNOWN_BACKGROUND : (d.textFill ?? parent.fill),
+    blur: d.filterBlur ? Math.hypot(parent.blur, d.filterBlur) : parent.blur,
     customs,
   };
 }
@@ -151,17 +162,6 @@ function isGone(d: StyleDecls): boolean {
   if (Math.min(d.opacity ?? 1, 1) * (d.filterOpacity ?? 1) <= INVISIBLE_OPACITY) return true;
   if (d.overflowHidden && (d.heightTiny || d.maxHeightTiny || d.widthTiny || d.maxWidthTiny)) return true;
   return d.positioned === true && (d.leftFar === true || d.topFar === true);
-}
-
-/**
- * Whether a filter's blur leaves the text unreadable: a radius (the Gaussian's standard deviation) of at least
- * BLUR_FACTOR of the font size, FONT_EM where the size is not known. A stroke of text is some 0.1 em wide and the
- * space inside and between letters some 0.25 em: a blur that wide spreads each stroke across the gaps that tell the
- * letters apart, and the words become grey smudges (4px on 16px text), while 1–2 px on the same text is a soft focus
- * that still reads. The element's own size judges it: a much larger font inside it is judged hidden too.
- */
-function blurredAway(radius: number | undefined, fontPx: number | null): boolean {
-  return radius !== undefined && radius >= BLUR_FACTOR * (fontPx ?? FONT_EM);
 }
 
 function fontZero(d: StyleDecls, parentZero: boolean): boolean {
