@@ -21,10 +21,11 @@ const PERCENT = {
 } as const;
 
 /** A `lab()`, `lch()`, `oklab()`, `oklch()` or `color()` colour (lowercase): 0xRRGGBB, TRANSPARENT, or null when it
- * is not one this reads (another colour space, `calc()`, a relative colour `from …`). */
+ * is not one this reads (another colour space, `calc()`, a relative colour `from …`) or not valid (commas). */
 export function spaceColour(value: string): number | null {
   const open = value.indexOf("(");
-  const name = value.slice(0, open).trimEnd();
+  if (open < 0 || value.includes(",")) return null; // they have no comma syntax: a browser drops the colour
+  const name = value.slice(0, open);
   if (name === "color") return colorFunction(value);
   if (name !== "lab" && name !== "lch" && name !== "oklab" && name !== "oklch") return null;
   const args = argumentsOf(value);

@@ -165,6 +165,7 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["oklch() white on an oklch() black", '<div style="background:oklch(0 0 0)"><span style="color:oklch(1 0 0)">shown</span></div>', "shown"],
     ["color(srgb) black", '<span style="color:color(srgb 0 0 0)">shown</span>', "shown"],
     ["a colour space not read: color(rec2020) white", '<span style="color:color(rec2020 1 1 1)">shown</span>', "shown"],
+    ["lab() white with commas (invalid: the colour is dropped)", '<span style="color:lab(100, 0, 0)">shown</span>', "shown"],
     ["a relative colour not read: oklch(from white l c h)", '<span style="color:oklch(from white l c h)">shown</span>', "shown"],
     // Browsers show a closed <details>'s summary and open the rest on a click; Gmail, Outlook and Outlook.com show it
     // all: it stays text (see benchmarks/README.md).
@@ -323,6 +324,9 @@ void describe("colour notations", () => {
     ["oklch(1px 0 0)", null],
     ["lch(50 20 red)", null],
     ["oklab()", null],
+    ["lab(100, 0, 0)", null],
+    ["oklch (1 0 0)", null],
+    ["color(srgb, 1, 1, 1)", null],
     ["hsl(white)", null],
     ["hsl()", null],
     ["hsl(1, 2, 3, 4, 5)", null],
