@@ -22,10 +22,15 @@ import type { TagAttributes } from "./html-tags.js";
 /** Elements whose facts are recorded at most: about 26 bytes each with their counters (a 1 MiB document holds at
  * most 350,000 elements). */
 export const MAX_RECORDED = 1 << 18;
+/** Counters at most: an element opens at most two (its parent's, its parent's of its name), so the recorded elements'
+ * are all there; elements past them may find none, and their positions are then not known. */
+const MAX_COUNTERS = 4 * MAX_RECORDED;
 
-/** A growable column of numbers, one an element or a counter. */
+/** A growable column of numbers, one an element or a counter, at most `limit`. */
 class Column {
   #data: Int32Array = new Int32Array(256);
+
+  constructor(readonly limit: number) {}
 
   get(i: number): number {
     return this.#data[i] ?? 0;
@@ -33,7 +38,7 @@ class Column {
 
   set(i: number, value: number): void {
     if (i >= this.#data.length) {
-      const grown = new Int32Array(Math.min(Math.max(this.#data.length * 2, i + 1), 2 * MAX_RECORDED + 1));
+      const grown = new Int32Array(Math.min(Math.max(this.#data.length * 2, i + 1), this.limit));
       grown.set(this.#data);
       this.#data = grown;
     }
@@ -41,41 +46,41 @@ class Column {
   }
 }
 
-/** An open element (or the body) in the first pass. */
-interface Frame {
-  /** Its number; -1 for the body. */
-  owner: number;
-  /** The elements it has held so far, of any name and by name. */
-  children: number;
-  byTag: Map<string, number>;
-  /** The counter its recorded elements read their number from at the end (-1 before the first), and by name. */
-  counter: number;
-  counters: Map<string, number> | null;
-  /** Its previous element's number, or -1. */
-  last: number;
-  /** The `:has()` tests an element it held (at any depth) matched, for descendant tests. */
-  below: number;
-}
-
-/** The first pass: told of elements as they open and close and of text, as Ancestors is in the second. */
+/**
+ * The first pass: told of elements as they open and close and of text, as Ancestors is in the second. The open
+ * elements are kept as columns of numbers and their counters by name as one stack a name, so an element allocates
+ * nothing of its own (hostile nesting a hundred thousand deep made a frame object and map an element cost more in
+ * garbage collection than all the rest of the pass).
+ */
 export class Survey implements ElementTracker, Lookahead {
   readonly #tests: readonly HasTest[];
   /** The bits of the tests of each relation. */
   readonly #child: number;
   readonly #next: number;
   readonly #descendant: number;
-  readonly #frames: Frame[] = [];
-  /** Of each recorded element: its position, its counter, its position by name and that counter. */
-  readonly #index = new Column();
-  readonly #counter = new Column();
-  readonly #typeIndex = new Column();
-  readonly #typeCounter = new Column();
-  /** Of each recorded element: bit 0 set when it holds an element or text. */
+  /** Of each open element, the body first: its number (-1: the body), a serial number unique to it, the counter of
+   * its elements (-1 before the first), its previous element's number (-1: none), and the `:has()` tests its
+   * elements at any depth passed (for descendant tests). */
+  readonly #owner: number[] = [-1];
+  readonly #serial: number[] = [0];
+  readonly #counter: number[] = [-1];
+  readonly #last: number[] = [-1];
+  readonly #below: number[] = [0];
+  #serials = 1;
+  /** By name, the counters of open elements of the elements of that name they hold: [serial, depth, counter] flat,
+   * innermost last; an entry of an element that closed is dropped when the name is next looked up. */
+  readonly #byName = new Map<string, number[]>();
+  /** The number of elements each counter counted so far: at the end, all of them. */
+  readonly #counts = new Column(MAX_COUNTERS);
+  #countersUsed = 0;
+  /** Of each recorded element: its position and its parent's counter, by any name and by its own. */
+  readonly #elementIndex = new Column(MAX_RECORDED);
+  readonly #elementCounter = new Column(MAX_RECORDED);
+  readonly #elementTypeIndex = new Column(MAX_RECORDED);
+  readonly #elementTypeCounter = new Column(MAX_RECORDED);
+  /** Of each recorded element: 1 when it holds an element or text; the `:has()` tests it passes. */
   #filled = new Uint8Array(256);
   #has = new Uint8Array(256);
-  /** The final number of elements each counter counted. */
-  readonly #counts = new Column();
-  #countersUsed = 0;
   #elements = 0;
   #finished = false;
   /** Steps taken: elements, closes, text and `:has()` compounds checked, for tests to bound. */
@@ -86,64 +91,94 @@ export class Survey implements ElementTracker, Lookahead {
     const bits = (relation: string) =>
       this.#tests.reduce((m, t) => (t.relation === relation ? m | (1 << t.bit) : m), 0);
     [this.#child, this.#next, this.#descendant] = [bits(">"), bits("+"), bits(" ")];
-    this.#frames.push(this.#frame(-1));
   }
 
   get recorded(): number {
     return Math.min(this.#elements, MAX_RECORDED);
   }
 
-  #frame(owner: number): Frame {
-    return { owner, children: 0, byTag: new Map(), counter: -1, counters: null, last: -1, below: 0 };
-  }
-
   facts(tag: string, classes: readonly string[], id: string | null, attrs: Readonly<TagAttributes>): ElementFacts {
-    const frame = this.#frames[this.#frames.length - 1]!;
-    const index = frame.children + 1;
-    const typeIndex = (frame.byTag.get(tag) ?? 0) + 1;
+    const depth = this.#owner.length - 1;
+    const counter = this.#counter[depth]!;
+    const index = counter < 0 ? 1 : this.#counts.get(counter) + 1;
+    const typeCounter = this.#typeCounter(tag, depth, false);
+    const typeIndex = typeCounter < 0 ? 1 : this.#counts.get(typeCounter) + 1;
     return { tag, classes, id, attrs, index, typeIndex, lastIndex: 0, lastTypeIndex: 0, empty: null, has: 0 };
   }
 
   opened(e: ElementFacts, isVoid: boolean): void {
     const k = this.#elements++;
-    const frame = this.#frames[this.#frames.length - 1]!;
-    frame.children++;
-    frame.byTag.set(e.tag, (frame.byTag.get(e.tag) ?? 0) + 1);
+    const depth = this.#owner.length - 1;
     this.work++;
-    if (k < MAX_RECORDED) this.#record(k, frame, e);
-    if (frame.owner >= 0 && frame.owner < MAX_RECORDED) this.#fill(frame.owner);
-    if (this.#tests.length > 0) this.#matchHas(k, frame, e);
-    frame.last = k;
-    if (!isVoid) this.#frames.push(this.#frame(k));
+    if (this.#counter[depth]! < 0) this.#counter[depth] = this.#newCounter();
+    const counter = this.#counter[depth]!;
+    const typeCounter = this.#typeCounter(e.tag, depth, true);
+    const index = this.#count(counter);
+    const typeIndex = this.#count(typeCounter);
+    if (k < MAX_RECORDED) {
+      this.#elementIndex.set(k, index);
+      this.#elementCounter.set(k, counter);
+      this.#elementTypeIndex.set(k, typeIndex);
+      this.#elementTypeCounter.set(k, typeCounter);
+    }
+    const owner = this.#owner[depth]!;
+    if (owner >= 0 && owner < MAX_RECORDED) this.#fill(owner);
+    if (this.#tests.length > 0) this.#matchHas(depth, e);
+    this.#last[depth] = k;
+    if (isVoid) return;
+    this.#owner.push(k);
+    this.#serial.push(this.#serials++);
+    this.#counter.push(-1);
+    this.#last.push(-1);
+    this.#below.push(0);
   }
 
-  #record(k: number, frame: Frame, e: ElementFacts): void {
-    if (frame.counter < 0) frame.counter = this.#countersUsed++;
-    let typeCounter = (frame.counters ??= new Map<string, number>()).get(e.tag);
-    if (typeCounter === undefined) frame.counters.set(e.tag, (typeCounter = this.#countersUsed++));
-    this.#index.set(k, frame.children);
-    this.#counter.set(k, frame.counter);
-    this.#typeIndex.set(k, frame.byTag.get(e.tag)!);
-    this.#typeCounter.set(k, typeCounter);
+  #newCounter(): number {
+    return this.#countersUsed < MAX_COUNTERS ? this.#countersUsed++ : -1;
+  }
+
+  /** One more element on a counter (-1: none); its position then, 0 when not counted. */
+  #count(counter: number): number {
+    if (counter < 0) return 0;
+    const n = this.#counts.get(counter) + 1;
+    this.#counts.set(counter, n);
+    return n;
+  }
+
+  /** The counter of the open element at `depth` of its elements named `tag`: made when `make`, else -1 if none. */
+  #typeCounter(tag: string, depth: number, make: boolean): number {
+    let stack = this.#byName.get(tag);
+    const serial = this.#serial[depth]!;
+    if (stack) {
+      // entries of elements that closed since are on top: each is dropped once
+      while (stack.length > 0 && this.#serial[stack[stack.length - 2]!] !== stack[stack.length - 3]) stack.length -= 3;
+      if (stack.length > 0 && stack[stack.length - 3] === serial) return stack[stack.length - 1]!;
+    }
+    if (!make) return -1;
+    const counter = this.#newCounter();
+    if (counter < 0) return -1;
+    if (!stack) this.#byName.set(tag, (stack = []));
+    stack.push(serial, depth, counter);
+    return counter;
   }
 
   /** The `:has()` tests the element matches, marked on its parent, its previous sibling and (later) its ancestors. */
-  #matchHas(k: number, frame: Frame, e: ElementFacts): void {
+  #matchHas(depth: number, e: ElementFacts): void {
     let matched = 0;
     for (const test of this.#tests) {
       this.work++;
       if (compoundMatches(test.compound, e)) matched |= 1 << test.bit;
     }
     if (matched === 0) return;
-    if (frame.owner >= 0) this.#mark(frame.owner, matched & this.#child);
-    if (frame.last >= 0) this.#mark(frame.last, matched & this.#next);
-    frame.below |= matched & this.#descendant;
+    this.#mark(this.#owner[depth]!, matched & this.#child);
+    this.#mark(this.#last[depth]!, matched & this.#next);
+    this.#below[depth]! |= matched & this.#descendant;
   }
 
   /** Text in the innermost open element. */
   text(): void {
     this.work++;
-    const owner = this.#frames[this.#frames.length - 1]!.owner;
+    const owner = this.#owner[this.#owner.length - 1]!;
     if (owner >= 0 && owner < MAX_RECORDED) this.#fill(owner);
   }
 
@@ -154,24 +189,27 @@ export class Survey implements ElementTracker, Lookahead {
   }
 
   pop(): void {
-    if (this.#frames.length > 1) this.#close(this.#frames.pop()!);
+    if (this.#owner.length > 1) this.#close();
   }
 
-  /** Close every element still open and the body: the counters then hold their final numbers. */
+  /** Close every element still open and the body: what their elements passed is then marked on them. */
   finish(): void {
     if (this.#finished) return;
-    while (this.#frames.length > 0) this.#close(this.#frames.pop()!);
+    while (this.#owner.length > 0) this.#close();
     this.#finished = true;
   }
 
-  #close(frame: Frame): void {
+  /** Close the innermost open element: the `:has()` tests its elements passed are its and its parent's. */
+  #close(): void {
     this.work++;
-    if (frame.counter >= 0) this.#counts.set(frame.counter, frame.children);
-    for (const [tag, counter] of frame.counters ?? []) this.#counts.set(counter, frame.byTag.get(tag)!);
-    if (frame.below === 0) return;
-    if (frame.owner >= 0) this.#mark(frame.owner, frame.below);
-    const parent = this.#frames[this.#frames.length - 1];
-    if (parent) parent.below |= frame.below;
+    const owner = this.#owner.pop()!;
+    const below = this.#below.pop()!;
+    this.#serial.pop();
+    this.#counter.pop();
+    this.#last.pop();
+    if (below === 0) return;
+    this.#mark(owner, below);
+    if (this.#below.length > 0) this.#below[this.#below.length - 1]! |= below;
   }
 
   #fill(k: number): void {
@@ -180,17 +218,19 @@ export class Survey implements ElementTracker, Lookahead {
   }
 
   #mark(k: number, bits: number): void {
-    if (bits === 0 || k >= MAX_RECORDED) return;
+    if (bits === 0 || k < 0 || k >= MAX_RECORDED) return;
     if (k >= this.#has.length) this.#has = grow(this.#has, k);
     this.#has[k]! |= bits;
   }
 
   lastIndex(k: number): number {
-    return this.#counts.get(this.#counter.get(k)) - this.#index.get(k) + 1;
+    const index = this.#elementIndex.get(k);
+    return index === 0 ? 0 : this.#counts.get(this.#elementCounter.get(k)) - index + 1;
   }
 
   lastTypeIndex(k: number): number {
-    return this.#counts.get(this.#typeCounter.get(k)) - this.#typeIndex.get(k) + 1;
+    const index = this.#elementTypeIndex.get(k);
+    return index === 0 ? 0 : this.#counts.get(this.#elementTypeCounter.get(k)) - index + 1;
   }
 
   empty(k: number): boolean {
