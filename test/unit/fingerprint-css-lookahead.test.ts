@@ -5,7 +5,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_HAS } from "../../src/fingerprint/css-context.js";
+import { Ancestors, MAX_HAS } from "../../src/fingerprint/css-context.js";
+import { MAX_COMPLEX, MAX_RULES } from "../../src/fingerprint/css-sheet.js";
 import { MAX_RECORDED } from "../../src/fingerprint/css-lookahead.js";
 import { htmlToText, surveyElements } from "../../src/fingerprint/html-text.js";
 import { readStyleSheet } from "../../src/fingerprint/html-visibility.js";
@@ -79,6 +80,27 @@ void describe("the first pass's work grows with the elements", () => {
       assert.ok(w4 / w1 <= 4.1, `${w4} steps against ${w1}`);
     });
   }
+
+  test(`1,024 rules that need what follows: an element checks at most ${MAX_COMPLEX}, each in a few steps`, () => {
+    const kinds = ["li:last-child", "li:nth-last-child(2n)", "li:is(.a, .b)", "ul:has(> .z) li", "li:not(:empty)"];
+    const css = Array.from({ length: MAX_RULES }, (_, i) => `${kinds[i % kinds.length]}{color:red}`).join("");
+    const html = `<style>${css}</style><ul>${"<li class=a>x</li>".repeat(1000)}</ul>`;
+    const sheet = readStyleSheet(html);
+    const ancestors = new Ancestors(sheet.needs, surveyElements(html, sheet));
+    // the elements as the reader tells of them: the style block, the list, its items
+    const open = (tag: string, classes: string[], isVoid: boolean) => {
+      sheet.matching(tag, classes, null, ancestors);
+      ancestors.opened(ancestors.facts(tag, classes, null, {}), isVoid);
+    };
+    open("style", [], true);
+    open("ul", [], false);
+    const checks = sheet.checks;
+    for (let i = 0; i < 1000; i++) {
+      open("li", ["a"], false);
+      ancestors.pop();
+    }
+    assert.equal(sheet.checks - checks, MAX_COMPLEX * 1000);
+  });
 
   test("the text read with the first pass is what its rules hide and no more", () => {
     const html = (n: number) => `${sheet}<ul>${"<li>x</li>".repeat(n)}</ul><p>end</p>`;
