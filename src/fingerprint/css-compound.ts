@@ -3,12 +3,12 @@
  * ./css-selectors.ts: an element name or `*`, classes, an id, attribute selectors (./css-attributes.ts), the
  * pseudo-classes of ./css-pseudo.ts (which says why the others make a rule not applied), `:not()`, `:is()` and
  * `:where()` of a list of such compounds (not nested), and `:has()` of one compound that a child (`:has(> x)`), a
- * descendant (`:has(x)`) or the next sibling (`:has(+ x)`) must match: what follows an element is read from a first
- * pass over the markup (./css-lookahead.ts), so a `:has()` compound may only hold what is decided as an element opens.
- * `:has(~ x)` and longer relative selectors are not read: a later sibling or a chain would need more than a bit an
- * element. At most MAX_PARTS classes and tests a compound, and compounds in a list, so matching one costs a bounded
- * number of checks. Read from the selector's own text: names are lowercased, attribute values keep their case. Pure:
- * no I/O.
+ * descendant (`:has(x)`), the next sibling (`:has(+ x)`) or a later one (`:has(~ x)`) must match: what follows an
+ * element is read from a first pass over the markup (./css-lookahead.ts), so a `:has()` compound may only hold what is
+ * decided as an element opens. Longer relative selectors (`:has(> p > b)`) and lists in `:has()` are not read: a
+ * chain would need more than a bit an element. At most MAX_PARTS classes and tests a compound, and compounds in a
+ * list, so matching one costs a bounded number of checks. Read from the selector's own text: names are lowercased,
+ * attribute values keep their case. Pure: no I/O.
  */
 import { attributeMatches, attributeValue, parseAttributeTest, type AttributeTest } from "./css-attributes.js";
 import { needsLookahead, nthMatches, parsePseudo, type PseudoTest } from "./css-pseudo.js";
@@ -24,10 +24,10 @@ export interface ListTest {
   lookahead: boolean;
 }
 
-/** `:has()`: a child (">"), a descendant (" ") or the next sibling ("+") matches the compound. */
+/** `:has()`: a child (">"), a descendant (" "), the next sibling ("+") or a later one ("~") matches the compound. */
 export interface HasTest {
   kind: "has";
-  relation: ">" | " " | "+";
+  relation: ">" | " " | "+" | "~";
   compound: Compound;
   /** The relation and the compound as written: tests of one text are one test (./css-context.ts, SelectorNeeds). */
   text: string;
@@ -180,23 +180,27 @@ const LISTS = new Map([
 
 /** `:not()`, `:is()` or `:where()` of the compounds between the commas of `arg`, or null. */
 function readList(name: string, arg: string): ListTest | null {
+  const negated = LISTS.get(name)!;
   const compounds: Compound[] = [];
   const parts = splitList(arg);
   if (parts.length > MAX_PARTS) return null;
   for (const part of parts) {
     const compound = parseCompound(part.trim(), "list");
-    if (!compound) return null;
-    compounds.push(compound);
+    // `:is()` and `:where()` forgive a part they cannot read (`:is(.x, :hover)`), so it matches nothing here: the
+    // list then matches less than in a browser, never more; a `:not()` of it would match more, so it is not applied
+    if (compound) compounds.push(compound);
+    else if (negated) return null;
   }
+  if (compounds.length === 0) return null;
   const lookahead = compounds.some((c) => allTests(c).some(afterTest));
-  const kind = LISTS.get(name) ? "not" : "is";
-  return { kind, compounds, weightless: name === "where", lookahead };
+  return { kind: negated ? "not" : "is", compounds, weightless: name === "where", lookahead };
 }
 
 /** `:has()` of one relative selector: a combinator (none: descendant) and one compound; null for any other. */
 function readHas(arg: string): HasTest | null {
   const trimmed = arg.trim();
-  const relation = trimmed[0] === ">" || trimmed[0] === "+" ? trimmed[0] : " ";
+  const first = trimmed[0];
+  const relation = first === ">" || first === "+" || first === "~" ? first : " ";
   const rest = relation === " " ? trimmed : trimmed.slice(1).trim();
   const compound = parseCompound(rest, "has");
   return compound && { kind: "has", relation, compound, text: `${relation}${rest}`, bit: -1 };

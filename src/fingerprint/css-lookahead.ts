@@ -10,7 +10,9 @@
  * - whether it holds an element or text;
  * - which `:has()` tests it passes (SelectorNeeds.has, at most MAX_HAS): an element that matches a test's compound
  *   marks its parent (`>`) and its previous sibling (`+`), and what an open element held is marked on it as it
- *   closes and passed to its parent (descendants), so no element walks its ancestors.
+ *   closes and passed to its parent (descendants), so no element walks its ancestors; for a later sibling (`~`), the
+ *   position of the last of its parent's elements that matched is kept by the parent's counter, and an element passes
+ *   when that is after its own, so no element walks its siblings.
  * An element costs a bounded number of steps (counted in `work`: the `:has()` compounds, each a bounded number of
  * checks) and, for the first MAX_RECORDED elements, a few numbers in typed arrays; later ones still count among their
  * parents' elements, but what follows them is not known, so the selectors that need it do not match them. Pure: no I/O.
@@ -58,6 +60,9 @@ export class Survey implements ElementTracker, Lookahead {
   readonly #child: number;
   readonly #next: number;
   readonly #descendant: number;
+  readonly #later: number;
+  /** For each `~` test's bit, the position of the last element that matched it, by its parent's counter. */
+  readonly #lastMatch: Map<number, number>[] = [];
   /** Of each open element, the body first: its number (-1: the body), a serial number unique to it, the counter of
    * its elements (-1 before the first), its previous element's number (-1: none), and the `:has()` tests its
    * elements at any depth passed (for descendant tests). */
@@ -90,7 +95,8 @@ export class Survey implements ElementTracker, Lookahead {
     this.#tests = [...needs.has.values()];
     const bits = (relation: string) =>
       this.#tests.reduce((m, t) => (t.relation === relation ? m | (1 << t.bit) : m), 0);
-    [this.#child, this.#next, this.#descendant] = [bits(">"), bits("+"), bits(" ")];
+    [this.#child, this.#next, this.#descendant, this.#later] = [bits(">"), bits("+"), bits(" "), bits("~")];
+    for (const t of this.#tests) if (t.relation === "~") this.#lastMatch[t.bit] = new Map();
   }
 
   get recorded(): number {
@@ -123,7 +129,7 @@ export class Survey implements ElementTracker, Lookahead {
     }
     const owner = this.#owner[depth]!;
     if (owner >= 0 && owner < MAX_RECORDED) this.#fill(owner);
-    if (this.#tests.length > 0) this.#matchHas(depth, e);
+    if (this.#tests.length > 0) this.#matchHas(depth, e, counter, index);
     this.#last[depth] = k;
     if (isVoid) return;
     this.#owner.push(k);
@@ -162,8 +168,9 @@ export class Survey implements ElementTracker, Lookahead {
     return counter;
   }
 
-  /** The `:has()` tests the element matches, marked on its parent, its previous sibling and (later) its ancestors. */
-  #matchHas(depth: number, e: ElementFacts): void {
+  /** The `:has()` tests the element matches, marked on its parent, its previous sibling, (later) its ancestors, and
+   * its position kept for its earlier siblings (at `index` on its parent's `counter`). */
+  #matchHas(depth: number, e: ElementFacts, counter: number, index: number): void {
     let matched = 0;
     for (const test of this.#tests) {
       this.work++;
@@ -173,6 +180,10 @@ export class Survey implements ElementTracker, Lookahead {
     this.#mark(this.#owner[depth]!, matched & this.#child);
     this.#mark(this.#last[depth]!, matched & this.#next);
     this.#below[depth]! |= matched & this.#descendant;
+    if ((matched & this.#later) === 0 || counter < 0) return;
+    this.#lastMatch.forEach((last, bit) => {
+      if ((matched & (1 << bit)) !== 0) last.set(counter, index);
+    });
   }
 
   /** Text in the innermost open element. */
@@ -238,7 +249,13 @@ export class Survey implements ElementTracker, Lookahead {
   }
 
   has(k: number): number {
-    return this.#has[k] ?? 0;
+    let bits = this.#has[k] ?? 0;
+    if (this.#later === 0) return bits;
+    const [counter, index] = [this.#elementCounter.get(k), this.#elementIndex.get(k)];
+    this.#lastMatch.forEach((last, bit) => {
+      if (index > 0 && (last.get(counter) ?? 0) > index) bits |= 1 << bit;
+    });
+    return bits;
   }
 }
 

@@ -12,7 +12,7 @@
  *   until the reader acts, so hiding it would leave out what a reader sees;
  * - pseudo-elements (`::before`, `:after`, `::first-line`…) style generated content or a part, not the element;
  * - the rest (`:root`, `:lang()`, `of S`…) are not read. `:not()`, `:is()`, `:where()` and `:has()` are read by
- *   ./css-compound.ts.
+ *   ./css-compound.ts; in `:is()` and `:where()` a part holding what is not applied matches nothing, the rest apply.
  * Pure: no I/O.
  */
 

@@ -21,7 +21,8 @@ void describe("which sheets make the first pass", () => {
       ["p:not(:empty){color:red}", true],
       [":is(.a, :only-of-type){color:red}", true],
       ["div:has(> b){color:red}", true],
-      ["a:hover:last-child, p:has(~ b), div:has(> p > b){color:red}", false],
+      ["a:hover:last-child, p:has(.a, .b), div:has(> p > b), :has(:last-child){color:red}", false],
+      ["p:has(~ b){color:red}", true],
     ] as const) {
       assert.equal(readStyleSheet(`<style>${css}</style>`).needs.lookahead, lookahead, css);
     }
@@ -43,6 +44,12 @@ void describe("what the first pass records", () => {
     assert.deepEqual([s.lastTypeIndex(2), s.lastTypeIndex(3), s.lastTypeIndex(4)], [2, 1, 1]);
     assert.deepEqual([s.empty(1), s.empty(2), s.empty(3), s.empty(4), s.empty(5)], [false, false, true, true, true]);
     assert.equal(s.empty(0), false, "the style block holds its text");
+  });
+
+  test(":has() of a later sibling", () => {
+    const s = survey("<style>u:has(~ b){color:red}</style><div><u></u><b></b><u></u></div><u></u><i><b></b></i>");
+    // elements: 1 div, 2 u, 3 b, 4 u, 5 u, 6 i, 7 b
+    assert.deepEqual([s.has(2), s.has(3), s.has(4), s.has(5), s.has(6)], [1, 0, 0, 0, 0]);
   });
 
   test(":has() of a child, a descendant and the next sibling", () => {
