@@ -1,22 +1,45 @@
 /**
  * One compound selector of a `<style>` rule (`span.a.b`, `*[data-s]`, `li:nth-child(2n):not(.keep)`), for
  * ./css-selectors.ts: an element name or `*`, classes, an id, attribute selectors (./css-attributes.ts), the
- * pseudo-classes decided when an element opens (./css-pseudo.ts, which says why the others make a rule not applied) and
- * `:not()` of a list of such compounds (not nested). At most MAX_PARTS classes and tests a compound, and compounds in a
- * `:not()`, so matching one costs a bounded number of checks. Read from the selector's own text: names are lowercased,
+ * pseudo-classes of ./css-pseudo.ts (which says why the others make a rule not applied), `:not()`, `:is()` and
+ * `:where()` of a list of such compounds (not nested), and `:has()` of one compound that a child (`:has(> x)`), a
+ * descendant (`:has(x)`), the next sibling (`:has(+ x)`) or a later one (`:has(~ x)`) must match: what follows an
+ * element is read from a first pass over the markup (./css-lookahead.ts), so a `:has()` compound may only hold what is
+ * decided as an element opens. Longer relative selectors (`:has(> p > b)`) and lists in `:has()` are not read: a
+ * chain would need more than a bit an element. At most MAX_PARTS classes and tests a compound, and compounds in a
+ * list, so matching one costs a bounded number of checks. Read from the selector's own text: names are lowercased,
  * attribute values keep their case. Pure: no I/O.
  */
 import { attributeMatches, attributeValue, parseAttributeTest, type AttributeTest } from "./css-attributes.js";
-import { nthMatches, parsePseudo, type NthTest } from "./css-pseudo.js";
+import { needsLookahead, nthMatches, parsePseudo, type PseudoTest } from "./css-pseudo.js";
 import type { TagAttributes } from "./html-tags.js";
 
-/** `:not()`: the element matches none of the compounds. */
-export interface NotTest {
-  kind: "not";
+/** `:not()`: the element matches none of the compounds; `:is()` and `:where()`: one of them at least. */
+export interface ListTest {
+  kind: "not" | "is";
   compounds: readonly Compound[];
+  /** `:where()`: it adds nothing to the rule's specificity. */
+  weightless: boolean;
+  /** Whether a compound needs what follows the element: a `:not()` of it does not match where that is not known. */
+  lookahead: boolean;
 }
 
-export type SimpleTest = AttributeTest | NthTest | NotTest;
+/** `:has()`: a child (">"), a descendant (" "), the next sibling ("+") or a later one ("~") matches the compound. */
+export interface HasTest {
+  kind: "has";
+  relation: ">" | " " | "+" | "~";
+  compound: Compound;
+  /** The relation and the compound as written: tests of one text are one test (./css-context.ts, SelectorNeeds). */
+  text: string;
+  /** The bit an element that passes it is known by (ElementFacts.has), set when a rule holding it is kept; -1 until
+   * then. */
+  bit: number;
+}
+
+export type SimpleTest = AttributeTest | PseudoTest | ListTest | HasTest;
+
+/** Where a compound stands: in a rule, in a `:not()`/`:is()`/`:where()` list, or in a `:has()`. */
+type Place = "rule" | "list" | "has";
 
 /** One compound selector: an element name ("" for any), the classes, the id and the tests the element must pass. */
 export interface Compound {
@@ -36,6 +59,13 @@ export interface ElementFacts {
   /** Its 1-based position among its parent's elements, and among those of its name; 0 when not known. */
   index: number;
   typeIndex: number;
+  /** The same counted from the last (./css-lookahead.ts); 0 when not known. */
+  lastIndex: number;
+  lastTypeIndex: number;
+  /** Whether it holds no element and no text; null when not known. */
+  empty: boolean | null;
+  /** The `:has()` tests it passes, a bit each (HasTest.bit); 0 when none or not known. */
+  has: number;
 }
 
 /** Classes and tests a compound has at most; one with more is not applied. */
@@ -84,7 +114,7 @@ function identEnd(text: string, from: number): number {
 }
 
 /** A compound selector read from its text, or null when it is not one this reader applies. */
-export function parseCompound(text: string, insideNot = false): Compound | null {
+export function parseCompound(text: string, place: Place = "rule"): Compound | null {
   if (text === "") return null;
   let i = text[0] === "*" ? 1 : identEnd(text, 0);
   const tag = text[0] === "*" ? "" : text.slice(0, i).toLowerCase();
@@ -102,7 +132,7 @@ export function parseCompound(text: string, insideNot = false): Compound | null 
       if (c === ".") classes.push(name);
       else id = name;
     } else {
-      const test = c === "[" || c === ":" ? readTest(text, i, insideNot) : null;
+      const test = c === "[" || c === ":" ? readTest(text, i, place) : null;
       if (!test) return null;
       end = test.end;
       tests.push({ key: `x:${text.slice(i, end)}`, test: test.test });
@@ -114,7 +144,7 @@ export function parseCompound(text: string, insideNot = false): Compound | null 
 }
 
 /** The attribute selector or pseudo-class at `at` and where it ends, or null when it is not applied. */
-function readTest(text: string, at: number, insideNot: boolean): { test: SimpleTest; end: number } | null {
+function readTest(text: string, at: number, place: Place): { test: SimpleTest; end: number } | null {
   if (text[at] === "[") {
     const close = groupEnd(text, at);
     const test = close < 0 ? null : parseAttributeTest(text.slice(at + 1, close));
@@ -131,20 +161,65 @@ function readTest(text: string, at: number, insideNot: boolean): { test: SimpleT
     arg = text.slice(nameEnd + 1, close);
     end = close + 1;
   }
-  if (name === "not" && arg !== null) {
-    if (insideNot) return null;
-    const compounds: Compound[] = [];
-    const parts = splitList(arg);
-    if (parts.length > MAX_PARTS) return null;
-    for (const part of parts) {
-      const compound = parseCompound(part.trim(), true);
-      if (!compound) return null;
-      compounds.push(compound);
-    }
-    return { test: { kind: "not", compounds }, end };
+  if (arg !== null && (LISTS.has(name) || name === "has")) {
+    // not nested: each level would multiply what a check costs
+    const test = place !== "rule" ? null : name === "has" ? readHas(arg) : readList(name, arg);
+    return test && { test, end };
   }
   const test = parsePseudo(name, arg);
-  return test && { test, end };
+  // a :has() compound is matched in the first pass, which cannot know what follows its elements yet
+  return test && !(place === "has" && needsLookahead(test)) ? { test, end } : null;
+}
+
+/** The pseudo-classes of a compound list, and whether each is `:not()`. */
+const LISTS = new Map([
+  ["not", true],
+  ["is", false],
+  ["where", false],
+]);
+
+/** `:not()`, `:is()` or `:where()` of the compounds between the commas of `arg`, or null. */
+function readList(name: string, arg: string): ListTest | null {
+  const negated = LISTS.get(name)!;
+  const compounds: Compound[] = [];
+  const parts = splitList(arg);
+  if (parts.length > MAX_PARTS) return null;
+  for (const part of parts) {
+    const compound = parseCompound(part.trim(), "list");
+    // `:is()` and `:where()` forgive a part they cannot read (`:is(.x, :hover)`), so it matches nothing here: the
+    // list then matches less than in a browser, never more; a `:not()` of it would match more, so it is not applied
+    if (compound) compounds.push(compound);
+    else if (negated) return null;
+  }
+  if (compounds.length === 0) return null;
+  const lookahead = compounds.some((c) => allTests(c).some(afterTest));
+  return { kind: negated ? "not" : "is", compounds, weightless: name === "where", lookahead };
+}
+
+/** `:has()` of one relative selector: a combinator (none: descendant) and one compound; null for any other. */
+function readHas(arg: string): HasTest | null {
+  const trimmed = arg.trim();
+  const first = trimmed[0];
+  const relation = first === ">" || first === "+" || first === "~" ? first : " ";
+  const rest = relation === " " ? trimmed : trimmed.slice(1).trim();
+  const compound = parseCompound(rest, "has");
+  return compound && { kind: "has", relation, compound, text: `${relation}${rest}`, bit: -1 };
+}
+
+/** Whether a test needs what follows the element (./css-lookahead.ts): its position from the last, `:empty`,
+ * `:has()`, or a list of compounds one of which does. */
+export function afterTest(t: SimpleTest): boolean {
+  switch (t.kind) {
+    case "attribute":
+      return false;
+    case "has":
+      return true;
+    case "not":
+    case "is":
+      return t.lookahead;
+    default:
+      return needsLookahead(t);
+  }
 }
 
 /** Whether an element matches the compound. */
@@ -156,27 +231,49 @@ export function compoundMatches(c: Compound, e: ElementFacts): boolean {
   return true;
 }
 
-/** Whether an element passes one test. */
+/** Whether an element passes one test. Where what follows it is not known (lastIndex 0), a test that needs it fails,
+ * a `:not()` of one too. */
 export function testMatches(test: SimpleTest, e: ElementFacts): boolean {
   switch (test.kind) {
     case "attribute":
       return attributeMatches(test, attributeValue(e.attrs, test.name));
     case "nth":
+      if (test.fromEnd) return nthMatches(test, test.ofType ? e.lastTypeIndex : e.lastIndex);
       return nthMatches(test, test.ofType ? e.typeIndex : e.index);
+    case "only":
+      return test.ofType ? e.typeIndex === 1 && e.lastTypeIndex === 1 : e.index === 1 && e.lastIndex === 1;
+    case "empty":
+      return e.empty === true;
+    case "has":
+      return test.bit >= 0 && (e.has & (1 << test.bit)) !== 0;
     case "not":
+      if (test.lookahead && e.lastIndex === 0) return false;
       return !test.compounds.some((c) => compoundMatches(c, e));
+    case "is":
+      return test.compounds.some((c) => compoundMatches(c, e));
   }
 }
 
-/** Every test of a compound, those inside its `:not()` too. */
+/** Every test of a compound, those inside its lists and `:has()` too. */
 export function allTests(c: Compound): SimpleTest[] {
-  return c.tests.flatMap(({ test }) => (test.kind === "not" ? [test, ...test.compounds.flatMap(allTests)] : [test]));
+  return c.tests.flatMap(({ test }) => [test, ...innerCompounds(test).flatMap(allTests)]);
 }
 
-/** A compound's specificity tier: 2 with an id (in it or its `:not()`), else 1 with a class or a test, else 0. */
+function innerCompounds(test: SimpleTest): readonly Compound[] {
+  return test.kind === "not" || test.kind === "is" ? test.compounds : test.kind === "has" ? [test.compound] : [];
+}
+
+/**
+ * A compound's specificity tier: 2 with an id, else 1 with a class or a test, else 0; a list or a `:has()` counts
+ * as its most specific compound (`:not(p)` as `p`), `:where()` as nothing.
+ */
 export function compoundTier(c: Compound): number {
-  const inNot = c.tests.map(({ test }) => (test.kind === "not" ? Math.max(...test.compounds.map(compoundTier)) : 1));
-  return c.id !== null ? 2 : Math.max(c.classes.length > 0 ? 1 : 0, ...inNot);
+  const tiers = c.tests.map(({ test }) => {
+    if ((test.kind === "not" || test.kind === "is") && test.weightless) return 0;
+    const inner = innerCompounds(test);
+    return inner.length > 0 ? Math.max(...inner.map(compoundTier)) : 1;
+  });
+  return c.id !== null ? 2 : Math.max(c.classes.length > 0 ? 1 : 0, ...tiers);
 }
 
 /** The keys an element is known by: its name, its classes and its id. */

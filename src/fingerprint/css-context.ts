@@ -11,15 +11,20 @@
  *   and `:nth-of-type()`), the previous one's keys (for `+`, exact) and the keys of all earlier ones as one set
  *   (for `~` and a `+` further from the subject: the parts may be on different earlier siblings), each filtered to
  *   the keys the sheet's sibling compounds name.
+ * - what follows each element (its position from the last, whether it is empty, the `:has()` tests it passes), from
+ *   a first pass over the markup (./css-lookahead.ts), made only when a selector needs it, by the element's number
+ *   in the order elements open.
  * The approximations can hide more than a browser would, only where a document's own rules hide something of
  * another element. Pure: no I/O.
  */
 import {
+  afterTest,
   allTests,
   compoundMatches,
   elementKeys,
   testMatches,
   type ElementFacts,
+  type HasTest,
   type SimpleTest,
 } from "./css-compound.js";
 import type { ComplexSelector } from "./css-selectors.js";
@@ -30,6 +35,26 @@ import type { TagAttributes } from "./html-tags.js";
 export const MAX_CONTEXT_TESTS = 16;
 /** Attribute names the selectors of a document test at most (each element keeps at most these of its own). */
 export const MAX_ATTRIBUTE_NAMES = 16;
+/** `:has()` tests of different text a document's selectors hold at most: an element keeps a bit for each. */
+export const MAX_HAS = 8;
+
+/** What the first pass recorded of each element (./css-lookahead.ts), by its number in the order elements open. */
+export interface Lookahead {
+  /** How many elements it recorded: the facts of later ones are not known. */
+  readonly recorded: number;
+  lastIndex(element: number): number;
+  lastTypeIndex(element: number): number;
+  empty(element: number): boolean;
+  has(element: number): number;
+}
+
+/** What the reader tells of the elements as they open (facts, opened) and close (pop): Ancestors, and the first
+ * pass's Survey. */
+export interface ElementTracker {
+  facts(tag: string, classes: readonly string[], id: string | null, attrs: Readonly<TagAttributes>): ElementFacts;
+  opened(e: ElementFacts, isVoid: boolean): void;
+  pop(): void;
+}
 
 /** What the open elements must keep for a style sheet's selectors, gathered as the sheet reads them. */
 export class SelectorNeeds {
@@ -39,9 +64,13 @@ export class SelectorNeeds {
   readonly siblingKeys = new Set<string>();
   /** Attribute names the selectors test (./html-tags.ts keeps them when it reads a tag). */
   readonly attributes = new Set<string>();
+  /** The `:has()` tests, by their text: the first of each text holds the bit the others were given. */
+  readonly has = new Map<string, HasTest>();
   /** Whether a selector tests a position or names a sibling: only then are a parent's children counted. */
   positions = false;
   siblings = false;
+  /** Whether a selector needs what follows an element: only then is the first pass made. */
+  lookahead = false;
 
   /** Whether a selector fits the bounds; when it does, what it needs is added. */
   admit(s: ComplexSelector): boolean {
@@ -52,9 +81,19 @@ export class SelectorNeeds {
       tests.flatMap((t) => (t.kind === "attribute" && !this.attributes.has(t.name) ? [t.name] : [])),
     );
     if (names.size + this.attributes.size > MAX_ATTRIBUTE_NAMES) return false;
+    const has = tests.filter((t): t is HasTest => t.kind === "has");
+    if (new Set(has.flatMap((t) => (this.has.has(t.text) ? [] : [t.text]))).size + this.has.size > MAX_HAS)
+      return false;
     for (const { key, test } of around) this.tests.set(key, test);
     for (const name of names) this.attributes.add(name);
-    this.positions ||= tests.some((t) => t.kind === "nth");
+    for (const t of has) {
+      const known = this.has.get(t.text);
+      t.bit = known ? known.bit : this.has.size;
+      if (!known) this.has.set(t.text, t);
+    }
+    this.lookahead ||= tests.some(afterTest);
+    // positions from the first are counted here; those from the last come from the first pass
+    this.positions ||= tests.some((t) => (t.kind === "nth" && !t.fromEnd) || t.kind === "only");
     this.siblings ||= s.siblings.length > 0;
     for (const { keys } of s.siblings) for (const k of keys) this.siblingKeys.add(k);
     return true;
@@ -73,14 +112,19 @@ interface Frame {
 const NOTHING: readonly string[] = [];
 
 /** The open elements' keys, counted, their parent's, and what each open element has held (see the header). */
-export class Ancestors {
+export class Ancestors implements ElementTracker {
   readonly #counts = new Map<string, number>();
   readonly #stack: string[][] = [];
   /** One an open element, above the body's; kept only when the sheet needs positions or siblings. */
   readonly #frames: Frame[] = [];
   readonly #tracks: boolean;
+  /** The number of the next element to open, for what the first pass recorded of it. */
+  #element = 0;
 
-  constructor(readonly needs: SelectorNeeds = new SelectorNeeds()) {
+  constructor(
+    readonly needs: SelectorNeeds = new SelectorNeeds(),
+    readonly lookahead: Lookahead | null = null,
+  ) {
     this.#tracks = needs.positions || needs.siblings;
     if (this.#tracks) this.#frames.push(this.#frame());
   }
@@ -100,11 +144,28 @@ export class Ancestors {
     const frame = this.#frames[this.#frames.length - 1];
     const index = frame ? frame.children + 1 : 0;
     const typeIndex = frame?.byTag ? (frame.byTag.get(tag) ?? 0) + 1 : 0;
-    return { tag, classes, id, attrs, index, typeIndex };
+    const after = this.lookahead;
+    const k = this.#element;
+    if (after === null || k >= after.recorded)
+      return { tag, classes, id, attrs, index, typeIndex, lastIndex: 0, lastTypeIndex: 0, empty: null, has: 0 };
+    const [lastIndex, lastTypeIndex] = [after.lastIndex(k), after.lastTypeIndex(k)];
+    return {
+      tag,
+      classes,
+      id,
+      attrs,
+      index,
+      typeIndex,
+      lastIndex,
+      lastTypeIndex,
+      empty: after.empty(k),
+      has: after.has(k),
+    };
   }
 
   /** Record an element that opened: a child of its parent and, unless it is void, open. */
   opened(e: ElementFacts, isVoid: boolean): void {
+    this.#element++;
     const keys = elementKeys(e.tag, e.classes, e.id);
     for (const [key, test] of this.needs.tests) if (testMatches(test, e)) keys.push(key);
     const frame = this.#frames[this.#frames.length - 1];

@@ -14,7 +14,8 @@
  * `<font color>`, `bgcolor`, or the rules of the document's `<style>` blocks it applies, character references and
  * CSS escapes decoded, through custom properties and var() and calc(), min(), max() and clamp() too
  * (./html-visibility.ts, ./css-sheet.ts). Which text an element covers follows the browser's open elements
- * (./open-elements.ts).
+ * (./open-elements.ts). For a sheet whose selectors need what follows an element (`:last-child`, `:empty`, `:has()`),
+ * the reader first runs over the document without writing text, recording that of each element (./css-lookahead.ts).
  * A closed `<details>` and a `<select>`'s other options stay text: a click shows them, and most clients show them.
  *
  * Pure: no I/O. Work is linear in the input: every character is looked at a bounded number of times, the
@@ -47,7 +48,8 @@ import {
   visibilityOf,
   type Visibility,
 } from "./html-visibility.js";
-import { Ancestors } from "./css-context.js";
+import { Ancestors, type ElementTracker } from "./css-context.js";
+import { Survey } from "./css-lookahead.js";
 import { OpenElements, VOID } from "./open-elements.js";
 
 export {
@@ -80,7 +82,19 @@ export const MAX_HTML_TEXT_CHARS = 256 * 1024;
 /** The text of an HTML document or fragment, at most `maxChars` characters of it. */
 export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options: HtmlTextOptions = {}): string {
   const textShows = options.versionTwoRules ? showedToVersionTwo : shows;
-  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows).read();
+  const sheet = readStyleSheet(html);
+  // Text kept hidden or not is the same text: what follows the elements changes nothing of it.
+  const survey = sheet.needs.lookahead && sheet.hasComplex && !options.keepHidden ? surveyElements(html, sheet) : null;
+  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows, sheet, survey, false).read();
+}
+
+/** The first pass for a sheet whose selectors need what follows an element: the reader over the whole document,
+ * writing nothing, telling a Survey of each element and text (./css-lookahead.ts). */
+export function surveyElements(html: string, sheet: StyleSheet): Survey {
+  const survey = new Survey(sheet.needs);
+  new HtmlReader(html, new TextBuilder(Infinity, {}), () => false, sheet, survey, true).read();
+  survey.finish();
+  return survey;
 }
 
 /** One pass over a document: text between tags goes to the output as its element shows it, tags open and close
@@ -92,9 +106,13 @@ class HtmlReader {
   /** The open elements' names, classes and ids, and what they held, kept only when the style sheet's rules ask for
    * them (./css-context.ts). */
   readonly #ancestors: Ancestors | null;
+  /** In the first pass, the Survey told of the elements instead (nothing is written); else null. */
+  readonly #survey: Survey | null;
+  /** Whom elements are told of: the survey or the ancestors. */
+  readonly #tracker: ElementTracker | null;
   /** The attributes the style sheet's selectors test, kept of each tag beside the usual ones; null when none. */
   readonly #wanted: ReadonlySet<string> | null;
-  readonly #closed = () => this.#ancestors?.pop();
+  readonly #closed = () => this.#tracker?.pop();
   #open = new OpenElements<Visibility>(ROOT, this.#closed);
   /** Whether a `<body>` or `<html>` met inside other elements already restyled them (a browser moves its attributes
    * to the document's body, once). */
@@ -106,16 +124,22 @@ class HtmlReader {
   #hrefShown = true;
   #hrefTextStart = 0;
 
+  /** `survey`: what the first pass recorded (the second pass), or the Survey to tell (the first: `surveying`). */
   constructor(
     readonly html: string,
     readonly out: TextBuilder,
     readonly shows: (v: Visibility, page: number) => boolean,
+    sheet: StyleSheet,
+    survey: Survey | null,
+    surveying: boolean,
   ) {
-    this.#sheet = readStyleSheet(html);
+    this.#sheet = sheet;
     this.#page = pageBackground(this.#sheet);
     const root = rootVisibility(this.#sheet);
     if (root !== ROOT) this.#open = new OpenElements<Visibility>(root, this.#closed);
-    this.#ancestors = this.#sheet.hasComplex ? new Ancestors(this.#sheet.needs) : null;
+    this.#survey = surveying ? survey : null;
+    this.#ancestors = this.#sheet.hasComplex && !surveying ? new Ancestors(this.#sheet.needs, survey) : null;
+    this.#tracker = this.#survey ?? this.#ancestors;
     this.#wanted = this.#sheet.attributeNames;
   }
 
@@ -141,6 +165,7 @@ class HtmlReader {
   }
 
   #write(text: string): void {
+    if (this.#survey) return this.#survey.text();
     const shown = this.shows(this.#open.top, this.#page);
     if (!shown && showedToVersionTwo(this.#open.top)) this.out.hiddenSinceVersionTwo(text.length);
     this.out.text(text, shown);
@@ -170,9 +195,11 @@ class HtmlReader {
     const name = html.slice(nameStart, nameEnd).toLowerCase();
     if (!closing && RAW_TEXT.has(name)) {
       // In the body it is an element among its siblings all the same (`:first-child`, `+`).
-      if (this.#ancestors && !this.#inHead)
-        this.#opened(this.#ancestors, name, attributes(html, nameEnd, tagEnd, this.#wanted));
+      if (this.#tracker && !this.#inHead)
+        this.#opened(this.#tracker, name, attributes(html, nameEnd, tagEnd, this.#wanted));
       const selfClosing = html.charCodeAt(tagEnd - 1) === 0x2f;
+      if (this.#survey && !this.#inHead && !selfClosing && holdsRawText(html, name, tagEnd + 1))
+        this.#survey.holdsText();
       return selfClosing ? tagEnd + 1 : rawTextEnd(html, name, tagEnd + 1);
     }
     if (this.#document(name, closing, nameEnd, tagEnd)) return tagEnd + 1;
@@ -211,13 +238,14 @@ class HtmlReader {
   }
 
   /** Tell the elements around that an element opened (void: it holds nothing and closes at once). */
-  #opened(ancestors: Ancestors, name: string, attrs: TagAttributes, isVoid = true): void {
+  #opened(ancestors: ElementTracker, name: string, attrs: TagAttributes, isVoid = true): void {
     ancestors.opened(ancestors.facts(name, classesOf(attrs.class), idOf(attrs), attrs), isVoid);
   }
 
   #end(name: string): void {
     const out = this.out;
     if (!VOID.has(name)) this.#open.end(name);
+    if (this.#survey) return;
     if (name === "a" && this.#href !== null) {
       out.inline(out.size > this.#hrefTextStart ? ` [${this.#href}]` : this.#href, this.#hrefShown);
       this.#href = null;
@@ -231,11 +259,13 @@ class HtmlReader {
     this.#open.beforeStart(name);
     const attrs = attributes(this.html, nameEnd, tagEnd, this.#wanted);
     const ancestors = this.#ancestors ?? undefined;
-    const visibility = visibilityOf(this.#open.top, name, attrs, this.#sheet, ancestors);
+    // The first pass needs the elements' structure only: no visibility, nothing written.
+    const visibility = this.#survey ? ROOT : visibilityOf(this.#open.top, name, attrs, this.#sheet, ancestors);
     const isVoid = VOID.has(name);
     // A void element is a sibling too (:nth-child, `+`), never an ancestor.
-    if (ancestors) this.#opened(ancestors, name, attrs, isVoid);
+    if (this.#tracker) this.#opened(this.#tracker, name, attrs, isVoid);
     if (!isVoid) this.#open.push(name, visibility);
+    if (this.#survey) return;
     const shown = boxShows(visibility);
     if (name === "a") {
       const target = attrs.href;
@@ -250,4 +280,12 @@ class HtmlReader {
     else if (BLOCK.has(name)) out.lineBreak();
     else if (CELL.has(name)) out.text(" ", true);
   }
+}
+
+/** Whether a raw-text element whose content starts at `from` holds any (its end tag does not follow at once). */
+function holdsRawText(html: string, name: string, from: number): boolean {
+  return (
+    from < html.length &&
+    !(html.startsWith("</", from) && html.slice(from + 2, from + 2 + name.length).toLowerCase() === name)
+  );
 }

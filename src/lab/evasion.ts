@@ -3,9 +3,9 @@
  * evasion suite: hidden text salting (random words or another message's text in elements a mail client does not show,
  * by every hiding method published in 2025: CSS display, visibility, font size, opacity, colour on a declared
  * background or near-white on none, clipping and off-screen boxes, the hidden attribute, class, id, descendant,
- * attribute, nth-child and sibling rules of a <style> block, rules inside @media and @supports, custom properties,
- * calc(), a transform off the page, a transparent text fill, a style written with a reference and a CSS escape,
- * a `translate` off the page, an oklch() white, a blur, a rule inside @container),
+ * attribute, nth-child, last-child, :is() and sibling rules of a <style> block, rules inside @media and @supports,
+ * custom properties, calc(), a transform off the page, a transparent text fill, a style written with a reference and a
+ * CSS escape, a `translate` off the page, an oklch() white, a blur, a rule inside @container),
  * hash-busting salt (blocks of random words or sentences between the paragraphs, a third to a half of the text),
  * look-alike letters (from Cyrillic, Greek, Armenian, Latin extensions, fullwidth and mathematical forms, accents,
  * zero-width characters inside words), all of them combined, and padding: a few hundred KB of hidden words ahead of
@@ -165,6 +165,17 @@ const HIDING: readonly ((html: string, random: Random) => { html: string; css?: 
     const name = `q${Math.floor(random() * 1e6).toString(36)}`;
     const css = `@container (min-width:1px) {\n.${name}{display:none}\n}`;
     return { html: `<div style="container-type:inline-size"><div class="${name}">${h}</div></div>`, css };
+  },
+  (h, random) => {
+    const name = `l${Math.floor(random() * 1e6).toString(36)}`;
+    return {
+      html: `<div class="${name}"><p></p><span>${h}</span></div>`,
+      css: `.${name} > span:last-child{display:none}`,
+    };
+  },
+  (h, random) => {
+    const name = `i${Math.floor(random() * 1e6).toString(36)}`;
+    return { html: `<div class="${name}"><p>${h}</p></div>`, css: `:is(.${name}, .z${name}) > p{font-size:0}` };
   },
 ];
 

@@ -149,6 +149,7 @@ void describe("what attribute selectors and pseudo-classes make the reader keep"
       ["li:nth-child(2n) b{color:red}", true, false],
       ["p ~ b{color:red}", false, true],
       ["a:hover, p:last-child{color:red}", false, false],
+      ["p:only-child{color:red}", true, false],
     ] as const) {
       const { needs } = readStyleSheet(`<style>${css}</style>`);
       assert.deepEqual([needs.positions, needs.siblings], [positions, siblings], css);
