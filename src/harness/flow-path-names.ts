@@ -68,3 +68,6 @@ export function parseFlowPaths(list: string): FlowPathName[] {
   }
   return FLOW_PATHS.filter((p) => wanted.has(p));
 }
+
+/** How long a round waits for its path's scans to end before the next path's round starts. */
+export const SCANS_SETTLE_MS = 30_000;

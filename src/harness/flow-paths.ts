@@ -26,6 +26,7 @@ import {
   LIBMILTER_OFF_HOST_PATH,
   OFF_HOST_PATH,
   REFERENCE_PATH,
+  SCANS_SETTLE_MS,
   type FlowPathName,
 } from "./flow-path-names.js";
 import { CpuGroup } from "./cpu-group.js";
@@ -57,8 +58,9 @@ export interface FlowPath {
   groupCounted: readonly string[];
   /** The milter's threads named as fingerprint threads now (0 for a milter without them). */
   fingerprintThreads(): number;
-  /** Wait until Postfix has delivered what it accepted and, with scan workers here, the scans are done. */
-  settle(): Promise<void>;
+  /** Wait until Postfix has delivered what it accepted and, with scan workers here, the scans are done: false when
+   * scans still waited after SCANS_SETTLE_MS (they go on beside the next path's round, which they disturb). */
+  settle(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -247,7 +249,7 @@ export async function startFlowPath(name: FlowPathName, deps: FlowPathDeps): Pro
       milterPid === null ? 0 : daemonThreadsCpu(milterPid, THREAD_NAMES.fingerprint).namedThreads,
     settle: async () => {
       await postfixDrained(postfix);
-      if (daemon && !OFF_HOST_PATHS.includes(name)) await scanBacklogDrained(daemon, 30_000);
+      return !daemon || OFF_HOST_PATHS.includes(name) || (await scanBacklogDrained(daemon, SCANS_SETTLE_MS));
     },
     stop: async () => {
       await postfix.stop();

@@ -6,7 +6,7 @@
 import { budgetText, CPU_CEILING, distinctRow, leastWorkText, RATE_FLOOR } from "./flow-budget.js";
 import { formatMachine } from "./machine.js";
 import type { FlowKind } from "./flow-messages.js";
-import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, type FlowPathName } from "./flow-path-names.js";
+import { FLOW_PATHS, OFF_HOST_PATH, REFERENCE_PATH, SCANS_SETTLE_MS, type FlowPathName } from "./flow-path-names.js";
 import type { FlowMeasurement, RealFlowReport } from "./real-flow.js";
 
 /** One path in one kind of run at one session count, over its rounds. */
@@ -35,6 +35,8 @@ export interface FlowRow {
   outcomes: { accepted: number; tempfailed: number; rejected: number; errors: number };
   /** Floodgate's answers by kind of status over the rounds, from its log; null for the other milters. */
   answers: Record<string, number> | null;
+  /** The rounds after which its scans were still running when the next path's round began. */
+  scansUnsettledRounds: number[];
 }
 
 /** A floor and whether it held. */
@@ -115,6 +117,8 @@ function row(
       errors: sum("errors"),
     },
     answers: sumAnswers(ms),
+    // Reports written before the field existed waited for their scans the same way, but did not say.
+    scansUnsettledRounds: ms.filter((m) => m.scansSettled === false).map((m) => m.round),
   };
 }
 
@@ -243,6 +247,12 @@ export function flowText(report: RealFlowReport): string {
           out.push(`- ${r.path}: ${statuses.length ? statuses.join(", ") : "no message lines logged"}`);
         }
       }
+      for (const r of group.filter((g) => g.scansUnsettledRounds.length > 0))
+        out.push(
+          "",
+          `${r.path}: its scans were still running ${SCANS_SETTLE_MS / 1000} s after round(s) ` +
+            `${r.scansUnsettledRounds.join(", ")}, and went on beside the next paths' rounds, which they disturb.`,
+        );
       out.push("", "CPU per message, ms (median of the rounds); the last column per scan queued in the run:", "");
       out.push(`| path | ${CPU_PARTS.map(([, l]) => l).join(" | ")} | scan jobs a run | scans' CPU a scan |`);
       out.push(`|---|${CPU_PARTS.map(() => "---").join("|")}|---|---|`);

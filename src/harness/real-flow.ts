@@ -58,6 +58,8 @@ export interface FlowMeasurement {
   /** Floodgate's answers to the run's messages by kind of status, from its log (daemon-answers.ts); null for the
    * other milters. */
   answers: Record<string, number> | null;
+  /** Whether its scans were done within SCANS_SETTLE_MS of its last message (always, without scan workers here). */
+  scansSettled: boolean;
 }
 
 /** Everything the comparison measured. */
@@ -88,7 +90,7 @@ async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement
   const log = path.daemon ? { path: path.daemon.logPath, from: logOffset(path.daemon.logPath) } : null;
   const cpu0 = { ...path.cpu(), client: clientCpuMs() };
   const result = await sendEachOnce(path.postfix.smtpPort, set.messages, set.sessions);
-  await path.settle();
+  const scansSettled = await path.settle();
   const cpu1 = { ...path.cpu(), client: clientCpuMs() };
   const jobs1 = await queued();
   const answered = result.sent - result.errors;
@@ -103,6 +105,7 @@ async function measure(path: FlowPath, set: FlowRunSet): Promise<FlowMeasurement
     scanJobs: jobs0 === null || jobs1 === null ? null : jobs1 - jobs0,
     fingerprintThreads: path.fingerprintThreads(),
     answers: log ? await answersSince(log.path, log.from, answered) : null,
+    scansSettled,
   };
 }
 
@@ -188,10 +191,10 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
     for (const set of sets.warmUpRuns) {
       for (const p of set.round % 2 === 1 ? paths : [...paths].reverse()) {
         const r = await sendEachOnce(p.postfix.smtpPort, set.messages, set.sessions);
-        await p.settle();
+        const settled = await p.settle();
         progress(
           `warm-up ${set.round} ${set.kind} ×${set.sessions} ${p.name}: ${r.messagesPerSecond.toFixed(1)} msg/s, ` +
-            `${r.sent} sent, errors ${r.errors}`,
+            `${r.sent} sent, errors ${r.errors}${settled ? "" : ", scans still running after it"}`,
         );
       }
     }
@@ -202,7 +205,8 @@ export async function runRealFlow(options: RealFlowOptions): Promise<RealFlowRep
         report.measurements.push(m);
         progress(
           `round ${set.round} ${set.kind} ×${set.sessions} ${p.name}: ${m.result.messagesPerSecond.toFixed(1)} msg/s, ` +
-            `p50 ${m.result.latency.p50.toFixed(2)} ms, errors ${m.result.errors}`,
+            `p50 ${m.result.latency.p50.toFixed(2)} ms, errors ${m.result.errors}` +
+            (m.scansSettled ? "" : ", scans still running after it"),
         );
       }
     }

@@ -108,6 +108,7 @@ void describe("real-flow floors", () => {
       scanCpuPerScanMs: null,
       outcomes: { accepted: 0, tempfailed: 0, rejected: 0, errors: 0 },
       answers: null,
+      scansUnsettledRounds: [],
     }) satisfies FlowRow;
 
   void test("throughput and CPU against the C no-op reading the message at each session count, p50 at one", () => {
@@ -189,6 +190,7 @@ void describe("real-flow report", () => {
     scanJobs: null,
     fingerprintThreads: path === "+ ts engine, fingerprint only" ? 1 : 0,
     answers: null,
+    scansSettled: true,
   });
   const report: RealFlowReport = {
     kind: "floodgate-real-flow",
@@ -267,6 +269,21 @@ void describe("real-flow report", () => {
     ]);
     const listed = text.split("\n").filter((l) => l.startsWith("- + "));
     assert.deepEqual(listed, ["- + floodgate, scan workers off-host: continue; new 17, tempfail; bulk-hold 3"]);
+  });
+
+  void test("a path whose scans were still running when the next round began is named with those rounds", () => {
+    const defaults = (round: number, scansSettled: boolean): FlowMeasurement => ({
+      ...measurement("+ floodgate on defaults", { milter: 1, postfix: 3 }),
+      round,
+      scansSettled,
+    });
+    const text = textWith([defaults(1, true), defaults(2, false), defaults(3, false)]);
+    const named = text.split("\n").filter((l) => l.includes("scans were still running"));
+    assert.deepEqual(named, [
+      "+ floodgate on defaults: its scans were still running 30 s after round(s) 2, 3, and went on beside the next " +
+        "paths' rounds, which they disturb.",
+    ]);
+    assert.equal(textWith([defaults(1, true), defaults(2, true)]).includes("scans were still running"), false);
   });
 
   void test("the scans' CPU a scan: scan workers and scanner over the run's answers, per scan queued, median", () => {
