@@ -10,7 +10,7 @@
  * whether any ancestor is a container at all is not modelled. Linear in the prelude. Pure: no I/O.
  */
 import { MediaParser, VIEWPORT_WIDTH, type Features } from "./css-media.js";
-import { tokenize, type Token, type Work } from "./css-prelude-tokens.js";
+import { anyListItem, tokenize, type Token, type Work } from "./css-prelude-tokens.js";
 
 /** The size features a container query tests that this reader knows. */
 const CONTAINER: Features = {
@@ -30,18 +30,10 @@ export function containerMatches(text: string, work?: Work): boolean {
   const tokens = tokenize(text, work);
   if (!tokens || tokens.length === 0) return false;
   const parser = new MediaParser(tokens, CONTAINER, work);
-  let start = 0;
-  for (let i = 0; i <= tokens.length;) {
-    const t = tokens[i];
-    if (t && t.kind !== ",") {
-      i = t.match >= 0 ? t.match + 1 : i + 1;
-      continue;
-    }
+  return anyListItem(tokens, (start, end) => {
     const from = isName(tokens[start]) ? start + 1 : start;
-    if (from < i && parser.condition(from, i)) return true;
-    start = ++i;
-  }
-  return false;
+    return from < end && parser.condition(from, end);
+  });
 }
 
 function isName(t: Token | undefined): boolean {

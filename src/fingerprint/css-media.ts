@@ -5,7 +5,7 @@
  * wrongly, is "unknown" (`<general-enclosed>`), which `not` leaves unknown and a query as a whole takes as false; a
  * query that does not parse is "not all"; the other queries of its list still count. Pure: no I/O.
  */
-import { tokenize, type Token, type Work } from "./css-prelude-tokens.js";
+import { anyListItem, tokenize, type Token, type Work } from "./css-prelude-tokens.js";
 
 /**
  * The reader's viewport, in px. A desktop client's reading pane is some 700–1,000 px wide; 800 lies above the
@@ -119,17 +119,7 @@ export function mediaMatches(text: string, work?: Work): boolean {
   if (!tokens) return false;
   if (tokens.length === 0) return true;
   const parser = new MediaParser(tokens, MEDIA, work);
-  let start = 0;
-  for (let i = 0; i <= tokens.length;) {
-    const t = tokens[i];
-    if (t && t.kind !== ",") {
-      i = t.match >= 0 ? t.match + 1 : i + 1;
-      continue;
-    }
-    if (parser.query(start, i)) return true;
-    start = ++i;
-  }
-  return false;
+  return anyListItem(tokens, (from, to) => parser.query(from, to));
 }
 
 export class MediaParser {

@@ -183,3 +183,19 @@ function readWord(
   push("function", name);
   return end + 1;
 }
+
+/** Whether `holds` is true of any item of a comma-separated list of tokens (the tokens [from, to) of each; a comma in
+ * brackets separates nothing), tried in order until one is. */
+export function anyListItem(tokens: readonly Token[], holds: (from: number, to: number) => boolean): boolean {
+  let start = 0;
+  for (let i = 0; i <= tokens.length;) {
+    const t = tokens[i];
+    if (t && t.kind !== ",") {
+      i = t.match >= 0 ? t.match + 1 : i + 1;
+      continue;
+    }
+    if (holds(start, i)) return true;
+    start = ++i;
+  }
+  return false;
+}
