@@ -148,19 +148,13 @@ export class Ancestors implements ElementTracker {
     const k = this.#element;
     if (after === null || k >= after.recorded)
       return { tag, classes, id, attrs, index, typeIndex, lastIndex: 0, lastTypeIndex: 0, empty: null, has: 0 };
-    const [lastIndex, lastTypeIndex] = [after.lastIndex(k), after.lastTypeIndex(k)];
-    return {
-      tag,
-      classes,
-      id,
-      attrs,
-      index,
-      typeIndex,
-      lastIndex,
-      lastTypeIndex,
-      empty: after.empty(k),
-      has: after.has(k),
-    };
+    const [lastIndex, lastTypeIndex, empty, has] = [
+      after.lastIndex(k),
+      after.lastTypeIndex(k),
+      after.empty(k),
+      after.has(k),
+    ];
+    return { tag, classes, id, attrs, index, typeIndex, lastIndex, lastTypeIndex, empty, has };
   }
 
   /** Record an element that opened: a child of its parent and, unless it is void, open. */

@@ -21,7 +21,7 @@ import { compoundMatches, type ElementFacts, type HasTest } from "./css-compound
 import type { ElementTracker, Lookahead, SelectorNeeds } from "./css-context.js";
 import type { TagAttributes } from "./html-tags.js";
 
-/** Elements whose facts are recorded at most: about 26 bytes each with their counters (a 1 MiB document holds at
+/** Elements whose facts are recorded at most: about 32 bytes each with their counters (a 1 MiB document holds at
  * most 350,000 elements). */
 export const MAX_RECORDED = 1 << 18;
 /** Counters at most: an element opens at most two (its parent's, its parent's of its name), so the recorded elements'
@@ -84,8 +84,8 @@ export class Survey implements ElementTracker, Lookahead {
   readonly #elementTypeIndex = new Column(MAX_RECORDED);
   readonly #elementTypeCounter = new Column(MAX_RECORDED);
   /** Of each recorded element: 1 when it holds an element or text; the `:has()` tests it passes. */
-  #filled = new Uint8Array(256);
-  #has = new Uint8Array(256);
+  readonly #filled = new Column(MAX_RECORDED);
+  readonly #has = new Column(MAX_RECORDED);
   #elements = 0;
   #finished = false;
   /** Steps taken: elements, closes, text and `:has()` compounds checked, for tests to bound. */
@@ -224,14 +224,12 @@ export class Survey implements ElementTracker, Lookahead {
   }
 
   #fill(k: number): void {
-    if (k >= this.#filled.length) this.#filled = grow(this.#filled, k);
-    this.#filled[k] = 1;
+    this.#filled.set(k, 1);
   }
 
   #mark(k: number, bits: number): void {
     if (bits === 0 || k < 0 || k >= MAX_RECORDED) return;
-    if (k >= this.#has.length) this.#has = grow(this.#has, k);
-    this.#has[k]! |= bits;
+    this.#has.set(k, this.#has.get(k) | bits);
   }
 
   lastIndex(k: number): number {
@@ -245,23 +243,17 @@ export class Survey implements ElementTracker, Lookahead {
   }
 
   empty(k: number): boolean {
-    return (this.#filled[k] ?? 0) === 0;
+    return this.#filled.get(k) === 0;
   }
 
   has(k: number): number {
-    let bits = this.#has[k] ?? 0;
-    if (this.#later === 0) return bits;
-    const [counter, index] = [this.#elementCounter.get(k), this.#elementIndex.get(k)];
+    let bits = this.#has.get(k);
+    const index = this.#elementIndex.get(k);
+    if (this.#later === 0 || index === 0) return bits;
+    const counter = this.#elementCounter.get(k);
     this.#lastMatch.forEach((last, bit) => {
-      if (index > 0 && (last.get(counter) ?? 0) > index) bits |= 1 << bit;
+      if ((last.get(counter) ?? 0) > index) bits |= 1 << bit;
     });
     return bits;
   }
-}
-
-/** `bytes` grown to hold index `i`. */
-function grow(bytes: Uint8Array<ArrayBuffer>, i: number): Uint8Array<ArrayBuffer> {
-  const grown = new Uint8Array(Math.min(Math.max(bytes.length * 2, i + 1), MAX_RECORDED));
-  grown.set(bytes);
-  return grown;
 }

@@ -48,7 +48,7 @@ import {
   visibilityOf,
   type Visibility,
 } from "./html-visibility.js";
-import { Ancestors, type ElementTracker } from "./css-context.js";
+import { Ancestors, type ElementTracker, type Lookahead } from "./css-context.js";
 import { Survey } from "./css-lookahead.js";
 import { OpenElements, VOID } from "./open-elements.js";
 
@@ -85,14 +85,14 @@ export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options
   const sheet = readStyleSheet(html);
   // Text kept hidden or not is the same text: what follows the elements changes nothing of it.
   const survey = sheet.needs.lookahead && sheet.hasComplex && !options.keepHidden ? surveyElements(html, sheet) : null;
-  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows, sheet, survey, false).read();
+  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows, sheet, { lookahead: survey }).read();
 }
 
 /** The first pass for a sheet whose selectors need what follows an element: the reader over the whole document,
  * writing nothing, telling a Survey of each element and text (./css-lookahead.ts). */
 export function surveyElements(html: string, sheet: StyleSheet): Survey {
   const survey = new Survey(sheet.needs);
-  new HtmlReader(html, new TextBuilder(Infinity, {}), () => false, sheet, survey, true).read();
+  new HtmlReader(html, new TextBuilder(Infinity, {}), () => false, sheet, { survey }).read();
   survey.finish();
   return survey;
 }
@@ -124,21 +124,21 @@ class HtmlReader {
   #hrefShown = true;
   #hrefTextStart = 0;
 
-  /** `survey`: what the first pass recorded (the second pass), or the Survey to tell (the first: `surveying`). */
+  /** `pass`: the first pass's Survey to tell of the elements, or, in the second, what it recorded (null: none). */
   constructor(
     readonly html: string,
     readonly out: TextBuilder,
     readonly shows: (v: Visibility, page: number) => boolean,
     sheet: StyleSheet,
-    survey: Survey | null,
-    surveying: boolean,
+    pass: { survey: Survey } | { lookahead: Lookahead | null },
   ) {
     this.#sheet = sheet;
     this.#page = pageBackground(this.#sheet);
     const root = rootVisibility(this.#sheet);
     if (root !== ROOT) this.#open = new OpenElements<Visibility>(root, this.#closed);
-    this.#survey = surveying ? survey : null;
-    this.#ancestors = this.#sheet.hasComplex && !surveying ? new Ancestors(this.#sheet.needs, survey) : null;
+    this.#survey = "survey" in pass ? pass.survey : null;
+    this.#ancestors =
+      this.#sheet.hasComplex && "lookahead" in pass ? new Ancestors(this.#sheet.needs, pass.lookahead) : null;
     this.#tracker = this.#survey ?? this.#ancestors;
     this.#wanted = this.#sheet.attributeNames;
   }
