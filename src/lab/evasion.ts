@@ -12,9 +12,7 @@
  * the text, past the parse window. Deterministic: every choice is drawn from the PRNG the generator passes.
  */
 import { escapeHtml, type Evasion, type Paragraph } from "./campaign-variants.js";
-import { HIDING } from "./salt-hiding.js";
-
-type Random = () => number;
+import { HIDING, pick, type Random } from "./salt-hiding.js";
 
 /** Text a salt is drawn from: sentences and words of other messages. */
 export interface SaltPool {
@@ -49,8 +47,6 @@ export function saltPools(texts: readonly string[], count: number): SaltPool[] {
   const vocabulary = [...words];
   return sentences.map((pool) => ({ sentences: pool, words: vocabulary }));
 }
-
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 /** Words as fingerprints count them: runs of letters and digits, a link as one, invisible characters ignored.
  * The salt's share is measured in these, not in runs of non-spaces: spam is full of symbols ("$$$", "==="), which

@@ -4,11 +4,13 @@
  * its index), so a new way goes at the end, and the golden file is written again (benchmarks/fingerprint-same.ts).
  * Deterministic: every choice is drawn from the PRNG the generator passes.
  */
-type Random = () => number;
+/** The generator's PRNG: a number in [0, 1). */
+export type Random = () => number;
 
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+/** One of `items`, drawn by `random`. */
+export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
-/** Ways of hiding a block of HTML from the reader: each wraps the block, with a stylesheet rule when it needs one. */
+/** The ways, in the generator's order. */
 export const HIDING: readonly ((html: string, random: Random) => { html: string; css?: string })[] = [
   (h) => ({ html: `<div style="display:none">${h}</div>` }),
   (h) => ({ html: `<div style="display: none !important; mso-hide: all">${h}</div>` }),
