@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { defaultConfig } from "../src/config/schema.js";
 import { flowSets } from "../src/harness/flow-messages.js";
-import { observationsOf, withoutEarlier } from "../src/harness/observations.js";
+import { observationsOf, withoutEarlier, withoutStoreText } from "../src/harness/observations.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
 
@@ -91,9 +91,12 @@ async function measure(build: Build, warm: Observation[], measured: Observation[
     const store = build.open(redis);
     // As the daemon does at start (src/daemon/start-versions.ts): a build that asks its store whether the earlier
     // versions' keys are needed gets fingerprints without them when they are not (its threads would not make them).
+    // Each build's store writes the fingerprint's text for its scripts itself: its form is a build's own.
     const earlier = (await store.earlierVersionsLive?.()) ?? true;
-    const keysOf = (o: Observation): Observation =>
-      earlier ? o : { ...o, fingerprint: withoutEarlier(o.fingerprint) };
+    const keysOf = (o: Observation): Observation => {
+      const fingerprint = withoutStoreText(o.fingerprint);
+      return { ...o, fingerprint: earlier ? fingerprint : withoutEarlier(fingerprint) };
+    };
     let now = t0;
     for (const o of warm) await store.observe({ ...keysOf(o), now: (now += 100) });
     await redis.config("RESETSTAT");

@@ -4,7 +4,6 @@
  */
 
 import type { PreviousKeys } from "./previous-version.js";
-import type { SampleText } from "./value-sample.js";
 import type { VersionTwoKeys } from "./version-two.js";
 
 /**
@@ -38,9 +37,9 @@ export interface Fingerprint {
   /** `minhash` as the campaign store's scripts read it (./value-text.ts), when the fingerprint was made with
    * `minhashText` (the pool's threads: the main thread then only passes the text on to Redis). */
   minhashText?: string;
-  /** The values of `minhash` the store's index holds, and their shards, as its scripts read them
-   * (./value-sample.ts), written with `minhashText`. */
-  sampleText?: SampleText;
+  /** The values of `minhash` the store's index holds, as its scripts read them (./value-sample.ts), written with
+   * `minhashText`. */
+  sampleText?: string;
   /** Hex digest of the message's skeleton (./skeleton.ts): the key for short messages and exact copies. */
   direct: string;
   /** Version 1's keys, when asked for (`fingerprint.previousVersion`). */

@@ -32,6 +32,14 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
   return out;
 }
 
+/** A fingerprint without the text the threads write for the store (`minhashText`, `sampleText`): what another
+ * build's store is given, since that text's form is this build's; a store writes it from the values when it is
+ * absent, on its caller's thread, not in Redis. */
+export function withoutStoreText(fingerprint: Fingerprint): Fingerprint {
+  const { minhashText: _values, sampleText: _sample, ...rest } = fingerprint;
+  return rest;
+}
+
 /** A fingerprint as the threads make it when the store needs no earlier version's keys. */
 export function withoutEarlier(fingerprint: Fingerprint): Fingerprint {
   const { previous: _previous, version2: _version2, ...current } = fingerprint;

@@ -60,8 +60,8 @@ export function limitsArg(c: Config["campaigns"]): string {
 }
 
 /** The script arguments of a fingerprint's keys: the values' key prefix, the values (the sketch a new campaign
- * keeps, written as is), the sample of them the value index holds and its shards (../fingerprint/value-sample.ts:
- * the scripts take the sample as given, lua/includes/sampledIndex.lua), then the earlier versions' keys
+ * keeps, written as is), the sample of them the value index holds (../fingerprint/value-sample.ts: the scripts
+ * take the sample as given, lua/includes/sampledIndex.lua), then the earlier versions' keys
  * (lua/includes/findEarlier.lua): version 2's values and exact digest, version 1's; values each as one
  * space-separated argument (lua/includes/readArgs.lua), the current ones and their sample as the thread that made the
  * fingerprint wrote them when it did. Version 2's values are most often the current ones, the same array (structured
@@ -73,8 +73,7 @@ export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
   return [
     keys.valuePrefix(fp.version),
     values,
-    sample.values,
-    sample.shards,
+    sample,
     version2 === fp.minhash ? values : decimals(version2 ?? []),
     fp.version2?.direct ?? "",
     decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),

@@ -308,11 +308,11 @@ void describe("campaign store: merges, decisions, common text, versions (real Re
     assert.equal(forgotten.created, true, "two generations on, the values of a campaign seen once are forgotten");
     const a2 = await store.observe(copy(long(a), { now: t0 + 2 * generation + 2000 }));
     assert.equal(a2.id, first.id, "the values of a campaign seen twice are not");
-    const firstGeneration = `${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}h${(t0 - 1000) / 1000}:`;
-    const generations = await db.redis.keys(`${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}h*`);
+    const firstGeneration = `${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}i${(t0 - 1000) / 1000}`;
+    const generations = await db.redis.keys(`${keys.base}${keys.valuePrefix(FINGERPRINT_VERSION)}i[0-9]*`);
     assert.ok(generations.length > 0, "the values of the campaigns' first copies are in generation hashes");
     assert.deepEqual(
-      generations.filter((k) => k.startsWith(firstGeneration)),
+      generations.filter((k) => k === firstGeneration),
       [],
       "the first generation is unlinked once a later one is written",
     );

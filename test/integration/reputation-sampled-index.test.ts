@@ -1,9 +1,9 @@
 /**
  * The campaign store's sampled value index against a real redis-server (src/reputation/lua/includes/sampledIndex.lua
- * and valueIndex.lua): only the values 0 modulo 4 are claimed, spread over a generation's four shards by their next
- * two bits; the sample and shards the callers pass (src/fingerprint/value-sample.ts) are those the scripts work out
- * for the sketches they read; a campaign they name is joined only when the whole sketches agree; and the generations
- * of the layout before the sample are read while their marker lives.
+ * and valueIndex.lua): only the values 0 modulo 4 are claimed, in one hash per generation; the sample the callers
+ * pass (src/fingerprint/value-sample.ts) is the one the scripts work out for the sketches they read; a campaign they
+ * name is joined only when the whole sketches agree; and the generations of the earlier layouts (four hashes each)
+ * are read while their marker lives.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "../../src/fingerprint/types.js";
-import { isSampled, sampledShard } from "../../src/fingerprint/value-sample.js";
+import { isSampled } from "../../src/fingerprint/value-sample.js";
 import { decimals } from "../../src/fingerprint/value-text.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
@@ -59,8 +59,10 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     now,
   });
 
-  void test("the sample and shards the callers pick are those the scripts work out from a value's text", async () => {
-    // The scripts' own rule (isSampled, sampledShardOf), for the sketches only they read, run on the values' text.
+  void test("the sample the callers pick, and the earlier layout's shards, are those the scripts work out", async () => {
+    // The scripts' own rules, run on the values' text: isSampled for the sketches only they read, and the shard of
+    // a sampled value in the earlier layout's generations (sampledShardOf: its remainder by 16, divided by 4, as the
+    // release that wrote that layout placed it).
     const source = ["readArgs", "valueIndex", "sampledIndex"]
       .map((name) => readFileSync(join(luaDir, `includes/${name}.lua`), "utf8"))
       .join("\n");
@@ -76,7 +78,7 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     const short = Array.from({ length: 2_000 }, () => Math.floor(random() * 10 ** (1 + Math.floor(random() * 8))));
     const all = [...edges, ...top, ...short, ...values(77, 20_000)];
     const scripts = (await db.redis.eval(rule, 0, decimals(all))) as number[];
-    const callers = all.map((v) => (isSampled(v) ? sampledShard(v) : -1));
+    const callers = all.map((v) => (isSampled(v) ? Math.floor((v % 16) / 4) : -1));
     assert.equal(scripts.length, all.length);
     for (let i = 0; i < all.length; i++) {
       assert.equal(scripts[i], callers[i], `${all[i]}: the scripts' sample and shard, and the callers'`);
@@ -84,24 +86,23 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     assert.ok(callers.filter((shard) => shard >= 0).length > 5_000, "the test's premise: many values sampled");
   });
 
-  void test("a first copy claims only its values that are 0 modulo 4, each in the shard of its next two bits", async () => {
+  void test("a first copy claims only its values that are 0 modulo 4, in its generation's one hash", async () => {
     const { store, index } = open();
     const t0 = start();
     const a = values(70);
     const first = await store.observe(copy(long(a), t0));
     const generation = (t0 - 1000) / 1000;
-    const held = new Map<number, number>();
-    for (let shard = 0; shard < 4; shard++) {
-      const fields = await db.redis.hgetall(`${index}h${generation}:${shard}`);
-      assert.ok(Object.keys(fields).length > 0, `shard ${shard} holds some of the values`);
-      for (const [value, list] of Object.entries(fields)) {
-        assert.equal(list, first.id);
-        assert.equal(Math.floor((Number(value) % 16) / 4), shard, `${value} in shard ${shard}`);
-        held.set(Number(value), shard);
-      }
-    }
+    const fields = await db.redis.hgetall(`${index}i${generation}`);
+    for (const list of Object.values(fields)) assert.equal(list, first.id);
+    const ttl = await db.redis.pttl(`${index}i${generation}`);
+    assert.ok(
+      ttl > 2 * GENERATION && ttl <= 3 * GENERATION,
+      `it expires a generation after it stops being read: ${ttl}`,
+    );
     assert.deepEqual(
-      [...held.keys()].sort((x, y) => x - y),
+      Object.keys(fields)
+        .map(Number)
+        .sort((x, y) => x - y),
       sampled(a).sort((x, y) => x - y),
       "the sampled values, and only those",
     );
@@ -156,33 +157,38 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     assert.equal(joined.foundBy, "minhash");
   });
 
-  void test("the generations of the layout before the sample are read while their marker lives", async () => {
-    const { store, index } = open();
-    const t0 = start();
-    const generation = (t0 - 1000) / 1000;
-    const a = values(74);
-    const first = await store.observe(copy(long(a), t0));
-    // Move the campaign's values to the earlier layout: every value in shard value % 4 (0 for the sampled ones).
-    for (let shard = 0; shard < 4; shard++) {
-      const key = `${index}h${generation}:${shard}`;
-      const fields = await db.redis.hgetall(key);
-      await db.redis.hset(`${index}g${generation}:0`, fields);
-      await db.redis.del(key);
-    }
-    await db.redis.set(`${index}g`, String((t0 - 1000) / GENERATION), "PX", 3 * GENERATION);
-    const found = await store.observe(copy(long(a), t0 + 1000));
-    assert.equal(found.id, first.id, "found in the earlier layout's generation");
-    assert.equal(found.foundBy, "minhash");
+  /** The earlier layouts' generations: four hashes each, a sampled value's shard by its remainder by 16 divided by 4
+   * ("h"), or before the sample by its remainder by 4 ("g": 0 for every sampled value). */
+  const earlierLayouts = { h: (v: number) => Math.floor((v % 16) / 4), g: (v: number) => v % 4 };
+  for (const [layout, shardOf] of Object.entries(earlierLayouts)) {
+    void test(`the generations of the earlier layout "${layout}" are read while its marker lives`, async () => {
+      const { store, index } = open();
+      const t0 = start();
+      const generation = (t0 - 1000) / 1000;
+      // Moves the sampled values of `vs` from this layout's generation to the earlier one's.
+      const toEarlier = async (vs: number[]) => {
+        const key = `${index}i${generation}`;
+        for (const v of sampled(vs)) {
+          const list = await db.redis.hget(key, String(v));
+          assert.ok(list, `the test's premise: ${v} in this layout's generation`);
+          await db.redis.hset(`${index}${layout}${generation}:${shardOf(v)}`, String(v), list);
+          await db.redis.hdel(key, String(v));
+        }
+      };
+      const a = values(74);
+      const first = await store.observe(copy(long(a), t0));
+      await toEarlier(a);
+      await db.redis.set(`${index}${layout}`, String((t0 - 1000) / GENERATION), "PX", 3 * GENERATION);
+      const found = await store.observe(copy(long(a), t0 + 1000));
+      assert.equal(found.id, first.id, "found in the earlier layout's generation");
+      assert.equal(found.foundBy, "minhash");
 
-    const b = values(75);
-    const other = await store.observe(copy(long(b), t0 + 2000));
-    for (let shard = 0; shard < 4; shard++) {
-      const key = `${index}h${generation}:${shard}`;
-      await db.redis.hset(`${index}g${generation}:0`, await db.redis.hgetall(key));
-      await db.redis.hdel(key, ...sampled(b).map(String));
-    }
-    await db.redis.del(`${index}g`);
-    const after = await store.observe(copy(long(b), t0 + 3000));
-    assert.notEqual(after.id, other.id, "without the marker, the earlier layout is not read");
-  });
+      const b = values(75);
+      const other = await store.observe(copy(long(b), t0 + 2000));
+      await toEarlier(b);
+      await db.redis.del(`${index}${layout}`);
+      const after = await store.observe(copy(long(b), t0 + 3000));
+      assert.notEqual(after.id, other.id, "without the marker, the earlier layout is not read");
+    });
+  }
 });

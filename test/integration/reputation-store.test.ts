@@ -426,6 +426,33 @@ void describe("campaign store (real Redis)", () => {
     assert.equal(all[3]?.totalCopies, 1);
   });
 
+  void test("a new campaign counts its copy's recipients, sender and client; every key observations write expires", async () => {
+    const prefix = uniquePrefix();
+    const s = createCampaignStore(db.redis, { prefix, campaigns: db.config.campaigns, closeConnection: false });
+    const observe = (seed: number, copy: number, recipients: string[], clientIp: string | null, at: number) =>
+      s.observe({ fingerprint: family(seed, 0)(copy), sender: "a@x.test", recipients, clientIp, now: T0 + at });
+    const counts = (v: { copies: number; recipients: number; senders: number; clientIps: number }) => [
+      v.copies,
+      v.recipients,
+      v.senders,
+      v.clientIps,
+    ];
+    assert.deepEqual(counts(await observe(20, 0, ["r1@y.test"], "192.0.2.1", 0)), [1, 1, 1, 1]);
+    assert.deepEqual(counts(await observe(21, 0, [], null, 1)), [1, 0, 1, 0]);
+    assert.deepEqual(counts(await observe(22, 0, ["a@y.test", "b@y.test", "c@y.test"], null, 2)), [1, 3, 1, 0]);
+    assert.deepEqual(counts(await observe(20, 1, ["r2@y.test"], "192.0.2.1", 3)), [2, 2, 1, 1]);
+    assert.deepEqual(counts(await observe(20, 2, ["r2@y.test"], "192.0.2.1", 4)), [3, 2, 1, 1]);
+    // A later bucket (ten minutes a bucket by default): its own rankings, counts and HyperLogLogs.
+    assert.deepEqual(counts(await observe(20, 3, ["r3@y.test"], "192.0.2.2", 700_000)), [4, 3, 1, 2]);
+    const keys = await db.redis.keys(`${prefix}:*`);
+    assert.ok(keys.some((k) => k.includes(":hot:")) && keys.some((k) => /:m\d+:i\d+$/.test(k)), "the premise");
+    const lasting = [];
+    for (const key of keys) if ((await db.redis.pttl(key)) < 0) lasting.push(key.slice(prefix.length));
+    // The store's own two, one each whatever the mail: the campaigns by last seen (trimmed at every copy) and the
+    // record of the fingerprint versions it holds keys of.
+    assert.deepEqual(lasting.sort(), [`:{${prefix}}:top`, `:{${prefix}}:versions`], "keys that never expire");
+  });
+
   void test("after SCRIPT FLUSH the store falls back to EVAL", async () => {
     const s = store();
     const fp = family(13, 0)(0);

@@ -11,8 +11,8 @@
     ARGV[3] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[4] the MinHash values' key prefix, "m<version>:"
     ARGV[5] the MinHash values, space-separated ("" when none)
-    ARGV[6] the sampled ones, likewise, and ARGV[7] their shards (includes/sampledIndex readSketch)
-    ARGV[8..11] the earlier versions' keys (includes/findEarlier)
+    ARGV[6] the sampled ones, likewise (includes/sampledIndex readSketch)
+    ARGV[7..10] the earlier versions' keys (includes/findEarlier)
 
   Output: { id, how it was found ("minhash", "direct", "previous"), the ids of every campaign the values matched
   (an observation would merge them) }, or nil when nothing matches.

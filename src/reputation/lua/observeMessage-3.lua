@@ -26,9 +26,8 @@
     ARGV[14] the MinHash values' key prefix, "m<version>:"
     ARGV[15] the MinHash values, space-separated ("" when none): the sketch a new campaign keeps, as written
     ARGV[16] the sampled ones (the caller picks them: includes/sampledIndex), likewise
-    ARGV[17] their generation shards, one digit a value (includes/valueIndex)
-    ARGV[18..21] the earlier versions' keys (includes/findEarlier)
-    ARGV[22] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
+    ARGV[17..20] the earlier versions' keys (includes/findEarlier)
+    ARGV[21] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 
   Output: the campaign view (includes/campaignView.lua), then how the campaign was found ("minhash", "direct",
   "previous" or "new") and the number of campaigns merged into it by this copy.
@@ -132,14 +131,14 @@ if not id then
   end
   id, foundBy = findEarlier(base, earlier, vote, previousVotes, cache), "previous"
 end
-local created = false
+local created, taken = false, false
 -- The fields of the view a new campaign's hash was written with, when nothing else of the campaign can exist (see
 -- campaignView: no other bucket, HyperLogLog or field).
 local fresh = nil
 if not id then
   foundBy = "new"
   id = string.sub(redis.sha1hex(digest), 1, 12)
-  local taken = campaignExists(base, id)
+  taken = campaignExists(base, id)
   if taken then
     id = string.sub(redis.sha1hex(digest .. ":" .. redis.call("INCR", base .. "seq")), 1, 12)
   end
@@ -151,6 +150,9 @@ if not id then
   -- its HyperLogLogs before it when a bucket's life is no longer than the ttl, since each copy writes them.
   if not taken and bucketMs * (buckets + 1) <= ttl * 1000 then
     fresh = { first = now, last = now, total = 1, since = 1, scanAt = 0, subject = subject }
+    -- What its HyperLogLogs (written below) count where that is certain: one value, or none (the caller's
+    -- recipients are distinct). A one-key PFCOUNT would read the same.
+    fresh.distinct = { r = #recipients <= 1 and #recipients or nil, s = 1, i = clientIp == "" and 0 or 1 }
   end
   -- Every owner list was read while it did not exist: it owns none of the values, whatever ids the lists name.
   -- A list as written (voteCampaigns) of fewer ids than `owners` has room whoever of them is alive; a full one is
@@ -216,12 +218,11 @@ end
 -- Values already the campaign's are renewed once per bucket, and when its second copy ends its first's short life.
 local renew = firstInBucket or total == 2
 local single = total == 1 and valueMs == singleMs
-local genValues, genLists, genShards, generationWrites = {}, {}, {}, 0
+local genValues, genLists, generationWrites = {}, {}, 0
 local function write(i, list)
   if single and not keyed[i] then
     generationWrites = generationWrites + 1
     genValues[generationWrites], genLists[generationWrites] = sampled[i], list
-    genShards[generationWrites] = shardAt(sketch.shards, i)
     return
   end
   local ms = valueMs
@@ -250,7 +251,7 @@ for i = 1, #valueKeys do
     claims = claims + 1
   end
 end
-writeGenerations(base, prefix, now, singleMs, genValues, genLists, genShards)
+writeGenerations(base, prefix, now, singleMs, genValues, genLists)
 redis.call("HSET", ckey, "claims", claims)
 -- The exact key: ours, renewed once per bucket, or taken when nobody live holds it.
 local owner = resolveCampaign(base, holder, cache)
@@ -285,8 +286,9 @@ end
 
 redis.call("PEXPIRE", ckey, keepMs)
 redis.call("PEXPIRE", nkey, keepMs)
--- Its history and reports live as long as it does (renewed once per bucket, like the pointers).
-if firstInBucket then
+-- Its history and reports live as long as it does (renewed once per bucket, like the pointers); a campaign this
+-- copy started has neither.
+if firstInBucket and not (created and not taken) then
   for _, side in ipairs({ ckey .. ":h", ckey .. ":rep" }) do
     if redis.call("PTTL", side) >= 0 and redis.call("PTTL", side) < keepMs then
       redis.call("PEXPIRE", side, keepMs)
@@ -301,11 +303,14 @@ redis.call("ZREMRANGEBYSCORE", topKey, "-inf", "(" .. (now - ttl * 1000))
 local HOT_PER_BUCKET = 1000
 local hotKey = base .. "hot:" .. bucket
 redis.call("ZADD", hotKey, copiesInBucket, id)
-local excess = redis.call("ZCARD", hotKey) - HOT_PER_BUCKET
-if excess > 0 then
-  redis.call("ZPOPMIN", hotKey, math.min(excess, 64))
+-- Its expiry is set by the copy that makes it (the one campaign in it): a ranking is read for `buckets` buckets
+-- from its own, and it lives `buckets + 1` from its first copy; a merge adds only to one that exists.
+local ranked = redis.call("ZCARD", hotKey)
+if ranked > HOT_PER_BUCKET then
+  redis.call("ZPOPMIN", hotKey, math.min(ranked - HOT_PER_BUCKET, 64))
+elseif ranked == 1 then
+  redis.call("PEXPIRE", hotKey, bucketTtlMs)
 end
-redis.call("PEXPIRE", hotKey, bucketTtlMs)
 
 local view = campaignView(base, id, now, bucketMs, buckets, bulk, created, true, changed, fresh)
 view[#view + 1] = foundBy

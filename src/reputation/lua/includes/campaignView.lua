@@ -16,7 +16,8 @@
   fresh       for a campaign this observation created, the fields it wrote (else nil): nothing else of it can
               exist, so they, one copy in the current bucket and that bucket's HyperLogLogs alone are its counts
               (a one-key PFCOUNT counts the same registers as the union and keeps its count in the key). Most mail
-              is seen once, and a union of six buckets builds a full HyperLogLog for every kind.
+              is seen once, and a union of six buckets builds a full HyperLogLog for every kind. fresh.distinct:
+              the counts the caller knows without a PFCOUNT (a kind of one value or none), by kind.
 
   State: who judged it (includes/judgedState.lua: a block, an operator, a scanner's spam, users' reports, a scanner's
   ham; "unsure" judges nothing); else bulk or new from the counts.
@@ -72,6 +73,12 @@ local function campaignView(base, id, now, bucketMs, buckets, bulk, created, upd
   local function distinct(kind)
     if cacheValid and not changed[kind] and f[kind .. "c"] then
       return tonumber(f[kind .. "c"])
+    end
+    local known = fresh and fresh.distinct and fresh.distinct[kind]
+    if known then
+      cache[#cache + 1] = kind .. "c"
+      cache[#cache + 1] = known
+      return known
     end
     local keys = {}
     for b = oldest, current do

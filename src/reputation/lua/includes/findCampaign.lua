@@ -15,10 +15,9 @@
   resolveLists(base, lists, holders, cache, since, least): holders[i] (rawOwners of lists[i]) replaced by the live
     owners wherever it names at least `least` ids, the ids of all of them looked up at once first (resolveRecent)
 
-  voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, since, shards) -> candidates,
-      keys, holders, lists, keyed, resolved
+  voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, since) -> candidates, keys,
+      holders, lists, keyed, resolved
     values      the message's MinHash values (strings), possibly none
-    shards      their generation shards as the caller passed them, or nil (includes/valueIndex.readValues)
     share       the share of the values that are not common that must point at one campaign
     minVotes    at least this many (or all of them when fewer are not common)
     since       Unix ms: a campaign seen since is live (resolveRecent)
@@ -119,9 +118,9 @@ local function votesNeeded(live, share, minVotes)
   return math.max(math.min(minVotes, live), math.ceil(live * share))
 end
 
-local function voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, since, shards)
+local function voteCampaigns(base, prefix, values, share, minVotes, owners, cache, now, singleMs, since)
   local holders, candidates = {}, {}
-  local keys, lists, keyed = readValues(base, prefix, values, now, singleMs, shards)
+  local keys, lists, keyed = readValues(base, prefix, values, now, singleMs)
   -- An id gets a vote from a value at most, and only from a value with owners; a list of fewer than `owners` ids
   -- as written has fewer live ones, so its value is not common and counts in the share whoever is alive.
   local named, uncommon = 0, 0

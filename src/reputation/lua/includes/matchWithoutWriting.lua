@@ -10,8 +10,8 @@
             the MinHash values' share that must point at one campaign (campaigns.matchShare)
             the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
             the MinHash values' key prefix, "m<version>:"
-            the MinHash values, space-separated ("" when none); the sampled ones; their shards
-              (includes/sampledIndex readSketch)
+            the MinHash values, space-separated ("" when none); the sampled ones (includes/sampledIndex
+              readSketch)
             the earlier versions' keys, four arguments (includes/findEarlier)
 ]]
 local function matchWithoutWriting(base, directKey, from, now)

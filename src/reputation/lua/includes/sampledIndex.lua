@@ -12,14 +12,13 @@
   never sees (it sees one in SAMPLE_MODULUS). The index costs Redis a quarter of the lookups and claims of indexing
   every value; see benchmarks/README, "The sampled index's false merges mended", for the figures.
 
-  The sample is picked by the caller (src/fingerprint/value-sample.ts owns the rule, and passes each sampled value's
-  generation shard with it): a script splits only the sampled values, and the whole sketch only to verify a
-  candidate; a new campaign keeps it as the caller wrote it. isSampled is the same rule, for the sketches a campaign
+  The sample is picked by the caller (src/fingerprint/value-sample.ts owns the rule): a script splits only the
+  sampled values, and the whole sketch only to verify a candidate; a new campaign keeps it as the caller wrote it. isSampled is the same rule, for the sketches a campaign
   keeps (a block keeps their sampled values alive), which only the scripts read; a test checks that both agree.
 
-  readSketch(lists) -> the message's sketch from an argLists reader's next three arguments (the values,
-    space-separated; the sampled ones, likewise; their shards, one digit each): { text = the values as written,
-    sampled = the sampled values (strings, in order), shards = their shards (includes/valueIndex.readValues) }
+  readSketch(lists) -> the message's sketch from an argLists reader's next two arguments (the values,
+    space-separated; the sampled ones, likewise): { text = the values as written, sampled = the sampled values
+    (strings, in order) }
   isSampled(value) -> whether a value (decimal text) is in the sample
   commonValues(values, holders, owners) -> the index values whose owner list is full, as a set
   verifyCandidates(base, candidates, text, common, share, minVotes) -> the candidates (most votes first, at most
@@ -40,8 +39,8 @@ local COMMON_SCALE = SAMPLE_MODULUS - 1
 local MERGED_SKETCHES = { "minhash2m1", "minhash2m2", "minhash2m3" }
 
 -- src/fingerprint/value-sample.ts isSampled, on text: the values are integers up to 2^53 in decimal (the callers'
--- decimals()), and 100 is a multiple of 4: the last two digits' remainder is the number's (as includes/valueIndex
--- reads a shard), without tonumber's strtod.
+-- decimals()), and 100 is a multiple of 4: the last two digits' remainder is the number's, without tonumber's
+-- strtod.
 local SAMPLE_ZERO, sampleByte = string.byte("0"), string.byte
 local function isSampled(value)
   local tens, ones = sampleByte(value, -2, -1)
@@ -53,12 +52,7 @@ end
 
 local function readSketch(lists)
   local text = lists.one()
-  local sampled = lists.words()
-  local shards = lists.one()
-  if #shards ~= #sampled then
-    error("the sampled values' shards (" .. #shards .. ") are not one a value (" .. #sampled .. ")")
-  end
-  return { text = text, sampled = sampled, shards = shards }
+  return { text = text, sampled = lists.words() }
 end
 
 local function commonValues(values, holders, owners)
@@ -117,7 +111,7 @@ end
 local function findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since)
   local sampled = sketch.sampled
   local candidates, keys, holders, lists, keyed, resolved =
-    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since, sketch.shards)
+    voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since)
   local common = commonValues(sampled, holders, owners)
   candidates = verifyCandidates(base, candidates, sketch.text, common, share, minVotes)
   return candidates, keys, holders, lists, keyed, resolved
