@@ -14,9 +14,9 @@
     vote           function(values, prefix) -> the candidates of includes/findCampaign's voteCampaigns for values
                    of the value index `prefix` (each version keeps its own: src/reputation/keys.ts)
     previousVotes  positions of version 1's 32 that must agree
-  In order: version 2's values in its index "m2:" (the campaign with most votes), its exact key "<base>d2:<digest>", version 1's
-  positional values "<base>sh:<i>:<value>" (`previousVotes` of them pointing at one campaign), its exact key
-  "<base>d:<digest>".
+  In order: version 2's values in its index "m2:" (the campaign with most votes), its exact key "<base>d2:<digest>",
+  version 1's positional values "<base>sh:<i>:<value>" (`previousVotes` of them pointing at one campaign), its exact
+  key "<base>d:<digest>".
 ]]
 local function readEarlier(lists)
   local earlier = {}

@@ -13,8 +13,9 @@
   every value; see benchmarks/README, "The sampled index's false merges mended", for the figures.
 
   The sample is picked by the caller (src/fingerprint/value-sample.ts owns the rule): a script splits only the
-  sampled values, and the whole sketch only to verify a candidate; a new campaign keeps it as the caller wrote it. isSampled is the same rule, for the sketches a campaign
-  keeps (a block keeps their sampled values alive), which only the scripts read; a test checks that both agree.
+  sampled values, and the whole sketch only to verify a candidate; a new campaign keeps it as the caller wrote it.
+  isSampled is the same rule, for the sketches a campaign keeps (a block keeps their sampled values alive), which
+  only the scripts read; a test checks that both agree.
 
   readSketch(lists) -> the message's sketch from an argLists reader's next two arguments (the values,
     space-separated; the sampled ones, likewise): { text = the values as written, sampled = the sampled values
