@@ -102,6 +102,23 @@ local function withoutKey(values, lists, shardOfValue)
   return names, at
 end
 
+-- The earlier layouts whose marker lives. One call while no host of an earlier layout has written for three
+-- generations, as is the rule after an upgrade.
+local function liveEarlierLayouts(base, prefix)
+  local live, markers = {}, {}
+  for k, layout in ipairs(EARLIER_LAYOUTS) do
+    markers[k] = base .. prefix .. layout.name
+  end
+  if redis.call("EXISTS", unpack(markers)) > 0 then
+    for k, layout in ipairs(EARLIER_LAYOUTS) do
+      if redis.call("EXISTS", markers[k]) == 1 then
+        live[#live + 1] = layout
+      end
+    end
+  end
+  return live
+end
+
 -- Reads the values without a key from the two generations read: this layout's, then each earlier one's while its
 -- marker lives.
 local function readGenerations(base, prefix, now, singleMs, values, lists)
@@ -109,12 +126,7 @@ local function readGenerations(base, prefix, now, singleMs, values, lists)
   if #names == 0 then
     return
   end
-  local earlier = {}
-  for _, layout in ipairs(EARLIER_LAYOUTS) do
-    if redis.call("EXISTS", base .. prefix .. layout.name) == 1 then
-      earlier[#earlier + 1] = layout
-    end
-  end
+  local earlier = liveEarlierLayouts(base, prefix)
   local current = math.floor(now / singleMs)
   local shardNames, shardAt = {}, {}
   for k, layout in ipairs(earlier) do
