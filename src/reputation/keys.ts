@@ -16,6 +16,9 @@ export interface CampaignKeys {
   valuePrefix(version: number): string;
   /** The campaign hash (its fields: CAMPAIGN_FIELDS). */
   campaign(id: string): string;
+  /** The sketch of a campaign seen once, kept apart from its hash for as long as its index values can be read
+   * (lua/includes/sampledIndex.lua); its hash's field `valuesApart` says so. */
+  sketch(id: string): string;
   /** A campaign's history: a list of JSON lines, newest first, capped. */
   history(id: string): string;
   /** A campaign's reports: a hash of reporter → "spam" | "ham". */
@@ -42,6 +45,7 @@ export function campaignKeys(prefix: string): CampaignKeys {
     direct: (version, digest) => (version === 1 ? `${base}d:${digest}` : `${base}d${version}:${digest}`),
     valuePrefix: (version) => (version === 1 ? "sh:" : `m${version}:`),
     campaign: (id) => `${base}c:${id}`,
+    sketch: (id) => `${base}c:${id}:k`,
     history: (id) => `${base}c:${id}:h`,
     reports: (id) => `${base}c:${id}:rep`,
     reportRate: (digest, hour) => `${base}rl:${digest}:${hour}`,
@@ -75,6 +79,8 @@ export const CAMPAIGN_FIELDS = {
   directKey: "direct2",
   values: "minhash2",
   valuePrefix: "prefix2",
+  /** Set while the values of its first copy are kept apart (CampaignKeys.sketch), not in `values`. */
+  valuesApart: "ks",
   /** The kept sketches of campaigns merged into it (and its own earlier one of this version), verified on beside
    * its own (lua/includes/sampledIndex.lua). */
   mergedValues: ["minhash2m1", "minhash2m2", "minhash2m3"],

@@ -2,8 +2,8 @@
  * The campaign store's sampled value index against a real redis-server (src/reputation/lua/includes/sampledIndex.lua
  * and valueIndex.lua): only the values 0 modulo 4 are claimed, in one hash per generation; the sample the callers
  * pass (src/fingerprint/value-sample.ts) is the one the scripts work out for the sketches they read; a campaign they
- * name is joined only when the whole sketches agree; and the generations of the earlier layouts (four hashes each)
- * are read while their marker lives.
+ * name is joined only when the whole sketches agree; a campaign seen once keeps its sketch apart; and the generations
+ * of the earlier layouts (four hashes each) are read while their marker lives.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -155,6 +155,58 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     const joined = await store.observe(copy(long([...template, ...own[0]!.slice(20, 70), ...more]), t0 + 30));
     assert.equal(joined.id, ids[0]);
     assert.equal(joined.foundBy, "minhash");
+  });
+
+  void test("a campaign seen once keeps its sketch apart while its values can be read; what keeps it longer keeps that too", async () => {
+    const { store, keys } = open();
+    const t0 = start();
+    const sketchOf = async (id: string) => {
+      const [inHash, apart] = await db.redis.hmget(keys.campaign(id), "minhash2", "ks");
+      return { inHash, apart, own: await db.redis.get(keys.sketch(id)) };
+    };
+    const a = values(92);
+    const first = await store.observe(copy(long(a), t0));
+    const once = await sketchOf(first.id);
+    assert.equal(once.inHash, null, "not in its hash");
+    assert.equal(once.apart, "1");
+    assert.equal(once.own, decimals([...a].sort((x, y) => x - y)), "its first copy's values, as written");
+    const ttl = await db.redis.pttl(keys.sketch(first.id));
+    assert.ok(ttl > 2 * GENERATION - 5000 && ttl <= 2 * GENERATION, `as long as its values are read: ${ttl}`);
+    assert.ok((await db.redis.pttl(keys.campaign(first.id))) > 86_000_000, "its hash lives the ttl");
+
+    // A copy that shares half of its values is verified on the sketch kept apart, and moves it into the hash.
+    const second = await store.observe(copy(long([...a.slice(0, 64), ...values(93, 64)]), t0 + 1000));
+    assert.equal(second.id, first.id);
+    assert.equal(second.foundBy, "minhash");
+    assert.deepEqual(await sketchOf(first.id), { inHash: once.own, apart: null, own: null });
+
+    // Two campaigns seen once, merged by a copy that shares half of each: the survivor keeps both sketches.
+    const b = values(94);
+    const c = values(95);
+    const [one, two] = [await store.observe(copy(long(b), t0 + 2000)), await store.observe(copy(long(c), t0 + 3000))];
+    const both = await store.observe(copy(long([...b.slice(0, 64), ...c.slice(0, 64)]), t0 + 4000));
+    assert.equal(both.mergedNow, 1, "the test's premise: the copy merges the two");
+    const survivor = await db.redis.hgetall(keys.campaign(both.id));
+    const texts = [survivor.minhash2, survivor.minhash2m1, survivor.minhash2m2, survivor.minhash2m3];
+    for (const vs of [b, c]) assert.ok(texts.includes(decimals([...vs].sort((x, y) => x - y))), "both kept");
+    assert.equal(survivor.ks, undefined);
+    assert.equal(await db.redis.exists(keys.sketch(one.id), keys.sketch(two.id)), 0, "neither kept apart");
+
+    // A block keeps the sketch with the campaign; so does a copy by the exact key once the sketch apart is gone
+    // (its own sketch instead).
+    const blocked = await store.observe(copy(long(values(96)), t0 + 5000));
+    const apart = await db.redis.get(keys.sketch(blocked.id));
+    await store.block(blocked.id, 3600);
+    assert.deepEqual(await sketchOf(blocked.id), { inHash: apart, apart: null, own: null });
+    const d = long(values(97));
+    const lone = await store.observe(copy(d, t0 + 6000));
+    await db.redis.del(keys.sketch(lone.id));
+    const exact = await store.observe(copy({ ...long(values(99)), direct: d.direct }, t0 + 8000));
+    assert.equal(exact.id, lone.id);
+    assert.equal(exact.foundBy, "direct");
+    const replaced = await sketchOf(lone.id);
+    assert.equal(replaced.inHash, decimals([...values(99)].sort((x, y) => x - y)));
+    assert.equal(replaced.apart, null);
   });
 
   /** The earlier layouts' generations: four hashes each, a sampled value's shard by its remainder by 16 divided by 4

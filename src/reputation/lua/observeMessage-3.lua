@@ -5,10 +5,10 @@
     KEYS[1] exact key            "<base>d<version>:<digest>"
     KEYS[2] recent campaigns     "<base>top" (sorted set: campaign id -> last seen, Unix ms)
     KEYS[3] key base             "<prefix>:{<prefix>}:" -- every other key (MinHash values m<version>:<value>,
-                                 earlier versions' d2:<digest>, sh:<i>:<value> and d:<digest>, campaigns c:<id>, their
-                                 buckets c:<id>:n, c:<id>:r|s|i:<bucket>, copies per campaign per bucket
-                                 hot:<bucket>, the id sequence seq) is built from it and carries the same hash tag,
-                                 so all of them live in KEYS[3]'s slot.
+                                 earlier versions' d2:<digest>, sh:<i>:<value> and d:<digest>, campaigns c:<id>, the
+                                 sketch of one seen once c:<id>:k, their buckets c:<id>:n, c:<id>:r|s|i:<bucket>,
+                                 copies per campaign per bucket hot:<bucket>, the id sequence seq) is built from it
+                                 and carries the same hash tag, so all of them live in KEYS[3]'s slot.
 
     ARGV[1]  now, Unix ms
     ARGV[2]  window, seconds
@@ -144,8 +144,18 @@ if not id then
   end
   created = true
   -- Written whole, with this copy counted and the keys a block keeps alive (below): nothing of it needs reading.
-  redis.call("HSET", base .. "c:" .. id, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0,
-    "subject", subject, "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
+  -- Its sketch is kept apart while it is seen once (includes/sampledIndex), as long as its values can be read: one
+  -- generation and the next (includes/valueIndex), or their own keys' singleMs.
+  local hashKey = base .. "c:" .. id
+  local sketchMs = math.min(2 * singleMs, ttl * 1000)
+  if sketch.text ~= "" and singleMs < ttl * 1000 then
+    redis.call("HSET", hashKey, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0, "subject", subject,
+      "direct2", directKey, SKETCH_APART, 1, "prefix2", prefix)
+    redis.call("SET", sketchKey(hashKey), sketch.text, "PX", sketchMs)
+  else
+    redis.call("HSET", hashKey, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0, "subject", subject,
+      "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
+  end
   -- Its hash did not exist, so neither do its counts: they expire with it (every copy renews both by keepMs), and
   -- its HyperLogLogs before it when a bucket's life is no longer than the ttl, since each copy writes them.
   if not taken and bucketMs * (buckets + 1) <= ttl * 1000 then
@@ -168,6 +178,12 @@ local ckey = base .. "c:" .. id
 -- A new campaign has no block and has claimed no value yet.
 local total, blockUntil, claims = 1, 0, 0
 if not created then
+  local held = redis.call("HMGET", ckey, "blockUntil", "claims", SKETCH_APART)
+  blockUntil, claims = tonumber(held[1] or "0"), tonumber(held[2] or "0")
+  -- Seen more than once now: its sketch (this copy's when the first one's is gone) lives with its hash.
+  if held[3] then
+    sketchIntoHash(ckey, sketch.text ~= "" and sketch.text or nil)
+  end
   -- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version (of a
   -- campaign of an earlier version found by its keys, this copy's: they replace that version's).
   if foundBy == "previous" or redis.call("HSETNX", ckey, "direct2", directKey) == 1 then
@@ -184,8 +200,6 @@ if not created then
   if tonumber(redis.call("HGET", ckey, "last") or "0") < now then
     redis.call("HSET", ckey, "last", now)
   end
-  blockUntil = tonumber(redis.call("HGET", ckey, "blockUntil") or "0")
-  claims = tonumber(redis.call("HGET", ckey, "claims") or "0")
 end
 -- The vote found the exact key's campaign alone: this sketch's repeats skip the vote in this bucket.
 if foundBy == "minhash" and sketchDigest and id == exactId and #candidates == 1 then

@@ -21,9 +21,13 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
     f[flat[i]] = flat[i + 1]
   end
   local i = {}
-  local mine = redis.call("HMGET", ikey, "first", "last", "v", "bulkSince", "vLinks", "spamLinks")
+  local mine = redis.call("HMGET", ikey, "first", "last", "v", "bulkSince", "vLinks", "spamLinks", SKETCH_APART)
   i.first, i.last, i.v, i.bulkSince = tonumber(mine[1] or "0"), tonumber(mine[2] or "0"), mine[3], mine[4]
   i.vLinks, i.spamLinks = mine[5], mine[6]
+  -- Both campaigns' copies count as one campaign's from now on: neither is seen once.
+  if mine[7] then
+    sketchIntoHash(ikey, nil)
+  end
 
   redis.call("HINCRBY", ikey, "total", tonumber(f.total or "0"))
   redis.call("HINCRBY", ikey, "since", tonumber(f.since or "0"))
@@ -57,7 +61,7 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
       redis.call("HINCRBY", ikey .. ":n", counts[c], tonumber(counts[c + 1]))
     end
   end
-  local gone = { fkey .. ":n" }
+  local gone = { fkey .. ":n", sketchKey(fkey) }
   for _, kind in ipairs({ "r", "s", "i" }) do
     for b = oldest, current do
       local src = fkey .. ":" .. kind .. ":" .. b
@@ -77,7 +81,7 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
       redis.call("ZREM", hot, from)
     end
   end
-  local sketches = { f.minhash2 or false }
+  local sketches = { f.minhash2 or (f[SKETCH_APART] and redis.call("GET", sketchKey(fkey))) or false }
   for k, field in ipairs(MERGED_SKETCHES) do
     sketches[k + 1] = f[field] or false
   end

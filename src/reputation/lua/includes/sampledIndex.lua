@@ -6,11 +6,11 @@
   Only the values that are 0 modulo SAMPLE_MODULUS are looked up and claimed: a quarter of the bottom-128 sketch,
   chosen by value, so the same values in every copy that has them. A campaign named by at least INDEX_GATE of them
   (not common) is a candidate, and is joined only when the message's whole sketch and the sketch the campaign keeps
-  (field minhash2 of its hash: the values of its first copy of this version) share `share` of their values, at
-  least minVotes (the offline rule, src/fingerprint/minhash.ts sameCampaign), common text left out: the index values
-  whose owner list is full, and for each such value the two sketches share, COMMON_SCALE more of the values the index
-  never sees (it sees one in SAMPLE_MODULUS). The index costs Redis a quarter of the lookups and claims of indexing
-  every value; see benchmarks/README, "The sampled index's false merges mended", for the figures.
+  (field minhash2 of its hash, or kept apart: the values of its first copy of this version) share `share` of their
+  values, at least minVotes (the offline rule, src/fingerprint/minhash.ts sameCampaign), common text left out: the
+  index values whose owner list is full, and for each such value the two sketches share, COMMON_SCALE more of the
+  values the index never sees (it sees one in SAMPLE_MODULUS). The index costs Redis a quarter of the lookups and
+  claims of indexing every value; see benchmarks/README, "The sampled index's false merges mended", for the figures.
 
   The sample is picked by the caller (src/fingerprint/value-sample.ts owns the rule): a script splits only the
   sampled values, and the whole sketch only to verify a candidate; a new campaign keeps it as the caller wrote it.
@@ -31,6 +31,18 @@
   keepOtherSketches(ckey, texts) -> the sketches of `texts` (a table of up to four, false or nil where none) kept in
     the free MERGED_SKETCHES fields of a campaign's hash, in order, as many as are free: those of campaigns merged
     into it, and its own earlier one when a copy found by the earlier versions' keys replaces it
+
+  Where a campaign keeps its own sketch: in its hash (field minhash2), or, while it has been seen once, in a key of
+  its own (sketchKey: "c:<id>:k", the hash's field SKETCH_APART set) that lives as long as the values its first
+  copy claimed in the generations can be read. Most mail is seen once, and the sketch was most of what the store
+  kept of such a campaign for the ttl; its hash, exact key and counts stay, so that a copy or a report days later
+  still finds it by its exact key. A copy that differs, coming after the sketch, is joined to it no more than after
+  its values: it can then only be named through values it shares with campaigns seen more often, and it starts a
+  campaign of its own. The copy, merge or block that keeps the campaign longer moves the sketch into the hash
+  (sketchIntoHash).
+  sketchKey(ckey) -> the key of a campaign's sketch kept apart
+  sketchIntoHash(ckey, otherwise) -> the sketch kept apart moved into the hash; `otherwise` (a sketch of this version,
+    or nil) written instead when it is gone
 ]]
 local SAMPLE_MODULUS = 4
 local INDEX_GATE = 2
@@ -38,6 +50,22 @@ local VERIFY_LIMIT = 8
 local COMMON_SCALE = SAMPLE_MODULUS - 1
 -- The fields of a campaign's hash that keep the sketches of campaigns merged into it (includes/mergeCampaigns).
 local MERGED_SKETCHES = { "minhash2m1", "minhash2m2", "minhash2m3" }
+-- The field of a campaign's hash that says its own sketch is kept apart (see the header).
+local SKETCH_APART = "ks"
+
+local function sketchKey(ckey)
+  return ckey .. ":k"
+end
+
+local function sketchIntoHash(ckey, otherwise)
+  local apart = sketchKey(ckey)
+  local text = redis.call("GET", apart) or otherwise
+  if text then
+    redis.call("HSET", ckey, "minhash2", text)
+    redis.call("DEL", apart)
+  end
+  redis.call("HDEL", ckey, SKETCH_APART)
+end
 
 -- src/fingerprint/value-sample.ts isSampled, on text: the values are integers up to 2^53 in decimal (the callers'
 -- decimals()), and 100 is a multiple of 4: the last two digits' remainder is the number's, without tonumber's
@@ -98,7 +126,11 @@ local function verifyCandidates(base, candidates, text, common, share, minVotes)
   local size, commonMine = tallyWords(text, common, nil, mine)
   local out = {}
   for k = 1, math.min(#candidates, VERIFY_LIMIT) do
-    local texts = redis.call("HMGET", base .. "c:" .. candidates[k][1], "minhash2", unpack(MERGED_SKETCHES))
+    local ckey = base .. "c:" .. candidates[k][1]
+    local texts = redis.call("HMGET", ckey, "minhash2", unpack(MERGED_SKETCHES))
+    if not texts[1] then
+      texts[1] = redis.call("GET", sketchKey(ckey))
+    end
     for s = 1, #texts do
       if texts[s] and passes(texts[s], mine, commonMine, size, common, share, minVotes) then
         out[#out + 1] = candidates[k]
