@@ -33,13 +33,13 @@
     into it, and its own earlier one when a copy found by the earlier versions' keys replaces it
 
   Where a campaign keeps its own sketch: in its hash (field minhash2), or, while it has been seen once, in a key of
-  its own (sketchKey: "c:<id>:k", the hash's field SKETCH_APART set) that lives as long as the values its first
-  copy claimed in the generations can be read. Most mail is seen once, and the sketch was most of what the store
-  kept of such a campaign for the ttl; its hash, exact key and counts stay, so that a copy or a report days later
-  still finds it by its exact key. A copy that differs, coming after the sketch, is joined to it no more than after
-  its values: it can then only be named through values it shares with campaigns seen more often, and it starts a
-  campaign of its own. The copy, merge or block that keeps the campaign longer moves the sketch into the hash
-  (sketchIntoHash).
+  its own (sketchKey: "c:<id>:k", the hash's field SKETCH_APART set) that lives as long as the values its first copy
+  claimed in the generations can be read. Most mail is seen once, and kept in the hash the sketch would be most of
+  what the store keeps of such a campaign for the ttl; its hash, exact key and counts stay, so that a copy or a report
+  days later still finds it by its exact key. A copy that differs and comes after the sketch has expired is not joined
+  to it, as after its values expire: it could then be named only through values it shares with campaigns seen more
+  often, and it starts a campaign of its own. The copy, merge or block that keeps the campaign longer moves the sketch
+  into the hash (sketchIntoHash).
   sketchKey(ckey) -> the key of a campaign's sketch kept apart
   sketchIntoHash(ckey, otherwise) -> the sketch kept apart moved into the hash; `otherwise` (a sketch of this version,
     or nil) written instead when it is gone
