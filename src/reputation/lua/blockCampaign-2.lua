@@ -62,8 +62,7 @@ end
 local f = redis.call("HMGET", ckey, "direct", "minhash", "direct2", "minhash2", "prefix2", SKETCH_APART)
 -- A campaign seen once keeps its sketch apart for a short while (includes/sampledIndex): a block keeps it.
 if f[6] then
-  sketchIntoHash(ckey, nil)
-  f[4] = redis.call("HGET", ckey, "minhash2")
+  f[4] = sketchIntoHash(ckey, nil)
 end
 -- The store's record of the versions it holds keys of (includes/versionRecord): those kept here live until untilMs.
 if f[1] or f[2] then

@@ -147,15 +147,13 @@ if not id then
   -- Its sketch is kept apart while it is seen once (includes/sampledIndex), as long as its values can be read: one
   -- generation and the next (includes/valueIndex), or their own keys' singleMs.
   local hashKey = base .. "c:" .. id
-  local sketchMs = math.min(2 * singleMs, ttl * 1000)
+  local sketchField, sketchValue = "minhash2", sketch.text
   if sketch.text ~= "" and singleMs < ttl * 1000 then
-    redis.call("HSET", hashKey, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0, "subject", subject,
-      "direct2", directKey, SKETCH_APART, 1, "prefix2", prefix)
-    redis.call("SET", sketchKey(hashKey), sketch.text, "PX", sketchMs)
-  else
-    redis.call("HSET", hashKey, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0, "subject", subject,
-      "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
+    sketchField, sketchValue = SKETCH_APART, 1
+    redis.call("SET", sketchKey(hashKey), sketch.text, "PX", math.min(2 * singleMs, ttl * 1000))
   end
+  redis.call("HSET", hashKey, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0, "subject", subject,
+    "direct2", directKey, sketchField, sketchValue, "prefix2", prefix)
   -- Its hash did not exist, so neither do its counts: they expire with it (every copy renews both by keepMs), and
   -- its HyperLogLogs before it when a bucket's life is no longer than the ttl, since each copy writes them.
   if not taken and bucketMs * (buckets + 1) <= ttl * 1000 then
@@ -180,7 +178,8 @@ local total, blockUntil, claims = 1, 0, 0
 if not created then
   local held = redis.call("HMGET", ckey, "blockUntil", "claims", SKETCH_APART)
   blockUntil, claims = tonumber(held[1] or "0"), tonumber(held[2] or "0")
-  -- Seen more than once now: its sketch (this copy's when the first one's is gone) lives with its hash.
+  -- Seen more than once now (or merged with another just now): its sketch (this copy's when the first one's is gone)
+  -- lives with its hash.
   if held[3] then
     sketchIntoHash(ckey, sketch.text ~= "" and sketch.text or nil)
   end

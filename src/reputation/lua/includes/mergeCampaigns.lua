@@ -11,7 +11,8 @@
     live, so every pointer, header or job naming it finds `into`. `into` keeps `from`'s kept sketches beside its own
     (includes/sampledIndex keepOtherSketches), so that copies of `from`'s text, found through values that now name
     `into`, still pass the verification. Neither may carry a person's decision
-    (includes/personDecision): the caller checks. The caller renews `into`'s expiry after (it counts a copy).
+    (includes/personDecision): the caller checks. The caller renews `into`'s expiry after (it counts a copy), and
+    moves `into`'s own sketch into its hash if it is kept apart (includes/sampledIndex).
 ]]
 local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
   local fkey, ikey = base .. "c:" .. from, base .. "c:" .. into
@@ -21,13 +22,9 @@ local function mergeCampaign(base, from, into, now, bucketMs, buckets, ttl)
     f[flat[i]] = flat[i + 1]
   end
   local i = {}
-  local mine = redis.call("HMGET", ikey, "first", "last", "v", "bulkSince", "vLinks", "spamLinks", SKETCH_APART)
+  local mine = redis.call("HMGET", ikey, "first", "last", "v", "bulkSince", "vLinks", "spamLinks")
   i.first, i.last, i.v, i.bulkSince = tonumber(mine[1] or "0"), tonumber(mine[2] or "0"), mine[3], mine[4]
   i.vLinks, i.spamLinks = mine[5], mine[6]
-  -- Both campaigns' copies count as one campaign's from now on: neither is seen once.
-  if mine[7] then
-    sketchIntoHash(ikey, nil)
-  end
 
   redis.call("HINCRBY", ikey, "total", tonumber(f.total or "0"))
   redis.call("HINCRBY", ikey, "since", tonumber(f.since or "0"))

@@ -41,8 +41,8 @@
   often, and it starts a campaign of its own. The copy, merge or block that keeps the campaign longer moves the sketch
   into the hash (sketchIntoHash).
   sketchKey(ckey) -> the key of a campaign's sketch kept apart
-  sketchIntoHash(ckey, otherwise) -> the sketch kept apart moved into the hash; `otherwise` (a sketch of this version,
-    or nil) written instead when it is gone
+  sketchIntoHash(ckey, otherwise) -> the sketch now in the hash (nil when none): the one kept apart, moved there;
+    `otherwise` (a sketch of this version, or nil) written instead when it is gone
 ]]
 local SAMPLE_MODULUS = 4
 local INDEX_GATE = 2
@@ -65,6 +65,7 @@ local function sketchIntoHash(ckey, otherwise)
     redis.call("DEL", apart)
   end
   redis.call("HDEL", ckey, SKETCH_APART)
+  return text
 end
 
 -- src/fingerprint/value-sample.ts isSampled, on text: the values are integers up to 2^53 in decimal (the callers'
