@@ -23,7 +23,10 @@ export const milterSchema = z
     engine: z.enum(["typescript", "libmilter"]).default("typescript"),
     /** Sessions open at once; more are refused at accept, never those already open. @defaultValue 2000 */
     maxSessions: count(2000, 1),
-    /** Close a session idle this long between commands. @defaultValue 600000 */
+    /**
+     * Close a session idle this long between commands. One that has not finished option negotiation 30 s after its
+     * accept (or this long, when shorter) is closed however many bytes it sends. @defaultValue 600000
+     */
     idleTimeoutMs: ms(600_000),
     /** TCP keepalive probe delay; 0 turns keepalive off. @defaultValue 60000 */
     keepAliveMs: ms(60_000, 0),

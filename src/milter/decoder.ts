@@ -1,6 +1,9 @@
 /**
  * The incremental frame decoder: bytes in, whole packets out, in O(n) whatever the split of the stream.
  * Chunks are kept in a list and copied once, only when a packet spans them (milter-protocol.md §1.2, §5.1).
+ * A small read that continues a partial packet is copied into a store of the decoder's own instead of kept as it
+ * came: each read is a Buffer of its own, and a peer writing a packet a byte at a time made a session hold about
+ * 180 bytes of memory for each byte of it, past what the packet budget counts (which counts the bytes).
  */
 import { codeName, MILTER_LEN_BYTES } from "./constants.js";
 
@@ -12,6 +15,11 @@ export interface Frame {
 
 /** The payload of a packet that has none (most commands but headers, body and macros): never written to. */
 const EMPTY = Buffer.alloc(0);
+
+/** Reads shorter than this that continue a partial packet are copied into the decoder's own store. */
+const SMALL_READ_BYTES = 1024;
+/** The size of each such store: a few reads' worth, so a copied byte costs about a byte. */
+const SMALL_READ_STORE_BYTES = 16 * 1024;
 
 export type FrameError =
   { kind: "bad-length"; length: number } | { kind: "too-large"; length: number; limit: number; code?: number };
@@ -28,6 +36,10 @@ export class FrameDecoder {
   private head = 0; // read offset into chunks[0]
   private buffered = 0;
   private failed = false;
+  /** The store small reads are copied into, how much of it is used, and the chunk that views its last bytes. */
+  private smallReads: Buffer = EMPTY;
+  private smallReadsUsed = 0;
+  private smallReadsView: Buffer | null = null;
 
   /**
    * @param maxPacketBytes the largest packet (code plus payload) accepted; larger ones are an error.
@@ -55,10 +67,7 @@ export class FrameDecoder {
    */
   push(data: Buffer): Frame[] | FrameError {
     if (this.failed) return { kind: "bad-length", length: -1 };
-    if (data.length > 0) {
-      this.chunks.push(data);
-      this.buffered += data.length;
-    }
+    if (data.length > 0) this.append(data);
     const frames: Frame[] = [];
     while (this.buffered >= MILTER_LEN_BYTES) {
       const length = this.peekLength();
@@ -74,6 +83,34 @@ export class FrameDecoder {
       frames.push({ code, payload: this.take(length - 1) });
     }
     return frames;
+  }
+
+  /** Keep `data`: as it came, or, a small read continuing a partial packet, copied after the last one. */
+  private append(data: Buffer): void {
+    const continuing = this.buffered > 0;
+    this.buffered += data.length;
+    if (!continuing || data.length >= SMALL_READ_BYTES) {
+      this.chunks.push(data);
+      return;
+    }
+    if (this.smallReadsUsed + data.length > this.smallReads.length) {
+      this.smallReads = Buffer.allocUnsafe(SMALL_READ_STORE_BYTES);
+      this.smallReadsUsed = 0;
+      this.smallReadsView = null;
+    }
+    const start = this.smallReadsUsed;
+    this.smallReadsUsed += data.copy(this.smallReads, start);
+    const last = this.chunks.length - 1;
+    if (this.smallReadsView !== null && this.chunks[last] === this.smallReadsView) {
+      // The last chunk ends where this read was copied: it grows to take it in (the read offset into a first
+      // chunk is unchanged, for a view that grows at its end).
+      const from = this.smallReadsView.byteOffset - this.smallReads.byteOffset;
+      this.smallReadsView = this.smallReads.subarray(from, this.smallReadsUsed);
+      this.chunks[last] = this.smallReadsView;
+      return;
+    }
+    this.smallReadsView = this.smallReads.subarray(start, this.smallReadsUsed);
+    this.chunks.push(this.smallReadsView);
   }
 
   private fail(error: FrameError): FrameError {

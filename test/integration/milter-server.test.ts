@@ -1,7 +1,7 @@
 /**
  * The milter server on port 0 (and a unix socket) driven by src/client in Postfix and Sendmail styles: several
  * transactions per session, 1,000 concurrent sessions, a 10 MB body, the session limit, a malformed session beside
- * healthy ones, idle timeout and graceful shutdown: the sessions open get the grace, and no longer.
+ * healthy ones, idle timeout, a peer that never negotiates, and graceful shutdown: the sessions open get the grace, and no longer.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -200,6 +200,25 @@ describe("listeners and limits", () => {
       assert.equal(r.eom?.action, "continue");
     }
     await client.quit();
+    await server.close(1000);
+  });
+
+  test("a peer that trickles bytes and never finishes negotiating is closed, however active", async () => {
+    // The negotiation's deadline is the idle timeout when that is shorter (src/engine/typescript/idle-sweep.ts).
+    const server = await start({ idleTimeoutMs: 1000 });
+    const port = Number(server.addresses[0]!.split(":").at(-1));
+    const socket = connect(port, "127.0.0.1");
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.on("error", () => {});
+    const optneg = encodeCommand.optneg(6, 0x1ff, 0x1fffff);
+    let sent = 0;
+    // A byte every 200 ms: never idle for the timeout; the whole packet would take 3.4 s.
+    const trickle = setInterval(() => {
+      if (sent < optneg.length - 1) socket.write(optneg.subarray(sent, ++sent));
+    }, 200);
+    await closed;
+    clearInterval(trickle);
+    assert.ok(sent < optneg.length - 1, `the session stayed open for ${sent} bytes of ${optneg.length}`);
     await server.close(1000);
   });
 

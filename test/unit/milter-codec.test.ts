@@ -10,6 +10,8 @@ import { FrameDecoder, type Frame } from "../../src/milter/decoder.js";
 import { encodeModification, encodeResponse, parseResponse } from "../../src/milter/responses.js";
 import { formatReply, parseReply, ReplyCodeError } from "../../src/milter/reply-code.js";
 import * as C from "../../src/milter/constants.js";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 const hex = (b: Buffer) => b.toString("hex");
 function single(bytes: Buffer): Frame {
@@ -314,6 +316,28 @@ describe("frame decoder", () => {
       whole,
     );
     assert.equal(d.pending, 0);
+  });
+
+  test("a packet written a byte at a time is held in about its own size, not a Buffer a byte (§1.2)", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const held = () => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const d = new FrameDecoder(1 << 24);
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(8 << 20, 0);
+    head[4] = C.SMFIC_BODY;
+    assert.deepEqual(d.push(head), []);
+    const before = held();
+    const bytes = 256 * 1024;
+    // Each read its own ArrayBuffer, as a socket gives them.
+    for (let i = 0; i < bytes; i++) assert.deepEqual(d.push(Buffer.allocUnsafeSlow(1).fill(i)), []);
+    const grown = held() - before;
+    assert.equal(d.pending, bytes + 5);
+    assert.ok(grown < 4 * bytes, `${grown} bytes held for ${bytes} bytes of a packet`);
   });
 
   test("length 0 is an error (§1.2)", () => {

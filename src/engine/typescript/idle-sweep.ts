@@ -4,15 +4,27 @@
  * was timer work on every packet of every message. Here a connection only notes when it last read or wrote, and a
  * sweep a few times per timeout (at most every second) closes those quiet for longer than the timeout: a connection is
  * closed between `idleMs` and `idleMs` plus one sweep interval after its last activity.
+ *
+ * A connection that has not finished option negotiation within NEGOTIATION_MS of its accept is closed too, however
+ * many bytes it sends: an MTA negotiates at once (Postfix gives connect and negotiation milter_connect_timeout, 30 s
+ * by default; milter-protocol.md §1.10), while a peer that trickles bytes or sends none would otherwise hold a
+ * session slot for the whole idle timeout, and `maxSessions` of them refuse every MTA.
  */
 
 /** One connection as the sweep sees it. */
 export interface IdleConnection {
   /** performance.now() of its last read or write. */
   lastActive: number;
-  /** Close it: it has been idle too long. */
-  closeIdle(): void;
+  /** performance.now() of its accept. */
+  readonly openedAt: number;
+  /** Whether option negotiation is done (the session has written its answer). */
+  negotiated: boolean;
+  /** Close it: it has been idle too long, or took too long to negotiate. */
+  closeIdle(reason: "idle" | "not negotiated"): void;
 }
+
+/** How long a connection has to finish option negotiation, at most (the idle timeout when that is shorter). */
+export const NEGOTIATION_MS = 30_000;
 
 const MAX_SWEEP_MS = 1000;
 const MIN_SWEEP_MS = 10;
@@ -56,12 +68,15 @@ export class IdleSweep {
 
   #sweep(): void {
     this.#timer = null;
-    const oldest = performance.now() - this.#idleMs();
-    for (const connection of this.#connections)
-      if (connection.lastActive <= oldest) {
-        this.#connections.delete(connection);
-        connection.closeIdle();
-      }
+    const now = performance.now();
+    const oldest = now - this.#idleMs();
+    const negotiatedBy = now - Math.min(NEGOTIATION_MS, this.#idleMs());
+    for (const connection of this.#connections) {
+      const late = !connection.negotiated && connection.openedAt <= negotiatedBy;
+      if (!late && connection.lastActive > oldest) continue;
+      this.#connections.delete(connection);
+      connection.closeIdle(late ? "not negotiated" : "idle");
+    }
     if (this.#connections.size > 0) this.#schedule();
   }
 }

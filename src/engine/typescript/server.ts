@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { once } from "node:events";
 import { formatListenTarget, parseListenSpec, type ListenTarget } from "../../milter/listen-spec.js";
 import type { MilterServer, MilterServerOptions } from "../engine.js";
-import { IdleSweep } from "./idle-sweep.js";
+import { IdleSweep, type IdleConnection } from "./idle-sweep.js";
 import { MilterSession } from "./protocol-session.js";
 
 /** Start the TypeScript engine on every listen spec. */
@@ -80,10 +80,18 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
 /** One accepted connection: its session, fed what the socket reads, closed when idle, forgotten when closed. */
 function serve(socket: Socket, options: MilterServerOptions, idle: IdleSweep, forget: () => void): void {
   const { logger, observer = {} } = options;
-  const connection = {
-    lastActive: performance.now(),
-    closeIdle: () => {
-      logger.info({ session: session.id }, "idle milter session closed");
+  const opened = performance.now();
+  const connection: IdleConnection = {
+    lastActive: opened,
+    openedAt: opened,
+    negotiated: false,
+    closeIdle: (reason) => {
+      if (reason === "idle") logger.info({ session: session.id }, "idle milter session closed");
+      else
+        logger.warn(
+          { session: session.id, peer: socket.remoteAddress },
+          "milter session not negotiated in time; closed",
+        );
       socket.destroy();
     },
   };
@@ -94,6 +102,8 @@ function serve(socket: Socket, options: MilterServerOptions, idle: IdleSweep, fo
       write: (data) => {
         if (socket.destroyed) return;
         connection.lastActive = performance.now();
+        // The session's first write is its answer to option negotiation: nothing is written before it.
+        connection.negotiated = true;
         socket.write(data);
       },
       // After QUIT nothing is left to say: a socket with nothing left to write is closed at once, without a
