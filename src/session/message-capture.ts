@@ -10,14 +10,32 @@
  *
  * Bounded three ways. The store grows past its first INITIAL_CAPTURE_BYTES only by what the process's budget grants
  * (./capture-budget.ts), and so does the text of the headers listed for the policy; `release()` gives it all back.
- * Header fields take at most half the cap (or 64 KiB) of the store: past that only the MIME fields and Subject
- * (the first of each) are kept, so a flood of header fields cannot push the body out of the capture.
+ * Header fields leave room for the body, so that neither a flood of header fields nor a spent budget keeps the body
+ * out of the capture. A header field is kept whole or not at all, while it is within the header room: while the
+ * header bytes counted before it are under half the cap (or 64 KiB), and the fields kept, it with them, fill at most
+ * half of the store the message can have (the store is grown first, as far as the budget grants and never past the
+ * cap, to twice their bytes). Past the header room only PAST_ROOM_FIELDS are kept, which a parser needs to read the
+ * body: the first of each, if it is at most MAX_PAST_ROOM_FIELD_BYTES and the fields kept then fill at most three
+ * quarters of the store. A field not kept is only counted, its line endings never converted: a value of megabytes
+ * costs one pass over it, not copies.
  */
 import type { CapturedMessage, Header } from "../vocabulary/mail.js";
 import { captureBudget, INITIAL_CAPTURE_BYTES, type CaptureBudget } from "./capture-budget.js";
 
 /** The least room header fields have in the store, whatever the cap. */
 const MIN_HEADER_STORE_BYTES = 64 * 1024;
+
+/** The header fields (lowercased) still kept past the header room: what a parser reads the body by, and Subject. */
+const PAST_ROOM_FIELDS = new Set([
+  "content-type",
+  "content-transfer-encoding",
+  "content-disposition",
+  "mime-version",
+  "subject",
+]);
+
+/** The longest of PAST_ROOM_FIELDS kept past the header room; a longer one is counted, not kept. */
+const MAX_PAST_ROOM_FIELD_BYTES = 8 * 1024;
 
 /** Where a capture's growth comes from: a budget and its limit (`milter.captureBudgetBytes`). */
 export interface CaptureAllowance {
@@ -32,8 +50,10 @@ export class MessageCapture {
   private headersEnded = false;
   /** Bytes of header fields counted so far, stored or not. */
   private headerBytes = 0;
-  /** MIME fields and Subject kept past the header room, by lowercased name. */
-  private readonly keptPastRoom = new Set<string>();
+  /** Bytes of header fields in the store. */
+  private keptHeaderBytes = 0;
+  /** PAST_ROOM_FIELDS met past the header room, kept or not, by lowercased name: only the first may be kept. */
+  private readonly metPastRoom = new Set<string>();
   /** Bytes granted by the budget and not given back. */
   private reserved = 0;
   private cutByBudget = false;
@@ -52,20 +72,27 @@ export class MessageCapture {
 
   addHeader(name: string, value: string): void {
     this.list(name, value);
-    const text = value.includes("\n") ? value.replace(/\r?\n/g, "\r\n") : value;
     const separator = this.leadingSpace ? ":" : ": ";
-    const before = this.total;
-    // One string, so one count and one write of its UTF-8 (the same bytes as its four parts', which are whole
-    // characters each); header fields are most of a message's packets.
-    if (this.hasHeaderRoom(name)) this.appendText(`${name}${separator}${text}\r\n`);
-    else this.total += Buffer.byteLength(name, "utf8") + separator.length + Buffer.byteLength(text, "utf8") + 2;
-    this.headerBytes += this.total - before;
+    // The bytes of the field as written, line endings made CRLF, counted without building it (its parts are whole
+    // characters each, so their bytes add up to the field's).
+    const bytes = Buffer.byteLength(name, "utf8") + separator.length + crlfByteLength(value) + 2;
+    const kept = this.keeps(name, bytes);
+    this.headerBytes += bytes;
+    if (!kept) {
+      this.total += bytes;
+      return;
+    }
+    const text = value.includes("\n") ? value.replace(/\r?\n/g, "\r\n") : value;
+    const before = this.captured;
+    // One string, so one write of its UTF-8; header fields are most of a message's packets.
+    this.appendText(`${name}${separator}${text}\r\n`, bytes);
+    this.keptHeaderBytes += this.captured - before;
   }
 
   endOfHeaders(): void {
     if (this.headersEnded) return;
     this.headersEnded = true;
-    this.appendText("\r\n");
+    this.appendText("\r\n", 2);
   }
 
   addBody(chunk: Buffer): void {
@@ -112,20 +139,29 @@ export class MessageCapture {
     this.reserved -= granted;
   }
 
-  /** Whether a header field goes into the store: while header fields have room, then the MIME fields and
-   * Subject, the first of each. */
-  private hasHeaderRoom(name: string): boolean {
-    if (this.headerBytes < Math.max(this.cap / 2, MIN_HEADER_STORE_BYTES)) return true;
+  /** Whether a header field of `bytes` goes into the store: within the header room, or among the first
+   * PAST_ROOM_FIELDS past it (the module's comment). */
+  private keeps(name: string, bytes: number): boolean {
+    const inRoom = this.headerBytes < Math.max(this.cap / 2, MIN_HEADER_STORE_BYTES);
+    if (inRoom && this.headersFit(bytes, 1 / 2)) return true;
     const lower = name.toLowerCase();
-    if (!(lower.startsWith("content-") || lower === "subject" || lower === "mime-version")) return false;
-    if (this.keptPastRoom.has(lower)) return false;
-    this.keptPastRoom.add(lower);
-    return true;
+    if (!PAST_ROOM_FIELDS.has(lower) || this.metPastRoom.has(lower)) return false;
+    this.metPastRoom.add(lower);
+    return bytes <= MAX_PAST_ROOM_FIELD_BYTES && this.headersFit(bytes, 3 / 4);
   }
 
-  /** Count a string's UTF-8 bytes and keep those that fit under the cap. */
-  private appendText(text: string): void {
-    const bytes = Buffer.byteLength(text, "utf8");
+  /** Whether the header fields kept, with `bytes` more, fill at most `share` of the store, grown first for them as
+   * far as the budget grants (not at all when even the cap would be too small). */
+  private headersFit(bytes: number, share: number): boolean {
+    const kept = this.keptHeaderBytes + bytes;
+    const needed = Math.ceil(kept / share);
+    if (needed > this.cap) return false;
+    this.growTo(needed);
+    return kept <= this.store.length * share;
+  }
+
+  /** Count a string's UTF-8 bytes (`bytes`) and keep those that fit under the cap. */
+  private appendText(text: string, bytes: number): void {
     this.total += bytes;
     const room = this.roomFor(bytes);
     if (room <= 0) return;
@@ -142,19 +178,20 @@ export class MessageCapture {
   private roomFor(wanted: number): number {
     const room = Math.min(wanted, this.cap - this.captured);
     if (room <= 0) return 0;
-    const needed = this.captured + room;
-    if (needed > this.store.length) {
-      let size = this.store.length * 2;
-      while (size < needed) size *= 2;
-      size = Math.min(size, this.cap);
-      size = this.store.length + this.grant(size - this.store.length);
-      if (size > this.store.length) {
-        const grown = Buffer.allocUnsafe(size);
-        this.store.copy(grown, 0, 0, this.captured);
-        this.store = grown;
-      }
-    }
+    this.growTo(this.captured + room);
     return Math.min(room, this.store.length - this.captured);
+  }
+
+  /** Grow the store to hold `needed` bytes (at most the cap), doubling, by as much of that as the budget grants. */
+  private growTo(needed: number): void {
+    if (needed <= this.store.length) return;
+    let size = this.store.length * 2;
+    while (size < needed) size *= 2;
+    size = this.store.length + this.grant(Math.min(size, this.cap) - this.store.length);
+    if (size === this.store.length) return;
+    const grown = Buffer.allocUnsafe(size);
+    this.store.copy(grown, 0, 0, this.captured);
+    this.store = grown;
   }
 
   /** Bytes the budget grants of `wanted`; short of it, the message is marked as cut by the budget. */
@@ -166,4 +203,21 @@ export class MessageCapture {
   }
 }
 
+/** The UTF-8 bytes of `value` once each LF not preceded by CR is made CRLF, without building that string. */
+function crlfByteLength(value: string): number {
+  let bytes = Buffer.byteLength(value, "utf8");
+  const firstLf = value.indexOf("\n");
+  if (firstLf === -1) return bytes;
+  // One pass from the first LF: an indexOf call per LF costs several times more on a value of millions of LFs.
+  let previous = value.charCodeAt(firstLf - 1);
+  for (let at = firstLf; at < value.length; at++) {
+    const code = value.charCodeAt(at);
+    if (code === LF && previous !== CR) bytes++;
+    previous = code;
+  }
+  return bytes;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
