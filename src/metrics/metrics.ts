@@ -149,7 +149,7 @@ function sessionMetrics(registry: Registry, sources: MetricSources) {
     }),
     protocolErrorsTotal: new Counter({
       name: "floodgate_protocol_errors_total",
-      help: "Sessions closed for a protocol error, by kind",
+      help: "Protocol errors by kind: sessions closed for one, and each unknown command code (closed after 100)",
       labelNames: ["kind"] as const,
       registers: [registry],
     }),

@@ -169,9 +169,18 @@ export function stripAddressDecoration(address: string): string {
   return a;
 }
 
-/** `M`/`R`: the address (brackets removed; Postfix cleanup sends it bare, the null sender empty) then ESMTP args. */
+/**
+ * ESMTP arguments of one MAIL or RCPT kept at most: RFC 5321 defines a handful, and a 64 KiB packet of NULs would
+ * otherwise be 64K strings.
+ */
+export const MAX_ESMTP_ARGS = 64;
+
+/**
+ * `M`/`R`: the address (brackets removed; Postfix cleanup sends it bare, the null sender empty) then its first
+ * MAX_ESMTP_ARGS ESMTP arguments; the rest are not split out.
+ */
 export function parseEnvelope(payload: Buffer): EnvelopeAddress {
-  const [first = "", ...args] = splitCStrings(payload);
+  const [first = "", ...args] = splitCStrings(payload, 0, 1 + MAX_ESMTP_ARGS);
   return { address: stripBrackets(first), args };
 }
 

@@ -3,11 +3,14 @@
  * Decoding is lenient: a missing final NUL ends the string at the payload's end.
  */
 
-/** Split a payload into its NUL-terminated strings, decoded as UTF-8. A trailing piece without NUL counts too. */
-export function splitCStrings(payload: Buffer, start = 0): string[] {
+/**
+ * Split a payload into its NUL-terminated strings, decoded as UTF-8. A trailing piece without NUL counts too.
+ * At most `max` are returned; the scan stops there, so what lies past them costs nothing.
+ */
+export function splitCStrings(payload: Buffer, start = 0, max = Infinity): string[] {
   const out: string[] = [];
   let from = start;
-  while (from < payload.length) {
+  while (from < payload.length && out.length < max) {
     let end = payload.indexOf(0, from);
     if (end < 0) end = payload.length;
     out.push(payload.toString("utf8", from, end));

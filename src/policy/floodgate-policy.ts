@@ -130,6 +130,10 @@ class FloodgatePolicy implements MilterPolicy {
     });
   }
 
+  shadow(): boolean {
+    return this.deps.config().policy.shadow;
+  }
+
   async endOfMessage(ctx: SessionContext, message: CapturedMessage, deadline: Deadline): Promise<EndOfMessageResult> {
     const cfg = this.deps.config();
     this.busy = noteEndOfMessage(this.load, cfg.queue.busyRate, this.deps.logger);

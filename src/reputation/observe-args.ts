@@ -9,6 +9,7 @@ import { PREVIOUS_VOTES } from "../fingerprint/previous-version.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { sampleText } from "../fingerprint/value-sample.js";
 import { decimals } from "../fingerprint/value-text.js";
+import { MAX_OBSERVED_RECIPIENTS } from "../vocabulary/policy-api.js";
 import type { CampaignKeys } from "./keys.js";
 
 /** Campaigns a MinHash value's key names at most; a value held by this many is common text (a list's footer, a
@@ -23,13 +24,6 @@ export const MAX_MERGES = 4;
 /** A campaign seen once keeps its MinHash values this many windows, up to twice as long (a second copy gives them
  * the campaign ttl): most messages are seen once, and their values are most of the store. */
 export const SINGLE_WINDOWS = 2;
-
-/**
- * Distinct recipients of one message sent to Redis at most (the first ones): they count towards the campaign's
- * distinct recipients, so a message to more counts as this many. Far above any bulk threshold, and it keeps one
- * observation's arguments bounded whatever the envelope (Sendmail sets no recipient limit by default).
- */
-export const MAX_OBSERVED_RECIPIENTS = 10_000;
 
 /** How long the values of a campaign seen once live at least, ms (the length of a generation of them:
  * lua/includes/valueIndex.lua). */

@@ -3,7 +3,8 @@
  * headers of those names are counted as they arrive, all of them, listed for the policy or not, so that the
  * changeHeader indexes are right after any number of headers; at end of message each label replaces the first
  * incoming header of its name or is added, and every other incoming one is deleted, whatever the outcome: a verdict,
- * a fail mode, or the engine's deadline.
+ * a fail mode, or the engine's deadline. A message whose own headers cannot all be deleted (too many, or a name too
+ * long to keep) is refused instead, or in shadow mode labelled over them (forgedHeadersAnswer).
  */
 import type { Header } from "../vocabulary/mail.js";
 import type { Modification } from "../vocabulary/modification.js";
@@ -18,20 +19,46 @@ import { isOwnHeader } from "../vocabulary/own-headers.js";
  */
 export const MAX_OWN_HEADERS_REMOVED = 100;
 
-/** Incoming headers of Floodgate's names, counted per name (case-insensitive). */
+/**
+ * The longest name of Floodgate's a header may have and still be kept to be deleted: Floodgate's own names are short
+ * (the status header's is at most 120 characters). A longer one is counted, not kept, and its message is refused as
+ * forged, since its header could not be cleaned.
+ */
+export const MAX_OWN_HEADER_NAME_LENGTH = 256;
+
+/**
+ * Incoming headers of Floodgate's names, counted per name (case-insensitive). Names are kept until the count passes
+ * MAX_OWN_HEADERS_REMOVED (the message is refused then, not cleaned) but for the status header's, which a shadow
+ * label replaces; headers of names not kept are still counted.
+ */
 export class OwnHeaderCount {
   private readonly counts = new Map<string, { name: string; count: number }>();
+  private readonly statusKey: string;
+  private seen = 0;
+  private tooLong = 0;
 
   /** @param statusHeader the configured status header name, one of Floodgate's own. */
-  constructor(private readonly statusHeader: string) {}
+  constructor(private readonly statusHeader: string) {
+    this.statusKey = statusHeader.toLowerCase();
+  }
 
   /** An incoming header: counted when it is one of Floodgate's. */
   see(name: string): void {
     if (!isOwnHeader(name, this.statusHeader)) return;
+    this.seen++;
+    if (name.length > MAX_OWN_HEADER_NAME_LENGTH) {
+      this.tooLong++;
+      return;
+    }
     const key = name.toLowerCase();
     const entry = this.counts.get(key);
     if (entry) entry.count++;
-    else this.counts.set(key, { name, count: 1 });
+    else if (this.seen <= MAX_OWN_HEADERS_REMOVED || key === this.statusKey) this.counts.set(key, { name, count: 1 });
+  }
+
+  /** Whether every header counted can be deleted: no more than MAX_OWN_HEADERS_REMOVED, no name too long. */
+  cleanable(): boolean {
+    return this.seen <= MAX_OWN_HEADERS_REMOVED && this.tooLong === 0;
   }
 
   /** How many incoming headers are named `name` (any case). */
@@ -41,12 +68,10 @@ export class OwnHeaderCount {
 
   /** How many incoming headers have one of Floodgate's names. */
   total(): number {
-    let total = 0;
-    for (const { count } of this.counts.values()) total += count;
-    return total;
+    return this.seen;
   }
 
-  /** Each name seen (as first spelled) with its count. */
+  /** Each name kept (as first spelled) with its count. */
   names(): IterableIterator<{ name: string; count: number }> {
     return this.counts.values();
   }
@@ -78,13 +103,37 @@ export function labelModifications(incoming: OwnHeaderCount, labels: readonly He
 }
 
 /**
- * The answer for a message carrying more than MAX_OWN_HEADERS_REMOVED of Floodgate's own headers, without asking the
- * policy (it is not counted in a campaign either); null for any other message. Refused, not cleaned, so that no
- * modification is sent for it.
+ * The modifications of Floodgate's own headers for an answer: labelModifications, but for a message whose own
+ * headers cannot be cleaned (`forged`, forgedHeadersAnswer): none when it is refused, and in shadow mode, where it
+ * goes on, each label over the first incoming header of its name (changeHeader index 1) or added, the other forged
+ * headers left, since deleting them is what would cost the MTA n².
  */
-export function forgedHeadersAnswer(incoming: OwnHeaderCount): EndOfMessageResult | null {
+export function ownHeaderModifications(
+  incoming: OwnHeaderCount,
+  labels: readonly Header[],
+  forged: EndOfMessageResult | null,
+): Modification[] {
+  if (!forged) return labelModifications(incoming, labels);
+  if (forged.verdict.kind !== "continue") return [];
+  return labels.map(({ name, value }): Modification =>
+    incoming.count(name) === 0 ? { kind: "addHeader", name, value } : { kind: "changeHeader", index: 1, name, value },
+  );
+}
+
+/**
+ * The answer for a message whose own headers cannot be cleaned: more than MAX_OWN_HEADERS_REMOVED of them, or one
+ * with a name over MAX_OWN_HEADER_NAME_LENGTH. It is refused without asking the policy (it is not counted in a
+ * campaign either), so that no modification is sent for it; in shadow mode, which never refuses, it goes on with the
+ * status a shadow verdict has. Null for any other message.
+ */
+export function forgedHeadersAnswer(incoming: OwnHeaderCount, shadow = false): EndOfMessageResult | null {
+  if (incoming.cleanable()) return null;
+  if (shadow) return { verdict: { kind: "continue" }, status: "shadow-reject; forged-headers" };
   const count = incoming.total();
-  if (count <= MAX_OWN_HEADERS_REMOVED) return null;
-  const text = `Message refused: it carries ${count} headers named as Floodgate's own`;
+  const what =
+    count > MAX_OWN_HEADERS_REMOVED
+      ? `${count} headers named as Floodgate's own`
+      : `a header named as Floodgate's own, its name over ${MAX_OWN_HEADER_NAME_LENGTH} characters`;
+  const text = `Message refused: it carries ${what}`;
   return { verdict: { kind: "reject", reply: { code: 550, xcode: "5.7.1", text } }, status: "reject; forged-headers" };
 }

@@ -8,7 +8,7 @@
  */
 import { stageBudgets, startDeadline } from "./deadlines.js";
 import { eventLoopLag } from "./loop-lag.js";
-import { forgedHeadersAnswer, labelModifications } from "./labels.js";
+import { forgedHeadersAnswer, ownHeaderModifications } from "./labels.js";
 import { negotiatedModifications } from "./modifications.js";
 import type { ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
@@ -116,7 +116,7 @@ export class SessionCore implements SessionContext {
       this.policy.rcptTo && ((s) => this.policy.rcptTo!(this, recipient, s)),
       respond,
       (verdict) => {
-        if (verdict.kind === "continue" || verdict.kind === "accept") txn.recipients.push(recipient);
+        if (verdict.kind === "continue" || verdict.kind === "accept") txn.addRecipient(recipient);
       },
     );
   }
@@ -168,7 +168,7 @@ export class SessionCore implements SessionContext {
   /** The transaction ended without end of message (SMFIC_ABORT, or before a new one begins). */
   abortTransaction(): void {
     if (this.txn && !this.txn.done) this.policy.abort?.(this);
-    this.txn?.capture.release();
+    this.txn?.release();
     this.txn = null;
   }
 
@@ -208,7 +208,7 @@ export class SessionCore implements SessionContext {
     const spent = performance.now() - started;
     // The policy's deadline, ended by the engine's own (a little later) if the policy has not answered by then.
     const deadline = startDeadline(budgets.policyEomMs - spent);
-    const forged = forgedHeadersAnswer(txn.ownHeaders);
+    const forged = forgedHeadersAnswer(txn.ownHeaders, this.policy.shadow?.() === true);
     try {
       outcome = forged
         ? { ok: true, value: forged }
@@ -225,15 +225,14 @@ export class SessionCore implements SessionContext {
       ? outcome.value
       : { verdict: this.verdictOf("eom", outcome), modifications: [] };
     const status = result.status ?? (txn.skipReasons.length > 0 ? skippedStatus(txn.skipReasons) : null);
-    // A refused forgery is not cleaned: its headers are what would cost the MTA (./labels.ts).
-    const labels = forged ? [] : labelModifications(txn.ownHeaders, this.labelsOf(result.labels ?? [], status));
+    const labels = ownHeaderModifications(txn.ownHeaders, this.labelsOf(result.labels ?? [], status), forged);
     const labelled = [...labels, ...(result.modifications ?? [])];
     const modifications = negotiatedModifications(labelled, this.actions, (mod) =>
       this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped"),
     );
     deliver(this.sendable(result.verdict), modifications);
     txn.done = true;
-    txn.capture.release();
+    txn.release();
     const seconds = (performance.now() - started) / 1000;
     const held = modifications.some((m) => m.kind === "quarantine");
     this.observer.messageDecided?.(result.verdict.kind, seconds, held);

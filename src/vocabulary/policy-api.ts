@@ -23,8 +23,17 @@ export interface SessionContext {
   readonly store: Map<string, unknown>;
 }
 
+/**
+ * Recipients one transaction lists at most (the first ones the policy accepted), and the distinct recipients of one
+ * message sent to Redis at most: they count towards the campaign's distinct recipients, so a message to more counts as
+ * this many. Far above any bulk threshold, and it keeps a transaction and one observation's arguments bounded whatever
+ * the envelope (Sendmail sets no recipient limit by default).
+ */
+export const MAX_OBSERVED_RECIPIENTS = 10_000;
+
 export interface Transaction {
   readonly sender: EnvelopeAddress;
+  /** The first MAX_OBSERVED_RECIPIENTS accepted, as far as the process's capture budget held them. */
   readonly recipients: readonly EnvelopeAddress[];
   readonly headers: readonly Header[];
   /** The MTA's queue id (macro `i`) once known. */
@@ -57,6 +66,12 @@ export interface MilterPolicy {
   data?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
   endOfHeaders?(ctx: SessionContext, signal: AbortSignal): Verdict | Promise<Verdict>;
   endOfMessage(ctx: SessionContext, message: CapturedMessage, deadline: Deadline): Promise<EndOfMessageResult>;
+  /**
+   * True while shadow mode is on: the engine's own refusal of a message (one forging Floodgate's headers past what can
+   * be cleaned) is then only written in the status header, as the policy's shadow verdicts are. Read at each message;
+   * absent, never.
+   */
+  shadow?(): boolean;
   /** The transaction ended without end of message (ABORT, or the session closed). */
   abort?(ctx: SessionContext): void;
   /** The session ended. */

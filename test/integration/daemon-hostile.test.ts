@@ -9,7 +9,13 @@ import type { TestMessage, TransactionResult } from "../../src/client/milter-cli
 import { defaultConfig } from "../../src/config/schema.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
 import { startTestRedis, storeConnection, type TestRedis } from "../support/redis.js";
-import { metricValue, startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
+import {
+  metricValue,
+  runCli,
+  startDaemonProcess,
+  transactionInOwnSession,
+  type DaemonProcess,
+} from "../support/daemon.js";
 
 /** The value of a header the daemon added, if any. */
 function added(result: TransactionResult, name: string): string | undefined {
@@ -238,6 +244,28 @@ describe("floodgate run: hostile messages", () => {
       assert.match(second, /copies=2/);
     });
   }
+
+  // Finding: shadow mode, which never refuses mail (README), refused a message bringing over 100 of Floodgate's headers.
+  test("over 100 forged status headers: 550 5.7.1; in shadow mode labelled over the first, the rest left", async () => {
+    const forgedHeaders = Array.from({ length: 150 }, (_, i): [string, string] => ["X-Floodgate-Status", `ham ${i}`]);
+    const forged = hostileMessage("forged status", forgedHeaders, "A message forging its status.\n");
+    const refused = await send(forged);
+    assert.equal(refused.eom?.action, "replyCode");
+    assert.match(refused.eom.reply ?? "", /^550 5\.7\.1 Message refused: it carries 150 headers/);
+    assert.deepEqual(refused.eom.modifications, []);
+    const switched = await runCli(["shadow", "on", "--config", daemon.configPath]);
+    assert.equal(switched.code, 0, switched.stderr + switched.stdout);
+    try {
+      const labelled = await send(forged);
+      assert.equal(labelled.eom?.action, "continue");
+      const mods = labelled.eom.modifications.map((m) => ("value" in m ? { ...m, value: m.value.trim() } : m));
+      assert.deepEqual(mods, [
+        { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "shadow-reject; forged-headers" },
+      ]);
+    } finally {
+      await runCli(["shadow", "off", "--config", daemon.configPath]);
+    }
+  });
 
   // Finding: a message to more than about 8,000 recipients failed the Lua script (`unpack`): redis-error.
   test("a message to 9,000 recipients is counted", async () => {

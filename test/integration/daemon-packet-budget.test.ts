@@ -1,12 +1,15 @@
 /**
- * `floodgate run` against peers that make sessions buffer: a 16 MiB macro packet, and sessions each holding most of
- * a 16 MiB header packet. The macro packet closes its session at once (no MTA sends one over 64 KiB,
- * milter-protocol.md §1.2); the partial packets spend `milter.packetBudgetBytes` and the sessions past it are closed
- * with a warning; a well-behaved session is answered as usual throughout, and the daemon's buffers go back to none.
+ * `floodgate run` against peers that make sessions buffer or parse: a 16 MiB macro packet, a 70 KiB RCPT, sessions
+ * each holding most of a 16 MiB header packet, and a stream of unknown commands. The macro packet and the RCPT close
+ * their session at once (no MTA sends one over 64 KiB, milter-protocol.md §1.2); the partial packets spend
+ * `milter.packetBudgetBytes` and the sessions past it are closed with a warning; unknown commands are counted and
+ * close their session past 100; a well-behaved session is answered as usual throughout, and the daemon's buffers go
+ * back to none.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeCommand } from "../../src/milter/commands.js";
+import { encodeFrame } from "../../src/milter/encoder.js";
 import * as C from "../../src/milter/constants.js";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
@@ -24,7 +27,7 @@ function packetStart(code: number, length: number, bytes: number): Buffer {
   return out;
 }
 
-describe("floodgate run: the packet budget and the macro packet cap", () => {
+describe("floodgate run: the packet budget, the per-command packet caps and unknown commands", () => {
   let redis: TestRedis;
   let daemon: DaemonProcess;
   const hostile: MilterClient[] = [];
@@ -84,6 +87,36 @@ describe("floodgate run: the packet budget and the macro packet cap", () => {
     assert.ok((await metric("floodgate_protocol_errors_total", { kind: "too-large" })) >= 1);
     await warned("'D' packet length 16777201 > 65536");
     await wellBehaved("after a large macro packet");
+  });
+
+  test("a 70 KiB RCPT closes its session as too large, whatever milter.maxPacketBytes; the next session is served", async () => {
+    const client = await MilterClient.connect(daemon.milter);
+    hostile.push(client);
+    await client.open();
+    const before = await metric("floodgate_protocol_errors_total", { kind: "too-large" });
+    const rcpt = encodeCommand.rcpt(`${"r".repeat(70 * 1024)}@example.net`);
+    client.sendRaw(Buffer.concat([encodeCommand.mail("a@example.org"), rcpt]));
+    await pollUntil("the session closed", () => client.closed, 20_000, 50);
+    assert.equal(await metric("floodgate_protocol_errors_total", { kind: "too-large" }), before + 1);
+    await warned(`'R' packet length ${rcpt.readUInt32BE(0)} > 65536`);
+    await wellBehaved("after a large RCPT");
+  });
+
+  test("150 unknown commands: each counted, one warning, the session closed after 100; the next session is served", async () => {
+    const client = await MilterClient.connect(daemon.milter);
+    hostile.push(client);
+    await client.open();
+    const unknown = encodeFrame(0x7a, Buffer.from("zz"));
+    client.sendRaw(Buffer.concat(Array.from({ length: 150 }, () => unknown)));
+    await pollUntil("the session closed", () => client.closed, 20_000, 50);
+    assert.equal(await metric("floodgate_protocol_errors_total", { kind: "unknown-command" }), 101);
+    await warned("more than 100 unknown commands");
+    const ignored = daemon
+      .logs()
+      .split("\n")
+      .filter((line) => line.includes('"ignoring unknown milter commands"'));
+    assert.equal(ignored.length, 1, "one warning for the session");
+    await wellBehaved("after unknown commands");
   });
 
   test("sessions holding partial packets spend the budget; those past it are closed, a small session still served", async () => {

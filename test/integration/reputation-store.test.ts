@@ -9,7 +9,7 @@ import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import type { Fingerprint } from "../../src/fingerprint/types.js";
 import { createRedis } from "../../src/redis/connect.js";
-import { MAX_OBSERVED_RECIPIENTS } from "../../src/reputation/observe-args.js";
+import { MAX_OBSERVED_RECIPIENTS } from "../../src/vocabulary/policy-api.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
 import { uniquePrefix, useStoreRedis } from "../support/redis.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";

@@ -8,7 +8,7 @@ import { MilterSession } from "../../src/engine/typescript/protocol-session.js";
 import type { SessionObserver, SessionSettings } from "../../src/session/session-api.js";
 import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import { defaultConfig } from "../../src/config/schema.js";
-import { createLogger } from "../../src/util/logger.js";
+import { createLogger, type Logger } from "../../src/util/logger.js";
 
 export class SessionHarness {
   readonly responses: Response[] = [];
@@ -17,10 +17,10 @@ export class SessionHarness {
   private readonly decoder = new FrameDecoder(1 << 30);
   readonly failModes: string[] = [];
   readonly decided: string[] = [];
-  /** The kind of each protocol error the session closed for. */
+  /** The kind of each protocol error counted: the session closed for each, but for unknown commands below 100. */
   readonly protocolErrors: string[] = [];
 
-  constructor(policy: MilterPolicy, overrides: Partial<SessionSettings> = {}) {
+  constructor(policy: MilterPolicy, overrides: Partial<SessionSettings> = {}, logger: Logger = createLogger("silent")) {
     // The tests count replies: they pin the no-reply stages to header and body unless they say otherwise.
     const settings = { ...defaultConfig().milter, noReplyStages: ["header", "body"] as const, ...overrides };
     const observer: SessionObserver = {
@@ -41,7 +41,7 @@ export class SessionHarness {
           this.closed = error ?? "clean";
         },
       },
-      createLogger("silent"),
+      logger,
       observer,
     );
   }

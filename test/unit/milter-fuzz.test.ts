@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { CommandError, encodeCommand } from "../../src/milter/commands.js";
 import { FrameDecoder } from "../../src/milter/decoder.js";
 import { NO_REPLY_FLAG } from "../../src/milter/negotiate.js";
-import { ProtocolError } from "../../src/engine/typescript/protocol-session.js";
+import { ProtocolError } from "../../src/engine/typescript/session-transport.js";
 import { noopPolicy } from "../../src/policy/noop-policy.js";
 import type { Stage } from "../../src/vocabulary/stage.js";
 import { SessionHarness } from "../support/session-harness.js";

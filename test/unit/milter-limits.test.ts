@@ -1,17 +1,19 @@
 /**
- * The TypeScript engine's limits on what a peer makes a session buffer and parse: a macro packet larger than any MTA
- * sends closes the session as soon as its length is read, a macro packet is read only up to the per-stage limit of
- * pairs, and the bytes all sessions buffer beyond their free share are bounded by `milter.packetBudgetBytes` (a
- * session past it is closed with a warning, the others go on).
+ * The TypeScript engine's limits on what a peer makes a session buffer and parse: a macro, CONNECT, HELO, MAIL, RCPT
+ * or UNKNOWN packet larger than any MTA sends closes the session as soon as its length is read, a macro packet is read
+ * only up to the per-stage limit of pairs, a MAIL or RCPT only up to 64 ESMTP arguments, and the bytes all sessions
+ * buffer beyond their free share are bounded by `milter.packetBudgetBytes` (a session past it is closed with a
+ * warning, the others go on).
  */
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeCommand, macroPairs, readMacroPairs } from "../../src/milter/commands.js";
+import { encodeCommand, macroPairs, MAX_ESMTP_ARGS, parseCommand, readMacroPairs } from "../../src/milter/commands.js";
 import * as C from "../../src/milter/constants.js";
 import { FrameDecoder } from "../../src/milter/decoder.js";
 import { encodeFrame } from "../../src/milter/encoder.js";
 import { splitCStrings } from "../../src/milter/strings.js";
 import { MacroStore, MAX_MACRO_PACKET_BYTES } from "../../src/milter/macros.js";
+import { MAX_PACKET_BYTES_OF, MAX_SMTP_COMMAND_PACKET_BYTES } from "../../src/milter/packet-caps.js";
 import { packetBudget, SESSION_FREE_PACKET_BYTES } from "../../src/engine/typescript/packet-budget.js";
 import { noopPolicy } from "../../src/policy/noop-policy.js";
 import { SessionHarness } from "../support/session-harness.js";
@@ -92,6 +94,63 @@ describe("macro packets: the size an MTA sends (milter-protocol.md §1.2, §1.7)
     assert.ok(h.closed instanceof Error, String(h.closed));
     assert.match(h.closed.message, /'D' packet length 16777201 > 65536/);
     assert.deepEqual(h.protocolErrors, ["too-large"]);
+  });
+});
+
+describe("CONNECT, HELO, MAIL, RCPT and UNKNOWN packets: libmilter's cap for every packet (milter-protocol.md §1.2)", () => {
+  const capped = [C.SMFIC_CONNECT, C.SMFIC_HELO, C.SMFIC_MAIL, C.SMFIC_RCPT, C.SMFIC_UNKNOWN];
+
+  test("one byte over 64 KiB is refused once its code is read, whatever the session's cap; 64 KiB is taken", () => {
+    assert.equal(MAX_SMTP_COMMAND_PACKET_BYTES, C.MILTER_MAX_DATA_SIZE + 1);
+    for (const code of capped) {
+      const decoder = new FrameDecoder(16 * MiB, MAX_PACKET_BYTES_OF);
+      const over = decoder.push(packetStart(code, MAX_SMTP_COMMAND_PACKET_BYTES + 1, 5));
+      assert.deepEqual(over, { kind: "too-large", length: 65537, limit: 65536, code }, String.fromCharCode(code));
+      const within = new FrameDecoder(16 * MiB, MAX_PACKET_BYTES_OF);
+      const frames = within.push(packetStart(code, MAX_SMTP_COMMAND_PACKET_BYTES, 4 + MAX_SMTP_COMMAND_PACKET_BYTES));
+      assert.ok(Array.isArray(frames) && frames[0]?.payload.length === C.MILTER_MAX_DATA_SIZE);
+    }
+    const header = new FrameDecoder(16 * MiB, MAX_PACKET_BYTES_OF).push(packetStart(C.SMFIC_HEADER, 200 * KiB, 5));
+    assert.deepEqual(header, [], "header packets keep the session's cap: Postfix sends fields up to 100 KiB");
+  });
+
+  test("after negotiation a 70 KiB RCPT closes the session as too large; a 64 KiB one is answered", async () => {
+    const h = new SessionHarness(noopPolicy(), { maxPacketBytes: 16 * MiB, noReplyStages: [] });
+    const rcpt = (bytes: number) => encodeCommand.rcpt(`${"r".repeat(bytes)}@example.net`);
+    h.send(POSTFIX, CONNECT, encodeCommand.mail("a@example.org"), rcpt(C.MILTER_MAX_DATA_SIZE - 20));
+    await h.waitFor(4);
+    assert.equal(h.closed, null);
+    const big = rcpt(70 * KiB);
+    h.send(big);
+    const closed = h.closed as SessionHarness["closed"];
+    assert.ok(closed instanceof Error, String(closed));
+    assert.equal(closed.message, `'R' packet length ${big.readUInt32BE(0)} > 65536`);
+    assert.deepEqual(h.protocolErrors, ["too-large"]);
+  });
+});
+
+describe("ESMTP arguments of MAIL and RCPT: the first 64 kept (milter-protocol.md §1.3)", () => {
+  test("an RCPT of 64 KiB of NULs keeps 64 arguments, not 64K strings", () => {
+    const payload = Buffer.concat([Buffer.from("<b@example.net>\0"), Buffer.alloc(C.MILTER_MAX_DATA_SIZE - 16)]);
+    const command = parseCommand({ code: C.SMFIC_RCPT, payload });
+    assert.ok(command.type === "rcpt");
+    assert.equal(command.recipient.address, "b@example.net");
+    assert.equal(command.recipient.args.length, MAX_ESMTP_ARGS);
+    assert.equal(MAX_ESMTP_ARGS, 64);
+  });
+
+  test("the arguments kept are the first ones, in order; a MAIL within the limit keeps all of them", () => {
+    const args = Array.from({ length: 100 }, (_, i) => `X-ARG${i}=${i}`);
+    const mail = parseCommand({ code: C.SMFIC_MAIL, payload: encodeCommand.mail("a@x", args).subarray(5) });
+    assert.ok(mail.type === "mail");
+    assert.deepEqual(mail.sender.args, args.slice(0, 64));
+    const few = parseCommand({
+      code: C.SMFIC_MAIL,
+      payload: encodeCommand.mail("", ["SIZE=10", "BODY=8BITMIME"]).subarray(5),
+    });
+    assert.ok(few.type === "mail");
+    assert.deepEqual(few.sender, { address: "", args: ["SIZE=10", "BODY=8BITMIME"] });
+    assert.deepEqual(splitCStrings(Buffer.from("a\0b\0c\0d"), 0, 2), ["a", "b"]);
   });
 });
 

@@ -9,7 +9,8 @@ import * as C from "../../src/milter/constants.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { noopPolicy } from "../../src/policy/noop-policy.js";
 import { negotiatedModifications } from "../../src/session/modifications.js";
-import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
+import { MAX_OBSERVED_RECIPIENTS, type MilterPolicy } from "../../src/vocabulary/policy-api.js";
+import { captureBudget } from "../../src/session/capture-budget.js";
 import type { Modification } from "../../src/vocabulary/modification.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
 import { SessionCore } from "../../src/session/session-core.js";
@@ -269,5 +270,60 @@ void describe("session core", () => {
     assert.deepEqual(failModes, ["eom-deadline"]);
     assert.ok(decidedSeconds[0]! >= 1.2, `counted from the read: ${decidedSeconds[0]} s`);
     assert.ok(decidedSeconds[0]! < eomDeadlineMs / 1000, `answered after ${decidedSeconds[0]} s`);
+  });
+
+  void test("past 100 own headers: refused without the policy; in shadow mode it goes on, labelled over the first", async () => {
+    const answers: Array<[string, string | undefined, Modification[]]> = [];
+    let asked = 0;
+    for (const shadow of [false, true]) {
+      const policy: MilterPolicy = {
+        ...noopPolicy(),
+        shadow: () => shadow,
+        endOfMessage: async () => {
+          asked++;
+          return { verdict: { kind: "continue" } };
+        },
+      };
+      const { core, logs } = coreFor(policy);
+      await core.onMail(SENDER, null);
+      core.onHeader("X-Floodgate-Campaign", "forged", null);
+      for (let i = 0; i < 150; i++) core.onHeader("X-Floodgate-Status", `forged ${i}`, null);
+      await core.onEndOfHeaders(null);
+      await core.onEndOfMessage(Buffer.alloc(0), (v, m) => answers.push([v.kind, v.formattedReply, m]));
+      assert.equal(logs.find((l) => l.msg === "message")?.status, `${shadow ? "shadow-" : ""}reject; forged-headers`);
+    }
+    assert.equal(asked, 0, "the policy is not asked, in shadow mode either");
+    assert.deepEqual(answers, [
+      ["reject", "550 5.7.1 Message refused: it carries 151 headers named as Floodgate's own", []],
+      [
+        "continue",
+        undefined,
+        [{ kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "shadow-reject; forged-headers" }],
+      ],
+    ]);
+  });
+
+  void test("recipients past MAX_OBSERVED_RECIPIENTS or the capture budget are counted, not listed", async () => {
+    const { core, logs } = coreFor(noopPolicy());
+    await core.onMail(SENDER, null);
+    for (let i = 0; i < MAX_OBSERVED_RECIPIENTS + 5; i++)
+      await core.onRcpt({ address: `r${i}@x.example`, args: [] }, null);
+    assert.equal(core.transaction!.recipients.length, MAX_OBSERVED_RECIPIENTS);
+    assert.equal(core.transaction!.recipients.at(-1)!.address, `r${MAX_OBSERVED_RECIPIENTS - 1}@x.example`);
+    assert.ok(captureBudget.held > 64 * MAX_OBSERVED_RECIPIENTS, "their bytes are granted by the budget");
+    await core.onEndOfMessage(Buffer.alloc(0), () => undefined);
+    const summary = logs.find((l) => l.msg === "message")!;
+    assert.equal(summary.recipients, MAX_OBSERVED_RECIPIENTS + 5, "the summary counts every recipient accepted");
+    assert.equal(summary.recipientsListed, MAX_OBSERVED_RECIPIENTS);
+    assert.equal(captureBudget.held, 0, "given back at end of message");
+
+    // 79 bytes a recipient (64 beside its 15 characters): a budget of 1,000 grants 12 of them.
+    const small = coreFor(noopPolicy(), { captureBudgetBytes: 1000 }).core;
+    await small.onMail(SENDER, null);
+    for (let i = 10; i < 30; i++) await small.onRcpt({ address: `r${i}@example.net`, args: [] }, null);
+    assert.equal(small.transaction!.recipients.length, 12);
+    assert.equal(captureBudget.held, 12 * 79);
+    small.onClose();
+    assert.equal(captureBudget.held, 0, "given back when the transaction is aborted");
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { pino } from "pino";
 import { encodeCommand } from "../../src/milter/commands.js";
 import * as C from "../../src/milter/constants.js";
 import { encodeFrame } from "../../src/milter/encoder.js";
@@ -13,6 +14,7 @@ import { noopPolicy } from "../../src/policy/noop-policy.js";
 import type { MilterPolicy } from "../../src/vocabulary/policy-api.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
 import { defaultConfig } from "../../src/config/schema.js";
+import { MAX_UNKNOWN_COMMANDS } from "../../src/engine/typescript/protocol-session.js";
 import { SessionHarness } from "../support/session-harness.js";
 
 const POSTFIX = encodeCommand.optneg(6, 0x1ff, 0x1fffff);
@@ -470,6 +472,28 @@ describe("the session", () => {
     await sleep(10);
     assert.deepEqual(h.types(), ["optneg", "continue", "continue"]);
     assert.equal(h.closed, null);
+    assert.deepEqual(h.protocolErrors, ["unknown-command"], "counted, though the session goes on");
+  });
+
+  test("unknown command codes: one warning a session, each counted, the session closed past 100", async () => {
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: "warn" },
+      { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) },
+    );
+    const unknown = encodeFrame(0x7a, Buffer.from("zz"));
+    const h = new SessionHarness(noopPolicy(), {}, logger);
+    h.send(POSTFIX, CONNECT, ...Array.from({ length: MAX_UNKNOWN_COMMANDS }, () => unknown), ...message());
+    await h.waitFor(4);
+    assert.equal(h.closed, null, "a hundred are ignored");
+    h.send(...Array.from({ length: 50 }, () => unknown));
+    await sleep(10);
+    const closed = h.closed as SessionHarness["closed"];
+    assert.ok(closed instanceof Error, String(closed));
+    assert.equal(closed.message, "more than 100 unknown commands");
+    assert.equal(h.protocolErrors.length, MAX_UNKNOWN_COMMANDS + 1);
+    assert.ok(h.protocolErrors.every((kind) => kind === "unknown-command"));
+    assert.deepEqual(warnings, ["ignoring unknown milter commands", "closing milter session"]);
   });
 
   test("QUIT closes cleanly", () => {

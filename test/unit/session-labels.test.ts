@@ -6,7 +6,13 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { forgedHeadersAnswer, labelModifications, OwnHeaderCount } from "../../src/session/labels.js";
+import {
+  forgedHeadersAnswer,
+  labelModifications,
+  MAX_OWN_HEADER_NAME_LENGTH,
+  OwnHeaderCount,
+  ownHeaderModifications,
+} from "../../src/session/labels.js";
 import { isOwnHeader } from "../../src/vocabulary/own-headers.js";
 
 function counted(statusHeader: string, names: string[]): OwnHeaderCount {
@@ -97,5 +103,58 @@ void describe("Floodgate's own headers", () => {
       },
       status: "reject; forged-headers",
     });
+  });
+
+  void test("past 100 own headers new names are counted, not kept, but for the status header's", () => {
+    const names = [
+      ...Array.from({ length: 150 }, (_, i) => `X-Floodgate-N${i}`),
+      "X-Floodgate-N0",
+      "x-floodgate-status",
+      "X-Floodgate-Status",
+    ];
+    const incoming = counted("X-Floodgate-Status", names);
+    assert.equal(incoming.total(), 153);
+    assert.deepEqual([...incoming.names()].map(({ name, count }) => `${name}:${count}`).slice(-3), [
+      "X-Floodgate-N98:1",
+      "X-Floodgate-N99:1",
+      "x-floodgate-status:2",
+    ]);
+    assert.equal([...incoming.names()].length, 101);
+    assert.equal(incoming.count("X-Floodgate-N0"), 2, "a name kept counts all its headers");
+    assert.equal(incoming.count("X-Floodgate-N120"), 0);
+  });
+
+  void test("a name over 256 characters is counted, not kept, and its message refused as forged", () => {
+    const long = `X-Floodgate-${"a".repeat(MAX_OWN_HEADER_NAME_LENGTH)}`;
+    const incoming = counted("X-Floodgate-Status", ["X-Floodgate-Status", long]);
+    assert.equal(incoming.total(), 2);
+    assert.deepEqual(
+      [...incoming.names()].map((n) => n.name),
+      ["X-Floodgate-Status"],
+    );
+    const text = "Message refused: it carries a header named as Floodgate's own, its name over 256 characters";
+    assert.deepEqual(forgedHeadersAnswer(incoming), {
+      verdict: { kind: "reject", reply: { code: 550, xcode: "5.7.1", text } },
+      status: "reject; forged-headers",
+    });
+    const within = counted("X-Floodgate-Status", [`X-Floodgate-${"a".repeat(MAX_OWN_HEADER_NAME_LENGTH - 12)}`]);
+    assert.equal(forgedHeadersAnswer(within), null);
+  });
+
+  void test("shadow mode: a forgery goes on, labelled over the first forged status header, the rest left (§1.4)", () => {
+    const names = ["X-Floodgate-Campaign", ...Array.from({ length: 120 }, () => "X-Floodgate-Status")];
+    const incoming = counted("X-Floodgate-Status", names);
+    const shadow = forgedHeadersAnswer(incoming, true);
+    assert.deepEqual(shadow, { verdict: { kind: "continue" }, status: "shadow-reject; forged-headers" });
+    const status = { name: "X-Floodgate-Status", value: shadow.status };
+    assert.deepEqual(ownHeaderModifications(incoming, [status], shadow), [
+      { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "shadow-reject; forged-headers" },
+    ]);
+    const noStatus = counted(
+      "X-Floodgate-Status",
+      Array.from({ length: 101 }, () => "X-Floodgate-Campaign"),
+    );
+    assert.deepEqual(ownHeaderModifications(noStatus, [status], shadow), [{ kind: "addHeader", ...status }]);
+    assert.deepEqual(ownHeaderModifications(incoming, [status], forgedHeadersAnswer(incoming)), [], "refused");
   });
 });

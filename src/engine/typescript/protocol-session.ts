@@ -1,13 +1,16 @@
 /**
  * One milter session of the TypeScript engine: frames from the decoder in, encoded responses out, the policy driven
- * through the session core shared with the libmilter engine (session-core.ts). It is as lenient as libmilter on ordering (several transactions, missing and duplicate aborts, repeated HELO,
- * commands out of order: milter-protocol.md §1.3, §1.12), strict on the wire (a malformed packet closes this session
- * with a warning), and it never breaks a no-reply promise (§1.5). Transport-agnostic: bytes in, bytes out.
+ * through the session core shared with the libmilter engine (session-core.ts). It is as lenient as libmilter on
+ * ordering (several transactions, missing and duplicate aborts, repeated HELO, commands out of order:
+ * milter-protocol.md §1.3, §1.12), strict on the wire (a malformed packet, one over its code's cap, or a stream of
+ * unknown commands closes this session with a warning), and it never breaks a no-reply promise (§1.5).
+ * Transport-agnostic: bytes in, bytes out.
  */
 import { codeName, SMFIC_BODYEOB, SMFIC_MACRO, SMFIM_ENVFROM, SMFIP_HDR_LEADSPC } from "../../milter/constants.js";
 import { CommandError, parseCommand, type Command } from "../../milter/commands.js";
 import { FrameDecoder, frameErrorText, type Frame } from "../../milter/decoder.js";
-import { MacroStore, MAX_MACRO_PACKET_BYTES } from "../../milter/macros.js";
+import { MacroStore } from "../../milter/macros.js";
+import { MAX_PACKET_BYTES_OF } from "../../milter/packet-caps.js";
 import { negotiate, NegotiationError, NO_REPLY_FLAG, type Negotiated } from "../../milter/negotiate.js";
 import { encodeResponse } from "../../milter/responses.js";
 import type { MilterPolicy } from "../../vocabulary/policy-api.js";
@@ -18,26 +21,7 @@ import type { Respond, SendableVerdict, SessionObserver, SessionSettings } from 
 import type { Logger } from "../../util/logger.js";
 import { encodeEndOfMessage, encodeVerdict } from "./verdict-encoding.js";
 import { PacketAllowance } from "./packet-budget.js";
-
-/** Where a session's bytes go. */
-export interface Transport {
-  write(data: Buffer): void;
-  /** Close the connection; `error` when it ends because of a protocol error. */
-  close(error?: Error): void;
-  pause?(): void;
-  resume?(): void;
-}
-
-/** Thrown for a peer that breaks the protocol: the session closes with a warning. */
-export class ProtocolError extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ProtocolError";
-  }
-}
+import { ProtocolError, type Transport } from "./session-transport.js";
 
 const MAX_QUEUED_FRAMES = 256;
 /** The bytes of frames queued past which the session stops reading, whatever their number. */
@@ -55,6 +39,8 @@ const FRAMES_PER_TURN = 256;
  * by default, times every session) before it has shown it speaks the protocol.
  */
 export const PRE_NEGOTIATION_MAX_PACKET_BYTES = 1024;
+/** Unknown command codes a session may send before it is closed; no MTA sends any. */
+export const MAX_UNKNOWN_COMMANDS = 100;
 
 /** One session of the TypeScript engine: frames in, responses out, the policy driven through a SessionCore. */
 export class MilterSession {
@@ -73,6 +59,7 @@ export class MilterSession {
   private yielded = false;
   private paused = false;
   private closed = false;
+  private unknownCommands = 0;
   /** Writes a stage's verdict as its response. */
   private readonly writeVerdict: Respond = (verdict) => this.write(encodeVerdict(verdict));
 
@@ -85,7 +72,7 @@ export class MilterSession {
   ) {
     this.decoder = new FrameDecoder(
       Math.min(PRE_NEGOTIATION_MAX_PACKET_BYTES, settings().maxPacketBytes),
-      new Map([[SMFIC_MACRO, MAX_MACRO_PACKET_BYTES]]),
+      MAX_PACKET_BYTES_OF,
     );
     this.core = new SessionCore({
       engine: "typescript",
@@ -254,10 +241,24 @@ export class MilterSession {
         this.macros.clearFrom(0);
         return;
       case "unrecognised":
-        // No MTA sends these; answering could desync the stream, so say nothing (libmilter ignores them too).
-        this.logger.warn({ session: this.id, code: codeName(command.code) }, "ignoring unknown milter command");
-        return;
+        return this.unrecognised(command.code);
     }
+  }
+
+  /**
+   * A command code no MTA sends: answering could desync the stream, so it gets no answer (libmilter ignores them
+   * too). Each is counted, the first is warned of, and past MAX_UNKNOWN_COMMANDS the session is closed: a peer
+   * sending 5-byte packets of them would otherwise cost a log line and a little CPU each, without end.
+   */
+  private unrecognised(code: number): void {
+    if (++this.unknownCommands > MAX_UNKNOWN_COMMANDS)
+      throw new ProtocolError("unknown-command", `more than ${MAX_UNKNOWN_COMMANDS} unknown commands`);
+    this.observer.protocolError?.("unknown-command");
+    if (this.unknownCommands === 1)
+      this.logger.warn(
+        { session: this.id, peer: this.core.connect?.address ?? null, code: codeName(code) },
+        "ignoring unknown milter commands",
+      );
   }
 
   private optionNegotiation(command: Extract<Command, { type: "optneg" }>): void {
