@@ -4,8 +4,10 @@
  * changeHeader indexes are right after any number of headers; at end of message each label replaces the first
  * incoming header of its name or is added, and every other incoming one is deleted, whatever the outcome: a verdict,
  * a fail mode, or the engine's deadline. A message whose own headers cannot all be deleted (too many, or a name too
- * long to keep) is refused instead, or in shadow mode labelled over them (forgedHeadersAnswer).
+ * long to keep) is refused instead, or in shadow mode labelled over them (forgedHeadersAnswer). An MTA that offers
+ * no header changes gets each label inserted first among the headers (withoutHeaderChanges).
  */
+import { SMFIF_CHGHDRS } from "../milter/constants.js";
 import type { Header } from "../vocabulary/mail.js";
 import type { Modification } from "../vocabulary/modification.js";
 import type { EndOfMessageResult } from "../vocabulary/verdict.js";
@@ -106,19 +108,43 @@ export function labelModifications(incoming: OwnHeaderCount, labels: readonly He
  * The modifications of Floodgate's own headers for an answer: labelModifications, but for a message whose own
  * headers cannot be cleaned (`forged`, forgedHeadersAnswer): none when it is refused, and in shadow mode, where it
  * goes on, each label over the first incoming header of its name (changeHeader index 1) or added, the other forged
- * headers left, since deleting them is what would cost the MTA n².
+ * headers left, since deleting them is what would cost the MTA n². `actions` are those negotiated.
  */
 export function ownHeaderModifications(
   incoming: OwnHeaderCount,
   labels: readonly Header[],
-  forged: EndOfMessageResult | null,
+  forged: Forgery,
+  actions: number,
 ): Modification[] {
-  if (!forged) return labelModifications(incoming, labels);
-  if (forged.verdict.kind !== "continue") return [];
-  return labels.map(({ name, value }): Modification =>
-    incoming.count(name) === 0 ? { kind: "addHeader", name, value } : { kind: "changeHeader", index: 1, name, value },
-  );
+  const mods = !forged
+    ? labelModifications(incoming, labels)
+    : forged.verdict.kind !== "continue"
+      ? []
+      : labels.map(({ name, value }): Modification =>
+          incoming.count(name) === 0
+            ? { kind: "addHeader", name, value }
+            : { kind: "changeHeader", index: 1, name, value },
+        );
+  return (actions & SMFIF_CHGHDRS) !== 0 ? mods : withoutHeaderChanges(mods);
 }
+
+/**
+ * Label modifications for an MTA that offered no header changes (SMFIF_CHGHDRS): incoming headers of Floodgate's
+ * names can then be neither replaced nor deleted, so a label that would replace one is inserted first among the
+ * headers instead (insertHeader index 0), where whoever reads the first header of its name meets Floodgate's before a
+ * forged one; the deletions are left out (the option negotiation's warning says the MTA's offer lacks them).
+ */
+function withoutHeaderChanges(mods: readonly Modification[]): Modification[] {
+  const kept: Modification[] = [];
+  for (const mod of mods) {
+    if (mod.kind !== "changeHeader") kept.push(mod);
+    else if (mod.value !== "") kept.push({ kind: "insertHeader", index: 0, name: mod.name, value: mod.value });
+  }
+  return kept;
+}
+
+/** What forgedHeadersAnswer says of a message: null, or the answer it gets. */
+export type Forgery = EndOfMessageResult | null;
 
 /**
  * The answer for a message whose own headers cannot be cleaned: more than MAX_OWN_HEADERS_REMOVED of them, or one
@@ -126,7 +152,7 @@ export function ownHeaderModifications(
  * campaign either), so that no modification is sent for it; in shadow mode, which never refuses, it goes on with the
  * status a shadow verdict has. Null for any other message.
  */
-export function forgedHeadersAnswer(incoming: OwnHeaderCount, shadow = false): EndOfMessageResult | null {
+export function forgedHeadersAnswer(incoming: OwnHeaderCount, shadow = false): Forgery {
   if (incoming.cleanable()) return null;
   if (shadow) return { verdict: { kind: "continue" }, status: "shadow-reject; forged-headers" };
   const count = incoming.total();

@@ -185,7 +185,8 @@ export class MessageCapture {
   /** Grow the store to hold `needed` bytes (at most the cap), doubling, by as much of that as the budget grants. */
   private growTo(needed: number): void {
     if (needed <= this.store.length) return;
-    let size = this.store.length * 2;
+    // At least 1 to double from: a store let go (finish, release) is empty, and doubling 0 never ends.
+    let size = Math.max(1, this.store.length) * 2;
     while (size < needed) size *= 2;
     size = this.store.length + this.grant(Math.min(size, this.cap) - this.store.length);
     if (size === this.store.length) return;

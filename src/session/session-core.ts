@@ -8,7 +8,7 @@
  */
 import { stageBudgets, startDeadline } from "./deadlines.js";
 import { eventLoopLag } from "./loop-lag.js";
-import { forgedHeadersAnswer, ownHeaderModifications } from "./labels.js";
+import { forgedHeadersAnswer, ownHeaderModifications, type Forgery } from "./labels.js";
 import { negotiatedModifications } from "./modifications.js";
 import type { ConnectInfo, EnvelopeAddress, Header } from "../vocabulary/mail.js";
 import type { EndOfMessageResult, Verdict } from "../vocabulary/verdict.js";
@@ -225,7 +225,7 @@ export class SessionCore implements SessionContext {
       ? outcome.value
       : { verdict: this.verdictOf("eom", outcome), modifications: [] };
     const status = result.status ?? (txn.skipReasons.length > 0 ? skippedStatus(txn.skipReasons) : null);
-    const labels = ownHeaderModifications(txn.ownHeaders, this.labelsOf(result.labels ?? [], status), forged);
+    const labels = this.ownHeaderModifications(txn, result.labels ?? [], status, forged);
     const labelled = [...labels, ...(result.modifications ?? [])];
     const modifications = negotiatedModifications(labelled, this.actions, (mod) =>
       this.logger.warn({ session: this.id, modification: mod.kind }, "modification not negotiated; dropped"),
@@ -246,9 +246,11 @@ export class SessionCore implements SessionContext {
     return { session: this.id, ...this.summaryFields, ...transactionSummary(txn, client, decided) };
   }
 
-  /** Floodgate's own headers for this answer: the policy's labels, then the status (`skipped; …` after a fail mode). */
-  private labelsOf(labels: Header[], status: string | null): Header[] {
-    return status === null ? labels : [...labels, { name: this.settings().statusHeader, value: status }];
+  /** Floodgate's own headers for this answer, as the negotiated actions allow: the policy's labels, then the status
+   * (`skipped; …` after a fail mode). */
+  private ownHeaderModifications(txn: TransactionState, labels: Header[], status: string | null, forged: Forgery) {
+    const all = status === null ? labels : [...labels, { name: this.settings().statusHeader, value: status }];
+    return ownHeaderModifications(txn.ownHeaders, all, forged, this.actions);
   }
 
   private newTransaction(sender: EnvelopeAddress): TransactionState {

@@ -14,6 +14,10 @@ import {
   ownHeaderModifications,
 } from "../../src/session/labels.js";
 import { isOwnHeader } from "../../src/vocabulary/own-headers.js";
+import { SMFIF_ADDHDRS, SMFIF_CHGHDRS } from "../../src/milter/constants.js";
+
+/** The actions Floodgate's policy asks for and Postfix offers: headers added and changed. */
+const ALL_HEADER_ACTIONS = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 
 function counted(statusHeader: string, names: string[]): OwnHeaderCount {
   const count = new OwnHeaderCount(statusHeader);
@@ -147,14 +151,38 @@ void describe("Floodgate's own headers", () => {
     const shadow = forgedHeadersAnswer(incoming, true);
     assert.deepEqual(shadow, { verdict: { kind: "continue" }, status: "shadow-reject; forged-headers" });
     const status = { name: "X-Floodgate-Status", value: shadow.status };
-    assert.deepEqual(ownHeaderModifications(incoming, [status], shadow), [
+    assert.deepEqual(ownHeaderModifications(incoming, [status], shadow, ALL_HEADER_ACTIONS), [
       { kind: "changeHeader", index: 1, name: "X-Floodgate-Status", value: "shadow-reject; forged-headers" },
     ]);
     const noStatus = counted(
       "X-Floodgate-Status",
       Array.from({ length: 101 }, () => "X-Floodgate-Campaign"),
     );
-    assert.deepEqual(ownHeaderModifications(noStatus, [status], shadow), [{ kind: "addHeader", ...status }]);
-    assert.deepEqual(ownHeaderModifications(incoming, [status], forgedHeadersAnswer(incoming)), [], "refused");
+    assert.deepEqual(ownHeaderModifications(noStatus, [status], shadow, ALL_HEADER_ACTIONS), [
+      { kind: "addHeader", ...status },
+    ]);
+    assert.deepEqual(
+      ownHeaderModifications(incoming, [status], forgedHeadersAnswer(incoming), ALL_HEADER_ACTIONS),
+      [],
+      "refused",
+    );
+  });
+
+  void test("an MTA that offers no header changes: a label that would replace a forged one is inserted first (§1.4)", () => {
+    const incoming = counted("X-Floodgate-Status", ["X-Floodgate-Status", "X-Floodgate-Status", "X-Floodgate-Score"]);
+    const labels = [
+      { name: "X-Floodgate-Status", value: "continue; new" },
+      { name: "X-Floodgate-Campaign", value: "c1; copies=1; recipients=1" },
+    ];
+    // With SMFIF_CHGHDRS the forged ones are replaced and deleted; without it nothing can touch them, so Floodgate's
+    // status comes before them, and the campaign header, which met none, is added as ever.
+    assert.deepEqual(ownHeaderModifications(incoming, labels, null, SMFIF_ADDHDRS), [
+      { kind: "insertHeader", index: 0, name: "X-Floodgate-Status", value: "continue; new" },
+      { kind: "addHeader", name: "X-Floodgate-Campaign", value: "c1; copies=1; recipients=1" },
+    ]);
+    assert.deepEqual(
+      ownHeaderModifications(incoming, labels, null, ALL_HEADER_ACTIONS),
+      labelModifications(incoming, labels),
+    );
   });
 });
