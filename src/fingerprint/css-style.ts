@@ -12,6 +12,7 @@ import { DeclaredStyle, overlay, type Declarations, type StyleDecls } from "./cs
 import { DeferredLevel } from "./css-deferred.js";
 import { declareEffect } from "./css-effects.js";
 import { unescapeCss } from "./css-escapes.js";
+import type { Work } from "./css-prelude-tokens.js";
 import { parseColour, shorthandParts, TRANSPARENT, UNKNOWN_BACKGROUND } from "./css-values.js";
 
 export { emptyDeclarations, type Declarations, type StyleDecls } from "./css-decls.js";
@@ -183,15 +184,24 @@ export function declare(property: string, value: string, into: StyleDecls): void
 /**
  * Parse a declaration block (`a: b; c: d !important`) into `out`; later declarations win. Custom properties, and
  * declarations of a property `declare` reads whose value has var(), are also kept as written (`deferred*`), for the
- * element to resolve; the latter are read as written too, which stands where a var() cannot be resolved.
+ * element to resolve; the latter are read as written too, which stands where a var() cannot be resolved. One pass:
+ * each character searched counted in `work.steps`.
  */
-export function parseDeclarations(escaped: string, out: Declarations): Declarations {
+export function parseDeclarations(escaped: string, out: Declarations, work?: Work): Declarations {
   const block = unescapeCss(escaped);
   let start = 0;
+  // The first `:` at or after `start`, looked for again only once `start` has passed it: a block of many
+  // declarations without one (`;;;…;a:b`) would otherwise be read to its first `:` once per declaration.
+  let colon = block.indexOf(":");
+  if (work) work.steps += colon < 0 ? block.length : colon + 1;
   while (start < block.length) {
     let end = block.indexOf(";", start);
     if (end < 0) end = block.length;
-    const colon = block.indexOf(":", start);
+    if (colon >= 0 && colon < start) {
+      colon = block.indexOf(":", start);
+      if (work) work.steps += (colon < 0 ? block.length : colon + 1) - start;
+    }
+    if (work) work.steps += end + 1 - start;
     if (colon > start && colon < end) {
       const name = block.slice(start, colon).trim();
       let raw = block.slice(colon + 1, end).trim();

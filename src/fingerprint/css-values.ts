@@ -6,6 +6,7 @@
 import colourNames from "color-name";
 import { spaceColour } from "./css-colour-spaces.js";
 import { colourFunction, TRANSPARENT } from "./css-colours.js";
+import type { Work } from "./css-prelude-tokens.js";
 
 export { TRANSPARENT };
 /** A background that is declared but not a plain colour (an image, a gradient): text on it is not compared. */
@@ -121,7 +122,49 @@ function luminance(colour: number): number {
   return 0.2126 * linear(16) + 0.7152 * linear(8) + 0.0722 * linear(0);
 }
 
-/** The values of a shorthand, split at spaces outside parentheses. */
-export function shorthandParts(value: string): string[] {
-  return value.match(/[^\s(]+(?:\([^)]*\))?[^\s(]*/g) ?? [];
+const OPEN = 0x28;
+/** White space beyond ASCII's, as a regular expression's `\s` has it. */
+const OTHER_SPACE = /\s/;
+
+/**
+ * The values of a shorthand, split at spaces outside parentheses: a part runs to white space or a `(`; a `(` with a
+ * `)` after it takes the part on to that `)`, white space and `(` included, and on to the next white space or `(`;
+ * a `(` with none ends the part and starts no other (`a(b c` is `a`, `b`, `c`). One pass: each character looked at
+ * once, and each searched for a `)` once, counted in `work.steps`.
+ */
+export function shorthandParts(value: string, work?: Work): string[] {
+  const parts: string[] = [];
+  // The first `)` after the last `(` looked at; -1 when none follows it, so that none follows a later one either.
+  let close = -2;
+  let i = 0;
+  while (i < value.length) {
+    const c = value.charCodeAt(i);
+    if (c === OPEN || isSpace(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    i = partEnd(value, i);
+    if (value.charCodeAt(i) === OPEN) {
+      if (close !== -1 && close <= i) {
+        close = value.indexOf(")", i + 1);
+        if (work) work.steps += (close < 0 ? value.length : close + 1) - i;
+      }
+      if (close > i) i = partEnd(value, close + 1);
+    }
+    parts.push(value.slice(start, i));
+  }
+  if (work) work.steps += value.length;
+  return parts;
+}
+
+/** Where a run of characters other than white space and `(` that starts at `from` ends. */
+function partEnd(value: string, from: number): number {
+  let i = from;
+  while (i < value.length && value.charCodeAt(i) !== OPEN && !isSpace(value.charCodeAt(i))) i++;
+  return i;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0xa0 && OTHER_SPACE.test(String.fromCharCode(c)));
 }

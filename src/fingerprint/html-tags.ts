@@ -5,8 +5,7 @@
  * content ends, and a link's target as html-to-text shows it. Pure: no I/O; each is one pass over the part of the
  * input it is given.
  */
-import { decodeHTML } from "entities";
-import { attributeValue } from "./html-attribute-entities.js";
+import { attributeValue, decodeText } from "./html-attribute-entities.js";
 
 /** Attributes read per tag at most; the rest of a tag's attributes are ignored. */
 const MAX_ATTRIBUTES = 32;
@@ -28,7 +27,7 @@ export function rawTextEnd(html: string, name: string, from: number): number {
 
 /** An href as html-to-text shows it: entities decoded, `mailto:` dropped, in-page anchors (`#x`) left out. */
 export function linkTarget(raw: string): string | null {
-  const href = decodeHTML(raw)
+  const href = decodeText(raw)
     .trim()
     .replace(/^mailto:/i, "");
   return href === "" || href.startsWith("#") ? null : href;

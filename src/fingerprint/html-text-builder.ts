@@ -3,7 +3,7 @@
  * blockquotes, cut at a cap as it is written; hidden text counted, and written between markers when asked (for a
  * person reading it, never a fingerprint). Pure: no I/O.
  */
-import { decodeHTML } from "entities";
+import { decodeText } from "./html-attribute-entities.js";
 
 /** White space to collapse: what `\s` matches but U+FEFF, a zero-width no-break space that a reader does not see
  * (normalising removes it, so a word it is slipped into stays one word). */
@@ -101,7 +101,7 @@ export class TextBuilder {
       return;
     }
     // Decoding and collapsing only shrink the text: what they allocate is bounded by the input.
-    const decoded = raw.includes("&") ? decodeHTML(raw) : raw;
+    const decoded = decodeText(raw);
     const text = collapsed(decoded) ? decoded : decoded.replace(WHITESPACE, " ");
     if (text === "" || text === " ") {
       if (text === " ") this.#push(" ");

@@ -23,8 +23,8 @@
  * rest of the document is not read. A quote prefix is written at most MAX_QUOTE_PREFIX levels deep, so nested
  * quotes cost a bounded number of characters per line break, not one per level.
  */
-import { decodeHTML } from "entities";
 import type { StyleSheet } from "./css-sheet.js";
+import { decodeText } from "./html-attribute-entities.js";
 import {
   findTagEnd,
   attributes,
@@ -274,8 +274,8 @@ class HtmlReader {
       this.#hrefTextStart = out.size;
     } else if (name === "img") {
       const { alt, src } = attrs;
-      if (alt) out.text(` ${decodeHTML(alt)} `, shown);
-      if (src && LINK_SCHEME.test(src.trim())) out.inline(` [${decodeHTML(src).trim()}] `, shown);
+      if (alt) out.text(` ${decodeText(alt)} `, shown);
+      if (src && LINK_SCHEME.test(src.trim())) out.inline(` [${decodeText(src).trim()}] `, shown);
     } else if (name === "blockquote") out.openQuote();
     else if (BLOCK.has(name)) out.lineBreak();
     else if (CELL.has(name)) out.text(" ", true);

@@ -8,11 +8,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { decodeHTML } from "entities";
 import { valueParts } from "../../src/fingerprint/css-effects.js";
 import { unescapeCss } from "../../src/fingerprint/css-escapes.js";
 import { MAX_CSS_CHARS } from "../../src/fingerprint/css-sheet.js";
-import { parseColour, TRANSPARENT } from "../../src/fingerprint/css-values.js";
-import { attributeValue } from "../../src/fingerprint/html-attribute-entities.js";
+import { emptyDeclarations, parseDeclarations } from "../../src/fingerprint/css-style.js";
+import { parseColour, shorthandParts, TRANSPARENT, UNKNOWN_BACKGROUND } from "../../src/fingerprint/css-values.js";
+import { attributeValue, decodeText, guardedDecode } from "../../src/fingerprint/html-attribute-entities.js";
 import { testHiddenCases, testShownCases, visibleWords } from "../support/visible-words.js";
 
 void describe("htmlToText: hidden text written in other ways is left out", () => {
@@ -273,6 +275,75 @@ void describe("translate, scale and filter values: one pass, however hostile", (
   });
 });
 
+void describe("declaration blocks and shorthands: one pass, however hostile", () => {
+  /** The splitter shorthandParts replaced: the same parts, but quadratic in a value of unclosed brackets. */
+  const regexParts = (value: string) => value.match(/[^\s(]+(?:\([^)]*\))?[^\s(]*/g) ?? [];
+  for (const value of [
+    "0 0 0 -9999px",
+    "italic small-caps bold 0/0 'times new roman', serif",
+    "url(a b.png) no-repeat rgb(1, 2, 3) linear-gradient(to right, red, blue)",
+    "calc(1px + (2px * 3)) 0",
+    "a(b(c) d) e",
+    "url(x) url(y",
+    "a(b c",
+    "(a b) c",
+    "red) )( x(",
+    "a(b)c(d)e f",
+    "\t0\n\u00a0-600px\u2003x\u200by\ufeffz",
+    "",
+  ]) {
+    void test(`shorthandParts(${JSON.stringify(value)}) gives the regular expression's parts`, () => {
+      assert.deepEqual(shorthandParts(value), regexParts(value));
+    });
+  }
+
+  void test("a shorthand of open brackets: each character looked at once at most, every part kept", () => {
+    const value = "a(".repeat(1 << 16) + " -600px";
+    const work = { steps: 0 };
+    const parts = shorthandParts(value, work);
+    assert.equal(parts.length, (1 << 16) + 1);
+    assert.ok(parts.slice(0, -1).every((p) => p === "a"));
+    assert.equal(parts.at(-1), "-600px");
+    assert.ok(work.steps <= 2 * value.length, `${work.steps} steps for ${value.length} characters`);
+    assert.equal(regexParts("a(a(a( -600px").join(" "), "a a a -600px");
+  });
+
+  void test("megabyte shorthands of open brackets in a style attribute and a rule are read", () => {
+    const open = "a(".repeat(1 << 19);
+    assert.equal(visibleWords(`<p style="margin:${open} -600px">salt</p><p>shown</p>`), "shown");
+    assert.equal(visibleWords(`<p style="font:${open} 0/0 x">salt</p><p>shown</p>`), "shown");
+    assert.equal(
+      visibleWords(`<style>.s{margin:${"a(".repeat(30_000)} -600px}</style><p class=s>salt</p><p>x</p>`),
+      "x",
+    );
+  });
+
+  void test("a block of empty declarations before one: each character searched once at most", () => {
+    const block = ";".repeat(1 << 20) + "color:red;;display:none";
+    const work = { steps: 0 };
+    const decls = parseDeclarations(block, emptyDeclarations(), work);
+    assert.equal(decls.normal.color, 0xff0000);
+    assert.equal(decls.normal.displayNone, true);
+    assert.ok(work.steps <= 3 * block.length, `${work.steps} steps for ${block.length} characters`);
+    assert.equal(visibleWords(`<p style="${";".repeat(1 << 20)}display:none">salt</p><p>shown</p>`), "shown");
+  });
+
+  void test("declarations without a colon, empty ones and colons in values read as before", () => {
+    const decls = parseDeclarations(
+      ";color;:display:none;;background:url(http://x/a.png);opacity:0;font-size:0 !important;display:none;x",
+      emptyDeclarations(),
+    );
+    assert.equal(decls.normal.displayNone, true);
+    assert.equal(decls.normal.background, UNKNOWN_BACKGROUND);
+    assert.equal(decls.normal.opacity, 0);
+    assert.equal(decls.normal.color, undefined);
+    assert.equal(decls.important.fontSize, 0);
+    const colonFirst = parseDeclarations(":display:none;color:red", emptyDeclarations());
+    assert.equal(colonFirst.normal.displayNone, undefined);
+    assert.equal(colonFirst.normal.color, 0xff0000);
+  });
+});
+
 void describe("colour notations", () => {
   for (const [value, expected] of [
     ["hsl(0, 0%, 100%)", 0xffffff],
@@ -348,6 +419,40 @@ void describe("character references in attribute values", () => {
   ] as const) {
     void test(`${raw}`, () => assert.equal(attributeValue(raw), expected));
   }
+
+  // entities 4.5 read these as NaN and threw: the HTML reader lost the document, the fingerprint its hidden text
+  for (const [name, raw, expected] of [
+    ["400 decimal digits", `a&#${"9".repeat(400)};b`, "a\ufffdb"],
+    ["400 decimal digits without ;", `&#1${"0".repeat(400)} b`, "\ufffd b"],
+    ["300 hex digits", `&#x${"f".repeat(300)};`, "\ufffd"],
+    ["400 leading zeros", `&#${"0".repeat(400)}65;`, "A"],
+    ["300 leading zeros in hex, without ;", `&#x${"0".repeat(300)}41z`, "Az"],
+    ["eight digits: out of range", "&#11141120;", "\ufffd"],
+    ["U+10FFFF, after leading zeros", "&#x0010ffff;", "\u{10ffff}"],
+  ] as const) {
+    void test(`a numeric reference of ${name} decodes as HTML says, in text and in attributes`, () => {
+      assert.equal(decodeText(raw), expected);
+      assert.equal(attributeValue(raw), expected);
+    });
+  }
+
+  void test("a decoder that throws costs one text its references and leaves the next text alone", () => {
+    const failing = (text: string) => {
+      if (text === "") return decodeHTML(text);
+      // entities 4.5 throws here and keeps "left over" for its next call
+      decodeHTML(`left over&#${"9".repeat(400)};`);
+      throw new RangeError("Invalid code point NaN");
+    };
+    assert.equal(guardedDecode("a&amp;b", failing), "a&amp;b");
+    assert.equal(decodeText("x&amp;y"), "x&y");
+  });
+
+  void test("a long numeric reference in text, alt, src, href, style and class leaves the document read", () => {
+    const ref = `&#${"9".repeat(400)};`;
+    const html = `<p>a${ref}b</p><img alt="x${ref}"><img src="http://x/${ref}"><a href="http://x/${ref}">y</a>`;
+    const styled = `<p style="color:${ref}">c</p><p class="${ref}">d</p><p style="display:none">salt</p>`;
+    assert.equal(visibleWords(html + styled), "a\ufffdb x\ufffd [http://x/\ufffd] y [http://x/\ufffd] c d");
+  });
 
   void test("a value without & is returned as it is", () => {
     assert.equal(attributeValue("display:none"), "display:none");

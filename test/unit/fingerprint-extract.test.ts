@@ -214,6 +214,30 @@ void describe("extractParts", () => {
     assert.equal(result.fingerprint.hiddenShare, 0.725);
   });
 
+  void test("a 400-digit numeric reference leaves hidden text out: two salted copies are one campaign", async () => {
+    // entities 4.5 threw on it; the task then fingerprinted the raw body, markup and salt included
+    const salt = (seed: number) => Array.from({ length: 300 }, (_, i) => `s${(i * 7919 + seed * 104729) % 99991}`);
+    const shown = Array.from({ length: 200 }, (_, i) => `word${(i * 7919) % 1000}`).join(" ");
+    const copy = async (seed: number) => {
+      const html = `<div style="display:none">${salt(seed).join(" ")}</div><p>${shown}</p>&#${"9".repeat(400)};`;
+      const raw = message(["Subject: salted", "Content-Type: text/html", "", html]);
+      const result = await runFingerprintTask({
+        message: raw,
+        parseBytes: 65536,
+        minWords: 64,
+        attachmentMinBytes: 1024,
+      });
+      assert.equal(result.status, "ok");
+      return result.status === "ok" ? result.fingerprint : assert.fail("no fingerprint");
+    };
+    const [a, b] = [await copy(1), await copy(2)];
+    assert.equal(a.limit, null);
+    assert.equal(a.words, 200);
+    assert.ok(a.hiddenChars > 1000, `${a.hiddenChars} hidden characters`);
+    assert.equal(a.direct, b.direct);
+    assert.deepEqual(a.minhash, b.minhash);
+  });
+
   void test("the text the previous fingerprint version read: the text/plain alternative, hidden HTML text", async () => {
     const previous = (raw: Buffer) =>
       extractParts({ ...reduceHead(raw), truncated: false }, 1024, { previousText: true });
