@@ -40,6 +40,30 @@ function nestedMultipart(n: number): string {
   return head("", "multipart/mixed; boundary=b0") + body;
 }
 
+/** Properties the visibility cascade reads, each of which a hostile sheet may give a deferred value. */
+const READ_PROPERTIES = ["display", "visibility", "opacity", "font-size", "color", "background", "height", "width"];
+/** 512 attribute tests on each link: eight lists of eight compounds of eight tests, all run while one passes. */
+const ATTRIBUTE_TESTS = (() => {
+  const compound = "[href~=a i]".repeat(7) + "[href~=zz i]";
+  const not = `:not(${Array(8).fill(compound).join(",")})`;
+  return (
+    Array(10)
+      .fill(`a${not.repeat(8)}`)
+      .join(",") + "{color:red}"
+  );
+})();
+/** Every property given a chain of 17 var() fallbacks around 800 characters, plain and !important. */
+const VAR_CHAINS = (() => {
+  const chain = "var(--a,".repeat(17) + "x".repeat(800) + ")".repeat(17);
+  return `b{${READ_PROPERTIES.map((p) => `${p}:${chain};${p}:${chain} !important`).join(";")}}`;
+})();
+/** 46 rules matching each element, each with deferred declarations of every property read. */
+const DEFERRED_RULES = (() => {
+  const block = READ_PROPERTIES.map((p) => `${p}:var(--a,1px);${p}:var(--a,1px) !important`).join(";");
+  return Array.from({ length: 46 }, (_, k) => `b:nth-child(n+${k}){${block}}`).join("");
+})();
+const CUSTOM_PROPERTIES = `b{${Array.from({ length: 64 }, (_, k) => `--p${k}:1px`).join(";")}}`;
+
 /** Each construction with n repetitions of its unit. */
 const CONSTRUCTIONS: Record<string, (n: number) => string> = {
   "nested multipart": nestedMultipart,
@@ -79,6 +103,13 @@ const CONSTRUCTIONS: Record<string, (n: number) => string> = {
   "unclosed CSS strings": (n) => html(`<style>${'a{content:"'.repeat(n)}</style>`),
   "nested @media": (n) => html(`<style>${"@media all{".repeat(n)}</style>`),
   "declarations in a style attribute": (n) => html(`<p style="${"color:red;".repeat(n)}">x</p>`),
+  "semicolons before a declaration": (n) => html(`<p style="${";".repeat(n)}color:red">x</p>`),
+  "open brackets in a shorthand": (n) => html(`<p style="margin:${"a(".repeat(n)}">x</p>`),
+  "attribute tests on a long attribute": (n) =>
+    html(`<style>${ATTRIBUTE_TESTS}</style><a href="${"a ".repeat(n)}">x</a>`),
+  "elements under var() fallback chains": (n) => html(`<style>${VAR_CHAINS}</style>${"<b>w</b>".repeat(n / 8)}`),
+  "elements under many deferred rules": (n) => html(`<style>${DEFERRED_RULES}</style>${"<b>w</b>".repeat(n / 8)}`),
+  "nested elements with custom properties": (n) => html(`<style>${CUSTOM_PROPERTIES}</style>${"<b>".repeat(n)}x`),
   "classes of one element": (n) => html(`<style>.a{display:none}</style><p class='${"a ".repeat(n)}'>x</p>`),
   "tags in a text part": (n) => text("<b>".repeat(n)),
   "links without spaces": (n) => text("http://a.b/".repeat(n)),
