@@ -78,7 +78,8 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     subject: parts.subject.trim().slice(0, SUBJECT_SAMPLE_CHARS),
     bytesParsed: parse.bytesParsed,
     truncated: parse.truncated,
-    limit: parse.limit,
+    // a MIME parse's limit says more (the raw body joined the text); else a style cascade that spent its budget
+    limit: parse.limit ?? (parts.hidden?.styleSpent ? "style" : null),
   };
   if (options.minhashText && fingerprint.minhash) {
     fingerprint.minhashText = decimals(fingerprint.minhash);

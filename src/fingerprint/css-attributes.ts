@@ -4,9 +4,10 @@
  * against an element's attribute as ./html-tags.ts read it. Values compare case-sensitively unless the flag says
  * otherwise (HTML makes a few attributes insensitive; not applying a rule there shows text, never hides more). A
  * value a selector names is at most MAX_SELECTOR_VALUE long and one an element carries is read to MAX_ATTRIBUTE_VALUE
- * (html-tags.ts), so a test costs a bounded number of characters. Pure: no I/O.
+ * (html-tags.ts; an href or a style attribute cut there too), lowercased and split into words once an element
+ * (AttributeRead), so a test costs a bounded number of characters however many tests read the value. Pure: no I/O.
  */
-import type { TagAttributes } from "./html-tags.js";
+import { MAX_ATTRIBUTE_VALUE, type TagAttributes } from "./html-tags.js";
 
 /** Characters of a value a selector may name; a longer one is not applied (a test's cost stays bounded). */
 const MAX_SELECTOR_VALUE = 64;
@@ -77,17 +78,51 @@ export function attributeValue(attrs: Readonly<TagAttributes>, name: string): st
   }
 }
 
-/** Whether an attribute of value `found` (undefined: absent) passes the test. */
-export function attributeMatches(test: AttributeTest, found: string | undefined): boolean {
+/** An element's attribute as its tests read it: cut at MAX_ATTRIBUTE_VALUE, lowercased and split into words once,
+ * whichever test first needs it (an element may be tried on hundreds of tests of one attribute). */
+export class AttributeRead {
+  readonly value: string;
+  #lower: string | null = null;
+  readonly #words: (Set<string> | null)[] = [null, null];
+
+  constructor(found: string) {
+    this.value = found.length > MAX_ATTRIBUTE_VALUE ? found.slice(0, MAX_ATTRIBUTE_VALUE) : found;
+  }
+
+  text(insensitive: boolean): string {
+    return insensitive ? (this.#lower ??= this.value.toLowerCase()) : this.value;
+  }
+
+  words(insensitive: boolean): Set<string> {
+    const i = insensitive ? 1 : 0;
+    return (this.#words[i] ??= new Set(this.text(insensitive).split(/[ \t\n\r\f]+/)));
+  }
+}
+
+/** An element's attributes as tests read them, each made on the first test of its name (ElementFacts.read). */
+export function readAttribute(
+  e: { attrs: Readonly<TagAttributes>; read?: Map<string, AttributeRead | undefined> },
+  name: string,
+): AttributeRead | undefined {
+  const read = (e.read ??= new Map<string, AttributeRead | undefined>());
+  if (read.has(name)) return read.get(name);
+  const found = attributeValue(e.attrs, name);
+  const made = found === undefined ? undefined : new AttributeRead(found);
+  read.set(name, made);
+  return made;
+}
+
+/** Whether an attribute read as `found` (undefined: absent) passes the test. */
+export function attributeMatches(test: AttributeTest, found: AttributeRead | undefined): boolean {
   if (found === undefined) return false;
   if (test.op === "") return true;
-  const value = test.insensitive ? found.toLowerCase() : found;
+  const value = found.text(test.insensitive);
   const want = test.value;
   switch (test.op) {
     case "=":
       return value === want;
     case "~":
-      return want !== "" && !/\s/.test(want) && value.split(/[ \t\n\r\f]+/).includes(want);
+      return want !== "" && !/\s/.test(want) && found.words(test.insensitive).has(want);
     case "|":
       return value === want || value.startsWith(`${want}-`);
     case "^":

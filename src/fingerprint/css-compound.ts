@@ -10,7 +10,13 @@
  * list, so matching one costs a bounded number of checks. Read from the selector's own text: names are lowercased,
  * attribute values keep their case. Pure: no I/O.
  */
-import { attributeMatches, attributeValue, parseAttributeTest, type AttributeTest } from "./css-attributes.js";
+import {
+  attributeMatches,
+  parseAttributeTest,
+  readAttribute,
+  type AttributeRead,
+  type AttributeTest,
+} from "./css-attributes.js";
 import { needsLookahead, nthMatches, parsePseudo, type PseudoTest } from "./css-pseudo.js";
 import type { TagAttributes } from "./html-tags.js";
 
@@ -66,6 +72,8 @@ export interface ElementFacts {
   empty: boolean | null;
   /** The `:has()` tests it passes, a bit each (HasTest.bit); 0 when none or not known. */
   has: number;
+  /** Its attributes as tests read them, made as tests first read them (./css-attributes.ts, readAttribute). */
+  read?: Map<string, AttributeRead | undefined>;
 }
 
 /** Classes and tests a compound has at most; one with more is not applied. */
@@ -236,7 +244,7 @@ export function compoundMatches(c: Compound, e: ElementFacts): boolean {
 export function testMatches(test: SimpleTest, e: ElementFacts): boolean {
   switch (test.kind) {
     case "attribute":
-      return attributeMatches(test, attributeValue(e.attrs, test.name));
+      return attributeMatches(test, readAttribute(e, test.name));
     case "nth":
       if (test.fromEnd) return nthMatches(test, test.ofType ? e.lastTypeIndex : e.lastIndex);
       return nthMatches(test, test.ofType ? e.typeIndex : e.index);
@@ -259,7 +267,7 @@ export function allTests(c: Compound): SimpleTest[] {
   return c.tests.flatMap(({ test }) => [test, ...innerCompounds(test).flatMap(allTests)]);
 }
 
-function innerCompounds(test: SimpleTest): readonly Compound[] {
+export function innerCompounds(test: SimpleTest): readonly Compound[] {
   return test.kind === "not" || test.kind === "is" ? test.compounds : test.kind === "has" ? [test.compound] : [];
 }
 

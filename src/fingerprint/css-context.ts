@@ -27,6 +27,7 @@ import {
   type HasTest,
   type SimpleTest,
 } from "./css-compound.js";
+import { CascadeBudget, testSteps } from "./css-budget.js";
 import type { ComplexSelector } from "./css-selectors.js";
 import type { TagAttributes } from "./html-tags.js";
 
@@ -37,6 +38,10 @@ export const MAX_CONTEXT_TESTS = 16;
 export const MAX_ATTRIBUTE_NAMES = 16;
 /** `:has()` tests of different text a document's selectors hold at most: an element keeps a bit for each. */
 export const MAX_HAS = 8;
+/** Open elements whose children are counted at most (positions, siblings): a deeper one's position is not known, so
+ * the selectors that read it do not match it. Mail nests a few dozen deep; 330,000 nested elements each with a
+ * map and a set of their own ran the thread's 128 MB heap out. */
+export const MAX_FRAMES = 1024;
 
 /** What the first pass recorded of each element (./css-lookahead.ts), by its number in the order elements open. */
 export interface Lookahead {
@@ -71,6 +76,11 @@ export class SelectorNeeds {
   siblings = false;
   /** Whether a selector needs what follows an element: only then is the first pass made. */
   lookahead = false;
+  /** The steps of trying `tests` on an opening element (./css-budget.ts). */
+  testSteps = 0;
+
+  /** `budget`: the document's cascade budget, which the elements around spend too. */
+  constructor(readonly budget: CascadeBudget = new CascadeBudget()) {}
 
   /** Whether a selector fits the bounds; when it does, what it needs is added. */
   admit(s: ComplexSelector): boolean {
@@ -84,7 +94,10 @@ export class SelectorNeeds {
     const has = tests.filter((t): t is HasTest => t.kind === "has");
     if (new Set(has.flatMap((t) => (this.has.has(t.text) ? [] : [t.text]))).size + this.has.size > MAX_HAS)
       return false;
-    for (const { key, test } of around) this.tests.set(key, test);
+    for (const { key, test } of around) {
+      if (!this.tests.has(key)) this.testSteps += testSteps(test);
+      this.tests.set(key, test);
+    }
     for (const name of names) this.attributes.add(name);
     for (const t of has) {
       const known = this.has.get(t.text);
@@ -100,11 +113,16 @@ export class SelectorNeeds {
   }
 }
 
-/** What one open element (or the body) has held so far. */
+/** What one open element (or the body) has held so far; the map and the set made only once a second name or a
+ * second child needs them (most open elements hold one element while open: nesting costs no map and no set). */
 interface Frame {
   children: number;
+  /** The first name its children had and how many had it; the others' counts, by name, once one differs. */
+  soleTag: string;
+  soleCount: number;
   byTag: Map<string, number> | null;
-  /** The previous child's keys and all earlier children's, filtered to SelectorNeeds.siblingKeys. */
+  /** The previous child's keys and all earlier children's (null: only the previous one yet), filtered to
+   * SelectorNeeds.siblingKeys. */
   previous: readonly string[];
   earlier: Set<string> | null;
 }
@@ -117,6 +135,8 @@ export class Ancestors implements ElementTracker {
   readonly #stack: string[][] = [];
   /** One an open element, above the body's; kept only when the sheet needs positions or siblings. */
   readonly #frames: Frame[] = [];
+  /** Elements open past MAX_FRAMES: they have no frame, and what they hold has no position. */
+  #untracked = 0;
   readonly #tracks: boolean;
   /** The number of the next element to open, for what the first pass recorded of it. */
   #element = 0;
@@ -130,20 +150,19 @@ export class Ancestors implements ElementTracker {
   }
 
   #frame(): Frame {
-    const siblings = this.needs.siblings;
-    return {
-      children: 0,
-      byTag: this.needs.positions ? new Map() : null,
-      previous: NOTHING,
-      earlier: siblings ? new Set() : null,
-    };
+    return { children: 0, soleTag: "", soleCount: 0, byTag: null, previous: NOTHING, earlier: null };
+  }
+
+  /** The frame of the innermost open element; undefined past MAX_FRAMES or when none is kept. */
+  #top(): Frame | undefined {
+    return this.#untracked > 0 ? undefined : this.#frames[this.#frames.length - 1];
   }
 
   /** The element about to open as selectors see it: with its position among what its parent opened before it. */
   facts(tag: string, classes: readonly string[], id: string | null, attrs: Readonly<TagAttributes>): ElementFacts {
-    const frame = this.#frames[this.#frames.length - 1];
+    const frame = this.#top();
     const index = frame ? frame.children + 1 : 0;
-    const typeIndex = frame?.byTag ? (frame.byTag.get(tag) ?? 0) + 1 : 0;
+    const typeIndex = frame && this.needs.positions ? typeCount(frame, tag) + 1 : 0;
     const after = this.lookahead;
     const k = this.#element;
     if (after === null || k >= after.recorded)
@@ -161,14 +180,18 @@ export class Ancestors implements ElementTracker {
   opened(e: ElementFacts, isVoid: boolean): void {
     this.#element++;
     const keys = elementKeys(e.tag, e.classes, e.id);
-    for (const [key, test] of this.needs.tests) if (testMatches(test, e)) keys.push(key);
-    const frame = this.#frames[this.#frames.length - 1];
+    // past the budget an element is known by its name, classes and id only (./css-budget.ts)
+    const tests = this.needs.tests;
+    if (tests.size > 0 && this.needs.budget.spend(this.needs.testSteps))
+      for (const [key, test] of tests) if (testMatches(test, e)) keys.push(key);
+    const frame = this.#top();
     if (frame) {
       frame.children++;
-      frame.byTag?.set(e.tag, e.typeIndex);
-      if (frame.earlier) {
+      if (this.needs.positions) countTag(frame, e.tag, e.typeIndex);
+      if (this.needs.siblings) {
+        if (frame.children === 2) frame.earlier = new Set(frame.previous);
         frame.previous = keys.filter((k) => this.needs.siblingKeys.has(k));
-        for (const k of frame.previous) frame.earlier.add(k);
+        if (frame.earlier) for (const k of frame.previous) frame.earlier.add(k);
       }
     }
     if (!isVoid) this.push(keys);
@@ -177,7 +200,9 @@ export class Ancestors implements ElementTracker {
   push(keys: string[]): void {
     this.#stack.push(keys);
     for (const k of keys) this.#counts.set(k, (this.#counts.get(k) ?? 0) + 1);
-    if (this.#tracks) this.#frames.push(this.#frame());
+    if (!this.#tracks) return;
+    if (this.#untracked > 0 || this.#frames.length > MAX_FRAMES) this.#untracked++;
+    else this.#frames.push(this.#frame());
   }
 
   pop(): void {
@@ -186,16 +211,20 @@ export class Ancestors implements ElementTracker {
       if (n === 0) this.#counts.delete(k);
       else this.#counts.set(k, n);
     }
-    if (this.#frames.length > 1) this.#frames.pop();
+    if (this.#untracked > 0) this.#untracked--;
+    else if (this.#frames.length > 1) this.#frames.pop();
   }
 
   /** Whether the element matches `s` among these open elements and its earlier siblings. */
   matches(s: ComplexSelector, e: ElementFacts): boolean {
     if (!compoundMatches(s.subject, e)) return false;
-    const frame = this.#frames[this.#frames.length - 1];
+    const frame = this.#top();
     for (const { combinator, keys } of s.siblings) {
       if (!frame || frame.children === 0) return false;
-      for (const k of keys) if (combinator === "+" ? !frame.previous.includes(k) : !frame.earlier!.has(k)) return false;
+      const earlier = frame.earlier ?? frame.previous;
+      for (const k of keys) {
+        if (combinator === "+" ? !frame.previous.includes(k) : !(earlier instanceof Set ? earlier.has(k) : earlier.includes(k))) return false; // prettier-ignore
+      }
     }
     const parent = this.#stack[this.#stack.length - 1] ?? NOTHING;
     for (const { combinator, keys } of s.ancestors) {
@@ -205,4 +234,18 @@ export class Ancestors implements ElementTracker {
     }
     return true;
   }
+}
+
+/** How many of a frame's children so far are named `tag`. */
+function typeCount(frame: Frame, tag: string): number {
+  if (frame.soleTag === tag) return frame.soleCount;
+  return frame.byTag?.get(tag) ?? 0;
+}
+
+/** A child named `tag` counted in its frame, `n` being its position among those of its name. */
+function countTag(frame: Frame, tag: string, n: number): void {
+  if (frame.soleTag === "" || frame.soleTag === tag) {
+    frame.soleTag = tag;
+    frame.soleCount = n;
+  } else (frame.byTag ??= new Map()).set(tag, n);
 }

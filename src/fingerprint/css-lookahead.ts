@@ -14,9 +14,10 @@
  *   position of the last of its parent's elements that matched is kept by the parent's counter, and an element passes
  *   when that is after its own, so no element walks its siblings.
  * An element costs a bounded number of steps (counted in `work`: the `:has()` compounds, each a bounded number of
- * checks) and, for the first MAX_RECORDED elements, a few numbers in typed arrays; later ones still count among their
+ * checks; those spend the document's cascade budget, ./css-budget.ts) and, for the first MAX_RECORDED elements, a few numbers in typed arrays; later ones still count among their
  * parents' elements, but what follows them is not known, so the selectors that need it do not match them. Pure: no I/O.
  */
+import { compoundSteps, type CascadeBudget } from "./css-budget.js";
 import { compoundMatches, type ElementFacts, type HasTest } from "./css-compound.js";
 import type { ElementTracker, Lookahead, SelectorNeeds } from "./css-context.js";
 import type { TagAttributes } from "./html-tags.js";
@@ -56,6 +57,9 @@ class Column {
  */
 export class Survey implements ElementTracker, Lookahead {
   readonly #tests: readonly HasTest[];
+  /** The document's cascade budget (./css-budget.ts), and what checking the tests on an element spends of it. */
+  readonly #budget: CascadeBudget;
+  readonly #steps: number;
   /** The bits of the tests of each relation. */
   readonly #child: number;
   readonly #next: number;
@@ -93,6 +97,8 @@ export class Survey implements ElementTracker, Lookahead {
 
   constructor(needs: SelectorNeeds) {
     this.#tests = [...needs.has.values()];
+    this.#budget = needs.budget;
+    this.#steps = this.#tests.reduce((n, t) => n + compoundSteps(t.compound), 0);
     const bits = (relation: string) =>
       this.#tests.reduce((m, t) => (t.relation === relation ? m | (1 << t.bit) : m), 0);
     [this.#child, this.#next, this.#descendant, this.#later] = [bits(">"), bits("+"), bits(" "), bits("~")];
@@ -172,6 +178,8 @@ export class Survey implements ElementTracker, Lookahead {
    * its position kept for its earlier siblings (at `index` on its parent's `counter`). */
   #matchHas(depth: number, e: ElementFacts, counter: number, index: number): void {
     let matched = 0;
+    // past the budget no element passes a `:has()` test
+    if (!this.#budget.spend(this.#steps)) return;
     for (const test of this.#tests) {
       this.work++;
       if (compoundMatches(test.compound, e)) matched |= 1 << test.bit;

@@ -7,9 +7,11 @@
  * `:first-child`). No cascade engine: rules apply by specificity tier (tag, class, id) and in stylesheet order inside a
  * tier. The rules of one simple selector are folded as they are read (./css-fold.ts), so an element costs the
  * selectors it matches, not the rules they have. Pure: no I/O. A stylesheet is read in one pass up to MAX_CSS_CHARS
- * and MAX_RULES rules, the rest ignored.
+ * and MAX_RULES rules, the rest ignored; what elements cost it is counted in one budget a document (./css-budget.ts),
+ * past which no rule is matched.
  */
 import { afterStatements, atRuleApplies, MAX_AT_DEPTH } from "./css-at-rules.js";
+import { CascadeBudget, compoundSteps } from "./css-budget.js";
 import { FoldedRules } from "./css-fold.js";
 import { attributeValue } from "./css-attributes.js";
 import { Ancestors, SelectorNeeds } from "./css-context.js";
@@ -33,6 +35,14 @@ export const MAX_UNIVERSAL = 16;
 /** The rules of one selector key (an element name, a class or an id), by the element name they require ("": any). */
 type ByTag = Map<string, FoldedRules>;
 
+/** A selector beyond the simple ones, its rules, their tier, and the steps of checking it (./css-budget.ts). */
+interface ComplexRule {
+  selector: ComplexSelector;
+  folded: FoldedRules;
+  tier: number;
+  steps: number;
+}
+
 /** A rule of a higher tier (tag, class, id) wins over one of a lower tier whatever their order. */
 const TAG_TIER = 0;
 const CLASS_TIER = MAX_RULES;
@@ -52,11 +62,18 @@ export class StyleSheet {
   #checks = 0;
   #unfollowedBackground = false;
   /** The selectors beyond the simple ones, by the key they are filed under (ComplexSelector.key). */
-  readonly #complex = new Map<string, { selector: ComplexSelector; folded: FoldedRules; tier: number }[]>();
+  readonly #complex = new Map<string, ComplexRule[]>();
   #complexCount = 0;
   /** Attribute names selectors are filed under (`a:` keys), and what the elements around must keep for them. */
   readonly #attributeKeys: string[] = [];
-  readonly needs = new SelectorNeeds();
+  /** The document's cascade budget (./css-budget.ts): matching, the elements around and var() spend it. */
+  readonly budget: CascadeBudget;
+  readonly needs: SelectorNeeds;
+
+  constructor(budget = new CascadeBudget()) {
+    this.budget = budget;
+    this.needs = new SelectorNeeds(budget);
+  }
 
   /** Whether any rule was kept. */
   get empty(): boolean {
@@ -90,6 +107,11 @@ export class StyleSheet {
   /** Selectors beyond the simple ones checked against an element so far: the work of matching, for tests to bound. */
   get checks(): number {
     return this.#checks;
+  }
+
+  /** Whether the document's cascade budget is spent: no rule applies to the elements that open after. */
+  get spent(): boolean {
+    return this.budget.spent;
   }
 
   /** Read the rules of one `<style>` block's text. */
@@ -165,7 +187,8 @@ export class StyleSheet {
     folded.add(decls, this.#rules++);
     const tier = parsed.tier === "id" ? ID_TIER : parsed.tier === "class" ? CLASS_TIER : TAG_TIER;
     const filed = this.#complex.get(parsed.key);
-    const entry = { selector: parsed, folded, tier };
+    const steps = [parsed.subject, ...parsed.around].reduce((n, c) => n + compoundSteps(c), 0);
+    const entry = { selector: parsed, folded, tier, steps };
     if (filed) filed.push(entry);
     else this.#complex.set(parsed.key, [entry]);
     if (!filed && parsed.key.startsWith("a:")) this.#attributeKeys.push(parsed.key.slice(2));
@@ -185,6 +208,7 @@ export class StyleSheet {
     ancestors?: Ancestors,
     attrs: Readonly<TagAttributes> = NO_ATTRIBUTES,
   ): Declarations | null {
+    if (this.budget.spent) return null;
     let matched = this.#combine(null, this.#tags.get(tag), tag, TAG_TIER);
     for (const name of classes) matched = this.#combine(matched, this.#classes.get(name), tag, CLASS_TIER);
     if (id) matched = this.#combine(matched, this.#ids.get(id), tag, ID_TIER);
@@ -209,12 +233,11 @@ export class StyleSheet {
     element: ElementFacts,
     ancestors: Ancestors,
   ): FoldedRules | null {
-    for (const { selector, folded, tier } of this.#complex.get(key) ?? []) {
+    for (const { selector, folded, tier, steps } of this.#complex.get(key) ?? []) {
       this.#checks++;
-      if (!ancestors.matches(selector, element)) continue;
+      if (!this.budget.spend(steps) || !ancestors.matches(selector, element)) continue;
       into ??= new FoldedRules();
-      folded.combineInto(into, tier);
-      this.#merges++;
+      this.#merge(folded, into, tier);
     }
     return into;
   }
@@ -225,11 +248,14 @@ export class StyleSheet {
     const forTag = tag === "" ? undefined : byTag?.get(tag);
     if (!forAny && !forTag) return into;
     into ??= new FoldedRules();
-    for (const folded of [forAny, forTag]) {
-      if (!folded) continue;
-      folded.combineInto(into, tier);
-      this.#merges++;
-    }
+    for (const folded of [forAny, forTag]) if (folded) this.#merge(folded, into, tier);
     return into;
+  }
+
+  /** Combine `folded` into an element's rules, counted; not past the budget. */
+  #merge(folded: FoldedRules, into: FoldedRules, tier: number): void {
+    if (!this.budget.spend(folded.stepsInto(into))) return;
+    folded.combineInto(into, tier);
+    this.#merges++;
   }
 }

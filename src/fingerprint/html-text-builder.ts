@@ -25,6 +25,9 @@ export interface HtmlTextStats {
   /** Of the hidden characters, those fingerprint version 2 showed (./html-visibility.ts, showedToVersionTwo): its
    * keys read them (./version-two-text.ts). */
   hiddenSinceVersionTwo: number;
+  /** Whether a part's style cascade spent its budget (./css-budget.ts): its later elements were read by their own
+   * markup alone. */
+  styleSpent?: boolean;
 }
 
 export interface HtmlTextOptions {

@@ -85,7 +85,9 @@ export function htmlToText(html: string, maxChars = MAX_HTML_TEXT_CHARS, options
   const sheet = readStyleSheet(html);
   // Text kept hidden or not is the same text: what follows the elements changes nothing of it.
   const survey = sheet.needs.lookahead && sheet.hasComplex && !options.keepHidden ? surveyElements(html, sheet) : null;
-  return new HtmlReader(html, new TextBuilder(maxChars, options), textShows, sheet, { lookahead: survey }).read();
+  const text = new HtmlReader(html, new TextBuilder(maxChars, options), textShows, sheet, { lookahead: survey }).read();
+  if (sheet.spent && options.stats) options.stats.styleSpent = true;
+  return text;
 }
 
 /** The first pass for a sheet whose selectors need what follows an element: the reader over the whole document,

@@ -7,7 +7,8 @@
  * (max-height:0 with overflow:hidden), a position far off the page, a zero clip, a transform, translate, scale,
  * filter opacity, content-visibility or text fill colour that paints it out of sight, a filter's blur a quarter of the
  * font size wide (./css-effects.ts, BLUR_FACTOR); values may come through custom properties and var()
- * (./css-custom-properties.ts) and math functions (./css-calc.ts). Pure: no I/O.
+ * (./css-custom-properties.ts) and math functions (./css-calc.ts). The rules and var() cost one budget a document:
+ * past it an element's own markup alone restyles it (./css-budget.ts). Pure: no I/O.
  */
 import { elementProperties, hasDeferred, substituter, type CustomProperties } from "./css-custom-properties.js";
 import { StyleSheet } from "./css-sheet.js";
@@ -82,7 +83,7 @@ export const ROOT: Visibility = {
  * applies whether or not the document writes the tag. */
 export function rootVisibility(sheet: StyleSheet): Visibility {
   const rules = sheet.empty ? null : sheet.matching("html", [], null);
-  return hasDeferred(rules) ? { ...ROOT, customs: elementProperties(null, rules, null) } : ROOT;
+  return hasDeferred(rules) ? { ...ROOT, customs: elementProperties(null, rules, null, sheet.budget) } : ROOT;
 }
 
 /** Whether text in an element with this visibility shows: as it showed to version 2, unless its font is under
@@ -125,13 +126,16 @@ export function visibilityOf(
     attrs,
     attrs.style ? parseDeclarations(attrs.style, emptyDeclarations()) : null,
   );
-  const rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors, attrs);
+  let rules = sheet.empty ? null : sheet.matching(name, classesOf(attrs.class), idOf(attrs), ancestors, attrs);
+  // Past the cascade's budget (./css-budget.ts) no rule and no var() applies: the element is read by its own markup.
+  if (sheet.spent) rules = null;
   if (rules === null && inline === null && !attrs.hidden) return parent;
   let customs = parent.customs;
   let d: StyleDecls;
-  if (hasDeferred(rules) || hasDeferred(inline)) {
-    customs = elementProperties(customs, rules, inline);
-    d = cascade(rules, inline, substituter(customs));
+  if (!sheet.spent && (hasDeferred(rules) || hasDeferred(inline))) {
+    customs = elementProperties(customs, rules, inline, sheet.budget);
+    d = cascade(rules, inline, substituter(customs, sheet.budget));
+    if (sheet.spent) [customs, d] = [parent.customs, cascade(null, inline)];
   } else d = cascade(rules, inline);
   const colour = d.color ?? parent.colour;
   return {

@@ -64,13 +64,15 @@ export interface Fingerprint {
   /** Bytes of the message that were parsed, and whether the parse cap cut it. */
   bytesParsed: number;
   truncated: boolean;
-  /** The limit that stopped the MIME parse (the raw body then joined the text), or null when it went through. */
+  /** The limit that stopped the MIME parse (the raw body then joined the text), else "style" when an HTML part's
+   * style cascade spent its budget (./css-budget.ts), or null when it went through. */
   limit: ParseLimit | null;
 }
 
 /** Which limit stopped a message's MIME parse: a part's header block too large, too many parts, nesting too deep,
- * or a parser error. */
-export type ParseLimit = "header" | "parts" | "depth" | "error";
+ * or a parser error; or which stopped the reading of its HTML's style sheet ("style": the cascade's work budget, past
+ * which its later elements were read by their own markup alone). */
+export type ParseLimit = "header" | "parts" | "depth" | "error" | "style";
 
 /** Why a message got no fingerprint: none could be made of it ("unparsed"), its thread died on it alone
  * ("thread-died": a crash or the thread's heap limit), it waited too long, or the pool was full or down. */

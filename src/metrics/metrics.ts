@@ -180,11 +180,12 @@ function fingerprintMetrics(registry: Registry) {
       registers: [registry],
     }),
     /** Mail whose MIME parse stopped at a limit: nesting past 64 levels, over 1,000 parts, a part's header block over
-     * its cap, or a parser error. The raw body past that point was read as text; no mail client builds such a message,
-     * so the status header says it too (`parse=<limit>`). Counted by the policy: reports are not mail. */
+     * its cap, or a parser error (the raw body past that point was read as text); or whose HTML's style cascade spent
+     * its work budget (`style`). No mail client builds such a message, so the status header says it too
+     * (`parse=<limit>`). Counted by the policy: reports are not mail. */
     parseLimitsTotal: new Counter({
       name: "floodgate_parse_limits_total",
-      help: "Messages whose MIME parse stopped at a limit, by limit (depth, parts, header, error)",
+      help: "Messages whose MIME parse stopped at a limit, by limit (depth, parts, header, error, style)",
       labelNames: ["limit"] as const,
       registers: [registry],
     }),

@@ -122,7 +122,8 @@ export function statusDetails(campaign: Pick<CampaignView, "state" | "verdict" |
 
 /**
  * The status header's detail for a message whose MIME parse stopped at a limit (`parse=depth`, `parts`, `header` or
- * `error`): no mail client builds one, so a downstream filter may weigh it; nothing for any other message.
+ * `error`) or whose style cascade spent its budget (`parse=style`): no mail client builds one, so a downstream
+ * filter may weigh it; nothing for any other message.
  */
 export function parseDetail(limit: ParseLimit | null): string {
   return limit === null ? "" : `parse=${limit}`;
