@@ -212,10 +212,14 @@ export function idOf(attrs: TagAttributes): string | null {
   return attrs.id?.trim().toLowerCase() ?? null;
 }
 
-/** The rules of every `<style>` block of the document (outside comments and scripts), in order. */
+/**
+ * The rules of every `<style>` block of the document (outside comments, scripts and other tags), in order. Every tag
+ * is stepped over whole, its quoted values with it: `<a title="<style>p{display:none}</style>">` is a link whose
+ * title a reader shows as text, not a style sheet that hides the paragraphs after it.
+ */
 export function readStyleSheet(html: string): StyleSheet {
   const sheet = new StyleSheet();
-  const find = /<!--|<(style|script)[\s>/]/gi;
+  const find = /<!--|<([a-z][^\s>/]*)/gi;
   for (let m = find.exec(html); m !== null; m = find.exec(html)) {
     if (m[0] === "<!--") {
       const end = html.indexOf("-->", m.index + 4);
@@ -223,10 +227,15 @@ export function readStyleSheet(html: string): StyleSheet {
       find.lastIndex = end + 3;
       continue;
     }
+    const name = m[1]!.toLowerCase();
     const tagEnd = findTagEnd(html, m.index + 1 + m[1]!.length);
     if (tagEnd < 0) break;
-    const end = rawTextEnd(html, m[1]!.toLowerCase(), tagEnd + 1);
-    if (m[1]!.toLowerCase() === "style") {
+    if (name !== "style" && name !== "script") {
+      find.lastIndex = tagEnd + 1;
+      continue;
+    }
+    const end = rawTextEnd(html, name, tagEnd + 1);
+    if (name === "style") {
       const close = html.lastIndexOf("</", end);
       sheet.add(html.slice(tagEnd + 1, close > tagEnd ? close : end));
     }

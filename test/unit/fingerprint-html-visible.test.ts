@@ -136,6 +136,8 @@ void describe("htmlToText: what a reader sees stays", () => {
     ["a zero height that does not clip", '<div style="height:0">shown</div>', "shown"],
     ["an absolute position on the page", '<div style="position:absolute;left:10px">shown</div>', "shown"],
     ["the style attribute overrides a class", "<style>.h{display:none}</style><p class=h style=display:block>shown</p>", "shown"],
+    ["a style element written in an attribute value is no style sheet", '<a title="<style>p{display:none}</style>">x</a><p>shown</p>', "x shown"],
+    ["nor one in a single-quoted value", "<img alt='<style>p{display:none}</style>'><p>shown</p>", "<style>p{display:none}</style> shown"],
     ["a rule under a width media query is not applied", "<style>@media (max-width:600px){.m{display:none}}</style><p class=m>shown</p>", "shown"],
     ["a rule under @media only screen and (max-width:600px) is the phone's", "<style>.mobile{display:none} @media only screen and (max-width:600px){ .desktop{display:none} .mobile{display:block !important} }</style><p class=desktop>shown</p><p class=mobile>phone</p>", "shown"],
     ["a rule under @media print is not applied", "<style>@media print { .p{display:none} }</style><p class=p>shown</p>", "shown"],
