@@ -221,10 +221,7 @@ export class Ancestors implements ElementTracker {
     const frame = this.#top();
     for (const { combinator, keys } of s.siblings) {
       if (!frame || frame.children === 0) return false;
-      const earlier = frame.earlier ?? frame.previous;
-      for (const k of keys) {
-        if (combinator === "+" ? !frame.previous.includes(k) : !(earlier instanceof Set ? earlier.has(k) : earlier.includes(k))) return false; // prettier-ignore
-      }
+      for (const k of keys) if (combinator === "+" ? !frame.previous.includes(k) : !heldEarlier(frame, k)) return false;
     }
     const parent = this.#stack[this.#stack.length - 1] ?? NOTHING;
     for (const { combinator, keys } of s.ancestors) {
@@ -234,6 +231,11 @@ export class Ancestors implements ElementTracker {
     }
     return true;
   }
+}
+
+/** Whether one of a frame's children so far had `key`: the earlier ones' set is made at its second child. */
+function heldEarlier(frame: Frame, key: string): boolean {
+  return frame.earlier ? frame.earlier.has(key) : frame.previous.includes(key);
 }
 
 /** How many of a frame's children so far are named `tag`. */

@@ -14,8 +14,9 @@
  *   position of the last of its parent's elements that matched is kept by the parent's counter, and an element passes
  *   when that is after its own, so no element walks its siblings.
  * An element costs a bounded number of steps (counted in `work`: the `:has()` compounds, each a bounded number of
- * checks; those spend the document's cascade budget, ./css-budget.ts) and, for the first MAX_RECORDED elements, a few numbers in typed arrays; later ones still count among their
- * parents' elements, but what follows them is not known, so the selectors that need it do not match them. Pure: no I/O.
+ * checks; those spend the document's cascade budget, ./css-budget.ts) and, for the first MAX_RECORDED elements, a
+ * few numbers in typed arrays; later ones still count among their parents' elements, but what follows them is not
+ * known, so the selectors that need it do not match them. Pure: no I/O.
  */
 import { compoundSteps, type CascadeBudget } from "./css-budget.js";
 import { compoundMatches, type ElementFacts, type HasTest } from "./css-compound.js";

@@ -116,16 +116,16 @@ export function ownHeaderModifications(
   forged: Forgery,
   actions: number,
 ): Modification[] {
-  const mods = !forged
-    ? labelModifications(incoming, labels)
-    : forged.verdict.kind !== "continue"
-      ? []
-      : labels.map(({ name, value }): Modification =>
-          incoming.count(name) === 0
-            ? { kind: "addHeader", name, value }
-            : { kind: "changeHeader", index: 1, name, value },
-        );
+  if (forged && forged.verdict.kind !== "continue") return [];
+  const mods = forged ? labelsOverFirst(incoming, labels) : labelModifications(incoming, labels);
   return (actions & SMFIF_CHGHDRS) !== 0 ? mods : withoutHeaderChanges(mods);
+}
+
+/** Each label over the first incoming header of its name (changeHeader index 1), or added; nothing deleted. */
+function labelsOverFirst(incoming: OwnHeaderCount, labels: readonly Header[]): Modification[] {
+  return labels.map(({ name, value }) =>
+    incoming.count(name) === 0 ? { kind: "addHeader", name, value } : { kind: "changeHeader", index: 1, name, value },
+  );
 }
 
 /**
