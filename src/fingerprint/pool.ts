@@ -4,8 +4,9 @@
  * caller's deadline, a message that breaks the parser or kills its thread, and a closed pool all become a
  * `{ status: "skipped", reason }` outcome, counted in `floodgate_fingerprints_total{outcome}`.
  *
- * Messages wait in a bounded queue of our own (`maxQueue`; ./batch-queue.ts). A thread that comes free takes the
- * messages that waited, up to `batchMax` of them and `batchKiB` of bytes to parse, in one task: under load one
+ * Messages wait in a bounded queue of our own (`maxQueue`; ./batch-queue.ts), the smallest first, so a flood of
+ * messages costly to read does not hold others past their time. A thread that comes free takes the messages that
+ * waited, up to `batchMax` of them and `batchKiB` of bytes to parse, in one task: under load one
  * hand-off (a thread wake-up and a reply) serves several messages, and an idle pool still runs each message at once.
  * A batch every message of which has timed out or lost its caller is left to finish (its results dropped): every
  * step of a task is linear in the bytes parsed and capped, so it ends soon, while replacing its thread costs a
@@ -18,7 +19,6 @@
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
-import type { FloodgateMetrics } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { BatchAbort } from "./batch-abort.js";
 import { BatchQueue, type Waiting } from "./batch-queue.js";
@@ -27,42 +27,13 @@ import { failureReason, FINGERPRINT_TASK_FILE, startThreads } from "./pool-threa
 import { errorText } from "../util/error-text.js";
 import type { FingerprintBatch, FingerprintTaskResult } from "./task.js";
 import type { FingerprintOutcome, SkipReason } from "./types.js";
-
-/** A snapshot of the pool. */
-export interface PoolStats {
-  /** Threads alive now. */
-  threads: number;
-  /** Messages waiting for a thread. */
-  queued: number;
-  /** Share of threads running a task now, 0 to 1. */
-  utilization: number;
-  /** Messages a thread finished (ok or unparsed) since the pool started. */
-  completed: number;
-  /** Tasks started on a thread since the pool started; a batch of messages is one. */
-  tasks: number;
-  /** Threads started since the pool started, the first ones and every replacement. */
-  threadsStarted: number;
-}
-
-/** The metrics the pool counts in (none when not given, as in the one-shot commands). */
-export type PoolMetrics = Pick<
-  FloodgateMetrics,
-  "fingerprintsTotal" | "fingerprintDuration" | "poolUtilization" | "poolQueueLength"
->;
-
-/** The pool's metrics, and for tests another task file (a thread that crashes or hangs on purpose). */
-export interface PoolOptions {
-  metrics?: PoolMetrics;
-  taskFile?: string;
-  /** How long a batch nobody waits for may still run before it is taken for a hang. @defaultValue HANG_MS */
-  hangMs?: number;
-}
-
-/** How long a batch nobody waits for may still run before its thread is replaced (at least 4 × taskTimeoutMs). */
-export const HANG_MS = 10_000;
-
-/** Whose message it is: mail on the milter path, or a person's report (the ops server): counted apart. */
-export type FingerprintSourceLabel = "mail" | "report";
+import {
+  HANG_MS,
+  type FingerprintSourceLabel,
+  type PoolMetrics,
+  type PoolOptions,
+  type PoolStats,
+} from "./pool-types.js";
 
 /** One message from its call to its outcome. `alone`: its batch's thread died, so it runs in a task of its own. */
 interface Request extends Waiting {
@@ -127,16 +98,17 @@ export class FingerprintPool {
   ): Promise<FingerprintOutcome> {
     const { signal, source = "mail" } = options;
     if (this.#closed) return Promise.resolve(this.#count({ status: "skipped", reason: "pool-down" }, source));
-    if (this.#queue.length >= this.#config.maxQueue) {
+    if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }, source));
+    const parseBytes = Math.min(message.byteLength, this.#options.parseBytes);
+    if (!this.#roomFor(parseBytes)) {
       return Promise.resolve(this.#count({ status: "skipped", reason: "pool-full" }, source));
     }
-    if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }, source));
     const started = performance.now();
     return new Promise((resolve) => {
       const request: Request = {
         message: shared(message),
         source,
-        parseBytes: Math.min(message.byteLength, this.#options.parseBytes),
+        parseBytes,
         alone: false,
         batch: null,
         settled: false,
@@ -213,7 +185,15 @@ export class FingerprintPool {
     this.#metrics?.poolQueueLength.set(0);
   }
 
-  /** Start a task on every free thread, each with the messages that waited longest. */
+  /** Whether a message of `parseBytes` may wait: the queue has room, or makes it by refusing a larger message. */
+  #roomFor(parseBytes: number): boolean {
+    if (this.#queue.length < this.#config.maxQueue) return true;
+    const displaced = this.#queue.displaceLargest(parseBytes);
+    displaced?.settle({ status: "skipped", reason: "pool-full" });
+    return displaced !== undefined;
+  }
+
+  /** Start a task on every free thread, each with the next batch the queue cuts. */
   #dispatch(): void {
     while (!this.#closed && this.#running.size < this.#threads && this.#queue.length > 0) {
       void this.#run(this.#queue.nextBatch());

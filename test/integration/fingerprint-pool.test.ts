@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH } from "../../src/fingerprint/mime-split.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
-import { FingerprintPool, type PoolOptions } from "../../src/fingerprint/pool.js";
+import { FingerprintPool } from "../../src/fingerprint/pool.js";
+import type { PoolOptions } from "../../src/fingerprint/pool-types.js";
 import { taskOptions } from "../../src/fingerprint/pool-messages.js";
 import { runFingerprintTask } from "../../src/fingerprint/task.js";
 import type { FingerprintOutcome } from "../../src/fingerprint/types.js";
@@ -272,6 +273,26 @@ void describe("fingerprint pool", () => {
     assert.ok(reasons.includes("ok"), `expected some ok among ${reasons.join(",")}`);
     assert.equal(p.stats().queued, 0);
     await assertServes(p);
+  });
+
+  void test("a full queue refuses its largest waiting message for a smaller one; the smaller are read first", async () => {
+    const p = await pool({ maxQueue: 2, parseKiB: 4096 });
+    const big = textMessage(4 * 1024 * 1024);
+    const order: string[] = [];
+    const send = (name: string, message: Buffer) =>
+      p.fingerprint(message).then((outcome) => {
+        order.push(name);
+        return reason(outcome);
+      });
+    // the first big one runs at once; two wait, and the queue is full
+    const running = send("running", big);
+    const older = send("older big", big);
+    const newer = send("newer big", big);
+    const small = send("small", SMALL);
+    assert.equal(await older, "pool-full", "the oldest of the largest made room");
+    assert.deepEqual(await Promise.all([running, newer, small]), ["ok", "ok", "ok"]);
+    assert.deepEqual(order, ["older big", "running", "small", "newer big"]);
+    assert.equal(await send("too late", big), "ok", "an empty queue takes any size");
   });
 
   void test("every message's time in the pool is observed, queue wait included", async () => {
