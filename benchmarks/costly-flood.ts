@@ -7,7 +7,7 @@
  * wait for the thread, distinct corpus ham is sent one at a time beside them. Per build: how many of the ordinary
  * messages were fingerprinted and counted (a campaign in their status) and how many went out `skipped`, their
  * end-of-message reply times (p50, p99), and how many of the flood's own messages were fingerprinted (in all and a
- * second of the round). The builds
+ * second of the round), deferred (451) or let through unfiltered (`skipped`). The builds
  * take turns at going first, each round on ham of its own. Not a gate: the flood's figures follow the machine.
  * Run: node dist/benchmarks/costly-flood.js --baseline DIR [--flood 24] [--ordinary 40] [--rounds 2]
  */
@@ -45,6 +45,10 @@ interface Figures {
   p99: number;
   flood: number;
   floodFingerprinted: number;
+  /** The flood's messages answered 451 (`policy.largeMailFailMode`). */
+  floodDeferred: number;
+  /** The flood's messages let through unfiltered (`skipped` under a fail mode of continue). */
+  floodUnfiltered: number;
   /** The round's length, s: from the flood's start to its end. */
   seconds: number;
 }
@@ -90,7 +94,9 @@ async function send(spec: string, message: TestMessage): Promise<{ status: strin
     await client.open();
     const result = await client.transaction(message);
     const header = result.eom?.modifications.find((m) => m.kind === "addHeader" && m.name === "X-Floodgate-Status");
-    const status = header && "value" in header ? header.value.trim() : "(none)";
+    const answered = `${result.eom?.action} ${result.eom?.reply}`;
+    const status =
+      result.eom?.action !== "continue" || !header || !("value" in header) ? answered : header.value.trim();
     return { status, ms: result.steps.find((s) => s.command === "eom")?.ms ?? NaN };
   } finally {
     await client.quit().catch(() => undefined);
@@ -127,20 +133,28 @@ async function round(side: Side, ordinary: TestMessage[], floodSessions: number)
     p99: quantile(times, 0.99),
     flood: floodStatuses.length,
     floodFingerprinted: floodStatuses.filter(counted).length,
+    floodDeferred: floodStatuses.filter((s) => / 451 /.test(` ${s}`)).length,
+    floodUnfiltered: floodStatuses.filter((s) => s.startsWith("skipped")).length,
     seconds: (performance.now() - started) / 1000,
   };
 }
 
 function report(sides: Side[], rounds: Figures[][], ordinary: number): void {
   console.log(
-    "| build | round | ordinary fingerprinted | ordinary skipped | their reply p50 / p99 ms | flood messages | of them fingerprinted | a second |",
+    "| build | round | ordinary fingerprinted | ordinary skipped | their reply p50 / p99 ms | flood messages | of them fingerprinted | a second | deferred (451) | let through unfiltered |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
   rounds.forEach((row, r) =>
     sides.forEach((side, i) => {
       const f = row[i]!;
       const cells = [`${f.fingerprinted} of ${ordinary}`, f.skipped, `${f.p50.toFixed(0)} / ${f.p99.toFixed(0)}`];
-      const flood = [f.flood, f.floodFingerprinted, (f.floodFingerprinted / f.seconds).toFixed(1)];
+      const flood = [
+        f.flood,
+        f.floodFingerprinted,
+        (f.floodFingerprinted / f.seconds).toFixed(1),
+        f.floodDeferred,
+        f.floodUnfiltered,
+      ];
       console.log(`| ${side.name} | ${r + 1} | ${[...cells, ...flood].join(" | ")} |`);
     }),
   );

@@ -22,6 +22,16 @@ export const policySchema = z
      * refuses it for good. @defaultValue "tempfail"
      */
     unparsedAction: z.enum(["continue", "tempfail", "reject"]).default("tempfail"),
+    /**
+     * What a message with a whole parse window (`fingerprint.parseKiB`) or more to read becomes when the fingerprint
+     * pool does not read it in time or has no room for it (`skipped; reason=pool-large`). The pool reads smaller mail
+     * first, so this happens when it is busy with large mail: a flood of messages costly to read (a megabyte of
+     * styled elements takes a thread a few hundred milliseconds), whose copies must not skip the filter for being
+     * costly. "tempfail" defers them (the sending MTA retries; legitimate large mail arriving in such a flood is
+     * delayed, not lost); "continue" delivers them unfiltered, labelled, as `dependencyFailMode` does.
+     * @defaultValue "tempfail"
+     */
+    largeMailFailMode: z.enum(["continue", "tempfail"]).default("tempfail"),
     /** Seconds a surging campaign without a verdict is held (tempfailed or quarantined). @defaultValue 900 */
     holdSeconds: count(900, 0),
     /** Hold bulk campaigns that have no verdict yet. @defaultValue true */

@@ -101,7 +101,9 @@ export class FingerprintPool {
     if (signal?.aborted) return Promise.resolve(this.#count({ status: "skipped", reason: "timeout" }, source));
     const parseBytes = Math.min(message.byteLength, this.#options.parseBytes);
     if (!this.#roomFor(parseBytes)) {
-      return Promise.resolve(this.#count({ status: "skipped", reason: "pool-full" }, source));
+      return Promise.resolve(
+        this.#count({ status: "skipped", reason: this.#crowdedOut(parseBytes, "pool-full") }, source),
+      );
     }
     const started = performance.now();
     return new Promise((resolve) => {
@@ -189,8 +191,18 @@ export class FingerprintPool {
   #roomFor(parseBytes: number): boolean {
     if (this.#queue.length < this.#config.maxQueue) return true;
     const displaced = this.#queue.displaceLargest(parseBytes);
-    displaced?.settle({ status: "skipped", reason: "pool-full" });
+    displaced?.settle({ status: "skipped", reason: this.#crowdedOut(displaced.parseBytes, "pool-full") });
     return displaced !== undefined;
+  }
+
+  /**
+   * Why a message the pool could not take or finish in time is skipped: "large" when it has a whole parse window or
+   * more to read. Such mail waits behind smaller mail, so when it misses its time the pool was busy with large mail
+   * (a flood of messages costly to read): its size, not a dependency, kept it, and it has a fail mode of its own
+   * (`policy.largeMailFailMode`, tempfail by default), so that such a flood cannot skip the filter.
+   */
+  #crowdedOut(parseBytes: number, reason: "timeout" | "pool-full"): SkipReason {
+    return parseBytes >= this.#options.parseBytes ? "large" : reason;
   }
 
   /** Start a task on every free thread, each with the next batch the queue cuts. */
@@ -242,7 +254,7 @@ export class FingerprintPool {
    * `hangMs` more before taking it for a hang. */
   #abandon(request: Request): void {
     if (request.settled) return;
-    request.settle({ status: "skipped", reason: "timeout" });
+    request.settle({ status: "skipped", reason: this.#crowdedOut(request.parseBytes, "timeout") });
     const batch = request.batch;
     if (batch === null) {
       this.#queue.remove(request);

@@ -75,7 +75,9 @@ export interface Fingerprint {
 export type ParseLimit = "header" | "parts" | "depth" | "error" | "style";
 
 /** Why a message got no fingerprint: none could be made of it ("unparsed"), its thread died on it alone
- * ("thread-died": a crash or the thread's heap limit), it waited too long, or the pool was full or down. */
-export type SkipReason = "unparsed" | "thread-died" | "timeout" | "pool-full" | "pool-down";
+ * ("thread-died": a crash or the thread's heap limit), it waited too long, or the pool was full or down; "large":
+ * a message with a whole parse window or more to read that waited too long or found the pool full (large mail waits
+ * behind smaller mail: ./batch-queue.ts). */
+export type SkipReason = "unparsed" | "thread-died" | "timeout" | "pool-full" | "pool-down" | "large";
 
 export type FingerprintOutcome = { status: "ok"; fingerprint: Fingerprint } | { status: "skipped"; reason: SkipReason };

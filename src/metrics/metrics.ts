@@ -54,7 +54,7 @@ function mailMetrics(registry: Registry, sources: MetricSources) {
       registers: [registry],
     }),
     /** Fail-mode activations, by reason (deadline, error, redis-timeout, redis-down, pool-full, pool-timeout, unparsed,
-     * thread-died…) and the mode applied (`policy.unparsedAction` for the last two). */
+     * thread-died, pool-large…) and the mode applied (the setting src/vocabulary/fail-reasons.ts names for each). */
     failModeTotal: new Counter({
       name: "floodgate_fail_mode_total",
       help: "Fail-mode activations by reason",

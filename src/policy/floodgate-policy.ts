@@ -21,7 +21,7 @@ import type { CampaignStore, CampaignView } from "../reputation/types.js";
 import { createRateLimitedLog, type RateLimitedLog } from "../util/rate-limited-log.js";
 import type { Logger } from "../util/logger.js";
 import { DeadlineError, type Deadline } from "../vocabulary/deadline.js";
-import { isUnparsed, type FailReason } from "../vocabulary/fail-reasons.js";
+import { failModeOf, type FailReason } from "../vocabulary/fail-reasons.js";
 import type { CapturedMessage } from "../vocabulary/mail.js";
 import type { MilterPolicy, SessionContext } from "../vocabulary/policy-api.js";
 import type { Stage } from "../vocabulary/stage.js";
@@ -89,6 +89,7 @@ const SKIP_REASONS: Record<SkipReason, FailReason> = {
   timeout: "pool-timeout",
   "pool-full": "pool-full",
   "pool-down": "pool-down",
+  large: "pool-large",
 };
 
 const REDIS_REASONS: Record<RedisFailure, FailReason> = {
@@ -253,7 +254,7 @@ class FloodgatePolicy implements MilterPolicy {
   }
 
   private fail(ctx: SessionContext, cfg: Config, reason: FailReason, log: Record<string, unknown>, details = "") {
-    const mode = isUnparsed(reason) ? cfg.policy.unparsedAction : cfg.policy.dependencyFailMode;
+    const mode = failModeOf(reason, cfg.policy);
     this.deps.metrics.failModeTotal.inc({ reason, mode });
     this.failLog(reason, { session: ctx.id, ...log });
     return answer(failOutcome(reason, mode, cfg.policy.shadow, details), null);

@@ -13,7 +13,8 @@ export type FailMode = "continue" | "tempfail";
 /** A reason's entry: which setting chooses its fail mode, and what went wrong. */
 export interface FailReasonEntry {
   /** The configuration key whose fail mode applies. */
-  readonly setting: "milter.deadlineFailMode" | "policy.dependencyFailMode" | "policy.unparsedAction";
+  readonly setting:
+    "milter.deadlineFailMode" | "policy.dependencyFailMode" | "policy.unparsedAction" | "policy.largeMailFailMode";
   /** What went wrong, for operators. */
   readonly cause: string;
 }
@@ -40,6 +41,12 @@ export const POLICY_FAIL_REASONS = {
     cause: "the fingerprint pool did not answer within the deadline",
   },
   "pool-down": { setting: "policy.dependencyFailMode", cause: "the fingerprint pool is not running" },
+  "pool-large": {
+    setting: "policy.largeMailFailMode",
+    cause:
+      "the fingerprint pool did not read a message of at least fingerprint.parseKiB in time or had no room for it: " +
+      "large mail waits behind smaller mail, so the pool was busy with large mail (a flood costly to read)",
+  },
   unparsed: { setting: "policy.unparsedAction", cause: "no fingerprint can be made of the message" },
   "thread-died": {
     setting: "policy.unparsedAction",
@@ -50,14 +57,23 @@ export const POLICY_FAIL_REASONS = {
 /** Why a fail mode applied at end of message (the `reason` label of floodgate_fail_mode_total). */
 export type FailReason = keyof typeof POLICY_FAIL_REASONS;
 
-/** Why no fingerprint could be made of the message itself: `policy.unparsedAction` applies, not the fail mode. */
-export type UnparsedReason = {
-  [R in FailReason]: (typeof POLICY_FAIL_REASONS)[R]["setting"] extends "policy.unparsedAction" ? R : never;
-}[FailReason];
+/** The `policy` settings that choose what a message a fail reason names becomes. */
+export interface PolicyFailModes {
+  dependencyFailMode: FailMode;
+  unparsedAction: FailMode | "reject";
+  largeMailFailMode: FailMode;
+}
 
-/** Whether a reason is about the message (`policy.unparsedAction`) rather than a dependency (`policy.dependencyFailMode`). */
-export function isUnparsed(reason: FailReason): reason is UnparsedReason {
-  return POLICY_FAIL_REASONS[reason].setting === "policy.unparsedAction";
+/** What a message becomes for a reason: the mode of the setting the registry names for it. */
+export function failModeOf(reason: FailReason, policy: PolicyFailModes): FailMode | "reject" {
+  switch (POLICY_FAIL_REASONS[reason].setting) {
+    case "policy.unparsedAction":
+      return policy.unparsedAction;
+    case "policy.largeMailFailMode":
+      return policy.largeMailFailMode;
+    default:
+      return policy.dependencyFailMode;
+  }
 }
 
 /**

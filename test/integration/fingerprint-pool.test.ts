@@ -2,7 +2,7 @@
  * The fingerprint thread pool with real piscina threads: results, the shared buffer left intact, hostile
  * messages (the fast extractor's limits and the raw body past them, the mailparser fallback, a 20 MB message capped
  * by parseBytes, deep MIME nesting, threads that die, hang or reach their heap limit),
- * and the pool-full, timeout and pool-down outcomes, after each of which the pool keeps serving.
+ * and the pool-full, timeout, large and pool-down outcomes, after each of which the pool keeps serving.
  */
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
@@ -259,20 +259,27 @@ void describe("fingerprint pool", () => {
     await assertServes(p);
   });
 
-  void test("a tiny taskTimeoutMs yields timeout", async () => {
+  void test("a tiny taskTimeoutMs yields timeout, and large for a message of a whole parse window", async () => {
     const p = await pool({ taskTimeoutMs: 1, parseKiB: 65536 });
     assert.equal(reason(await p.fingerprint(textMessage(8 * 1024 * 1024))), "timeout");
+    p.reconfigure({ ...defaultConfig().fingerprint, threads: 1, taskTimeoutMs: 1, parseKiB: 8192 });
+    assert.equal(reason(await p.fingerprint(textMessage(8 * 1024 * 1024))), "large");
   });
 
-  void test("a full queue yields pool-full, then the pool drains and serves", async () => {
-    const p = await pool({ maxQueue: 1, parseKiB: 4096 });
-    const big = textMessage(4 * 1024 * 1024);
-    const outcomes = await Promise.all(Array.from({ length: 8 }, () => p.fingerprint(big)));
-    const reasons = outcomes.map(reason);
-    assert.ok(reasons.includes("pool-full"), `expected pool-full among ${reasons.join(",")}`);
-    assert.ok(reasons.includes("ok"), `expected some ok among ${reasons.join(",")}`);
-    assert.equal(p.stats().queued, 0);
-    await assertServes(p);
+  void test("a full queue yields pool-full (large for mail of a whole parse window), then the pool serves", async () => {
+    for (const [parseKiB, refused] of [
+      [8192, "pool-full"],
+      [4096, "large"],
+    ] as const) {
+      const p = await pool({ maxQueue: 1, parseKiB });
+      const big = textMessage(4 * 1024 * 1024);
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => p.fingerprint(big)));
+      const reasons = outcomes.map(reason);
+      assert.ok(reasons.includes(refused), `expected ${refused} among ${reasons.join(",")}`);
+      assert.deepEqual(new Set(reasons), new Set(["ok", refused]), `parseKiB ${parseKiB}`);
+      assert.equal(p.stats().queued, 0);
+      await assertServes(p);
+    }
   });
 
   void test("a full queue refuses its largest waiting message for a smaller one; the smaller are read first", async () => {
@@ -289,7 +296,7 @@ void describe("fingerprint pool", () => {
     const older = send("older big", big);
     const newer = send("newer big", big);
     const small = send("small", SMALL);
-    assert.equal(await older, "pool-full", "the oldest of the largest made room");
+    assert.equal(await older, "large", "the oldest of the largest made room (a whole parse window: large)");
     assert.deepEqual(await Promise.all([running, newer, small]), ["ok", "ok", "ok"]);
     assert.deepEqual(order, ["older big", "running", "small", "newer big"]);
     assert.equal(await send("too late", big), "ok", "an empty queue takes any size");

@@ -17,7 +17,7 @@ import {
 } from "./rule-types.js";
 
 /** The fingerprint outcomes that mean the pool could not take or finish the message in time. */
-export const POOL_SATURATION_OUTCOMES = ["pool-full", "timeout", "pool-down"] as const;
+export const POOL_SATURATION_OUTCOMES = ["pool-full", "timeout", "pool-down", "large"] as const;
 
 /** The enabled rules of this group. */
 export function filteringRules(alerts: Config["alerts"]): (AlertRule | null)[] {
