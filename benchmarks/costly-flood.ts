@@ -19,9 +19,9 @@ import { parseArgs } from "node:util";
 import type { TestMessage } from "../src/client/client-types.js";
 import { MilterClient } from "../src/client/milter-client.js";
 import { rawToTestMessage } from "../src/client/raw-message.js";
-import type { FloodgateDaemon, startFloodgate } from "../src/harness/floodgate.js";
+import { startBuildDaemon, stopBuildDaemon, type BuildDaemon } from "../src/harness/build-daemon.js";
+import { costlyMessage } from "../src/lab/costly-mail.js";
 import { loadHam } from "../src/lab/corpus.js";
-import { startScratchRedis, type ScratchRedis } from "../src/redis/scratch-server.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -32,11 +32,7 @@ const { values: opts } = parseArgs({
   },
 });
 
-interface Side {
-  name: string;
-  daemon: FloodgateDaemon;
-  redis: ScratchRedis;
-}
+type Side = BuildDaemon;
 
 interface Figures {
   fingerprinted: number;
@@ -53,39 +49,16 @@ interface Figures {
   seconds: number;
 }
 
-async function startSide(name: string, root: string, dir: string): Promise<Side> {
-  const module = (await import(join(root, "dist/src/harness/floodgate.js"))) as {
-    startFloodgate: typeof startFloodgate;
-  };
-  const redis = await startScratchRedis();
-  const daemon = await module.startFloodgate({
-    redisUrl: redis.url,
-    dir,
-    name,
-    overrides: {
-      scanWorker: { processes: 0 },
-      policy: { holdBulk: false },
-      queue: { enabled: false },
-      fingerprint: { threads: 1 },
-      log: { level: "warn" },
-    },
-  });
-  return { name, daemon, redis };
-}
+/** Scan workers off-host, no holds, no scan queue, one fingerprint thread. */
+const OVERRIDES = {
+  scanWorker: { processes: 0 },
+  policy: { holdBulk: false },
+  queue: { enabled: false },
+  fingerprint: { threads: 1 },
+  log: { level: "warn" },
+};
 
-/** About 970 KB of spans, each with a near-white colour whose contrast the fingerprint works out. */
-function costlyMessage(n: number): TestMessage {
-  const body = `<p>copy ${n}</p>` + '<span style="color:#fefefe">s</span>'.repeat(27_000);
-  return {
-    sender: "flood@hostile.example",
-    recipients: ["rcpt@victim.example"],
-    headers: [
-      ["Subject", `costly ${n}`],
-      ["Content-Type", "text/html; charset=utf-8"],
-    ],
-    body: body.replace(/(.{998})/g, "$1\r\n") + "\r\n",
-  };
-}
+const startSide = (name: string, root: string, dir: string) => startBuildDaemon(name, root, dir, OVERRIDES);
 
 /** One message in a session of its own: its status header and end-of-message reply time, ms. */
 async function send(spec: string, message: TestMessage): Promise<{ status: string; ms: number }> {
@@ -195,10 +168,7 @@ async function main(): Promise<void> {
     }
     report(sides, figures, perRound);
   } finally {
-    for (const s of sides) {
-      await s.daemon.stop();
-      await s.redis.stop();
-    }
+    for (const s of sides) await stopBuildDaemon(s);
   }
 }
 

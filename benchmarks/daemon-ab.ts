@@ -19,10 +19,9 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import type { TestMessage } from "../src/client/client-types.js";
 import { flowSets } from "../src/harness/flow-messages.js";
-import type { FloodgateDaemon, startFloodgate } from "../src/harness/floodgate.js";
+import { startBuildDaemon, stopBuildDaemon, type BuildDaemon } from "../src/harness/build-daemon.js";
 import { sendEachInOwnSession } from "../src/harness/session-per-message.js";
 import { daemonThreadsCpu } from "../src/harness/thread-cpu.js";
-import { startScratchRedis, type ScratchRedis } from "../src/redis/scratch-server.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,26 +34,14 @@ const { values: opts } = parseArgs({
   },
 });
 
-interface Side {
-  name: string;
-  daemon: FloodgateDaemon;
-  redis: ScratchRedis;
+interface Side extends BuildDaemon {
   client: Redis;
 }
 type Figures = Record<"main" | "fingerprint" | "others" | "daemon" | "redis" | "commands" | "p50", number>;
 
 async function startSide(name: string, root: string, dir: string): Promise<Side> {
-  const module = (await import(join(root, "dist/src/harness/floodgate.js"))) as {
-    startFloodgate: typeof startFloodgate;
-  };
-  const redis = await startScratchRedis();
-  const daemon = await module.startFloodgate({
-    redisUrl: redis.url,
-    dir,
-    name,
-    overrides: { scanWorker: { processes: 0 }, log: { level: "warn" } },
-  });
-  return { name, daemon, redis, client: new Redis(redis.url) };
+  const build = await startBuildDaemon(name, root, dir, { scanWorker: { processes: 0 }, log: { level: "warn" } });
+  return { ...build, client: new Redis(build.redis.url) };
 }
 
 async function redisCpuMs(client: Redis): Promise<number> {
@@ -152,8 +139,7 @@ async function main(): Promise<void> {
   } finally {
     for (const s of sides) {
       s.client.disconnect();
-      await s.daemon.stop();
-      await s.redis.stop();
+      await stopBuildDaemon(s);
     }
   }
 }

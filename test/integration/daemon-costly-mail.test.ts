@@ -10,8 +10,9 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { TestMessage, TransactionResult } from "../../src/client/milter-client.js";
+import type { TransactionResult } from "../../src/client/milter-client.js";
 import { rawToTestMessage } from "../../src/client/raw-message.js";
+import { costlyMessage } from "../../src/lab/costly-mail.js";
 import { loadHam } from "../../src/lab/corpus.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
 import { metricValue, startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
@@ -28,21 +29,6 @@ function status(result: TransactionResult): string {
     if (m.kind === "addHeader" && m.name === "X-Floodgate-Status") return m.value.trim();
   }
   return `${result.eom?.action} ${result.eom?.reply ?? ""}`;
-}
-
-/** About 970 KB of spans, each with a near-white colour whose contrast the fingerprint works out. */
-function costlyMessage(n: number): TestMessage {
-  const span = '<span style="color:#fefefe">s</span>';
-  const body = `<p>copy ${n}</p>` + span.repeat(27_000);
-  return {
-    sender: "flood@hostile.example",
-    recipients: ["rcpt@victim.example"],
-    headers: [
-      ["Subject", `costly ${n}`],
-      ["Content-Type", "text/html; charset=utf-8"],
-    ],
-    body: body.replace(/(.{998})/g, "$1\r\n") + "\r\n",
-  };
 }
 
 describe("floodgate run: a flood of messages costly to fingerprint", () => {
