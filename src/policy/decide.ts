@@ -3,7 +3,7 @@
  * policy settings) to an action and a reason; from a decision to the verdict sent and the status header; and
  * whether a heavy scan is due. No I/O here, so every row of the table is a unit test.
  */
-import type { ParseLimit } from "../fingerprint/types.js";
+import type { ParseLimit, SkipReason } from "../fingerprint/types.js";
 import { scansDespite, standingDecision } from "../reputation/decision-standing.js";
 import type { CampaignView, PersonDecision, ScanVerdict } from "../reputation/types.js";
 import { CAMPAIGN_HEADER } from "../vocabulary/own-headers.js";
@@ -178,6 +178,20 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
 
 /** The fail mode's outcome: `skipped; reason=…` (and `; DETAILS` when given) and continue, or tempfail or reject
  * (never in shadow mode). */
+/** The fail reason of a message the fingerprint pool skipped. */
+export function skipFailReason(reason: SkipReason): FailReason {
+  return SKIP_REASONS[reason];
+}
+
+const SKIP_REASONS: Record<SkipReason, FailReason> = {
+  unparsed: "unparsed",
+  "thread-died": "thread-died",
+  timeout: "pool-timeout",
+  "pool-full": "pool-full",
+  "pool-down": "pool-down",
+  large: "pool-large",
+};
+
 export function failOutcome(reason: FailReason, mode: FailAction, shadow: boolean, details = ""): Outcome {
   const status = details === "" ? skippedStatus([reason]) : `${skippedStatus([reason])}; ${details}`;
   if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };

@@ -11,7 +11,7 @@
  */
 import type { SampleStore } from "../reputation/samples.js";
 import type { Config } from "../config/schema.js";
-import type { FingerprintOutcome, ParseLimit, SkipReason } from "../fingerprint/types.js";
+import type { FingerprintOutcome, ParseLimit } from "../fingerprint/types.js";
 import type { FloodgateMetrics } from "../metrics/metrics.js";
 import { SMFIF_ADDHDRS, SMFIF_CHGHDRS, SMFIF_QUARANTINE } from "../milter/constants.js";
 import type { ScanProducer } from "../queue/types.js";
@@ -36,6 +36,7 @@ import {
   outcomeOf,
   parseDetail,
   judgedBy,
+  skipFailReason,
   statusDetails,
   withVerdict,
 } from "./decide.js";
@@ -82,15 +83,6 @@ export interface PolicyDeps {
   /** The end-of-message rate and the busy state of the scan budget (`queue.busyRate`). @defaultValue a new one */
   mailPathLoad?: MailPathLoad;
 }
-
-const SKIP_REASONS: Record<SkipReason, FailReason> = {
-  unparsed: "unparsed",
-  "thread-died": "thread-died",
-  timeout: "pool-timeout",
-  "pool-full": "pool-full",
-  "pool-down": "pool-down",
-  large: "pool-large",
-};
 
 const REDIS_REASONS: Record<RedisFailure, FailReason> = {
   timeout: "redis-timeout",
@@ -204,7 +196,7 @@ class FloodgatePolicy implements MilterPolicy {
     } catch {
       return "pool-down";
     }
-    return outcome.status === "ok" ? outcome : SKIP_REASONS[outcome.reason];
+    return outcome.status === "ok" ? outcome : skipFailReason(outcome.reason);
   }
 
   /**

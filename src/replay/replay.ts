@@ -27,6 +27,7 @@ import {
   outcomeOf,
   parseDetail,
   scanReason,
+  skipFailReason,
   statusDetails,
   withVerdict,
   type Decision,
@@ -40,6 +41,7 @@ import { createCampaignStore, type RedisCampaignStore } from "../reputation/stor
 import type { CampaignView, ScanVerdict } from "../reputation/types.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { createScanners, runScanners, type Scanner } from "../scanners/index.js";
+import { failModeOf } from "../vocabulary/fail-reasons.js";
 import { headerFields, inDateOrder, readReplayMessages, sourceKind, type ReplayMessage } from "./mail-source.js";
 import { CampaignTally, type CampaignReport, type ReplayedMessage } from "./tally.js";
 
@@ -233,7 +235,8 @@ async function replayOne(m: ReplayMessage, ctx: ReplayContext): Promise<void> {
   await expire(place.redis, place.prefix, now, config.campaigns.ttlSeconds);
   const outcome = await ctx.pool.fingerprint(m.bytes);
   if (outcome.status !== "ok") {
-    tally.unparsedMessage(m, now, config.policy.unparsedAction);
+    const reason = skipFailReason(outcome.reason);
+    tally.unfingerprinted(m, now, reason, failModeOf(reason, config.policy));
     return;
   }
   const { fingerprint } = outcome;

@@ -7,6 +7,7 @@
 import type { Decision, FailAction } from "../policy/decide.js";
 import type { LinkStanding } from "../policy/link-cover.js";
 import type { CampaignView } from "../reputation/types.js";
+import { skippedStatus, type FailReason } from "../vocabulary/fail-reasons.js";
 import type { ReplayMessage } from "./mail-source.js";
 
 /** One message's fate. */
@@ -63,14 +64,15 @@ export class CampaignTally {
   /** The current life of each campaign id. */
   private readonly lives = new Map<string, number>();
 
-  unparsedMessage(m: ReplayMessage, now: number, mode: FailAction): void {
+  /** A message of which no fingerprint was made, for `reason`, and what its fail mode made of it. */
+  unfingerprinted(m: ReplayMessage, now: number, reason: FailReason, mode: FailAction): void {
     this.unparsed++;
     this.decisions.push({
       file: m.file,
       date: iso(now),
       campaign: null,
       action: mode,
-      status: "skipped; reason=unparsed",
+      status: skippedStatus([reason]),
     });
   }
 

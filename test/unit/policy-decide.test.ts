@@ -12,12 +12,14 @@ import {
   outcomeOf,
   parseDetail,
   scanReason,
+  skipFailReason,
   statusDetails,
   withVerdict,
   type Decision,
   type DecisionInput,
 } from "../../src/policy/decide.js";
 import type { CampaignState, DecisionHow } from "../../src/reputation/types.js";
+import { failModeOf } from "../../src/vocabulary/fail-reasons.js";
 import type { Verdict } from "../../src/vocabulary/verdict.js";
 
 const NOW = 1_800_000_000_000;
@@ -115,6 +117,25 @@ void describe("outcomeOf", () => {
       assert.deepEqual(outcomeOf(decision, "0123456789ab", true), { verdict: { kind: "continue" }, status });
     });
   }
+});
+
+void describe("a skipped message's fail reason and mode", () => {
+  const policy = { dependencyFailMode: "continue", unparsedAction: "reject", largeMailFailMode: "tempfail" } as const;
+  void test("each of the pool's skips has its reason, and the reason the setting the registry names", () => {
+    const modes = (["timeout", "pool-full", "pool-down", "unparsed", "thread-died", "large"] as const).map((skip) => {
+      const reason = skipFailReason(skip);
+      return `${reason}: ${failModeOf(reason, policy)}`;
+    });
+    assert.deepEqual(modes, [
+      "pool-timeout: continue",
+      "pool-full: continue",
+      "pool-down: continue",
+      "unparsed: reject",
+      "thread-died: reject",
+      "pool-large: tempfail",
+    ]);
+    assert.equal(failModeOf("redis-oom", policy), "continue");
+  });
 });
 
 void describe("failOutcome", () => {
