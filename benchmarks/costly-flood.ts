@@ -17,9 +17,9 @@ import { join } from "node:path";
 import { setTimeout } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { TestMessage } from "../src/client/client-types.js";
-import { MilterClient } from "../src/client/milter-client.js";
 import { rawToTestMessage } from "../src/client/raw-message.js";
 import { startBuildDaemon, stopBuildDaemon, type BuildDaemon } from "../src/harness/build-daemon.js";
+import { sendInOwnSession } from "../src/harness/session-per-message.js";
 import { costlyMessage } from "../src/lab/costly-mail.js";
 import { loadHam } from "../src/lab/corpus.js";
 
@@ -62,18 +62,11 @@ const startSide = (name: string, root: string, dir: string) => startBuildDaemon(
 
 /** One message in a session of its own: its status header and end-of-message reply time, ms. */
 async function send(spec: string, message: TestMessage): Promise<{ status: string; ms: number }> {
-  const client = await MilterClient.connect(spec, { style: "postfix", timeoutMs: 30_000 });
-  try {
-    await client.open();
-    const result = await client.transaction(message);
-    const header = result.eom?.modifications.find((m) => m.kind === "addHeader" && m.name === "X-Floodgate-Status");
-    const answered = `${result.eom?.action} ${result.eom?.reply}`;
-    const status =
-      result.eom?.action !== "continue" || !header || !("value" in header) ? answered : header.value.trim();
-    return { status, ms: result.steps.find((s) => s.command === "eom")?.ms ?? NaN };
-  } finally {
-    await client.quit().catch(() => undefined);
-  }
+  const result = await sendInOwnSession(spec, message);
+  const header = result.eom?.modifications.find((m) => m.kind === "addHeader" && m.name === "X-Floodgate-Status");
+  const answered = `${result.eom?.action} ${result.eom?.reply}`;
+  const status = result.eom?.action !== "continue" || !header || !("value" in header) ? answered : header.value.trim();
+  return { status, ms: result.steps.find((s) => s.command === "eom")?.ms ?? NaN };
 }
 
 const counted = (status: string) => /^continue; (new|bulk)/.test(status);

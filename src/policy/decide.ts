@@ -176,13 +176,6 @@ export function outcomeOf(decision: Decision, campaignId: string, shadow: boolea
   };
 }
 
-/** The fail mode's outcome: `skipped; reason=…` (and `; DETAILS` when given) and continue, or tempfail or reject
- * (never in shadow mode). */
-/** The fail reason of a message the fingerprint pool skipped. */
-export function skipFailReason(reason: SkipReason): FailReason {
-  return SKIP_REASONS[reason];
-}
-
 const SKIP_REASONS: Record<SkipReason, FailReason> = {
   unparsed: "unparsed",
   "thread-died": "thread-died",
@@ -192,6 +185,13 @@ const SKIP_REASONS: Record<SkipReason, FailReason> = {
   large: "pool-large",
 };
 
+/** The fail reason of a message the fingerprint pool skipped. */
+export function skipFailReason(reason: SkipReason): FailReason {
+  return SKIP_REASONS[reason];
+}
+
+/** The fail mode's outcome: `skipped; reason=…` (and `; DETAILS` when given) and continue, or tempfail or reject
+ * (never in shadow mode). */
 export function failOutcome(reason: FailReason, mode: FailAction, shadow: boolean, details = ""): Outcome {
   const status = details === "" ? skippedStatus([reason]) : `${skippedStatus([reason])}; ${details}`;
   if (mode === "continue" || shadow) return { verdict: { kind: "continue" }, status };

@@ -15,7 +15,7 @@ import { rawToTestMessage } from "../../src/client/raw-message.js";
 import { costlyMessage } from "../../src/lab/costly-mail.js";
 import { loadHam } from "../../src/lab/corpus.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
-import { metricValue, startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
+import { metricValue, startCountingDaemon, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
 
 /** Sessions sending costly messages at once, as an MTA opens many: each keeps one waiting, together more than the
  * task timeout's worth of the thread's time. */
@@ -37,13 +37,7 @@ describe("floodgate run: a flood of messages costly to fingerprint", () => {
 
   before(async () => {
     redis = await startTestRedis();
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url },
-      policy: { holdBulk: false },
-      queue: { enabled: false },
-      scanWorker: { processes: 0 },
-      fingerprint: { threads: 1 },
-    });
+    daemon = await startCountingDaemon(redis.url, { fingerprint: { threads: 1 } });
   });
 
   after(async () => {

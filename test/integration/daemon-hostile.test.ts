@@ -12,7 +12,7 @@ import { startTestRedis, storeConnection, type TestRedis } from "../support/redi
 import {
   metricValue,
   runCli,
-  startDaemonProcess,
+  startCountingDaemon,
   transactionInOwnSession,
   type DaemonProcess,
 } from "../support/daemon.js";
@@ -51,23 +51,13 @@ function base64Utf8(type: string, text: string): TestMessage {
   );
 }
 
-/** `floodgate run` on a test Redis with scan workers off-host and no bulk holds: every message gets a campaign. */
-function startHostileDaemon(redisUrl: string): Promise<DaemonProcess> {
-  return startDaemonProcess({
-    redis: { url: redisUrl },
-    policy: { holdBulk: false },
-    queue: { enabled: false },
-    scanWorker: { processes: 0 },
-  });
-}
-
 describe("floodgate run: hostile messages", () => {
   let redis: TestRedis;
   let daemon: DaemonProcess;
 
   before(async () => {
     redis = await startTestRedis();
-    daemon = await startHostileDaemon(redis.url);
+    daemon = await startCountingDaemon(redis.url);
   });
 
   after(async () => {
@@ -290,7 +280,7 @@ describe("floodgate run: runs of combining marks, with a store that holds an ear
     // A version 1 exact key, as a release before the upgrade left it: the daemon finds it and keeps earlier keys.
     await store.set(keys.direct(1, "0123456789abcdef0123456789abcdef01234567"), "c-old", "EX", 86_400);
     store.disconnect();
-    daemon = await startHostileDaemon(redis.url);
+    daemon = await startCountingDaemon(redis.url);
   });
 
   after(async () => {

@@ -13,7 +13,7 @@ import { encodeFrame } from "../../src/milter/encoder.js";
 import * as C from "../../src/milter/constants.js";
 import { MilterClient, simpleMessage } from "../../src/client/milter-client.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
-import { metricValue, startDaemonProcess, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
+import { metricValue, startCountingDaemon, transactionInOwnSession, type DaemonProcess } from "../support/daemon.js";
 import { pollUntil } from "../support/poll.js";
 
 const MiB = 1024 * 1024;
@@ -34,11 +34,7 @@ describe("floodgate run: the packet budget, the per-command packet caps and unkn
 
   before(async () => {
     redis = await startTestRedis();
-    daemon = await startDaemonProcess({
-      redis: { url: redis.url },
-      policy: { holdBulk: false },
-      queue: { enabled: false },
-      scanWorker: { processes: 0 },
+    daemon = await startCountingDaemon(redis.url, {
       milter: { maxPacketBytes: 16 * MiB, packetBudgetBytes: 32 * MiB },
     });
   });

@@ -155,6 +155,18 @@ export async function metricValue(
   return sum;
 }
 
+/** `floodgate run` on a test Redis with scan workers off-host, no scan queue and no bulk holds, so that every message
+ * it fingerprints gets a campaign; `extra` adds sections (milter limits, fingerprint threads). */
+export function startCountingDaemon(redisUrl: string, extra: Record<string, unknown> = {}): Promise<DaemonProcess> {
+  return startDaemonProcess({
+    redis: { url: redisUrl },
+    policy: { holdBulk: false },
+    queue: { enabled: false },
+    scanWorker: { processes: 0 },
+    ...extra,
+  });
+}
+
 /** One transaction in a milter session of its own (as Postfix opens one per SMTP session), closed after. */
 export async function transactionInOwnSession(milter: string, message: TestMessage): Promise<TransactionResult> {
   const client = await MilterClient.connect(milter);
