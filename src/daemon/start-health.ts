@@ -1,7 +1,8 @@
 /**
  * The health unit of `floodgate run`: the fast-path Redis probes (it answers; it takes writes, and how full it is), the
  * scan queue's sampler, the MTA queue's sampler (when configured) and the campaign gauge, each on its own timer, none
- * waiting for Redis at start. Returns the health they feed and the function that stops them.
+ * waiting for Redis at start; beside them the store's shedder, which frees the store's memory as Redis nears
+ * maxmemory. Returns the health they feed and the function that stops them.
  */
 import type { Cluster, Redis } from "ioredis";
 import type { LiveConfig } from "../config/live.js";
@@ -11,6 +12,7 @@ import { DaemonHealth } from "../ops/health/daemon-health.js";
 import { QueueSampler } from "../ops/health/queue-sampler.js";
 import { RedisProbe } from "../ops/health/redis-probe.js";
 import { RedisWriteProbe } from "../ops/health/redis-writes.js";
+import { StoreShedder } from "../ops/store-shedder.js";
 import { redisMemory } from "../redis/memory.js";
 import type { RedisWrites } from "../redis/write-refusal.js";
 import type { MailFlow } from "../ops/mail-flow.js";
@@ -90,8 +92,8 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
           logger,
           metrics,
         });
-  redis.start();
-  writes.start();
+  const shedder = storeShedder(deps);
+  for (const started of [redis, writes, shedder]) started.start();
   queue?.start();
   // The first queue sample as soon as BullMQ's connection is up; the timer takes over from there.
   if (queue && deps.bullmq) {
@@ -124,9 +126,20 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
     mtaQueue: mta !== null,
     async stop() {
       clearInterval(campaigns);
-      await Promise.all([redis.stop(), writes.stop(), queue?.stop(), mta?.stop()]);
+      await Promise.all([redis.stop(), writes.stop(), shedder.stop(), queue?.stop(), mta?.stop()]);
     },
   };
+}
+
+/** The store's shedder, reading the memory of the Redis the mail path writes to. */
+function storeShedder(deps: HealthUnitDeps): StoreShedder {
+  return new StoreShedder({
+    store: deps.store,
+    memory: () => redisMemory(deps.fast),
+    shedAt: () => deps.live.current().campaigns.shedAtMemory,
+    logger: deps.logger,
+    shedTotal: deps.metrics.storeShedTotal,
+  });
 }
 
 /**

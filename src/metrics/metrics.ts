@@ -287,6 +287,14 @@ function healthMetrics(registry: Registry) {
       help: "maxmemory of the fast-path Redis; 0 when it has no limit",
       registers: [registry],
     }),
+    /** What the store forgot to keep Redis below maxmemory (src/ops/store-shedder.ts): campaigns seen once, or
+     * generations of the value index. */
+    storeShedTotal: new Counter({
+      name: "floodgate_store_shed_total",
+      help: "Campaigns seen once and value-index generations the store forgot to keep the fast-path Redis below maxmemory",
+      labelNames: ["what"] as const,
+      registers: [registry],
+    }),
     /** used_memory over maxmemory: the early warning before Redis refuses writes (OOM). */
     redisMemoryUsedRatio: new Gauge({
       name: "floodgate_redis_memory_used_ratio",

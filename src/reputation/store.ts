@@ -31,6 +31,7 @@ import type { Config } from "../config/schema.js";
 import { listingOperations } from "./listing.js";
 import { matchingOperations } from "./matching.js";
 import { relabelOperations, type RelabelEvent } from "./relabels.js";
+import { sheddingOperations, type SheddingOperations } from "./shedding.js";
 import { runScript } from "./scripts.js";
 import { createStoreContext, scripts } from "./store-context.js";
 import type { CampaignStore, ScanVerdict } from "./types.js";
@@ -54,7 +55,7 @@ export interface CampaignStoreOptions {
 }
 
 /** A campaign store with the extra reads and the write probe of the daemon's health. */
-export interface RedisCampaignStore extends CampaignStore {
+export interface RedisCampaignStore extends CampaignStore, SheddingOperations {
   /** Campaigns seen within the window (for `floodgate_campaigns_active`). */
   countActive(now?: number): Promise<number>;
   /** One small write in the store's slot (a key that expires): rejects as Redis rejects the mail path's writes. */
@@ -75,6 +76,7 @@ export function createCampaignStore(redis: Redis | Cluster, options: CampaignSto
     ...matchingOperations(ctx),
     ...listingOperations(ctx),
     ...relabelOperations(ctx, options.onRelabel),
+    ...sheddingOperations(ctx),
 
     async probeWrite(now = Date.now()): Promise<void> {
       await redis.set(`${keys.base}probe`, String(now), "PX", 60_000);

@@ -63,6 +63,9 @@ describe("a Redis that refuses writes", () => {
       policy: { holdBulk: false, dependencyFailMode: "continue" },
       queue: { enabled: false },
       scanWorker: { processes: 0 },
+      // Redis is brought to maxmemory by lowering the limit: nothing the store could free would bring it back under
+      // (freeing memory at the mark is store-shedding.test.ts's).
+      campaigns: { shedAtMemory: 0 },
       alerts: {
         evaluateIntervalMs: 250,
         redisRefusingWrites: { high: 1, forSeconds: 0, clearForSeconds: 0 },
