@@ -55,6 +55,7 @@ export class StoreShedder {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #started = false;
+  #failing = false;
   /** Where the sweep over the list by last seen goes on. */
   #cursor = "-inf";
   #shedding = false;
@@ -82,7 +83,12 @@ export class StoreShedder {
     this.#timer = setTimeout(
       () => {
         this.#running = this.tick()
-          .catch((err: unknown) => this.#o.logger?.warn({ err: errorText(err) }, "freeing the store's memory failed"))
+          .then(() => (this.#failing = false))
+          .catch((err: unknown) => {
+            // Once until a tick works again: a Redis that is down is the probes' to report, every second.
+            if (!this.#failing) this.#o.logger?.warn({ err: errorText(err) }, "freeing the store's memory failed");
+            this.#failing = true;
+          })
           .finally(() => {
             this.#running = null;
             if (this.#started) this.#schedule();

@@ -2,7 +2,8 @@
  * The campaign store: the Redis side of bulk detection, shared by every Floodgate (and scan worker process) that
  * uses the same Redis and prefix. Its operations live beside it by concern: matching a fingerprint to its campaign
  * (matching.ts, the hot path), reading and listing campaigns (listing.ts), what people do to a campaign
- * (relabels.ts); this module composes them with the scanner's verdicts. A merged campaign's id stands for the one it
+ * (relabels.ts), freeing memory before Redis is full (shedding.ts); this module composes them with the scanner's
+ * verdicts. A merged campaign's id stands for the one it
  * was merged into in every read and write (`get`, `block`, verdicts, scans).
  *
  * Counting: the sliding window is `buckets` (6) buckets of window/6. Per bucket, copies are a hash field
