@@ -42,6 +42,8 @@ void describe("deploy/grafana-dashboard.json", () => {
       "floodgate_scan_oldest_job_age_seconds",
       "floodgate_alerts_firing",
       "floodgate_redis_up",
+      "floodgate_redis_memory_used_ratio",
+      "floodgate_store_shed_total",
       "floodgate_mta_queue_messages",
     ])
       assert.ok(named.has(name), `${name} is on no panel`);
