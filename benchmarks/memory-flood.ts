@@ -3,7 +3,7 @@
  * with the store's shedder on (`campaigns.shedAtMemory`, default 0.9) and with it off (0), each on a scratch Redis of
  * its own whose maxmemory is `--maxmemory` MiB, the same distinct corpus messages (ham and spam, each once) sent to
  * both at `--sessions` at once, one session per message. Per side: the messages answered with the fail mode of a Redis
- * that refuses writes (`redis-oom`), those counted, what the shedder forgot, and Redis's memory at the end.
+ * that refuses writes (`redis-oom`), what the shedder forgot, the campaigns kept, and Redis's memory at the end.
  * Run: node dist/benchmarks/memory-flood.js [--maxmemory 24] [--sessions 20] [--messages 6000]
  */
 import { mkdtempSync } from "node:fs";
@@ -59,6 +59,7 @@ async function side(shedAt: number, messages: ReturnType<typeof rawToTestMessage
       seconds,
       oom,
       forgotten: counter(metrics, "floodgate_store_shed_total", 'what="campaign"'),
+      unsampled: counter(metrics, "floodgate_store_shed_total", 'what="samples"'),
       generations: counter(metrics, "floodgate_store_shed_total", 'what="generation"'),
       campaigns: await campaignsKept(admin),
       usedShare: memory.ratio ?? 0,
@@ -78,12 +79,12 @@ console.log(
   `${messages.length} distinct corpus messages at ${opts.sessions} sessions into a Redis of ${opts.maxmemory} MiB\n`,
 );
 console.log(
-  "| campaigns.shedAtMemory | s | answered redis-oom | campaigns forgotten | generations unlinked | campaigns kept | Redis used, of maxmemory |",
+  "| campaigns.shedAtMemory | s | answered redis-oom | campaigns forgotten | campaigns' samples dropped | generations unlinked | campaigns kept | Redis used, of maxmemory |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|");
 for (const shedAt of [0.9, 0]) {
   const r = await side(shedAt, messages);
   console.log(
-    `| ${r.shedAt} | ${r.seconds.toFixed(1)} | ${r.oom} | ${r.forgotten} | ${r.generations} | ${r.campaigns} | ${r.usedShare.toFixed(3)} |`,
+    `| ${r.shedAt} | ${r.seconds.toFixed(1)} | ${r.oom} | ${r.forgotten} | ${r.unsampled} | ${r.generations} | ${r.campaigns} | ${r.usedShare.toFixed(3)} |`,
   );
 }

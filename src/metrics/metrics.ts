@@ -287,11 +287,11 @@ function healthMetrics(registry: Registry) {
       help: "maxmemory of the fast-path Redis; 0 when it has no limit",
       registers: [registry],
     }),
-    /** What the store forgot to keep Redis below maxmemory (src/ops/store-shedder.ts): campaigns seen once, or
-     * generations of the value index. */
+    /** What the store forgot to keep Redis below maxmemory (src/ops/store-shedder.ts): campaigns seen once, the
+     * console samples of campaigns seen a few times, generations of the value index. */
     storeShedTotal: new Counter({
       name: "floodgate_store_shed_total",
-      help: "Campaigns seen once and value-index generations the store forgot to keep the fast-path Redis below maxmemory",
+      help: "Campaigns seen once (campaign), campaigns' console samples (samples) and value-index generations (generation) the store forgot to stay below maxmemory",
       labelNames: ["what"] as const,
       registers: [registry],
     }),

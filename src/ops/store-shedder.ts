@@ -6,8 +6,9 @@
  * (SHEDDING_INTERVAL_MS while shedding) frees the store's least useful memory until it is FREED_TO below that mark:
  * 1. the value index's previous generation (the values of campaigns seen once, claimed two to four hours ago), once
  *    a sweep;
- * 2. the campaigns seen once and nothing more, longest unseen first (src/reputation/shedding.ts), up to 2,000 a
- *    tick, the sweep going on from where the last tick stopped;
+ * 2. the campaigns seen once and nothing more, longest unseen first (src/reputation/shedding.ts), and the console
+ *    samples of those seen fewer times than the bulk threshold, up to 2,000 campaigns looked at a tick, the sweep
+ *    going on from where the last tick stopped;
  * 3. when a whole sweep has not brought Redis under the mark, the current generation: the index of the mail seen
  *    lately is then what fills it (a flood of distinct messages), and a copy that differs from one of them no longer
  *    joins it, where a full Redis would count no copy at all.
@@ -48,6 +49,8 @@ export interface ShedTick {
   ratio: number | null;
   generations: number;
   campaigns: number;
+  /** Campaigns whose console samples went. */
+  unsampled: number;
 }
 
 export class StoreShedder {
@@ -101,7 +104,7 @@ export class StoreShedder {
 
   /** One tick: free memory while past the mark (public for the tests, which drive it without the timer). */
   async tick(): Promise<ShedTick> {
-    const done: ShedTick = { ratio: null, generations: 0, campaigns: 0 };
+    const done: ShedTick = { ratio: null, generations: 0, campaigns: 0, unsampled: 0 };
     const mark = this.#o.shedAt();
     let ratio = mark > 0 ? (await this.#o.memory()).ratio : null;
     done.ratio = ratio;
@@ -121,7 +124,9 @@ export class StoreShedder {
       if (this.#cursor === "-inf") done.generations += await this.#drop("previous");
       const pass = await this.#o.store.forgetSeenOnce(this.#cursor, LOOK_PER_CALL);
       done.campaigns += pass.forgotten;
+      done.unsampled += pass.unsampled;
       this.#o.shedTotal?.inc({ what: "campaign" }, pass.forgotten);
+      this.#o.shedTotal?.inc({ what: "samples" }, pass.unsampled);
       this.#cursor = pass.next;
       ratio = (await this.#o.memory()).ratio ?? 0;
       if (pass.next !== "-inf") continue;

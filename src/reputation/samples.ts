@@ -108,6 +108,8 @@ const SUFFIX: Record<ListName, string> = {
   senderDomains: "sd",
   clientNetworks: "net",
 };
+/** Every key of a campaign's samples, by its name after `c:<id>:s:`: the message, when it was taken, the lists. */
+export const SAMPLE_KEY_NAMES: readonly string[] = ["msg", "msgAt", ...LISTS.map((list) => SUFFIX[list])];
 
 /** The network a client address belongs to, as shown: /24 for IPv4, /48 for IPv6. */
 export function clientNetwork(ip: string): string {

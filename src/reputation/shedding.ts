@@ -1,12 +1,14 @@
 /**
  * Freeing the store's memory before Redis is full (src/ops/store-shedder.ts decides when): forgetting the campaigns
- * seen once that were last seen longest ago (shedCampaigns-2.lua says which campaigns qualify and what of them goes),
+ * seen once that were last seen longest ago and the console samples of those seen a few times (shedCampaigns-2.lua
+ * says which campaigns qualify and what of them goes),
  * and unlinking a generation of the value index (dropValueGeneration-1.lua). At `maxmemory` Redis refuses every
  * write and the mail path can no longer count copies; a flood of distinct messages reaches it in minutes (README,
  * "How much memory to give it"), so the store gives up its least useful memory first.
  */
 import { FINGERPRINT_VERSION } from "../fingerprint/types.js";
 import { singleMs } from "./observe-args.js";
+import { SAMPLE_KEY_NAMES } from "./samples.js";
 import { loadScript, runScript } from "./scripts.js";
 import type { StoreContext } from "./store-context.js";
 
@@ -20,6 +22,8 @@ export interface ForgetPass {
   /** Campaigns looked at: fewer than asked when the list by last seen has ended. */
   looked: number;
   forgotten: number;
+  /** Campaigns seen a few times whose console samples went. */
+  unsampled: number;
   /** Where the next look starts (the last score looked at); "-inf" when the list has ended. */
   next: string;
 }
@@ -27,7 +31,8 @@ export interface ForgetPass {
 /** The store's ways of freeing memory. */
 export interface SheddingOperations {
   /** Look at up to `limit` campaigns after `after` in the list by last seen ("-inf": the oldest first), forgetting
-   * those seen once and nothing more. */
+   * those seen once and nothing more, and dropping the console samples of those seen fewer times than the bulk
+   * threshold with no block or person's decision. */
   forgetSeenOnce(after: string, limit: number): Promise<ForgetPass>;
   /** Unlink the previous or the current generation of the value index; true when it was there. */
   dropValueGeneration(which: "previous" | "current", now?: number): Promise<boolean>;
@@ -37,11 +42,13 @@ export function sheddingOperations(ctx: StoreContext): SheddingOperations {
   const { redis, keys } = ctx;
   return {
     async forgetSeenOnce(after: string, limit: number): Promise<ForgetPass> {
-      const bucketMs = Math.floor((ctx.settings().windowSeconds * 1000) / ctx.buckets);
-      const reply = await runScript(redis, shedScripts.forget, [keys.top, keys.base], [after, limit, bucketMs]);
-      if (!Array.isArray(reply) || reply.length !== 3) throw new Error("unexpected reply from shedCampaigns");
-      const [looked, forgotten, last] = reply as [number, number, string];
-      return { looked, forgotten, next: looked < limit || last === "" ? "-inf" : String(last) };
+      const c = ctx.settings();
+      const bucketMs = Math.floor((c.windowSeconds * 1000) / ctx.buckets);
+      const args = [after, limit, bucketMs, c.bulk.copies, ...SAMPLE_KEY_NAMES];
+      const reply = await runScript(redis, shedScripts.forget, [keys.top, keys.base], args);
+      if (!Array.isArray(reply) || reply.length !== 4) throw new Error("unexpected reply from shedCampaigns");
+      const [looked, forgotten, last, unsampled] = reply as [number, number, string, number];
+      return { looked, forgotten, unsampled, next: looked < limit || last === "" ? "-inf" : String(last) };
     },
 
     async dropValueGeneration(which: "previous" | "current", now = Date.now()): Promise<boolean> {

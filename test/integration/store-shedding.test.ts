@@ -1,7 +1,7 @@
 /**
  * Freeing the campaign store's memory before Redis is full (src/reputation/shedding.ts, src/ops/store-shedder.ts), on
  * a real Redis: the campaigns seen once are forgotten longest unseen first, with every key of theirs, and the others
- * stay; a generation of the value index is unlinked; and a Redis past `campaigns.shedAtMemory` of its maxmemory is
+ * stay; the console samples of campaigns seen a few times go; a generation of the value index is unlinked; and a Redis past `campaigns.shedAtMemory` of its maxmemory is
  * brought back under it while the store goes on taking writes.
  */
 import { describe, test } from "node:test";
@@ -12,7 +12,9 @@ import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 import { StoreShedder } from "../../src/ops/store-shedder.js";
 import { redisMemory } from "../../src/redis/memory.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
+import { SampleStore } from "../../src/reputation/samples.js";
 import { createCampaignStore, type RedisCampaignStore } from "../../src/reputation/store.js";
+import { pollUntil } from "../support/poll.js";
 import { uniquePrefix, useStoreRedis } from "../support/redis.js";
 
 const T0 = Date.now() - (Date.now() % 600_000);
@@ -79,6 +81,42 @@ void describe("freeing the store's memory (real Redis)", () => {
     assert.ok((await s.get(blocked.id))?.blockedUntil);
     const again = await observe(s, fingerprint(12), T0 + 40_000);
     assert.equal(again.copies, 1, "a copy of a forgotten campaign starts one of its own");
+  });
+
+  void test("a campaign seen a few times keeps its hash but not its console samples; a bulk or blocked one keeps both", async () => {
+    const prefix = uniquePrefix("samples");
+    const s = storeOf(prefix);
+    const samples = new SampleStore(db.redis, prefix, () => db.config.console.samples);
+    const copiesOf = async (n: number, copies: number) => {
+      let view = await observe(s, fingerprint(n), T0);
+      for (let c = 1; c < copies; c++) view = await observe(s, fingerprint(n), T0 + c);
+      const message = Buffer.from(`Subject: campaign ${n}\r\n\r\nthe body of campaign ${n}\r\n`);
+      samples.offer({
+        campaignId: view.id,
+        copies,
+        fingerprint: fingerprint(n),
+        message,
+        sender: "a@example.net",
+        clientIp: null,
+      });
+      return view.id;
+    };
+    const few = await copiesOf(200, 2);
+    const bulk = await copiesOf(201, db.config.campaigns.bulk.copies);
+    const blocked = await copiesOf(202, 2);
+    await s.block(blocked, 3600);
+    const sampled = async (id: string) => (await keysOf(prefix, id)).filter((k) => k.includes(":s:msg")).length > 0;
+    await pollUntil(
+      "the samples to be written",
+      async () => (await sampled(few)) && (await sampled(bulk)) && (await sampled(blocked)),
+    );
+
+    const pass = await s.forgetSeenOnce("-inf", 100);
+    assert.deepEqual([pass.forgotten, pass.unsampled], [0, 1]);
+    assert.equal(await sampled(few), false, "its samples went");
+    assert.equal((await s.get(few))?.copies, 2, "its hash stays");
+    assert.ok(await sampled(bulk), "a bulk campaign keeps its samples");
+    assert.ok(await sampled(blocked), "a blocked one too");
   });
 
   void test("a generation of the value index unlinked: a near copy no longer joins by its values", async () => {

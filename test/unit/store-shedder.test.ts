@@ -28,7 +28,7 @@ class FakeStore implements SheddingOperations {
     this.used -= forgotten * this.perCampaign;
     this.calls.push(`forget ${forgotten}`);
     // The fake forgets every campaign it looks at, so the list restarts where it was.
-    return Promise.resolve({ looked, forgotten, next: looked < limit ? "-inf" : String(start) });
+    return Promise.resolve({ looked, forgotten, unsampled: 0, next: looked < limit ? "-inf" : String(start) });
   }
 
   dropValueGeneration(which: "previous" | "current"): Promise<boolean> {
@@ -56,7 +56,12 @@ const shedderOf = (store: FakeStore, shedAt: number, logger?: Logger) =>
 void test("below the mark, or with shedding off, nothing is freed and nothing logged", async () => {
   const { logger, lines } = logged();
   const store = new FakeStore(0.89, 1000, 0.0001, 0.01);
-  assert.deepEqual(await shedderOf(store, 0.9, logger).tick(), { ratio: 0.89, generations: 0, campaigns: 0 });
+  assert.deepEqual(await shedderOf(store, 0.9, logger).tick(), {
+    ratio: 0.89,
+    generations: 0,
+    campaigns: 0,
+    unsampled: 0,
+  });
   const full = new FakeStore(0.99, 1000, 0.0001, 0.01);
   assert.equal((await shedderOf(full, 0, logger).tick()).campaigns, 0);
   assert.deepEqual([...store.calls, ...full.calls, ...lines], []);
