@@ -12,8 +12,8 @@
  * 3. when a whole sweep has not brought Redis under the mark, the current generation: the index of the mail seen
  *    lately is then what fills it (a flood of distinct messages), and a copy that differs from one of them no longer
  *    joins it, where a full Redis would count no copy at all.
- * The first tick past the mark logs a warning and the one back under it an info line; each thing freed is counted in
- * `floodgate_store_shed_total{what}`. FloodgateRedisMemoryHigh warns before (0.8 by default).
+ * The first tick past the mark logs a warning, and the first one CALM_BELOW under it an info line; each thing freed
+ * is counted in `floodgate_store_shed_total{what}`. FloodgateRedisMemoryHigh warns before (0.8 by default).
  */
 import type { Counter } from "prom-client";
 import type { RedisMemory } from "../redis/memory.js";
@@ -23,6 +23,9 @@ import type { Logger } from "../util/logger.js";
 
 /** Shedding stops this far (a share of maxmemory) below the mark, so that it does not start again at once. */
 export const FREED_TO = 0.05;
+/** An episode of shedding (one warning, then one line when it ends) ends this far below the mark: under a flood that
+ * lasts, Redis climbs back to the mark again and again, and each climb is not news. */
+export const CALM_BELOW = 2 * FREED_TO;
 /** Campaigns looked at per script call: one call holds Redis for about 5 ms (some 50 µs a campaign forgotten). */
 export const LOOK_PER_CALL = 100;
 /** Between two ticks while shedding, ms. */
@@ -109,7 +112,7 @@ export class StoreShedder {
     let ratio = mark > 0 ? (await this.#o.memory()).ratio : null;
     done.ratio = ratio;
     if (ratio === null || ratio < mark) {
-      this.#calm(ratio);
+      if (ratio === null || ratio < mark - CALM_BELOW) this.#calm(ratio);
       return done;
     }
     if (!this.#shedding) {
