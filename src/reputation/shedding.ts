@@ -1,10 +1,10 @@
 /**
  * Freeing the store's memory before Redis is full (src/ops/store-shedder.ts decides when): forgetting the campaigns
  * seen once that were last seen longest ago and the console samples of those seen a few times (shedCampaigns-2.lua
- * says which campaigns qualify and what of them goes),
- * and unlinking a generation of the value index (dropValueGeneration-1.lua). At `maxmemory` Redis refuses every
- * write and the mail path can no longer count copies; a flood of distinct messages reaches it in minutes (README,
- * "How much memory to give it"), so the store gives up its least useful memory first.
+ * says which campaigns qualify and what of them goes), and unlinking a generation of the value index
+ * (dropValueGeneration-1.lua). At `maxmemory` Redis refuses every write and the mail path can no longer count
+ * copies; a flood of distinct messages reaches it in minutes (README, "How much memory to give it"), so the store
+ * gives up its least useful memory first.
  */
 import { FINGERPRINT_VERSION } from "../fingerprint/types.js";
 import { singleMs } from "./observe-args.js";
