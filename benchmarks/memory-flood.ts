@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { rawToTestMessage } from "../src/client/raw-message.js";
 import { startBuildDaemon, stopBuildDaemon } from "../src/harness/build-daemon.js";
+import { sumMetric } from "../src/harness/floodgate.js";
 import { formatMachine, machineInfo } from "../src/harness/machine.js";
 import { sendEachInOwnSession } from "../src/harness/session-per-message.js";
 import { loadHam, loadSpam, stripEnvelopeLine } from "../src/lab/corpus.js";
@@ -25,15 +26,6 @@ const { values: opts } = parseArgs({
     messages: { type: "string", default: "6000" },
   },
 });
-
-/** The sum of a counter's series whose labels include `label`. */
-function counter(metrics: string, name: string, label: string): number {
-  let sum = 0;
-  for (const line of metrics.split("\n")) {
-    if (line.startsWith(`${name}{`) && line.includes(label)) sum += Number(line.split(" ").pop());
-  }
-  return sum;
-}
 
 /** Campaigns in the store's list by last seen (the scratch Redis holds one store). */
 async function campaignsKept(admin: Redis): Promise<number> {
@@ -52,15 +44,16 @@ async function side(shedAt: number, messages: ReturnType<typeof rawToTestMessage
     await sendEachInOwnSession(build.daemon.spec, messages, Number(opts.sessions));
     const seconds = (performance.now() - started) / 1000;
     const metrics = (await build.daemon.metricsText()) ?? "";
-    const oom = counter(metrics, "floodgate_fail_mode_total", 'reason="redis-oom"');
+    const counter = (name: string, label: string) => sumMetric(metrics, name, label) ?? 0;
+    const oom = counter("floodgate_fail_mode_total", 'reason="redis-oom"');
     const memory = await redisMemory(admin);
     return {
       shedAt,
       seconds,
       oom,
-      forgotten: counter(metrics, "floodgate_store_shed_total", 'what="campaign"'),
-      unsampled: counter(metrics, "floodgate_store_shed_total", 'what="samples"'),
-      generations: counter(metrics, "floodgate_store_shed_total", 'what="generation"'),
+      forgotten: counter("floodgate_store_shed_total", 'what="campaign"'),
+      unsampled: counter("floodgate_store_shed_total", 'what="samples"'),
+      generations: counter("floodgate_store_shed_total", 'what="generation"'),
       campaigns: await campaignsKept(admin),
       usedShare: memory.ratio ?? 0,
     };

@@ -20,8 +20,8 @@ export const campaignsSchema = z
     ttlSeconds: count(7 * 86400, 60),
     /** Share of the fast-path Redis's maxmemory from which the store frees memory, so that Redis never refuses the
      * mail path's writes: the oldest generation of the value index, then the campaigns seen once and nothing more,
-     * longest unseen first, and the console samples of those seen a few times (src/ops/store-shedder.ts). 0: never (Redis then refuses writes when full). Has no effect
-     * on a Redis without maxmemory. @defaultValue 0.9 */
+     * longest unseen first, and the console samples of those seen a few times (src/ops/store-shedder.ts). 0: never
+     * (Redis then refuses writes when full). Has no effect on a Redis without maxmemory. @defaultValue 0.9 */
     shedAtMemory: z.number().min(0).max(1).default(0.9),
     /** A campaign is bulk when it passes any of these within the window. */
     bulk: z

@@ -92,7 +92,7 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
           logger,
           metrics,
         });
-  const shedder = storeShedder(deps);
+  const shedder = storeShedder(deps, writes);
   for (const started of [redis, writes, shedder]) started.start();
   queue?.start();
   // The first queue sample as soon as BullMQ's connection is up; the timer takes over from there.
@@ -131,11 +131,13 @@ export async function startHealth(deps: HealthUnitDeps): Promise<HealthUnit> {
   };
 }
 
-/** The store's shedder, reading the memory of the Redis the mail path writes to. */
-function storeShedder(deps: HealthUnitDeps): StoreShedder {
+/** The store's shedder, reading the memory of the Redis the mail path writes to: the write probe's reading while
+ * Redis is under the mark. */
+function storeShedder(deps: HealthUnitDeps, writes: RedisWriteProbe): StoreShedder {
   return new StoreShedder({
     store: deps.store,
     memory: () => redisMemory(deps.fast),
+    sampled: () => writes.memory(),
     shedAt: () => deps.live.current().campaigns.shedAtMemory,
     logger: deps.logger,
     shedTotal: deps.metrics.storeShedTotal,

@@ -94,13 +94,15 @@ export function daemonAvailable(): boolean {
   return existsSync(join(distRoot, "src/cli/main.js")) && existsSync(join(distRoot, "src/daemon/daemon.js"));
 }
 
-/** Sum every sample of `name` in Prometheus text (`name` or `name{…}` lines); null when absent. */
-export function sumMetric(text: string, name: string): number | null {
+/** Sum every sample of `name` in Prometheus text (`name` or `name{…}` lines), only those carrying `label` (such as
+ * `reason="redis-oom"`) when given; null when absent. */
+export function sumMetric(text: string, name: string, label?: string): number | null {
   let sum: number | null = null;
   for (const line of text.split("\n")) {
     if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (rest[0] !== " " && rest[0] !== "{") continue;
+    if (label !== undefined && !rest.slice(0, rest.indexOf("}") + 1).includes(label)) continue;
     const value = Number(line.slice(line.lastIndexOf(" ") + 1));
     if (Number.isFinite(value)) sum = (sum ?? 0) + value;
   }

@@ -36,8 +36,11 @@ export const CALLS_PER_TICK = 20;
 
 export interface StoreShedderOptions {
   store: SheddingOperations;
-  /** INFO memory, read afresh. */
+  /** INFO memory, read afresh (while shedding, after each call). */
   memory: () => Promise<RedisMemory>;
+  /** The last reading another sampler took (the write probe's, each second), looked at first when not shedding, so
+   * that Redis is not asked twice; null when it has none. Absent: read afresh. */
+  sampled?: () => RedisMemory | null;
   /** The share of maxmemory from which memory is freed (`campaigns.shedAtMemory`), read at each tick; 0: never. */
   shedAt: () => number;
   /** @defaultValue 1000 */
@@ -109,7 +112,7 @@ export class StoreShedder {
   async tick(): Promise<ShedTick> {
     const done: ShedTick = { ratio: null, generations: 0, campaigns: 0, unsampled: 0 };
     const mark = this.#o.shedAt();
-    let ratio = mark > 0 ? (await this.#o.memory()).ratio : null;
+    let ratio = mark > 0 ? ((await this.#firstLook())?.ratio ?? null) : null;
     done.ratio = ratio;
     if (ratio === null || ratio < mark) {
       if (ratio === null || ratio < mark - CALM_BELOW) this.#calm(ratio);
@@ -142,6 +145,11 @@ export class StoreShedder {
     }
     done.ratio = ratio;
     return done;
+  }
+
+  #firstLook(): Promise<RedisMemory | null> {
+    const sampled = this.#o.sampled;
+    return this.#shedding || !sampled ? this.#o.memory() : Promise.resolve(sampled());
   }
 
   async #drop(which: "previous" | "current"): Promise<number> {

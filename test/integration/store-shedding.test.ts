@@ -1,8 +1,8 @@
 /**
  * Freeing the campaign store's memory before Redis is full (src/reputation/shedding.ts, src/ops/store-shedder.ts), on
  * a real Redis: the campaigns seen once are forgotten longest unseen first, with every key of theirs, and the others
- * stay; the console samples of campaigns seen a few times go; a generation of the value index is unlinked; and a Redis past `campaigns.shedAtMemory` of its maxmemory is
- * brought back under it while the store goes on taking writes.
+ * stay; the console samples of campaigns seen a few times go; a generation of the value index is unlinked; and a
+ * Redis past `campaigns.shedAtMemory` of its maxmemory is brought back under it while the store goes on taking writes.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +19,8 @@ import { uniquePrefix, useStoreRedis } from "../support/redis.js";
 
 const T0 = Date.now() - (Date.now() % 600_000);
 
-/** The values of campaign `n` (distinct from every other n's; about half of them sampled by the index), and a near copy with `vary` of them replaced. */
+/** The values of campaign `n` (distinct from every other n's; about half of them sampled by the index), and a near
+ * copy with `vary` of them replaced. */
 function values(n: number, vary = 0): number[] {
   const v = Array.from({ length: MINHASH_SIZE }, (_, k) => (n * 1_000_003 + k * 7_919) * 2);
   for (let k = 0; k < vary; k++) v[k] = 9e12 + n * 1000 + k;

@@ -234,5 +234,7 @@ describe("inputs", () => {
     assert.equal(sumMetric(text, "floodgate_scan_jobs_queued_total"), 12);
     assert.equal(sumMetric(text, "floodgate_messages_total"), 7);
     assert.equal(sumMetric(text, "floodgate_absent"), null);
+    assert.equal(sumMetric(text, "floodgate_messages_total", 'verdict="reject"'), 4, "one label set");
+    assert.equal(sumMetric(text, "floodgate_scan_jobs_queued_total", 'verdict="reject"'), null, "no labels, no match");
   });
 });

@@ -99,3 +99,27 @@ void test("a sweep that leaves Redis past the mark drops the current generation;
   assert.deepEqual(pastMark.calls, ["drop previous", `forget ${few}`, "drop current"], "0.92 after it: dropped");
   assert.equal(flooded.generations, 2);
 });
+
+void test("under the mark it reads the write probe's last reading, not Redis; while shedding, Redis afresh", async () => {
+  const store = new FakeStore(0.5, 100_000, 0.0001, 0);
+  let asked = 0;
+  const reading = () => ({ usedBytes: store.used * 1000, maxBytes: 1000, ratio: store.used });
+  const shedder = new StoreShedder({
+    store,
+    memory: () => {
+      asked++;
+      return Promise.resolve(reading());
+    },
+    sampled: reading,
+    shedAt: () => 0.9,
+  });
+  await shedder.tick();
+  assert.equal(asked, 0, "under the mark: the probe's reading");
+  store.used = 0.95;
+  await shedder.tick();
+  const duringFirst = asked;
+  assert.ok(duringFirst > 0, "past it: afresh after each call");
+  store.used = 0.88;
+  await shedder.tick();
+  assert.equal(asked, duringFirst + 1, "still in the episode: the first look is afresh too");
+});

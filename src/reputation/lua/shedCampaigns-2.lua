@@ -27,35 +27,28 @@ local after, limit, bucketMs, bulkCopies = ARGV[1], tonumber(ARGV[2]), tonumber(
 local from = after == "-inf" and "-inf" or "(" .. after
 local listed = redis.call("ZRANGE", topKey, from, "+inf", "BYSCORE", "LIMIT", 0, limit, "WITHSCORES")
 
--- Any of these fields keeps a campaign: a verdict, a block, a person's decision, reports that stand, a merge.
-local KEPT_BY = { "v", "blockUntil", "d", "rSpam", "rHam", "merged", "alias" }
+-- What decides a campaign's fate, read in one call: its copies, its first copy (absent: its hash is gone) and its exact
+-- key; a block or a person's decision, which keep its samples too; a verdict, reports that stand or a merge.
+local FIELDS = { "total", "first", "direct2", "blockUntil", "d", "v", "rSpam", "rHam", "merged", "alias" }
+local SAMPLE_NAMES = { unpack(ARGV, 5) }
 
-local function seenOnceOnly(ckey)
-  local fields = redis.call("HMGET", ckey, "total", "first", "direct2", unpack(KEPT_BY))
-  if fields[1] ~= "1" or not fields[2] then
-    return nil
+local function sampleKeys(ckey)
+  local keys = {}
+  for k, name in ipairs(SAMPLE_NAMES) do
+    keys[k] = ckey .. ":s:" .. name
   end
-  for k = 4, #fields do
-    if fields[k] then
-      return nil
-    end
-  end
-  if redis.call("EXISTS", ckey .. ":s:msgAt", ckey .. ":h", ckey .. ":rep") > 0 then
-    return nil
-  end
-  return { first = tonumber(fields[2]), direct = fields[3] }
+  return keys
 end
 
-local function dropSamples(ckey)
-  local fields = redis.call("HMGET", ckey, "total", "blockUntil", "d")
-  if fields[2] or fields[3] or (tonumber(fields[1]) or 0) >= bulkCopies then
-    return 0
+local function forget(id, ckey, first, direct)
+  local bucket = math.floor(first / bucketMs)
+  redis.call("DEL", ckey, ckey .. ":k", ckey .. ":n", ckey .. ":r:" .. bucket, ckey .. ":s:" .. bucket,
+    ckey .. ":i:" .. bucket)
+  if direct and redis.call("GET", direct) == id then
+    redis.call("DEL", direct)
   end
-  local keys = {}
-  for k = 5, #ARGV do
-    keys[#keys + 1] = ckey .. ":s:" .. ARGV[k]
-  end
-  return redis.call("DEL", unpack(keys)) > 0 and 1 or 0
+  redis.call("ZREM", base .. "hot:" .. bucket, id)
+  redis.call("ZREM", topKey, id)
 end
 
 local looked, forgotten, last, unsampled = 0, 0, "", 0
@@ -64,22 +57,20 @@ for k = 1, #listed, 2 do
   last = listed[k + 1]
   looked = looked + 1
   local ckey = base .. "c:" .. id
-  local once = seenOnceOnly(ckey)
-  if once then
-    local bucket = math.floor(once.first / bucketMs)
-    redis.call("DEL", ckey, ckey .. ":k", ckey .. ":n", ckey .. ":r:" .. bucket, ckey .. ":s:" .. bucket,
-      ckey .. ":i:" .. bucket)
-    if once.direct and redis.call("GET", once.direct) == id then
-      redis.call("DEL", once.direct)
-    end
-    redis.call("ZREM", base .. "hot:" .. bucket, id)
-    redis.call("ZREM", topKey, id)
-    forgotten = forgotten + 1
-  elseif redis.call("EXISTS", ckey) == 0 then
+  local f = redis.call("HMGET", ckey, unpack(FIELDS))
+  local total, first, direct, personal = tonumber(f[1]) or 0, f[2], f[3], f[4] or f[5]
+  if not first then
     -- Its hash is gone (its ttl ran out before the list was trimmed): nothing of it is left to keep.
     redis.call("ZREM", topKey, id)
   else
-    unsampled = unsampled + dropSamples(ckey)
+    local samples = sampleKeys(ckey)
+    local kept = personal or f[6] or f[7] or f[8] or f[9] or f[10]
+    if total == 1 and not kept and redis.call("EXISTS", ckey .. ":h", ckey .. ":rep", unpack(samples)) == 0 then
+      forget(id, ckey, tonumber(first), direct)
+      forgotten = forgotten + 1
+    elseif total < bulkCopies and not personal and redis.call("DEL", unpack(samples)) > 0 then
+      unsampled = unsampled + 1
+    end
   end
 end
 return { looked, forgotten, last, unsampled }
