@@ -47,9 +47,9 @@ export async function fingerprintCommand(files: string[], config: Config, out: N
   return exitCode;
 }
 
-/** A fingerprint as printed: without the values' text and sample for the store, which repeat `minhash`. */
-function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashText" | "sampleText"> {
-  const { minhashText: _text, sampleText: _sample, ...shown } = fingerprint;
+/** A fingerprint as printed: without the values and sample in the store's form, which repeat `minhash`. */
+function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashPacked" | "sampleText"> {
+  const { minhashPacked: _packed, sampleText: _sample, ...shown } = fingerprint;
   return shown;
 }
 

@@ -11,8 +11,8 @@ import { normaliseText, wordTrace, type WordTrace } from "./normalise.js";
 import { previousVersionKeys } from "./previous-version.js";
 import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "./skeleton.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
+import { packedValues } from "./packed-values.js";
 import { sampleText } from "./value-sample.js";
-import { decimals } from "./value-text.js";
 import { versionTwoKeys } from "./version-two.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
@@ -49,9 +49,9 @@ export interface FingerprintOptions {
   attachmentMinBytes: number;
   /** Compute the previous versions' keys too (1 and 2). @defaultValue false */
   previousVersion?: boolean;
-  /** Write the MinHash values and their sample as the campaign store reads them too (`Fingerprint.minhashText`,
+  /** Write the MinHash values and their sample as the campaign store takes them too (`Fingerprint.minhashPacked`,
    * `sampleText`). @defaultValue false */
-  minhashText?: boolean;
+  storeValues?: boolean;
 }
 
 /** What the parse that produced the parts saw: bytes parsed, cut at the parse cap, stopped at a limit. */
@@ -81,8 +81,8 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     // a MIME parse's limit says more (the raw body joined the text); else a style cascade that spent its budget
     limit: parse.limit ?? (parts.hidden?.styleSpent ? "style" : null),
   };
-  if (options.minhashText && fingerprint.minhash) {
-    fingerprint.minhashText = decimals(fingerprint.minhash);
+  if (options.storeValues && fingerprint.minhash) {
+    fingerprint.minhashPacked = packedValues(fingerprint.minhash);
     fingerprint.sampleText = sampleText(fingerprint.minhash);
   }
   if (options.previousVersion) {

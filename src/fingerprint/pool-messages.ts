@@ -25,8 +25,8 @@ export function shared(message: Buffer): Uint8Array {
 }
 
 /** The options every task of the pool runs with; the earlier versions' keys only while `earlier` (the store may
- * hold keys of those versions: src/reputation/versions.ts) and `previousVersion` allows; the values' text for the
- * store written on the thread. */
+ * hold keys of those versions: src/reputation/versions.ts) and `previousVersion` allows; the values in the store's
+ * form written on the thread. */
 export function taskOptions(config: Config["fingerprint"], earlier = true): FingerprintBatch["options"] {
   return {
     parseBytes: config.parseKiB * 1024,
@@ -34,7 +34,7 @@ export function taskOptions(config: Config["fingerprint"], earlier = true): Fing
     previousVersion: config.previousVersion && earlier,
     attachmentMinBytes: config.attachmentMinBytes,
     parser: config.parser,
-    minhashText: true,
+    storeValues: true,
   };
 }
 

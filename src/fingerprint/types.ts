@@ -34,11 +34,11 @@ export interface Fingerprint {
   /** Up to 128 MinHash values (bottom-k, 53-bit, ascending) over word 3-grams; null when the text has fewer than
    * `minWords` words. */
   minhash: number[] | null;
-  /** `minhash` as the campaign store's scripts read it (./value-text.ts), when the fingerprint was made with
-   * `minhashText` (the pool's threads: the main thread then only passes the text on to Redis). */
-  minhashText?: string;
+  /** `minhash` as the campaign store keeps it (./packed-values.ts), when the fingerprint was made with `storeValues`
+   * (the pool's threads: the main thread then only passes it on to Redis). */
+  minhashPacked?: Uint8Array;
   /** The values of `minhash` the store's index holds, as its scripts read them (./value-sample.ts), written with
-   * `minhashText`. */
+   * `storeValues`. */
   sampleText?: string;
   /** Hex digest of the message's skeleton (./skeleton.ts): the key for short messages and exact copies. */
   direct: string;

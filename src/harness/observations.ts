@@ -19,7 +19,7 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
       minWords: c.minWords,
       attachmentMinBytes: 1024,
       previousVersion: c.previousVersion,
-      minhashText: true,
+      storeValues: true,
     });
     if (r.status !== "ok") continue;
     out.push({
@@ -32,11 +32,11 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
   return out;
 }
 
-/** A fingerprint without the text the threads write for the store (`minhashText`, `sampleText`): what another
- * build's store is given, since that text's form is this build's; a store writes it from the values when it is
+/** A fingerprint without the values the threads write in the store's form (`minhashPacked`, `sampleText`): what
+ * another build's store is given, since that form is this build's; a store writes it from the values when it is
  * absent, on its caller's thread, not in Redis. */
 export function withoutStoreText(fingerprint: Fingerprint): Fingerprint {
-  const { minhashText: _values, sampleText: _sample, ...rest } = fingerprint;
+  const { minhashPacked: _values, sampleText: _sample, ...rest } = fingerprint;
   return rest;
 }
 

@@ -9,6 +9,7 @@ import { PREVIOUS_VOTES } from "../fingerprint/previous-version.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { sampleText } from "../fingerprint/value-sample.js";
 import { decimals } from "../fingerprint/value-text.js";
+import { packedArg, packedValues } from "../fingerprint/packed-values.js";
 import { MAX_OBSERVED_RECIPIENTS } from "../vocabulary/policy-api.js";
 import type { CampaignKeys } from "./keys.js";
 
@@ -53,22 +54,22 @@ export function limitsArg(c: Config["campaigns"]): string {
   return limits;
 }
 
-/** The script arguments of a fingerprint's keys: the values' key prefix, the values (the sketch a new campaign
- * keeps, written as is), the sample of them the value index holds (../fingerprint/value-sample.ts: the scripts
- * take the sample as given, lua/includes/sampledIndex.lua), then the earlier versions' keys
- * (lua/includes/findEarlier.lua): version 2's values and exact digest, version 1's; values each as one
- * space-separated argument (lua/includes/readArgs.lua), the current ones and their sample as the thread that made the
- * fingerprint wrote them when it did. Version 2's values are most often the current ones, the same array (structured
- * cloning keeps that across the thread hand-off): written once. */
-export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): string[] {
-  const values = fp.minhashText ?? decimals(fp.minhash ?? []);
-  const sample = fp.sampleText ?? sampleText(fp.minhash ?? []);
-  const version2 = fp.version2?.minhash;
+/** The script arguments of a fingerprint's keys: the values' key prefix, the values packed (the sketch a new
+ * campaign keeps, written as is: ../fingerprint/packed-values.ts; "" when there are none), the sample of them the
+ * value index holds (../fingerprint/value-sample.ts: the scripts take the sample as given and look its values up by
+ * their decimal text, lua/includes/sampledIndex.lua), then the earlier versions' keys (lua/includes/findEarlier.lua):
+ * version 2's values and exact digest, version 1's; those values each as one space-separated argument
+ * (lua/includes/readArgs.lua). The current ones and their sample as the thread that made the fingerprint wrote them
+ * when it did. */
+export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): (string | Buffer)[] {
+  const minhash = fp.minhash ?? [];
+  const packed = fp.minhashPacked ?? (minhash.length > 0 ? packedValues(minhash) : null);
+  const sample = fp.sampleText ?? sampleText(minhash);
   return [
     keys.valuePrefix(fp.version),
-    values,
+    packed ? packedArg(packed) : "",
     sample,
-    version2 === fp.minhash ? values : decimals(version2 ?? []),
+    decimals(fp.version2?.minhash ?? []),
     fp.version2?.direct ?? "",
     decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),
     fp.previous?.direct ?? "",

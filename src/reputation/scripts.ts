@@ -51,7 +51,7 @@ export async function runScript(
   redis: Redis | Cluster,
   script: LuaScript,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly (string | number | Buffer)[],
 ): Promise<unknown> {
   if (keys.length !== script.numKeys) {
     throw new Error(`script ${script.name} takes ${script.numKeys} keys, got ${keys.length}`);

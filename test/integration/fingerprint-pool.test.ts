@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { defaultConfig, type Config } from "../../src/config/schema.js";
 import { MAX_DEPTH } from "../../src/fingerprint/mime-split.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
+import { packedValues } from "../../src/fingerprint/packed-values.js";
 import { FingerprintPool } from "../../src/fingerprint/pool.js";
 import type { PoolOptions } from "../../src/fingerprint/pool-types.js";
 import { taskOptions } from "../../src/fingerprint/pool-messages.js";
@@ -80,9 +81,9 @@ void describe("fingerprint pool", () => {
     const outcome = await p.fingerprint(message);
     assert.equal(outcome.status, "ok");
     assert.ok(outcome.status === "ok" && outcome.fingerprint.minhash?.length === MINHASH_SIZE);
-    // The values come with their text for the campaign store, written on the thread.
+    // The values come in the campaign store's form, written on the thread.
     const fingerprint = outcome.status === "ok" ? outcome.fingerprint : null;
-    assert.equal(fingerprint?.minhashText, fingerprint?.minhash?.join(" "));
+    assert.deepEqual(fingerprint?.minhashPacked, packedValues(fingerprint?.minhash ?? []));
     const sampled = (fingerprint?.minhash ?? []).filter((v) => v % 4 === 0);
     assert.equal(fingerprint?.sampleText, sampled.join(" "), "and the sample the store's index holds");
     assert.ok(message.equals(spam.bytes), "the shared message must not be modified");

@@ -14,6 +14,7 @@ import { type Config } from "../../src/config/schema.js";
 import { MINHASH_SIZE } from "../../src/fingerprint/minhash.js";
 import { FINGERPRINT_VERSION, type Fingerprint } from "../../src/fingerprint/types.js";
 import { isSampled } from "../../src/fingerprint/value-sample.js";
+import { packedArg, packedValues } from "../../src/fingerprint/packed-values.js";
 import { decimals } from "../../src/fingerprint/value-text.js";
 import { syntheticFingerprint } from "../../src/lab/synthetic-campaigns.js";
 import { campaignKeys } from "../../src/reputation/keys.js";
@@ -84,6 +85,81 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
       assert.equal(scripts[i], callers[i], `${all[i]}: the scripts' sample and shard, and the callers'`);
     }
     assert.ok(callers.filter((shard) => shard >= 0).length > 5_000, "the test's premise: many values sampled");
+  });
+
+  void test("a packed sketch reads back exactly, and gives the sample its text (an earlier release's) gives", async () => {
+    // The values at the edges of the range (up to 2^53, where a double is still exact) and many random ones, packed
+    // as the threads write them and as text as hosts of earlier releases wrote them: the scripts must read the same
+    // numbers and the same sample, as decimal text, from both.
+    const source = ["readArgs", "valueIndex", "sampledIndex"]
+      .map((name) => readFileSync(join(luaDir, `includes/${name}.lua`), "utf8"))
+      .join("\n");
+    const read = `${source}
+      local out = {}
+      for i, value in ipairs(cmsgpack.unpack(ARGV[1])) do
+        out[i] = string.format("%.0f", value)
+      end
+      return { out, sampledOfSketch(ARGV[1]), sampledOfSketch(ARGV[2]), sampledOfSketch(nil) }`;
+    const random = seededRandom(78);
+    const short = Array.from({ length: 500 }, () => Math.floor(random() * 10 ** (1 + Math.floor(random() * 8))));
+    const all = [
+      0,
+      1,
+      4,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 52,
+      2 ** 53 - 4,
+      2 ** 53 - 1,
+      2 ** 53,
+      ...short,
+      ...values(79, 3_000),
+    ];
+    const [numbers, fromPacked, fromText, fromNone] = (await db.redis.eval(
+      read,
+      0,
+      packedArg(packedValues(all)),
+      decimals(all),
+    )) as string[][];
+    assert.deepEqual(numbers, all.map(String), "every value read back as it was packed");
+    const sample = all.filter(isSampled).map(String);
+    assert.deepEqual(fromPacked, sample);
+    assert.deepEqual(fromText, sample);
+    assert.deepEqual(fromNone, []);
+  });
+
+  void test("a campaign whose kept sketch is text, as an earlier release wrote it, is verified on it", async () => {
+    const { store, keys } = open();
+    const t0 = start();
+    const asText = async (id: string, vs: number[]) => {
+      const text = decimals([...vs].sort((x, y) => x - y));
+      if ((await db.redis.hget(keys.campaign(id), "ks")) === "1") await db.redis.set(keys.sketch(id), text, "KEEPTTL");
+      else await db.redis.hset(keys.campaign(id), "minhash2", text);
+    };
+    // Seen once (its sketch kept apart) and seen twice (in its hash): a copy sharing half of the values joins each.
+    const a = values(80);
+    const once = await store.observe(copy(long(a), t0));
+    await asText(once.id, a);
+    const joined = await store.observe(copy(long([...a.slice(0, 64), ...values(81, 64)]), t0 + 1000));
+    assert.equal(joined.id, once.id);
+    assert.equal(joined.foundBy, "minhash");
+    const b = values(82);
+    const twice = await store.observe(copy(long(b), t0 + 2000));
+    await store.observe(copy(long(b), t0 + 3000));
+    assert.equal(await db.redis.hget(keys.campaign(twice.id), "ks"), null, "the test's premise: kept in its hash");
+    await asText(twice.id, b);
+    const third = await store.observe(copy(long([...b.slice(0, 64), ...values(83, 64)]), t0 + 4000));
+    assert.equal(third.id, twice.id);
+    assert.equal(third.foundBy, "minhash");
+    // The text is verified on, not taken on the index's word: a copy that shares a few sampled values but too
+    // little of the whole sketch (20 of 128) starts a campaign of its own.
+    const c = values(84);
+    const lone = await store.observe(copy(long(c), t0 + 5000));
+    await asText(lone.id, c);
+    const near = [...c.filter(isSampled).slice(0, 6), ...c.filter((v) => !isSampled(v)).slice(0, 14)];
+    const apart = await store.observe(copy(long([...near, ...values(85, 108)]), t0 + 6000));
+    assert.notEqual(apart.id, lone.id);
+    assert.equal(apart.foundBy, "new");
   });
 
   void test("a first copy claims only its values that are 0 modulo 4, in its generation's one hash", async () => {
@@ -161,15 +237,22 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     const { store, keys } = open();
     const t0 = start();
     const sketchOf = async (id: string) => {
-      const [inHash, apart] = await db.redis.hmget(keys.campaign(id), "minhash2", "ks");
-      return { inHash, apart, own: await db.redis.get(keys.sketch(id)) };
+      const [inHash, apart] = await db.redis.hmgetBuffer(keys.campaign(id), "minhash2", "ks");
+      const own = await db.redis.getBuffer(keys.sketch(id));
+      return {
+        inHash: inHash?.toString("hex") ?? null,
+        apart: apart?.toString() ?? null,
+        own: own?.toString("hex") ?? null,
+      };
     };
+    // A sketch as the store keeps it (src/fingerprint/packed-values.ts), hex as sketchOf reads it.
+    const kept = (vs: number[]) => packedArg(packedValues([...vs].sort((x, y) => x - y))).toString("hex");
     const a = values(92);
     const first = await store.observe(copy(long(a), t0));
     const once = await sketchOf(first.id);
     assert.equal(once.inHash, null, "not in its hash");
     assert.equal(once.apart, "1");
-    assert.equal(once.own, decimals([...a].sort((x, y) => x - y)), "its first copy's values, as written");
+    assert.equal(once.own, kept(a), "its first copy's values, as written");
     const ttl = await db.redis.pttl(keys.sketch(first.id));
     assert.ok(ttl > 2 * GENERATION - 5000 && ttl <= 2 * GENERATION, `as long as its values are read: ${ttl}`);
     assert.ok((await db.redis.pttl(keys.campaign(first.id))) > 86_000_000, "its hash lives the ttl");
@@ -186,16 +269,16 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     const [one, two] = [await store.observe(copy(long(b), t0 + 2000)), await store.observe(copy(long(c), t0 + 3000))];
     const both = await store.observe(copy(long([...b.slice(0, 64), ...c.slice(0, 64)]), t0 + 4000));
     assert.equal(both.mergedNow, 1, "the test's premise: the copy merges the two");
-    const survivor = await db.redis.hgetall(keys.campaign(both.id));
-    const texts = [survivor.minhash2, survivor.minhash2m1, survivor.minhash2m2, survivor.minhash2m3];
-    for (const vs of [b, c]) assert.ok(texts.includes(decimals([...vs].sort((x, y) => x - y))), "both kept");
+    const survivor = await db.redis.hgetallBuffer(keys.campaign(both.id));
+    const texts = ["minhash2", "minhash2m1", "minhash2m2", "minhash2m3"].map((f) => survivor[f]?.toString("hex"));
+    for (const vs of [b, c]) assert.ok(texts.includes(kept(vs)), "both kept");
     assert.equal(survivor.ks, undefined);
     assert.equal(await db.redis.exists(keys.sketch(one.id), keys.sketch(two.id)), 0, "neither kept apart");
 
     // A block keeps the sketch with the campaign; so does a copy by the exact key once the sketch apart is gone
     // (its own sketch instead).
     const blocked = await store.observe(copy(long(values(96)), t0 + 5000));
-    const apart = await db.redis.get(keys.sketch(blocked.id));
+    const apart = (await db.redis.getBuffer(keys.sketch(blocked.id)))?.toString("hex");
     await store.block(blocked.id, 3600);
     assert.deepEqual(await sketchOf(blocked.id), { inHash: apart, apart: null, own: null });
     const d = long(values(97));
@@ -205,7 +288,7 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     assert.equal(exact.id, lone.id);
     assert.equal(exact.foundBy, "direct");
     const replaced = await sketchOf(lone.id);
-    assert.equal(replaced.inHash, decimals([...values(99)].sort((x, y) => x - y)));
+    assert.equal(replaced.inHash, kept(values(99)));
     assert.equal(replaced.apart, null);
   });
 

@@ -85,12 +85,7 @@ if f[3] then
   keepPointer(f[3])
 end
 -- The index holds only the sampled values (includes/sampledIndex).
-local values = {}
-for value in string.gmatch(f[4] or "", "%S+") do
-  if isSampled(value) then
-    values[#values + 1] = value
-  end
-end
+local values = sampledOfSketch(f[4])
 local keys, lists, keyed = readValues(base, f[5] or "", values, now, tonumber(ARGV[4]))
 for k = 1, #values do
   if lists[k] and names(lists[k]) then

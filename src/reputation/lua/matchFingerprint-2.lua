@@ -10,8 +10,8 @@
     ARGV[2] the MinHash values' share that must point at one campaign (campaigns.matchShare)
     ARGV[3] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[4] the MinHash values' key prefix, "m<version>:"
-    ARGV[5] the MinHash values, space-separated ("" when none)
-    ARGV[6] the sampled ones, likewise (includes/sampledIndex readSketch)
+    ARGV[5] the MinHash values, packed ("" when none; includes/sampledIndex)
+    ARGV[6] the sampled ones, decimal and space-separated (includes/sampledIndex readSketch)
     ARGV[7..10] the earlier versions' keys (includes/findEarlier)
 
   Output: { id, how it was found ("minhash", "direct", "previous"), the ids of every campaign the values matched

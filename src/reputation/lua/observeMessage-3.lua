@@ -24,8 +24,8 @@
     ARGV[12] client IP ("" when unknown)
     ARGV[13] the store's limits: "<minVotes> <owners> <maxClaims> <maxMerges> <previousVotes> <singleMs> <recentMs>"
     ARGV[14] the MinHash values' key prefix, "m<version>:"
-    ARGV[15] the MinHash values, space-separated ("" when none): the sketch a new campaign keeps, as written
-    ARGV[16] the sampled ones (the caller picks them: includes/sampledIndex), likewise
+    ARGV[15] the MinHash values, packed ("" when none; includes/sampledIndex): the sketch a new campaign keeps
+    ARGV[16] the sampled ones (the caller picks them: includes/sampledIndex), decimal and space-separated
     ARGV[17..20] the earlier versions' keys (includes/findEarlier)
     ARGV[21] r = number of recipients, then r recipients (distinct, lowercased; at most the caller's cap)
 

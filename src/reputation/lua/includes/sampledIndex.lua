@@ -17,11 +17,18 @@
   isSampled is the same rule, for the sketches a campaign keeps (a block keeps their sampled values alive), which
   only the scripts read; a test checks that both agree.
 
-  readSketch(lists) -> the message's sketch from an argLists reader's next two arguments (the values,
-    space-separated; the sampled ones, likewise): { text = the values as written, sampled = the sampled values
+  A sketch, the message's and those campaigns keep, is packed (src/fingerprint/packed-values.ts: a MessagePack
+  array of integers, which cmsgpack reads into numbers in C) or, as hosts of earlier releases wrote it, decimal text
+  separated by spaces; both are read. A verification walks whole sketches, and a number costs the walk nothing where
+  a word of text costs it a new Lua string.
+
+  readSketch(lists) -> the message's sketch from an argLists reader's next two arguments (the values, packed; the
+    sampled ones, decimal and space-separated): { text = the values as written, sampled = the sampled values
     (strings, in order) }
   isSampled(value) -> whether a value (decimal text) is in the sample
-  commonValues(values, holders, owners) -> the index values whose owner list is full, as a set
+  sampledOfSketch(sketch) -> the sampled values of a sketch (packed or text; nil or "" when none), as decimal text
+  commonValues(values, holders, owners) -> the index values whose owner list is full, as a set (by their text and
+    their number, for sketches of either form)
   verifyCandidates(base, candidates, text, common, share, minVotes) -> the candidates (most votes first, at most
     VERIFY_LIMIT of them looked at) whose kept sketch passes the rule, or one of the sketches of the campaigns merged
     into it, which it keeps (MERGED_SKETCHES, includes/mergeCampaigns)
@@ -80,6 +87,35 @@ local function isSampled(value)
   return (2 * (tens - SAMPLE_ZERO) + ones - SAMPLE_ZERO) % SAMPLE_MODULUS == 0
 end
 
+-- The first byte of a packed sketch (MessagePack's array of up to 65,535 elements); text starts with a digit.
+local PACKED_SKETCH = 0xdc
+local function isPacked(sketch)
+  return sampleByte(sketch, 1) == PACKED_SKETCH
+end
+
+-- Lua's %.0f writes an integer below 2^53 as the callers' decimals() do: its digits, no sign, no exponent.
+local function decimalOf(value)
+  return string.format("%.0f", value)
+end
+
+local function sampledOfSketch(sketch)
+  local out = {}
+  if sketch and isPacked(sketch) then
+    for _, value in ipairs(cmsgpack.unpack(sketch)) do
+      if value % SAMPLE_MODULUS == 0 then
+        out[#out + 1] = decimalOf(value)
+      end
+    end
+    return out
+  end
+  for value in string.gmatch(sketch or "", "%S+") do
+    if isSampled(value) then
+      out[#out + 1] = value
+    end
+  end
+  return out
+end
+
 local function readSketch(lists)
   local text = lists.one()
   return { text = text, sampled = lists.words() }
@@ -90,13 +126,63 @@ local function commonValues(values, holders, owners)
   for i = 1, #values do
     if #holders[i] >= owners then
       common[values[i]] = true
+      local number = tonumber(values[i])
+      if number then
+        common[number] = true
+      end
     end
   end
   return common
 end
 
-local function passes(text, mine, commonMine, size, common, share, minVotes)
-  local count, commonTheirs, agree = tallyWords(text, common, mine)
+-- The message's own sketch as a set to look a kept sketch's values up in (`set`: by number, and by text once a
+-- sketch of text has been walked), its size and how many of its values are common.
+local function ownValues(sketch, common)
+  local values = {}
+  if isPacked(sketch) then
+    values = cmsgpack.unpack(sketch)
+  else
+    for word in string.gmatch(sketch, "%S+") do
+      values[#values + 1] = tonumber(word)
+    end
+  end
+  local set, inCommon = {}, 0
+  for i = 1, #values do
+    set[values[i]] = true
+    if common[values[i]] then
+      inCommon = inCommon + 1
+    end
+  end
+  return { set = set, values = values, texts = false, size = #values, inCommon = inCommon }
+end
+
+-- Of a kept sketch's values: how many there are, how many are common, how many of the others are the message's.
+local function tallySketch(sketch, common, own)
+  if not isPacked(sketch) then
+    if not own.texts then
+      for i = 1, #own.values do
+        own.set[decimalOf(own.values[i])] = true
+      end
+      own.texts = true
+    end
+    return tallyWords(sketch, common, own.set)
+  end
+  local values = cmsgpack.unpack(sketch)
+  local set, inCommon, inOwn = own.set, 0, 0
+  for i = 1, #values do
+    local value = values[i]
+    if common[value] then
+      inCommon = inCommon + 1
+    elseif set[value] then
+      inOwn = inOwn + 1
+    end
+  end
+  return #values, inCommon, inOwn
+end
+
+local function passes(sketch, own, common, share, minVotes)
+  local count, commonTheirs, agree = tallySketch(sketch, common, own)
+  local size, commonMine = own.size, own.inCommon
   agree = agree - COMMON_SCALE * commonTheirs
   local live = math.min(size - (1 + COMMON_SCALE) * commonMine, count - (1 + COMMON_SCALE) * commonTheirs)
   return live > 0 and agree >= votesNeeded(live, share, minVotes)
@@ -123,8 +209,7 @@ local function verifyCandidates(base, candidates, text, common, share, minVotes)
   if #candidates == 0 then
     return candidates
   end
-  local mine = {}
-  local size, commonMine = tallyWords(text, common, nil, mine)
+  local own = ownValues(text, common)
   local out = {}
   for k = 1, math.min(#candidates, VERIFY_LIMIT) do
     local ckey = base .. "c:" .. candidates[k][1]
@@ -133,7 +218,7 @@ local function verifyCandidates(base, candidates, text, common, share, minVotes)
       texts[1] = redis.call("GET", sketchKey(ckey))
     end
     for s = 1, #texts do
-      if texts[s] and passes(texts[s], mine, commonMine, size, common, share, minVotes) then
+      if texts[s] and passes(texts[s], own, common, share, minVotes) then
         out[#out + 1] = candidates[k]
         break
       end
