@@ -36,6 +36,12 @@ function long(minhash: number[], digest = `d${Math.random()}`): Fingerprint {
   return syntheticFingerprint({ minhash: [...minhash].sort((a, b) => a - b), direct: digest, words: 300 });
 }
 
+/** The includes the sampled index's rules live in, as one script's text, to run them alone. */
+const indexIncludes = () =>
+  ["readArgs", "valueIndex", "sampledIndex"]
+    .map((name) => readFileSync(join(luaDir, `includes/${name}.lua`), "utf8"))
+    .join("\n");
+
 /** The length of a generation with a window of 60 s (two windows), and an instant 1 s into one. */
 const GENERATION = 120_000;
 const start = () => Math.floor(Date.now() / GENERATION) * GENERATION + 1000;
@@ -64,10 +70,7 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     // The scripts' own rules, run on the values' text: isSampled for the sketches only they read, and the shard of
     // a sampled value in the earlier layout's generations (sampledShardOf: its remainder by 16, divided by 4, as the
     // release that wrote that layout placed it).
-    const source = ["readArgs", "valueIndex", "sampledIndex"]
-      .map((name) => readFileSync(join(luaDir, `includes/${name}.lua`), "utf8"))
-      .join("\n");
-    const rule = `${source}
+    const rule = `${indexIncludes()}
       local out = {}
       for i, value in ipairs(splitWords(ARGV[1])) do
         out[i] = isSampled(value) and sampledShardOf(value) or -1
@@ -91,10 +94,7 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
     // The values at the edges of the range (up to 2^53, where a double is still exact) and many random ones, packed
     // as the threads write them and as text as hosts of earlier releases wrote them: the scripts must read the same
     // numbers and the same sample, as decimal text, from both.
-    const source = ["readArgs", "valueIndex", "sampledIndex"]
-      .map((name) => readFileSync(join(luaDir, `includes/${name}.lua`), "utf8"))
-      .join("\n");
-    const read = `${source}
+    const read = `${indexIncludes()}
       local out = {}
       for i, value in ipairs(cmsgpack.unpack(ARGV[1])) do
         out[i] = string.format("%.0f", value)
@@ -136,21 +136,22 @@ void describe("campaign store: the sampled value index (real Redis)", () => {
       if ((await db.redis.hget(keys.campaign(id), "ks")) === "1") await db.redis.set(keys.sketch(id), text, "KEEPTTL");
       else await db.redis.hset(keys.campaign(id), "minhash2", text);
     };
+    const halfJoins = async (id: string, vs: number[], salt: number, now: number) => {
+      const joined = await store.observe(copy(long([...vs.slice(0, 64), ...values(salt, 64)]), now));
+      assert.equal(joined.id, id);
+      assert.equal(joined.foundBy, "minhash");
+    };
     // Seen once (its sketch kept apart) and seen twice (in its hash): a copy sharing half of the values joins each.
     const a = values(80);
     const once = await store.observe(copy(long(a), t0));
     await asText(once.id, a);
-    const joined = await store.observe(copy(long([...a.slice(0, 64), ...values(81, 64)]), t0 + 1000));
-    assert.equal(joined.id, once.id);
-    assert.equal(joined.foundBy, "minhash");
+    await halfJoins(once.id, a, 81, t0 + 1000);
     const b = values(82);
     const twice = await store.observe(copy(long(b), t0 + 2000));
     await store.observe(copy(long(b), t0 + 3000));
     assert.equal(await db.redis.hget(keys.campaign(twice.id), "ks"), null, "the test's premise: kept in its hash");
     await asText(twice.id, b);
-    const third = await store.observe(copy(long([...b.slice(0, 64), ...values(83, 64)]), t0 + 4000));
-    assert.equal(third.id, twice.id);
-    assert.equal(third.foundBy, "minhash");
+    await halfJoins(twice.id, b, 83, t0 + 4000);
     // The text is verified on, not taken on the index's word: a copy that shares a few sampled values but too
     // little of the whole sketch (20 of 128) starts a campaign of its own.
     const c = values(84);
