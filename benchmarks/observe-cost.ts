@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { defaultConfig } from "../src/config/schema.js";
 import { flowSets } from "../src/harness/flow-messages.js";
-import { observationsOf, withoutEarlier, withoutStoreText } from "../src/harness/observations.js";
+import { observationsOf, withoutEarlier, withoutStoreForm } from "../src/harness/observations.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
 
@@ -94,7 +94,7 @@ async function measure(build: Build, warm: Observation[], measured: Observation[
     // Each build's store writes the fingerprint's text for its scripts itself: its form is a build's own.
     const earlier = (await store.earlierVersionsLive?.()) ?? true;
     const keysOf = (o: Observation): Observation => {
-      const fingerprint = withoutStoreText(o.fingerprint);
+      const fingerprint = withoutStoreForm(o.fingerprint);
       return { ...o, fingerprint: earlier ? fingerprint : withoutEarlier(fingerprint) };
     };
     let now = t0;

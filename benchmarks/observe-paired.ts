@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { defaultConfig } from "../src/config/schema.js";
 import { flowSets } from "../src/harness/flow-messages.js";
-import { observationsOf, withoutEarlier, withoutStoreText } from "../src/harness/observations.js";
+import { observationsOf, withoutEarlier, withoutStoreForm } from "../src/harness/observations.js";
 import type { BenchMessage } from "../src/harness/messages.js";
 import { startScratchRedis } from "../src/redis/scratch-server.js";
 import type { Observation, ObservedCampaign } from "../src/reputation/types.js";
@@ -81,9 +81,9 @@ async function main(): Promise<void> {
     const both = async (o: Observation): Promise<ObservedCampaign[]> => {
       const at = (now += 100);
       const out: ObservedCampaign[] = [];
-      // The baseline's store writes the fingerprint's text for its scripts itself (withoutStoreText).
+      // The baseline's store writes the fingerprint's text for its scripts itself (withoutStoreForm).
       const given = [
-        { ...o, fingerprint: withoutStoreText(o.fingerprint), now: at },
+        { ...o, fingerprint: withoutStoreForm(o.fingerprint), now: at },
         { ...o, now: at },
       ];
       for (const i of k++ % 2 === 0 ? [0, 1] : [1, 0]) out[i] = await stores[i]!.observe(given[i]!);

@@ -81,7 +81,8 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     // a MIME parse's limit says more (the raw body joined the text); else a style cascade that spent its budget
     limit: parse.limit ?? (parts.hidden?.styleSpent ? "style" : null),
   };
-  if (options.storeValues && fingerprint.minhash) {
+  // A sketch of no values is passed as no sketch ("": ../reputation/observe-args.ts), not an empty array.
+  if (options.storeValues && fingerprint.minhash?.length) {
     fingerprint.minhashPacked = packedValues(fingerprint.minhash);
     fingerprint.sampleText = sampleText(fingerprint.minhash);
   }

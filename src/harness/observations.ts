@@ -35,7 +35,7 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
 /** A fingerprint without the values the threads write in the store's form (`minhashPacked`, `sampleText`): what
  * another build's store is given, since that form is this build's; a store writes it from the values when it is
  * absent, on its caller's thread, not in Redis. */
-export function withoutStoreText(fingerprint: Fingerprint): Fingerprint {
+export function withoutStoreForm(fingerprint: Fingerprint): Fingerprint {
   const { minhashPacked: _values, sampleText: _sample, ...rest } = fingerprint;
   return rest;
 }
