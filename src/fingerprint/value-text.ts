@@ -1,7 +1,8 @@
 /**
- * MinHash values as the campaign store's scripts read them: decimal, separated by spaces
- * (src/reputation/observe-args.ts; lua/includes/readArgs.lua). The pool's threads write a fingerprint's values so
- * (`Fingerprint.minhashText`), so the main thread only passes the text on to Redis.
+ * MinHash values as the campaign store's scripts read lists of them that name keys: decimal, separated by spaces
+ * (src/reputation/observe-args.ts; lua/includes/readArgs.lua): the sample the value index holds, which the pool's
+ * threads write (`Fingerprint.sampleText`), and the earlier versions' values. A whole sketch goes packed
+ * (./packed-values.ts).
  */
 
 /** The two ASCII digits of each number below 100, at 2n and 2n + 1. */
