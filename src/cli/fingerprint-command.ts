@@ -48,8 +48,8 @@ export async function fingerprintCommand(files: string[], config: Config, out: N
 }
 
 /** A fingerprint as printed: without the values and sample in the store's form, which repeat `minhash`. */
-function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashPacked" | "sampleText"> {
-  const { minhashPacked: _packed, sampleText: _sample, ...shown } = fingerprint;
+function printed(fingerprint: Fingerprint): Omit<Fingerprint, "minhashPacked" | "sampleText" | "version2Text"> {
+  const { minhashPacked: _packed, sampleText: _sample, version2Text: _version2, ...shown } = fingerprint;
   return shown;
 }
 

@@ -13,6 +13,7 @@ import { keyDigest, recipientNames, skeletonKey, skeletonOf } from "./skeleton.j
 import { FINGERPRINT_VERSION, type Fingerprint } from "./types.js";
 import { packedValues } from "./packed-values.js";
 import { sampleText } from "./value-sample.js";
+import { decimals } from "./value-text.js";
 import { versionTwoKeys } from "./version-two.js";
 
 /** Characters of text (and of HTML for link search) looked at; the rest is ignored, bounding the cost. */
@@ -49,8 +50,8 @@ export interface FingerprintOptions {
   attachmentMinBytes: number;
   /** Compute the previous versions' keys too (1 and 2). @defaultValue false */
   previousVersion?: boolean;
-  /** Write the MinHash values and their sample as the campaign store takes them too (`Fingerprint.minhashPacked`,
-   * `sampleText`). @defaultValue false */
+  /** Write the MinHash values, their sample and version 2's values as the campaign store takes them too
+   * (`Fingerprint.minhashPacked`, `sampleText`, `version2Text`). @defaultValue false */
   storeValues?: boolean;
 }
 
@@ -81,8 +82,7 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     // a MIME parse's limit says more (the raw body joined the text); else a style cascade that spent its budget
     limit: parse.limit ?? (parts.hidden?.styleSpent ? "style" : null),
   };
-  // A sketch of no values is passed as no sketch ("": ../reputation/observe-args.ts), not an empty array.
-  if (options.storeValues && fingerprint.minhash?.length) {
+  if (options.storeValues && fingerprint.minhash) {
     fingerprint.minhashPacked = packedValues(fingerprint.minhash);
     fingerprint.sampleText = sampleText(fingerprint.minhash);
   }
@@ -96,6 +96,9 @@ export function fingerprintParts(parts: MessageParts, options: FingerprintOption
     // Version 2's keys are made from the text it read (./version-two-text.ts), read as this version reads text.
     const read = parts.versionTwoText === undefined ? body : readBody(capped(parts.versionTwoText), subjects, minWords);
     fingerprint.version2 = versionTwoKeys({ ...read, ...subjects, recipients, minWords });
+    if (options.storeValues && fingerprint.version2.minhash) {
+      fingerprint.version2Text = decimals(fingerprint.version2.minhash);
+    }
   }
   return fingerprint;
 }

@@ -39,3 +39,10 @@ export function packedValues(values: readonly number[]): Uint8Array {
 export function packedArg(packed: Uint8Array): Buffer {
   return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
 }
+
+/** The script argument of a sketch of `values`: `packed` (the thread's packing of them) when given, else packed here;
+ * "" when there are no values, which the scripts read as no sketch. */
+export function sketchArg(values: readonly number[], packed?: Uint8Array): Buffer | "" {
+  if (values.length === 0) return "";
+  return packedArg(packed ?? packedValues(values));
+}

@@ -46,6 +46,9 @@ export interface Fingerprint {
   previous?: PreviousKeys;
   /** Version 2's keys, when asked for (`fingerprint.previousVersion`). */
   version2?: VersionTwoKeys;
+  /** `version2.minhash` as the store's scripts read it (./value-text.ts: it names keys), written with `storeValues`:
+   * while a store may hold version 2's keys, the main thread then only passes it on. */
+  version2Text?: string;
   /** Hex digests of decoded attachments of at least `attachmentMinBytes`. */
   attachments: string[];
   /** The kinds of its attachments whatever their size (`.pdf`, or a content type where the name has no extension),

@@ -32,16 +32,17 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
   return out;
 }
 
-/** A fingerprint without the values the threads write in the store's form (`minhashPacked`, `sampleText`): what
+/** A fingerprint without the values the threads write in the store's form (`minhashPacked`, `sampleText`,
+ * `version2Text`): what
  * another build's store is given, since that form is this build's; a store writes it from the values when it is
  * absent, on its caller's thread, not in Redis. */
 export function withoutStoreForm(fingerprint: Fingerprint): Fingerprint {
-  const { minhashPacked: _values, sampleText: _sample, ...rest } = fingerprint;
+  const { minhashPacked: _values, sampleText: _sample, version2Text: _version2, ...rest } = fingerprint;
   return rest;
 }
 
 /** A fingerprint as the threads make it when the store needs no earlier version's keys. */
 export function withoutEarlier(fingerprint: Fingerprint): Fingerprint {
-  const { previous: _previous, version2: _version2, ...current } = fingerprint;
+  const { previous: _previous, version2: _version2, version2Text: _text, ...current } = fingerprint;
   return current;
 }

@@ -9,7 +9,7 @@ import { PREVIOUS_VOTES } from "../fingerprint/previous-version.js";
 import type { Fingerprint } from "../fingerprint/types.js";
 import { sampleText } from "../fingerprint/value-sample.js";
 import { decimals } from "../fingerprint/value-text.js";
-import { packedArg, packedValues } from "../fingerprint/packed-values.js";
+import { sketchArg } from "../fingerprint/packed-values.js";
 import { MAX_OBSERVED_RECIPIENTS } from "../vocabulary/policy-api.js";
 import type { CampaignKeys } from "./keys.js";
 
@@ -59,17 +59,15 @@ export function limitsArg(c: Config["campaigns"]): string {
  * value index holds (../fingerprint/value-sample.ts: the scripts take the sample as given and look its values up by
  * their decimal text, lua/includes/sampledIndex.lua), then the earlier versions' keys (lua/includes/findEarlier.lua):
  * version 2's values and exact digest, version 1's; those values each as one space-separated argument
- * (lua/includes/readArgs.lua). The current ones and their sample as the thread that made the fingerprint wrote them
- * when it did. */
+ * (lua/includes/readArgs.lua). The current ones, their sample and version 2's as the thread that made the
+ * fingerprint wrote them when it did. */
 export function fingerprintArgs(fp: Fingerprint, keys: CampaignKeys): (string | Buffer)[] {
   const minhash = fp.minhash ?? [];
-  const packed = fp.minhashPacked ?? (minhash.length > 0 ? packedValues(minhash) : null);
-  const sample = fp.sampleText ?? sampleText(minhash);
   return [
     keys.valuePrefix(fp.version),
-    packed ? packedArg(packed) : "",
-    sample,
-    decimals(fp.version2?.minhash ?? []),
+    sketchArg(minhash, fp.minhashPacked),
+    fp.sampleText ?? sampleText(minhash),
+    fp.version2Text ?? decimals(fp.version2?.minhash ?? []),
     fp.version2?.direct ?? "",
     decimals((fp.previous?.minhash ?? []).map((v) => v >>> 0)),
     fp.previous?.direct ?? "",

@@ -86,6 +86,8 @@ void describe("fingerprint pool", () => {
     assert.deepEqual(fingerprint?.minhashPacked, packedValues(fingerprint?.minhash ?? []));
     const sampled = (fingerprint?.minhash ?? []).filter((v) => v % 4 === 0);
     assert.equal(fingerprint?.sampleText, sampled.join(" "), "and the sample the store's index holds");
+    assert.ok(fingerprint?.version2?.minhash, "the test's premise: version 2's keys asked for");
+    assert.equal(fingerprint?.version2Text, fingerprint?.version2?.minhash?.join(" "), "and version 2's values");
     assert.ok(message.equals(spam.bytes), "the shared message must not be modified");
     // A plain (non-shared) Buffer gives the same fingerprint.
     const copy = await p.fingerprint(Buffer.from(spam.bytes));

@@ -4,7 +4,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { packedArg, packedValues } from "../../src/fingerprint/packed-values.js";
+import { packedArg, packedValues, sketchArg } from "../../src/fingerprint/packed-values.js";
 
 void describe("packed sketch values", () => {
   void test("an array16 of uint64s, big-endian, in a buffer of its own", () => {
@@ -30,5 +30,14 @@ void describe("packed sketch values", () => {
     assert.ok(Buffer.isBuffer(arg));
     assert.equal(arg.buffer, packed.buffer);
     assert.deepEqual([...arg], [...packed]);
+  });
+
+  void test("a sketch's argument: none for no values, else the thread's packing or one made here", () => {
+    assert.equal(sketchArg([]), "");
+    assert.equal(sketchArg([], packedValues([])), "", "a thread's packing of no values is no sketch either");
+    const packed = packedValues([7, 8]);
+    const given = sketchArg([7, 8], packed);
+    assert.ok(Buffer.isBuffer(given) && given.buffer === packed.buffer, "the thread's bytes, not packed again");
+    assert.deepEqual(sketchArg([7, 8]), Buffer.from(packed));
   });
 });
