@@ -17,9 +17,9 @@
   isSampled is the same rule, for the sketches a campaign keeps (a block keeps their sampled values alive), which
   only the scripts read; a test checks that both agree.
 
-  A sketch, the message's and those campaigns keep, is packed (src/fingerprint/packed-values.ts: a MessagePack
-  array of integers, which cmsgpack reads into numbers in C) or, as hosts of earlier releases wrote it, decimal text
-  separated by spaces; both are read. A verification walks whole sketches, and a number costs the walk nothing where
+  A sketch is packed (src/fingerprint/packed-values.ts: a MessagePack array of integers, which cmsgpack reads into
+  numbers in C): the message's always; one a campaign keeps may also be decimal text separated by spaces, as hosts
+  of earlier releases wrote it, and both are read. A verification walks whole sketches, and a number costs the walk nothing where
   a word of text costs it a new Lua string.
 
   readSketch(lists) -> the message's sketch from an argLists reader's next two arguments (the values, packed; the
@@ -135,17 +135,11 @@ local function commonValues(values, holders, owners)
   return common
 end
 
--- The message's own sketch as a set to look a kept sketch's values up in (`set`: by number, and by text once a
--- sketch of text has been walked), its size and how many of its values are common.
+-- The message's own sketch (packed: the callers always pack it, src/reputation/observe-args.ts) as a set to look a
+-- kept sketch's values up in (`set`: by number, and by text once a sketch of text has been walked), its size and how
+-- many of its values are common.
 local function ownValues(sketch, common)
-  local values = {}
-  if isPacked(sketch) then
-    values = cmsgpack.unpack(sketch)
-  else
-    for word in string.gmatch(sketch, "%S+") do
-      values[#values + 1] = tonumber(word)
-    end
-  end
+  local values = cmsgpack.unpack(sketch)
   local set, inCommon = {}, 0
   for i = 1, #values do
     set[values[i]] = true
