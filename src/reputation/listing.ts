@@ -28,7 +28,7 @@ export function listingOperations(ctx: StoreContext): Pick<CampaignStore, "get" 
     async top(limit: number): Promise<CampaignView[]> {
       if (limit <= 0) return [];
       const now = Date.now();
-      const bucketMs = Math.floor((ctx.settings().windowSeconds * 1000) / ctx.buckets);
+      const bucketMs = ctx.bucketMs(ctx.settings());
       const current = Math.floor(now / bucketMs);
       // The busiest in the window, from the head of each bucket's ranking: the cost follows `limit`, not the
       // number of campaigns...

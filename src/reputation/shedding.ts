@@ -43,8 +43,7 @@ export function sheddingOperations(ctx: StoreContext): SheddingOperations {
   return {
     async forgetSeenOnce(after: string, limit: number): Promise<ForgetPass> {
       const c = ctx.settings();
-      const bucketMs = Math.floor((c.windowSeconds * 1000) / ctx.buckets);
-      const args = [after, limit, bucketMs, c.bulk.copies, ...SAMPLE_KEY_NAMES];
+      const args = [after, limit, ctx.bucketMs(c), c.bulk.copies, ...SAMPLE_KEY_NAMES];
       const reply = await runScript(redis, shedScripts.forget, [keys.top, keys.base], args);
       if (!Array.isArray(reply) || reply.length !== 4) throw new Error("unexpected reply from shedCampaigns");
       const [looked, forgotten, last, unsampled] = reply as [number, number, string, number];

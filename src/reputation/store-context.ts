@@ -34,6 +34,8 @@ export interface StoreContext {
   settings(): Config["campaigns"];
   /** The window and bulk thresholds, as the scripts that compute a campaign's state take them. */
   windowArgs(c: Config["campaigns"]): number[];
+  /** The length of a bucket of the window, ms, as the scripts work it out. */
+  bucketMs(c: Config["campaigns"]): number;
   /** Views of campaigns (null for one unknown), read GET_CHUNK at a time so a long list never blocks Redis for long. */
   getMany(ids: readonly string[], now?: number): Promise<(CampaignView | null)[]>;
 }
@@ -53,6 +55,7 @@ export function createStoreContext(
     c.bulk.recipients,
     c.bulk.senders,
   ];
+  const bucketMs = (c: Config["campaigns"]) => Math.floor((c.windowSeconds * 1000) / buckets);
   async function getMany(ids: readonly string[], now = Date.now()): Promise<(CampaignView | null)[]> {
     const out: (CampaignView | null)[] = [];
     for (let i = 0; i < ids.length; i += GET_CHUNK) {
@@ -63,5 +66,5 @@ export function createStoreContext(
     }
     return out;
   }
-  return { redis, keys, buckets, settings, windowArgs, getMany };
+  return { redis, keys, buckets, settings, windowArgs, bucketMs, getMany };
 }

@@ -3,8 +3,8 @@
  * uses the same Redis and prefix. Its operations live beside it by concern: matching a fingerprint to its campaign
  * (matching.ts, the hot path), reading and listing campaigns (listing.ts), what people do to a campaign
  * (relabels.ts), freeing memory before Redis is full (shedding.ts); this module composes them with the scanner's
- * verdicts. A merged campaign's id stands for the one it
- * was merged into in every read and write (`get`, `block`, verdicts, scans).
+ * verdicts. A merged campaign's id stands for the one it was merged into in every read and write (`get`, `block`,
+ * verdicts, scans).
  *
  * Counting: the sliding window is `buckets` (6) buckets of window/6. Per bucket, copies are a hash field
  * (`c:<id>:n`) and distinct recipients, senders and client IPs are HyperLogLogs (`c:<id>:r|s|i:<bucket>`, ±0.81 %,
