@@ -33,9 +33,8 @@ export async function observationsOf(messages: readonly BenchMessage[]): Promise
 }
 
 /** A fingerprint without the values the threads write in the store's form (`minhashPacked`, `sampleText`,
- * `version2Text`): what
- * another build's store is given, since that form is this build's; a store writes it from the values when it is
- * absent, on its caller's thread, not in Redis. */
+ * `version2Text`): what another build's store is given, since that form is this build's; a store writes it from the
+ * values when it is absent, on its caller's thread, not in Redis. */
 export function withoutStoreForm(fingerprint: Fingerprint): Fingerprint {
   const { minhashPacked: _values, sampleText: _sample, version2Text: _version2, ...rest } = fingerprint;
   return rest;

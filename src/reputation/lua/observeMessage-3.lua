@@ -69,12 +69,12 @@
 -- What a copy's exact key says of it (see the header, "A repeat"): the live campaign the key points at (nil when
 -- none), and the digest of the copy's sketch (nil when it has none, or no campaign) and whether a vote of this very
 -- sketch found that campaign alone in this bucket. Most mail has no campaign: no digest is made for it.
-local function exactCampaign(base, holder, cache, sketchText, prefix, votesKey)
+local function exactCampaign(base, holder, cache, packed, prefix, votesKey)
   local id = resolveCampaign(base, holder, cache)
-  if not id or sketchText == "" then
+  if not id or packed == "" then
     return id, nil, false
   end
-  local digest = string.sub(redis.sha1hex(prefix .. sketchText), 1, 16)
+  local digest = string.sub(redis.sha1hex(prefix .. packed), 1, 16)
   return id, digest, redis.call("HEXISTS", votesKey(id), digest) == 1
 end
 
@@ -108,7 +108,7 @@ local holder = redis.call("GET", directKey)
 local function votesKey(id)
   return base .. "c:" .. id .. ":v:" .. bucket
 end
-local exactId, sketchDigest, repeated = exactCampaign(base, holder, cache, sketch.text, prefix, votesKey)
+local exactId, sketchDigest, repeated = exactCampaign(base, holder, cache, sketch.packed, prefix, votesKey)
 local candidates, valueKeys, holders, lists, keyed, resolved, merged
 local id, foundBy = nil, "direct"
 if repeated then
@@ -147,10 +147,10 @@ if not id then
   -- Its sketch is kept apart while it is seen once (includes/sampledIndex), as long as its values can be read: one
   -- generation and the next (includes/valueIndex), or their own keys' singleMs.
   local hashKey = base .. "c:" .. id
-  local sketchField, sketchValue = "minhash2", sketch.text
-  if sketch.text ~= "" and singleMs < ttl * 1000 then
+  local sketchField, sketchValue = "minhash2", sketch.packed
+  if sketch.packed ~= "" and singleMs < ttl * 1000 then
     sketchField, sketchValue = SKETCH_APART, 1
-    redis.call("SET", sketchKey(hashKey), sketch.text, "PX", math.min(2 * singleMs, ttl * 1000))
+    redis.call("SET", sketchKey(hashKey), sketch.packed, "PX", math.min(2 * singleMs, ttl * 1000))
   end
   redis.call("HSET", hashKey, "first", now, "last", now, "total", 1, "since", 1, "scanAt", 0, "subject", subject,
     "direct2", directKey, sketchField, sketchValue, "prefix2", prefix)
@@ -181,7 +181,7 @@ if not created then
   -- Seen more than once now (or merged with another just now): its sketch (this copy's when the first one's is gone)
   -- lives with its hash.
   if held[3] then
-    sketchIntoHash(ckey, sketch.text ~= "" and sketch.text or nil)
+    sketchIntoHash(ckey, sketch.packed ~= "" and sketch.packed or nil)
   end
   -- The keys a block keeps alive: the exact key and the values of the campaign's first copy of this version (of a
   -- campaign of an earlier version found by its keys, this copy's: they replace that version's).
@@ -191,7 +191,7 @@ if not created then
     if kept[1] and kept[2] == prefix then
       keepOtherSketches(ckey, { kept[1] })
     end
-    redis.call("HSET", ckey, "direct2", directKey, "minhash2", sketch.text, "prefix2", prefix)
+    redis.call("HSET", ckey, "direct2", directKey, "minhash2", sketch.packed, "prefix2", prefix)
   end
   -- Count this copy.
   total = redis.call("HINCRBY", ckey, "total", 1)

@@ -19,25 +19,25 @@
 
   A sketch is packed (src/fingerprint/packed-values.ts: a MessagePack array of integers, which cmsgpack reads into
   numbers in C): the message's always; one a campaign keeps may also be decimal text separated by spaces, as hosts
-  of earlier releases wrote it, and both are read. A verification walks whole sketches, and a number costs the walk nothing where
-  a word of text costs it a new Lua string.
+  of earlier releases wrote it, and both are read. A verification walks whole sketches, and a number costs the walk
+  nothing where a word of text costs it a new Lua string.
 
   readSketch(lists) -> the message's sketch from an argLists reader's next two arguments (the values, packed; the
-    sampled ones, decimal and space-separated): { text = the values as written, sampled = the sampled values
-    (strings, in order) }
+    sampled ones, decimal and space-separated): { packed = the values as the caller packed them, sampled = the
+    sampled values (strings, in order) }
   isSampled(value) -> whether a value (decimal text) is in the sample
   sampledOfSketch(sketch) -> the sampled values of a sketch (packed or text; nil or "" when none), as decimal text
   commonValues(values, holders, owners) -> the index values whose owner list is full, as a set (by their text and
     their number, for sketches of either form)
-  verifyCandidates(base, candidates, text, common, share, minVotes) -> the candidates (most votes first, at most
-    VERIFY_LIMIT of them looked at) whose kept sketch passes the rule, or one of the sketches of the campaigns merged
-    into it, which it keeps (MERGED_SKETCHES, includes/mergeCampaigns)
+  verifyCandidates(base, candidates, packed, common, share, minVotes) -> of candidates (at least one), those (most
+    votes first, at most VERIFY_LIMIT of them looked at) whose kept sketch passes the rule, or one of the sketches of
+    the campaigns merged into it, which it keeps (MERGED_SKETCHES, includes/mergeCampaigns)
   findSampled(base, prefix, sketch, share, minVotes, owners, cache, now, singleMs, since) -> includes/findCampaign's
     voteCampaigns results for the sketch's sampled values (candidates, keys, holders, lists, keyed, resolved), the
     candidates narrowed to those verifyCandidates passes: the one rule observe, match and lookup apply
-  keepOtherSketches(ckey, texts) -> the sketches of `texts` (a table of up to four, false or nil where none) kept in
-    the free MERGED_SKETCHES fields of a campaign's hash, in order, as many as are free: those of campaigns merged
-    into it, and its own earlier one when a copy found by the earlier versions' keys replaces it
+  keepOtherSketches(ckey, sketches) -> `sketches` (a table of up to four, false or nil where none) kept in the free
+    MERGED_SKETCHES fields of a campaign's hash, in order, as many as are free: those of campaigns merged into it,
+    and its own earlier one when a copy found by the earlier versions' keys replaces it
 
   Where a campaign keeps its own sketch: in its hash (field minhash2), or, while it has been seen once, in a key of
   its own (sketchKey: "c:<id>:k", the hash's field SKETCH_APART set) that lives as long as the values its first copy
@@ -66,13 +66,13 @@ end
 
 local function sketchIntoHash(ckey, otherwise)
   local apart = sketchKey(ckey)
-  local text = redis.call("GET", apart) or otherwise
-  if text then
-    redis.call("HSET", ckey, "minhash2", text)
+  local sketch = redis.call("GET", apart) or otherwise
+  if sketch then
+    redis.call("HSET", ckey, "minhash2", sketch)
     redis.call("DEL", apart)
   end
   redis.call("HDEL", ckey, SKETCH_APART)
-  return text
+  return sketch
 end
 
 -- src/fingerprint/value-sample.ts isSampled, on text: the values are integers up to 2^53 in decimal (the callers'
@@ -117,8 +117,8 @@ local function sampledOfSketch(sketch)
 end
 
 local function readSketch(lists)
-  local text = lists.one()
-  return { text = text, sampled = lists.words() }
+  local packed = lists.one()
+  return { packed = packed, sampled = lists.words() }
 end
 
 local function commonValues(values, holders, owners)
@@ -182,15 +182,15 @@ local function passes(sketch, own, common, share, minVotes)
   return live > 0 and agree >= votesNeeded(live, share, minVotes)
 end
 
-local function keepOtherSketches(ckey, texts)
+local function keepOtherSketches(ckey, sketches)
   local held = redis.call("HMGET", ckey, unpack(MERGED_SKETCHES))
   local args, next = {}, 1
   for k = 1, #MERGED_SKETCHES do
-    while texts[next] == false do
+    while sketches[next] == false do
       next = next + 1
     end
-    if not held[k] and texts[next] then
-      args[#args + 1], args[#args + 2] = MERGED_SKETCHES[k], texts[next]
+    if not held[k] and sketches[next] then
+      args[#args + 1], args[#args + 2] = MERGED_SKETCHES[k], sketches[next]
       next = next + 1
     end
   end
@@ -199,20 +199,17 @@ local function keepOtherSketches(ckey, texts)
   end
 end
 
-local function verifyCandidates(base, candidates, text, common, share, minVotes)
-  if #candidates == 0 then
-    return candidates
-  end
-  local own = ownValues(text, common)
+local function verifyCandidates(base, candidates, packed, common, share, minVotes)
+  local own = ownValues(packed, common)
   local out = {}
   for k = 1, math.min(#candidates, VERIFY_LIMIT) do
     local ckey = base .. "c:" .. candidates[k][1]
-    local texts = redis.call("HMGET", ckey, "minhash2", unpack(MERGED_SKETCHES))
-    if not texts[1] then
-      texts[1] = redis.call("GET", sketchKey(ckey))
+    local kept = redis.call("HMGET", ckey, "minhash2", unpack(MERGED_SKETCHES))
+    if not kept[1] then
+      kept[1] = redis.call("GET", sketchKey(ckey))
     end
-    for s = 1, #texts do
-      if texts[s] and passes(texts[s], own, common, share, minVotes) then
+    for s = 1, #kept do
+      if kept[s] and passes(kept[s], own, common, share, minVotes) then
         out[#out + 1] = candidates[k]
         break
       end
@@ -225,7 +222,10 @@ local function findSampled(base, prefix, sketch, share, minVotes, owners, cache,
   local sampled = sketch.sampled
   local candidates, keys, holders, lists, keyed, resolved =
     voteCampaigns(base, prefix, sampled, 0, INDEX_GATE, owners, cache, now, singleMs, since)
-  local common = commonValues(sampled, holders, owners)
-  candidates = verifyCandidates(base, candidates, sketch.text, common, share, minVotes)
+  -- Most mail has no candidate: the common values are only gathered to verify one.
+  if #candidates > 0 then
+    local common = commonValues(sampled, holders, owners)
+    candidates = verifyCandidates(base, candidates, sketch.packed, common, share, minVotes)
+  end
   return candidates, keys, holders, lists, keyed, resolved
 end
