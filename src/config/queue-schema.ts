@@ -33,7 +33,11 @@ export const queueSchema = z
       .default("floodgate-scan"),
     /** Bytes of a message carried by its job (compressed). @defaultValue 256 KiB */
     maxPayloadBytes: count(256 * 1024, 1024),
-    /** Queuing waits at most this long on the mail path. @defaultValue 100 */
+    /**
+     * An add is given up (the job shed) when Redis has not answered it in this long. The mail path waits for it only
+     * when the copy may wait for its verdict (`verdictWaitMs`); otherwise the scan is queued beside the answer.
+     * @defaultValue 100
+     */
     enqueueTimeoutMs: ms(100),
     /** Past this many waiting jobs new ones are shed (counted and logged). @defaultValue 10000 */
     highWaterMark: count(10_000, 1),

@@ -220,7 +220,7 @@ function queueMetrics(registry: Registry) {
     }),
     scanJobsShedTotal: new Counter({
       name: "floodgate_scan_jobs_shed_total",
-      help: "Heavy-scan jobs not queued, by reason (high-water, timeout, error; busy: the scan budget, queue.busyRate)",
+      help: "Heavy-scan jobs not queued, by reason (high-water, timeout, unanswered: too many adds unanswered, error; busy: the scan budget, queue.busyRate)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),

@@ -20,6 +20,14 @@ import { BacklogCount } from "./backlog-count.js";
 /** The BullMQ job name of a scan. */
 export const SCAN_JOB_NAME = "scan";
 
+/**
+ * The most adds the producer leaves unanswered at once; past it a job is shed. An add outlives its
+ * `queue.enqueueTimeoutMs` while Redis is slow, and the policy queues beside the answer, so without this a slow Redis
+ * would gather adds (each holding a message) as fast as mail arrives. A flood's copies each add (BullMQ deduplicates
+ * them), as many at once as the MTA has sessions in end of message: a few hundred at most.
+ */
+export const MAX_UNANSWERED_ADDS = 256;
+
 export interface ScanProducerDeps {
   /** The live configuration (read on every call, so a reload applies). */
   config: () => Config;
@@ -59,7 +67,14 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
     if (!closed) backlog.refresh();
   };
 
-  const shed = (reason: "high-water" | "timeout" | "error" | "disabled", request: ScanRequest, detail?: string) => {
+  /** Adds sent and not yet answered, timed out or not. */
+  let unanswered = 0;
+
+  const shed = (
+    reason: "high-water" | "timeout" | "unanswered" | "error" | "disabled",
+    request: ScanRequest,
+    detail?: string,
+  ) => {
     deps.metrics?.scanJobsShedTotal.inc({ reason });
     shedLog(reason, { campaignId: request.campaignId, detail });
     return "shed" as const;
@@ -94,13 +109,12 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
         if (backlog.value >= cfg.queue.highWaterMark) return shed("high-water", request, `backlog ${backlog.value}`);
         // Not connected: shed now rather than park the job in memory until Redis is back.
         if ((connection as Redis).status !== "ready") return shed("error", request, "redis not connected");
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), cfg.queue.enqueueTimeoutMs);
-        });
-        const attempt = add(request, cfg).catch((err: Error) => err);
-        const outcome = await Promise.race([attempt, timeout]);
-        clearTimeout(timer);
+        if (unanswered >= MAX_UNANSWERED_ADDS) return shed("unanswered", request, `${unanswered} adds unanswered`);
+        unanswered++;
+        const attempt = add(request, cfg)
+          .catch((err: Error) => err)
+          .finally(() => unanswered--);
+        const outcome = await within(attempt, cfg.queue.enqueueTimeoutMs);
         if (outcome === "timeout") return shed("timeout", request, `${cfg.queue.enqueueTimeoutMs} ms`);
         if (outcome instanceof Error) return shed("error", request, outcome.message);
         return outcome;
@@ -121,6 +135,19 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducerWithQueu
       await queue.close().catch(() => undefined);
     },
   };
+}
+
+/** `attempt`'s outcome, or "timeout" when it takes longer than `ms` (it goes on regardless). */
+async function within<T>(attempt: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A job's data: the message capped, compressed and base64-encoded, with what the worker process needs of it. */

@@ -59,9 +59,12 @@ class FakeProducer implements ScanProducer {
   verdict: ScanVerdict | null = null;
   isHealthy = true;
   result: EnqueueResult = "queued";
+  /** While set, every enqueue waits for it: an add Redis has not answered yet. */
+  unanswered: Promise<void> | null = null;
   constructor(private readonly store: Pick<RedisCampaignStore, "markScanQueued">) {}
   async enqueue(request: ScanRequest) {
     this.requests.push(request);
+    if (this.unanswered) await this.unanswered;
     if (this.result === "queued") void this.store.markScanQueued(request.campaignId).catch(() => undefined);
     return this.result;
   }
@@ -358,6 +361,44 @@ void describe("Floodgate policy (real Redis)", () => {
     const r2 = await answer(policy, "another text");
     assert.equal(producer.waits, 0, "no wait while the queue is unhealthy");
     assert.equal(header(r2, "X-Floodgate-Status"), "continue; new");
+  });
+
+  void test("a copy that queues a scan is answered before the add is: unless it may wait for the verdict", async () => {
+    const { policy, producer, config } = setup((c) => {
+      c.queue.scanAtCopies = 1;
+    });
+    let answerAdds = () => undefined as void;
+    producer.unanswered = new Promise<void>((resolve) => (answerAdds = resolve));
+    let addsAnswered = false;
+    void producer.unanswered.then(() => (addsAnswered = true));
+    try {
+      // The copy's own deadline, to tell an answer given beside the add from one given when the deadline gave it up.
+      const raw = Buffer.from("queued beside the answer");
+      const deadline = startDeadline(ROOMY_DEADLINE_MS);
+      const r = await policy.endOfMessage(context(), { raw, truncated: false, totalBytes: raw.length }, deadline);
+      const leftAtAnswer = deadline.remaining();
+      deadline.dispose();
+      assert.equal(header(r, "X-Floodgate-Status"), "continue; new");
+      assert.equal(producer.requests.length, 1, "the scan was asked for");
+      assert.equal(addsAnswered, false, "the answer came while the add was unanswered");
+      assert.ok(leftAtAnswer > 0, "the answer did not wait for the add until its deadline gave it up");
+
+      // With a verdict wait, the add comes first: the copy's wait needs to know its scan is pending.
+      config.queue.verdictWaitMs = 200;
+      let answered = false;
+      const waiting = answer(policy, "queued before the answer").then((result) => {
+        answered = true;
+        return result;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(answered, false, "the copy that may wait for its verdict waits for the add first");
+      answerAdds();
+      await waiting;
+      assert.equal(producer.requests.length, 2);
+      assert.equal(producer.waits, 1, "then it waited for the verdict");
+    } finally {
+      answerAdds();
+    }
   });
 
   void test("a skipped fingerprint applies the fail mode", async () => {

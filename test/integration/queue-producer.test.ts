@@ -1,7 +1,7 @@
 /**
  * The scan producer against a real Redis and the real campaign store: 5,000 enqueues of one campaign make one scan
- * job; its verdict reaches the store and the waiters; a re-scan is one more job; the high-water mark sheds; a Redis
- * outage sheds without throwing or blocking.
+ * job; its verdict reaches the store and the waiters; a re-scan is one more job; the high-water mark sheds; a stalled
+ * Redis leaves a bounded number of adds unanswered; a Redis outage sheds without throwing or blocking.
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -18,6 +18,7 @@ import { startTestRedis, uniquePrefix, type TestRedis } from "../support/redis.j
 import { newCampaign } from "../../src/lab/synthetic-campaigns.js";
 import { pollUntil } from "../support/poll.js";
 import { connectScanProducer } from "../../src/lab/scan-queue.js";
+import { MAX_UNANSWERED_ADDS } from "../../src/queue/producer.js";
 
 /** The queue holds `count` jobs in all, whatever their state. */
 async function assertJobsInQueue(producer: { queue: Queue }, count: number): Promise<void> {
@@ -217,6 +218,48 @@ void describe("scan producer", () => {
     const stats = await queueStats(producer.queue);
     assert.equal(stats.backlog, 5);
     assert.equal(stats.counts.waiting, 5);
+  });
+
+  void test(`with Redis stalled, at most ${MAX_UNANSWERED_ADDS} adds are left unanswered; the rest are shed at once, counted`, async () => {
+    const config = testConfig(redis.url, { queue: { enqueueTimeoutMs: 200 } });
+    const { producer, store, connection } = setup(config);
+    await pollUntil("the producer's Redis connection", async () => connection.status === "ready");
+    const id = await newCampaign(store);
+    const unansweredBefore = await metricValue("floodgate_scan_jobs_shed_total", { reason: "unanswered" });
+    const timeoutBefore = await metricValue("floodgate_scan_jobs_shed_total", { reason: "timeout" });
+    const request = (i: number) => ({
+      campaignId: `${id}${i}`,
+      message: gtubeMessage,
+      truncated: false,
+      reason: "new" as const,
+    });
+    redis.process.kill("SIGSTOP");
+    let afterTimeouts: string[];
+    try {
+      const first = await Promise.all(
+        Array.from({ length: MAX_UNANSWERED_ADDS + 10 }, (_, i) => producer.enqueue(request(i))),
+      );
+      assert.deepEqual(new Set(first), new Set(["shed"]));
+      // The adds that timed out are still unanswered while Redis stays stopped: a later one is shed without a wait.
+      afterTimeouts = await Promise.all([producer.enqueue(request(1000)), producer.enqueue(request(1001))]);
+      assert.equal(
+        (await metricValue("floodgate_scan_jobs_shed_total", { reason: "timeout" })) - timeoutBefore,
+        MAX_UNANSWERED_ADDS,
+      );
+      assert.equal(
+        (await metricValue("floodgate_scan_jobs_shed_total", { reason: "unanswered" })) - unansweredBefore,
+        12,
+      );
+    } finally {
+      redis.process.kill("SIGCONT");
+    }
+    assert.deepEqual(afterTimeouts, ["shed", "shed"]);
+    const again = await pollUntil(
+      "an enqueue to succeed once Redis answers the adds left",
+      async () => ((await producer.enqueue(request(2000))) === "queued" ? "queued" : null),
+      30_000,
+    );
+    assert.equal(again, "queued");
   });
 
   void test("with Redis down, enqueue answers 'shed' and never throws", async () => {
