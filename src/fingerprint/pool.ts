@@ -64,7 +64,9 @@ export class FingerprintPool {
   /** Whether the store may hold keys of earlier fingerprint versions (until told otherwise: it may). */
   #earlier = true;
   readonly #queue: BatchQueue<Request>;
-  readonly #running = new Set<Batch>();
+  /** Batches on a thread now (a count: a Set of them would keep each batch's messages past the scavenges, see
+   * src/util/live-list.ts). */
+  #running = 0;
   readonly #metrics: PoolMetrics | null;
   #completed = 0;
   #threadsStarted = 0;
@@ -207,7 +209,7 @@ export class FingerprintPool {
 
   /** Start a task on every free thread, each with the next batch the queue cuts. */
   #dispatch(): void {
-    while (!this.#closed && this.#running.size < this.#threads && this.#queue.length > 0) {
+    while (!this.#closed && this.#running < this.#threads && this.#queue.length > 0) {
       void this.#run(this.#queue.nextBatch());
     }
     this.#updateGauges();
@@ -217,7 +219,7 @@ export class FingerprintPool {
   async #run(members: Request[]): Promise<void> {
     const batch: Batch = { members, abort: new BatchAbort(), hangTimer: null };
     for (const request of members) request.batch = batch;
-    this.#running.add(batch);
+    this.#running++;
     this.#tasks++;
     try {
       const messages = members.map((request) => request.message);
@@ -228,7 +230,7 @@ export class FingerprintPool {
       this.#failed(batch, err);
     } finally {
       if (batch.hangTimer) clearTimeout(batch.hangTimer);
-      this.#running.delete(batch);
+      this.#running--;
       this.#dispatch();
     }
   }
@@ -278,7 +280,7 @@ export class FingerprintPool {
 
   /** Share of threads running a batch now, 0 to 1. */
   #utilization(): number {
-    return this.#threads > 0 ? this.#running.size / this.#threads : 0;
+    return this.#threads > 0 ? this.#running / this.#threads : 0;
   }
 
   #updateGauges(): void {

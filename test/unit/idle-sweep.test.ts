@@ -31,8 +31,8 @@ test("a quiet connection is closed, an active one kept, a removed one never clos
   // Active "in the future": it stays younger than the timeout for the whole test.
   const active = connection("active", performance.now() + 60_000);
   const removed = connection("removed", performance.now() - 60_000);
-  for (const c of [quiet, active, removed]) sweep.add(c);
-  sweep.delete(removed);
+  const [, , removedEntry] = [quiet, active, removed].map((c) => sweep.add(c));
+  sweep.delete(removedEntry!);
   while (closed.length === 0) await new Promise((r) => setTimeout(r, 5));
   assert.deepEqual(closed, ["quiet"]);
   sweep.stop();

@@ -11,6 +11,8 @@
  * session slot for the whole idle timeout, and `maxSessions` of them refuse every MTA.
  */
 
+import { LiveList, type LiveEntry } from "../../util/live-list.js";
+
 /** One connection as the sweep sees it. */
 export interface IdleConnection {
   /** performance.now() of its last read or write. */
@@ -36,7 +38,7 @@ export function sweepIntervalMs(idleMs: number): number {
 
 /** The idle connections of one server; `idleMs` is read at every sweep, so a reloaded setting applies. */
 export class IdleSweep {
-  readonly #connections = new Set<IdleConnection>();
+  readonly #connections = new LiveList<IdleConnection>();
   readonly #idleMs: () => number;
   #timer: NodeJS.Timeout | null = null;
 
@@ -44,13 +46,15 @@ export class IdleSweep {
     this.#idleMs = idleMs;
   }
 
-  add(connection: IdleConnection): void {
-    this.#connections.add(connection);
+  /** Watch a connection; its entry is what `delete` takes. */
+  add(connection: IdleConnection): LiveEntry<IdleConnection> {
+    const entry = this.#connections.add(connection);
     this.#schedule();
+    return entry;
   }
 
-  delete(connection: IdleConnection): void {
-    this.#connections.delete(connection);
+  delete(entry: LiveEntry<IdleConnection>): void {
+    this.#connections.remove(entry);
   }
 
   /** Stop sweeping (the server is closing; its connections are closed by it). */
@@ -71,10 +75,11 @@ export class IdleSweep {
     const now = performance.now();
     const oldest = now - this.#idleMs();
     const negotiatedBy = now - Math.min(NEGOTIATION_MS, this.#idleMs());
-    for (const connection of this.#connections) {
+    for (const entry of this.#connections.entries()) {
+      const connection = entry.value;
       const late = !connection.negotiated && connection.openedAt <= negotiatedBy;
       if (!late && connection.lastActive > oldest) continue;
-      this.#connections.delete(connection);
+      this.#connections.remove(entry);
       connection.closeIdle(late ? "not negotiated" : "idle");
     }
     if (this.#connections.size > 0) this.#schedule();

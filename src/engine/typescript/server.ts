@@ -11,10 +11,11 @@ import { formatListenTarget, parseListenSpec, type ListenTarget } from "../../mi
 import type { MilterServer, MilterServerOptions } from "../engine.js";
 import { IdleSweep, type IdleConnection } from "./idle-sweep.js";
 import { MilterSession } from "./protocol-session.js";
+import { LiveList } from "../../util/live-list.js";
 
 /** Start the TypeScript engine on every listen spec. */
 export async function startMilterServer(options: MilterServerOptions): Promise<MilterServer> {
-  const sockets = new Set<Socket>();
+  const sockets = new LiveList<Socket>();
   const servers: Server[] = [];
   const addresses: string[] = [];
   const unixPaths: string[] = [];
@@ -29,11 +30,11 @@ export async function startMilterServer(options: MilterServerOptions): Promise<M
       socket.destroy();
       return;
     }
-    sockets.add(socket);
+    const entry = sockets.add(socket);
     observer.sessionOpened?.();
     // TCP_NODELAY is set by the listener (noDelay below) as it accepts; keepalive here, as the settings say now.
     if (settings.keepAliveMs > 0) socket.setKeepAlive(true, settings.keepAliveMs);
-    serve(socket, options, idle, () => sockets.delete(socket));
+    serve(socket, options, idle, () => sockets.remove(entry));
   };
 
   try {
@@ -115,7 +116,7 @@ function serve(socket: Socket, options: MilterServerOptions, idle: IdleSweep, fo
     logger,
     observer,
   );
-  idle.add(connection);
+  const watched = idle.add(connection);
   socket.on("data", (data: Buffer) => {
     connection.lastActive = performance.now();
     session.receive(data);
@@ -123,7 +124,7 @@ function serve(socket: Socket, options: MilterServerOptions, idle: IdleSweep, fo
   socket.on("error", (err) => logger.debug({ session: session.id, err: err.message }, "milter socket error"));
   socket.on("close", () => {
     forget();
-    idle.delete(connection);
+    idle.delete(watched);
     session.end();
     observer.sessionClosed?.();
   });
